@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
+import {CrossmarginLiquidation} from "./CrossmarginLiquidation.sol";
+import {MarginLogic} from "../libraries/MarginLogic.sol";
+import {MarketMath} from "../libraries/MarketMath.sol";
+import {TradeLogic} from "../libraries/TradeLogic.sol";
+import {PoolLogic} from "../libraries/PoolLogic.sol";
+import {
+    AccountData,
+    CollateralConfig,
+    Health,
+    MarketConfig,
+    MarketState,
+    MarketStatus,
+    Order,
+    Position
+} from "../libraries/Types.sol";
+
+/// @title Crossmargin
+/// @notice The engine: accounts, the shared collateral vault, trading and margin.
+contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+    using SafeCast for int256;
+
+    uint256 public constant MAX_COLLATERALS_PER_ACCOUNT = 8;
+    bytes32 public constant SET_OPERATOR_TYPEHASH = keccak256(
+        "SetOperator(uint256 account,address operator,bool approved,uint256 nonce,uint256 deadline)"
+    );
+
+    /// @dev Withdrawals of a multicall, paid out after its margin check (checks-effects-interactions).
+    struct Transfer {
+        address token;
+        uint256 amount;
+    }
+
+    /// @param quote The settlement token (decimals <= 18), valued at par.
+    /// @param admin Receives DEFAULT_ADMIN_ROLE (a timelock in production).
+    constructor(address quote, address admin) EIP712("Crossmargin", "1") {
+        if (quote == address(0) || admin == address(0)) revert ZeroAddress();
+        uint8 decimals = IERC20Metadata(quote).decimals();
+        if (decimals > 18) revert UnsupportedDecimals(quote, decimals);
+        s.quoteToken = quote;
+        s.quoteScale = uint64(10 ** (18 - decimals));
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ------------------------------------------------------------------ accounts
+
+    /// @inheritdoc ICrossmargin
+    function accountId(address owner, uint8 subAccount) public pure returns (uint256) {
+        return (uint256(uint160(owner)) << 8) | subAccount;
+    }
+
+    /// @inheritdoc ICrossmargin
+    function ownerOf(uint256 account) public pure returns (address) {
+        if (account >> 168 != 0) revert InvalidAccount(account);
+        return address(uint160(account >> 8));
+    }
+
+    /// @inheritdoc ICrossmargin
+    function setOperator(uint256 account, address operator, bool approved) external nonReentrant {
+        if (ownerOf(account) != msg.sender) revert Unauthorized(msg.sender, account);
+        _setOperator(account, operator, approved);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function setOperatorWithSig(
+        uint256 account,
+        address operator,
+        bool approved,
+        uint256 deadline,
+        bytes calldata signature
+    ) external nonReentrant {
+        if (block.timestamp > deadline) revert SignatureExpired(deadline);
+        address owner = ownerOf(account);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    SET_OPERATOR_TYPEHASH,
+                    account,
+                    operator,
+                    approved,
+                    _useNonce(owner),
+                    deadline
+                )
+            )
+        );
+        if (!SignatureChecker.isValidSignatureNow(owner, digest, signature))
+            revert InvalidSignature();
+        _setOperator(account, operator, approved);
+    }
+
+    /// @notice The EIP-712 domain separator used by `setOperatorWithSig`.
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    /// @inheritdoc ICrossmargin
+    function isOperator(uint256 account, address operator) external view returns (bool) {
+        return s.operators[account][operator];
+    }
+
+    // ------------------------------------------------------------------ vault
+
+    /// @inheritdoc ICrossmargin
+    function deposit(
+        uint8 subAccount,
+        address token,
+        uint256 amount
+    ) external nonReentrant returns (uint256) {
+        return _deposit(accountId(msg.sender, subAccount), token, amount);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function depositFor(
+        uint256 account,
+        address token,
+        uint256 amount
+    ) external nonReentrant returns (uint256) {
+        ownerOf(account);
+        return _deposit(account, token, amount);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function withdraw(
+        uint256 account,
+        address token,
+        uint256 amount,
+        address to
+    ) external nonReentrant {
+        _authorize(account);
+        if (to == address(0)) revert ZeroAddress();
+        _debit(account, token, amount);
+        MarginLogic.checkAccount(s, account, true, 0, 0, TradeLogic.NO_HINT, 0);
+        IERC20(token).safeTransfer(to, amount);
+        emit Withdrawn(account, token, to, amount);
+    }
+
+    // ------------------------------------------------------------------ trading
+
+    /// @inheritdoc ICrossmargin
+    function modifyPosition(
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 deadline
+    ) external nonReentrant {
+        _authorize(account);
+        _checkDeadline(deadline);
+        TradeLogic.Pending memory p = TradeLogic.trade(
+            s,
+            account,
+            marketId,
+            sizeDelta,
+            acceptablePrice,
+            _newPending()
+        );
+        MarginLogic.checkAccount(
+            s,
+            account,
+            p.riskIncreased,
+            p.equityBeforeAdj,
+            p.mmBeforeAdj,
+            p.hintMarket,
+            p.hintPrice
+        );
+    }
+
+    /// @inheritdoc ICrossmargin
+    function multicall(
+        uint256 account,
+        Action[] calldata actions,
+        uint256 deadline
+    ) external nonReentrant {
+        _authorize(account);
+        _checkDeadline(deadline);
+        TradeLogic.Pending memory p = _newPending();
+        Transfer[] memory out = new Transfer[](actions.length);
+        uint256 nOut;
+        for (uint256 i; i < actions.length; ++i) {
+            Action calldata a = actions[i];
+            if (a.kind == ActionKind.Deposit) {
+                if (a.amount < 0) revert ZeroAmount();
+                _deposit(account, a.token, uint256(a.amount));
+                if (a.token == s.quoteToken)
+                    p.equityBeforeAdj -= MarginLogic.quoteToUsd(s, a.amount);
+            } else if (a.kind == ActionKind.Withdraw) {
+                if (a.amount < 0) revert ZeroAmount();
+                _debit(account, a.token, uint256(a.amount));
+                out[nOut++] = Transfer(a.token, uint256(a.amount));
+                p.riskIncreased = true;
+            } else {
+                p = TradeLogic.trade(s, account, a.marketId, a.amount, a.acceptablePrice, p);
+            }
+        }
+        MarginLogic.checkAccount(
+            s,
+            account,
+            p.riskIncreased,
+            p.equityBeforeAdj,
+            p.mmBeforeAdj,
+            p.hintMarket,
+            p.hintPrice
+        );
+        for (uint256 i; i < nOut; ++i) {
+            IERC20(out[i].token).safeTransfer(msg.sender, out[i].amount);
+            emit Withdrawn(account, out[i].token, msg.sender, out[i].amount);
+        }
+    }
+
+    // ------------------------------------------------------------------ pool hooks
+
+    /// @inheritdoc ICrossmargin
+    function poolDeposit(uint256 assets) external nonReentrant {
+        if (msg.sender != s.pool) revert OnlyPool(msg.sender);
+        s.poolBalance += assets.toInt256();
+        emit PoolDeposited(assets, s.poolBalance);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function poolWithdraw(address receiver, uint256 assets) external nonReentrant {
+        if (msg.sender != s.pool) revert OnlyPool(msg.sender);
+        uint256 available = PoolLogic.withdrawable(s);
+        if (assets > available) revert InsufficientPoolLiquidity(available, assets);
+        s.poolBalance -= assets.toInt256();
+        IERC20(s.quoteToken).safeTransfer(receiver, assets);
+        emit PoolWithdrawn(receiver, assets, s.poolBalance);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc ICrossmargin
+    function quoteToken() external view returns (address) {
+        return s.quoteToken;
+    }
+
+    /// @inheritdoc ICrossmargin
+    function accountHealth(uint256 account) external view returns (Health memory) {
+        return MarginLogic.health(s, account, TradeLogic.NO_HINT, 0);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function isLiquidatable(uint256 account) external view returns (bool) {
+        Health memory h = MarginLogic.health(s, account, TradeLogic.NO_HINT, 0);
+        return h.equity < int256(h.mm);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function getAccount(uint256 account) external view returns (AccountData memory) {
+        return s.accounts[account];
+    }
+
+    /// @inheritdoc ICrossmargin
+    function getPosition(
+        uint256 account,
+        uint256 marketId
+    ) external view returns (Position memory) {
+        return s.positions[account][marketId];
+    }
+
+    /// @inheritdoc ICrossmargin
+    function getOrder(uint256 account, uint256 marketId) external view returns (Order memory) {
+        return s.orders[account][marketId];
+    }
+
+    /// @inheritdoc ICrossmargin
+    function collateralBalance(uint256 account, address token) external view returns (uint256) {
+        return s.collateralBalances[account][token];
+    }
+
+    /// @inheritdoc ICrossmargin
+    function getCollateral(address token) external view returns (CollateralConfig memory) {
+        return s.collaterals[token];
+    }
+
+    /// @inheritdoc ICrossmargin
+    function collateralTokens() external view returns (address[] memory) {
+        return s.collateralTokens;
+    }
+
+    /// @inheritdoc ICrossmargin
+    function getMarket(uint256 marketId) external view returns (MarketConfig memory) {
+        return s.markets[marketId];
+    }
+
+    /// @inheritdoc ICrossmargin
+    function getMarketState(uint256 marketId) external view returns (MarketState memory) {
+        return s.marketStates[marketId];
+    }
+
+    /// @inheritdoc ICrossmargin
+    function marketCount() external view returns (uint256) {
+        return s.marketCount;
+    }
+
+    /// @inheritdoc ICrossmargin
+    function marketPrice(uint256 marketId) external view returns (uint256) {
+        return _marketPrice(marketId);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function collateralPrice(address token) external view returns (uint256) {
+        CollateralConfig storage c = s.collaterals[token];
+        if (!c.listed) revert UnknownToken(token);
+        return MarginLogic.collateralPrice(c);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function currentFunding(uint256 marketId) external view returns (int256, int256) {
+        uint256 price = _marketPrice(marketId);
+        return MarketMath.currentFunding(s.markets[marketId], s.marketStates[marketId], price);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function quoteTrade(
+        uint256 marketId,
+        int256 sizeDelta
+    ) external view returns (uint256 fill, uint256 fee) {
+        uint256 price = _marketPrice(marketId);
+        MarketConfig storage cfg = s.markets[marketId];
+        if (cfg.status == MarketStatus.Settled) return (price, 0);
+        MarketState storage st = s.marketStates[marketId];
+        int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+        fill = MarketMath.fillPrice(price, skew, sizeDelta, cfg.skewScale);
+        fee = MarketMath.orderFee(skew, sizeDelta, fill, cfg.makerFee, cfg.takerFee);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function poolBalance() external view returns (int256) {
+        return s.poolBalance;
+    }
+
+    /// @inheritdoc ICrossmargin
+    function poolValue() external view returns (int256) {
+        return PoolLogic.value(s);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function poolWithdrawable() external view returns (uint256) {
+        return PoolLogic.withdrawable(s);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function pool() external view returns (address) {
+        return s.pool;
+    }
+
+    /// @inheritdoc ICrossmargin
+    function insuranceFund() external view returns (address) {
+        return s.insuranceFund;
+    }
+
+    /// @inheritdoc ICrossmargin
+    function paused() external view returns (bool) {
+        return s.paused;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _setOperator(uint256 account, address operator, bool approved) private {
+        if (operator == address(0)) revert ZeroAddress();
+        s.operators[account][operator] = approved;
+        emit OperatorSet(account, operator, approved);
+    }
+
+    /// @dev The owner or an approved operator may act for an account.
+    function _authorize(uint256 account) internal view override {
+        if (!_isAuthorized(account, msg.sender)) revert Unauthorized(msg.sender, account);
+    }
+
+    function _isAuthorized(uint256 account, address caller) internal view override returns (bool) {
+        return ownerOf(account) == caller || s.operators[account][caller];
+    }
+
+    function _checkDeadline(uint256 deadline) private view {
+        if (block.timestamp > deadline) revert DeadlineExpired(deadline, block.timestamp);
+    }
+
+    function _newPending() private pure returns (TradeLogic.Pending memory p) {
+        p.hintMarket = TradeLogic.NO_HINT;
+    }
+
+    function _marketPrice(uint256 marketId) private view returns (uint256) {
+        MarketConfig storage cfg = s.markets[marketId];
+        if (cfg.status == MarketStatus.None) revert UnknownMarket(marketId);
+        return MarginLogic.marketPrice(cfg);
+    }
+
+    /// @dev Credits exactly what arrived. The only function that increases collateral balances.
+    function _deposit(
+        uint256 account,
+        address token,
+        uint256 amount
+    ) private returns (uint256 received) {
+        if (amount == 0) revert ZeroAmount();
+        if (amount > type(uint128).max) revert AmountTooLarge(amount, type(uint128).max);
+        bool isQuote = token == s.quoteToken;
+        CollateralConfig storage c = s.collaterals[token];
+        if (!isQuote) {
+            if (!c.listed) revert UnknownToken(token);
+            uint256 totalAfter = uint256(c.totalDeposited) + amount;
+            if (totalAfter > c.depositCap)
+                revert DepositCapExceeded(token, c.depositCap, totalAfter);
+        }
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        received = IERC20(token).balanceOf(address(this)) - before;
+        if (received == 0) revert ZeroAmount();
+        AccountData storage a = s.accounts[account];
+        if (isQuote) {
+            a.quoteBalance = (int256(a.quoteBalance) + int256(received)).toInt96();
+        } else {
+            c.totalDeposited += uint128(received);
+            uint256 balance = s.collateralBalances[account][token];
+            if (balance == 0) {
+                uint32 mask = a.collateralMask | uint32(1 << c.index);
+                if (_popcount(mask) > MAX_COLLATERALS_PER_ACCOUNT) {
+                    revert TooManyCollaterals(account, MAX_COLLATERALS_PER_ACCOUNT);
+                }
+                a.collateralMask = mask;
+            }
+            s.collateralBalances[account][token] = balance + received;
+        }
+        emit Deposited(account, token, msg.sender, received);
+    }
+
+    /// @dev Takes `amount` off a balance, never below zero. Non-quote collateral cannot leave
+    ///      while the account has quote debt. The caller runs the margin check.
+    function _debit(uint256 account, address token, uint256 amount) private {
+        if (amount == 0) revert ZeroAmount();
+        AccountData storage a = s.accounts[account];
+        int256 quoteBalance = a.quoteBalance;
+        if (token == s.quoteToken) {
+            if (amount > uint256(type(uint96).max) || int256(amount) > quoteBalance) {
+                revert InsufficientBalance(
+                    account,
+                    token,
+                    quoteBalance > 0 ? uint256(quoteBalance) : 0,
+                    amount
+                );
+            }
+            a.quoteBalance = int96(quoteBalance - int256(amount));
+            return;
+        }
+        CollateralConfig storage c = s.collaterals[token];
+        if (!c.listed) revert UnknownToken(token);
+        if (quoteBalance < 0) revert DebtOutstanding(account, quoteBalance);
+        uint256 balance = s.collateralBalances[account][token];
+        if (amount > balance) revert InsufficientBalance(account, token, balance, amount);
+        s.collateralBalances[account][token] = balance - amount;
+        c.totalDeposited -= uint128(amount);
+        if (balance == amount) a.collateralMask &= ~uint32(1 << c.index);
+    }
+
+    function _popcount(uint256 x) private pure returns (uint256 c) {
+        while (x != 0) {
+            x &= x - 1;
+            c++;
+        }
+    }
+}

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ICrossmarginAdmin} from "../interfaces/ICrossmarginAdmin.sol";
+import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
+import {ICrossmarginEvents} from "../interfaces/ICrossmarginEvents.sol";
+import {AdminLogic} from "../libraries/AdminLogic.sol";
+import {Store} from "../libraries/Store.sol";
+import {MarketStatus} from "../libraries/Types.sol";
+
+/// @title CrossmarginAdmin
+/// @notice Role-gated governance entry points; validation and writes live in AdminLogic.
+abstract contract CrossmarginAdmin is
+    AccessControl,
+    ReentrancyGuardTransient,
+    ICrossmarginAdmin,
+    ICrossmarginErrors,
+    ICrossmarginEvents
+{
+    bytes32 public constant RISK_MANAGER_ROLE = keccak256("RISK_MANAGER_ROLE");
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
+    Store internal s;
+
+    /// @inheritdoc ICrossmarginAdmin
+    function listCollateral(
+        address token,
+        CollateralParams calldata p,
+        string calldata feedDescription
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        AdminLogic.listCollateral(s, token, p, feedDescription);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setCollateralParams(
+        address token,
+        uint64 weight,
+        uint64 liquidationDiscount,
+        uint128 depositCap
+    ) external onlyRole(RISK_MANAGER_ROLE) {
+        AdminLogic.setCollateralParams(s, token, weight, liquidationDiscount, depositCap);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setCollateralFeed(
+        address token,
+        address feed,
+        uint32 heartbeat,
+        string calldata feedDescription
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        AdminLogic.setCollateralFeed(s, token, feed, heartbeat, feedDescription);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function addMarket(
+        MarketParams calldata p,
+        string calldata feedDescription
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) returns (uint256) {
+        return AdminLogic.addMarket(s, p, feedDescription);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setMarketFeed(
+        uint256 marketId,
+        address feed,
+        uint32 heartbeat,
+        string calldata feedDescription
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        AdminLogic.setMarketFeed(s, marketId, feed, heartbeat, feedDescription);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setMarketTradingParams(
+        uint256 marketId,
+        uint128 skewScale,
+        uint64 makerFee,
+        uint64 takerFee,
+        uint64 maxFundingVelocity
+    ) external onlyRole(RISK_MANAGER_ROLE) {
+        AdminLogic.setMarketTradingParams(
+            s,
+            marketId,
+            skewScale,
+            makerFee,
+            takerFee,
+            maxFundingVelocity
+        );
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setMarketMarginParams(
+        uint256 marketId,
+        uint64 imrBase,
+        uint64 imrSizeFactor,
+        uint64 maintenanceScalar,
+        uint128 minPositionMargin
+    ) external onlyRole(RISK_MANAGER_ROLE) {
+        AdminLogic.setMarketMarginParams(
+            s,
+            marketId,
+            imrBase,
+            imrSizeFactor,
+            maintenanceScalar,
+            minPositionMargin
+        );
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setMarketLimits(
+        uint256 marketId,
+        uint128 maxOpenInterest,
+        uint64 maxOiPoolRatio,
+        uint128 maxLiquidationPerWindow,
+        uint32 liquidationWindow
+    ) external onlyRole(RISK_MANAGER_ROLE) {
+        AdminLogic.setMarketLimits(
+            s,
+            marketId,
+            maxOpenInterest,
+            maxOiPoolRatio,
+            maxLiquidationPerWindow,
+            liquidationWindow
+        );
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setMarketOrderParams(
+        uint256 marketId,
+        bool instantTrading,
+        uint32 minOrderDelay,
+        uint32 maxOrderAge
+    ) external onlyRole(RISK_MANAGER_ROLE) {
+        AdminLogic.setMarketOrderParams(s, marketId, instantTrading, minOrderDelay, maxOrderAge);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setMarketStatus(uint256 marketId, MarketStatus status) external {
+        bool admin = hasRole(DEFAULT_ADMIN_ROLE, msg.sender);
+        if (!admin && (status == MarketStatus.Active || !hasRole(GUARDIAN_ROLE, msg.sender))) {
+            revert AccessControlUnauthorizedAccount(
+                msg.sender,
+                admin ? GUARDIAN_ROLE : DEFAULT_ADMIN_ROLE
+            );
+        }
+        AdminLogic.setMarketStatus(s, marketId, status);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function settleMarket(uint256 marketId, uint256 price) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        AdminLogic.settleMarket(s, marketId, price);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setLiquidationParams(
+        uint64 feeRate,
+        uint64 buffer,
+        uint128 minKeeperReward,
+        uint128 maxKeeperReward,
+        uint64 closeFactorHfThreshold,
+        uint128 smallDebtUsd,
+        uint128 orderKeeperFee
+    ) external onlyRole(RISK_MANAGER_ROLE) {
+        AdminLogic.setLiquidationParams(
+            s,
+            feeRate,
+            buffer,
+            minKeeperReward,
+            maxKeeperReward,
+            closeFactorHfThreshold,
+            smallDebtUsd,
+            orderKeeperFee
+        );
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setSequencer(address feed, uint32 gracePeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        AdminLogic.setSequencer(s, feed, gracePeriod);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setPool(address pool) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (pool == address(0)) revert ZeroAddress();
+        if (s.pool != address(0)) revert AlreadySet("pool");
+        s.pool = pool;
+        emit PoolSet(pool);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function setInsuranceFund(address fund) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (fund == address(0)) revert ZeroAddress();
+        if (s.insuranceFund != address(0)) revert AlreadySet("insuranceFund");
+        s.insuranceFund = fund;
+        emit InsuranceFundSet(fund);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function pause() external onlyRole(GUARDIAN_ROLE) {
+        s.paused = true;
+        emit PausedSet(true);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        s.paused = false;
+        emit PausedSet(false);
+    }
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {ICrossmarginLiquidation} from "../interfaces/ICrossmarginLiquidation.sol";
+import {CrossmarginAdmin} from "./CrossmarginAdmin.sol";
+import {LiquidationLogic} from "../libraries/LiquidationLogic.sol";
+import {OrderLogic} from "../libraries/OrderLogic.sol";
+import {Order} from "../libraries/Types.sol";
+
+/// @title CrossmarginLiquidation
+/// @notice Keeper-facing entry points: liquidations and delayed orders. The work happens in
+///         linked libraries that run in the engine's context.
+abstract contract CrossmarginLiquidation is ICrossmarginLiquidation, CrossmarginAdmin {
+    /// @inheritdoc ICrossmarginLiquidation
+    function liquidate(
+        uint256 account,
+        uint256 maxNotionalUsd
+    ) external nonReentrant returns (uint256 notionalClosed, uint256 keeperReward) {
+        return LiquidationLogic.liquidate(s, account, maxNotionalUsd, msg.sender);
+    }
+
+    /// @inheritdoc ICrossmarginLiquidation
+    function liquidateCollateral(
+        uint256 account,
+        address token,
+        uint256 maxRepay
+    ) external nonReentrant returns (uint256 repaid, uint256 seized) {
+        return LiquidationLogic.liquidateCollateral(s, account, token, maxRepay, msg.sender);
+    }
+
+    /// @inheritdoc ICrossmarginLiquidation
+    function commitOrder(
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 settlementDeadline
+    ) external nonReentrant {
+        _authorize(account);
+        OrderLogic.commit(s, account, marketId, sizeDelta, acceptablePrice, settlementDeadline);
+    }
+
+    /// @inheritdoc ICrossmarginLiquidation
+    function settleOrder(
+        uint256 account,
+        uint256 marketId,
+        uint80 roundId
+    ) external nonReentrant returns (bool) {
+        return OrderLogic.settle(s, account, marketId, roundId, msg.sender);
+    }
+
+    /// @inheritdoc ICrossmarginLiquidation
+    function cancelOrder(uint256 account, uint256 marketId) external nonReentrant {
+        bool authorised = _isAuthorized(account, msg.sender);
+        OrderLogic.cancel(s, account, marketId, msg.sender, authorised);
+    }
+
+    /// @inheritdoc ICrossmarginLiquidation
+    function executeOrderFill(
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 price
+    ) external {
+        if (msg.sender != address(this)) revert Unauthorized(msg.sender, account);
+        OrderLogic.fill(s, account, marketId, sizeDelta, acceptablePrice, price);
+    }
+
+    /// @inheritdoc ICrossmarginLiquidation
+    function orderStatus(
+        uint256 account,
+        uint256 marketId
+    )
+        external
+        view
+        returns (Order memory order, bool settleable, bool cancellable, uint80 settlementRound)
+    {
+        return OrderLogic.status(s, account, marketId);
+    }
+
+    function _authorize(uint256 account) internal view virtual;
+
+    function _isAuthorized(uint256 account, address caller) internal view virtual returns (bool);
+}

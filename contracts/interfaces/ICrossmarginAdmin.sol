@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {MarketStatus} from "../libraries/Types.sol";
+
+/// @title ICrossmarginAdmin
+/// @notice Governance of the engine. Admin (a timelock in production) lists tokens and markets
+///         and wires contracts; the risk manager tunes parameters inside hard on-chain bounds;
+///         the guardian pauses. Every change emits an event.
+interface ICrossmarginAdmin {
+    /// @notice Parameters of a collateral token at listing.
+    struct CollateralParams {
+        address feed;
+        uint32 heartbeat;
+        uint64 weight;
+        uint64 liquidationDiscount;
+        uint128 depositCap;
+    }
+
+    /// @notice Parameters of a market at creation.
+    struct MarketParams {
+        address feed;
+        uint32 heartbeat;
+        uint128 skewScale;
+        uint64 makerFee;
+        uint64 takerFee;
+        uint64 maxFundingVelocity;
+        uint64 imrBase;
+        uint64 imrSizeFactor;
+        uint64 maintenanceScalar;
+        uint128 minPositionMargin;
+        uint128 maxOpenInterest;
+        uint64 maxOiPoolRatio;
+        uint128 maxLiquidationPerWindow;
+        uint32 liquidationWindow;
+        bool instantTrading;
+        uint32 minOrderDelay;
+        uint32 maxOrderAge;
+    }
+
+    function listCollateral(
+        address token,
+        CollateralParams calldata p,
+        string calldata feedDescription
+    ) external;
+
+    function setCollateralParams(
+        address token,
+        uint64 weight,
+        uint64 liquidationDiscount,
+        uint128 depositCap
+    ) external;
+
+    function setCollateralFeed(
+        address token,
+        address feed,
+        uint32 heartbeat,
+        string calldata feedDescription
+    ) external;
+
+    function addMarket(
+        MarketParams calldata p,
+        string calldata feedDescription
+    ) external returns (uint256 marketId);
+
+    function setMarketFeed(
+        uint256 marketId,
+        address feed,
+        uint32 heartbeat,
+        string calldata feedDescription
+    ) external;
+
+    function setMarketTradingParams(
+        uint256 marketId,
+        uint128 skewScale,
+        uint64 makerFee,
+        uint64 takerFee,
+        uint64 maxFundingVelocity
+    ) external;
+
+    function setMarketMarginParams(
+        uint256 marketId,
+        uint64 imrBase,
+        uint64 imrSizeFactor,
+        uint64 maintenanceScalar,
+        uint128 minPositionMargin
+    ) external;
+
+    function setMarketLimits(
+        uint256 marketId,
+        uint128 maxOpenInterest,
+        uint64 maxOiPoolRatio,
+        uint128 maxLiquidationPerWindow,
+        uint32 liquidationWindow
+    ) external;
+
+    function setMarketOrderParams(
+        uint256 marketId,
+        bool instantTrading,
+        uint32 minOrderDelay,
+        uint32 maxOrderAge
+    ) external;
+
+    /// @notice Active (admin), ReduceOnly or Paused (guardian or admin). Settled is `settleMarket`.
+    function setMarketStatus(uint256 marketId, MarketStatus status) external;
+
+    /// @notice Freezes a market at `price` (0 = the current oracle price). Terminal.
+    function settleMarket(uint256 marketId, uint256 price) external;
+
+    function setLiquidationParams(
+        uint64 feeRate,
+        uint64 buffer,
+        uint128 minKeeperReward,
+        uint128 maxKeeperReward,
+        uint64 closeFactorHfThreshold,
+        uint128 smallDebtUsd,
+        uint128 orderKeeperFee
+    ) external;
+
+    function setSequencer(address feed, uint32 gracePeriod) external;
+
+    function setPool(address pool) external;
+
+    function setInsuranceFund(address fund) external;
+
+    function pause() external;
+
+    function unpause() external;
+}

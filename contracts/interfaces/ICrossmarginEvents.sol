@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {MarketStatus} from "../libraries/Types.sol";
+
+/// @title ICrossmarginEvents
+/// @notice One event per state change, carrying computed outcomes so indexers need not recompute.
+interface ICrossmarginEvents {
+    // --- accounts ---
+    event OperatorSet(uint256 indexed account, address indexed operator, bool approved);
+    event Deposited(
+        uint256 indexed account,
+        address indexed token,
+        address indexed from,
+        uint256 amount
+    );
+    event Withdrawn(
+        uint256 indexed account,
+        address indexed token,
+        address indexed to,
+        uint256 amount
+    );
+
+    // --- governance ---
+    event CollateralListed(
+        address indexed token,
+        address feed,
+        uint32 heartbeat,
+        uint64 weight,
+        uint64 liquidationDiscount,
+        uint128 depositCap,
+        uint8 index
+    );
+    event CollateralParamsSet(
+        address indexed token,
+        uint64 weight,
+        uint64 liquidationDiscount,
+        uint128 depositCap
+    );
+    event CollateralFeedSet(
+        address indexed token,
+        address feed,
+        uint32 heartbeat,
+        uint8 feedDecimals
+    );
+    event MarketAdded(uint256 indexed marketId, address feed, uint32 heartbeat);
+    event MarketFeedSet(
+        uint256 indexed marketId,
+        address feed,
+        uint32 heartbeat,
+        uint8 feedDecimals
+    );
+    event MarketTradingParamsSet(
+        uint256 indexed marketId,
+        uint128 skewScale,
+        uint64 makerFee,
+        uint64 takerFee,
+        uint64 maxFundingVelocity
+    );
+    event MarketMarginParamsSet(
+        uint256 indexed marketId,
+        uint64 imrBase,
+        uint64 imrSizeFactor,
+        uint64 maintenanceScalar,
+        uint128 minPositionMargin
+    );
+    event MarketLimitsSet(
+        uint256 indexed marketId,
+        uint128 maxOpenInterest,
+        uint64 maxOiPoolRatio,
+        uint128 maxLiquidationPerWindow,
+        uint32 liquidationWindow
+    );
+    event MarketOrderParamsSet(
+        uint256 indexed marketId,
+        bool instantTrading,
+        uint32 minOrderDelay,
+        uint32 maxOrderAge
+    );
+    event MarketStatusSet(uint256 indexed marketId, MarketStatus status, uint256 settlementPrice);
+    event LiquidationParamsSet(
+        uint64 feeRate,
+        uint64 buffer,
+        uint128 minKeeperReward,
+        uint128 maxKeeperReward,
+        uint64 closeFactorHfThreshold,
+        uint128 smallDebtUsd,
+        uint128 orderKeeperFee
+    );
+    event SequencerSet(address feed, uint32 gracePeriod);
+    event PoolSet(address pool);
+    event InsuranceFundSet(address fund);
+    event PausedSet(bool paused);
+
+    // --- trading ---
+    event FundingRecorded(
+        uint256 indexed marketId,
+        int256 fundingRate,
+        int256 fundingIndex,
+        uint256 price
+    );
+    event PositionModified(
+        uint256 indexed account,
+        uint256 indexed marketId,
+        int256 sizeDelta,
+        int256 newSize,
+        uint256 fillPrice,
+        uint256 fee,
+        int256 realisedPnl,
+        int256 fundingPaid,
+        int256 quoteDelta
+    );
+
+    // --- pool ---
+    event PoolDeposited(uint256 assets, int256 poolBalance);
+    event PoolWithdrawn(address indexed receiver, uint256 assets, int256 poolBalance);
+
+    // --- liquidation ---
+    event PositionLiquidated(
+        uint256 indexed account,
+        uint256 indexed marketId,
+        address indexed keeper,
+        int256 sizeClosed,
+        uint256 price,
+        uint256 notional,
+        int256 quoteDelta
+    );
+    event LiquidationFeePaid(
+        uint256 indexed account,
+        address indexed keeper,
+        uint256 notionalClosed,
+        uint256 fee,
+        uint256 keeperReward,
+        uint256 toInsuranceFund
+    );
+    event CollateralLiquidated(
+        uint256 indexed account,
+        address indexed token,
+        address indexed liquidator,
+        uint256 debtRepaid,
+        uint256 collateralSeized
+    );
+    event BadDebtSettled(
+        uint256 indexed account,
+        uint256 deficit,
+        uint256 coveredByFund,
+        uint256 socialised
+    );
+    event CollateralSeized(uint256 indexed account, address indexed token, uint256 amount);
+
+    // --- delayed orders ---
+    event OrderCommitted(
+        uint256 indexed account,
+        uint256 indexed marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 settlementDeadline,
+        uint256 keeperFee
+    );
+    event OrderSettled(
+        uint256 indexed account,
+        uint256 indexed marketId,
+        address indexed keeper,
+        uint80 roundId
+    );
+    event OrderCancelled(
+        uint256 indexed account,
+        uint256 indexed marketId,
+        address indexed caller,
+        bytes32 reason,
+        uint256 keeperFee
+    );
+}

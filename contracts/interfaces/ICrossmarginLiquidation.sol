@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {Order} from "../libraries/Types.sol";
+
+/// @title ICrossmarginLiquidation
+/// @notice What keepers call: liquidations and the settlement of delayed orders.
+interface ICrossmarginLiquidation {
+    /// @notice Liquidates an account with equity < MM. Closes positions at the oracle price,
+    ///         largest maintenance requirement first, until equity >= MM * (1 + buffer) or all
+    ///         are closed; settles bad debt when nothing is left. Never reverts for a
+    ///         liquidatable account; reverts `NotLiquidatable` for a healthy one.
+    /// @param maxNotionalUsd Bound on the notional closed in this call (0 = none).
+    /// @return notionalClosed USD WAD closed.
+    /// @return keeperReward Quote units paid to the caller.
+    function liquidate(
+        uint256 account,
+        uint256 maxNotionalUsd
+    ) external returns (uint256 notionalClosed, uint256 keeperReward);
+
+    /// @notice Repays quote debt of a liquidatable account and takes collateral `token` at its
+    ///         oracle price less its liquidation discount (close factor rules as Aave's).
+    function liquidateCollateral(
+        uint256 account,
+        address token,
+        uint256 maxRepay
+    ) external returns (uint256 repaid, uint256 seized);
+
+    /// @notice Records a delayed order that fills at the first oracle round published at least
+    ///         the market's `minOrderDelay` after now. Reserves its margin and the keeper fee.
+    function commitOrder(
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 settlementDeadline
+    ) external;
+
+    /// @notice Fills a pending order at round `roundId`, which must be the first round published
+    ///         at or after commit time + minOrderDelay. If the price is beyond the acceptable
+    ///         price or the margin no longer holds, the order is cancelled instead. The caller
+    ///         is paid the order's keeper fee either way.
+    /// @return filled True when the order filled, false when it was cancelled.
+    function settleOrder(
+        uint256 account,
+        uint256 marketId,
+        uint80 roundId
+    ) external returns (bool filled);
+
+    /// @notice After its deadline anyone may cancel an order and is paid its keeper fee; before
+    ///         that the owner or an operator may cancel (free) while no settlement price exists.
+    function cancelOrder(uint256 account, uint256 marketId) external;
+
+    /// @notice Internal step of `settleOrder`, callable only by the engine itself (so that a
+    ///         failed fill can be rolled back and turned into a cancellation).
+    function executeOrderFill(
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 price
+    ) external;
+
+    /// @notice A pending order and what a keeper can do with it now.
+    /// @return order The order (zero if none).
+    /// @return settleable True when a settlement round exists and the order has not expired.
+    /// @return cancellable True when anyone may cancel it (expired).
+    /// @return settlementRound The round to pass to `settleOrder` (0 if none yet).
+    function orderStatus(
+        uint256 account,
+        uint256 marketId
+    )
+        external
+        view
+        returns (Order memory order, bool settleable, bool cancellable, uint80 settlementRound);
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+/// @title IInsuranceFund
+/// @notice Holds quote tokens that absorb bad debt before the liquidity pool does. Liquidation
+///         fees flow in; governance may seed it; only the engine can draw quote tokens from it.
+interface IInsuranceFund {
+    error OnlyEngine(address caller);
+    error ZeroAmount();
+    error ZeroAddress();
+    error QuoteTokenLocked();
+
+    event Seeded(address indexed from, uint256 amount);
+    event Covered(uint256 requested, uint256 paid);
+    event SeizedCollateralReleased(address indexed token, address indexed to, uint256 amount);
+
+    /// @notice The engine this fund backs.
+    function engine() external view returns (address);
+
+    /// @notice The quote token.
+    function quoteToken() external view returns (address);
+
+    /// @notice Quote tokens available to cover bad debt.
+    function balance() external view returns (uint256);
+
+    /// @notice Adds `amount` quote tokens from the caller (governance seeding; anyone may donate).
+    function seed(uint256 amount) external;
+
+    /// @notice Pays up to `amount` quote tokens to the engine; returns what it paid.
+    function cover(uint256 amount) external returns (uint256 paid);
+
+    /// @notice Sends collateral seized from bankrupt accounts (never the quote token) to `to`,
+    ///         so governance can sell it and seed the fund again. Admin only.
+    function releaseSeizedCollateral(address token, address to, uint256 amount) external;
+}

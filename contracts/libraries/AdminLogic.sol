@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {ICrossmarginAdmin} from "../interfaces/ICrossmarginAdmin.sol";
+import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
+import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
+import {OracleLib, Feed, Sequencer} from "./OracleLib.sol";
+import {MarginLogic} from "./MarginLogic.sol";
+import {TradeLogic} from "./TradeLogic.sol";
+import {Store, LiquidationParams} from "./Store.sol";
+import {CollateralConfig, MarketConfig, MarketStatus} from "./Types.sol";
+
+/// @title AdminLogic
+/// @notice Validation against hard bounds and the writes of every governance action.
+/// @dev Linked library (delegatecall) so that the engine stays under the contract size limit.
+library AdminLogic {
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant MAX_COLLATERAL_TYPES = 64;
+    uint256 internal constant MAX_MARKETS = 64;
+    uint256 internal constant MAX_TOKEN_DECIMALS = 36;
+    uint256 internal constant MIN_HEARTBEAT = 60;
+    uint256 internal constant MAX_HEARTBEAT = 2 days;
+    uint256 internal constant MAX_LIQUIDATION_DISCOUNT = 0.5e18;
+    uint256 internal constant MAX_FEE = 0.05e18;
+    uint256 internal constant MAX_SKEW_SCALE = 1e33;
+    uint256 internal constant MAX_FUNDING_VELOCITY = 50e18;
+    uint256 internal constant MIN_IMR = 0.005e18;
+    uint256 internal constant MAX_IMR_SIZE_FACTOR = 0.01e18;
+    uint256 internal constant MIN_MAINTENANCE_SCALAR = 0.1e18;
+    uint256 internal constant MAX_MAINTENANCE_SCALAR = 0.9e18;
+    uint256 internal constant MAX_MIN_POSITION_MARGIN = 10_000e18;
+    uint256 internal constant MAX_OPEN_INTEREST = 1e33;
+    uint256 internal constant MAX_OI_POOL_RATIO = 100e18;
+    uint256 internal constant MAX_LIQUIDATION_WINDOW = 1 days;
+    uint256 internal constant MAX_ORDER_DELAY = 1 hours;
+    uint256 internal constant MAX_ORDER_AGE = 1 days;
+    uint256 internal constant MAX_LIQUIDATION_FEE = 0.05e18;
+    uint256 internal constant MAX_BUFFER = 1e18;
+    uint256 internal constant MAX_KEEPER_REWARD = 10_000e18;
+    uint256 internal constant MAX_SMALL_DEBT = 100_000e18;
+    uint256 internal constant MAX_ORDER_KEEPER_FEE = 1_000e18;
+    uint256 internal constant MAX_GRACE_PERIOD = 1 days;
+
+    function listCollateral(
+        Store storage s,
+        address token,
+        ICrossmarginAdmin.CollateralParams calldata p,
+        string calldata feedDescription
+    ) external {
+        if (token == address(0)) revert E.ZeroAddress();
+        if (token == s.quoteToken || s.collaterals[token].listed)
+            revert E.TokenAlreadyListed(token);
+        uint256 index = s.collateralTokens.length;
+        if (index >= MAX_COLLATERAL_TYPES) revert E.TooManyCollateralTypes(MAX_COLLATERAL_TYPES);
+        uint8 decimals = IERC20Metadata(token).decimals();
+        if (decimals > MAX_TOKEN_DECIMALS) revert E.UnsupportedDecimals(token, decimals);
+        _checkCollateralParams(p.weight, p.liquidationDiscount);
+        Feed memory f = _checkFeed(p.feed, p.heartbeat, feedDescription);
+        CollateralConfig storage c = s.collaterals[token];
+        c.feed = f.feed;
+        c.heartbeat = f.heartbeat;
+        c.feedDecimals = f.decimals;
+        c.tokenDecimals = decimals;
+        c.index = uint8(index);
+        c.listed = true;
+        c.weight = p.weight;
+        c.liquidationDiscount = p.liquidationDiscount;
+        c.depositCap = p.depositCap;
+        s.collateralTokens.push(token);
+        emit Ev.CollateralListed(
+            token,
+            p.feed,
+            p.heartbeat,
+            p.weight,
+            p.liquidationDiscount,
+            p.depositCap,
+            uint8(index)
+        );
+    }
+
+    function setCollateralParams(
+        Store storage s,
+        address token,
+        uint64 weight,
+        uint64 liquidationDiscount,
+        uint128 depositCap
+    ) external {
+        CollateralConfig storage c = _collateral(s, token);
+        _checkCollateralParams(weight, liquidationDiscount);
+        c.weight = weight;
+        c.liquidationDiscount = liquidationDiscount;
+        c.depositCap = depositCap;
+        emit Ev.CollateralParamsSet(token, weight, liquidationDiscount, depositCap);
+    }
+
+    function setCollateralFeed(
+        Store storage s,
+        address token,
+        address feed,
+        uint32 heartbeat,
+        string calldata feedDescription
+    ) external {
+        CollateralConfig storage c = _collateral(s, token);
+        Feed memory f = _checkFeed(feed, heartbeat, feedDescription);
+        c.feed = f.feed;
+        c.heartbeat = f.heartbeat;
+        c.feedDecimals = f.decimals;
+        emit Ev.CollateralFeedSet(token, feed, heartbeat, f.decimals);
+    }
+
+    function addMarket(
+        Store storage s,
+        ICrossmarginAdmin.MarketParams calldata p,
+        string calldata feedDescription
+    ) external returns (uint256 id) {
+        id = s.marketCount;
+        if (id >= MAX_MARKETS) revert E.TooManyMarkets(MAX_MARKETS);
+        s.marketCount = id + 1;
+        Feed memory f = _checkFeed(p.feed, p.heartbeat, feedDescription);
+        MarketConfig storage m = s.markets[id];
+        m.feed = f.feed;
+        m.heartbeat = f.heartbeat;
+        m.feedDecimals = f.decimals;
+        m.status = MarketStatus.Active;
+        s.marketStates[id].lastFundingTime = uint48(block.timestamp);
+        emit Ev.MarketAdded(id, p.feed, p.heartbeat);
+        _setTrading(m, id, p.skewScale, p.makerFee, p.takerFee, p.maxFundingVelocity);
+        _setMargin(m, id, p.imrBase, p.imrSizeFactor, p.maintenanceScalar, p.minPositionMargin);
+        _setLimits(
+            m,
+            id,
+            p.maxOpenInterest,
+            p.maxOiPoolRatio,
+            p.maxLiquidationPerWindow,
+            p.liquidationWindow
+        );
+        _setOrder(m, id, p.instantTrading, p.minOrderDelay, p.maxOrderAge);
+        emit Ev.MarketStatusSet(id, MarketStatus.Active, 0);
+    }
+
+    function setMarketFeed(
+        Store storage s,
+        uint256 id,
+        address feed,
+        uint32 heartbeat,
+        string calldata feedDescription
+    ) external {
+        MarketConfig storage m = _market(s, id);
+        Feed memory f = _checkFeed(feed, heartbeat, feedDescription);
+        m.feed = f.feed;
+        m.heartbeat = f.heartbeat;
+        m.feedDecimals = f.decimals;
+        emit Ev.MarketFeedSet(id, feed, heartbeat, f.decimals);
+    }
+
+    function setMarketTradingParams(
+        Store storage s,
+        uint256 id,
+        uint128 skewScale,
+        uint64 makerFee,
+        uint64 takerFee,
+        uint64 maxFundingVelocity
+    ) external {
+        MarketConfig storage m = _market(s, id);
+        // Funding accrued so far follows the old parameters.
+        if (m.status != MarketStatus.Settled) {
+            TradeLogic.recordFunding(id, m, s.marketStates[id], MarginLogic.marketPrice(m));
+        }
+        _setTrading(m, id, skewScale, makerFee, takerFee, maxFundingVelocity);
+    }
+
+    function setMarketMarginParams(
+        Store storage s,
+        uint256 id,
+        uint64 imrBase,
+        uint64 imrSizeFactor,
+        uint64 maintenanceScalar,
+        uint128 minPositionMargin
+    ) external {
+        _setMargin(
+            _market(s, id),
+            id,
+            imrBase,
+            imrSizeFactor,
+            maintenanceScalar,
+            minPositionMargin
+        );
+    }
+
+    function setMarketLimits(
+        Store storage s,
+        uint256 id,
+        uint128 maxOpenInterest,
+        uint64 maxOiPoolRatio,
+        uint128 maxLiquidationPerWindow,
+        uint32 liquidationWindow
+    ) external {
+        _setLimits(
+            _market(s, id),
+            id,
+            maxOpenInterest,
+            maxOiPoolRatio,
+            maxLiquidationPerWindow,
+            liquidationWindow
+        );
+    }
+
+    function setMarketOrderParams(
+        Store storage s,
+        uint256 id,
+        bool instantTrading,
+        uint32 minOrderDelay,
+        uint32 maxOrderAge
+    ) external {
+        _setOrder(_market(s, id), id, instantTrading, minOrderDelay, maxOrderAge);
+    }
+
+    function setMarketStatus(Store storage s, uint256 id, MarketStatus status) external {
+        MarketConfig storage m = _market(s, id);
+        if (
+            m.status == MarketStatus.Settled ||
+            status == MarketStatus.None ||
+            status == MarketStatus.Settled
+        ) {
+            revert E.InvalidStatus(id, uint8(status));
+        }
+        m.status = status;
+        emit Ev.MarketStatusSet(id, status, 0);
+    }
+
+    function settleMarket(Store storage s, uint256 id, uint256 price) external {
+        MarketConfig storage m = _market(s, id);
+        if (m.status == MarketStatus.Settled)
+            revert E.InvalidStatus(id, uint8(MarketStatus.Settled));
+        uint256 oraclePrice = MarginLogic.marketPrice(m);
+        if (price == 0) price = oraclePrice;
+        if (price > type(uint128).max)
+            revert E.ParameterOutOfBounds("settlementPrice", price, 1, type(uint128).max);
+        TradeLogic.recordFunding(id, m, s.marketStates[id], oraclePrice);
+        m.settlementPrice = uint128(price);
+        m.status = MarketStatus.Settled;
+        emit Ev.MarketStatusSet(id, MarketStatus.Settled, price);
+    }
+
+    function setLiquidationParams(
+        Store storage s,
+        uint64 feeRate,
+        uint64 buffer,
+        uint128 minKeeperReward,
+        uint128 maxKeeperReward,
+        uint64 closeFactorHfThreshold,
+        uint128 smallDebtUsd,
+        uint128 orderKeeperFee
+    ) external {
+        _bound("feeRate", feeRate, 0, MAX_LIQUIDATION_FEE);
+        _bound("buffer", buffer, 0, MAX_BUFFER);
+        _bound("maxKeeperReward", maxKeeperReward, 0, MAX_KEEPER_REWARD);
+        _bound("minKeeperReward", minKeeperReward, 0, maxKeeperReward);
+        _bound("closeFactorHfThreshold", closeFactorHfThreshold, 0, WAD);
+        _bound("smallDebtUsd", smallDebtUsd, 0, MAX_SMALL_DEBT);
+        _bound("orderKeeperFee", orderKeeperFee, 0, MAX_ORDER_KEEPER_FEE);
+        s.liq = LiquidationParams(
+            feeRate,
+            buffer,
+            minKeeperReward,
+            maxKeeperReward,
+            closeFactorHfThreshold,
+            smallDebtUsd,
+            orderKeeperFee
+        );
+        emit Ev.LiquidationParamsSet(
+            feeRate,
+            buffer,
+            minKeeperReward,
+            maxKeeperReward,
+            closeFactorHfThreshold,
+            smallDebtUsd,
+            orderKeeperFee
+        );
+    }
+
+    function setSequencer(Store storage s, address feed, uint32 gracePeriod) external {
+        _bound("gracePeriod", gracePeriod, 0, MAX_GRACE_PERIOD);
+        s.sequencer = Sequencer(feed, gracePeriod);
+        emit Ev.SequencerSet(feed, gracePeriod);
+    }
+
+    // --- internals ---
+
+    function _setTrading(
+        MarketConfig storage m,
+        uint256 id,
+        uint128 skewScale,
+        uint64 makerFee,
+        uint64 takerFee,
+        uint64 maxFundingVelocity
+    ) private {
+        _bound("skewScale", skewScale, 0, MAX_SKEW_SCALE);
+        _bound("makerFee", makerFee, 0, MAX_FEE);
+        _bound("takerFee", takerFee, 0, MAX_FEE);
+        _bound("maxFundingVelocity", maxFundingVelocity, 0, MAX_FUNDING_VELOCITY);
+        m.skewScale = skewScale;
+        m.makerFee = makerFee;
+        m.takerFee = takerFee;
+        m.maxFundingVelocity = maxFundingVelocity;
+        emit Ev.MarketTradingParamsSet(id, skewScale, makerFee, takerFee, maxFundingVelocity);
+    }
+
+    function _setMargin(
+        MarketConfig storage m,
+        uint256 id,
+        uint64 imrBase,
+        uint64 imrSizeFactor,
+        uint64 maintenanceScalar,
+        uint128 minPositionMargin
+    ) private {
+        _bound("imrBase", imrBase, MIN_IMR, WAD);
+        _bound("imrSizeFactor", imrSizeFactor, 0, MAX_IMR_SIZE_FACTOR);
+        _bound(
+            "maintenanceScalar",
+            maintenanceScalar,
+            MIN_MAINTENANCE_SCALAR,
+            MAX_MAINTENANCE_SCALAR
+        );
+        _bound("minPositionMargin", minPositionMargin, 0, MAX_MIN_POSITION_MARGIN);
+        m.imrBase = imrBase;
+        m.imrSizeFactor = imrSizeFactor;
+        m.maintenanceScalar = maintenanceScalar;
+        m.minPositionMargin = minPositionMargin;
+        emit Ev.MarketMarginParamsSet(
+            id,
+            imrBase,
+            imrSizeFactor,
+            maintenanceScalar,
+            minPositionMargin
+        );
+    }
+
+    function _setLimits(
+        MarketConfig storage m,
+        uint256 id,
+        uint128 maxOpenInterest,
+        uint64 maxOiPoolRatio,
+        uint128 maxLiquidationPerWindow,
+        uint32 liquidationWindow
+    ) private {
+        _bound("maxOpenInterest", maxOpenInterest, 0, MAX_OPEN_INTEREST);
+        _bound("maxOiPoolRatio", maxOiPoolRatio, 0, MAX_OI_POOL_RATIO);
+        _bound("liquidationWindow", liquidationWindow, 0, MAX_LIQUIDATION_WINDOW);
+        m.maxOpenInterest = maxOpenInterest;
+        m.maxOiPoolRatio = maxOiPoolRatio;
+        m.maxLiquidationPerWindow = maxLiquidationPerWindow;
+        m.liquidationWindow = liquidationWindow;
+        emit Ev.MarketLimitsSet(
+            id,
+            maxOpenInterest,
+            maxOiPoolRatio,
+            maxLiquidationPerWindow,
+            liquidationWindow
+        );
+    }
+
+    function _setOrder(
+        MarketConfig storage m,
+        uint256 id,
+        bool instantTrading,
+        uint32 minOrderDelay,
+        uint32 maxOrderAge
+    ) private {
+        _bound("minOrderDelay", minOrderDelay, 0, MAX_ORDER_DELAY);
+        _bound("maxOrderAge", maxOrderAge, uint256(minOrderDelay) + 1, MAX_ORDER_AGE);
+        m.instantTrading = instantTrading;
+        m.minOrderDelay = minOrderDelay;
+        m.maxOrderAge = maxOrderAge;
+        emit Ev.MarketOrderParamsSet(id, instantTrading, minOrderDelay, maxOrderAge);
+    }
+
+    function _checkCollateralParams(uint64 weight, uint64 liquidationDiscount) private pure {
+        _bound("weight", weight, 0, WAD);
+        _bound("liquidationDiscount", liquidationDiscount, 0, MAX_LIQUIDATION_DISCOUNT);
+    }
+
+    /// @dev Checks address, description and heartbeat, and that the feed answers safely now.
+    function _checkFeed(
+        address feed,
+        uint32 heartbeat,
+        string calldata expectedDescription
+    ) private view returns (Feed memory f) {
+        if (feed == address(0)) revert E.ZeroAddress();
+        _bound("heartbeat", heartbeat, MIN_HEARTBEAT, MAX_HEARTBEAT);
+        string memory actual = AggregatorV3Interface(feed).description();
+        if (keccak256(bytes(actual)) != keccak256(bytes(expectedDescription))) {
+            revert E.FeedDescriptionMismatch(feed, expectedDescription, actual);
+        }
+        f = Feed(feed, heartbeat, AggregatorV3Interface(feed).decimals());
+        OracleLib.read(f);
+    }
+
+    function _collateral(
+        Store storage s,
+        address token
+    ) private view returns (CollateralConfig storage c) {
+        c = s.collaterals[token];
+        if (!c.listed) revert E.UnknownToken(token);
+    }
+
+    function _market(Store storage s, uint256 id) private view returns (MarketConfig storage m) {
+        m = s.markets[id];
+        if (m.status == MarketStatus.None) revert E.UnknownMarket(id);
+    }
+
+    function _bound(bytes32 name, uint256 value, uint256 lo, uint256 hi) private pure {
+        if (value < lo || value > hi) revert E.ParameterOutOfBounds(name, value, lo, hi);
+    }
+}

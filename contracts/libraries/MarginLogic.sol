@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
+import {WadMath} from "./WadMath.sol";
+import {OracleLib, Feed} from "./OracleLib.sol";
+import {MarketMath} from "./MarketMath.sol";
+import {Store} from "./Store.sol";
+import {
+    AccountData,
+    CollateralConfig,
+    Health,
+    MarketConfig,
+    MarketStatus,
+    Order,
+    Position
+} from "./Types.sol";
+
+/// @title MarginLogic
+/// @notice Prices and the one account-health function every rule goes through.
+/// @dev `health` and `checkAccount` are linked (delegatecall) so the engine stays under the
+///      contract size limit; the small helpers are internal.
+library MarginLogic {
+    using WadMath for uint256;
+    using WadMath for int256;
+
+    /// @notice Price of a market: the oracle, or the settlement price once settled.
+    function marketPrice(MarketConfig storage cfg) internal view returns (uint256) {
+        if (cfg.status == MarketStatus.Settled) return cfg.settlementPrice;
+        return OracleLib.read(Feed(cfg.feed, cfg.heartbeat, cfg.feedDecimals));
+    }
+
+    /// @notice Oracle price of a collateral token (WAD, USD per whole token).
+    function collateralPrice(CollateralConfig storage c) internal view returns (uint256) {
+        return OracleLib.read(Feed(c.feed, c.heartbeat, c.feedDecimals));
+    }
+
+    /// @notice floor(amount * price / 10^decimals): USD value of a token amount.
+    function tokenValueUsd(
+        uint256 amount,
+        uint256 price,
+        uint8 decimals
+    ) internal pure returns (uint256) {
+        return Math.mulDiv(amount, price, 10 ** decimals);
+    }
+
+    /// @notice Quote token units to USD WAD (exact).
+    function quoteToUsd(Store storage s, int256 amount) internal view returns (int256) {
+        return amount * int256(uint256(s.quoteScale));
+    }
+
+    /// @notice USD WAD to quote token units, rounded towards minus infinity.
+    function usdToQuoteFloor(Store storage s, int256 usd) internal view returns (int256) {
+        return WadMath.divFloor(usd, int256(uint256(s.quoteScale)));
+    }
+
+    /// @notice USD WAD to quote token units, rounded up.
+    function usdToQuoteUp(Store storage s, uint256 usd) internal view returns (uint256) {
+        uint256 scale = s.quoteScale;
+        return (usd + scale - 1) / scale;
+    }
+
+    /// @notice Weighted collateral value of every non-quote token the account holds (USD WAD).
+    function weightedCollateralUsd(
+        Store storage s,
+        uint256 account,
+        uint256 mask
+    ) internal view returns (uint256 sum) {
+        while (mask != 0) {
+            uint256 i = _lowestBit(mask);
+            mask &= mask - 1;
+            address token = s.collateralTokens[i];
+            CollateralConfig storage c = s.collaterals[token];
+            uint256 value = tokenValueUsd(
+                s.collateralBalances[account][token],
+                collateralPrice(c),
+                c.tokenDecimals
+            );
+            sum += value.mulDown(c.weight);
+        }
+    }
+
+    /// @notice Equity, initial and maintenance margin of `account` (docs/math.md, Margin).
+    /// @dev The one account-health function: trades, withdrawals, orders and liquidation all
+    ///      use it. `hintMarket`/`hintPrice` pass a price already read in this call (or
+    ///      type(uint256).max for none) so a trade does not read its own oracle twice.
+    function health(
+        Store storage s,
+        uint256 account,
+        uint256 hintMarket,
+        uint256 hintPrice
+    ) public view returns (Health memory h) {
+        OracleLib.checkSequencer(s.sequencer);
+        AccountData memory a = s.accounts[account];
+        h.equity =
+            quoteToUsd(s, a.quoteBalance) +
+            int256(weightedCollateralUsd(s, account, a.collateralMask));
+        uint256 mask = a.marketMask;
+        while (mask != 0) {
+            uint256 id = _lowestBit(mask);
+            mask &= mask - 1;
+            MarketConfig storage cfg = s.markets[id];
+            uint256 price = id == hintMarket ? hintPrice : marketPrice(cfg);
+            Position storage p = s.positions[account][id];
+            int256 size = p.size;
+            (, int256 indexNow) = MarketMath.currentFunding(cfg, s.marketStates[id], price);
+            h.equity += size.sMulFloor(int256(price) - int256(uint256(p.entryPrice)));
+            h.equity -= size.sMulCeil(indexNow - p.fundingIndex);
+            (uint256 im, uint256 mm) = MarketMath.requirements(cfg, size.abs().mulUp(price));
+            h.im += im;
+            h.mm += mm;
+        }
+        // Pending orders reserve the margin and fees they will need (set at commit).
+        uint256 orders = a.orderMask;
+        while (orders != 0) {
+            uint256 id = _lowestBit(orders);
+            orders &= orders - 1;
+            Order storage o = s.orders[account][id];
+            h.im += o.reserveUsd + uint256(o.keeperFee) * s.quoteScale;
+        }
+    }
+
+    /// @notice Reverts unless the account meets the rule for what it just did.
+    /// @param riskIncreased A trade grew a position or a withdrawal took collateral: needs equity >= IM.
+    /// @param equityBeforeAdj, mmBeforeAdj Reconstruct the pre-action equity and MM from the
+    ///        post-action ones for risk-reducing actions (see TradeLogic).
+    function checkAccount(
+        Store storage s,
+        uint256 account,
+        bool riskIncreased,
+        int256 equityBeforeAdj,
+        int256 mmBeforeAdj,
+        uint256 hintMarket,
+        uint256 hintPrice
+    ) external view {
+        Health memory h = health(s, account, hintMarket, hintPrice);
+        if (riskIncreased) {
+            if (h.equity < int256(h.im))
+                revert ICrossmarginErrors.InsufficientMargin(account, h.equity, h.im);
+        } else if (h.equity < int256(h.mm)) {
+            // Reducing risk is allowed unless it makes a healthy account liquidatable.
+            if (h.equity + equityBeforeAdj >= int256(h.mm) + mmBeforeAdj) {
+                revert ICrossmarginErrors.WouldBecomeLiquidatable(account, h.equity, h.mm);
+            }
+        }
+    }
+
+    function isLiquidatable(
+        Store storage s,
+        uint256 account
+    ) internal view returns (bool, Health memory h) {
+        h = health(s, account, type(uint256).max, 0);
+        return (h.equity < int256(h.mm), h);
+    }
+
+    function _lowestBit(uint256 x) internal pure returns (uint256 i) {
+        // x != 0; isolate the lowest set bit and take its log2
+        uint256 b = x & (~x + 1);
+        if (b >= 1 << 32) {
+            b >>= 32;
+            i += 32;
+        }
+        if (b >= 1 << 16) {
+            b >>= 16;
+            i += 16;
+        }
+        if (b >= 1 << 8) {
+            b >>= 8;
+            i += 8;
+        }
+        if (b >= 1 << 4) {
+            b >>= 4;
+            i += 4;
+        }
+        if (b >= 1 << 2) {
+            b >>= 2;
+            i += 2;
+        }
+        if (b >= 1 << 1) i += 1;
+    }
+}

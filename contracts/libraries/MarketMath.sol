@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {WadMath} from "./WadMath.sol";
+import {MarketConfig, MarketState, MarketStatus} from "./Types.sol";
+
+/// @title MarketMath
+/// @notice Fill price, fees, funding and margin requirements of one market (docs/math.md).
+library MarketMath {
+    using WadMath for uint256;
+    using WadMath for int256;
+
+    int256 internal constant DAY = 1 days;
+
+    /// @notice `p * (1 + (skew + sizeDelta / 2) / skewScale)`, rounded against the trader.
+    function fillPrice(
+        uint256 price,
+        int256 skew,
+        int256 sizeDelta,
+        uint256 skewScale
+    ) internal pure returns (uint256) {
+        if (skewScale == 0) return price;
+        int256 num = int256(price) * (2 * skew + sizeDelta);
+        int256 den = 2 * int256(skewScale);
+        int256 impact = sizeDelta > 0 ? WadMath.divCeil(num, den) : WadMath.divFloor(num, den);
+        int256 fill = int256(price) + impact;
+        return fill > 0 ? uint256(fill) : 0;
+    }
+
+    /// @notice Maker fee on the part that shrinks |skew|, taker fee on the part that grows it.
+    function orderFee(
+        int256 skew,
+        int256 sizeDelta,
+        uint256 fill,
+        uint256 makerFee,
+        uint256 takerFee
+    ) internal pure returns (uint256) {
+        uint256 absDelta = sizeDelta.abs();
+        uint256 makerPart;
+        if (skew != 0 && (skew > 0) != (sizeDelta > 0))
+            makerPart = WadMath.min(absDelta, skew.abs());
+        uint256 takerPart = absDelta - makerPart;
+        return makerPart.mulUp(fill).mulUp(makerFee) + takerPart.mulUp(fill).mulUp(takerFee);
+    }
+
+    /// @notice The funding rate and index at `block.timestamp` without recording them.
+    function currentFunding(
+        MarketConfig storage cfg,
+        MarketState storage st,
+        uint256 price
+    ) internal view returns (int256 rateNow, int256 indexNow) {
+        int256 rate = st.fundingRate;
+        int256 elapsed = int256(block.timestamp) - int256(uint256(st.lastFundingTime));
+        if (elapsed == 0 || cfg.status == MarketStatus.Settled) return (rate, st.fundingIndex);
+        int256 skewScale = int256(uint256(cfg.skewScale));
+        int256 velocity;
+        if (skewScale != 0) {
+            int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+            int256 prop = (skew * WadMath.IWAD) / skewScale;
+            if (prop > WadMath.IWAD) prop = WadMath.IWAD;
+            if (prop < -WadMath.IWAD) prop = -WadMath.IWAD;
+            velocity = (prop * int256(uint256(cfg.maxFundingVelocity))) / WadMath.IWAD;
+        }
+        rateNow = rate + (velocity * elapsed) / DAY;
+        int256 avgRate = (rate + rateNow) / 2;
+        indexNow = st.fundingIndex + (avgRate * elapsed * int256(price)) / (DAY * WadMath.IWAD);
+    }
+
+    /// @notice Initial and maintenance requirement of a position with `notional` (USD WAD).
+    function requirements(
+        MarketConfig storage cfg,
+        uint256 notional
+    ) internal view returns (uint256 im, uint256 mm) {
+        uint256 imr = WadMath.max(
+            cfg.imrBase,
+            uint256(cfg.imrSizeFactor).mulUp(WadMath.sqrtUp(notional * WadMath.WAD))
+        );
+        uint256 mmr = imr.mulUp(cfg.maintenanceScalar);
+        uint256 minMargin = cfg.minPositionMargin;
+        im = notional.mulUp(imr) + minMargin;
+        mm = notional.mulUp(mmr) + minMargin;
+    }
+
+    /// @notice Requirements of a signed size at `price`; zero for a zero size.
+    function sizeRequirements(
+        MarketConfig storage cfg,
+        int256 size,
+        uint256 price
+    ) internal view returns (uint256 im, uint256 mm) {
+        if (size == 0) return (0, 0);
+        return requirements(cfg, size.abs().mulUp(price));
+    }
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+
+/// @notice A Chainlink feed as the engine stores it (one slot).
+/// @param feed The AggregatorV3Interface address.
+/// @param heartbeat Maximum age of an answer in seconds.
+/// @param decimals The feed's decimals, read once at configuration.
+struct Feed {
+    address feed;
+    uint32 heartbeat;
+    uint8 decimals;
+}
+
+/// @notice An optional L2 sequencer-uptime feed (answer 0 = up, 1 = down).
+struct Sequencer {
+    address feed;
+    uint32 gracePeriod;
+}
+
+/// @title OracleLib
+/// @notice Reads Chainlink feeds defensively and normalises answers to 18 decimals.
+///         Every failure is its own error naming the feed.
+library OracleLib {
+    error OracleNonPositive(address feed, int256 answer);
+    error OracleStale(address feed, uint256 updatedAt, uint256 heartbeat);
+    error OracleIncompleteRound(address feed, uint80 roundId, uint80 answeredInRound);
+    error OracleFutureTimestamp(address feed, uint256 updatedAt);
+    error SequencerDown(address feed);
+    error SequencerGracePeriod(address feed, uint256 upSince, uint256 gracePeriod);
+
+    /// @notice The feed's latest answer as a WAD price; reverts on any unsafe answer.
+    function read(Feed memory f) internal view returns (uint256) {
+        (
+            uint80 roundId,
+            int256 answer,
+            ,
+            uint256 updatedAt,
+            uint80 answeredInRound
+        ) = AggregatorV3Interface(f.feed).latestRoundData();
+        return validate(f, roundId, answer, updatedAt, answeredInRound);
+    }
+
+    /// @notice Validates one round of `f` and returns its answer as a WAD price.
+    function validate(
+        Feed memory f,
+        uint80 roundId,
+        int256 answer,
+        uint256 updatedAt,
+        uint80 answeredInRound
+    ) internal view returns (uint256) {
+        if (answer <= 0) revert OracleNonPositive(f.feed, answer);
+        if (updatedAt == 0 || answeredInRound < roundId) {
+            revert OracleIncompleteRound(f.feed, roundId, answeredInRound);
+        }
+        if (updatedAt > block.timestamp) revert OracleFutureTimestamp(f.feed, updatedAt);
+        if (block.timestamp - updatedAt > f.heartbeat)
+            revert OracleStale(f.feed, updatedAt, f.heartbeat);
+        return scale(uint256(answer), f.decimals);
+    }
+
+    /// @notice Scales an answer with `decimals` decimals to 18 decimals (rounding down).
+    function scale(uint256 answer, uint8 decimals) internal pure returns (uint256) {
+        if (decimals == 18) return answer;
+        if (decimals < 18) return answer * 10 ** (18 - decimals);
+        return answer / 10 ** (decimals - 18);
+    }
+
+    /// @notice Reverts while the sequencer is down or inside the grace period after it came up.
+    function checkSequencer(Sequencer memory s) internal view {
+        if (s.feed == address(0)) return;
+        (, int256 answer, uint256 startedAt, , ) = AggregatorV3Interface(s.feed).latestRoundData();
+        if (answer != 0) revert SequencerDown(s.feed);
+        if (startedAt == 0 || block.timestamp - startedAt <= s.gracePeriod) {
+            revert SequencerGracePeriod(s.feed, startedAt, s.gracePeriod);
+        }
+    }
+}

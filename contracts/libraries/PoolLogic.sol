@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {WadMath} from "./WadMath.sol";
+import {MarketMath} from "./MarketMath.sol";
+import {MarginLogic} from "./MarginLogic.sol";
+import {Store} from "./Store.sol";
+import {MarketConfig, MarketState} from "./Types.sol";
+
+/// @title PoolLogic
+/// @notice The liquidity pool's value and withdrawable amount, from O(1) aggregates per market.
+/// @dev Linked library (runs in the engine's context).
+library PoolLogic {
+    using WadMath for uint256;
+
+    /// @notice Pool value in quote units: its balance plus the traders' net open losses and
+    ///         unpaid funding, minus their net open gains (docs/math.md, Liquidity pool value).
+    function value(Store storage s) external view returns (int256) {
+        int256 openUsd;
+        uint256 n = s.marketCount;
+        for (uint256 id; id < n; ++id) {
+            MarketState storage st = s.marketStates[id];
+            int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+            if (skew == 0 && st.netEntryNotional == 0 && st.netFundingSnapshot == 0) continue;
+            MarketConfig storage cfg = s.markets[id];
+            uint256 price = MarginLogic.marketPrice(cfg);
+            (, int256 indexNow) = MarketMath.currentFunding(cfg, st, price);
+            int256 netUpnl = (skew * int256(price)) / WadMath.IWAD - st.netEntryNotional;
+            int256 netFunding = (skew * indexNow) / WadMath.IWAD - st.netFundingSnapshot;
+            openUsd += netFunding - netUpnl;
+        }
+        return s.poolBalance + MarginLogic.usdToQuoteFloor(s, openUsd);
+    }
+
+    /// @notice Quote units the pool may withdraw: what the vault holds, less the balance that
+    ///         every market's open interest cap (`sideOI * price <= balance * maxOiPoolRatio`) needs.
+    function withdrawable(Store storage s) external view returns (uint256) {
+        int256 balance = s.poolBalance;
+        if (balance <= 0) return 0;
+        uint256 reserveUsd;
+        uint256 n = s.marketCount;
+        for (uint256 id; id < n; ++id) {
+            MarketState storage st = s.marketStates[id];
+            uint256 side = WadMath.max(st.longOI, st.shortOI);
+            if (side == 0) continue;
+            MarketConfig storage cfg = s.markets[id];
+            uint256 ratio = cfg.maxOiPoolRatio;
+            uint256 needed =
+                ratio == 0
+                    ? type(uint128).max
+                    : side.mulUp(MarginLogic.marketPrice(cfg)).divUp(ratio);
+            reserveUsd = WadMath.max(reserveUsd, needed);
+        }
+        uint256 reserve = MarginLogic.usdToQuoteUp(s, reserveUsd);
+        uint256 free = uint256(balance) > reserve ? uint256(balance) - reserve : 0;
+        return WadMath.min(free, IERC20(s.quoteToken).balanceOf(address(this)));
+    }
+}

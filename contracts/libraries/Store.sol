@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {
+    AccountData,
+    CollateralConfig,
+    MarketConfig,
+    MarketState,
+    Order,
+    Position
+} from "./Types.sol";
+import {Sequencer} from "./OracleLib.sol";
+
+/// @notice Protocol-wide liquidation parameters (USD WAD unless stated).
+struct LiquidationParams {
+    uint64 feeRate; // WAD of notional closed
+    uint64 buffer; // WAD: positions are closed until equity >= MM * (1 + buffer)
+    uint128 minKeeperReward;
+    uint128 maxKeeperReward;
+    uint64 closeFactorHfThreshold; // WAD: below this health factor, 100 % of debt may be repaid
+    uint128 smallDebtUsd; // debts at or below this may be repaid in full
+    uint128 orderKeeperFee; // USD WAD paid to the keeper that settles or cancels a delayed order
+}
+
+/// @notice All engine state, in one struct so that linked libraries can share it.
+struct Store {
+    address quoteToken;
+    uint64 quoteScale; // 10 ** (18 - quote decimals)
+    bool paused;
+    address pool;
+    address insuranceFund;
+    int256 poolBalance; // quote units owned by the liquidity pool inside the vault
+    uint256 marketCount;
+    LiquidationParams liq;
+    Sequencer sequencer;
+    address[] collateralTokens; // by index
+    mapping(address token => CollateralConfig) collaterals;
+    mapping(uint256 marketId => MarketConfig) markets;
+    mapping(uint256 marketId => MarketState) marketStates;
+    mapping(uint256 account => AccountData) accounts;
+    mapping(uint256 account => mapping(address token => uint256)) collateralBalances;
+    mapping(uint256 account => mapping(uint256 marketId => Position)) positions;
+    mapping(uint256 account => mapping(uint256 marketId => Order)) orders;
+    mapping(uint256 account => mapping(address operator => bool)) operators;
+}

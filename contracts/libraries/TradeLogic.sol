@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
+import {ICrossmarginEvents} from "../interfaces/ICrossmarginEvents.sol";
+import {WadMath} from "./WadMath.sol";
+import {MarketMath} from "./MarketMath.sol";
+import {MarginLogic} from "./MarginLogic.sol";
+import {Store} from "./Store.sol";
+import {AccountData, MarketConfig, MarketState, MarketStatus, Position} from "./Types.sol";
+
+/// @title TradeLogic
+/// @notice Position changes: funding accrual, fill, fees, PnL realisation and the aggregates
+///         the pool's O(1) open PnL depends on.
+library TradeLogic {
+    using WadMath for uint256;
+    using WadMath for int256;
+    using SafeCast for int256;
+    using SafeCast for uint256;
+
+    uint256 internal constant MAX_POSITIONS = 16;
+    uint256 internal constant NO_HINT = type(uint256).max;
+
+    /// @notice Outcome of one position change.
+    struct TradeResult {
+        int256 oldSize;
+        int256 newSize;
+        uint256 fill;
+        uint256 fee;
+        int256 pnl;
+        int256 funding;
+        int256 quoteDelta;
+        bool riskIncreased;
+    }
+
+    /// @notice What the deferred margin check needs to know about the actions of one call.
+    struct Pending {
+        bool riskIncreased;
+        int256 equityBeforeAdj; // equity before = equity after + this (USD WAD)
+        int256 mmBeforeAdj; // MM before = MM after + this (USD WAD)
+        uint256 hintMarket;
+        uint256 hintPrice;
+    }
+
+    /// @notice Records funding of a market up to now and returns the current index.
+    function recordFunding(
+        uint256 marketId,
+        MarketConfig storage cfg,
+        MarketState storage st,
+        uint256 price
+    ) internal returns (int256) {
+        if (st.lastFundingTime == block.timestamp) return st.fundingIndex;
+        (int256 rateNow, int256 indexNow) = MarketMath.currentFunding(cfg, st, price);
+        st.fundingRate = rateNow.toInt80();
+        st.fundingIndex = indexNow.toInt128();
+        st.lastFundingTime = uint48(block.timestamp);
+        emit ICrossmarginEvents.FundingRecorded(marketId, rateNow, indexNow, price);
+        return indexNow;
+    }
+
+    /// @notice `userTrade` for the engine's entry points, linked (delegatecall) to keep the engine
+    ///         under the size limit. Reads the market's oracle; returns the updated `pending`.
+    function trade(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        Pending memory pending
+    ) public returns (Pending memory) {
+        userTrade(s, account, marketId, sizeDelta, acceptablePrice, 0, true, pending);
+        return pending;
+    }
+
+    /// @notice A trade by the account's owner or operator: status, pause, slippage and
+    ///         open-interest rules, then `execute`. The margin check is the caller's (deferred).
+    /// @param price The price the trade fills against (a settlement round's), or 0 for the oracle.
+    /// @param instant True for `modifyPosition` (subject to the market's instant-trading flag).
+    function userTrade(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 price,
+        bool instant,
+        Pending memory pending
+    ) internal returns (TradeResult memory r) {
+        if (sizeDelta == 0) revert ICrossmarginErrors.ZeroSizeDelta();
+        MarketConfig storage cfg = s.markets[marketId];
+        MarketStatus status = cfg.status;
+        int256 oldSize = s.positions[account][marketId].size;
+        bool reducing = isReducing(oldSize, sizeDelta);
+        if (status == MarketStatus.None) revert ICrossmarginErrors.UnknownMarket(marketId);
+        if (status == MarketStatus.Paused) revert ICrossmarginErrors.MarketPaused(marketId);
+        if (!reducing) {
+            if (status == MarketStatus.ReduceOnly)
+                revert ICrossmarginErrors.MarketReduceOnly(marketId);
+            if (status == MarketStatus.Settled) revert ICrossmarginErrors.MarketSettled(marketId);
+            if (s.paused) revert ICrossmarginErrors.ProtocolPaused();
+            if (instant && !cfg.instantTrading)
+                revert ICrossmarginErrors.InstantTradingDisabled(marketId);
+        }
+        bool settled = status == MarketStatus.Settled;
+        if (settled) price = cfg.settlementPrice;
+        else if (price == 0) price = MarginLogic.marketPrice(cfg);
+        r = execute(s, account, marketId, sizeDelta, price, settled);
+        if (sizeDelta > 0 ? r.fill > acceptablePrice : r.fill < acceptablePrice) {
+            revert ICrossmarginErrors.SlippageExceeded(r.fill, acceptablePrice);
+        }
+        if (r.riskIncreased) {
+            checkOpenInterest(s, marketId, cfg, r.newSize > 0, price);
+            pending.riskIncreased = true;
+        } else {
+            (, uint256 mmOld) = MarketMath.sizeRequirements(cfg, r.oldSize, price);
+            (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, price);
+            pending.equityBeforeAdj +=
+                sizeDelta.sMulCeil(int256(r.fill) - int256(price)) + int256(r.fee);
+            pending.mmBeforeAdj += int256(mmOld) - int256(mmNew);
+        }
+        pending.hintMarket = marketId;
+        pending.hintPrice = price;
+    }
+
+    /// @notice Applies `sizeDelta` to the account's position in `marketId` at `price`.
+    /// @dev The one function that changes positions and market aggregates. Realises PnL and
+    ///      funding of the old position into the quote balance; the pool gets the opposite.
+    /// @param atPrice Fill exactly at `price` without fee (liquidations and settled markets).
+    function execute(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 price,
+        bool atPrice
+    ) internal returns (TradeResult memory r) {
+        MarketConfig storage cfg = s.markets[marketId];
+        MarketState storage st = s.marketStates[marketId];
+        Position storage pos = s.positions[account][marketId];
+        int256 indexNow = recordFunding(marketId, cfg, st, price);
+        r.oldSize = pos.size;
+        r.newSize = r.oldSize + sizeDelta;
+        if (r.newSize > type(int128).max || r.newSize < -type(int128).max) {
+            revert ICrossmarginErrors.SizeOverflow(r.newSize);
+        }
+        if (atPrice) {
+            r.fill = price;
+        } else {
+            int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+            r.fill = MarketMath.fillPrice(price, skew, sizeDelta, cfg.skewScale);
+            r.fee = MarketMath.orderFee(skew, sizeDelta, r.fill, cfg.makerFee, cfg.takerFee);
+        }
+        int256 entry = int256(uint256(pos.entryPrice));
+        int256 index0 = pos.fundingIndex;
+        r.pnl = r.oldSize.sMulFloor(int256(r.fill) - entry);
+        r.funding = r.oldSize.sMulCeil(indexNow - index0);
+        r.quoteDelta = MarginLogic.usdToQuoteFloor(s, r.pnl - r.funding - int256(r.fee));
+
+        AccountData storage a = s.accounts[account];
+        a.quoteBalance = (int256(a.quoteBalance) + r.quoteDelta).toInt96();
+        s.poolBalance -= r.quoteDelta;
+
+        _updateAggregates(st, r.oldSize, r.newSize, entry, int256(r.fill), index0, indexNow);
+        if (r.newSize == 0) {
+            delete s.positions[account][marketId];
+            a.marketMask &= ~uint64(1 << marketId);
+        } else {
+            pos.size = int128(r.newSize);
+            pos.entryPrice = r.fill.toUint128();
+            pos.fundingIndex = int128(indexNow);
+            if (r.oldSize == 0) {
+                uint64 mask = a.marketMask | uint64(1 << marketId);
+                if (_popcount(mask) > MAX_POSITIONS)
+                    revert ICrossmarginErrors.TooManyPositions(account, MAX_POSITIONS);
+                a.marketMask = mask;
+            }
+        }
+        r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
+        _emitModified(account, marketId, sizeDelta, r);
+    }
+
+    function _emitModified(
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        TradeResult memory r
+    ) private {
+        emit ICrossmarginEvents.PositionModified(
+            account,
+            marketId,
+            sizeDelta,
+            r.newSize,
+            r.fill,
+            r.fee,
+            r.pnl,
+            r.funding,
+            r.quoteDelta
+        );
+    }
+
+    /// @notice True when the trade only shrinks an existing position (no growth, no flip).
+    function isReducing(int256 oldSize, int256 sizeDelta) internal pure returns (bool) {
+        return oldSize != 0 && (oldSize > 0) != (sizeDelta > 0) && sizeDelta.abs() <= oldSize.abs();
+    }
+
+    /// @notice Per-side open interest caps: an absolute size and a multiple of the pool's balance.
+    function checkOpenInterest(
+        Store storage s,
+        uint256 marketId,
+        MarketConfig storage cfg,
+        bool long,
+        uint256 price
+    ) internal view {
+        MarketState storage st = s.marketStates[marketId];
+        uint256 oi = long ? st.longOI : st.shortOI;
+        uint256 maxOi = cfg.maxOpenInterest;
+        if (oi > maxOi) revert ICrossmarginErrors.OpenInterestCapExceeded(marketId, oi, maxOi);
+        int256 poolUsd = MarginLogic.quoteToUsd(s, s.poolBalance);
+        uint256 capUsd = poolUsd > 0 ? uint256(poolUsd).mulDown(cfg.maxOiPoolRatio) : 0;
+        uint256 notional = oi.mulUp(price);
+        if (notional > capUsd)
+            revert ICrossmarginErrors.OpenInterestCapExceeded(marketId, notional, capUsd);
+    }
+
+    function _updateAggregates(
+        MarketState storage st,
+        int256 oldSize,
+        int256 newSize,
+        int256 oldEntry,
+        int256 newEntry,
+        int256 oldIndex,
+        int256 newIndex
+    ) private {
+        uint256 longOI = st.longOI;
+        uint256 shortOI = st.shortOI;
+        if (oldSize > 0) longOI -= uint256(oldSize);
+        else shortOI -= uint256(-oldSize);
+        if (newSize > 0) longOI += uint256(newSize);
+        else shortOI += uint256(-newSize);
+        st.longOI = longOI.toUint128();
+        st.shortOI = shortOI.toUint128();
+        int256 iwad = WadMath.IWAD;
+        st.netEntryNotional = (st.netEntryNotional -
+            (oldSize * oldEntry) / iwad +
+            (newSize * newEntry) / iwad).toInt128();
+        st.netFundingSnapshot = (st.netFundingSnapshot -
+            (oldSize * oldIndex) / iwad +
+            (newSize * newIndex) / iwad).toInt128();
+    }
+
+    function _popcount(uint256 x) private pure returns (uint256 c) {
+        while (x != 0) {
+            x &= x - 1;
+            c++;
+        }
+    }
+}

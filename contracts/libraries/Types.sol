@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+/// @notice Lifecycle of a market.
+/// @dev Active: everything allowed. ReduceOnly: trades may only reduce positions.
+///      Paused: no user trades (liquidations continue at the oracle price).
+///      Settled: frozen at `settlementPrice`; positions may only be closed, without fees.
+enum MarketStatus {
+    None,
+    Active,
+    ReduceOnly,
+    Paused,
+    Settled
+}
+
+/// @notice A listed collateral token (not the quote token). Slot 0 is the feed.
+struct CollateralConfig {
+    address feed;
+    uint32 heartbeat;
+    uint8 feedDecimals;
+    uint8 tokenDecimals;
+    uint8 index; // bit position in AccountData.collateralMask
+    bool listed;
+    uint64 weight; // WAD, <= 1
+    uint64 liquidationDiscount; // WAD
+    uint128 depositCap; // token units
+    uint128 totalDeposited; // token units
+}
+
+/// @notice Market parameters. The first three slots hold what the margin check reads.
+struct MarketConfig {
+    // slot 0
+    address feed;
+    uint32 heartbeat;
+    uint8 feedDecimals;
+    MarketStatus status;
+    bool instantTrading; // whether modifyPosition may increase risk without a delayed order
+    // slot 1
+    uint64 imrBase; // WAD
+    uint64 imrSizeFactor; // WAD per sqrt(USD)
+    uint64 maintenanceScalar; // WAD, mmr = imr * scalar
+    uint64 maxFundingVelocity; // WAD per day per day
+    // slot 2
+    uint128 minPositionMargin; // USD WAD
+    uint128 skewScale; // size WAD, 0 = no price impact and no funding
+    // slot 3
+    uint64 makerFee; // WAD
+    uint64 takerFee; // WAD
+    uint128 maxOpenInterest; // size WAD per side
+    // slot 4
+    uint128 settlementPrice; // WAD, set when settled
+    uint64 maxOiPoolRatio; // WAD: per-side OI notional <= pool balance * ratio
+    uint32 liquidationWindow; // seconds
+    // slot 5
+    uint128 maxLiquidationPerWindow; // USD WAD of notional, 0 = unlimited
+    uint32 minOrderDelay; // seconds between commit and the settlement round
+    uint32 maxOrderAge; // seconds after which an unsettled order expires
+}
+
+/// @notice Aggregates per market, maintained incrementally so the pool's open PnL is O(1).
+struct MarketState {
+    // slot 0
+    uint128 longOI;
+    uint128 shortOI;
+    // slot 1
+    int128 fundingIndex; // USD per unit, WAD
+    int80 fundingRate; // WAD per day
+    uint48 lastFundingTime;
+    // slot 2
+    int128 netEntryNotional; // sum(size * entry) / WAD
+    int128 netFundingSnapshot; // sum(size * fundingIndexAtTouch) / WAD
+    // slot 3
+    uint128 liquidatedInWindow; // USD WAD
+    uint64 windowStart;
+}
+
+/// @notice One netted position of an account in a market.
+struct Position {
+    int128 size;
+    uint128 entryPrice;
+    int128 fundingIndex;
+}
+
+/// @notice Per-account data in one slot: quote balance (token units, signed) and bitmaps of
+///         open positions (by market id), held collaterals (by token index) and pending orders.
+struct AccountData {
+    int96 quoteBalance;
+    uint64 marketMask;
+    uint32 collateralMask;
+    uint64 orderMask;
+}
+
+/// @notice A pending delayed order (two slots).
+struct Order {
+    int128 sizeDelta;
+    uint128 acceptablePrice;
+    uint40 commitTime;
+    uint40 settlementDeadline;
+    uint48 keeperFee; // quote units the keeper will be paid
+    uint128 reserveUsd; // initial margin and fee the order reserves until it settles
+}
+
+/// @notice Margin figures of an account (USD WAD).
+struct Health {
+    int256 equity;
+    uint256 im;
+    uint256 mm;
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
+
+/// @title InsuranceFund
+/// @notice First loss absorber for bad debt. Its quote tokens can only go to the engine.
+contract InsuranceFund is IInsuranceFund, AccessControl, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @inheritdoc IInsuranceFund
+    address public immutable engine;
+    /// @inheritdoc IInsuranceFund
+    address public immutable quoteToken;
+
+    constructor(address engine_, address quoteToken_, address admin) {
+        if (engine_ == address(0) || quoteToken_ == address(0) || admin == address(0))
+            revert ZeroAddress();
+        engine = engine_;
+        quoteToken = quoteToken_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /// @inheritdoc IInsuranceFund
+    function balance() public view returns (uint256) {
+        return IERC20(quoteToken).balanceOf(address(this));
+    }
+
+    /// @inheritdoc IInsuranceFund
+    function seed(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        IERC20(quoteToken).safeTransferFrom(msg.sender, address(this), amount);
+        emit Seeded(msg.sender, amount);
+    }
+
+    /// @inheritdoc IInsuranceFund
+    function cover(uint256 amount) external nonReentrant returns (uint256 paid) {
+        if (msg.sender != engine) revert OnlyEngine(msg.sender);
+        uint256 available = balance();
+        paid = amount < available ? amount : available;
+        if (paid != 0) IERC20(quoteToken).safeTransfer(engine, paid);
+        emit Covered(amount, paid);
+    }
+
+    /// @inheritdoc IInsuranceFund
+    function releaseSeizedCollateral(
+        address token,
+        address to,
+        uint256 amount
+    ) external nonReentrant onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (token == quoteToken) revert QuoteTokenLocked();
+        if (to == address(0)) revert ZeroAddress();
+        if (amount == 0) revert ZeroAmount();
+        IERC20(token).safeTransfer(to, amount);
+        emit SeizedCollateralReleased(token, to, amount);
+    }
+}

@@ -1,0 +1,86 @@
+import { HardhatUserConfig, subtask } from "hardhat/config";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_TEST_GET_TEST_FILES,
+} from "hardhat/builtin-tasks/task-names";
+import "@nomicfoundation/hardhat-toolbox"; // includes hardhat-verify, typechain, coverage, gas reporter
+import path from "path";
+
+// ---- Offline compiler: use solcjs (wasm) from node_modules/solc instead of downloading ----
+// binaries.soliditylang.org is unreachable here; the `solc` npm package version must equal SOLC_VERSION.
+const SOLC_VERSION = "0.8.30";
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solcPkg = require("solc/package.json") as { version: string };
+  if (args.solcVersion !== solcPkg.version) {
+    throw new Error(
+      `hardhat.config.ts asks for solc ${args.solcVersion} but node_modules/solc is ${solcPkg.version}`,
+    );
+  }
+  const compilerPath = path.join(path.dirname(require.resolve("solc/package.json")), "soljson.js");
+  // longVersion is only used for metadata/build-info
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc") as { version(): string };
+  const longVersion = solc.version().replace(/\.Emscripten\.clang$/, "");
+  return { compilerPath, isSolcJs: true, version: args.solcVersion, longVersion };
+});
+
+// ---- Mocha picks up only *.test.ts / *.spec.ts under paths.tests (helpers may sit beside them) ----
+subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, _hre, runSuper) => {
+  const files: string[] = await runSuper(args);
+  if (args.testFiles.length > 0) return files; // explicit `hardhat test <file>`: run as given
+  return files.filter((f) => /\.(test|spec)\.[cm]?[jt]s$/.test(f));
+});
+
+const VIA_IR = process.env.VIA_IR === "1";
+
+// ---- Networks: localhost always; one generic env-driven network when RPC_URL is set ----
+const networks: HardhatUserConfig["networks"] = {
+  hardhat: { hardfork: "cancun" },
+  localhost: { url: "http://127.0.0.1:8545" },
+};
+if (process.env.RPC_URL) {
+  const name = process.env.NETWORK_NAME || "custom";
+  networks[name] = {
+    url: process.env.RPC_URL,
+    accounts: process.env.DEPLOYER_KEY ? [process.env.DEPLOYER_KEY] : [],
+  };
+}
+
+// Optional mocha reporter override: scripts/ci/test-all.ts sets MOCHA_REPORTER to
+// scripts/ci/totals-reporter.ts (spec output + machine-readable totals file).
+const mochaReporter = process.env.MOCHA_REPORTER;
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      evmVersion: "cancun",
+      optimizer: { enabled: true, runs: 200 },
+      viaIR: VIA_IR,
+    },
+  },
+  networks,
+  paths: {
+    sources: "contracts",
+    tests: "test/hardhat", // forge tests live in test/foundry, shared helpers in test/helpers
+  },
+  mocha: {
+    timeout: 120000,
+    ...(mochaReporter ? { reporter: mochaReporter } : {}),
+  },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS === "1",
+    offline: true, // never fetch prices / gas price from the network
+    currency: "USD",
+    noColors: true,
+  },
+  // hardhat-verify: only used by `hardhat verify`; never contacted during compile/test.
+  etherscan: {
+    apiKey: process.env.ETHERSCAN_API_KEY || "",
+  },
+  sourcify: { enabled: false },
+};
+
+export default config;

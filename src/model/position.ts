@@ -1,0 +1,172 @@
+/**
+ * @title Position math: trades, realised and unrealised PnL (docs/math.md).
+ */
+import { divTrunc, sMulCeil, sMulFloor, max, toQuoteFloor, WAD } from "./fixed";
+import {
+  MarketParams,
+  MarketState,
+  accruedFunding,
+  fillPrice,
+  orderFee,
+  recordFunding,
+  skewOf,
+} from "./market";
+
+/** One account's netted position in one market. */
+export interface Position {
+  /** Signed size, WAD base units (+ long, - short). */
+  size: bigint;
+  /** Entry price (WAD), the fill price of the last touch; 0 when flat. */
+  entryPrice: bigint;
+  /** Funding index at the last touch; 0 when flat. */
+  fundingIndex: bigint;
+}
+
+/** The flat position. */
+export const EMPTY_POSITION: Position = { size: 0n, entryPrice: 0n, fundingIndex: 0n };
+
+/** Outcome of {@link applyTrade}. All USD amounts are WAD; `quoteDelta` is in quote units. */
+export interface TradeResult {
+  /** Fill price (WAD). */
+  fill: bigint;
+  /** Funding index recorded by this touch. */
+  indexNow: bigint;
+  /** Order fee (USD, rounded up). */
+  fee: bigint;
+  /** Fee split, sizes >= 0. */
+  makerPart: bigint;
+  takerPart: bigint;
+  /** Realised PnL of the old position at the fill, `sMulFloor(s, fill - e)`. */
+  pnl: bigint;
+  /** Funding owed by the old position, `sMulCeil(s, indexNow - i0)` (positive = pays). */
+  funding: bigint;
+  /** Change of the account's quote balance: `toQuoteFloor(pnl - funding - fee)`. The pool gets `-quoteDelta`. */
+  quoteDelta: bigint;
+  newPosition: Position;
+  newMarketState: MarketState;
+}
+
+/** Contribution `s * x / WAD` of one position to an aggregate, truncated towards zero. */
+function contribution(size: bigint, x: bigint): bigint {
+  return divTrunc(size * x, WAD);
+}
+
+/**
+ * Returns the market state with `oldPos` replaced by `newPos` in the aggregates:
+ * long/short OI, and `netEntryNotional` / `netFundingSnapshot` (old term `trunc(s*e/WAD)` /
+ * `trunc(s*i0/WAD)` subtracted, new one added). Funding fields are left as they are.
+ */
+export function replacePositionInMarket(
+  state: MarketState,
+  oldPos: Position,
+  newPos: Position,
+): MarketState {
+  return {
+    ...state,
+    longOI: state.longOI - max(oldPos.size, 0n) + max(newPos.size, 0n),
+    shortOI: state.shortOI - max(-oldPos.size, 0n) + max(-newPos.size, 0n),
+    netEntryNotional:
+      state.netEntryNotional -
+      contribution(oldPos.size, oldPos.entryPrice) +
+      contribution(newPos.size, newPos.entryPrice),
+    netFundingSnapshot:
+      state.netFundingSnapshot -
+      contribution(oldPos.size, oldPos.fundingIndex) +
+      contribution(newPos.size, newPos.fundingIndex),
+  };
+}
+
+/**
+ * Applies a trade of `sizeDelta` to `position` in one market, as the engine does:
+ * 1. records funding with the skew before the trade (see `recordFunding`);
+ * 2. `fill = fillPrice(oraclePrice, skewBefore, sizeDelta, skewScale)` (up for buys, down
+ *    for sells); `fee` from `orderFee` (rounded up);
+ * 3. realises `pnl = sMulFloor(s, fill - e)` (down) and `funding = sMulCeil(s, indexNow - i0)` (up);
+ *    `quoteDelta = toQuoteFloor(pnl - funding - fee, quoteDecimals)` (towards minus infinity);
+ * 4. new position `{s + d, fill, indexNow}`, or all zero when `s + d == 0`;
+ * 5. OI and the net aggregates updated (see `replacePositionInMarket`).
+ * @dev Pure: neither input is mutated. No margin or OI-cap checks are made here.
+ */
+export function applyTrade(
+  marketState: MarketState,
+  params: MarketParams,
+  position: Position,
+  sizeDelta: bigint,
+  oraclePrice: bigint,
+  now: bigint,
+  quoteDecimals: number,
+): TradeResult {
+  const funded = recordFunding(marketState, params, oraclePrice, now);
+  const indexNow = funded.fundingIndex;
+  const skew = skewOf(funded);
+  const fill = fillPrice(oraclePrice, skew, sizeDelta, params.skewScale);
+  const { fee, makerPart, takerPart } = orderFee(
+    skew,
+    sizeDelta,
+    fill,
+    params.makerFee,
+    params.takerFee,
+  );
+  return settle(
+    funded,
+    position,
+    sizeDelta,
+    fill,
+    fee,
+    makerPart,
+    takerPart,
+    indexNow,
+    quoteDecimals,
+  );
+}
+
+/**
+ * Shared tail of a trade or a liquidation close: realise PnL and funding at `fill`, charge
+ * `fee`, and move the position to `s + sizeDelta`. `state` must already have funding recorded.
+ */
+export function settle(
+  state: MarketState,
+  position: Position,
+  sizeDelta: bigint,
+  fill: bigint,
+  fee: bigint,
+  makerPart: bigint,
+  takerPart: bigint,
+  indexNow: bigint,
+  quoteDecimals: number,
+): TradeResult {
+  const s = position.size;
+  const pnl = s === 0n ? 0n : sMulFloor(s, fill - position.entryPrice);
+  const funding = s === 0n ? 0n : accruedFunding(s, indexNow, position.fundingIndex);
+  const quoteDelta = toQuoteFloor(pnl - funding - fee, quoteDecimals);
+  const newSize = s + sizeDelta;
+  const newPosition: Position =
+    newSize === 0n
+      ? { ...EMPTY_POSITION }
+      : { size: newSize, entryPrice: fill, fundingIndex: indexNow };
+  const newMarketState = replacePositionInMarket(state, position, newPosition);
+  return {
+    fill,
+    indexNow,
+    fee,
+    makerPart,
+    takerPart,
+    pnl,
+    funding,
+    quoteDelta,
+    newPosition,
+    newMarketState,
+  };
+}
+
+/** Unrealised PnL at oracle price `price`: `sMulFloor(s, price - e)`, rounded down. */
+export function unrealisedPnl(position: Position, price: bigint): bigint {
+  if (position.size === 0n) return 0n;
+  return sMulFloor(position.size, price - position.entryPrice);
+}
+
+/** Funding a position owes at `indexNow` (positive = pays), rounded up. */
+export function positionFunding(position: Position, indexNow: bigint): bigint {
+  if (position.size === 0n) return 0n;
+  return sMulCeil(position.size, indexNow - position.fundingIndex);
+}
