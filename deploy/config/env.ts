@@ -1,0 +1,84 @@
+/** Config for any EVM network, from environment variables. Token and feed addresses are real
+ *  Chainlink / ERC-20 deployments; nothing is mocked. Instant trading is off: orders settle
+ *  at a later oracle round.
+ *
+ *  QUOTE_TOKEN=0x..                    settlement token (e.g. USDC)
+ *  COLLATERALS=WETH:0xtoken:0xfeed:3600:ETH / USD:0.9:0.05:10000;...
+ *  MARKETS=ETH-PERP:0xfeed:3600:ETH / USD;...
+ *  TIMELOCK, RISK_MANAGER, GUARDIAN    optional role holders
+ *  SEQUENCER_FEED, SEQUENCER_GRACE     optional L2 sequencer uptime feed
+ */
+import { localConfig } from "./local";
+import { NetworkConfig } from "./types";
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v)
+    throw new Error(
+      `missing environment variable ${name} (see README: deploying to a real network)`,
+    );
+  return v;
+}
+
+export function envConfig(): NetworkConfig {
+  const collaterals = required("COLLATERALS")
+    .split(";")
+    .filter(Boolean)
+    .map((entry) => {
+      const [symbol, token, feed, heartbeat, description, weight, discount, cap] = entry.split(":");
+      return {
+        symbol,
+        token: { kind: "existing" as const, address: token },
+        feed: {
+          kind: "chainlink" as const,
+          address: feed,
+          heartbeat: Number(heartbeat),
+          description,
+        },
+        weight,
+        liquidationDiscount: discount,
+        depositCap: cap,
+      };
+    });
+  const template = localConfig.markets[0];
+  const markets = required("MARKETS")
+    .split(";")
+    .filter(Boolean)
+    .map((entry) => {
+      const [name, feed, heartbeat, description] = entry.split(":");
+      return {
+        ...template,
+        name,
+        feed: {
+          kind: "chainlink" as const,
+          address: feed,
+          heartbeat: Number(heartbeat),
+          description,
+        },
+        instantTrading: false,
+        minOrderDelay: 5,
+        maxOrderAge: 600,
+      };
+    });
+  return {
+    ...localConfig,
+    quote: {
+      kind: "existing",
+      address: required("QUOTE_TOKEN"),
+      symbol: process.env.QUOTE_SYMBOL ?? "USDC",
+    },
+    collaterals,
+    markets,
+    sequencer: process.env.SEQUENCER_FEED
+      ? {
+          address: process.env.SEQUENCER_FEED,
+          gracePeriod: Number(process.env.SEQUENCER_GRACE ?? 3600),
+        }
+      : undefined,
+    timelock: process.env.TIMELOCK,
+    riskManager: process.env.RISK_MANAGER,
+    guardian: process.env.GUARDIAN,
+    insuranceSeed: undefined,
+    mocks: false,
+  };
+}

@@ -1,0 +1,67 @@
+/** The in-process Hardhat network and `localhost` (a `hardhat node`): mock tokens and feeds
+ *  with realistic prices and parameters close to production perps venues. */
+import { MarketConfig, NetworkConfig } from "./types";
+
+const HOUR = 3600;
+const DAY = 86_400;
+
+function market(name: string, price: string, skewScale: string, maxOi: string): MarketConfig {
+  return {
+    name,
+    feed: { kind: "mock", decimals: 8, initialPrice: price, heartbeat: DAY },
+    skewScale,
+    makerFee: "0.0002",
+    takerFee: "0.0006",
+    maxFundingVelocity: "9",
+    imrBase: "0.02",
+    imrSizeFactor: "0.0001",
+    maintenanceScalar: "0.5",
+    minPositionMargin: "20",
+    maxOpenInterest: maxOi,
+    maxOiPoolRatio: "5",
+    maxLiquidationPerWindow: "5000000",
+    liquidationWindow: 30,
+    instantTrading: true,
+    minOrderDelay: 2,
+    maxOrderAge: 2 * HOUR,
+  };
+}
+
+export const localConfig: NetworkConfig = {
+  quote: { kind: "mock", name: "USD Coin", symbol: "USDC", decimals: 6 },
+  collaterals: [
+    {
+      symbol: "WETH",
+      token: { kind: "mock", name: "Wrapped Ether", symbol: "WETH", decimals: 18 },
+      feed: { kind: "mock", decimals: 8, initialPrice: "3000", heartbeat: DAY },
+      weight: "0.9",
+      liquidationDiscount: "0.05",
+      depositCap: "100000",
+    },
+    {
+      symbol: "WBTC",
+      token: { kind: "mock", name: "Wrapped Bitcoin", symbol: "WBTC", decimals: 8 },
+      feed: { kind: "mock", decimals: 8, initialPrice: "60000", heartbeat: DAY },
+      weight: "0.9",
+      liquidationDiscount: "0.05",
+      depositCap: "5000",
+    },
+  ],
+  markets: [
+    market("ETH-PERP", "3000", "1000000", "100000"),
+    market("BTC-PERP", "60000", "50000", "5000"),
+    market("SOL-PERP", "150", "20000000", "2000000"),
+  ],
+  liquidation: {
+    feeRate: "0.005",
+    buffer: "0.1",
+    minKeeperReward: "5",
+    maxKeeperReward: "1000",
+    closeFactorHfThreshold: "0.95",
+    smallDebtUsd: "100",
+    orderKeeperFee: "1",
+  },
+  pool: { name: "Crossmargin LP USDC", symbol: "cmLP" },
+  insuranceSeed: "10000",
+  mocks: true,
+};

@@ -1,0 +1,70 @@
+/** Typed deployment configuration, one object per network. Values are human-readable strings
+ *  (USD, ratios, token amounts) converted to on-chain units by the deploy steps. */
+
+/** A Chainlink feed: an existing address on real networks, or a mock created locally. */
+export type FeedConfig =
+  | { kind: "chainlink"; address: string; heartbeat: number; description: string }
+  | { kind: "mock"; decimals: number; initialPrice: string; heartbeat: number };
+
+/** A token: an existing address on real networks, or a mintable mock created locally. */
+export type TokenConfig =
+  | { kind: "existing"; address: string }
+  | { kind: "mock"; name: string; symbol: string; decimals: number };
+
+export interface CollateralConfig {
+  symbol: string;
+  token: TokenConfig;
+  feed: FeedConfig;
+  weight: string; // e.g. "0.9"
+  liquidationDiscount: string; // e.g. "0.05"
+  depositCap: string; // whole tokens
+}
+
+export interface MarketConfig {
+  name: string; // e.g. "ETH-PERP"
+  feed: FeedConfig;
+  skewScale: string; // base units
+  makerFee: string;
+  takerFee: string;
+  maxFundingVelocity: string; // per day per day
+  imrBase: string;
+  imrSizeFactor: string; // per sqrt(USD)
+  maintenanceScalar: string;
+  minPositionMargin: string; // USD
+  maxOpenInterest: string; // base units per side
+  maxOiPoolRatio: string;
+  maxLiquidationPerWindow: string; // USD, "0" = unlimited
+  liquidationWindow: number; // seconds
+  instantTrading: boolean;
+  minOrderDelay: number; // seconds
+  maxOrderAge: number; // seconds
+}
+
+export interface LiquidationConfig {
+  feeRate: string;
+  buffer: string;
+  minKeeperReward: string; // USD
+  maxKeeperReward: string; // USD
+  closeFactorHfThreshold: string;
+  smallDebtUsd: string;
+  orderKeeperFee: string; // USD
+}
+
+export interface NetworkConfig {
+  /** Settlement token (decimals <= 18), valued at par. */
+  quote: TokenConfig & { symbol: string };
+  collaterals: CollateralConfig[];
+  markets: MarketConfig[];
+  liquidation: LiquidationConfig;
+  /** Optional L2 sequencer-uptime feed. */
+  sequencer?: { address: string; gracePeriod: number };
+  /** Admin role holder after deployment (a TimelockController); the deployer when absent. */
+  timelock?: string;
+  riskManager?: string;
+  guardian?: string;
+  pool: { name: string; symbol: string };
+  /** Quote tokens the deployer seeds into the insurance fund (mock quote only). */
+  insuranceSeed?: string;
+  /** Whether the network may mint mock tokens and move mock prices (local networks). */
+  mocks: boolean;
+}

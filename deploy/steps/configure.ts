@@ -1,0 +1,137 @@
+/** Step 3: wiring, collaterals, markets, parameters and roles. Each action checks on-chain state
+ *  first, so a second run changes nothing. */
+import { Crossmargin, Crossmargin__factory, MockERC20__factory } from "../../typechain-types";
+import { units, wad } from "../../src/common/units";
+import { NetworkConfig } from "../config";
+import { StepContext, send } from "../context";
+import { TokensAndFeeds } from "./tokens";
+import { CoreAddresses } from "./core";
+
+export async function configure(
+  ctx: StepContext,
+  cfg: NetworkConfig,
+  tf: TokensAndFeeds,
+  core: CoreAddresses,
+): Promise<void> {
+  const engine = Crossmargin__factory.connect(core.engine, ctx.signer);
+  const deployer = await ctx.signer.getAddress();
+  const admin = await engine.DEFAULT_ADMIN_ROLE();
+  const isAdmin = await engine.hasRole(admin, deployer);
+  if (!isAdmin) {
+    ctx.log("deployer is no longer admin: configuration is governed by the timelock; skipping");
+    return;
+  }
+  if ((await engine.pool()) === "0x0000000000000000000000000000000000000000") {
+    await send(engine.setPool(core.pool));
+    ctx.log("engine.setPool");
+  }
+  if ((await engine.insuranceFund()) === "0x0000000000000000000000000000000000000000") {
+    await send(engine.setInsuranceFund(core.insuranceFund));
+    ctx.log("engine.setInsuranceFund");
+  }
+  // The deployer holds the risk-manager role during setup.
+  const risk = await engine.RISK_MANAGER_ROLE();
+  if (!(await engine.hasRole(risk, deployer))) await send(engine.grantRole(risk, deployer));
+
+  for (const [i, c] of cfg.collaterals.entries()) {
+    const { token, feed, description } = tf.collaterals[i];
+    if ((await engine.getCollateral(token)).listed) continue;
+    const decimals = await MockERC20__factory.connect(token, ctx.signer).decimals();
+    await send(
+      engine.listCollateral(
+        token,
+        {
+          feed,
+          heartbeat: c.feed.heartbeat,
+          weight: wad(c.weight),
+          liquidationDiscount: wad(c.liquidationDiscount),
+          depositCap: units(c.depositCap, Number(decimals)),
+        },
+        description,
+      ),
+    );
+    ctx.log(`listed collateral ${c.symbol}`);
+  }
+
+  const existing = Number(await engine.marketCount());
+  for (const [i, m] of cfg.markets.entries()) {
+    if (i < existing) continue;
+    const { feed, description } = tf.marketFeeds[i];
+    await send(
+      engine.addMarket(
+        {
+          feed,
+          heartbeat: m.feed.heartbeat,
+          skewScale: wad(m.skewScale),
+          makerFee: wad(m.makerFee),
+          takerFee: wad(m.takerFee),
+          maxFundingVelocity: wad(m.maxFundingVelocity),
+          imrBase: wad(m.imrBase),
+          imrSizeFactor: wad(m.imrSizeFactor),
+          maintenanceScalar: wad(m.maintenanceScalar),
+          minPositionMargin: wad(m.minPositionMargin),
+          maxOpenInterest: wad(m.maxOpenInterest),
+          maxOiPoolRatio: wad(m.maxOiPoolRatio),
+          maxLiquidationPerWindow: wad(m.maxLiquidationPerWindow),
+          liquidationWindow: m.liquidationWindow,
+          instantTrading: m.instantTrading,
+          minOrderDelay: m.minOrderDelay,
+          maxOrderAge: m.maxOrderAge,
+        },
+        description,
+      ),
+    );
+    ctx.log(`added market ${i} ${m.name}`);
+  }
+
+  await setLiquidationParams(engine, cfg, ctx);
+  if (cfg.sequencer) {
+    await send(engine.setSequencer(cfg.sequencer.address, cfg.sequencer.gracePeriod));
+  }
+  await grantRoles(engine, cfg, ctx, deployer);
+}
+
+async function setLiquidationParams(
+  engine: Crossmargin,
+  cfg: NetworkConfig,
+  ctx: StepContext,
+): Promise<void> {
+  const l = cfg.liquidation;
+  const want = [
+    wad(l.feeRate),
+    wad(l.buffer),
+    wad(l.minKeeperReward),
+    wad(l.maxKeeperReward),
+    wad(l.closeFactorHfThreshold),
+    wad(l.smallDebtUsd),
+    wad(l.orderKeeperFee),
+  ] as const;
+  const events = await engine.queryFilter(engine.filters.LiquidationParamsSet());
+  const last = events.at(-1)?.args;
+  if (last && want.every((v, i) => BigInt(last[i]) === v)) return;
+  await send(engine.setLiquidationParams(...want));
+  ctx.log("liquidation parameters set");
+}
+
+async function grantRoles(
+  engine: Crossmargin,
+  cfg: NetworkConfig,
+  ctx: StepContext,
+  deployer: string,
+) {
+  const risk = await engine.RISK_MANAGER_ROLE();
+  const guardian = await engine.GUARDIAN_ROLE();
+  const admin = await engine.DEFAULT_ADMIN_ROLE();
+  const riskManager = cfg.riskManager ?? deployer;
+  const guardianAddr = cfg.guardian ?? deployer;
+  if (!(await engine.hasRole(risk, riskManager))) await send(engine.grantRole(risk, riskManager));
+  if (!(await engine.hasRole(guardian, guardianAddr)))
+    await send(engine.grantRole(guardian, guardianAddr));
+  if (cfg.timelock) {
+    if (riskManager !== deployer) await send(engine.revokeRole(risk, deployer));
+    if (!(await engine.hasRole(admin, cfg.timelock)))
+      await send(engine.grantRole(admin, cfg.timelock));
+    await send(engine.renounceRole(admin, deployer));
+    ctx.log(`admin handed to timelock ${cfg.timelock}`);
+  }
+}

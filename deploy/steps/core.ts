@@ -1,0 +1,47 @@
+/** Step 2: linked libraries, the engine, the liquidity pool and the insurance fund. */
+import { NetworkConfig } from "../config";
+import { StepContext, deployOnce } from "../context";
+
+export interface CoreAddresses {
+  engine: string;
+  pool: string;
+  insuranceFund: string;
+  libraries: Record<string, string>;
+}
+
+export async function deployCore(
+  ctx: StepContext,
+  cfg: NetworkConfig,
+  quote: string,
+): Promise<CoreAddresses> {
+  const deployer = await ctx.signer.getAddress();
+  const margin = await deployOnce(ctx, "lib:MarginLogic", "MarginLogic");
+  const trade = await deployOnce(ctx, "lib:TradeLogic", "TradeLogic");
+  const poolLogic = await deployOnce(ctx, "lib:PoolLogic", "PoolLogic");
+  const admin = await deployOnce(ctx, "lib:AdminLogic", "AdminLogic");
+  const liquidation = await deployOnce(ctx, "lib:LiquidationLogic", "LiquidationLogic", [], {
+    MarginLogic: margin,
+  });
+  const order = await deployOnce(ctx, "lib:OrderLogic", "OrderLogic", [], { MarginLogic: margin });
+  const libraries = {
+    MarginLogic: margin,
+    TradeLogic: trade,
+    PoolLogic: poolLogic,
+    AdminLogic: admin,
+    LiquidationLogic: liquidation,
+    OrderLogic: order,
+  };
+  // The deployer administers during setup; admin moves to the timelock at the end.
+  const engine = await deployOnce(ctx, "Crossmargin", "Crossmargin", [quote, deployer], libraries);
+  const pool = await deployOnce(ctx, "LiquidityPool", "LiquidityPool", [
+    engine,
+    cfg.pool.name,
+    cfg.pool.symbol,
+  ]);
+  const insuranceFund = await deployOnce(ctx, "InsuranceFund", "InsuranceFund", [
+    engine,
+    quote,
+    cfg.timelock ?? deployer,
+  ]);
+  return { engine, pool, insuranceFund, libraries };
+}
