@@ -4,6 +4,8 @@ import { Signer } from "ethers";
 import {
   Crossmargin,
   Crossmargin__factory,
+  CrossmarginLens,
+  CrossmarginLens__factory,
   InsuranceFund,
   InsuranceFund__factory,
   LiquidityPool,
@@ -38,6 +40,8 @@ export interface System {
   engine: Crossmargin;
   pool: LiquidityPool;
   insuranceFund: InsuranceFund;
+  /** Stateless read-only views over the engine (contracts/periphery/CrossmarginLens.sol). */
+  lens: CrossmarginLens;
   quote: MockERC20;
   collaterals: Record<string, MockERC20>;
   collateralFeeds: Record<string, MockV3Aggregator>;
@@ -99,6 +103,7 @@ export async function deploySystem(opts: DeployOptions): Promise<System> {
     engine,
     pool: LiquidityPool__factory.connect(core.pool, signer),
     insuranceFund,
+    lens: CrossmarginLens__factory.connect(core.lens, signer),
     quote,
     collaterals: Object.fromEntries(
       tf.collaterals.map((c) => [c.symbol, MockERC20__factory.connect(c.token, signer)]),

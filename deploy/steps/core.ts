@@ -1,4 +1,4 @@
-/** Step 2: linked libraries, the engine, the liquidity pool and the insurance fund. */
+/** Step 2: linked libraries, the engine, the liquidity pool, the insurance fund and the lens. */
 import { NetworkConfig } from "../config";
 import { StepContext, deployOnce } from "../context";
 
@@ -6,6 +6,7 @@ export interface CoreAddresses {
   engine: string;
   pool: string;
   insuranceFund: string;
+  lens: string;
   libraries: Record<string, string>;
 }
 
@@ -43,5 +44,6 @@ export async function deployCore(
     quote,
     cfg.timelock ?? deployer,
   ]);
-  return { engine, pool, insuranceFund, libraries };
+  const lens = await deployOnce(ctx, "CrossmarginLens", "CrossmarginLens", [engine]);
+  return { engine, pool, insuranceFund, lens, libraries };
 }
