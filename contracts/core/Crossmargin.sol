@@ -192,9 +192,9 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
             Action calldata a = actions[i];
             if (a.kind == ActionKind.Deposit) {
                 if (a.amount < 0) revert ZeroAmount();
-                _deposit(account, a.token, uint256(a.amount));
-                if (a.token == s.quoteToken)
-                    p.equityBeforeAdj -= MarginLogic.quoteToUsd(s, a.amount);
+                uint256 received = _deposit(account, a.token, uint256(a.amount));
+                // Equity before the call excludes every deposit it makes, quote or collateral.
+                p.equityBeforeAdj -= MarginLogic.depositValueUsd(s, a.token, received);
             } else if (a.kind == ActionKind.Withdraw) {
                 if (a.amount < 0) revert ZeroAmount();
                 _debit(account, a.token, uint256(a.amount));
@@ -327,13 +327,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
         uint256 marketId,
         int256 sizeDelta
     ) external view returns (uint256 fill, uint256 fee) {
-        uint256 price = _marketPrice(marketId);
-        MarketConfig storage cfg = s.markets[marketId];
-        if (cfg.status == MarketStatus.Settled) return (price, 0);
-        MarketState storage st = s.marketStates[marketId];
-        int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-        fill = MarketMath.fillPrice(price, skew, sizeDelta, cfg.skewScale);
-        fee = MarketMath.orderFee(skew, sizeDelta, fill, cfg.makerFee, cfg.takerFee);
+        return TradeLogic.quote(s, marketId, sizeDelta, _marketPrice(marketId));
     }
 
     /// @inheritdoc ICrossmargin

@@ -61,6 +61,19 @@ library MarginLogic {
         return (usd + scale - 1) / scale;
     }
 
+    /// @notice What depositing `amount` of `token` adds to equity (USD WAD): quote at par, a
+    ///         collateral at its weighted value (rounded down, like `weightedCollateralUsd`).
+    function depositValueUsd(
+        Store storage s,
+        address token,
+        uint256 amount
+    ) external view returns (int256) {
+        if (token == s.quoteToken) return quoteToUsd(s, int256(amount));
+        CollateralConfig storage c = s.collaterals[token];
+        uint256 value = tokenValueUsd(amount, collateralPrice(c), c.tokenDecimals);
+        return int256(value.mulDown(c.weight));
+    }
+
     /// @notice Weighted collateral value of every non-quote token the account holds (USD WAD).
     function weightedCollateralUsd(
         Store storage s,

@@ -73,6 +73,22 @@ library TradeLogic {
         return pending;
     }
 
+    /// @notice Fill price and fee of a trade of `sizeDelta` now at `price` (the engine's
+    ///         `quoteTrade`, linked to keep the engine under the size limit).
+    function quote(
+        Store storage s,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 price
+    ) public view returns (uint256 fill, uint256 fee) {
+        MarketConfig storage cfg = s.markets[marketId];
+        if (cfg.status == MarketStatus.Settled) return (price, 0);
+        MarketState storage st = s.marketStates[marketId];
+        int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+        fill = MarketMath.fillPrice(price, skew, sizeDelta, cfg.skewScale);
+        fee = MarketMath.orderFee(skew, sizeDelta, fill, cfg.makerFee, cfg.takerFee);
+    }
+
     /// @notice A trade by the account's owner or operator: status, pause, slippage and
     ///         open-interest rules, then `execute`. The margin check is the caller's (deferred).
     /// @param price The price the trade fills against (a settlement round's), or 0 for the oracle.

@@ -38,18 +38,22 @@ contract LiquidityPool is ERC4626, ReentrancyGuardTransient {
         return value > 0 ? uint256(value) : 0;
     }
 
-    /// @notice Limited by what the engine can pay out while keeping the open-interest reserve.
+    /// @notice The owner's assets, limited by what the engine can pay out while keeping the
+    ///         open-interest reserve.
+    /// @dev Not `super.maxWithdraw`: OpenZeppelin derives it from the overridden `maxRedeem`,
+    ///      which would round the liquidity limit twice.
     function maxWithdraw(address owner) public view override returns (uint256) {
-        uint256 own = super.maxWithdraw(owner);
+        uint256 own = previewRedeem(balanceOf(owner));
         uint256 liquid = engine.poolWithdrawable();
         return own < liquid ? own : liquid;
     }
 
-    /// @notice Limited like `maxWithdraw`, in shares.
+    /// @notice All the owner's shares if the engine can pay what they are worth, else the
+    ///         shares of what it can pay.
     function maxRedeem(address owner) public view override returns (uint256) {
-        uint256 own = super.maxRedeem(owner);
-        uint256 liquid = convertToShares(engine.poolWithdrawable());
-        return own < liquid ? own : liquid;
+        uint256 own = balanceOf(owner);
+        uint256 liquid = engine.poolWithdrawable();
+        return previewRedeem(own) <= liquid ? own : convertToShares(liquid);
     }
 
     function deposit(

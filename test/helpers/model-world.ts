@@ -1,0 +1,304 @@
+/**
+ * Chain -> model bridge for market, margin and pool tests. `World.read` reads the *inputs*
+ * (parameters, prices, prior market / account state) from the chain; every expected output
+ * (fills, fees, PnL, funding, balances, health, pool value) is then computed by the
+ * independent model in src/model and compared with what the engine did.
+ */
+import { expect } from "chai";
+import { ContractTransactionResponse } from "ethers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { Crossmargin, MockV3Aggregator__factory } from "../../typechain-types";
+import * as M from "../../src/model";
+import { System } from "./fixture";
+
+/** MarketStatus enum of the engine. */
+export const Status = { None: 0, Active: 1, ReduceOnly: 2, Paused: 3, Settled: 4 } as const;
+
+/** One market as the model needs it. */
+export interface MarketView {
+  id: number;
+  params: M.MarketParams;
+  state: M.MarketState;
+  status: number;
+  /** Oracle price from the feed's answer (settlement price once settled), WAD. */
+  price: bigint;
+  feed: string;
+  maxOiPoolRatio: bigint;
+  maxOpenInterest: bigint;
+}
+
+/** One account as the model needs it. */
+export interface AccountView {
+  quoteBalance: bigint;
+  collaterals: (M.CollateralHolding & { token: string })[];
+  positions: Map<number, M.Position>;
+}
+
+/** Answer of a Chainlink-style feed scaled to WAD (the input the engine reads). */
+export async function feedPrice(sys: System, feed: string, decimals: bigint): Promise<bigint> {
+  const [, answer] = await MockV3Aggregator__factory.connect(
+    feed,
+    sys.engine.runner,
+  ).latestRoundData();
+  return decimals <= 18n ? answer * 10n ** (18n - decimals) : answer / 10n ** (decimals - 18n);
+}
+
+/** Market parameters, prior state and price of market `id` read from the chain. */
+export async function readMarket(sys: System, id: number): Promise<MarketView> {
+  const c = await sys.engine.getMarket(id);
+  const st = await sys.engine.getMarketState(id);
+  const status = Number(c.status);
+  const price =
+    status === Status.Settled ? c.settlementPrice : await feedPrice(sys, c.feed, c.feedDecimals);
+  return {
+    id,
+    status,
+    price,
+    feed: c.feed,
+    maxOiPoolRatio: c.maxOiPoolRatio,
+    maxOpenInterest: c.maxOpenInterest,
+    params: {
+      skewScale: c.skewScale,
+      makerFee: c.makerFee,
+      takerFee: c.takerFee,
+      imrBase: c.imrBase,
+      imrSizeFactor: c.imrSizeFactor,
+      maintenanceScalar: c.maintenanceScalar,
+      minPositionMargin: c.minPositionMargin,
+      maxFundingVelocity: c.maxFundingVelocity,
+    },
+    state: {
+      longOI: st.longOI,
+      shortOI: st.shortOI,
+      fundingRate: st.fundingRate,
+      fundingIndex: st.fundingIndex,
+      lastFundingTime: st.lastFundingTime,
+      netEntryNotional: st.netEntryNotional,
+      netFundingSnapshot: st.netFundingSnapshot,
+    },
+  };
+}
+
+/** Funding rate and index of a market at `now`; frozen once the market is settled. */
+export function fundingAt(m: MarketView, now: bigint): M.FundingNow {
+  if (m.status === Status.Settled)
+    return { rateNow: m.state.fundingRate, indexNow: m.state.fundingIndex };
+  return M.accrueFunding(m.state, m.params, m.price, now);
+}
+
+/** The model of every market and of some accounts, advanced by the actions a test applies. */
+export class World {
+  constructor(
+    readonly quoteDecimals: number,
+    readonly markets: MarketView[],
+    readonly accounts: Map<bigint, AccountView>,
+    public poolBalance: bigint,
+  ) {}
+
+  /** Reads all markets, the pool balance and the given accounts from the chain. */
+  static async read(sys: System, accounts: bigint[] = []): Promise<World> {
+    const { engine } = sys;
+    const n = Number(await engine.marketCount());
+    const markets: MarketView[] = [];
+    for (let id = 0; id < n; id++) markets.push(await readMarket(sys, id));
+    const tokens = await engine.collateralTokens();
+    const views = new Map<bigint, AccountView>();
+    for (const account of accounts) {
+      const a = await engine.getAccount(account);
+      const collaterals: AccountView["collaterals"] = [];
+      for (const token of tokens) {
+        const amount = await engine.collateralBalance(account, token);
+        if (amount === 0n) continue;
+        const c = await engine.getCollateral(token);
+        const price = await feedPrice(sys, c.feed, c.feedDecimals);
+        const decimals = Number(c.tokenDecimals);
+        collaterals.push({ token, amount, decimals, price, weight: c.weight });
+      }
+      const positions = new Map<number, M.Position>();
+      for (let id = 0; id < n; id++) {
+        if ((a.marketMask & (1n << BigInt(id))) === 0n) continue;
+        const p = await engine.getPosition(account, id);
+        positions.set(id, { size: p.size, entryPrice: p.entryPrice, fundingIndex: p.fundingIndex });
+      }
+      views.set(account, { quoteBalance: a.quoteBalance, collaterals, positions });
+    }
+    return new World(sys.record.quote.decimals, markets, views, await engine.poolBalance());
+  }
+
+  account(account: bigint): AccountView {
+    const a = this.accounts.get(account);
+    if (!a) throw new Error(`account ${account} not read into the world`);
+    return a;
+  }
+
+  position(account: bigint, marketId: number): M.Position {
+    return this.account(account).positions.get(marketId) ?? { ...M.EMPTY_POSITION };
+  }
+
+  /** A user trade (or a settled-market close) at `now`, applied to the model. */
+  trade(account: bigint, marketId: number, sizeDelta: bigint, now: bigint): M.TradeResult {
+    const m = this.markets[marketId];
+    const a = this.account(account);
+    const pos = this.position(account, marketId);
+    let r: M.TradeResult;
+    if (m.status === Status.Settled) {
+      // Settled: frozen funding, fill at the settlement price, no fee.
+      const st = { ...m.state, lastFundingTime: now };
+      r = M.settle(st, pos, sizeDelta, m.price, 0n, 0n, 0n, st.fundingIndex, this.quoteDecimals);
+    } else {
+      r = M.applyTrade(m.state, m.params, pos, sizeDelta, m.price, now, this.quoteDecimals);
+    }
+    m.state = r.newMarketState;
+    a.quoteBalance += r.quoteDelta;
+    this.poolBalance -= r.quoteDelta;
+    if (r.newPosition.size === 0n) a.positions.delete(marketId);
+    else a.positions.set(marketId, r.newPosition);
+    return r;
+  }
+
+  /** Records funding of a market at `now` (what parameter setters and settlement do). */
+  recordFunding(marketId: number, now: bigint): M.MarketState {
+    const m = this.markets[marketId];
+    m.state = M.recordFunding(m.state, m.params, m.price, now);
+    return m.state;
+  }
+
+  deposit(account: bigint, amount: bigint): void {
+    this.account(account).quoteBalance += amount;
+  }
+
+  withdraw(account: bigint, amount: bigint): void {
+    this.account(account).quoteBalance -= amount;
+  }
+
+  /** The model account (positions valued at their market's price and funding at `now`). */
+  modelAccount(account: bigint, now: bigint): M.Account {
+    const a = this.account(account);
+    const positions: M.PositionHolding[] = [];
+    for (const [id, position] of a.positions) {
+      const m = this.markets[id];
+      positions.push({ params: m.params, position, price: m.price, ...fundingAt(m, now) });
+    }
+    return {
+      quoteBalance: a.quoteBalance,
+      quoteDecimals: this.quoteDecimals,
+      collaterals: a.collaterals,
+      positions,
+    };
+  }
+
+  health(account: bigint, now: bigint): M.MarginSummary {
+    return M.marginSummary(this.modelAccount(account, now));
+  }
+
+  /** Pool value in quote units at `now` (docs/math.md, Liquidity pool value). */
+  poolValue(now: bigint): bigint {
+    const markets = this.markets.map((m) => ({
+      state: m.state,
+      price: m.price,
+      indexNow: fundingAt(m, now).indexNow,
+    }));
+    return M.poolValue(this.poolBalance, markets, this.quoteDecimals);
+  }
+}
+
+/** Latest block timestamp (what `eth_call` views see), as bigint. */
+export async function latest(): Promise<bigint> {
+  return BigInt(await time.latest());
+}
+
+/** Asserts the PositionModified event of `tx` carries the model's numbers. */
+export async function expectTradeEvent(
+  engine: Crossmargin,
+  tx: Promise<ContractTransactionResponse> | ContractTransactionResponse,
+  account: bigint,
+  marketId: number,
+  sizeDelta: bigint,
+  r: M.TradeResult,
+): Promise<void> {
+  await expect(tx)
+    .to.emit(engine, "PositionModified")
+    .withArgs(
+      account,
+      marketId,
+      sizeDelta,
+      r.newPosition.size,
+      r.fill,
+      r.fee,
+      r.pnl,
+      r.funding,
+      r.quoteDelta,
+    );
+}
+
+/** Asserts the chain's market states, pool balance and the world's accounts equal the model. */
+export async function expectWorld(sys: System, w: World): Promise<void> {
+  const { engine } = sys;
+  for (const m of w.markets) {
+    const st = await engine.getMarketState(m.id);
+    const got = {
+      longOI: st.longOI,
+      shortOI: st.shortOI,
+      fundingRate: st.fundingRate,
+      fundingIndex: st.fundingIndex,
+      lastFundingTime: st.lastFundingTime,
+      netEntryNotional: st.netEntryNotional,
+      netFundingSnapshot: st.netFundingSnapshot,
+    };
+    expect(got, `market ${m.id} state`).to.deep.equal(m.state);
+  }
+  expect(await engine.poolBalance(), "poolBalance").to.equal(w.poolBalance);
+  for (const [account, a] of w.accounts) {
+    const data = await engine.getAccount(account);
+    expect(data.quoteBalance, "quoteBalance").to.equal(a.quoteBalance);
+    for (const m of w.markets) {
+      const p = await engine.getPosition(account, m.id);
+      const want = a.positions.get(m.id) ?? M.EMPTY_POSITION;
+      expect([p.size, p.entryPrice, p.fundingIndex], `position in market ${m.id}`).to.deep.equal([
+        want.size,
+        want.entryPrice,
+        want.fundingIndex,
+      ]);
+      const bit = (data.marketMask >> BigInt(m.id)) & 1n;
+      expect(bit, `market bit ${m.id}`).to.equal(want.size === 0n ? 0n : 1n);
+    }
+  }
+}
+
+/** Asserts engine.accountHealth / isLiquidatable equal the model at the latest block. */
+export async function expectHealth(
+  sys: System,
+  w: World,
+  account: bigint,
+): Promise<M.MarginSummary> {
+  const m = w.health(account, await latest());
+  const h = await sys.engine.accountHealth(account);
+  expect([h.equity, h.im, h.mm], "equity, IM, MM").to.deep.equal([m.equity, m.IM, m.MM]);
+  expect(await sys.engine.isLiquidatable(account)).to.equal(m.isLiquidatable);
+  return m;
+}
+
+/** Asserts engine.poolValue and pool.totalAssets equal the model at the latest block. */
+export async function expectPoolValue(sys: System, w: World): Promise<bigint> {
+  const value = w.poolValue(await latest());
+  expect(await sys.engine.poolValue(), "poolValue").to.equal(value);
+  expect(await sys.pool.totalAssets(), "totalAssets").to.equal(value > 0n ? value : 0n);
+  return value;
+}
+
+/**
+ * DESIGN invariant 1 for the quote token: the engine's balance equals the sum of every
+ * account's (signed) quote balance plus the pool's ledger, to the wei. Accounts are found
+ * from Deposited and PositionModified events.
+ */
+export async function expectConservation(sys: System): Promise<void> {
+  const { engine, quote } = sys;
+  const ids = new Set<bigint>();
+  for (const e of await engine.queryFilter(engine.filters.Deposited())) ids.add(e.args.account);
+  for (const e of await engine.queryFilter(engine.filters.PositionModified()))
+    ids.add(e.args.account);
+  let sum = 0n;
+  for (const id of ids) sum += (await engine.getAccount(id)).quoteBalance;
+  const held = await quote.balanceOf(await engine.getAddress());
+  expect(held, "quote held by the engine").to.equal(sum + (await engine.poolBalance()));
+}
