@@ -17,7 +17,8 @@ import {CollateralConfig, MarketConfig, MarketStatus} from "./Types.sol";
 /// @dev Linked library (delegatecall) so that the engine stays under the contract size limit.
 library AdminLogic {
     uint256 internal constant WAD = 1e18;
-    uint256 internal constant MAX_COLLATERAL_TYPES = 64;
+    /// @dev One bit per listed token in the 32-bit AccountData.collateralMask.
+    uint256 internal constant MAX_COLLATERAL_TYPES = 32;
     uint256 internal constant MAX_MARKETS = 64;
     uint256 internal constant MAX_TOKEN_DECIMALS = 36;
     uint256 internal constant MIN_HEARTBEAT = 60;

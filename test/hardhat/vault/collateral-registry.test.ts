@@ -1,0 +1,358 @@
+/** Collateral registry: listCollateral, setCollateralParams, setCollateralFeed (roles, bounds,
+ *  events, effect on valuation via the TS model). */
+import { expect } from "chai";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { ZeroAddress } from "ethers";
+import {
+  MockERC20,
+  MockERC20__factory,
+  MockFeed,
+  MockFeed__factory,
+  MockV3Aggregator__factory,
+} from "../../../typechain-types";
+import { accountId } from "../../../src/common/accounts";
+import { feedAnswer, units, wad } from "../../../src/common/units";
+import { marginSummary } from "../../../src/model";
+import { Ctx, MOCK_DESCRIPTION, b32, fund, holding, modelAccount, setup } from "./helpers";
+
+const WAD = 10n ** 18n;
+const MAX_HEARTBEAT = 2n * 86_400n;
+
+describe("vault: collateral registry", () => {
+  let ctx: Ctx;
+  let alice: HardhatEthersSigner;
+  let risk: HardhatEthersSigner;
+  let token: MockERC20;
+  let t: string;
+  let feed: string;
+  let params: {
+    feed: string;
+    heartbeat: number;
+    weight: bigint;
+    liquidationDiscount: bigint;
+    depositCap: bigint;
+  };
+
+  beforeEach(async () => {
+    ctx = await setup();
+    [alice, risk] = ctx.users;
+    await ctx.engine.grantRole(await ctx.engine.RISK_MANAGER_ROLE(), risk.address);
+    token = await new MockERC20__factory(ctx.admin).deploy("Staked ETH", "stETH", 6);
+    t = await token.getAddress();
+    feed = await (
+      await new MockV3Aggregator__factory(ctx.admin).deploy(18, feedAnswer("2999.5", 18))
+    ).getAddress();
+    params = {
+      feed,
+      heartbeat: 3600,
+      weight: wad("0.75"),
+      liquidationDiscount: wad("0.08"),
+      depositCap: units("5000", 6),
+    };
+  });
+
+  /** The whole registry: token list and every token's config (including `t`). */
+  async function registry() {
+    const tokens = [...(await ctx.engine.collateralTokens())];
+    const configs = [];
+    for (const x of [...tokens, t]) configs.push([...(await ctx.engine.getCollateral(x))]);
+    return { tokens, configs };
+  }
+
+  describe("listCollateral", () => {
+    it("lists a token: event, stored config, next index, price normalised to 18 decimals", async () => {
+      await expect(ctx.engine.listCollateral(t, params, MOCK_DESCRIPTION))
+        .to.emit(ctx.engine, "CollateralListed")
+        .withArgs(t, feed, 3600, wad("0.75"), wad("0.08"), units("5000", 6), 2);
+      const c = await ctx.engine.getCollateral(t);
+      expect({
+        feed: c.feed,
+        heartbeat: c.heartbeat,
+        feedDecimals: c.feedDecimals,
+        tokenDecimals: c.tokenDecimals,
+        index: c.index,
+        listed: c.listed,
+        weight: c.weight,
+        liquidationDiscount: c.liquidationDiscount,
+        depositCap: c.depositCap,
+        totalDeposited: c.totalDeposited,
+      }).to.deep.equal({
+        feed,
+        heartbeat: 3600n,
+        feedDecimals: 18n,
+        tokenDecimals: 6n,
+        index: 2n,
+        listed: true,
+        weight: wad("0.75"),
+        liquidationDiscount: wad("0.08"),
+        depositCap: units("5000", 6),
+        totalDeposited: 0n,
+      });
+      const tokens = await ctx.engine.collateralTokens();
+      expect(tokens).to.deep.equal([
+        await ctx.collaterals.WETH.getAddress(),
+        await ctx.collaterals.WBTC.getAddress(),
+        t,
+      ]);
+      expect(await ctx.engine.collateralPrice(t)).to.equal(wad("2999.5"));
+      // usable at once; valued as the model says: 2 * 2999.5 * 0.75
+      await fund(token, ctx.engineAddress, alice, units("2", 6));
+      await ctx.engine.connect(alice).deposit(0, t, units("2", 6));
+      const model = marginSummary(modelAccount(0n, [holding(units("2", 6), 6, "2999.5", "0.75")]));
+      expect(model.equity).to.equal(wad("4499.25"));
+      expect((await ctx.engine.accountHealth(accountId(alice.address))).equity).to.equal(
+        model.equity,
+      );
+    });
+
+    it("accepts the bounds themselves: weight 0 and 1, discount 0.5, heartbeat 60 s and 2 days, decimals 0 and 36", async () => {
+      const cases = [
+        { decimals: 0, weight: 0n, discount: wad("0.5"), heartbeat: 60 },
+        { decimals: 36, weight: WAD, discount: 0n, heartbeat: Number(MAX_HEARTBEAT) },
+      ];
+      for (const k of cases) {
+        const tok = await new MockERC20__factory(ctx.admin).deploy("T", "T", k.decimals);
+        const p = {
+          ...params,
+          weight: k.weight,
+          liquidationDiscount: k.discount,
+          heartbeat: k.heartbeat,
+        };
+        await expect(ctx.engine.listCollateral(tok.target, p, MOCK_DESCRIPTION)).to.emit(
+          ctx.engine,
+          "CollateralListed",
+        );
+        expect((await ctx.engine.getCollateral(tok.target)).tokenDecimals).to.equal(k.decimals);
+      }
+      expect((await ctx.engine.collateralTokens()).length).to.equal(4);
+    });
+
+    it("rejects a token twice, the quote token and the zero address; nothing changes", async () => {
+      await ctx.engine.listCollateral(t, params, MOCK_DESCRIPTION);
+      const before = await registry();
+      await expect(
+        ctx.engine.listCollateral(t, { ...params, weight: wad("0.1") }, MOCK_DESCRIPTION),
+      )
+        .to.be.revertedWithCustomError(ctx.engine, "TokenAlreadyListed")
+        .withArgs(t);
+      const q = await ctx.quote.getAddress();
+      await expect(ctx.engine.listCollateral(q, params, MOCK_DESCRIPTION))
+        .to.be.revertedWithCustomError(ctx.engine, "TokenAlreadyListed")
+        .withArgs(q);
+      await expect(
+        ctx.engine.listCollateral(ZeroAddress, params, MOCK_DESCRIPTION),
+      ).to.be.revertedWithCustomError(ctx.engine, "ZeroAddress");
+      expect(await registry()).to.deep.equal(before);
+    });
+
+    it("rejects out-of-bound parameters (ParameterOutOfBounds) and a zero feed; nothing changes", async () => {
+      const before = await registry();
+      const bad: [string, Partial<typeof params>, bigint, bigint, bigint][] = [
+        ["weight", { weight: WAD + 1n }, WAD + 1n, 0n, WAD],
+        [
+          "liquidationDiscount",
+          { liquidationDiscount: wad("0.5") + 1n },
+          wad("0.5") + 1n,
+          0n,
+          wad("0.5"),
+        ],
+        ["heartbeat", { heartbeat: 59 }, 59n, 60n, MAX_HEARTBEAT],
+        [
+          "heartbeat",
+          { heartbeat: Number(MAX_HEARTBEAT) + 1 },
+          MAX_HEARTBEAT + 1n,
+          60n,
+          MAX_HEARTBEAT,
+        ],
+      ];
+      for (const [name, p, value, lo, hi] of bad) {
+        await expect(ctx.engine.listCollateral(t, { ...params, ...p }, MOCK_DESCRIPTION))
+          .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
+          .withArgs(b32(name), value, lo, hi);
+      }
+      await expect(
+        ctx.engine.listCollateral(t, { ...params, feed: ZeroAddress }, MOCK_DESCRIPTION),
+      ).to.be.revertedWithCustomError(ctx.engine, "ZeroAddress");
+      expect(await registry()).to.deep.equal(before);
+    });
+
+    it("rejects a feed whose description differs (FeedDescriptionMismatch)", async () => {
+      const before = await registry();
+      await expect(ctx.engine.listCollateral(t, params, "STETH / USD"))
+        .to.be.revertedWithCustomError(ctx.engine, "FeedDescriptionMismatch")
+        .withArgs(feed, "STETH / USD", MOCK_DESCRIPTION);
+      expect(await registry()).to.deep.equal(before);
+    });
+
+    it("rejects tokens with more than 36 decimals (UnsupportedDecimals)", async () => {
+      const wide = await new MockERC20__factory(ctx.admin).deploy("Wide", "W", 37);
+      const before = await registry();
+      await expect(ctx.engine.listCollateral(wide.target, params, MOCK_DESCRIPTION))
+        .to.be.revertedWithCustomError(ctx.engine, "UnsupportedDecimals")
+        .withArgs(wide.target, 37);
+      expect(await registry()).to.deep.equal(before);
+    });
+
+    it("rejects a feed that does not answer safely at listing (stale, non-positive)", async () => {
+      const mf: MockFeed = await new MockFeed__factory(ctx.admin).deploy(8, "X / USD", 0);
+      const f = await mf.getAddress();
+      const before = await registry();
+      await expect(ctx.engine.listCollateral(t, { ...params, feed: f }, "X / USD"))
+        .to.be.revertedWithCustomError(ctx.engine, "OracleNonPositive")
+        .withArgs(f, 0);
+      await mf.setAnswer(feedAnswer("5"));
+      const old = BigInt((await time.latest()) - 3601);
+      await mf.setRound(9, feedAnswer("5"), old, old, 9);
+      await expect(ctx.engine.listCollateral(t, { ...params, feed: f }, "X / USD"))
+        .to.be.revertedWithCustomError(ctx.engine, "OracleStale")
+        .withArgs(f, old, 3600);
+      expect(await registry()).to.deep.equal(before);
+    });
+
+    it("only the admin lists (AccessControlUnauthorizedAccount), not the risk manager", async () => {
+      const before = await registry();
+      const adminRole = await ctx.engine.DEFAULT_ADMIN_ROLE();
+      for (const s of [alice, risk]) {
+        await expect(ctx.engine.connect(s).listCollateral(t, params, MOCK_DESCRIPTION))
+          .to.be.revertedWithCustomError(ctx.engine, "AccessControlUnauthorizedAccount")
+          .withArgs(s.address, adminRole);
+      }
+      expect(await registry()).to.deep.equal(before);
+    });
+
+    it("at most 32 types (one bit each in the 32-bit collateral mask); the last index is valued", async () => {
+      const shared = params.feed;
+      let last: MockERC20 | undefined;
+      for (let i = 2; i < 32; i++) {
+        last = await new MockERC20__factory(ctx.admin).deploy(`T${i}`, `T${i}`, 18);
+        const p = { ...params, feed: shared, depositCap: units("1000", 18) };
+        await ctx.engine.listCollateral(last.target, p, MOCK_DESCRIPTION);
+      }
+      expect((await ctx.engine.getCollateral(last!.target)).index).to.equal(31n);
+      const before = await registry();
+      await expect(ctx.engine.listCollateral(t, params, MOCK_DESCRIPTION))
+        .to.be.revertedWithCustomError(ctx.engine, "TooManyCollateralTypes")
+        .withArgs(32);
+      expect(await registry()).to.deep.equal(before);
+      // a balance in the token at index 31 sets bit 31 and counts as collateral
+      await fund(last!, ctx.engineAddress, alice, units("1", 18));
+      await ctx.engine.connect(alice).deposit(0, last!.target, units("1", 18));
+      const a = accountId(alice.address);
+      expect((await ctx.engine.getAccount(a)).collateralMask).to.equal(1n << 31n);
+      const model = marginSummary(
+        modelAccount(0n, [holding(units("1", 18), 18, "2999.5", "0.75")]),
+      );
+      expect((await ctx.engine.accountHealth(a)).equity).to.equal(model.equity);
+    });
+  });
+
+  describe("setCollateralParams (risk manager)", () => {
+    let weth: string;
+    beforeEach(async () => {
+      weth = await ctx.collaterals.WETH.getAddress();
+      await fund(ctx.collaterals.WETH, ctx.engineAddress, alice, units("10", 18));
+      await ctx.engine.connect(alice).deposit(0, weth, units("10", 18));
+    });
+
+    it("sets weight, discount and cap with an event; the new weight values the collateral", async () => {
+      await expect(
+        ctx.engine.connect(risk).setCollateralParams(weth, wad("0.6"), wad("0.5"), units("10", 18)),
+      )
+        .to.emit(ctx.engine, "CollateralParamsSet")
+        .withArgs(weth, wad("0.6"), wad("0.5"), units("10", 18));
+      const c = await ctx.engine.getCollateral(weth);
+      expect([c.weight, c.liquidationDiscount, c.depositCap]).to.deep.equal([
+        wad("0.6"),
+        wad("0.5"),
+        units("10", 18),
+      ]);
+      const model = marginSummary(modelAccount(0n, [holding(units("10", 18), 18, "3000", "0.6")]));
+      expect((await ctx.engine.accountHealth(accountId(alice.address))).equity).to.equal(
+        model.equity,
+      );
+      // weight 0: the token no longer counts
+      await ctx.engine.connect(risk).setCollateralParams(weth, 0, 0, units("10", 18));
+      expect((await ctx.engine.accountHealth(accountId(alice.address))).equity).to.equal(0n);
+    });
+
+    it("a cap below the total blocks deposits but not withdrawals", async () => {
+      await ctx.engine
+        .connect(risk)
+        .setCollateralParams(weth, wad("0.9"), wad("0.05"), units("5", 18));
+      await expect(ctx.engine.connect(alice).deposit(0, weth, 1n))
+        .to.be.revertedWithCustomError(ctx.engine, "DepositCapExceeded")
+        .withArgs(weth, units("5", 18), units("10", 18) + 1n);
+      const a = accountId(alice.address);
+      await expect(
+        ctx.engine.connect(alice).withdraw(a, weth, units("6", 18), alice.address),
+      ).to.emit(ctx.engine, "Withdrawn");
+    });
+
+    it("bounds (ParameterOutOfBounds), unknown token, unauthorised caller: nothing changes", async () => {
+      t = weth;
+      const before = await registry();
+      const e = ctx.engine.connect(risk);
+      await expect(e.setCollateralParams(weth, WAD + 1n, 0, 0))
+        .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
+        .withArgs(b32("weight"), WAD + 1n, 0, WAD);
+      await expect(e.setCollateralParams(weth, WAD, wad("0.5") + 1n, 0))
+        .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
+        .withArgs(b32("liquidationDiscount"), wad("0.5") + 1n, 0, wad("0.5"));
+      await expect(e.setCollateralParams(token.target, WAD, 0, 0))
+        .to.be.revertedWithCustomError(ctx.engine, "UnknownToken")
+        .withArgs(token.target);
+      const riskRole = await ctx.engine.RISK_MANAGER_ROLE();
+      await expect(ctx.engine.connect(alice).setCollateralParams(weth, WAD, 0, 0))
+        .to.be.revertedWithCustomError(ctx.engine, "AccessControlUnauthorizedAccount")
+        .withArgs(alice.address, riskRole);
+      expect(await registry()).to.deep.equal(before);
+    });
+  });
+
+  describe("setCollateralFeed (admin)", () => {
+    let weth: string;
+    let mf: MockFeed;
+    beforeEach(async () => {
+      weth = await ctx.collaterals.WETH.getAddress();
+      mf = await new MockFeed__factory(ctx.admin).deploy(18, "ETH / USD", feedAnswer("3100", 18));
+    });
+
+    it("switches the feed with an event; the price and equity follow the new feed", async () => {
+      await fund(ctx.collaterals.WETH, ctx.engineAddress, alice, units("1", 18));
+      await ctx.engine.connect(alice).deposit(0, weth, units("1", 18));
+      await expect(ctx.engine.setCollateralFeed(weth, mf.target, 120, "ETH / USD"))
+        .to.emit(ctx.engine, "CollateralFeedSet")
+        .withArgs(weth, mf.target, 120, 18);
+      const c = await ctx.engine.getCollateral(weth);
+      expect([c.feed, c.heartbeat, c.feedDecimals]).to.deep.equal([mf.target, 120n, 18n]);
+      expect(await ctx.engine.collateralPrice(weth)).to.equal(wad("3100"));
+      const model = marginSummary(modelAccount(0n, [holding(units("1", 18), 18, "3100", "0.9")]));
+      expect((await ctx.engine.accountHealth(accountId(alice.address))).equity).to.equal(
+        model.equity,
+      );
+    });
+
+    it("rejects unknown token, zero feed, wrong description, heartbeat bounds, risk manager", async () => {
+      t = weth;
+      const before = await registry();
+      await expect(ctx.engine.setCollateralFeed(token.target, mf.target, 120, "ETH / USD"))
+        .to.be.revertedWithCustomError(ctx.engine, "UnknownToken")
+        .withArgs(token.target);
+      await expect(
+        ctx.engine.setCollateralFeed(weth, ZeroAddress, 120, "ETH / USD"),
+      ).to.be.revertedWithCustomError(ctx.engine, "ZeroAddress");
+      await expect(ctx.engine.setCollateralFeed(weth, mf.target, 120, "BTC / USD"))
+        .to.be.revertedWithCustomError(ctx.engine, "FeedDescriptionMismatch")
+        .withArgs(mf.target, "BTC / USD", "ETH / USD");
+      await expect(ctx.engine.setCollateralFeed(weth, mf.target, 59, "ETH / USD"))
+        .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
+        .withArgs(b32("heartbeat"), 59, 60, MAX_HEARTBEAT);
+      await expect(ctx.engine.connect(risk).setCollateralFeed(weth, mf.target, 120, "ETH / USD"))
+        .to.be.revertedWithCustomError(ctx.engine, "AccessControlUnauthorizedAccount")
+        .withArgs(risk.address, await ctx.engine.DEFAULT_ADMIN_ROLE());
+      expect(await registry()).to.deep.equal(before);
+      expect(await ctx.engine.collateralPrice(weth)).to.equal(wad("3000"));
+    });
+  });
+});

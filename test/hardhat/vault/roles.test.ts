@@ -1,0 +1,423 @@
+/** Governance roles: every admin / risk-manager / guardian function refuses other callers and
+ *  changes nothing; hard bounds on market and liquidation parameters; pause; one-time wiring. */
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { MaxUint256, ZeroAddress } from "ethers";
+import { Crossmargin, MockERC20__factory } from "../../../typechain-types";
+import { accountId } from "../../../src/common/accounts";
+import { units, wad } from "../../../src/common/units";
+import type { MarketConfig } from "../../../deploy/config/types";
+import {
+  Ctx,
+  DAY,
+  MOCK_DESCRIPTION,
+  addLiquidity,
+  b32,
+  freshEngine,
+  fund,
+  setup,
+  tradeAt,
+} from "./helpers";
+
+const WAD = 10n ** 18n;
+const U64 = (1n << 64n) - 1n;
+type Call = (e: Crossmargin) => Promise<unknown>;
+
+/** The struct addMarket takes, from a deploy-config market. */
+function marketStruct(m: MarketConfig, feed: string) {
+  return {
+    feed,
+    heartbeat: m.feed.heartbeat,
+    skewScale: wad(m.skewScale),
+    makerFee: wad(m.makerFee),
+    takerFee: wad(m.takerFee),
+    maxFundingVelocity: wad(m.maxFundingVelocity),
+    imrBase: wad(m.imrBase),
+    imrSizeFactor: wad(m.imrSizeFactor),
+    maintenanceScalar: wad(m.maintenanceScalar),
+    minPositionMargin: wad(m.minPositionMargin),
+    maxOpenInterest: wad(m.maxOpenInterest),
+    maxOiPoolRatio: wad(m.maxOiPoolRatio),
+    maxLiquidationPerWindow: wad(m.maxLiquidationPerWindow),
+    liquidationWindow: m.liquidationWindow,
+    instantTrading: m.instantTrading,
+    minOrderDelay: m.minOrderDelay,
+    maxOrderAge: m.maxOrderAge,
+  };
+}
+
+// Valid arguments (the deploy config's values) that a test overrides one at a time.
+const TRADING = [0, wad("1000000"), wad("0.0002"), wad("0.0006"), wad("9")] as const;
+const MARGIN = [0, wad("0.02"), wad("0.0001"), wad("0.5"), wad("20")] as const;
+const LIMITS = [0, wad("100000"), wad("5"), wad("5000000"), 30] as const;
+const ORDER = [0, true, 2, 7200] as const;
+const LIQ = [
+  wad("0.005"),
+  wad("0.1"),
+  wad("5"),
+  wad("1000"),
+  wad("0.95"),
+  wad("100"),
+  wad("1"),
+] as const;
+
+describe("vault: roles and governance bounds", () => {
+  let ctx: Ctx;
+  let user: HardhatEthersSigner;
+  let risk: HardhatEthersSigner;
+  let guardian: HardhatEthersSigner;
+  let ADMIN: string;
+  let RISK: string;
+  let GUARDIAN: string;
+
+  beforeEach(async () => {
+    ctx = await setup();
+    [user, risk, guardian] = ctx.users;
+    ADMIN = await ctx.engine.DEFAULT_ADMIN_ROLE();
+    RISK = await ctx.engine.RISK_MANAGER_ROLE();
+    GUARDIAN = await ctx.engine.GUARDIAN_ROLE();
+    await ctx.engine.grantRole(RISK, risk.address);
+    await ctx.engine.grantRole(GUARDIAN, guardian.address);
+  });
+
+  /** Everything governance can change: views, role membership and the engine's first storage
+   *  slots (scalar configuration: wiring, pause flag, liquidation parameters, sequencer). */
+  async function digest(): Promise<unknown[]> {
+    const e = ctx.engine;
+    const out: unknown[] = [await e.pool(), await e.insuranceFund(), await e.paused()];
+    const tokens = [...(await e.collateralTokens())];
+    out.push(tokens);
+    for (const t of tokens) out.push([...(await e.getCollateral(t))]);
+    const n = await e.marketCount();
+    out.push(n);
+    for (let i = 0n; i < n; i++) {
+      out.push([...(await e.getMarket(i))], [...(await e.getMarketState(i))]);
+    }
+    for (const s of [user, risk, guardian, ctx.admin]) {
+      for (const r of [ADMIN, RISK, GUARDIAN]) out.push(await e.hasRole(r, s.address));
+    }
+    for (let slot = 0; slot < 16; slot++) {
+      out.push(await ethers.provider.getStorage(ctx.engineAddress, slot));
+    }
+    return out;
+  }
+
+  function calls(): [string, string, Call][] {
+    const weth = ctx.collaterals.WETH.target as string;
+    const wethFeed = ctx.collateralFeeds.WETH.target as string;
+    const mFeed = ctx.marketFeeds[0].target as string;
+    const cParams = {
+      feed: wethFeed,
+      heartbeat: DAY,
+      weight: wad("0.5"),
+      liquidationDiscount: 0n,
+      depositCap: 1n,
+    };
+    return [
+      ["listCollateral", ADMIN, (e) => e.listCollateral(user.address, cParams, MOCK_DESCRIPTION)],
+      ["setCollateralParams", RISK, (e) => e.setCollateralParams(weth, wad("0.5"), 0, 1)],
+      [
+        "setCollateralFeed",
+        ADMIN,
+        (e) => e.setCollateralFeed(weth, wethFeed, 60, MOCK_DESCRIPTION),
+      ],
+      [
+        "addMarket",
+        ADMIN,
+        (e) => e.addMarket(marketStruct(ctx.config.markets[0], mFeed), MOCK_DESCRIPTION),
+      ],
+      ["setMarketFeed", ADMIN, (e) => e.setMarketFeed(0, mFeed, 60, MOCK_DESCRIPTION)],
+      ["setMarketTradingParams", RISK, (e) => e.setMarketTradingParams(0, 0, 0, 0, 0)],
+      ["setMarketMarginParams", RISK, (e) => e.setMarketMarginParams(0, WAD, 0, wad("0.9"), 0)],
+      ["setMarketLimits", RISK, (e) => e.setMarketLimits(0, 0, 0, 0, 0)],
+      ["setMarketOrderParams", RISK, (e) => e.setMarketOrderParams(0, false, 0, 1)],
+      ["settleMarket", ADMIN, (e) => e.settleMarket(0, 0)],
+      ["setLiquidationParams", RISK, (e) => e.setLiquidationParams(0, 0, 0, 0, 0, 0, 0)],
+      ["setSequencer", ADMIN, (e) => e.setSequencer(wethFeed, 0)],
+      ["setPool", ADMIN, (e) => e.setPool(user.address)],
+      ["setInsuranceFund", ADMIN, (e) => e.setInsuranceFund(user.address)],
+      ["pause", GUARDIAN, (e) => e.pause()],
+      ["unpause", ADMIN, (e) => e.unpause()],
+      ["grantRole", ADMIN, (e) => e.grantRole(ADMIN, user.address)],
+      ["revokeRole", ADMIN, (e) => e.revokeRole(RISK, risk.address)],
+    ];
+  }
+
+  describe("unauthorised callers: AccessControlUnauthorizedAccount, nothing changed", () => {
+    it("a signer without roles is refused by every governance function", async () => {
+      const before = await digest();
+      for (const [name, role, call] of calls()) {
+        await expect(call(ctx.engine.connect(user)), name)
+          .to.be.revertedWithCustomError(ctx.engine, "AccessControlUnauthorizedAccount")
+          .withArgs(user.address, role);
+      }
+      await expect(ctx.engine.connect(user).setMarketStatus(0, 3))
+        .to.be.revertedWithCustomError(ctx.engine, "AccessControlUnauthorizedAccount")
+        .withArgs(user.address, ADMIN);
+      expect(await digest()).to.deep.equal(before);
+    });
+
+    it("roles are separate: the risk manager and the guardian only hold their own", async () => {
+      const before = await digest();
+      for (const [name, role, call] of calls()) {
+        for (const s of [risk, guardian]) {
+          const holds = (s === risk && role === RISK) || (s === guardian && role === GUARDIAN);
+          if (holds) continue;
+          await expect(call(ctx.engine.connect(s)), `${name} by ${s.address}`)
+            .to.be.revertedWithCustomError(ctx.engine, "AccessControlUnauthorizedAccount")
+            .withArgs(s.address, role);
+        }
+      }
+      expect(await digest()).to.deep.equal(before);
+    });
+
+    it("setMarketStatus: the guardian may pause or restrict a market but only the admin reactivates", async () => {
+      await expect(ctx.engine.connect(guardian).setMarketStatus(0, 3))
+        .to.emit(ctx.engine, "MarketStatusSet")
+        .withArgs(0, 3, 0);
+      await expect(ctx.engine.connect(guardian).setMarketStatus(1, 2))
+        .to.emit(ctx.engine, "MarketStatusSet")
+        .withArgs(1, 2, 0);
+      const before = await digest();
+      await expect(ctx.engine.connect(guardian).setMarketStatus(0, 1))
+        .to.be.revertedWithCustomError(ctx.engine, "AccessControlUnauthorizedAccount")
+        .withArgs(guardian.address, ADMIN);
+      await expect(ctx.engine.connect(risk).setMarketStatus(0, 1))
+        .to.be.revertedWithCustomError(ctx.engine, "AccessControlUnauthorizedAccount")
+        .withArgs(risk.address, ADMIN);
+      await expect(ctx.engine.setMarketStatus(0, 0))
+        .to.be.revertedWithCustomError(ctx.engine, "InvalidStatus")
+        .withArgs(0, 0);
+      expect(await digest()).to.deep.equal(before);
+      await ctx.engine.setMarketStatus(0, 1);
+      expect((await ctx.engine.getMarket(0)).status).to.equal(1n);
+    });
+  });
+
+  describe("hard bounds: ParameterOutOfBounds, nothing changed", () => {
+    // maxFundingVelocity (bound 50) and maxOiPoolRatio (bound 100) are uint64 parameters: the ABI
+    // already caps them at U64 (~18.45e18), below their declared bounds, so no value can reach
+    // ParameterOutOfBounds for them (see "the bounds themselves are accepted").
+    type Case = [string, readonly unknown[], number, bigint, string, bigint, bigint];
+    const cases: Case[] = [
+      ["setMarketTradingParams", TRADING, 1, 10n ** 33n + 1n, "skewScale", 0n, 10n ** 33n],
+      ["setMarketTradingParams", TRADING, 2, wad("0.05") + 1n, "makerFee", 0n, wad("0.05")],
+      ["setMarketTradingParams", TRADING, 3, wad("0.05") + 1n, "takerFee", 0n, wad("0.05")],
+      ["setMarketMarginParams", MARGIN, 1, wad("0.005") - 1n, "imrBase", wad("0.005"), WAD],
+      ["setMarketMarginParams", MARGIN, 1, WAD + 1n, "imrBase", wad("0.005"), WAD],
+      ["setMarketMarginParams", MARGIN, 2, wad("0.01") + 1n, "imrSizeFactor", 0n, wad("0.01")],
+      [
+        "setMarketMarginParams",
+        MARGIN,
+        3,
+        wad("0.1") - 1n,
+        "maintenanceScalar",
+        wad("0.1"),
+        wad("0.9"),
+      ],
+      [
+        "setMarketMarginParams",
+        MARGIN,
+        3,
+        wad("0.9") + 1n,
+        "maintenanceScalar",
+        wad("0.1"),
+        wad("0.9"),
+      ],
+      [
+        "setMarketMarginParams",
+        MARGIN,
+        4,
+        wad("10000") + 1n,
+        "minPositionMargin",
+        0n,
+        wad("10000"),
+      ],
+      ["setMarketLimits", LIMITS, 1, 10n ** 33n + 1n, "maxOpenInterest", 0n, 10n ** 33n],
+      ["setMarketLimits", LIMITS, 4, 86_401n, "liquidationWindow", 0n, 86_400n],
+      ["setMarketOrderParams", ORDER, 2, 3601n, "minOrderDelay", 0n, 3600n],
+      ["setMarketOrderParams", ORDER, 3, 2n, "maxOrderAge", 3n, 86_400n],
+      ["setMarketOrderParams", ORDER, 3, 86_401n, "maxOrderAge", 3n, 86_400n],
+      ["setLiquidationParams", LIQ, 0, wad("0.05") + 1n, "feeRate", 0n, wad("0.05")],
+      ["setLiquidationParams", LIQ, 1, WAD + 1n, "buffer", 0n, WAD],
+      ["setLiquidationParams", LIQ, 3, wad("10000") + 1n, "maxKeeperReward", 0n, wad("10000")],
+      ["setLiquidationParams", LIQ, 2, wad("1000") + 1n, "minKeeperReward", 0n, wad("1000")],
+      ["setLiquidationParams", LIQ, 4, WAD + 1n, "closeFactorHfThreshold", 0n, WAD],
+      ["setLiquidationParams", LIQ, 5, wad("100000") + 1n, "smallDebtUsd", 0n, wad("100000")],
+      ["setLiquidationParams", LIQ, 6, wad("1000") + 1n, "orderKeeperFee", 0n, wad("1000")],
+    ];
+    for (const [fn, base, i, value, name, lo, hi] of cases) {
+      it(`${fn}: ${name} = ${value}`, async () => {
+        const args = [...base];
+        args[i] = value;
+        const before = await digest();
+        const e = ctx.engine.connect(risk) as unknown as Record<
+          string,
+          (...a: unknown[]) => Promise<unknown>
+        >;
+        await expect(e[fn](...args))
+          .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
+          .withArgs(b32(name), value, lo, hi);
+        expect(await digest()).to.deep.equal(before);
+      });
+    }
+
+    it("the bounds themselves are accepted, with events", async () => {
+      const e = ctx.engine.connect(risk);
+      await expect(e.setMarketTradingParams(0, 10n ** 33n, wad("0.05"), wad("0.05"), U64))
+        .to.emit(ctx.engine, "MarketTradingParamsSet")
+        .withArgs(0, 10n ** 33n, wad("0.05"), wad("0.05"), U64);
+      await expect(e.setMarketMarginParams(0, wad("0.005"), wad("0.01"), wad("0.1"), wad("10000")))
+        .to.emit(ctx.engine, "MarketMarginParamsSet")
+        .withArgs(0, wad("0.005"), wad("0.01"), wad("0.1"), wad("10000"));
+      await expect(e.setMarketLimits(0, 10n ** 33n, U64, 0, 86_400))
+        .to.emit(ctx.engine, "MarketLimitsSet")
+        .withArgs(0, 10n ** 33n, U64, 0, 86_400);
+      await expect(e.setMarketOrderParams(0, false, 3600, 86_400))
+        .to.emit(ctx.engine, "MarketOrderParamsSet")
+        .withArgs(0, false, 3600, 86_400);
+      const liq = [
+        wad("0.05"),
+        WAD,
+        wad("10000"),
+        wad("10000"),
+        WAD,
+        wad("100000"),
+        wad("1000"),
+      ] as const;
+      await expect(e.setLiquidationParams(...liq))
+        .to.emit(ctx.engine, "LiquidationParamsSet")
+        .withArgs(...liq);
+      const m = await ctx.engine.getMarket(0);
+      expect([m.skewScale, m.imrBase, m.maxOiPoolRatio, m.maxOrderAge]).to.deep.equal([
+        10n ** 33n,
+        wad("0.005"),
+        U64,
+        86_400n,
+      ]);
+    });
+
+    it("unknown market (UnknownMarket), out-of-bound addMarket, too-large settlement price", async () => {
+      const before = await digest();
+      const e = ctx.engine.connect(risk);
+      await expect(
+        e.setMarketTradingParams(3, ...(TRADING.slice(1) as [bigint, bigint, bigint, bigint])),
+      )
+        .to.be.revertedWithCustomError(ctx.engine, "UnknownMarket")
+        .withArgs(3);
+      await expect(e.setMarketLimits(99, 0, 0, 0, 0))
+        .to.be.revertedWithCustomError(ctx.engine, "UnknownMarket")
+        .withArgs(99);
+      const feed = ctx.marketFeeds[0].target as string;
+      const bad = { ...marketStruct(ctx.config.markets[0], feed), takerFee: wad("0.05") + 1n };
+      await expect(ctx.engine.addMarket(bad, MOCK_DESCRIPTION))
+        .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
+        .withArgs(b32("takerFee"), wad("0.05") + 1n, 0, wad("0.05"));
+      const big = 1n << 128n;
+      await expect(ctx.engine.settleMarket(0, big))
+        .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
+        .withArgs(b32("settlementPrice"), big, 1, big - 1n);
+      expect(await digest()).to.deep.equal(before);
+    });
+  });
+
+  describe("pause / unpause", () => {
+    it("the guardian pauses, only the admin unpauses; paused stops new risk, not reductions or deposits", async () => {
+      const trader = ctx.users[4];
+      const acct = accountId(trader.address);
+      await addLiquidity(ctx, ctx.users[9], units("1000000", 6));
+      await fund(ctx.quote, ctx.engineAddress, trader, units("10000", 6));
+      await ctx.engine.connect(trader).deposit(0, ctx.quote.target, units("5000", 6));
+      await tradeAt(ctx, trader, acct, 0, wad("2"), (await time.latest()) + 1);
+
+      await expect(ctx.engine.connect(guardian).pause())
+        .to.emit(ctx.engine, "PausedSet")
+        .withArgs(true);
+      expect(await ctx.engine.paused()).to.equal(true);
+      await expect(ctx.engine.connect(guardian).unpause())
+        .to.be.revertedWithCustomError(ctx.engine, "AccessControlUnauthorizedAccount")
+        .withArgs(guardian.address, ADMIN);
+      const pos = await ctx.engine.getPosition(acct, 0);
+      await expect(
+        ctx.engine.connect(trader).modifyPosition(acct, 0, wad("1"), MaxUint256, MaxUint256),
+      ).to.be.revertedWithCustomError(ctx.engine, "ProtocolPaused");
+      expect((await ctx.engine.getPosition(acct, 0)).size).to.equal(pos.size);
+      await ctx.engine.connect(trader).modifyPosition(acct, 0, -wad("1"), 0, MaxUint256);
+      expect((await ctx.engine.getPosition(acct, 0)).size).to.equal(wad("1"));
+      await expect(ctx.engine.connect(trader).deposit(0, ctx.quote.target, 1n)).to.emit(
+        ctx.engine,
+        "Deposited",
+      );
+
+      await expect(ctx.engine.unpause()).to.emit(ctx.engine, "PausedSet").withArgs(false);
+      expect(await ctx.engine.paused()).to.equal(false);
+      await ctx.engine.connect(trader).modifyPosition(acct, 0, wad("1"), MaxUint256, MaxUint256);
+      expect((await ctx.engine.getPosition(acct, 0)).size).to.equal(wad("2"));
+    });
+  });
+
+  describe("wiring: setPool / setInsuranceFund once; constructor checks", () => {
+    it("the deployed engine is wired: a second setPool / setInsuranceFund reverts AlreadySet", async () => {
+      const before = await digest();
+      await expect(ctx.engine.setPool(user.address))
+        .to.be.revertedWithCustomError(ctx.engine, "AlreadySet")
+        .withArgs(b32("pool"));
+      await expect(ctx.engine.setInsuranceFund(user.address))
+        .to.be.revertedWithCustomError(ctx.engine, "AlreadySet")
+        .withArgs(b32("insuranceFund"));
+      expect(await digest()).to.deep.equal(before);
+      expect(await ctx.engine.pool()).to.equal(await ctx.pool.getAddress());
+      expect(await ctx.engine.insuranceFund()).to.equal(await ctx.insuranceFund.getAddress());
+    });
+
+    it("a fresh engine: the admin sets each once (event), zero address refused", async () => {
+      const e = await freshEngine(ctx, ctx.quote.target as string, risk.address);
+      expect(await e.hasRole(ADMIN, risk.address)).to.equal(true);
+      expect(await e.hasRole(RISK, risk.address)).to.equal(false);
+      expect(await e.hasRole(ADMIN, ctx.admin.address)).to.equal(false);
+      const r = e.connect(risk);
+      await expect(r.setPool(ZeroAddress)).to.be.revertedWithCustomError(e, "ZeroAddress");
+      await expect(r.setInsuranceFund(ZeroAddress)).to.be.revertedWithCustomError(e, "ZeroAddress");
+      await expect(e.connect(user).setPool(user.address))
+        .to.be.revertedWithCustomError(e, "AccessControlUnauthorizedAccount")
+        .withArgs(user.address, ADMIN);
+      await expect(r.setPool(user.address)).to.emit(e, "PoolSet").withArgs(user.address);
+      await expect(r.setInsuranceFund(guardian.address))
+        .to.emit(e, "InsuranceFundSet")
+        .withArgs(guardian.address);
+      await expect(r.setPool(guardian.address))
+        .to.be.revertedWithCustomError(e, "AlreadySet")
+        .withArgs(b32("pool"));
+      await expect(r.setInsuranceFund(user.address))
+        .to.be.revertedWithCustomError(e, "AlreadySet")
+        .withArgs(b32("insuranceFund"));
+      expect([await e.pool(), await e.insuranceFund()]).to.deep.equal([
+        user.address,
+        guardian.address,
+      ]);
+    });
+
+    it("constructor: zero quote or admin (ZeroAddress), quote with more than 18 decimals", async () => {
+      const q = ctx.quote.target as string;
+      await expect(freshEngine(ctx, ZeroAddress)).to.be.revertedWithCustomError(
+        ctx.engine,
+        "ZeroAddress",
+      );
+      await expect(freshEngine(ctx, q, ZeroAddress)).to.be.revertedWithCustomError(
+        ctx.engine,
+        "ZeroAddress",
+      );
+      const wide = await new MockERC20__factory(ctx.admin).deploy("Wide", "W", 19);
+      await expect(freshEngine(ctx, wide.target as string))
+        .to.be.revertedWithCustomError(ctx.engine, "UnsupportedDecimals")
+        .withArgs(wide.target, 19);
+      const e18 = await freshEngine(
+        ctx,
+        (await new MockERC20__factory(ctx.admin).deploy("D18", "D", 18)).target as string,
+      );
+      expect(await e18.paused()).to.equal(false);
+    });
+  });
+});
