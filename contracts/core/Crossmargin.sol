@@ -62,9 +62,9 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
     }
 
     /// @inheritdoc ICrossmargin
-    function ownerOf(uint256 account) public pure returns (address) {
-        if (account >> 168 != 0) revert InvalidAccount(account);
-        return address(uint160(account >> 8));
+    function ownerOf(uint256 account) public pure returns (address owner) {
+        owner = address(uint160(account >> 8));
+        if (account >> 168 != 0 || owner == address(0)) revert InvalidAccount(account);
     }
 
     /// @inheritdoc ICrossmargin
@@ -139,7 +139,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
         address to
     ) external nonReentrant {
         _authorize(account);
-        if (to == address(0)) revert ZeroAddress();
+        if (to == address(0) || to == address(this)) revert InvalidRecipient(to);
         _debit(account, token, amount);
         MarginLogic.checkAccount(s, account, true, 0, 0, TradeLogic.NO_HINT, 0);
         IERC20(token).safeTransfer(to, amount);

@@ -17,6 +17,7 @@ interface ICrossmarginErrors {
     // --- input and parameters ---
     error ZeroAmount();
     error ZeroAddress();
+    error InvalidRecipient(address to);
     error AmountTooLarge(uint256 amount, uint256 max);
     error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     error FeedDescriptionMismatch(address feed, string expected, string actual);

@@ -26,14 +26,14 @@ library AdminLogic {
     uint256 internal constant MAX_LIQUIDATION_DISCOUNT = 0.5e18;
     uint256 internal constant MAX_FEE = 0.05e18;
     uint256 internal constant MAX_SKEW_SCALE = 1e33;
-    uint256 internal constant MAX_FUNDING_VELOCITY = 50e18;
+    uint256 internal constant MAX_FUNDING_VELOCITY = 10e18;
     uint256 internal constant MIN_IMR = 0.005e18;
     uint256 internal constant MAX_IMR_SIZE_FACTOR = 0.01e18;
     uint256 internal constant MIN_MAINTENANCE_SCALAR = 0.1e18;
     uint256 internal constant MAX_MAINTENANCE_SCALAR = 0.9e18;
     uint256 internal constant MAX_MIN_POSITION_MARGIN = 10_000e18;
     uint256 internal constant MAX_OPEN_INTEREST = 1e33;
-    uint256 internal constant MAX_OI_POOL_RATIO = 100e18;
+    uint256 internal constant MAX_OI_POOL_RATIO = 10e18;
     uint256 internal constant MAX_LIQUIDATION_WINDOW = 1 days;
     uint256 internal constant MAX_ORDER_DELAY = 1 hours;
     uint256 internal constant MAX_ORDER_AGE = 1 days;

@@ -57,8 +57,8 @@ describe("vault: accounts and operators", () => {
       expect(accountId(owner.address, 1) - accountId(owner.address, 0)).to.equal(1n);
     });
 
-    it("ownerOf rejects ids with bits above 168 (InvalidAccount)", async () => {
-      for (const bad of [1n << 168n, (1n << 256n) - 1n, acct | (1n << 200n)]) {
+    it("ownerOf rejects ids with bits above 168 or the zero owner (InvalidAccount)", async () => {
+      for (const bad of [1n << 168n, (1n << 256n) - 1n, acct | (1n << 200n), 0n, 255n]) {
         await expect(ctx.engine.ownerOf(bad))
           .to.be.revertedWithCustomError(ctx.engine, "InvalidAccount")
           .withArgs(bad);

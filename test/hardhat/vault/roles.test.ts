@@ -22,7 +22,6 @@ import {
 } from "./helpers";
 
 const WAD = 10n ** 18n;
-const U64 = (1n << 64n) - 1n;
 type Call = (e: Crossmargin) => Promise<unknown>;
 
 /** The struct addMarket takes, from a deploy-config market. */
@@ -197,9 +196,6 @@ describe("vault: roles and governance bounds", () => {
   });
 
   describe("hard bounds: ParameterOutOfBounds, nothing changed", () => {
-    // maxFundingVelocity (bound 50) and maxOiPoolRatio (bound 100) are uint64 parameters: the ABI
-    // already caps them at U64 (~18.45e18), below their declared bounds, so no value can reach
-    // ParameterOutOfBounds for them (see "the bounds themselves are accepted").
     type Case = [string, readonly unknown[], number, bigint, string, bigint, bigint];
     const cases: Case[] = [
       ["setMarketTradingParams", TRADING, 1, 10n ** 33n + 1n, "skewScale", 0n, 10n ** 33n],
@@ -235,7 +231,9 @@ describe("vault: roles and governance bounds", () => {
         0n,
         wad("10000"),
       ],
+      ["setMarketTradingParams", TRADING, 4, wad("10") + 1n, "maxFundingVelocity", 0n, wad("10")],
       ["setMarketLimits", LIMITS, 1, 10n ** 33n + 1n, "maxOpenInterest", 0n, 10n ** 33n],
+      ["setMarketLimits", LIMITS, 2, wad("10") + 1n, "maxOiPoolRatio", 0n, wad("10")],
       ["setMarketLimits", LIMITS, 4, 86_401n, "liquidationWindow", 0n, 86_400n],
       ["setMarketOrderParams", ORDER, 2, 3601n, "minOrderDelay", 0n, 3600n],
       ["setMarketOrderParams", ORDER, 3, 2n, "maxOrderAge", 3n, 86_400n],
@@ -266,15 +264,15 @@ describe("vault: roles and governance bounds", () => {
 
     it("the bounds themselves are accepted, with events", async () => {
       const e = ctx.engine.connect(risk);
-      await expect(e.setMarketTradingParams(0, 10n ** 33n, wad("0.05"), wad("0.05"), U64))
+      await expect(e.setMarketTradingParams(0, 10n ** 33n, wad("0.05"), wad("0.05"), wad("10")))
         .to.emit(ctx.engine, "MarketTradingParamsSet")
-        .withArgs(0, 10n ** 33n, wad("0.05"), wad("0.05"), U64);
+        .withArgs(0, 10n ** 33n, wad("0.05"), wad("0.05"), wad("10"));
       await expect(e.setMarketMarginParams(0, wad("0.005"), wad("0.01"), wad("0.1"), wad("10000")))
         .to.emit(ctx.engine, "MarketMarginParamsSet")
         .withArgs(0, wad("0.005"), wad("0.01"), wad("0.1"), wad("10000"));
-      await expect(e.setMarketLimits(0, 10n ** 33n, U64, 0, 86_400))
+      await expect(e.setMarketLimits(0, 10n ** 33n, wad("10"), 0, 86_400))
         .to.emit(ctx.engine, "MarketLimitsSet")
-        .withArgs(0, 10n ** 33n, U64, 0, 86_400);
+        .withArgs(0, 10n ** 33n, wad("10"), 0, 86_400);
       await expect(e.setMarketOrderParams(0, false, 3600, 86_400))
         .to.emit(ctx.engine, "MarketOrderParamsSet")
         .withArgs(0, false, 3600, 86_400);
@@ -294,7 +292,7 @@ describe("vault: roles and governance bounds", () => {
       expect([m.skewScale, m.imrBase, m.maxOiPoolRatio, m.maxOrderAge]).to.deep.equal([
         10n ** 33n,
         wad("0.005"),
-        U64,
+        wad("10"),
         86_400n,
       ]);
     });

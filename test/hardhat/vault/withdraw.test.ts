@@ -128,7 +128,7 @@ describe("vault: withdraw", () => {
       await ctx.engine.connect(alice).deposit(0, weth, units("1", 18));
     });
 
-    it("zero amount (ZeroAmount) and zero recipient (ZeroAddress)", async () => {
+    it("zero amount (ZeroAmount), zero or engine recipient (InvalidRecipient)", async () => {
       const before = await snap();
       const e = ctx.engine.connect(alice);
       for (const t of [quote, weth]) {
@@ -136,10 +136,13 @@ describe("vault: withdraw", () => {
           ctx.engine,
           "ZeroAmount",
         );
-        await expect(e.withdraw(acct, t, 1n, ZeroAddress)).to.be.revertedWithCustomError(
-          ctx.engine,
-          "ZeroAddress",
-        );
+        await expect(e.withdraw(acct, t, 1n, ZeroAddress))
+          .to.be.revertedWithCustomError(ctx.engine, "InvalidRecipient")
+          .withArgs(ZeroAddress);
+        const engineAddress = await ctx.engine.getAddress();
+        await expect(e.withdraw(acct, t, 1n, engineAddress))
+          .to.be.revertedWithCustomError(ctx.engine, "InvalidRecipient")
+          .withArgs(engineAddress);
       }
       expect(await snap()).to.deep.equal(before);
     });
