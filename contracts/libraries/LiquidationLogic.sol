@@ -34,13 +34,15 @@ library LiquidationLogic {
         bool done;
     }
 
-    /// @dev Running totals of one liquidation call.
+    /// @dev Running totals of one liquidation call. `equity` is net of the fee owed so far,
+    ///      `max(rateFee, minKeeperReward)`, where `rateFee` sums `notional * feeRate` per close.
     struct Ctx {
         LiquidationParams lp;
         int256 equity;
         uint256 mm;
         uint256 budget;
         uint256 notionalClosed;
+        uint256 rateFee;
     }
 
     /// @notice Closes positions at the oracle price, largest maintenance requirement first,
@@ -59,10 +61,11 @@ library LiquidationLogic {
 
         Ctx memory ctx = Ctx({
             lp: s.liq,
-            equity: h.equity,
+            equity: h.equity - int256(uint256(s.liq.minKeeperReward)),
             mm: h.mm,
             budget: maxNotionalUsd == 0 ? type(uint256).max : maxNotionalUsd,
-            notionalClosed: 0
+            notionalClosed: 0,
+            rateFee: 0
         });
         Slot[] memory slots = _load(s, account);
         for (uint256 round; round < slots.length; ++round) {
@@ -117,7 +120,7 @@ library LiquidationLogic {
         Ctx memory ctx,
         address keeper
     ) private {
-        uint256 closeSize = _closeSize(s, sl, ctx.equity, ctx.mm, ctx.lp);
+        uint256 closeSize = _closeSize(s, sl, ctx);
         uint256 allowed = _allowance(s, sl.marketId, ctx.budget, sl.price);
         if (closeSize > allowed) closeSize = allowed;
         if (closeSize == 0) return;
@@ -140,7 +143,9 @@ library LiquidationLogic {
             sl.price
         );
         ctx.mm = ctx.mm - sl.mm + mmNew;
-        ctx.equity -= int256(notional.mulUp(ctx.lp.feeRate));
+        uint256 feeBefore = Math.max(ctx.rateFee, ctx.lp.minKeeperReward);
+        ctx.rateFee += notional.mulUp(ctx.lp.feeRate);
+        ctx.equity -= int256(Math.max(ctx.rateFee, ctx.lp.minKeeperReward) - feeBefore);
         emit Ev.PositionLiquidated(
             account,
             sl.marketId,
@@ -181,28 +186,34 @@ library LiquidationLogic {
 
     /// @dev Size to close so that equity reaches MM * (1 + buffer), assuming the position's
     ///      maintenance ratio stays constant; rounds up and closes fully when little would remain.
+    ///      Closing `c` USD frees `c * freed` of the target and costs `max(c * feeRate - floor, 0)`
+    ///      of equity, where `floor` is what the minimum keeper reward charges beyond the rate fee
+    ///      so far (`ctx.equity` already counts it): `c >= deficit / freed` and
+    ///      `c >= (deficit - floor) / (freed - feeRate)`. The deficit includes two quote units for
+    ///      the rounding of the realised PnL (down) and of the fee (up), so that the target holds
+    ///      after rounding even with a zero buffer.
     function _closeSize(
         Store storage s,
         Slot memory sl,
-        int256 equity,
-        uint256 mm,
-        LiquidationParams memory lp
+        Ctx memory ctx
     ) private view returns (uint256) {
+        LiquidationParams memory lp = ctx.lp;
         uint256 absSize = sl.size.abs();
         uint256 notional = absSize.mulUp(sl.price);
-        if (notional == 0 || equity < 0) return absSize;
-        // MM freed per USD of notional closed, net of the fee it costs.
+        if (notional == 0 || ctx.equity < 0) return absSize;
+        // Target (MM * (1 + buffer)) freed per USD of notional closed.
         uint256 freed = (sl.mm - s.markets[sl.marketId].minPositionMargin)
             .divDown(notional)
             .mulDown(WadMath.WAD + lp.buffer);
         if (freed <= lp.feeRate) return absSize;
-        uint256 deficit = uint256(int256(mm.mulUp(WadMath.WAD + lp.buffer)) - equity);
-        uint256 closeSize = Math.mulDiv(
-            deficit.divUp(freed - lp.feeRate),
-            WadMath.WAD,
-            sl.price,
-            Math.Rounding.Ceil
+        uint256 deficit =
+            uint256(int256(ctx.mm.mulUp(WadMath.WAD + lp.buffer)) - ctx.equity) + 2 * s.quoteScale;
+        uint256 floor = Math.max(ctx.rateFee, lp.minKeeperReward) - ctx.rateFee;
+        uint256 closeNotional = Math.max(
+            deficit.divUp(freed),
+            (deficit - Math.min(deficit, floor)).divUp(freed - lp.feeRate)
         );
+        uint256 closeSize = Math.mulDiv(closeNotional, WadMath.WAD, sl.price, Math.Rounding.Ceil);
         // Leave no position smaller than a tenth of the original behind.
         if (closeSize >= absSize || absSize - closeSize < absSize / 10) return absSize;
         return closeSize;
@@ -232,6 +243,9 @@ library LiquidationLogic {
     }
 
     /// @dev Charges the liquidation fee to the account; pays the keeper and the insurance fund.
+    ///      The vault may hold fewer quote tokens than the fee (quote debt is backed by other
+    ///      collateral): then the keeper is paid first, the fund from the rest, and only what is
+    ///      paid is charged, so that liquidation never reverts for lack of funds.
     function _chargeFee(
         Store storage s,
         uint256 account,
@@ -243,10 +257,16 @@ library LiquidationLogic {
         uint256 fee = MarginLogic.usdToQuoteUp(s, feeUsd);
         reward = Math.min(fee, MarginLogic.usdToQuoteUp(s, lp.maxKeeperReward));
         uint256 toFund = fee - reward;
+        IERC20 quote = IERC20(s.quoteToken);
+        uint256 available = quote.balanceOf(address(this));
+        if (fee > available) {
+            reward = Math.min(reward, available);
+            toFund = Math.min(toFund, available - reward);
+            fee = reward + toFund;
+        }
         AccountData storage a = s.accounts[account];
         a.quoteBalance = SafeCast.toInt96(int256(a.quoteBalance) - int256(fee));
         emit Ev.LiquidationFeePaid(account, keeper, notional, fee, reward, toFund);
-        IERC20 quote = IERC20(s.quoteToken);
         if (reward != 0) quote.safeTransfer(keeper, reward);
         if (toFund != 0) quote.safeTransfer(s.insuranceFund, toFund);
     }

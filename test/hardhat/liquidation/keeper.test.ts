@@ -1,0 +1,212 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
+import { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { wad } from "../../../src/common/units";
+import { WAD, marginSummary, mulUp, positionMargin, quoteToUsd } from "../../../src/model";
+import {
+  ETH,
+  Env,
+  QD,
+  deposit,
+  expectConservation,
+  liquidateChecked,
+  setMarketPrice,
+  setup,
+  snapshot,
+  trade,
+  usdc,
+} from "../../helpers/liquidation";
+import { accountAt, bufferCloseSize, expectLiquidation } from "../../helpers/liquidationModel";
+
+/** Turns funding off in a market before anyone trades (so equity does not drift with time). */
+async function noFunding(env: Env, marketId: number): Promise<void> {
+  const m = await env.sys.engine.getMarket(marketId);
+  await env.sys.engine.setMarketTradingParams(marketId, m.skewScale, m.makerFee, m.takerFee, 0);
+}
+
+/** `liquidate`'s return values (eth_call at the latest block) against the model. */
+async function expectReturnValues(env: Env, account: bigint, keeper: HardhatEthersSigner) {
+  const e = expectLiquidation(await snapshot(env, account), env.liq, BigInt(await time.latest()));
+  const [notional, reward] = await env.sys.engine.connect(keeper).liquidate.staticCall(account, 0);
+  expect([notional, reward]).to.deep.equal([e.fee!.notional, e.fee!.reward]);
+}
+
+describe("liquidation/keeper", () => {
+  it("pays the minimum reward when notional * feeRate is below it (all to the keeper)", async () => {
+    const env = await setup();
+    const t = env.traders[0];
+    const a = await deposit(env, t, usdc(40));
+    await trade(env, t, ETH, wad("0.3")); // 900 USD: 0.5 % of it is 4.5 < 5
+    await setMarketPrice(env, ETH, "2900");
+    await expectReturnValues(env, a, env.keeper);
+
+    const { expected } = await liquidateChecked(env, a);
+    const f = expected.fee!;
+    expect(f.notional * env.liq.feeRate).to.be.lessThan(env.liq.minKeeperReward * 10n ** 18n);
+    expect([f.fee, f.reward, f.toFund]).to.deep.equal([usdc(5), usdc(5), 0n]);
+  });
+
+  it("counts the minimum reward when sizing a partial close: the account ends healthy", async () => {
+    const env = await setup();
+    const t = env.traders[0];
+    const a = await deposit(env, t, usdc(40));
+    await trade(env, t, ETH, wad("0.27")); // 810 USD, MM about 28
+    await setMarketPrice(env, ETH, "2957");
+    const snap = await snapshot(env, a);
+    const now = BigInt(await time.latest()) + 1n;
+    const h = marginSummary(accountAt(snap, now));
+    const params = snap.markets[ETH].params;
+    const size = wad("0.27");
+    const price = wad("2957");
+
+    // The rule as if the fee were always notional * feeRate (the minimum ignored) would close
+    // this much, pay the 5 USD minimum, and leave the account liquidatable.
+    const naive = bufferCloseSize(
+      size,
+      price,
+      h.positions[0].mm,
+      params.minPositionMargin,
+      h.equity,
+      h.MM,
+      0n,
+      env.liq,
+    );
+    expect(naive).to.be.lessThan(size);
+    const naiveMm = positionMargin(params, size - naive, price).mm;
+    expect(h.equity - env.liq.minKeeperReward).to.be.lessThan(naiveMm);
+
+    const { expected } = await liquidateChecked(env, a);
+    expect(expected.fee!.fee).to.equal(usdc(5));
+    const after = marginSummary(accountAt(await snapshot(env, a), BigInt(await time.latest())));
+    expect(after.isLiquidatable).to.equal(false);
+    expect(after.equity).to.be.greaterThanOrEqual(mulUp(after.MM, WAD + env.liq.buffer));
+  });
+
+  it("pays the whole fee to the keeper between the clamps", async () => {
+    const env = await setup();
+    const t = env.traders[0];
+    const a = await deposit(env, t, usdc(10_000));
+    await trade(env, t, ETH, wad("30"));
+    await setMarketPrice(env, ETH, "2680");
+    await expectReturnValues(env, a, env.keeper);
+
+    const { expected } = await liquidateChecked(env, a);
+    const f = expected.fee!;
+    // 30 ETH at 2680 = 80,400 USD: 0.5 % = 402 USD, between 5 and 1,000.
+    expect(f.notional).to.equal(wad("80400"));
+    expect([f.fee, f.reward, f.toFund]).to.deep.equal([usdc(402), usdc(402), 0n]);
+  });
+
+  it("caps the keeper at the maximum reward; the rest goes to the insurance fund", async () => {
+    const env = await setup();
+    const t = env.traders[0];
+    const a = await deposit(env, t, usdc(40_000));
+    await trade(env, t, ETH, wad("100"));
+    await setMarketPrice(env, ETH, "2620");
+    await expectReturnValues(env, a, env.keeper);
+
+    const { expected } = await liquidateChecked(env, a);
+    const f = expected.fee!;
+    expect(f.notional).to.equal(wad("262000")); // 0.5 % = 1,310
+    expect([f.fee, f.reward, f.toFund]).to.deep.equal([usdc(1310), usdc(1000), usdc(310)]);
+    expect(expected.badDebt).to.equal(undefined);
+  });
+
+  it("converts the USD fee to quote units rounding up", async () => {
+    const env = await setup();
+    const t = env.traders[0];
+    const a = await deposit(env, t, usdc(10_000));
+    await trade(env, t, ETH, wad("30"));
+    await setMarketPrice(env, ETH, "2680.00000001");
+    const { expected } = await liquidateChecked(env, a);
+    const f = expected.fee!;
+    // 30 * 2680.00000001 = 80,400.0000003 USD; 0.5 % = 402.0000000015 -> 402.000001 USDC
+    expect(f.notional).to.equal(wad("80400.0000003"));
+    expect([f.fee, f.reward]).to.deep.equal([402_000001n, 402_000001n]);
+  });
+
+  it("a keeper with no tokens, no approvals and no account is paid", async () => {
+    const env = await setup();
+    const wallet = ethers.Wallet.createRandom().connect(ethers.provider);
+    await setBalance(wallet.address, 10n ** 18n);
+    const keeper = await ethers.getImpersonatedSigner(wallet.address);
+    expect(await env.sys.quote.balanceOf(keeper.address)).to.equal(0n);
+
+    const t = env.traders[0];
+    const a = await deposit(env, t, usdc(10_000));
+    await trade(env, t, ETH, wad("30"));
+    await setMarketPrice(env, ETH, "2690");
+    const { expected } = await liquidateChecked(env, a, { keeper });
+    expect(await env.sys.quote.balanceOf(keeper.address)).to.equal(expected.fee!.reward);
+    expect(expected.fee!.reward).to.be.greaterThan(0n);
+  });
+
+  for (const [name, size, deposited, price] of [
+    ["at the minimum reward", "0.3", 40, "2900"],
+    ["at the maximum reward", "100", 40_000, "2620"],
+  ] as const) {
+    it(`self-liquidation from a second address does not profit (${name})`, async () => {
+      const env = await setup();
+      await noFunding(env, ETH);
+      const [owner, second] = env.traders;
+      const a = await deposit(env, owner, usdc(deposited));
+      await trade(env, owner, ETH, wad(size));
+      await setMarketPrice(env, ETH, price);
+
+      const run = await liquidateChecked(env, a, { keeper: second });
+      const before = run.expected.equity;
+      const after = marginSummary(accountAt(await snapshot(env, a), run.now)).equity;
+      const f = run.expected.fee!;
+      const gained = await env.sys.quote.balanceOf(second.address);
+      expect(gained).to.equal(f.reward);
+      // Together the owner's two addresses lose exactly fee - reward (the fund's part), >= 0.
+      const combined = after - before + quoteToUsd(gained, QD);
+      expect(combined).to.equal(-quoteToUsd(f.fee - f.reward, QD));
+      expect(combined <= 0n).to.equal(true);
+      expect(f.fee - f.reward).to.equal(name === "at the minimum reward" ? 0n : usdc(310));
+    });
+  }
+
+  it("never reverts when the vault holds fewer quote tokens than the fee", async () => {
+    const env = await setup();
+    const [ta, tb] = env.traders;
+    const { engine, pool, quote } = env.sys;
+    // A realises a loss against WETH collateral: quote debt, the pool's ledger grows.
+    await deposit(env, ta, wad("10"), "WETH");
+    await trade(env, ta, ETH, wad("20"));
+    await setMarketPrice(env, ETH, "2890");
+    await trade(env, ta, ETH, -wad("20"));
+    await setMarketPrice(env, ETH, "3000");
+    // B trades on WETH only; the LP then takes every quote token the vault holds.
+    const b = await deposit(env, tb, wad("0.05"), "WETH");
+    await trade(env, tb, ETH, wad("1"));
+    await pool.connect(env.lp).withdraw(await pool.maxWithdraw(env.lp), env.lp, env.lp);
+    const held = await quote.balanceOf(await engine.getAddress());
+    expect(held).to.be.lessThan(usdc(5));
+    await expectConservation(env);
+
+    await setMarketPrice(env, ETH, "2900");
+    const { expected } = await liquidateChecked(env, b);
+    const f = expected.fee!;
+    // The keeper gets what there is; only what was paid is charged.
+    expect(f.reward).to.equal(held);
+    expect(f.fee).to.equal(held);
+    expect((await engine.getAccount(b)).marketMask).to.equal(0n);
+  });
+
+  it("several keepers race: the second call on a now-healthy account reverts", async () => {
+    const env = await setup();
+    const t = env.traders[0];
+    const [k1, k2] = [env.keeper, env.traders[6]];
+    const a = await deposit(env, t, usdc(10_000));
+    await trade(env, t, ETH, wad("30"));
+    await setMarketPrice(env, ETH, "2700");
+    await liquidateChecked(env, a, { keeper: k1 });
+    await expect(env.sys.engine.connect(k2).liquidate(a, 0)).to.be.revertedWithCustomError(
+      env.sys.engine,
+      "NotLiquidatable",
+    );
+    expect(await env.sys.quote.balanceOf(k2.address)).to.equal(0n);
+  });
+});
