@@ -26,8 +26,6 @@ library OrderLogic {
     using WadMath for uint256;
     using WadMath for int256;
 
-    uint256 internal constant MAX_ROUND_SCAN = 32;
-
     function commit(
         Store storage s,
         uint256 account,
@@ -46,8 +44,8 @@ library OrderLogic {
             acceptablePrice: acceptablePrice.toUint128(),
             commitTime: uint40(block.timestamp),
             settlementDeadline: uint40(settlementDeadline),
-            keeperFee: keeperFee.toUint48(),
-            reserveUsd: reserve.toUint128()
+            keeperFee: keeperFee.toUint80(),
+            reserveUsd: reserve.toUint96()
         });
         s.accounts[account].orderMask |= uint64(1 << marketId);
         MarginLogic.checkAccount(s, account, !reducing, 0, 0, marketId, price);
@@ -73,7 +71,7 @@ library OrderLogic {
         if (block.timestamp > o.settlementDeadline)
             revert E.OrderExpired(o.settlementDeadline, block.timestamp);
         MarketConfig storage cfg = s.markets[marketId];
-        uint256 price = _settlementPrice(cfg, roundId, uint256(o.commitTime) + cfg.minOrderDelay);
+        uint256 price = _settlementPrice(cfg, roundId, _earliest(o.commitTime, cfg));
         _clear(s, account, marketId, o.keeperFee);
         try
             ICrossmarginLiquidation(address(this)).executeOrderFill(
@@ -87,6 +85,9 @@ library OrderLogic {
             filled = true;
             emit Ev.OrderSettled(account, marketId, keeper, roundId);
         } catch (bytes memory reason) {
+            // Not the order's fault: running out of gas (a keeper could otherwise starve the
+            // fill to collect the fee) or an oracle that cannot be read now. Revert instead.
+            if (_isTransient(reason)) _bubble(reason);
             emit Ev.OrderCancelled(account, marketId, keeper, _why(reason), o.keeperFee);
         }
         _payKeeper(s, keeper, o.keeperFee);
@@ -133,7 +134,7 @@ library OrderLogic {
         if (!authorised) revert E.OrderNotExpired(o.settlementDeadline, block.timestamp);
         MarketConfig storage cfg = s.markets[marketId];
         (, , , uint256 updatedAt, ) = AggregatorV3Interface(cfg.feed).latestRoundData();
-        if (updatedAt >= uint256(o.commitTime) + cfg.minOrderDelay)
+        if (updatedAt >= _earliest(o.commitTime, cfg))
             revert E.SettlementPriceExists(account, marketId);
         _clear(s, account, marketId, 0);
         emit Ev.OrderCancelled(account, marketId, caller, "owner", 0);
@@ -148,16 +149,11 @@ library OrderLogic {
         if (o.commitTime == 0) return (o, false, false, 0);
         cancellable = block.timestamp > o.settlementDeadline;
         MarketConfig storage cfg = s.markets[marketId];
-        uint256 earliest = uint256(o.commitTime) + cfg.minOrderDelay;
+        uint256 earliest = _earliest(o.commitTime, cfg);
         AggregatorV3Interface feed = AggregatorV3Interface(cfg.feed);
         (uint80 id, , , uint256 updatedAt, ) = feed.latestRoundData();
         if (updatedAt < earliest) return (o, false, cancellable, 0);
-        for (uint256 i; i < MAX_ROUND_SCAN && id > 1; ++i) {
-            (bool ok, uint256 prevUpdated) = _roundUpdatedAt(feed, id - 1);
-            if (!ok || prevUpdated < earliest) break;
-            id -= 1;
-        }
-        return (o, !cancellable, cancellable, id);
+        return (o, !cancellable, cancellable, _firstRound(feed, id, earliest));
     }
 
     // ------------------------------------------------------------------ internals
@@ -214,6 +210,13 @@ library OrderLogic {
         return (imAfter > imBefore ? imAfter - imBefore : 0) + fee + impact;
     }
 
+    /// @dev Earliest `updatedAt` of a settlement round: commit time + minOrderDelay, and never the
+    ///      commit's own second (a round of the commit's block may have been known at commit).
+    function _earliest(uint40 commitTime, MarketConfig storage cfg) private view returns (uint256) {
+        uint256 delay = cfg.minOrderDelay;
+        return uint256(commitTime) + (delay == 0 ? 1 : delay);
+    }
+
     /// @dev The answer of `roundId` if it is the first round published at or after `earliest`.
     function _settlementPrice(
         MarketConfig storage cfg,
@@ -232,6 +235,33 @@ library OrderLogic {
                 revert E.RoundNotFirst(roundId, prevUpdated, earliest);
         }
         return OracleLib.validate(f, id, answer, updatedAt, answeredInRound);
+    }
+
+    /// @dev The round `settle` accepts: eligible (published at or after `earliest`) with the
+    ///      round before it missing or too early. `latest` is eligible. Gallops back from it,
+    ///      then bisects (O(log n) reads however many rounds were published since).
+    function _firstRound(
+        AggregatorV3Interface feed,
+        uint80 latest,
+        uint256 earliest
+    ) private view returns (uint80) {
+        uint256 hi = latest; // eligible
+        uint256 lo; // not eligible (0: no round)
+        for (uint256 step = 1; step < hi; step *= 2) {
+            (bool ok, uint256 t) = _roundUpdatedAt(feed, uint80(hi - step));
+            if (!ok || t < earliest) {
+                lo = hi - step;
+                break;
+            }
+            hi -= step;
+        }
+        while (hi - lo > 1) {
+            uint256 mid = (lo + hi) / 2;
+            (bool ok, uint256 t) = _roundUpdatedAt(feed, uint80(mid));
+            if (ok && t >= earliest) hi = mid;
+            else lo = mid;
+        }
+        return uint80(hi);
     }
 
     function _roundUpdatedAt(
@@ -258,8 +288,27 @@ library OrderLogic {
         if (fee != 0) IERC20(s.quoteToken).safeTransfer(keeper, fee);
     }
 
+    /// @dev Out of gas (no revert data) or an oracle/sequencer failure.
+    function _isTransient(bytes memory reason) private pure returns (bool) {
+        if (reason.length < 4) return true;
+        bytes4 sel = bytes4(reason);
+        return
+            sel == OracleLib.OracleStale.selector ||
+            sel == OracleLib.OracleNonPositive.selector ||
+            sel == OracleLib.OracleIncompleteRound.selector ||
+            sel == OracleLib.OracleFutureTimestamp.selector ||
+            sel == OracleLib.SequencerDown.selector ||
+            sel == OracleLib.SequencerGracePeriod.selector;
+    }
+
+    function _bubble(bytes memory reason) private pure {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            revert(add(reason, 32), mload(reason))
+        }
+    }
+
     function _why(bytes memory reason) private pure returns (bytes32) {
-        if (reason.length < 4) return "failed";
         bytes4 sel = bytes4(reason);
         if (sel == E.SlippageExceeded.selector) return "slippage";
         if (sel == E.InsufficientMargin.selector || sel == E.WouldBecomeLiquidatable.selector)

@@ -96,8 +96,8 @@ struct Order {
     uint128 acceptablePrice;
     uint40 commitTime;
     uint40 settlementDeadline;
-    uint48 keeperFee; // quote units the keeper will be paid
-    uint128 reserveUsd; // initial margin and fee the order reserves until it settles
+    uint80 keeperFee; // quote units the keeper will be paid (1,000 USD fits an 18-decimal quote)
+    uint96 reserveUsd; // initial margin and fee the order reserves until it settles (USD WAD)
 }
 
 /// @notice Margin figures of an account (USD WAD).

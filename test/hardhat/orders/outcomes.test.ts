@@ -1,0 +1,200 @@
+/** Delayed orders: settlements that cancel instead of filling, and who pays whom. */
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import { MockV3Aggregator__factory, OracleLib__factory } from "../../../typechain-types";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { wad } from "../../../src/common/units";
+import {
+  ETH,
+  KEEPER_FEE,
+  OrdersEnv,
+  commit,
+  expectConserved,
+  expectedTrade,
+  latestRound,
+  loadOrders,
+  openInstant,
+  px,
+  reason,
+  setPrice,
+} from "../../helpers/orders";
+
+/** Commits at T, publishes `price` at T + 2 and returns that round. */
+async function commitAndPrice(
+  env: OrdersEnv,
+  size: bigint,
+  acceptable: bigint,
+  price: string,
+): Promise<{ T: bigint; round: bigint }> {
+  const T = BigInt(await time.latest()) + 5n;
+  await commit(env, ETH, size, { at: T, acceptable });
+  await setPrice(env.feeds[ETH], price, T + 2n);
+  return { T, round: await latestRound(env.feeds[ETH]) };
+}
+
+/** Settles and checks a cancellation with `why`: keeper paid, account charged, nothing traded. */
+async function expectCancelled(env: OrdersEnv, round: bigint, why: string) {
+  const { engine, account, keeper, quote } = env;
+  const pos0 = await engine.getPosition(account, ETH);
+  const bal0 = (await engine.getAccount(account)).quoteBalance;
+  const keeper0 = await quote.balanceOf(keeper.address);
+  const pool0 = await engine.poolBalance();
+  expect(await engine.connect(keeper).settleOrder.staticCall(account, ETH, round)).to.equal(false);
+  const tx = await engine.connect(keeper).settleOrder(account, ETH, round);
+  await expect(tx)
+    .to.emit(engine, "OrderCancelled")
+    .withArgs(account, ETH, keeper.address, why, KEEPER_FEE);
+  await expect(tx).not.to.emit(engine, "OrderSettled");
+  await expect(tx).not.to.emit(engine, "PositionModified");
+  const pos = await engine.getPosition(account, ETH);
+  expect([pos.size, pos.entryPrice]).to.deep.equal([pos0.size, pos0.entryPrice]);
+  expect((await engine.getAccount(account)).quoteBalance).to.equal(bal0 - KEEPER_FEE);
+  expect((await engine.getAccount(account)).orderMask).to.equal(0n);
+  expect((await engine.getOrder(account, ETH)).commitTime).to.equal(0n);
+  expect(await quote.balanceOf(keeper.address)).to.equal(keeper0 + KEEPER_FEE);
+  expect(await engine.poolBalance()).to.equal(pool0);
+  await expectConserved(env, [account, env.otherAccount]);
+}
+
+describe("orders: cancelled at settlement", () => {
+  it("slippage (long): fill above acceptablePrice -> 'slippage', keeper paid", async () => {
+    const env = await loadOrders();
+    const { round } = await commitAndPrice(env, wad("2"), px("3050"), "3100");
+    await expectCancelled(env, round, reason("slippage"));
+  });
+
+  it("slippage (short): fill below acceptablePrice -> 'slippage'", async () => {
+    const env = await loadOrders();
+    await openInstant(env, ETH, wad("3"));
+    const { round } = await commitAndPrice(env, -wad("3"), px("2990"), "2980");
+    await expectCancelled(env, round, reason("slippage"));
+  });
+
+  it("acceptablePrice is inclusive: fill == acceptable fills, one wei less cancels", async () => {
+    const env = await loadOrders();
+    const { engine, account, keeper } = env;
+    // No skew: a 2 ETH buy at 3100 fills at 3100 * (1 + 1 / 1e6) (model, rounded up).
+    const now = BigInt(await time.latest());
+    const want = await expectedTrade(engine, account, ETH, wad("2"), px("3100"), now + 10n);
+    expect(want.fill).to.equal(px("3100.0031"));
+    const first = await commitAndPrice(env, wad("2"), want.fill - 1n, "3100");
+    await expectCancelled(env, first.round, reason("slippage"));
+    const second = await commitAndPrice(env, wad("2"), want.fill, "3100");
+    await expect(engine.connect(keeper).settleOrder(account, ETH, second.round)).to.emit(
+      engine,
+      "OrderSettled",
+    );
+    expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(want.fill);
+  });
+
+  it("margin: the account became liquidatable before settlement -> 'margin'", async () => {
+    const env = await loadOrders();
+    const { engine, account } = env;
+    await openInstant(env, ETH, wad("100"));
+    const { round } = await commitAndPrice(env, wad("5"), px("4000"), "2500");
+    expect(await engine.isLiquidatable(account)).to.equal(true);
+    await expectCancelled(env, round, reason("margin"));
+  });
+
+  it("margin: the account is healthy but cannot fund the order's initial margin -> 'margin'", async () => {
+    const env = await loadOrders();
+    const { engine, account } = env;
+    await openInstant(env, ETH, wad("100"));
+    // At 2700: equity ~19.8k, MM ~7k, but IM with 140 ETH ~23.2k.
+    const { round } = await commitAndPrice(env, wad("40"), px("4000"), "2700");
+    expect(await engine.isLiquidatable(account)).to.equal(false);
+    await expectCancelled(env, round, reason("margin"));
+  });
+
+  it("a reducing order still fills on a liquidatable account", async () => {
+    const env = await loadOrders();
+    const { engine, account, keeper } = env;
+    await openInstant(env, ETH, wad("100"));
+    const { round } = await commitAndPrice(env, -wad("60"), 0n, "2500");
+    expect(await engine.isLiquidatable(account)).to.equal(true);
+    await expect(engine.connect(keeper).settleOrder(account, ETH, round)).to.emit(
+      engine,
+      "OrderSettled",
+    );
+    expect((await engine.getPosition(account, ETH)).size).to.equal(wad("40"));
+  });
+
+  it("market paused or reduce-only after commit: cancelled with the error as reason", async () => {
+    const env = await loadOrders();
+    const { engine } = env;
+    const { round } = await commitAndPrice(env, wad("1"), px("4000"), "3000");
+    await engine.setMarketStatus(ETH, 3);
+    const sel = engine.interface.getError("MarketPaused")!.selector;
+    await expectCancelled(env, round, ethers.zeroPadBytes(sel, 32));
+    await engine.setMarketStatus(ETH, 1);
+    const again = await commitAndPrice(env, wad("1"), px("4000"), "3000");
+    await engine.setMarketStatus(ETH, 2);
+    const sel2 = engine.interface.getError("MarketReduceOnly")!.selector;
+    await expectCancelled(env, again.round, ethers.zeroPadBytes(sel2, 32));
+  });
+
+  it("market settled after commit: a reducing order fills at the settlement price, fee-free", async () => {
+    const env = await loadOrders();
+    const { engine, account, keeper } = env;
+    await openInstant(env, ETH, wad("5"));
+    const T = BigInt(await time.latest()) + 5n;
+    await commit(env, ETH, -wad("2"), { at: T });
+    await engine.settleMarket(ETH, px("3100"));
+    await setPrice(env.feeds[ETH], "3050", T + 2n);
+    const tx = await engine
+      .connect(keeper)
+      .settleOrder(account, ETH, await latestRound(env.feeds[ETH]));
+    await expect(tx).to.emit(engine, "OrderSettled");
+    await expect(tx)
+      .to.emit(engine, "PositionModified")
+      .withArgs(account, ETH, -wad("2"), wad("3"), px("3100"), 0n, anyValue, anyValue, anyValue);
+    await expectConserved(env, [account, env.otherAccount]);
+  });
+
+  it("market settled after commit: a risk-increasing order is cancelled (MarketSettled)", async () => {
+    const env = await loadOrders();
+    const { engine } = env;
+    const T = BigInt(await time.latest()) + 5n;
+    await commit(env, ETH, wad("2"), { at: T, acceptable: px("4000") });
+    await engine.settleMarket(ETH, 0n);
+    await setPrice(env.feeds[ETH], "3050", T + 2n);
+    const sel = engine.interface.getError("MarketSettled")!.selector;
+    await expectCancelled(env, await latestRound(env.feeds[ETH]), ethers.zeroPadBytes(sel, 32));
+  });
+
+  it("sequencer down or in its grace period at settlement: reverts, then settles", async () => {
+    const env = await loadOrders();
+    const { engine, account, keeper, deployer } = env;
+    const { T, round } = await commitAndPrice(env, wad("1"), px("4000"), "3010");
+    const seq = await new MockV3Aggregator__factory(deployer).deploy(0, 1n); // 1 = down
+    await engine.setSequencer(await seq.getAddress(), 60);
+    const oracle = OracleLib__factory.connect(await engine.getAddress(), keeper);
+    await time.setNextBlockTimestamp(T + 10n);
+    await expect(
+      engine.connect(keeper).settleOrder(account, ETH, round),
+    ).to.be.revertedWithCustomError(oracle, "SequencerDown");
+    await time.setNextBlockTimestamp(T + 11n);
+    await seq.updateAnswer(0n); // up since T + 11
+    await time.setNextBlockTimestamp(T + 20n);
+    await expect(
+      engine.connect(keeper).settleOrder(account, ETH, round),
+    ).to.be.revertedWithCustomError(oracle, "SequencerGracePeriod");
+    expect((await engine.getOrder(account, ETH)).sizeDelta).to.equal(wad("1"));
+    await time.setNextBlockTimestamp(T + 72n);
+    await expect(engine.connect(keeper).settleOrder(account, ETH, round)).to.emit(
+      engine,
+      "OrderSettled",
+    );
+  });
+
+  it("executeOrderFill is callable only by the engine itself", async () => {
+    const env = await loadOrders();
+    const { engine, account, stranger } = env;
+    await expect(
+      engine.connect(stranger).executeOrderFill(account, ETH, wad("1"), px("4000"), px("3000")),
+    )
+      .to.be.revertedWithCustomError(engine, "Unauthorized")
+      .withArgs(stranger.address, account);
+  });
+});
