@@ -378,9 +378,13 @@ library AdminLogic {
         emit Ev.MarketOrderParamsSet(id, instantTrading, minOrderDelay, maxOrderAge);
     }
 
+    /// @dev weight + discount <= 1: otherwise a collateral liquidation would lower the equity of
+    ///      the account it is meant to rescue.
     function _checkCollateralParams(uint64 weight, uint64 liquidationDiscount) private pure {
         _bound("weight", weight, 0, WAD);
-        _bound("liquidationDiscount", liquidationDiscount, 0, MAX_LIQUIDATION_DISCOUNT);
+        uint256 maxDiscount =
+            WAD - weight < MAX_LIQUIDATION_DISCOUNT ? WAD - weight : MAX_LIQUIDATION_DISCOUNT;
+        _bound("liquidationDiscount", liquidationDiscount, 0, maxDiscount);
     }
 
     /// @dev Checks address, description and heartbeat, and that the feed answers safely now.

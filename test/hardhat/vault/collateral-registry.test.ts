@@ -150,9 +150,17 @@ describe("vault: collateral registry", () => {
       const before = await registry();
       const bad: [string, Partial<typeof params>, bigint, bigint, bigint][] = [
         ["weight", { weight: WAD + 1n }, WAD + 1n, 0n, WAD],
+        // weight 0.75: the discount is bounded by 1 - weight = 0.25 (below the 0.5 hard cap)
         [
           "liquidationDiscount",
-          { liquidationDiscount: wad("0.5") + 1n },
+          { liquidationDiscount: wad("0.25") + 1n },
+          wad("0.25") + 1n,
+          0n,
+          wad("0.25"),
+        ],
+        [
+          "liquidationDiscount",
+          { weight: wad("0.25"), liquidationDiscount: wad("0.5") + 1n },
           wad("0.5") + 1n,
           0n,
           wad("0.5"),
@@ -257,14 +265,14 @@ describe("vault: collateral registry", () => {
 
     it("sets weight, discount and cap with an event; the new weight values the collateral", async () => {
       await expect(
-        ctx.engine.connect(risk).setCollateralParams(weth, wad("0.6"), wad("0.5"), units("10", 18)),
+        ctx.engine.connect(risk).setCollateralParams(weth, wad("0.6"), wad("0.4"), units("10", 18)),
       )
         .to.emit(ctx.engine, "CollateralParamsSet")
-        .withArgs(weth, wad("0.6"), wad("0.5"), units("10", 18));
+        .withArgs(weth, wad("0.6"), wad("0.4"), units("10", 18));
       const c = await ctx.engine.getCollateral(weth);
       expect([c.weight, c.liquidationDiscount, c.depositCap]).to.deep.equal([
         wad("0.6"),
-        wad("0.5"),
+        wad("0.4"),
         units("10", 18),
       ]);
       const model = marginSummary(modelAccount(0n, [holding(units("10", 18), 18, "3000", "0.6")]));
@@ -296,9 +304,13 @@ describe("vault: collateral registry", () => {
       await expect(e.setCollateralParams(weth, WAD + 1n, 0, 0))
         .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
         .withArgs(b32("weight"), WAD + 1n, 0, WAD);
-      await expect(e.setCollateralParams(weth, WAD, wad("0.5") + 1n, 0))
+      await expect(e.setCollateralParams(weth, wad("0.2"), wad("0.5") + 1n, 0))
         .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
         .withArgs(b32("liquidationDiscount"), wad("0.5") + 1n, 0, wad("0.5"));
+      // weight + discount <= 1, so a collateral liquidation never lowers the account's equity
+      await expect(e.setCollateralParams(weth, WAD, 1n, 0))
+        .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
+        .withArgs(b32("liquidationDiscount"), 1n, 0, 0n);
       await expect(e.setCollateralParams(token.target, WAD, 0, 0))
         .to.be.revertedWithCustomError(ctx.engine, "UnknownToken")
         .withArgs(token.target);
