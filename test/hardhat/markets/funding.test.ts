@@ -135,14 +135,14 @@ describe("markets: funding", () => {
     const old = { ...w.markets[ETH].state };
     const st = w.recordFunding(ETH, now);
     const p = w.markets[ETH].params;
-    const tx = env.engine.setMarketTradingParams(ETH, wad("4"), p.makerFee, p.takerFee, wad("12"));
+    const tx = env.engine.setMarketTradingParams(ETH, wad("4"), p.makerFee, p.takerFee, wad("10"));
     await expect(tx)
       .to.emit(env.engine, "FundingRecorded")
       .withArgs(ETH, st.fundingRate, st.fundingIndex, w.markets[ETH].price);
     await expectWorld(env, w);
 
     // From here on the new parameters drive the rate, clamped at |skew| >= skewScale.
-    expect(M.fundingVelocity(wad("6"), wad("4"), wad("12"))).to.equal(wad("12"));
+    expect(M.fundingVelocity(wad("6"), wad("4"), wad("10"))).to.equal(wad("10"));
     await advance(env, HOUR);
     const w2 = await expectFundingViews(ETH, [a, b]);
     const later = await latest();

@@ -211,12 +211,15 @@ describe("vault: accounts and operators", () => {
     });
 
     it("an expired signature fails (SignatureExpired); the deadline itself is still valid", async () => {
-      const now = BigInt(await time.latest());
-      const late = await message({ deadline: now });
+      // Pin block times: after a fixture revert the chain's clock may run ahead of time.latest().
+      const now = BigInt(await time.latest()) + 5n;
+      const late = await message({ deadline: now - 1n });
+      const lateSig = await sign(late);
       const before = await state();
-      await expect(submit(late, await sign(late)))
+      await time.setNextBlockTimestamp(now);
+      await expect(submit(late, lateSig))
         .to.be.revertedWithCustomError(ctx.engine, "SignatureExpired")
-        .withArgs(now);
+        .withArgs(now - 1n);
       expect(await state()).to.deep.equal(before);
       const onTime = await message({ deadline: now + 10n });
       const sig = await sign(onTime);
