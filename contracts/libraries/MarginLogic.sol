@@ -71,7 +71,7 @@ library MarginLogic {
         if (token == s.quoteToken) return quoteToUsd(s, int256(amount));
         CollateralConfig storage c = s.collaterals[token];
         uint256 value = tokenValueUsd(amount, collateralPrice(c), c.tokenDecimals);
-        return int256(value.mulDown(c.weight));
+        return value.mulDown(c.weight).toInt();
     }
 
     /// @notice Weighted collateral value of every non-quote token the account holds (USD WAD).
@@ -106,9 +106,10 @@ library MarginLogic {
     ) public view returns (Health memory h) {
         OracleLib.checkSequencer(s.sequencer);
         AccountData memory a = s.accounts[account];
+        // Checked cast: a value above int256 (absurd prices) must revert, not wrap negative.
         h.equity =
             quoteToUsd(s, a.quoteBalance) +
-            int256(weightedCollateralUsd(s, account, a.collateralMask));
+            weightedCollateralUsd(s, account, a.collateralMask).toInt();
         uint256 mask = a.marketMask;
         while (mask != 0) {
             uint256 id = _lowestBit(mask);

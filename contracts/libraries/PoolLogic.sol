@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
+import {OracleLib} from "./OracleLib.sol";
 import {Store} from "./Store.sol";
 import {MarketConfig, MarketState} from "./Types.sol";
 
@@ -16,7 +17,10 @@ library PoolLogic {
 
     /// @notice Pool value in quote units: its balance plus the traders' net open losses and
     ///         unpaid funding, minus their net open gains (docs/math.md, Liquidity pool value).
+    ///         Like every price read of the engine, refused while the L2 sequencer is down or in
+    ///         its grace period (INV-22), so LPs cannot deposit or withdraw at stale prices.
     function value(Store storage s) external view returns (int256) {
+        OracleLib.checkSequencer(s.sequencer);
         int256 openUsd;
         uint256 n = s.marketCount;
         for (uint256 id; id < n; ++id) {

@@ -1,0 +1,385 @@
+/** Adversarial tokens as collateral: fee-on-transfer, blocklists, odd decimals, re-entrant hooks,
+ *  false-returning and no-return tokens; and what a fee-taking quote token would do. */
+import { expect } from "chai";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { MaxUint256 } from "ethers";
+import {
+  BlocklistToken__factory,
+  FeeOnTransferToken__factory,
+  InsuranceFund__factory,
+  LiquidityPool__factory,
+  MockERC20__factory,
+  MockV3Aggregator__factory,
+  NoReturnToken__factory,
+  ReturnsFalseToken__factory,
+} from "../../../typechain-types";
+import { accountId } from "../../../src/common/accounts";
+import { units, wad } from "../../../src/common/units";
+import { marginSummary, seizeCollateral } from "../../../src/model";
+import {
+  ETH,
+  Env,
+  deposit,
+  liquidateChecked,
+  setMarketPrice,
+  setup,
+  trade,
+  usdc,
+} from "../../helpers/liquidation";
+import { marketParams, trade as modelTrade } from "../../helpers/trading";
+import { World } from "../../helpers/model-world";
+import {
+  engineFactory,
+  expectConserved,
+  freshEngine,
+  depositToken,
+  listToken,
+  stateDigest,
+  V3_DESCRIPTION,
+  v3Feed,
+} from "../../helpers/adversarial";
+
+describe("adversarial: tokens", () => {
+  it("INV-6/INV-1: a 1 % fee-on-transfer collateral is credited what arrived, on deposit and in multicall", async () => {
+    const env = await setup();
+    const { engine } = env.sys;
+    const [alice] = env.traders;
+    const fot = await new FeeOnTransferToken__factory(env.deployer).deploy(100);
+    const t = await fot.getAddress();
+    await listToken(env.sys, t, { price: "10", weight: "0.8" });
+    await fot.mint(alice.address, wad("1000"));
+    await fot.connect(alice).approve(await engine.getAddress(), MaxUint256);
+    const acct = accountId(alice.address, 0);
+    expect(await engine.connect(alice).deposit.staticCall(0, t, wad("100"))).to.equal(wad("99"));
+    await expect(engine.connect(alice).deposit(0, t, wad("100")))
+      .to.emit(engine, "Deposited")
+      .withArgs(acct, t, alice.address, wad("99"));
+    const action = { kind: 0, token: t, marketId: 0, amount: wad("10"), acceptablePrice: 0 };
+    await engine.connect(alice).multicall(acct, [action], MaxUint256);
+    expect(await engine.collateralBalance(acct, t)).to.equal(wad("108.9"));
+    // 108.9 tokens * 10 USD * 0.8
+    const h = marginSummary({
+      quoteBalance: 0n,
+      quoteDecimals: 6,
+      collaterals: [{ amount: wad("108.9"), decimals: 18, price: wad("10"), weight: wad("0.8") }],
+      positions: [],
+    });
+    expect((await engine.accountHealth(acct)).equity)
+      .to.equal(h.equity)
+      .and.equal(wad("871.2"));
+    // A withdrawal debits what leaves the engine; the receiver bears the fee.
+    await expect(
+      engine.connect(alice).withdraw(acct, t, wad("50"), alice.address),
+    ).to.changeTokenBalances(fot, [engine, alice], [-wad("50"), wad("49.5")]);
+    expect(await engine.collateralBalance(acct, t)).to.equal(wad("58.9"));
+    await expectConserved(env.sys);
+  });
+
+  describe("a blocklisting collateral (USDC-style)", () => {
+    let env: Env;
+    let blk: Awaited<ReturnType<BlocklistToken__factory["deploy"]>>;
+    let t: string;
+
+    beforeEach(async () => {
+      env = await setup();
+      blk = await new BlocklistToken__factory(env.deployer).deploy(18);
+      t = await blk.getAddress();
+      await listToken(env.sys, t, { price: "100", weight: "0.9", discount: "0.05" });
+    });
+
+    it("INV-6: a blocked depositor's deposit reverts with the token's error and changes nothing; others deposit", async () => {
+      const [alice, bob] = env.traders;
+      await depositToken(env, blk, bob, wad("1"));
+      await blk.mint(alice.address, wad("10"));
+      await blk.connect(alice).approve(await env.sys.engine.getAddress(), MaxUint256);
+      await blk.setBlocked(alice.address, true);
+      const before = await stateDigest(env.sys, [alice.address, bob.address]);
+      await expect(env.sys.engine.connect(alice).deposit(0, t, wad("10")))
+        .to.be.revertedWithCustomError(blk, "Blocked")
+        .withArgs(alice.address);
+      expect(await stateDigest(env.sys, [alice.address, bob.address])).to.deep.equal(before);
+      await blk.mint(bob.address, wad("0.5"));
+      await env.sys.engine.connect(bob).deposit(0, t, wad("0.5")); // unaffected
+      await expectConserved(env.sys);
+    });
+
+    it("INV-6: a withdrawal to a blocked receiver reverts and changes nothing; to another address it works", async () => {
+      const [alice, carol] = env.traders;
+      const acct = await depositToken(env, blk, alice, wad("10"));
+      await blk.setBlocked(carol.address, true);
+      const before = await stateDigest(env.sys, [alice.address, carol.address]);
+      await expect(env.sys.engine.connect(alice).withdraw(acct, t, wad("4"), carol.address))
+        .to.be.revertedWithCustomError(blk, "Blocked")
+        .withArgs(carol.address);
+      expect(await stateDigest(env.sys, [alice.address, carol.address])).to.deep.equal(before);
+      // The engine does not enforce the token's list itself: a blocked owner may still withdraw
+      // to another address (the engine is the sender), as with USDC.
+      await blk.setBlocked(alice.address, true);
+      await blk.setBlocked(carol.address, false);
+      await expect(
+        env.sys.engine.connect(alice).withdraw(acct, t, wad("4"), carol.address),
+      ).to.changeTokenBalance(blk, carol, wad("4"));
+      await expectConserved(env.sys);
+    });
+
+    it("INV-12/INV-5: an account holding it (owner blocked) is liquidated into bad debt; the token goes to the fund", async () => {
+      const alice = env.traders[0];
+      const acct = await depositToken(env, blk, alice, wad("100"));
+      await deposit(env, alice, usdc(1_000));
+      await trade(env, alice, ETH, wad("30"));
+      await blk.setBlocked(alice.address, true);
+      await setMarketPrice(env, ETH, "2600");
+      const run = await liquidateChecked(env, acct);
+      const fund = await env.sys.insuranceFund.getAddress();
+      expect(run.expected.badDebt!.seized).to.deep.equal([{ token: t, amount: wad("100") }]);
+      expect(await blk.balanceOf(fund)).to.equal(wad("100"));
+      await expectConserved(env.sys);
+    });
+
+    it("INV-12 (finding): with the insurance fund blocked, a bad-debt liquidation of a holder reverts; solvent ones work", async () => {
+      const [alice, bob, carol] = env.traders;
+      const fund = await env.sys.insuranceFund.getAddress();
+      // alice: solvent when liquidated at 2700; bob: bankrupt at 2700; carol: bankrupt, no BLK.
+      const a = await depositToken(env, blk, alice, wad("100"));
+      await deposit(env, alice, usdc(1_000));
+      const b = await depositToken(env, blk, bob, wad("10"));
+      await deposit(env, bob, usdc(2_000));
+      const c = await deposit(env, carol, usdc(3_000));
+      for (const who of [alice, bob, carol]) await trade(env, who, ETH, wad("30"));
+      await blk.setBlocked(fund, true);
+      await setMarketPrice(env, ETH, "2700");
+      for (const x of [a, b, c]) expect(await env.sys.engine.isLiquidatable(x)).to.equal(true);
+
+      const runA = await liquidateChecked(env, a);
+      expect(runA.expected.badDebt?.seized ?? []).to.deep.equal([]);
+      await liquidateChecked(env, c); // bankrupt without BLK: unaffected
+      const before = await stateDigest(env.sys);
+      await expect(env.sys.engine.connect(env.keeper).liquidate(b, 0))
+        .to.be.revertedWithCustomError(blk, "Blocked")
+        .withArgs(fund);
+      expect(await stateDigest(env.sys)).to.deep.equal(before);
+      // bob keeps his 30 ETH long while the fund stays blocked; once unblocked, it goes through.
+      expect((await env.sys.engine.getPosition(b, ETH)).size).to.equal(wad("30"));
+      await blk.setBlocked(fund, false);
+      const run = await liquidateChecked(env, b);
+      expect(run.expected.badDebt!.seized).to.deep.equal([{ token: t, amount: wad("10") }]);
+      await expectConserved(env.sys);
+    });
+  });
+
+  describe("decimals", () => {
+    const CASES: [number, string][] = [
+      [0, "17"],
+      [2, "16.21"],
+      [6, "16.209876"],
+      [8, "16.20987654"],
+      [24, "16.209876543210987654321098"],
+    ];
+    const PRICE = wad("1234.5678");
+    for (const [d, amt] of CASES) {
+      it(`INV-2/INV-16: a ${d}-decimal collateral: equity, trade margin and seizure match the model`, async () => {
+        const env = await setup();
+        const { engine, quote } = env.sys;
+        const [alice] = env.traders;
+        const keeper = env.keeper;
+        const token = await new MockERC20__factory(env.deployer).deploy("D", "D", d);
+        const t = await token.getAddress();
+        await listToken(env.sys, t, { price: "1234.5678", weight: "0.85", discount: "0.05" });
+        const balance = units(amt, d);
+        const acct = await depositToken(env, token, alice, balance);
+        const holding = { amount: balance, decimals: d, price: PRICE, weight: wad("0.85") };
+        const h = marginSummary({
+          quoteBalance: 0n,
+          quoteDecimals: 6,
+          collaterals: [holding],
+          positions: [],
+        });
+        // floor(amount * price / 10^d), then * weight rounded down
+        expect(h.equity).to.equal((((balance * PRICE) / 10n ** BigInt(d)) * 85n) / 100n);
+        expect((await engine.accountHealth(acct)).equity).to.equal(h.equity);
+
+        await modelTrade(env.sys, alice, acct, ETH, wad("20")); // margin check on this collateral
+        const w = await World.read(env.sys, [acct]);
+        const now = BigInt(await time.latest()) + 1n;
+        let p = 3000n;
+        for (; !w.health(acct, now).isLiquidatable; p -= 10n)
+          w.markets[ETH].price = wad(p.toString());
+        await setMarketPrice(env, ETH, (p + 10n).toString());
+        expect(await engine.isLiquidatable(acct)).to.equal(true);
+
+        const debt = -(await engine.getAccount(acct)).quoteBalance;
+        expect(debt * 10n ** 12n).to.be.lte(wad("100")); // small debt: repayable in full
+        const e = seizeCollateral(debt, 6, d, PRICE, wad("0.05"), balance);
+        await quote.mint(keeper.address, debt);
+        await quote.connect(keeper).approve(await engine.getAddress(), debt);
+        const tx = engine.connect(keeper).liquidateCollateral(acct, t, debt);
+        if (e.seized === 0n) {
+          // less than one whole token's worth of debt: nothing to give (d = 0)
+          await expect(tx).to.be.revertedWithCustomError(engine, "NothingToSeize");
+        } else {
+          await expect(tx)
+            .to.emit(engine, "CollateralLiquidated")
+            .withArgs(acct, t, keeper.address, e.repay, e.seized);
+          expect(await token.balanceOf(keeper.address)).to.equal(e.seized);
+        }
+        await expectConserved(env.sys);
+      });
+    }
+
+    it("INV-23: listing accepts 36 decimals and rejects 37 (UnsupportedDecimals)", async () => {
+      const env = await setup();
+      const t36 = await new MockERC20__factory(env.deployer).deploy("A", "A", 36);
+      await listToken(env.sys, await t36.getAddress());
+      const t37 = await new MockERC20__factory(env.deployer).deploy("B", "B", 37);
+      await expect(listToken(env.sys, await t37.getAddress()))
+        .to.be.revertedWithCustomError(env.sys.engine, "UnsupportedDecimals")
+        .withArgs(await t37.getAddress(), 37);
+    });
+
+    it("INV-23: engine constructor: a 0- or 18-decimal quote is valued at par, 19 decimals is rejected", async () => {
+      const env = await setup();
+      const [alice] = env.traders;
+      for (const d of [0, 18]) {
+        const q = await new MockERC20__factory(env.deployer).deploy("Q", "Q", d);
+        const e = await freshEngine(env.sys, await q.getAddress());
+        await q.mint(alice.address, 5n);
+        await q.connect(alice).approve(await e.getAddress(), 5n);
+        await e.connect(alice).deposit(0, await q.getAddress(), 5n);
+        const equity = (await e.accountHealth(accountId(alice.address, 0))).equity;
+        expect(equity).to.equal(5n * 10n ** BigInt(18 - d));
+      }
+      const q19 = await new MockERC20__factory(env.deployer).deploy("Q", "Q", 19);
+      const factory = await engineFactory(env.sys);
+      await expect(factory.deploy(await q19.getAddress(), env.deployer.address))
+        .to.be.revertedWithCustomError(factory, "UnsupportedDecimals")
+        .withArgs(await q19.getAddress(), 19);
+    });
+  });
+
+  it("INV-6: SafeERC20FailedOperation for a token that returns false: deposit, withdraw, seizure; nothing changes", async () => {
+    const env = await setup();
+    const { engine, quote } = env.sys;
+    const [alice] = env.traders;
+    const rft = await new ReturnsFalseToken__factory(env.deployer).deploy();
+    const t = await rft.getAddress();
+    await listToken(env.sys, t, { price: "100", weight: "0.9" });
+    const acct = await depositToken(env, rft, alice, wad("100"));
+    await rft.mint(alice.address, wad("5"));
+    await rft.setFailing(true);
+    const before = await stateDigest(env.sys, [alice.address]);
+    const e = engine.connect(alice);
+    for (const tx of [
+      () => e.deposit(0, t, wad("5")),
+      () => e.withdraw(acct, t, wad("5"), alice.address),
+    ]) {
+      await expect(tx())
+        .to.be.revertedWithCustomError(engine, "SafeERC20FailedOperation")
+        .withArgs(t);
+    }
+    expect(await stateDigest(env.sys, [alice.address])).to.deep.equal(before);
+    await rft.setFailing(false);
+    await trade(env, alice, ETH, wad("30"));
+    await setMarketPrice(env, ETH, "2600"); // bankrupt
+    await rft.setFailing(true);
+    const k = env.keeper;
+    await quote.mint(k.address, usdc(100));
+    await quote.connect(k).approve(await engine.getAddress(), MaxUint256);
+    for (const tx of [
+      () => engine.connect(k).liquidateCollateral(acct, t, usdc(10)),
+      // Same class as the blocked fund: the seizure transfer fails, so the liquidation reverts.
+      () => engine.connect(k).liquidate(acct, 0),
+    ]) {
+      await expect(tx())
+        .to.be.revertedWithCustomError(engine, "SafeERC20FailedOperation")
+        .withArgs(t);
+    }
+    await rft.setFailing(false);
+    await liquidateChecked(env, acct);
+    await expectConserved(env.sys);
+  });
+
+  it("INV-6: a USDT-style token without return values deposits, withdraws and is valued normally", async () => {
+    const env = await setup();
+    const { engine } = env.sys;
+    const [alice] = env.traders;
+    const nrt = await new NoReturnToken__factory(env.deployer).deploy();
+    const t = await nrt.getAddress();
+    await listToken(env.sys, t, { price: "1", weight: "0.95" });
+    const acct = await depositToken(env, nrt, alice, units("100", 6));
+    expect((await engine.accountHealth(acct)).equity).to.equal(wad("95"));
+    await expect(engine.connect(alice).withdraw(acct, t, units("40", 6), alice.address))
+      .to.emit(engine, "Withdrawn")
+      .withArgs(acct, t, alice.address, units("40", 6));
+    expect(await nrt.balanceOf(alice.address)).to.equal(units("40", 6));
+    await expectConserved(env.sys);
+  });
+
+  it("INV-12 (finding): a quote token that blocks the insurance fund stops every bad-debt liquidation", async () => {
+    const env = await setup();
+    const { deployer } = env;
+    const [lp, trader] = env.traders;
+    const q = await new BlocklistToken__factory(deployer).deploy(6);
+    const engine = await freshEngine(env.sys, await q.getAddress());
+    const pool = await new LiquidityPool__factory(deployer).deploy(engine, "LP", "LP");
+    const fund = await new InsuranceFund__factory(deployer).deploy(engine, q, deployer.address);
+    await engine.setPool(pool);
+    await engine.setInsuranceFund(fund);
+    await engine.grantRole(await engine.RISK_MANAGER_ROLE(), deployer.address);
+    const feed = await v3Feed(deployer, "3000");
+    await engine.addMarket(marketParams(feed), V3_DESCRIPTION);
+    const l = env.liq;
+    await engine.setLiquidationParams(
+      l.feeRate,
+      l.buffer,
+      l.minKeeperReward,
+      l.maxKeeperReward,
+      l.closeFactorHfThreshold,
+      l.smallDebtUsd,
+      l.orderKeeperFee,
+    );
+    for (const [who, to, amount] of [
+      [lp, pool, usdc(1_000_000)],
+      [deployer, fund, usdc(10_000)],
+      [trader, engine, usdc(20_000)],
+    ] as const) {
+      await q.mint(who.address, amount);
+      await q.connect(who).approve(to, amount);
+    }
+    await pool.connect(lp).deposit(usdc(1_000_000), lp.address);
+    await fund.seed(usdc(10_000));
+    const a = accountId(trader.address, 0);
+    await engine.connect(trader).deposit(0, q, usdc(20_000));
+    await engine.connect(trader).modifyPosition(a, 0, wad("100"), MaxUint256, MaxUint256);
+    await MockV3Aggregator__factory.connect(feed, deployer).updateAnswer(2000n * 10n ** 8n);
+    await q.setBlocked(await fund.getAddress(), true); // e.g. USDC blacklists the fund
+    // The deficit's cover is a transfer from the fund: the whole liquidation reverts.
+    await expect(engine.connect(env.keeper).liquidate(a, 0))
+      .to.be.revertedWithCustomError(q, "Blocked")
+      .withArgs(await fund.getAddress());
+    expect((await engine.getPosition(a, 0)).size).to.equal(wad("100"));
+    await q.setBlocked(await fund.getAddress(), false);
+    await expect(engine.connect(env.keeper).liquidate(a, 0)).to.emit(engine, "BadDebtSettled");
+  });
+
+  it("INV-1/INV-6 limitation: a fee-on-transfer quote token is over-credited by pool deposits (the quote must be fee-free)", async () => {
+    const env = await setup();
+    const [lp, alice] = env.traders;
+    const fot = await new FeeOnTransferToken__factory(env.deployer).deploy(100);
+    const q = await fot.getAddress();
+    const engine = await freshEngine(env.sys, q);
+    const pool = await new LiquidityPool__factory(env.deployer).deploy(engine, "LP", "LP");
+    await engine.setPool(await pool.getAddress());
+    await fot.mint(lp.address, wad("1000"));
+    await fot.connect(lp).approve(await pool.getAddress(), MaxUint256);
+    await pool.connect(lp).deposit(wad("1000"), lp.address);
+    // The trader path measures what arrived; the pool path trusts `assets`.
+    await fot.mint(alice.address, wad("100"));
+    await fot.connect(alice).approve(await engine.getAddress(), MaxUint256);
+    await engine.connect(alice).deposit(0, q, wad("100"));
+    expect((await engine.getAccount(accountId(alice.address, 0))).quoteBalance).to.equal(wad("99"));
+    const held = await fot.balanceOf(await engine.getAddress());
+    expect(await engine.poolBalance()).to.equal(wad("1000"));
+    expect(held).to.equal(wad("990") + wad("99"));
+    expect(wad("1000") + wad("99") - held, "ledger above tokens held").to.equal(wad("10"));
+  });
+});
