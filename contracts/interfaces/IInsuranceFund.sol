@@ -32,4 +32,9 @@ interface IInsuranceFund {
     /// @notice Sends collateral seized from bankrupt accounts (never the quote token) to `to`,
     ///         so governance can sell it and seed the fund again. Admin only.
     function releaseSeizedCollateral(address token, address to, uint256 amount) external;
+
+    /// @notice Withdraws collateral that a liquidation credited to the fund's own engine account
+    ///         (sub-account 0) because the token refused a transfer to the fund. Admin only; never
+    ///         the quote token.
+    function withdrawFromEngine(address token, address to, uint256 amount) external;
 }

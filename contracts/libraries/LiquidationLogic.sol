@@ -268,7 +268,10 @@ library LiquidationLogic {
         a.quoteBalance = SafeCast.toInt96(int256(a.quoteBalance) - int256(fee));
         emit Ev.LiquidationFeePaid(account, keeper, notional, fee, reward, toFund);
         if (reward != 0) quote.safeTransfer(keeper, reward);
-        if (toFund != 0) quote.safeTransfer(s.insuranceFund, toFund);
+        // A quote token that refuses the fund (e.g. a blocklist) must not block liquidations:
+        // the fund's share then stays in the vault and goes to the pool.
+        if (toFund != 0 && !quote.trySafeTransfer(s.insuranceFund, toFund))
+            s.poolBalance += int256(toFund);
     }
 
     /// @dev With no positions left and negative equity: the fund takes the collateral and covers
@@ -279,19 +282,33 @@ library LiquidationLogic {
         AccountData storage a = s.accounts[account];
         address fund = s.insuranceFund;
         for (uint32 m = a.collateralMask; m != 0; m &= m - 1) {
-            address token = s.collateralTokens[MarginLogic._lowestBit(m)];
+            uint256 index = MarginLogic._lowestBit(m);
+            address token = s.collateralTokens[index];
             uint256 amount = s.collateralBalances[account][token];
             s.collateralBalances[account][token] = 0;
-            s.collaterals[token].totalDeposited -= uint128(amount);
             emit Ev.CollateralSeized(account, token, amount);
-            IERC20(token).safeTransfer(fund, amount);
+            if (IERC20(token).trySafeTransfer(fund, amount)) {
+                s.collaterals[token].totalDeposited -= uint128(amount);
+            } else {
+                // A token that refuses the fund must not block the liquidation: the collateral
+                // moves, inside the vault, to the fund's own engine account (sub-account 0).
+                uint256 fundAccount = uint256(uint160(fund)) << 8;
+                s.collateralBalances[fundAccount][token] += amount;
+                s.accounts[fundAccount].collateralMask |= uint32(1 << index);
+            }
         }
         a.collateralMask = 0;
         int256 quoteBalance = a.quoteBalance;
         if (quoteBalance >= 0) return;
         uint256 deficit = uint256(-quoteBalance);
         a.quoteBalance = 0;
-        uint256 covered = IInsuranceFund(fund).cover(deficit);
+        // A fund that cannot pay (its quote transfer reverts) leaves the whole deficit to the pool.
+        uint256 covered;
+        try IInsuranceFund(fund).cover(deficit) returns (uint256 paid) {
+            covered = paid > deficit ? deficit : paid;
+        } catch {
+            covered = 0;
+        }
         uint256 socialised = deficit - covered;
         s.poolBalance -= int256(socialised);
         emit Ev.BadDebtSettled(account, deficit, covered, socialised);

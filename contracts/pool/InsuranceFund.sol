@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
+import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
 
 /// @title InsuranceFund
 /// @notice First loss absorber for bad debt. Its quote tokens can only go to the engine.
@@ -56,6 +57,19 @@ contract InsuranceFund is IInsuranceFund, AccessControl, ReentrancyGuardTransien
         if (to == address(0)) revert ZeroAddress();
         if (amount == 0) revert ZeroAmount();
         IERC20(token).safeTransfer(to, amount);
+        emit SeizedCollateralReleased(token, to, amount);
+    }
+
+    /// @inheritdoc IInsuranceFund
+    function withdrawFromEngine(
+        address token,
+        address to,
+        uint256 amount
+    ) external nonReentrant onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (token == quoteToken) revert QuoteTokenLocked();
+        if (to == address(0)) revert ZeroAddress();
+        if (amount == 0) revert ZeroAmount();
+        ICrossmargin(engine).withdraw(uint256(uint160(address(this))) << 8, token, amount, to);
         emit SeizedCollateralReleased(token, to, amount);
     }
 }

@@ -136,7 +136,7 @@ describe("adversarial: tokens", () => {
       await expectConserved(env.sys);
     });
 
-    it("INV-12 (finding): with the insurance fund blocked, a bad-debt liquidation of a holder reverts; solvent ones work", async () => {
+    it("INV-12: with the insurance fund blocked, bad-debt liquidations still work (collateral kept in the vault for the fund)", async () => {
       const [alice, bob, carol] = env.traders;
       const fund = await env.sys.insuranceFund.getAddress();
       // alice: solvent when liquidated at 2700; bob: bankrupt at 2700; carol: bankrupt, no BLK.
@@ -153,16 +153,19 @@ describe("adversarial: tokens", () => {
       const runA = await liquidateChecked(env, a);
       expect(runA.expected.badDebt?.seized ?? []).to.deep.equal([]);
       await liquidateChecked(env, c); // bankrupt without BLK: unaffected
-      const before = await stateDigest(env.sys);
-      await expect(env.sys.engine.connect(env.keeper).liquidate(b, 0))
-        .to.be.revertedWithCustomError(blk, "Blocked")
-        .withArgs(fund);
-      expect(await stateDigest(env.sys)).to.deep.equal(before);
-      // bob keeps his 30 ETH long while the fund stays blocked; once unblocked, it goes through.
-      expect((await env.sys.engine.getPosition(b, ETH)).size).to.equal(wad("30"));
+      // The fund refuses BLK: bob's bad-debt liquidation still goes through, and his BLK moves
+      // inside the vault to the fund's own engine account (withdrawable by the fund's admin).
+      await expect(env.sys.engine.connect(env.keeper).liquidate(b, 0)).to.emit(
+        env.sys.engine,
+        "BadDebtSettled",
+      );
+      expect((await env.sys.engine.getPosition(b, ETH)).size).to.equal(0n);
+      expect(await env.sys.engine.collateralBalance(b, t)).to.equal(0n);
+      expect(await env.sys.engine.collateralBalance(accountId(fund, 0), t)).to.equal(wad("10"));
+      await expectConserved(env.sys);
       await blk.setBlocked(fund, false);
-      const run = await liquidateChecked(env, b);
-      expect(run.expected.badDebt!.seized).to.deep.equal([{ token: t, amount: wad("10") }]);
+      await env.sys.insuranceFund.withdrawFromEngine(t, env.deployer.address, wad("10"));
+      expect(await blk.balanceOf(env.deployer.address)).to.equal(wad("10"));
       await expectConserved(env.sys);
     });
   });
@@ -284,17 +287,17 @@ describe("adversarial: tokens", () => {
     const k = env.keeper;
     await quote.mint(k.address, usdc(100));
     await quote.connect(k).approve(await engine.getAddress(), MaxUint256);
-    for (const tx of [
-      () => engine.connect(k).liquidateCollateral(acct, t, usdc(10)),
-      // Same class as the blocked fund: the seizure transfer fails, so the liquidation reverts.
-      () => engine.connect(k).liquidate(acct, 0),
-    ]) {
-      await expect(tx())
-        .to.be.revertedWithCustomError(engine, "SafeERC20FailedOperation")
-        .withArgs(t);
-    }
-    await rft.setFailing(false);
-    await liquidateChecked(env, acct);
+    // The liquidator who asks for this token gets a clean revert ...
+    await expect(engine.connect(k).liquidateCollateral(acct, t, usdc(10)))
+      .to.be.revertedWithCustomError(engine, "SafeERC20FailedOperation")
+      .withArgs(t);
+    // ... but the bad-debt liquidation goes through (INV-12): the token the fund cannot receive
+    // moves inside the vault to the fund's own engine account.
+    const held = await engine.collateralBalance(acct, t);
+    const fundAccount = accountId(await env.sys.insuranceFund.getAddress(), 0);
+    await expect(engine.connect(k).liquidate(acct, 0)).to.emit(engine, "BadDebtSettled");
+    expect(await engine.collateralBalance(acct, t)).to.equal(0n);
+    expect(await engine.collateralBalance(fundAccount, t)).to.equal(held);
     await expectConserved(env.sys);
   });
 
@@ -314,7 +317,7 @@ describe("adversarial: tokens", () => {
     await expectConserved(env.sys);
   });
 
-  it("INV-12 (finding): a quote token that blocks the insurance fund stops every bad-debt liquidation", async () => {
+  it("INV-12: a quote token that blocks the insurance fund does not stop bad-debt liquidations", async () => {
     const env = await setup();
     const { deployer } = env;
     const [lp, trader] = env.traders;
@@ -352,13 +355,27 @@ describe("adversarial: tokens", () => {
     await engine.connect(trader).modifyPosition(a, 0, wad("100"), MaxUint256, MaxUint256);
     await MockV3Aggregator__factory.connect(feed, deployer).updateAnswer(2000n * 10n ** 8n);
     await q.setBlocked(await fund.getAddress(), true); // e.g. USDC blacklists the fund
-    // The deficit's cover is a transfer from the fund: the whole liquidation reverts.
-    await expect(engine.connect(env.keeper).liquidate(a, 0))
-      .to.be.revertedWithCustomError(q, "Blocked")
-      .withArgs(await fund.getAddress());
-    expect((await engine.getPosition(a, 0)).size).to.equal(wad("100"));
-    await q.setBlocked(await fund.getAddress(), false);
-    await expect(engine.connect(env.keeper).liquidate(a, 0)).to.emit(engine, "BadDebtSettled");
+    // The fund cannot pay (nor receive its fee share): the liquidation still goes through, the
+    // deficit is socialised to the pool and the fee share stays with the pool (INV-5, INV-12).
+    const fundBefore = await q.balanceOf(await fund.getAddress());
+    const tx = engine.connect(env.keeper).liquidate(a, 0);
+    await expect(tx).to.emit(engine, "BadDebtSettled");
+    const receipt = await (await tx).wait();
+    const ev = receipt!.logs
+      .map((l) => {
+        try {
+          return engine.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })
+      .find((x) => x?.name === "BadDebtSettled");
+    expect(ev!.args.coveredByFund).to.equal(0n);
+    expect(ev!.args.socialised).to.equal(ev!.args.deficit);
+    expect((await engine.getPosition(a, 0)).size).to.equal(0n);
+    expect(await q.balanceOf(await fund.getAddress())).to.equal(fundBefore);
+    const sum = (await engine.getAccount(a)).quoteBalance + (await engine.poolBalance());
+    expect(await q.balanceOf(await engine.getAddress())).to.equal(sum);
   });
 
   it("INV-1/INV-6 limitation: a fee-on-transfer quote token is over-credited by pool deposits (the quote must be fee-free)", async () => {
