@@ -1,0 +1,229 @@
+/** The simulation report's charts (standalone SVG files, src/report writers). */
+import path from "node:path";
+import { barChart, lineChart, saveSvg, type AxisFormat, type Series } from "../report/svg";
+import type { SimResult } from "./market-sim";
+import type { StepRecord } from "./metrics";
+
+export interface ChartFile {
+  file: string;
+  title: string;
+}
+
+interface Axis {
+  xs: number[];
+  xFormat: AxisFormat;
+  xLabel: string;
+}
+
+function axis(r: SimResult): Axis {
+  const recs = r.records;
+  const t0 = r.scenario.timestamps[0] as number;
+  if (r.scenario.timeAxis === "datetime") {
+    return { xs: recs.map((x) => x.time), xFormat: "datetime", xLabel: "time (UTC)" };
+  }
+  return { xs: recs.map((x) => (x.time - t0) / 3600), xFormat: "number", xLabel: "hours" };
+}
+
+function series(name: string, xs: number[], ys: number[], colour?: string): Series {
+  return colour ? { name, xs, ys, colour } : { name, xs, ys };
+}
+
+function cumulative(ys: number[]): number[] {
+  let s = 0;
+  return ys.map((y) => (s += y));
+}
+
+/** Writes every chart into `dir`; returns the files written. */
+export function writeCharts(r: SimResult, dir: string): ChartFile[] {
+  const out: ChartFile[] = [];
+  const recs: StepRecord[] = r.records;
+  if (recs.length === 0) return out;
+  const { xs, xFormat, xLabel } = axis(r);
+  const save = (file: string, title: string, svg: string): void => {
+    saveSvg(path.join(dir, file), svg);
+    out.push({ file, title });
+  };
+  const names = r.marketNames;
+  const first = r.scenario.assets.map((a) => a.prices[0] as number);
+
+  save(
+    "prices.svg",
+    "Prices (start = 100)",
+    lineChart({
+      title: "Oracle prices, indexed to 100 at the start",
+      xLabel,
+      yLabel: "index",
+      xFormat,
+      series: names.map((n, m) =>
+        series(
+          `${n} (start ${first[m]?.toPrecision(5)})`,
+          xs,
+          recs.map((x) => (100 * (x.prices[m] as number)) / (first[m] as number)),
+        ),
+      ),
+    }),
+  );
+  save(
+    "open-interest.svg",
+    "Open interest",
+    lineChart({
+      title: "Open interest (long + short notional, USD)",
+      xLabel,
+      yLabel: "USD",
+      xFormat,
+      yIncludeZero: true,
+      series: [
+        ...names.map((n, m) =>
+          series(
+            n,
+            xs,
+            recs.map((x) => (x.oiLongUsd[m] as number) + (x.oiShortUsd[m] as number)),
+          ),
+        ),
+        series(
+          "all markets",
+          xs,
+          recs.map(
+            (x) => x.oiLongUsd.reduce((a, b) => a + b, 0) + x.oiShortUsd.reduce((a, b) => a + b, 0),
+          ),
+          "#444444",
+        ),
+      ],
+    }),
+  );
+  save(
+    "insurance-fund.svg",
+    "Insurance fund",
+    lineChart({
+      title: "Insurance fund balance (USDC)",
+      xLabel,
+      yLabel: "USDC",
+      xFormat,
+      yIncludeZero: true,
+      series: [
+        series(
+          "insurance fund",
+          xs,
+          recs.map((x) => x.insuranceFund),
+          "#1f77b4",
+        ),
+      ],
+    }),
+  );
+  save(
+    "pool-share-price.svg",
+    "Pool share price",
+    lineChart({
+      title: "Liquidity pool share price (USDC per share)",
+      xLabel,
+      yLabel: "USDC per share",
+      xFormat,
+      series: [
+        series(
+          "share price",
+          xs,
+          recs.map((x) => x.sharePrice),
+          "#2ca02c",
+        ),
+      ],
+    }),
+  );
+  save(
+    "pool-value.svg",
+    "Pool value",
+    lineChart({
+      title: "Liquidity pool: value (with open PnL) and balance (USDC)",
+      xLabel,
+      yLabel: "USDC",
+      xFormat,
+      series: [
+        series(
+          "pool value",
+          xs,
+          recs.map((x) => x.poolValue),
+        ),
+        series(
+          "pool balance",
+          xs,
+          recs.map((x) => x.poolBalance),
+        ),
+      ],
+    }),
+  );
+  save(
+    "liquidations.svg",
+    "Liquidations",
+    barChart({
+      title: "Liquidated notional per step (USD)",
+      xLabel,
+      yLabel: "USD",
+      xFormat,
+      series: [
+        series(
+          "liquidated notional",
+          xs,
+          recs.map((x) => x.liquidatedNotionalUsd),
+          "#d62728",
+        ),
+      ],
+    }),
+  );
+  save(
+    "liquidation-counts.svg",
+    "Accounts below maintenance and liquidated",
+    barChart({
+      title: "Accounts below maintenance before the keeper, and positions liquidated, per step",
+      xLabel,
+      yLabel: "count",
+      xFormat,
+      series: [
+        series(
+          "below maintenance",
+          xs,
+          recs.map((x) => x.liquidatableBefore),
+          "#ff7f0e",
+        ),
+        series(
+          "positions liquidated",
+          xs,
+          recs.map((x) => x.positionsLiquidated),
+          "#d62728",
+        ),
+      ],
+    }),
+  );
+  save(
+    "bad-debt.svg",
+    "Bad debt",
+    lineChart({
+      title: "Cumulative bad debt: covered by the insurance fund and socialised to LPs (USDC)",
+      xLabel,
+      yLabel: "USDC",
+      xFormat,
+      yIncludeZero: true,
+      series: [
+        series("bad debt", xs, cumulative(recs.map((x) => x.badDebt)), "#444444"),
+        series("covered by fund", xs, cumulative(recs.map((x) => x.covered)), "#1f77b4"),
+        series("socialised", xs, cumulative(recs.map((x) => x.socialised)), "#d62728"),
+      ],
+    }),
+  );
+  save(
+    "funding.svg",
+    "Funding rates",
+    lineChart({
+      title: "Funding rate per market (% per day)",
+      xLabel,
+      yLabel: "% / day",
+      xFormat,
+      series: names.map((n, m) =>
+        series(
+          n,
+          xs,
+          recs.map((x) => 100 * (x.fundingRate[m] as number)),
+        ),
+      ),
+    }),
+  );
+  return out;
+}

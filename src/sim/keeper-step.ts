@@ -1,0 +1,139 @@
+/** The keeper step of a simulated block: one call, `runOnce()`, returning the keeper's
+ *  PassReport. By default it is the project's keeper bot (src/keeper), run with its own logic
+ *  (event indexing, lens.batchHealth scan, profit check, liquidation, order settlement) against
+ *  the in-process chain with automining on and deterministic timestamps. A small built-in keeper
+ *  with the same interface exists for comparisons (`--keeper builtin`). */
+import { BrowserProvider, JsonRpcSigner, Result } from "ethers";
+import { Keeper, Logger, PassReport, emptyReport } from "../keeper";
+import { System } from "../../deploy/deploy";
+import { ChainReader, ENGINE_IFACE, Eip1193, batchHealth } from "../risk/state";
+import { ChainDriver, timestampingProvider } from "./chain";
+
+export type KeeperKind = "bot" | "builtin";
+
+export interface KeeperStep {
+  readonly kind: KeeperKind;
+  readonly address: string;
+  runOnce(): Promise<PassReport>;
+}
+
+export interface KeeperStepOptions {
+  kind: KeeperKind;
+  driver: ChainDriver;
+  provider: Eip1193;
+  system: System;
+  address: string;
+  fromBlock: number;
+  /** Accounts the built-in keeper scans (the bot finds them from events). */
+  accounts: () => readonly bigint[];
+  /** Pending orders the built-in keeper looks at, as [account, marketId]. */
+  orders: () => readonly [bigint, number][];
+  /** Let the bot skip actions whose reward does not cover the gas. */
+  profitCheck: boolean;
+  log?: Logger;
+}
+
+/** Runs the keeper with automining on (its transactions wait for receipts), then turns
+ *  automining off again for the simulator's batched blocks. */
+async function automined<T>(driver: ChainDriver, fn: () => Promise<T>): Promise<T> {
+  await driver.setAutomine(true);
+  try {
+    return await fn();
+  } finally {
+    await driver.setAutomine(false);
+  }
+}
+
+export async function createKeeperStep(o: KeeperStepOptions): Promise<KeeperStep> {
+  await o.driver.addAccount(o.address);
+  if (o.kind === "builtin") return builtinKeeper(o);
+  const browser = new BrowserProvider(timestampingProvider(o.driver, o.provider), undefined, {
+    staticNetwork: true,
+    polling: false,
+  });
+  const signer = new JsonRpcSigner(browser, o.address);
+  const keeper = new Keeper({
+    engine: o.system.engine,
+    lens: o.system.lens,
+    signer,
+    fromBlock: o.fromBlock,
+    ignoreProfit: !o.profitCheck,
+    log: o.log,
+    receiptPollMs: 2,
+    receiptTimeoutMs: 30_000,
+    maxRetries: 1,
+    retryBaseMs: 10,
+  });
+  return {
+    kind: "bot",
+    address: o.address,
+    runOnce: () => automined(o.driver, () => keeper.runOnce()),
+  };
+}
+
+/** Minimal keeper: liquidates every account `lens.batchHealth` calls liquidatable and settles
+ *  (or cancels when expired) every pending order, in one mined block. */
+function builtinKeeper(o: KeeperStepOptions): KeeperStep {
+  const reader = new ChainReader(o.provider);
+  const engine = o.system.engine.target as string;
+  const lens = o.system.lens.target as string;
+  return {
+    kind: "builtin",
+    address: o.address,
+    async runOnce(): Promise<PassReport> {
+      const t0 = Date.now();
+      const report = emptyReport();
+      const ids = [...o.accounts()];
+      const rows = await batchHealth(reader, lens, ids);
+      report.scanned = ids.length;
+      const sent: { kind: string; account: bigint }[] = [];
+      for (const [i, row] of rows.entries()) {
+        if (!row.ok) report.unreadable++;
+        if (!row.liquidatable) continue;
+        report.liquidatable++;
+        const id = ids[i] as bigint;
+        await o.driver.sendCall(
+          o.address,
+          engine,
+          ENGINE_IFACE,
+          "liquidate",
+          [id, 0n],
+          "keeper:liquidate",
+        );
+        sent.push({ kind: "liquidate", account: id });
+      }
+      for (const [account, marketId] of o.orders()) {
+        const st = await reader.call(ENGINE_IFACE, engine, "orderStatus", [account, marketId]);
+        const [order, settleable, cancellable, round] = st as unknown as [
+          Result,
+          boolean,
+          boolean,
+          bigint,
+        ];
+        if (order.commitTime === 0n || (!settleable && !cancellable)) continue;
+        const fn = settleable ? "settleOrder" : "cancelOrder";
+        const args = settleable ? [account, marketId, round] : [account, marketId];
+        await o.driver.sendCall(o.address, engine, ENGINE_IFACE, fn, args, `keeper:${fn}`);
+        sent.push({ kind: settleable ? "settle" : "cancel", account });
+      }
+      report.liquidationsSent = sent.filter((s) => s.kind === "liquidate").length;
+      if (sent.length > 0) {
+        const mined = await o.driver.mine(o.driver.lastTimestamp + 1);
+        mined.forEach((m, i) => {
+          const s = sent[i] as { kind: string; account: bigint };
+          if (!m.ok) {
+            report.errors++;
+            return;
+          }
+          if (s.kind === "liquidate") {
+            report.liquidationsWon++;
+            report.liquidated.push(s.account);
+          } else if (s.kind === "settle") report.ordersSettled++;
+          else report.ordersCancelled++;
+        });
+      }
+      report.durationMs = Date.now() - t0;
+      return report;
+    },
+  };
+}

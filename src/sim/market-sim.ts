@@ -1,0 +1,496 @@
+/** The agent-based market simulation on a deployed system (in-process Hardhat network).
+ *  Each step: fresh feed answers for the step's prices and every agent's transactions in one
+ *  block at the step's time; then the keeper (one call, possibly repeated after the liquidation
+ *  window); then the step's events update the ledger and every invariant is checked. */
+import { System } from "../../deploy/deploy";
+import { parseError } from "../common/errors";
+import { LogEvent, PassReport } from "../keeper";
+import { ProgressBar } from "../report/progress";
+import {
+  ChainReader,
+  ENGINE_IFACE,
+  Eip1193,
+  ProtocolView,
+  HealthRow,
+  batchHealth,
+  chainHealth,
+  loadProtocolView,
+  modelHealth,
+} from "../risk/state";
+import { Trader } from "./agents";
+import { AgentEnv, bookAgents, queueAgents } from "./agent-step";
+import { ChainDriver, MinedTx } from "./chain";
+import { decodeEvents, emptyEvents } from "./events";
+import { CheckStat, InvariantViolation, Invariants } from "./invariants";
+import { KeeperStep, createKeeperStep } from "./keeper-step";
+import { Ledger } from "./ledger";
+import { FailureBook, GasBook, StepRecord, Totals, addEvents, emptyTotals } from "./metrics";
+import { SimOptions } from "./options";
+import { Rng } from "./random";
+import { COLLATERAL_ASSET, MARKET_ASSETS, Scenario, buildScenario } from "./scenarios";
+import {
+  Addresses,
+  Agents,
+  POOL,
+  addresses,
+  applyWallets,
+  queueFeedUpdates,
+  queueSetup,
+} from "./setup";
+
+export interface SimRuntime {
+  /** Hardhat's in-process EIP-1193 provider (`hre.network.provider`). */
+  provider: Eip1193;
+  system: System;
+}
+
+export interface KeeperTotals {
+  passes: number;
+  /** Steps without a pass because there was nothing to do. */
+  skippedIdle: number;
+  liquidationsWon: number;
+  lost: number;
+  ordersSettled: number;
+  ordersCancelled: number;
+  skippedUnprofitable: number;
+  errors: number;
+  rewardsQuote: bigint;
+}
+
+export interface SimResult {
+  options: SimOptions;
+  scenario: Scenario;
+  marketNames: string[];
+  records: StepRecord[];
+  totals: Totals;
+  gas: GasBook;
+  failures: FailureBook;
+  invariants: CheckStat[];
+  windowLimited: { step: number; accounts: bigint[] }[];
+  keeper: KeeperTotals & { kind: string };
+  traders: Trader[];
+  /** Final value (USD) of each trader's account, unweighted, by trader index. */
+  finalValueUsd: number[];
+  stepsRun: number;
+  wallMs: { setup: number; steps: number };
+  phaseMs: Record<string, number>;
+  keeperLog: LogEvent[];
+  violation?: InvariantViolation;
+}
+
+const num = (x: bigint, d = 18): number => Number(x) / 10 ** d;
+/** With nothing to do (no account below maintenance by the model, no pending order) the keeper
+ *  still runs every this many steps; its passes cost a full health scan. */
+export const KEEPER_IDLE_EVERY = 8;
+
+export class MarketSimulation implements AgentEnv {
+  readonly scenario: Scenario;
+  readonly driver: ChainDriver;
+  readonly reader: ChainReader;
+  readonly live: ChainReader;
+  readonly ledger: Ledger;
+  readonly gas = new GasBook();
+  readonly failures = new FailureBook();
+  readonly totals = emptyTotals();
+  readonly records: StepRecord[] = [];
+  readonly windowLimited: { step: number; accounts: bigint[] }[] = [];
+  readonly keeperTotals: KeeperTotals = {
+    passes: 0,
+    skippedIdle: 0,
+    liquidationsWon: 0,
+    lost: 0,
+    ordersSettled: 0,
+    ordersCancelled: 0,
+    skippedUnprofitable: 0,
+    errors: 0,
+    rewardsQuote: 0n,
+  };
+  invariants!: Invariants;
+  agents!: Agents;
+  addr!: Addresses;
+  keeper!: KeeperStep;
+  view!: ProtocolView;
+  marketNames: string[] = [];
+  decimals: Record<string, number> = {};
+  private t0 = 0;
+  /** Wall time per phase of a step (ms), for the report. */
+  readonly phaseMs: Record<string, number> = {};
+  /** The keeper's warnings and errors (first 100). */
+  readonly keeperLog: LogEvent[] = [];
+  private async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+    const t = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.phaseMs[phase] = (this.phaseMs[phase] ?? 0) + Date.now() - t;
+    }
+  }
+  private stepFailed = 0;
+  private gasLimit = 30_000_000n;
+  private byAccount = new Map<bigint, Trader>();
+
+  constructor(
+    readonly rt: SimRuntime,
+    readonly opts: SimOptions,
+  ) {
+    this.scenario = buildScenario({
+      scenario: opts.scenario,
+      seed: opts.seed,
+      steps: opts.steps,
+      dtSeconds: Math.round(opts.dtMinutes * 60),
+      from: opts.from,
+      to: opts.to,
+      prices: opts.prices,
+      trendMove: opts.trendMove,
+      crashAtStep: opts.crashAtStep,
+      drop: opts.drop,
+    });
+    this.driver = new ChainDriver(rt.provider);
+    this.reader = new ChainReader(rt.provider);
+    this.live = new ChainReader(rt.provider);
+    this.ledger = new Ledger(this.reader, "");
+  }
+
+  get seed(): string {
+    return this.opts.seed;
+  }
+
+  get maxOrderAge(): number[] {
+    return this.rt.system.config.markets.map((m) => m.maxOrderAge);
+  }
+
+  private get engine(): string {
+    return this.addr.engine;
+  }
+
+  /** Agents, wallets, deposits and the first prices, in one block. */
+  async setup(): Promise<void> {
+    const { system } = this.rt;
+    this.addr = await addresses(system);
+    (this.ledger as { engine: string }).engine = this.addr.engine;
+    this.invariants = new Invariants(this.reader, this.addr);
+    this.marketNames = system.config.markets.map((m) => m.name);
+    for (const [sym, token] of Object.entries(this.addr.tokens)) {
+      this.decimals[sym] = Number(await this.live.one<bigint>(POOL, token, "decimals"));
+    }
+    const latest = await this.driver.latest();
+    this.t0 = latest.timestamp + 60;
+    this.gasLimit = await this.driver.blockGasLimit();
+    await this.driver.setAutomine(false);
+    await this.driver.setBlockGasLimit(10n ** 10n);
+    const p0 = this.scenario.assets.map((a) => a.prices[0] as number);
+    await this.driver.addAccount(this.addr.oracle);
+    await queueFeedUpdates(this.driver, this.addr, p0);
+    const symPrice: Record<string, number> = { USDC: 1 };
+    for (const sym of Object.keys(COLLATERAL_ASSET)) {
+      symPrice[sym] = p0[MARKET_ASSETS.findIndex((a) => a === COLLATERAL_ASSET[sym])] as number;
+    }
+    this.agents = await queueSetup(
+      this.driver,
+      this.addr,
+      this.opts.seed,
+      this.opts.traders,
+      this.opts.lps,
+      symPrice,
+      this.decimals,
+    );
+    const mined = await this.driver.mine(this.t0);
+    const failed = mined.filter((m) => !m.ok);
+    if (failed.length > 0) {
+      const why = await this.driver.revertData((failed[0] as MinedTx).hash);
+      throw new Error(
+        `${failed.length} setup transactions failed, first ${failed[0]?.tag}: ${parseError(why)?.name ?? why}`,
+      );
+    }
+    for (const m of mined) this.gas.add(m.tag, m.gasUsed, m.ok);
+    applyWallets(mined, this.agents);
+    for (const t of this.agents.traders) this.byAccount.set(t.account, t);
+    this.keeper = await createKeeperStep({
+      kind: this.opts.keeper,
+      driver: this.driver,
+      provider: this.rt.provider,
+      system,
+      address: this.addr.keeper,
+      fromBlock: system.record.startBlock,
+      profitCheck: this.opts.keeperProfitCheck,
+      log: (e) => {
+        if ((e.level === "warn" || e.level === "error") && this.keeperLog.length < 100) {
+          this.keeperLog.push(e);
+        }
+      },
+      accounts: () => this.ledger.ids(),
+      orders: () =>
+        this.ledger
+          .active()
+          .flatMap((a) => [...a.orders.keys()].map((m) => [a.id, m] as [bigint, number])),
+    });
+    const blk = await this.driver.latest();
+    this.reader.pin(blk.number);
+    this.view = await loadProtocolView(this.reader, this.engine, this.marketNames);
+    await this.ledger.refresh(
+      this.agents.traders.map((t) => t.account),
+      this.view,
+    );
+    await this.invariants.init(this.view);
+    await this.invariants.conservation(0, this.ledger, this.view, emptyEvents());
+  }
+
+  /** Reads the accounts named by the engine's events in [from, to] again, at block `to`. */
+  private async sync(from: number, to: number): Promise<void> {
+    const ev = decodeEvents(await this.driver.getLogs(this.engine, from, to), this.engine);
+    this.reader.pin(to);
+    this.view = await loadProtocolView(this.reader, this.engine, this.marketNames, this.view);
+    await this.ledger.refresh(ev.dirty, this.view);
+  }
+
+  /** Accounts the model finds below maintenance now (model checked against the chain). Only
+   *  accounts with positions, orders or quote debt can be: the others have MM = 0 <= equity. */
+  private modelLiquidatable(): bigint[] {
+    return [...this.ledger.accounts.values()]
+      .filter((a) => a.positions.size > 0 || a.orders.size > 0 || a.quoteBalance < 0n)
+      .filter((a) => modelHealth(a, this.view).liquidatable)
+      .map((a) => a.id);
+  }
+
+  /** Keeper passes until nothing is liquidatable (by the model on the synced ledger) or the
+   *  pass limit; between passes time moves past the liquidation window. */
+  private async runKeeper(
+    i: number,
+    agentBlock: number,
+  ): Promise<{ passes: number; last: number }> {
+    // Work for the keeper: an account below maintenance, or an order committed in an earlier
+    // block (this block's fresh round can settle it, or it has expired).
+    const now = this.view.timestamp;
+    const ripe = this.ledger
+      .active()
+      .some((a) => [...a.orders.values()].some((o) => o.commitTime < now));
+    const idle = !ripe && this.modelLiquidatable().length === 0;
+    if (idle && !this.opts.keeperEveryStep && i % KEEPER_IDLE_EVERY !== 0) {
+      this.keeperTotals.skippedIdle++;
+      return { passes: 0, last: agentBlock };
+    }
+    const windowSec =
+      Math.max(...this.rt.system.config.markets.map((m) => m.liquidationWindow)) + 1;
+    let passes = 0;
+    let last = agentBlock;
+    for (;;) {
+      const r: PassReport = await this.keeper.runOnce();
+      passes++;
+      const k = this.keeperTotals;
+      k.passes++;
+      k.liquidationsWon += r.liquidationsWon;
+      k.lost += r.lost;
+      k.ordersSettled += r.ordersSettled;
+      k.ordersCancelled += r.ordersCancelled;
+      k.skippedUnprofitable += r.skippedUnprofitable;
+      k.errors += r.errors;
+      k.rewardsQuote += r.rewardsQuote;
+      const head = (await this.driver.latest()).number;
+      if (head > last) {
+        await this.sync(last + 1, head);
+        last = head;
+      }
+      if (this.modelLiquidatable().length === 0 || passes >= this.opts.maxKeeperPasses) {
+        return { passes, last };
+      }
+      this.driver.lastTimestamp += windowSec; // let the per-window liquidation cap reset
+    }
+  }
+
+  /** Gas of the keeper's transactions and any liquidation that reverted for a real reason. */
+  private async bookKeeper(from: number, to: number): Promise<string[]> {
+    const bad: string[] = [];
+    for (const tx of await this.driver.blockTransactions(from, to)) {
+      let fn = "unknown";
+      try {
+        fn = ENGINE_IFACE.parseTransaction({ data: tx.data })?.name ?? fn;
+      } catch {
+        // not an engine call
+      }
+      this.gas.add(`keeper:${fn}`, tx.gasUsed, tx.ok);
+      if (!tx.ok && fn === "liquidate") {
+        const reason = parseError(await this.driver.revertData(tx.hash))?.name ?? "unknown";
+        if (reason !== "NotLiquidatable") bad.push(`liquidate tx ${tx.hash} reverted: ${reason}`);
+      }
+    }
+    return bad;
+  }
+
+  /** One simulated step. Throws InvariantViolation when a check fails. */
+  async step(i: number): Promise<StepRecord> {
+    const prices = this.scenario.assets.map((a) => a.prices[i] as number);
+    const tChain = this.t0 + Math.round(i * this.scenario.dtSeconds);
+    const blockTs = Math.max(tChain, this.driver.lastTimestamp + 1);
+    await this.timed("agents", async () => {
+      await queueFeedUpdates(this.driver, this.addr, prices);
+      await queueAgents(this, i, prices, blockTs);
+    });
+    const mined = await this.timed("mine", () => this.driver.mine(blockTs));
+    const agentBlock = (mined[0] as MinedTx).block;
+    const booked = await this.timed("receipts", () => bookAgents(this, mined, prices));
+    const increased = booked.increased;
+    this.stepFailed = booked.failed;
+    await this.timed("ledger", () => this.sync(agentBlock, agentBlock));
+    const before = this.modelLiquidatable().length;
+
+    const { passes, last } = await this.timed("keeper", () => this.runKeeper(i, agentBlock));
+    const { ev, keeperReverts } = await this.timed("events", async () => {
+      const keeperReverts = await this.bookKeeper(agentBlock + 1, last);
+      const ev = decodeEvents(
+        await this.driver.getLogs(this.engine, agentBlock, last),
+        this.engine,
+      );
+      return { ev, keeperReverts };
+    });
+    for (const id of ev.liquidatedAccounts) {
+      const t = this.byAccount.get(id);
+      if (t) t.liquidations++;
+    }
+
+    const inv = this.invariants;
+    const lastStep = i === this.scenario.steps;
+    const left = await this.timed("invariants", async () => {
+      await inv.conservation(i, this.ledger, this.view, ev);
+      await inv.marginAfterActions(i, agentBlock, increased);
+      inv.liquidationReverts(i, keeperReverts);
+      // Every account by the model, the flagged ones (and all at the end) on chain.
+      const ids = lastStep ? this.ledger.ids() : this.modelLiquidatable();
+      const rows = lastStep
+        ? await batchHealth(this.reader, this.addr.lens, ids)
+        : await Promise.all(ids.map((id) => this.chainRow(id)));
+      const left = inv.noneLiquidatable(i, ids, rows, ev, this.ledger.accounts.size);
+      if (i % this.opts.checkEvery === 0 || lastStep) {
+        const active = this.ledger.active().map((a) => a.id);
+        const rng = new Rng(`${this.opts.seed}:sample:${i}`);
+        const sample = lastStep
+          ? this.ledger.ids()
+          : rng.shuffle(active).slice(0, this.opts.sample);
+        await inv.crossCheck(i, this.ledger, this.view, sample);
+      }
+      if (i % this.opts.fullCheckEvery === 0 || lastStep) {
+        await inv.ledgerSync(i, this.ledger, this.view);
+      }
+      return left;
+    });
+    if (left.windowLimited.length > 0)
+      this.windowLimited.push({ step: i, accounts: left.windowLimited });
+    return this.timed("record", () =>
+      this.record(i, prices, ev, before, passes, left.windowLimited.length),
+    );
+  }
+
+  private async chainRow(id: bigint): Promise<HealthRow> {
+    const h = await chainHealth(this.reader, this.engine, id);
+    return { ok: true, equity: h.equity, mm: h.mm, liquidatable: h.equity < h.mm };
+  }
+
+  private async record(
+    i: number,
+    prices: number[],
+    ev: ReturnType<typeof decodeEvents>,
+    liquidatableBefore: number,
+    passes: number,
+    windowLimited: number,
+  ): Promise<StepRecord> {
+    const q = this.decimals.USDC as number;
+    const [fund, poolValue, poolBalance, share] = await Promise.all([
+      this.reader.balanceOf(this.addr.quote, this.addr.fund),
+      this.reader.one<bigint>(ENGINE_IFACE, this.engine, "poolValue"),
+      this.reader.one<bigint>(ENGINE_IFACE, this.engine, "poolBalance"),
+      this.reader.one<bigint>(POOL, this.addr.pool, "convertToAssets", [10n ** 12n]),
+    ]);
+    const rec: StepRecord = {
+      step: i,
+      time: this.scenario.timestamps[i] as number,
+      prices,
+      oiLongUsd: this.view.markets.map((m) => num(m.state.longOI) * num(m.price)),
+      oiShortUsd: this.view.markets.map((m) => num(m.state.shortOI) * num(m.price)),
+      fundingRate: this.view.markets.map((m) => num(m.state.fundingRate)),
+      insuranceFund: num(fund, q),
+      poolValue: num(poolValue, q),
+      poolBalance: num(poolBalance, q),
+      sharePrice: num(share, q),
+      trades: 0,
+      failedTxs: this.stepFailed,
+      volumeUsd: 0,
+      feesUsd: 0,
+      ordersCommitted: 0,
+      ordersSettled: 0,
+      ordersCancelled: 0,
+      liquidatableBefore,
+      positionsLiquidated: 0,
+      accountsLiquidated: 0,
+      liquidatedNotionalUsd: 0,
+      keeperRewards: 0,
+      toInsurance: 0,
+      badDebt: 0,
+      covered: 0,
+      socialised: 0,
+      windowLimited,
+      keeperPasses: passes,
+      openAccounts: this.ledger.active().length,
+    };
+    addEvents(this.totals, rec, ev, q);
+    this.records.push(rec);
+    return rec;
+  }
+
+  /** Final unweighted account value of each trader (USD). */
+  finalValues(): number[] {
+    return this.agents.traders.map((t) => {
+      const snap = this.ledger.get(t.account);
+      const h = modelHealth(snap, this.view);
+      let v = num(snap.quoteBalance, this.decimals.USDC) + num(h.summary.upnl - h.summary.funding);
+      for (const c of this.view.collaterals) {
+        v += num(snap.collaterals.get(c.token) ?? 0n, c.decimals) * num(c.price);
+      }
+      return v;
+    });
+  }
+
+  /** Runs setup and every step; an invariant violation stops the run and is returned. */
+  async run(onStep?: (rec: StepRecord) => void): Promise<SimResult> {
+    const t0 = Date.now();
+    await this.setup();
+    const t1 = Date.now();
+    let violation: InvariantViolation | undefined;
+    let stepsRun = 0;
+    const bar = this.opts.progress
+      ? new ProgressBar(this.scenario.steps, { label: `${this.scenario.name}` })
+      : undefined;
+    try {
+      for (let i = 1; i <= this.scenario.steps; i++) {
+        const rec = await this.step(i);
+        stepsRun = i;
+        bar?.tick();
+        onStep?.(rec);
+      }
+    } catch (err) {
+      if (!(err instanceof InvariantViolation)) throw err;
+      violation = err;
+      bar?.finish("stopped: invariant violated");
+    } finally {
+      await this.driver.setAutomine(true);
+      await this.driver.setBlockGasLimit(this.gasLimit);
+    }
+    return {
+      options: this.opts,
+      scenario: this.scenario,
+      marketNames: this.marketNames,
+      records: this.records,
+      totals: this.totals,
+      gas: this.gas,
+      failures: this.failures,
+      invariants: [...this.invariants.stats.values()],
+      windowLimited: this.windowLimited,
+      keeper: { ...this.keeperTotals, kind: this.keeper.kind },
+      traders: this.agents.traders,
+      finalValueUsd: this.finalValues(),
+      stepsRun,
+      wallMs: { setup: t1 - t0, steps: Date.now() - t1 },
+      phaseMs: this.phaseMs,
+      keeperLog: this.keeperLog,
+      violation,
+    };
+  }
+}

@@ -1,0 +1,184 @@
+/** What the simulator records: one row per step, gas per action type, failed transactions by
+ *  reason, and the run's totals. */
+import { StepEvents } from "./events";
+
+export interface StepRecord {
+  step: number;
+  /** Path time (seconds; real dates in historical replays). */
+  time: number;
+  prices: number[];
+  oiLongUsd: number[];
+  oiShortUsd: number[];
+  /** Funding rate per market, per day (fraction). */
+  fundingRate: number[];
+  insuranceFund: number;
+  poolValue: number;
+  poolBalance: number;
+  /** USDC per LP share (1 share = 10^12 units, the pool's decimals). */
+  sharePrice: number;
+  trades: number;
+  failedTxs: number;
+  volumeUsd: number;
+  feesUsd: number;
+  ordersCommitted: number;
+  ordersSettled: number;
+  ordersCancelled: number;
+  /** Accounts below maintenance after the price move, before the keeper. */
+  liquidatableBefore: number;
+  positionsLiquidated: number;
+  accountsLiquidated: number;
+  liquidatedNotionalUsd: number;
+  keeperRewards: number;
+  toInsurance: number;
+  badDebt: number;
+  covered: number;
+  socialised: number;
+  windowLimited: number;
+  keeperPasses: number;
+  openAccounts: number;
+}
+
+export interface GasStat {
+  tag: string;
+  count: number;
+  failed: number;
+  total: bigint;
+  min: bigint;
+  max: bigint;
+}
+
+export class GasBook {
+  readonly byTag = new Map<string, GasStat>();
+
+  add(tag: string, gasUsed: bigint, ok: boolean): void {
+    const s = this.byTag.get(tag) ?? {
+      tag,
+      count: 0,
+      failed: 0,
+      total: 0n,
+      min: gasUsed,
+      max: gasUsed,
+    };
+    if (ok) {
+      if (s.count === 0 || gasUsed < s.min) s.min = gasUsed;
+      if (s.count === 0 || gasUsed > s.max) s.max = gasUsed;
+      s.count++;
+      s.total += gasUsed;
+    } else s.failed++;
+    this.byTag.set(tag, s);
+  }
+
+  rows(): (GasStat & { mean: number })[] {
+    return [...this.byTag.values()]
+      .sort((a, b) => a.tag.localeCompare(b.tag))
+      .map((s) => ({ ...s, mean: s.count > 0 ? Number(s.total / BigInt(s.count)) : 0 }));
+  }
+}
+
+/** Failed transactions by action and decoded reason. */
+export class FailureBook {
+  readonly counts = new Map<string, number>();
+  traced = 0;
+
+  add(tag: string, reason: string): void {
+    const k = `${tag}: ${reason}`;
+    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+  }
+
+  rows(): { key: string; count: number }[] {
+    return [...this.counts]
+      .map(([key, count]) => ({ key, count }))
+      .sort((a, b) => b.count - a.count);
+  }
+}
+
+export interface Totals {
+  trades: number;
+  failedTxs: number;
+  volumeUsd: number;
+  feesUsd: number;
+  ordersCommitted: number;
+  ordersSettled: number;
+  ordersCancelled: number;
+  positionsLiquidated: number;
+  accountsLiquidated: number;
+  liquidatedNotionalUsd: number;
+  keeperRewards: number;
+  toInsurance: number;
+  badDebtEvents: number;
+  badDebt: number;
+  covered: number;
+  socialised: number;
+  collateralLiquidations: number;
+  windowLimitedSteps: number;
+  maxLiquidatableBefore: number;
+}
+
+export function emptyTotals(): Totals {
+  return {
+    trades: 0,
+    failedTxs: 0,
+    volumeUsd: 0,
+    feesUsd: 0,
+    ordersCommitted: 0,
+    ordersSettled: 0,
+    ordersCancelled: 0,
+    positionsLiquidated: 0,
+    accountsLiquidated: 0,
+    liquidatedNotionalUsd: 0,
+    keeperRewards: 0,
+    toInsurance: 0,
+    badDebtEvents: 0,
+    badDebt: 0,
+    covered: 0,
+    socialised: 0,
+    collateralLiquidations: 0,
+    windowLimitedSteps: 0,
+    maxLiquidatableBefore: 0,
+  };
+}
+
+const usd = (x: bigint): number => Number(x) / 1e18;
+
+/** Adds one step's events to the totals and fills the event fields of its record. */
+export function addEvents(
+  totals: Totals,
+  rec: StepRecord,
+  ev: StepEvents,
+  quoteDecimals: number,
+): void {
+  const q = (x: bigint): number => Number(x) / 10 ** quoteDecimals;
+  rec.trades = ev.trades;
+  rec.volumeUsd = usd(ev.volumeUsd);
+  rec.feesUsd = usd(ev.feesUsd);
+  rec.ordersCommitted = ev.ordersCommitted;
+  rec.ordersSettled = ev.ordersSettled;
+  rec.ordersCancelled = ev.ordersCancelled;
+  rec.positionsLiquidated = ev.positionsLiquidated;
+  rec.accountsLiquidated = ev.liquidatedAccounts.size;
+  rec.liquidatedNotionalUsd = usd(ev.liquidatedNotionalUsd);
+  rec.keeperRewards = q(ev.keeperRewards);
+  rec.toInsurance = q(ev.toInsurance);
+  rec.badDebt = q(ev.deficit);
+  rec.covered = q(ev.covered);
+  rec.socialised = q(ev.socialised);
+  totals.trades += rec.trades;
+  totals.failedTxs += rec.failedTxs;
+  totals.volumeUsd += rec.volumeUsd;
+  totals.feesUsd += rec.feesUsd;
+  totals.ordersCommitted += rec.ordersCommitted;
+  totals.ordersSettled += rec.ordersSettled;
+  totals.ordersCancelled += rec.ordersCancelled;
+  totals.positionsLiquidated += rec.positionsLiquidated;
+  totals.accountsLiquidated += rec.accountsLiquidated;
+  totals.liquidatedNotionalUsd += rec.liquidatedNotionalUsd;
+  totals.keeperRewards += rec.keeperRewards;
+  totals.toInsurance += rec.toInsurance;
+  totals.badDebtEvents += ev.badDebtEvents;
+  totals.badDebt += rec.badDebt;
+  totals.covered += rec.covered;
+  totals.socialised += rec.socialised;
+  totals.collateralLiquidations += ev.collateralLiquidations;
+  if (rec.windowLimited > 0) totals.windowLimitedSteps++;
+  totals.maxLiquidatableBefore = Math.max(totals.maxLiquidatableBefore, rec.liquidatableBefore);
+}

@@ -1,0 +1,226 @@
+/** Command-line options of `npm run simulate` and their defaults. */
+import path from "node:path";
+import { KeeperKind } from "./keeper-step";
+import { SCENARIOS, ScenarioName } from "./scenarios";
+
+export interface SimOptions {
+  scenario: ScenarioName;
+  seed: string;
+  traders: number;
+  lps: number;
+  /** Steps to simulate (synthetic scenarios; a cap for historical replays). */
+  steps?: number;
+  /** Simulated minutes per step. */
+  dtMinutes: number;
+  from?: string;
+  to?: string;
+  prices?: string[];
+  /** Report folder. */
+  out: string;
+  keeper: KeeperKind;
+  /** Let the keeper bot skip actions whose reward does not cover the gas (default off: the
+   *  simulated chain's gas price is L1-like, which would make order settlement unprofitable). */
+  keeperProfitCheck: boolean;
+  /** Run a keeper pass every step, even when the model finds nothing for it to do. */
+  keeperEveryStep: boolean;
+  /** Model cross-check of sampled accounts every N steps (and of all at the end). */
+  checkEvery: number;
+  sample: number;
+  /** Full ledger re-read every N steps (and at the end). */
+  fullCheckEvery: number;
+  /** Keeper passes per step at most (later passes wait out the liquidation window). */
+  maxKeeperPasses: number;
+  trendMove?: number;
+  crashAtStep?: number;
+  drop?: number;
+  progress: boolean;
+  quiet: boolean;
+  compile: boolean;
+}
+
+export const SIM_USAGE = `npm run simulate -- [options]
+
+  --scenario <name>     calm | trend | crash | historical (default calm)
+  --seed <s>            random seed; the same seed gives the same run (default 1)
+  --traders <n>         number of traders (default 200)
+  --lps <n>             number of liquidity providers (default 8)
+  --steps <n>           steps to simulate (default 96; historical: the whole date range)
+  --dt <minutes>        simulated minutes per step (default 60; crash 15)
+  --from <YYYY-MM-DD>   historical replay start (default ${"2020-03-09"})
+  --to <YYYY-MM-DD>     historical replay end (default ${"2020-03-15"})
+  --prices <csv>        replay daily OHLC CSV files (Date,Open,High,Low,Close,...), one per market:
+                        "ETH=a.csv,BTC=b.csv" or files in market order; implies historical
+  --trend-move <x>      total move of a trend run (default 0.4 = +40 %)
+  --crash-at <step>     step after which the crash starts (default steps / 3)
+  --drop <x>            crash depth (default 0.4)
+  --keeper <bot|builtin> keeper logic (default bot: src/keeper)
+  --keeper-every-step   a keeper pass every step (default: when an account is below maintenance
+                        or an order is pending, and every 8th step)
+  --keeper-profit-check let the keeper skip actions whose reward does not cover the gas
+  --check-every <n>     model cross-check of sampled accounts every n steps (default 8)
+  --sample <n>          accounts per cross-check (default 12)
+  --full-check-every <n> full ledger re-read every n steps (default 48)
+  --out <dir>           report folder (default reports/sim/<scenario>-seed<seed>)
+  --no-progress         no progress bar
+  --no-compile          do not run \`hardhat compile\` first
+  --quiet               only the final summary
+`;
+
+function int(name: string, v: string, min = 0): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${name} must be an integer >= ${min}, got "${v}"`);
+  return n;
+}
+
+function real(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${v}"`);
+  return n;
+}
+
+export function defaultOutDir(scenario: string, seed: string): string {
+  return path.join(process.cwd(), "reports", "sim", `${scenario}-seed${seed}`);
+}
+
+/** Parses `argv` (without the node and script paths). Throws with a message on bad input. */
+export function parseSimArgs(argv: readonly string[]): SimOptions & { help: boolean } {
+  const o: Partial<SimOptions> & { help: boolean; prices?: string[] } = { help: false };
+  const flags: Record<string, boolean> = {
+    progress: true,
+    compile: true,
+    profit: false,
+    everyStep: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [key, inline] = arg.startsWith("--") ? arg.slice(2).split(/=(.*)/s, 2) : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`--${key} needs a value`);
+      return v;
+    };
+    switch (key) {
+      case "help":
+      case "h":
+        o.help = true;
+        break;
+      case "scenario": {
+        const s = value() as ScenarioName;
+        if (!SCENARIOS.includes(s))
+          throw new Error(`unknown scenario "${s}" (${SCENARIOS.join(", ")})`);
+        o.scenario = s;
+        break;
+      }
+      case "seed":
+        o.seed = value();
+        break;
+      case "traders":
+        o.traders = int("--traders", value(), 1);
+        break;
+      case "lps":
+        o.lps = int("--lps", value(), 1);
+        break;
+      case "steps":
+        o.steps = int("--steps", value(), 2);
+        break;
+      case "dt":
+        o.dtMinutes = real("--dt", value());
+        break;
+      case "from":
+        o.from = value();
+        break;
+      case "to":
+        o.to = value();
+        break;
+      case "prices":
+        o.prices = [...(o.prices ?? []), value()];
+        break;
+      case "trend-move":
+        o.trendMove = real("--trend-move", value());
+        break;
+      case "crash-at":
+        o.crashAtStep = int("--crash-at", value(), 0);
+        break;
+      case "drop":
+        o.drop = real("--drop", value());
+        break;
+      case "keeper": {
+        const k = value();
+        if (k !== "bot" && k !== "builtin") throw new Error(`--keeper must be bot or builtin`);
+        o.keeper = k;
+        break;
+      }
+      case "keeper-every-step":
+        flags.everyStep = true;
+        break;
+      case "keeper-profit-check":
+        flags.profit = true;
+        break;
+      case "check-every":
+        o.checkEvery = int("--check-every", value(), 1);
+        break;
+      case "sample":
+        o.sample = int("--sample", value(), 0);
+        break;
+      case "full-check-every":
+        o.fullCheckEvery = int("--full-check-every", value(), 1);
+        break;
+      case "out":
+        o.out = path.resolve(value());
+        break;
+      case "no-progress":
+        flags.progress = false;
+        break;
+      case "no-compile":
+        flags.compile = false;
+        break;
+      case "quiet":
+        o.quiet = true;
+        break;
+      default:
+        throw new Error(`unknown option "${arg}"\n\n${SIM_USAGE}`);
+    }
+  }
+  return withDefaults({
+    ...o,
+    progress: flags.progress,
+    compile: flags.compile,
+    keeperProfitCheck: flags.profit,
+    keeperEveryStep: flags.everyStep,
+  });
+}
+
+/** Fills every unset option with its default. */
+export function withDefaults(
+  o: Partial<SimOptions> & { help?: boolean },
+): SimOptions & { help: boolean } {
+  const scenario: ScenarioName = o.prices?.length ? "historical" : (o.scenario ?? "calm");
+  const seed = o.seed ?? "1";
+  return {
+    help: o.help ?? false,
+    scenario,
+    seed,
+    traders: o.traders ?? 200,
+    lps: o.lps ?? 8,
+    steps: o.steps ?? (scenario === "historical" ? undefined : 96),
+    dtMinutes: o.dtMinutes ?? (scenario === "crash" ? 15 : 60),
+    from: o.from,
+    to: o.to,
+    prices: o.prices,
+    out: o.out ?? defaultOutDir(scenario, seed),
+    keeper: o.keeper ?? "bot",
+    keeperProfitCheck: o.keeperProfitCheck ?? false,
+    keeperEveryStep: o.keeperEveryStep ?? false,
+    checkEvery: o.checkEvery ?? 8,
+    sample: o.sample ?? 12,
+    fullCheckEvery: o.fullCheckEvery ?? 48,
+    maxKeeperPasses: o.maxKeeperPasses ?? 8,
+    trendMove: o.trendMove,
+    crashAtStep: o.crashAtStep,
+    drop: o.drop,
+    progress: o.progress ?? true,
+    quiet: o.quiet ?? false,
+    compile: o.compile ?? true,
+  };
+}
