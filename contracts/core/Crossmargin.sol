@@ -101,6 +101,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
     }
 
     /// @notice The EIP-712 domain separator used by `setOperatorWithSig`.
+    // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32) {
         return _domainSeparatorV4();
     }
