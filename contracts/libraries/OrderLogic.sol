@@ -103,8 +103,19 @@ library OrderLogic {
         uint256 price
     ) external {
         TradeLogic.Pending memory p;
-        TradeLogic.userTrade(s, account, marketId, sizeDelta, acceptablePrice, price, false, p);
-        // The health check reads every market at its latest price, this one included.
+        TradeLogic.TradeResult memory r = TradeLogic.userTrade(
+            s,
+            account,
+            marketId,
+            sizeDelta,
+            acceptablePrice,
+            price,
+            false,
+            p
+        );
+        // The health check reads every market at its latest price, this one included; so must
+        // the "before" a reducing fill is compared with.
+        if (!p.riskIncreased) _beforeAtLatestPrice(s.markets[marketId], sizeDelta, r, p);
         MarginLogic.checkAccount(
             s,
             account,
@@ -208,6 +219,36 @@ library OrderLogic {
             fillPrice > price ? fillPrice - price : price - fillPrice
         );
         return (imAfter > imBefore ? imAfter - imBefore : 0) + fee + impact;
+    }
+
+    /// @dev `userTrade` reconstructs the pre-fill equity and MM of a reducing fill at the price it
+    ///      filled against (the settlement round's), while the check values the account at the
+    ///      latest price. Rebuild them at the latest price: before = after + fee + impact +
+    ///      sizeDelta * (roundPrice - latest). Otherwise a fill at a stale price could realise a
+    ///      loss against the latest price and leave a healthy account liquidatable (even
+    ///      insolvent) while the check took it for already liquidatable.
+    function _beforeAtLatestPrice(
+        MarketConfig storage cfg,
+        int256 sizeDelta,
+        TradeLogic.TradeResult memory r,
+        TradeLogic.Pending memory p
+    ) private view {
+        uint256 used = p.hintPrice;
+        uint256 latest = MarginLogic.marketPrice(cfg);
+        if (latest == used) return;
+        p.equityBeforeAdj += sizeDelta.sMulCeil(int256(used) - int256(latest));
+        p.mmBeforeAdj += _mmFreed(cfg, r, latest) - _mmFreed(cfg, r, used);
+    }
+
+    /// @dev Maintenance margin the position change frees at `price` (negative if it adds).
+    function _mmFreed(
+        MarketConfig storage cfg,
+        TradeLogic.TradeResult memory r,
+        uint256 price
+    ) private view returns (int256) {
+        (, uint256 mmOld) = MarketMath.sizeRequirements(cfg, r.oldSize, price);
+        (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, price);
+        return int256(mmOld) - int256(mmNew);
     }
 
     /// @dev Earliest `updatedAt` of a settlement round: commit time + minOrderDelay, and never the

@@ -1,0 +1,225 @@
+/** `npm run bench:keeper`: how long one keeper pass (index the logs + read every account's health)
+ *  takes over 10,000 accounts on a local `hardhat node`. Accounts are made cheaply by
+ *  contracts/mocks/MockAccountFarm.sol: farms open positions in their own sub-accounts (alternating
+ *  long/short ETH, so health reads price a real position), and deposit-only accounts come from
+ *  batched `depositFor`. Writes reports/bench-keeper.json.
+ *
+ *  Options: --accounts <n> (10000)  --with-positions <n> (all)  --batch-size <n> (500)
+ *           --concurrency <n> (4)  --port <n> (default: any free port)  --sweep
+ *           --rpc <url> [--node-pid <pid>]: use a node that is already running (fresh chain)
+ *           --profile: write the keeper's CPU profile of the first pass to reports/ */
+import fs from "fs";
+import inspector from "inspector";
+import os from "os";
+import path from "path";
+import { parseArgs } from "util";
+import { MockAccountFarm__factory } from "../../typechain-types";
+import { deployOverRpc } from "../../src/devnet/deploy";
+import { REPO_ROOT, devWallet, localProvider, startHardhatNode } from "../../src/devnet/node";
+import { fundPool } from "../../src/devnet/seed";
+import { Keeper, emptyReport } from "../../src/keeper";
+import { units, wad } from "../../src/common/units";
+
+const { values: a } = parseArgs({
+  options: {
+    accounts: { type: "string", default: "10000" },
+    "with-positions": { type: "string" },
+    "batch-size": { type: "string", default: "500" },
+    concurrency: { type: "string", default: "4" },
+    port: { type: "string" },
+    rpc: { type: "string" },
+    "node-pid": { type: "string" },
+    profile: { type: "boolean", default: false },
+    sweep: { type: "boolean", default: false },
+  },
+});
+
+/** CPU time (ms) a process has used so far, all threads (Linux /proc; 0 elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, 100 ticks/s
+  } catch {
+    return 0;
+  }
+}
+
+/** Waits until the node uses < 10 % of a CPU over 1 s (at most 60 s); returns the wait. */
+async function settle(pid: number | undefined): Promise<number> {
+  const t0 = Date.now();
+  while (pid && Date.now() - t0 < 60_000) {
+    const c0 = cpuMs(pid);
+    await new Promise((r) => setTimeout(r, 1_000));
+    if (cpuMs(pid) - c0 < 100) break;
+  }
+  return Date.now() - t0;
+}
+
+/** Starts the V8 profiler in this process; the returned function stops it and writes
+ *  reports/keeper-pass.cpuprofile. */
+async function startProfiler(): Promise<() => Promise<string>> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  return async () => {
+    const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+    const out = path.join(REPO_ROOT, "reports", "keeper-pass.cpuprofile");
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify(profile));
+    session.disconnect();
+    return out;
+  };
+}
+
+const PER_FARM = 250; // sub-accounts per farm (max 256)
+const CHUNK = 20; // accounts per transaction (the node's cost per transaction grows faster than its gas)
+
+async function main(): Promise<void> {
+  const total = Number(a.accounts);
+  const withPositions = Math.min(total, Number(a["with-positions"] ?? total));
+  // A node we start (and stop), or one already running at --rpc (--node-pid for its CPU time).
+  const node = a.rpc
+    ? { url: a.rpc, pid: a["node-pid"] ? Number(a["node-pid"]) : undefined, stop: async () => {} }
+    : await startHardhatNode({ port: a.port ? Number(a.port) : undefined }).then((n) => ({
+        ...n,
+        pid: n.child.pid,
+      }));
+  const provider = localProvider(node.url);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.on(sig, () => void node.stop().then(() => process.exit(130)));
+  }
+  try {
+    const t0 = Date.now();
+    const deployer = devWallet(0, provider);
+    const system = await deployOverRpc({ signer: deployer, network: "bench" });
+    await fundPool(system, devWallet(1, provider), "50000000");
+    const engine = await system.engine.getAddress();
+    const usdc = await system.quote.getAddress();
+    const farmFactory = new MockAccountFarm__factory(deployer);
+
+    // Accounts with a position: farms of PER_FARM sub-accounts, CHUNK per transaction. The gas
+    // limit is explicit: the node's gas estimation (a binary search) would cost more than the
+    // transaction itself.
+    const opts = { gasLimit: 29_000_000 };
+    let made = 0;
+    while (made < withPositions) {
+      const farm = await farmFactory.deploy(engine);
+      await farm.waitForDeployment();
+      const inFarm = Math.min(PER_FARM, withPositions - made);
+      for (let sub = 0; sub < inFarm; sub += CHUNK) {
+        const n = Math.min(CHUNK, inFarm - sub);
+        await (await farm.openMany(usdc, units("1000", 6), sub, n, 0, wad("0.1"), opts)).wait();
+      }
+      made += inFarm;
+      process.stdout.write(`\rpositions: ${made}/${withPositions} (${Date.now() - t0} ms)`);
+    }
+    // Deposit-only accounts of synthetic owners.
+    const rest = total - withPositions;
+    if (rest > 0) {
+      const farm = await farmFactory.deploy(engine);
+      await farm.waitForDeployment();
+      for (let i = 0; i < rest; i += 5 * CHUNK) {
+        const n = Math.min(5 * CHUNK, rest - i);
+        const first = (1n << 100n) + BigInt(i);
+        await (await farm.depositMany(usdc, first, n, units("100", 6), opts)).wait();
+      }
+    }
+    const setupMs = Date.now() - t0;
+    const head = await provider.getBlockNumber();
+    console.log(
+      `\nsetup: ${total} accounts (${withPositions} with a position) in ${setupMs} ms, head ${head}`,
+    );
+
+    const keeper = new Keeper({
+      engine: system.engine,
+      lens: system.lens,
+      signer: devWallet(9, provider),
+      fromBlock: system.record.startBlock,
+      batchSize: Number(a["batch-size"]),
+      concurrency: Number(a.concurrency),
+      ignoreProfit: true,
+    });
+    const tInit = Date.now();
+    await keeper.indexer(); // one-time start-up (chain id, token decimals), not part of a pass
+    const initMs = Date.now() - tInit;
+    // Let the node finish digesting the setup burst (it stays busy for a while after hundreds of
+    // large blocks): the pass is measured on an idle node.
+    const settleMs = await settle(node.pid);
+    const profiler = a.profile ? await startProfiler() : undefined;
+    const nodeCpu0 = cpuMs(node.pid);
+    const ownCpu0 = process.cpuUsage();
+    const first = await keeper.runOnce();
+    const own = process.cpuUsage(ownCpu0);
+    const cpu = {
+      nodeMs: Math.round(cpuMs(node.pid) - nodeCpu0),
+      keeperMs: Math.round((own.user + own.system) / 1000),
+    };
+    if (first.scanned !== total) throw new Error(`scanned ${first.scanned}, expected ${total}`);
+    if (profiler) console.log(`keeper CPU profile: ${await profiler()}`);
+    const second = await keeper.runOnce();
+    // Optional: scan time by batch size and concurrency (same accounts, same block).
+    const sweep: { batchSize: number; concurrency: number; scanMs: number; nodeCpuMs: number }[] =
+      [];
+    if (a.sweep) {
+      const accounts = [...(await keeper.indexer()).accounts];
+      for (const batchSize of [50, 100, 250, 500, 1000]) {
+        for (const concurrency of [1, 4]) {
+          const k = new Keeper({ ...keeper.opts, batchSize, concurrency });
+          const t = Date.now();
+          const c0 = cpuMs(node.pid);
+          await k.scan(accounts, emptyReport());
+          const scanMs = Date.now() - t;
+          const nodeCpuMs = Math.round(cpuMs(node.pid) - c0);
+          sweep.push({ batchSize, concurrency, scanMs, nodeCpuMs });
+          console.log(
+            `scan batch ${batchSize} x${concurrency}: ${scanMs} ms (node CPU ${nodeCpuMs} ms)`,
+          );
+        }
+      }
+    }
+    const result = {
+      date: new Date().toISOString(),
+      accounts: total,
+      withPositions,
+      batchSize: Number(a["batch-size"]),
+      concurrency: Number(a.concurrency),
+      blocksIndexed: first.toBlock - first.fromBlock + 1,
+      firstPass: { totalMs: first.durationMs, indexMs: first.indexMs, scanMs: first.scanMs },
+      secondPass: { totalMs: second.durationMs, indexMs: second.indexMs, scanMs: second.scanMs },
+      initMs,
+      settleMs,
+      firstPassCpu: cpu,
+      sweep,
+      liquidatable: first.liquidatable,
+      errors: first.errors + second.errors,
+      setupMs,
+      machine: {
+        cpus: os.cpus().length,
+        loadAvg: os.loadavg().map((x) => +x.toFixed(2)),
+        node: process.version,
+      },
+    };
+    console.log(
+      `first pass (index ${result.blocksIndexed} blocks + scan ${total} accounts): ${first.durationMs} ms ` +
+        `(index ${first.indexMs} ms, scan ${first.scanMs} ms); CPU: node ${cpu.nodeMs} ms + keeper ` +
+        `${cpu.keeperMs} ms; second pass ${second.durationMs} ms; load ${os.loadavg()[0].toFixed(1)}`,
+    );
+    const out = path.join(REPO_ROOT, "reports", "bench-keeper.json");
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
+    console.log(`written ${out}`);
+  } finally {
+    provider.destroy();
+    await node.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

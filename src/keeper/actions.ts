@@ -1,0 +1,240 @@
+/** Acting on what the scan found: simulate (call + estimateGas), check the profit, send, then
+ *  book each receipt as won, lost to a faster keeper, or failed. */
+import { Crossmargin } from "../../typechain-types";
+import { Provider, TransactionReceipt } from "ethers";
+import { describeError, parseError, revertData } from "../common/errors";
+import { AccountIndexer } from "./indexer";
+import { Logger } from "./log";
+import { checkProfit, quoteToUsd } from "./profit";
+import { PassReport } from "./report";
+import { RetryOptions, withRetry } from "./retry";
+import { TxSender } from "./tx";
+
+export type ActionKind = "liquidate" | "settle" | "cancel";
+
+export interface Sent {
+  kind: ActionKind;
+  account: bigint;
+  marketId?: number;
+  hash: string;
+  /** Known reward for orders (quote units); liquidations read theirs from the receipt. */
+  reward: bigint;
+}
+
+export interface ActCtx {
+  report: PassReport;
+  signal?: AbortSignal;
+  ethUsd: bigint;
+}
+
+export interface ExecutorEnv {
+  engine: Crossmargin;
+  provider: Provider;
+  tx: TxSender;
+  log: Logger;
+  retry: RetryOptions;
+  me: string;
+  engineAddress: string;
+  quoteDecimals: number;
+  indexer: AccountIndexer;
+  /** USD WAD. */
+  minProfit: bigint;
+  ignoreProfit: boolean;
+  gasMultiplier: number;
+}
+
+export class Executor {
+  private readonly skipped = new Set<string>();
+
+  constructor(private readonly env: ExecutorEnv) {}
+
+  /** Simulates, checks the profit and sends. Returns undefined when nothing was sent. */
+  async trySend(
+    kind: ActionKind,
+    account: bigint,
+    marketId: number | undefined,
+    data: string,
+    ctx: ActCtx,
+    rewardOf: (result: string) => bigint,
+  ): Promise<Sent | undefined> {
+    const { me, engineAddress, quoteDecimals } = this.env;
+    const call = { from: me, to: engineAddress, data };
+    let result: string;
+    let gas: bigint;
+    try {
+      [result, gas] = await Promise.all([
+        withRetry("call", () => this.env.provider.call(call), this.env.retry),
+        withRetry("estimateGas", () => this.env.provider.estimateGas(call), this.env.retry),
+      ]);
+    } catch (err) {
+      const reason = parseError(revertData(err))?.name;
+      if (this.raced(kind, reason)) {
+        this.countLost(kind, ctx.report);
+        this.env.log({ event: "lost", kind, stage: "simulate", account, marketId, reason });
+      } else {
+        ctx.report.errors++;
+        this.env.log({
+          event: "simulate_failed",
+          level: "warn",
+          kind,
+          account,
+          marketId,
+          error: describeError(err),
+        });
+      }
+      return undefined;
+    }
+    const reward = rewardOf(result);
+    const fees = this.env.tx.fees!;
+    const p = checkProfit({
+      rewardUsd: quoteToUsd(reward, quoteDecimals),
+      gas,
+      gasPriceWei: fees.gasPriceWei,
+      ethUsdWad: ctx.ethUsd,
+      minProfitUsd: this.env.minProfit,
+      ignoreProfit: this.env.ignoreProfit,
+    });
+    const fields = { kind, account, marketId, reward, gas, ...p };
+    if (!p.ok) {
+      ctx.report.skippedUnprofitable++;
+      // Said once at info level; the same skip on later passes goes to debug.
+      const key = `${kind}:${account}:${marketId ?? ""}`;
+      const level = this.skipped.has(key) ? "debug" : "info";
+      this.skipped.add(key);
+      this.env.log({ event: "skip_unprofitable", level, ...fields });
+      return undefined;
+    }
+    const gasLimit = (gas * BigInt(Math.round(this.env.gasMultiplier * 100))) / 100n;
+    try {
+      const hash = await this.env.tx.send(engineAddress, data, gasLimit);
+      this.env.log({ event: "sent", ...fields, hash });
+      return { kind, account, marketId, hash, reward };
+    } catch (err) {
+      // A node-signed send that reverted at once (the in-process network) may still be a race.
+      const reason = parseError(revertData(err))?.name;
+      if (this.raced(kind, reason)) {
+        this.countLost(kind, ctx.report);
+        this.env.log({ event: "lost", kind, stage: "send", account, marketId, reason });
+      } else {
+        ctx.report.errors++;
+        this.env.log({
+          event: "send_failed",
+          level: "error",
+          ...fields,
+          error: describeError(err),
+        });
+      }
+      return undefined;
+    }
+  }
+
+  /** Waits for the receipts (in nonce order) and books the outcome of each transaction. */
+  async collect(sent: Sent[], ctx: ActCtx): Promise<void> {
+    const { indexer } = this.env;
+    for (const s of sent) {
+      let receipt: TransactionReceipt;
+      try {
+        receipt = await this.env.tx.waitReceipt(s.hash, ctx.signal);
+      } catch (err) {
+        ctx.report.errors++;
+        this.env.log({
+          event: "receipt_failed",
+          level: "error",
+          hash: s.hash,
+          error: describeError(err),
+        });
+        continue;
+      }
+      ctx.report.gasSpentWei += receipt.gasUsed * receipt.gasPrice;
+      if (s.marketId !== undefined && receipt.status === 1)
+        indexer.dropOrder(s.account, s.marketId);
+      if (receipt.status === 1) {
+        const reward = s.kind === "liquidate" ? this.rewardIn(receipt) : s.reward;
+        ctx.report.rewardsQuote += reward;
+        if (s.kind === "liquidate") {
+          ctx.report.liquidationsWon++;
+          ctx.report.liquidated.push(s.account);
+        } else if (s.kind === "settle") ctx.report.ordersSettled++;
+        else ctx.report.ordersCancelled++;
+        this.env.log({
+          event: "won",
+          kind: s.kind,
+          account: s.account,
+          marketId: s.marketId,
+          reward,
+          hash: s.hash,
+        });
+        continue;
+      }
+      // Reverted: did someone else act first?
+      const gone = await this.goneAlready(s).catch(() => false);
+      if (gone) {
+        this.countLost(s.kind, ctx.report);
+        if (s.marketId !== undefined) indexer.dropOrder(s.account, s.marketId);
+        this.env.log({
+          event: "lost",
+          kind: s.kind,
+          stage: "receipt",
+          account: s.account,
+          hash: s.hash,
+        });
+      } else {
+        ctx.report.errors++;
+        this.env.log({
+          event: "reverted",
+          level: "warn",
+          kind: s.kind,
+          account: s.account,
+          hash: s.hash,
+        });
+      }
+    }
+  }
+
+  private async goneAlready(s: Sent): Promise<boolean> {
+    if (s.kind === "liquidate") {
+      return !(await withRetry(
+        "isLiquidatable",
+        () => this.env.engine.isLiquidatable(s.account),
+        this.env.retry,
+      ));
+    }
+    const order = await withRetry(
+      "getOrder",
+      () => this.env.engine.getOrder(s.account, s.marketId!),
+      this.env.retry,
+    );
+    return order.commitTime === 0n;
+  }
+
+  private rewardIn(receipt: TransactionReceipt): bigint {
+    let total = 0n;
+    const me = receipt.from.toLowerCase();
+    for (const l of receipt.logs) {
+      const parsed = (() => {
+        try {
+          return this.env.engine.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })();
+      if (
+        parsed?.name === "LiquidationFeePaid" &&
+        String(parsed.args.keeper).toLowerCase() === me
+      ) {
+        total += parsed.args.keeperReward as bigint;
+      }
+    }
+    return total;
+  }
+
+  private raced(kind: ActionKind, reason: string | undefined): boolean {
+    if (kind === "liquidate") return reason === "NotLiquidatable";
+    return reason === "NoOrder";
+  }
+
+  private countLost(kind: ActionKind, report: PassReport): void {
+    if (kind === "liquidate") report.lost++;
+    else report.ordersLost++;
+  }
+}

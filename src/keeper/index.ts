@@ -1,0 +1,372 @@
+/** The liquidation keeper: follows the engine's events to know every account, reads their health
+ *  in batches through the lens, liquidates the liquidatable ones (largest shortfall first),
+ *  settles delayed orders once their price exists and cancels expired ones, each only when the
+ *  reward covers the gas. Races, reverts and RPC failures are counted and logged, never fatal. */
+import { Provider, Signer } from "ethers";
+import { Crossmargin, CrossmarginLens, MockERC20__factory } from "../../typechain-types";
+import { describeError } from "../common/errors";
+import { wad } from "../common/units";
+import { decodeBatchHealth, encodeBatchHealth } from "./abi";
+import { ActCtx, ActionKind, Executor, Sent } from "./actions";
+import { AccountIndexer } from "./indexer";
+import { Logger, silentLogger } from "./log";
+import { EthUsdSource, ethUsdReader } from "./profit";
+import { Candidate, PassReport, addReport, emptyReport, mapLimit } from "./report";
+import { DEFAULT_RETRY, RetryOptions, isRetryableRpcError, sleep, withRetry } from "./retry";
+import { TxSender } from "./tx";
+
+export * from "./log";
+export * from "./report";
+export { AccountIndexer } from "./indexer";
+export type { LiquidationParams, OrderKey } from "./indexer";
+export * from "./profit";
+export { withRetry, isRetryableRpcError } from "./retry";
+
+export interface KeeperOptions {
+  /** Engine and lens (typechain instances); the keeper reconnects them to `signer`. */
+  engine: Crossmargin;
+  lens: CrossmarginLens;
+  /** Sends the transactions; its provider is the RPC used for everything. */
+  signer: Signer;
+  /** First block to index (the deployment block). */
+  fromBlock: number;
+  /** Smallest profit (USD) worth a transaction, after gas. Default 0.5. */
+  minProfitUsd?: number | string;
+  /** Act whatever the profit (test networks). */
+  ignoreProfit?: boolean;
+  /** Accounts per `batchHealth` call. Default 500. */
+  batchSize?: number;
+  /** `batchHealth` calls in flight at once. Default 4. */
+  concurrency?: number;
+  /** JSON file with the last indexed block and the known accounts (resume after a restart). */
+  stateFile?: string;
+  log?: Logger;
+  /** Retries of a failed RPC request before giving up on it. Default 5. */
+  maxRetries?: number;
+  /** First backoff delay (ms), doubled per retry. Default 200. */
+  retryBaseMs?: number;
+  /** Blocks per log query at start. Default 10,000. */
+  pageSize?: number;
+  /** Blocks behind the head to index up to. Default 0. */
+  confirmations?: number;
+  /** Price of ETH for gas costs. Default: the WETH collateral's oracle. */
+  ethUsd?: EthUsdSource;
+  /** Gas limit = estimate * this. Default 1.3. */
+  gasMultiplier?: number;
+  receiptPollMs?: number;
+  receiptTimeoutMs?: number;
+}
+
+interface HealthRow {
+  account: bigint;
+  ok: boolean;
+  equity: bigint;
+  mm: bigint;
+  liquidatable: boolean;
+}
+
+export class Keeper {
+  readonly engine: Crossmargin;
+  readonly lens: CrossmarginLens;
+  readonly provider: Provider;
+  readonly log: Logger;
+  readonly retry: RetryOptions;
+  private readonly minProfit: bigint;
+  private readonly tx: TxSender;
+  private setup?: Promise<{
+    indexer: AccountIndexer;
+    executor: Executor;
+    ethUsd: () => Promise<bigint>;
+    to: { lens: string };
+  }>;
+
+  constructor(readonly opts: KeeperOptions) {
+    if (!opts.signer.provider) throw new Error("the keeper's signer needs a provider");
+    this.provider = opts.signer.provider;
+    this.engine = opts.engine.connect(opts.signer);
+    this.lens = opts.lens.connect(opts.signer);
+    this.log = opts.log ?? silentLogger;
+    this.minProfit = wad(String(opts.minProfitUsd ?? 0.5));
+    this.retry = {
+      ...DEFAULT_RETRY,
+      maxRetries: opts.maxRetries ?? DEFAULT_RETRY.maxRetries,
+      baseDelayMs: opts.retryBaseMs ?? DEFAULT_RETRY.baseDelayMs,
+      onRetry: (i) => this.log({ event: "rpc_retry", level: "warn", ...i }),
+    };
+    this.tx = new TxSender(
+      opts.signer,
+      this.provider,
+      this.retry,
+      this.log,
+      opts.receiptPollMs ?? 1_000,
+      opts.receiptTimeoutMs ?? 180_000,
+    );
+  }
+
+  /** The account index (created on the first pass). */
+  async indexer(): Promise<AccountIndexer> {
+    return (await this.init()).indexer;
+  }
+
+  private init() {
+    this.setup ??= (async () => {
+      const r = this.retry;
+      const [network, me, engineAddress, quote] = await Promise.all([
+        withRetry("getNetwork", () => this.provider.getNetwork(), r),
+        this.opts.signer.getAddress(),
+        this.engine.getAddress(),
+        withRetry("quoteToken", () => this.engine.quoteToken(), r),
+      ]);
+      const quoteDecimals = Number(
+        await withRetry(
+          "decimals",
+          () => MockERC20__factory.connect(quote, this.provider).decimals(),
+          r,
+        ),
+      );
+      const ethUsd = this.opts.ignoreProfit
+        ? async () => 0n
+        : await withRetry(
+            "ethUsd",
+            () => ethUsdReader(this.engine, this.opts.ethUsd ?? { kind: "auto" }),
+            r,
+          );
+      const indexer = new AccountIndexer({
+        provider: this.provider,
+        engine: engineAddress,
+        chainId: Number(network.chainId),
+        fromBlock: this.opts.fromBlock,
+        stateFile: this.opts.stateFile,
+        pageSize: this.opts.pageSize,
+        confirmations: this.opts.confirmations,
+        retry: this.retry,
+        log: this.log,
+      });
+      if (indexer.resumedFrom !== undefined) {
+        this.log({
+          event: "state_loaded",
+          file: this.opts.stateFile,
+          resumeFrom: indexer.resumedFrom,
+          accounts: indexer.accounts.size,
+        });
+      }
+      this.log({
+        event: "keeper_ready",
+        keeper: me,
+        engine: engineAddress,
+        chainId: network.chainId,
+      });
+      const executor = new Executor({
+        engine: this.engine,
+        provider: this.provider,
+        tx: this.tx,
+        log: this.log,
+        retry: this.retry,
+        me,
+        engineAddress,
+        quoteDecimals,
+        indexer,
+        minProfit: this.minProfit,
+        ignoreProfit: this.opts.ignoreProfit ?? false,
+        gasMultiplier: this.opts.gasMultiplier ?? 1.3,
+      });
+      return { indexer, executor, ethUsd, to: { lens: await this.lens.getAddress() } };
+    })();
+    this.setup.catch(() => {
+      this.setup = undefined;
+    });
+    return this.setup;
+  }
+
+  /** One pass: index new logs, scan every account, liquidate, then settle or cancel orders. */
+  async runOnce(opts: { signal?: AbortSignal } = {}): Promise<PassReport> {
+    const t0 = Date.now();
+    const report = emptyReport();
+    const { indexer } = await this.init();
+    const signal = opts.signal;
+
+    const sync = await indexer.sync({ signal });
+    report.fromBlock = sync.fromBlock;
+    report.toBlock = sync.toBlock;
+    report.newAccounts = sync.newAccounts;
+    report.knownAccounts = indexer.accounts.size;
+    report.indexMs = Date.now() - t0;
+    this.log({ event: "indexed", ...sync, known: indexer.accounts.size, ms: report.indexMs });
+
+    if (!signal?.aborted) {
+      const t1 = Date.now();
+      const candidates = await this.scan([...indexer.accounts], report, signal);
+      report.scanMs = Date.now() - t1;
+      this.log({
+        event: "scanned",
+        scanned: report.scanned,
+        liquidatable: candidates.length,
+        unreadable: report.unreadable,
+        ms: report.scanMs,
+      });
+      const ctx: ActCtx = { report, signal, ethUsd: 0n };
+      if (candidates.length > 0 || indexer.orders.size > 0) await this.prepare(ctx);
+      if (candidates.length > 0) await this.liquidateAll(candidates, ctx);
+      if (indexer.orders.size > 0 && !signal?.aborted) await this.processOrders(ctx);
+      indexer.save();
+    }
+    report.aborted = signal?.aborted ?? false;
+    report.durationMs = Date.now() - t0;
+    this.log({ event: "pass", ...report, liquidated: report.liquidated.length });
+    return report;
+  }
+
+  /** Passes until `signal` aborts (or `maxPasses`), `intervalMs` apart; returns the totals. */
+  async run(
+    opts: { intervalMs?: number; signal?: AbortSignal; maxPasses?: number } = {},
+  ): Promise<PassReport & { passes: number }> {
+    const totals = { ...emptyReport(), passes: 0 };
+    while (!opts.signal?.aborted) {
+      try {
+        const r = await this.runOnce({ signal: opts.signal });
+        addReport(totals, r);
+      } catch (err) {
+        totals.errors++;
+        this.log({ event: "pass_failed", level: "error", error: describeError(err) });
+      }
+      totals.passes++;
+      if (opts.maxPasses !== undefined && totals.passes >= opts.maxPasses) break;
+      await sleep(opts.intervalMs ?? 5_000, opts.signal);
+    }
+    this.log({ event: "summary", ...totals, liquidated: totals.liquidated.length });
+    return totals;
+  }
+
+  /** Health of every account through `lens.batchHealth`; returns the liquidatable ones,
+   *  largest shortfall (MM - equity) first. */
+  async scan(accounts: bigint[], report: PassReport, signal?: AbortSignal): Promise<Candidate[]> {
+    const size = this.opts.batchSize ?? 500;
+    const batches: bigint[][] = [];
+    for (let i = 0; i < accounts.length; i += size) batches.push(accounts.slice(i, i + size));
+    const found: Candidate[] = [];
+    await mapLimit(batches, this.opts.concurrency ?? 4, async (batch) => {
+      if (signal?.aborted) return;
+      const rows = await this.health(batch, report);
+      for (const row of rows) {
+        report.scanned++;
+        if (!row.ok) report.unreadable++;
+        else if (row.liquidatable) found.push({ ...row, shortfall: row.mm - row.equity });
+      }
+    });
+    report.liquidatable = found.length;
+    return found.sort((a, b) =>
+      b.shortfall > a.shortfall ? 1 : b.shortfall < a.shortfall ? -1 : 0,
+    );
+  }
+
+  /** One batch; a batch the node refuses (gas cap...) is split in halves. */
+  private async health(batch: bigint[], report: PassReport): Promise<HealthRow[]> {
+    try {
+      const data = encodeBatchHealth(batch);
+      const { to } = await this.init();
+      const res = await withRetry(
+        "batchHealth",
+        () => this.provider.call({ to: to.lens, data }),
+        this.retry,
+      );
+      const h = decodeBatchHealth(res);
+      if (h.ok.length !== batch.length) throw new Error(`batchHealth: ${h.ok.length} rows`);
+      return batch.map((account, i) => ({
+        account,
+        ok: h.ok[i],
+        equity: h.equity[i],
+        mm: h.mm[i],
+        liquidatable: h.liquidatable[i],
+      }));
+    } catch (err) {
+      if (batch.length > 1 && !isRetryableRpcError(err)) {
+        const half = batch.length >> 1;
+        this.log({
+          event: "batch_split",
+          level: "warn",
+          size: batch.length,
+          error: describeError(err),
+        });
+        return [
+          ...(await this.health(batch.slice(0, half), report)),
+          ...(await this.health(batch.slice(half), report)),
+        ];
+      }
+      report.errors++;
+      this.log({
+        event: "batch_failed",
+        level: "error",
+        size: batch.length,
+        error: describeError(err),
+      });
+      return [];
+    }
+  }
+
+  private async prepare(ctx: ActCtx): Promise<void> {
+    const { ethUsd } = await this.init();
+    await this.tx.refreshFees();
+    ctx.ethUsd = await withRetry("ethUsd", ethUsd, this.retry);
+  }
+
+  private async liquidateAll(candidates: Candidate[], ctx: ActCtx): Promise<void> {
+    const { executor } = await this.init();
+    const sent: Sent[] = [];
+    for (const c of candidates) {
+      if (ctx.signal?.aborted) break;
+      const data = this.engine.interface.encodeFunctionData("liquidate", [c.account, 0n]);
+      const s = await executor.trySend("liquidate", c.account, undefined, data, ctx, (result) => {
+        const [, reward] = this.engine.interface.decodeFunctionResult("liquidate", result);
+        return reward as bigint;
+      });
+      if (s) {
+        ctx.report.liquidationsSent++;
+        sent.push(s);
+      }
+    }
+    await executor.collect(sent, ctx);
+  }
+
+  private async processOrders(ctx: ActCtx): Promise<void> {
+    const { indexer, executor } = await this.init();
+    const keys = [...indexer.orders.values()];
+    const statuses = await mapLimit(keys, this.opts.concurrency ?? 4, async (k) => {
+      try {
+        return await withRetry(
+          "orderStatus",
+          () => this.engine.orderStatus(k.account, k.marketId),
+          this.retry,
+        );
+      } catch (err) {
+        ctx.report.errors++;
+        this.log({ event: "order_status_failed", level: "error", ...k, error: describeError(err) });
+        return undefined;
+      }
+    });
+    const sent: Sent[] = [];
+    for (const [i, k] of keys.entries()) {
+      const st = statuses[i];
+      if (!st || ctx.signal?.aborted) continue;
+      const [order, settleable, cancellable, round] = st;
+      if (order.commitTime === 0n) {
+        indexer.dropOrder(k.account, k.marketId);
+        continue;
+      }
+      if (!settleable && !cancellable) continue;
+      const kind: ActionKind = settleable ? "settle" : "cancel";
+      const data = settleable
+        ? this.engine.interface.encodeFunctionData("settleOrder", [k.account, k.marketId, round])
+        : this.engine.interface.encodeFunctionData("cancelOrder", [k.account, k.marketId]);
+      const s = await executor.trySend(
+        kind,
+        k.account,
+        k.marketId,
+        data,
+        ctx,
+        () => order.keeperFee,
+      );
+      if (s) sent.push(s);
+    }
+    await executor.collect(sent, ctx);
+  }
+}

@@ -1,0 +1,100 @@
+/** What one keeper pass saw and did, and running totals over passes. */
+
+export interface PassReport {
+  /** Accounts whose health was read. */
+  scanned: number;
+  liquidatable: number;
+  liquidationsSent: number;
+  liquidationsWon: number;
+  /** Liquidations another keeper got first (the simulation or our transaction reverted
+   *  NotLiquidatable). */
+  lost: number;
+  ordersSettled: number;
+  ordersCancelled: number;
+  /** Orders another keeper settled or cancelled first. */
+  ordersLost: number;
+  /** Keeper rewards received, quote-token units. */
+  rewardsQuote: bigint;
+  /** Gas paid for our transactions, wei. */
+  gasSpentWei: bigint;
+  skippedUnprofitable: number;
+  /** Accounts the lens could not price (stale feed...). */
+  unreadable: number;
+  errors: number;
+  newAccounts: number;
+  knownAccounts: number;
+  fromBlock: number;
+  toBlock: number;
+  liquidated: bigint[];
+  indexMs: number;
+  scanMs: number;
+  durationMs: number;
+  aborted: boolean;
+}
+
+export function emptyReport(): PassReport {
+  return {
+    scanned: 0,
+    liquidatable: 0,
+    liquidationsSent: 0,
+    liquidationsWon: 0,
+    lost: 0,
+    ordersSettled: 0,
+    ordersCancelled: 0,
+    ordersLost: 0,
+    rewardsQuote: 0n,
+    gasSpentWei: 0n,
+    skippedUnprofitable: 0,
+    unreadable: 0,
+    errors: 0,
+    newAccounts: 0,
+    knownAccounts: 0,
+    fromBlock: 0,
+    toBlock: 0,
+    liquidated: [],
+    indexMs: 0,
+    scanMs: 0,
+    durationMs: 0,
+    aborted: false,
+  };
+}
+
+/** A liquidatable account found by the scan. */
+export interface Candidate {
+  account: bigint;
+  equity: bigint;
+  mm: bigint;
+  shortfall: bigint;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight, keeping the order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Adds one pass to running totals. */
+export function addReport(totals: PassReport, r: PassReport): void {
+  for (const k of Object.keys(r) as (keyof PassReport)[]) {
+    const v = r[k];
+    if (typeof v === "number" && !["fromBlock", "toBlock", "knownAccounts"].includes(k)) {
+      (totals[k] as number) += v;
+    } else if (typeof v === "bigint") (totals[k] as bigint) += v;
+  }
+  totals.liquidated.push(...r.liquidated);
+  totals.knownAccounts = r.knownAccounts;
+  totals.toBlock = r.toBlock;
+  if (totals.fromBlock === 0) totals.fromBlock = r.fromBlock;
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {console} from "forge-std/console.sol";
+import {StdInvariant} from "forge-std/StdInvariant.sol";
+import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
+import {AccountData, MarketState, Position} from "../../contracts/libraries/Types.sol";
+import {EngineSetup} from "./utils/EngineSetup.sol";
+import {EngineHandler} from "./handlers/EngineHandler.sol";
+
+/// @title EngineInvariantTest
+/// @notice Stateful invariant suite for the whole engine (DESIGN.md "What must always hold"):
+///         random deposits, withdrawals, trades, multicalls, delayed orders, LP flows, price
+///         shocks, funding and liquidations, with every invariant checked after every call.
+contract EngineInvariantTest is EngineSetup {
+    EngineHandler internal handler;
+
+    uint256 internal constant N_MARKETS = 3;
+
+    function setUp() public {
+        _deploySystem();
+        handler = new EngineHandler(d);
+        handler.seedAccounts();
+
+        bytes4[] memory selectors = new bytes4[](17);
+        selectors[0] = EngineHandler.deposit.selector;
+        selectors[1] = EngineHandler.withdraw.selector;
+        selectors[2] = EngineHandler.modifyPosition.selector;
+        selectors[3] = EngineHandler.modifyPosition.selector; // trades twice as likely
+        selectors[4] = EngineHandler.multicall.selector;
+        selectors[5] = EngineHandler.movePrice.selector;
+        selectors[6] = EngineHandler.movePrice.selector;
+        selectors[7] = EngineHandler.crash.selector;
+        selectors[8] = EngineHandler.passTime.selector;
+        selectors[9] = EngineHandler.setMarketStatus.selector;
+        selectors[10] = EngineHandler.lpDeposit.selector;
+        selectors[11] = EngineHandler.lpRedeem.selector;
+        selectors[12] = EngineHandler.liquidate.selector;
+        selectors[13] = EngineHandler.liquidateCollateral.selector;
+        selectors[14] = EngineHandler.commitOrder.selector;
+        selectors[15] = EngineHandler.settleOrder.selector;
+        selectors[16] = EngineHandler.cancelOrder.selector;
+        targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    /// @notice Every invariant, after every handler call, in one campaign (one campaign per
+    ///         invariant function would multiply the run time by their number).
+    function invariant_engine() public view {
+        _checkQuoteConservation();
+        _checkCollateralConservation();
+        _checkMarketAggregates();
+        _checkHandler();
+        _checkBadDebtWaterfall();
+        _checkAccountMasks();
+        _checkPoolValue();
+    }
+
+    // ------------------------------------------------------------------ 1. conservation
+
+    /// @notice USDC in the vault == sum of signed account quote balances + the pool's ledger.
+    function _checkQuoteConservation() internal view {
+        int256 sum;
+        for (uint256 i; i < handler.accountCount(); ++i)
+            sum += d.engine.getAccount(handler.accounts(i)).quoteBalance;
+        assertEq(
+            int256(d.usdc.balanceOf(address(d.engine))),
+            sum + d.engine.poolBalance(),
+            "USDC: vault balance != sum(quote balances) + pool balance"
+        );
+    }
+
+    /// @notice WETH/WBTC in the vault == sum of account balances == totalDeposited.
+    function _checkCollateralConservation() internal view {
+        address[2] memory tokens = [address(d.weth), address(d.wbtc)];
+        for (uint256 t; t < 2; ++t) {
+            uint256 sum;
+            for (uint256 i; i < handler.accountCount(); ++i)
+                sum += d.engine.collateralBalance(handler.accounts(i), tokens[t]);
+            assertEq(
+                d.engine.getCollateral(tokens[t]).totalDeposited,
+                sum,
+                "collateral: totalDeposited != sum of balances"
+            );
+            assertEq(
+                MockERC20(tokens[t]).balanceOf(address(d.engine)),
+                sum,
+                "collateral: vault balance != sum of balances"
+            );
+        }
+    }
+
+    // ------------------------------------------------------------------ 2. market aggregates
+
+    /// @notice OI per side, net entry notional and net funding snapshot equal the sums over
+    ///         positions (with the engine's truncation per position); OI within its cap.
+    function _checkMarketAggregates() internal view {
+        for (uint256 m; m < N_MARKETS; ++m) {
+            uint256 longs;
+            uint256 shorts;
+            int256 entry;
+            int256 funding;
+            for (uint256 i; i < handler.accountCount(); ++i) {
+                Position memory p = d.engine.getPosition(handler.accounts(i), m);
+                int256 size = p.size;
+                if (size > 0) longs += uint256(size);
+                else shorts += uint256(-size);
+                entry += (size * int256(uint256(p.entryPrice))) / 1e18;
+                funding += (size * int256(p.fundingIndex)) / 1e18;
+            }
+            MarketState memory st = d.engine.getMarketState(m);
+            assertEq(st.longOI, longs, "longOI != sum of long sizes");
+            assertEq(st.shortOI, shorts, "shortOI != sum of short sizes");
+            assertEq(st.netEntryNotional, entry, "netEntryNotional != sum(size * entry)");
+            assertEq(st.netFundingSnapshot, funding, "netFundingSnapshot != sum(size * index)");
+            uint256 maxOi = d.engine.getMarket(m).maxOpenInterest;
+            assertLe(st.longOI, maxOi, "longOI above maxOpenInterest");
+            assertLe(st.shortOI, maxOi, "shortOI above maxOpenInterest");
+        }
+    }
+
+    // ------------------------------------------------------------------ 3-5. handler checks
+
+    /// @notice Margin rule of user actions, liquidation liveness/safety, bad-debt waterfall and
+    ///         "no unexpected revert" as recorded by the handler on every call.
+    function _checkHandler() internal view {
+        assertEq(handler.violations(), 0, handler.firstViolation());
+    }
+
+    /// @notice Every deficit is covered by the fund or socialised to the pool; the fund's USDC
+    ///         moved only by its seed, liquidation fee shares and what it covered.
+    function _checkBadDebtWaterfall() internal view {
+        assertEq(
+            handler.ghostDeficit(),
+            handler.ghostCovered() + handler.ghostSocialised(),
+            "bad debt: deficit != covered + socialised"
+        );
+        assertEq(
+            d.usdc.balanceOf(address(d.fund)),
+            FUND_SEED + handler.ghostFundTopUps() - handler.ghostCovered(),
+            "insurance fund balance != seed + fee shares - covered"
+        );
+    }
+
+    // ------------------------------------------------------------------ 6. account bitmaps
+
+    /// @notice Mask bits match non-zero positions, balances and pending orders; limits hold.
+    function _checkAccountMasks() internal view {
+        address[2] memory tokens = [address(d.weth), address(d.wbtc)];
+        for (uint256 i; i < handler.accountCount(); ++i) {
+            uint256 acct = handler.accounts(i);
+            AccountData memory a = d.engine.getAccount(acct);
+            assertEq(a.marketMask >> N_MARKETS, 0, "marketMask bit of an unknown market");
+            assertEq(a.orderMask >> N_MARKETS, 0, "orderMask bit of an unknown market");
+            assertEq(a.collateralMask >> 2, 0, "collateralMask bit of an unlisted token");
+            assertLe(_popcount(a.marketMask), 16, "more than 16 positions");
+            assertLe(_popcount(a.collateralMask), 8, "more than 8 collaterals");
+            for (uint256 m; m < N_MARKETS; ++m) {
+                bool open = d.engine.getPosition(acct, m).size != 0;
+                assertEq((a.marketMask >> m) & 1 == 1, open, "marketMask bit != open position");
+                bool pending = d.engine.getOrder(acct, m).commitTime != 0;
+                assertEq((a.orderMask >> m) & 1 == 1, pending, "orderMask bit != pending order");
+            }
+            for (uint256 t; t < 2; ++t) {
+                uint256 index = d.engine.getCollateral(tokens[t]).index;
+                bool held = d.engine.collateralBalance(acct, tokens[t]) != 0;
+                assertEq(
+                    (a.collateralMask >> index) & 1 == 1,
+                    held,
+                    "collateralMask bit != balance"
+                );
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ 7. pool value
+
+    /// @notice The pool's O(1) value (aggregates) equals its ledger plus the traders' open
+    ///         funding owed minus their open PnL summed position by position (docs/math.md),
+    ///         within the 1 quote unit that per-position truncation can move it.
+    function _checkPoolValue() internal view {
+        int256 openUsd;
+        for (uint256 m; m < N_MARKETS; ++m) {
+            uint256 price = d.engine.marketPrice(m);
+            (, int256 index) = d.engine.currentFunding(m);
+            for (uint256 i; i < handler.accountCount(); ++i) {
+                Position memory p = d.engine.getPosition(handler.accounts(i), m);
+                int256 size = p.size;
+                if (size == 0) continue;
+                openUsd += _divCeil(size * (index - p.fundingIndex), 1e18);
+                openUsd -= _divFloor(size * (int256(price) - int256(uint256(p.entryPrice))), 1e18);
+            }
+        }
+        int256 expected = d.engine.poolBalance() + _divFloor(openUsd, 1e12);
+        int256 diff = d.engine.poolValue() - expected;
+        assertLe(diff < 0 ? -diff : diff, 1, "pool value != ledger + open funding - open PnL");
+    }
+
+    function _divFloor(int256 a, int256 b) private pure returns (int256 q) {
+        q = a / b;
+        if (a % b != 0 && a < 0) q -= 1;
+    }
+
+    function _divCeil(int256 a, int256 b) private pure returns (int256) {
+        return -_divFloor(-a, b);
+    }
+
+    // ------------------------------------------------------------------ regressions
+
+    /// @notice Shrunk sequence the campaign found: a short's reducing delayed order commits, the
+    ///         market crashes twice, then a keeper settles it at its first eligible round (the
+    ///         pre-crash price). The fill's margin check rebuilt the "before" state at the round's
+    ///         price but valued "after" at the latest one, so the healthy account (equity 35.6k,
+    ///         MM 4.3k) was left insolvent (equity -15.3k). Fixed in OrderLogic.fill.
+    function test_regression_reducingFillAtStaleRoundPrice() public {
+        handler.setMarketStatus(1e11, 5e24);
+        handler.setMarketStatus(5e24, 16566);
+        handler.modifyPosition(
+            2246291695671193258276472986521094,
+            type(uint256).max - 3,
+            1,
+            5539726218649732187242829792754994
+        );
+        handler.modifyPosition(3070, 1, 42444648, 6125);
+        handler.crash(
+            76679575135427873974244477001295568784272941350620410,
+            4401054751256870738326582473924206111296058329985150061531259142645805437
+        );
+        handler.deposit(625372, 7, 758471021447559);
+        handler.movePrice(
+            4521779476435435333889500079641486805027718345534465,
+            540835001910024839196792900302500710186420310315611581030255048573011,
+            116693242914368541837896858
+        );
+        handler.modifyPosition(25e9, 4753, 250_000e18, 5e24);
+        handler.commitOrder(
+            1261069533952730096395283925161601086038,
+            37250102259114609669146700536955,
+            2083,
+            25146713261755400571740019
+        );
+        handler.crash(1.7e9, 30e18);
+        handler.crash(
+            5953574944954455764407248063010730030521465672340756960,
+            9161604464132831330500718898402961533852645630869850423
+        );
+        handler.settleOrder(3659);
+        assertEq(handler.violations(), 0, handler.firstViolation());
+        assertEq(
+            handler.successes("settleOrder"),
+            1,
+            "the order was settled (filled or cancelled)"
+        );
+    }
+
+    /// @notice Call and revert statistics of the run (shown with -vv).
+    function afterInvariant() public view {
+        for (uint256 i; i < handler.actionCount(); ++i) {
+            bytes32 name = handler.actionName(i);
+            console.log(
+                string(abi.encodePacked(name)),
+                handler.calls(name),
+                handler.successes(name)
+            );
+        }
+        for (uint256 i; i < handler.revertSelectorCount(); ++i) {
+            bytes4 sel = handler.revertSelector(i);
+            console.log("revert", vm.toString(abi.encodePacked(sel)), handler.revertCount(sel));
+        }
+        console.log(
+            "liquidations",
+            handler.ghostLiquidations(),
+            "bad debts",
+            handler.ghostBadDebtEvents()
+        );
+        console.log(
+            "socialised",
+            handler.ghostSocialised(),
+            "orders filled",
+            handler.ghostOrdersFilled()
+        );
+    }
+
+    function _popcount(uint256 x) private pure returns (uint256 c) {
+        for (; x != 0; x &= x - 1) c++;
+    }
+}

@@ -1,0 +1,148 @@
+/** A real `hardhat node` child process with the system deployed, for keeper tests: snapshots
+ *  between tests, liquidatable accounts on demand, keepers with their own funded wallets. */
+import hre from "hardhat";
+import os from "os";
+import path from "path";
+import fs from "fs";
+import { HDNodeWallet } from "ethers";
+import { FastJsonRpcProvider } from "../../src/common/rpc";
+import type { System } from "../../deploy/deploy";
+import { deployOverRpc } from "../../src/devnet/deploy";
+import { DevNode, devWallet, localProvider, rpc, startHardhatNode } from "../../src/devnet/node";
+import { fundPool, openAccount, setMarketPrice } from "../../src/devnet/seed";
+import { Keeper, KeeperOptions, memoryLogger } from "../../src/keeper";
+
+export interface KeeperNet {
+  node: DevNode;
+  provider: FastJsonRpcProvider;
+  system: System;
+  tmp: string;
+  /** Reverts the chain to the state right after deployment + pool funding. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts a node on the first free port from 8645, deploys, funds the pool and snapshots. */
+export async function startKeeperNet(): Promise<KeeperNet> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "keeper-test-"));
+  // KEEPER_TEST_NODE_LOG=1 keeps the node's request log (slower) in the temp dir.
+  const logFile = process.env.KEEPER_TEST_NODE_LOG ? path.join(tmp, "node.log") : undefined;
+  const node = await startHardhatNode({ logFile });
+  const provider = localProvider(node.url);
+  try {
+    const system = await deployOverRpc({ signer: devWallet(0, provider), network: "keeper-test" });
+    await fundPool(system, devWallet(1, provider), "1000000");
+    let snap = await rpc<string>(node.url, "evm_snapshot");
+    return {
+      node,
+      provider,
+      system,
+      tmp,
+      async reset() {
+        await rpc(node.url, "evm_setAutomine", [true]);
+        await rpc(node.url, "evm_setIntervalMining", [0]);
+        await rpc(node.url, "evm_revert", [snap]);
+        snap = await rpc<string>(node.url, "evm_snapshot");
+      },
+      async stop() {
+        provider.destroy();
+        await node.stop();
+        fs.rmSync(tmp, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    provider.destroy();
+    await node.stop();
+    throw err;
+  }
+}
+
+/** True under `hardhat coverage`: its instrumented artifacts exceed the contract size limit of a
+ *  plain `hardhat node`, and a separate node process adds nothing to coverage anyway. */
+export function underCoverage(): boolean {
+  return (
+    (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING ===
+    true
+  );
+}
+
+let shared: Promise<KeeperNet> | undefined;
+
+/** One node for every keeper test file of the run (started on first use, stopped by the root
+ *  `after` hook below). Tests call `reset()` to start from the same state. */
+export function sharedKeeperNet(): Promise<KeeperNet> {
+  shared ??= startKeeperNet();
+  return shared;
+}
+
+// Root-level hook (this module is loaded while mocha reads the test files).
+after(async function () {
+  const net = await shared?.catch(() => undefined);
+  shared = undefined;
+  await net?.stop();
+});
+
+/** Trader wallet used to own test accounts (node account 5). */
+export function trader(net: KeeperNet): HDNodeWallet {
+  return devWallet(5, net.provider);
+}
+
+/** Opens `sizes.length` accounts of one owner (sub-accounts from `firstSub`), each 1,000 USDC and
+ *  long `sizes[i]` ETH at 3,000. Returns the account ids. */
+export async function openLongs(net: KeeperNet, sizes: string[], firstSub = 0): Promise<bigint[]> {
+  const owner = trader(net);
+  const accounts: bigint[] = [];
+  for (const [i, size] of sizes.entries()) {
+    accounts.push(
+      await openAccount(net.system, owner, firstSub + i, {
+        deposits: { USDC: "1000" },
+        trades: { 0: size },
+      }),
+    );
+  }
+  return accounts;
+}
+
+/** Moves ETH-PERP to 2,930: 1,000 USDC long 10 ETH (MM ~313) is then under maintenance with
+ *  positive equity (~282). */
+export async function crashEth(net: KeeperNet, price = "2930"): Promise<void> {
+  await setMarketPrice(net.system, 0, price);
+}
+
+/** A keeper on node account `walletIndex` with fast retries and receipt polling. */
+export function makeKeeper(
+  net: KeeperNet,
+  walletIndex: number,
+  opts: Partial<KeeperOptions> = {},
+  provider: FastJsonRpcProvider = net.provider,
+): Keeper & { events: ReturnType<typeof memoryLogger>["events"] } {
+  const log = memoryLogger();
+  const signer = devWallet(walletIndex, provider);
+  const keeper = new Keeper({
+    engine: net.system.engine,
+    lens: net.system.lens,
+    signer,
+    fromBlock: net.system.record.startBlock,
+    retryBaseMs: 20,
+    receiptPollMs: 50,
+    log,
+    ...opts,
+  }) as Keeper & { events: typeof log.events };
+  keeper.events = log.events;
+  return keeper;
+}
+
+/** How many times each account was liquidated (LiquidationFeePaid events) since `fromBlock`. */
+export async function liquidationCounts(net: KeeperNet, fromBlock: number) {
+  const events = await net.system.engine.queryFilter(
+    net.system.engine.filters.LiquidationFeePaid(),
+    fromBlock,
+  );
+  const counts = new Map<bigint, number>();
+  const byKeeper = new Map<string, number>();
+  for (const e of events) {
+    counts.set(e.args.account, (counts.get(e.args.account) ?? 0) + 1);
+    byKeeper.set(e.args.keeper, (byKeeper.get(e.args.keeper) ?? 0) + 1);
+  }
+  return { counts, byKeeper };
+}
