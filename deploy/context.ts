@@ -28,7 +28,14 @@ export async function deployOnce(
   const contract = await factory.deploy(...args);
   const receipt = await contract.deploymentTransaction()!.wait();
   const address = await contract.getAddress();
-  ctx.record.contracts[key] = { address, block: receipt!.blockNumber };
+  const jsonArgs = args.map((a) => (typeof a === "bigint" ? a.toString() : a));
+  ctx.record.contracts[key] = {
+    address,
+    block: receipt!.blockNumber,
+    artifact,
+    args: jsonArgs,
+    libraries,
+  };
   ctx.log(`deployed ${key} at ${address} (block ${receipt!.blockNumber}, gas ${receipt!.gasUsed})`);
   return address;
 }

@@ -6,6 +6,11 @@ import path from "path";
 export interface DeployedContract {
   address: string;
   block: number;
+  /** Artifact name, constructor arguments (bigints as strings) and linked libraries, for
+   *  block-explorer verification. */
+  artifact?: string;
+  args?: unknown[];
+  libraries?: Record<string, string>;
 }
 
 export interface DeploymentRecord {

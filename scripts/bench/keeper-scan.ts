@@ -150,6 +150,17 @@ async function main(): Promise<void> {
     // Let the node finish digesting the setup burst (it stays busy for a while after hundreds of
     // large blocks): the pass is measured on an idle node.
     const settleMs = await settle(node.pid);
+    {
+      await (await keeper.indexer()).sync();
+      const all = [...(await keeper.indexer()).accounts];
+      for (let i = 0; i < 6; i++) {
+        const t = Date.now(); const c0 = cpuMs(node.pid);
+        await keeper.scan(all, emptyReport());
+        const rss = fs.readFileSync(`/proc/${node.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1];
+        console.log(`PROBE scan ${all.length}: ${Date.now() - t} ms node cpu ${cpuMs(node.pid) - c0} rss ${rss} kB load ${os.loadavg()[0]}`);
+        if (i === 2) await new Promise((r) => setTimeout(r, 20000));
+      }
+    }
     const profiler = a.profile ? await startProfiler() : undefined;
     const nodeCpu0 = cpuMs(node.pid);
     const ownCpu0 = process.cpuUsage();
