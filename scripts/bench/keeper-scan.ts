@@ -44,6 +44,16 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
+/** Resident memory of a process (MB; Linux /proc; 0 elsewhere). */
+function rssMb(pid: number | undefined): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1];
+    return Math.round(Number(kb) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
 /** Waits until the node uses < 10 % of a CPU over 1 s (at most 60 s); returns the wait. */
 async function settle(pid: number | undefined): Promise<number> {
   const t0 = Date.now();
@@ -150,17 +160,6 @@ async function main(): Promise<void> {
     // Let the node finish digesting the setup burst (it stays busy for a while after hundreds of
     // large blocks): the pass is measured on an idle node.
     const settleMs = await settle(node.pid);
-    {
-      await (await keeper.indexer()).sync();
-      const all = [...(await keeper.indexer()).accounts];
-      for (let i = 0; i < 6; i++) {
-        const t = Date.now(); const c0 = cpuMs(node.pid);
-        await keeper.scan(all, emptyReport());
-        const rss = fs.readFileSync(`/proc/${node.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1];
-        console.log(`PROBE scan ${all.length}: ${Date.now() - t} ms node cpu ${cpuMs(node.pid) - c0} rss ${rss} kB load ${os.loadavg()[0]}`);
-        if (i === 2) await new Promise((r) => setTimeout(r, 20000));
-      }
-    }
     const profiler = a.profile ? await startProfiler() : undefined;
     const nodeCpu0 = cpuMs(node.pid);
     const ownCpu0 = process.cpuUsage();
@@ -169,6 +168,7 @@ async function main(): Promise<void> {
     const cpu = {
       nodeMs: Math.round(cpuMs(node.pid) - nodeCpu0),
       keeperMs: Math.round((own.user + own.system) / 1000),
+      nodeRssMb: rssMb(node.pid),
     };
     if (first.scanned !== total) throw new Error(`scanned ${first.scanned}, expected ${total}`);
     if (profiler) console.log(`keeper CPU profile: ${await profiler()}`);

@@ -22,6 +22,9 @@ export interface DevNode {
   stop(): Promise<void>;
 }
 
+/** Collects garbage in the node every 2 s (see the file: bounds its native memory). */
+const GC_PRELOAD = path.join(__dirname, "gc-preload.cjs");
+
 const running = new Set<ChildProcess>();
 process.on("exit", () => {
   for (const c of running) c.kill("SIGKILL");
@@ -91,7 +94,11 @@ export async function startHardhatNode(
   const child = spawn(bin, args, {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, HARDHAT_NETWORK: undefined },
+    env: {
+      ...process.env,
+      HARDHAT_NETWORK: undefined,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc --require=${GC_PRELOAD}`.trim(),
+    },
   });
   running.add(child);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -7,7 +7,7 @@ import { AccountIndexer } from "./indexer";
 import { Logger } from "./log";
 import { checkProfit, quoteToUsd } from "./profit";
 import { PassReport } from "./report";
-import { RetryOptions, withRetry } from "./retry";
+import { RetryOptions, rpcMessage, withRetry } from "./retry";
 import { TxSender } from "./tx";
 
 export type ActionKind = "liquidate" | "settle" | "cancel";
@@ -80,6 +80,7 @@ export class Executor {
           account,
           marketId,
           error: describeError(err),
+          rpc: rpcMessage(err),
         });
       }
       return undefined;
@@ -122,6 +123,7 @@ export class Executor {
           level: "error",
           ...fields,
           error: describeError(err),
+          rpc: rpcMessage(err),
         });
       }
       return undefined;

@@ -73,6 +73,14 @@ export function errorText(err: unknown): string {
   return parts.join(" | ");
 }
 
+/** The node's own error message (JSON-RPC `error.message`) inside an ethers error, if any:
+ *  ethers reports a failed estimate as "missing revert data", the node says why. */
+export function rpcMessage(err: unknown): string | undefined {
+  const o = err as { info?: { error?: { message?: unknown } }; error?: { message?: unknown } };
+  const m = o?.info?.error?.message ?? o?.error?.message;
+  return typeof m === "string" ? m : undefined;
+}
+
 function codesOf(err: unknown): string[] {
   const codes: string[] = [];
   let e: unknown = err;

@@ -26,6 +26,8 @@ export async function startFlakyProxy(
     modes?: FailMode[];
     /** Refuse `eth_getLogs` over more blocks than this, as public RPCs do (single requests). */
     maxLogRange?: number;
+    /** Answer the first `times` requests of `method` with a JSON-RPC error (single requests). */
+    refuse?: { method: string; times: number; message: string };
   } = {},
 ): Promise<FlakyProxy> {
   const modes = opts.modes ?? ["503", "reset", "lost-response"];
@@ -34,6 +36,15 @@ export async function startFlakyProxy(
     failed: 0,
     refusedRanges: 0,
     byMode: { "503": 0, reset: 0, "lost-response": 0 },
+  };
+  let refused = 0;
+  const refuse = (body: string): { id: unknown } | undefined => {
+    const r = opts.refuse;
+    if (!r || refused >= r.times) return undefined;
+    const req = JSON.parse(body) as { id: unknown; method?: string };
+    if (req.method !== r.method) return undefined;
+    refused++;
+    return req;
   };
   const tooWide = (body: string): { id: unknown } | undefined => {
     if (opts.maxLogRange === undefined) return undefined;
@@ -64,6 +75,14 @@ export async function startFlakyProxy(
         stats.byMode[mode]++;
       }
       void (async () => {
+        const refusal = refuse(body);
+        if (refusal) {
+          const error = { code: -32000, message: opts.refuse!.message };
+          res
+            .writeHead(200, { "content-type": "application/json" })
+            .end(JSON.stringify({ jsonrpc: "2.0", id: refusal.id, error }));
+          return;
+        }
         const wide = tooWide(body);
         if (wide) {
           stats.refusedRanges++;

@@ -77,6 +77,31 @@ describe("keeper resilience (hardhat node)", function () {
       }
     });
 
+    it("a failed gas estimate skips that account; the others go on, the next pass gets it", async function () {
+      const accounts = await openLongs(net, ["10", "10.5", "11"]);
+      await crashEth(net);
+      const message = "gas required exceeds allowance (30000000)";
+      proxy = await startFlakyProxy(net.node.url, {
+        refuse: { method: "eth_estimateGas", times: 1, message },
+      });
+      const provider = new FastJsonRpcProvider(proxy.url, 31337, { batchMaxCount: 1 });
+      try {
+        const keeper = makeKeeper(net, 6, {}, provider);
+        const r1 = await keeper.runOnce();
+        expect(r1.liquidatable).to.equal(3);
+        expect(r1.liquidationsWon).to.equal(2);
+        expect(r1.errors).to.equal(1);
+        const failed = keeper.events.filter((e) => e.event === "simulate_failed");
+        expect(failed).to.have.length(1);
+        expect(failed[0].rpc).to.equal(message);
+        const r2 = await keeper.runOnce();
+        expect(r2.liquidationsWon).to.equal(1);
+        expect([...r1.liquidated, ...r2.liquidated].sort()).to.deep.equal([...accounts].sort());
+      } finally {
+        provider.destroy();
+      }
+    });
+
     it("a pass that cannot reach the RPC fails, and the loop keeps going", async function () {
       proxy = await startFlakyProxy(net.node.url, { failFirst: 1_000_000, modes: ["503"] });
       const provider = localProvider(proxy.url);
