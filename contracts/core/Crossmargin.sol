@@ -248,12 +248,12 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
 
     /// @inheritdoc ICrossmargin
     function accountHealth(uint256 account) external view returns (Health memory) {
-        return MarginLogic.health(s, account, TradeLogic.NO_HINT, 0);
+        return MarginLogic.health(s, account, TradeLogic.NO_HINT, 0, false);
     }
 
     /// @inheritdoc ICrossmargin
     function isLiquidatable(uint256 account) external view returns (bool) {
-        Health memory h = MarginLogic.health(s, account, TradeLogic.NO_HINT, 0);
+        Health memory h = MarginLogic.health(s, account, TradeLogic.NO_HINT, 0, true);
         return h.equity < int256(h.mm);
     }
 

@@ -102,8 +102,12 @@ interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
 
     function quoteToken() external view returns (address);
 
+    /// @notice Equity, IM and MM of `account` at the latest prices; reverts on any unusable
+    ///         feed, a stale one included.
     function accountHealth(uint256 account) external view returns (Health memory);
 
+    /// @notice Whether `liquidate` accepts `account`: equity < MM with a stale market valued
+    ///         at its feed's last answer (docs/specs.md, INV-25).
     function isLiquidatable(uint256 account) external view returns (bool);
 
     function getAccount(uint256 account) external view returns (AccountData memory);

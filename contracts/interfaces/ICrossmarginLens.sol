@@ -155,12 +155,14 @@ interface ICrossmarginLens {
 
     /// @notice Health of many accounts for keepers. An account whose health cannot be computed
     ///         (stale feed, sequencer down...) is reported with `ok[i] = false` and zeros instead
-    ///         of reverting the whole batch.
+    ///         of reverting the whole batch; its `liquidatable[i]` is then the engine's
+    ///         `isLiquidatable`, which values a stale market at its last answer.
     /// @param accounts Account ids.
     /// @return ok Whether the account's health could be read.
     /// @return equity Equity (USD WAD), 0 when not ok.
     /// @return mm Maintenance margin (USD WAD), 0 when not ok.
-    /// @return liquidatable `equity < mm`, false when not ok.
+    /// @return liquidatable `equity < mm`; when not ok, `engine.isLiquidatable` (false if that
+    ///         reverts too).
     function batchHealth(
         uint256[] calldata accounts
     )

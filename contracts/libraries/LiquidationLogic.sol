@@ -32,6 +32,7 @@ library LiquidationLogic {
         uint256 price;
         uint256 mm;
         bool done;
+        bool fresh;
     }
 
     /// @dev Running totals of one liquidation call. `equity` is net of the fee owed so far,
@@ -47,6 +48,9 @@ library LiquidationLogic {
 
     /// @notice Closes positions at the oracle price, largest maintenance requirement first,
     ///         until equity >= MM * (1 + buffer), everything is closed or a bound is hit.
+    ///         A market whose feed is stale counts at its last answer but is not closed (there
+    ///         is no price to close it at); a call that can close nothing else reverts with the
+    ///         feed's `OracleStale`.
     /// @return notionalClosed USD WAD closed in this call.
     /// @return keeperReward Quote units paid to `keeper`.
     function liquidate(
@@ -79,6 +83,7 @@ library LiquidationLogic {
         notionalClosed = ctx.notionalClosed;
         if (notionalClosed != 0)
             keeperReward = _chargeFee(s, account, notionalClosed, keeper, ctx.lp);
+        else _requireFresh(s, slots);
         if (s.accounts[account].marketMask == 0) _settleBadDebt(s, account);
     }
 
@@ -166,10 +171,17 @@ library LiquidationLogic {
         for (uint64 m = mask; m != 0; m &= m - 1) {
             uint256 id = MarginLogic._lowestBit(m);
             MarketConfig storage cfg = s.markets[id];
-            uint256 price = MarginLogic.marketPrice(cfg);
+            (uint256 price, bool fresh) = MarginLogic.marketPriceLatest(cfg);
             int256 size = s.positions[account][id].size;
             (, uint256 mmPos) = MarketMath.sizeRequirements(cfg, size, price);
-            slots[i++] = Slot(id, size, price, mmPos, false);
+            slots[i++] = Slot(id, size, price, mmPos, !fresh, fresh);
+        }
+    }
+
+    /// @dev Reverts with the feed's own error if a stale market held positions back.
+    function _requireFresh(Store storage s, Slot[] memory slots) private view {
+        for (uint256 i; i < slots.length; ++i) {
+            if (!slots[i].fresh) MarginLogic.marketPrice(s.markets[slots[i].marketId]);
         }
     }
 
@@ -277,7 +289,7 @@ library LiquidationLogic {
     /// @dev With no positions left and negative equity: the fund takes the collateral and covers
     ///      the debt as far as it can; the pool absorbs the rest.
     function _settleBadDebt(Store storage s, uint256 account) private {
-        Health memory h = MarginLogic.health(s, account, TradeLogic.NO_HINT, 0);
+        Health memory h = MarginLogic.health(s, account, TradeLogic.NO_HINT, 0, false);
         if (h.equity >= 0) return;
         AccountData storage a = s.accounts[account];
         address fund = s.insuranceFund;

@@ -31,6 +31,15 @@ library MarginLogic {
         return OracleLib.read(Feed(cfg.feed, cfg.heartbeat, cfg.feedDecimals));
     }
 
+    /// @notice Like `marketPrice`, but a stale answer is returned (`fresh = false`) rather than
+    ///         reverting; see `health` for where that is allowed.
+    function marketPriceLatest(
+        MarketConfig storage cfg
+    ) internal view returns (uint256 price, bool fresh) {
+        if (cfg.status == MarketStatus.Settled) return (cfg.settlementPrice, true);
+        return OracleLib.readLatest(Feed(cfg.feed, cfg.heartbeat, cfg.feedDecimals));
+    }
+
     /// @notice Oracle price of a collateral token (WAD, USD per whole token).
     function collateralPrice(CollateralConfig storage c) internal view returns (uint256) {
         return OracleLib.read(Feed(c.feed, c.heartbeat, c.feedDecimals));
@@ -98,11 +107,16 @@ library MarginLogic {
     /// @dev The one account-health function: trades, withdrawals, orders and liquidation all
     ///      use it. `hintMarket`/`hintPrice` pass a price already read in this call (or
     ///      type(uint256).max for none) so a trade does not read its own oracle twice.
+    ///      `allowStale` values a market whose feed is past its heartbeat at its last answer
+    ///      instead of reverting (docs/specs.md, INV-25): used where the account only loses risk
+    ///      (reducing trades, liquidation). Collateral prices, and every other oracle failure,
+    ///      always revert.
     function health(
         Store storage s,
         uint256 account,
         uint256 hintMarket,
-        uint256 hintPrice
+        uint256 hintPrice,
+        bool allowStale
     ) public view returns (Health memory h) {
         OracleLib.checkSequencer(s.sequencer);
         AccountData memory a = s.accounts[account];
@@ -115,7 +129,11 @@ library MarginLogic {
             uint256 id = _lowestBit(mask);
             mask &= mask - 1;
             MarketConfig storage cfg = s.markets[id];
-            uint256 price = id == hintMarket ? hintPrice : marketPrice(cfg);
+            uint256 price = hintPrice;
+            if (id != hintMarket) {
+                if (allowStale) (price, ) = marketPriceLatest(cfg);
+                else price = marketPrice(cfg);
+            }
             Position storage p = s.positions[account][id];
             int256 size = p.size;
             (, int256 indexNow) = MarketMath.currentFunding(cfg, s.marketStates[id], price);
@@ -148,7 +166,7 @@ library MarginLogic {
         uint256 hintMarket,
         uint256 hintPrice
     ) external view {
-        Health memory h = health(s, account, hintMarket, hintPrice);
+        Health memory h = health(s, account, hintMarket, hintPrice, !riskIncreased);
         if (riskIncreased) {
             if (h.equity < int256(h.im))
                 revert ICrossmarginErrors.InsufficientMargin(account, h.equity, h.im);
@@ -160,11 +178,12 @@ library MarginLogic {
         }
     }
 
+    /// @notice The liquidation rule, equity < MM, with stale markets at their last answer.
     function isLiquidatable(
         Store storage s,
         uint256 account
     ) internal view returns (bool, Health memory h) {
-        h = health(s, account, type(uint256).max, 0);
+        h = health(s, account, type(uint256).max, 0, true);
         return (h.equity < int256(h.mm), h);
     }
 

@@ -42,6 +42,20 @@ library OracleLib {
         return validate(f, roundId, answer, updatedAt, answeredInRound);
     }
 
+    /// @notice Like `read`, but an answer older than the heartbeat is returned with
+    ///         `fresh = false` instead of reverting. Every other unsafe answer still reverts.
+    function readLatest(Feed memory f) internal view returns (uint256 price, bool fresh) {
+        (
+            uint80 roundId,
+            int256 answer,
+            ,
+            uint256 updatedAt,
+            uint80 answeredInRound
+        ) = AggregatorV3Interface(f.feed).latestRoundData();
+        price = _sane(f, roundId, answer, updatedAt, answeredInRound);
+        fresh = block.timestamp - updatedAt <= f.heartbeat;
+    }
+
     /// @notice Validates one round of `f` and returns its answer as a WAD price.
     function validate(
         Feed memory f,
@@ -49,14 +63,25 @@ library OracleLib {
         int256 answer,
         uint256 updatedAt,
         uint80 answeredInRound
-    ) internal view returns (uint256) {
+    ) internal view returns (uint256 price) {
+        price = _sane(f, roundId, answer, updatedAt, answeredInRound);
+        if (block.timestamp - updatedAt > f.heartbeat)
+            revert OracleStale(f.feed, updatedAt, f.heartbeat);
+    }
+
+    /// @dev Every check but the age: positive, complete, not from the future.
+    function _sane(
+        Feed memory f,
+        uint80 roundId,
+        int256 answer,
+        uint256 updatedAt,
+        uint80 answeredInRound
+    ) private view returns (uint256) {
         if (answer <= 0) revert OracleNonPositive(f.feed, answer);
         if (updatedAt == 0 || answeredInRound < roundId) {
             revert OracleIncompleteRound(f.feed, roundId, answeredInRound);
         }
         if (updatedAt > block.timestamp) revert OracleFutureTimestamp(f.feed, updatedAt);
-        if (block.timestamp - updatedAt > f.heartbeat)
-            revert OracleStale(f.feed, updatedAt, f.heartbeat);
         return scale(uint256(answer), f.decimals);
     }
 

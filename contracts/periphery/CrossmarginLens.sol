@@ -164,7 +164,12 @@ contract CrossmarginLens is ICrossmarginLens {
                 mm[i] = h.mm;
                 liquidatable[i] = h.equity < int256(h.mm);
             } catch {
-                ok[i] = false; // the figures stay zero
+                // The figures stay zero; a stale market still lets `liquidate` act (INV-25).
+                try engine.isLiquidatable(accounts[i]) returns (bool yes) {
+                    liquidatable[i] = yes;
+                } catch {
+                    liquidatable[i] = false; // a feed that is not merely stale: unknown
+                }
             }
         }
     }

@@ -250,7 +250,9 @@ export class Keeper {
       for (const row of rows) {
         report.scanned++;
         if (!row.ok) report.unreadable++;
-        else if (row.liquidatable) found.push({ ...row, shortfall: row.mm - row.equity });
+        // A row that is not ok but liquidatable has a stale market: liquidate still acts on
+        // the others; with no figures its shortfall is unknown, so it goes last.
+        if (row.liquidatable) found.push({ ...row, shortfall: row.mm - row.equity });
       }
     });
     report.liquidatable = found.length;

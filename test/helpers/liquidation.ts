@@ -263,7 +263,12 @@ export interface LiquidationRun {
 export async function liquidateChecked(
   env: Env,
   account: bigint,
-  opts: { keeper?: HardhatEthersSigner; maxNotionalUsd?: bigint; dt?: bigint } = {},
+  opts: {
+    keeper?: HardhatEthersSigner;
+    maxNotionalUsd?: bigint;
+    dt?: bigint;
+    stale?: number[];
+  } = {},
 ): Promise<LiquidationRun> {
   const { engine, quote, insuranceFund } = env.sys;
   const keeper = opts.keeper ?? env.keeper;
@@ -272,7 +277,7 @@ export async function liquidateChecked(
   const keeperBefore = await quote.balanceOf(keeper.address);
   const poolBefore = await engine.poolBalance();
   const now = await nextTimestamp(opts.dt);
-  const expected = expectLiquidation(snap, env.liq, now, max);
+  const expected = expectLiquidation(snap, env.liq, now, max, opts.stale);
   const tx = await engine.connect(keeper).liquidate(account, max);
   const receipt = (await tx.wait())!;
   const logs = parsedLogs(env, receipt);

@@ -226,12 +226,14 @@ export function feeInQuote(notional: bigint, liq: LiqParams, quoteDecimals: numb
  * largest maintenance requirement first (ties: lowest market id), each by the buffer rule,
  * bounded by the market's window cap and the caller's budget; one fee on the total notional;
  * bad debt settled once no position is left and equity is negative (insurance fund, then pool).
+ * Markets in `stale` (feed past its heartbeat) count at their last answer but are not closed.
  */
 export function expectLiquidation(
   snap: Snap,
   liq: LiqParams,
   now: bigint,
   maxNotionalUsd = 0n,
+  stale: number[] = [],
 ): ExpectedLiquidation {
   const qd = snap.quoteDecimals;
   const summary = marginSummary(accountAt(snap, now));
@@ -250,7 +252,7 @@ export function expectLiquidation(
     marketId,
     position,
     mm: summary.positions[i].mm,
-    done: false,
+    done: stale.includes(marketId),
   }));
   const closes: ExpectedClose[] = [];
   let notionalClosed = 0n;

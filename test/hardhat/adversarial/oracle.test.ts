@@ -7,6 +7,7 @@ import { MaxUint256 } from "ethers";
 import {
   MockERC20__factory,
   MockFeed,
+  MockV3Aggregator__factory,
   OracleLib__factory,
   TradeLogic__factory,
 } from "../../../typechain-types";
@@ -305,39 +306,84 @@ describe("adversarial: oracles", () => {
     });
   });
 
-  it("INV-22/INV-12 documented: a stale feed in one market blocks every margin check of accounts with a position there, and the pool", async () => {
-    const env = await loadTrading();
-    const { engine, pool, quote } = env;
-    const [alice, bob] = env.users;
-    const a = await fundQuote(env, alice, usdc("20000"));
-    const b = await fundQuote(env, bob, usdc("20000"));
-    await trade(env, alice, a, ETH, wad("2"));
-    await trade(env, alice, a, SOL, wad("10"));
-    await trade(env, bob, b, ETH, -wad("1"));
-    const solFeed = (await engine.getMarket(SOL)).feed;
-    const updatedAt = (await env.marketFeeds[SOL].latestRoundData())[3];
-    await advance(env, 86_401, [solFeed]); // every feed refreshed but SOL's
-    const q = await quote.getAddress();
-    const before = await stateDigest(env);
-    const e = engine.connect(alice);
-    for (const tx of [
-      () => e.withdraw(a, q, usdc("1"), alice.address),
-      () => e.modifyPosition(a, ETH, -wad("1"), 0, FAR), // even a reduction in a fresh market
-      () => e.modifyPosition(a, SOL, -wad("10"), 0, FAR), // or closing the stale one
-      () => engine.liquidate(a, 0), // a keeper cannot tell whether it is liquidatable
-      () => pool.connect(env.lp).redeem(1n, env.lp.address, env.lp.address), // SOL has open interest
-    ]) {
-      await expect(tx())
+  describe("a stale feed in one market of a cross account (INV-25)", () => {
+    it("INV-25/INV-2: reducing other markets works (as the model, stale market at its last answer); the stale market, risk increases, withdrawals and the pool revert OracleStale; other accounts are unaffected", async () => {
+      const env = await loadTrading();
+      const { engine, pool, quote } = env;
+      const [alice, bob] = env.users;
+      const a = await fundQuote(env, alice, usdc("20000"));
+      const b = await fundQuote(env, bob, usdc("20000"));
+      await trade(env, alice, a, ETH, wad("2"));
+      await trade(env, alice, a, SOL, wad("10"));
+      await trade(env, bob, b, ETH, -wad("1"));
+      const solFeed = (await engine.getMarket(SOL)).feed;
+      const updatedAt = (await env.marketFeeds[SOL].latestRoundData())[3];
+      await advance(env, 86_401, [solFeed]); // every feed refreshed but SOL's
+      const q = await quote.getAddress();
+      const before = await stateDigest(env);
+      const e = engine.connect(alice);
+      for (const tx of [
+        () => e.withdraw(a, q, usdc("1"), alice.address),
+        () => e.modifyPosition(a, ETH, wad("1"), MaxUint256, FAR), // more risk elsewhere
+        () => e.modifyPosition(a, SOL, -wad("10"), 0, FAR), // closing the stale market itself
+        () => engine.accountHealth(a), // the exact figures need every price
+        () => pool.connect(env.lp).redeem(1n, env.lp.address, env.lp.address), // SOL has OI
+      ]) {
+        await expect(tx())
+          .to.be.revertedWithCustomError(engine, "OracleStale")
+          .withArgs(solFeed, updatedAt, 86_400);
+      }
+      // Healthy at SOL's last answer: no keeper may liquidate it.
+      expect(await engine.isLiquidatable(a)).to.equal(false);
+      await expect(engine.liquidate(a, 0)).to.be.revertedWithCustomError(engine, "NotLiquidatable");
+      expect(await stateDigest(env)).to.deep.equal(before);
+      // Reducing risk in a fresh market goes through, priced and checked as the model says.
+      await trade(env, alice, a, ETH, -wad("1"), { others: [b] });
+      expect((await engine.getPosition(a, SOL)).size).to.equal(wad("10"));
+      // Accounts without a position in the stale market are unaffected; deposits need no price.
+      await fundQuote(env, alice, usdc("1"));
+      await trade(env, bob, b, ETH, -wad("1"));
+      await engine.connect(bob).withdraw(b, q, usdc("1"), bob.address);
+      // A fresh round ends it.
+      await env.marketFeeds[SOL].updateAnswer(await env.marketFeeds[SOL].latestAnswer());
+      await trade(env, alice, a, SOL, -wad("10"), { others: [b] });
+    });
+
+    it("INV-25/INV-3/INV-5: liquidation closes the fresh markets as the model says, leaves the stale one open, then reverts OracleStale until the feed is back; bad debt only once it is closed", async () => {
+      const env = await L.setup();
+      const { engine, lens } = env.sys;
+      const t = env.traders[0];
+      const a = await L.deposit(env, t, L.usdc(20_000));
+      await L.trade(env, t, L.ETH, wad("40"));
+      await L.trade(env, t, L.SOL, wad("100"));
+      const solFeed = (await engine.getMarket(L.SOL)).feed;
+      await advance(env.sys, 86_401, [solFeed]);
+      await L.setMarketPrice(env, L.ETH, "2400"); // -24,000 on ETH: equity below zero
+      const updatedAt = (
+        await MockV3Aggregator__factory.connect(solFeed, env.deployer).latestRoundData()
+      )[3];
+      await expect(engine.accountHealth(a))
         .to.be.revertedWithCustomError(engine, "OracleStale")
         .withArgs(solFeed, updatedAt, 86_400);
-    }
-    expect(await stateDigest(env)).to.deep.equal(before);
-    // Accounts without a position in the stale market are unaffected; deposits need no price.
-    await fundQuote(env, alice, usdc("1"));
-    await trade(env, bob, b, ETH, -wad("1"));
-    await engine.connect(bob).withdraw(b, q, usdc("1"), bob.address);
-    // A fresh round ends it.
-    await env.marketFeeds[SOL].updateAnswer(await env.marketFeeds[SOL].latestAnswer());
-    await trade(env, alice, a, SOL, -wad("10"), { others: [b] });
+      expect(await engine.isLiquidatable(a)).to.equal(true);
+      const [ok, equity, mm, liquidatable] = await lens.batchHealth([a]);
+      expect([ok, equity, mm, liquidatable]).to.deep.equal([[false], [0n], [0n], [true]]);
+
+      const first = await L.liquidateChecked(env, a, { stale: [L.SOL] });
+      expect(first.expected.closes.map((c) => c.marketId)).to.deep.equal([L.ETH]);
+      expect(first.expected.badDebt).to.equal(undefined);
+      expect((await engine.getPosition(a, L.SOL)).size).to.equal(wad("100"));
+      // Only the stale market is left: nothing can be closed, the feed's error says why.
+      expect(await engine.isLiquidatable(a)).to.equal(true);
+      await expect(engine.connect(env.keeper).liquidate(a, 0))
+        .to.be.revertedWithCustomError(engine, "OracleStale")
+        .withArgs(solFeed, updatedAt, 86_400);
+      // The feed is back: SOL is closed and the bad debt settled, fund first.
+      await L.setMarketPrice(env, L.SOL, "150");
+      const second = await L.liquidateChecked(env, a);
+      expect(second.expected.closes.map((c) => c.marketId)).to.deep.equal([L.SOL]);
+      expect(second.expected.badDebt!.deficit).to.be.greaterThan(0n);
+      await expectConserved(env.sys);
+    });
   });
 });
