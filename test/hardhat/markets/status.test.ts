@@ -214,7 +214,7 @@ describe("markets: bad input and status", () => {
     await expectHealth(env, await World.read(env, [a]), a);
   });
 
-  it("a stale feed in any market or collateral the account holds blocks its trades", async () => {
+  it("INV-25: a stale market feed blocks the account's risk-increasing trades (a reduction elsewhere goes through); a stale collateral feed blocks every trade", async () => {
     await trade(env, alice, a, ETH, wad("1"));
     await trade(env, alice, a, BTC, -wad("0.1"));
     await fundCollateral(env, alice, "WETH", wad("1"));
@@ -226,7 +226,7 @@ describe("markets: bad input and status", () => {
     for (const [id, d] of [
       [ETH, wad("1")],
       [SOL, wad("1")],
-      [ETH, -wad("0.5")],
+      [BTC, wad("0.05")], // even reducing the stale market itself: no price to fill at
     ] as const) {
       await expect(send(alice, a, id, d))
         .to.be.revertedWithCustomError(env.engine, "OracleStale")
@@ -236,6 +236,8 @@ describe("markets: bad input and status", () => {
       env.engine,
       "OracleStale",
     );
+    // Reducing ETH only lowers risk: checked with BTC at its last answer, as the model does.
+    await trade(env, alice, a, ETH, -wad("0.5"), { others: [b] });
     // Bob holds no BTC: unaffected.
     await trade(env, bob, b, SOL, wad("10"));
 
@@ -244,9 +246,11 @@ describe("markets: bad input and status", () => {
     const wethFeed = env.collateralFeeds.WETH;
     const [, , , wethUpdated] = await wethFeed.latestRoundData();
     await advance(env, 86_401, [await wethFeed.getAddress()]);
-    await expect(send(alice, a, ETH, wad("1")))
-      .to.be.revertedWithCustomError(env.engine, "OracleStale")
-      .withArgs(await wethFeed.getAddress(), wethUpdated, 86_400);
+    for (const d of [wad("1"), -wad("0.1")]) {
+      await expect(send(alice, a, ETH, d))
+        .to.be.revertedWithCustomError(env.engine, "OracleStale")
+        .withArgs(await wethFeed.getAddress(), wethUpdated, 86_400);
+    }
     await refreshFeeds(env);
     await trade(env, alice, a, ETH, wad("1"));
   });
