@@ -1,6 +1,5 @@
 /** A real `hardhat node` child process with the system deployed, for keeper tests: snapshots
  *  between tests, liquidatable accounts on demand, keepers with their own funded wallets. */
-import hre from "hardhat";
 import os from "os";
 import path from "path";
 import fs from "fs";
@@ -57,14 +56,9 @@ export async function startKeeperNet(): Promise<KeeperNet> {
   }
 }
 
-/** True under `hardhat coverage`: its instrumented artifacts exceed the contract size limit of a
- *  plain `hardhat node`, and a separate node process adds nothing to coverage anyway. */
-export function underCoverage(): boolean {
-  return (
-    (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING ===
-    true
-  );
-}
+/** A separate node process adds nothing to coverage (and the instrumented artifacts exceed the
+ *  contract size limit of a plain `hardhat node`): keeper tests skip under coverage. */
+export { underCoverage } from "./coverage";
 
 let shared: Promise<KeeperNet> | undefined;
 

@@ -22,6 +22,7 @@ import {
   v3Feed,
   V3_DESCRIPTION,
 } from "../../helpers/adversarial";
+import { skipUnderCoverage } from "../../helpers/coverage";
 
 const { ETH } = L;
 const USD = (quote: bigint) => quote * 10n ** 12n; // quote units -> USD WAD
@@ -223,7 +224,8 @@ describe("adversarial: economics", () => {
     await expectConserved(sys, usdc("1000000")); // the engine's donation is an unowned surplus
   });
 
-  it("INV-2: many tiny trades and funding touches never lower the pool's value; each trade costs the trader >= 1 unit", async () => {
+  it("INV-2: many tiny trades and funding touches never lower the pool's value; each trade costs the trader >= 1 unit", async function () {
+    skipUnderCoverage(this); // long stress / gas-limit test: `npm test` runs it
     const env = await loadTrading();
     const [alice, bob] = env.users;
     const a = await fundQuote(env, alice, usdc("100"));
@@ -298,7 +300,8 @@ describe("adversarial: economics", () => {
     );
   });
 
-  it("INV-11: 16 positions, 16 pending orders and 8 collaterals are liquidated into bad debt within the 30M block gas limit", async () => {
+  it("INV-11: 16 positions, 16 pending orders and 8 collaterals are liquidated into bad debt within the 30M block gas limit", async function () {
+    skipUnderCoverage(this); // long stress / gas-limit test: `npm test` runs it
     const env = await L.setup();
     const { engine } = env.sys;
     const t = env.traders[0];

@@ -31,6 +31,7 @@ import {
   trade,
 } from "../../helpers/lens";
 import { OracleLib__factory } from "../../../typechain-types";
+import { skipUnderCoverage } from "../../helpers/coverage";
 
 const N = 50;
 
@@ -58,7 +59,8 @@ async function fiftyAccounts() {
 
 describe("lens: keeper views", () => {
   describe("batchHealth", () => {
-    it("50 accounts, one stale market: ok=false for its accounts, exact figures for the rest", async () => {
+    it("50 accounts, one stale market: ok=false for its accounts, exact figures for the rest", async function () {
+      skipUnderCoverage(this); // long stress / gas-limit test: `npm test` runs it
       const { sys, accounts } = await loadFixture(fiftyAccounts);
       const unused = accountId((await hre.ethers.getSigners())[5].address, 0);
       const ids = [...accounts, unused];

@@ -20,6 +20,7 @@ import {
   usdc,
 } from "../../helpers/liquidation";
 import { accountAt, bufferCloseSize } from "../../helpers/liquidationModel";
+import { skipUnderCoverage } from "../../helpers/coverage";
 
 /** The model's health of `account` as the views see it (at the latest block). */
 async function modelHealth(env: Env, account: bigint) {
@@ -249,7 +250,8 @@ describe("liquidation/positions", () => {
     expect(await liquidatable(env, a)).to.equal(false);
   });
 
-  it("an account at the position cap (16 positions, 14 markets added) is liquidated in one call", async () => {
+  it("an account at the position cap (16 positions, 14 markets added) is liquidated in one call", async function () {
+    skipUnderCoverage(this); // long stress / gas-limit test: `npm test` runs it
     const env = await setup();
     const { engine } = env.sys;
     const Feed = await ethers.getContractFactory("MockV3Aggregator");

@@ -33,6 +33,9 @@ interface Attack {
 async function attack(env: OrdersEnv, a: Attack): Promise<{ profit: bigint; model: bigint }> {
   const { engine, account, trader, keeper } = env;
   const feed = env.feeds[ETH];
+  // minOrderDelay 0 for the same-block case, set before the clock below is read (a slow run,
+  // e.g. under coverage, must not leave T behind the latest block).
+  if (a.timing === "sameBlock") await engine.setMarketOrderParams(ETH, true, 0, 7200);
   const size = wad(a.size);
   const bal0 = (await engine.getAccount(account)).quoteBalance;
   const state0 = await modelState(engine, ETH);
@@ -47,7 +50,6 @@ async function attack(env: OrdersEnv, a: Attack): Promise<{ profit: bigint; mode
   } else {
     // The current price (3000) is published in the commit's block just before the commit; the
     // trader already sees the next update coming.
-    await engine.setMarketOrderParams(ETH, true, 0, 7200);
     await inOneBlock(T, async () => {
       await feed.updateAnswer(feedAnswer("3000"));
       await commitOrder();

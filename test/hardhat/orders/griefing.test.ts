@@ -15,6 +15,7 @@ import {
   px,
   setPrice,
 } from "../../helpers/orders";
+import { skipUnderCoverage } from "../../helpers/coverage";
 
 /** Lists `n` more markets (price 100, mock feeds) and returns their ids. */
 async function addMarkets(env: OrdersEnv, n: number): Promise<number[]> {
@@ -50,7 +51,8 @@ async function addMarkets(env: OrdersEnv, n: number): Promise<number[]> {
 }
 
 describe("orders: gas griefing", () => {
-  it("settling with too little gas reverts; it never cancels a fillable order", async () => {
+  it("settling with too little gas reverts; it never cancels a fillable order", async function () {
+    skipUnderCoverage(this); // long stress / gas-limit test: `npm test` runs it
     const env = await loadOrders();
     const { engine, account, keeper } = env;
     // Worst case for the catch path: no keeper fee to transfer, an expensive fill (16 markets
