@@ -129,6 +129,9 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
         uint256 amount
     ) external nonReentrant returns (uint256) {
         ownerOf(account);
+        // Only the owner or an operator adds a collateral type: a stranger could otherwise fill
+        // the account's slots with dust, each costing every health check an oracle read.
+        if (token != s.quoteToken && s.collateralBalances[account][token] == 0) _authorize(account);
         return _deposit(account, token, amount);
     }
 

@@ -68,6 +68,8 @@ interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
     ) external returns (uint256 received);
 
     /// @notice Deposits into any account; the caller pays. Credits exactly what arrived.
+    ///         Anyone may deposit the quote token or more of a collateral the account already
+    ///         holds; adding a collateral type needs the owner or an operator (`Unauthorized`).
     function depositFor(
         uint256 account,
         address token,

@@ -102,10 +102,19 @@ contract VaultFuzzTest is VaultSetup {
         uint256 target = engine.accountId(alice, sub);
         vm.startPrank(bob);
         engine.depositFor(target, address(usdc), q);
+        // A collateral type the account does not hold is the owner's (or an operator's) to add.
+        vm.expectRevert(
+            abi.encodeWithSelector(ICrossmarginErrors.Unauthorized.selector, bob, target)
+        );
         engine.depositFor(target, address(wbtc), w);
         vm.stopPrank();
+        _fund(address(wbtc), alice, 1);
+        vm.prank(alice);
+        engine.deposit(sub, address(wbtc), 1);
+        vm.prank(bob);
+        engine.depositFor(target, address(wbtc), w);
         assertEq(engine.getAccount(target).quoteBalance, int256(q));
-        assertEq(engine.collateralBalance(target, address(wbtc)), w);
+        assertEq(engine.collateralBalance(target, address(wbtc)), w + 1);
         assertEq(engine.getAccount(engine.accountId(bob, sub)).quoteBalance, 0);
         // only the owner may take it out
         vm.expectRevert(

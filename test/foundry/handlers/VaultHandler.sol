@@ -179,6 +179,15 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
                 _surprise(bytes4(0xaaaaaaaa));
             ghostIn[token] += vaultIn;
             calls[forOther ? bytes32("depositFor") : bytes32("deposit")]++;
+        } else if (
+            forOther &&
+            idx != 0 &&
+            balanceBefore == 0 &&
+            payer != engine.ownerOf(account) &&
+            bytes4(err) == ICrossmarginErrors.Unauthorized.selector
+        ) {
+            // INV-24: only the owner or an operator adds a collateral type to an account.
+            calls["depositFor:newToken"]++;
         } else {
             if (amount != 0 || bytes4(err) != ICrossmarginErrors.ZeroAmount.selector)
                 _surprise(bytes4(err));

@@ -17,7 +17,6 @@ import {
   addMarketOn,
   expectConserved,
   listToken,
-  mockFeed,
   report,
   v3Feed,
   V3_DESCRIPTION,
@@ -155,47 +154,43 @@ describe("adversarial: economics", () => {
     report(`dust liquidation: ${gas / 8n} gas each for a 5 USD reward`);
   });
 
-  it("INV-24/INV-11 limitation (griefing): depositFor fills a victim's 8 collateral slots with 1-wei dust and imports the dust's oracles", async () => {
+  it("INV-24/INV-11 (griefing prevented): a stranger's depositFor cannot add collateral types to an account, only top up the quote token or a collateral it holds; an operator can", async () => {
     const env = await L.setup();
     const { engine } = env.sys;
-    const [victim, griefer] = env.traders;
+    const [victim, griefer, operator] = env.traders;
     const v = await L.deposit(env, victim, wad("2"), "WETH");
-    await L.trade(env, victim, ETH, wad("1")); // the fee leaves a little quote debt
-    const dustFeed = await mockFeed(env.deployer, 8, 10n ** 9n);
+    const weth = await env.sys.collaterals.WETH.getAddress();
+    const maskBefore = (await engine.getAccount(v)).collateralMask;
     const tokens = [env.sys.collaterals.WBTC];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 3; i++) {
       const tok = await new MockERC20__factory(env.deployer).deploy(`D${i}`, `D${i}`, 18);
-      const feed = i === 0 ? await dustFeed.getAddress() : undefined;
-      const description = i === 0 ? "MOCK / USD" : undefined;
-      await listToken(env.sys, await tok.getAddress(), { feed, description });
+      await listToken(env.sys, await tok.getAddress());
       tokens.push(tok);
     }
-    for (const tok of tokens.slice(0, 7)) {
+    const engineAddr = await engine.getAddress();
+    for (const tok of tokens) {
       await tok.mint(griefer.address, 1n);
-      await tok.connect(griefer).approve(await engine.getAddress(), 1n);
-      await engine.connect(griefer).depositFor(v, await tok.getAddress(), 1n);
+      await tok.connect(griefer).approve(engineAddr, 1n);
+      await expect(engine.connect(griefer).depositFor(v, await tok.getAddress(), 1n))
+        .to.be.revertedWithCustomError(engine, "Unauthorized")
+        .withArgs(griefer.address, v);
+      expect(await tok.balanceOf(griefer.address)).to.equal(1n);
     }
-    const ninth = tokens[7];
-    await ninth.mint(victim.address, wad("1"));
-    await ninth.connect(victim).approve(await engine.getAddress(), wad("1"));
-    await expect(engine.connect(victim).deposit(0, await ninth.getAddress(), wad("1")))
-      .to.be.revertedWithCustomError(engine, "TooManyCollaterals")
-      .withArgs(v, 8);
-    // With quote debt the victim cannot even withdraw the dust to free a slot.
-    await expect(
-      engine.connect(victim).withdraw(v, await tokens[1].getAddress(), 1n, victim.address),
-    ).to.be.revertedWithCustomError(engine, "DebtOutstanding");
-    // A stale feed of any dust token now blocks the victim's margin checks (and liquidation).
-    const old = BigInt(await time.latest()) - 86_401n;
-    await dustFeed.setRound(2, 10n ** 9n, old, old, 2);
-    for (const call of [
-      () => engine.connect(victim).modifyPosition(v, ETH, -wad("0.5"), 0, MaxUint256),
-      () => engine.liquidate(v, 0),
-    ]) {
-      await expect(call())
-        .to.be.revertedWithCustomError(engine, "OracleStale")
-        .withArgs(await dustFeed.getAddress(), old, 86_400);
-    }
+    expect((await engine.getAccount(v)).collateralMask).to.equal(maskBefore);
+    // Topping up what the account holds, or the quote token, stays open to anyone.
+    await L.mintAndApprove(env, env.sys.collaterals.WETH, griefer, 5n);
+    await engine.connect(griefer).depositFor(v, weth, 5n);
+    expect(await engine.collateralBalance(v, weth)).to.equal(wad("2") + 5n);
+    await L.mintAndApprove(env, env.sys.quote, griefer, 7n);
+    await engine.connect(griefer).depositFor(v, await env.sys.quote.getAddress(), 7n);
+    expect((await engine.getAccount(v)).quoteBalance).to.equal(7n);
+    // An operator the owner chose may add a new type.
+    await engine.connect(victim).setOperator(v, operator.address, true);
+    const wbtc = await tokens[0].getAddress();
+    await tokens[0].mint(operator.address, 3n);
+    await tokens[0].connect(operator).approve(engineAddr, 3n);
+    await engine.connect(operator).depositFor(v, wbtc, 3n);
+    expect(await engine.collateralBalance(v, wbtc)).to.equal(3n);
   });
 
   it("INV-4: inflation attack on the empty pool: donations do not move totalAssets; the victim loses < 1 unit", async () => {

@@ -114,10 +114,15 @@ describe("vault: deposit", () => {
       expect((await ctx.engine.accountHealth(a3)).equity).to.equal(model.equity);
     });
 
-    it("depositFor: anyone pays, the named account is credited, the event names the payer", async () => {
+    it("depositFor: the payer pays, the named account is credited, the event names the payer; a new collateral type needs the owner or an operator (INV-24)", async () => {
       const target = accountId(bob.address, 9);
       const amount = units("2", 18);
       const e = ctx.engine.connect(alice);
+      // Bob's account holds no WETH: a stranger may not add the type (dust griefing).
+      await expect(e.depositFor(target, WETH.target, amount))
+        .to.be.revertedWithCustomError(ctx.engine, "Unauthorized")
+        .withArgs(alice.address, target);
+      await ctx.engine.connect(bob).setOperator(target, alice.address, true);
       expect(await e.depositFor.staticCall(target, WETH.target, amount)).to.equal(amount);
       const tx = e.depositFor(target, WETH.target, amount);
       await expect(tx)
@@ -196,6 +201,7 @@ describe("vault: deposit", () => {
       await expect(ctx.engine.connect(bob).deposit(0, t, units("2000", 8) + 1n))
         .to.be.revertedWithCustomError(ctx.engine, "DepositCapExceeded")
         .withArgs(t, cap, cap + 1n);
+      await ctx.engine.connect(bob).setOperator(bobAcct, alice.address, true);
       await expect(ctx.engine.connect(alice).depositFor(bobAcct, t, units("2001", 8)))
         .to.be.revertedWithCustomError(ctx.engine, "DepositCapExceeded")
         .withArgs(t, cap, cap + units("1", 8));
@@ -270,6 +276,7 @@ describe("vault: deposit", () => {
       await expect(tx).to.changeTokenBalances(fot, [alice, ctx.engine], [-sent, arrived]);
       expect(await ctx.engine.collateralBalance(acct, t)).to.equal(arrived);
       expect((await ctx.engine.getCollateral(t)).totalDeposited).to.equal(arrived);
+      await ctx.engine.connect(bob).setOperator(accountId(bob.address, 0), alice.address, true);
       await e.depositFor(accountId(bob.address, 0), t, units("100", 18));
       expect(await ctx.engine.collateralBalance(accountId(bob.address, 0), t)).to.equal(
         units("99", 18),
