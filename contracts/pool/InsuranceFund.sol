@@ -53,9 +53,7 @@ contract InsuranceFund is IInsuranceFund, AccessControl, ReentrancyGuardTransien
         address to,
         uint256 amount
     ) external nonReentrant onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (token == quoteToken) revert QuoteTokenLocked();
-        if (to == address(0)) revert ZeroAddress();
-        if (amount == 0) revert ZeroAmount();
+        _checkRelease(token, to, amount);
         IERC20(token).safeTransfer(to, amount);
         emit SeizedCollateralReleased(token, to, amount);
     }
@@ -66,10 +64,15 @@ contract InsuranceFund is IInsuranceFund, AccessControl, ReentrancyGuardTransien
         address to,
         uint256 amount
     ) external nonReentrant onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkRelease(token, to, amount);
+        ICrossmargin(engine).withdraw(uint256(uint160(address(this))) << 8, token, amount, to);
+        emit SeizedCollateralReleased(token, to, amount);
+    }
+
+    /// @dev The quote token backs bad debt and never leaves by these paths.
+    function _checkRelease(address token, address to, uint256 amount) private view {
         if (token == quoteToken) revert QuoteTokenLocked();
         if (to == address(0)) revert ZeroAddress();
         if (amount == 0) revert ZeroAmount();
-        ICrossmargin(engine).withdraw(uint256(uint160(address(this))) << 8, token, amount, to);
-        emit SeizedCollateralReleased(token, to, amount);
     }
 }

@@ -3,6 +3,7 @@
 import { Crossmargin, Crossmargin__factory, MockERC20__factory } from "../../typechain-types";
 import { units, wad } from "../../src/common/units";
 import { NetworkConfig } from "../config";
+import type { MarketConfig } from "../config/types";
 import { StepContext, send } from "../context";
 import { TokensAndFeeds } from "./tokens";
 import { CoreAddresses } from "./core";
@@ -57,30 +58,7 @@ export async function configure(
   for (const [i, m] of cfg.markets.entries()) {
     if (i < existing) continue;
     const { feed, description } = tf.marketFeeds[i];
-    await send(
-      engine.addMarket(
-        {
-          feed,
-          heartbeat: m.feed.heartbeat,
-          skewScale: wad(m.skewScale),
-          makerFee: wad(m.makerFee),
-          takerFee: wad(m.takerFee),
-          maxFundingVelocity: wad(m.maxFundingVelocity),
-          imrBase: wad(m.imrBase),
-          imrSizeFactor: wad(m.imrSizeFactor),
-          maintenanceScalar: wad(m.maintenanceScalar),
-          minPositionMargin: wad(m.minPositionMargin),
-          maxOpenInterest: wad(m.maxOpenInterest),
-          maxOiPoolRatio: wad(m.maxOiPoolRatio),
-          maxLiquidationPerWindow: wad(m.maxLiquidationPerWindow),
-          liquidationWindow: m.liquidationWindow,
-          instantTrading: m.instantTrading,
-          minOrderDelay: m.minOrderDelay,
-          maxOrderAge: m.maxOrderAge,
-        },
-        description,
-      ),
-    );
+    await send(engine.addMarket(marketStruct(m, feed), description));
     ctx.log(`added market ${i} ${m.name}`);
   }
 
@@ -134,4 +112,27 @@ async function grantRoles(
     await send(engine.renounceRole(admin, deployer));
     ctx.log(`admin handed to timelock ${cfg.timelock}`);
   }
+}
+
+/** The struct `addMarket` takes, from a deploy-config market and its feed's address. */
+export function marketStruct(m: MarketConfig, feed: string) {
+  return {
+    feed,
+    heartbeat: m.feed.heartbeat,
+    skewScale: wad(m.skewScale),
+    makerFee: wad(m.makerFee),
+    takerFee: wad(m.takerFee),
+    maxFundingVelocity: wad(m.maxFundingVelocity),
+    imrBase: wad(m.imrBase),
+    imrSizeFactor: wad(m.imrSizeFactor),
+    maintenanceScalar: wad(m.maintenanceScalar),
+    minPositionMargin: wad(m.minPositionMargin),
+    maxOpenInterest: wad(m.maxOpenInterest),
+    maxOiPoolRatio: wad(m.maxOiPoolRatio),
+    maxLiquidationPerWindow: wad(m.maxLiquidationPerWindow),
+    liquidationWindow: m.liquidationWindow,
+    instantTrading: m.instantTrading,
+    minOrderDelay: m.minOrderDelay,
+    maxOrderAge: m.maxOrderAge,
+  };
 }

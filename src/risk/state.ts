@@ -4,6 +4,7 @@
  *  Shared by the simulator (shadow ledger, cross-checks) and the risk tool. Reads go through raw
  *  `eth_call`s pinned to one block, so that every figure describes the same state. */
 import { Interface, Result, getAddress } from "ethers";
+import { toModelParams, toModelState } from "../common/market-view";
 import {
   Crossmargin__factory,
   CrossmarginLens__factory,
@@ -124,31 +125,6 @@ export interface AccountSnapshot {
 
 const STATUS_SETTLED = 4;
 
-function marketParams(c: Result): MarketParams {
-  return {
-    skewScale: c.skewScale,
-    makerFee: c.makerFee,
-    takerFee: c.takerFee,
-    imrBase: c.imrBase,
-    imrSizeFactor: c.imrSizeFactor,
-    maintenanceScalar: c.maintenanceScalar,
-    minPositionMargin: c.minPositionMargin,
-    maxFundingVelocity: c.maxFundingVelocity,
-  };
-}
-
-function marketState(st: Result): MarketState {
-  return {
-    longOI: st.longOI,
-    shortOI: st.shortOI,
-    fundingRate: st.fundingRate,
-    fundingIndex: st.fundingIndex,
-    lastFundingTime: st.lastFundingTime,
-    netEntryNotional: st.netEntryNotional,
-    netFundingSnapshot: st.netFundingSnapshot,
-  };
-}
-
 /** Reads markets and collaterals at the reader's block. `names` labels markets by id. With
  *  `base` (an earlier view of the same deployment) only what moves is read again: market
  *  aggregates, prices and collateral totals (parameters are taken as unchanged). */
@@ -164,12 +140,12 @@ export async function loadProtocolView(
       Promise.all(
         base.markets.map(async (m): Promise<MarketView> => {
           const [st, price] = await Promise.all([
-            reader.one<Result>(ENGINE_IFACE, engine, "getMarketState", [m.id]),
+            reader.one<Result & MarketState>(ENGINE_IFACE, engine, "getMarketState", [m.id]),
             m.status === STATUS_SETTLED
               ? Promise.resolve(m.price)
               : reader.one<bigint>(ENGINE_IFACE, engine, "marketPrice", [m.id]),
           ]);
-          const state = marketState(st);
+          const state = toModelState(st);
           const indexNow = accrueFunding(state, m.params, price, blk.timestamp).indexNow;
           return { ...m, state, price, indexNow };
         }),
@@ -195,15 +171,15 @@ export async function loadProtocolView(
   const markets = await Promise.all(
     Array.from({ length: Number(count) }, async (_, id): Promise<MarketView> => {
       const [cfg, st] = await Promise.all([
-        reader.one<Result>(ENGINE_IFACE, engine, "getMarket", [id]),
-        reader.one<Result>(ENGINE_IFACE, engine, "getMarketState", [id]),
+        reader.one<Result & MarketParams>(ENGINE_IFACE, engine, "getMarket", [id]),
+        reader.one<Result & MarketState>(ENGINE_IFACE, engine, "getMarketState", [id]),
       ]);
       const price =
         Number(cfg.status) === STATUS_SETTLED
           ? (cfg.settlementPrice as bigint)
           : await reader.one<bigint>(ENGINE_IFACE, engine, "marketPrice", [id]);
-      const params = marketParams(cfg);
-      const state = marketState(st);
+      const params = toModelParams(cfg);
+      const state = toModelState(st);
       return {
         id,
         name: names[id] ?? `market-${id}`,

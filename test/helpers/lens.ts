@@ -15,6 +15,7 @@ import {
   accrueFunding,
 } from "../../src/model";
 import { System, loadSystem } from "./fixture";
+import { toModelState } from "../../src/common/market-view";
 
 export const ETH = 0;
 export const BTC = 1;
@@ -99,15 +100,7 @@ export async function trade(
 /** The model's view of a market's state, read from the engine. */
 export async function marketState(sys: System, id: number): Promise<MarketState> {
   const st = await sys.engine.getMarketState(id);
-  return {
-    longOI: st.longOI,
-    shortOI: st.shortOI,
-    fundingRate: st.fundingRate,
-    fundingIndex: st.fundingIndex,
-    lastFundingTime: st.lastFundingTime,
-    netEntryNotional: st.netEntryNotional,
-    netFundingSnapshot: st.netFundingSnapshot,
-  };
+  return toModelState(st);
 }
 
 export interface ModelAccount {

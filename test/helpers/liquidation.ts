@@ -23,6 +23,7 @@ import {
   expectLiquidation,
   expectSeizure,
 } from "./liquidationModel";
+import { toModelParams, toModelState } from "../../src/common/market-view";
 
 export const ETH = 0;
 export const BTC = 1;
@@ -168,25 +169,8 @@ export async function snapshot(env: Env, account: bigint): Promise<Snap> {
       id,
       status,
       price: status === 4 ? c.settlementPrice : await feedPrice(c.feed, env),
-      params: {
-        skewScale: c.skewScale,
-        makerFee: c.makerFee,
-        takerFee: c.takerFee,
-        imrBase: c.imrBase,
-        imrSizeFactor: c.imrSizeFactor,
-        maintenanceScalar: c.maintenanceScalar,
-        minPositionMargin: c.minPositionMargin,
-        maxFundingVelocity: c.maxFundingVelocity,
-      },
-      state: {
-        longOI: st.longOI,
-        shortOI: st.shortOI,
-        fundingRate: st.fundingRate,
-        fundingIndex: st.fundingIndex,
-        lastFundingTime: st.lastFundingTime,
-        netEntryNotional: st.netEntryNotional,
-        netFundingSnapshot: st.netFundingSnapshot,
-      },
+      params: toModelParams(c),
+      state: toModelState(st),
       maxLiquidationPerWindow: c.maxLiquidationPerWindow,
       liquidationWindow: c.liquidationWindow,
       windowStart: st.windowStart,

@@ -10,6 +10,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { Crossmargin, MockV3Aggregator__factory } from "../../typechain-types";
 import * as M from "../../src/model";
 import { System } from "./fixture";
+import { toModelParams, toModelState } from "../../src/common/market-view";
 
 /** MarketStatus enum of the engine. */
 export const Status = { None: 0, Active: 1, ReduceOnly: 2, Paused: 3, Settled: 4 } as const;
@@ -57,25 +58,8 @@ export async function readMarket(sys: System, id: number): Promise<MarketView> {
     feed: c.feed,
     maxOiPoolRatio: c.maxOiPoolRatio,
     maxOpenInterest: c.maxOpenInterest,
-    params: {
-      skewScale: c.skewScale,
-      makerFee: c.makerFee,
-      takerFee: c.takerFee,
-      imrBase: c.imrBase,
-      imrSizeFactor: c.imrSizeFactor,
-      maintenanceScalar: c.maintenanceScalar,
-      minPositionMargin: c.minPositionMargin,
-      maxFundingVelocity: c.maxFundingVelocity,
-    },
-    state: {
-      longOI: st.longOI,
-      shortOI: st.shortOI,
-      fundingRate: st.fundingRate,
-      fundingIndex: st.fundingIndex,
-      lastFundingTime: st.lastFundingTime,
-      netEntryNotional: st.netEntryNotional,
-      netFundingSnapshot: st.netFundingSnapshot,
-    },
+    params: toModelParams(c),
+    state: toModelState(st),
   };
 }
 
@@ -236,15 +220,7 @@ export async function expectWorld(sys: System, w: World): Promise<void> {
   const { engine } = sys;
   for (const m of w.markets) {
     const st = await engine.getMarketState(m.id);
-    const got = {
-      longOI: st.longOI,
-      shortOI: st.shortOI,
-      fundingRate: st.fundingRate,
-      fundingIndex: st.fundingIndex,
-      lastFundingTime: st.lastFundingTime,
-      netEntryNotional: st.netEntryNotional,
-      netFundingSnapshot: st.netFundingSnapshot,
-    };
+    const got = toModelState(st);
     expect(got, `market ${m.id} state`).to.deep.equal(m.state);
   }
   expect(await engine.poolBalance(), "poolBalance").to.equal(w.poolBalance);

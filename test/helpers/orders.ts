@@ -21,6 +21,7 @@ import {
   mulUp,
   abs,
 } from "../../src/model";
+import { toModelParams, toModelState } from "../../src/common/market-view";
 
 export const ETH = 0;
 export const BTC = 1;
@@ -139,29 +140,12 @@ export async function openInstant(
 /** Model market parameters of an engine market. */
 export async function modelParams(engine: Crossmargin, marketId: number): Promise<MarketParams> {
   const c = await engine.getMarket(marketId);
-  return {
-    skewScale: c.skewScale,
-    makerFee: c.makerFee,
-    takerFee: c.takerFee,
-    imrBase: c.imrBase,
-    imrSizeFactor: c.imrSizeFactor,
-    maintenanceScalar: c.maintenanceScalar,
-    minPositionMargin: c.minPositionMargin,
-    maxFundingVelocity: c.maxFundingVelocity,
-  };
+  return toModelParams(c);
 }
 
 export async function modelState(engine: Crossmargin, marketId: number): Promise<MarketState> {
   const st = await engine.getMarketState(marketId);
-  return {
-    longOI: st.longOI,
-    shortOI: st.shortOI,
-    fundingRate: st.fundingRate,
-    fundingIndex: st.fundingIndex,
-    lastFundingTime: st.lastFundingTime,
-    netEntryNotional: st.netEntryNotional,
-    netFundingSnapshot: st.netFundingSnapshot,
-  };
+  return toModelState(st);
 }
 
 export async function modelPosition(

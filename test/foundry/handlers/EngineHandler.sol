@@ -160,32 +160,14 @@ contract EngineHandler is EngineHandlerBase {
             if (kind == 0) {
                 uint256 amount = _bound(s >> 8, 1e6, 20_000e6);
                 _mintTo(usdc, owner, address(engine), amount);
-                acts[i] = ICrossmargin.Action(
-                    ICrossmargin.ActionKind.Deposit,
-                    address(usdc),
-                    0,
-                    int256(amount),
-                    0
-                );
+                acts[i] = _tokenAction(ICrossmargin.ActionKind.Deposit, address(usdc), amount);
             } else if (kind == 1) {
                 uint256 amount = _bound(s >> 8, 1e15, 5e18);
                 _mintTo(weth, owner, address(engine), amount);
-                acts[i] = ICrossmargin.Action(
-                    ICrossmargin.ActionKind.Deposit,
-                    address(weth),
-                    0,
-                    int256(amount),
-                    0
-                );
+                acts[i] = _tokenAction(ICrossmargin.ActionKind.Deposit, address(weth), amount);
             } else if (kind == 2) {
                 uint256 amount = _bound(s >> 8, 1e6, 20_000e6);
-                acts[i] = ICrossmargin.Action(
-                    ICrossmargin.ActionKind.Withdraw,
-                    address(usdc),
-                    0,
-                    int256(amount),
-                    0
-                );
+                acts[i] = _tokenAction(ICrossmargin.ActionKind.Withdraw, address(usdc), amount);
                 increased = true;
             } else {
                 uint256 m = (s >> 8) % N_MARKETS;
@@ -565,5 +547,14 @@ contract EngineHandler is EngineHandlerBase {
         ghostFundTopUps += l.toFund;
         if (a.marketMask == 0 && _health(acct).equity < 0)
             _fail("liquidate: closed-out account left with negative equity (hidden bad debt)");
+    }
+
+    /// @dev A multicall deposit or withdrawal of `amount` of `token`.
+    function _tokenAction(
+        ICrossmargin.ActionKind kind,
+        address token,
+        uint256 amount
+    ) private pure returns (ICrossmargin.Action memory) {
+        return ICrossmargin.Action(kind, token, 0, int256(amount), 0);
     }
 }

@@ -22,6 +22,7 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { expectConservation } from "../../helpers/model-world";
+import { modelParams, modelState } from "../../helpers/orders";
 
 const ETH = 0;
 /** AdminLogic.MAX_MARKETS. */
@@ -35,34 +36,6 @@ describe("markets: edges", () => {
     env = await loadTrading();
     await refreshFeeds(env);
   });
-
-  /** The model's parameters of market `id`, read from the engine's config. */
-  async function params(id: number): Promise<M.MarketParams> {
-    const c = await env.engine.getMarket(id);
-    return {
-      skewScale: c.skewScale,
-      makerFee: c.makerFee,
-      takerFee: c.takerFee,
-      imrBase: c.imrBase,
-      imrSizeFactor: c.imrSizeFactor,
-      maintenanceScalar: c.maintenanceScalar,
-      minPositionMargin: c.minPositionMargin,
-      maxFundingVelocity: c.maxFundingVelocity,
-    };
-  }
-
-  async function state(id: number): Promise<M.MarketState> {
-    const st = await env.engine.getMarketState(id);
-    return {
-      longOI: st.longOI,
-      shortOI: st.shortOI,
-      fundingRate: st.fundingRate,
-      fundingIndex: st.fundingIndex,
-      lastFundingTime: st.lastFundingTime,
-      netEntryNotional: st.netEntryNotional,
-      netFundingSnapshot: st.netFundingSnapshot,
-    };
-  }
 
   it("views of an unknown market id revert UnknownMarket", async () => {
     const id = Number(await env.engine.marketCount());
@@ -115,13 +88,13 @@ describe("markets: edges", () => {
     expect(await env.lens.fillPrice(ETH, -wad("5"))).to.deep.equal([price, 0n]);
 
     // Trading parameters may still change; no funding is recorded (the feed is not even read).
-    const before = await state(ETH);
+    const before = await modelState(env.engine, ETH);
     await time.increase(3 * 86_400); // the feed is now stale
     const c = await env.engine.getMarket(ETH);
     await expect(env.engine.setMarketTradingParams(ETH, c.skewScale, 0, 0, c.maxFundingVelocity))
       .to.emit(env.engine, "MarketTradingParamsSet")
       .withArgs(ETH, c.skewScale, 0, 0, c.maxFundingVelocity);
-    expect(await state(ETH)).to.deep.equal(before);
+    expect(await modelState(env.engine, ETH)).to.deep.equal(before);
     // Closing still works at the settlement price.
     await env.engine.connect(alice).modifyPosition(a, ETH, -wad("5"), 0, FAR);
     expect((await env.engine.getPosition(a, ETH)).size).to.equal(0n);
@@ -145,7 +118,7 @@ describe("markets: edges", () => {
   });
 
   it("INV-18: the fill price of a sale beyond twice the skew scale is clamped at 0 (and so is its fee)", async () => {
-    const p = await params(ETH);
+    const p = await modelParams(env.engine, ETH);
     const price = wad("3000");
     const size = -3n * p.skewScale;
     // p * (1 + (0 + size / 2) / skewScale) = p * (1 - 1.5) < 0
@@ -173,14 +146,14 @@ describe("markets: edges", () => {
       c.takerFee,
       c.maxFundingVelocity,
     );
-    const p = { ...(await params(ETH)), skewScale: small };
+    const p = { ...(await modelParams(env.engine, ETH)), skewScale: small };
     expect(M.fundingVelocity(-wad("15"), small, p.maxFundingVelocity)).to.equal(
       -p.maxFundingVelocity,
     );
     for (const dt of [3600n, 86_400n]) {
       await time.increase(Number(dt));
       await refreshFeeds(env);
-      const st = await state(ETH);
+      const st = await modelState(env.engine, ETH);
       const now = await nextTimestamp();
       const want = M.recordFunding(st, p, wad("3000"), now);
       // Same parameters again: only records the funding accrued up to now.
@@ -191,7 +164,7 @@ describe("markets: edges", () => {
         c.takerFee,
         c.maxFundingVelocity,
       );
-      const got = await state(ETH);
+      const got = await modelState(env.engine, ETH);
       expect([got.fundingRate, got.fundingIndex, got.lastFundingTime]).to.deep.equal([
         want.fundingRate,
         want.fundingIndex,

@@ -8,7 +8,6 @@ import { MaxUint256, ZeroAddress } from "ethers";
 import { Crossmargin, MockERC20__factory } from "../../../typechain-types";
 import { accountId } from "../../../src/common/accounts";
 import { units, wad } from "../../../src/common/units";
-import type { MarketConfig } from "../../../deploy/config/types";
 import {
   Ctx,
   DAY,
@@ -20,32 +19,10 @@ import {
   setup,
   tradeAt,
 } from "./helpers";
+import { marketStruct } from "../../../deploy/steps/configure";
 
 const WAD = 10n ** 18n;
 type Call = (e: Crossmargin) => Promise<unknown>;
-
-/** The struct addMarket takes, from a deploy-config market. */
-function marketStruct(m: MarketConfig, feed: string) {
-  return {
-    feed,
-    heartbeat: m.feed.heartbeat,
-    skewScale: wad(m.skewScale),
-    makerFee: wad(m.makerFee),
-    takerFee: wad(m.takerFee),
-    maxFundingVelocity: wad(m.maxFundingVelocity),
-    imrBase: wad(m.imrBase),
-    imrSizeFactor: wad(m.imrSizeFactor),
-    maintenanceScalar: wad(m.maintenanceScalar),
-    minPositionMargin: wad(m.minPositionMargin),
-    maxOpenInterest: wad(m.maxOpenInterest),
-    maxOiPoolRatio: wad(m.maxOiPoolRatio),
-    maxLiquidationPerWindow: wad(m.maxLiquidationPerWindow),
-    liquidationWindow: m.liquidationWindow,
-    instantTrading: m.instantTrading,
-    minOrderDelay: m.minOrderDelay,
-    maxOrderAge: m.maxOrderAge,
-  };
-}
 
 // Valid arguments (the deploy config's values) that a test overrides one at a time.
 const TRADING = [0, wad("1000000"), wad("0.0002"), wad("0.0006"), wad("9")] as const;
