@@ -16,6 +16,7 @@ import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
 import {
     AccountData,
+    AccountLiquidation,
     CollateralConfig,
     Health,
     MarketConfig,
@@ -256,7 +257,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
 
     /// @inheritdoc ICrossmargin
     function isLiquidatable(uint256 account) external view returns (bool) {
-        Health memory h = MarginLogic.health(s, account, TradeLogic.NO_HINT, 0, true);
+        Health memory h = MarginLogic.liquidationHealth(s, account);
         return h.equity < int256(h.mm);
     }
 
@@ -271,6 +272,13 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
         uint256 marketId
     ) external view returns (Position memory) {
         return s.positions[account][marketId];
+    }
+
+    /// @inheritdoc ICrossmargin
+    function getAccountLiquidation(
+        uint256 account
+    ) external view returns (AccountLiquidation memory) {
+        return s.liquidations[account];
     }
 
     /// @inheritdoc ICrossmargin

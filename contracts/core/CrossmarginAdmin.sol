@@ -160,7 +160,9 @@ abstract contract CrossmarginAdmin is
         uint128 maxKeeperReward,
         uint64 closeFactorHfThreshold,
         uint128 smallDebtUsd,
-        uint128 orderKeeperFee
+        uint128 orderKeeperFee,
+        uint64 penaltyRate,
+        uint32 accountWindow
     ) external onlyRole(RISK_MANAGER_ROLE) {
         AdminLogic.setLiquidationParams(
             s,
@@ -170,7 +172,9 @@ abstract contract CrossmarginAdmin is
             maxKeeperReward,
             closeFactorHfThreshold,
             smallDebtUsd,
-            orderKeeperFee
+            orderKeeperFee,
+            penaltyRate,
+            accountWindow
         );
     }
 

@@ -5,6 +5,7 @@ import {ICrossmarginAdmin} from "./ICrossmarginAdmin.sol";
 import {ICrossmarginLiquidation} from "./ICrossmarginLiquidation.sol";
 import {
     AccountData,
+    AccountLiquidation,
     CollateralConfig,
     Health,
     MarketConfig,
@@ -117,6 +118,12 @@ interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
     function getPosition(uint256 account, uint256 marketId) external view returns (Position memory);
 
     function getOrder(uint256 account, uint256 marketId) external view returns (Order memory);
+
+    /// @notice The account's liquidation window: notional closed and keeper rewards paid (for
+    ///         the reward cap), and the debt at the window's start and repaid (close factor).
+    function getAccountLiquidation(
+        uint256 account
+    ) external view returns (AccountLiquidation memory);
 
     function collateralBalance(uint256 account, address token) external view returns (uint256);
 

@@ -107,6 +107,14 @@ interface ICrossmarginAdmin {
     /// @notice Freezes a market at `price` (0 = the current oracle price). Terminal.
     function settleMarket(uint256 marketId, uint256 price) external;
 
+    /// @notice Liquidation economics (docs/math.md, "Liquidation"; bounds in docs/specs.md INV-32).
+    /// @param feeRate Keeper reward per USD of notional closed.
+    /// @param minKeeperReward, maxKeeperReward Floor (paid at most once per account and window,
+    ///        by the call that restores the account or closes it fully) and cap of the keeper's
+    ///        reward on the window's total notional.
+    /// @param penaltyRate Insurance-fund penalty per USD of notional closed (the market's taker
+    ///        fee and the price impact of a close are its floor).
+    /// @param accountWindow Length of the per-account window for rewards and the close factor.
     function setLiquidationParams(
         uint64 feeRate,
         uint64 buffer,
@@ -114,7 +122,9 @@ interface ICrossmarginAdmin {
         uint128 maxKeeperReward,
         uint64 closeFactorHfThreshold,
         uint128 smallDebtUsd,
-        uint128 orderKeeperFee
+        uint128 orderKeeperFee,
+        uint64 penaltyRate,
+        uint32 accountWindow
     ) external;
 
     function setSequencer(address feed, uint32 gracePeriod) external;

@@ -55,6 +55,9 @@ interface ICrossmarginErrors {
     error NotLiquidatable(uint256 account, int256 equity, uint256 maintenanceMargin);
     error NoDebt(uint256 account);
     error NothingToSeize(uint256 account, address token);
+    /// @dev `liquidate` on an account without positions that can still cover its debt: only
+    ///      `liquidateCollateral`, under the close factor, may take its collateral.
+    error UseCollateralLiquidation(uint256 account);
 
     // --- delayed orders ---
     error OrderExists(uint256 account, uint256 marketId);

@@ -85,7 +85,9 @@ interface ICrossmarginEvents {
         uint128 maxKeeperReward,
         uint64 closeFactorHfThreshold,
         uint128 smallDebtUsd,
-        uint128 orderKeeperFee
+        uint128 orderKeeperFee,
+        uint64 penaltyRate,
+        uint32 accountWindow
     );
     event SequencerSet(address feed, uint32 gracePeriod);
     event PoolSet(address pool);
@@ -125,6 +127,9 @@ interface ICrossmarginEvents {
         uint256 notional,
         int256 quoteDelta
     );
+    /// @notice `fee = keeperReward + toInsuranceFund` (quote units) charged to the account for
+    ///         `notionalClosed` (USD WAD); `penalty` is what the fund was owed before the charge
+    ///         was capped by the account's equity.
     event LiquidationFeePaid(
         uint256 indexed account,
         address indexed keeper,
@@ -132,6 +137,14 @@ interface ICrossmarginEvents {
         uint256 fee,
         uint256 keeperReward,
         uint256 toInsuranceFund
+    );
+    /// @notice The insurance fund bought `amount` of `token` from a bankrupt account for
+    ///         `debtRepaid` quote units, at the oracle price less the token's discount.
+    event CollateralSoldToFund(
+        uint256 indexed account,
+        address indexed token,
+        uint256 amount,
+        uint256 debtRepaid
     );
     event CollateralLiquidated(
         uint256 indexed account,

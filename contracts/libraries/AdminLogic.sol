@@ -35,6 +35,13 @@ library AdminLogic {
     uint256 internal constant MAX_OPEN_INTEREST = 1e33;
     uint256 internal constant MAX_OI_POOL_RATIO = 10e18;
     uint256 internal constant MAX_LIQUIDATION_WINDOW = 1 days;
+    /// @dev A per-market liquidation cap below this could keep a bankrupt position open for
+    ///      ever; with it, an account of notional N is restored within ceil(N / cap) windows.
+    uint256 internal constant MIN_LIQUIDATION_PER_WINDOW = 100_000e18;
+    /// @dev A ratio of 0 would reserve the whole pool; with >= 0.1 the reserve is at most ten
+    ///      times the largest side's notional and at most the pool balance at any OI increase.
+    uint256 internal constant MIN_OI_POOL_RATIO = 0.1e18;
+    uint256 internal constant MIN_ACCOUNT_WINDOW = 1 minutes;
     uint256 internal constant MAX_ORDER_DELAY = 1 hours;
     uint256 internal constant MAX_ORDER_AGE = 1 days;
     uint256 internal constant MAX_LIQUIDATION_FEE = 0.05e18;
@@ -253,7 +260,9 @@ library AdminLogic {
         uint128 maxKeeperReward,
         uint64 closeFactorHfThreshold,
         uint128 smallDebtUsd,
-        uint128 orderKeeperFee
+        uint128 orderKeeperFee,
+        uint64 penaltyRate,
+        uint32 accountWindow
     ) external {
         _bound("feeRate", feeRate, 0, MAX_LIQUIDATION_FEE);
         _bound("buffer", buffer, 0, MAX_BUFFER);
@@ -262,14 +271,18 @@ library AdminLogic {
         _bound("closeFactorHfThreshold", closeFactorHfThreshold, 0, WAD);
         _bound("smallDebtUsd", smallDebtUsd, 0, MAX_SMALL_DEBT);
         _bound("orderKeeperFee", orderKeeperFee, 0, MAX_ORDER_KEEPER_FEE);
+        _bound("penaltyRate", penaltyRate, 0, MAX_LIQUIDATION_FEE);
+        _bound("accountWindow", accountWindow, MIN_ACCOUNT_WINDOW, MAX_LIQUIDATION_WINDOW);
         s.liq = LiquidationParams(
             feeRate,
             buffer,
             minKeeperReward,
             maxKeeperReward,
             closeFactorHfThreshold,
+            penaltyRate,
             smallDebtUsd,
-            orderKeeperFee
+            uint96(orderKeeperFee),
+            accountWindow
         );
         emit Ev.LiquidationParamsSet(
             feeRate,
@@ -278,7 +291,9 @@ library AdminLogic {
             maxKeeperReward,
             closeFactorHfThreshold,
             smallDebtUsd,
-            orderKeeperFee
+            orderKeeperFee,
+            penaltyRate,
+            accountWindow
         );
     }
 
@@ -348,8 +363,16 @@ library AdminLogic {
         uint32 liquidationWindow
     ) private {
         _bound("maxOpenInterest", maxOpenInterest, 0, MAX_OPEN_INTEREST);
-        _bound("maxOiPoolRatio", maxOiPoolRatio, 0, MAX_OI_POOL_RATIO);
+        _bound("maxOiPoolRatio", maxOiPoolRatio, MIN_OI_POOL_RATIO, MAX_OI_POOL_RATIO);
         _bound("liquidationWindow", liquidationWindow, 0, MAX_LIQUIDATION_WINDOW);
+        // 0 = unlimited; otherwise at least the floor, so a cap cannot freeze liquidations.
+        if (maxLiquidationPerWindow != 0)
+            _bound(
+                "maxLiquidationPerWindow",
+                maxLiquidationPerWindow,
+                MIN_LIQUIDATION_PER_WINDOW,
+                type(uint128).max
+            );
         m.maxOpenInterest = maxOpenInterest;
         m.maxOiPoolRatio = maxOiPoolRatio;
         m.maxLiquidationPerWindow = maxLiquidationPerWindow;

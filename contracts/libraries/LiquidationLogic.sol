@@ -13,7 +13,16 @@ import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {Store, LiquidationParams} from "./Store.sol";
-import {AccountData, CollateralConfig, Health, MarketConfig, MarketState} from "./Types.sol";
+import {OracleLib, Feed} from "./OracleLib.sol";
+import {
+    AccountData,
+    AccountLiquidation,
+    CollateralConfig,
+    Health,
+    MarketConfig,
+    MarketState,
+    MarketStatus
+} from "./Types.sol";
 
 /// @title LiquidationLogic
 /// @notice Permissionless liquidation of positions and collateral, keeper rewards and the
@@ -35,8 +44,9 @@ library LiquidationLogic {
         bool fresh;
     }
 
-    /// @dev Running totals of one liquidation call. `equity` is net of the fee owed so far,
-    ///      `max(rateFee, minKeeperReward)`, where `rateFee` sums `notional * feeRate` per close.
+    /// @dev Running totals of one liquidation call. `equity` is an estimate net of the charges
+    ///      so far, used to size the closes: the keeper's rate fee above the minimum reward
+    ///      (`max(rateFee, minKeeperReward)` is deducted) and the fund's penalty.
     struct Ctx {
         LiquidationParams lp;
         int256 equity;
@@ -44,13 +54,19 @@ library LiquidationLogic {
         uint256 budget;
         uint256 notionalClosed;
         uint256 rateFee;
+        uint256 penalty;
+        uint256 closes;
     }
 
     /// @notice Closes positions at the oracle price, largest maintenance requirement first,
-    ///         until equity >= MM * (1 + buffer), everything is closed or a bound is hit.
+    ///         until equity >= MM * (1 + buffer), everything is closed or a bound is hit; then
+    ///         charges the keeper's reward and the fund's penalty (capped by the account's
+    ///         equity, docs/math.md) and, once no position is left and equity is negative, sets
+    ///         the collateral against the debt before anything is called bad debt.
     ///         A market whose feed is stale counts at its last answer but is not closed (there
     ///         is no price to close it at); a call that can close nothing else reverts with the
-    ///         feed's `OracleStale`.
+    ///         feed's `OracleStale`. An account without positions is settled only if its
+    ///         weighted equity is negative (INV-29, INV-30).
     /// @return notionalClosed USD WAD closed in this call.
     /// @return keeperReward Quote units paid to `keeper`.
     function liquidate(
@@ -62,14 +78,20 @@ library LiquidationLogic {
         (bool liquidatable, Health memory h) = MarginLogic.isLiquidatable(s, account);
         if (!liquidatable) revert E.NotLiquidatable(account, h.equity, h.mm);
         _cancelOrders(s, account);
-
+        if (s.accounts[account].marketMask == 0) {
+            // Liquidatable without positions means negative weighted equity (MM == 0).
+            _settleDebt(s, account);
+            return (0, 0);
+        }
         Ctx memory ctx = Ctx({
             lp: s.liq,
             equity: h.equity - int256(uint256(s.liq.minKeeperReward)),
             mm: h.mm,
             budget: maxNotionalUsd == 0 ? type(uint256).max : maxNotionalUsd,
             notionalClosed: 0,
-            rateFee: 0
+            rateFee: 0,
+            penalty: 0,
+            closes: 0
         });
         Slot[] memory slots = _load(s, account);
         for (uint256 round; round < slots.length; ++round) {
@@ -81,15 +103,23 @@ library LiquidationLogic {
             _closeOne(s, account, slots[k], ctx, keeper);
         }
         notionalClosed = ctx.notionalClosed;
-        if (notionalClosed != 0)
-            keeperReward = _chargeFee(s, account, notionalClosed, keeper, ctx.lp);
-        else _requireFresh(s, slots);
-        if (s.accounts[account].marketMask == 0) _settleBadDebt(s, account);
+        if (notionalClosed == 0) _requireFresh(s, slots);
+        bool closedOut = s.accounts[account].marketMask == 0;
+        // The call completes the liquidation if it closes the account out or restores it
+        // (by the estimate that already counts the minimum reward).
+        bool complete = closedOut || ctx.equity >= int256(ctx.mm);
+        // Closing at the oracle price moves equity only by the rounding of each realised PnL
+        // (at most one quote unit each): what the account can pay is bounded below by this.
+        int256 canPay = h.equity - int256(ctx.closes * s.quoteScale);
+        keeperReward = _chargeFee(s, account, ctx, complete, canPay, keeper);
+        if (closedOut && _weightedEquity(s, account) < 0) _settleDebt(s, account);
     }
 
     /// @notice Repays up to `maxRepay` quote units of the account's debt and gives the caller
     ///         collateral `token` at its oracle price less the token's liquidation discount.
-    ///         Close factor 50 %, or 100 % below the health threshold or for small debts.
+    ///         Close factor per account and window (INV-33): 50 % of the debt at the window's
+    ///         first collateral liquidation, or 100 % below the health threshold or for small
+    ///         debts. An account left with no positions, no collateral and debt is settled.
     function liquidateCollateral(
         Store storage s,
         uint256 account,
@@ -109,10 +139,14 @@ library LiquidationLogic {
         a.quoteBalance = int96(int256(a.quoteBalance) + int256(repaid));
         s.collateralBalances[account][token] = balance - seized;
         c.totalDeposited -= uint128(seized);
+        s.liquidations[account].repaid += uint104(repaid);
         if (balance == seized) a.collateralMask &= ~uint32(1 << c.index);
         emit Ev.CollateralLiquidated(account, token, liquidator, repaid, seized);
         IERC20(s.quoteToken).safeTransferFrom(liquidator, address(this), repaid);
         IERC20(token).safeTransfer(liquidator, seized);
+        // Collateral first, bad debt last: once nothing backs the rest of the debt, settle it.
+        if (a.marketMask == 0 && a.collateralMask == 0 && a.quoteBalance < 0)
+            _settleDebt(s, account);
     }
 
     // ------------------------------------------------------------------ internals
@@ -125,11 +159,19 @@ library LiquidationLogic {
         Ctx memory ctx,
         address keeper
     ) private {
-        uint256 closeSize = _closeSize(s, sl, ctx);
-        uint256 allowed = _allowance(s, sl.marketId, ctx.budget, sl.price);
-        if (closeSize > allowed) closeSize = allowed;
+        uint256 closeSize = Math.min(
+            _closeSize(s, sl, ctx),
+            _allowance(s, sl.marketId, ctx.budget, sl.price)
+        );
         if (closeSize == 0) return;
         int256 delta = sl.size > 0 ? -int256(closeSize) : int256(closeSize);
+        uint256 notional = closeSize.mulUp(sl.price);
+        {
+            // Priced before the close moves the skew, as a market close would be.
+            uint256 penalty = _penalty(s, sl, delta, notional, ctx.lp.penaltyRate);
+            ctx.penalty += penalty;
+            ctx.equity -= int256(penalty);
+        }
         TradeLogic.TradeResult memory r = TradeLogic.execute(
             s,
             account,
@@ -138,8 +180,8 @@ library LiquidationLogic {
             sl.price,
             true
         );
-        uint256 notional = closeSize.mulUp(sl.price);
         ctx.notionalClosed += notional;
+        ctx.closes++;
         ctx.budget = ctx.budget > notional ? ctx.budget - notional : 0;
         s.marketStates[sl.marketId].liquidatedInWindow += uint128(notional);
         (, uint256 mmNew) = MarketMath.sizeRequirements(
@@ -198,10 +240,11 @@ library LiquidationLogic {
 
     /// @dev Size to close so that equity reaches MM * (1 + buffer), assuming the position's
     ///      maintenance ratio stays constant; rounds up and closes fully when little would remain.
-    ///      Closing `c` USD frees `c * freed` of the target and costs `max(c * feeRate - floor, 0)`
-    ///      of equity, where `floor` is what the minimum keeper reward charges beyond the rate fee
-    ///      so far (`ctx.equity` already counts it): `c >= deficit / freed` and
-    ///      `c >= (deficit - floor) / (freed - feeRate)`. The deficit includes two quote units for
+    ///      Closing `c` USD frees `c * freed` of the target and costs `c * pen` (the fund's
+    ///      penalty rate, price impact left out) plus `max(c * feeRate - floor, 0)` of equity,
+    ///      where `floor` is what the minimum keeper reward charges beyond the rate fee so far
+    ///      (`ctx.equity` already counts it): `c >= deficit / (freed - pen)` and
+    ///      `c >= (deficit - floor) / (freed - pen - feeRate)`. The deficit includes two quote units for
     ///      the rounding of the realised PnL (down) and of the fee (up), so that the target holds
     ///      after rounding even with a zero buffer.
     function _closeSize(
@@ -213,17 +256,19 @@ library LiquidationLogic {
         uint256 absSize = sl.size.abs();
         uint256 notional = absSize.mulUp(sl.price);
         if (notional == 0 || ctx.equity < 0) return absSize;
+        MarketConfig storage cfg = s.markets[sl.marketId];
         // Target (MM * (1 + buffer)) freed per USD of notional closed.
-        uint256 freed = (sl.mm - s.markets[sl.marketId].minPositionMargin)
-            .divDown(notional)
-            .mulDown(WadMath.WAD + lp.buffer);
-        if (freed <= lp.feeRate) return absSize;
+        uint256 freed = (sl.mm - cfg.minPositionMargin).divDown(notional).mulDown(
+            WadMath.WAD + lp.buffer
+        );
+        uint256 pen = _penaltyRate(cfg, lp.penaltyRate);
+        if (freed <= lp.feeRate + pen) return absSize;
         uint256 deficit =
             uint256(int256(ctx.mm.mulUp(WadMath.WAD + lp.buffer)) - ctx.equity) + 2 * s.quoteScale;
         uint256 floor = Math.max(ctx.rateFee, lp.minKeeperReward) - ctx.rateFee;
         uint256 closeNotional = Math.max(
-            deficit.divUp(freed),
-            (deficit - Math.min(deficit, floor)).divUp(freed - lp.feeRate)
+            deficit.divUp(freed - pen),
+            (deficit - Math.min(deficit, floor)).divUp(freed - pen - lp.feeRate)
         );
         uint256 closeSize = Math.mulDiv(closeNotional, WadMath.WAD, sl.price, Math.Rounding.Ceil);
         // Leave no position smaller than a tenth of the original behind.
@@ -254,31 +299,62 @@ library LiquidationLogic {
         return left.divDown(price);
     }
 
-    /// @dev Charges the liquidation fee to the account; pays the keeper and the insurance fund.
-    ///      The vault may hold fewer quote tokens than the fee (quote debt is backed by other
-    ///      collateral): then the keeper is paid first, the fund from the rest, and only what is
-    ///      paid is charged, so that liquidation never reverts for lack of funds.
+    /// @dev The fund's penalty rate in a market: the protocol rate, but never below the
+    ///      market's taker fee (a close by trade would pay it); a settled market closes free.
+    function _penaltyRate(
+        MarketConfig storage cfg,
+        uint256 penaltyRate
+    ) private view returns (uint256) {
+        if (cfg.status == MarketStatus.Settled) return penaltyRate;
+        return Math.max(penaltyRate, cfg.takerFee);
+    }
+
+    /// @dev The fund's penalty for closing `delta` (USD WAD, rounded up): the rate on the
+    ///      notional plus the price impact a market close of `delta` would pay now (when it would
+    ///      pay, not receive, it), so that no owner gains by being liquidated rather than closing
+    ///      (INV-28).
+    function _penalty(
+        Store storage s,
+        Slot memory sl,
+        int256 delta,
+        uint256 notional,
+        uint256 penaltyRate
+    ) private view returns (uint256 penalty) {
+        MarketConfig storage cfg = s.markets[sl.marketId];
+        penalty = notional.mulUp(_penaltyRate(cfg, penaltyRate));
+        if (cfg.status == MarketStatus.Settled || cfg.skewScale == 0) return penalty;
+        MarketState storage st = s.marketStates[sl.marketId];
+        int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+        uint256 fill = MarketMath.fillPrice(sl.price, skew, delta, cfg.skewScale);
+        int256 impact = delta.sMulCeil(int256(fill) - int256(sl.price));
+        if (impact > 0) penalty += uint256(impact);
+    }
+
+    /// @dev Charges the call's keeper reward and fund penalty to the account (INV-26, INV-27,
+    ///      INV-31). The reward is what the window's total notional earns,
+    ///      `min(max(feeRate * total, complete ? minKeeperReward : 0), maxKeeperReward)`, less what
+    ///      keepers were already paid in the window. The reward comes first, then the penalty,
+    ///      together at most what the account can pay (`canPay`, never below zero) and what the
+    ///      vault holds, so that a fee never creates debt and liquidation never reverts for
+    ///      lack of funds.
     function _chargeFee(
         Store storage s,
         uint256 account,
-        uint256 notional,
-        address keeper,
-        LiquidationParams memory lp
+        Ctx memory ctx,
+        bool complete,
+        int256 canPay,
+        address keeper
     ) private returns (uint256 reward) {
-        uint256 feeUsd = Math.max(notional.mulUp(lp.feeRate), lp.minKeeperReward);
-        uint256 fee = MarginLogic.usdToQuoteUp(s, feeUsd);
-        reward = Math.min(fee, MarginLogic.usdToQuoteUp(s, lp.maxKeeperReward));
-        uint256 toFund = fee - reward;
+        if (ctx.notionalClosed == 0) return 0;
         IERC20 quote = IERC20(s.quoteToken);
-        uint256 available = quote.balanceOf(address(this));
-        if (fee > available) {
-            reward = Math.min(reward, available);
-            toFund = Math.min(toFund, available - reward);
-            fee = reward + toFund;
-        }
+        uint256 cap = canPay > 0 ? uint256(canPay) / s.quoteScale : 0;
+        cap = Math.min(cap, quote.balanceOf(address(this)));
+        reward = _reward(s, account, ctx, complete, cap);
+        uint256 toFund = Math.min(MarginLogic.usdToQuoteUp(s, ctx.penalty), cap - reward);
+        uint256 fee = reward + toFund;
         AccountData storage a = s.accounts[account];
         a.quoteBalance = SafeCast.toInt96(int256(a.quoteBalance) - int256(fee));
-        emit Ev.LiquidationFeePaid(account, keeper, notional, fee, reward, toFund);
+        emit Ev.LiquidationFeePaid(account, keeper, ctx.notionalClosed, fee, reward, toFund);
         if (reward != 0) quote.safeTransfer(keeper, reward);
         // A quote token that refuses the fund (e.g. a blocklist) must not block liquidations:
         // the fund's share then stays in the vault and goes to the pool.
@@ -286,44 +362,112 @@ library LiquidationLogic {
             s.poolBalance += int256(toFund);
     }
 
-    /// @dev With no positions left and negative equity: the fund takes the collateral and covers
-    ///      the debt as far as it can; the pool absorbs the rest.
-    function _settleBadDebt(Store storage s, uint256 account) private {
-        Health memory h = MarginLogic.health(s, account, TradeLogic.NO_HINT, 0, false);
-        if (h.equity >= 0) return;
-        AccountData storage a = s.accounts[account];
-        address fund = s.insuranceFund;
-        for (uint32 m = a.collateralMask; m != 0; m &= m - 1) {
-            uint256 index = MarginLogic._lowestBit(m);
-            address token = s.collateralTokens[index];
-            uint256 amount = s.collateralBalances[account][token];
-            s.collateralBalances[account][token] = 0;
-            emit Ev.CollateralSeized(account, token, amount);
-            if (IERC20(token).trySafeTransfer(fund, amount)) {
-                s.collaterals[token].totalDeposited -= uint128(amount);
-            } else {
-                // A token that refuses the fund must not block the liquidation: the collateral
-                // moves, inside the vault, to the fund's own engine account (sub-account 0).
-                uint256 fundAccount = uint256(uint160(fund)) << 8;
-                s.collateralBalances[fundAccount][token] += amount;
-                s.accounts[fundAccount].collateralMask |= uint32(1 << index);
-            }
+    /// @dev The keeper's reward for this call (quote units, at most `cap`), recorded in the
+    ///      account's window, which restarts once `accountWindow` has elapsed.
+    function _reward(
+        Store storage s,
+        uint256 account,
+        Ctx memory ctx,
+        bool complete,
+        uint256 cap
+    ) private returns (uint256 reward) {
+        LiquidationParams memory lp = ctx.lp;
+        AccountLiquidation storage w = s.liquidations[account];
+        uint256 closedBefore = w.notionalClosed;
+        uint256 paidBefore = w.rewardPaid;
+        if (block.timestamp >= uint256(w.start) + lp.accountWindow) {
+            closedBefore = 0;
+            paidBefore = 0;
+            w.start = uint40(block.timestamp);
         }
-        a.collateralMask = 0;
+        uint256 total = closedBefore + ctx.notionalClosed;
+        uint256 earnedUsd = total.mulUp(lp.feeRate);
+        if (complete && earnedUsd < lp.minKeeperReward) earnedUsd = lp.minKeeperReward;
+        if (earnedUsd > lp.maxKeeperReward) earnedUsd = lp.maxKeeperReward;
+        uint256 earned = MarginLogic.usdToQuoteUp(s, earnedUsd);
+        reward = Math.min(earned > paidBefore ? earned - paidBefore : 0, cap);
+        w.notionalClosed = SafeCast.toUint104(total);
+        w.rewardPaid = SafeCast.toUint112(paidBefore + reward);
+    }
+
+    /// @dev Quote balance plus weighted collateral (USD WAD) as the liquidation rule values it.
+    function _weightedEquity(Store storage s, uint256 account) private view returns (int256) {
+        AccountData storage a = s.accounts[account];
+        return
+            MarginLogic.quoteToUsd(s, a.quoteBalance) +
+            int256(MarginLogic.weightedCollateralUsd(s, account, a.collateralMask, true));
+    }
+
+    /// @dev An account with no positions and negative weighted equity (so a health factor of 0
+    ///      and a close factor of 100 %): collateral first, bad debt last (INV-29, INV-30).
+    ///      The insurance fund buys collateral at the oracle price less the token's discount by
+    ///      repaying the debt, token by token, only as much as the debt needs (the owner keeps
+    ///      the rest). Debt that no collateral backs any more is bad debt: the fund covers it,
+    ///      the pool the rest. Collateral the fund could not buy (its quote balance ran out, the
+    ///      feed is stale, the token refuses the fund) stays with the account, with its debt,
+    ///      for `liquidateCollateral`; the debt is settled once nothing backs it.
+    function _settleDebt(Store storage s, uint256 account) private {
+        AccountData storage a = s.accounts[account];
         int256 quoteBalance = a.quoteBalance;
         if (quoteBalance >= 0) return;
-        uint256 deficit = uint256(-quoteBalance);
-        a.quoteBalance = 0;
-        // A fund that cannot pay (its quote transfer reverts) leaves the whole deficit to the pool.
-        uint256 covered;
-        try IInsuranceFund(fund).cover(deficit) returns (uint256 paid) {
-            covered = paid > deficit ? deficit : paid;
-        } catch {
-            covered = 0;
+        uint256 debt = uint256(-quoteBalance);
+        address fund = s.insuranceFund;
+        for (uint32 m = a.collateralMask; m != 0 && debt != 0; m &= m - 1) {
+            address token = s.collateralTokens[MarginLogic._lowestBit(m)];
+            debt -= _sellToFund(s, account, token, fund, debt);
         }
-        uint256 socialised = deficit - covered;
-        s.poolBalance -= int256(socialised);
-        emit Ev.BadDebtSettled(account, deficit, covered, socialised);
+        if (debt != 0 && a.collateralMask == 0) {
+            uint256 covered = _fundCover(fund, debt);
+            uint256 socialised = debt - covered;
+            s.poolBalance -= int256(socialised);
+            emit Ev.BadDebtSettled(account, debt, covered, socialised);
+            debt = 0;
+        }
+        a.quoteBalance = -SafeCast.toInt96(int256(debt));
+    }
+
+    /// @dev The fund buys up to `debt` quote units of `token` from the account at the
+    ///      discounted oracle price; returns the debt repaid (0 if it bought nothing).
+    function _sellToFund(
+        Store storage s,
+        uint256 account,
+        address token,
+        address fund,
+        uint256 debt
+    ) private returns (uint256 paid) {
+        CollateralConfig storage c = s.collaterals[token];
+        (, bool fresh) = OracleLib.readLatest(Feed(c.feed, c.heartbeat, c.feedDecimals));
+        if (!fresh) return 0;
+        uint256 budget = Math.min(debt, IERC20(s.quoteToken).balanceOf(fund));
+        if (budget == 0) return 0;
+        uint256 balance = s.collateralBalances[account][token];
+        (uint256 repay, uint256 seized) = _seize(s, c, budget, balance);
+        if (seized == 0) return 0;
+        paid = _fundCover(fund, repay);
+        // A fund that paid less than asked gets collateral for what it paid.
+        if (paid < repay) (, seized) = _seize(s, c, paid, balance);
+        s.collateralBalances[account][token] = balance - seized;
+        c.totalDeposited -= uint128(seized);
+        if (balance == seized) s.accounts[account].collateralMask &= ~uint32(1 << c.index);
+        if (!IERC20(token).trySafeTransfer(fund, seized)) {
+            // The token refuses the fund: undo, and give the fund its payment back; if even
+            // that fails, the payment stays as a repayment of the debt.
+            s.collateralBalances[account][token] = balance;
+            c.totalDeposited += uint128(seized);
+            s.accounts[account].collateralMask |= uint32(1 << c.index);
+            if (paid != 0 && IERC20(s.quoteToken).trySafeTransfer(fund, paid)) return 0;
+            return paid;
+        }
+        emit Ev.CollateralSoldToFund(account, token, seized, paid);
+    }
+
+    /// @dev Asks the fund for `amount` quote units; a fund that reverts pays nothing.
+    function _fundCover(address fund, uint256 amount) private returns (uint256 paid) {
+        try IInsuranceFund(fund).cover(amount) returns (uint256 p) {
+            paid = p > amount ? amount : p;
+        } catch {
+            paid = 0;
+        }
     }
 
     /// @dev Collateral for `repay` quote units at the discounted price, capped by the balance
@@ -349,8 +493,9 @@ library LiquidationLogic {
     }
 
     /// @dev Reverts unless the account has debt and is liquidatable; returns the most quote
-    ///      units a liquidator may repay now (close factor).
-    function _maxRepay(Store storage s, uint256 account) private view returns (uint256) {
+    ///      units a liquidator may repay now (close factor per account and window); starts a
+    ///      new window when the last one has elapsed.
+    function _maxRepay(Store storage s, uint256 account) private returns (uint256) {
         int256 quoteBalance = s.accounts[account].quoteBalance;
         if (quoteBalance >= 0) revert E.NoDebt(account);
         (bool liquidatable, Health memory h) = MarginLogic.isLiquidatable(s, account);
@@ -359,11 +504,20 @@ library LiquidationLogic {
         LiquidationParams storage lp = s.liq;
         uint256 hf = h.mm == 0 || h.equity <= 0 ? 0 : uint256(h.equity).divDown(h.mm);
         uint256 debtUsd = debt * s.quoteScale;
+        AccountLiquidation storage w = s.liquidations[account];
+        // The close factor applies to the debt at the window's first collateral liquidation,
+        // less what the window has repaid already (INV-33), not to each call.
+        if (block.timestamp >= uint256(w.collateralStart) + lp.accountWindow) {
+            w.collateralStart = uint40(block.timestamp);
+            w.debtAtStart = SafeCast.toUint112(debt);
+            w.repaid = 0;
+        }
         if (hf < lp.closeFactorHfThreshold || debtUsd <= lp.smallDebtUsd) return debt;
-        uint256 half = (debt + 1) / 2;
+        uint256 half = (uint256(w.debtAtStart) + 1) / 2;
+        uint256 left = half > w.repaid ? half - w.repaid : 0;
         // No dust behind: if what would remain is small, allow repaying all of it.
-        if ((debt - half) * s.quoteScale <= lp.smallDebtUsd) return debt;
-        return half;
+        if (debt > left && (debt - left) * s.quoteScale <= lp.smallDebtUsd) return debt;
+        return Math.min(left, debt);
     }
 
     function _cancelOrders(Store storage s, uint256 account) private {

@@ -25,6 +25,12 @@ library MarginLogic {
     using WadMath for uint256;
     using WadMath for int256;
 
+    /// @dev Valuation modes of `_health`: every feed fresh; stale markets at their last answer
+    ///      (INV-25); and the liquidation rule, which also takes stale collateral (INV-34).
+    uint256 private constant STRICT = 0;
+    uint256 private constant STALE_MARKETS = 1;
+    uint256 private constant LIQUIDATION = 2;
+
     /// @notice Price of a market: the oracle, or the settlement price once settled.
     function marketPrice(MarketConfig storage cfg) internal view returns (uint256) {
         if (cfg.status == MarketStatus.Settled) return cfg.settlementPrice;
@@ -84,22 +90,37 @@ library MarginLogic {
     }
 
     /// @notice Weighted collateral value of every non-quote token the account holds (USD WAD).
+    /// @param liquidation For the liquidation decision only (INV-34): a collateral feed past its
+    ///        heartbeat counts at its last answer with half its weight instead of reverting, so
+    ///        that a stale collateral (down to one wei of it) cannot make an account unliquidatable.
     function weightedCollateralUsd(
         Store storage s,
         uint256 account,
-        uint256 mask
+        uint256 mask,
+        bool liquidation
     ) internal view returns (uint256 sum) {
         while (mask != 0) {
             uint256 i = _lowestBit(mask);
             mask &= mask - 1;
             address token = s.collateralTokens[i];
             CollateralConfig storage c = s.collaterals[token];
+            uint256 price;
+            uint256 weight = c.weight;
+            if (liquidation) {
+                bool fresh;
+                (price, fresh) = OracleLib.readLatest(
+                    Feed(c.feed, c.heartbeat, c.feedDecimals)
+                );
+                if (!fresh) weight /= 2;
+            } else {
+                price = collateralPrice(c);
+            }
             uint256 value = tokenValueUsd(
                 s.collateralBalances[account][token],
-                collateralPrice(c),
+                price,
                 c.tokenDecimals
             );
-            sum += value.mulDown(c.weight);
+            sum += value.mulDown(weight);
         }
     }
 
@@ -118,12 +139,31 @@ library MarginLogic {
         uint256 hintPrice,
         bool allowStale
     ) public view returns (Health memory h) {
+        return _health(s, account, hintMarket, hintPrice, allowStale ? STALE_MARKETS : STRICT);
+    }
+
+    /// @notice `health` as the liquidation rule sees it: stale markets at their last answer
+    ///         (INV-25), stale collateral at its last answer with half its weight (INV-34).
+    function liquidationHealth(
+        Store storage s,
+        uint256 account
+    ) public view returns (Health memory) {
+        return _health(s, account, type(uint256).max, 0, LIQUIDATION);
+    }
+
+    function _health(
+        Store storage s,
+        uint256 account,
+        uint256 hintMarket,
+        uint256 hintPrice,
+        uint256 mode
+    ) private view returns (Health memory h) {
         OracleLib.checkSequencer(s.sequencer);
         AccountData memory a = s.accounts[account];
         // Checked cast: a value above int256 (absurd prices) must revert, not wrap negative.
         h.equity =
             quoteToUsd(s, a.quoteBalance) +
-            weightedCollateralUsd(s, account, a.collateralMask).toInt();
+            weightedCollateralUsd(s, account, a.collateralMask, mode == LIQUIDATION).toInt();
         uint256 mask = a.marketMask;
         while (mask != 0) {
             uint256 id = _lowestBit(mask);
@@ -131,7 +171,7 @@ library MarginLogic {
             MarketConfig storage cfg = s.markets[id];
             uint256 price = hintPrice;
             if (id != hintMarket) {
-                if (allowStale) (price, ) = marketPriceLatest(cfg);
+                if (mode != STRICT) (price, ) = marketPriceLatest(cfg);
                 else price = marketPrice(cfg);
             }
             Position storage p = s.positions[account][id];
@@ -166,7 +206,13 @@ library MarginLogic {
         uint256 hintMarket,
         uint256 hintPrice
     ) external view {
-        Health memory h = health(s, account, hintMarket, hintPrice, !riskIncreased);
+        Health memory h = _health(
+            s,
+            account,
+            hintMarket,
+            hintPrice,
+            riskIncreased ? STRICT : STALE_MARKETS
+        );
         if (riskIncreased) {
             if (h.equity < int256(h.im))
                 revert ICrossmarginErrors.InsufficientMargin(account, h.equity, h.im);
@@ -178,12 +224,12 @@ library MarginLogic {
         }
     }
 
-    /// @notice The liquidation rule, equity < MM, with stale markets at their last answer.
+    /// @notice The liquidation rule, equity < MM, valued by `liquidationHealth`.
     function isLiquidatable(
         Store storage s,
         uint256 account
     ) internal view returns (bool, Health memory h) {
-        h = health(s, account, type(uint256).max, 0, true);
+        h = liquidationHealth(s, account);
         return (h.equity < int256(h.mm), h);
     }
 

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {
     AccountData,
+    AccountLiquidation,
     CollateralConfig,
     MarketConfig,
     MarketState,
@@ -13,13 +14,18 @@ import {Sequencer} from "./OracleLib.sol";
 
 /// @notice Protocol-wide liquidation parameters (USD WAD unless stated).
 struct LiquidationParams {
-    uint64 feeRate; // WAD of notional closed
+    // slot 0
+    uint64 feeRate; // WAD of notional closed: the keeper's reward rate
     uint64 buffer; // WAD: positions are closed until equity >= MM * (1 + buffer)
-    uint128 minKeeperReward;
-    uint128 maxKeeperReward;
+    uint128 minKeeperReward; // paid at most once per account and window (docs/math.md)
+    // slot 1
+    uint128 maxKeeperReward; // per account and window
     uint64 closeFactorHfThreshold; // WAD: below this health factor, 100 % of debt may be repaid
+    uint64 penaltyRate; // WAD of notional closed, to the insurance fund (at least the taker fee)
+    // slot 2
     uint128 smallDebtUsd; // debts at or below this may be repaid in full
-    uint128 orderKeeperFee; // USD WAD paid to the keeper that settles or cancels a delayed order
+    uint96 orderKeeperFee; // USD WAD paid to the keeper that settles or cancels a delayed order
+    uint32 accountWindow; // seconds: the per-account liquidation window (rewards, close factor)
 }
 
 /// @notice All engine state, in one struct so that linked libraries can share it.
@@ -42,4 +48,5 @@ struct Store {
     mapping(uint256 account => mapping(uint256 marketId => Position)) positions;
     mapping(uint256 account => mapping(uint256 marketId => Order)) orders;
     mapping(uint256 account => mapping(address operator => bool)) operators;
+    mapping(uint256 account => AccountLiquidation) liquidations;
 }

@@ -106,3 +106,17 @@ struct Health {
     uint256 im;
     uint256 mm;
 }
+
+/// @notice What one account has been liquidated for in the current window (docs/math.md,
+///         "Liquidation"): keeper rewards are capped on the window's totals, and the collateral
+///         close factor applies to the debt at the window's start, not per call.
+struct AccountLiquidation {
+    // slot 0: positions
+    uint40 start; // window start (0: none yet)
+    uint104 notionalClosed; // USD WAD closed by `liquidate` in the window
+    uint112 rewardPaid; // quote units paid to keepers in the window
+    // slot 1: collateral
+    uint40 collateralStart; // window start of the collateral close factor
+    uint112 debtAtStart; // quote debt when the first collateral liquidation of the window ran
+    uint104 repaid; // quote units repaid by collateral liquidations in the window
+}

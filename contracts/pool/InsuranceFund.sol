@@ -5,7 +5,10 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
+import {CollateralConfig} from "../libraries/Types.sol";
 import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
 
 /// @title InsuranceFund
@@ -45,6 +48,32 @@ contract InsuranceFund is IInsuranceFund, AccessControl, ReentrancyGuardTransien
         paid = amount < available ? amount : available;
         if (paid != 0) IERC20(quoteToken).safeTransfer(engine, paid);
         emit Covered(amount, paid);
+    }
+
+    /// @inheritdoc IInsuranceFund
+    function buyCollateral(
+        address token,
+        uint256 amount,
+        uint256 maxPaid
+    ) external nonReentrant returns (uint256 paid) {
+        if (amount == 0) revert ZeroAmount();
+        if (token == quoteToken) revert QuoteTokenLocked();
+        paid = collateralCost(token, amount);
+        if (paid > maxPaid) revert SlippageExceeded(paid, maxPaid);
+        emit CollateralBought(msg.sender, token, amount, paid);
+        IERC20(quoteToken).safeTransferFrom(msg.sender, address(this), paid);
+        IERC20(token).safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IInsuranceFund
+    function collateralCost(address token, uint256 amount) public view returns (uint256) {
+        ICrossmargin e = ICrossmargin(engine);
+        // Reverts for an unlisted token and for a stale or invalid feed.
+        uint256 price = e.collateralPrice(token);
+        CollateralConfig memory c = e.getCollateral(token);
+        uint256 discounted = Math.mulDiv(price, 1e18 - c.liquidationDiscount / 2, 1e18, Math.Rounding.Ceil);
+        uint256 quoteUnit = 10 ** IERC20Metadata(quoteToken).decimals();
+        return Math.mulDiv(amount * quoteUnit, discounted, 10 ** c.tokenDecimals * 1e18, Math.Rounding.Ceil);
     }
 
     /// @inheritdoc IInsuranceFund

@@ -60,6 +60,8 @@ export const localConfig: NetworkConfig = {
     closeFactorHfThreshold: "0.95",
     smallDebtUsd: "100",
     orderKeeperFee: "1",
+    penaltyRate: "0.005",
+    accountWindow: HOUR,
   },
   pool: { name: "Crossmargin LP USDC", symbol: "cmLP" },
   insuranceSeed: "10000",

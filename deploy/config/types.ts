@@ -48,6 +48,10 @@ export interface LiquidationConfig {
   closeFactorHfThreshold: string;
   smallDebtUsd: string;
   orderKeeperFee: string; // USD
+  /** Insurance-fund penalty per USD closed (the market's taker fee is its floor). */
+  penaltyRate: string;
+  /** Seconds: the per-account window of keeper rewards and the collateral close factor. */
+  accountWindow: number;
 }
 
 export interface NetworkConfig {

@@ -83,6 +83,8 @@ async function setLiquidationParams(
     wad(l.closeFactorHfThreshold),
     wad(l.smallDebtUsd),
     wad(l.orderKeeperFee),
+    wad(l.penaltyRate),
+    BigInt(l.accountWindow),
   ] as const;
   const events = await engine.queryFilter(engine.filters.LiquidationParamsSet());
   const last = events.at(-1)?.args;

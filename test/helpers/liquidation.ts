@@ -78,6 +78,8 @@ export async function setup(): Promise<Env> {
       closeFactorHfThreshold: wad(l.closeFactorHfThreshold),
       smallDebtUsd: wad(l.smallDebtUsd),
       orderKeeperFee: wad(l.orderKeeperFee),
+      penaltyRate: wad(l.penaltyRate),
+      accountWindow: BigInt(l.accountWindow),
     },
   };
 }
@@ -93,6 +95,8 @@ export async function setLiquidationParams(env: Env, p: Partial<LiqParams>): Pro
     l.closeFactorHfThreshold,
     l.smallDebtUsd,
     l.orderKeeperFee,
+    l.penaltyRate,
+    l.accountWindow,
   );
 }
 

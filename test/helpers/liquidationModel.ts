@@ -43,6 +43,8 @@ export interface LiqParams {
   closeFactorHfThreshold: bigint;
   smallDebtUsd: bigint;
   orderKeeperFee: bigint;
+  penaltyRate: bigint;
+  accountWindow: bigint;
 }
 
 /** One market as read before the call. */

@@ -77,7 +77,9 @@ abstract contract EngineSetup is Test {
             maxKeeperReward: 1_000e18,
             closeFactorHfThreshold: 0.95e18,
             smallDebtUsd: 100e18,
-            orderKeeperFee: 1e18
+            orderKeeperFee: 1e18,
+            penaltyRate: 0.005e18,
+            accountWindow: 3600
         });
 
         d.usdc.mint(d.seedLp, POOL_SEED);

@@ -339,6 +339,8 @@ describe("adversarial: tokens", () => {
       l.closeFactorHfThreshold,
       l.smallDebtUsd,
       l.orderKeeperFee,
+      l.penaltyRate,
+      l.accountWindow,
     );
     for (const [who, to, amount] of [
       [lp, pool, usdc(1_000_000)],

@@ -108,6 +108,8 @@ describe("liquidation/edges", () => {
         l.closeFactorHfThreshold,
         l.smallDebtUsd,
         l.orderKeeperFee,
+        l.penaltyRate,
+        l.accountWindow,
       );
       await q.mint(lp.address, usdc(1_000_000));
       await q.connect(lp).approve(pool, MaxUint256);

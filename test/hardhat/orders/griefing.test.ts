@@ -65,6 +65,8 @@ describe("orders: gas griefing", () => {
       wad("0.95"),
       wad("100"),
       0n,
+      wad("0.005"),
+      3600n,
     );
     const extra = await addMarkets(env, 13);
     for (const id of [0, 1, 2, ...extra]) {

@@ -27,6 +27,7 @@ type Call = (e: Crossmargin) => Promise<unknown>;
 // Valid arguments (the deploy config's values) that a test overrides one at a time.
 const TRADING = [0, wad("1000000"), wad("0.0002"), wad("0.0006"), wad("9")] as const;
 const MARGIN = [0, wad("0.02"), wad("0.0001"), wad("0.5"), wad("20")] as const;
+const MAX_U128 = (1n << 128n) - 1n;
 const LIMITS = [0, wad("100000"), wad("5"), wad("5000000"), 30] as const;
 const ORDER = [0, true, 2, 7200] as const;
 const LIQ = [
@@ -37,6 +38,8 @@ const LIQ = [
   wad("0.95"),
   wad("100"),
   wad("1"),
+  wad("0.005"),
+  3600n,
 ] as const;
 
 describe("vault: roles and governance bounds", () => {
@@ -107,10 +110,10 @@ describe("vault: roles and governance bounds", () => {
       ["setMarketFeed", ADMIN, (e) => e.setMarketFeed(0, mFeed, 60, MOCK_DESCRIPTION)],
       ["setMarketTradingParams", RISK, (e) => e.setMarketTradingParams(0, 0, 0, 0, 0)],
       ["setMarketMarginParams", RISK, (e) => e.setMarketMarginParams(0, WAD, 0, wad("0.9"), 0)],
-      ["setMarketLimits", RISK, (e) => e.setMarketLimits(0, 0, 0, 0, 0)],
+      ["setMarketLimits", RISK, (e) => e.setMarketLimits(0, 0, wad("1"), 0, 0)],
       ["setMarketOrderParams", RISK, (e) => e.setMarketOrderParams(0, false, 0, 1)],
       ["settleMarket", ADMIN, (e) => e.settleMarket(0, 0)],
-      ["setLiquidationParams", RISK, (e) => e.setLiquidationParams(0, 0, 0, 0, 0, 0, 0)],
+      ["setLiquidationParams", RISK, (e) => e.setLiquidationParams(0, 0, 0, 0, 0, 0, 0, 0, 3600)],
       ["setSequencer", ADMIN, (e) => e.setSequencer(wethFeed, 0)],
       ["setPool", ADMIN, (e) => e.setPool(user.address)],
       ["setInsuranceFund", ADMIN, (e) => e.setInsuranceFund(user.address)],
@@ -210,7 +213,12 @@ describe("vault: roles and governance bounds", () => {
       ],
       ["setMarketTradingParams", TRADING, 4, wad("10") + 1n, "maxFundingVelocity", 0n, wad("10")],
       ["setMarketLimits", LIMITS, 1, 10n ** 33n + 1n, "maxOpenInterest", 0n, 10n ** 33n],
-      ["setMarketLimits", LIMITS, 2, wad("10") + 1n, "maxOiPoolRatio", 0n, wad("10")],
+      ["setMarketLimits", LIMITS, 2, wad("10") + 1n, "maxOiPoolRatio", wad("0.1"), wad("10")],
+      // INV-32: a ratio of 0 would reserve the whole pool; a tiny cap would freeze liquidation.
+      ["setMarketLimits", LIMITS, 2, 0n, "maxOiPoolRatio", wad("0.1"), wad("10")],
+      ["setMarketLimits", LIMITS, 2, wad("0.1") - 1n, "maxOiPoolRatio", wad("0.1"), wad("10")],
+      ["setMarketLimits", LIMITS, 3, 1n, "maxLiquidationPerWindow", wad("100000"), MAX_U128],
+      ["setMarketLimits", LIMITS, 3, wad("100000") - 1n, "maxLiquidationPerWindow", wad("100000"), MAX_U128],
       ["setMarketLimits", LIMITS, 4, 86_401n, "liquidationWindow", 0n, 86_400n],
       ["setMarketOrderParams", ORDER, 2, 3601n, "minOrderDelay", 0n, 3600n],
       ["setMarketOrderParams", ORDER, 3, 2n, "maxOrderAge", 3n, 86_400n],
@@ -222,6 +230,9 @@ describe("vault: roles and governance bounds", () => {
       ["setLiquidationParams", LIQ, 4, WAD + 1n, "closeFactorHfThreshold", 0n, WAD],
       ["setLiquidationParams", LIQ, 5, wad("100000") + 1n, "smallDebtUsd", 0n, wad("100000")],
       ["setLiquidationParams", LIQ, 6, wad("1000") + 1n, "orderKeeperFee", 0n, wad("1000")],
+      ["setLiquidationParams", LIQ, 7, wad("0.05") + 1n, "penaltyRate", 0n, wad("0.05")],
+      ["setLiquidationParams", LIQ, 8, 59n, "accountWindow", 60n, 86_400n],
+      ["setLiquidationParams", LIQ, 8, 86_401n, "accountWindow", 60n, 86_400n],
     ];
     for (const [fn, base, i, value, name, lo, hi] of cases) {
       it(`${fn}: ${name} = ${value}`, async () => {
@@ -261,6 +272,8 @@ describe("vault: roles and governance bounds", () => {
         WAD,
         wad("100000"),
         wad("1000"),
+        wad("0.05"),
+        86_400n,
       ] as const;
       await expect(e.setLiquidationParams(...liq))
         .to.emit(ctx.engine, "LiquidationParamsSet")
