@@ -75,7 +75,7 @@ library LiquidationLogic {
         uint256 maxNotionalUsd,
         address keeper
     ) external returns (uint256 notionalClosed, uint256 keeperReward) {
-        (bool liquidatable, Health memory h) = MarginLogic.isLiquidatable(s, account);
+        (bool liquidatable, Health memory h) = _isLiquidatable(s, account);
         if (!liquidatable) revert E.NotLiquidatable(account, h.equity, h.mm);
         _cancelOrders(s, account);
         if (s.accounts[account].marketMask == 0) {
@@ -244,8 +244,8 @@ library LiquidationLogic {
     ///      penalty rate, price impact left out) plus `max(c * feeRate - floor, 0)` of equity,
     ///      where `floor` is what the minimum keeper reward charges beyond the rate fee so far
     ///      (`ctx.equity` already counts it): `c >= deficit / (freed - pen)` and
-    ///      `c >= (deficit - floor) / (freed - pen - feeRate)`. The deficit includes two quote units for
-    ///      the rounding of the realised PnL (down) and of the fee (up), so that the target holds
+    ///      `c >= (deficit - floor) / (freed - pen - feeRate)`. The deficit includes three quote units for
+    ///      the rounding of the realised PnL (down), the reward and the penalty (up), so that the target holds
     ///      after rounding even with a zero buffer.
     function _closeSize(
         Store storage s,
@@ -264,7 +264,7 @@ library LiquidationLogic {
         uint256 pen = _penaltyRate(cfg, lp.penaltyRate);
         if (freed <= lp.feeRate + pen) return absSize;
         uint256 deficit =
-            uint256(int256(ctx.mm.mulUp(WadMath.WAD + lp.buffer)) - ctx.equity) + 2 * s.quoteScale;
+            uint256(int256(ctx.mm.mulUp(WadMath.WAD + lp.buffer)) - ctx.equity) + 3 * s.quoteScale;
         uint256 floor = Math.max(ctx.rateFee, lp.minKeeperReward) - ctx.rateFee;
         uint256 closeNotional = Math.max(
             deficit.divUp(freed - pen),
@@ -498,7 +498,7 @@ library LiquidationLogic {
     function _maxRepay(Store storage s, uint256 account) private returns (uint256) {
         int256 quoteBalance = s.accounts[account].quoteBalance;
         if (quoteBalance >= 0) revert E.NoDebt(account);
-        (bool liquidatable, Health memory h) = MarginLogic.isLiquidatable(s, account);
+        (bool liquidatable, Health memory h) = _isLiquidatable(s, account);
         if (!liquidatable) revert E.NotLiquidatable(account, h.equity, h.mm);
         uint256 debt = uint256(-quoteBalance);
         LiquidationParams storage lp = s.liq;
@@ -518,6 +518,15 @@ library LiquidationLogic {
         // No dust behind: if what would remain is small, allow repaying all of it.
         if (debt > left && (debt - left) * s.quoteScale <= lp.smallDebtUsd) return debt;
         return Math.min(left, debt);
+    }
+
+    /// @dev The liquidation rule, equity < MM, valued by `MarginLogic.liquidationHealth`.
+    function _isLiquidatable(
+        Store storage s,
+        uint256 account
+    ) private view returns (bool, Health memory h) {
+        h = MarginLogic.liquidationHealth(s, account);
+        return (h.equity < int256(h.mm), h);
     }
 
     function _cancelOrders(Store storage s, uint256 account) private {

@@ -224,15 +224,6 @@ library MarginLogic {
         }
     }
 
-    /// @notice The liquidation rule, equity < MM, valued by `liquidationHealth`.
-    function isLiquidatable(
-        Store storage s,
-        uint256 account
-    ) internal view returns (bool, Health memory h) {
-        h = liquidationHealth(s, account);
-        return (h.equity < int256(h.mm), h);
-    }
-
     function _lowestBit(uint256 x) internal pure returns (uint256 i) {
         // x != 0; isolate the lowest set bit and take its log2
         uint256 b = x & (~x + 1);

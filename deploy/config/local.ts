@@ -60,7 +60,7 @@ export const localConfig: NetworkConfig = {
     closeFactorHfThreshold: "0.95",
     smallDebtUsd: "100",
     orderKeeperFee: "1",
-    penaltyRate: "0.005",
+    penaltyRate: "0.0025",
     accountWindow: HOUR,
   },
   pool: { name: "Crossmargin LP USDC", symbol: "cmLP" },

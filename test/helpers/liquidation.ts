@@ -14,6 +14,7 @@ import { loadSystem, System } from "./fixture";
 import { accountId } from "../../src/common/accounts";
 import { feedAnswer, units, wad } from "../../src/common/units";
 import {
+  AccountWindow,
   CollateralSnap,
   ExpectedLiquidation,
   ExpectedSeizure,
@@ -211,8 +212,22 @@ export async function snapshot(env: Env, account: bigint): Promise<Snap> {
     positions,
     orderMask: a.orderMask,
     markets,
+    window: await accountWindow(env, account),
     engineQuote: await quote.balanceOf(await engine.getAddress()),
     fundQuote: await quote.balanceOf(await insuranceFund.getAddress()),
+  };
+}
+
+/** The account's liquidation window as the engine stores it. */
+export async function accountWindow(env: Env, account: bigint): Promise<AccountWindow> {
+  const w = await env.sys.engine.getAccountLiquidation(account);
+  return {
+    start: w.start,
+    notionalClosed: w.notionalClosed,
+    rewardPaid: w.rewardPaid,
+    collateralStart: w.collateralStart,
+    debtAtStart: w.debtAtStart,
+    repaid: w.repaid,
   };
 }
 
@@ -256,6 +271,7 @@ export async function liquidateChecked(
     maxNotionalUsd?: bigint;
     dt?: bigint;
     stale?: number[];
+    staleTokens?: string[];
   } = {},
 ): Promise<LiquidationRun> {
   const { engine, quote, insuranceFund } = env.sys;
@@ -265,7 +281,7 @@ export async function liquidateChecked(
   const keeperBefore = await quote.balanceOf(keeper.address);
   const poolBefore = await engine.poolBalance();
   const now = await nextTimestamp(opts.dt);
-  const expected = expectLiquidation(snap, env.liq, now, max, opts.stale);
+  const expected = expectLiquidation(snap, env.liq, now, max, opts.stale, opts.staleTokens);
   const tx = await engine.connect(keeper).liquidate(account, max);
   const receipt = (await tx.wait())!;
   const logs = parsedLogs(env, receipt);
@@ -297,10 +313,10 @@ export async function liquidateChecked(
   );
   const cancelled = eventsNamed(logs, "OrderCancelled").map((l) => Number(l.args.marketId));
   expect(cancelled).to.deep.equal(expected.cancelledOrders);
-  const seized = eventsNamed(logs, "CollateralSeized").map((l) => [...l.args]);
+  const sold = eventsNamed(logs, "CollateralSoldToFund").map((l) => [...l.args]);
   const bad = eventsNamed(logs, "BadDebtSettled").map((l) => [...l.args]);
   const b = expected.badDebt;
-  expect(seized).to.deep.equal(b ? b.seized.map((s) => [account, s.token, s.amount]) : []);
+  expect(sold).to.deep.equal(b ? b.sales.map((x) => [account, x.token, x.amount, x.paid]) : []);
   expect(bad).to.deep.equal(
     b && b.deficit !== 0n ? [[account, b.deficit, b.covered, b.socialised]] : [],
   );
@@ -344,7 +360,7 @@ export async function liquidateChecked(
   const keeperGot = (await quote.balanceOf(keeper.address)) - keeperBefore;
   expect(keeperGot).to.equal(f?.reward ?? 0n);
   const fundDelta = (await quote.balanceOf(await insuranceFund.getAddress())) - snap.fundQuote;
-  expect(fundDelta).to.equal((f?.toFund ?? 0n) - (b?.covered ?? 0n));
+  expect(fundDelta).to.equal((f?.toFund ?? 0n) - (b?.fundPaid ?? 0n));
   expect((await engine.poolBalance()) - poolBefore).to.equal(expected.poolDelta);
   await expectConservation(env);
   return { expected, receipt, logs, now };

@@ -12,11 +12,12 @@ import {
   WAD,
   abs,
   accrueFunding,
+  collateralValueUsd,
   divCeil,
   divDown,
   divUp,
+  fillPrice,
   healthFactor,
-  liquidationFee,
   marginSummary,
   max,
   min,
@@ -26,6 +27,7 @@ import {
   positionMargin,
   quoteToUsd,
   recordFunding,
+  sMulCeil,
   seizeCollateral,
   settle,
   toQuoteCeil,
@@ -77,11 +79,23 @@ export interface Snap {
   quoteBalance: bigint;
   collaterals: CollateralSnap[];
   positions: { marketId: number; position: Position }[];
+  /** The account's liquidation window (engine.getAccountLiquidation). */
+  window: AccountWindow;
   orderMask: bigint;
   markets: MarketSnap[];
   /** quote.balanceOf(engine) and quote.balanceOf(insuranceFund). */
   engineQuote: bigint;
   fundQuote: bigint;
+}
+
+/** Per-account liquidation window (docs/math.md, "Liquidation"). */
+export interface AccountWindow {
+  start: bigint;
+  notionalClosed: bigint;
+  rewardPaid: bigint;
+  collateralStart: bigint;
+  debtAtStart: bigint;
+  repaid: bigint;
 }
 
 /** Funding index of a market at `now` (a settled market's index is frozen). */
@@ -97,11 +111,15 @@ export function fundedState(m: MarketSnap, now: bigint): MarketState {
 }
 
 /** The model's view of the account at `now`. */
-export function accountAt(snap: Snap, now: bigint): Account {
+export function accountAt(snap: Snap, now: bigint, staleTokens: string[] = []): Account {
   return {
     quoteBalance: snap.quoteBalance,
     quoteDecimals: snap.quoteDecimals,
-    collaterals: snap.collaterals.map((c) => ({ ...c })),
+    // INV-34: for the liquidation decision a stale collateral counts at half its weight.
+    collaterals: snap.collaterals.map((c) => ({
+      ...c,
+      weight: staleTokens.includes(c.token) ? c.weight / 2n : c.weight,
+    })),
     positions: snap.positions.map(({ marketId, position }) => {
       const m = snap.markets[marketId];
       return { params: m.params, position, price: m.price, indexNow: indexAt(m, now) };
@@ -118,7 +136,7 @@ export function accountAt(snap: Snap, now: bigint): Account {
  * part of that minimum not yet covered by the rate fee; `equity` is already net of it). So with
  * `deficit = MM * (1 + buffer) - equity`:
  * `closeNotional = max(deficit / freed, (deficit - floor) / (freed - feeRate))`, the deficit
- * including two quote units for the rounding of realised PnL and of the fee.
+ * including three quote units for the rounding of realised PnL, reward and penalty.
  * Everything is closed when equity is negative, when closing frees nothing net of the fee, or
  * when less than a tenth of the position would remain.
  */
@@ -132,6 +150,7 @@ export function bufferCloseSize(
   floor: bigint,
   liq: Pick<LiqParams, "buffer" | "feeRate">,
   quoteDecimals = 6,
+  pen = 0n,
 ): bigint {
   const absSize = abs(size);
   const notional = mulUp(absSize, price);
@@ -139,11 +158,11 @@ export function bufferCloseSize(
   const onePlusBuffer = WAD + liq.buffer;
   // mmr rounded down, target freed rounded down: the rule errs on closing more.
   const freed = mulDown(divDown(positionMm - minPositionMargin, notional), onePlusBuffer);
-  if (freed <= liq.feeRate) return absSize;
-  const deficit = mulUp(MM, onePlusBuffer) - equity + 2n * quoteToUsd(1n, quoteDecimals);
+  if (freed <= liq.feeRate + pen) return absSize;
+  const deficit = mulUp(MM, onePlusBuffer) - equity + 3n * quoteToUsd(1n, quoteDecimals);
   const closeNotional = max(
-    divUp(deficit, freed),
-    divUp(deficit - min(deficit, floor), freed - liq.feeRate),
+    divUp(deficit, freed - pen),
+    divUp(deficit - min(deficit, floor), freed - pen - liq.feeRate),
   );
   const closeSize = divCeil(closeNotional * WAD, price);
   if (closeSize >= absSize || absSize - closeSize < absSize / 10n) return absSize;
@@ -191,10 +210,14 @@ export interface ExpectedFee {
 }
 
 export interface ExpectedBadDebt {
+  /** Debt left once the fund bought what collateral it could (0: no BadDebtSettled). */
   deficit: bigint;
   covered: bigint;
   socialised: bigint;
-  seized: { token: string; amount: bigint }[];
+  /** CollateralSoldToFund: what the fund bought, and the debt it repaid for it. */
+  sales: { token: string; amount: bigint; paid: bigint }[];
+  /** Quote units the fund paid in all (sales and cover). */
+  fundPaid: bigint;
 }
 
 export interface ExpectedLiquidation {
@@ -215,20 +238,124 @@ export interface ExpectedLiquidation {
   poolDelta: bigint;
 }
 
-/** Keeper / insurance split in quote units: USD fee from the model, each part rounded up. */
-export function feeInQuote(notional: bigint, liq: LiqParams, quoteDecimals: number): ExpectedFee {
-  const f = liquidationFee(notional, liq.feeRate, liq.minKeeperReward, liq.maxKeeperReward);
-  const fee = toQuoteCeil(f.liquidationFee, quoteDecimals);
-  const reward = toQuoteCeil(f.keeperReward, quoteDecimals);
-  return { notional, fee, reward, toFund: fee - reward };
+/** The fund's penalty rate in a market: the protocol rate, the taker fee as its floor. */
+export function penaltyRate(m: MarketSnap, liq: LiqParams): bigint {
+  return m.status === SETTLED ? liq.penaltyRate : max(liq.penaltyRate, m.params.takerFee);
+}
+
+/**
+ * The fund's penalty for closing `delta` in `m` (USD, rounded up): the rate on the notional
+ * plus the price impact a market close would pay at the skew before the close (INV-28).
+ */
+export function closePenalty(m: MarketSnap, liq: LiqParams, delta: bigint, notional: bigint) {
+  let pen = mulUp(notional, penaltyRate(m, liq));
+  if (m.status === SETTLED || m.params.skewScale === 0n) return pen;
+  const skew = m.state.longOI - m.state.shortOI;
+  const fill = fillPrice(m.price, skew, delta, m.params.skewScale);
+  const impact = sMulCeil(delta, fill - m.price);
+  if (impact > 0n) pen += impact;
+  return pen;
+}
+
+/**
+ * Keeper reward and fund penalty (quote units) of one call (INV-26, INV-27, INV-31): the reward
+ * is what the window's total notional earns, `min(max(feeRate * total, complete ? min : 0),
+ * max)`, less what keepers were paid in the window; reward first, then penalty, together at
+ * most `cap` (what the account can pay, and what the vault holds).
+ */
+export function chargeFee(
+  snap: Snap,
+  liq: LiqParams,
+  now: bigint,
+  notional: bigint,
+  penaltyUsd: bigint,
+  complete: boolean,
+  cap: bigint,
+): ExpectedFee {
+  const qd = snap.quoteDecimals;
+  const w = snap.window;
+  const fresh = now >= w.start + liq.accountWindow;
+  const closedBefore = fresh ? 0n : w.notionalClosed;
+  const paidBefore = fresh ? 0n : w.rewardPaid;
+  let earnedUsd = mulUp(closedBefore + notional, liq.feeRate);
+  if (complete && earnedUsd < liq.minKeeperReward) earnedUsd = liq.minKeeperReward;
+  if (earnedUsd > liq.maxKeeperReward) earnedUsd = liq.maxKeeperReward;
+  const earned = toQuoteCeil(earnedUsd, qd);
+  const reward = min(earned > paidBefore ? earned - paidBefore : 0n, cap);
+  const toFund = min(toQuoteCeil(penaltyUsd, qd), cap - reward);
+  return { notional, fee: reward + toFund, reward, toFund };
+}
+
+/**
+ * Collateral first, bad debt last (INV-29): with no positions and negative weighted equity,
+ * the fund buys collateral at the discounted price for the debt (token by token, fresh feeds
+ * only, as far as its quote balance goes); debt nothing backs any more is covered by the fund,
+ * then the pool. Mutates `collaterals` (amounts).
+ */
+export function settleDebt(
+  collaterals: CollateralSnap[],
+  quoteBalance: bigint,
+  fundQuote: bigint,
+  qd: number,
+  staleTokens: string[] = [],
+): { badDebt?: ExpectedBadDebt; quoteBalance: bigint } {
+  if (quoteBalance >= 0n) return { quoteBalance };
+  let debt = -quoteBalance;
+  let fund = fundQuote;
+  const sales: ExpectedBadDebt["sales"] = [];
+  for (const c of collaterals) {
+    if (debt === 0n) break;
+    if (c.amount === 0n || staleTokens.includes(c.token)) continue;
+    const budget = min(debt, fund);
+    if (budget === 0n) continue;
+    const r = seizeCollateral(budget, qd, c.decimals, c.price, c.discount, c.amount);
+    if (r.seized === 0n) continue;
+    fund -= r.repay;
+    debt -= r.repay;
+    c.amount -= r.seized;
+    sales.push({ token: c.token, amount: r.seized, paid: r.repay });
+  }
+  let covered = 0n;
+  let deficit = 0n;
+  if (debt !== 0n && collaterals.every((c) => c.amount === 0n)) {
+    deficit = debt;
+    covered = min(debt, fund);
+    fund -= covered;
+    debt = 0n;
+  }
+  const badDebt = {
+    deficit,
+    covered,
+    socialised: deficit - covered,
+    sales,
+    fundPaid: fundQuote - fund,
+  };
+  return { badDebt, quoteBalance: -debt };
+}
+
+/** Quote balance plus weighted collateral as the liquidation rule values it (USD). */
+export function weightedEquity(
+  collaterals: CollateralSnap[],
+  quoteBalance: bigint,
+  qd: number,
+  staleTokens: string[] = [],
+): bigint {
+  let sum = quoteToUsd(quoteBalance, qd);
+  for (const c of collaterals) {
+    const w = staleTokens.includes(c.token) ? c.weight / 2n : c.weight;
+    sum += mulDown(collateralValueUsd(c.amount, c.decimals, c.price), w);
+  }
+  return sum;
 }
 
 /**
  * What `liquidate(account, maxNotionalUsd)` does at time `now`: positions closed at the oracle,
  * largest maintenance requirement first (ties: lowest market id), each by the buffer rule,
- * bounded by the market's window cap and the caller's budget; one fee on the total notional;
- * bad debt settled once no position is left and equity is negative (insurance fund, then pool).
- * Markets in `stale` (feed past its heartbeat) count at their last answer but are not closed.
+ * bounded by the market's window cap and the caller's budget; the keeper's reward and the fund's
+ * penalty charged once on the call (capped by what the account can pay); and, once no position
+ * is left and weighted equity is negative, the collateral set against the debt before any bad
+ * debt (insurance fund, then pool). Markets in `stale` (feed past its heartbeat) count at their
+ * last answer but are not closed; collaterals in `staleTokens` count at half their weight.
  */
 export function expectLiquidation(
   snap: Snap,
@@ -236,27 +363,43 @@ export function expectLiquidation(
   now: bigint,
   maxNotionalUsd = 0n,
   stale: number[] = [],
+  staleTokens: string[] = [],
 ): ExpectedLiquidation {
   const qd = snap.quoteDecimals;
-  const summary = marginSummary(accountAt(snap, now));
+  const summary = marginSummary(accountAt(snap, now, staleTokens));
   if (!summary.isLiquidatable) throw new Error("model: account is not liquidatable");
-  // Equity net of the fee owed so far: max(sum of per-close rate fees, minKeeperReward).
+  const collaterals = snap.collaterals.map((c) => ({ ...c }));
+  const base = {
+    equity: summary.equity,
+    MM: summary.MM,
+    cancelledOrders: bitsOf(snap.orderMask),
+    marketStates: new Map<number, MarketState>(),
+    windows: new Map<number, Window>(),
+    positions: new Map<number, Position>(),
+    closes: [] as ExpectedClose[],
+  };
+  if (snap.positions.length === 0) {
+    const r = settleDebt(collaterals, snap.quoteBalance, snap.fundQuote, qd, staleTokens);
+    const socialised = r.badDebt?.socialised ?? 0n;
+    return { ...base, badDebt: r.badDebt, quoteBalance: r.quoteBalance, poolDelta: -socialised };
+  }
+  // Equity net of the charges so far: max(sum of per-close rate fees, minKeeperReward) and the
+  // fund's penalties.
   let equity = summary.equity - liq.minKeeperReward;
   let rateFee = 0n;
+  let penaltyUsd = 0n;
   let MM = summary.MM;
   let budget = maxNotionalUsd === 0n ? INF : maxNotionalUsd;
   let quoteBalance = snap.quoteBalance;
   let poolDelta = 0n;
-  const positions = new Map(snap.positions.map((p) => [p.marketId, p.position]));
-  const marketStates = new Map<number, MarketState>();
-  const windows = new Map<number, Window>();
+  const { positions, marketStates, windows, closes } = base;
+  for (const p of snap.positions) positions.set(p.marketId, p.position);
   const slots = snap.positions.map(({ marketId, position }, i) => ({
     marketId,
     position,
     mm: summary.positions[i].mm,
     done: stale.includes(marketId),
   }));
-  const closes: ExpectedClose[] = [];
   let notionalClosed = 0n;
   for (let round = 0; round < slots.length; round++) {
     if (equity >= mulUp(MM, WAD + liq.buffer) || budget === 0n) break;
@@ -278,19 +421,23 @@ export function expectLiquidation(
       max(rateFee, liq.minKeeperReward) - rateFee,
       liq,
       qd,
+      penaltyRate(m, liq),
     );
     const w = windowAt(m, now);
     windows.set(sl.marketId, w);
     size = min(size, windowAllowance(m, w, budget));
     if (size === 0n) continue;
     const delta = sl.position.size > 0n ? -size : size;
+    const notional = mulUp(size, m.price);
+    const pen = closePenalty(m, liq, delta, notional);
+    penaltyUsd += pen;
+    equity -= pen;
     const funded = fundedState(m, now);
     const r = settle(funded, sl.position, delta, m.price, 0n, 0n, 0n, funded.fundingIndex, qd);
     quoteBalance += r.quoteDelta;
     poolDelta -= r.quoteDelta;
     positions.set(sl.marketId, r.newPosition);
     marketStates.set(sl.marketId, r.newMarketState);
-    const notional = mulUp(size, m.price);
     w.liquidatedInWindow += notional;
     notionalClosed += notional;
     budget = budget > notional ? budget - notional : 0n;
@@ -307,39 +454,24 @@ export function expectLiquidation(
       newSize: r.newPosition.size,
     });
   }
-  let fundQuote = snap.fundQuote;
+  const closedOut = [...positions.values()].every((p) => p.size === 0n);
   let fee: ExpectedFee | undefined;
   if (notionalClosed !== 0n) {
-    fee = payableFee(feeInQuote(notionalClosed, liq, qd), snap.engineQuote);
+    const complete = closedOut || equity >= MM;
+    const canPay = summary.equity - BigInt(closes.length) * quoteToUsd(1n, qd);
+    const cap = min(canPay > 0n ? canPay / quoteToUsd(1n, qd) : 0n, snap.engineQuote);
+    fee = chargeFee(snap, liq, now, notionalClosed, penaltyUsd, complete, cap);
     quoteBalance -= fee.fee;
-    fundQuote += fee.toFund;
   }
   let badDebt: ExpectedBadDebt | undefined;
-  const open = [...positions.values()].filter((p) => p.size !== 0n);
-  if (open.length === 0) {
-    const after = marginSummary({ ...accountAt(snap, now), quoteBalance, positions: [] });
-    if (after.equity < 0n) {
-      const seized = snap.collaterals.map((c) => ({ token: c.token, amount: c.amount }));
-      const deficit = quoteBalance < 0n ? -quoteBalance : 0n;
-      const covered = min(deficit, fundQuote);
-      if (deficit !== 0n) quoteBalance = 0n;
-      badDebt = { deficit, covered, socialised: deficit - covered, seized };
-      poolDelta -= deficit - covered;
-    }
+  if (closedOut && weightedEquity(collaterals, quoteBalance, qd, staleTokens) < 0n) {
+    const fundQuote = snap.fundQuote + (fee?.toFund ?? 0n);
+    const r = settleDebt(collaterals, quoteBalance, fundQuote, qd, staleTokens);
+    badDebt = r.badDebt;
+    quoteBalance = r.quoteBalance;
+    poolDelta -= badDebt?.socialised ?? 0n;
   }
-  return {
-    equity: summary.equity,
-    MM: summary.MM,
-    cancelledOrders: bitsOf(snap.orderMask),
-    closes,
-    fee,
-    badDebt,
-    quoteBalance,
-    positions,
-    marketStates,
-    windows,
-    poolDelta,
-  };
+  return { ...base, fee, badDebt, quoteBalance, poolDelta };
 }
 
 /** Pool value (quote units) from the model, with `states` replacing the snapshot's aggregates. */
@@ -354,16 +486,6 @@ export function expectedPoolValue(
     return { state, price: m.price, indexNow: indexAt({ ...m, state }, now) };
   });
   return poolValue(poolBalance, markets, snap.quoteDecimals);
-}
-
-/**
- * The fee actually moved when the engine holds fewer quote tokens than it owes: the keeper is
- * paid first, then the insurance fund; only what is paid is charged to the account.
- */
-export function payableFee(f: ExpectedFee, engineQuote: bigint): ExpectedFee {
-  const reward = min(f.reward, engineQuote);
-  const toFund = min(f.toFund, engineQuote - reward);
-  return { notional: f.notional, fee: reward + toFund, reward, toFund };
 }
 
 export interface ExpectedSeizure {

@@ -19,7 +19,7 @@ import {
   trade,
   usdc,
 } from "../../helpers/liquidation";
-import { accountAt, bufferCloseSize } from "../../helpers/liquidationModel";
+import { accountAt, bufferCloseSize, penaltyRate } from "../../helpers/liquidationModel";
 import { skipUnderCoverage } from "../../helpers/coverage";
 
 /** The model's health of `account` as the views see it (at the latest block). */
@@ -75,6 +75,8 @@ describe("liquidation/positions", () => {
       before.MM,
       env.liq.minKeeperReward,
       env.liq,
+      6,
+      penaltyRate(snap.markets[ETH], env.liq),
     );
     expect(size)
       .to.be.greaterThan(0n)
