@@ -3,7 +3,14 @@ import { ethers } from "hardhat";
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { wad } from "../../../src/common/units";
-import { WAD, marginSummary, mulUp, positionMargin, quoteToUsd } from "../../../src/model";
+import {
+  WAD,
+  marginSummary,
+  mulUp,
+  positionMargin,
+  quoteToUsd,
+  toQuoteCeil,
+} from "../../../src/model";
 import {
   ETH,
   Env,
@@ -25,6 +32,14 @@ async function noFunding(env: Env, marketId: number): Promise<void> {
   await env.sys.engine.setMarketTradingParams(marketId, m.skewScale, m.makerFee, m.takerFee, 0);
 }
 
+/**
+ * The fund's penalty (quote units) for closing `notional` of a long: max(penaltyRate, takerFee)
+ * = 0.25 % of it, rounded up; a close that reduces the skew pays no price impact.
+ */
+function penaltyQuote(env: Env, notional: bigint): bigint {
+  return toQuoteCeil(mulUp(notional, env.liq.penaltyRate), QD);
+}
+
 /** `liquidate`'s return values (eth_call at the latest block) against the model. */
 async function expectReturnValues(env: Env, account: bigint, keeper: HardhatEthersSigner) {
   const e = expectLiquidation(await snapshot(env, account), env.liq, BigInt(await time.latest()));
@@ -33,7 +48,7 @@ async function expectReturnValues(env: Env, account: bigint, keeper: HardhatEthe
 }
 
 describe("liquidation/keeper", () => {
-  it("pays the minimum reward when notional * feeRate is below it (all to the keeper)", async () => {
+  it("INV-26/INV-31: a completing call pays the minimum reward when notional * feeRate is below it; the fund gets the penalty", async () => {
     const env = await setup();
     const t = env.traders[0];
     const a = await deposit(env, t, usdc(40));
@@ -44,7 +59,10 @@ describe("liquidation/keeper", () => {
     const { expected } = await liquidateChecked(env, a);
     const f = expected.fee!;
     expect(f.notional * env.liq.feeRate).to.be.lessThan(env.liq.minKeeperReward * 10n ** 18n);
-    expect([f.fee, f.reward, f.toFund]).to.deep.equal([usdc(5), usdc(5), 0n]);
+    // 0.3 ETH at 2900 = 870 USD: the whole position closes (complete), so the keeper gets the
+    // 5 USD minimum; the fund 0.25 % of 870 = 2.175 USD.
+    expect(f.notional).to.equal(wad("870"));
+    expect([f.fee, f.reward, f.toFund]).to.deep.equal([usdc("7.175"), usdc(5), usdc("2.175")]);
   });
 
   it("counts the minimum reward when sizing a partial close: the account ends healthy", async () => {
@@ -77,28 +95,37 @@ describe("liquidation/keeper", () => {
     expect(h.equity - env.liq.minKeeperReward).to.be.lessThan(naiveMm);
 
     const { expected } = await liquidateChecked(env, a);
-    expect(expected.fee!.fee).to.equal(usdc(5));
+    // The call restores the account (complete): the minimum reward, plus the fund's penalty.
+    const f = expected.fee!;
+    expect(f.reward).to.equal(usdc(5));
+    expect(f.toFund).to.equal(penaltyQuote(env, f.notional));
+    expect(f.fee).to.equal(usdc(5) + f.toFund);
     const after = marginSummary(accountAt(await snapshot(env, a), BigInt(await time.latest())));
     expect(after.isLiquidatable).to.equal(false);
     expect(after.equity).to.be.greaterThanOrEqual(mulUp(after.MM, WAD + env.liq.buffer));
   });
 
-  it("pays the whole fee to the keeper between the clamps", async () => {
+  it("INV-26/INV-31: between the clamps the keeper gets feeRate * notional, the fund the penalty", async () => {
     const env = await setup();
     const t = env.traders[0];
     const a = await deposit(env, t, usdc(10_000));
     await trade(env, t, ETH, wad("30"));
-    await setMarketPrice(env, ETH, "2680");
+    await setMarketPrice(env, ETH, "2690"); // equity about 646 USD: enough for both charges
     await expectReturnValues(env, a, env.keeper);
 
     const { expected } = await liquidateChecked(env, a);
     const f = expected.fee!;
-    // 30 ETH at 2680 = 80,400 USD: 0.5 % = 402 USD, between 5 and 1,000.
-    expect(f.notional).to.equal(wad("80400"));
-    expect([f.fee, f.reward, f.toFund]).to.deep.equal([usdc(402), usdc(402), 0n]);
+    // 0.5 % of the notional closed is between 5 and 1,000 USD and goes to the keeper; 0.25 % of
+    // it to the fund; the account can pay both.
+    expect(quoteToUsd(f.fee, QD)).to.be.lessThan(expected.equity);
+    const rate = toQuoteCeil(mulUp(f.notional, env.liq.feeRate), QD);
+    expect(rate).to.be.greaterThan(usdc(5));
+    expect(rate).to.be.lessThan(usdc(1_000));
+    expect([f.reward, f.toFund]).to.deep.equal([rate, penaltyQuote(env, f.notional)]);
+    expect(f.fee).to.equal(f.reward + f.toFund);
   });
 
-  it("caps the keeper at the maximum reward; the rest goes to the insurance fund", async () => {
+  it("INV-26/INV-31: caps the keeper at the maximum reward (the excess is not charged); the fund gets the penalty", async () => {
     const env = await setup();
     const t = env.traders[0];
     const a = await deposit(env, t, usdc(40_000));
@@ -108,8 +135,9 @@ describe("liquidation/keeper", () => {
 
     const { expected } = await liquidateChecked(env, a);
     const f = expected.fee!;
-    expect(f.notional).to.equal(wad("262000")); // 0.5 % = 1,310
-    expect([f.fee, f.reward, f.toFund]).to.deep.equal([usdc(1310), usdc(1000), usdc(310)]);
+    // 0.5 % of 262,000 = 1,310 is capped at 1,000; the penalty is 0.25 % = 655.
+    expect(f.notional).to.equal(wad("262000"));
+    expect([f.fee, f.reward, f.toFund]).to.deep.equal([usdc(1655), usdc(1000), usdc(655)]);
     expect(expected.badDebt).to.equal(undefined);
   });
 
@@ -118,12 +146,14 @@ describe("liquidation/keeper", () => {
     const t = env.traders[0];
     const a = await deposit(env, t, usdc(10_000));
     await trade(env, t, ETH, wad("30"));
-    await setMarketPrice(env, ETH, "2680.00000001");
+    await setMarketPrice(env, ETH, "2690.00000001");
     const { expected } = await liquidateChecked(env, a);
     const f = expected.fee!;
-    // 30 * 2680.00000001 = 80,400.0000003 USD; 0.5 % = 402.0000000015 -> 402.000001 USDC
-    expect(f.notional).to.equal(wad("80400.0000003"));
-    expect([f.fee, f.reward]).to.deep.equal([402_000001n, 402_000001n]);
+    // The reward in USD has digits below a quote unit: it is rounded up, not down.
+    const usd = mulUp(f.notional, env.liq.feeRate);
+    const unit = quoteToUsd(1n, QD);
+    expect(usd % unit).to.not.equal(0n);
+    expect(f.reward).to.equal(usd / unit + 1n);
   });
 
   it("a keeper with no tokens, no approvals and no account is paid", async () => {
@@ -146,7 +176,7 @@ describe("liquidation/keeper", () => {
     ["at the minimum reward", "0.3", 40, "2900"],
     ["at the maximum reward", "100", 40_000, "2620"],
   ] as const) {
-    it(`self-liquidation from a second address does not profit (${name})`, async () => {
+    it(`INV-28: self-liquidation from a second address does not profit (${name})`, async () => {
       const env = await setup();
       await noFunding(env, ETH);
       const [owner, second] = env.traders;
@@ -160,11 +190,14 @@ describe("liquidation/keeper", () => {
       const f = run.expected.fee!;
       const gained = await env.sys.quote.balanceOf(second.address);
       expect(gained).to.equal(f.reward);
-      // Together the owner's two addresses lose exactly fee - reward (the fund's part), >= 0.
+      // Together the owner's two addresses lose exactly fee - reward (the fund's penalty), > 0.
       const combined = after - before + quoteToUsd(gained, QD);
       expect(combined).to.equal(-quoteToUsd(f.fee - f.reward, QD));
-      expect(combined <= 0n).to.equal(true);
-      expect(f.fee - f.reward).to.equal(name === "at the minimum reward" ? 0n : usdc(310));
+      expect(combined < 0n).to.equal(true);
+      // 0.25 % of 870 USD, or of 262,000 USD.
+      expect(f.fee - f.reward).to.equal(
+        name === "at the minimum reward" ? usdc("2.175") : usdc(655),
+      );
     });
   }
 
