@@ -29,7 +29,7 @@ async function modelEquity(env: Env, account: bigint): Promise<bigint> {
 }
 
 describe("liquidation/bad-debt", () => {
-  it("bankruptcy covered by the insurance fund, which also takes the collateral", async () => {
+  it("INV-29: bankruptcy: the fund buys the collateral at the discounted price, then covers the rest", async () => {
     const env = await setup();
     const { insuranceFund, collaterals, pool } = env.sys;
     const t = env.traders[0];
@@ -44,12 +44,16 @@ describe("liquidation/bad-debt", () => {
     const run = await liquidateChecked(env, a);
     const b = run.expected.badDebt!;
     expect(b.deficit).to.be.greaterThan(0n);
-    expect(b.deficit).to.be.lessThan(fundBefore);
-    expect([b.covered, b.socialised]).to.deep.equal([b.deficit, 0n]);
-    expect(b.seized).to.deep.equal([
-      { token: await collaterals.WETH.getAddress(), amount: wad("1") },
+    // The 1 WETH is set against the debt first, at 3000 less the 5 % discount = 2,850 USDC;
+    // only what it does not back is bad debt, which the fund covers.
+    expect(b.sales).to.deep.equal([
+      { token: await collaterals.WETH.getAddress(), amount: wad("1"), paid: usdc(2850) },
     ]);
+    expect(b.deficit + usdc(2850)).to.be.lessThan(fundBefore);
+    expect([b.covered, b.socialised]).to.deep.equal([b.deficit, 0n]);
+    expect(b.fundPaid).to.equal(usdc(2850) + b.deficit);
     expect(await collaterals.WETH.balanceOf(fundAddr)).to.equal(wad("1"));
+    await expect(run.receipt).to.emit(insuranceFund, "Covered").withArgs(usdc(2850), usdc(2850));
     await expect(run.receipt).to.emit(insuranceFund, "Covered").withArgs(b.deficit, b.covered);
 
     // Nothing is left on the account; the LPs lose nothing to bad debt (the runner checked that
@@ -108,7 +112,7 @@ describe("liquidation/bad-debt", () => {
     expect(drop - exact).to.be.within(0n, 1n);
   });
 
-  it("an account whose equity is already negative with no positions: fund takes over", async () => {
+  it("INV-29: an account whose equity is already negative with no positions: the fund buys its collateral, then covers the rest", async () => {
     const env = await setup();
     const { engine, collaterals, insuranceFund } = env.sys;
     const t = env.traders[0];
@@ -127,8 +131,18 @@ describe("liquidation/bad-debt", () => {
     expect(run.expected.closes).to.deep.equal([]);
     expect(run.expected.fee).to.equal(undefined); // nothing closed, nothing charged
     const b = run.expected.badDebt!;
-    expect([b.deficit, b.covered, b.socialised]).to.deep.equal([debt, debt, 0n]);
+    // 1 WETH at 1500 less 5 % = 1,425 USDC of the debt; the rest is bad debt.
+    expect(b.sales).to.deep.equal([
+      { token: await collaterals.WETH.getAddress(), amount: wad("1"), paid: usdc(1425) },
+    ]);
+    expect([b.deficit, b.covered, b.socialised]).to.deep.equal([
+      debt - usdc(1425),
+      debt - usdc(1425),
+      0n,
+    ]);
     expect(await collaterals.WETH.balanceOf(await insuranceFund.getAddress())).to.equal(wad("1"));
+    const acc = await engine.getAccount(a);
+    expect([acc.quoteBalance, acc.collateralMask]).to.deep.equal([0n, 0n]);
     expect(await engine.isLiquidatable(a)).to.equal(false);
   });
 
@@ -174,12 +188,12 @@ describe("liquidation/bad-debt", () => {
     const env = await setup();
     const { engine } = env.sys;
     const m = await engine.getMarket(ETH);
-    // Only 50,000 USD of ETH may be liquidated per 30 s window.
-    await engine.setMarketLimits(ETH, m.maxOpenInterest, m.maxOiPoolRatio, wad("50000"), 30);
+    // Only 100,000 USD of ETH (the smallest cap governance may set) per 30 s window.
+    await engine.setMarketLimits(ETH, m.maxOpenInterest, m.maxOiPoolRatio, wad("100000"), 30);
     const t = env.traders[0];
-    const a = await deposit(env, t, usdc(8_000));
-    await trade(env, t, ETH, wad("30"));
-    await setMarketPrice(env, ETH, "2500");
+    const a = await deposit(env, t, usdc(13_000));
+    await trade(env, t, ETH, wad("50"));
+    await setMarketPrice(env, ETH, "2500"); // 125,000 USD of notional, 25,000 USD of loss
     expect(await modelEquity(env, a)).to.be.lessThan(0n);
 
     const first = await liquidateChecked(env, a);
