@@ -333,7 +333,7 @@ library LiquidationLogic {
     /// @dev Charges the call's keeper reward and fund penalty to the account (INV-26, INV-27,
     ///      INV-31). The reward is what the window's total notional earns,
     ///      `min(max(feeRate * total, complete ? minKeeperReward : 0), maxKeeperReward)`, less what
-    ///      keepers were already paid in the window. The reward comes first, then the penalty,
+    ///      keepers were already paid in the window. The penalty comes first, then the reward,
     ///      together at most what the account can pay (`canPay`, never below zero) and what the
     ///      vault holds, so that a fee never creates debt and liquidation never reverts for
     ///      lack of funds.
@@ -349,8 +349,9 @@ library LiquidationLogic {
         IERC20 quote = IERC20(s.quoteToken);
         uint256 cap = canPay > 0 ? uint256(canPay) / s.quoteScale : 0;
         cap = Math.min(cap, quote.balanceOf(address(this)));
-        reward = _reward(s, account, ctx, complete, cap);
-        uint256 toFund = Math.min(MarginLogic.usdToQuoteUp(s, ctx.penalty), cap - reward);
+        // The penalty first: it is what keeps self-liquidation from paying (INV-28).
+        uint256 toFund = Math.min(MarginLogic.usdToQuoteUp(s, ctx.penalty), cap);
+        reward = _reward(s, account, ctx, complete, cap - toFund);
         uint256 fee = reward + toFund;
         AccountData storage a = s.accounts[account];
         a.quoteBalance = SafeCast.toInt96(int256(a.quoteBalance) - int256(fee));

@@ -260,7 +260,7 @@ export function closePenalty(m: MarketSnap, liq: LiqParams, delta: bigint, notio
 /**
  * Keeper reward and fund penalty (quote units) of one call (INV-26, INV-27, INV-31): the reward
  * is what the window's total notional earns, `min(max(feeRate * total, complete ? min : 0),
- * max)`, less what keepers were paid in the window; reward first, then penalty, together at
+ * max)`, less what keepers were paid in the window; penalty first, then reward, together at
  * most `cap` (what the account can pay, and what the vault holds).
  */
 export function chargeFee(
@@ -281,8 +281,8 @@ export function chargeFee(
   if (complete && earnedUsd < liq.minKeeperReward) earnedUsd = liq.minKeeperReward;
   if (earnedUsd > liq.maxKeeperReward) earnedUsd = liq.maxKeeperReward;
   const earned = toQuoteCeil(earnedUsd, qd);
-  const reward = min(earned > paidBefore ? earned - paidBefore : 0n, cap);
-  const toFund = min(toQuoteCeil(penaltyUsd, qd), cap - reward);
+  const toFund = min(toQuoteCeil(penaltyUsd, qd), cap);
+  const reward = min(earned > paidBefore ? earned - paidBefore : 0n, cap - toFund);
   return { notional, fee: reward + toFund, reward, toFund };
 }
 
