@@ -25,6 +25,8 @@ import {
   expectSeizure,
 } from "./liquidationModel";
 import { toModelParams, toModelState } from "../../src/common/market-view";
+import { healthFactor, marginSummary, quoteToUsd, seizeCollateral } from "../../src/model";
+import { accountAt } from "./liquidationModel";
 
 export const ETH = 0;
 export const BTC = 1;
@@ -414,4 +416,96 @@ export async function expectConservation(env: Env): Promise<void> {
     expect(await token.balanceOf(engineAddr)).to.equal(total);
     expect((await engine.getCollateral(addr)).totalDeposited).to.equal(total);
   }
+}
+
+/**
+ * `liquidateCollateral`'s close factor per account and window (INV-33), from the rule the
+ * contract documents: 50 % of the debt at the window's first collateral liquidation (rounded
+ * up) less what the window already repaid, or all of the debt below the health threshold, for a
+ * small debt, or when what would remain is small; a window restarts after `accountWindow`.
+ */
+export function expectSeizureInWindow(
+  snap: Snap,
+  liq: LiqParams,
+  now: bigint,
+  token: string,
+  requested: bigint,
+): ExpectedSeizure {
+  const qd = snap.quoteDecimals;
+  const summary = marginSummary(accountAt(snap, now));
+  if (!summary.isLiquidatable) throw new Error("model: account is not liquidatable");
+  if (snap.quoteBalance >= 0n) throw new Error("model: no debt");
+  const debt = -snap.quoteBalance;
+  const hf = summary.MM === 0n ? 0n : healthFactor(summary.equity, summary.MM);
+  const w = snap.window;
+  const fresh = now >= w.collateralStart + liq.accountWindow;
+  const debtAtStart = fresh ? debt : w.debtAtStart;
+  const repaidBefore = fresh ? 0n : w.repaid;
+  let maxRepay = debt;
+  if (hf >= liq.closeFactorHfThreshold && quoteToUsd(debt, qd) > liq.smallDebtUsd) {
+    const half = (debtAtStart + 1n) / 2n;
+    const left = half > repaidBefore ? half - repaidBefore : 0n;
+    if (!(debt > left && quoteToUsd(debt - left, qd) <= liq.smallDebtUsd))
+      maxRepay = left < debt ? left : debt;
+  }
+  const c = snap.collaterals.find((x) => x.token === token);
+  if (c === undefined) return { maxRepay, repaid: 0n, seized: 0n };
+  const ask = requested < maxRepay ? requested : maxRepay;
+  const s = seizeCollateral(ask, qd, c.decimals, c.price, c.discount, c.amount);
+  return { maxRepay, repaid: s.repay, seized: s.seized };
+}
+
+/**
+ * `liquidateCollateral` checked against the window-aware model, including the settlement that
+ * follows when it leaves no position, no collateral and debt (INV-29): BadDebtSettled with the
+ * fund's cover (then the pool's share), the account at zero, the pool ledger, conservation.
+ * Reverts (the transaction's error) when the model says nothing can be seized.
+ */
+export async function liquidateCollateralWindowChecked(
+  env: Env,
+  liquidator: HardhatEthersSigner,
+  account: bigint,
+  symbol: string,
+  maxRepay: bigint,
+): Promise<ExpectedSeizure & { deficit: bigint; covered: bigint; socialised: bigint }> {
+  const { engine, quote, insuranceFund } = env.sys;
+  const token = env.sys.collaterals[symbol];
+  const tokenAddr = await token.getAddress();
+  const snap = await snapshot(env, account);
+  await mintAndApprove(env, quote, liquidator, maxRepay);
+  const now = await nextTimestamp();
+  const e = expectSeizureInWindow(snap, env.liq, now, tokenAddr, maxRepay);
+  const q0 = await quote.balanceOf(liquidator.address);
+  const c0 = await token.balanceOf(liquidator.address);
+  const pool0 = await engine.poolBalance();
+  const before = await engine.collateralBalance(account, tokenAddr);
+  const tx = engine.connect(liquidator).liquidateCollateral(account, tokenAddr, maxRepay);
+  await expect(tx)
+    .to.emit(engine, "CollateralLiquidated")
+    .withArgs(account, tokenAddr, liquidator.address, e.repaid, e.seized);
+  expect(q0 - (await quote.balanceOf(liquidator.address))).to.equal(e.repaid);
+  expect((await token.balanceOf(liquidator.address)) - c0).to.equal(e.seized);
+  expect(await engine.collateralBalance(account, tokenAddr)).to.equal(before - e.seized);
+  const left = snap.quoteBalance + e.repaid;
+  const noCollateral = snap.collaterals.every((c) =>
+    c.token === tokenAddr ? c.amount === e.seized : c.amount === 0n,
+  );
+  let deficit = 0n;
+  let covered = 0n;
+  if (snap.positions.length === 0 && noCollateral && left < 0n) {
+    deficit = -left;
+    covered = deficit < snap.fundQuote ? deficit : snap.fundQuote;
+    await expect(tx)
+      .to.emit(engine, "BadDebtSettled")
+      .withArgs(account, deficit, covered, deficit - covered);
+    expect(await quote.balanceOf(await insuranceFund.getAddress())).to.equal(
+      snap.fundQuote - covered,
+    );
+  } else {
+    await expect(tx).not.to.emit(engine, "BadDebtSettled");
+  }
+  expect((await engine.getAccount(account)).quoteBalance).to.equal(deficit === 0n ? left : 0n);
+  expect((await engine.poolBalance()) - pool0).to.equal(covered - deficit);
+  await expectConservation(env);
+  return { ...e, deficit, covered, socialised: deficit - covered };
 }

@@ -10,6 +10,7 @@ import {
   deposit,
   liquidateChecked,
   liquidateCollateralChecked,
+  liquidateCollateralWindowChecked,
   mintAndApprove,
   setCollateralPrice,
   setMarketPrice,
@@ -191,7 +192,7 @@ describe("liquidation/collateral", () => {
       .withArgs(c);
   });
 
-  it("a position-less bankrupt account: collateral liquidation first, the fund covers the rest", async () => {
+  it("INV-29: a position-less bankrupt account: collateral liquidation first; the call that takes the last collateral settles the rest as bad debt", async () => {
     const env = await setup();
     const [t, liquidator] = env.traders;
     const { engine } = env.sys;
@@ -205,13 +206,19 @@ describe("liquidation/collateral", () => {
     expect(h.MM).to.equal(0n);
     const debt = -(await engine.getAccount(a)).quoteBalance;
 
-    // Health 0: the whole debt may be repaid, but the WETH covers only 1,425 of it.
-    const e = await liquidateCollateralChecked(env, liquidator, a, "WETH", debt);
+    // Health 0: the whole debt may be repaid, but the WETH covers only 1,425 of it. Nothing backs
+    // the rest any more: the same call settles it (the fund covers it).
+    const e = await liquidateCollateralWindowChecked(env, liquidator, a, "WETH", debt);
     expect(e.maxRepay).to.equal(debt);
     expect([e.seized, e.repaid]).to.deep.equal([wad("1"), usdc(1425)]);
-    const run = await liquidateChecked(env, a);
-    expect(run.expected.badDebt!.deficit).to.equal(debt - usdc(1425));
-    expect(run.expected.badDebt!.seized).to.deep.equal([]);
+    expect([e.deficit, e.covered, e.socialised]).to.deep.equal([
+      debt - usdc(1425),
+      debt - usdc(1425),
+      0n,
+    ]);
+    const acc = await engine.getAccount(a);
+    expect([acc.quoteBalance, acc.marketMask, acc.collateralMask]).to.deep.equal([0n, 0n, 0n]);
+    expect(await engine.isLiquidatable(a)).to.equal(false);
   });
 
   it("collateral then position liquidation keep conservation to the wei", async () => {
@@ -223,7 +230,8 @@ describe("liquidation/collateral", () => {
     await setMarketPrice(env, ETH, "2650");
     expect((await health(env, a)).equity).to.be.lessThan(0n);
     const run = await liquidateChecked(env, a);
-    expect(run.expected.badDebt!.seized).to.have.length(1); // the WETH left goes to the fund
+    // The WETH left is sold to the fund at the discounted price before any bad debt.
+    expect(run.expected.badDebt!.sales).to.have.length(1);
     expect((await env.sys.engine.getAccount(a)).collateralMask).to.equal(0n);
   });
 });
