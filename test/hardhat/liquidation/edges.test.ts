@@ -135,7 +135,7 @@ describe("liquidation/edges", () => {
       throw new Error(`no ${name}`);
     }
 
-    it("INV-12/INV-1: a quote token that refuses the fund keeps the fund's fee share for the pool", async () => {
+    it("INV-12/INV-1/INV-31: a quote token that refuses the fund keeps the fund's penalty for the pool", async () => {
       const s = await bareSystem(async (engine, q) => {
         const f = await new InsuranceFund__factory(env.deployer).deploy(
           engine,
@@ -148,14 +148,14 @@ describe("liquidation/edges", () => {
       await s.oracle.updateAnswer(2850n * 10n ** 8n);
       const keeper0 = await s.q.balanceOf(s.keeper.address);
       const receipt = await (await s.engine.connect(s.keeper).liquidate(s.a, 0)).wait();
-      // Full close (mmr * 1.1 < 5 %) at 2850: fee 5 % of 285,000 = 14,250; the keeper's reward
-      // is capped at 1,000 and the fund's 13,250 cannot be sent.
+      // Full close (mmr * 1.1 < 5 %) at 2850: 5 % of 285,000 = 14,250 is capped at the 1,000
+      // maximum reward; the fund's penalty, 0.25 % of 285,000 = 712.5, cannot be sent.
       const fee = eventArgs(s.engine, receipt!.logs, "LiquidationFeePaid");
       expect([fee.notionalClosed, fee.fee, fee.keeperReward, fee.toInsuranceFund]).to.deep.equal([
         wad("285000"),
-        usdc(14_250),
+        usdc("1712.5"),
         usdc(1_000),
-        usdc(13_250),
+        usdc("712.5"),
       ]);
       expect((await s.q.balanceOf(s.keeper.address)) - keeper0).to.equal(usdc(1_000));
       expect(await s.q.balanceOf(s.fund)).to.equal(0n);
@@ -165,7 +165,7 @@ describe("liquidation/edges", () => {
       expect(held).to.equal(acct + (await s.engine.poolBalance()));
     });
 
-    it("INV-5: a fund reporting more than the deficit is booked as covering exactly the deficit", async () => {
+    it("INV-5/INV-27: a fund reporting more than the deficit is booked as covering exactly the deficit; the bankrupt account pays no fee", async () => {
       const s = await bareSystem(async (engine, q) => {
         const f = await new OverpayingFund__factory(env.deployer).deploy(engine, q, usdc(7));
         return f.getAddress();
@@ -173,12 +173,17 @@ describe("liquidation/edges", () => {
       await s.q.mint(s.fund, usdc(500_000));
       await s.oracle.updateAnswer(2000n * 10n ** 8n); // a 100,000 loss on 20,000
       const pool0 = await s.engine.poolBalance();
+      const keeper0 = await s.q.balanceOf(s.keeper.address);
       const receipt = await (await s.engine.connect(s.keeper).liquidate(s.a, 0)).wait();
       const bad = eventArgs(s.engine, receipt!.logs, "BadDebtSettled");
       expect(bad.deficit).to.be.gt(0n);
       expect([bad.coveredByFund, bad.socialised]).to.deep.equal([bad.deficit, 0n]);
-      // Its fee share (5 % of 200,000 less the 1,000 reward) arrived; the deficit left.
-      expect(await s.q.balanceOf(s.fund)).to.equal(usdc(500_000) + usdc(9_000) - bad.deficit);
+      // INV-27: a bankrupt account pays no fee (no reward, no penalty): a fee never adds to the
+      // bad debt. Only the deficit left the fund.
+      const fee = eventArgs(s.engine, receipt!.logs, "LiquidationFeePaid");
+      expect([fee.fee, fee.keeperReward, fee.toInsuranceFund]).to.deep.equal([0n, 0n, 0n]);
+      expect(await s.q.balanceOf(s.keeper.address)).to.equal(keeper0);
+      expect(await s.q.balanceOf(s.fund)).to.equal(usdc(500_000) - bad.deficit);
       expect((await s.engine.getAccount(s.a)).quoteBalance).to.equal(0n);
       // Nothing socialised: the pool ledger moved only by the trader's realised loss.
       const closed = eventArgs(s.engine, receipt!.logs, "PositionLiquidated");
