@@ -122,7 +122,7 @@ describe("adversarial: tokens", () => {
       await expectConserved(env.sys);
     });
 
-    it("INV-12/INV-5: an account holding it (owner blocked) is liquidated into bad debt; the token goes to the fund", async () => {
+    it("INV-12/INV-29: an account holding it (owner blocked) is liquidated into bad debt; the fund buys the token at the discounted price first", async () => {
       const alice = env.traders[0];
       const acct = await depositToken(env, blk, alice, wad("100"));
       await deposit(env, alice, usdc(1_000));
@@ -131,12 +131,15 @@ describe("adversarial: tokens", () => {
       await setMarketPrice(env, ETH, "2600");
       const run = await liquidateChecked(env, acct);
       const fund = await env.sys.insuranceFund.getAddress();
-      expect(run.expected.badDebt!.seized).to.deep.equal([{ token: t, amount: wad("100") }]);
+      // 100 BLK at 100 USD less the 5 % discount: 9,500 USDC of the debt; the rest is bad debt.
+      const b = run.expected.badDebt!;
+      expect(b.sales).to.deep.equal([{ token: t, amount: wad("100"), paid: usdc(9_500) }]);
+      expect(b.deficit).to.be.greaterThan(0n);
       expect(await blk.balanceOf(fund)).to.equal(wad("100"));
       await expectConserved(env.sys);
     });
 
-    it("INV-12: with the insurance fund blocked, bad-debt liquidations still work (collateral kept in the vault for the fund)", async () => {
+    it("INV-12/INV-29: with the insurance fund blocked, bad-debt liquidations still work: the account keeps the token and its debt for liquidateCollateral, which then settles the rest", async () => {
       const [alice, bob, carol] = env.traders;
       const fund = await env.sys.insuranceFund.getAddress();
       // alice: solvent when liquidated at 2700; bob: bankrupt at 2700; carol: bankrupt, no BLK.
@@ -151,21 +154,40 @@ describe("adversarial: tokens", () => {
       for (const x of [a, b, c]) expect(await env.sys.engine.isLiquidatable(x)).to.equal(true);
 
       const runA = await liquidateChecked(env, a);
-      expect(runA.expected.badDebt?.seized ?? []).to.deep.equal([]);
+      expect(runA.expected.badDebt?.sales ?? []).to.deep.equal([]);
       await liquidateChecked(env, c); // bankrupt without BLK: unaffected
-      // The fund refuses BLK: bob's bad-debt liquidation still goes through, and his BLK moves
-      // inside the vault to the fund's own engine account (withdrawable by the fund's admin).
-      await expect(env.sys.engine.connect(env.keeper).liquidate(b, 0)).to.emit(
-        env.sys.engine,
-        "BadDebtSettled",
-      );
+      // The fund refuses BLK: bob's liquidation still goes through; the sale is undone (the fund
+      // gets its payment back), so bob keeps his BLK and his debt: no bad debt yet. The model
+      // leaves a token out of the sale this way when it is passed as `staleTokens` (bob is
+      // bankrupt whether BLK counts at full or half weight).
+      const runB = await liquidateChecked(env, b, { staleTokens: [t] });
+      expect(runB.expected.equity).to.be.lessThan(0n);
+      expect(runB.expected.badDebt!.sales).to.deep.equal([]);
+      expect(runB.expected.badDebt!.deficit).to.equal(0n);
       expect((await env.sys.engine.getPosition(b, ETH)).size).to.equal(0n);
-      expect(await env.sys.engine.collateralBalance(b, t)).to.equal(0n);
-      expect(await env.sys.engine.collateralBalance(accountId(fund, 0), t)).to.equal(wad("10"));
+      expect(await env.sys.engine.collateralBalance(b, t)).to.equal(wad("10"));
+      const debt = -(await env.sys.engine.getAccount(b)).quoteBalance;
+      expect(debt).to.be.greaterThan(0n);
+      expect(await env.sys.engine.isLiquidatable(b)).to.equal(true);
       await expectConserved(env.sys);
-      await blk.setBlocked(fund, false);
-      await env.sys.insuranceFund.withdrawFromEngine(t, env.deployer.address, wad("10"));
-      expect(await blk.balanceOf(env.deployer.address)).to.equal(wad("10"));
+      // A liquidator buys the BLK (10 at 100 less 5 % = 950 USDC, health 0: no close factor);
+      // nothing backs the rest any more, so the same call settles it (fund, then pool).
+      const k = env.keeper;
+      await env.sys.quote.mint(k.address, debt);
+      await env.sys.quote.connect(k).approve(await env.sys.engine.getAddress(), MaxUint256);
+      const fundQuote = await env.sys.quote.balanceOf(fund);
+      const deficit = debt - usdc(950);
+      const covered = deficit < fundQuote ? deficit : fundQuote;
+      const tx = env.sys.engine.connect(k).liquidateCollateral(b, t, debt);
+      await expect(tx)
+        .to.emit(env.sys.engine, "CollateralLiquidated")
+        .withArgs(b, t, k.address, usdc(950), wad("10"));
+      await expect(tx)
+        .to.emit(env.sys.engine, "BadDebtSettled")
+        .withArgs(b, deficit, covered, deficit - covered);
+      const acc = await env.sys.engine.getAccount(b);
+      expect([acc.quoteBalance, acc.collateralMask]).to.deep.equal([0n, 0n]);
+      expect(await blk.balanceOf(k.address)).to.equal(wad("10"));
       await expectConserved(env.sys);
     });
   });
@@ -291,13 +313,33 @@ describe("adversarial: tokens", () => {
     await expect(engine.connect(k).liquidateCollateral(acct, t, usdc(10)))
       .to.be.revertedWithCustomError(engine, "SafeERC20FailedOperation")
       .withArgs(t);
-    // ... but the bad-debt liquidation goes through (INV-12): the token the fund cannot receive
-    // moves inside the vault to the fund's own engine account.
+    // ... and the liquidation goes through (INV-12): the fund cannot receive the token, so the
+    // sale is undone and the account keeps it with its debt (no bad debt while it backs some).
+    // The model leaves the token out of the sale when passed as `staleTokens` (the account is
+    // bankrupt at full or half weight).
     const held = await engine.collateralBalance(acct, t);
-    const fundAccount = accountId(await env.sys.insuranceFund.getAddress(), 0);
-    await expect(engine.connect(k).liquidate(acct, 0)).to.emit(engine, "BadDebtSettled");
-    expect(await engine.collateralBalance(acct, t)).to.equal(0n);
-    expect(await engine.collateralBalance(fundAccount, t)).to.equal(held);
+    const run = await liquidateChecked(env, acct, { keeper: k, staleTokens: [t] });
+    expect(run.expected.equity).to.be.lessThan(0n);
+    expect(run.expected.badDebt!.sales).to.deep.equal([]);
+    expect(run.expected.badDebt!.deficit).to.equal(0n);
+    expect(await engine.collateralBalance(acct, t)).to.equal(held);
+    await expectConserved(env.sys);
+    // Once the token works again, a collateral liquidation takes it (100 at 100 less 5 % =
+    // 9,500 USDC) and settles what it does not back.
+    await rft.setFailing(false);
+    const debt = -(await engine.getAccount(acct)).quoteBalance;
+    await quote.mint(k.address, debt);
+    const fundQuote = await quote.balanceOf(await env.sys.insuranceFund.getAddress());
+    const deficit = debt - usdc(9_500);
+    const covered = deficit < fundQuote ? deficit : fundQuote;
+    const tx = engine.connect(k).liquidateCollateral(acct, t, debt);
+    await expect(tx)
+      .to.emit(engine, "CollateralLiquidated")
+      .withArgs(acct, t, k.address, usdc(9_500), held);
+    await expect(tx)
+      .to.emit(engine, "BadDebtSettled")
+      .withArgs(acct, deficit, covered, deficit - covered);
+    expect((await engine.getAccount(acct)).quoteBalance).to.equal(0n);
     await expectConserved(env.sys);
   });
 
