@@ -69,12 +69,14 @@ library TradeLogic {
         uint256 acceptablePrice,
         Pending memory pending
     ) public returns (Pending memory) {
+        if (acceptablePrice == 0) revert ICrossmarginErrors.SlippageBoundRequired();
         userTrade(s, account, marketId, sizeDelta, acceptablePrice, 0, true, pending);
         return pending;
     }
 
     /// @notice Fill price and fee of a trade of `sizeDelta` now at `price` (the engine's
-    ///         `quoteTrade`, linked to keep the engine under the size limit).
+    ///         `quoteTrade`, linked to keep the engine under the size limit), priced at the
+    ///         effective skew of this block (INV-40).
     function quote(
         Store storage s,
         uint256 marketId,
@@ -85,7 +87,11 @@ library TradeLogic {
         if (cfg.status == MarketStatus.Settled) return (price, 0);
         MarketState storage st = s.marketStates[marketId];
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-        fill = MarketMath.fillPrice(price, skew, sizeDelta, cfg.skewScale);
+        int256 skewEff =
+            st.blockNumber == block.number
+                ? MarketMath.effectiveSkew(skew, st.blockSkew, sizeDelta)
+                : skew;
+        fill = MarketMath.fillPrice(price, skewEff, sizeDelta, cfg.skewScale);
         fee = MarketMath.orderFee(skew, sizeDelta, fill, cfg.makerFee, cfg.takerFee);
     }
 
@@ -164,7 +170,9 @@ library TradeLogic {
             r.fill = price;
         } else {
             int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-            r.fill = MarketMath.fillPrice(price, skew, sizeDelta, cfg.skewScale);
+            uint256 skewScale = cfg.skewScale;
+            int256 skewEff = skewScale == 0 ? skew : _blockSkew(st, skew, sizeDelta);
+            r.fill = MarketMath.fillPrice(price, skewEff, sizeDelta, skewScale);
             r.fee = MarketMath.orderFee(skew, sizeDelta, r.fill, cfg.makerFee, cfg.takerFee);
         }
         int256 entry = int256(uint256(pos.entryPrice));
@@ -194,6 +202,22 @@ library TradeLogic {
         }
         r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
         _emitModified(account, marketId, sizeDelta, r);
+    }
+
+    /// @dev INV-40: the skew a price-impacted trade fills at. The first one of the block in this
+    ///      market records the skew before it as the block-start skew; later ones are priced at
+    ///      the worse for the trader of that and the current skew (docs/math.md).
+    function _blockSkew(
+        MarketState storage st,
+        int256 skew,
+        int256 sizeDelta
+    ) private returns (int256) {
+        if (st.blockNumber != block.number) {
+            st.blockSkew = skew.toInt128();
+            st.blockNumber = uint64(block.number);
+            return skew;
+        }
+        return MarketMath.effectiveSkew(skew, st.blockSkew, sizeDelta);
     }
 
     function _emitModified(
