@@ -169,11 +169,7 @@ library TradeLogic {
         if (atPrice) {
             r.fill = price;
         } else {
-            int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-            uint256 skewScale = cfg.skewScale;
-            int256 skewEff = skewScale == 0 ? skew : _blockSkew(st, skew, sizeDelta);
-            r.fill = MarketMath.fillPrice(price, skewEff, sizeDelta, skewScale);
-            r.fee = MarketMath.orderFee(skew, sizeDelta, r.fill, cfg.makerFee, cfg.takerFee);
+            (r.fill, r.fee) = _impactFill(cfg, st, sizeDelta, price);
         }
         int256 entry = int256(uint256(pos.entryPrice));
         int256 index0 = pos.fundingIndex;
@@ -202,6 +198,20 @@ library TradeLogic {
         }
         r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
         _emitModified(account, marketId, sizeDelta, r);
+    }
+
+    /// @dev Fill at the effective skew (INV-40) and fee split at the real skew (docs/math.md).
+    function _impactFill(
+        MarketConfig storage cfg,
+        MarketState storage st,
+        int256 sizeDelta,
+        uint256 price
+    ) private returns (uint256 fill, uint256 fee) {
+        int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+        uint256 skewScale = cfg.skewScale;
+        int256 skewEff = skewScale == 0 ? skew : _blockSkew(st, skew, sizeDelta);
+        fill = MarketMath.fillPrice(price, skewEff, sizeDelta, skewScale);
+        fee = MarketMath.orderFee(skew, sizeDelta, fill, cfg.makerFee, cfg.takerFee);
     }
 
     /// @dev INV-40: the skew a price-impacted trade fills at. The first one of the block in this
