@@ -37,6 +37,7 @@ abstract contract CrossmarginLiquidation is ICrossmarginLiquidation, Crossmargin
         uint256 settlementDeadline
     ) external nonReentrant {
         _authorize(account);
+        if (acceptablePrice == 0) revert SlippageBoundRequired(); // INV-40
         OrderLogic.commit(s, account, marketId, sizeDelta, acceptablePrice, settlementDeadline);
     }
 

@@ -82,6 +82,9 @@ interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
 
     // --- trading ---
 
+    /// @notice Trades `sizeDelta` in `marketId`. `acceptablePrice` is the worst fill (a buy's
+    ///         highest, a sell's lowest) and is required: 0 reverts `SlippageBoundRequired`
+    ///         (INV-40). The fill uses the block-start skew when that is worse (docs/math.md).
     function modifyPosition(
         uint256 account,
         uint256 marketId,
@@ -144,7 +147,8 @@ interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
     /// @notice Funding rate and index as of now (not yet recorded).
     function currentFunding(uint256 marketId) external view returns (int256 rate, int256 index);
 
-    /// @notice Fill price and fee of a hypothetical trade at the current oracle price.
+    /// @notice Fill price and fee of a hypothetical trade at the current oracle price, at the
+    ///         effective skew of the current block (INV-40).
     function quoteTrade(
         uint256 marketId,
         int256 sizeDelta

@@ -68,4 +68,8 @@ interface ICrossmarginErrors {
     error OrderExpired(uint256 deadline, uint256 timestamp);
     error SettlementPriceExists(uint256 account, uint256 marketId);
     error InvalidOrderDeadline(uint256 deadline, uint256 min, uint256 max);
+
+    // --- sandwich protection (INV-40) ---
+    /// @notice A trade or order commit without a slippage bound (`acceptablePrice == 0`).
+    error SlippageBoundRequired();
 }

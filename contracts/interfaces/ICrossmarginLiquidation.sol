@@ -28,6 +28,7 @@ interface ICrossmarginLiquidation {
 
     /// @notice Records a delayed order that fills at the first oracle round published at least
     ///         the market's `minOrderDelay` after now. Reserves its margin and the keeper fee.
+    ///         `acceptablePrice` is required: 0 reverts `SlippageBoundRequired` (INV-40).
     function commitOrder(
         uint256 account,
         uint256 marketId,

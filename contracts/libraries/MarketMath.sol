@@ -27,6 +27,18 @@ library MarketMath {
         return fill > 0 ? uint256(fill) : 0;
     }
 
+    /// @notice The skew a trade of `sizeDelta` is priced at (INV-40): the worse for the trader of
+    ///         the skew now and the skew at the start of the block (higher for a buy, lower for
+    ///         a sell).
+    function effectiveSkew(
+        int256 skew,
+        int256 blockSkew,
+        int256 sizeDelta
+    ) internal pure returns (int256) {
+        if (sizeDelta > 0) return skew > blockSkew ? skew : blockSkew;
+        return skew < blockSkew ? skew : blockSkew;
+    }
+
     /// @notice Maker fee on the part that shrinks |skew|, taker fee on the part that grows it.
     function orderFee(
         int256 skew,

@@ -69,12 +69,14 @@ library TradeLogic {
         uint256 acceptablePrice,
         Pending memory pending
     ) public returns (Pending memory) {
+        if (acceptablePrice == 0) revert ICrossmarginErrors.SlippageBoundRequired();
         userTrade(s, account, marketId, sizeDelta, acceptablePrice, 0, true, pending);
         return pending;
     }
 
     /// @notice Fill price and fee of a trade of `sizeDelta` now at `price` (the engine's
-    ///         `quoteTrade`, linked to keep the engine under the size limit).
+    ///         `quoteTrade`, linked to keep the engine under the size limit), priced at the
+    ///         effective skew of this block (INV-40).
     function quote(
         Store storage s,
         uint256 marketId,
@@ -85,7 +87,11 @@ library TradeLogic {
         if (cfg.status == MarketStatus.Settled) return (price, 0);
         MarketState storage st = s.marketStates[marketId];
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-        fill = MarketMath.fillPrice(price, skew, sizeDelta, cfg.skewScale);
+        int256 skewEff =
+            st.blockNumber == block.number
+                ? MarketMath.effectiveSkew(skew, st.blockSkew, sizeDelta)
+                : skew;
+        fill = MarketMath.fillPrice(price, skewEff, sizeDelta, cfg.skewScale);
         fee = MarketMath.orderFee(skew, sizeDelta, fill, cfg.makerFee, cfg.takerFee);
     }
 
@@ -163,9 +169,7 @@ library TradeLogic {
         if (atPrice) {
             r.fill = price;
         } else {
-            int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-            r.fill = MarketMath.fillPrice(price, skew, sizeDelta, cfg.skewScale);
-            r.fee = MarketMath.orderFee(skew, sizeDelta, r.fill, cfg.makerFee, cfg.takerFee);
+            (r.fill, r.fee) = _impactFill(cfg, st, sizeDelta, price);
         }
         int256 entry = int256(uint256(pos.entryPrice));
         int256 index0 = pos.fundingIndex;
@@ -194,6 +198,36 @@ library TradeLogic {
         }
         r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
         _emitModified(account, marketId, sizeDelta, r);
+    }
+
+    /// @dev Fill at the effective skew (INV-40) and fee split at the real skew (docs/math.md).
+    function _impactFill(
+        MarketConfig storage cfg,
+        MarketState storage st,
+        int256 sizeDelta,
+        uint256 price
+    ) private returns (uint256 fill, uint256 fee) {
+        int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+        uint256 skewScale = cfg.skewScale;
+        int256 skewEff = skewScale == 0 ? skew : _blockSkew(st, skew, sizeDelta);
+        fill = MarketMath.fillPrice(price, skewEff, sizeDelta, skewScale);
+        fee = MarketMath.orderFee(skew, sizeDelta, fill, cfg.makerFee, cfg.takerFee);
+    }
+
+    /// @dev INV-40: the skew a price-impacted trade fills at. The first one of the block in this
+    ///      market records the skew before it as the block-start skew; later ones are priced at
+    ///      the worse for the trader of that and the current skew (docs/math.md).
+    function _blockSkew(
+        MarketState storage st,
+        int256 skew,
+        int256 sizeDelta
+    ) private returns (int256) {
+        if (st.blockNumber != block.number) {
+            st.blockSkew = skew.toInt128();
+            st.blockNumber = uint64(block.number);
+            return skew;
+        }
+        return MarketMath.effectiveSkew(skew, st.blockSkew, sizeDelta);
     }
 
     function _emitModified(

@@ -72,6 +72,9 @@ struct MarketState {
     // slot 3
     uint128 liquidatedInWindow; // USD WAD
     uint64 windowStart;
+    // slot 4 (INV-40)
+    int128 blockSkew; // skew before the first price-impacted trade of block `blockNumber`
+    uint64 blockNumber;
 }
 
 /// @notice One netted position of an account in a market.

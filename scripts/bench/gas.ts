@@ -80,7 +80,7 @@ async function fund(
 }
 
 function buy(sys: System, trader: Signer, account: bigint, market: number, size: bigint) {
-  const price = size > 0n ? 2n ** 127n : 0n;
+  const price = size > 0n ? 2n ** 127n : 1n; // INV-40: a bound is required
   return sys.engine.connect(trader).modifyPosition(account, market, size, price, FAR);
 }
 

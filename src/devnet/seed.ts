@@ -68,7 +68,7 @@ export async function openAccount(
       token: ZeroAddress,
       marketId: Number(marketId),
       amount: delta,
-      acceptablePrice: delta > 0n ? MaxUint256 : 0n,
+      acceptablePrice: delta > 0n ? MaxUint256 : 1n,
     });
   }
   const deadline = (await chainTime(owner)) + 3600;
@@ -88,7 +88,7 @@ export async function commitOrder(
 ): Promise<void> {
   const delta = wad(size);
   const deadline = (await chainTime(owner)) + ttlSeconds;
-  const acceptable = delta > 0n ? (1n << 128n) - 1n : 0n;
+  const acceptable = delta > 0n ? (1n << 128n) - 1n : 1n;
   await (
     await system.engine.connect(owner).commitOrder(account, marketId, delta, acceptable, deadline)
   ).wait();

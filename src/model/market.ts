@@ -90,6 +90,36 @@ export function fillPrice(
   return price + (sizeDelta > 0n ? divCeil(num, den) : divFloor(num, den));
 }
 
+/**
+ * INV-40: the skew a trade of `sizeDelta` is priced at, the worse for the trader of the skew
+ * now and the skew at the start of the block: `max` for a buy, `min` for a sell (or zero
+ * delta). `blockSkew` undefined (first price-impacted trade of its market in its block, or a
+ * quote for a later block) means `skew`.
+ */
+export function effectiveSkew(
+  skew: bigint,
+  blockSkew: bigint | undefined,
+  sizeDelta: bigint,
+): bigint {
+  if (blockSkew === undefined) return skew;
+  if (sizeDelta > 0n) return skew > blockSkew ? skew : blockSkew;
+  return skew < blockSkew ? skew : blockSkew;
+}
+
+/**
+ * Fill price of a trade within a block (docs/math.md, "Block-start skew"):
+ * `fillPrice(price, effectiveSkew(skew, blockSkew, sizeDelta), sizeDelta, skewScale)`.
+ */
+export function fillPriceInBlock(
+  price: bigint,
+  skew: bigint,
+  blockSkew: bigint | undefined,
+  sizeDelta: bigint,
+  skewScale: bigint,
+): bigint {
+  return fillPrice(price, effectiveSkew(skew, blockSkew, sizeDelta), sizeDelta, skewScale);
+}
+
 /** Result of {@link orderFee}. */
 export interface OrderFee {
   /** Total fee in USD (WAD), rounded up. */

@@ -6,7 +6,7 @@ import {
   MarketParams,
   MarketState,
   accruedFunding,
-  fillPrice,
+  fillPriceInBlock,
   orderFee,
   recordFunding,
   skewOf,
@@ -79,13 +79,17 @@ export function replacePositionInMarket(
 /**
  * Applies a trade of `sizeDelta` to `position` in one market, as the engine does:
  * 1. records funding with the skew before the trade (see `recordFunding`);
- * 2. `fill = fillPrice(oraclePrice, skewBefore, sizeDelta, skewScale)` (up for buys, down
- *    for sells); `fee` from `orderFee` (rounded up);
+ * 2. `fill = fillPrice(oraclePrice, effectiveSkew(skewBefore, blockSkew, sizeDelta), sizeDelta,
+ *    skewScale)` (up for buys, down for sells; INV-40); `fee` from `orderFee` with the real
+ *    skew (rounded up);
  * 3. realises `pnl = sMulFloor(s, fill - e)` (down) and `funding = sMulCeil(s, indexNow - i0)` (up);
  *    `quoteDelta = toQuoteFloor(pnl - funding - fee, quoteDecimals)` (towards minus infinity);
  * 4. new position `{s + d, fill, indexNow}`, or all zero when `s + d == 0`;
  * 5. OI and the net aggregates updated (see `replacePositionInMarket`).
  * @dev Pure: neither input is mutated. No margin or OI-cap checks are made here.
+ * @param blockSkew The market's skew at the start of the block when this trade is not the first
+ * price-impacted trade of the market in its block (see `blockSkewAt` in src/common); undefined
+ * otherwise.
  */
 export function applyTrade(
   marketState: MarketState,
@@ -95,11 +99,12 @@ export function applyTrade(
   oraclePrice: bigint,
   now: bigint,
   quoteDecimals: number,
+  blockSkew?: bigint,
 ): TradeResult {
   const funded = recordFunding(marketState, params, oraclePrice, now);
   const indexNow = funded.fundingIndex;
   const skew = skewOf(funded);
-  const fill = fillPrice(oraclePrice, skew, sizeDelta, params.skewScale);
+  const fill = fillPriceInBlock(oraclePrice, skew, blockSkew, sizeDelta, params.skewScale);
   const { fee, makerPart, takerPart } = orderFee(
     skew,
     sizeDelta,

@@ -22,7 +22,7 @@ contract EngineInvariantTest is EngineSetup {
         handler = new EngineHandler(d);
         handler.seedAccounts();
 
-        bytes4[] memory selectors = new bytes4[](17);
+        bytes4[] memory selectors = new bytes4[](18);
         selectors[0] = EngineHandler.deposit.selector;
         selectors[1] = EngineHandler.withdraw.selector;
         selectors[2] = EngineHandler.modifyPosition.selector;
@@ -40,6 +40,7 @@ contract EngineInvariantTest is EngineSetup {
         selectors[14] = EngineHandler.commitOrder.selector;
         selectors[15] = EngineHandler.settleOrder.selector;
         selectors[16] = EngineHandler.cancelOrder.selector;
+        selectors[17] = handler.sandwich.selector; // INV-40
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -279,6 +280,7 @@ contract EngineInvariantTest is EngineSetup {
             "orders filled",
             handler.ghostOrdersFilled()
         );
+        console.log("sandwiches (INV-40)", handler.ghostSandwiches());
     }
 
     function _popcount(uint256 x) private pure returns (uint256 c) {

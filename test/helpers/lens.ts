@@ -91,7 +91,7 @@ export async function trade(
   marketId: number,
   size: bigint,
 ): Promise<void> {
-  const acceptable = size > 0n ? MAX_UINT256 : 0n;
+  const acceptable = size > 0n ? MAX_UINT256 : 1n;
   await (
     await sys.engine.connect(signer).modifyPosition(account, marketId, size, acceptable, FAR)
   ).wait();

@@ -139,7 +139,7 @@ export async function trade(
 ): Promise<void> {
   const id = accountId(who.address, sub);
   env.accounts.add(id);
-  const acceptable = sizeDelta > 0n ? MaxUint256 : 0n;
+  const acceptable = sizeDelta > 0n ? MaxUint256 : 1n;
   await env.sys.engine.connect(who).modifyPosition(id, marketId, sizeDelta, acceptable, MaxUint256);
 }
 

@@ -79,6 +79,9 @@ export class World {
     public poolBalance: bigint,
   ) {}
 
+  /** INV-40: per market, the skew at the start of the block (keyed by its timestamp). */
+  readonly blockSkews = new Map<number, { now: bigint; skew: bigint }>();
+
   /** Reads all markets, the pool balance and the given accounts from the chain. */
   static async read(sys: System, accounts: bigint[] = []): Promise<World> {
     const { engine } = sys;
@@ -130,7 +133,22 @@ export class World {
       const st = { ...m.state, lastFundingTime: now };
       r = M.settle(st, pos, sizeDelta, m.price, 0n, 0n, 0n, st.fundingIndex, this.quoteDecimals);
     } else {
-      r = M.applyTrade(m.state, m.params, pos, sizeDelta, m.price, now, this.quoteDecimals);
+      // INV-40: trades at the same `now` share a block (block timestamps strictly increase);
+      // the first price-impacted one records the block-start skew.
+      const bs = this.blockSkews.get(marketId);
+      const blockSkew = bs !== undefined && bs.now === now ? bs.skew : undefined;
+      if (blockSkew === undefined && m.params.skewScale !== 0n)
+        this.blockSkews.set(marketId, { now, skew: M.skewOf(m.state) });
+      r = M.applyTrade(
+        m.state,
+        m.params,
+        pos,
+        sizeDelta,
+        m.price,
+        now,
+        this.quoteDecimals,
+        blockSkew,
+      );
     }
     m.state = r.newMarketState;
     a.quoteBalance += r.quoteDelta;

@@ -118,7 +118,7 @@ export async function commit(
 ): Promise<{ tx: ContractTransactionResponse; time: bigint }> {
   const at = opts.at ?? BigInt(await time.latest()) + 1n;
   await time.setNextBlockTimestamp(at);
-  const acceptable = opts.acceptable ?? (sizeDelta > 0n ? FAR : 0n);
+  const acceptable = opts.acceptable ?? (sizeDelta > 0n ? FAR : 1n);
   const deadline = opts.deadline ?? at + 600n;
   const tx = await env.engine
     .connect(opts.by ?? env.trader)
@@ -134,7 +134,7 @@ export async function openInstant(
   who: HardhatEthersSigner = env.trader,
 ) {
   const acct = accountId(who.address, 0);
-  await env.engine.connect(who).modifyPosition(acct, marketId, size, size > 0n ? FAR : 0n, FAR);
+  await env.engine.connect(who).modifyPosition(acct, marketId, size, size > 0n ? FAR : 1n, FAR);
 }
 
 /** Model market parameters of an engine market. */

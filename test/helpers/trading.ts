@@ -156,7 +156,7 @@ export async function trade(
   const w = await World.read(env, [account, ...(opts.others ?? [])]);
   const now = await nextTimestamp();
   const r = w.trade(account, marketId, sizeDelta, now);
-  const acceptable = opts.acceptablePrice ?? (sizeDelta > 0n ? MAX_UINT : 0n);
+  const acceptable = opts.acceptablePrice ?? (sizeDelta > 0n ? MAX_UINT : 1n);
   const tx = await env.engine
     .connect(opts.sender ?? user)
     .modifyPosition(account, marketId, sizeDelta, acceptable, FAR);
@@ -235,7 +235,7 @@ export async function expectMarginRevert(
   const h = w.health(account, now);
   const required = error === "InsufficientMargin" ? h.IM : h.MM;
   expect(h.equity, "the model agrees the check fails").to.be.lt(required);
-  const acceptable = sizeDelta > 0n ? MAX_UINT : 0n;
+  const acceptable = sizeDelta > 0n ? MAX_UINT : 1n;
   const tx = env.engine
     .connect(user)
     .modifyPosition(account, marketId, sizeDelta, acceptable, FAR, { gasLimit: 5_000_000 });

@@ -9,12 +9,13 @@ import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
 import {AccountData, Health, MarketStatus, Order} from "../../../contracts/libraries/Types.sol";
 import {Deployment} from "../utils/EngineSetup.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
+import {EngineSandwichActions} from "./EngineSandwichActions.sol";
 
 /// @notice Drives the whole engine with bounded random actions of several actors (each with
 ///         sub-accounts), LPs, a keeper and the guardian, and checks the per-action rules:
 ///         the margin rule of user actions, "liquidatable => liquidation succeeds, healthy =>
 ///         NotLiquidatable", and the bad-debt waterfall (fund first, then the pool).
-contract EngineHandler is EngineHandlerBase {
+contract EngineHandler is EngineSandwichActions {
     /// @dev What a liquidation's events say happened.
     struct LiqLogs {
         int256 quoteDelta; // sum of PositionModified.quoteDelta (account side)

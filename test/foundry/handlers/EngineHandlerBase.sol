@@ -339,7 +339,7 @@ abstract contract EngineHandlerBase is CommonBase, StdCheats, StdUtils {
         uint256 seed
     ) internal pure returns (uint256) {
         if (seed % 8 == 0) return price;
-        return delta > 0 ? price * 10 : 0;
+        return delta > 0 ? price * 10 : 1; // INV-40: a bound is required
     }
 
     function _abs(int256 x) internal pure returns (uint256) {

@@ -175,7 +175,7 @@ describe("adversarial: oracles", () => {
     await high.feed.setAnswer(10n ** 29n); // 1e21 USD
     const trade128 = TradeLogic__factory.connect(await env.engine.getAddress(), bob);
     await expect(
-      env.engine.connect(bob).modifyPosition(b, high.id, -1n, 0, FAR),
+      env.engine.connect(bob).modifyPosition(b, high.id, -1n, 1n, FAR),
     ).to.be.revertedWithCustomError(trade128, "SafeCastOverflowedUintDowncast");
   });
 
@@ -325,7 +325,7 @@ describe("adversarial: oracles", () => {
       for (const tx of [
         () => e.withdraw(a, q, usdc("1"), alice.address),
         () => e.modifyPosition(a, ETH, wad("1"), MaxUint256, FAR), // more risk elsewhere
-        () => e.modifyPosition(a, SOL, -wad("10"), 0, FAR), // closing the stale market itself
+        () => e.modifyPosition(a, SOL, -wad("10"), 1n, FAR), // closing the stale market itself
         () => engine.accountHealth(a), // the exact figures need every price
         () => pool.connect(env.lp).redeem(1n, env.lp.address, env.lp.address), // SOL has OI
       ]) {

@@ -167,7 +167,7 @@ describe("liquidation/limits", () => {
       if (status === PAUSED) {
         // The owner cannot even reduce; the liquidator can.
         await expect(
-          engine.connect(t).modifyPosition(a, ETH, -wad("1"), 0, MaxUint256),
+          engine.connect(t).modifyPosition(a, ETH, -wad("1"), 1n, MaxUint256),
         ).to.be.revertedWithCustomError(engine, "MarketPaused");
       }
       await liquidateChecked(env, a);

@@ -221,7 +221,7 @@ describe("liquidation/positions", () => {
     await trade(env, t, ETH, wad("30"));
     const deadline = BigInt(await time.latest()) + 600n;
     await engine.connect(t).commitOrder(a, SOL, wad("10"), wad("1000"), deadline);
-    await engine.connect(t).commitOrder(a, ETH, -wad("1"), 0, deadline);
+    await engine.connect(t).commitOrder(a, ETH, -wad("1"), 1n, deadline);
     expect((await engine.getAccount(a)).orderMask).to.equal((1n << 0n) | (1n << 2n));
     await setMarketPrice(env, ETH, "2690");
 

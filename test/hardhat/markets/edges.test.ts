@@ -96,7 +96,7 @@ describe("markets: edges", () => {
       .withArgs(ETH, c.skewScale, 0, 0, c.maxFundingVelocity);
     expect(await modelState(env.engine, ETH)).to.deep.equal(before);
     // Closing still works at the settlement price.
-    await env.engine.connect(alice).modifyPosition(a, ETH, -wad("5"), 0, FAR);
+    await env.engine.connect(alice).modifyPosition(a, ETH, -wad("5"), 1n, FAR);
     expect((await env.engine.getPosition(a, ETH)).size).to.equal(0n);
     await refreshFeeds(env);
     await expectConservation(env);
@@ -109,7 +109,7 @@ describe("markets: edges", () => {
       await expect(
         env.engine
           .connect(alice)
-          .modifyPosition(a, ETH, delta, delta > 0n ? MAX_UINT : 0n, FAR, { gasLimit: 5e6 }),
+          .modifyPosition(a, ETH, delta, delta > 0n ? MAX_UINT : 1n, FAR, { gasLimit: 5e6 }),
       )
         .to.be.revertedWithCustomError(env.engine, "SizeOverflow")
         .withArgs(delta);

@@ -72,7 +72,7 @@ describe("markets: multicall", () => {
     token: ZeroAddress,
     marketId,
     amount,
-    acceptablePrice: amount > 0n ? MAX_UINT : 0n,
+    acceptablePrice: amount > 0n ? MAX_UINT : 1n,
   });
 
   async function approveQuote(user: HardhatEthersSigner, amount: bigint): Promise<void> {

@@ -58,7 +58,7 @@ describe("markets: bad input and status", () => {
     d: bigint,
     price?: bigint,
   ) =>
-    env.engine.connect(user).modifyPosition(account, id, d, price ?? (d > 0n ? MAX_UINT : 0n), FAR);
+    env.engine.connect(user).modifyPosition(account, id, d, price ?? (d > 0n ? MAX_UINT : 1n), FAR);
 
   it("rejects an unknown market, a zero size delta and an expired deadline", async () => {
     await expect(send(alice, a, 3, wad("1")))

@@ -84,7 +84,7 @@ describe("orders: commitOrder", () => {
     const { engine, account } = env;
     await commit(env, ETH, wad("1"));
     const now = BigInt(await time.latest());
-    await expect(engine.connect(env.trader).commitOrder(account, ETH, -wad("1"), 0n, now + 100n))
+    await expect(engine.connect(env.trader).commitOrder(account, ETH, -wad("1"), 1n, now + 100n))
       .to.be.revertedWithCustomError(engine, "OrderExists")
       .withArgs(account, ETH);
   });
@@ -121,14 +121,14 @@ describe("orders: commitOrder", () => {
     await engine.setMarketStatus(ETH, 3); // Paused
     const deadline = BigInt(await time.latest()) + 100n;
     for (const size of [wad("1"), -wad("1")]) {
-      await expect(c.commitOrder(account, ETH, size, size > 0n ? FAR : 0n, deadline))
+      await expect(c.commitOrder(account, ETH, size, size > 0n ? FAR : 1n, deadline))
         .to.be.revertedWithCustomError(engine, "MarketPaused")
         .withArgs(ETH);
     }
     await engine.setMarketStatus(ETH, 1);
     await engine.settleMarket(ETH, 0);
     for (const size of [wad("1"), -wad("1")]) {
-      await expect(c.commitOrder(account, ETH, size, size > 0n ? FAR : 0n, deadline))
+      await expect(c.commitOrder(account, ETH, size, size > 0n ? FAR : 1n, deadline))
         .to.be.revertedWithCustomError(engine, "MarketSettled")
         .withArgs(ETH);
     }
@@ -146,7 +146,7 @@ describe("orders: commitOrder", () => {
       .withArgs(ETH);
     // A flip is not a reduction.
     await expect(
-      c.commitOrder(account, ETH, -wad("3"), 0n, deadline),
+      c.commitOrder(account, ETH, -wad("3"), 1n, deadline),
     ).to.be.revertedWithCustomError(engine, "MarketReduceOnly");
     await engine.setMarketStatus(ETH, 1);
     await engine.pause();
@@ -220,7 +220,7 @@ describe("orders: instant trading switch", () => {
       .to.be.revertedWithCustomError(engine, "InstantTradingDisabled")
       .withArgs(ETH);
     // A flip increases risk too.
-    await expect(c.modifyPosition(account, ETH, -wad("5"), 0n, FAR)).to.be.revertedWithCustomError(
+    await expect(c.modifyPosition(account, ETH, -wad("5"), 1n, FAR)).to.be.revertedWithCustomError(
       engine,
       "InstantTradingDisabled",
     );
@@ -240,7 +240,7 @@ describe("orders: instant trading switch", () => {
       ),
     ).to.be.revertedWithCustomError(engine, "InstantTradingDisabled");
     // Reducing is always allowed, and other markets are unaffected.
-    await c.modifyPosition(account, ETH, -wad("1"), 0n, FAR);
+    await c.modifyPosition(account, ETH, -wad("1"), 1n, FAR);
     expect((await engine.getPosition(account, ETH)).size).to.equal(wad("3"));
     await c.modifyPosition(account, BTC, wad("0.1"), FAR, FAR);
     // The delayed path still opens risk.

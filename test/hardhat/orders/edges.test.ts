@@ -140,7 +140,7 @@ describe("orders: edges", () => {
     await openInstant(env, ETH, wad("20"), alice);
     const T = BigInt(await time.latest()) + 5n;
     await time.setNextBlockTimestamp(T);
-    await engine.connect(alice).commitOrder(a, ETH, -wad("10"), 0n, T + 600n);
+    await engine.connect(alice).commitOrder(a, ETH, -wad("10"), 1n, T + 600n);
     // The settlement round: just above the model's liquidation price.
     let w = await World.read(sys, [a]);
     const liq = M.liquidationPrice(w.modelAccount(a, T), 0);
@@ -169,7 +169,7 @@ describe("orders: edges", () => {
     expect(await quote.balanceOf(keeper.address)).to.equal(keeper0 + KEEPER_FEE);
     // The same reduction sent directly reverts with the underlying error.
     await expect(
-      engine.connect(alice).modifyPosition(a, ETH, -wad("10"), 0n, T + 600n, { gasLimit: 5e6 }),
+      engine.connect(alice).modifyPosition(a, ETH, -wad("10"), 1n, T + 600n, { gasLimit: 5e6 }),
     ).to.be.revertedWithCustomError(engine, "WouldBecomeLiquidatable");
     await expectConserved(env, [env.account, env.otherAccount, a]);
   });

@@ -42,7 +42,7 @@ async function attack(env: OrdersEnv, a: Attack): Promise<{ profit: bigint; mode
   const params = await modelParams(engine, ETH);
   const T = BigInt(await time.latest()) + 5n;
   const commitOrder = () =>
-    engine.connect(trader).commitOrder(account, ETH, size, size > 0n ? FAR : 0n, T + 600n);
+    engine.connect(trader).commitOrder(account, ETH, size, size > 0n ? FAR : 1n, T + 600n);
   if (a.timing === "delay") {
     await time.setNextBlockTimestamp(T);
     await commitOrder();
@@ -71,7 +71,7 @@ async function attack(env: OrdersEnv, a: Attack): Promise<{ profit: bigint; mode
   await time.setNextBlockTimestamp(T + 4n);
   const closeTx = await engine
     .connect(trader)
-    .modifyPosition(account, ETH, -size, size > 0n ? 0n : FAR, FAR);
+    .modifyPosition(account, ETH, -size, size > 0n ? 1n : FAR, FAR);
   const tClose = await blockTime(closeTx);
   expect((await engine.getPosition(account, ETH)).size).to.equal(0n);
 

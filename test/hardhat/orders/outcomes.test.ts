@@ -111,7 +111,7 @@ describe("orders: cancelled at settlement", () => {
     const env = await loadOrders();
     const { engine, account, keeper } = env;
     await openInstant(env, ETH, wad("100"));
-    const { round } = await commitAndPrice(env, -wad("60"), 0n, "2500");
+    const { round } = await commitAndPrice(env, -wad("60"), 1n, "2500");
     expect(await engine.isLiquidatable(account)).to.equal(true);
     await expect(engine.connect(keeper).settleOrder(account, ETH, round)).to.emit(
       engine,

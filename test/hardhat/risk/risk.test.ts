@@ -53,9 +53,9 @@ async function world() {
   const e = (s: typeof a) => sys.engine.connect(s);
   await inOneBlock([
     () => e(a).modifyPosition(A, ETH, wad("30"), MAX_UINT256, FAR, { gasLimit: 2_000_000 }),
-    () => e(d).modifyPosition(D, ETH, -wad("30"), 0n, FAR, { gasLimit: 2_000_000 }),
+    () => e(d).modifyPosition(D, ETH, -wad("30"), 1n, FAR, { gasLimit: 2_000_000 }),
     () => e(b).modifyPosition(B, SOL, wad("100"), MAX_UINT256, FAR, { gasLimit: 2_000_000 }),
-    () => e(c).modifyPosition(C, SOL, -wad("100"), 0n, FAR, { gasLimit: 2_000_000 }),
+    () => e(c).modifyPosition(C, SOL, -wad("100"), 1n, FAR, { gasLimit: 2_000_000 }),
   ]);
   const engine = await sys.engine.getAddress();
   const state = await loadRiskState({

@@ -224,7 +224,7 @@ export async function tradeAt(
   at: number,
 ) {
   await time.setNextBlockTimestamp(at);
-  const acceptable = size > 0n ? MaxUint256 : 0n;
+  const acceptable = size > 0n ? MaxUint256 : 1n;
   await ctx.engine.connect(signer).modifyPosition(account, marketId, size, acceptable, MaxUint256);
 }
 

@@ -332,7 +332,7 @@ describe("vault: roles and governance bounds", () => {
         ctx.engine.connect(trader).modifyPosition(acct, 0, wad("1"), MaxUint256, MaxUint256),
       ).to.be.revertedWithCustomError(ctx.engine, "ProtocolPaused");
       expect((await ctx.engine.getPosition(acct, 0)).size).to.equal(pos.size);
-      await ctx.engine.connect(trader).modifyPosition(acct, 0, -wad("1"), 0, MaxUint256);
+      await ctx.engine.connect(trader).modifyPosition(acct, 0, -wad("1"), 1n, MaxUint256);
       expect((await ctx.engine.getPosition(acct, 0)).size).to.equal(wad("1"));
       await expect(ctx.engine.connect(trader).deposit(0, ctx.quote.target, 1n)).to.emit(
         ctx.engine,
