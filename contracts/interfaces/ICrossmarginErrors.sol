@@ -65,4 +65,10 @@ interface ICrossmarginErrors {
     error OrderExpired(uint256 deadline, uint256 timestamp);
     error SettlementPriceExists(uint256 account, uint256 marketId);
     error InvalidOrderDeadline(uint256 deadline, uint256 min, uint256 max);
+
+    // --- order safety (INV-35..INV-39) ---
+    error RoundBeforeCommit(uint80 roundId, uint80 commitRound);
+    error RoundPredecessorMissing(uint80 roundId, uint80 predecessor);
+    error InvalidPhaseProof(uint80 roundId, uint80 lastRoundOfPreviousPhase);
+    error SettlementPriceOutOfBand(uint256 price, uint256 min, uint256 max);
 }
