@@ -239,9 +239,13 @@ library OrderLogic {
 
     /// @dev The feed's latest round id and its validated price.
     function _latestRound(MarketConfig storage cfg) private view returns (uint80, uint256) {
-        (uint80 round, int256 answer, , uint256 updatedAt, uint80 answeredIn) = AggregatorV3Interface(
-            cfg.feed
-        ).latestRoundData();
+        (
+            uint80 round,
+            int256 answer,
+            ,
+            uint256 updatedAt,
+            uint80 answeredIn
+        ) = AggregatorV3Interface(cfg.feed).latestRoundData();
         Feed memory f = Feed(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
         return (round, OracleLib.validate(f, round, answer, updatedAt, answeredIn));
     }
@@ -333,16 +337,19 @@ library OrderLogic {
         return OracleLib.validate(f, roundId, answer, updatedAt, answeredInRound);
     }
 
-    /// @dev INV-38: the market is paused or settled, or the order would add risk while the
-    ///      market is reduce-only or the protocol paused. Governance did this, not the trader.
+    /// @dev INV-38: the market is paused, or the order may add risk while the market is
+    ///      reduce-only or settled or the protocol paused. Governance did this, not the trader.
     function _governanceBlocked(
         Store storage s,
         MarketConfig storage cfg,
         Order memory o
     ) private view returns (bool) {
         MarketStatus st = cfg.status;
-        if (st == MarketStatus.Paused || st == MarketStatus.Settled) return true;
-        return !o.reduceOnly && (st == MarketStatus.ReduceOnly || s.paused);
+        if (st == MarketStatus.Paused) return true;
+        // A reduce-only order still closes at a settled market's price (fee-free).
+        return
+            !o.reduceOnly &&
+            (st == MarketStatus.ReduceOnly || st == MarketStatus.Settled || s.paused);
     }
 
     /// @dev INV-36: the size a reduce-only order fills, clamped to the position left (0: none
