@@ -446,8 +446,8 @@ contract EngineHandler is EngineHandlerBase {
 
     function _settle(uint256 acct, uint256 m, Order memory o, uint80 round) private {
         // INV-36: a reduce-only order is clamped, so it never increases risk.
-        bool increased = !o.reduceOnly &&
-            !_isReducing(engine.getPosition(acct, m).size, o.sizeDelta);
+        bool increased =
+            !o.reduceOnly && !_isReducing(engine.getPosition(acct, m).size, o.sizeDelta);
         Health memory before = _health(acct);
         uint256 keeperBefore = usdc.balanceOf(keeper);
         vm.prank(keeper);

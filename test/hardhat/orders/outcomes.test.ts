@@ -1,6 +1,5 @@
 /** Delayed orders: settlements that cancel instead of filling, and who pays whom. */
 import { expect } from "chai";
-import { ethers } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { MockV3Aggregator__factory, OracleLib__factory } from "../../../typechain-types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
