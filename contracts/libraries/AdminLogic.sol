@@ -243,9 +243,9 @@ library AdminLogic {
         if (price == 0) price = oraclePrice;
         uint256 lo = oraclePrice - (oraclePrice * SETTLEMENT_BAND) / WAD;
         uint256 hi = oraclePrice + (oraclePrice * SETTLEMENT_BAND) / WAD;
-        if (price < lo || price > hi) revert E.SettlementPriceOutOfBand(price, lo, hi);
         if (price > type(uint128).max)
             revert E.ParameterOutOfBounds("settlementPrice", price, 1, type(uint128).max);
+        if (price < lo || price > hi) revert E.SettlementPriceOutOfBand(price, lo, hi);
         TradeLogic.recordFunding(id, m, s.marketStates[id], oraclePrice);
         m.settlementPrice = uint128(price);
         m.status = MarketStatus.Settled;

@@ -2,7 +2,12 @@
  *  Expected numbers come from the model (src/model) and test/helpers/orders.ts. */
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { wad } from "../../../src/common/units";
+import { MaxUint256 } from "ethers";
+import { BlocklistToken__factory, InsuranceFund__factory } from "../../../typechain-types";
+import { accountId } from "../../../src/common/accounts";
+import { units, wad } from "../../../src/common/units";
+import { V3_DESCRIPTION, freshEngine, v3Feed } from "../../helpers/adversarial";
+import { marketParams } from "../../helpers/trading";
 import {
   ETH,
   KEEPER_FEE,
@@ -274,5 +279,37 @@ describe("orders: INV-38 options are not free, governance never charges", () => 
     )
       .to.be.revertedWithCustomError(engine, "RoundTooEarly")
       .withArgs(round + 1n, now + 3n, now + 301n);
+  });
+
+  it("INV-38: a fund the quote token refuses does not block the owner's cancel: the fee goes to the pool", async () => {
+    const env = await loadOrders();
+    const { deployer, trader } = env;
+    const q = await new BlocklistToken__factory(deployer).deploy(6);
+    const engine = await freshEngine(env.sys, await q.getAddress());
+    const fund = await new InsuranceFund__factory(deployer).deploy(engine, q, deployer.address);
+    await engine.setInsuranceFund(fund);
+    await engine.grantRole(await engine.RISK_MANAGER_ROLE(), deployer.address);
+    await engine.addMarket(marketParams(await v3Feed(deployer, "3000")), V3_DESCRIPTION);
+    await engine.setLiquidationParams(0, 0, 0, 0, 0, 0, FEE_USD);
+    await q.setBlocked(await fund.getAddress(), true);
+    const fee = units("1", 6);
+    await q.mint(trader.address, units("10000", 6));
+    await q.connect(trader).approve(engine, MaxUint256);
+    await engine.connect(trader).deposit(0, q, units("10000", 6));
+    const a = accountId(trader.address, 0);
+    const T = BigInt(await time.latest()) + 5n;
+    await time.setNextBlockTimestamp(T);
+    await engine.connect(trader).commitOrder(a, 0, wad("1"), 10n ** 30n, T + 100n);
+    const pool0 = await engine.poolBalance();
+    await expect(engine.connect(trader).cancelOrder(a, 0))
+      .to.emit(engine, "OrderCancelFeeCollected")
+      .withArgs(a, 0, fee, false);
+    expect(await engine.poolBalance()).to.equal(pool0 + fee);
+    expect((await engine.getAccount(a)).quoteBalance).to.equal(units("10000", 6) - fee);
+    expect(await q.balanceOf(await fund.getAddress())).to.equal(0n);
+    // INV-1: every token the engine holds is in the account or pool ledgers.
+    expect(await q.balanceOf(await engine.getAddress())).to.equal(
+      (await engine.getAccount(a)).quoteBalance + (await engine.poolBalance()),
+    );
   });
 });
