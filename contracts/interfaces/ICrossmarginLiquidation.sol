@@ -27,7 +27,9 @@ interface ICrossmarginLiquidation {
     ) external returns (uint256 repaid, uint256 seized);
 
     /// @notice Records a delayed order that fills at the first oracle round published at least
-    ///         the market's `minOrderDelay` after now. Reserves its margin and the keeper fee.
+    ///         the market's `minOrderDelay` after now (fixed at commit, INV-38). Reserves its
+    ///         margin and the keeper fee; a reducing order is stored reduce-only (INV-36) and
+    ///         needs equity covering its keeper fee (INV-35).
     function commitOrder(
         uint256 account,
         uint256 marketId,
