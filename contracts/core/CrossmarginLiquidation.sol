@@ -47,7 +47,18 @@ abstract contract CrossmarginLiquidation is ICrossmarginLiquidation, Crossmargin
         uint256 marketId,
         uint80 roundId
     ) external nonReentrant returns (bool) {
-        return OrderLogic.settle(s, account, marketId, roundId, msg.sender);
+        return OrderLogic.settle(s, account, marketId, roundId, 0, msg.sender);
+    }
+
+    /// @inheritdoc ICrossmarginLiquidation
+    function settleOrderAcrossPhase(
+        uint256 account,
+        uint256 marketId,
+        uint80 roundId,
+        uint80 lastRoundOfPreviousPhase
+    ) external nonReentrant returns (bool) {
+        return
+            OrderLogic.settle(s, account, marketId, roundId, lastRoundOfPreviousPhase, msg.sender);
     }
 
     /// @inheritdoc ICrossmarginLiquidation
@@ -75,7 +86,13 @@ abstract contract CrossmarginLiquidation is ICrossmarginLiquidation, Crossmargin
     )
         external
         view
-        returns (Order memory order, bool settleable, bool cancellable, uint80 settlementRound)
+        returns (
+            Order memory order,
+            bool settleable,
+            bool cancellable,
+            uint80 settlementRound,
+            uint80 phaseProof
+        )
     {
         return OrderLogic.status(s, account, marketId);
     }

@@ -72,4 +72,10 @@ interface ICrossmarginErrors {
     // --- sandwich protection (INV-40) ---
     /// @notice A trade or order commit without a slippage bound (`acceptablePrice == 0`).
     error SlippageBoundRequired();
+
+    // --- order safety (INV-35..INV-39) ---
+    error RoundBeforeCommit(uint80 roundId, uint80 commitRound);
+    error RoundPredecessorMissing(uint80 roundId, uint80 predecessor);
+    error InvalidPhaseProof(uint80 roundId, uint80 lastRoundOfPreviousPhase);
+    error SettlementPriceOutOfBand(uint256 price, uint256 min, uint256 max);
 }

@@ -183,4 +183,28 @@ interface ICrossmarginEvents {
         bytes32 reason,
         uint256 keeperFee
     );
+
+    // --- order safety (INV-35, INV-36, INV-38) ---
+    /// @notice A reduce-only order was clamped to the position left (`filledDelta`).
+    event OrderClamped(
+        uint256 indexed account,
+        uint256 indexed marketId,
+        int256 sizeDelta,
+        int256 filledDelta
+    );
+    /// @notice The keeper fee charged was capped by the account's equity (`charged < reserved`).
+    event OrderFeeCapped(
+        uint256 indexed account,
+        uint256 indexed marketId,
+        uint256 reserved,
+        uint256 charged
+    );
+    /// @notice An owner's cancellation fee went to the insurance fund, or (`toInsuranceFund`
+    ///         false: the fund or token refused it) to the pool's balance.
+    event OrderCancelFeeCollected(
+        uint256 indexed account,
+        uint256 indexed marketId,
+        uint256 amount,
+        bool toInsuranceFund
+    );
 }

@@ -90,12 +90,14 @@ interface ICrossmarginLens {
     /// @param settleable A settlement round exists and the order has not expired.
     /// @param cancellable The order expired: anyone may cancel it for the keeper fee.
     /// @param settlementRound The round to pass to `settleOrder` (0 if none yet).
+    /// @param phaseProof 0, or the last round of the previous phase for `settleOrderAcrossPhase`.
     struct PendingOrder {
         uint256 marketId;
         Order order;
         bool settleable;
         bool cancellable;
         uint80 settlementRound;
+        uint80 phaseProof;
     }
 
     /// @notice The engine this lens reads.

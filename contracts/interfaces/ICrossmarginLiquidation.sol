@@ -27,8 +27,10 @@ interface ICrossmarginLiquidation {
     ) external returns (uint256 repaid, uint256 seized);
 
     /// @notice Records a delayed order that fills at the first oracle round published at least
-    ///         the market's `minOrderDelay` after now. Reserves its margin and the keeper fee.
-    ///         `acceptablePrice` is required: 0 reverts `SlippageBoundRequired` (INV-40).
+    ///         the market's `minOrderDelay` after now (fixed at commit, INV-38). Reserves its
+    ///         margin and the keeper fee; a reducing order is stored reduce-only (INV-36) and
+    ///         needs equity covering its keeper fee (INV-35). `acceptablePrice` is required: 0
+    ///         reverts `SlippageBoundRequired` (INV-40).
     function commitOrder(
         uint256 account,
         uint256 marketId,
@@ -37,10 +39,13 @@ interface ICrossmarginLiquidation {
         uint256 settlementDeadline
     ) external;
 
-    /// @notice Fills a pending order at round `roundId`, which must be the first round published
-    ///         at or after commit time + minOrderDelay. If the price is beyond the acceptable
-    ///         price or the margin no longer holds, the order is cancelled instead. The caller
-    ///         is paid the order's keeper fee either way.
+    /// @notice Fills a pending order at round `roundId`, which must be the first round after the
+    ///         commit's round published at or after the order's earliest settlement time, with
+    ///         its predecessor present (INV-37). If the price is beyond the acceptable price or
+    ///         the margin no longer holds, the order is cancelled instead. The caller is paid the
+    ///         keeper fee charged, capped by the account's equity (INV-35); a reduce-only order
+    ///         is clamped to the position left (INV-36); an order blocked by a pause or status
+    ///         change is cancelled for free and the caller is not paid (INV-38).
     /// @return filled True when the order filled, false when it was cancelled.
     function settleOrder(
         uint256 account,
@@ -48,8 +53,20 @@ interface ICrossmarginLiquidation {
         uint80 roundId
     ) external returns (bool filled);
 
-    /// @notice After its deadline anyone may cancel an order and is paid its keeper fee; before
-    ///         that the owner or an operator may cancel (free) while no settlement price exists.
+    /// @notice `settleOrder` for a round that opens a Chainlink phase (aggregator round id 1):
+    ///         `lastRoundOfPreviousPhase` must be the last round of the previous phase, at or
+    ///         after the commit's round, older than the earliest settlement time (INV-37).
+    function settleOrderAcrossPhase(
+        uint256 account,
+        uint256 marketId,
+        uint80 roundId,
+        uint80 lastRoundOfPreviousPhase
+    ) external returns (bool filled);
+
+    /// @notice After its deadline anyone may cancel an order and is paid its keeper fee (capped
+    ///         by equity); before that the owner or an operator may cancel while no settlement
+    ///         price exists, paying the keeper fee to the insurance fund (INV-38). Free while a
+    ///         pause or status change blocks the order.
     function cancelOrder(uint256 account, uint256 marketId) external;
 
     /// @notice Internal step of `settleOrder`, callable only by the engine itself (so that a
@@ -67,11 +84,19 @@ interface ICrossmarginLiquidation {
     /// @return settleable True when a settlement round exists and the order has not expired.
     /// @return cancellable True when anyone may cancel it (expired).
     /// @return settlementRound The round to pass to `settleOrder` (0 if none yet).
+    /// @return phaseProof 0, or the last round of the previous phase: then settle with
+    ///         `settleOrderAcrossPhase(account, marketId, settlementRound, phaseProof)`.
     function orderStatus(
         uint256 account,
         uint256 marketId
     )
         external
         view
-        returns (Order memory order, bool settleable, bool cancellable, uint80 settlementRound);
+        returns (
+            Order memory order,
+            bool settleable,
+            bool cancellable,
+            uint80 settlementRound,
+            uint80 phaseProof
+        );
 }

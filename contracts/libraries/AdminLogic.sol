@@ -50,6 +50,8 @@ library AdminLogic {
     uint256 internal constant MAX_SMALL_DEBT = 100_000e18;
     uint256 internal constant MAX_ORDER_KEEPER_FEE = 1_000e18;
     uint256 internal constant MAX_GRACE_PERIOD = 1 days;
+    /// @dev INV-39: an explicit settlement price lies within +-20 % of the last valid answer.
+    uint256 internal constant SETTLEMENT_BAND = 0.2e18;
 
     function listCollateral(
         Store storage s,
@@ -242,10 +244,15 @@ library AdminLogic {
         MarketConfig storage m = _market(s, id);
         if (m.status == MarketStatus.Settled)
             revert E.InvalidStatus(id, uint8(MarketStatus.Settled));
-        uint256 oraclePrice = MarginLogic.marketPrice(m);
+        // INV-39: works on a stale feed (that is when markets need settling), from its last
+        // answer; an explicit price must lie in the band around it (docs/math.md).
+        (uint256 oraclePrice, ) = MarginLogic.marketPriceLatest(m);
         if (price == 0) price = oraclePrice;
+        uint256 lo = oraclePrice - (oraclePrice * SETTLEMENT_BAND) / WAD;
+        uint256 hi = oraclePrice + (oraclePrice * SETTLEMENT_BAND) / WAD;
         if (price > type(uint128).max)
             revert E.ParameterOutOfBounds("settlementPrice", price, 1, type(uint128).max);
+        if (price < lo || price > hi) revert E.SettlementPriceOutOfBand(price, lo, hi);
         TradeLogic.recordFunding(id, m, s.marketStates[id], oraclePrice);
         m.settlementPrice = uint128(price);
         m.status = MarketStatus.Settled;

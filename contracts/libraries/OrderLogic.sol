@@ -13,12 +13,16 @@ import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
+import {OrderRounds} from "./OrderRounds.sol";
 import {Store} from "./Store.sol";
-import {AccountData, MarketConfig, MarketState, MarketStatus, Order} from "./Types.sol";
+import {AccountData, Health, MarketConfig, MarketState, MarketStatus, Order} from "./Types.sol";
 
 /// @title OrderLogic
 /// @notice Delayed orders: commit now, fill at the first oracle round published at least
 ///         `minOrderDelay` later, so nobody trades against a price that is about to move.
+///         Safety rules INV-35..INV-38 (docs/specs.md): fees capped by equity, reduce-only
+///         orders clamped, the first round proven (OrderRounds), no free option, governance
+///         never charges the trader, the delay fixed at commit.
 /// @dev Linked library (runs in the engine's context).
 library OrderLogic {
     using SafeERC20 for IERC20;
@@ -36,19 +40,23 @@ library OrderLogic {
     ) external {
         bool reducing = _validateCommit(s, account, marketId, sizeDelta, settlementDeadline);
         MarketConfig storage cfg = s.markets[marketId];
-        uint256 price = MarginLogic.marketPrice(cfg);
-        uint256 reserve = _reserve(s, account, marketId, sizeDelta, price);
+        (uint80 round, uint256 price) = _latestRound(cfg);
         uint256 keeperFee = MarginLogic.usdToQuoteUp(s, s.liq.orderKeeperFee);
+        uint256 delay = cfg.minOrderDelay;
         s.orders[account][marketId] = Order({
             sizeDelta: SafeCast.toInt128(sizeDelta),
             acceptablePrice: acceptablePrice.toUint128(),
             commitTime: uint40(block.timestamp),
             settlementDeadline: uint40(settlementDeadline),
             keeperFee: keeperFee.toUint80(),
-            reserveUsd: reserve.toUint96()
+            reserveUsd: _reserve(s, account, marketId, sizeDelta, price).toUint96(),
+            commitRound: round,
+            // never the commit's own second: a round of the commit's block may have been known
+            earliestSettlement: uint40(block.timestamp + (delay == 0 ? 1 : delay)),
+            reduceOnly: reducing
         });
         s.accounts[account].orderMask |= uint64(1 << marketId);
-        MarginLogic.checkAccount(s, account, !reducing, 0, 0, marketId, price);
+        _checkCommitMargin(s, account, marketId, price, reducing, keeperFee);
         emit Ev.OrderCommitted(
             account,
             marketId,
@@ -59,11 +67,14 @@ library OrderLogic {
         );
     }
 
+    /// @param proof 0, or for a round that opens a Chainlink phase the last round of the
+    ///        previous phase (INV-37).
     function settle(
         Store storage s,
         uint256 account,
         uint256 marketId,
         uint80 roundId,
+        uint80 proof,
         address keeper
     ) external returns (bool filled) {
         Order memory o = s.orders[account][marketId];
@@ -71,26 +82,40 @@ library OrderLogic {
         if (block.timestamp > o.settlementDeadline)
             revert E.OrderExpired(o.settlementDeadline, block.timestamp);
         MarketConfig storage cfg = s.markets[marketId];
-        uint256 price = _settlementPrice(cfg, roundId, _earliest(o.commitTime, cfg));
-        _clear(s, account, marketId, o.keeperFee);
-        try
-            ICrossmarginLiquidation(address(this)).executeOrderFill(
-                account,
-                marketId,
-                o.sizeDelta,
-                o.acceptablePrice,
-                price
-            )
-        {
-            filled = true;
-            emit Ev.OrderSettled(account, marketId, keeper, roundId);
-        } catch (bytes memory reason) {
-            // Not the order's fault: running out of gas (a keeper could otherwise starve the
-            // fill to collect the fee) or an oracle that cannot be read now. Revert instead.
-            if (_isTransient(reason)) _bubble(reason);
-            emit Ev.OrderCancelled(account, marketId, keeper, _why(reason), o.keeperFee);
+        if (_governanceBlocked(s, cfg, o)) {
+            // INV-38: a pause or status change is not the trader's doing: free, keeper unpaid.
+            _clear(s, account, marketId);
+            emit Ev.OrderCancelled(account, marketId, keeper, "governance", 0);
+            return false;
         }
-        _payKeeper(s, keeper, o.keeperFee);
+        uint256 price = _settlementPrice(cfg, roundId, proof, o);
+        _clear(s, account, marketId);
+        uint256 fee = _chargeFee(s, account, marketId, o.keeperFee);
+        int256 delta = _reduceOnlyDelta(s, account, marketId, o);
+        if (delta == 0) {
+            // INV-36: nothing left to reduce. The trader made the order obsolete (or was
+            // liquidated): the keeper did the work and is paid the (capped) fee.
+            emit Ev.OrderCancelled(account, marketId, keeper, "reduce-only", fee);
+        } else {
+            try
+                ICrossmarginLiquidation(address(this)).executeOrderFill(
+                    account,
+                    marketId,
+                    delta,
+                    o.acceptablePrice,
+                    price
+                )
+            {
+                filled = true;
+                emit Ev.OrderSettled(account, marketId, keeper, roundId);
+            } catch (bytes memory reason) {
+                // Not the order's fault: running out of gas (a keeper could otherwise starve the
+                // fill to collect the fee) or an oracle that cannot be read now. Revert instead.
+                if (_isTransient(reason)) _bubble(reason);
+                emit Ev.OrderCancelled(account, marketId, keeper, _why(reason), fee);
+            }
+        }
+        _payKeeper(s, keeper, fee);
     }
 
     /// @notice The fill of a settling order (inside the engine's self-call, so it can roll back).
@@ -136,35 +161,49 @@ library OrderLogic {
     ) external {
         Order memory o = s.orders[account][marketId];
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
+        MarketConfig storage cfg = s.markets[marketId];
+        bool blocked = _governanceBlocked(s, cfg, o);
         if (block.timestamp > o.settlementDeadline) {
-            _clear(s, account, marketId, o.keeperFee);
-            emit Ev.OrderCancelled(account, marketId, caller, "expired", o.keeperFee);
-            _payKeeper(s, caller, o.keeperFee);
+            _clear(s, account, marketId);
+            uint256 fee = blocked ? 0 : _chargeFee(s, account, marketId, o.keeperFee);
+            emit Ev.OrderCancelled(account, marketId, caller, "expired", fee);
+            _payKeeper(s, caller, fee);
             return;
         }
         if (!authorised) revert E.OrderNotExpired(o.settlementDeadline, block.timestamp);
-        MarketConfig storage cfg = s.markets[marketId];
+        if (blocked) {
+            // INV-38: while governance blocks the order, its owner leaves it for free.
+            _clear(s, account, marketId);
+            emit Ev.OrderCancelled(account, marketId, caller, "governance", 0);
+            return;
+        }
         (, , , uint256 updatedAt, ) = AggregatorV3Interface(cfg.feed).latestRoundData();
-        if (updatedAt >= _earliest(o.commitTime, cfg))
-            revert E.SettlementPriceExists(account, marketId);
-        _clear(s, account, marketId, 0);
-        emit Ev.OrderCancelled(account, marketId, caller, "owner", 0);
+        if (updatedAt >= o.earliestSettlement) revert E.SettlementPriceExists(account, marketId);
+        // INV-38: the option on the next price is not free. The fee goes to the insurance fund,
+        // never back to the owner (an operator or the owner could be the keeper).
+        _clear(s, account, marketId);
+        uint256 charged = _chargeFee(s, account, marketId, o.keeperFee);
+        emit Ev.OrderCancelled(account, marketId, caller, "owner", charged);
+        _payFund(s, account, marketId, charged);
     }
 
     function status(
         Store storage s,
         uint256 account,
         uint256 marketId
-    ) external view returns (Order memory o, bool settleable, bool cancellable, uint80 round) {
+    )
+        external
+        view
+        returns (Order memory o, bool settleable, bool cancellable, uint80 round, uint80 proof)
+    {
         o = s.orders[account][marketId];
-        if (o.commitTime == 0) return (o, false, false, 0);
+        if (o.commitTime == 0) return (o, false, false, 0, 0);
         cancellable = block.timestamp > o.settlementDeadline;
-        MarketConfig storage cfg = s.markets[marketId];
-        uint256 earliest = _earliest(o.commitTime, cfg);
-        AggregatorV3Interface feed = AggregatorV3Interface(cfg.feed);
+        AggregatorV3Interface feed = AggregatorV3Interface(s.markets[marketId].feed);
         (uint80 id, , , uint256 updatedAt, ) = feed.latestRoundData();
-        if (updatedAt < earliest) return (o, false, cancellable, 0);
-        return (o, !cancellable, cancellable, _firstRound(feed, id, earliest));
+        if (updatedAt < o.earliestSettlement) return (o, false, cancellable, 0, 0);
+        (round, proof) = OrderRounds.find(feed, id, o.commitRound, o.earliestSettlement);
+        settleable = round != 0 && !cancellable;
     }
 
     // ------------------------------------------------------------------ internals
@@ -196,6 +235,35 @@ library OrderLogic {
         if (settlementDeadline <= earliest || settlementDeadline > latest) {
             revert E.InvalidOrderDeadline(settlementDeadline, earliest + 1, latest);
         }
+    }
+
+    /// @dev The feed's latest round id and its validated price.
+    function _latestRound(MarketConfig storage cfg) private view returns (uint80, uint256) {
+        (
+            uint80 round,
+            int256 answer,
+            ,
+            uint256 updatedAt,
+            uint80 answeredIn
+        ) = AggregatorV3Interface(cfg.feed).latestRoundData();
+        Feed memory f = Feed(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
+        return (round, OracleLib.validate(f, round, answer, updatedAt, answeredIn));
+    }
+
+    /// @dev INV-7 for a risk-increasing order; INV-35 for a reducing one: it skips the IM
+    ///      check, but its equity must cover the keeper fee it reserves.
+    function _checkCommitMargin(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        uint256 price,
+        bool reducing,
+        uint256 keeperFee
+    ) private view {
+        if (!reducing) return MarginLogic.checkAccount(s, account, true, 0, 0, marketId, price);
+        int256 equity = MarginLogic.health(s, account, marketId, price, true).equity;
+        uint256 feeUsd = keeperFee * s.quoteScale;
+        if (equity < int256(feeUsd)) revert E.InsufficientMargin(account, equity, feeUsd);
     }
 
     /// @dev Margin the order needs on top of the current position (at the current price), plus
@@ -251,82 +319,92 @@ library OrderLogic {
         return int256(mmOld) - int256(mmNew);
     }
 
-    /// @dev Earliest `updatedAt` of a settlement round: commit time + minOrderDelay, and never the
-    ///      commit's own second (a round of the commit's block may have been known at commit).
-    function _earliest(uint40 commitTime, MarketConfig storage cfg) private view returns (uint256) {
-        uint256 delay = cfg.minOrderDelay;
-        return uint256(commitTime) + (delay == 0 ? 1 : delay);
-    }
-
-    /// @dev The answer of `roundId` if it is the first round published at or after `earliest`.
+    /// @dev The answer of `roundId` if it is the order's settlement round (OrderRounds).
     function _settlementPrice(
         MarketConfig storage cfg,
         uint80 roundId,
-        uint256 earliest
+        uint80 proof,
+        Order memory o
     ) private view returns (uint256) {
-        AggregatorV3Interface feed = AggregatorV3Interface(cfg.feed);
-        (uint80 id, int256 answer, , uint256 updatedAt, uint80 answeredInRound) = feed.getRoundData(
-            roundId
+        (int256 answer, uint256 updatedAt, uint80 answeredInRound) = OrderRounds.checkRound(
+            AggregatorV3Interface(cfg.feed),
+            roundId,
+            proof,
+            o.commitRound,
+            o.earliestSettlement
         );
         Feed memory f = Feed(cfg.feed, type(uint32).max, cfg.feedDecimals);
-        if (updatedAt < earliest) revert E.RoundTooEarly(roundId, updatedAt, earliest);
-        if (roundId > 1) {
-            (bool ok, uint256 prevUpdated) = _roundUpdatedAt(feed, roundId - 1);
-            if (ok && prevUpdated >= earliest)
-                revert E.RoundNotFirst(roundId, prevUpdated, earliest);
-        }
-        return OracleLib.validate(f, id, answer, updatedAt, answeredInRound);
+        return OracleLib.validate(f, roundId, answer, updatedAt, answeredInRound);
     }
 
-    /// @dev The round `settle` accepts: eligible (published at or after `earliest`) with the
-    ///      round before it missing or too early. `latest` is eligible. Gallops back from it,
-    ///      then bisects (O(log n) reads however many rounds were published since).
-    function _firstRound(
-        AggregatorV3Interface feed,
-        uint80 latest,
-        uint256 earliest
-    ) private view returns (uint80) {
-        uint256 hi = latest; // eligible
-        uint256 lo; // not eligible (0: no round)
-        for (uint256 step = 1; step < hi; step *= 2) {
-            (bool ok, uint256 t) = _roundUpdatedAt(feed, uint80(hi - step));
-            if (!ok || t < earliest) {
-                lo = hi - step;
-                break;
-            }
-            hi -= step;
-        }
-        while (hi - lo > 1) {
-            uint256 mid = (lo + hi) / 2;
-            (bool ok, uint256 t) = _roundUpdatedAt(feed, uint80(mid));
-            if (ok && t >= earliest) hi = mid;
-            else lo = mid;
-        }
-        return uint80(hi);
+    /// @dev INV-38: the market is paused, or the order may add risk while the market is
+    ///      reduce-only or settled or the protocol paused. Governance did this, not the trader.
+    function _governanceBlocked(
+        Store storage s,
+        MarketConfig storage cfg,
+        Order memory o
+    ) private view returns (bool) {
+        MarketStatus st = cfg.status;
+        if (st == MarketStatus.Paused) return true;
+        // A reduce-only order still closes at a settled market's price (fee-free).
+        return
+            !o.reduceOnly &&
+            (st == MarketStatus.ReduceOnly || st == MarketStatus.Settled || s.paused);
     }
 
-    function _roundUpdatedAt(
-        AggregatorV3Interface feed,
-        uint80 id
-    ) private view returns (bool, uint256) {
-        try feed.getRoundData(id) returns (uint80, int256, uint256, uint256 updatedAt, uint80) {
-            return (updatedAt != 0, updatedAt);
-        } catch {
-            return (false, 0);
+    /// @dev INV-36: the size a reduce-only order fills, clamped to the position left (0: none
+    ///      left, or the position now has the order's own sign).
+    function _reduceOnlyDelta(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        Order memory o
+    ) private returns (int256 delta) {
+        delta = o.sizeDelta;
+        if (!o.reduceOnly) return delta;
+        int256 size = s.positions[account][marketId].size;
+        if (size == 0 || (size > 0) == (delta > 0)) return 0;
+        if (delta.abs() > size.abs()) {
+            delta = -size;
+            emit Ev.OrderClamped(account, marketId, o.sizeDelta, delta);
         }
     }
 
-    /// @dev Deletes the order and charges its keeper fee (0 for a free cancellation).
-    function _clear(Store storage s, uint256 account, uint256 marketId, uint256 keeperFee) private {
-        delete s.orders[account][marketId];
+    /// @dev INV-35: charges the keeper fee, capped by max(0, equity) (quote units, floor) so
+    ///      that the fee never creates debt. Call after the order is deleted.
+    function _chargeFee(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        uint256 fee
+    ) private returns (uint256 charged) {
+        if (fee == 0) return 0;
+        Health memory h = MarginLogic.health(s, account, type(uint256).max, 0, true);
+        uint256 cap = h.equity <= 0 ? 0 : uint256(h.equity) / s.quoteScale;
+        charged = fee < cap ? fee : cap;
+        if (charged < fee) emit Ev.OrderFeeCapped(account, marketId, fee, charged);
+        if (charged == 0) return 0;
         AccountData storage a = s.accounts[account];
-        a.orderMask &= ~uint64(1 << marketId);
-        if (keeperFee != 0)
-            a.quoteBalance = SafeCast.toInt96(int256(a.quoteBalance) - int256(keeperFee));
+        a.quoteBalance = SafeCast.toInt96(int256(a.quoteBalance) - int256(charged));
+    }
+
+    /// @dev Deletes the order (and with it its reserve).
+    function _clear(Store storage s, uint256 account, uint256 marketId) private {
+        delete s.orders[account][marketId];
+        s.accounts[account].orderMask &= ~uint64(1 << marketId);
     }
 
     function _payKeeper(Store storage s, address keeper, uint256 fee) private {
         if (fee != 0) IERC20(s.quoteToken).safeTransfer(keeper, fee);
+    }
+
+    /// @dev An owner's cancellation fee to the insurance fund; a fund or token that refuses it
+    ///      must not block the cancellation: the fee then stays in the vault for the pool.
+    function _payFund(Store storage s, uint256 account, uint256 marketId, uint256 fee) private {
+        if (fee == 0) return;
+        bool ok = IERC20(s.quoteToken).trySafeTransfer(s.insuranceFund, fee);
+        if (!ok) s.poolBalance += int256(fee);
+        emit Ev.OrderCancelFeeCollected(account, marketId, fee, ok);
     }
 
     /// @dev Out of gas (no revert data) or an oracle/sequencer failure.

@@ -93,7 +93,7 @@ struct AccountData {
     uint64 orderMask;
 }
 
-/// @notice A pending delayed order (two slots).
+/// @notice A pending delayed order (three slots).
 struct Order {
     int128 sizeDelta;
     uint128 acceptablePrice;
@@ -101,6 +101,10 @@ struct Order {
     uint40 settlementDeadline;
     uint80 keeperFee; // quote units the keeper will be paid (1,000 USD fits an 18-decimal quote)
     uint96 reserveUsd; // initial margin and fee the order reserves until it settles (USD WAD)
+    // slot 2 (INV-36, INV-37, INV-38)
+    uint80 commitRound; // the feed's latest round at commit: only later rounds may settle it
+    uint40 earliestSettlement; // earliest updatedAt of the settlement round, fixed at commit
+    bool reduceOnly; // committed to reduce: clamped to the position left, never opens one
 }
 
 /// @notice Margin figures of an account (USD WAD).

@@ -183,10 +183,8 @@ contract CrossmarginLens is ICrossmarginLens {
             mask &= mask - 1;
             PendingOrder memory p = list[i];
             p.marketId = id;
-            (p.order, p.settleable, p.cancellable, p.settlementRound) = engine.orderStatus(
-                account,
-                id
-            );
+            (p.order, p.settleable, p.cancellable, p.settlementRound, p.phaseProof) = engine
+                .orderStatus(account, id);
         }
     }
 

@@ -349,16 +349,25 @@ export class Keeper {
     for (const [i, k] of keys.entries()) {
       const st = statuses[i];
       if (!st || ctx.signal?.aborted) continue;
-      const [order, settleable, cancellable, round] = st;
+      const [order, settleable, cancellable, round, phaseProof] = st;
       if (order.commitTime === 0n) {
         indexer.dropOrder(k.account, k.marketId);
         continue;
       }
       if (!settleable && !cancellable) continue;
       const kind: ActionKind = settleable ? "settle" : "cancel";
-      const data = settleable
-        ? this.engine.interface.encodeFunctionData("settleOrder", [k.account, k.marketId, round])
-        : this.engine.interface.encodeFunctionData("cancelOrder", [k.account, k.marketId]);
+      // INV-37: the first round of a Chainlink phase settles only with the previous phase's
+      // last round as proof.
+      const data = !settleable
+        ? this.engine.interface.encodeFunctionData("cancelOrder", [k.account, k.marketId])
+        : phaseProof !== 0n
+          ? this.engine.interface.encodeFunctionData("settleOrderAcrossPhase", [
+              k.account,
+              k.marketId,
+              round,
+              phaseProof,
+            ])
+          : this.engine.interface.encodeFunctionData("settleOrder", [k.account, k.marketId, round]);
       const s = await executor.trySend(
         kind,
         k.account,

@@ -104,15 +104,21 @@ function builtinKeeper(o: KeeperStepOptions): KeeperStep {
       }
       for (const [account, marketId] of o.orders()) {
         const st = await reader.call(ENGINE_IFACE, engine, "orderStatus", [account, marketId]);
-        const [order, settleable, cancellable, round] = st as unknown as [
+        const [order, settleable, cancellable, round, proof] = st as unknown as [
           Result,
           boolean,
           boolean,
           bigint,
+          bigint,
         ];
         if (order.commitTime === 0n || (!settleable && !cancellable)) continue;
-        const fn = settleable ? "settleOrder" : "cancelOrder";
-        const args = settleable ? [account, marketId, round] : [account, marketId];
+        const across = settleable && proof !== 0n; // INV-37: a round opening a phase
+        const fn = !settleable ? "cancelOrder" : across ? "settleOrderAcrossPhase" : "settleOrder";
+        const args = !settleable
+          ? [account, marketId]
+          : across
+            ? [account, marketId, round, proof]
+            : [account, marketId, round];
         await o.driver.sendCall(o.address, engine, ENGINE_IFACE, fn, args, `keeper:${fn}`);
         sent.push({ kind: settleable ? "settle" : "cancel", account });
       }

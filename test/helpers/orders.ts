@@ -20,6 +20,9 @@ import {
   skewOf,
   mulUp,
   abs,
+  accrueFunding,
+  marginSummary,
+  PositionHolding,
 } from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
 
@@ -241,6 +244,61 @@ export async function inOneBlock(at: bigint, fn: () => Promise<void>) {
   } finally {
     await network.provider.send("evm_setAutomine", [true]);
   }
+}
+
+// ------------------------------------------------- order safety model (INV-35..INV-39)
+
+/**
+ * Equity (USD WAD) of `account` by the model: quote balance plus, for each market of `prices`,
+ * the position's open PnL minus its funding at that price and time `now` (docs/math.md).
+ */
+export async function modelEquity(
+  engine: Crossmargin,
+  account: bigint,
+  prices: Record<number, bigint>,
+  now: bigint,
+): Promise<bigint> {
+  const positions: PositionHolding[] = [];
+  for (const [key, price] of Object.entries(prices)) {
+    const id = Number(key);
+    const params = await modelParams(engine, id);
+    const st = await modelState(engine, id);
+    const position = await modelPosition(engine, account, id);
+    positions.push({
+      params,
+      position,
+      price,
+      indexNow: accrueFunding(st, params, price, now).indexNow,
+    });
+  }
+  const quoteBalance = (await engine.getAccount(account)).quoteBalance;
+  return marginSummary({ quoteBalance, quoteDecimals: QUOTE_DECIMALS, collaterals: [], positions })
+    .equity;
+}
+
+/** INV-35: the keeper fee charged, `min(fee, floor(max(0, equity) / 10^(18 - q)))`. */
+export function cappedFee(fee: bigint, equityUsd: bigint, quoteDecimals = QUOTE_DECIMALS): bigint {
+  if (equityUsd <= 0n) return 0n;
+  const cap = equityUsd / 10n ** BigInt(18 - quoteDecimals);
+  return fee < cap ? fee : cap;
+}
+
+/** INV-36: what a reduce-only order fills with `size` left: 0 (cancel) or the clamped delta. */
+export function reduceOnlyFill(size: bigint, delta: bigint): bigint {
+  if (size === 0n || size > 0n === delta > 0n) return 0n;
+  return abs(delta) > abs(size) ? -size : delta;
+}
+
+/** INV-39: the band of settleMarket, last +- floor(last * 20 %). */
+export const SETTLEMENT_BAND = wad("0.2");
+export function settlementBand(last: bigint): [bigint, bigint] {
+  const d = (last * SETTLEMENT_BAND) / 10n ** 18n;
+  return [last - d, last + d];
+}
+
+/** INV-37: a Chainlink proxy round id, `phase << 64 | aggregatorRound`. */
+export function phaseRound(phase: bigint, round: bigint): bigint {
+  return (phase << 64n) | round;
 }
 
 /** Price string -> WAD. */

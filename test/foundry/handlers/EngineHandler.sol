@@ -391,10 +391,7 @@ contract EngineHandler is EngineSandwichActions {
             uint256 m = idx % N_MARKETS;
             Order memory o = engine.getOrder(acct, m);
             if (o.commitTime == 0 || block.timestamp > o.settlementDeadline) continue;
-            uint80 round = _firstRound(
-                m,
-                uint256(o.commitTime) + engine.getMarket(m).minOrderDelay
-            );
+            uint80 round = _firstRound(m, o.earliestSettlement, o.commitRound);
             if (round == 0) continue;
             _settle(acct, m, o, round);
             return;
@@ -408,9 +405,12 @@ contract EngineHandler is EngineSandwichActions {
             uint256 acct = accounts[idx / N_MARKETS];
             uint256 m = idx % N_MARKETS;
             if (engine.getOrder(acct, m).commitTime == 0) continue;
+            uint256 fund0 = usdc.balanceOf(address(fund));
             vm.prank(byOwner ? engine.ownerOf(acct) : keeper);
             try engine.cancelOrder(acct, m) {
                 _ok("cancelOrder");
+                // INV-38: an owner's cancel before expiry pays its fee to the insurance fund.
+                ghostFundTopUps += usdc.balanceOf(address(fund)) - fund0;
             } catch (bytes memory err) {
                 _reverted("cancelOrder", err);
             }
@@ -446,16 +446,21 @@ contract EngineHandler is EngineSandwichActions {
     }
 
     function _settle(uint256 acct, uint256 m, Order memory o, uint80 round) private {
-        bool increased = !_isReducing(engine.getPosition(acct, m).size, o.sizeDelta);
+        // INV-36: a reduce-only order is clamped, so it never increases risk.
+        bool increased =
+            !o.reduceOnly && !_isReducing(engine.getPosition(acct, m).size, o.sizeDelta);
         Health memory before = _health(acct);
-        // The keeper fee is charged whatever happens; judge the fill on the state after it.
-        before.equity -= int256(uint256(o.keeperFee) * QUOTE_SCALE);
         uint256 keeperBefore = usdc.balanceOf(keeper);
         vm.prank(keeper);
         try engine.settleOrder(acct, m, round) returns (bool filled) {
             _ok("settleOrder");
-            if (usdc.balanceOf(keeper) - keeperBefore != o.keeperFee)
-                _fail("settleOrder: keeper not paid the order's keeper fee");
+            // INV-35/38: the keeper gets what was charged: at most the fee, never more than the
+            // equity held; judge the fill on the state after the charge.
+            uint256 paid = usdc.balanceOf(keeper) - keeperBefore;
+            if (paid > o.keeperFee) _fail("settleOrder: keeper paid more than the keeper fee");
+            if (paid != 0 && before.equity < int256(paid * QUOTE_SCALE))
+                _fail("settleOrder: keeper fee charged beyond the account's equity");
+            before.equity -= int256(paid * QUOTE_SCALE);
             if (filled) {
                 ghostOrdersFilled++;
                 _checkMarginRule("settleOrder", acct, before, increased);
@@ -471,11 +476,16 @@ contract EngineHandler is EngineSandwichActions {
         }
     }
 
-    /// @dev The first round of market `m`'s feed published at or after `earliest` (0 if none).
-    function _firstRound(uint256 m, uint256 earliest) private view returns (uint80) {
+    /// @dev The first round of market `m`'s feed after `commitRound` published at or after
+    ///      `earliest` (0 if none; INV-37).
+    function _firstRound(
+        uint256 m,
+        uint256 earliest,
+        uint80 commitRound
+    ) private view returns (uint80) {
         uint256 r = feeds[m].latestRound();
-        if (feeds[m].getTimestamp(r) < earliest) return 0;
-        while (r > 1 && feeds[m].getTimestamp(r - 1) >= earliest) r--;
+        if (r <= commitRound || feeds[m].getTimestamp(r) < earliest) return 0;
+        while (r > uint256(commitRound) + 1 && feeds[m].getTimestamp(r - 1) >= earliest) r--;
         return uint80(r);
     }
 

@@ -166,4 +166,26 @@ describe("keeper (hardhat node)", function () {
     const r3 = await keeper.runOnce();
     expect(r3.ordersSettled + r3.ordersCancelled + r3.ordersLost + r3.errors).to.equal(0);
   });
+
+  it("INV-37: settles an order whose first round opens a new Chainlink phase, with the proof", async function () {
+    const owner = trader(net);
+    const alice = await openAccount(net.system, owner, 0, { deposits: { USDC: "10000" } });
+    const feed = net.system.marketFeeds[0];
+    const last = (await feed.latestRoundData())[0];
+    await commitOrder(net.system, owner, alice, 0, "1", 600);
+    await rpc(net.node.url, "evm_increaseTime", [30]);
+    await rpc(net.node.url, "evm_mine", []);
+    const now = BigInt((await net.provider.getBlock("latest"))!.timestamp);
+    const first = (1n << 64n) | 1n; // phase 1, aggregator round 1: its predecessor is missing
+    await (await feed.updateRoundData(first, 3010n * 10n ** 8n, now, now)).wait();
+    const st = await net.system.engine.orderStatus(alice, 0);
+    expect([st.settleable, st.settlementRound, st.phaseProof]).to.deep.equal([true, first, last]);
+    const start = await net.provider.getBlockNumber();
+    const keeper = makeKeeper(net, 6, { ignoreProfit: true });
+    const r = await keeper.runOnce();
+    expect([r.ordersSettled, r.errors]).to.deep.equal([1, 0]);
+    const e = net.system.engine;
+    const settled = await e.queryFilter(e.filters.OrderSettled(), start);
+    expect(settled.map((x) => [x.args.account, x.args.roundId])).to.deep.equal([[alice, first]]);
+  });
 });

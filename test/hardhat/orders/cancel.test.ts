@@ -45,9 +45,11 @@ describe("orders: cancelOrder", () => {
     await expectConserved(env, [account, env.otherAccount]);
   });
 
-  it("the owner (or an operator) cancels for free before a newer price exists", async () => {
+  it("INV-38: the owner (or an operator) cancels before a newer price exists, the fee to the insurance fund", async () => {
     const env = await loadOrders();
     const { engine, account, trader, operator, quote } = env;
+    const fund = await env.sys.insuranceFund.getAddress();
+    const fund0 = await quote.balanceOf(fund);
     const T = BigInt(await time.latest()) + 5n;
     await commit(env, BTC, wad("0.1"), { at: T - 2n });
     await commit(env, ETH, wad("1"), { at: T });
@@ -57,12 +59,15 @@ describe("orders: cancelOrder", () => {
     const t0 = await quote.balanceOf(trader.address);
     await expect(engine.connect(trader).cancelOrder(account, ETH))
       .to.emit(engine, "OrderCancelled")
-      .withArgs(account, ETH, trader.address, reason("owner"), 0n);
+      .withArgs(account, ETH, trader.address, reason("owner"), KEEPER_FEE)
+      .and.to.emit(engine, "OrderCancelFeeCollected")
+      .withArgs(account, ETH, KEEPER_FEE, true);
     await expect(engine.connect(operator).cancelOrder(account, BTC))
       .to.emit(engine, "OrderCancelled")
-      .withArgs(account, BTC, operator.address, reason("owner"), 0n);
-    expect((await engine.getAccount(account)).quoteBalance).to.equal(bal0);
+      .withArgs(account, BTC, operator.address, reason("owner"), KEEPER_FEE);
+    expect((await engine.getAccount(account)).quoteBalance).to.equal(bal0 - 2n * KEEPER_FEE);
     expect(await quote.balanceOf(trader.address)).to.equal(t0);
+    expect(await quote.balanceOf(fund)).to.equal(fund0 + 2n * KEEPER_FEE);
     expect((await engine.getAccount(account)).orderMask).to.equal(0n);
     const h = await engine.accountHealth(account);
     expect(h.im).to.equal(0n);
@@ -113,7 +118,7 @@ describe("orders: cancelOrder", () => {
     expect((await engine.getOrder(account, ETH)).commitTime).to.equal(T);
     await expect(engine.connect(trader).cancelOrder(account, ETH))
       .to.emit(engine, "OrderCancelled")
-      .withArgs(account, ETH, trader.address, reason("owner"), 0n);
+      .withArgs(account, ETH, trader.address, reason("owner"), KEEPER_FEE);
     await commit(env, ETH, wad("1"), { at: T + 5n });
     await setPrice(env.feeds[ETH], "3000", T + 6n);
     await expect(engine.connect(trader).cancelOrder(account, ETH)).to.be.revertedWithCustomError(

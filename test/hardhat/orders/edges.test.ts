@@ -41,29 +41,25 @@ describe("orders: edges", () => {
     expect(await env.sys.lens.pendingOrders(account)).to.deep.equal([]);
   });
 
-  it("INV-21: an order settles at round 1, the first round of a feed published after the commit", async () => {
+  it("INV-37: a round id that existed at commit never settles it, even republished later", async () => {
     const { engine, account, keeper, deployer } = env;
     const feed = await mockFeed(deployer, 8, feedAnswer("100", 8));
     const id = await addMarketOn(env.sys, await feed.getAddress(), await feed.description());
     expect(await feed.roundId()).to.equal(1n);
     const { time: T } = await commit(env, id, wad("10"));
-    // The feed's first round is (re)published at T + 2, the earliest settlement time.
+    expect((await engine.getOrder(account, id)).commitRound).to.equal(1n);
+    // The feed's round 1 is republished at T + 2, the earliest settlement time: still round 1.
     await time.setNextBlockTimestamp(T + 2n);
     await feed.setRound(1, feedAnswer("101", 8), T + 2n, T + 2n, 1);
     const [, settleable, , round] = await engine.orderStatus(account, id);
-    expect([settleable, round]).to.deep.equal([true, 1n]);
+    expect([settleable, round]).to.deep.equal([false, 0n]);
     await expect(engine.connect(keeper).settleOrder(account, id, 1))
-      .to.emit(engine, "OrderSettled")
-      .withArgs(account, id, keeper.address, 1n);
-    const p = await engine.getPosition(account, id);
-    expect(p.size).to.equal(wad("10"));
-    // Fill at the round's price with the skew impact (model, rounded up for a buy).
-    const skewScale = (await engine.getMarket(id)).skewScale;
-    expect(p.entryPrice).to.equal(M.fillPrice(wad("101"), 0n, wad("10"), skewScale));
-    await expectConserved(env, [account, env.otherAccount]);
+      .to.be.revertedWithCustomError(engine, "RoundBeforeCommit")
+      .withArgs(1n, 1n);
+    expect((await engine.getPosition(account, id)).size).to.equal(0n);
   });
 
-  it("INV-21: rounds missing from the feed's history: the first published round after them settles", async () => {
+  it("INV-37: rounds missing from the feed's history: a round after a gap never settles", async () => {
     const { engine, account, keeper, feeds } = env;
     const r = await latestRound(feeds[ETH]);
     const { time: T } = await commit(env, ETH, wad("1"));
@@ -72,14 +68,14 @@ describe("orders: edges", () => {
     await feeds[ETH].updateRoundData(r + 5n, feedAnswer("3010", 8), T + 3n, T + 3n);
     expect((await feeds[ETH].getRoundData(r + 4n))[3]).to.equal(0n);
     const [, settleable, cancellable, round] = await engine.orderStatus(account, ETH);
-    expect([settleable, cancellable, round]).to.deep.equal([true, false, r + 5n]);
+    expect([settleable, cancellable, round]).to.deep.equal([false, false, 0n]);
     await expect(engine.connect(keeper).settleOrder(account, ETH, r + 4n))
       .to.be.revertedWithCustomError(engine, "RoundTooEarly")
       .withArgs(r + 4n, 0n, T + 2n);
     await expect(engine.connect(keeper).settleOrder(account, ETH, r + 5n))
-      .to.emit(engine, "OrderSettled")
-      .withArgs(account, ETH, keeper.address, r + 5n);
-    expect((await engine.getPosition(account, ETH)).size).to.equal(wad("1"));
+      .to.be.revertedWithCustomError(engine, "RoundPredecessorMissing")
+      .withArgs(r + 5n, r + 4n);
+    expect((await engine.getPosition(account, ETH)).size).to.equal(0n);
   });
 
   it("INV-22: an unusable latest answer at fill time reverts the settlement with the oracle's error; the order stays", async () => {

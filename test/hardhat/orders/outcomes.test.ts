@@ -1,6 +1,5 @@
 /** Delayed orders: settlements that cancel instead of filling, and who pays whom. */
 import { expect } from "chai";
-import { ethers } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { MockV3Aggregator__factory, OracleLib__factory } from "../../../typechain-types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -15,6 +14,8 @@ import {
   latestRound,
   loadOrders,
   openInstant,
+  cappedFee,
+  modelEquity,
   px,
   reason,
   setPrice,
@@ -34,7 +35,7 @@ async function commitAndPrice(
 }
 
 /** Settles and checks a cancellation with `why`: keeper paid, account charged, nothing traded. */
-async function expectCancelled(env: OrdersEnv, round: bigint, why: string) {
+async function expectCancelled(env: OrdersEnv, round: bigint, why: string, fee = KEEPER_FEE) {
   const { engine, account, keeper, quote } = env;
   const pos0 = await engine.getPosition(account, ETH);
   const bal0 = (await engine.getAccount(account)).quoteBalance;
@@ -44,15 +45,15 @@ async function expectCancelled(env: OrdersEnv, round: bigint, why: string) {
   const tx = await engine.connect(keeper).settleOrder(account, ETH, round);
   await expect(tx)
     .to.emit(engine, "OrderCancelled")
-    .withArgs(account, ETH, keeper.address, why, KEEPER_FEE);
+    .withArgs(account, ETH, keeper.address, why, fee);
   await expect(tx).not.to.emit(engine, "OrderSettled");
   await expect(tx).not.to.emit(engine, "PositionModified");
   const pos = await engine.getPosition(account, ETH);
   expect([pos.size, pos.entryPrice]).to.deep.equal([pos0.size, pos0.entryPrice]);
-  expect((await engine.getAccount(account)).quoteBalance).to.equal(bal0 - KEEPER_FEE);
+  expect((await engine.getAccount(account)).quoteBalance).to.equal(bal0 - fee);
   expect((await engine.getAccount(account)).orderMask).to.equal(0n);
   expect((await engine.getOrder(account, ETH)).commitTime).to.equal(0n);
-  expect(await quote.balanceOf(keeper.address)).to.equal(keeper0 + KEEPER_FEE);
+  expect(await quote.balanceOf(keeper.address)).to.equal(keeper0 + fee);
   expect(await engine.poolBalance()).to.equal(pool0);
   await expectConserved(env, [account, env.otherAccount]);
 }
@@ -88,13 +89,18 @@ describe("orders: cancelled at settlement", () => {
     expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(want.fill);
   });
 
-  it("margin: the account became liquidatable before settlement -> 'margin'", async () => {
+  it("margin: the account became liquidatable before settlement -> 'margin', fee capped (INV-35)", async () => {
     const env = await loadOrders();
     const { engine, account } = env;
     await openInstant(env, ETH, wad("100"));
-    const { round } = await commitAndPrice(env, wad("5"), px("4000"), "2500");
+    const { T, round } = await commitAndPrice(env, wad("5"), px("4000"), "2500");
     expect(await engine.isLiquidatable(account)).to.equal(true);
-    await expectCancelled(env, round, reason("margin"));
+    // 100 ETH bought near 3000 on 50k: equity at 2500 is below zero, so no fee is charged.
+    const now = T + 3n;
+    const equity = await modelEquity(engine, account, { [ETH]: px("2500") }, now);
+    expect(equity < 0n).to.equal(true);
+    await time.setNextBlockTimestamp(now);
+    await expectCancelled(env, round, reason("margin"), cappedFee(KEEPER_FEE, equity));
   });
 
   it("margin: the account is healthy but cannot fund the order's initial margin -> 'margin'", async () => {
@@ -120,18 +126,16 @@ describe("orders: cancelled at settlement", () => {
     expect((await engine.getPosition(account, ETH)).size).to.equal(wad("40"));
   });
 
-  it("market paused or reduce-only after commit: cancelled with the error as reason", async () => {
+  it("INV-38: market paused or reduce-only after commit: cancelled for free ('governance')", async () => {
     const env = await loadOrders();
     const { engine } = env;
     const { round } = await commitAndPrice(env, wad("1"), px("4000"), "3000");
     await engine.setMarketStatus(ETH, 3);
-    const sel = engine.interface.getError("MarketPaused")!.selector;
-    await expectCancelled(env, round, ethers.zeroPadBytes(sel, 32));
+    await expectCancelled(env, round, reason("governance"), 0n);
     await engine.setMarketStatus(ETH, 1);
     const again = await commitAndPrice(env, wad("1"), px("4000"), "3000");
     await engine.setMarketStatus(ETH, 2);
-    const sel2 = engine.interface.getError("MarketReduceOnly")!.selector;
-    await expectCancelled(env, again.round, ethers.zeroPadBytes(sel2, 32));
+    await expectCancelled(env, again.round, reason("governance"), 0n);
   });
 
   it("market settled after commit: a reducing order fills at the settlement price, fee-free", async () => {
@@ -152,15 +156,14 @@ describe("orders: cancelled at settlement", () => {
     await expectConserved(env, [account, env.otherAccount]);
   });
 
-  it("market settled after commit: a risk-increasing order is cancelled (MarketSettled)", async () => {
+  it("INV-38: market settled after commit: a risk-increasing order is cancelled for free", async () => {
     const env = await loadOrders();
     const { engine } = env;
     const T = BigInt(await time.latest()) + 5n;
     await commit(env, ETH, wad("2"), { at: T, acceptable: px("4000") });
     await engine.settleMarket(ETH, 0n);
     await setPrice(env.feeds[ETH], "3050", T + 2n);
-    const sel = engine.interface.getError("MarketSettled")!.selector;
-    await expectCancelled(env, await latestRound(env.feeds[ETH]), ethers.zeroPadBytes(sel, 32));
+    await expectCancelled(env, await latestRound(env.feeds[ETH]), reason("governance"), 0n);
   });
 
   it("sequencer down or in its grace period at settlement: reverts, then settles", async () => {

@@ -3,6 +3,7 @@
 // whose transfer hook, or an engine, calls back into the fund).
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { MaxUint256, ZeroAddress } from "ethers";
 import {
@@ -13,7 +14,7 @@ import {
   ReentrantToken,
   ReentrantToken__factory,
 } from "../../../typechain-types";
-import { wad } from "../../../src/common/units";
+import { feedAnswer, wad } from "../../../src/common/units";
 import { loadSystem, System } from "../../helpers/fixture";
 import { usdc } from "../../helpers/trading";
 
@@ -194,5 +195,81 @@ describe("pool: insurance fund guards", () => {
     await expect(fund.withdrawFromEngine(weth, receiver.address, 5n))
       .to.emit(fund, "SeizedCollateralReleased")
       .withArgs(weth, receiver.address, 5n);
+  });
+
+  describe("buyCollateral", () => {
+    /** The fund holding 2 WETH and 0.1 WBTC; `stranger` with quote tokens approved to it. */
+    async function stocked() {
+      const fund = sys.insuranceFund;
+      const f = await fund.getAddress();
+      await sys.collaterals.WETH.mint(f, wad("2"));
+      await sys.collaterals.WBTC.mint(f, 10n ** 7n);
+      await sys.quote.mint(stranger.address, usdc(100_000));
+      await sys.quote.connect(stranger).approve(f, MaxUint256);
+      return { fund, f, weth: sys.collaterals.WETH, wbtc: sys.collaterals.WBTC };
+    }
+
+    it("sells at the oracle price less half the liquidation discount, rounded up for the fund", async () => {
+      const { fund, f, weth, wbtc } = await stocked();
+      // WETH at 3000, discount 5 %: 3000 * (1 - 2.5 %) = 2,925 USDC per WETH.
+      expect(await fund.collateralCost(weth, wad("1"))).to.equal(usdc(2_925));
+      const q0 = await fund.balance();
+      const tx = fund.connect(stranger).buyCollateral(weth, wad("1"), usdc(2_925));
+      await expect(tx)
+        .to.emit(fund, "CollateralBought")
+        .withArgs(stranger.address, await weth.getAddress(), wad("1"), usdc(2_925));
+      await expect(tx).to.changeTokenBalances(weth, [f, stranger], [-wad("1"), wad("1")]);
+      expect(await fund.balance()).to.equal(q0 + usdc(2_925));
+      // WBTC (8 decimals) at 60,000: 0.01 WBTC = 600 * 0.975 = 585 USDC.
+      await expect(fund.connect(stranger).buyCollateral(wbtc, 10n ** 6n, usdc(585)))
+        .to.emit(fund, "CollateralBought")
+        .withArgs(stranger.address, await wbtc.getAddress(), 10n ** 6n, usdc(585));
+      // 1 wei of WETH is worth 2.925e-15 USDC: the buyer pays a whole quote unit.
+      expect(await fund.collateralCost(weth, 1n)).to.equal(1n);
+      // The price follows the oracle: at 1,874.81, 1,874.81 * 0.975 = 1,827.93975 USDC.
+      const feed = sys.collateralFeeds.WETH;
+      await feed.updateAnswer(feedAnswer("1874.81", Number(await feed.decimals())));
+      expect(await fund.collateralCost(weth, wad("1"))).to.equal(usdc("1827.93975"));
+    });
+
+    it("reverts SlippageExceeded above maxPaid; nothing moves", async () => {
+      const { fund, f, weth } = await stocked();
+      await expect(fund.connect(stranger).buyCollateral(weth, wad("1"), usdc(2_925) - 1n))
+        .to.be.revertedWithCustomError(fund, "SlippageExceeded")
+        .withArgs(usdc(2_925), usdc(2_925) - 1n);
+      expect(await weth.balanceOf(f)).to.equal(wad("2"));
+      expect(await sys.quote.balanceOf(stranger.address)).to.equal(usdc(100_000));
+    });
+
+    it("reverts ZeroAmount for a zero amount and QuoteTokenLocked for the quote token", async () => {
+      const { fund, weth } = await stocked();
+      const q0 = await fund.balance();
+      await expect(
+        fund.connect(stranger).buyCollateral(weth, 0, MaxUint256),
+      ).to.be.revertedWithCustomError(fund, "ZeroAmount");
+      await expect(
+        fund.connect(stranger).buyCollateral(await sys.quote.getAddress(), 1n, MaxUint256),
+      ).to.be.revertedWithCustomError(fund, "QuoteTokenLocked");
+      expect(await fund.balance()).to.equal(q0);
+    });
+
+    it("reverts with the engine's OracleStale for a stale feed, UnknownToken for an unlisted one", async () => {
+      const { fund, f, weth, wbtc } = await stocked();
+      const heartbeat = (await sys.engine.getCollateral(weth)).heartbeat;
+      await time.increase(heartbeat + 1n);
+      // WBTC's feed answers again; WETH's is past its heartbeat.
+      const wbtcFeed = sys.collateralFeeds.WBTC;
+      await wbtcFeed.updateAnswer(await wbtcFeed.latestAnswer());
+      await expect(
+        fund.connect(stranger).buyCollateral(weth, wad("1"), MaxUint256),
+      ).to.be.revertedWithCustomError(sys.engine, "OracleStale");
+      expect(await weth.balanceOf(f)).to.equal(wad("2"));
+      await fund.connect(stranger).buyCollateral(wbtc, 10n ** 6n, MaxUint256);
+      const other = await new MockERC20__factory(admin).deploy("X", "X", 18);
+      await other.mint(f, wad("1"));
+      await expect(fund.connect(stranger).buyCollateral(other, wad("1"), MaxUint256))
+        .to.be.revertedWithCustomError(sys.engine, "UnknownToken")
+        .withArgs(await other.getAddress());
+    });
   });
 });
