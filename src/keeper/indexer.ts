@@ -18,6 +18,9 @@ export interface LiquidationParams {
   closeFactorHfThreshold: bigint;
   smallDebtUsd: bigint;
   orderKeeperFee: bigint;
+  penaltyRate: bigint;
+  /** Seconds. */
+  accountWindow: bigint;
 }
 
 /** The fields of a log the index reads. */
@@ -232,6 +235,8 @@ export class AccountIndexer {
           closeFactorHfThreshold: a.closeFactorHfThreshold,
           smallDebtUsd: a.smallDebtUsd,
           orderKeeperFee: a.orderKeeperFee,
+          penaltyRate: a.penaltyRate,
+          accountWindow: a.accountWindow,
         };
         continue;
       }

@@ -31,8 +31,11 @@ export function gasCostUsd(gas: bigint, gasPriceWei: bigint, ethUsdWad: bigint):
   return (gas * gasPriceWei * ethUsdWad) / WAD;
 }
 
-/** The keeper's share of a liquidation fee: `clamp(feeRate * notional, minReward, maxReward)`
- *  (USD WAD), as the engine pays it. */
+/** The most one liquidation call can pay its keeper (USD WAD): the reward of a call that
+ *  completes the liquidation in a fresh window, `clamp(feeRate * notional, minReward, maxReward)`.
+ *  The engine pays less when the window already paid keepers, when the call only closes part,
+ *  or when the account cannot pay (docs/math.md); the keeper reads the real figure by simulating
+ *  the call. */
 export function liquidationRewardUsd(p: LiquidationParams, notionalUsd: bigint): bigint {
   const fee = (notionalUsd * p.feeRate + WAD - 1n) / WAD;
   const charged = fee > p.minKeeperReward ? fee : p.minKeeperReward;

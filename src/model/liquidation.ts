@@ -1,33 +1,134 @@
 /**
  * @title Liquidation math (docs/math.md "Liquidation").
  */
-import { WAD, divCeil, max, min, mulDown, mulUp, quoteToUsd } from "./fixed";
-import { MarketParams, MarketState, recordFunding } from "./market";
+import { WAD, divCeil, max, min, mulDown, mulUp, quoteToUsd, sMulCeil } from "./fixed";
+import { MarketParams, MarketState, fillPrice, recordFunding } from "./market";
 import { Position, TradeResult, settle } from "./position";
 
-/** Split of a liquidation fee, USD (WAD). */
-export interface LiquidationFee {
-  /** `max(mulUp(notionalClosed, liquidationFeeRate), minKeeperReward)`. */
-  liquidationFee: bigint;
-  /** `min(liquidationFee, maxKeeperReward)`: paid to the caller. */
-  keeperReward: bigint;
-  /** `liquidationFee - keeperReward`: to the insurance fund. */
-  insuranceFee: bigint;
+/** Liquidation parameters the reward and penalty depend on (USD and rates WAD). */
+export interface RewardParams {
+  feeRate: bigint;
+  minKeeperReward: bigint;
+  maxKeeperReward: bigint;
 }
 
 /**
- * Liquidation fee on `notionalClosed` (USD, WAD) and its keeper / insurance split.
- * @dev The fee is rounded up (a charge); the keeper reward is capped, the rest is insurance.
+ * The keeper's reward (USD, WAD) that a window's `totalNotional` earns: the fee rate on it, the
+ * minimum only when the call `complete`s the liquidation (closes the account out or restores
+ * it), capped at the maximum (INV-26). The reward of one call is this less what keepers were
+ * already paid in the window.
  */
-export function liquidationFee(
-  notionalClosed: bigint,
-  liquidationFeeRate: bigint,
-  minKeeperReward: bigint,
-  maxKeeperReward: bigint,
-): LiquidationFee {
-  const fee = max(mulUp(notionalClosed, liquidationFeeRate), minKeeperReward);
-  const keeperReward = min(fee, maxKeeperReward);
-  return { liquidationFee: fee, keeperReward, insuranceFee: fee - keeperReward };
+export function windowRewardUsd(totalNotional: bigint, complete: boolean, p: RewardParams): bigint {
+  let earned = mulUp(totalNotional, p.feeRate);
+  if (complete && earned < p.minKeeperReward) earned = p.minKeeperReward;
+  return min(earned, p.maxKeeperReward);
+}
+
+/**
+ * Insurance-fund penalty (USD, WAD) for closing `delta` of a market (INV-31):
+ * `mulUp(notional, max(penaltyRate, takerFee)) + max(0, sMulCeil(delta, fill - price))` with the
+ * fill price at the skew before the close; a settled market charges the rate only.
+ */
+export function liquidationPenalty(args: {
+  notional: bigint;
+  delta: bigint;
+  price: bigint;
+  skew: bigint;
+  params: MarketParams;
+  penaltyRate: bigint;
+  settled: boolean;
+}): bigint {
+  const { notional, params, settled } = args;
+  if (settled) return mulUp(notional, args.penaltyRate);
+  let pen = mulUp(notional, max(args.penaltyRate, params.takerFee));
+  if (params.skewScale === 0n) return pen;
+  const fill = fillPrice(args.price, args.skew, args.delta, params.skewScale);
+  const impact = sMulCeil(args.delta, fill - args.price);
+  if (impact > 0n) pen += impact;
+  return pen;
+}
+
+/**
+ * Splits what a liquidation call charges (quote units): the penalty first, then the reward,
+ * together at most `cap` (what the account can pay, INV-27).
+ */
+export function chargeSplit(
+  penalty: bigint,
+  reward: bigint,
+  cap: bigint,
+): { toFund: bigint; reward: bigint } {
+  const toFund = min(penalty, cap);
+  return { toFund, reward: min(reward, cap - toFund) };
+}
+
+/** A collateral the insurance fund may buy from a bankrupt account. */
+export interface SaleCollateral {
+  amount: bigint;
+  decimals: number;
+  price: bigint;
+  discount: bigint;
+  /** A stale feed, or a token that refuses the fund: not sold. */
+  unsellable?: boolean;
+}
+
+/** Outcome of {@link settleDebt} (quote units). */
+export interface DebtSettlement {
+  /** Per collateral (same order): units sold to the fund and debt repaid for them. */
+  sales: { amount: bigint; paid: bigint }[];
+  /** Debt no collateral backs any more (0 while collateral remains). */
+  deficit: bigint;
+  covered: bigint;
+  socialised: bigint;
+  /** Quote balance after (negative while unsold collateral backs debt). */
+  quoteBalance: bigint;
+  /** Quote units the fund paid in all. */
+  fundPaid: bigint;
+}
+
+/**
+ * Collateral first, bad debt last (INV-29): the fund buys each collateral in turn at the
+ * oracle price less its discount for the debt, as far as its `fundQuote` goes; the debt left once
+ * no collateral remains is bad debt, covered by the fund, then socialised.
+ */
+export function settleDebt(
+  collaterals: SaleCollateral[],
+  quoteBalance: bigint,
+  fundQuote: bigint,
+  quoteDecimals: number,
+): DebtSettlement {
+  const sales = collaterals.map(() => ({ amount: 0n, paid: 0n }));
+  if (quoteBalance >= 0n) {
+    return { sales, deficit: 0n, covered: 0n, socialised: 0n, quoteBalance, fundPaid: 0n };
+  }
+  let debt = -quoteBalance;
+  let fund = fundQuote;
+  const left = collaterals.map((c) => c.amount);
+  collaterals.forEach((c, i) => {
+    const budget = min(debt, fund);
+    if (budget === 0n || left[i] === 0n || c.unsellable) return;
+    const r = seizeCollateral(budget, quoteDecimals, c.decimals, c.price, c.discount, left[i]);
+    if (r.seized === 0n) return;
+    fund -= r.repay;
+    debt -= r.repay;
+    left[i] -= r.seized;
+    sales[i] = { amount: r.seized, paid: r.repay };
+  });
+  let deficit = 0n;
+  let covered = 0n;
+  if (debt !== 0n && left.every((x) => x === 0n)) {
+    deficit = debt;
+    covered = min(debt, fund);
+    fund -= covered;
+    debt = 0n;
+  }
+  return {
+    sales,
+    deficit,
+    covered,
+    socialised: deficit - covered,
+    quoteBalance: -debt,
+    fundPaid: fundQuote - fund,
+  };
 }
 
 /**

@@ -29,9 +29,11 @@ interface Row {
   underMaintenance: number;
   bankrupt: number;
   shortfallUsd: number;
+  collateralSetUsd: number;
   coveredUsd: number;
   socialisedUsd: number;
   liquidationFeesUsd: number;
+  fundInflowUsd: number;
   seizedCollateralUsd: number;
   poolValueChangeUsd: number;
 }
@@ -42,9 +44,11 @@ function rowOf(r: ShockResult, qd: number): Row {
     underMaintenance: r.underMaintenance,
     bankrupt: r.bankrupt,
     shortfallUsd: usdOf(r.shortfall, qd),
+    collateralSetUsd: usdOf(r.collateralSet, qd),
     coveredUsd: usdOf(r.covered, qd),
     socialisedUsd: usdOf(r.socialised, qd),
     liquidationFeesUsd: usdOf(r.liquidationFees, qd),
+    fundInflowUsd: usdOf(r.fundInflow, qd),
     seizedCollateralUsd: Number(r.seizedUsd) / 1e18,
     poolValueChangeUsd: usdOf(r.poolValueShocked - r.poolValueNow, qd),
   };
@@ -157,10 +161,12 @@ export function writeRiskReport(input: RiskReportInput, dir: string): Row[] {
         "under MM",
         "bankrupt",
         "shortfall",
+        "set against collateral",
         "covered by fund",
         "socialised",
         "liq. fees",
-        "seized collateral",
+        "fund inflow",
+        "collateral backing debt",
         "pool value change",
       ],
       rows.map((r) => [
@@ -168,9 +174,11 @@ export function writeRiskReport(input: RiskReportInput, dir: string): Row[] {
         r.underMaintenance,
         r.bankrupt,
         usd(r.shortfallUsd),
+        usd(r.collateralSetUsd),
         usd(r.coveredUsd),
         usd(r.socialisedUsd),
         usd(r.liquidationFeesUsd),
+        usd(r.fundInflowUsd),
         usd(r.seizedCollateralUsd),
         usd(r.poolValueChangeUsd),
       ]),

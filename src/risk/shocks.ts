@@ -5,36 +5,45 @@
  *
  *  Per account at the shocked prices (funding index as of now):
  *  - under maintenance iff model equity < MM;
- *  - a liquidation closes positions at the oracle price and charges
- *    `fee = max(notional * feeRate, minKeeperReward)` (capped keeper share, rest to the fund);
- *    if the account's weighted equity is negative once everything is closed and the fee paid,
- *    the engine seizes its collateral for the fund and its negative quote balance is the
- *    shortfall (docs/math.md, Liquidation; LiquidationLogic._settleBadDebt);
- *  - shortfall = sum of those deficits; covered = min(shortfall, insurance fund + the fund's
- *    share of the liquidation fees); socialised = the rest (the LPs' share price falls).
+ *  - a liquidation closes positions at the oracle price and charges the fund's penalty, then
+ *    the keeper's reward, within what the account can pay (docs/math.md, Liquidation);
+ *  - if the account's weighted equity is negative once everything is closed, the fund buys
+ *    its collateral at the discounted price for the debt; only debt no collateral backs is a
+ *    shortfall (LiquidationLogic._settleDebt);
+ *  - covered = what the fund (seed plus penalties, less purchases) pays of the shortfall;
+ *    socialised = the rest (the LPs' share price falls).
  *  Accounts that can be brought back above maintenance by a partial liquidation leave no
  *  shortfall. Liquidation-window caps and price impact of the liquidations are not modelled. */
 import {
+  SaleCollateral,
   WAD,
-  max,
-  min,
-  mulUp,
+  chargeSplit,
+  liquidationPenalty,
   positionFunding,
   positionMargin,
   poolValue,
   quoteToUsd,
+  settleDebt,
   toQuoteCeil,
   toQuoteFloor,
   unrealisedPnl,
   weightedCollateral,
+  windowRewardUsd,
 } from "../model";
-import { AccountSnapshot, ProtocolView, modelHealth, toModelAccount } from "./state";
+import {
+  AccountSnapshot,
+  ProtocolView,
+  STATUS_SETTLED,
+  modelHealth,
+  toModelAccount,
+} from "./state";
 
 export interface LiquidationParams {
   feeRate: bigint;
   buffer: bigint;
   minKeeperReward: bigint;
   maxKeeperReward: bigint;
+  penaltyRate: bigint;
 }
 
 /** What the risk tool evaluates: one consistent state. */
@@ -94,15 +103,27 @@ export interface AccountOutcome {
   underMaintenance: boolean;
   /** Negative weighted equity after a full close and the fee. */
   bankrupt: boolean;
-  /** Quote units the insurance fund / pool must cover (0 unless bankrupt). */
+  /** Quote debt once everything is closed and charged (0 unless bankrupt). */
+  debt: bigint;
+  /** Quote units no collateral backs: the loss the fund, then the pool, must cover. */
   deficit: bigint;
-  /** Liquidation fee of a full close (quote units), its insurance share. */
+  /** Quote units of debt the insurance fund repays by buying the collateral (INV-29). */
+  collateralSet: bigint;
+  /** What a full close charges (quote units): in all, and the fund's penalty within it. */
   fee: bigint;
   toFund: bigint;
-  /** USD value (unweighted) of the collateral the fund would take. */
+  /** USD value (unweighted) of the collateral that backs the debt. */
   seizedUsd: bigint;
+  /** The collateral as the fund would buy it, in index order. */
+  sale: SaleCollateral[];
 }
 
+/**
+ * One account liquidated in full at the view's prices (docs/math.md, Liquidation): positions
+ * closed at the oracle price, the fund's penalty then the keeper's reward charged within what the
+ * account can pay, and a bankrupt account's debt set against its collateral at the discounted
+ * price before anything is bad debt (`evaluateShock` runs that part with the fund's balance).
+ */
 export function accountOutcome(
   snap: AccountSnapshot,
   view: ProtocolView,
@@ -115,33 +136,68 @@ export function accountOutcome(
     mm: h.mm,
     underMaintenance: h.liquidatable,
     bankrupt: false,
+    debt: 0n,
     deficit: 0n,
+    collateralSet: 0n,
     fee: 0n,
     toFund: 0n,
     seizedUsd: 0n,
+    sale: [],
   };
   if (!h.liquidatable) return out;
   const qd = view.quoteDecimals;
   const acct = toModelAccount(snap, view);
   let notional = 0n;
   let realised = 0n;
-  for (const p of acct.positions) {
-    notional += positionMargin(p.params, p.position.size, p.price).notional;
+  let penaltyUsd = 0n;
+  for (const [m, position] of snap.positions) {
+    const mv = view.markets[m];
+    const n = positionMargin(mv.params, position.size, mv.price).notional;
+    notional += n;
+    penaltyUsd += liquidationPenalty({
+      notional: n,
+      delta: -position.size,
+      price: mv.price,
+      skew: mv.state.longOI - mv.state.shortOI,
+      params: mv.params,
+      penaltyRate: lp.penaltyRate,
+      settled: mv.status === STATUS_SETTLED,
+    });
     realised += toQuoteFloor(
-      unrealisedPnl(p.position, p.price) - positionFunding(p.position, p.indexNow),
+      unrealisedPnl(position, mv.price) - positionFunding(position, mv.indexNow),
       qd,
     );
   }
-  const feeUsd = notional === 0n ? 0n : max(mulUp(notional, lp.feeRate), lp.minKeeperReward);
-  out.fee = toQuoteCeil(feeUsd, qd);
-  out.toFund = out.fee - min(out.fee, toQuoteCeil(lp.maxKeeperReward, qd));
+  if (notional !== 0n) {
+    const unit = quoteToUsd(1n, qd);
+    const canPay = h.equity - BigInt(snap.positions.size) * unit;
+    const cap = canPay > 0n ? canPay / unit : 0n;
+    const reward = toQuoteCeil(windowRewardUsd(notional, true, lp), qd);
+    const split = chargeSplit(toQuoteCeil(penaltyUsd, qd), reward, cap);
+    out.toFund = split.toFund;
+    out.fee = split.toFund + split.reward;
+  }
   const quoteAfter = snap.quoteBalance + realised - out.fee;
   const weightedAfter = weightedCollateral({ ...acct, quoteBalance: quoteAfter, positions: [] });
-  if (weightedAfter < 0n) {
+  if (weightedAfter < 0n && quoteAfter < 0n) {
     out.bankrupt = true;
-    out.deficit = quoteAfter < 0n ? -quoteAfter : 0n;
-    for (const c of acct.collaterals)
-      out.seizedUsd += (c.amount * c.price) / 10n ** BigInt(c.decimals);
+    out.debt = -quoteAfter;
+    const byToken = new Map(view.collaterals.map((c) => [c.token, c]));
+    const held = [...snap.collaterals]
+      .map(([token, amount]) => ({ c: byToken.get(token)!, amount }))
+      .sort((x, y) => x.c.index - y.c.index);
+    out.sale = held.map(({ c, amount }) => ({
+      amount,
+      decimals: c.decimals,
+      price: c.price,
+      discount: c.liquidationDiscount,
+    }));
+    for (const { c, amount } of held)
+      out.seizedUsd += (amount * c.price) / 10n ** BigInt(c.decimals);
+    // With an unlimited fund: how much of the debt the collateral repays, what is left.
+    const full = settleDebt(out.sale, quoteAfter, out.debt, qd);
+    out.collateralSet = full.fundPaid - full.covered;
+    out.deficit = full.deficit;
   }
   return out;
 }
@@ -151,11 +207,15 @@ export interface ShockResult {
   accounts: number;
   underMaintenance: number;
   bankrupt: number;
-  /** Quote units. */
+  /** Quote units: debt no collateral backs. */
   shortfall: bigint;
+  /** Quote units of debt repaid by the fund buying collateral (not a loss). */
+  collateralSet: bigint;
   covered: bigint;
   socialised: bigint;
   liquidationFees: bigint;
+  /** Quote units of penalties paid into the insurance fund. */
+  fundInflow: bigint;
   /** USD WAD. */
   seizedUsd: bigint;
   /** Pool value (quote units) at the shocked prices, before and after the socialised loss. */
@@ -165,21 +225,36 @@ export interface ShockResult {
   worst: AccountOutcome[];
 }
 
+/**
+ * Every account under maintenance liquidated in full, one after the other, with the fund's
+ * balance carried through: penalties fill it, collateral purchases and covered deficits draw it.
+ * Debt left on an account whose collateral the fund could not afford is not a loss yet (keepers
+ * take that collateral through `liquidateCollateral`); it is counted as set against collateral.
+ */
 export function evaluateShock(state: RiskState, shock: Shock): ShockResult {
   const view = shockView(state.view, shock.moves);
   const outcomes = state.accounts.map((a) => accountOutcome(a, view, state.liquidation));
   const under = outcomes.filter((o) => o.underMaintenance);
+  const qd = view.quoteDecimals;
+  let fund = state.insuranceFund;
   let shortfall = 0n;
+  let covered = 0n;
   let fees = 0n;
   let toFund = 0n;
   let seized = 0n;
+  let collateralSet = 0n;
   for (const o of under) {
-    shortfall += o.deficit;
     fees += o.fee;
     toFund += o.toFund;
+    fund += o.toFund;
     seized += o.seizedUsd;
+    if (!o.bankrupt) continue;
+    const r = settleDebt(o.sale, -o.debt, fund, qd);
+    fund -= r.fundPaid;
+    shortfall += r.deficit;
+    covered += r.covered;
+    collateralSet += o.debt - r.deficit;
   }
-  const covered = min(shortfall, state.insuranceFund + toFund);
   const pv = (v: ProtocolView): bigint =>
     poolValue(
       state.poolBalance,
@@ -193,9 +268,11 @@ export function evaluateShock(state: RiskState, shock: Shock): ShockResult {
     underMaintenance: under.length,
     bankrupt: under.filter((o) => o.bankrupt).length,
     shortfall,
+    collateralSet,
     covered,
     socialised: shortfall - covered,
     liquidationFees: fees,
+    fundInflow: toFund,
     seizedUsd: seized,
     poolValueNow: pv(state.view),
     poolValueShocked: pv(view) - (shortfall - covered),

@@ -88,6 +88,7 @@ export async function liquidationParams(
     buffer: ev.args.buffer,
     minKeeperReward: ev.args.minKeeperReward,
     maxKeeperReward: ev.args.maxKeeperReward,
+    penaltyRate: ev.args.penaltyRate,
   };
 }
 

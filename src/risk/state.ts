@@ -123,7 +123,7 @@ export interface AccountSnapshot {
   orders: Map<number, PendingOrderView>;
 }
 
-const STATUS_SETTLED = 4;
+export const STATUS_SETTLED = 4;
 
 /** Reads markets and collaterals at the reader's block. `names` labels markets by id. With
  *  `base` (an earlier view of the same deployment) only what moves is read again: market

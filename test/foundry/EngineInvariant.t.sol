@@ -138,8 +138,11 @@ contract EngineInvariantTest is EngineSetup {
         );
         assertEq(
             d.usdc.balanceOf(address(d.fund)),
-            FUND_SEED + handler.ghostFundTopUps() - handler.ghostCovered(),
-            "insurance fund balance != seed + fee shares - covered"
+            FUND_SEED +
+                handler.ghostFundTopUps() -
+                handler.ghostCovered() -
+                handler.ghostFundPurchases(),
+            "insurance fund balance != seed + fee shares - covered - collateral bought"
         );
     }
 

@@ -16,8 +16,9 @@ import {
   divCeil,
   divDown,
   divUp,
-  fillPrice,
+  chargeSplit,
   healthFactor,
+  liquidationPenalty,
   marginSummary,
   max,
   min,
@@ -27,10 +28,11 @@ import {
   positionMargin,
   quoteToUsd,
   recordFunding,
-  sMulCeil,
   seizeCollateral,
   settle,
+  settleDebt as settleDebtModel,
   toQuoteCeil,
+  windowRewardUsd,
 } from "../../src/model";
 
 export const SETTLED = 4;
@@ -243,18 +245,17 @@ export function penaltyRate(m: MarketSnap, liq: LiqParams): bigint {
   return m.status === SETTLED ? liq.penaltyRate : max(liq.penaltyRate, m.params.takerFee);
 }
 
-/**
- * The fund's penalty for closing `delta` in `m` (USD, rounded up): the rate on the notional
- * plus the price impact a market close would pay at the skew before the close (INV-28).
- */
+/** The fund's penalty for closing `delta` in `m` (USD, rounded up; INV-28, INV-31). */
 export function closePenalty(m: MarketSnap, liq: LiqParams, delta: bigint, notional: bigint) {
-  let pen = mulUp(notional, penaltyRate(m, liq));
-  if (m.status === SETTLED || m.params.skewScale === 0n) return pen;
-  const skew = m.state.longOI - m.state.shortOI;
-  const fill = fillPrice(m.price, skew, delta, m.params.skewScale);
-  const impact = sMulCeil(delta, fill - m.price);
-  if (impact > 0n) pen += impact;
-  return pen;
+  return liquidationPenalty({
+    notional,
+    delta,
+    price: m.price,
+    skew: m.state.longOI - m.state.shortOI,
+    params: m.params,
+    penaltyRate: liq.penaltyRate,
+    settled: m.status === SETTLED,
+  });
 }
 
 /**
@@ -277,20 +278,15 @@ export function chargeFee(
   const fresh = now >= w.start + liq.accountWindow;
   const closedBefore = fresh ? 0n : w.notionalClosed;
   const paidBefore = fresh ? 0n : w.rewardPaid;
-  let earnedUsd = mulUp(closedBefore + notional, liq.feeRate);
-  if (complete && earnedUsd < liq.minKeeperReward) earnedUsd = liq.minKeeperReward;
-  if (earnedUsd > liq.maxKeeperReward) earnedUsd = liq.maxKeeperReward;
-  const earned = toQuoteCeil(earnedUsd, qd);
-  const toFund = min(toQuoteCeil(penaltyUsd, qd), cap);
-  const reward = min(earned > paidBefore ? earned - paidBefore : 0n, cap - toFund);
+  const earned = toQuoteCeil(windowRewardUsd(closedBefore + notional, complete, liq), qd);
+  const owed = earned > paidBefore ? earned - paidBefore : 0n;
+  const { toFund, reward } = chargeSplit(toQuoteCeil(penaltyUsd, qd), owed, cap);
   return { notional, fee: reward + toFund, reward, toFund };
 }
 
 /**
- * Collateral first, bad debt last (INV-29): with no positions and negative weighted equity,
- * the fund buys collateral at the discounted price for the debt (token by token, fresh feeds
- * only, as far as its quote balance goes); debt nothing backs any more is covered by the fund,
- * then the pool. Mutates `collaterals` (amounts).
+ * Collateral first, bad debt last (INV-29), on snapshot collaterals (src/model `settleDebt`);
+ * `staleTokens` are not sold. Mutates the amounts of `collaterals`.
  */
 export function settleDebt(
   collaterals: CollateralSnap[],
@@ -300,37 +296,26 @@ export function settleDebt(
   staleTokens: string[] = [],
 ): { badDebt?: ExpectedBadDebt; quoteBalance: bigint } {
   if (quoteBalance >= 0n) return { quoteBalance };
-  let debt = -quoteBalance;
-  let fund = fundQuote;
+  const r = settleDebtModel(
+    collaterals.map((c) => ({ ...c, unsellable: staleTokens.includes(c.token) })),
+    quoteBalance,
+    fundQuote,
+    qd,
+  );
   const sales: ExpectedBadDebt["sales"] = [];
-  for (const c of collaterals) {
-    if (debt === 0n) break;
-    if (c.amount === 0n || staleTokens.includes(c.token)) continue;
-    const budget = min(debt, fund);
-    if (budget === 0n) continue;
-    const r = seizeCollateral(budget, qd, c.decimals, c.price, c.discount, c.amount);
-    if (r.seized === 0n) continue;
-    fund -= r.repay;
-    debt -= r.repay;
-    c.amount -= r.seized;
-    sales.push({ token: c.token, amount: r.seized, paid: r.repay });
-  }
-  let covered = 0n;
-  let deficit = 0n;
-  if (debt !== 0n && collaterals.every((c) => c.amount === 0n)) {
-    deficit = debt;
-    covered = min(debt, fund);
-    fund -= covered;
-    debt = 0n;
-  }
+  collaterals.forEach((c, i) => {
+    if (r.sales[i].amount === 0n) return;
+    c.amount -= r.sales[i].amount;
+    sales.push({ token: c.token, amount: r.sales[i].amount, paid: r.sales[i].paid });
+  });
   const badDebt = {
-    deficit,
-    covered,
-    socialised: deficit - covered,
+    deficit: r.deficit,
+    covered: r.covered,
+    socialised: r.socialised,
     sales,
-    fundPaid: fundQuote - fund,
+    fundPaid: r.fundPaid,
   };
-  return { badDebt, quoteBalance: -debt };
+  return { badDebt, quoteBalance: r.quoteBalance };
 }
 
 /** Quote balance plus weighted collateral as the liquidation rule values it (USD). */

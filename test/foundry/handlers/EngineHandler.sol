@@ -25,6 +25,7 @@ contract EngineHandler is EngineSandwichActions {
         uint256 deficit;
         uint256 covered;
         uint256 socialised;
+        uint256 purchases; // CollateralSoldToFund.debtRepaid: the fund buying collateral
         bool badDebt;
     }
 
@@ -327,6 +328,7 @@ contract EngineHandler is EngineSandwichActions {
         uint256 balance = engine.collateralBalance(acct, address(token));
         bool liquidatable = engine.isLiquidatable(acct);
         _mintTo(usdc, keeper, address(engine), repay);
+        vm.recordLogs();
         vm.prank(keeper);
         try engine.liquidateCollateral(acct, address(token), repay) returns (
             uint256 repaid,
@@ -337,8 +339,18 @@ contract EngineHandler is EngineSandwichActions {
             if (!liquidatable || debt == 0)
                 _fail("liquidateCollateral: healthy or debt-free account");
             if (repaid > repay || repaid > debt) _fail("liquidateCollateral: repaid too much");
-            if (engine.getAccount(acct).quoteBalance != qb + int256(repaid))
+            LiqLogs memory l = _parseLiquidation(acct, vm.getRecordedLogs());
+            if (l.badDebt) {
+                // INV-29: the last collateral gone, what nothing backs is settled in the call.
+                ghostBadDebtEvents++;
+                ghostDeficit += l.deficit;
+                ghostCovered += l.covered;
+                ghostSocialised += l.socialised;
+                if (l.deficit != debt - repaid || engine.getAccount(acct).quoteBalance != 0)
+                    _fail("liquidateCollateral: settled debt is not the rest of the debt");
+            } else if (engine.getAccount(acct).quoteBalance != qb + int256(repaid)) {
                 _fail("liquidateCollateral: debt not reduced by the repayment");
+            }
             if (engine.collateralBalance(acct, address(token)) != balance - seized)
                 _fail("liquidateCollateral: balance not reduced by the seizure");
             // The liquidator never receives more than the repayment buys at the discounted price.
@@ -515,6 +527,9 @@ contract EngineHandler is EngineSandwichActions {
                     (uint256, uint256, uint256)
                 );
                 l.badDebt = true;
+            } else if (t == Ev.CollateralSoldToFund.selector) {
+                (, uint256 repaid) = abi.decode(lg.data, (uint256, uint256));
+                l.purchases += repaid;
             }
         }
     }
@@ -532,8 +547,10 @@ contract EngineHandler is EngineSandwichActions {
         if (engine.poolBalance() != snap.poolBalance - l.quoteDelta - int256(l.socialised))
             _fail("liquidate: pool ledger moved by more than PnL and socialised debt");
         uint256 fundNow = usdc.balanceOf(address(fund));
-        if (fundNow + l.covered != snap.fund + l.toFund)
+        // INV-29: the fund also pays for the collateral it buys from a bankrupt account.
+        if (fundNow + l.covered + l.purchases != snap.fund + l.toFund)
             _fail("liquidate: insurance fund moved by more than its fee share and cover");
+        ghostFundPurchases += l.purchases;
         if (usdc.balanceOf(keeper) != snap.keeper + reward || reward != l.reward)
             _fail("liquidate: keeper reward mismatch");
         if (reward > 1_000e6) _fail("liquidate: keeper reward above maxKeeperReward");
@@ -550,13 +567,18 @@ contract EngineHandler is EngineSandwichActions {
                 _fail("bad debt socialised before the fund was empty");
             if (a.quoteBalance != 0 || a.collateralMask != 0 || a.marketMask != 0)
                 _fail("bad debt: account not cleared");
-            if (int256(l.deficit) != -(snap.quoteBalance + l.quoteDelta - int256(l.fee)))
+            int256 owed = snap.quoteBalance + l.quoteDelta - int256(l.fee) + int256(l.purchases);
+            if (int256(l.deficit) != -owed)
                 _fail("bad debt: deficit is not the account's remaining debt");
-        } else if (a.quoteBalance != snap.quoteBalance + l.quoteDelta - int256(l.fee)) {
-            _fail("liquidate: account quote balance moved by more than PnL and fee");
+        } else if (
+            a.quoteBalance != snap.quoteBalance + l.quoteDelta - int256(l.fee) + int256(l.purchases)
+        ) {
+            _fail("liquidate: account quote balance moved by more than PnL, fee and sales");
         }
         ghostFundTopUps += l.toFund;
-        if (a.marketMask == 0 && _health(acct).equity < 0)
+        // INV-29: a closed-out account may keep negative equity only while unsold collateral
+        // backs its debt (the fund could not buy it): never hidden bad debt.
+        if (a.marketMask == 0 && a.collateralMask == 0 && _health(acct).equity < 0)
             _fail("liquidate: closed-out account left with negative equity (hidden bad debt)");
     }
 

@@ -64,6 +64,7 @@ abstract contract EngineHandlerBase is CommonBase, StdCheats, StdUtils {
     uint256 public ghostCovered;
     uint256 public ghostSocialised;
     uint256 public ghostFundTopUps; // liquidation fees the fund received
+    uint256 public ghostFundPurchases; // quote the fund paid for collateral (INV-29)
     uint256 public ghostCollateralLiquidations;
     uint256 public ghostOrdersFilled;
 

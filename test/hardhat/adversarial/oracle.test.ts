@@ -224,7 +224,13 @@ describe("adversarial: oracles", () => {
     const run = await L.liquidateChecked(env, a);
     const b = run.expected.badDebt!;
     expect(run.expected.fee!.toFund).to.equal(0n);
-    expect(b.covered).to.equal(fundBefore);
+    // INV-29: the fund first buys the 2 WETH at 30 less 5 % (57 USDC), then covers what it can.
+    expect(b.sales.map((x) => x.paid)).to.deep.equal([L.usdc(57)]);
+    expect(b.covered).to.equal(fundBefore - L.usdc(57));
+    expect(b.fundPaid).to.equal(fundBefore);
+    expect(await env.sys.collaterals.WETH.balanceOf(await insuranceFund.getAddress())).to.equal(
+      wad("2"),
+    );
     expect(b.socialised).to.be.greaterThan(0n);
     expect(await insuranceFund.balance()).to.equal(0n); // the fund paid all it had
     const snap = await L.snapshot(env, a);

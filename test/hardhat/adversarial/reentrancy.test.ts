@@ -103,17 +103,23 @@ describe("adversarial: a re-entrant token", () => {
     const ek = engine.connect(k);
     await expectGuarded(() => ek.liquidateCollateral(acct, t, usdc(10)), "liquidateCollateral");
     expect(await stateDigest(env.sys, [alice.address, k.address])).to.deep.equal(before);
-    // Bad-debt seizure: the re-entering transfer to the fund fails inside the guard, and the
-    // liquidation still completes (INV-12): the collateral is kept for the fund in the vault.
+    // Collateral sale to the fund: the re-entering transfer fails inside the guard, and the
+    // liquidation still completes (INV-12). The token refused the fund, so the fund is paid back
+    // and the collateral stays with the account and its debt, for liquidateCollateral (INV-29):
+    // nothing is parked where only an admin can move it.
     await ree.arm(
       await engine.getAddress(),
       e.interface.encodeFunctionData("deposit", [0, t, 1n]),
       true,
     );
     const held = await engine.collateralBalance(acct, t);
-    await expect(ek.liquidate(acct, 0)).to.emit(engine, "BadDebtSettled");
-    const fundAccount = BigInt(await engine.insuranceFund()) << 8n;
-    expect(await engine.collateralBalance(fundAccount, t)).to.equal(held);
+    const fund = await engine.insuranceFund();
+    const fundBefore = await quote.balanceOf(fund);
+    await expect(ek.liquidate(acct, 0)).to.not.emit(engine, "CollateralSoldToFund");
+    expect((await engine.getAccount(acct)).marketMask).to.equal(0n);
+    expect(await engine.collateralBalance(acct, t)).to.equal(held);
+    expect((await engine.getAccount(acct)).quoteBalance).to.be.lessThan(0n);
+    expect(await quote.balanceOf(fund)).to.equal(fundBefore);
     await expectConserved(env.sys);
   });
 
@@ -158,11 +164,16 @@ describe("adversarial: a re-entrant token", () => {
   });
 
   it("INV-3 documented (read-only re-entrancy): mid-liquidation, a hook sees the pool value before the deficit is socialised", async () => {
-    const { engine, pool } = env.sys;
+    const { engine, pool, quote } = env.sys;
     await ree.mint(alice.address, wad("200"));
     await engine.connect(alice).deposit(0, t, wad("200")); // 300 REE: 27,000 USD weighted
     await trade(env, alice, ETH, wad("100"));
-    await setMarketPrice(env, ETH, "2500"); // a 50,000 USD loss: the fund (10,000) is exceeded
+    // The fund must afford all the collateral (300 REE at 90 less 5 %: 25,650) for any debt to
+    // be socialised (INV-29): seed it to 30,000.
+    await quote.mint(alice.address, usdc(20_000));
+    await quote.connect(alice).approve(await env.sys.insuranceFund.getAddress(), MaxUint256);
+    await env.sys.insuranceFund.connect(alice).seed(usdc(20_000));
+    await setMarketPrice(env, ETH, "2500"); // a 50,000 USD loss: the fund (30,000) is exceeded
     await ree.arm(
       await engine.getAddress(),
       engine.interface.encodeFunctionData("poolValue"),

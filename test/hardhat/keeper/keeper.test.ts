@@ -126,14 +126,18 @@ describe("keeper (hardhat node)", function () {
     const r2 = await testnet.runOnce();
     expect(r2.liquidationsWon).to.equal(accounts.length);
 
-    // With the default minimum (0.5 USD) a liquidation paying ~100 USDC is worth it.
+    // With the default minimum (0.5 USD) a liquidation of a solvent account is worth it (at
+    // 2,620 the 10 ETH long opened at 2,700 keeps ~200 USD of equity under its ~282 MM; a
+    // bankrupt account would pay its keeper nothing, INV-27).
     await crashEth(net, "2700");
     const fresh = await openLongs(net, ["10"], 10);
-    await crashEth(net, "2500");
+    await crashEth(net, "2620");
     const normal = makeKeeper(net, 7);
     const r3 = await normal.runOnce();
     expect(r3.liquidated).to.include(fresh[0]);
-    expect(r3.skippedUnprofitable).to.equal(0);
+    // Only accounts that can pay nothing (bankrupt at 2,620) are skipped, never the fresh one.
+    const skipped = normal.events.filter((e) => e.event === "skip_unprofitable");
+    expect(skipped.map((e) => String(e.account))).to.not.include(String(fresh[0]));
   });
 
   it("settles a delayed order once a newer price exists and cancels an expired one", async function () {

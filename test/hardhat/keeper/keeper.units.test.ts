@@ -29,6 +29,8 @@ const params: LiquidationParams = {
   closeFactorHfThreshold: wad("0.95"),
   smallDebtUsd: wad("100"),
   orderKeeperFee: wad("1"),
+  penaltyRate: wad("0.0025"),
+  accountWindow: 3600n,
 };
 
 describe("keeper parts", function () {

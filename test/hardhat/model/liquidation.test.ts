@@ -1,5 +1,13 @@
 import { expect } from "chai";
-import { WAD, closeAtOracle, liquidationFee, seizeCollateral } from "../../../src/model";
+import {
+  WAD,
+  chargeSplit,
+  closeAtOracle,
+  liquidationPenalty,
+  seizeCollateral,
+  settleDebt,
+  windowRewardUsd,
+} from "../../../src/model";
 import { marketParams, marketState, wad } from "./helpers";
 
 describe("model/liquidation", () => {
@@ -7,21 +15,57 @@ describe("model/liquidation", () => {
   const minR = wad("5");
   const maxR = wad("50");
 
-  it("fee = max(notional * rate, min); keeper gets at most max, insurance the rest", () => {
-    // 20000 * 0.005 = 100 -> keeper 50, insurance 50
-    expect(liquidationFee(wad("20000"), rate, minR, maxR)).to.deep.equal({
-      liquidationFee: wad("100"),
-      keeperReward: wad("50"),
-      insuranceFee: wad("50"),
-    });
-    // 100 * 0.005 = 0.5 < 5 -> fee 5, all to the keeper (dust position still pays)
-    expect(liquidationFee(wad("100"), rate, minR, maxR)).to.deep.equal({
-      liquidationFee: wad("5"),
-      keeperReward: wad("5"),
-      insuranceFee: 0n,
-    });
-    // 1 wei * 0.005 -> rounds up to 1 wei
-    expect(liquidationFee(1n, rate, 0n, maxR).liquidationFee).to.equal(1n);
+  it("INV-26: the window reward is the rate on the window's notional, the minimum only for a completing call, capped", () => {
+    const p = { feeRate: rate, minKeeperReward: minR, maxKeeperReward: maxR };
+    expect(windowRewardUsd(wad("2000"), false, p)).to.equal(wad("10")); // 2000 * 0.005
+    expect(windowRewardUsd(wad("100"), false, p)).to.equal(wad("0.5")); // no minimum: partial
+    expect(windowRewardUsd(wad("100"), true, p)).to.equal(wad("5")); // completing: minimum
+    expect(windowRewardUsd(wad("20000"), true, p)).to.equal(wad("50")); // 100 -> capped
+    expect(windowRewardUsd(1n, false, p)).to.equal(1n); // rounds up
+  });
+
+  it("INV-27/INV-28: the penalty comes first, the reward gets what is left of the cap", () => {
+    expect(chargeSplit(30n, 50n, 1000n)).to.deep.equal({ toFund: 30n, reward: 50n });
+    expect(chargeSplit(30n, 50n, 60n)).to.deep.equal({ toFund: 30n, reward: 30n });
+    expect(chargeSplit(30n, 50n, 10n)).to.deep.equal({ toFund: 10n, reward: 0n });
+    expect(chargeSplit(30n, 50n, 0n)).to.deep.equal({ toFund: 0n, reward: 0n });
+  });
+
+  it("INV-31: penalty = notional * max(penaltyRate, takerFee) + the impact a market close would pay", () => {
+    const params = { ...marketParams(), takerFee: wad("0.001"), skewScale: wad("1000000") };
+    const base = { notional: wad("30000"), price: wad("3000"), params, settled: false };
+    // Closing a 10 ETH long (sell) against a long skew: impact favours the seller, rate only.
+    const sell = { ...base, delta: -wad("10"), skew: wad("5000"), penaltyRate: wad("0.0025") };
+    expect(liquidationPenalty(sell)).to.equal(wad("75"));
+    // The taker fee is the floor of the rate.
+    expect(liquidationPenalty({ ...sell, penaltyRate: wad("0.0005") })).to.equal(wad("30"));
+    // Closing a 10 ETH short (buy) against a long skew pays impact: 10 * 3000 * 5005 / 1e6.
+    const buy = { ...sell, delta: wad("10") };
+    expect(liquidationPenalty(buy)).to.equal(wad("75") + wad("150.15"));
+    // A settled market: the rate only.
+    expect(liquidationPenalty({ ...buy, settled: true })).to.equal(wad("75"));
+  });
+
+  it("INV-29: the fund buys collateral for the debt at the discounted price, then covers the rest", () => {
+    const weth = { amount: wad("2"), decimals: 18, price: wad("2000"), discount: wad("0.05") };
+    // Debt 1,000 USDC: 1000 / 1900 WETH sold, nothing is bad debt, the rest stays.
+    const a = settleDebt([weth], -1_000_000000n, 10_000_000000n, 6);
+    expect(a.sales[0]).to.deep.equal({ amount: 526315789473684210n, paid: 1_000_000000n });
+    expect([a.deficit, a.quoteBalance, a.fundPaid]).to.deep.equal([0n, 0n, 1_000_000000n]);
+    // Debt 5,000: all 2 WETH for 3,800, then 1,200 of bad debt: the fund covers it.
+    const b = settleDebt([weth], -5_000_000000n, 10_000_000000n, 6);
+    expect(b.sales[0]).to.deep.equal({ amount: wad("2"), paid: 3_800_000000n });
+    expect([b.deficit, b.covered, b.socialised]).to.deep.equal([1_200_000000n, 1_200_000000n, 0n]);
+    // A fund with 1,000: it buys what it can; the rest of the WETH backs the rest of the debt.
+    const c = settleDebt([weth], -5_000_000000n, 1_000_000000n, 6);
+    expect([c.deficit, c.quoteBalance, c.fundPaid]).to.deep.equal([
+      0n,
+      -4_000_000000n,
+      1_000_000000n,
+    ]);
+    // Unsellable collateral stays, and so does the debt it backs.
+    const d = settleDebt([{ ...weth, unsellable: true }], -5_000_000000n, 10_000_000000n, 6);
+    expect([d.deficit, d.quoteBalance, d.fundPaid]).to.deep.equal([0n, -5_000_000000n, 0n]);
   });
 
   it("seize = floor(repay USD * 10^d / (price * (1 - discount)))", () => {

@@ -139,7 +139,7 @@ describe("settleMarket: INV-39 markets can always be settled", () => {
       .to.emit(engine, "MarketStatusSet")
       .withArgs(ETH, 4, last);
     expect((await engine.getMarket(ETH)).settlementPrice).to.equal(last);
-    await expect(engine.connect(trader).modifyPosition(account, ETH, -wad("2"), 0n, 10n ** 30n))
+    await expect(engine.connect(trader).modifyPosition(account, ETH, -wad("2"), 1n, 10n ** 30n))
       .to.emit(engine, "PositionModified")
       .withArgs(account, ETH, -wad("2"), 0n, last, 0n, anyValue, anyValue, anyValue);
     await expectConserved(env, [account, env.otherAccount]);

@@ -45,7 +45,7 @@ describe("orders: INV-35 order fees never create unbacked debt", () => {
     const equity = await modelEquity(engine, account, { [ETH]: px("2400") }, T);
     expect(equity < 0n).to.equal(true);
     await time.setNextBlockTimestamp(T);
-    await expect(engine.connect(trader).commitOrder(account, ETH, -wad("10"), 0n, T + 100n))
+    await expect(engine.connect(trader).commitOrder(account, ETH, -wad("10"), 1n, T + 100n))
       .to.be.revertedWithCustomError(engine, "InsufficientMargin")
       .withArgs(account, equity, FEE_USD);
     expect((await engine.getAccount(account)).orderMask).to.equal(0n);
@@ -290,7 +290,7 @@ describe("orders: INV-38 options are not free, governance never charges", () => 
     await engine.setInsuranceFund(fund);
     await engine.grantRole(await engine.RISK_MANAGER_ROLE(), deployer.address);
     await engine.addMarket(marketParams(await v3Feed(deployer, "3000")), V3_DESCRIPTION);
-    await engine.setLiquidationParams(0, 0, 0, 0, 0, 0, FEE_USD);
+    await engine.setLiquidationParams(0, 0, 0, 0, 0, 0, FEE_USD, 0, 3600);
     await q.setBlocked(await fund.getAddress(), true);
     const fee = units("1", 6);
     await q.mint(trader.address, units("10000", 6));

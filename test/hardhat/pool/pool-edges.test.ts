@@ -124,33 +124,25 @@ describe("pool: liquidity pool edges", () => {
       expect(await env.pool.allowance(bob.address, spender.address)).to.equal(MaxUint256);
     });
 
-    it("INV-19: with maxOiPoolRatio 0 open interest reserves the whole pool", async () => {
+    it("INV-32: maxOiPoolRatio 0 cannot be set; at the 0.1 floor the reserve is 10x the side's notional and the rest may leave", async () => {
       const [alice] = env.users;
       const a = await fundQuote(env, alice, usdc("100000"));
       await trade(env, alice, a, ETH, wad("10"));
       const c = await env.engine.getMarket(ETH);
-      await env.engine.setMarketLimits(
-        ETH,
-        c.maxOpenInterest,
-        0,
-        c.maxLiquidationPerWindow,
-        c.liquidationWindow,
-      );
-      expect(await env.engine.poolWithdrawable()).to.equal(0n);
-      const lp = env.lp;
-      expect(await env.pool.maxWithdraw(lp.address)).to.equal(0n);
-      expect(await env.pool.maxRedeem(lp.address)).to.equal(0n);
-      await expect(env.pool.connect(lp).redeem(1n, lp.address, lp.address))
-        .to.be.revertedWithCustomError(env.pool, "ERC4626ExceededMaxRedeem")
-        .withArgs(lp.address, 1n, 0n);
-      // No risk may be added either (cap = pool * 0); closing frees the pool again.
-      await expect(
-        env.engine
-          .connect(alice)
-          .modifyPosition(a, ETH, wad("1"), MAX_UINT, FAR, { gasLimit: 5e6 }),
-      )
-        .to.be.revertedWithCustomError(env.engine, "OpenInterestCapExceeded")
-        .withArgs(ETH, M.mulUp(wad("11"), wad("3000")), 0n);
+      const limits = [c.maxLiquidationPerWindow, c.liquidationWindow] as const;
+      await expect(env.engine.setMarketLimits(ETH, c.maxOpenInterest, 0, ...limits))
+        .to.be.revertedWithCustomError(env.engine, "ParameterOutOfBounds")
+        .withArgs(ethers.encodeBytes32String("maxOiPoolRatio"), 0n, wad("0.1"), wad("10"));
+      expect((await env.engine.getMarket(ETH)).maxOiPoolRatio).to.equal(c.maxOiPoolRatio);
+      await env.engine.setMarketLimits(ETH, c.maxOpenInterest, wad("0.1"), ...limits);
+      // Reserve = ceil(longOI * price / 0.1) in quote units; everything else may leave.
+      const st = await env.engine.getMarketState(ETH);
+      const side = st.longOI > st.shortOI ? st.longOI : st.shortOI;
+      const reserveUsd = M.divUp(M.mulUp(side, wad("3000")), wad("0.1"));
+      const reserve = M.toQuoteCeil(reserveUsd, 6);
+      const balance = await env.engine.poolBalance();
+      expect(reserve).to.be.lessThan(balance);
+      expect(await env.engine.poolWithdrawable()).to.equal(balance - reserve);
       await trade(env, alice, a, ETH, -wad("10"));
       expect(await env.engine.poolWithdrawable()).to.equal(await env.engine.poolBalance());
     });
