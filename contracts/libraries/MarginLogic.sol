@@ -108,9 +108,7 @@ library MarginLogic {
             uint256 weight = c.weight;
             if (liquidation) {
                 bool fresh;
-                (price, fresh) = OracleLib.readLatest(
-                    Feed(c.feed, c.heartbeat, c.feedDecimals)
-                );
+                (price, fresh) = OracleLib.readLatest(Feed(c.feed, c.heartbeat, c.feedDecimals));
                 if (!fresh) weight /= 2;
             } else {
                 price = collateralPrice(c);

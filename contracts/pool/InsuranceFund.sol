@@ -71,9 +71,20 @@ contract InsuranceFund is IInsuranceFund, AccessControl, ReentrancyGuardTransien
         // Reverts for an unlisted token and for a stale or invalid feed.
         uint256 price = e.collateralPrice(token);
         CollateralConfig memory c = e.getCollateral(token);
-        uint256 discounted = Math.mulDiv(price, 1e18 - c.liquidationDiscount / 2, 1e18, Math.Rounding.Ceil);
+        uint256 discounted = Math.mulDiv(
+            price,
+            1e18 - c.liquidationDiscount / 2,
+            1e18,
+            Math.Rounding.Ceil
+        );
         uint256 quoteUnit = 10 ** IERC20Metadata(quoteToken).decimals();
-        return Math.mulDiv(amount * quoteUnit, discounted, 10 ** c.tokenDecimals * 1e18, Math.Rounding.Ceil);
+        return
+            Math.mulDiv(
+                amount * quoteUnit,
+                discounted,
+                10 ** c.tokenDecimals * 1e18,
+                Math.Rounding.Ceil
+            );
     }
 
     /// @inheritdoc IInsuranceFund
