@@ -12,6 +12,8 @@
  *  --confirmations <n>    index up to head - n (default 0)
  *  --eth-usd <source>     gas pricing: market:<id> | collateral:<address> | fixed:<usd> (default: WETH)
  *  --max-retries <n>      retries per RPC request (default 5)
+ *  --liquidate-collateral also repay the debt of position-less accounts for their collateral
+ *                         (uses the keeper's quote tokens; docs/keeper.md)
  *  --debug                also log every index page
  *  Key: KEEPER_PRIVATE_KEY; on a local chain (id 31337) the node's first account by default. */
 import fs from "fs";
@@ -40,6 +42,7 @@ const { values: a } = parseArgs({
     confirmations: { type: "string", default: "0" },
     "eth-usd": { type: "string" },
     "max-retries": { type: "string", default: "5" },
+    "liquidate-collateral": { type: "boolean", default: false },
     debug: { type: "boolean", default: false },
   },
 });
@@ -124,6 +127,7 @@ async function main(): Promise<void> {
     stateFile,
     log,
     receiptPollMs: chainId === 31337 ? 200 : 2_000,
+    liquidateCollateral: a["liquidate-collateral"],
   });
 
   const controller = new AbortController();

@@ -112,8 +112,8 @@ interface ICrossmarginAdmin {
     /// @param minKeeperReward, maxKeeperReward Floor (paid at most once per account and window,
     ///        by the call that restores the account or closes it fully) and cap of the keeper's
     ///        reward on the window's total notional.
-    /// @param penaltyRate Insurance-fund penalty per USD of notional closed (the market's taker
-    ///        fee and the price impact of a close are its floor).
+    /// @param penaltyRate Insurance-fund penalty per USD of notional closed (the highest taker
+    ///        fee of any market is its floor, and the price impact of a close is added).
     /// @param accountWindow Length of the per-account window for rewards and the close factor.
     function setLiquidationParams(
         uint64 feeRate,

@@ -137,6 +137,7 @@ library AdminLogic {
         s.marketStates[id].lastFundingTime = uint48(block.timestamp);
         emit Ev.MarketAdded(id, p.feed, p.heartbeat);
         _setTrading(m, id, p.skewScale, p.makerFee, p.takerFee, p.maxFundingVelocity);
+        _refreshMaxTakerFee(s);
         _setMargin(m, id, p.imrBase, p.imrSizeFactor, p.maintenanceScalar, p.minPositionMargin);
         _setLimits(
             m,
@@ -179,6 +180,7 @@ library AdminLogic {
             TradeLogic.recordFunding(id, m, s.marketStates[id], MarginLogic.marketPrice(m));
         }
         _setTrading(m, id, skewScale, makerFee, takerFee, maxFundingVelocity);
+        _refreshMaxTakerFee(s);
     }
 
     function setMarketMarginParams(
@@ -280,14 +282,16 @@ library AdminLogic {
         _bound("orderKeeperFee", orderKeeperFee, 0, MAX_ORDER_KEEPER_FEE);
         _bound("penaltyRate", penaltyRate, 0, MAX_LIQUIDATION_FEE);
         _bound("accountWindow", accountWindow, MIN_ACCOUNT_WINDOW, MAX_LIQUIDATION_WINDOW);
+        // Every bound above fits the narrower storage types (uint96 holds 7.9e28).
         s.liq = LiquidationParams(
             feeRate,
             buffer,
-            minKeeperReward,
-            maxKeeperReward,
-            closeFactorHfThreshold,
             penaltyRate,
-            smallDebtUsd,
+            s.liq.maxTakerFee,
+            uint96(minKeeperReward),
+            uint96(maxKeeperReward),
+            closeFactorHfThreshold,
+            uint96(smallDebtUsd),
             uint96(orderKeeperFee),
             accountWindow
         );
@@ -311,6 +315,18 @@ library AdminLogic {
     }
 
     // --- internals ---
+
+    /// @dev The liquidation penalty's floor is the highest taker fee of any market (INV-28), kept
+    ///      here so that a liquidation does not read the market's fee slot.
+    function _refreshMaxTakerFee(Store storage s) private {
+        uint256 highest;
+        uint256 n = s.marketCount;
+        for (uint256 id; id < n; ++id) {
+            uint256 fee = s.markets[id].takerFee;
+            if (fee > highest) highest = fee;
+        }
+        s.liq.maxTakerFee = uint64(highest);
+    }
 
     function _setTrading(
         MarketConfig storage m,

@@ -168,7 +168,7 @@ library LiquidationLogic {
         uint256 notional = closeSize.mulUp(sl.price);
         {
             // Priced before the close moves the skew, as a market close would be.
-            uint256 penalty = _penalty(s, sl, delta, notional, ctx.lp.penaltyRate);
+            uint256 penalty = _penalty(s, sl, delta, notional, ctx.lp);
             ctx.penalty += penalty;
             ctx.equity -= int256(penalty);
         }
@@ -261,7 +261,7 @@ library LiquidationLogic {
         uint256 freed = (sl.mm - cfg.minPositionMargin).divDown(notional).mulDown(
             WadMath.WAD + lp.buffer
         );
-        uint256 pen = _penaltyRate(cfg, lp.penaltyRate);
+        uint256 pen = _penaltyRate(cfg, lp);
         if (freed <= lp.feeRate + pen) return absSize;
         uint256 deficit =
             uint256(int256(ctx.mm.mulUp(WadMath.WAD + lp.buffer)) - ctx.equity) + 3 * s.quoteScale;
@@ -299,14 +299,15 @@ library LiquidationLogic {
         return left.divDown(price);
     }
 
-    /// @dev The fund's penalty rate in a market: the protocol rate, but never below the
-    ///      market's taker fee (a close by trade would pay it); a settled market closes free.
+    /// @dev The fund's penalty rate in a market: the protocol rate, but never below the highest
+    ///      taker fee of any market (a close by trade would pay at most that); a settled market,
+    ///      where closing by trade is free, the protocol rate.
     function _penaltyRate(
         MarketConfig storage cfg,
-        uint256 penaltyRate
+        LiquidationParams memory lp
     ) private view returns (uint256) {
-        if (cfg.status == MarketStatus.Settled) return penaltyRate;
-        return Math.max(penaltyRate, cfg.takerFee);
+        if (cfg.status == MarketStatus.Settled) return lp.penaltyRate;
+        return Math.max(lp.penaltyRate, lp.maxTakerFee);
     }
 
     /// @dev The fund's penalty for closing `delta` (USD WAD, rounded up): the rate on the
@@ -318,10 +319,10 @@ library LiquidationLogic {
         Slot memory sl,
         int256 delta,
         uint256 notional,
-        uint256 penaltyRate
+        LiquidationParams memory lp
     ) private view returns (uint256 penalty) {
         MarketConfig storage cfg = s.markets[sl.marketId];
-        penalty = notional.mulUp(_penaltyRate(cfg, penaltyRate));
+        penalty = notional.mulUp(_penaltyRate(cfg, lp));
         if (cfg.status == MarketStatus.Settled || cfg.skewScale == 0) return penalty;
         MarketState storage st = s.marketStates[sl.marketId];
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
@@ -374,12 +375,13 @@ library LiquidationLogic {
     ) private returns (uint256 reward) {
         LiquidationParams memory lp = ctx.lp;
         AccountLiquidation storage w = s.liquidations[account];
+        uint256 start = w.start;
         uint256 closedBefore = w.notionalClosed;
         uint256 paidBefore = w.rewardPaid;
-        if (block.timestamp >= uint256(w.start) + lp.accountWindow) {
+        if (block.timestamp >= start + lp.accountWindow) {
             closedBefore = 0;
             paidBefore = 0;
-            w.start = uint40(block.timestamp);
+            start = block.timestamp;
         }
         uint256 total = closedBefore + ctx.notionalClosed;
         uint256 earnedUsd = total.mulUp(lp.feeRate);
@@ -387,6 +389,10 @@ library LiquidationLogic {
         if (earnedUsd > lp.maxKeeperReward) earnedUsd = lp.maxKeeperReward;
         uint256 earned = MarginLogic.usdToQuoteUp(s, earnedUsd);
         reward = Math.min(earned > paidBefore ? earned - paidBefore : 0, cap);
+        // A call that closes the account out ends the episode: nothing is left to farm, and
+        // new positions are new work; the window is kept only while positions remain.
+        if (s.accounts[account].marketMask == 0) return reward;
+        w.start = uint40(start);
         w.notionalClosed = SafeCast.toUint104(total);
         w.rewardPaid = SafeCast.toUint112(paidBefore + reward);
     }

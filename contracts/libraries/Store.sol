@@ -17,13 +17,14 @@ struct LiquidationParams {
     // slot 0
     uint64 feeRate; // WAD of notional closed: the keeper's reward rate
     uint64 buffer; // WAD: positions are closed until equity >= MM * (1 + buffer)
-    uint128 minKeeperReward; // paid at most once per account and window (docs/math.md)
+    uint64 penaltyRate; // WAD of notional closed, to the insurance fund
+    uint64 maxTakerFee; // WAD: the highest taker fee of any market, the penalty rate's floor
     // slot 1
-    uint128 maxKeeperReward; // per account and window
+    uint96 minKeeperReward; // paid at most once per account and window (docs/math.md)
+    uint96 maxKeeperReward; // per account and window
     uint64 closeFactorHfThreshold; // WAD: below this health factor, 100 % of debt may be repaid
-    uint64 penaltyRate; // WAD of notional closed, to the insurance fund (at least the taker fee)
     // slot 2
-    uint128 smallDebtUsd; // debts at or below this may be repaid in full
+    uint96 smallDebtUsd; // debts at or below this may be repaid in full
     uint96 orderKeeperFee; // USD WAD paid to the keeper that settles or cancels a delayed order
     uint32 accountWindow; // seconds: the per-account liquidation window (rewards, close factor)
 }

@@ -10,7 +10,7 @@ import { PassReport } from "./report";
 import { RetryOptions, rpcMessage, withRetry } from "./retry";
 import { TxSender } from "./tx";
 
-export type ActionKind = "liquidate" | "settle" | "cancel";
+export type ActionKind = "liquidate" | "collateral" | "settle" | "cancel";
 
 export interface Sent {
   kind: ActionKind;
@@ -156,7 +156,8 @@ export class Executor {
         if (s.kind === "liquidate") {
           ctx.report.liquidationsWon++;
           ctx.report.liquidated.push(s.account);
-        } else if (s.kind === "settle") ctx.report.ordersSettled++;
+        } else if (s.kind === "collateral") ctx.report.collateralLiquidations++;
+        else if (s.kind === "settle") ctx.report.ordersSettled++;
         else ctx.report.ordersCancelled++;
         this.env.log({
           event: "won",
@@ -194,6 +195,14 @@ export class Executor {
   }
 
   private async goneAlready(s: Sent): Promise<boolean> {
+    if (s.kind === "collateral") {
+      const a = await withRetry(
+        "getAccount",
+        () => this.env.engine.getAccount(s.account),
+        this.env.retry,
+      );
+      return a.quoteBalance >= 0n;
+    }
     if (s.kind === "liquidate") {
       return !(await withRetry(
         "isLiquidatable",
@@ -232,11 +241,13 @@ export class Executor {
 
   private raced(kind: ActionKind, reason: string | undefined): boolean {
     if (kind === "liquidate") return reason === "NotLiquidatable";
+    if (kind === "collateral")
+      return reason === "NotLiquidatable" || reason === "NoDebt" || reason === "NothingToSeize";
     return reason === "NoOrder";
   }
 
   private countLost(kind: ActionKind, report: PassReport): void {
-    if (kind === "liquidate") report.lost++;
+    if (kind === "liquidate" || kind === "collateral") report.lost++;
     else report.ordersLost++;
   }
 }

@@ -8,6 +8,7 @@ import { describeError } from "../common/errors";
 import { wad } from "../common/units";
 import { decodeBatchHealth, encodeBatchHealth } from "./abi";
 import { ActCtx, ActionKind, Executor, Sent } from "./actions";
+import { CollateralLiquidator } from "./collateral";
 import { AccountIndexer } from "./indexer";
 import { Logger, silentLogger } from "./log";
 import { EthUsdSource, ethUsdReader } from "./profit";
@@ -55,6 +56,9 @@ export interface KeeperOptions {
   gasMultiplier?: number;
   receiptPollMs?: number;
   receiptTimeoutMs?: number;
+  /** Also repay the debt of position-less accounts for their collateral (needs quote tokens;
+   *  docs/keeper.md). Default off. */
+  liquidateCollateral?: boolean;
 }
 
 interface HealthRow {
@@ -73,10 +77,12 @@ export class Keeper {
   readonly retry: RetryOptions;
   private readonly minProfit: bigint;
   private readonly tx: TxSender;
+  private collateral?: CollateralLiquidator;
   private setup?: Promise<{
     indexer: AccountIndexer;
     executor: Executor;
     ethUsd: () => Promise<bigint>;
+    quoteDecimals: number;
     to: { lens: string };
   }>;
 
@@ -170,7 +176,13 @@ export class Keeper {
         ignoreProfit: this.opts.ignoreProfit ?? false,
         gasMultiplier: this.opts.gasMultiplier ?? 1.3,
       });
-      return { indexer, executor, ethUsd, to: { lens: await this.lens.getAddress() } };
+      return {
+        indexer,
+        executor,
+        ethUsd,
+        quoteDecimals,
+        to: { lens: await this.lens.getAddress() },
+      };
     })();
     this.setup.catch(() => {
       this.setup = undefined;
@@ -207,6 +219,9 @@ export class Keeper {
       const ctx: ActCtx = { report, signal, ethUsd: 0n };
       if (candidates.length > 0 || indexer.orders.size > 0) await this.prepare(ctx);
       if (candidates.length > 0) await this.liquidateAll(candidates, ctx);
+      const bare = candidates.filter((c) => c.mm === 0n);
+      if (this.opts.liquidateCollateral && bare.length > 0 && !signal?.aborted)
+        await this.liquidateCollateralAll(bare, ctx);
       if (indexer.orders.size > 0 && !signal?.aborted) await this.processOrders(ctx);
       indexer.save();
     }
@@ -325,6 +340,39 @@ export class Keeper {
         ctx.report.liquidationsSent++;
         sent.push(s);
       }
+    }
+    await executor.collect(sent, ctx);
+  }
+
+  /** Accounts without positions whose debt the insurance fund could not buy out: repay it for
+   *  their collateral (INV-29), each call checked for profit like a liquidation. */
+  private async liquidateCollateralAll(candidates: Candidate[], ctx: ActCtx): Promise<void> {
+    const { executor, quoteDecimals } = await this.init();
+    this.collateral ??= new CollateralLiquidator(
+      this.engine,
+      this.opts.signer,
+      this.retry,
+      async (to, data) => {
+        const hash = await this.tx.send(to, data, 100_000n);
+        await this.tx.waitReceipt(hash, ctx.signal);
+      },
+    );
+    let budget = await this.collateral.budget();
+    const sent: Sent[] = [];
+    for (const c of candidates) {
+      for (const a of await this.collateral.actions(c.account, budget, quoteDecimals)) {
+        if (ctx.signal?.aborted) break;
+        const s = await executor.trySend(
+          "collateral",
+          a.account,
+          undefined,
+          a.data,
+          ctx,
+          a.rewardOf,
+        );
+        if (s) sent.push(s);
+      }
+      budget = await this.collateral.budget();
     }
     await executor.collect(sent, ctx);
   }

@@ -9,6 +9,8 @@ export interface PassReport {
   /** Liquidations another keeper got first (the simulation or our transaction reverted
    *  NotLiquidatable). */
   lost: number;
+  /** `liquidateCollateral` calls that went through (`--liquidate-collateral`). */
+  collateralLiquidations: number;
   ordersSettled: number;
   ordersCancelled: number;
   /** Orders another keeper settled or cancelled first. */
@@ -39,6 +41,7 @@ export function emptyReport(): PassReport {
     liquidationsSent: 0,
     liquidationsWon: 0,
     lost: 0,
+    collateralLiquidations: 0,
     ordersSettled: 0,
     ordersCancelled: 0,
     ordersLost: 0,

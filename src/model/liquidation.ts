@@ -26,8 +26,9 @@ export function windowRewardUsd(totalNotional: bigint, complete: boolean, p: Rew
 
 /**
  * Insurance-fund penalty (USD, WAD) for closing `delta` of a market (INV-31):
- * `mulUp(notional, max(penaltyRate, takerFee)) + max(0, sMulCeil(delta, fill - price))` with the
- * fill price at the skew before the close; a settled market charges the rate only.
+ * `mulUp(notional, max(penaltyRate, maxTakerFee)) + max(0, sMulCeil(delta, fill - price))` with
+ * the fill price at the skew before the close and `maxTakerFee` the highest taker fee of any
+ * market; a settled market charges the rate only.
  */
 export function liquidationPenalty(args: {
   notional: bigint;
@@ -36,11 +37,12 @@ export function liquidationPenalty(args: {
   skew: bigint;
   params: MarketParams;
   penaltyRate: bigint;
+  maxTakerFee: bigint;
   settled: boolean;
 }): bigint {
   const { notional, params, settled } = args;
   if (settled) return mulUp(notional, args.penaltyRate);
-  let pen = mulUp(notional, max(args.penaltyRate, params.takerFee));
+  let pen = mulUp(notional, max(args.penaltyRate, args.maxTakerFee));
   if (params.skewScale === 0n) return pen;
   const fill = fillPrice(args.price, args.skew, args.delta, params.skewScale);
   const impact = sMulCeil(args.delta, fill - args.price);

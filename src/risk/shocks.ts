@@ -161,6 +161,10 @@ export function accountOutcome(
       skew: mv.state.longOI - mv.state.shortOI,
       params: mv.params,
       penaltyRate: lp.penaltyRate,
+      maxTakerFee: view.markets.reduce(
+        (a, x) => (x.params.takerFee > a ? x.params.takerFee : a),
+        0n,
+      ),
       settled: mv.status === STATUS_SETTLED,
     });
     realised += toQuoteFloor(

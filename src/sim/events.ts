@@ -30,8 +30,12 @@ export interface StepEvents {
   deficit: bigint;
   covered: bigint;
   socialised: bigint;
-  /** Token -> amount moved to the insurance fund from bankrupt accounts. */
+  /** Token -> amount the insurance fund bought from bankrupt accounts (INV-29). */
   seized: Map<string, bigint>;
+  /** Quote units the fund paid for that collateral: debt set against collateral. */
+  fundPurchases: bigint;
+  /** Owners' cancellation fees paid to the fund (INV-38), quote units. */
+  cancelFeesToFund: bigint;
   collateralLiquidations: number;
   ordersCommitted: number;
   ordersSettled: number;
@@ -60,6 +64,8 @@ export function emptyEvents(): StepEvents {
     covered: 0n,
     socialised: 0n,
     seized: new Map(),
+    fundPurchases: 0n,
+    cancelFeesToFund: 0n,
     collateralLiquidations: 0,
     ordersCommitted: 0,
     ordersSettled: 0,
@@ -116,11 +122,15 @@ export function decodeEvents(logs: readonly RawLog[], engine: string): StepEvent
         ev.covered += a.coveredByFund as bigint;
         ev.socialised += a.socialised as bigint;
         break;
-      case "CollateralSeized": {
+      case "CollateralSoldToFund": {
         const t = getAddress(a.token as string);
         ev.seized.set(t, (ev.seized.get(t) ?? 0n) + (a.amount as bigint));
+        ev.fundPurchases += a.debtRepaid as bigint;
         break;
       }
+      case "OrderCancelFeeCollected":
+        if (a.toInsuranceFund as boolean) ev.cancelFeesToFund += a.amount as bigint;
+        break;
       case "CollateralLiquidated":
         ev.collateralLiquidations++;
         break;

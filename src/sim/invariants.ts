@@ -43,7 +43,7 @@ const DESCRIPTIONS: Record<string, string> = {
   "pool ledger":
     "poolBalance change == -sum(quoteDelta) + pool deposits - pool withdrawals - socialised bad debt",
   "insurance ledger":
-    "insurance fund change == liquidation fees to the fund - bad debt it covered; seized collateral arrives in full",
+    "insurance fund change == penalties and cancel fees in - bad debt covered - collateral bought; the collateral it bought arrives in full",
   "initial margin after risk-increasing actions":
     "every account that grew a position, committed an order or withdrew has equity >= IM after its block",
   "no liquidatable account after the keeper":
@@ -164,10 +164,12 @@ export class Invariants {
     this.prevPool = poolBalance;
     this.pass("pool ledger");
 
-    const expectFund = this.prevFund + ev.toInsurance - ev.covered;
+    const expectFund =
+      this.prevFund + ev.toInsurance + ev.cancelFeesToFund - ev.covered - ev.fundPurchases;
     if (fundQuote !== expectFund) {
       this.fail("insurance ledger", step, [
-        `fund holds ${fundQuote}, expected ${expectFund} (previous ${this.prevFund}, fees ${ev.toInsurance}, covered ${ev.covered})`,
+        `fund holds ${fundQuote}, expected ${expectFund} (previous ${this.prevFund}, penalties ${ev.toInsurance}, ` +
+          `cancel fees ${ev.cancelFeesToFund}, covered ${ev.covered}, collateral bought ${ev.fundPurchases})`,
       ]);
     }
     this.prevFund = fundQuote;

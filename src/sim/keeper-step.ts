@@ -63,12 +63,45 @@ export async function createKeeperStep(o: KeeperStepOptions): Promise<KeeperStep
     receiptTimeoutMs: 30_000,
     maxRetries: 1,
     retryBaseMs: 10,
+    liquidateCollateral: true,
   });
   return {
     kind: "bot",
     address: o.address,
     runOnce: () => automined(o.driver, () => keeper.runOnce()),
   };
+}
+
+/** A position-less account with debt the fund could not buy out: repay it for each collateral
+ *  it holds (the keeper was funded at setup; INV-29). */
+async function queueCollateral(
+  o: KeeperStepOptions,
+  reader: ChainReader,
+  engine: string,
+  id: bigint,
+  sent: { kind: string; account: bigint }[],
+): Promise<void> {
+  const a = (await reader.call(ENGINE_IFACE, engine, "getAccount", [id])) as unknown as Result;
+  const account = a[0] as Result;
+  const quoteBalance = account.quoteBalance as bigint;
+  if (quoteBalance >= 0n) return;
+  for (const [sym, token] of Object.entries(o.system.collaterals)) {
+    const address = await token.getAddress();
+    const held = (await reader.call(ENGINE_IFACE, engine, "collateralBalance", [
+      id,
+      address,
+    ])) as unknown as Result;
+    if ((held[0] as bigint) === 0n) continue;
+    await o.driver.sendCall(
+      o.address,
+      engine,
+      ENGINE_IFACE,
+      "liquidateCollateral",
+      [id, address, -quoteBalance],
+      `keeper:liquidateCollateral:${sym}`,
+    );
+    sent.push({ kind: "collateral", account: id });
+  }
 }
 
 /** Minimal keeper: liquidates every account `lens.batchHealth` calls liquidatable and settles
@@ -101,6 +134,7 @@ function builtinKeeper(o: KeeperStepOptions): KeeperStep {
           "keeper:liquidate",
         );
         sent.push({ kind: "liquidate", account: id });
+        if (row.mm === 0n) await queueCollateral(o, reader, engine, id, sent);
       }
       for (const [account, marketId] of o.orders()) {
         const st = await reader.call(ENGINE_IFACE, engine, "orderStatus", [account, marketId]);
@@ -134,7 +168,8 @@ function builtinKeeper(o: KeeperStepOptions): KeeperStep {
           if (s.kind === "liquidate") {
             report.liquidationsWon++;
             report.liquidated.push(s.account);
-          } else if (s.kind === "settle") report.ordersSettled++;
+          } else if (s.kind === "collateral") report.collateralLiquidations++;
+          else if (s.kind === "settle") report.ordersSettled++;
           else report.ordersCancelled++;
         });
       }

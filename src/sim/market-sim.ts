@@ -423,6 +423,7 @@ export class MarketSimulation implements AgentEnv {
       liquidatedNotionalUsd: 0,
       keeperRewards: 0,
       toInsurance: 0,
+      collateralSet: 0,
       badDebt: 0,
       covered: 0,
       socialised: 0,

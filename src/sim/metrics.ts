@@ -30,6 +30,8 @@ export interface StepRecord {
   liquidatedNotionalUsd: number;
   keeperRewards: number;
   toInsurance: number;
+  /** Debt the insurance fund repaid by buying collateral (USDC, INV-29). */
+  collateralSet: number;
   badDebt: number;
   covered: number;
   socialised: number;
@@ -105,6 +107,7 @@ export interface Totals {
   liquidatedNotionalUsd: number;
   keeperRewards: number;
   toInsurance: number;
+  collateralSet: number;
   badDebtEvents: number;
   badDebt: number;
   covered: number;
@@ -128,6 +131,7 @@ export function emptyTotals(): Totals {
     liquidatedNotionalUsd: 0,
     keeperRewards: 0,
     toInsurance: 0,
+    collateralSet: 0,
     badDebtEvents: 0,
     badDebt: 0,
     covered: 0,
@@ -159,6 +163,7 @@ export function addEvents(
   rec.liquidatedNotionalUsd = usd(ev.liquidatedNotionalUsd);
   rec.keeperRewards = q(ev.keeperRewards);
   rec.toInsurance = q(ev.toInsurance);
+  rec.collateralSet = q(ev.fundPurchases);
   rec.badDebt = q(ev.deficit);
   rec.covered = q(ev.covered);
   rec.socialised = q(ev.socialised);
@@ -174,6 +179,7 @@ export function addEvents(
   totals.liquidatedNotionalUsd += rec.liquidatedNotionalUsd;
   totals.keeperRewards += rec.keeperRewards;
   totals.toInsurance += rec.toInsurance;
+  totals.collateralSet += rec.collateralSet;
   totals.badDebtEvents += ev.badDebtEvents;
   totals.badDebt += rec.badDebt;
   totals.covered += rec.covered;

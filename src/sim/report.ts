@@ -49,6 +49,8 @@ export interface SimSummary {
     toInsuranceUsdc: number;
     maxBelowMaintenance: number;
   };
+  /** Debt the insurance fund repaid by buying bankrupt accounts' collateral (USDC). */
+  collateralSetUsdc: number;
   badDebt: { events: number; deficitUsdc: number; coveredUsdc: number; socialisedUsdc: number };
   insuranceFund: { start: number; end: number; min: number };
   pool: {
@@ -157,6 +159,7 @@ export function summarise(r: SimResult, command: string): SimSummary {
       toInsuranceUsdc: round(t.toInsurance),
       maxBelowMaintenance: t.maxLiquidatableBefore,
     },
+    collateralSetUsdc: round(t.collateralSet),
     badDebt: {
       events: t.badDebtEvents,
       deficitUsdc: round(t.badDebt),
@@ -235,7 +238,8 @@ function markdown(s: SimSummary, charts: { file: string; title: string }[]): str
         ["liquidated notional (USD)", usd(s.liquidations.notionalUsd)],
         ["most accounts below maintenance at once", s.liquidations.maxBelowMaintenance],
         ["keeper rewards (USDC)", usd(s.liquidations.keeperRewardsUsdc)],
-        ["liquidation fees to the insurance fund (USDC)", usd(s.liquidations.toInsuranceUsdc)],
+        ["liquidation penalties to the insurance fund (USDC)", usd(s.liquidations.toInsuranceUsdc)],
+        ["debt set against collateral bought by the fund (USDC)", usd(s.collateralSetUsdc)],
         ["bad debt (USDC, events)", `${usd(s.badDebt.deficitUsdc)} (${s.badDebt.events})`],
         [
           "covered by the insurance fund / socialised (USDC)",
@@ -385,7 +389,8 @@ export function terminalSummary(s: SimSummary, dir: string): string {
     `  prices:        ${s.markets.map((m) => `${m.name} ${m.changePct > 0 ? "+" : ""}${m.changePct} % (min ${m.min})`).join(", ")}`,
     `  trading:       ${s.trading.trades} trades, volume ${usd(s.trading.volumeUsd)} USD, fees ${usd(s.trading.feesUsd)} USD, ${s.trading.failedTxs} failed txs`,
     `  liquidations:  ${s.liquidations.positions} positions of ${s.liquidations.tradersLiquidated} traders, ${usd(s.liquidations.notionalUsd)} USD notional, keeper earned ${usd(s.liquidations.keeperRewardsUsdc)} USDC`,
-    `  bad debt:      ${usd(s.badDebt.deficitUsdc)} USDC (${s.badDebt.events} accounts): fund covered ${usd(s.badDebt.coveredUsdc)}, socialised ${usd(s.badDebt.socialisedUsdc)}`,
+    `  bad debt:      ${usd(s.badDebt.deficitUsdc)} USDC (${s.badDebt.events} accounts) after ${usd(s.collateralSetUsdc)} set against collateral: fund covered ${usd(s.badDebt.coveredUsdc)}, socialised ${usd(s.badDebt.socialisedUsdc)}`,
+    `  fund inflow:   ${usd(s.liquidations.toInsuranceUsdc)} USDC of liquidation penalties`,
     `  insurance:     ${usd(s.insuranceFund.start)} -> ${usd(s.insuranceFund.end)} USDC (min ${usd(s.insuranceFund.min)})`,
     `  pool:          value ${usd(s.pool.valueStart)} -> ${usd(s.pool.valueEnd)} USDC, share price ${s.pool.sharePriceStart} -> ${s.pool.sharePriceEnd} (${s.pool.returnPct} %)`,
     `  invariants:    ${s.invariantsHeld ? `all ${s.invariants.length} checks held at every step` : `VIOLATED: ${s.violation?.check} at step ${s.violation?.step}`}`,

@@ -98,6 +98,9 @@ export async function queueFeedUpdates(
   }
 }
 
+/** Quote tokens the simulated keeper starts with for collateral liquidations. */
+export const KEEPER_CAPITAL_USDC = 10_000_000n;
+
 export interface Agents {
   traders: Trader[];
   lps: Lp[];
@@ -212,6 +215,15 @@ export async function queueSetup(
         assets: initial,
       },
     );
+  }
+  // The keeper's capital for collateral liquidations (INV-29): it repays the debt of accounts
+  // whose collateral the insurance fund could not afford, and takes that collateral.
+  await driver.addAccount(addr.keeper);
+  for (const [fn, args] of [
+    ["mint", [addr.keeper, KEEPER_CAPITAL_USDC * 10n ** BigInt(decimals.USDC as number)]],
+    ["approve", [addr.engine, MaxUint256]],
+  ] as const) {
+    await driver.sendCall(addr.keeper, usdc, ERC20, fn, [...args], `setup:keeper-${fn}`, 100_000);
   }
   return { traders, lps };
 }

@@ -240,13 +240,24 @@ export interface ExpectedLiquidation {
   poolDelta: bigint;
 }
 
-/** The fund's penalty rate in a market: the protocol rate, the taker fee as its floor. */
-export function penaltyRate(m: MarketSnap, liq: LiqParams): bigint {
-  return m.status === SETTLED ? liq.penaltyRate : max(liq.penaltyRate, m.params.takerFee);
+/** The highest taker fee of any market: the floor of the penalty rate (engine `maxTakerFee`). */
+export function maxTakerFee(snap: Pick<Snap, "markets">): bigint {
+  return snap.markets.reduce((acc, m) => max(acc, m.params.takerFee), 0n);
+}
+
+/** The fund's penalty rate in a market: the protocol rate, `maxTakerFee` as its floor. */
+export function penaltyRate(m: MarketSnap, liq: LiqParams, floor: bigint): bigint {
+  return m.status === SETTLED ? liq.penaltyRate : max(liq.penaltyRate, floor);
 }
 
 /** The fund's penalty for closing `delta` in `m` (USD, rounded up; INV-28, INV-31). */
-export function closePenalty(m: MarketSnap, liq: LiqParams, delta: bigint, notional: bigint) {
+export function closePenalty(
+  m: MarketSnap,
+  liq: LiqParams,
+  floor: bigint,
+  delta: bigint,
+  notional: bigint,
+): bigint {
   return liquidationPenalty({
     notional,
     delta,
@@ -254,6 +265,7 @@ export function closePenalty(m: MarketSnap, liq: LiqParams, delta: bigint, notio
     skew: m.state.longOI - m.state.shortOI,
     params: m.params,
     penaltyRate: liq.penaltyRate,
+    maxTakerFee: floor,
     settled: m.status === SETTLED,
   });
 }
@@ -378,6 +390,7 @@ export function expectLiquidation(
   let quoteBalance = snap.quoteBalance;
   let poolDelta = 0n;
   const { positions, marketStates, windows, closes } = base;
+  const floor = maxTakerFee(snap);
   for (const p of snap.positions) positions.set(p.marketId, p.position);
   const slots = snap.positions.map(({ marketId, position }, i) => ({
     marketId,
@@ -406,7 +419,7 @@ export function expectLiquidation(
       max(rateFee, liq.minKeeperReward) - rateFee,
       liq,
       qd,
-      penaltyRate(m, liq),
+      penaltyRate(m, liq, floor),
     );
     const w = windowAt(m, now);
     windows.set(sl.marketId, w);
@@ -414,7 +427,7 @@ export function expectLiquidation(
     if (size === 0n) continue;
     const delta = sl.position.size > 0n ? -size : size;
     const notional = mulUp(size, m.price);
-    const pen = closePenalty(m, liq, delta, notional);
+    const pen = closePenalty(m, liq, floor, delta, notional);
     penaltyUsd += pen;
     equity -= pen;
     const funded = fundedState(m, now);

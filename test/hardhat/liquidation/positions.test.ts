@@ -19,7 +19,12 @@ import {
   trade,
   usdc,
 } from "../../helpers/liquidation";
-import { accountAt, bufferCloseSize, penaltyRate } from "../../helpers/liquidationModel";
+import {
+  accountAt,
+  bufferCloseSize,
+  maxTakerFee,
+  penaltyRate,
+} from "../../helpers/liquidationModel";
 import { skipUnderCoverage } from "../../helpers/coverage";
 
 /** The model's health of `account` as the views see it (at the latest block). */
@@ -76,7 +81,7 @@ describe("liquidation/positions", () => {
       env.liq.minKeeperReward,
       env.liq,
       6,
-      penaltyRate(snap.markets[ETH], env.liq),
+      penaltyRate(snap.markets[ETH], env.liq, maxTakerFee(snap)),
     );
     expect(size)
       .to.be.greaterThan(0n)

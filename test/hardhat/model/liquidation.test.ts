@@ -31,9 +31,15 @@ describe("model/liquidation", () => {
     expect(chargeSplit(30n, 50n, 0n)).to.deep.equal({ toFund: 0n, reward: 0n });
   });
 
-  it("INV-31: penalty = notional * max(penaltyRate, takerFee) + the impact a market close would pay", () => {
-    const params = { ...marketParams(), takerFee: wad("0.001"), skewScale: wad("1000000") };
-    const base = { notional: wad("30000"), price: wad("3000"), params, settled: false };
+  it("INV-31: penalty = notional * max(penaltyRate, maxTakerFee) + the impact a market close would pay", () => {
+    const params = { ...marketParams(), skewScale: wad("1000000") };
+    const base = {
+      notional: wad("30000"),
+      price: wad("3000"),
+      params,
+      maxTakerFee: wad("0.001"),
+      settled: false,
+    };
     // Closing a 10 ETH long (sell) against a long skew: impact favours the seller, rate only.
     const sell = { ...base, delta: -wad("10"), skew: wad("5000"), penaltyRate: wad("0.0025") };
     expect(liquidationPenalty(sell)).to.equal(wad("75"));
