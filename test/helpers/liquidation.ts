@@ -25,8 +25,6 @@ import {
   expectSeizure,
 } from "./liquidationModel";
 import { toModelParams, toModelState } from "../../src/common/market-view";
-import { healthFactor, marginSummary, quoteToUsd, seizeCollateral } from "../../src/model";
-import { accountAt } from "./liquidationModel";
 
 export const ETH = 0;
 export const BTC = 1;
@@ -368,37 +366,6 @@ export async function liquidateChecked(
   return { expected, receipt, logs, now };
 }
 
-/** `liquidateCollateral` checked against the model (event, balances, conservation). */
-export async function liquidateCollateralChecked(
-  env: Env,
-  liquidator: HardhatEthersSigner,
-  account: bigint,
-  symbol: string,
-  maxRepay: bigint,
-): Promise<ExpectedSeizure> {
-  const { engine, quote } = env.sys;
-  const token = env.sys.collaterals[symbol];
-  const tokenAddr = await token.getAddress();
-  const snap = await snapshot(env, account);
-  const debt = snap.quoteBalance < 0n ? -snap.quoteBalance : 0n;
-  await mintAndApprove(env, quote, liquidator, maxRepay < debt ? maxRepay : debt);
-  const now = await nextTimestamp();
-  const e = expectSeizure(snap, env.liq, now, tokenAddr, maxRepay);
-  const q0 = await quote.balanceOf(liquidator.address);
-  const c0 = await token.balanceOf(liquidator.address);
-  const before = await engine.collateralBalance(account, tokenAddr);
-  const tx = engine.connect(liquidator).liquidateCollateral(account, tokenAddr, maxRepay);
-  await expect(tx)
-    .to.emit(engine, "CollateralLiquidated")
-    .withArgs(account, tokenAddr, liquidator.address, e.repaid, e.seized);
-  expect(q0 - (await quote.balanceOf(liquidator.address))).to.equal(e.repaid);
-  expect((await token.balanceOf(liquidator.address)) - c0).to.equal(e.seized);
-  expect(await engine.collateralBalance(account, tokenAddr)).to.equal(before - e.seized);
-  expect((await engine.getAccount(account)).quoteBalance).to.equal(snap.quoteBalance + e.repaid);
-  await expectConservation(env);
-  return e;
-}
-
 /**
  * Invariant 1 for the quote token (engine tokens == signed account balances + pool ledger) and
  * for every collateral token (engine tokens == sum of account balances == totalDeposited).
@@ -419,49 +386,12 @@ export async function expectConservation(env: Env): Promise<void> {
 }
 
 /**
- * `liquidateCollateral`'s close factor per account and window (INV-33), from the rule the
- * contract documents: 50 % of the debt at the window's first collateral liquidation (rounded
- * up) less what the window already repaid, or all of the debt below the health threshold, for a
- * small debt, or when what would remain is small; a window restarts after `accountWindow`.
- */
-export function expectSeizureInWindow(
-  snap: Snap,
-  liq: LiqParams,
-  now: bigint,
-  token: string,
-  requested: bigint,
-): ExpectedSeizure {
-  const qd = snap.quoteDecimals;
-  const summary = marginSummary(accountAt(snap, now));
-  if (!summary.isLiquidatable) throw new Error("model: account is not liquidatable");
-  if (snap.quoteBalance >= 0n) throw new Error("model: no debt");
-  const debt = -snap.quoteBalance;
-  const hf = summary.MM === 0n ? 0n : healthFactor(summary.equity, summary.MM);
-  const w = snap.window;
-  const fresh = now >= w.collateralStart + liq.accountWindow;
-  const debtAtStart = fresh ? debt : w.debtAtStart;
-  const repaidBefore = fresh ? 0n : w.repaid;
-  let maxRepay = debt;
-  if (hf >= liq.closeFactorHfThreshold && quoteToUsd(debt, qd) > liq.smallDebtUsd) {
-    const half = (debtAtStart + 1n) / 2n;
-    const left = half > repaidBefore ? half - repaidBefore : 0n;
-    if (!(debt > left && quoteToUsd(debt - left, qd) <= liq.smallDebtUsd))
-      maxRepay = left < debt ? left : debt;
-  }
-  const c = snap.collaterals.find((x) => x.token === token);
-  if (c === undefined) return { maxRepay, repaid: 0n, seized: 0n };
-  const ask = requested < maxRepay ? requested : maxRepay;
-  const s = seizeCollateral(ask, qd, c.decimals, c.price, c.discount, c.amount);
-  return { maxRepay, repaid: s.repay, seized: s.seized };
-}
-
-/**
  * `liquidateCollateral` checked against the window-aware model, including the settlement that
  * follows when it leaves no position, no collateral and debt (INV-29): BadDebtSettled with the
  * fund's cover (then the pool's share), the account at zero, the pool ledger, conservation.
  * Reverts (the transaction's error) when the model says nothing can be seized.
  */
-export async function liquidateCollateralWindowChecked(
+export async function liquidateCollateralChecked(
   env: Env,
   liquidator: HardhatEthersSigner,
   account: bigint,
@@ -474,7 +404,7 @@ export async function liquidateCollateralWindowChecked(
   const snap = await snapshot(env, account);
   await mintAndApprove(env, quote, liquidator, maxRepay);
   const now = await nextTimestamp();
-  const e = expectSeizureInWindow(snap, env.liq, now, tokenAddr, maxRepay);
+  const e = expectSeizure(snap, env.liq, now, tokenAddr, maxRepay);
   const q0 = await quote.balanceOf(liquidator.address);
   const c0 = await token.balanceOf(liquidator.address);
   const pool0 = await engine.poolBalance();

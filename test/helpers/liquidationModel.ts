@@ -12,13 +12,10 @@ import {
   WAD,
   abs,
   accrueFunding,
-  collateralValueUsd,
   divCeil,
   divDown,
   divUp,
-  chargeSplit,
   healthFactor,
-  liquidationPenalty,
   marginSummary,
   max,
   min,
@@ -30,12 +27,19 @@ import {
   recordFunding,
   seizeCollateral,
   settle,
-  settleDebt as settleDebtModel,
-  toQuoteCeil,
-  windowRewardUsd,
 } from "../../src/model";
 
-export const SETTLED = 4;
+export { SETTLED } from "./liquidationCharges";
+import {
+  SETTLED,
+  chargeFee,
+  closePenalty,
+  maxTakerFee,
+  penaltyRate,
+  settleDebt,
+  weightedEquity,
+} from "./liquidationCharges";
+export { chargeFee, closePenalty, maxTakerFee, penaltyRate, settleDebt, weightedEquity };
 const INF = (1n << 256n) - 1n;
 
 /** Protocol-wide liquidation parameters (USD / ratios in WAD). */
@@ -240,111 +244,6 @@ export interface ExpectedLiquidation {
   poolDelta: bigint;
 }
 
-/** The highest taker fee of any market: the floor of the penalty rate (engine `maxTakerFee`). */
-export function maxTakerFee(snap: Pick<Snap, "markets">): bigint {
-  return snap.markets.reduce((acc, m) => max(acc, m.params.takerFee), 0n);
-}
-
-/** The fund's penalty rate in a market: the protocol rate, `maxTakerFee` as its floor. */
-export function penaltyRate(m: MarketSnap, liq: LiqParams, floor: bigint): bigint {
-  return m.status === SETTLED ? liq.penaltyRate : max(liq.penaltyRate, floor);
-}
-
-/** The fund's penalty for closing `delta` in `m` (USD, rounded up; INV-28, INV-31). */
-export function closePenalty(
-  m: MarketSnap,
-  liq: LiqParams,
-  floor: bigint,
-  delta: bigint,
-  notional: bigint,
-): bigint {
-  return liquidationPenalty({
-    notional,
-    delta,
-    price: m.price,
-    skew: m.state.longOI - m.state.shortOI,
-    params: m.params,
-    penaltyRate: liq.penaltyRate,
-    maxTakerFee: floor,
-    settled: m.status === SETTLED,
-  });
-}
-
-/**
- * Keeper reward and fund penalty (quote units) of one call (INV-26, INV-27, INV-31): the reward
- * is what the window's total notional earns, `min(max(feeRate * total, complete ? min : 0),
- * max)`, less what keepers were paid in the window; penalty first, then reward, together at
- * most `cap` (what the account can pay, and what the vault holds).
- */
-export function chargeFee(
-  snap: Snap,
-  liq: LiqParams,
-  now: bigint,
-  notional: bigint,
-  penaltyUsd: bigint,
-  complete: boolean,
-  cap: bigint,
-): ExpectedFee {
-  const qd = snap.quoteDecimals;
-  const w = snap.window;
-  const fresh = now >= w.start + liq.accountWindow;
-  const closedBefore = fresh ? 0n : w.notionalClosed;
-  const paidBefore = fresh ? 0n : w.rewardPaid;
-  const earned = toQuoteCeil(windowRewardUsd(closedBefore + notional, complete, liq), qd);
-  const owed = earned > paidBefore ? earned - paidBefore : 0n;
-  const { toFund, reward } = chargeSplit(toQuoteCeil(penaltyUsd, qd), owed, cap);
-  return { notional, fee: reward + toFund, reward, toFund };
-}
-
-/**
- * Collateral first, bad debt last (INV-29), on snapshot collaterals (src/model `settleDebt`);
- * `staleTokens` are not sold. Mutates the amounts of `collaterals`.
- */
-export function settleDebt(
-  collaterals: CollateralSnap[],
-  quoteBalance: bigint,
-  fundQuote: bigint,
-  qd: number,
-  staleTokens: string[] = [],
-): { badDebt?: ExpectedBadDebt; quoteBalance: bigint } {
-  if (quoteBalance >= 0n) return { quoteBalance };
-  const r = settleDebtModel(
-    collaterals.map((c) => ({ ...c, unsellable: staleTokens.includes(c.token) })),
-    quoteBalance,
-    fundQuote,
-    qd,
-  );
-  const sales: ExpectedBadDebt["sales"] = [];
-  collaterals.forEach((c, i) => {
-    if (r.sales[i].amount === 0n) return;
-    c.amount -= r.sales[i].amount;
-    sales.push({ token: c.token, amount: r.sales[i].amount, paid: r.sales[i].paid });
-  });
-  const badDebt = {
-    deficit: r.deficit,
-    covered: r.covered,
-    socialised: r.socialised,
-    sales,
-    fundPaid: r.fundPaid,
-  };
-  return { badDebt, quoteBalance: r.quoteBalance };
-}
-
-/** Quote balance plus weighted collateral as the liquidation rule values it (USD). */
-export function weightedEquity(
-  collaterals: CollateralSnap[],
-  quoteBalance: bigint,
-  qd: number,
-  staleTokens: string[] = [],
-): bigint {
-  let sum = quoteToUsd(quoteBalance, qd);
-  for (const c of collaterals) {
-    const w = staleTokens.includes(c.token) ? c.weight / 2n : c.weight;
-    sum += mulDown(collateralValueUsd(c.amount, c.decimals, c.price), w);
-  }
-  return sum;
-}
-
 /**
  * What `liquidate(account, maxNotionalUsd)` does at time `now`: positions closed at the oracle,
  * largest maintenance requirement first (ties: lowest market id), each by the buffer rule,
@@ -493,9 +392,10 @@ export interface ExpectedSeizure {
 }
 
 /**
- * `liquidateCollateral`: the close factor lets a liquidator repay 50 % of the debt (rounded up),
- * or all of it when the health factor is below `closeFactorHfThreshold`, the debt is at most
- * `smallDebtUsd`, or the half that would remain is; collateral at oracle less the discount.
+ * `liquidateCollateral`'s close factor per account and window (INV-33), from the rule the
+ * contract documents: 50 % of the debt at the window's first collateral liquidation (rounded
+ * up) less what the window already repaid, or all of the debt below the health threshold, for a
+ * small debt, or when what would remain is small; a window restarts after `accountWindow`.
  */
 export function expectSeizure(
   snap: Snap,
@@ -509,17 +409,22 @@ export function expectSeizure(
   if (!summary.isLiquidatable) throw new Error("model: account is not liquidatable");
   if (snap.quoteBalance >= 0n) throw new Error("model: no debt");
   const debt = -snap.quoteBalance;
-  // The account is liquidatable, so MM == 0 means negative equity: health 0, not "max".
   const hf = summary.MM === 0n ? 0n : healthFactor(summary.equity, summary.MM);
+  const w = snap.window;
+  const fresh = now >= w.collateralStart + liq.accountWindow;
+  const debtAtStart = fresh ? debt : w.debtAtStart;
+  const repaidBefore = fresh ? 0n : w.repaid;
   let maxRepay = debt;
   if (hf >= liq.closeFactorHfThreshold && quoteToUsd(debt, qd) > liq.smallDebtUsd) {
-    const half = (debt + 1n) / 2n;
-    if (quoteToUsd(debt - half, qd) > liq.smallDebtUsd) maxRepay = half;
+    const half = (debtAtStart + 1n) / 2n;
+    const left = half > repaidBefore ? half - repaidBefore : 0n;
+    if (!(debt > left && quoteToUsd(debt - left, qd) <= liq.smallDebtUsd))
+      maxRepay = left < debt ? left : debt;
   }
   const c = snap.collaterals.find((x) => x.token === token);
-  const balance = c?.amount ?? 0n;
   if (c === undefined) return { maxRepay, repaid: 0n, seized: 0n };
-  const s = seizeCollateral(min(requested, maxRepay), qd, c.decimals, c.price, c.discount, balance);
+  const ask = requested < maxRepay ? requested : maxRepay;
+  const s = seizeCollateral(ask, qd, c.decimals, c.price, c.discount, c.amount);
   return { maxRepay, repaid: s.repay, seized: s.seized };
 }
 

@@ -10,7 +10,6 @@ import {
   deposit,
   liquidateChecked,
   liquidateCollateralChecked,
-  liquidateCollateralWindowChecked,
   mintAndApprove,
   setCollateralPrice,
   setMarketPrice,
@@ -208,7 +207,7 @@ describe("liquidation/collateral", () => {
 
     // Health 0: the whole debt may be repaid, but the WETH covers only 1,425 of it. Nothing backs
     // the rest any more: the same call settles it (the fund covers it).
-    const e = await liquidateCollateralWindowChecked(env, liquidator, a, "WETH", debt);
+    const e = await liquidateCollateralChecked(env, liquidator, a, "WETH", debt);
     expect(e.maxRepay).to.equal(debt);
     expect([e.seized, e.repaid]).to.deep.equal([wad("1"), usdc(1425)]);
     expect([e.deficit, e.covered, e.socialised]).to.deep.equal([

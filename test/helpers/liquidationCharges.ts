@@ -1,0 +1,132 @@
+/**
+ * What one liquidation call charges and how a bankrupt account's debt is settled, from the
+ * independent model (src/model) on raw snapshots: the fund's penalty (taker-fee floor and price
+ * impact), the keeper's window reward, the cap by what the account can pay, and collateral
+ * first, bad debt last (docs/math.md "Liquidation"). Nothing here reads the contract.
+ */
+import {
+  chargeSplit,
+  collateralValueUsd,
+  liquidationPenalty,
+  max,
+  mulDown,
+  quoteToUsd,
+  settleDebt as settleDebtModel,
+  toQuoteCeil,
+  windowRewardUsd,
+} from "../../src/model";
+import type {
+  CollateralSnap,
+  ExpectedBadDebt,
+  ExpectedFee,
+  LiqParams,
+  MarketSnap,
+  Snap,
+} from "./liquidationModel";
+
+export const SETTLED = 4;
+
+/** The highest taker fee of any market: the floor of the penalty rate (engine `maxTakerFee`). */
+export function maxTakerFee(snap: Pick<Snap, "markets">): bigint {
+  return snap.markets.reduce((acc, m) => max(acc, m.params.takerFee), 0n);
+}
+
+/** The fund's penalty rate in a market: the protocol rate, `maxTakerFee` as its floor. */
+export function penaltyRate(m: MarketSnap, liq: LiqParams, floor: bigint): bigint {
+  return m.status === SETTLED ? liq.penaltyRate : max(liq.penaltyRate, floor);
+}
+
+/** The fund's penalty for closing `delta` in `m` (USD, rounded up; INV-28, INV-31). */
+export function closePenalty(
+  m: MarketSnap,
+  liq: LiqParams,
+  floor: bigint,
+  delta: bigint,
+  notional: bigint,
+): bigint {
+  return liquidationPenalty({
+    notional,
+    delta,
+    price: m.price,
+    skew: m.state.longOI - m.state.shortOI,
+    params: m.params,
+    penaltyRate: liq.penaltyRate,
+    maxTakerFee: floor,
+    settled: m.status === SETTLED,
+  });
+}
+
+/**
+ * Keeper reward and fund penalty (quote units) of one call (INV-26, INV-27, INV-31): the reward
+ * is what the window's total notional earns, `min(max(feeRate * total, complete ? min : 0),
+ * max)`, less what keepers were paid in the window; penalty first, then reward, together at
+ * most `cap` (what the account can pay, and what the vault holds).
+ */
+export function chargeFee(
+  snap: Snap,
+  liq: LiqParams,
+  now: bigint,
+  notional: bigint,
+  penaltyUsd: bigint,
+  complete: boolean,
+  cap: bigint,
+): ExpectedFee {
+  const qd = snap.quoteDecimals;
+  const w = snap.window;
+  const fresh = now >= w.start + liq.accountWindow;
+  const closedBefore = fresh ? 0n : w.notionalClosed;
+  const paidBefore = fresh ? 0n : w.rewardPaid;
+  const earned = toQuoteCeil(windowRewardUsd(closedBefore + notional, complete, liq), qd);
+  const owed = earned > paidBefore ? earned - paidBefore : 0n;
+  const { toFund, reward } = chargeSplit(toQuoteCeil(penaltyUsd, qd), owed, cap);
+  return { notional, fee: reward + toFund, reward, toFund };
+}
+
+/**
+ * Collateral first, bad debt last (INV-29), on snapshot collaterals (src/model `settleDebt`);
+ * `staleTokens` are not sold. Mutates the amounts of `collaterals`.
+ */
+export function settleDebt(
+  collaterals: CollateralSnap[],
+  quoteBalance: bigint,
+  fundQuote: bigint,
+  qd: number,
+  staleTokens: string[] = [],
+): { badDebt?: ExpectedBadDebt; quoteBalance: bigint } {
+  if (quoteBalance >= 0n) return { quoteBalance };
+  const r = settleDebtModel(
+    collaterals.map((c) => ({ ...c, unsellable: staleTokens.includes(c.token) })),
+    quoteBalance,
+    fundQuote,
+    qd,
+  );
+  const sales: ExpectedBadDebt["sales"] = [];
+  collaterals.forEach((c, i) => {
+    if (r.sales[i].amount === 0n) return;
+    c.amount -= r.sales[i].amount;
+    sales.push({ token: c.token, amount: r.sales[i].amount, paid: r.sales[i].paid });
+  });
+  const badDebt = {
+    deficit: r.deficit,
+    covered: r.covered,
+    socialised: r.socialised,
+    sales,
+    fundPaid: r.fundPaid,
+  };
+  return { badDebt, quoteBalance: r.quoteBalance };
+}
+
+/** Quote balance plus weighted collateral as the liquidation rule values it (USD). */
+export function weightedEquity(
+  collaterals: CollateralSnap[],
+  quoteBalance: bigint,
+  qd: number,
+  staleTokens: string[] = [],
+): bigint {
+  let sum = quoteToUsd(quoteBalance, qd);
+  for (const c of collaterals) {
+    const w = staleTokens.includes(c.token) ? c.weight / 2n : c.weight;
+    sum += mulDown(collateralValueUsd(c.amount, c.decimals, c.price), w);
+  }
+  return sum;
+}
