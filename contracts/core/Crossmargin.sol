@@ -275,6 +275,11 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
     }
 
     /// @inheritdoc ICrossmargin
+    function traderDebt() external view returns (uint256) {
+        return s.traderDebt;
+    }
+
+    /// @inheritdoc ICrossmargin
     function getAccountLiquidation(
         uint256 account
     ) external view returns (AccountLiquidation memory) {
@@ -425,7 +430,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
         if (received == 0) revert ZeroAmount();
         AccountData storage a = s.accounts[account];
         if (isQuote) {
-            a.quoteBalance = (int256(a.quoteBalance) + int256(received)).toInt96();
+            MarginLogic.setQuote(s, a, int256(a.quoteBalance) + int256(received));
         } else {
             c.totalDeposited += uint128(received);
             uint256 balance = s.collateralBalances[account][token];
@@ -456,6 +461,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
                     amount
                 );
             }
+            // From a balance >= amount to one >= 0: the trader-debt aggregate does not move.
             a.quoteBalance = int96(quoteBalance - int256(amount));
             return;
         }

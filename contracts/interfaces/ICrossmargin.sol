@@ -122,6 +122,10 @@ interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
 
     function getOrder(uint256 account, uint256 marketId) external view returns (Order memory);
 
+    /// @notice Sum of the negative quote balances (quote units): what traders owe the vault. The
+    ///         vault owes traders `quote.balanceOf(engine) - poolBalance + traderDebt` (INV-46).
+    function traderDebt() external view returns (uint256);
+
     /// @notice The account's liquidation window: notional closed and keeper rewards paid (for
     ///         the reward cap), and the debt at the window's start and repaid (close factor).
     function getAccountLiquidation(

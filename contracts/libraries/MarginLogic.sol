@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {WadMath} from "./WadMath.sol";
 import {OracleLib, Feed} from "./OracleLib.sol";
@@ -58,6 +59,18 @@ library MarginLogic {
         uint8 decimals
     ) internal pure returns (uint256) {
         return Math.mulDiv(amount, price, 10 ** decimals);
+    }
+
+    /// @notice Sets an account's quote balance and keeps `s.traderDebt`, the sum of negative
+    ///         quote balances, in step (INV-46). Only a balance that is or becomes negative touches
+    ///         the aggregate, so accounts without debt pay nothing for it.
+    function setQuote(Store storage s, AccountData storage a, int256 newBalance) internal {
+        int256 old = a.quoteBalance;
+        a.quoteBalance = SafeCast.toInt96(newBalance);
+        if (old >= 0 && newBalance >= 0) return;
+        uint256 oldDebt = old < 0 ? uint256(-old) : 0;
+        uint256 newDebt = newBalance < 0 ? uint256(-newBalance) : 0;
+        s.traderDebt = s.traderDebt + newDebt - oldDebt;
     }
 
     /// @notice Quote token units to USD WAD (exact).

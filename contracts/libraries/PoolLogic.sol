@@ -38,7 +38,8 @@ library PoolLogic {
     }
 
     /// @notice Quote units the pool may withdraw: what the vault holds, less the balance that
-    ///         every market's open interest cap (`sideOI * price <= balance * maxOiPoolRatio`) needs.
+    ///         every market's open interest cap (`sideOI * price <= balance * maxOiPoolRatio`) needs,
+    ///         and never more than `poolBalance - traderDebt` (INV-46).
     function withdrawable(Store storage s) external view returns (uint256) {
         int256 balance = s.poolBalance;
         if (balance <= 0) return 0;
@@ -58,6 +59,11 @@ library PoolLogic {
         }
         uint256 reserve = MarginLogic.usdToQuoteUp(s, reserveUsd);
         uint256 free = uint256(balance) > reserve ? uint256(balance) - reserve : 0;
+        // Traders first (INV-46): USDC lent to traders with debt is not the pool's to take, so a
+        // withdrawal never leaves the vault below what it owes traders with positive balances.
+        uint256 debt = s.traderDebt;
+        uint256 lent = uint256(balance) > debt ? uint256(balance) - debt : 0;
+        free = WadMath.min(free, lent);
         return WadMath.min(free, IERC20(s.quoteToken).balanceOf(address(this)));
     }
 }

@@ -50,4 +50,5 @@ struct Store {
     mapping(uint256 account => mapping(uint256 marketId => Order)) orders;
     mapping(uint256 account => mapping(address operator => bool)) operators;
     mapping(uint256 account => AccountLiquidation) liquidations;
+    uint256 traderDebt; // sum of the negative quote balances, quote units (INV-46)
 }
