@@ -62,13 +62,27 @@ contract EngineInvariantTest is EngineSetup {
     /// @notice USDC in the vault == sum of signed account quote balances + the pool's ledger.
     function _checkQuoteConservation() internal view {
         int256 sum;
-        for (uint256 i; i < handler.accountCount(); ++i)
-            sum += d.engine.getAccount(handler.accounts(i)).quoteBalance;
+        uint256 debt;
+        uint256 owed;
+        for (uint256 i; i < handler.accountCount(); ++i) {
+            int256 qb = d.engine.getAccount(handler.accounts(i)).quoteBalance;
+            sum += qb;
+            if (qb < 0) debt += uint256(-qb);
+            else owed += uint256(qb);
+        }
         assertEq(
             int256(d.usdc.balanceOf(address(d.engine))),
             sum + d.engine.poolBalance(),
             "USDC: vault balance != sum(quote balances) + pool balance"
         );
+        // INV-46: the aggregate is exact, and LP exits never take what traders are owed.
+        assertEq(d.engine.traderDebt(), debt, "traderDebt != sum of negative quote balances");
+        if (d.engine.poolBalance() >= int256(debt))
+            assertGe(
+                d.usdc.balanceOf(address(d.engine)),
+                owed,
+                "vault below what traders are owed"
+            );
     }
 
     /// @notice WETH/WBTC in the vault == sum of account balances == totalDeposited.

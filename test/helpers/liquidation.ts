@@ -374,8 +374,16 @@ export async function expectConservation(env: Env): Promise<void> {
   const { engine, quote } = env.sys;
   const engineAddr = await engine.getAddress();
   let sum = 0n;
-  for (const a of env.accounts) sum += (await engine.getAccount(a)).quoteBalance;
+  let debt = 0n;
+  for (const a of env.accounts) {
+    const qb = (await engine.getAccount(a)).quoteBalance;
+    sum += qb;
+    if (qb < 0n) debt -= qb;
+  }
   expect(await quote.balanceOf(engineAddr)).to.equal(sum + (await engine.poolBalance()));
+  expect(await engine.traderDebt(), "INV-46: traderDebt == sum of negative balances").to.equal(
+    debt,
+  );
   for (const token of Object.values(env.sys.collaterals)) {
     const addr = await token.getAddress();
     let total = 0n;

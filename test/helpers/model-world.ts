@@ -292,7 +292,15 @@ export async function expectConservation(sys: System): Promise<void> {
   for (const e of await engine.queryFilter(engine.filters.PositionModified()))
     ids.add(e.args.account);
   let sum = 0n;
-  for (const id of ids) sum += (await engine.getAccount(id)).quoteBalance;
+  let debt = 0n;
+  for (const id of ids) {
+    const qb = (await engine.getAccount(id)).quoteBalance;
+    sum += qb;
+    if (qb < 0n) debt -= qb;
+  }
   const held = await quote.balanceOf(await engine.getAddress());
   expect(held, "quote held by the engine").to.equal(sum + (await engine.poolBalance()));
+  expect(await engine.traderDebt(), "INV-46: traderDebt == sum of negative balances").to.equal(
+    debt,
+  );
 }
