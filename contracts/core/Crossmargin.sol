@@ -430,7 +430,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
         if (received == 0) revert ZeroAmount();
         AccountData storage a = s.accounts[account];
         if (isQuote) {
-            MarginLogic.setQuote(s, a, int256(a.quoteBalance) + int256(received));
+            MarginLogic.addQuote(s, a, int256(received));
         } else {
             c.totalDeposited += uint128(received);
             uint256 balance = s.collateralBalances[account][token];

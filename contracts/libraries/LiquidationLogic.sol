@@ -136,7 +136,7 @@ library LiquidationLogic {
         if (seized == 0 || repaid == 0) revert E.NothingToSeize(account, token);
 
         AccountData storage a = s.accounts[account];
-        MarginLogic.setQuote(s, a, int256(a.quoteBalance) + int256(repaid));
+        MarginLogic.addQuote(s, a, int256(repaid));
         s.collateralBalances[account][token] = balance - seized;
         c.totalDeposited -= uint128(seized);
         s.liquidations[account].repaid += uint104(repaid);
@@ -355,7 +355,7 @@ library LiquidationLogic {
         reward = _reward(s, account, ctx, complete, cap - toFund);
         uint256 fee = reward + toFund;
         AccountData storage a = s.accounts[account];
-        MarginLogic.setQuote(s, a, int256(a.quoteBalance) - int256(fee));
+        MarginLogic.addQuote(s, a, -int256(fee));
         emit Ev.LiquidationFeePaid(account, keeper, ctx.notionalClosed, fee, reward, toFund);
         if (reward != 0) quote.safeTransfer(keeper, reward);
         // A quote token that refuses the fund (e.g. a blocklist) must not block liquidations:
@@ -430,7 +430,8 @@ library LiquidationLogic {
             emit Ev.BadDebtSettled(account, debt, covered, socialised);
             debt = 0;
         }
-        MarginLogic.setQuote(s, a, -int256(debt));
+        // The sales changed no quote balance: the balance moves from -debtBefore to -debt.
+        MarginLogic.addQuote(s, a, -int256(debt) - quoteBalance);
     }
 
     /// @dev The fund buys up to `debt` quote units of `token` from the account at the

@@ -61,11 +61,12 @@ library MarginLogic {
         return Math.mulDiv(amount, price, 10 ** decimals);
     }
 
-    /// @notice Sets an account's quote balance and keeps `s.traderDebt`, the sum of negative
-    ///         quote balances, in step (INV-46). Only a balance that is or becomes negative touches
-    ///         the aggregate, so accounts without debt pay nothing for it.
-    function setQuote(Store storage s, AccountData storage a, int256 newBalance) internal {
+    /// @notice Adds `delta` to an account's quote balance and keeps `s.traderDebt`, the sum of
+    ///         negative quote balances, in step (INV-46). Only a balance that is or becomes
+    ///         negative touches the aggregate, so accounts without debt pay nothing for it.
+    function addQuote(Store storage s, AccountData storage a, int256 delta) internal {
         int256 old = a.quoteBalance;
+        int256 newBalance = old + delta;
         a.quoteBalance = SafeCast.toInt96(newBalance);
         if (old >= 0 && newBalance >= 0) return;
         uint256 oldDebt = old < 0 ? uint256(-old) : 0;

@@ -385,7 +385,7 @@ library OrderLogic {
         if (charged < fee) emit Ev.OrderFeeCapped(account, marketId, fee, charged);
         if (charged == 0) return 0;
         AccountData storage a = s.accounts[account];
-        MarginLogic.setQuote(s, a, int256(a.quoteBalance) - int256(charged));
+        MarginLogic.addQuote(s, a, -int256(charged));
     }
 
     /// @dev Deletes the order (and with it its reserve).

@@ -178,7 +178,7 @@ library TradeLogic {
         r.quoteDelta = MarginLogic.usdToQuoteFloor(s, r.pnl - r.funding - int256(r.fee));
 
         AccountData storage a = s.accounts[account];
-        MarginLogic.setQuote(s, a, int256(a.quoteBalance) + r.quoteDelta);
+        MarginLogic.addQuote(s, a, r.quoteDelta);
         s.poolBalance -= r.quoteDelta;
 
         _updateAggregates(st, r.oldSize, r.newSize, entry, int256(r.fill), index0, indexNow);

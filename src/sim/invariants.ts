@@ -35,7 +35,7 @@ export interface CheckStat {
 
 const DESCRIPTIONS: Record<string, string> = {
   "quote conservation":
-    "quote.balanceOf(engine) == sum of account quote balances + engine.poolBalance(), to the wei",
+    "quote.balanceOf(engine) == sum of account quote balances + engine.poolBalance(), to the wei; engine.traderDebt() == sum of negative balances (INV-46)",
   "collateral conservation":
     "for WETH and WBTC: token.balanceOf(engine) == sum of account balances == totalDeposited",
   "open interest":
@@ -110,16 +110,22 @@ export class Invariants {
     ev: StepEvents,
   ): Promise<void> {
     const { engine, quote, fund } = this.addr;
-    const [vaultQuote, poolBalance, fundQuote] = await Promise.all([
+    const [vaultQuote, poolBalance, fundQuote, traderDebt] = await Promise.all([
       this.reader.balanceOf(quote, engine),
       this.reader.one<bigint>(ENGINE_IFACE, engine, "poolBalance"),
       this.reader.balanceOf(quote, fund),
+      this.reader.one<bigint>(ENGINE_IFACE, engine, "traderDebt"),
     ]);
     const sumQuote = ledger.sumQuote();
     if (vaultQuote !== sumQuote + poolBalance) {
       this.fail("quote conservation", step, [
         `vault holds ${vaultQuote}, accounts ${sumQuote} + pool ${poolBalance} = ${sumQuote + poolBalance}`,
         `difference ${vaultQuote - sumQuote - poolBalance}`,
+      ]);
+    }
+    if (traderDebt !== ledger.sumDebt()) {
+      this.fail("quote conservation", step, [
+        `traderDebt ${traderDebt}, sum of negative balances ${ledger.sumDebt()} (INV-46)`,
       ]);
     }
     this.pass("quote conservation", ledger.accounts.size + 1);

@@ -103,6 +103,13 @@ export class Ledger {
     return s;
   }
 
+  /** Sum of the negative quote balances (the engine's `traderDebt`, INV-46). */
+  sumDebt(): bigint {
+    let s = 0n;
+    for (const a of this.accounts.values()) if (a.quoteBalance < 0n) s -= a.quoteBalance;
+    return s;
+  }
+
   sumCollateral(token: string): bigint {
     let s = 0n;
     for (const a of this.accounts.values()) s += a.collaterals.get(token) ?? 0n;
