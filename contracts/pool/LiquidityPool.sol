@@ -126,8 +126,8 @@ contract LiquidityPool is ERC4626, ReentrancyGuardTransient {
         _record(ta - assets);
     }
 
-    /// @dev Pulls `assets` into the engine's vault and credits what arrived (INV-42); if less
-    ///      arrived, mints the shares of what arrived (rounded down). Returns the shares minted.
+    /// @dev Pulls `assets` into the engine's vault and credits what arrived, at most `assets`
+    ///      (INV-42); if less arrived, mints the shares of what arrived (rounded down).
     function _enter(
         address receiver,
         uint256 assets,
@@ -138,7 +138,8 @@ contract LiquidityPool is ERC4626, ReentrancyGuardTransient {
         address vault = address(engine);
         uint256 before = token.balanceOf(vault);
         token.safeTransferFrom(_msgSender(), vault, assets);
-        uint256 received = token.balanceOf(vault) - before;
+        // At most `assets`: a token hook may deposit into the engine during the transfer.
+        uint256 received = Math.min(token.balanceOf(vault) - before, assets);
         if (received < assets) shares = _toShares(received, ta, Math.Rounding.Floor);
         engine.poolDeposit(received);
         _mint(receiver, shares);

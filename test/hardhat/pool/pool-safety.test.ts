@@ -9,8 +9,10 @@ import {
   FeeOnTransferToken__factory,
   LiquidityPool__factory,
   MockFeed,
+  ReentrantToken__factory,
   OracleLib__factory,
 } from "../../../typechain-types";
+import { accountId } from "../../../src/common/accounts";
 import { wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
 import { loadSystem } from "../../helpers/fixture";
@@ -183,6 +185,31 @@ describe("pool: liquidity pool safety", () => {
       expect(await fot.balanceOf(await engine.getAddress())).to.equal(wad("990") + arrived);
       expect(await pool.totalSupply()).to.equal(shares1 + shares2);
       expect(await pool.lastTotalAssets()).to.equal(wad("990") + arrived);
+    });
+
+    it("INV-42/INV-1: a quote token's hook that deposits into the engine during the pool's transfer is not credited to the pool", async () => {
+      const sys = await loadSystem();
+      const [deployer, lp] = await ethers.getSigners();
+      const ree = await new ReentrantToken__factory(deployer).deploy();
+      const q = await ree.getAddress();
+      const engine = await freshEngine(sys, q);
+      const pool = await new LiquidityPool__factory(deployer).deploy(engine, "LP", "LP");
+      await engine.setPool(await pool.getAddress());
+      await ree.mint(lp.address, wad("1000"));
+      await ree.connect(lp).approve(await pool.getAddress(), MaxUint256);
+      // The hook (from the token's address) deposits 50 of its own tokens for its own account.
+      await ree.mint(q, wad("50"));
+      await ree.approveFromToken(await engine.getAddress(), MaxUint256);
+      const hook = engine.interface.encodeFunctionData("deposit", [0, q, wad("50")]);
+      await ree.arm(await engine.getAddress(), hook, true);
+      await expect(pool.connect(lp).deposit(wad("1000"), lp.address))
+        .to.emit(pool, "Deposit")
+        .withArgs(lp.address, lp.address, wad("1000"), toShares(wad("1000"), 0n, 0n));
+      expect(await ree.hookSucceeded()).to.equal(true);
+      const own = (await engine.getAccount(accountId(q, 0))).quoteBalance;
+      expect(own).to.equal(wad("50"));
+      expect(await engine.poolBalance()).to.equal(wad("1000"));
+      expect(await ree.balanceOf(await engine.getAddress())).to.equal(wad("1000") + own);
     });
   });
 
