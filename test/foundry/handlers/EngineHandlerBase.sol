@@ -171,6 +171,8 @@ abstract contract EngineHandlerBase is CommonBase, StdCheats, StdUtils {
             sel == E.SettlementPriceExists.selector ||
             sel == E.InvalidOrderDeadline.selector ||
             sel == E.InsufficientPoolLiquidity.selector ||
+            sel == LiquidityPool.PoolUnderwater.selector || // INV-41
+            sel == LiquidityPool.SharePriceBelowFloor.selector ||
             sel == ERC4626.ERC4626ExceededMaxRedeem.selector;
     }
 
