@@ -7,6 +7,7 @@ import {ICrossmarginEvents} from "../interfaces/ICrossmarginEvents.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
+import {PoolLogic} from "./PoolLogic.sol";
 import {Store} from "./Store.sol";
 import {AccountData, MarketConfig, MarketState, MarketStatus, Position} from "./Types.sol";
 
@@ -133,6 +134,7 @@ library TradeLogic {
         }
         if (r.riskIncreased) {
             checkOpenInterest(s, marketId, cfg, r.newSize > 0, price);
+            checkNetExposure(s, marketId, cfg, sizeDelta, price);
             pending.riskIncreased = true;
         } else {
             (, uint256 mmOld) = MarketMath.sizeRequirements(cfg, r.oldSize, price);
@@ -271,6 +273,28 @@ library TradeLogic {
         uint256 notional = oi.mulUp(price);
         if (notional > capUsd)
             revert ICrossmarginErrors.OpenInterestCapExceeded(marketId, notional, capUsd);
+    }
+
+    /// @notice INV-45: a risk-increasing trade that grows |skew| must keep the net skew notional
+    ///         within the pool's value times `maxNetExposureRatio` (docs/math.md). Trades that
+    ///         shrink |skew| (or keep it) are always allowed. Reads the pool's value (every
+    ///         market's oracle; a stale one at its last answer, INV-25) only when |skew| grows.
+    function checkNetExposure(
+        Store storage s,
+        uint256 marketId,
+        MarketConfig storage cfg,
+        int256 sizeDelta,
+        uint256 price
+    ) internal view {
+        MarketState storage st = s.marketStates[marketId];
+        int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+        uint256 after_ = skew.abs();
+        if (after_ <= (skew - sizeDelta).abs()) return;
+        uint256 netNotional = after_.mulUp(price);
+        int256 valueUsd = MarginLogic.quoteToUsd(s, PoolLogic.currentValue(s, true));
+        uint256 capUsd = valueUsd > 0 ? uint256(valueUsd).mulDown(cfg.maxNetExposureRatio) : 0;
+        if (netNotional > capUsd)
+            revert ICrossmarginErrors.NetExposureExceeded(marketId, netNotional, capUsd);
     }
 
     function _updateAggregates(

@@ -55,6 +55,7 @@ struct MarketConfig {
     uint128 maxLiquidationPerWindow; // USD WAD of notional, 0 = unlimited
     uint32 minOrderDelay; // seconds between commit and the settlement round
     uint32 maxOrderAge; // seconds after which an unsettled order expires
+    uint64 maxNetExposureRatio; // WAD: |skew| * price <= pool value * ratio (INV-45)
 }
 
 /// @notice Aggregates per market, maintained incrementally so the pool's open PnL is O(1).

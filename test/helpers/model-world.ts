@@ -25,6 +25,8 @@ export interface MarketView {
   price: bigint;
   feed: string;
   maxOiPoolRatio: bigint;
+  /** INV-45: net skew notional cap as a multiple of the pool's value (WAD). */
+  maxNetExposureRatio: bigint;
   maxOpenInterest: bigint;
 }
 
@@ -57,6 +59,7 @@ export async function readMarket(sys: System, id: number): Promise<MarketView> {
     price,
     feed: c.feed,
     maxOiPoolRatio: c.maxOiPoolRatio,
+    maxNetExposureRatio: c.maxNetExposureRatio,
     maxOpenInterest: c.maxOpenInterest,
     params: toModelParams(c),
     state: toModelState(st),
@@ -199,6 +202,8 @@ export class World {
       state: m.state,
       price: m.price,
       indexNow: fundingAt(m, now).indexNow,
+      // INV-44: a settled market closes at its settlement price, without impact.
+      skewScale: m.status === Status.Settled ? 0n : m.params.skewScale,
     }));
     return M.poolValue(this.poolBalance, markets, this.quoteDecimals);
   }

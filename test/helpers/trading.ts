@@ -180,6 +180,7 @@ export function marketParams(feed: string, overrides: Record<string, unknown> = 
     minPositionMargin: wad("20"),
     maxOpenInterest: wad("1000000"),
     maxOiPoolRatio: wad("5"),
+    maxNetExposureRatio: wad("2"),
     maxLiquidationPerWindow: wad("5000000"),
     liquidationWindow: 30,
     instantTrading: true,

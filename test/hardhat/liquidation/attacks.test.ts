@@ -307,10 +307,24 @@ describe("liquidation/attacks (regressions)", () => {
     const { engine } = env.sys;
     const m = await engine.getMarket(ETH);
     await expect(
-      engine.setMarketLimits(ETH, m.maxOpenInterest, m.maxOiPoolRatio, 1n, m.liquidationWindow),
+      engine.setMarketLimits(
+        ETH,
+        m.maxOpenInterest,
+        m.maxOiPoolRatio,
+        m.maxNetExposureRatio,
+        1n,
+        m.liquidationWindow,
+      ),
     ).to.be.revertedWithCustomError(engine, "ParameterOutOfBounds");
     await expect(
-      engine.setMarketLimits(ETH, m.maxOpenInterest, 0n, m.maxLiquidationPerWindow, 30),
+      engine.setMarketLimits(
+        ETH,
+        m.maxOpenInterest,
+        0n,
+        m.maxNetExposureRatio,
+        m.maxLiquidationPerWindow,
+        30,
+      ),
     ).to.be.revertedWithCustomError(engine, "ParameterOutOfBounds");
     const after = await engine.getMarket(ETH);
     expect([
@@ -325,11 +339,19 @@ describe("liquidation/attacks (regressions)", () => {
       m.liquidationWindow,
     ]);
     // The bounds themselves are accepted: no cap (0), a 100,000 USD cap, a 0.1 ratio.
-    await engine.setMarketLimits(ETH, m.maxOpenInterest, wad("0.1"), 0n, m.liquidationWindow);
+    await engine.setMarketLimits(
+      ETH,
+      m.maxOpenInterest,
+      wad("0.1"),
+      m.maxNetExposureRatio,
+      0n,
+      m.liquidationWindow,
+    );
     await engine.setMarketLimits(
       ETH,
       m.maxOpenInterest,
       m.maxOiPoolRatio,
+      m.maxNetExposureRatio,
       wad("100000"),
       m.liquidationWindow,
     );
