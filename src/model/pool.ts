@@ -63,3 +63,41 @@ export function poolValue(
   }
   return poolBalance + toQuoteFloor(usd, quoteDecimals);
 }
+
+/** Result of {@link netExposure}. */
+export interface NetExposure {
+  /** Whether the check applies: a risk-increasing trade that grows |skew|. */
+  applies: boolean;
+  /** `mulUp(|skew after|, price)` (USD WAD). */
+  netNotional: bigint;
+  /** `mulDown(quoteToUsd(poolValue), ratio)`, 0 when the value is not positive (USD WAD). */
+  cap: bigint;
+  /** False when the engine reverts `NetExposureExceeded(marketId, netNotional, cap)`. */
+  ok: boolean;
+}
+
+/**
+ * INV-45 (docs/math.md, "Net exposure limit"): a trade of `sizeDelta` on a position of
+ * `oldSize` that increases risk (not reduce-only) and takes the skew from
+ * `skewAfter - sizeDelta` to `skewAfter` with `|skewAfter|` larger must keep
+ * `mulUp(|skewAfter|, price) <= mulDown(poolValueAfter * 10^(18-q), ratio)`.
+ * @param poolValueAfter The pool's value (quote units, {@link poolValue}) after the trade.
+ */
+export function netExposure(
+  oldSize: bigint,
+  sizeDelta: bigint,
+  skewAfter: bigint,
+  price: bigint,
+  poolValueAfter: bigint,
+  ratio: bigint,
+  quoteDecimals: number,
+): NetExposure {
+  const reducing =
+    oldSize !== 0n && oldSize > 0n !== sizeDelta > 0n && abs(sizeDelta) <= abs(oldSize);
+  const after = abs(skewAfter);
+  const applies = !reducing && after > abs(skewAfter - sizeDelta);
+  const netNotional = mulUp(after, price);
+  const valueUsd = poolValueAfter * 10n ** BigInt(18 - quoteDecimals);
+  const cap = valueUsd > 0n ? (valueUsd * ratio) / WAD : 0n;
+  return { applies, netNotional, cap, ok: !applies || netNotional <= cap };
+}

@@ -161,6 +161,23 @@ export class World {
     return r;
   }
 
+  /**
+   * INV-45: the net exposure check of a trade of `sizeDelta` by a position of `oldSize`, after
+   * it was applied to the model ({@link trade}) at `now`.
+   */
+  netExposure(marketId: number, oldSize: bigint, sizeDelta: bigint, now: bigint): M.NetExposure {
+    const m = this.markets[marketId];
+    return M.netExposure(
+      oldSize,
+      sizeDelta,
+      M.skewOf(m.state),
+      m.price,
+      this.poolValue(now),
+      m.maxNetExposureRatio,
+      this.quoteDecimals,
+    );
+  }
+
   /** Records funding of a market at `now` (what parameter setters and settlement do). */
   recordFunding(marketId: number, now: bigint): M.MarketState {
     const m = this.markets[marketId];

@@ -155,7 +155,12 @@ export async function trade(
 ): Promise<{ r: M.TradeResult; w: World; tx: ContractTransactionResponse }> {
   const w = await World.read(env, [account, ...(opts.others ?? [])]);
   const now = await nextTimestamp();
+  const oldSize = w.position(account, marketId).size;
   const r = w.trade(account, marketId, sizeDelta, now);
+  // INV-45: the model's net exposure check must pass for a trade expected to go through.
+  const net = w.netExposure(marketId, oldSize, sizeDelta, now);
+  if (!net.ok)
+    throw new Error(`model: NetExposureExceeded(${marketId}, ${net.netNotional}, ${net.cap})`);
   const acceptable = opts.acceptablePrice ?? (sizeDelta > 0n ? MAX_UINT : 1n);
   const tx = await env.engine
     .connect(opts.sender ?? user)
