@@ -88,7 +88,7 @@ interface ICrossmarginAdmin {
     ) external;
 
     /// @param maxNetExposureRatio INV-45: cap of the net skew notional, `|skew| * price`, as a
-    ///        multiple of the pool's value (WAD, 0.1 .. 10).
+    ///        multiple of the pool's balance (WAD, 0.1 .. 10).
     function setMarketLimits(
         uint256 marketId,
         uint128 maxOpenInterest,

@@ -45,7 +45,7 @@ interface ICrossmarginErrors {
     error SlippageExceeded(uint256 fillPrice, uint256 acceptablePrice);
     error OpenInterestCapExceeded(uint256 marketId, uint256 openInterest, uint256 cap);
     /// @notice INV-45: the trade would take the net skew notional (USD WAD) above `cap`, the
-    ///         pool's value times the market's `maxNetExposureRatio`.
+    ///         pool's balance times the market's `maxNetExposureRatio`.
     error NetExposureExceeded(uint256 marketId, uint256 netNotional, uint256 cap);
     error TooManyPositions(uint256 account, uint256 max);
     error InstantTradingDisabled(uint256 marketId);

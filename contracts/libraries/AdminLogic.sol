@@ -41,7 +41,7 @@ library AdminLogic {
     /// @dev A ratio of 0 would reserve the whole pool; with >= 0.1 the reserve is at most ten
     ///      times the largest side's notional and at most the pool balance at any OI increase.
     uint256 internal constant MIN_OI_POOL_RATIO = 0.1e18;
-    /// @dev INV-45: the net skew notional may reach 0.1 .. 10 times the pool's value. Below 0.1
+    /// @dev INV-45: the net skew notional may reach 0.1 .. 10 times the pool's balance. Below 0.1
     ///      a market could barely trade; above 10 a 10 % move against the pool's net exposure
     ///      would wipe out the whole pool.
     uint256 internal constant MIN_NET_EXPOSURE_RATIO = 0.1e18;

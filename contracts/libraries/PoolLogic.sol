@@ -22,14 +22,6 @@ library PoolLogic {
     ///         Like every price read of the engine, refused while the L2 sequencer is down or in
     ///         its grace period (INV-22), so LPs cannot deposit or withdraw at stale prices.
     function value(Store storage s) external view returns (int256) {
-        return currentValue(s, false);
-    }
-
-    /// @notice `value` for other linked libraries (inlined into them). With `latest`, a market
-    ///         whose feed is stale (but otherwise valid) counts at its last answer, so that a
-    ///         check reading the pool's value (INV-45) does not block accounts that do not hold
-    ///         the stale market (INV-25).
-    function currentValue(Store storage s, bool latest) internal view returns (int256) {
         OracleLib.checkSequencer(s.sequencer);
         int256 openUsd;
         uint256 n = s.marketCount;
@@ -38,9 +30,7 @@ library PoolLogic {
             int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
             if (skew == 0 && st.netEntryNotional == 0 && st.netFundingSnapshot == 0) continue;
             MarketConfig storage cfg = s.markets[id];
-            uint256 price;
-            if (latest) (price, ) = MarginLogic.marketPriceLatest(cfg);
-            else price = MarginLogic.marketPrice(cfg);
+            uint256 price = MarginLogic.marketPrice(cfg);
             (, int256 indexNow) = MarketMath.currentFunding(cfg, st, price);
             int256 netUpnl = (skew * int256(price)) / WadMath.IWAD - st.netEntryNotional;
             int256 netFunding = (skew * indexNow) / WadMath.IWAD - st.netFundingSnapshot;

@@ -70,7 +70,7 @@ export interface NetExposure {
   applies: boolean;
   /** `mulUp(|skew after|, price)` (USD WAD). */
   netNotional: bigint;
-  /** `mulDown(quoteToUsd(poolValue), ratio)`, 0 when the value is not positive (USD WAD). */
+  /** `mulDown(quoteToUsd(poolBalance), ratio)`, 0 when the balance is not positive (USD WAD). */
   cap: bigint;
   /** False when the engine reverts `NetExposureExceeded(marketId, netNotional, cap)`. */
   ok: boolean;
@@ -80,15 +80,15 @@ export interface NetExposure {
  * INV-45 (docs/math.md, "Net exposure limit"): a trade of `sizeDelta` on a position of
  * `oldSize` that increases risk (not reduce-only) and takes the skew from
  * `skewAfter - sizeDelta` to `skewAfter` with `|skewAfter|` larger must keep
- * `mulUp(|skewAfter|, price) <= mulDown(poolValueAfter * 10^(18-q), ratio)`.
- * @param poolValueAfter The pool's value (quote units, {@link poolValue}) after the trade.
+ * `mulUp(|skewAfter|, price) <= mulDown(poolBalanceAfter * 10^(18-q), ratio)`.
+ * @param poolBalanceAfter The pool's ledger (quote units) after the trade (its fee and PnL).
  */
 export function netExposure(
   oldSize: bigint,
   sizeDelta: bigint,
   skewAfter: bigint,
   price: bigint,
-  poolValueAfter: bigint,
+  poolBalanceAfter: bigint,
   ratio: bigint,
   quoteDecimals: number,
 ): NetExposure {
@@ -97,7 +97,7 @@ export function netExposure(
   const after = abs(skewAfter);
   const applies = !reducing && after > abs(skewAfter - sizeDelta);
   const netNotional = mulUp(after, price);
-  const valueUsd = poolValueAfter * 10n ** BigInt(18 - quoteDecimals);
+  const valueUsd = poolBalanceAfter * 10n ** BigInt(18 - quoteDecimals);
   const cap = valueUsd > 0n ? (valueUsd * ratio) / WAD : 0n;
   return { applies, netNotional, cap, ok: !applies || netNotional <= cap };
 }

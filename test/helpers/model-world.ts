@@ -163,16 +163,16 @@ export class World {
 
   /**
    * INV-45: the net exposure check of a trade of `sizeDelta` by a position of `oldSize`, after
-   * it was applied to the model ({@link trade}) at `now`.
+   * it was applied to the model ({@link trade}).
    */
-  netExposure(marketId: number, oldSize: bigint, sizeDelta: bigint, now: bigint): M.NetExposure {
+  netExposure(marketId: number, oldSize: bigint, sizeDelta: bigint): M.NetExposure {
     const m = this.markets[marketId];
     return M.netExposure(
       oldSize,
       sizeDelta,
       M.skewOf(m.state),
       m.price,
-      this.poolValue(now),
+      this.poolBalance,
       m.maxNetExposureRatio,
       this.quoteDecimals,
     );

@@ -158,7 +158,7 @@ export async function trade(
   const oldSize = w.position(account, marketId).size;
   const r = w.trade(account, marketId, sizeDelta, now);
   // INV-45: the model's net exposure check must pass for a trade expected to go through.
-  const net = w.netExposure(marketId, oldSize, sizeDelta, now);
+  const net = w.netExposure(marketId, oldSize, sizeDelta);
   if (!net.ok)
     throw new Error(`model: NetExposureExceeded(${marketId}, ${net.netNotional}, ${net.cap})`);
   const acceptable = opts.acceptablePrice ?? (sizeDelta > 0n ? MAX_UINT : 1n);

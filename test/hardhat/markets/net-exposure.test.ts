@@ -1,5 +1,5 @@
 // INV-45: the pool's net exposure per market (|skew| * price) is capped at a multiple of the
-// pool's value. Per-side OI caps alone let one side run up to 5x the pool (the crash simulation
+// pool's balance. Per-side OI caps alone let one side run up to 5x the pool (the crash simulation
 // saw 4.77x net); expected numbers come from the model (World.netExposure), never the chain.
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -73,7 +73,7 @@ describe("markets: net exposure limit (INV-45)", () => {
     const now = await nextTimestamp();
     const oldSize = w.position(account, ETH).size;
     w.trade(account, ETH, sizeDelta, now);
-    const net = w.netExposure(ETH, oldSize, sizeDelta, now);
+    const net = w.netExposure(ETH, oldSize, sizeDelta);
     expect(net.applies && !net.ok, "model refuses").to.equal(true);
     const before = await World.read(env, [account]);
     await expect(
@@ -87,11 +87,11 @@ describe("markets: net exposure limit (INV-45)", () => {
     return net;
   }
 
-  it("the local default is 2x; a trade taking |skew| * price above 2x the pool value reverts (per-side caps alone allow 5x)", async () => {
+  it("the local default is 2x; a trade taking |skew| * price above 2x the pool balance reverts (per-side caps alone allow 5x)", async () => {
     expect((await env.engine.getMarket(ETH)).maxNetExposureRatio).to.equal(wad("2"));
     // 600 ETH at 3000 = 1.8M USD net long against a ~1M USD pool: within 2x.
     await trade(env, alice, a, ETH, wad("600"));
-    // 100 more: 2.1M USD > 2x the pool's value; the per-side cap (5x) would have let it in.
+    // 100 more: 2.1M USD > 2x the pool's balance; the per-side cap (5x) would have let it in.
     const net = await expectRefused(bob, b, wad("100"));
     expect(net.netNotional).to.equal(M.mulUp(wad("700"), wad("3000")));
     expect(net.cap < net.netNotional).to.equal(true);
