@@ -16,6 +16,9 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { World, expectConservation, expectWorld } from "../../helpers/model-world";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { commit, fund, latestRound, loadOrders, openInstant, setPrice } from "../../helpers/orders";
 
 const ETH = 0;
 
@@ -132,5 +135,37 @@ describe("markets: net exposure limit (INV-45)", () => {
     await trade(env, alice, a, ETH, wad("900")); // 2.7M USD: fine at 10x
     await setRatio(wad("0.1"));
     expect((await env.engine.getMarket(ETH)).maxNetExposureRatio).to.equal(wad("0.1"));
+  });
+
+  it("an order fill that grows |skew| past the cap is cancelled with NetExposureExceeded; nothing trades", async () => {
+    const o = await loadOrders(); // 10M USDC in the pool
+    const { engine, account, keeper } = o;
+    await fund(o, o.other, usdc("500000"));
+    await openInstant(o, ETH, wad("320"), o.other); // 960k USD net long
+    const m = await engine.getMarket(ETH);
+    // 0.1 x 10M = 1M USD of net skew: 20 more ETH (1.02M USD) is over.
+    await engine.setMarketLimits(
+      ETH,
+      m.maxOpenInterest,
+      m.maxOiPoolRatio,
+      wad("0.1"),
+      m.maxLiquidationPerWindow,
+      m.liquidationWindow,
+    );
+    const T = BigInt(await time.latest()) + 5n;
+    await commit(o, ETH, wad("20"), { at: T });
+    await setPrice(o.feeds[ETH], "3000", T + 2n);
+    const round = await latestRound(o.feeds[ETH]);
+    const st0 = await engine.getMarketState(ETH);
+    const sel = engine.interface.getError("NetExposureExceeded")!.selector;
+    const why = sel.padEnd(66, "0");
+    const tx = await engine.connect(keeper).settleOrder(account, ETH, round);
+    await expect(tx)
+      .to.emit(engine, "OrderCancelled")
+      .withArgs(account, ETH, keeper.address, why, anyValue);
+    await expect(tx).not.to.emit(engine, "PositionModified");
+    const st1 = await engine.getMarketState(ETH);
+    expect([st1.longOI, st1.shortOI]).to.deep.equal([st0.longOI, st0.shortOI]);
+    expect((await engine.getPosition(account, ETH)).size).to.equal(0n);
   });
 });
