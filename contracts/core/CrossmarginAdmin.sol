@@ -112,6 +112,7 @@ abstract contract CrossmarginAdmin is
         uint256 marketId,
         uint128 maxOpenInterest,
         uint64 maxOiPoolRatio,
+        uint64 maxNetExposureRatio,
         uint128 maxLiquidationPerWindow,
         uint32 liquidationWindow
     ) external onlyRole(RISK_MANAGER_ROLE) {
@@ -120,6 +121,7 @@ abstract contract CrossmarginAdmin is
             marketId,
             maxOpenInterest,
             maxOiPoolRatio,
+            maxNetExposureRatio,
             maxLiquidationPerWindow,
             liquidationWindow
         );

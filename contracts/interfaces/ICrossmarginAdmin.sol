@@ -31,6 +31,7 @@ interface ICrossmarginAdmin {
         uint128 minPositionMargin;
         uint128 maxOpenInterest;
         uint64 maxOiPoolRatio;
+        uint64 maxNetExposureRatio;
         uint128 maxLiquidationPerWindow;
         uint32 liquidationWindow;
         bool instantTrading;
@@ -86,10 +87,13 @@ interface ICrossmarginAdmin {
         uint128 minPositionMargin
     ) external;
 
+    /// @param maxNetExposureRatio INV-45: cap of the net skew notional, `|skew| * price`, as a
+    ///        multiple of the pool's balance (WAD, 0.1 .. 10).
     function setMarketLimits(
         uint256 marketId,
         uint128 maxOpenInterest,
         uint64 maxOiPoolRatio,
+        uint64 maxNetExposureRatio,
         uint128 maxLiquidationPerWindow,
         uint32 liquidationWindow
     ) external;

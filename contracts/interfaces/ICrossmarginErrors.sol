@@ -44,6 +44,9 @@ interface ICrossmarginErrors {
     error InvalidStatus(uint256 marketId, uint8 status);
     error SlippageExceeded(uint256 fillPrice, uint256 acceptablePrice);
     error OpenInterestCapExceeded(uint256 marketId, uint256 openInterest, uint256 cap);
+    /// @notice INV-45: the trade would take the net skew notional (USD WAD) above `cap`, the
+    ///         pool's balance times the market's `maxNetExposureRatio`.
+    error NetExposureExceeded(uint256 marketId, uint256 netNotional, uint256 cap);
     error TooManyPositions(uint256 account, uint256 max);
     error InstantTradingDisabled(uint256 marketId);
 

@@ -68,6 +68,7 @@ interface ICrossmarginEvents {
         uint256 indexed marketId,
         uint128 maxOpenInterest,
         uint64 maxOiPoolRatio,
+        uint64 maxNetExposureRatio,
         uint128 maxLiquidationPerWindow,
         uint32 liquidationWindow
     );

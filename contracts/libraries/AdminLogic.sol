@@ -41,6 +41,11 @@ library AdminLogic {
     /// @dev A ratio of 0 would reserve the whole pool; with >= 0.1 the reserve is at most ten
     ///      times the largest side's notional and at most the pool balance at any OI increase.
     uint256 internal constant MIN_OI_POOL_RATIO = 0.1e18;
+    /// @dev INV-45: the net skew notional may reach 0.1 .. 10 times the pool's balance. Below 0.1
+    ///      a market could barely trade; above 10 a 10 % move against the pool's net exposure
+    ///      would wipe out the whole pool.
+    uint256 internal constant MIN_NET_EXPOSURE_RATIO = 0.1e18;
+    uint256 internal constant MAX_NET_EXPOSURE_RATIO = 10e18;
     uint256 internal constant MIN_ACCOUNT_WINDOW = 1 minutes;
     uint256 internal constant MAX_ORDER_DELAY = 1 hours;
     uint256 internal constant MAX_ORDER_AGE = 1 days;
@@ -144,6 +149,7 @@ library AdminLogic {
             id,
             p.maxOpenInterest,
             p.maxOiPoolRatio,
+            p.maxNetExposureRatio,
             p.maxLiquidationPerWindow,
             p.liquidationWindow
         );
@@ -206,6 +212,7 @@ library AdminLogic {
         uint256 id,
         uint128 maxOpenInterest,
         uint64 maxOiPoolRatio,
+        uint64 maxNetExposureRatio,
         uint128 maxLiquidationPerWindow,
         uint32 liquidationWindow
     ) external {
@@ -214,6 +221,7 @@ library AdminLogic {
             id,
             maxOpenInterest,
             maxOiPoolRatio,
+            maxNetExposureRatio,
             maxLiquidationPerWindow,
             liquidationWindow
         );
@@ -382,11 +390,18 @@ library AdminLogic {
         uint256 id,
         uint128 maxOpenInterest,
         uint64 maxOiPoolRatio,
+        uint64 maxNetExposureRatio,
         uint128 maxLiquidationPerWindow,
         uint32 liquidationWindow
     ) private {
         _bound("maxOpenInterest", maxOpenInterest, 0, MAX_OPEN_INTEREST);
         _bound("maxOiPoolRatio", maxOiPoolRatio, MIN_OI_POOL_RATIO, MAX_OI_POOL_RATIO);
+        _bound(
+            "maxNetExposureRatio",
+            maxNetExposureRatio,
+            MIN_NET_EXPOSURE_RATIO,
+            MAX_NET_EXPOSURE_RATIO
+        );
         _bound("liquidationWindow", liquidationWindow, 0, MAX_LIQUIDATION_WINDOW);
         // 0 = unlimited; otherwise at least the floor, so a cap cannot freeze liquidations.
         if (maxLiquidationPerWindow != 0)
@@ -398,12 +413,14 @@ library AdminLogic {
             );
         m.maxOpenInterest = maxOpenInterest;
         m.maxOiPoolRatio = maxOiPoolRatio;
+        m.maxNetExposureRatio = maxNetExposureRatio;
         m.maxLiquidationPerWindow = maxLiquidationPerWindow;
         m.liquidationWindow = liquidationWindow;
         emit Ev.MarketLimitsSet(
             id,
             maxOpenInterest,
             maxOiPoolRatio,
+            maxNetExposureRatio,
             maxLiquidationPerWindow,
             liquidationWindow
         );

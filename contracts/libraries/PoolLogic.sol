@@ -2,12 +2,13 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {OracleLib} from "./OracleLib.sol";
 import {Store} from "./Store.sol";
-import {MarketConfig, MarketState} from "./Types.sol";
+import {MarketConfig, MarketState, MarketStatus} from "./Types.sol";
 
 /// @title PoolLogic
 /// @notice The liquidity pool's value and withdrawable amount, from O(1) aggregates per market.
@@ -16,7 +17,8 @@ library PoolLogic {
     using WadMath for uint256;
 
     /// @notice Pool value in quote units: its balance plus the traders' net open losses and
-    ///         unpaid funding, minus their net open gains (docs/math.md, Liquidity pool value).
+    ///         unpaid funding, minus their net open gains, minus the refundable impact premium
+    ///         of every market's skew (INV-44; docs/math.md, Liquidity pool value).
     ///         Like every price read of the engine, refused while the L2 sequencer is down or in
     ///         its grace period (INV-22), so LPs cannot deposit or withdraw at stale prices.
     function value(Store storage s) external view returns (int256) {
@@ -32,9 +34,24 @@ library PoolLogic {
             (, int256 indexNow) = MarketMath.currentFunding(cfg, st, price);
             int256 netUpnl = (skew * int256(price)) / WadMath.IWAD - st.netEntryNotional;
             int256 netFunding = (skew * indexNow) / WadMath.IWAD - st.netFundingSnapshot;
-            openUsd += netFunding - netUpnl;
+            openUsd += netFunding - netUpnl - int256(impactPremium(cfg, skew, price));
         }
         return s.poolBalance + MarginLogic.usdToQuoteFloor(s, openUsd);
+    }
+
+    /// @notice INV-44: what traders would get back by closing the skew to zero at `price`,
+    ///         `ceil(mulUp(|skew|, price) * |skew| / (2 * skewScale))` (USD WAD), left out of the
+    ///         pool's value. Rounded up, so the value rounds down; 0 without price impact or
+    ///         once settled (closes fill at the settlement price).
+    function impactPremium(
+        MarketConfig storage cfg,
+        int256 skew,
+        uint256 price
+    ) internal view returns (uint256) {
+        uint256 skewScale = cfg.skewScale;
+        if (skew == 0 || skewScale == 0 || cfg.status == MarketStatus.Settled) return 0;
+        uint256 abs = WadMath.abs(skew);
+        return Math.mulDiv(abs.mulUp(price), abs, 2 * skewScale, Math.Rounding.Ceil);
     }
 
     /// @notice Quote units the pool may withdraw: what the vault holds, less the balance that

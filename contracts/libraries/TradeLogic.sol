@@ -133,6 +133,7 @@ library TradeLogic {
         }
         if (r.riskIncreased) {
             checkOpenInterest(s, marketId, cfg, r.newSize > 0, price);
+            checkNetExposure(s, marketId, cfg, sizeDelta, price);
             pending.riskIncreased = true;
         } else {
             (, uint256 mmOld) = MarketMath.sizeRequirements(cfg, r.oldSize, price);
@@ -271,6 +272,30 @@ library TradeLogic {
         uint256 notional = oi.mulUp(price);
         if (notional > capUsd)
             revert ICrossmarginErrors.OpenInterestCapExceeded(marketId, notional, capUsd);
+    }
+
+    /// @notice INV-45: a risk-increasing trade that grows |skew| must keep the net skew notional
+    ///         within the pool's balance times `maxNetExposureRatio` (docs/math.md). Trades that
+    ///         shrink |skew| (or keep it) are always allowed.
+    function checkNetExposure(
+        Store storage s,
+        uint256 marketId,
+        MarketConfig storage cfg,
+        int256 sizeDelta,
+        uint256 price
+    ) internal view {
+        MarketState storage st = s.marketStates[marketId];
+        int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+        uint256 after_ = skew.abs();
+        if (after_ <= (skew - sizeDelta).abs()) return;
+        uint256 netNotional = after_.mulUp(price);
+        // The pool's balance, as for the OI cap: O(1). The full value would read every market's
+        // oracle on each such trade (+85k..+335k gas measured) and block accounts not holding a
+        // stale market (INV-25).
+        int256 poolUsd = MarginLogic.quoteToUsd(s, s.poolBalance);
+        uint256 capUsd = poolUsd > 0 ? uint256(poolUsd).mulDown(cfg.maxNetExposureRatio) : 0;
+        if (netNotional > capUsd)
+            revert ICrossmarginErrors.NetExposureExceeded(marketId, netNotional, capUsd);
     }
 
     function _updateAggregates(

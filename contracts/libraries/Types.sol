@@ -47,12 +47,13 @@ struct MarketConfig {
     uint64 makerFee; // WAD
     uint64 takerFee; // WAD
     uint128 maxOpenInterest; // size WAD per side
-    // slot 4
+    // slot 4: with slot 3, what a risk-increasing trade's caps read
     uint128 settlementPrice; // WAD, set when settled
     uint64 maxOiPoolRatio; // WAD: per-side OI notional <= pool balance * ratio
-    uint32 liquidationWindow; // seconds
-    // slot 5
+    uint64 maxNetExposureRatio; // WAD: |skew| * price <= pool balance * ratio (INV-45)
+    // slot 5: liquidation window and order timing
     uint128 maxLiquidationPerWindow; // USD WAD of notional, 0 = unlimited
+    uint32 liquidationWindow; // seconds
     uint32 minOrderDelay; // seconds between commit and the settlement round
     uint32 maxOrderAge; // seconds after which an unsettled order expires
 }

@@ -19,6 +19,9 @@ function market(name: string, price: string, skewScale: string, maxOi: string): 
     minPositionMargin: "20",
     maxOpenInterest: maxOi,
     maxOiPoolRatio: "5",
+    // INV-45: net skew notional <= 2x the pool's balance, so a 50 % move against the net skew
+    // costs at most the whole pool (each side alone may still reach 5x, hedged by the other).
+    maxNetExposureRatio: "2",
     maxLiquidationPerWindow: "5000000",
     liquidationWindow: 30,
     instantTrading: true,

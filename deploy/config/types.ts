@@ -33,6 +33,8 @@ export interface MarketConfig {
   minPositionMargin: string; // USD
   maxOpenInterest: string; // base units per side
   maxOiPoolRatio: string;
+  /** INV-45: max net skew notional as a multiple of the pool's value (0.1 .. 10). */
+  maxNetExposureRatio: string;
   maxLiquidationPerWindow: string; // USD, "0" = unlimited
   liquidationWindow: number; // seconds
   instantTrading: boolean;

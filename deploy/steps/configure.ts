@@ -131,6 +131,7 @@ export function marketStruct(m: MarketConfig, feed: string) {
     minPositionMargin: wad(m.minPositionMargin),
     maxOpenInterest: wad(m.maxOpenInterest),
     maxOiPoolRatio: wad(m.maxOiPoolRatio),
+    maxNetExposureRatio: wad(m.maxNetExposureRatio),
     maxLiquidationPerWindow: wad(m.maxLiquidationPerWindow),
     liquidationWindow: m.liquidationWindow,
     instantTrading: m.instantTrading,

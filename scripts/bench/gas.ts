@@ -47,6 +47,7 @@ async function ensureMarkets(sys: System, n: number): Promise<void> {
           minPositionMargin: m0.minPositionMargin,
           maxOpenInterest: wad(100_000_000),
           maxOiPoolRatio: m0.maxOiPoolRatio,
+          maxNetExposureRatio: m0.maxNetExposureRatio,
           maxLiquidationPerWindow: 0,
           liquidationWindow: 0,
           instantTrading: true,

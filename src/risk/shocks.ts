@@ -262,7 +262,12 @@ export function evaluateShock(state: RiskState, shock: Shock): ShockResult {
   const pv = (v: ProtocolView): bigint =>
     poolValue(
       state.poolBalance,
-      v.markets.map((m) => ({ state: m.state, price: m.price, indexNow: m.indexNow })),
+      v.markets.map((m) => ({
+        state: m.state,
+        price: m.price,
+        indexNow: m.indexNow,
+        skewScale: m.status === 4 ? 0n : m.params.skewScale, // INV-44; 4 = Settled
+      })),
       v.quoteDecimals,
     );
   const ratio = (o: AccountOutcome): bigint => (o.mm === 0n ? 0n : (o.equity * WAD) / o.mm);
@@ -279,6 +284,8 @@ export function evaluateShock(state: RiskState, shock: Shock): ShockResult {
     fundInflow: toFund,
     seizedUsd: seized,
     poolValueNow: pv(state.view),
+    // A lower bound (INV-44): liquidations close at the oracle and leave the impact premium of
+    // the skew they close with the pool, at most the premium `pv(view)` already leaves out.
     poolValueShocked: pv(view) - (shortfall - covered),
     worst: under
       .sort((a, b) =>

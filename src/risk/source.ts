@@ -161,7 +161,12 @@ export async function crossCheck(
   const chain = await reader.one<bigint>(ENGINE_IFACE, engine, "poolValue");
   const model = poolValue(
     state.poolBalance,
-    state.view.markets.map((m) => ({ state: m.state, price: m.price, indexNow: m.indexNow })),
+    state.view.markets.map((m) => ({
+      state: m.state,
+      price: m.price,
+      indexNow: m.indexNow,
+      skewScale: m.status === 4 ? 0n : m.params.skewScale, // INV-44; 4 = Settled
+    })),
     state.view.quoteDecimals,
   );
   if (model !== chain) mismatches.push(`poolValue: model ${model}, chain ${chain}`);

@@ -258,7 +258,12 @@ export class Invariants {
     ]);
     const modelPool = poolValue(
       poolBalance,
-      view.markets.map((m) => ({ state: m.state, price: m.price, indexNow: m.indexNow })),
+      view.markets.map((m) => ({
+        state: m.state,
+        price: m.price,
+        indexNow: m.indexNow,
+        skewScale: m.status === 4 ? 0n : m.params.skewScale, // INV-44; 4 = Settled
+      })),
       view.quoteDecimals,
     );
     if (modelPool !== chainPool) bad.push(`poolValue: model ${modelPool}, chain ${chainPool}`);

@@ -4,7 +4,14 @@ pragma solidity 0.8.30;
 import {console} from "forge-std/console.sol";
 import {StdInvariant} from "forge-std/StdInvariant.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
-import {AccountData, MarketState, Position} from "../../contracts/libraries/Types.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {
+    AccountData,
+    MarketConfig,
+    MarketState,
+    MarketStatus,
+    Position
+} from "../../contracts/libraries/Types.sol";
 import {EngineSetup} from "./utils/EngineSetup.sol";
 import {EngineHandler} from "./handlers/EngineHandler.sol";
 
@@ -195,12 +202,14 @@ contract EngineInvariantTest is EngineSetup {
 
     /// @notice The pool's O(1) value (aggregates) equals its ledger plus the traders' open
     ///         funding owed minus their open PnL summed position by position (docs/math.md),
-    ///         within the 1 quote unit that per-position truncation can move it.
+    ///         minus the refundable impact premium of each market's skew, summed size by size
+    ///         (INV-44), within the 1 quote unit that per-position truncation can move it.
     function _checkPoolValue() internal view {
         int256 openUsd;
         for (uint256 m; m < N_MARKETS; ++m) {
             uint256 price = d.engine.marketPrice(m);
             (, int256 index) = d.engine.currentFunding(m);
+            openUsd -= int256(_premium(m, price));
             for (uint256 i; i < handler.accountCount(); ++i) {
                 Position memory p = d.engine.getPosition(handler.accounts(i), m);
                 int256 size = p.size;
@@ -212,6 +221,19 @@ contract EngineInvariantTest is EngineSetup {
         int256 expected = d.engine.poolBalance() + _divFloor(openUsd, 1e12);
         int256 diff = d.engine.poolValue() - expected;
         assertLe(diff < 0 ? -diff : diff, 1, "pool value != ledger + open funding - open PnL");
+    }
+
+    /// @dev INV-44 from the positions: ceil(ceil(|sum of sizes| * p) * |sum| / (2 * skewScale)).
+    function _premium(uint256 m, uint256 price) private view returns (uint256) {
+        MarketConfig memory c = d.engine.getMarket(m);
+        if (c.skewScale == 0 || c.status == MarketStatus.Settled) return 0;
+        int256 skew;
+        for (uint256 i; i < handler.accountCount(); ++i) {
+            skew += d.engine.getPosition(handler.accounts(i), m).size;
+        }
+        uint256 abs = skew < 0 ? uint256(-skew) : uint256(skew);
+        uint256 notional = Math.mulDiv(abs, price, 1e18, Math.Rounding.Ceil);
+        return Math.mulDiv(notional, abs, 2 * uint256(c.skewScale), Math.Rounding.Ceil);
     }
 
     function _divFloor(int256 a, int256 b) private pure returns (int256 q) {

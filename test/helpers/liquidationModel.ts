@@ -22,6 +22,7 @@ import {
   mulDown,
   mulUp,
   poolValue,
+  impactPremium,
   positionMargin,
   quoteToUsd,
   recordFunding,
@@ -380,7 +381,8 @@ export function expectedPoolValue(
 ): bigint {
   const markets = snap.markets.map((m) => {
     const state = states.get(m.id) ?? m.state;
-    return { state, price: m.price, indexNow: indexAt({ ...m, state }, now) };
+    const skewScale = m.status === SETTLED ? 0n : m.params.skewScale; // INV-44
+    return { state, price: m.price, indexNow: indexAt({ ...m, state }, now), skewScale };
   });
   return poolValue(poolBalance, markets, snap.quoteDecimals);
 }
@@ -432,4 +434,18 @@ export function bitsOf(mask: bigint): number[] {
   const out: number[] = [];
   for (let i = 0; mask >> BigInt(i) !== 0n; i++) if ((mask >> BigInt(i)) & 1n) out.push(i);
   return out;
+}
+
+/**
+ * INV-44: the impact premium (USD WAD) of every market's skew in `snap`, with `states` replacing
+ * the snapshot's aggregates; what the pool's value leaves out. A liquidation closes at the
+ * oracle without refunding it, so the pool keeps the premium of the skew it closes.
+ */
+export function skewPremium(snap: Snap, states = new Map<number, MarketState>()): bigint {
+  let usd = 0n;
+  for (const m of snap.markets) {
+    if (m.status === SETTLED) continue;
+    usd += impactPremium(states.get(m.id) ?? m.state, m.price, m.params.skewScale);
+  }
+  return usd;
 }

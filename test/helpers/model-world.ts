@@ -25,6 +25,8 @@ export interface MarketView {
   price: bigint;
   feed: string;
   maxOiPoolRatio: bigint;
+  /** INV-45: net skew notional cap as a multiple of the pool's value (WAD). */
+  maxNetExposureRatio: bigint;
   maxOpenInterest: bigint;
 }
 
@@ -57,6 +59,7 @@ export async function readMarket(sys: System, id: number): Promise<MarketView> {
     price,
     feed: c.feed,
     maxOiPoolRatio: c.maxOiPoolRatio,
+    maxNetExposureRatio: c.maxNetExposureRatio,
     maxOpenInterest: c.maxOpenInterest,
     params: toModelParams(c),
     state: toModelState(st),
@@ -158,6 +161,23 @@ export class World {
     return r;
   }
 
+  /**
+   * INV-45: the net exposure check of a trade of `sizeDelta` by a position of `oldSize`, after
+   * it was applied to the model ({@link trade}).
+   */
+  netExposure(marketId: number, oldSize: bigint, sizeDelta: bigint): M.NetExposure {
+    const m = this.markets[marketId];
+    return M.netExposure(
+      oldSize,
+      sizeDelta,
+      M.skewOf(m.state),
+      m.price,
+      this.poolBalance,
+      m.maxNetExposureRatio,
+      this.quoteDecimals,
+    );
+  }
+
   /** Records funding of a market at `now` (what parameter setters and settlement do). */
   recordFunding(marketId: number, now: bigint): M.MarketState {
     const m = this.markets[marketId];
@@ -199,6 +219,8 @@ export class World {
       state: m.state,
       price: m.price,
       indexNow: fundingAt(m, now).indexNow,
+      // INV-44: a settled market closes at its settlement price, without impact.
+      skewScale: m.status === Status.Settled ? 0n : m.params.skewScale,
     }));
     return M.poolValue(this.poolBalance, markets, this.quoteDecimals);
   }

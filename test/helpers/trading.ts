@@ -155,7 +155,12 @@ export async function trade(
 ): Promise<{ r: M.TradeResult; w: World; tx: ContractTransactionResponse }> {
   const w = await World.read(env, [account, ...(opts.others ?? [])]);
   const now = await nextTimestamp();
+  const oldSize = w.position(account, marketId).size;
   const r = w.trade(account, marketId, sizeDelta, now);
+  // INV-45: the model's net exposure check must pass for a trade expected to go through.
+  const net = w.netExposure(marketId, oldSize, sizeDelta);
+  if (!net.ok)
+    throw new Error(`model: NetExposureExceeded(${marketId}, ${net.netNotional}, ${net.cap})`);
   const acceptable = opts.acceptablePrice ?? (sizeDelta > 0n ? MAX_UINT : 1n);
   const tx = await env.engine
     .connect(opts.sender ?? user)
@@ -180,6 +185,7 @@ export function marketParams(feed: string, overrides: Record<string, unknown> = 
     minPositionMargin: wad("20"),
     maxOpenInterest: wad("1000000"),
     maxOiPoolRatio: wad("5"),
+    maxNetExposureRatio: wad("2"),
     maxLiquidationPerWindow: wad("5000000"),
     liquidationWindow: 30,
     instantTrading: true,

@@ -154,6 +154,7 @@ abstract contract EngineHandlerBase is CommonBase, StdCheats, StdUtils {
             sel == E.WouldBecomeLiquidatable.selector ||
             sel == E.SlippageExceeded.selector ||
             sel == E.OpenInterestCapExceeded.selector ||
+            sel == E.NetExposureExceeded.selector || // INV-45
             sel == E.MarketPaused.selector ||
             sel == E.MarketReduceOnly.selector ||
             sel == E.ProtocolPaused.selector ||

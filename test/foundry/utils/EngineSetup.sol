@@ -123,6 +123,7 @@ abstract contract EngineSetup is Test {
                 minPositionMargin: 20e18,
                 maxOpenInterest: maxOi,
                 maxOiPoolRatio: 5e18,
+                maxNetExposureRatio: 2e18,
                 maxLiquidationPerWindow: 5_000_000e18,
                 liquidationWindow: 30,
                 instantTrading: true,

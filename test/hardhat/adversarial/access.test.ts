@@ -96,7 +96,7 @@ describe("adversarial: access control", () => {
         RISK,
         (e) => e.setMarketMarginParams(0, wad("1"), 0, wad("0.9"), 0),
       ],
-      ["setMarketLimits", RISK, (e) => e.setMarketLimits(0, 0, wad("1"), 0, 0)],
+      ["setMarketLimits", RISK, (e) => e.setMarketLimits(0, 0, wad("1"), wad("2"), 0, 0)],
       ["setMarketOrderParams", RISK, (e) => e.setMarketOrderParams(0, false, 0, 1)],
       ["settleMarket", ADMIN, (e) => e.settleMarket(0, 0)],
       ["setLiquidationParams", RISK, (e) => e.setLiquidationParams(0, 0, 0, 0, 0, 0, 0, 0, 3600)],

@@ -35,7 +35,7 @@ import {
   trade,
   usdc,
 } from "../../helpers/liquidation";
-import { accountAt } from "../../helpers/liquidationModel";
+import { accountAt, skewPremium } from "../../helpers/liquidationModel";
 import { refreshFeeds } from "../../helpers/trading";
 
 const DAY = 86_400;
@@ -199,7 +199,12 @@ describe("liquidation/attacks (regressions)", () => {
     expect(await insuranceFund.balance()).to.equal(fund0 - usdc(57_000) - b.covered);
     // LPs: the pool ledger moved by the trader's realised loss less the socialised part only.
     expect(e.poolDelta).to.equal(-e.closes[0].quoteDelta - b.socialised);
-    expect(assets0 - (await pool.totalAssets())).to.equal(b.socialised);
+    // INV-44: less the impact premium of the closed skew, which the pool keeps.
+    const released = skewPremium(snap) - skewPremium(snap, e.marketStates);
+    expect(assets0 - (await pool.totalAssets())).to.be.closeTo(
+      b.socialised - released / 10n ** 12n,
+      1n,
+    );
     const acc = await engine.getAccount(a);
     expect([acc.quoteBalance, acc.marketMask, acc.collateralMask]).to.deep.equal([0n, 0n, 0n]);
   });
@@ -307,10 +312,24 @@ describe("liquidation/attacks (regressions)", () => {
     const { engine } = env.sys;
     const m = await engine.getMarket(ETH);
     await expect(
-      engine.setMarketLimits(ETH, m.maxOpenInterest, m.maxOiPoolRatio, 1n, m.liquidationWindow),
+      engine.setMarketLimits(
+        ETH,
+        m.maxOpenInterest,
+        m.maxOiPoolRatio,
+        m.maxNetExposureRatio,
+        1n,
+        m.liquidationWindow,
+      ),
     ).to.be.revertedWithCustomError(engine, "ParameterOutOfBounds");
     await expect(
-      engine.setMarketLimits(ETH, m.maxOpenInterest, 0n, m.maxLiquidationPerWindow, 30),
+      engine.setMarketLimits(
+        ETH,
+        m.maxOpenInterest,
+        0n,
+        m.maxNetExposureRatio,
+        m.maxLiquidationPerWindow,
+        30,
+      ),
     ).to.be.revertedWithCustomError(engine, "ParameterOutOfBounds");
     const after = await engine.getMarket(ETH);
     expect([
@@ -325,11 +344,19 @@ describe("liquidation/attacks (regressions)", () => {
       m.liquidationWindow,
     ]);
     // The bounds themselves are accepted: no cap (0), a 100,000 USD cap, a 0.1 ratio.
-    await engine.setMarketLimits(ETH, m.maxOpenInterest, wad("0.1"), 0n, m.liquidationWindow);
+    await engine.setMarketLimits(
+      ETH,
+      m.maxOpenInterest,
+      wad("0.1"),
+      m.maxNetExposureRatio,
+      0n,
+      m.liquidationWindow,
+    );
     await engine.setMarketLimits(
       ETH,
       m.maxOpenInterest,
       m.maxOiPoolRatio,
+      m.maxNetExposureRatio,
       wad("100000"),
       m.liquidationWindow,
     );

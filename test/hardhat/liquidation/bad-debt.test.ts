@@ -15,7 +15,7 @@ import {
   trade,
   usdc,
 } from "../../helpers/liquidation";
-import { accountAt, expectedPoolValue } from "../../helpers/liquidationModel";
+import { accountAt, expectedPoolValue, skewPremium } from "../../helpers/liquidationModel";
 
 const SHARE_OFFSET = 10n ** 6n; // LiquidityPool's decimals offset (virtual shares)
 
@@ -101,15 +101,19 @@ describe("liquidation/bad-debt", () => {
         run.expected.marketStates,
       ),
     );
-    expect(assetsBefore - assetsAfter).to.equal(b.socialised);
+    // INV-44: the pool also keeps the impact premium of the skew the liquidation closed.
+    const released = skewPremium(snap) - skewPremium(snap, run.expected.marketStates);
+    expect(assetsBefore - assetsAfter).to.be.closeTo(b.socialised - released / 10n ** 12n, 1n);
     expect(await pool.totalSupply()).to.equal(supply);
     // Price of the whole supply (ERC-4626 with virtual shares): floor(S * (A + 1) / (S + 10^6)).
     const price = (assets: bigint) => (supply * (assets + 1n)) / (supply + SHARE_OFFSET);
     expect(await pool.convertToAssets(supply)).to.equal(price(assetsAfter));
     const drop = price(assetsBefore) - price(assetsAfter);
     // Per share: socialised / supply (scaled by the virtual-share factor, to a unit of rounding).
-    const exact = (b.socialised * supply) / (supply + SHARE_OFFSET);
-    expect(drop - exact).to.be.within(0n, 1n);
+    // INV-44: net of the premium the closed skew released (a unit of rounding either way).
+    const loss = b.socialised - released / 10n ** 12n;
+    const exact = (loss * supply) / (supply + SHARE_OFFSET);
+    expect(drop - exact).to.be.within(-1n, 1n);
   });
 
   it("INV-29: an account whose equity is already negative with no positions: the fund buys its collateral, then covers the rest", async () => {
@@ -189,7 +193,14 @@ describe("liquidation/bad-debt", () => {
     const { engine } = env.sys;
     const m = await engine.getMarket(ETH);
     // Only 100,000 USD of ETH (the smallest cap governance may set) per 30 s window.
-    await engine.setMarketLimits(ETH, m.maxOpenInterest, m.maxOiPoolRatio, wad("100000"), 30);
+    await engine.setMarketLimits(
+      ETH,
+      m.maxOpenInterest,
+      m.maxOiPoolRatio,
+      m.maxNetExposureRatio,
+      wad("100000"),
+      30,
+    );
     const t = env.traders[0];
     const a = await deposit(env, t, usdc(13_000));
     await trade(env, t, ETH, wad("50"));

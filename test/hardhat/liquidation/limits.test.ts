@@ -22,7 +22,14 @@ const REDUCE_ONLY = 2;
 /** Sets the liquidation cap of a market (USD per window) and its window (seconds). */
 async function setCap(env: Env, marketId: number, cap: bigint, window: number): Promise<void> {
   const m = await env.sys.engine.getMarket(marketId);
-  await env.sys.engine.setMarketLimits(marketId, m.maxOpenInterest, m.maxOiPoolRatio, cap, window);
+  await env.sys.engine.setMarketLimits(
+    marketId,
+    m.maxOpenInterest,
+    m.maxOiPoolRatio,
+    m.maxNetExposureRatio,
+    cap,
+    window,
+  );
 }
 
 /** A call that can do nothing (window exhausted, zero budget) returns (0, 0) without reverting. */

@@ -279,6 +279,7 @@ describe("liquidation/positions", () => {
           minPositionMargin: base.minPositionMargin,
           maxOpenInterest: base.maxOpenInterest,
           maxOiPoolRatio: base.maxOiPoolRatio,
+          maxNetExposureRatio: base.maxNetExposureRatio,
           maxLiquidationPerWindow: base.maxLiquidationPerWindow,
           liquidationWindow: base.liquidationWindow,
           instantTrading: true,

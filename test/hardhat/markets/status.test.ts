@@ -172,6 +172,7 @@ describe("markets: bad input and status", () => {
       SOL,
       wad("1000"),
       c.maxOiPoolRatio,
+      c.maxNetExposureRatio,
       c.maxLiquidationPerWindow,
       c.liquidationWindow,
     );
@@ -188,6 +189,7 @@ describe("markets: bad input and status", () => {
       SOL,
       wad("500"),
       c.maxOiPoolRatio,
+      c.maxNetExposureRatio,
       c.maxLiquidationPerWindow,
       c.liquidationWindow,
     );

@@ -37,6 +37,7 @@ async function addMarkets(env: OrdersEnv, n: number): Promise<number[]> {
         minPositionMargin: wad("20"),
         maxOpenInterest: wad("1000000"),
         maxOiPoolRatio: wad("5"),
+        maxNetExposureRatio: wad("2"),
         maxLiquidationPerWindow: 0n,
         liquidationWindow: 30,
         instantTrading: true,

@@ -106,7 +106,7 @@ describe("pool: liquidity pool", () => {
     await expectPoolValue(env, await World.read(env));
   });
 
-  it("totalAssets is the pool balance plus traders' net open losses and funding minus gains", async () => {
+  it("totalAssets is the pool balance plus traders' net open losses and funding minus gains and the impact premium (INV-3, INV-44)", async () => {
     const [alice, bob, carol] = env.users;
     const a = await fundQuote(env, alice, usdc("500000"));
     const b = await fundQuote(env, bob, usdc("500000"));
@@ -135,9 +135,50 @@ describe("pool: liquidity pool", () => {
         const h = w.health(acct, now);
         traders += h.upnl - h.funding;
       }
-      const diff = value - w.poolBalance + M.toQuoteFloor(traders, 6);
+      // INV-44: less the refundable impact premium of each market's skew (model).
+      let premium = 0n;
+      for (const m of w.markets) premium += M.impactPremium(m.state, m.price, m.params.skewScale);
+      expect(premium > 0n, "some skew carries a premium").to.equal(true);
+      const diff = value - w.poolBalance + M.toQuoteFloor(traders + premium, 6);
       expect(diff).to.be.within(-1n, 1n);
     }
+  });
+
+  it("INV-44: an LP deposit, open, redeem, close does not profit; opening moves the value by the fee only", async () => {
+    // Low fee, strong impact: before INV-44 the open lifted the value by the impact premium
+    // (3000 * 1000^2 / (2 * 200,000) = 7,500 USD) and the attacker redeemed 2/3 of it.
+    const c = await env.engine.getMarket(ETH);
+    await env.engine.setMarketTradingParams(
+      ETH,
+      wad("200000"),
+      0,
+      wad("0.0001"),
+      c.maxFundingVelocity,
+    );
+    const [mallory] = env.users;
+    const m = await fundQuote(env, mallory, usdc("1000000"));
+    const deposit = usdc("2000000");
+    const shares = await depositLp(mallory, deposit);
+    const before = await World.read(env, [m]);
+    const valueBefore = await expectPoolValue(env, before);
+
+    const open = await trade(env, mallory, m, ETH, wad("1000"));
+    const valueAfter = await expectPoolValue(env, open.w);
+    // The model's value moves by the fee (quote units, rounded for the pool) and rounding only.
+    const feeQuote = M.toQuoteCeil(open.r.fee, 6);
+    expect(valueAfter - valueBefore).to.be.within(feeQuote - 1n, feeQuote + 1n);
+    const premium = M.impactPremium(
+      open.w.markets[ETH].state,
+      open.w.markets[ETH].price,
+      wad("200000"),
+    );
+    expect(premium).to.equal(wad("7500"));
+
+    const redeemed = await redeemLp(mallory, shares);
+    const close = await trade(env, mallory, m, ETH, -wad("1000"));
+    await expectPoolValue(env, close.w);
+    const profit = redeemed - deposit + open.r.quoteDelta + close.r.quoteDelta;
+    expect(profit < 0n, `attacker profit ${profit}`).to.equal(true);
   });
 
   it("a depositor cannot capture a gain that is already open", async () => {
@@ -192,7 +233,13 @@ describe("pool: liquidity pool", () => {
   it("open interest caps scale with the pool balance (maxOiPoolRatio)", async () => {
     const c = await env.engine.getMarket(ETH);
     const limits = [c.maxLiquidationPerWindow, c.liquidationWindow] as const;
-    await env.engine.setMarketLimits(ETH, c.maxOpenInterest, wad("0.5"), ...limits);
+    await env.engine.setMarketLimits(
+      ETH,
+      c.maxOpenInterest,
+      wad("0.5"),
+      c.maxNetExposureRatio,
+      ...limits,
+    );
     const [alice, bob, dave] = env.users;
     const a = await fundQuote(env, alice, usdc("200000"));
     const b = await fundQuote(env, bob, usdc("200000"));
@@ -221,7 +268,13 @@ describe("pool: liquidity pool", () => {
   it("withdrawals keep the reserve the open interest needs", async () => {
     const c = await env.engine.getMarket(ETH);
     const limits = [c.maxLiquidationPerWindow, c.liquidationWindow] as const;
-    await env.engine.setMarketLimits(ETH, c.maxOpenInterest, wad("0.5"), ...limits);
+    await env.engine.setMarketLimits(
+      ETH,
+      c.maxOpenInterest,
+      wad("0.5"),
+      c.maxNetExposureRatio,
+      ...limits,
+    );
     const [alice, bob] = env.users;
     const a = await fundQuote(env, alice, usdc("200000"));
     const b = await fundQuote(env, bob, usdc("200000"));

@@ -130,11 +130,19 @@ describe("pool: liquidity pool edges", () => {
       await trade(env, alice, a, ETH, wad("10"));
       const c = await env.engine.getMarket(ETH);
       const limits = [c.maxLiquidationPerWindow, c.liquidationWindow] as const;
-      await expect(env.engine.setMarketLimits(ETH, c.maxOpenInterest, 0, ...limits))
+      await expect(
+        env.engine.setMarketLimits(ETH, c.maxOpenInterest, 0, c.maxNetExposureRatio, ...limits),
+      )
         .to.be.revertedWithCustomError(env.engine, "ParameterOutOfBounds")
         .withArgs(ethers.encodeBytes32String("maxOiPoolRatio"), 0n, wad("0.1"), wad("10"));
       expect((await env.engine.getMarket(ETH)).maxOiPoolRatio).to.equal(c.maxOiPoolRatio);
-      await env.engine.setMarketLimits(ETH, c.maxOpenInterest, wad("0.1"), ...limits);
+      await env.engine.setMarketLimits(
+        ETH,
+        c.maxOpenInterest,
+        wad("0.1"),
+        c.maxNetExposureRatio,
+        ...limits,
+      );
       // Reserve = ceil(longOI * price / 0.1) in quote units; everything else may leave.
       const st = await env.engine.getMarketState(ETH);
       const side = st.longOI > st.shortOI ? st.longOI : st.shortOI;

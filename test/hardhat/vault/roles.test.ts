@@ -28,7 +28,7 @@ type Call = (e: Crossmargin) => Promise<unknown>;
 const TRADING = [0, wad("1000000"), wad("0.0002"), wad("0.0006"), wad("9")] as const;
 const MARGIN = [0, wad("0.02"), wad("0.0001"), wad("0.5"), wad("20")] as const;
 const MAX_U128 = (1n << 128n) - 1n;
-const LIMITS = [0, wad("100000"), wad("5"), wad("5000000"), 30] as const;
+const LIMITS = [0, wad("100000"), wad("5"), wad("2"), wad("5000000"), 30] as const;
 const ORDER = [0, true, 2, 7200] as const;
 const LIQ = [
   wad("0.005"),
@@ -110,7 +110,7 @@ describe("vault: roles and governance bounds", () => {
       ["setMarketFeed", ADMIN, (e) => e.setMarketFeed(0, mFeed, 60, MOCK_DESCRIPTION)],
       ["setMarketTradingParams", RISK, (e) => e.setMarketTradingParams(0, 0, 0, 0, 0)],
       ["setMarketMarginParams", RISK, (e) => e.setMarketMarginParams(0, WAD, 0, wad("0.9"), 0)],
-      ["setMarketLimits", RISK, (e) => e.setMarketLimits(0, 0, wad("1"), 0, 0)],
+      ["setMarketLimits", RISK, (e) => e.setMarketLimits(0, 0, wad("1"), wad("2"), 0, 0)],
       ["setMarketOrderParams", RISK, (e) => e.setMarketOrderParams(0, false, 0, 1)],
       ["settleMarket", ADMIN, (e) => e.settleMarket(0, 0)],
       ["setLiquidationParams", RISK, (e) => e.setLiquidationParams(0, 0, 0, 0, 0, 0, 0, 0, 3600)],
@@ -217,17 +217,21 @@ describe("vault: roles and governance bounds", () => {
       // INV-32: a ratio of 0 would reserve the whole pool; a tiny cap would freeze liquidation.
       ["setMarketLimits", LIMITS, 2, 0n, "maxOiPoolRatio", wad("0.1"), wad("10")],
       ["setMarketLimits", LIMITS, 2, wad("0.1") - 1n, "maxOiPoolRatio", wad("0.1"), wad("10")],
-      ["setMarketLimits", LIMITS, 3, 1n, "maxLiquidationPerWindow", wad("100000"), MAX_U128],
+      // INV-45: the net exposure ratio is bounded to 0.1 .. 10.
+      ["setMarketLimits", LIMITS, 3, 0n, "maxNetExposureRatio", wad("0.1"), wad("10")],
+      ["setMarketLimits", LIMITS, 3, wad("0.1") - 1n, "maxNetExposureRatio", wad("0.1"), wad("10")],
+      ["setMarketLimits", LIMITS, 3, wad("10") + 1n, "maxNetExposureRatio", wad("0.1"), wad("10")],
+      ["setMarketLimits", LIMITS, 4, 1n, "maxLiquidationPerWindow", wad("100000"), MAX_U128],
       [
         "setMarketLimits",
         LIMITS,
-        3,
+        4,
         wad("100000") - 1n,
         "maxLiquidationPerWindow",
         wad("100000"),
         MAX_U128,
       ],
-      ["setMarketLimits", LIMITS, 4, 86_401n, "liquidationWindow", 0n, 86_400n],
+      ["setMarketLimits", LIMITS, 5, 86_401n, "liquidationWindow", 0n, 86_400n],
       ["setMarketOrderParams", ORDER, 2, 3601n, "minOrderDelay", 0n, 3600n],
       ["setMarketOrderParams", ORDER, 3, 2n, "maxOrderAge", 3n, 86_400n],
       ["setMarketOrderParams", ORDER, 3, 86_401n, "maxOrderAge", 3n, 86_400n],
@@ -266,9 +270,9 @@ describe("vault: roles and governance bounds", () => {
       await expect(e.setMarketMarginParams(0, wad("0.005"), wad("0.01"), wad("0.1"), wad("10000")))
         .to.emit(ctx.engine, "MarketMarginParamsSet")
         .withArgs(0, wad("0.005"), wad("0.01"), wad("0.1"), wad("10000"));
-      await expect(e.setMarketLimits(0, 10n ** 33n, wad("10"), 0, 86_400))
+      await expect(e.setMarketLimits(0, 10n ** 33n, wad("10"), wad("10"), 0, 86_400))
         .to.emit(ctx.engine, "MarketLimitsSet")
-        .withArgs(0, 10n ** 33n, wad("10"), 0, 86_400);
+        .withArgs(0, 10n ** 33n, wad("10"), wad("10"), 0, 86_400);
       await expect(e.setMarketOrderParams(0, false, 3600, 86_400))
         .to.emit(ctx.engine, "MarketOrderParamsSet")
         .withArgs(0, false, 3600, 86_400);
@@ -287,12 +291,13 @@ describe("vault: roles and governance bounds", () => {
         .to.emit(ctx.engine, "LiquidationParamsSet")
         .withArgs(...liq);
       const m = await ctx.engine.getMarket(0);
-      expect([m.skewScale, m.imrBase, m.maxOiPoolRatio, m.maxOrderAge]).to.deep.equal([
-        10n ** 33n,
-        wad("0.005"),
-        wad("10"),
-        86_400n,
-      ]);
+      expect([
+        m.skewScale,
+        m.imrBase,
+        m.maxOiPoolRatio,
+        m.maxNetExposureRatio,
+        m.maxOrderAge,
+      ]).to.deep.equal([10n ** 33n, wad("0.005"), wad("10"), wad("10"), 86_400n]);
     });
 
     it("unknown market (UnknownMarket), out-of-bound addMarket, too-large settlement price", async () => {
@@ -303,7 +308,7 @@ describe("vault: roles and governance bounds", () => {
       )
         .to.be.revertedWithCustomError(ctx.engine, "UnknownMarket")
         .withArgs(3);
-      await expect(e.setMarketLimits(99, 0, 0, 0, 0))
+      await expect(e.setMarketLimits(99, 0, 0, 0, 0, 0))
         .to.be.revertedWithCustomError(ctx.engine, "UnknownMarket")
         .withArgs(99);
       const feed = ctx.marketFeeds[0].target as string;
