@@ -430,7 +430,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
         if (received == 0) revert ZeroAmount();
         AccountData storage a = s.accounts[account];
         if (isQuote) {
-            MarginLogic.addQuote(s, a, int256(received));
+            MarginLogic.creditQuote(s, account, received);
         } else {
             c.totalDeposited += uint128(received);
             uint256 balance = s.collateralBalances[account][token];

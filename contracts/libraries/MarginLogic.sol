@@ -74,6 +74,11 @@ library MarginLogic {
         s.traderDebt = s.traderDebt + newDebt - oldDebt;
     }
 
+    /// @notice `addQuote` for a deposit of `amount` quote units (linked: keeps the engine small).
+    function creditQuote(Store storage s, uint256 account, uint256 amount) public {
+        addQuote(s, s.accounts[account], SafeCast.toInt256(amount));
+    }
+
     /// @notice Quote token units to USD WAD (exact).
     function quoteToUsd(Store storage s, int256 amount) internal view returns (int256) {
         return amount * int256(uint256(s.quoteScale));
