@@ -136,7 +136,10 @@ describe("markets: net exposure limit (INV-45)", () => {
     await setRatio(wad("0.1"));
     expect((await env.engine.getMarket(ETH)).maxNetExposureRatio).to.equal(wad("0.1"));
   });
+});
 
+// Its own block: it runs on the orders fixture, not on the trading env the hooks above check.
+describe("markets: net exposure limit on order fills (INV-45)", () => {
   it("an order fill that grows |skew| past the cap is cancelled with NetExposureExceeded; nothing trades", async () => {
     const o = await loadOrders(); // 10M USDC in the pool
     const { engine, account, keeper } = o;
