@@ -250,3 +250,36 @@ export async function expectMarginRevert(
     .withArgs(account, h.equity, required);
   return h;
 }
+
+/** `setMarketLimits` with only the given fields changed (the rest as the market has them). */
+export async function setLimits(
+  env: System,
+  id: number,
+  change: Partial<{
+    maxOpenInterest: bigint;
+    maxOiPoolRatio: bigint;
+    maxNetExposureRatio: bigint;
+    maxLiquidationPerWindow: bigint;
+    liquidationWindow: bigint;
+  }>,
+): Promise<void> {
+  const m = await env.engine.getMarket(id);
+  const l = {
+    maxOpenInterest: m.maxOpenInterest,
+    maxOiPoolRatio: m.maxOiPoolRatio,
+    maxNetExposureRatio: m.maxNetExposureRatio,
+    maxLiquidationPerWindow: m.maxLiquidationPerWindow,
+    liquidationWindow: m.liquidationWindow,
+    ...change,
+  };
+  await (
+    await env.engine.setMarketLimits(
+      id,
+      l.maxOpenInterest,
+      l.maxOiPoolRatio,
+      l.maxNetExposureRatio,
+      l.maxLiquidationPerWindow,
+      l.liquidationWindow,
+    )
+  ).wait();
+}

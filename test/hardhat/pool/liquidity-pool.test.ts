@@ -16,6 +16,7 @@ import {
   loadTrading,
   nextTimestamp,
   provideLiquidity,
+  setLimits,
   setMarketPrice,
   trade,
   usdc,
@@ -231,15 +232,7 @@ describe("pool: liquidity pool", () => {
   });
 
   it("open interest caps scale with the pool balance (maxOiPoolRatio)", async () => {
-    const c = await env.engine.getMarket(ETH);
-    const limits = [c.maxLiquidationPerWindow, c.liquidationWindow] as const;
-    await env.engine.setMarketLimits(
-      ETH,
-      c.maxOpenInterest,
-      wad("0.5"),
-      c.maxNetExposureRatio,
-      ...limits,
-    );
+    await setLimits(env, ETH, { maxOiPoolRatio: wad("0.5") });
     const [alice, bob, dave] = env.users;
     const a = await fundQuote(env, alice, usdc("200000"));
     const b = await fundQuote(env, bob, usdc("200000"));
@@ -266,15 +259,7 @@ describe("pool: liquidity pool", () => {
   });
 
   it("withdrawals keep the reserve the open interest needs", async () => {
-    const c = await env.engine.getMarket(ETH);
-    const limits = [c.maxLiquidationPerWindow, c.liquidationWindow] as const;
-    await env.engine.setMarketLimits(
-      ETH,
-      c.maxOpenInterest,
-      wad("0.5"),
-      c.maxNetExposureRatio,
-      ...limits,
-    );
+    await setLimits(env, ETH, { maxOiPoolRatio: wad("0.5") });
     const [alice, bob] = env.users;
     const a = await fundQuote(env, alice, usdc("200000"));
     const b = await fundQuote(env, bob, usdc("200000"));

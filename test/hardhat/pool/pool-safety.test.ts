@@ -25,6 +25,7 @@ import {
   loadTrading,
   nextTimestamp,
   priceString,
+  setLimits,
   setMarketPrice,
   trade,
   usdc,
@@ -61,15 +62,7 @@ describe("pool: liquidity pool safety", () => {
       const [alice, carol] = env.users;
       a = await fundQuote(env, alice, usdc("600000"));
       // The largest net-exposure cap (10x the pool, INV-45) lets one account take the pool under.
-      const m = await env.engine.getMarket(ETH);
-      await env.engine.setMarketLimits(
-        ETH,
-        m.maxOpenInterest,
-        m.maxOiPoolRatio,
-        wad("10"),
-        m.maxLiquidationPerWindow,
-        m.liquidationWindow,
-      );
+      await setLimits(env, ETH, { maxNetExposureRatio: wad("10") });
       // 1,000 ETH long at ~3,000: the pool (1,000,000 USDC) is short 3,000,000 USD of notional.
       await trade(env, alice, a, ETH, wad("1000"));
       await env.quote.mint(carol.address, usdc("1000000"));
