@@ -132,7 +132,8 @@ library LiquidationLogic {
         if (maxRepay == 0) revert E.ZeroAmount();
         uint256 allowed = _maxRepay(s, account);
         uint256 balance = s.collateralBalances[account][token];
-        (repaid, seized) = _seize(s, c, Math.min(maxRepay, allowed), balance);
+        uint256 price = MarginLogic.collateralPrice(c);
+        (repaid, seized) = _seize(s, c, price, Math.min(maxRepay, allowed), balance);
         if (seized == 0 || repaid == 0) revert E.NothingToSeize(account, token);
 
         AccountData storage a = s.accounts[account];
@@ -444,16 +445,18 @@ library LiquidationLogic {
         uint256 debt
     ) private returns (uint256 paid) {
         CollateralConfig storage c = s.collaterals[token];
-        (, bool fresh) = OracleLib.readLatest(Feed(c.feed, c.heartbeat, c.feedDecimals));
+        (uint256 price, bool fresh) = OracleLib.readLatest(
+            Feed(c.feed, c.heartbeat, c.feedDecimals)
+        );
         if (!fresh) return 0;
         uint256 budget = Math.min(debt, IERC20(s.quoteToken).balanceOf(fund));
         if (budget == 0) return 0;
         uint256 balance = s.collateralBalances[account][token];
-        (uint256 repay, uint256 seized) = _seize(s, c, budget, balance);
+        (uint256 repay, uint256 seized) = _seize(s, c, price, budget, balance);
         if (seized == 0) return 0;
         paid = _fundCover(fund, repay);
         // A fund that paid less than asked gets collateral for what it paid.
-        if (paid < repay) (, seized) = _seize(s, c, paid, balance);
+        if (paid < repay) (, seized) = _seize(s, c, price, paid, balance);
         s.collateralBalances[account][token] = balance - seized;
         c.totalDeposited -= uint128(seized);
         if (balance == seized) s.accounts[account].collateralMask &= ~uint32(1 << c.index);
@@ -483,12 +486,11 @@ library LiquidationLogic {
     function _seize(
         Store storage s,
         CollateralConfig storage c,
+        uint256 price,
         uint256 repay,
         uint256 balance
     ) private view returns (uint256 repaid, uint256 seized) {
-        uint256 discounted = MarginLogic.collateralPrice(c).mulDown(
-            WadMath.WAD - c.liquidationDiscount
-        );
+        uint256 discounted = price.mulDown(WadMath.WAD - c.liquidationDiscount);
         uint256 unit = 10 ** c.tokenDecimals;
         uint256 scale = s.quoteScale;
         repaid = repay;

@@ -24,6 +24,12 @@ export function windowRewardUsd(totalNotional: bigint, complete: boolean, p: Rew
   return min(earned, p.maxKeeperReward);
 }
 
+/** The highest taker fee of the given markets: the floor of the penalty rate (engine
+ *  `maxTakerFee`, kept by governance on every fee change). */
+export function maxTakerFee(markets: readonly { takerFee: bigint }[]): bigint {
+  return markets.reduce((acc, m) => max(acc, m.takerFee), 0n);
+}
+
 /**
  * Insurance-fund penalty (USD, WAD) for closing `delta` of a market (INV-31):
  * `mulUp(notional, max(penaltyRate, maxTakerFee)) + max(0, sMulCeil(delta, fill - price))` with

@@ -19,6 +19,7 @@ import {
   WAD,
   chargeSplit,
   liquidationPenalty,
+  maxTakerFee,
   positionFunding,
   positionMargin,
   poolValue,
@@ -150,6 +151,7 @@ export function accountOutcome(
   let notional = 0n;
   let realised = 0n;
   let penaltyUsd = 0n;
+  const takerFloor = maxTakerFee(view.markets.map((x) => x.params));
   for (const [m, position] of snap.positions) {
     const mv = view.markets[m];
     const n = positionMargin(mv.params, position.size, mv.price).notional;
@@ -161,10 +163,7 @@ export function accountOutcome(
       skew: mv.state.longOI - mv.state.shortOI,
       params: mv.params,
       penaltyRate: lp.penaltyRate,
-      maxTakerFee: view.markets.reduce(
-        (a, x) => (x.params.takerFee > a ? x.params.takerFee : a),
-        0n,
-      ),
+      maxTakerFee: takerFloor,
       settled: mv.status === STATUS_SETTLED,
     });
     realised += toQuoteFloor(

@@ -106,9 +106,10 @@ export async function mintAndApprove(
   token: MockERC20,
   who: HardhatEthersSigner,
   amount: bigint,
+  spender?: string,
 ): Promise<void> {
   await token.mint(who.address, amount);
-  await token.connect(who).approve(await env.sys.engine.getAddress(), amount);
+  await token.connect(who).approve(spender ?? (await env.sys.engine.getAddress()), amount);
 }
 
 /** Deposits quote units (or a listed collateral by symbol) into `who`'s sub-account. */

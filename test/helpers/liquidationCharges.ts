@@ -9,6 +9,7 @@ import {
   collateralValueUsd,
   liquidationPenalty,
   max,
+  maxTakerFee as maxTakerFeeOf,
   mulDown,
   quoteToUsd,
   settleDebt as settleDebtModel,
@@ -28,7 +29,7 @@ export const SETTLED = 4;
 
 /** The highest taker fee of any market: the floor of the penalty rate (engine `maxTakerFee`). */
 export function maxTakerFee(snap: Pick<Snap, "markets">): bigint {
-  return snap.markets.reduce((acc, m) => max(acc, m.params.takerFee), 0n);
+  return maxTakerFeeOf(snap.markets.map((m) => m.params));
 }
 
 /** The fund's penalty rate in a market: the protocol rate, `maxTakerFee` as its floor. */

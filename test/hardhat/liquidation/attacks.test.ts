@@ -10,6 +10,7 @@ import { takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
 import {
   WAD,
+  divCeil,
   marginSummary,
   max,
   min,
@@ -55,6 +56,31 @@ function oneCallReward(env: Env, notional: bigint, complete: boolean): bigint {
   let usd = mulUp(notional, env.liq.feeRate);
   if (complete) usd = max(usd, env.liq.minKeeperReward);
   return toQuoteCeil(min(usd, env.liq.maxKeeperReward), QD);
+}
+
+/**
+ * The issue's position-less account: 4 WETH at weight 0.8 and exactly 6,000 USDC of debt, made
+ * liquidatable by WETH at 1,874.81 (4 * 1874.81 * 0.8 = 5,999.39 < 6,000).
+ */
+async function positionlessDebtor() {
+  const env = await setup();
+  const { engine, collaterals } = env.sys;
+  const weth = await collaterals.WETH.getAddress();
+  const c = await engine.getCollateral(weth);
+  await engine.setCollateralParams(weth, wad("0.8"), c.liquidationDiscount, c.depositCap);
+  const [owner] = env.traders;
+  const a = await deposit(env, owner, wad("4"), "WETH");
+  await trade(env, owner, ETH, wad("20"));
+  await setMarketPrice(env, ETH, "2700");
+  await trade(env, owner, ETH, -wad("20")); // a realised loss of about 6,070 USDC
+  const loss = -(await engine.getAccount(a)).quoteBalance;
+  expect(loss).to.be.greaterThan(usdc(6_000));
+  await deposit(env, owner, loss - usdc(6_000)); // the debt is exactly 6,000 USDC
+  expect((await engine.getAccount(a)).quoteBalance).to.equal(-usdc(6_000));
+  expect(await engine.isLiquidatable(a)).to.equal(false);
+  await setCollateralPrice(env, "WETH", "1874.81");
+  expect(await engine.isLiquidatable(a)).to.equal(true);
+  return { env, engine, weth, owner, a };
 }
 
 describe("liquidation/attacks (regressions)", () => {
@@ -210,24 +236,7 @@ describe("liquidation/attacks (regressions)", () => {
   });
 
   it("INV-29/INV-30 (e): a position-less account (4 WETH at weight 0.8, 6,000 USDC of debt) sells only what the debt needs to the fund", async () => {
-    const env = await setup();
-    const { engine, collaterals } = env.sys;
-    const weth = await collaterals.WETH.getAddress();
-    const c = await engine.getCollateral(weth);
-    await engine.setCollateralParams(weth, wad("0.8"), c.liquidationDiscount, c.depositCap);
-    const [owner] = env.traders;
-    const a = await deposit(env, owner, wad("4"), "WETH");
-    await trade(env, owner, ETH, wad("20"));
-    await setMarketPrice(env, ETH, "2700");
-    await trade(env, owner, ETH, -wad("20")); // a realised loss of about 6,070 USDC
-    const loss = -(await engine.getAccount(a)).quoteBalance;
-    expect(loss).to.be.greaterThan(usdc(6_000));
-    await deposit(env, owner, loss - usdc(6_000)); // the debt is exactly 6,000 USDC
-    expect((await engine.getAccount(a)).quoteBalance).to.equal(-usdc(6_000));
-    expect(await engine.isLiquidatable(a)).to.equal(false);
-
-    await setCollateralPrice(env, "WETH", "1874.81"); // 4 * 1874.81 * 0.8 = 5,999.39 < 6,000
-    expect(await engine.isLiquidatable(a)).to.equal(true);
+    const { env, engine, weth, a } = await positionlessDebtor();
     expect(await engine.connect(env.keeper).liquidate.staticCall(a, 0)).to.deep.equal([0n, 0n]);
     const run = await liquidateChecked(env, a);
     // 6,000 / (1874.81 * 0.95 = 1,781.0695) = 3.3688... WETH; the owner keeps the rest.
@@ -239,6 +248,32 @@ describe("liquidation/attacks (regressions)", () => {
     expect(await engine.collateralBalance(a, weth)).to.equal(wad("4") - seized);
     expect((await engine.getAccount(a)).quoteBalance).to.equal(0n);
     expect(await engine.isLiquidatable(a)).to.equal(false);
+  });
+
+  it("INV-28/INV-29: owner, keeper and buyer in one: liquidating itself into the fund and buying the WETH back loses half the discount", async () => {
+    const { env, engine, weth, owner, a } = await positionlessDebtor();
+    const { quote, insuranceFund, collaterals } = env.sys;
+    const price = wad("1874.81");
+    // The owner is its own keeper: the fund buys what the debt needs (3.3688 WETH for 6,000).
+    await engine.connect(owner).liquidate(a, 0);
+    const seized = (wad("6000") * WAD) / mulDown(price, wad("0.95"));
+    expect(await collaterals.WETH.balanceOf(await insuranceFund.getAddress())).to.equal(seized);
+    // It buys them back at the oracle less half the discount (docs/math.md), rounding up.
+    const unitPrice = divCeil(price * (WAD - wad("0.025")), WAD);
+    const cost = divCeil(seized * 10n ** 6n * unitPrice, WAD * WAD);
+    await mintAndApprove(env, quote, owner, cost, await insuranceFund.getAddress());
+    await expect(insuranceFund.connect(owner).buyCollateral(weth, seized, cost - 1n))
+      .to.be.revertedWithCustomError(insuranceFund, "SlippageExceeded")
+      .withArgs(cost, cost - 1n);
+    await insuranceFund.connect(owner).buyCollateral(weth, seized, cost);
+    // Same 4 WETH as before, debt gone, and `cost` paid for a debt of 6,000: the round trip
+    // cost the party `cost - 6,000` (about 2.5 % of the WETH bought), never a gain.
+    expect(await collaterals.WETH.balanceOf(owner.address)).to.equal(seized);
+    expect(await engine.collateralBalance(a, weth)).to.equal(wad("4") - seized);
+    expect((await engine.getAccount(a)).quoteBalance).to.equal(0n);
+    expect(cost).to.be.greaterThan(usdc(6_000));
+    // seized * p * (0.975 - 0.95) = 6,000 * 0.025 / 0.95 = 157.89 USDC.
+    expect(cost - usdc(6_000)).to.be.closeTo(usdc("157.89"), usdc("0.01"));
   });
 
   it("INV-33 (f): repeated liquidateCollateral calls in one window repay at most 50 % of the window-start debt", async () => {
