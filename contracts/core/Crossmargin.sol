@@ -11,7 +11,6 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
 import {CrossmarginLiquidation} from "./CrossmarginLiquidation.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
-import {MarketMath} from "../libraries/MarketMath.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
 import {
@@ -235,12 +234,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
 
     /// @inheritdoc ICrossmargin
     function poolWithdraw(address receiver, uint256 assets) external nonReentrant {
-        if (msg.sender != s.pool) revert OnlyPool(msg.sender);
-        uint256 available = PoolLogic.withdrawable(s);
-        if (assets > available) revert InsufficientPoolLiquidity(available, assets);
-        s.poolBalance -= assets.toInt256();
-        IERC20(s.quoteToken).safeTransfer(receiver, assets);
-        emit PoolWithdrawn(receiver, assets, s.poolBalance);
+        PoolLogic.withdraw(s, receiver, assets);
     }
 
     // ------------------------------------------------------------------ views
@@ -335,8 +329,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
 
     /// @inheritdoc ICrossmargin
     function currentFunding(uint256 marketId) external view returns (int256, int256) {
-        uint256 price = _marketPrice(marketId);
-        return MarketMath.currentFunding(s.markets[marketId], s.marketStates[marketId], price);
+        return TradeLogic.funding(s, marketId, _marketPrice(marketId));
     }
 
     /// @inheritdoc ICrossmargin

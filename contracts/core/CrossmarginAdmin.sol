@@ -181,24 +181,27 @@ abstract contract CrossmarginAdmin is
     }
 
     /// @inheritdoc ICrossmarginAdmin
+    function setAdlParams(
+        uint64 floorRatio,
+        uint64 rewardRate,
+        uint128 maxReward
+    ) external onlyRole(RISK_MANAGER_ROLE) {
+        AdminLogic.setAdlParams(s, floorRatio, rewardRate, maxReward);
+    }
+
+    /// @inheritdoc ICrossmarginAdmin
     function setSequencer(address feed, uint32 gracePeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
         AdminLogic.setSequencer(s, feed, gracePeriod);
     }
 
     /// @inheritdoc ICrossmarginAdmin
     function setPool(address pool) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (pool == address(0)) revert ZeroAddress();
-        if (s.pool != address(0)) revert AlreadySet("pool");
-        s.pool = pool;
-        emit PoolSet(pool);
+        AdminLogic.setPool(s, pool);
     }
 
     /// @inheritdoc ICrossmarginAdmin
     function setInsuranceFund(address fund) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (fund == address(0)) revert ZeroAddress();
-        if (s.insuranceFund != address(0)) revert AlreadySet("insuranceFund");
-        s.insuranceFund = fund;
-        emit InsuranceFundSet(fund);
+        AdminLogic.setInsuranceFund(s, fund);
     }
 
     /// @inheritdoc ICrossmarginAdmin

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {ICrossmarginLiquidation} from "../interfaces/ICrossmarginLiquidation.sol";
 import {CrossmarginAdmin} from "./CrossmarginAdmin.sol";
+import {AdlLogic} from "../libraries/AdlLogic.sol";
 import {LiquidationLogic} from "../libraries/LiquidationLogic.sol";
 import {OrderLogic} from "../libraries/OrderLogic.sol";
 import {Order} from "../libraries/Types.sol";
@@ -26,6 +27,19 @@ abstract contract CrossmarginLiquidation is ICrossmarginLiquidation, Crossmargin
         uint256 maxRepay
     ) external nonReentrant returns (uint256 repaid, uint256 seized) {
         return LiquidationLogic.liquidateCollateral(s, account, token, maxRepay, msg.sender);
+    }
+
+    /// @inheritdoc ICrossmarginLiquidation
+    function autoDeleverage(
+        uint256 account,
+        uint256 marketId
+    ) external nonReentrant returns (uint256 closed, uint256 reward) {
+        return AdlLogic.deleverage(s, account, marketId, msg.sender);
+    }
+
+    /// @inheritdoc ICrossmarginLiquidation
+    function adlNeed() external view returns (int256, int256, uint256) {
+        return AdlLogic.need(s);
     }
 
     /// @inheritdoc ICrossmarginLiquidation

@@ -131,6 +131,10 @@ interface ICrossmarginAdmin {
         uint32 accountWindow
     ) external;
 
+    /// @notice Auto-deleveraging: the pool floor as a fraction of its balance (0 = off, else
+    ///         0.05 .. 0.95), the caller's reward rate (<= 0.1 % of notional) and cap (<= 1,000 USD).
+    function setAdlParams(uint64 floorRatio, uint64 rewardRate, uint128 maxReward) external;
+
     function setSequencer(address feed, uint32 gracePeriod) external;
 
     function setPool(address pool) external;

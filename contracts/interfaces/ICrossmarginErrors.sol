@@ -81,4 +81,11 @@ interface ICrossmarginErrors {
     error RoundPredecessorMissing(uint80 roundId, uint80 predecessor);
     error InvalidPhaseProof(uint80 roundId, uint80 lastRoundOfPreviousPhase);
     error SettlementPriceOutOfBand(uint256 price, uint256 min, uint256 max);
+
+    // --- auto-deleveraging (INV-49 to INV-52) ---
+    error AdlDisabled();
+    error AdlNotNeeded(int256 poolValue, int256 poolBalance);
+    error AdlAccountLiquidatable(uint256 account, int256 equity, uint256 maintenanceMargin);
+    error AdlNotOnSkewSide(uint256 account, uint256 marketId, int256 size, int256 skew);
+    error AdlNotInProfit(uint256 account, uint256 marketId, int256 pnl);
 }

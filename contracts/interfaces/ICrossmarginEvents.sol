@@ -94,6 +94,7 @@ interface ICrossmarginEvents {
     event PoolSet(address pool);
     event InsuranceFundSet(address fund);
     event PausedSet(bool paused);
+    event AdlParamsSet(uint64 floorRatio, uint64 rewardRate, uint128 maxReward);
 
     // --- trading ---
     event FundingRecorded(
@@ -207,5 +208,23 @@ interface ICrossmarginEvents {
         uint256 indexed marketId,
         uint256 amount,
         bool toInsuranceFund
+    );
+
+    // --- auto-deleveraging (INV-49 to INV-52) ---
+    /// @notice `keeper` closed `sizeDelta` of the account's position at the oracle `price`
+    ///         because the pool was below its floor (`poolValue` and `poolBalance` before the
+    ///         close). `score` ranks candidates (docs/math.md); the account paid `charge` quote
+    ///         units, of which `reward` went to the keeper and the rest to the pool.
+    event AutoDeleveraged(
+        uint256 indexed account,
+        uint256 indexed marketId,
+        address indexed keeper,
+        int256 sizeDelta,
+        uint256 price,
+        uint256 score,
+        uint256 charge,
+        uint256 reward,
+        int256 poolValue,
+        int256 poolBalance
     );
 }

@@ -26,6 +26,22 @@ interface ICrossmarginLiquidation {
         uint256 maxRepay
     ) external returns (uint256 repaid, uint256 seized);
 
+    /// @notice Auto-deleveraging, the pool's last resort (INV-49 to INV-52). While
+    ///         `poolValue < floorRatio * poolBalance`, closes part of `account`'s profitable
+    ///         position in `marketId` on the side of the market's skew, at the oracle price, by at
+    ///         most what brings the pool back to its floor. Pays the caller a bounded reward out of
+    ///         the profit closed. Keepers pick candidates by descending `score` (docs/math.md).
+    /// @return closed Size closed (unsigned, size WAD).
+    /// @return reward Quote units paid to the caller.
+    function autoDeleverage(
+        uint256 account,
+        uint256 marketId
+    ) external returns (uint256 closed, uint256 reward);
+
+    /// @notice The pool's value and balance (quote units) and the profit (quote units) traders
+    ///         must realise to bring the pool back to its ADL floor; 0 when ADL is not allowed.
+    function adlNeed() external view returns (int256 poolValue, int256 poolBalance, uint256 needed);
+
     /// @notice Records a delayed order that fills at the first oracle round published at least
     ///         the market's `minOrderDelay` after now (fixed at commit, INV-38). Reserves its
     ///         margin and the keeper fee; a reducing order is stored reduce-only (INV-36) and

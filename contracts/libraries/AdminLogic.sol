@@ -9,7 +9,7 @@ import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 import {OracleLib, Feed, Sequencer} from "./OracleLib.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
-import {Store, LiquidationParams} from "./Store.sol";
+import {AdlParams, Store, LiquidationParams} from "./Store.sol";
 import {CollateralConfig, MarketConfig, MarketStatus} from "./Types.sol";
 
 /// @title AdminLogic
@@ -54,6 +54,10 @@ library AdminLogic {
     uint256 internal constant MAX_KEEPER_REWARD = 10_000e18;
     uint256 internal constant MAX_SMALL_DEBT = 100_000e18;
     uint256 internal constant MAX_ORDER_KEEPER_FEE = 1_000e18;
+    uint256 internal constant MIN_ADL_FLOOR = 0.05e18;
+    uint256 internal constant MAX_ADL_FLOOR = 0.95e18;
+    uint256 internal constant MAX_ADL_REWARD_RATE = 0.001e18;
+    uint256 internal constant MAX_ADL_REWARD = 1_000e18;
     uint256 internal constant MAX_GRACE_PERIOD = 1 days;
     /// @dev INV-39: an explicit settlement price lies within +-20 % of the last valid answer.
     uint256 internal constant SETTLEMENT_BAND = 0.2e18;
@@ -314,6 +318,37 @@ library AdminLogic {
             penaltyRate,
             accountWindow
         );
+    }
+
+    /// @notice Auto-deleveraging parameters (INV-52): the floor 0 (off) or 0.05 .. 0.95, the
+    ///         reward rate at most 0.1 % and the reward at most 1,000 USD per call.
+    function setAdlParams(
+        Store storage s,
+        uint64 floorRatio,
+        uint64 rewardRate,
+        uint128 maxReward
+    ) external {
+        if (floorRatio != 0) _bound("adlFloorRatio", floorRatio, MIN_ADL_FLOOR, MAX_ADL_FLOOR);
+        _bound("adlRewardRate", rewardRate, 0, MAX_ADL_REWARD_RATE);
+        _bound("adlMaxReward", maxReward, 0, MAX_ADL_REWARD);
+        s.adl = AdlParams(floorRatio, rewardRate, maxReward);
+        emit Ev.AdlParamsSet(floorRatio, rewardRate, maxReward);
+    }
+
+    /// @notice Sets the liquidity pool, once.
+    function setPool(Store storage s, address pool) external {
+        if (pool == address(0)) revert E.ZeroAddress();
+        if (s.pool != address(0)) revert E.AlreadySet("pool");
+        s.pool = pool;
+        emit Ev.PoolSet(pool);
+    }
+
+    /// @notice Sets the insurance fund, once.
+    function setInsuranceFund(Store storage s, address fund) external {
+        if (fund == address(0)) revert E.ZeroAddress();
+        if (s.insuranceFund != address(0)) revert E.AlreadySet("insuranceFund");
+        s.insuranceFund = fund;
+        emit Ev.InsuranceFundSet(fund);
     }
 
     function setSequencer(Store storage s, address feed, uint32 gracePeriod) external {

@@ -2,6 +2,10 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
+import {ICrossmarginEvents} from "../interfaces/ICrossmarginEvents.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
@@ -14,6 +18,7 @@ import {MarketConfig, MarketState, MarketStatus} from "./Types.sol";
 /// @notice The liquidity pool's value and withdrawable amount, from O(1) aggregates per market.
 /// @dev Linked library (runs in the engine's context).
 library PoolLogic {
+    using SafeERC20 for IERC20;
     using WadMath for uint256;
 
     /// @notice Pool value in quote units: its balance plus the traders' net open losses and
@@ -54,10 +59,21 @@ library PoolLogic {
         return Math.mulDiv(abs.mulUp(price), abs, 2 * skewScale, Math.Rounding.Ceil);
     }
 
+    /// @notice The pool's withdrawal (`LiquidityPool` only), at most `withdrawable` (INV-46).
+    function withdraw(Store storage s, address receiver, uint256 assets) external {
+        if (msg.sender != s.pool) revert ICrossmarginErrors.OnlyPool(msg.sender);
+        uint256 available = withdrawable(s);
+        if (assets > available)
+            revert ICrossmarginErrors.InsufficientPoolLiquidity(available, assets);
+        s.poolBalance -= SafeCast.toInt256(assets);
+        IERC20(s.quoteToken).safeTransfer(receiver, assets);
+        emit ICrossmarginEvents.PoolWithdrawn(receiver, assets, s.poolBalance);
+    }
+
     /// @notice Quote units the pool may withdraw: what the vault holds, less the balance that
     ///         every market's open interest cap (`sideOI * price <= balance * maxOiPoolRatio`) needs,
     ///         and never more than `poolBalance - traderDebt` (INV-46).
-    function withdrawable(Store storage s) external view returns (uint256) {
+    function withdrawable(Store storage s) public view returns (uint256) {
         int256 balance = s.poolBalance;
         if (balance <= 0) return 0;
         uint256 reserveUsd;

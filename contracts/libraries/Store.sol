@@ -29,6 +29,13 @@ struct LiquidationParams {
     uint32 accountWindow; // seconds: the per-account liquidation window (rewards, close factor)
 }
 
+/// @notice Auto-deleveraging parameters (docs/math.md, "Auto-deleveraging"), one slot.
+struct AdlParams {
+    uint64 floorRatio; // WAD: ADL runs while poolValue < floorRatio * poolBalance; 0 = off
+    uint64 rewardRate; // WAD of the notional closed: the caller's reward rate
+    uint128 maxReward; // USD WAD: the caller's reward per call at most
+}
+
 /// @notice All engine state, in one struct so that linked libraries can share it.
 struct Store {
     address quoteToken;
@@ -51,4 +58,5 @@ struct Store {
     mapping(uint256 account => mapping(address operator => bool)) operators;
     mapping(uint256 account => AccountLiquidation) liquidations;
     uint256 traderDebt; // sum of the negative quote balances, quote units (INV-46)
+    AdlParams adl;
 }

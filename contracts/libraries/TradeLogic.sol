@@ -74,6 +74,16 @@ library TradeLogic {
         return pending;
     }
 
+    /// @notice The market's funding rate and index now at `price` (the engine's `currentFunding`,
+    ///         linked to keep the engine under the size limit).
+    function funding(
+        Store storage s,
+        uint256 marketId,
+        uint256 price
+    ) public view returns (int256 rate, int256 index) {
+        return MarketMath.currentFunding(s.markets[marketId], s.marketStates[marketId], price);
+    }
+
     /// @notice Fill price and fee of a trade of `sizeDelta` now at `price` (the engine's
     ///         `quoteTrade`, linked to keep the engine under the size limit), priced at the
     ///         effective skew of this block (INV-40).

@@ -56,12 +56,23 @@ export interface LiquidationConfig {
   accountWindow: number;
 }
 
+/** Auto-deleveraging (docs/math.md "Auto-deleveraging"). */
+export interface AdlConfig {
+  /** ADL runs while the pool's value < floorRatio x its balance; "0" turns it off. */
+  floorRatio: string;
+  /** The caller's reward per USD closed (<= 0.001). */
+  rewardRate: string;
+  /** The caller's reward per call at most (USD, <= 1,000). */
+  maxReward: string;
+}
+
 export interface NetworkConfig {
   /** Settlement token (decimals <= 18), valued at par. */
   quote: TokenConfig & { symbol: string };
   collaterals: CollateralConfig[];
   markets: MarketConfig[];
   liquidation: LiquidationConfig;
+  adl: AdlConfig;
   /** Optional L2 sequencer-uptime feed. */
   sequencer?: { address: string; gracePeriod: number };
   /** Admin role holder after deployment (a TimelockController); the deployer when absent. */

@@ -63,6 +63,7 @@ export async function configure(
   }
 
   await setLiquidationParams(engine, cfg, ctx);
+  await setAdlParams(engine, cfg, ctx);
   if (cfg.sequencer) {
     await send(engine.setSequencer(cfg.sequencer.address, cfg.sequencer.gracePeriod));
   }
@@ -91,6 +92,18 @@ async function setLiquidationParams(
   if (last && want.every((v, i) => BigInt(last[i]) === v)) return;
   await send(engine.setLiquidationParams(...want));
   ctx.log("liquidation parameters set");
+}
+
+async function setAdlParams(
+  engine: Crossmargin,
+  cfg: NetworkConfig,
+  ctx: StepContext,
+): Promise<void> {
+  const want = [wad(cfg.adl.floorRatio), wad(cfg.adl.rewardRate), wad(cfg.adl.maxReward)] as const;
+  const last = (await engine.queryFilter(engine.filters.AdlParamsSet())).at(-1)?.args;
+  if (last && want.every((v, i) => BigInt(last[i]) === v)) return;
+  await send(engine.setAdlParams(...want));
+  ctx.log("auto-deleveraging parameters set");
 }
 
 async function grantRoles(

@@ -10,6 +10,17 @@ export interface CoreAddresses {
   libraries: Record<string, string>;
 }
 
+/** The linked libraries the engine needs (deployed as `lib:<name>`). */
+export const ENGINE_LIBRARIES = [
+  "MarginLogic",
+  "TradeLogic",
+  "PoolLogic",
+  "AdminLogic",
+  "LiquidationLogic",
+  "OrderLogic",
+  "AdlLogic",
+] as const;
+
 export async function deployCore(
   ctx: StepContext,
   cfg: NetworkConfig,
@@ -24,6 +35,10 @@ export async function deployCore(
     MarginLogic: margin,
   });
   const order = await deployOnce(ctx, "lib:OrderLogic", "OrderLogic", [], { MarginLogic: margin });
+  const adl = await deployOnce(ctx, "lib:AdlLogic", "AdlLogic", [], {
+    MarginLogic: margin,
+    PoolLogic: poolLogic,
+  });
   const libraries = {
     MarginLogic: margin,
     TradeLogic: trade,
@@ -31,6 +46,7 @@ export async function deployCore(
     AdminLogic: admin,
     LiquidationLogic: liquidation,
     OrderLogic: order,
+    AdlLogic: adl,
   };
   // The deployer administers during setup; admin moves to the timelock at the end.
   const engine = await deployOnce(ctx, "Crossmargin", "Crossmargin", [quote, deployer], libraries);

@@ -8,3 +8,4 @@ export * from "./position";
 export * from "./margin";
 export * from "./pool";
 export * from "./liquidation";
+export * from "./adl";

@@ -29,7 +29,7 @@ contract EngineInvariantTest is EngineSetup {
         handler = new EngineHandler(d);
         handler.seedAccounts();
 
-        bytes4[] memory selectors = new bytes4[](18);
+        bytes4[] memory selectors = new bytes4[](19);
         selectors[0] = EngineHandler.deposit.selector;
         selectors[1] = EngineHandler.withdraw.selector;
         selectors[2] = EngineHandler.modifyPosition.selector;
@@ -48,6 +48,7 @@ contract EngineInvariantTest is EngineSetup {
         selectors[15] = EngineHandler.settleOrder.selector;
         selectors[16] = EngineHandler.cancelOrder.selector;
         selectors[17] = handler.sandwich.selector; // INV-40
+        selectors[18] = handler.autoDeleverage.selector; // INV-49 to INV-52
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -322,6 +323,7 @@ contract EngineInvariantTest is EngineSetup {
             handler.ghostOrdersFilled()
         );
         console.log("sandwiches (INV-40)", handler.ghostSandwiches());
+        console.log("auto-deleveragings (INV-49..52)", handler.ghostAdls());
     }
 
     function _popcount(uint256 x) private pure returns (uint256 c) {

@@ -18,6 +18,7 @@ import {
 import { accountId } from "../../src/common/accounts";
 import { feedAnswer, wad } from "../../src/common/units";
 import { System } from "./fixture";
+import { ENGINE_LIBRARIES } from "../../deploy/steps/core";
 import { marketParams } from "./trading";
 import type { Env as LiquidationEnv } from "./liquidation";
 
@@ -171,16 +172,8 @@ export async function stateDigest(sys: System, holders: string[] = []): Promise<
 /** The engine's contract factory, linked to the fixture's libraries. */
 export async function engineFactory(sys: System) {
   const [admin] = await ethers.getSigners();
-  const names = [
-    "MarginLogic",
-    "TradeLogic",
-    "PoolLogic",
-    "AdminLogic",
-    "LiquidationLogic",
-    "OrderLogic",
-  ];
   const libraries = Object.fromEntries(
-    names.map((n) => [n, sys.record.contracts[`lib:${n}`].address]),
+    ENGINE_LIBRARIES.map((n) => [n, sys.record.contracts[`lib:${n}`].address]),
   );
   return ethers.getContractFactory("Crossmargin", { libraries, signer: admin });
 }

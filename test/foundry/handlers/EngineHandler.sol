@@ -10,12 +10,13 @@ import {AccountData, Health, MarketStatus, Order} from "../../../contracts/libra
 import {Deployment} from "../utils/EngineSetup.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 import {EngineSandwichActions} from "./EngineSandwichActions.sol";
+import {EngineAdlActions} from "./EngineAdlActions.sol";
 
 /// @notice Drives the whole engine with bounded random actions of several actors (each with
 ///         sub-accounts), LPs, a keeper and the guardian, and checks the per-action rules:
 ///         the margin rule of user actions, "liquidatable => liquidation succeeds, healthy =>
 ///         NotLiquidatable", and the bad-debt waterfall (fund first, then the pool).
-contract EngineHandler is EngineSandwichActions {
+contract EngineHandler is EngineSandwichActions, EngineAdlActions {
     /// @dev What a liquidation's events say happened.
     struct LiqLogs {
         int256 quoteDelta; // sum of PositionModified.quoteDelta (account side)

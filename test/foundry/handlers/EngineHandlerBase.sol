@@ -172,6 +172,11 @@ abstract contract EngineHandlerBase is CommonBase, StdCheats, StdUtils {
             sel == E.SettlementPriceExists.selector ||
             sel == E.InvalidOrderDeadline.selector ||
             sel == E.InsufficientPoolLiquidity.selector ||
+            sel == E.AdlNotNeeded.selector || // INV-49 to INV-51
+            sel == E.AdlNotOnSkewSide.selector ||
+            sel == E.AdlNotInProfit.selector ||
+            sel == E.AdlAccountLiquidatable.selector ||
+            sel == E.MarketSettled.selector ||
             sel == LiquidityPool.PoolUnderwater.selector || // INV-41
             sel == LiquidityPool.SharePriceBelowFloor.selector ||
             sel == ERC4626.ERC4626ExceededMaxRedeem.selector;

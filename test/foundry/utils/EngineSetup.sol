@@ -81,6 +81,8 @@ abstract contract EngineSetup is Test {
             penaltyRate: 0.005e18,
             accountWindow: 3600
         });
+        // The highest ADL floor (0.95) so that the invariant runs reach auto-deleveraging often.
+        d.engine.setAdlParams(0.95e18, 0.0001e18, 100e18);
 
         d.usdc.mint(d.seedLp, POOL_SEED);
         vm.startPrank(d.seedLp);

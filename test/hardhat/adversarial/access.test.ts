@@ -101,6 +101,7 @@ describe("adversarial: access control", () => {
       ["settleMarket", ADMIN, (e) => e.settleMarket(0, 0)],
       ["setLiquidationParams", RISK, (e) => e.setLiquidationParams(0, 0, 0, 0, 0, 0, 0, 0, 3600)],
       ["setSequencer", ADMIN, (e) => e.setSequencer(ZeroAddress, 0)],
+      ["setAdlParams", RISK, (e) => e.setAdlParams(0, 0, 0)],
       ["setPool", ADMIN, (e) => e.setPool(user.address)],
       ["setInsuranceFund", ADMIN, (e) => e.setInsuranceFund(user.address)],
       ["pause", GUARDIAN, (e) => e.pause()],
@@ -136,7 +137,7 @@ describe("adversarial: access control", () => {
         refused++;
       }
     }
-    expect(refused).to.equal(16 * 3); // three of the four signers lack each role
+    expect(refused).to.equal(17 * 3); // three of the four signers lack each role
     expect(await digest()).to.deep.equal(before);
   });
 

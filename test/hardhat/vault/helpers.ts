@@ -15,6 +15,7 @@ import {
 import { loadSystem, System } from "../../helpers/fixture";
 import { feedAnswer, units, wad } from "../../../src/common/units";
 import type { MarketConfig } from "../../../deploy/config/types";
+import { ENGINE_LIBRARIES } from "../../../deploy/steps/core";
 import {
   Account,
   CollateralHolding,
@@ -116,15 +117,9 @@ export async function listMock(
 
 /** Library addresses of the fixture's deployment, for deploying a fresh engine. */
 export function libraries(ctx: System): Record<string, string> {
-  const names = [
-    "MarginLogic",
-    "TradeLogic",
-    "PoolLogic",
-    "AdminLogic",
-    "LiquidationLogic",
-    "OrderLogic",
-  ];
-  return Object.fromEntries(names.map((n) => [n, ctx.record.contracts[`lib:${n}`].address]));
+  return Object.fromEntries(
+    ENGINE_LIBRARIES.map((n) => [n, ctx.record.contracts[`lib:${n}`].address]),
+  );
 }
 
 /** A fresh, unconfigured engine linked to the fixture's libraries. */
