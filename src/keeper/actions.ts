@@ -10,7 +10,7 @@ import { PassReport } from "./report";
 import { RetryOptions, rpcMessage, withRetry } from "./retry";
 import { TxSender } from "./tx";
 
-export type ActionKind = "liquidate" | "collateral" | "settle" | "cancel";
+export type ActionKind = "liquidate" | "collateral" | "settle" | "cancel" | "adl";
 
 export interface Sent {
   kind: ActionKind;
@@ -157,6 +157,7 @@ export class Executor {
           ctx.report.liquidationsWon++;
           ctx.report.liquidated.push(s.account);
         } else if (s.kind === "collateral") ctx.report.collateralLiquidations++;
+        else if (s.kind === "adl") ctx.report.deleveraged++;
         else if (s.kind === "settle") ctx.report.ordersSettled++;
         else ctx.report.ordersCancelled++;
         this.env.log({
@@ -195,6 +196,14 @@ export class Executor {
   }
 
   private async goneAlready(s: Sent): Promise<boolean> {
+    if (s.kind === "adl") {
+      const [, , needed] = await withRetry(
+        "adlNeed",
+        () => this.env.engine.adlNeed(),
+        this.env.retry,
+      );
+      return needed === 0n;
+    }
     if (s.kind === "collateral") {
       const a = await withRetry(
         "getAccount",
@@ -241,13 +250,14 @@ export class Executor {
 
   private raced(kind: ActionKind, reason: string | undefined): boolean {
     if (kind === "liquidate") return reason === "NotLiquidatable";
+    if (kind === "adl") return reason === "AdlNotNeeded";
     if (kind === "collateral")
       return reason === "NotLiquidatable" || reason === "NoDebt" || reason === "NothingToSeize";
     return reason === "NoOrder";
   }
 
   private countLost(kind: ActionKind, report: PassReport): void {
-    if (kind === "liquidate" || kind === "collateral") report.lost++;
+    if (kind === "liquidate" || kind === "collateral" || kind === "adl") report.lost++;
     else report.ordersLost++;
   }
 }

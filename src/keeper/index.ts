@@ -8,6 +8,7 @@ import { describeError } from "../common/errors";
 import { wad } from "../common/units";
 import { decodeBatchHealth, encodeBatchHealth } from "./abi";
 import { ActCtx, ActionKind, Executor, Sent } from "./actions";
+import { adlCandidates } from "./adl";
 import { CollateralLiquidator } from "./collateral";
 import { AccountIndexer } from "./indexer";
 import { Logger, silentLogger } from "./log";
@@ -19,6 +20,8 @@ import { TxSender } from "./tx";
 export * from "./log";
 export * from "./report";
 export { AccountIndexer } from "./indexer";
+export { adlCandidates } from "./adl";
+export type { AdlTarget } from "./adl";
 export type { LiquidationParams, OrderKey } from "./indexer";
 export * from "./profit";
 export { withRetry, isRetryableRpcError } from "./retry";
@@ -223,6 +226,7 @@ export class Keeper {
       if (this.opts.liquidateCollateral && bare.length > 0 && !signal?.aborted)
         await this.liquidateCollateralAll(bare, ctx);
       if (indexer.orders.size > 0 && !signal?.aborted) await this.processOrders(ctx);
+      if (!signal?.aborted) await this.deleverageAll(ctx);
       indexer.save();
     }
     report.aborted = signal?.aborted ?? false;
@@ -375,6 +379,30 @@ export class Keeper {
       budget = await this.collateral.budget();
     }
     await executor.collect(sent, ctx);
+  }
+
+  /** Auto-deleveraging while the pool is below its floor: candidates by descending score, one
+   *  transaction at a time (each changes what the pool still needs), until none is needed. */
+  private async deleverageAll(ctx: ActCtx): Promise<void> {
+    const { indexer, executor } = await this.init();
+    const { needed, targets } = await adlCandidates(this.engine, indexer.accounts, this.retry);
+    if (needed === 0n) return;
+    this.log({ event: "adl_needed", needed, candidates: targets.length });
+    if (ctx.ethUsd === 0n) await this.prepare(ctx);
+    for (const t of targets) {
+      if (ctx.signal?.aborted) break;
+      const [, , still] = await withRetry("adlNeed", () => this.engine.adlNeed(), this.retry);
+      if (still === 0n) break;
+      const data = this.engine.interface.encodeFunctionData("autoDeleverage", [
+        t.account,
+        t.marketId,
+      ]);
+      const s = await executor.trySend("adl", t.account, undefined, data, ctx, (result) => {
+        const [, reward] = this.engine.interface.decodeFunctionResult("autoDeleverage", result);
+        return reward as bigint;
+      });
+      if (s) await executor.collect([s], ctx);
+    }
   }
 
   private async processOrders(ctx: ActCtx): Promise<void> {

@@ -11,6 +11,8 @@ export interface PassReport {
   lost: number;
   /** `liquidateCollateral` calls that went through (`--liquidate-collateral`). */
   collateralLiquidations: number;
+  /** `autoDeleverage` calls that went through (INV-49 to INV-52). */
+  deleveraged: number;
   ordersSettled: number;
   ordersCancelled: number;
   /** Orders another keeper settled or cancelled first. */
@@ -42,6 +44,7 @@ export function emptyReport(): PassReport {
     liquidationsWon: 0,
     lost: 0,
     collateralLiquidations: 0,
+    deleveraged: 0,
     ordersSettled: 0,
     ordersCancelled: 0,
     ordersLost: 0,

@@ -2,6 +2,7 @@
  *  keepers, profitability gating and delayed orders. */
 import { expect } from "chai";
 import { rpc } from "../../../src/devnet/node";
+import { adlCandidates } from "../../../src/keeper";
 import { commitOrder, openAccount, setMarketPrice } from "../../../src/devnet/seed";
 import {
   KeeperNet,
@@ -191,5 +192,70 @@ describe("keeper (hardhat node)", function () {
     const e = net.system.engine;
     const settled = await e.queryFilter(e.filters.OrderSettled(), start);
     expect(settled.map((x) => [x.args.account, x.args.roundId])).to.deep.equal([[alice, first]]);
+  });
+});
+
+describe("keeper: auto-deleveraging (hardhat node)", function () {
+  let net: KeeperNet;
+
+  before(async function () {
+    if (underCoverage()) this.skip();
+    net = await sharedKeeperNet();
+  });
+  beforeEach(async function () {
+    await net.reset();
+  });
+
+  it("INV-50: below the floor, deleverages by descending score until the pool is back at it", async function () {
+    const { engine } = net.system;
+    const balance = Number(await engine.poolBalance()) / 1e6; // USDC
+    // Three longs, 1.5x the pool's balance in all at 3,000, with different leverage.
+    const owner = trader(net);
+    const specs = [
+      { share: 0.5, margin: 0.2 },
+      { share: 0.3, margin: 0.1 },
+      { share: 0.2, margin: 0.3 },
+    ];
+    const accounts: bigint[] = [];
+    for (const [i, s] of specs.entries()) {
+      const notional = 1.5 * balance * s.share;
+      accounts.push(
+        await openAccount(net.system, owner, 20 + i, {
+          deposits: { USDC: String(Math.round(notional * s.margin)) },
+          trades: { 0: (notional / 3000).toFixed(6) },
+        }),
+      );
+    }
+    await setMarketPrice(net.system, 0, "4200"); // +40 %: open profit 0.6x the balance
+    const [, , needed] = await engine.adlNeed();
+    expect(needed).to.be.greaterThan(0n);
+    const { targets } = await adlCandidates(engine, accounts);
+    expect(targets.map((t) => t.account).sort()).to.deep.equal([...accounts].sort());
+
+    const start = await net.provider.getBlockNumber();
+    const keeper = makeKeeper(net, 6);
+    const r = await keeper.runOnce();
+    expect(r.errors).to.equal(0);
+    expect(r.deleveraged).to.be.greaterThan(0);
+    const events = await engine.queryFilter(engine.filters.AutoDeleveraged(), start);
+    expect(events.length).to.equal(r.deleveraged);
+    // The keeper's order is the model's ranking, and the engine's scores agree with it.
+    expect(events.map((e) => e.args.account)).to.deep.equal(
+      targets.slice(0, events.length).map((t) => t.account),
+    );
+    // Scores agree to 1e-6 (funding accrues between the ranking and each block).
+    for (const [i, e] of events.entries()) {
+      const want = targets[i].score;
+      expect(e.args.score).to.be.closeTo(want, want / 1_000_000n);
+    }
+    for (let i = 1; i < events.length; i++)
+      expect(events[i].args.score).to.be.lte(events[i - 1].args.score);
+    const [, , after] = await engine.adlNeed();
+    expect(after).to.equal(0n);
+    const rewards = events.reduce((s, e) => s + e.args.reward, 0n);
+    expect(r.rewardsQuote).to.equal(rewards);
+
+    const again = await keeper.runOnce();
+    expect(again.deleveraged).to.equal(0);
   });
 });
