@@ -183,6 +183,22 @@ async function run(): Promise<Results> {
   }
   await (await sys.marketFeeds[1].updateAnswer(feedAnswer(57_500))).wait();
   r["liquidate (one position)"] = await gasOf(sys.engine.liquidate(liqAcct, 0));
+
+  // Auto-deleveraging of one position, the pool valued across all 16 markets in use: a 20M USD
+  // long in market 3 gains 25 % and the floor is set to its maximum (0.95 of the balance).
+  const f = (await hre.ethers.getSigners())[6];
+  const acctF = accountId(f.address, 0);
+  await fund(sys, f, 0, "15000000");
+  await (await buy(sys, f, acctF, 3, wad(200_000))).wait();
+  await (await sys.engine.setAdlParams(wad("0.95"), wad("0.0001"), wad(100))).wait();
+  for (const feed of [...sys.marketFeeds, ...Object.values(sys.collateralFeeds)]) {
+    await (await feed.updateAnswer(await feed.latestAnswer())).wait();
+  }
+  const feed3 = MockV3Aggregator__factory.connect((await sys.engine.getMarket(3)).feed, deployer);
+  await (await feed3.updateAnswer(feedAnswer(125))).wait();
+  r["autoDeleverage (one position, 16 markets)"] = await gasOf(
+    sys.engine.connect(a).autoDeleverage(acctF, 3),
+  );
   return r;
 }
 

@@ -42,6 +42,12 @@ export interface StepEvents {
   ordersCancelled: number;
   /** Order keeper fees paid (settled or cancelled with a fee), quote units. */
   orderKeeperFees: bigint;
+  /** Auto-deleveraging calls (INV-49 to INV-52) and the notional they closed (USD WAD). */
+  deleveraged: number;
+  adlNotionalUsd: bigint;
+  /** What deleveraged accounts paid, and the keepers' part of it (quote units). */
+  adlCharge: bigint;
+  adlReward: bigint;
 }
 
 export function emptyEvents(): StepEvents {
@@ -71,6 +77,10 @@ export function emptyEvents(): StepEvents {
     ordersSettled: 0,
     ordersCancelled: 0,
     orderKeeperFees: 0n,
+    deleveraged: 0,
+    adlNotionalUsd: 0n,
+    adlCharge: 0n,
+    adlReward: 0n,
   };
 }
 
@@ -133,6 +143,12 @@ export function decodeEvents(logs: readonly RawLog[], engine: string): StepEvent
         break;
       case "CollateralLiquidated":
         ev.collateralLiquidations++;
+        break;
+      case "AutoDeleveraged":
+        ev.deleveraged++;
+        ev.adlNotionalUsd += (abs(a.sizeDelta as bigint) * (a.price as bigint)) / WAD;
+        ev.adlCharge += a.charge as bigint;
+        ev.adlReward += a.reward as bigint;
         break;
       case "OrderCommitted":
         ev.ordersCommitted++;

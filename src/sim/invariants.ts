@@ -41,7 +41,7 @@ const DESCRIPTIONS: Record<string, string> = {
   "open interest":
     "per market: longOI / shortOI == sums of positions; netEntryNotional and netFundingSnapshot == sums over positions",
   "pool ledger":
-    "poolBalance change == -sum(quoteDelta) + pool deposits - pool withdrawals - socialised bad debt",
+    "poolBalance change == -sum(quoteDelta) + pool deposits - pool withdrawals - socialised bad debt + ADL charges - ADL rewards",
   "insurance ledger":
     "insurance fund change == penalties and cancel fees in - bad debt covered - collateral bought; the collateral it bought arrives in full",
   "initial margin after risk-increasing actions":
@@ -160,11 +160,18 @@ export class Invariants {
     this.pass("open interest", view.markets.length);
 
     const expectPool =
-      this.prevPool - ev.quoteDeltaSum + ev.poolDeposited - ev.poolWithdrawn - ev.socialised;
+      this.prevPool -
+      ev.quoteDeltaSum +
+      ev.poolDeposited -
+      ev.poolWithdrawn -
+      ev.socialised +
+      ev.adlCharge -
+      ev.adlReward;
     if (poolBalance !== expectPool) {
       this.fail("pool ledger", step, [
         `poolBalance ${poolBalance}, expected ${expectPool} (previous ${this.prevPool}, trader quoteDelta ${ev.quoteDeltaSum}, ` +
-          `deposits ${ev.poolDeposited}, withdrawals ${ev.poolWithdrawn}, socialised ${ev.socialised})`,
+          `deposits ${ev.poolDeposited}, withdrawals ${ev.poolWithdrawn}, socialised ${ev.socialised}, ` +
+          `ADL charges ${ev.adlCharge} rewards ${ev.adlReward})`,
       ]);
     }
     this.prevPool = poolBalance;

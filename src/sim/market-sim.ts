@@ -4,6 +4,7 @@
  *  window); then the step's events update the ledger and every invariant is checked. */
 import { System } from "../../deploy/deploy";
 import { parseError } from "../common/errors";
+import { wad } from "../common/units";
 import { LogEvent, PassReport } from "../keeper";
 import { ProgressBar } from "../report/progress";
 import {
@@ -176,6 +177,15 @@ export class MarketSimulation implements AgentEnv {
     const latest = await this.driver.latest();
     this.t0 = latest.timestamp + 60;
     this.gasLimit = await this.driver.blockGasLimit();
+    if (this.opts.adlFloor !== undefined) {
+      const a = system.config.adl;
+      const tx = await system.engine.setAdlParams(
+        wad(this.opts.adlFloor),
+        wad(a.rewardRate),
+        wad(a.maxReward),
+      );
+      await tx.wait();
+    }
     await this.driver.setAutomine(false);
     await this.driver.setBlockGasLimit(10n ** 10n);
     const p0 = this.scenario.assets.map((a) => a.prices[0] as number);
@@ -264,7 +274,8 @@ export class MarketSimulation implements AgentEnv {
     const ripe = this.ledger
       .active()
       .some((a) => [...a.orders.values()].some((o) => o.commitTime < now));
-    const idle = !ripe && this.modelLiquidatable().length === 0;
+    const [, , adlNeeded] = await this.rt.system.engine.adlNeed();
+    const idle = !ripe && adlNeeded === 0n && this.modelLiquidatable().length === 0;
     if (idle && !this.opts.keeperEveryStep && i % KEEPER_IDLE_EVERY !== 0) {
       this.keeperTotals.skippedIdle++;
       return { passes: 0, last: agentBlock };
@@ -393,12 +404,14 @@ export class MarketSimulation implements AgentEnv {
     windowLimited: number,
   ): Promise<StepRecord> {
     const q = this.decimals.USDC as number;
-    const [fund, poolValue, poolBalance, share] = await Promise.all([
+    const [fund, poolValue, poolBalance, share, traderDebt] = await Promise.all([
       this.reader.balanceOf(this.addr.quote, this.addr.fund),
       this.reader.one<bigint>(ENGINE_IFACE, this.engine, "poolValue"),
       this.reader.one<bigint>(ENGINE_IFACE, this.engine, "poolBalance"),
       this.reader.one<bigint>(POOL, this.addr.pool, "convertToAssets", [10n ** 12n]),
+      this.reader.one<bigint>(ENGINE_IFACE, this.engine, "traderDebt"),
     ]);
+    const short = (x: bigint): number => (x > 0n ? num(x, q) : 0);
     const rec: StepRecord = {
       step: i,
       time: this.scenario.timestamps[i] as number,
@@ -428,6 +441,10 @@ export class MarketSimulation implements AgentEnv {
       covered: 0,
       socialised: 0,
       windowLimited,
+      deleveraged: 0,
+      adlNotionalUsd: 0,
+      unpayable: short(traderDebt - poolBalance),
+      unpayableIfClosed: short(traderDebt - poolValue),
       keeperPasses: passes,
       openAccounts: this.ledger.active().length,
     };

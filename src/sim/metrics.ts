@@ -36,6 +36,13 @@ export interface StepRecord {
   covered: number;
   socialised: number;
   windowLimited: number;
+  /** Auto-deleveraging calls and the notional they closed (USD). */
+  deleveraged: number;
+  adlNotionalUsd: number;
+  /** Traders' positive balances the vault could not pay now: max(0, traderDebt - poolBalance). */
+  unpayable: number;
+  /** The same if every position closed at the oracle price: max(0, traderDebt - poolValue). */
+  unpayableIfClosed: number;
   keeperPasses: number;
   openAccounts: number;
 }
@@ -115,6 +122,11 @@ export interface Totals {
   collateralLiquidations: number;
   windowLimitedSteps: number;
   maxLiquidatableBefore: number;
+  deleveraged: number;
+  adlNotionalUsd: number;
+  adlRewards: number;
+  maxUnpayable: number;
+  maxUnpayableIfClosed: number;
 }
 
 export function emptyTotals(): Totals {
@@ -139,6 +151,11 @@ export function emptyTotals(): Totals {
     collateralLiquidations: 0,
     windowLimitedSteps: 0,
     maxLiquidatableBefore: 0,
+    deleveraged: 0,
+    adlNotionalUsd: 0,
+    adlRewards: 0,
+    maxUnpayable: 0,
+    maxUnpayableIfClosed: 0,
   };
 }
 
@@ -167,6 +184,13 @@ export function addEvents(
   rec.badDebt = q(ev.deficit);
   rec.covered = q(ev.covered);
   rec.socialised = q(ev.socialised);
+  rec.deleveraged = ev.deleveraged;
+  rec.adlNotionalUsd = usd(ev.adlNotionalUsd);
+  totals.deleveraged += ev.deleveraged;
+  totals.adlNotionalUsd += rec.adlNotionalUsd;
+  totals.adlRewards += q(ev.adlReward);
+  totals.maxUnpayable = Math.max(totals.maxUnpayable, rec.unpayable);
+  totals.maxUnpayableIfClosed = Math.max(totals.maxUnpayableIfClosed, rec.unpayableIfClosed);
   totals.trades += rec.trades;
   totals.failedTxs += rec.failedTxs;
   totals.volumeUsd += rec.volumeUsd;

@@ -30,6 +30,8 @@ export interface SimOptions {
   fullCheckEvery: number;
   /** Keeper passes per step at most (later passes wait out the liquidation window). */
   maxKeeperPasses: number;
+  /** Overrides the deployment's ADL floor ratio ("0" turns auto-deleveraging off). */
+  adlFloor?: string;
   trendMove?: number;
   crashAtStep?: number;
   drop?: number;
@@ -57,6 +59,7 @@ export const SIM_USAGE = `npm run simulate -- [options]
   --keeper-every-step   a keeper pass every step (default: when an account is below maintenance
                         or an order is pending, and every 8th step)
   --keeper-profit-check let the keeper skip actions whose reward does not cover the gas
+  --adl-floor <ratio>   override the auto-deleveraging floor ratio (0 turns ADL off)
   --check-every <n>     model cross-check of sampled accounts every n steps (default 8)
   --sample <n>          accounts per cross-check (default 12)
   --full-check-every <n> full ledger re-read every n steps (default 48)
@@ -151,6 +154,9 @@ export function parseSimArgs(argv: readonly string[]): SimOptions & { help: bool
         o.keeper = k;
         break;
       }
+      case "adl-floor":
+        o.adlFloor = value();
+        break;
       case "keeper-every-step":
         flags.everyStep = true;
         break;
@@ -216,6 +222,7 @@ export function withDefaults(
     sample: o.sample ?? 12,
     fullCheckEvery: o.fullCheckEvery ?? 48,
     maxKeeperPasses: o.maxKeeperPasses ?? 8,
+    adlFloor: o.adlFloor,
     trendMove: o.trendMove,
     crashAtStep: o.crashAtStep,
     drop: o.drop,

@@ -52,6 +52,16 @@ export interface SimSummary {
   /** Debt the insurance fund repaid by buying bankrupt accounts' collateral (USDC). */
   collateralSetUsdc: number;
   badDebt: { events: number; deficitUsdc: number; coveredUsdc: number; socialisedUsdc: number };
+  /** Auto-deleveraging (INV-49 to INV-52) and what traders could not have withdrawn. */
+  adl: {
+    events: number;
+    notionalUsd: number;
+    keeperRewardsUsdc: number;
+    /** Most of the traders' positive balances the vault could not pay at once (must be 0). */
+    maxUnpayableUsdc: number;
+    /** The same had every position closed at the oracle price. */
+    maxUnpayableIfClosedUsdc: number;
+  };
   insuranceFund: { start: number; end: number; min: number };
   pool: {
     valueStart: number;
@@ -166,6 +176,13 @@ export function summarise(r: SimResult, command: string): SimSummary {
       coveredUsdc: round(t.covered),
       socialisedUsdc: round(t.socialised),
     },
+    adl: {
+      events: t.deleveraged,
+      notionalUsd: round(t.adlNotionalUsd),
+      keeperRewardsUsdc: round(t.adlRewards),
+      maxUnpayableUsdc: round(t.maxUnpayable),
+      maxUnpayableIfClosedUsdc: round(t.maxUnpayableIfClosed),
+    },
     insuranceFund: {
       start: round(firstRec?.insuranceFund ?? 0),
       end: round(last?.insuranceFund ?? 0),
@@ -244,6 +261,14 @@ function markdown(s: SimSummary, charts: { file: string; title: string }[]): str
         [
           "covered by the insurance fund / socialised (USDC)",
           `${usd(s.badDebt.coveredUsdc)} / ${usd(s.badDebt.socialisedUsdc)}`,
+        ],
+        [
+          "auto-deleveraging calls / notional (USD) / keeper rewards (USDC)",
+          `${s.adl.events} / ${usd(s.adl.notionalUsd)} / ${usd(s.adl.keeperRewardsUsdc)}`,
+        ],
+        [
+          "trader balances unpayable, most at once: now / had all closed (USDC)",
+          `${usd(s.adl.maxUnpayableUsdc)} / ${usd(s.adl.maxUnpayableIfClosedUsdc)}`,
         ],
         [
           "insurance fund start / end / min (USDC)",
@@ -390,6 +415,7 @@ export function terminalSummary(s: SimSummary, dir: string): string {
     `  trading:       ${s.trading.trades} trades, volume ${usd(s.trading.volumeUsd)} USD, fees ${usd(s.trading.feesUsd)} USD, ${s.trading.failedTxs} failed txs`,
     `  liquidations:  ${s.liquidations.positions} positions of ${s.liquidations.tradersLiquidated} traders, ${usd(s.liquidations.notionalUsd)} USD notional, keeper earned ${usd(s.liquidations.keeperRewardsUsdc)} USDC`,
     `  bad debt:      ${usd(s.badDebt.deficitUsdc)} USDC (${s.badDebt.events} accounts) after ${usd(s.collateralSetUsdc)} set against collateral: fund covered ${usd(s.badDebt.coveredUsdc)}, socialised ${usd(s.badDebt.socialisedUsdc)}`,
+    `  ADL:           ${s.adl.events} calls, ${usd(s.adl.notionalUsd)} USD notional; unpayable trader balances at most ${usd(s.adl.maxUnpayableUsdc)} USDC (${usd(s.adl.maxUnpayableIfClosedUsdc)} had all closed)`,
     `  fund inflow:   ${usd(s.liquidations.toInsuranceUsdc)} USDC of liquidation penalties`,
     `  insurance:     ${usd(s.insuranceFund.start)} -> ${usd(s.insuranceFund.end)} USDC (min ${usd(s.insuranceFund.min)})`,
     `  pool:          value ${usd(s.pool.valueStart)} -> ${usd(s.pool.valueEnd)} USDC, share price ${s.pool.sharePriceStart} -> ${s.pool.sharePriceEnd} (${s.pool.returnPct} %)`,
