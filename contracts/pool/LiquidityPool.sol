@@ -235,7 +235,8 @@ contract LiquidityPool is ERC4626, ReentrancyGuardTransient, IERC7540Operator, I
         return maxDeposit(receiver);
     }
 
-    /// @notice Net assets (after the exit fee) of `maxRedeem(controller)`.
+    /// @notice Net assets (after the exit fee) of the controller's claimable shares, limited by
+    ///         what the engine can pay out; 0 while it cannot price the pool.
     function maxWithdraw(address controller) public view override returns (uint256) {
         (bool ok, int256 value) = _tryValue();
         return ok ? _maxWithdraw(controller, _clamp(value)) : 0;
@@ -397,9 +398,10 @@ contract LiquidityPool is ERC4626, ReentrancyGuardTransient, IERC7540Operator, I
         return r.claimableAt <= block.timestamp && block.timestamp < r.expiresAt ? r.shares : 0;
     }
 
+    /// @dev min(net assets of the claimable shares, what the engine can pay out).
     function _maxWithdraw(address controller, uint256 ta) private view returns (uint256) {
-        uint256 gross = _toAssets(_maxRedeem(controller, ta), ta, Math.Rounding.Floor);
-        return gross - _fee(gross);
+        uint256 gross = _toAssets(_claimable(controller), ta, Math.Rounding.Floor);
+        return Math.min(gross - _fee(gross), _tryWithdrawable());
     }
 
     /// @dev Claimable shares if the engine can pay their net assets, else the shares of the

@@ -66,7 +66,13 @@ export const localConfig: NetworkConfig = {
     penaltyRate: "0.0025",
     accountWindow: HOUR,
   },
-  pool: { name: "Crossmargin LP USDC", symbol: "cmLP" },
+  pool: {
+    name: "Crossmargin LP USDC",
+    symbol: "cmLP",
+    redeemDelay: DAY,
+    claimWindow: 3 * DAY,
+    exitFeeRate: "0",
+  },
   insuranceSeed: "10000",
   mocks: true,
 };
