@@ -183,6 +183,24 @@ async function run(): Promise<Results> {
   }
   await (await sys.marketFeeds[1].updateAnswer(feedAnswer(57_500))).wait();
   r["liquidate (one position)"] = await gasOf(sys.engine.liquidate(liqAcct, 0));
+
+  // LP exit (ERC-7540 request, then claim) by a second LP of a pool in use: open positions in
+  // 16 markets, so the claim prices the pool across all of them.
+  const pool = sys.pool.connect(e);
+  const lpAmount = units(100_000, 6);
+  await (await sys.quote.mint(e.address, lpAmount)).wait();
+  await (await sys.quote.connect(e).approve(await sys.pool.getAddress(), lpAmount)).wait();
+  await (await pool.deposit(lpAmount, e.address)).wait();
+  const shares = (await sys.pool.balanceOf(e.address)) / 2n;
+  r["pool requestRedeem"] = await gasOf(pool.requestRedeem(shares, e.address, e.address));
+  await time.increase(await sys.pool.redeemDelay());
+  const feeds = [...Object.values(sys.collateralFeeds)];
+  for (let id = 0; id < Number(await sys.engine.marketCount()); id++) {
+    const addr = (await sys.engine.getMarket(id)).feed;
+    feeds.push(MockV3Aggregator__factory.connect(addr, sys.engine.runner as Signer));
+  }
+  for (const f of feeds) await (await f.updateAnswer(await f.latestAnswer())).wait();
+  r["pool claim redeem"] = await gasOf(pool.redeem(shares / 2n, e.address, e.address));
   return r;
 }
 
