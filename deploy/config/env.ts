@@ -7,6 +7,8 @@
  *  MARKETS=ETH-PERP:0xfeed:3600:ETH / USD;...
  *  TIMELOCK, RISK_MANAGER, GUARDIAN    optional role holders
  *  SEQUENCER_FEED, SEQUENCER_GRACE     optional L2 sequencer uptime feed
+ *  REDEEM_DELAY, CLAIM_WINDOW          optional pool exit timing, seconds (default 1 day, 3 days)
+ *  EXIT_FEE_RATE                       optional pool exit fee, decimal fraction (default 0)
  */
 import { localConfig } from "./local";
 import { NetworkConfig } from "./types";
@@ -75,6 +77,12 @@ export function envConfig(): NetworkConfig {
           gracePeriod: Number(process.env.SEQUENCER_GRACE ?? 3600),
         }
       : undefined,
+    pool: {
+      ...localConfig.pool,
+      redeemDelay: Number(process.env.REDEEM_DELAY ?? localConfig.pool.redeemDelay),
+      claimWindow: Number(process.env.CLAIM_WINDOW ?? localConfig.pool.claimWindow),
+      exitFeeRate: process.env.EXIT_FEE_RATE ?? localConfig.pool.exitFeeRate,
+    },
     timelock: process.env.TIMELOCK,
     riskManager: process.env.RISK_MANAGER,
     guardian: process.env.GUARDIAN,

@@ -69,7 +69,13 @@ export const localConfig: NetworkConfig = {
   // ADL once traders' open profit exceeds half the pool's balance; the keeper earns 1 bp of the
   // notional closed (at most 100 USD) out of the 2 bp the account pays (the maker fee).
   adl: { floorRatio: "0.5", rewardRate: "0.0001", maxReward: "100" },
-  pool: { name: "Crossmargin LP USDC", symbol: "cmLP" },
+  pool: {
+    name: "Crossmargin LP USDC",
+    symbol: "cmLP",
+    redeemDelay: DAY,
+    claimWindow: 3 * DAY,
+    exitFeeRate: "0",
+  },
   insuranceSeed: "10000",
   mocks: true,
 };

@@ -66,6 +66,18 @@ export interface AdlConfig {
   maxReward: string;
 }
 
+/** The liquidity pool's share token and its exits (INV-47, INV-48). */
+export interface PoolConfig {
+  name: string;
+  symbol: string;
+  /** Seconds from a redeem request until it can be claimed (1 hour .. 14 days; default 1 day). */
+  redeemDelay?: number;
+  /** Seconds a request stays claimable before it expires (1 .. 30 days; default 3 days). */
+  claimWindow?: number;
+  /** Exit fee left to the remaining LPs, decimal fraction (0 .. 0.01; default 0). */
+  exitFeeRate?: string;
+}
+
 export interface NetworkConfig {
   /** Settlement token (decimals <= 18), valued at par. */
   quote: TokenConfig & { symbol: string };
@@ -79,7 +91,7 @@ export interface NetworkConfig {
   timelock?: string;
   riskManager?: string;
   guardian?: string;
-  pool: { name: string; symbol: string };
+  pool: PoolConfig;
   /** Quote tokens the deployer seeds into the insurance fund (mock quote only). */
   insuranceSeed?: string;
   /** Whether the network may mint mock tokens and move mock prices (local networks). */

@@ -1,6 +1,11 @@
 /** Step 3: wiring, collaterals, markets, parameters and roles. Each action checks on-chain state
  *  first, so a second run changes nothing. */
-import { Crossmargin, Crossmargin__factory, MockERC20__factory } from "../../typechain-types";
+import {
+  Crossmargin,
+  Crossmargin__factory,
+  LiquidityPool__factory,
+  MockERC20__factory,
+} from "../../typechain-types";
 import { units, wad } from "../../src/common/units";
 import { NetworkConfig } from "../config";
 import type { MarketConfig } from "../config/types";
@@ -64,6 +69,7 @@ export async function configure(
 
   await setLiquidationParams(engine, cfg, ctx);
   await setAdlParams(engine, cfg, ctx);
+  await setRedeemParams(core.pool, cfg, ctx);
   if (cfg.sequencer) {
     await send(engine.setSequencer(cfg.sequencer.address, cfg.sequencer.gracePeriod));
   }
@@ -104,6 +110,24 @@ async function setAdlParams(
   if (last && want.every((v, i) => BigInt(last[i]) === v)) return;
   await send(engine.setAdlParams(...want));
   ctx.log("auto-deleveraging parameters set");
+}
+
+/** Defaults of the LiquidityPool constructor: 1 day delay, 3 days window, no exit fee. */
+export const REDEEM_DEFAULTS = { redeemDelay: 86_400, claimWindow: 3 * 86_400, exitFeeRate: "0" };
+
+/** The pool's exit parameters (INV-47, INV-48); needs the deployer's risk-manager role. */
+async function setRedeemParams(
+  poolAddress: string,
+  cfg: NetworkConfig,
+  ctx: StepContext,
+): Promise<void> {
+  const pool = LiquidityPool__factory.connect(poolAddress, ctx.signer);
+  const p = { ...REDEEM_DEFAULTS, ...cfg.pool };
+  const want = [BigInt(p.redeemDelay), BigInt(p.claimWindow), wad(p.exitFeeRate)] as const;
+  const have = [await pool.redeemDelay(), await pool.claimWindow(), await pool.exitFeeRate()];
+  if (want.every((v, i) => have[i] === v)) return;
+  await send(pool.setRedeemParams(...want));
+  ctx.log("pool redeem parameters set");
 }
 
 async function grantRoles(

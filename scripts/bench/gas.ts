@@ -184,12 +184,29 @@ async function run(): Promise<Results> {
   await (await sys.marketFeeds[1].updateAnswer(feedAnswer(57_500))).wait();
   r["liquidate (one position)"] = await gasOf(sys.engine.liquidate(liqAcct, 0));
 
+  // LP exit (ERC-7540 request, then claim) by a second LP of a pool in use: open positions in
+  // 16 markets, so the claim prices the pool across all of them.
+  const pool = sys.pool.connect(e);
+  const lpAmount = units(100_000, 6);
+  await (await sys.quote.mint(e.address, lpAmount)).wait();
+  await (await sys.quote.connect(e).approve(await sys.pool.getAddress(), lpAmount)).wait();
+  await (await pool.deposit(lpAmount, e.address)).wait();
+  const shares = (await sys.pool.balanceOf(e.address)) / 2n;
+  r["pool requestRedeem"] = await gasOf(pool.requestRedeem(shares, e.address, e.address));
+  await time.increase(await sys.pool.redeemDelay());
+  const feeds = [...Object.values(sys.collateralFeeds)];
+  for (let id = 0; id < Number(await sys.engine.marketCount()); id++) {
+    const addr = (await sys.engine.getMarket(id)).feed;
+    feeds.push(MockV3Aggregator__factory.connect(addr, sys.engine.runner as Signer));
+  }
+  for (const f of feeds) await (await f.updateAnswer(await f.latestAnswer())).wait();
+  r["pool claim redeem"] = await gasOf(pool.redeem(shares / 2n, e.address, e.address));
   // Auto-deleveraging of one position, the pool valued across all 16 markets in use: a 20M USD
   // long in market 3 gains 25 % and the floor is set to its maximum (0.95 of the balance).
-  const f = (await hre.ethers.getSigners())[6];
-  const acctF = accountId(f.address, 0);
-  await fund(sys, f, 0, "15000000");
-  await (await buy(sys, f, acctF, 3, wad(200_000))).wait();
+  const trader = (await hre.ethers.getSigners())[6];
+  const acctF = accountId(trader.address, 0);
+  await fund(sys, trader, 0, "15000000");
+  await (await buy(sys, trader, acctF, 3, wad(200_000))).wait();
   await (await sys.engine.setAdlParams(wad("0.95"), wad("0.0001"), wad(100))).wait();
   for (const feed of [...sys.marketFeeds, ...Object.values(sys.collateralFeeds)]) {
     await (await feed.updateAnswer(await feed.latestAnswer())).wait();

@@ -147,37 +147,55 @@ export async function queueAgents(
     }
   }
   for (const lp of env.agents.lps) {
-    if (rng.next() >= lp.activity) continue;
-    const [shares, maxRedeem] = await Promise.all([
-      env.live.one<bigint>(POOL, env.addr.pool, "balanceOf", [lp.address]),
-      env.live.one<bigint>(POOL, env.addr.pool, "maxRedeem", [lp.address]),
+    const pool = env.addr.pool;
+    const who = [lp.address];
+    const [shares, requested, pending, claimable, maxRedeem] = await Promise.all([
+      env.live.one<bigint>(POOL, pool, "balanceOf", who),
+      env.live.one<bigint>(POOL, pool, "redeemRequest", who),
+      env.live.one<bigint>(POOL, pool, "pendingRedeemRequest", [0, lp.address]),
+      env.live.one<bigint>(POOL, pool, "claimableRedeemRequest", [0, lp.address]),
+      env.live.one<bigint>(POOL, pool, "maxRedeem", who),
     ]);
-    const a = decideLp(lp, { shares, maxRedeem, rng });
+    const a = decideLp(lp, { shares, requested, pending, claimable, maxRedeem, rng });
     if (!a) continue;
+    const meta = { lp: lp.index };
     if (a.kind === "lpDeposit") {
       await env.driver.sendCall(
         lp.address,
-        env.addr.pool,
+        pool,
         POOL,
         "deposit",
         [a.assets, lp.address],
         "lp:deposit",
         600_000,
-        {
-          lp: lp.index,
-          assets: a.assets,
-        },
+        { ...meta, assets: a.assets },
       );
-    } else {
+    } else if (a.kind === "lpRequest") {
+      const args = [a.shares, lp.address, lp.address];
       await env.driver.sendCall(
         lp.address,
-        env.addr.pool,
+        pool,
         POOL,
-        "redeem",
-        [a.shares, lp.address, lp.address],
-        "lp:redeem",
-        600_000,
-        { lp: lp.index },
+        "requestRedeem",
+        args,
+        "lp:request",
+        300_000,
+        meta,
+      );
+    } else if (a.kind === "lpClaim") {
+      const args = [a.shares, lp.address, lp.address];
+      await env.driver.sendCall(lp.address, pool, POOL, "redeem", args, "lp:redeem", 600_000, meta);
+    } else {
+      const args = [lp.address];
+      await env.driver.sendCall(
+        lp.address,
+        pool,
+        POOL,
+        "cancelRedeemRequest",
+        args,
+        "lp:cancel",
+        300_000,
+        meta,
       );
     }
   }

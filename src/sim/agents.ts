@@ -5,7 +5,7 @@
  *  - hedged: long one market and short another with matched notionals, 3-8x per leg;
  *  - multiCollateral: margin in WETH or WBTC instead of USDC (losses become quote debt), 2-6x.
  *  Some traders use delayed orders (settled by the keeper) instead of instant trades; some top
- *  up margin when their health gets low; winners take profits out. LPs deposit into and redeem
+ *  up margin when their health gets low; winners take profits out. LPs deposit into and (by request, then claim) redeem
  *  from the liquidity pool. Decisions read the account through the TypeScript margin model, so
  *  trades are sized to pass the engine's initial-margin check. */
 import { MarketParams, positionMargin } from "../model";
@@ -342,24 +342,46 @@ export function decideTrader(t: Trader, c: TraderCtx): Intent[] {
 }
 
 export interface LpCtx {
+  /** Pool shares in the LP's wallet. */
   shares: bigint;
+  /** Shares in its redeem request: pending, claimable or expired (docs/specs.md INV-47). */
+  requested: bigint;
+  /** Of those, still waiting for the delay. */
+  pending: bigint;
+  /** Of those, claimable now (before liquidity). */
+  claimable: bigint;
+  /** maxRedeem: the claimable shares the pool can pay out now. */
   maxRedeem: bigint;
   rng: Rng;
 }
 
-/** An LP's action this step: deposit quote units, redeem shares, or nothing. */
-export function decideLp(
-  lp: Lp,
-  c: LpCtx,
-): { kind: "lpDeposit"; assets: bigint } | { kind: "lpRedeem"; shares: bigint } | undefined {
+export type LpAction =
+  | { kind: "lpDeposit"; assets: bigint }
+  | { kind: "lpRequest"; shares: bigint }
+  | { kind: "lpClaim"; shares: bigint }
+  | { kind: "lpCancel" };
+
+/** An LP's action this step. Exits are requests: an LP that wants out requests a fraction of
+ *  its shares, waits the pool's delay, and claims on the first step its request is claimable
+ *  (as much as the pool can pay; the rest on later steps). An expired request (nothing could be
+ *  paid during its window) is cancelled; the LP may ask again later. */
+export function decideLp(lp: Lp, c: LpCtx): LpAction | undefined {
+  if (c.maxRedeem > 0n) {
+    // All of it when liquidity allows; else a little under the limit, which moves with the
+    // pool's value until the transaction is mined.
+    const shares = c.maxRedeem === c.claimable ? c.maxRedeem : (c.maxRedeem * 95n) / 100n;
+    if (shares > 0n) return { kind: "lpClaim", shares };
+  }
+  if (c.requested > 0n && c.pending === 0n && c.claimable === 0n) return { kind: "lpCancel" };
   if (c.rng.next() >= lp.activity) return undefined;
   if (c.rng.next() < 0.55) {
     const want = tokenAmount(lp.capitalUsd * c.rng.uniform(0.1, 0.4), 1, 6);
     const assets = want < lp.wallet ? want : lp.wallet;
     return assets > 0n ? { kind: "lpDeposit", assets } : undefined;
   }
+  // One request at a time: asking for more would restart the delay of the whole request.
+  if (c.requested > 0n) return undefined;
   const frac = BigInt(Math.round(c.rng.uniform(0.1, 0.5) * 1000));
-  let shares = (c.shares * frac) / 1000n;
-  if (shares > c.maxRedeem) shares = c.maxRedeem;
-  return shares > 0n ? { kind: "lpRedeem", shares } : undefined;
+  const shares = (c.shares * frac) / 1000n;
+  return shares > 0n ? { kind: "lpRequest", shares } : undefined;
 }

@@ -29,7 +29,7 @@ contract EngineInvariantTest is EngineSetup {
         handler = new EngineHandler(d);
         handler.seedAccounts();
 
-        bytes4[] memory selectors = new bytes4[](19);
+        bytes4[] memory selectors = new bytes4[](23);
         selectors[0] = EngineHandler.deposit.selector;
         selectors[1] = EngineHandler.withdraw.selector;
         selectors[2] = EngineHandler.modifyPosition.selector;
@@ -40,15 +40,19 @@ contract EngineInvariantTest is EngineSetup {
         selectors[7] = EngineHandler.crash.selector;
         selectors[8] = EngineHandler.passTime.selector;
         selectors[9] = EngineHandler.setMarketStatus.selector;
-        selectors[10] = EngineHandler.lpDeposit.selector;
-        selectors[11] = EngineHandler.lpRedeem.selector;
+        selectors[10] = handler.lpDeposit.selector;
+        selectors[11] = handler.lpRequest.selector; // INV-47
         selectors[12] = EngineHandler.liquidate.selector;
         selectors[13] = EngineHandler.liquidateCollateral.selector;
         selectors[14] = EngineHandler.commitOrder.selector;
         selectors[15] = EngineHandler.settleOrder.selector;
         selectors[16] = EngineHandler.cancelOrder.selector;
         selectors[17] = handler.sandwich.selector; // INV-40
-        selectors[18] = handler.autoDeleverage.selector; // INV-49 to INV-52
+        selectors[18] = handler.lpClaim.selector;
+        selectors[19] = handler.lpClaim.selector; // claims as likely as requests
+        selectors[20] = handler.lpCancel.selector;
+        selectors[21] = handler.setRedeemParams.selector;
+        selectors[22] = handler.autoDeleverage.selector; // INV-49 to INV-52
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -63,6 +67,7 @@ contract EngineInvariantTest is EngineSetup {
         _checkBadDebtWaterfall();
         _checkAccountMasks();
         _checkPoolValue();
+        _checkPoolShares();
     }
 
     // ------------------------------------------------------------------ 1. conservation
@@ -199,6 +204,24 @@ contract EngineInvariantTest is EngineSetup {
         }
     }
 
+    // ------------------------------------------------------------------ 6b. pool shares
+
+    /// @notice INV-47: shares are conserved: the LPs' balances plus the escrow (the pool's own
+    ///         balance) are the supply, and the escrow is exactly the sum of the requests.
+    function _checkPoolShares() internal view {
+        uint256 held;
+        uint256 requested;
+        for (uint256 i; i < handler.lpCount(); ++i) {
+            address lp = handler.lpAt(i);
+            held += d.pool.balanceOf(lp);
+            (uint256 shares, , ) = d.pool.redeemRequest(lp);
+            requested += shares;
+        }
+        uint256 escrow = d.pool.balanceOf(address(d.pool));
+        assertEq(held + escrow, d.pool.totalSupply(), "pool shares: holders + escrow != supply");
+        assertEq(escrow, requested, "pool shares: escrow != sum of requests");
+    }
+
     // ------------------------------------------------------------------ 7. pool value
 
     /// @notice The pool's O(1) value (aggregates) equals its ledger plus the traders' open
@@ -294,6 +317,26 @@ contract EngineInvariantTest is EngineSetup {
         // account liquidatable is cancelled").
         assertEq(handler.successes("commitOrder"), 0, "INV-35: the commit is rejected");
         assertEq(handler.successes("settleOrder"), 0, "nothing to settle");
+    }
+
+    /// @notice INV-47: the LP actions' own path: deposit, request, claim (the handler warps to
+    ///         claimableAt), by redeem and by withdraw, a claim with an exit fee, and a cancel.
+    function test_lpRequestClaimCancel() public {
+        handler.lpDeposit(1, 500_000e6);
+        handler.lpRequest(1, 60);
+        handler.lpClaim(1, 50, false);
+        handler.lpClaim(1, 100, true);
+        handler.setRedeemParams((uint256(0x4) << 64) | (uint256(1e16) << 72));
+        handler.lpDeposit(2, 10_000e6);
+        handler.lpRequest(2, 100);
+        handler.lpClaim(2, 100, false);
+        handler.lpRequest(1, 100);
+        handler.lpCancel(1);
+        assertEq(handler.violations(), 0, handler.firstViolation());
+        assertEq(handler.successes("lpClaim"), 3, "three claims");
+        assertEq(handler.successes("lpCancel"), 1, "one cancel");
+        assertGt(handler.ghostClaimed(), 0);
+        invariant_engine();
     }
 
     /// @notice Call and revert statistics of the run (shown with -vv).

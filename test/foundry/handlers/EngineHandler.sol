@@ -11,12 +11,14 @@ import {Deployment} from "../utils/EngineSetup.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 import {EngineSandwichActions} from "./EngineSandwichActions.sol";
 import {EngineAdlActions} from "./EngineAdlActions.sol";
+import {PoolHandler} from "./PoolHandler.sol";
 
 /// @notice Drives the whole engine with bounded random actions of several actors (each with
 ///         sub-accounts), LPs, a keeper and the guardian, and checks the per-action rules:
 ///         the margin rule of user actions, "liquidatable => liquidation succeeds, healthy =>
-///         NotLiquidatable", and the bad-debt waterfall (fund first, then the pool).
-contract EngineHandler is EngineSandwichActions, EngineAdlActions {
+///         NotLiquidatable", and the bad-debt waterfall (fund first, then the pool). The LP
+///         actions (deposits, ERC-7540 redeem requests, claims, cancels) are in PoolHandler.
+contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions {
     /// @dev What a liquidation's events say happened.
     struct LiqLogs {
         int256 quoteDelta; // sum of PositionModified.quoteDelta (account side)
@@ -243,37 +245,6 @@ contract EngineHandler is EngineSandwichActions, EngineAdlActions {
         else if ((statusSeed >> 8) % 16 == 0) engine.pause();
         vm.stopPrank();
         _ok("setStatus");
-    }
-
-    // ------------------------------------------------------------------ liquidity pool
-
-    function lpDeposit(uint256 lpSeed, uint256 amountSeed) external action("lpDeposit") {
-        address lp = lps[lpSeed % N_LPS];
-        uint256 amount = _bound(amountSeed, 1e6, 1_000_000e6);
-        _mintTo(usdc, lp, address(pool), amount);
-        vm.prank(lp);
-        try pool.deposit(amount, lp) returns (uint256 shares) {
-            _ok("lpDeposit");
-            // Rounding favours the pool: new shares are never worth more than what was paid.
-            if (pool.convertToAssets(shares) > amount)
-                _fail("lpDeposit: shares worth more than paid");
-        } catch (bytes memory err) {
-            _reverted("lpDeposit", err);
-        }
-    }
-
-    function lpRedeem(uint256 lpSeed, uint256 fractionSeed) external action("lpRedeem") {
-        address lp = lps[lpSeed % N_LPS];
-        // The seed LP redeems at most 20 % at a time, so the pool is drained only sometimes.
-        uint256 maxPct = lp == lps[0] ? 20 : 100;
-        uint256 shares = (pool.balanceOf(lp) * _bound(fractionSeed, 1, maxPct)) / 100;
-        if (shares == 0) return;
-        vm.prank(lp);
-        try pool.redeem(shares, lp, lp) {
-            _ok("lpRedeem");
-        } catch (bytes memory err) {
-            _reverted("lpRedeem", err);
-        }
     }
 
     // ------------------------------------------------------------------ liquidation

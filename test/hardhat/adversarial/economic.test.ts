@@ -22,6 +22,7 @@ import {
   V3_DESCRIPTION,
 } from "../../helpers/adversarial";
 import { skipUnderCoverage } from "../../helpers/coverage";
+import { waitForClaim } from "../../helpers/pool";
 
 const { ETH } = L;
 const USD = (quote: bigint) => quote * 10n ** 12n; // quote units -> USD WAD
@@ -215,9 +216,9 @@ describe("adversarial: economics", () => {
     await quote.connect(attacker).transfer(poolAddr, usdc("1000000"));
     expect(await pool.totalAssets()).to.equal(1n);
     await pool.connect(victim).deposit(usdc("10000"), victim.address);
-    const victimAssets = await pool.previewRedeem(await pool.balanceOf(victim.address));
+    const victimAssets = await pool.convertToAssets(await pool.balanceOf(victim.address));
     expect(usdc("10000") - victimAssets).to.be.lte(1n);
-    expect(await pool.previewRedeem(10n ** 6n)).to.be.lte(1n); // the attacker's donation is lost
+    expect(await pool.convertToAssets(10n ** 6n)).to.be.lte(1n); // the attacker's donation is lost
     await expectConserved(sys, usdc("1000000")); // the engine's donation is an unowned surplus
   });
 
@@ -257,7 +258,7 @@ describe("adversarial: economics", () => {
     await expectConserved(env);
   });
 
-  it("INV-4/INV-5 limitation: an LP who exits before a bad-debt liquidation, or before an adverse price update, dodges its share", async () => {
+  it("INV-47: an LP who sees a bad-debt liquidation or an adverse price update coming and asks to exit first still bears its share: the claim is priced after the loss", async () => {
     const env = await L.setup();
     const { pool, quote } = env.sys;
     const [trader, lp2] = env.traders;
@@ -268,15 +269,25 @@ describe("adversarial: economics", () => {
     const a = await L.deposit(env, trader, L.usdc(20_000));
     await L.trade(env, trader, ETH, wad("100"));
     await L.setMarketPrice(env, ETH, "2000");
+    // What an instant exit paid before exits became requests.
+    const instant = await pool.convertToAssets(shares);
     const snap = await takeSnapshot();
-    // (A) the LP sees the bankrupt account and redeems first
-    const exitFirst = await pool.connect(lp2).redeem.staticCall(shares, lp2.address, lp2.address);
-    await pool.connect(lp2).redeem(shares, lp2.address, lp2.address);
+    // (A) the LP sees the bankrupt account and requests first; keepers liquidate meanwhile.
+    await pool.connect(lp2).requestRedeem(shares, lp2.address, lp2.address);
+    await expect(pool.connect(lp2).redeem(shares, lp2.address, lp2.address))
+      .to.be.revertedWithCustomError(pool, "ERC4626ExceededMaxRedeem")
+      .withArgs(lp2.address, shares, 0n);
     const runA = await L.liquidateChecked(env, a);
+    await waitForClaim(env.sys, lp2.address);
+    const exitFirst = await pool.connect(lp2).redeem.staticCall(shares, lp2.address, lp2.address);
     await snap.restore();
-    // (B) the liquidation comes first (or front-runs the LP's withdrawal)
+    // (B) the liquidation comes first, the LP requests after it.
     await L.liquidateChecked(env, a);
+    await pool.connect(lp2).requestRedeem(shares, lp2.address, lp2.address);
+    await waitForClaim(env.sys, lp2.address);
     const exitAfter = await pool.connect(lp2).redeem.staticCall(shares, lp2.address, lp2.address);
+    // No open interest is left: the value does not move with time; both claims are equal.
+    expect(exitFirst).to.equal(exitAfter);
     const socialised = runA.expected.badDebt!.socialised;
     const supply = await pool.totalSupply();
     // INV-44: the liquidation at the oracle also leaves the premium of the closed skew with the
@@ -287,24 +298,32 @@ describe("adversarial: economics", () => {
       wad("2000"),
       m.skewScale,
     );
-    expect(exitFirst - exitAfter).to.be.closeTo(
+    // The share of the loss an instant exit used to dodge is now paid.
+    expect(instant - exitFirst).to.be.closeTo(
       ((socialised - released / 10n ** 12n) * shares) / supply,
       L.usdc(1),
     );
     report(
-      `bad debt: exiting first saves ${fromUnits(exitFirst - exitAfter, 6)} USD of ${fromUnits(socialised, 6)} socialised`,
+      `bad debt: requesting first no longer helps: ${fromUnits(instant - exitFirst, 6)} USD of ${fromUnits(socialised, 6)} socialised borne`,
     );
 
     // An adverse price update: traders are net long 30 ETH; +1 % (2000 -> 2020) costs the pool
-    // about 600 USD, of which this LP bears its share unless it exits first.
+    // about 600 USD. The LP requests before it, the update lands during the delay.
     await L.deposit(env, trader, L.usdc(50_000), undefined, 1);
     await L.trade(env, trader, ETH, wad("30"), 1);
-    const before = await pool.previewRedeem(shares);
+    await pool.connect(lp2).cancelRedeemRequest(lp2.address); // (B)'s request, unclaimed
+    const rest = await pool.balanceOf(lp2.address);
+    const before = await pool.convertToAssets(rest);
+    await pool.connect(lp2).requestRedeem(rest, lp2.address, lp2.address);
     await L.setMarketPrice(env, ETH, "2020");
-    const loss = before - (await pool.previewRedeem(shares));
+    const loss = before - (await pool.convertToAssets(rest));
     expect(loss).to.be.greaterThan(0n);
+    await waitForClaim(env.sys, lp2.address);
+    const claim = await pool.connect(lp2).redeem.staticCall(rest, lp2.address, lp2.address);
+    // Priced at claim time: the loss and a day of funding (the longs pay the pool) included.
+    expect(claim).to.be.lessThan(before - loss / 2n);
     report(
-      `+1 % update on 30 ETH net long: an LP holding ${fromUnits(before, 6)} USD avoids ${fromUnits(loss, 6)} USD by exiting first (no LP fee)`,
+      `+1 % update on 30 ETH net long during the delay: the requesting LP bears ${fromUnits(before - claim, 6)} USD (loss ${fromUnits(loss, 6)} USD)`,
     );
   });
 

@@ -34,6 +34,7 @@ import {
   v3Feed,
 } from "../../helpers/adversarial";
 import * as M from "../../../src/model";
+import { requestAndWait } from "../../helpers/pool";
 
 const ETH = 0;
 const SOL = 2;
@@ -260,6 +261,8 @@ describe("adversarial: oracles", () => {
     beforeEach(async () => {
       env = await loadTrading();
       alice = env.users[0];
+      // The LP holds a claimable redeem request (INV-47) for the claim below.
+      await requestAndWait(env, env.lp, usdc("5000") * 10n ** 6n);
       const now = BigInt(await time.latest());
       seq = await mockFeed(env.admin, 0, 0n, "SEQ");
       await seq.setRound(1, 0, now - 3600n, now, 1); // up for an hour

@@ -22,6 +22,10 @@ async function expectConfigured(system: System): Promise<void> {
   expect(await system.engine.marketCount()).to.equal(BigInt(localConfig.markets.length));
   expect(await system.engine.pool()).to.equal(await system.pool.getAddress());
   expect(await system.engine.insuranceFund()).to.equal(await system.insuranceFund.getAddress());
+  // The pool's exit parameters come from the config (INV-47, INV-48).
+  expect(await system.pool.redeemDelay()).to.equal(BigInt(localConfig.pool.redeemDelay!));
+  expect(await system.pool.claimWindow()).to.equal(BigInt(localConfig.pool.claimWindow!));
+  expect(await system.pool.exitFeeRate()).to.equal(0n);
   for (const token of Object.values(system.collaterals)) {
     expect((await system.engine.getCollateral(await token.getAddress())).listed).to.equal(true);
   }

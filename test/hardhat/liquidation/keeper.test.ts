@@ -25,6 +25,7 @@ import {
   usdc,
 } from "../../helpers/liquidation";
 import { accountAt, bufferCloseSize, expectLiquidation } from "../../helpers/liquidationModel";
+import { requestAndWait } from "../../helpers/pool";
 
 /** Turns funding off in a market before anyone trades (so equity does not drift with time). */
 async function noFunding(env: Env, marketId: number): Promise<void> {
@@ -211,6 +212,8 @@ describe("liquidation/keeper", () => {
     await setMarketPrice(env, ETH, "2890");
     await trade(env, ta, ETH, -wad("20"));
     await setMarketPrice(env, ETH, "3000");
+    // The LP asks to leave (INV-47) and waits the delay.
+    await requestAndWait(env.sys, env.lp, await pool.balanceOf(env.lp));
     // B trades on WETH only; the LP then takes every quote token the vault holds.
     const b = await deposit(env, tb, wad("0.05"), "WETH");
     await trade(env, tb, ETH, wad("1"));

@@ -1,9 +1,10 @@
-// Liquidity pool edges: ERC-4626 mint, withdrawals by an approved spender, maxWithdraw bound
-// by the owner's shares, the OI reserve with a zero pool ratio, an empty pool (no withdrawals,
+// Liquidity pool edges: ERC-4626 mint, redeem requests by an approved spender, maxWithdraw bound
+// by the controller's claimable shares, the OI reserve with a zero pool ratio, an empty pool (no withdrawals,
 // no open interest), the engine's own liquidity check, and re-entrancy from the engine.
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { MaxUint256, ZeroAddress } from "ethers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import {
   LiquidityPool,
   LiquidityPool__factory,
@@ -30,6 +31,7 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { World, expectConservation } from "../../helpers/model-world";
+import { lpExit, requestAndWait } from "../../helpers/pool";
 
 const ETH = 0;
 /** 10^decimalsOffset virtual shares (LiquidityPool uses an offset of 6). */
@@ -49,6 +51,11 @@ describe("pool: liquidity pool edges", () => {
     afterEach(async () => {
       await expectConservation(env);
     });
+
+    async function waitForClaim(controller: string): Promise<void> {
+      await time.increaseTo((await env.pool.redeemRequest(controller)).claimableAt);
+      await refreshFeeds(env);
+    }
 
     /** The model's pool value in the next block (floored at zero), and that block's time. */
     async function nextTotalAssets(): Promise<bigint> {
@@ -79,9 +86,10 @@ describe("pool: liquidity pool edges", () => {
       expect((ta2 + 1n) * (supply + VIRTUAL)).to.be.gte((ta + 1n) * (supply + shares + VIRTUAL));
     });
 
-    it("maxWithdraw is the owner's assets when the engine could pay more; maxRedeem all shares", async () => {
+    it("maxWithdraw is the controller's claimable assets when the engine could pay more; maxRedeem all its claimable shares", async () => {
       const [carol] = env.users;
       const shares = await provideLiquidity(env, carol, usdc("5000"));
+      await requestAndWait(env, carol, shares);
       const liquid = await env.engine.poolWithdrawable();
       expect(liquid).to.equal(LP_LIQUIDITY + usdc("5000")); // no open interest: no reserve
       const own = toAssets(shares, LP_LIQUIDITY + usdc("5000"), await env.pool.totalSupply());
@@ -93,35 +101,34 @@ describe("pool: liquidity pool edges", () => {
         .withArgs(carol.address, own + 1n, own);
     });
 
-    it("withdraw and redeem by an approved spender use the allowance; without one they revert", async () => {
+    it("INV-47: requestRedeem by an approved spender uses the allowance, without one it reverts; the claim needs the controller or its operator", async () => {
       const [bob, spender, to] = env.users;
       const shares = await provideLiquidity(env, bob, usdc("10000"));
       const half = shares / 2n;
-      const supply = await env.pool.totalSupply();
+      const pool = env.pool;
+      await expect(pool.connect(spender).requestRedeem(half, spender.address, bob.address))
+        .to.be.revertedWithCustomError(pool, "ERC20InsufficientAllowance")
+        .withArgs(spender.address, 0n, half);
+      await pool.connect(bob).approve(spender.address, half + 10n);
+      // The spender makes itself the controller of bob's shares.
+      await expect(pool.connect(spender).requestRedeem(half, spender.address, bob.address))
+        .to.emit(pool, "RedeemRequest")
+        .withArgs(spender.address, bob.address, 0n, spender.address, half);
+      expect(await pool.allowance(bob.address, spender.address)).to.equal(10n);
+      expect(await pool.balanceOf(bob.address)).to.equal(shares - half);
+      expect(await pool.pendingRedeemRequest(0, spender.address)).to.equal(half);
+      await waitForClaim(spender.address);
+      // Bob owned the shares but is not the controller: he may not claim them.
+      await expect(pool.connect(bob).redeem(half, to.address, spender.address))
+        .to.be.revertedWithCustomError(pool, "NotControllerOrOperator")
+        .withArgs(bob.address, spender.address);
+      const supply = await pool.totalSupply();
       const ta = await nextTotalAssets();
-      // No open interest: totalAssets is the pool balance; shares for assets round up.
-      const sharesFor = (assets: bigint, t: bigint, n: bigint) =>
-        M.divCeil(assets * (n + VIRTUAL), t + 1n);
-      const needed = sharesFor(usdc("100"), ta, supply);
-      await expect(env.pool.connect(spender).withdraw(usdc("100"), to.address, bob.address))
-        .to.be.revertedWithCustomError(env.pool, "ERC20InsufficientAllowance")
-        .withArgs(spender.address, 0n, needed);
-      await env.pool.connect(bob).approve(spender.address, half + 10n);
       const assets = toAssets(half, ta, supply);
-      await expect(env.pool.connect(spender).redeem(half, to.address, bob.address))
-        .to.emit(env.pool, "Withdraw")
-        .withArgs(spender.address, to.address, bob.address, assets, half);
+      await expect(pool.connect(spender).redeem(half, to.address, spender.address))
+        .to.emit(pool, "Withdraw")
+        .withArgs(spender.address, to.address, spender.address, assets, half);
       expect(await env.quote.balanceOf(to.address)).to.equal(assets);
-      expect(await env.pool.allowance(bob.address, spender.address)).to.equal(10n);
-      expect(await env.pool.balanceOf(bob.address)).to.equal(shares - half);
-      // The allowance left (10 shares) is less than the shares 100 USDC costs.
-      await expect(env.pool.connect(spender).withdraw(usdc("100"), to.address, bob.address))
-        .to.be.revertedWithCustomError(env.pool, "ERC20InsufficientAllowance")
-        .withArgs(spender.address, 10n, sharesFor(usdc("100"), ta - assets, supply - half));
-      await env.pool.connect(bob).approve(spender.address, MaxUint256);
-      await env.pool.connect(spender).withdraw(usdc("100"), to.address, bob.address);
-      expect(await env.quote.balanceOf(to.address)).to.equal(assets + usdc("100"));
-      expect(await env.pool.allowance(bob.address, spender.address)).to.equal(MaxUint256);
     });
 
     it("INV-32: maxOiPoolRatio 0 cannot be set; at the 0.1 floor the reserve is 10x the side's notional and the rest may leave", async () => {
@@ -157,8 +164,7 @@ describe("pool: liquidity pool edges", () => {
 
     it("INV-19: an emptied pool lets nothing out", async () => {
       const lp = env.lp;
-      const all = await env.pool.balanceOf(lp.address);
-      await env.pool.connect(lp).redeem(all, lp.address, lp.address);
+      await lpExit(env, lp, await env.pool.balanceOf(lp.address));
       expect(await env.engine.poolBalance()).to.equal(0n);
       expect(await env.engine.poolWithdrawable()).to.equal(0n);
       expect(await env.pool.maxWithdraw(lp.address)).to.equal(0n);
@@ -227,10 +233,13 @@ describe("pool: liquidity pool edges", () => {
       await quote.mint(admin.address, usdc("1000"));
       await quote.approve(await pool.getAddress(), MaxUint256);
       await pool.deposit(usdc("500"), admin.address);
+      // A claimable request of 100 USDC worth of shares, for the claims below.
+      await pool.requestRedeem(usdc("100") * VIRTUAL, admin.address, admin.address);
+      await time.increase(await pool.redeemDelay());
     });
 
-    it("deposit, mint, withdraw and redeem each revert ReentrancyGuardReentrantCall; nothing changes", async () => {
-      const [admin] = await ethers.getSigners();
+    it("deposit, mint, withdraw and redeem each revert ReentrancyGuardReentrantCall whatever they re-enter; nothing changes", async () => {
+      const [admin, other] = await ethers.getSigners();
       const me = admin.address;
       const i = pool.interface;
       const calls: [string, () => Promise<unknown>][] = [
@@ -244,6 +253,10 @@ describe("pool: liquidity pool edges", () => {
         i.encodeFunctionData("mint", [1n, me]),
         i.encodeFunctionData("withdraw", [1n, me, me]),
         i.encodeFunctionData("redeem", [1n, me, me]),
+        i.encodeFunctionData("requestRedeem", [1n, me, me]),
+        i.encodeFunctionData("cancelRedeemRequest", [me]),
+        i.encodeFunctionData("setOperator", [other.address, true]),
+        i.encodeFunctionData("setRedeemParams", [3600, 86_400, 0]),
       ];
       const before = [await pool.totalSupply(), await engine.poolBalance()];
       for (const [name, outer] of calls) {
@@ -256,6 +269,7 @@ describe("pool: liquidity pool edges", () => {
         }
       }
       expect([await pool.totalSupply(), await engine.poolBalance()]).to.deep.equal(before);
+      expect(await pool.isOperator(me, other.address)).to.equal(false);
       // Disarmed, the same calls work, at the ERC-4626 share math (rounding for the pool).
       await engine.disarm();
       for (const [, outer] of calls) await outer();
@@ -269,6 +283,9 @@ describe("pool: liquidity pool edges", () => {
       const redeemed = toAssets(VIRTUAL, ta, supply);
       expect(await engine.poolBalance()).to.equal(ta - redeemed);
       expect(await pool.totalSupply()).to.equal(supply - VIRTUAL);
+      const left = usdc("100") * VIRTUAL - burned - VIRTUAL;
+      expect(await pool.claimableRedeemRequest(0, me)).to.equal(left);
+      expect(await pool.balanceOf(await pool.getAddress())).to.equal(left);
     });
   });
 });

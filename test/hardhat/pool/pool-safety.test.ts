@@ -1,6 +1,7 @@
 // Liquidity pool safety: no deposits into an underwater pool or below the share-price floor
 // (INV-41), deposits credit what arrived with a fee-on-transfer quote token (INV-42), and the
-// ERC-4626 views never revert while the engine cannot price the pool (INV-43).
+// ERC-4626 views never revert while the engine cannot price the pool, but for the previews of
+// the asynchronous exits, which always revert (INV-43).
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -31,6 +32,7 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { World, expectConservation } from "../../helpers/model-world";
+import { lpExit } from "../../helpers/pool";
 
 const ETH = 0;
 /** 10^decimalsOffset virtual shares (LiquidityPool uses an offset of 6). */
@@ -141,9 +143,7 @@ describe("pool: liquidity pool safety", () => {
       const [alice, carol] = env.users;
       await trade(env, alice, a, ETH, -wad("1000"));
       const lp = env.lp;
-      await env.pool
-        .connect(lp)
-        .redeem(await env.pool.balanceOf(lp.address), lp.address, lp.address);
+      await lpExit(env, lp, await env.pool.balanceOf(lp.address));
       // Fees paid to the pool after the LP left stay in the value; a truly empty pool has 0.
       const w = await World.read(env);
       const ta = valueAt(w, await nextTimestamp());
@@ -228,6 +228,10 @@ describe("pool: liquidity pool safety", () => {
       await trade(env, alice, a, ETH, wad("1"));
       await env.quote.mint(carol.address, usdc("2000"));
       await env.quote.connect(carol).approve(await env.pool.getAddress(), MaxUint256);
+      // Carol holds a claimable request (a day old), so her max* would be positive if priced.
+      await env.pool.connect(env.lp).transfer(carol.address, 10n ** 12n);
+      await env.pool.connect(carol).requestRedeem(10n ** 12n, carol.address, carol.address);
+      await advance(env, 86_400);
       // The last valid total assets: the model's value right after this deposit.
       const w = await World.read(env);
       const ta = valueAt(w, await nextTimestamp());
@@ -255,11 +259,12 @@ describe("pool: liquidity pool safety", () => {
       );
       expect(await p.convertToAssets(own)).to.equal(toAssets(own, recorded, supply));
       expect(await p.previewDeposit(usdc("100"))).to.equal(toShares(usdc("100"), recorded, supply));
-      expect(await p.previewRedeem(own)).to.equal(toAssets(own, recorded, supply));
       expect(await p.previewMint(own)).to.equal(M.divCeil(own * (recorded + 1n), supply + VIRTUAL));
-      expect(await p.previewWithdraw(usdc("100"))).to.equal(
-        M.divCeil(usdc("100") * (supply + VIRTUAL), recorded + 1n),
-      );
+      // ERC-7540: the previews of the asynchronous exits always revert, priced or not.
+      await expect(p.previewRedeem(own)).to.be.revertedWithCustomError(p, "AsyncRedeem");
+      await expect(p.previewWithdraw(1n)).to.be.revertedWithCustomError(p, "AsyncRedeem");
+      expect(await p.claimableRedeemRequest(0, carol.address)).to.equal(10n ** 12n);
+      expect(await p.pendingRedeemRequest(0, carol.address)).to.equal(0n);
       for (const who of [carol.address, env.lp.address]) {
         expect(await p.maxDeposit(who)).to.equal(0n);
         expect(await p.maxMint(who)).to.equal(0n);
@@ -300,8 +305,9 @@ describe("pool: liquidity pool safety", () => {
       const w = await World.read(env);
       expect(await env.pool.totalAssets()).to.equal(valueAt(w, BigInt(await time.latest())));
       expect(await env.pool.maxDeposit(carol.address)).to.equal(MaxUint256);
-      expect(await env.pool.maxRedeem(carol.address)).to.equal(
-        await env.pool.balanceOf(carol.address),
+      expect(await env.pool.maxRedeem(carol.address)).to.equal(10n ** 12n);
+      expect(await env.pool.maxWithdraw(carol.address)).to.equal(
+        await env.pool.convertToAssets(10n ** 12n),
       );
     });
   });

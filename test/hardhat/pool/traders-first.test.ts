@@ -13,6 +13,7 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { expectConservation } from "../../helpers/model-world";
+import { requestAndWait } from "../../helpers/pool";
 
 const ETH = 0;
 
@@ -53,13 +54,14 @@ describe("pool: traders first (INV-46)", () => {
 
   it("INV-46: an LP redeeming everything it may leaves the winner's full withdrawal payable", async () => {
     const { alice, a, b } = await winnerAndDebtor();
+    const lp = env.lp;
+    await requestAndWait(env, lp, await env.pool.balanceOf(lp.address));
     const debt = -(await env.engine.getAccount(b)).quoteBalance;
     const poolBalance = await env.engine.poolBalance();
     const owedToAlice = (await env.engine.getAccount(a)).quoteBalance;
     expect(owedToAlice).to.be.greaterThan(usdc("100000"));
     // No open interest is left, so only the traders-first cap binds.
     expect(await env.engine.poolWithdrawable()).to.equal(poolBalance - debt);
-    const lp = env.lp;
     const max = await env.pool.maxWithdraw(lp.address);
     expect(max).to.equal(poolBalance - debt);
     await env.pool.connect(lp).withdraw(max, lp.address, lp.address);
