@@ -174,9 +174,7 @@ export class MarketSimulation implements AgentEnv {
     for (const [sym, token] of Object.entries(this.addr.tokens)) {
       this.decimals[sym] = Number(await this.live.one<bigint>(POOL, token, "decimals"));
     }
-    const latest = await this.driver.latest();
-    this.t0 = latest.timestamp + 60;
-    this.gasLimit = await this.driver.blockGasLimit();
+    // Before the clock is read: this transaction mines a block of its own.
     if (this.opts.adlFloor !== undefined) {
       const a = system.config.adl;
       const tx = await system.engine.setAdlParams(
@@ -186,6 +184,9 @@ export class MarketSimulation implements AgentEnv {
       );
       await tx.wait();
     }
+    const latest = await this.driver.latest();
+    this.t0 = latest.timestamp + 60;
+    this.gasLimit = await this.driver.blockGasLimit();
     await this.driver.setAutomine(false);
     await this.driver.setBlockGasLimit(10n ** 10n);
     const p0 = this.scenario.assets.map((a) => a.prices[0] as number);
