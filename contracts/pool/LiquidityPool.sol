@@ -281,9 +281,7 @@ contract LiquidityPool is ERC4626, ReentrancyGuardTransient, IERC7540Operator, I
         address receiver,
         address controller
     ) public override nonReentrant returns (uint256 shares) {
-        if (assets == 0) revert ZeroAmount();
-        _checkController(controller);
-        uint256 ta = _clamp(engine.poolValue());
+        uint256 ta = _claimValue(assets, controller);
         uint256 max = _maxWithdraw(controller, ta);
         if (assets > max) revert ERC4626ExceededMaxWithdraw(controller, assets, max);
         uint256 gross = assets.mulDiv(WAD, WAD - exitFeeRate, Math.Rounding.Ceil);
@@ -298,9 +296,7 @@ contract LiquidityPool is ERC4626, ReentrancyGuardTransient, IERC7540Operator, I
         address receiver,
         address controller
     ) public override nonReentrant returns (uint256 assets) {
-        if (shares == 0) revert ZeroAmount();
-        _checkController(controller);
-        uint256 ta = _clamp(engine.poolValue());
+        uint256 ta = _claimValue(shares, controller);
         uint256 max = _maxRedeem(controller, ta);
         if (shares > max) revert ERC4626ExceededMaxRedeem(controller, shares, max);
         uint256 gross = _toAssets(shares, ta, Math.Rounding.Floor);
@@ -364,6 +360,14 @@ contract LiquidityPool is ERC4626, ReentrancyGuardTransient, IERC7540Operator, I
     function _record(uint256 ta) private {
         lastTotalAssets = ta;
         emit TotalAssetsRecorded(ta);
+    }
+
+    /// @dev The checks every claim starts with; returns the pool's value now (reverts with the
+    ///      oracle's error while the engine cannot price the pool).
+    function _claimValue(uint256 amount, address controller) private view returns (uint256) {
+        if (amount == 0) revert ZeroAmount();
+        _checkController(controller);
+        return _clamp(engine.poolValue());
     }
 
     function _checkController(address controller) private view {

@@ -17,6 +17,45 @@ export interface KeeperStep {
   runOnce(): Promise<PassReport>;
 }
 
+export interface KeeperTotals {
+  passes: number;
+  /** Steps without a pass because there was nothing to do. */
+  skippedIdle: number;
+  liquidationsWon: number;
+  lost: number;
+  ordersSettled: number;
+  ordersCancelled: number;
+  skippedUnprofitable: number;
+  errors: number;
+  rewardsQuote: bigint;
+}
+
+export function emptyKeeperTotals(): KeeperTotals {
+  return {
+    passes: 0,
+    skippedIdle: 0,
+    liquidationsWon: 0,
+    lost: 0,
+    ordersSettled: 0,
+    ordersCancelled: 0,
+    skippedUnprofitable: 0,
+    errors: 0,
+    rewardsQuote: 0n,
+  };
+}
+
+/** Adds one keeper pass to the run's totals. */
+export function addKeeperPass(k: KeeperTotals, r: PassReport): void {
+  k.passes++;
+  k.liquidationsWon += r.liquidationsWon;
+  k.lost += r.lost;
+  k.ordersSettled += r.ordersSettled;
+  k.ordersCancelled += r.ordersCancelled;
+  k.skippedUnprofitable += r.skippedUnprofitable;
+  k.errors += r.errors;
+  k.rewardsQuote += r.rewardsQuote;
+}
+
 export interface KeeperStepOptions {
   kind: KeeperKind;
   driver: ChainDriver;

@@ -23,9 +23,23 @@ import { AgentEnv, bookAgents, queueAgents } from "./agent-step";
 import { ChainDriver, MinedTx } from "./chain";
 import { decodeEvents, emptyEvents } from "./events";
 import { CheckStat, InvariantViolation, Invariants } from "./invariants";
-import { KeeperStep, createKeeperStep } from "./keeper-step";
+import {
+  KeeperStep,
+  KeeperTotals,
+  addKeeperPass,
+  createKeeperStep,
+  emptyKeeperTotals,
+} from "./keeper-step";
 import { Ledger } from "./ledger";
-import { FailureBook, GasBook, StepRecord, Totals, addEvents, emptyTotals } from "./metrics";
+import {
+  FailureBook,
+  GasBook,
+  StepRecord,
+  StepState,
+  Totals,
+  addEvents,
+  emptyTotals,
+} from "./metrics";
 import { SimOptions } from "./options";
 import { Rng } from "./random";
 import { COLLATERAL_ASSET, MARKET_ASSETS, Scenario, buildScenario } from "./scenarios";
@@ -43,19 +57,6 @@ export interface SimRuntime {
   /** Hardhat's in-process EIP-1193 provider (`hre.network.provider`). */
   provider: Eip1193;
   system: System;
-}
-
-export interface KeeperTotals {
-  passes: number;
-  /** Steps without a pass because there was nothing to do. */
-  skippedIdle: number;
-  liquidationsWon: number;
-  lost: number;
-  ordersSettled: number;
-  ordersCancelled: number;
-  skippedUnprofitable: number;
-  errors: number;
-  rewardsQuote: bigint;
 }
 
 export interface SimResult {
@@ -95,17 +96,7 @@ export class MarketSimulation implements AgentEnv {
   readonly totals = emptyTotals();
   readonly records: StepRecord[] = [];
   readonly windowLimited: { step: number; accounts: bigint[] }[] = [];
-  readonly keeperTotals: KeeperTotals = {
-    passes: 0,
-    skippedIdle: 0,
-    liquidationsWon: 0,
-    lost: 0,
-    ordersSettled: 0,
-    ordersCancelled: 0,
-    skippedUnprofitable: 0,
-    errors: 0,
-    rewardsQuote: 0n,
-  };
+  readonly keeperTotals = emptyKeeperTotals();
   invariants!: Invariants;
   agents!: Agents;
   addr!: Addresses;
@@ -288,15 +279,7 @@ export class MarketSimulation implements AgentEnv {
     for (;;) {
       const r: PassReport = await this.keeper.runOnce();
       passes++;
-      const k = this.keeperTotals;
-      k.passes++;
-      k.liquidationsWon += r.liquidationsWon;
-      k.lost += r.lost;
-      k.ordersSettled += r.ordersSettled;
-      k.ordersCancelled += r.ordersCancelled;
-      k.skippedUnprofitable += r.skippedUnprofitable;
-      k.errors += r.errors;
-      k.rewardsQuote += r.rewardsQuote;
+      addKeeperPass(this.keeperTotals, r);
       const head = (await this.driver.latest()).number;
       if (head > last) {
         await this.sync(last + 1, head);
@@ -413,7 +396,7 @@ export class MarketSimulation implements AgentEnv {
       this.reader.one<bigint>(ENGINE_IFACE, this.engine, "traderDebt"),
     ]);
     const short = (x: bigint): number => (x > 0n ? num(x, q) : 0);
-    const rec: StepRecord = {
+    const state: StepState = {
       step: i,
       time: this.scenario.timestamps[i] as number,
       prices,
@@ -424,32 +407,15 @@ export class MarketSimulation implements AgentEnv {
       poolValue: num(poolValue, q),
       poolBalance: num(poolBalance, q),
       sharePrice: num(share, q),
-      trades: 0,
       failedTxs: this.stepFailed,
-      volumeUsd: 0,
-      feesUsd: 0,
-      ordersCommitted: 0,
-      ordersSettled: 0,
-      ordersCancelled: 0,
       liquidatableBefore,
-      positionsLiquidated: 0,
-      accountsLiquidated: 0,
-      liquidatedNotionalUsd: 0,
-      keeperRewards: 0,
-      toInsurance: 0,
-      collateralSet: 0,
-      badDebt: 0,
-      covered: 0,
-      socialised: 0,
       windowLimited,
-      deleveraged: 0,
-      adlNotionalUsd: 0,
       unpayable: short(traderDebt - poolBalance),
       unpayableIfClosed: short(traderDebt - poolValue),
       keeperPasses: passes,
       openAccounts: this.ledger.active().length,
     };
-    addEvents(this.totals, rec, ev, q);
+    const rec = addEvents(this.totals, state, ev, q);
     this.records.push(rec);
     return rec;
   }

@@ -161,31 +161,57 @@ export function emptyTotals(): Totals {
 
 const usd = (x: bigint): number => Number(x) / 1e18;
 
-/** Adds one step's events to the totals and fills the event fields of its record. */
+/** The fields of a step's record that come from its events (filled by `addEvents`). */
+type EventField =
+  | "trades"
+  | "volumeUsd"
+  | "feesUsd"
+  | "ordersCommitted"
+  | "ordersSettled"
+  | "ordersCancelled"
+  | "positionsLiquidated"
+  | "accountsLiquidated"
+  | "liquidatedNotionalUsd"
+  | "keeperRewards"
+  | "toInsurance"
+  | "collateralSet"
+  | "badDebt"
+  | "covered"
+  | "socialised"
+  | "deleveraged"
+  | "adlNotionalUsd";
+
+/** What a step's record holds besides its events: the state read from the chain. */
+export type StepState = Omit<StepRecord, EventField>;
+
+/** The step's record (its state plus its events), added to the totals. */
 export function addEvents(
   totals: Totals,
-  rec: StepRecord,
+  state: StepState,
   ev: StepEvents,
   quoteDecimals: number,
-): void {
+): StepRecord {
   const q = (x: bigint): number => Number(x) / 10 ** quoteDecimals;
-  rec.trades = ev.trades;
-  rec.volumeUsd = usd(ev.volumeUsd);
-  rec.feesUsd = usd(ev.feesUsd);
-  rec.ordersCommitted = ev.ordersCommitted;
-  rec.ordersSettled = ev.ordersSettled;
-  rec.ordersCancelled = ev.ordersCancelled;
-  rec.positionsLiquidated = ev.positionsLiquidated;
-  rec.accountsLiquidated = ev.liquidatedAccounts.size;
-  rec.liquidatedNotionalUsd = usd(ev.liquidatedNotionalUsd);
-  rec.keeperRewards = q(ev.keeperRewards);
-  rec.toInsurance = q(ev.toInsurance);
-  rec.collateralSet = q(ev.fundPurchases);
-  rec.badDebt = q(ev.deficit);
-  rec.covered = q(ev.covered);
-  rec.socialised = q(ev.socialised);
-  rec.deleveraged = ev.deleveraged;
-  rec.adlNotionalUsd = usd(ev.adlNotionalUsd);
+  const rec: StepRecord = {
+    ...state,
+    trades: ev.trades,
+    volumeUsd: usd(ev.volumeUsd),
+    feesUsd: usd(ev.feesUsd),
+    ordersCommitted: ev.ordersCommitted,
+    ordersSettled: ev.ordersSettled,
+    ordersCancelled: ev.ordersCancelled,
+    positionsLiquidated: ev.positionsLiquidated,
+    accountsLiquidated: ev.liquidatedAccounts.size,
+    liquidatedNotionalUsd: usd(ev.liquidatedNotionalUsd),
+    keeperRewards: q(ev.keeperRewards),
+    toInsurance: q(ev.toInsurance),
+    collateralSet: q(ev.fundPurchases),
+    badDebt: q(ev.deficit),
+    covered: q(ev.covered),
+    socialised: q(ev.socialised),
+    deleveraged: ev.deleveraged,
+    adlNotionalUsd: usd(ev.adlNotionalUsd),
+  };
   totals.deleveraged += ev.deleveraged;
   totals.adlNotionalUsd += rec.adlNotionalUsd;
   totals.adlRewards += q(ev.adlReward);
@@ -211,4 +237,5 @@ export function addEvents(
   totals.collateralLiquidations += ev.collateralLiquidations;
   if (rec.windowLimited > 0) totals.windowLimitedSteps++;
   totals.maxLiquidatableBefore = Math.max(totals.maxLiquidatableBefore, rec.liquidatableBefore);
+  return rec;
 }

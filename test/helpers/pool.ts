@@ -7,12 +7,15 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { System } from "./fixture";
 import { refreshFeeds } from "./trading";
+import { WAD, divCeil } from "../../src/model";
 
 /** 10^decimalsOffset virtual shares (LiquidityPool uses an offset of 6). */
 export const VIRTUAL = 10n ** 6n;
-export const WAD = 10n ** 18n;
+export { WAD };
 
-const divCeil = (a: bigint, b: bigint) => (a + b - 1n) / b;
+/** Model: floor(assets * (supply + V) / (ta + 1)). */
+export const assetsToShares = (assets: bigint, ta: bigint, supply: bigint) =>
+  (assets * (supply + VIRTUAL)) / (ta + 1n);
 
 /** Model: floor(shares * (ta + 1) / (supply + V)). */
 export const sharesToAssets = (shares: bigint, ta: bigint, supply: bigint) =>
@@ -38,6 +41,12 @@ export async function waitForClaim(env: System, controller?: string): Promise<vo
   if (controller) until = (await env.pool.redeemRequest(controller)).claimableAt;
   else until = BigInt(await time.latest()) + (await env.pool.redeemDelay());
   if (BigInt(await time.latest()) < until) await time.increaseTo(until);
+  await refreshFeeds(env);
+}
+
+/** Moves to `ts - 30` and refreshes the feeds (a few blocks), so `ts` itself is still ahead. */
+export async function approach(env: System, ts: bigint): Promise<void> {
+  await time.increaseTo(ts - 30n);
   await refreshFeeds(env);
 }
 

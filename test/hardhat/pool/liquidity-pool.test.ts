@@ -28,17 +28,16 @@ import {
   expectWorld,
   latest,
 } from "../../helpers/model-world";
-import { requestAndWait } from "../../helpers/pool";
+import {
+  VIRTUAL,
+  requestAndWait,
+  assetsToShares as toShares,
+  sharesToAssets as toAssets,
+} from "../../helpers/pool";
 
 const ETH = 0;
 const BTC = 1;
 const SOL = 2;
-/** 10^decimalsOffset virtual shares (LiquidityPool uses an offset of 6). */
-const VIRTUAL = 10n ** 6n;
-const toShares = (assets: bigint, ta: bigint, supply: bigint) =>
-  (assets * (supply + VIRTUAL)) / (ta + 1n);
-const toAssets = (shares: bigint, ta: bigint, supply: bigint) =>
-  (shares * (ta + 1n)) / (supply + VIRTUAL);
 
 describe("pool: liquidity pool", () => {
   let env: Env;

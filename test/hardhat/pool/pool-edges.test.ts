@@ -31,13 +31,9 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { World, expectConservation } from "../../helpers/model-world";
-import { lpExit, requestAndWait } from "../../helpers/pool";
+import { lpExit, requestAndWait, VIRTUAL, sharesToAssets as toAssets } from "../../helpers/pool";
 
 const ETH = 0;
-/** 10^decimalsOffset virtual shares (LiquidityPool uses an offset of 6). */
-const VIRTUAL = 10n ** 6n;
-const toAssets = (shares: bigint, ta: bigint, supply: bigint) =>
-  (shares * (ta + 1n)) / (supply + VIRTUAL);
 
 describe("pool: liquidity pool edges", () => {
   describe("on the local deployment", () => {

@@ -32,17 +32,16 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { World, expectConservation } from "../../helpers/model-world";
-import { lpExit } from "../../helpers/pool";
+import {
+  lpExit,
+  VIRTUAL,
+  assetsToShares as toShares,
+  sharesToAssets as toAssets,
+} from "../../helpers/pool";
 
 const ETH = 0;
-/** 10^decimalsOffset virtual shares (LiquidityPool uses an offset of 6). */
-const VIRTUAL = 10n ** 6n;
 /** Share price floor: 1 % of the initial price 1 / VIRTUAL (docs/math.md). */
 const FLOOR_DIVISOR = 100n;
-const toShares = (assets: bigint, ta: bigint, supply: bigint) =>
-  (assets * (supply + VIRTUAL)) / (ta + 1n);
-const toAssets = (shares: bigint, ta: bigint, supply: bigint) =>
-  (shares * (ta + 1n)) / (supply + VIRTUAL);
 
 /** The model's signed pool value at `now`, with market `id` at `price` (WAD) if given. */
 function valueAt(w: World, now: bigint, id?: number, price?: bigint): bigint {
