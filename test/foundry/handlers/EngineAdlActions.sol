@@ -7,8 +7,9 @@ import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 /// @notice Auto-deleveraging action of the engine handler (INV-49 to INV-52): a keeper names a
 ///         random account and market. A call that succeeds must have been needed, must have
 ///         shrunk a position towards zero without flipping it, must leave the account healthy,
-///         must pay the keeper exactly the reward it reports, within the bound, and must not
-///         lower the pool's value (beyond one unit of rounding per call).
+///         must pay the caller exactly the reward it reports, within the bound, must leave the
+///         account's equity plus the reward no higher than before (half the calls are the
+///         owner's own), and must not lower the pool's value (beyond one unit of rounding).
 abstract contract EngineAdlActions is EngineHandlerBase {
     uint256 public ghostAdls; // successful autoDeleverage calls
     uint256 internal constant ADL_MAX_REWARD = 100e18; // EngineSetup's setAdlParams
@@ -27,8 +28,11 @@ abstract contract EngineAdlActions is EngineHandlerBase {
             return;
         }
         int256 sizeBefore = engine.getPosition(acct, m).size;
-        uint256 keeperBefore = usdc.balanceOf(keeper);
-        vm.prank(keeper);
+        // Half the calls come from the account's own owner (self-deleveraging, INV-52).
+        address caller = (accSeed >> 64) % 2 == 0 ? keeper : engine.ownerOf(acct);
+        uint256 callerBefore = usdc.balanceOf(caller);
+        int256 equityBefore = _health(acct).equity;
+        vm.prank(caller);
         try engine.autoDeleverage(acct, m) returns (uint256 closed, uint256 reward) {
             _ok("autoDeleverage");
             ghostAdls++;
@@ -40,8 +44,13 @@ abstract contract EngineAdlActions is EngineHandlerBase {
                 (sizeAfter != 0 && (sizeAfter > 0) != (sizeBefore > 0))
             ) _fail("ADL (INV-50): the position did not shrink by `closed` towards zero");
             if (engine.isLiquidatable(acct)) _fail("ADL (INV-51): left the account liquidatable");
-            if (usdc.balanceOf(keeper) != keeperBefore + reward)
-                _fail("ADL (INV-52): keeper paid other than the reported reward");
+            if (usdc.balanceOf(caller) != callerBefore + reward)
+                _fail("ADL (INV-52): caller paid other than the reported reward");
+            // The account never gains (oracle-price close, then the charge); the reward comes
+            // out of the charge, so the owner calling on itself gains nothing either (1 unit of
+            // rounding for the realised PnL).
+            if (_health(acct).equity + int256(reward * 1e12) > equityBefore + 1e12)
+                _fail("ADL (INV-52): the account plus the reward gained");
             if (reward * 1e12 > ADL_MAX_REWARD) _fail("ADL (INV-52): reward above maxReward");
             (int256 valueAfter, , ) = engine.adlNeed();
             if (valueAfter + 1 < valueBefore) _fail("ADL: the pool's value fell");

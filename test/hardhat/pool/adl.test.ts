@@ -13,6 +13,7 @@ import {
   fundQuote,
   loadTrading,
   nextTimestamp,
+  provideLiquidity,
   setLimits,
   setMarketPrice,
   trade,
@@ -259,6 +260,60 @@ describe("pool: auto-deleveraging (INV-49 to INV-52)", () => {
           need.balance,
         );
     });
+  });
+
+  it("INV-52 attacker: one party as LP, trader and keeper gains nothing from deleveraging itself, repeatedly; dust earns only dust", async () => {
+    // Alice is also an LP and the keeper; Dave holds a dust long.
+    await provideLiquidity(env, alice, usdc("200000"));
+    const dave = env.users[4];
+    const d = await fundQuote(env, dave, usdc("1000"));
+    await trade(env, dave, d, ETH, wad("0.001"));
+    await setMarketPrice(env, ETH, "4400"); // the larger pool needs a larger move
+    const wealth = async () => {
+      const h = await env.engine.accountHealth(a);
+      const lpValue = await env.pool.convertToAssets(await env.pool.balanceOf(alice.address));
+      return (await env.quote.balanceOf(alice.address)) + h.equity / 10n ** 12n + lpValue;
+    };
+    const before = await wealth();
+    let calls = 0;
+    for (;;) {
+      const [, , needed] = await env.engine.adlNeed();
+      if (needed === 0n) break;
+      await env.engine.connect(alice).autoDeleverage(a, ETH);
+      calls++;
+    }
+    expect(calls).to.be.greaterThan(0);
+    await expect(env.engine.connect(alice).autoDeleverage(a, ETH)).to.be.revertedWithCustomError(
+      env.engine,
+      "AdlNotNeeded",
+    );
+    // Funding accrues to the pool meanwhile (Alice's long pays it); one unit per call of rounding.
+    expect(await wealth()).to.be.lte(before + BigInt(calls));
+    // Dust: with the pool below the floor again, the dust long is closed for a dust reward.
+    await setMarketPrice(env, ETH, "5000");
+    const now = await nextTimestamp();
+    const cand = await candidate(d, ETH, now);
+    const out = M.adlOutcome(cand, (await modelNeed(now)).needed, PARAMS, 6);
+    // No minimum reward: 1 bp of 5 USD is 0.0005 USDC, out of a charge at least as large.
+    expect(out.reward).to.equal(usdc("0.0005"));
+    expect(out.reward).to.be.lte(out.charge);
+    const keeperBefore = await env.quote.balanceOf(keeper.address);
+    await expect(env.engine.connect(keeper).autoDeleverage(d, ETH))
+      .to.emit(env.engine, "AutoDeleveraged")
+      .withArgs(
+        d,
+        ETH,
+        keeper.address,
+        -out.closed,
+        cand.price,
+        out.score,
+        out.charge,
+        out.reward,
+        anyValue,
+        anyValue,
+      );
+    expect(await env.quote.balanceOf(keeper.address)).to.equal(keeperBefore + out.reward);
+    await expectConservation(env);
   });
 
   it("INV-49: with many small positions, repeated calls stop once the pool is back at the floor", async () => {
