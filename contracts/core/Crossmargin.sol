@@ -43,15 +43,39 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
         uint256 amount;
     }
 
+    /// @notice The risk module (`CrossmarginRisk`): selectors the engine does not have run in it,
+    ///         on the engine's storage (see `fallback`).
+    address public immutable riskModule;
+
     /// @param quote The settlement token (decimals <= 18), valued at par.
     /// @param admin Receives DEFAULT_ADMIN_ROLE (a timelock in production).
-    constructor(address quote, address admin) EIP712("Crossmargin", "1") {
-        if (quote == address(0) || admin == address(0)) revert ZeroAddress();
+    /// @param riskModule_ The deployed `CrossmarginRisk` (offset pairs, protection, previews).
+    constructor(address quote, address admin, address riskModule_) EIP712("Crossmargin", "1") {
+        if (quote == address(0) || admin == address(0) || riskModule_.code.length == 0)
+            revert ZeroAddress();
+        riskModule = riskModule_;
         uint8 decimals = IERC20Metadata(quote).decimals();
         if (decimals > 18) revert UnsupportedDecimals(quote, decimals);
         s.quoteToken = quote;
         s.quoteScale = uint64(10 ** (18 - decimals));
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /// @notice Runs every selector the engine does not have in the risk module, on the engine's
+    ///         storage (delegatecall): offset pairs, protection and top-ups, previews and risk
+    ///         views (`ICrossmarginRisk`). The module shares the engine's storage layout
+    ///         (`CrossmarginStorage`) and refuses to run outside it.
+    fallback() external {
+        address module = riskModule;
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) {
+                revert(0, returndatasize())
+            }
+            return(0, returndatasize())
+        }
     }
 
     // ------------------------------------------------------------------ accounts
@@ -144,7 +168,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
     ) external nonReentrant {
         _authorize(account);
         if (to == address(0) || to == address(this)) revert InvalidRecipient(to);
-        _debit(account, token, amount);
+        MarginLogic.debit(s, account, token, amount);
         MarginLogic.checkAccount(s, account, true, 0, 0, TradeLogic.NO_HINT, 0);
         IERC20(token).safeTransfer(to, amount);
         emit Withdrawn(account, token, to, amount);
@@ -198,10 +222,10 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
                 if (a.amount < 0) revert ZeroAmount();
                 uint256 received = _deposit(account, a.token, uint256(a.amount));
                 // Equity before the call excludes every deposit it makes, quote or collateral.
-                p.equityBeforeAdj -= MarginLogic.depositValueUsd(s, a.token, received);
+                p.equityBeforeAdj -= MarginLogic.depositValueUsd(s, account, a.token, received);
             } else if (a.kind == ActionKind.Withdraw) {
                 if (a.amount < 0) revert ZeroAmount();
-                _debit(account, a.token, uint256(a.amount));
+                MarginLogic.debit(s, account, a.token, uint256(a.amount));
                 out[nOut++] = Transfer(a.token, uint256(a.amount));
                 p.riskIncreased = true;
             } else {
@@ -437,35 +461,6 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
             s.collateralBalances[account][token] = balance + received;
         }
         emit Deposited(account, token, msg.sender, received);
-    }
-
-    /// @dev Takes `amount` off a balance, never below zero. Non-quote collateral cannot leave
-    ///      while the account has quote debt. The caller runs the margin check.
-    function _debit(uint256 account, address token, uint256 amount) private {
-        if (amount == 0) revert ZeroAmount();
-        AccountData storage a = s.accounts[account];
-        int256 quoteBalance = a.quoteBalance;
-        if (token == s.quoteToken) {
-            if (amount > uint256(type(uint96).max) || int256(amount) > quoteBalance) {
-                revert InsufficientBalance(
-                    account,
-                    token,
-                    quoteBalance > 0 ? uint256(quoteBalance) : 0,
-                    amount
-                );
-            }
-            // From a balance >= amount to one >= 0: the trader-debt aggregate does not move.
-            a.quoteBalance = int96(quoteBalance - int256(amount));
-            return;
-        }
-        CollateralConfig storage c = s.collaterals[token];
-        if (!c.listed) revert UnknownToken(token);
-        if (quoteBalance < 0) revert DebtOutstanding(account, quoteBalance);
-        uint256 balance = s.collateralBalances[account][token];
-        if (amount > balance) revert InsufficientBalance(account, token, balance, amount);
-        s.collateralBalances[account][token] = balance - amount;
-        c.totalDeposited -= uint128(amount);
-        if (balance == amount) a.collateralMask &= ~uint32(1 << c.index);
     }
 
     function _popcount(uint256 x) private pure returns (uint256 c) {

@@ -1,29 +1,14 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ICrossmarginAdmin} from "../interfaces/ICrossmarginAdmin.sol";
-import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
-import {ICrossmarginEvents} from "../interfaces/ICrossmarginEvents.sol";
 import {AdminLogic} from "../libraries/AdminLogic.sol";
-import {Store} from "../libraries/Store.sol";
+import {CrossmarginStorage} from "./CrossmarginStorage.sol";
 import {MarketStatus} from "../libraries/Types.sol";
 
 /// @title CrossmarginAdmin
 /// @notice Role-gated governance entry points; validation and writes live in AdminLogic.
-abstract contract CrossmarginAdmin is
-    AccessControl,
-    ReentrancyGuardTransient,
-    ICrossmarginAdmin,
-    ICrossmarginErrors,
-    ICrossmarginEvents
-{
-    bytes32 public constant RISK_MANAGER_ROLE = keccak256("RISK_MANAGER_ROLE");
-    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
-
-    Store internal s;
-
+abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
     /// @inheritdoc ICrossmarginAdmin
     function listCollateral(
         address token,
@@ -36,11 +21,9 @@ abstract contract CrossmarginAdmin is
     /// @inheritdoc ICrossmarginAdmin
     function setCollateralParams(
         address token,
-        uint64 weight,
-        uint64 liquidationDiscount,
-        uint128 depositCap
+        CollateralRisk calldata risk
     ) external onlyRole(RISK_MANAGER_ROLE) {
-        AdminLogic.setCollateralParams(s, token, weight, liquidationDiscount, depositCap);
+        AdminLogic.setCollateralParams(s, token, risk);
     }
 
     /// @inheritdoc ICrossmarginAdmin

@@ -12,9 +12,18 @@ interface ICrossmarginAdmin {
     struct CollateralParams {
         address feed;
         uint32 heartbeat;
-        uint64 weight;
-        uint64 liquidationDiscount;
-        uint128 depositCap;
+        CollateralRisk risk;
+    }
+
+    /// @notice A collateral's risk parameters (docs/math.md, "Collateral weights"; INV-53).
+    struct CollateralRisk {
+        uint64 initialWeight; // WAD, <= maintenanceWeight
+        uint64 maintenanceWeight; // WAD, <= 0.95
+        uint64 liquidationDiscount; // WAD, <= min(0.5, 1 - maintenanceWeight)
+        uint64 sizeFactor; // WAD per sqrt(USD), <= 0.01
+        uint128 sizeThreshold; // USD WAD, <= 1e12 USD
+        uint64 weightFloor; // WAD, <= 1
+        uint128 depositCap; // token units
     }
 
     /// @notice Parameters of a market at creation.
@@ -45,12 +54,7 @@ interface ICrossmarginAdmin {
         string calldata feedDescription
     ) external;
 
-    function setCollateralParams(
-        address token,
-        uint64 weight,
-        uint64 liquidationDiscount,
-        uint128 depositCap
-    ) external;
+    function setCollateralParams(address token, CollateralRisk calldata risk) external;
 
     function setCollateralFeed(
         address token,

@@ -88,4 +88,15 @@ interface ICrossmarginErrors {
     error AdlAccountLiquidatable(uint256 account, int256 equity, uint256 maintenanceMargin);
     error AdlNotOnSkewSide(uint256 account, uint256 marketId, int256 size, int256 skew);
     error AdlNotInProfit(uint256 account, uint256 marketId, int256 pnl);
+
+    // risk model (docs/math.md, "Risk model")
+    error NotDelegated();
+    error OnlyEngine(address caller);
+    error InvalidOffsetPair(uint256 pairId, uint256 marketA, uint256 marketB);
+    error MarketInOtherPair(uint256 marketId, uint256 pairId);
+    error InvalidReserve(uint256 account, uint8 reserveSub);
+    error NoProtection(uint256 account);
+    error TopUpUnavailable(uint256 account, uint256 reserve, uint256 free, uint256 fee);
+    error TopUpInsufficient(uint256 account, uint256 amount, uint256 need);
+    error Simulated(bytes result);
 }

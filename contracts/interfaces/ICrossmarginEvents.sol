@@ -22,19 +22,16 @@ interface ICrossmarginEvents {
     );
 
     // --- governance ---
-    event CollateralListed(
-        address indexed token,
-        address feed,
-        uint32 heartbeat,
-        uint64 weight,
-        uint64 liquidationDiscount,
-        uint128 depositCap,
-        uint8 index
-    );
+    event CollateralListed(address indexed token, address feed, uint32 heartbeat, uint8 index);
+    /// @notice A collateral's risk parameters (emitted at listing too; INV-53).
     event CollateralParamsSet(
         address indexed token,
-        uint64 weight,
+        uint64 initialWeight,
+        uint64 maintenanceWeight,
         uint64 liquidationDiscount,
+        uint64 sizeFactor,
+        uint128 sizeThreshold,
+        uint64 weightFloor,
         uint128 depositCap
     );
     event CollateralFeedSet(
@@ -226,5 +223,33 @@ interface ICrossmarginEvents {
         uint256 reward,
         int256 poolValue,
         int256 poolBalance
+    );
+
+    // risk model (docs/math.md, "Risk model")
+    /// @notice An offset pair declared, changed or removed (`rate == 0`; INV-54).
+    event OffsetPairSet(
+        uint256 indexed pairId,
+        uint256 marketA,
+        uint256 marketB,
+        uint64 rate,
+        uint64 stressMove
+    );
+    /// @notice The fee (USD WAD) a top-up pays its caller (INV-56).
+    event TopUpFeeSet(uint256 feeUsd);
+    /// @notice A reserve attached to an account (`maxPerWindow == 0`: detached; INV-55).
+    event ProtectionSet(
+        uint256 indexed account,
+        uint256 indexed reserve,
+        uint64 buffer,
+        uint96 maxPerWindow,
+        uint32 window
+    );
+    /// @notice Quote moved from the reserve before liquidation (quote units; INV-55, INV-56).
+    event ToppedUp(
+        uint256 indexed account,
+        uint256 indexed reserve,
+        address indexed caller,
+        uint256 amount,
+        uint256 fee
     );
 }

@@ -24,12 +24,19 @@ library AdminLogic {
     uint256 internal constant MIN_HEARTBEAT = 60;
     uint256 internal constant MAX_HEARTBEAT = 2 days;
     uint256 internal constant MAX_LIQUIDATION_DISCOUNT = 0.5e18;
+    /// @dev INV-53: no listed collateral (all volatile: the quote token is the only one at par)
+    ///      counts for more than 95 % of its value.
+    uint256 internal constant MAX_COLLATERAL_WEIGHT = 0.95e18;
+    uint256 internal constant MAX_COLLATERAL_SIZE_FACTOR = 0.01e18;
+    uint256 internal constant MAX_SIZE_THRESHOLD = 1e30;
     uint256 internal constant MAX_FEE = 0.05e18;
     uint256 internal constant MAX_SKEW_SCALE = 1e33;
     uint256 internal constant MAX_FUNDING_VELOCITY = 10e18;
-    uint256 internal constant MIN_IMR = 0.005e18;
+    /// @dev INV-53: at most 50x initial leverage (imr >= 2 %) and 100x at liquidation
+    ///      (mmr = imr * scalar >= 1 %).
+    uint256 internal constant MIN_IMR = 0.02e18;
     uint256 internal constant MAX_IMR_SIZE_FACTOR = 0.01e18;
-    uint256 internal constant MIN_MAINTENANCE_SCALAR = 0.1e18;
+    uint256 internal constant MIN_MAINTENANCE_SCALAR = 0.5e18;
     uint256 internal constant MAX_MAINTENANCE_SCALAR = 0.9e18;
     uint256 internal constant MAX_MIN_POSITION_MARGIN = 10_000e18;
     uint256 internal constant MAX_OPEN_INTEREST = 1e33;
@@ -75,7 +82,6 @@ library AdminLogic {
         if (index >= MAX_COLLATERAL_TYPES) revert E.TooManyCollateralTypes(MAX_COLLATERAL_TYPES);
         uint8 decimals = IERC20Metadata(token).decimals();
         if (decimals > MAX_TOKEN_DECIMALS) revert E.UnsupportedDecimals(token, decimals);
-        _checkCollateralParams(p.weight, p.liquidationDiscount);
         Feed memory f = _checkFeed(p.feed, p.heartbeat, feedDescription);
         CollateralConfig storage c = s.collaterals[token];
         c.feed = f.feed;
@@ -84,34 +90,17 @@ library AdminLogic {
         c.tokenDecimals = decimals;
         c.index = uint8(index);
         c.listed = true;
-        c.weight = p.weight;
-        c.liquidationDiscount = p.liquidationDiscount;
-        c.depositCap = p.depositCap;
         s.collateralTokens.push(token);
-        emit Ev.CollateralListed(
-            token,
-            p.feed,
-            p.heartbeat,
-            p.weight,
-            p.liquidationDiscount,
-            p.depositCap,
-            uint8(index)
-        );
+        emit Ev.CollateralListed(token, p.feed, p.heartbeat, uint8(index));
+        _setCollateralRisk(c, token, p.risk);
     }
 
     function setCollateralParams(
         Store storage s,
         address token,
-        uint64 weight,
-        uint64 liquidationDiscount,
-        uint128 depositCap
+        ICrossmarginAdmin.CollateralRisk calldata risk
     ) external {
-        CollateralConfig storage c = _collateral(s, token);
-        _checkCollateralParams(weight, liquidationDiscount);
-        c.weight = weight;
-        c.liquidationDiscount = liquidationDiscount;
-        c.depositCap = depositCap;
-        emit Ev.CollateralParamsSet(token, weight, liquidationDiscount, depositCap);
+        _setCollateralRisk(_collateral(s, token), token, risk);
     }
 
     function setCollateralFeed(
@@ -478,11 +467,38 @@ library AdminLogic {
 
     /// @dev weight + discount <= 1: otherwise a collateral liquidation would lower the equity of
     ///      the account it is meant to rescue.
-    function _checkCollateralParams(uint64 weight, uint64 liquidationDiscount) private pure {
-        _bound("weight", weight, 0, WAD);
-        uint256 maxDiscount =
-            WAD - weight < MAX_LIQUIDATION_DISCOUNT ? WAD - weight : MAX_LIQUIDATION_DISCOUNT;
-        _bound("liquidationDiscount", liquidationDiscount, 0, maxDiscount);
+    /// @dev INV-53: initial <= maintenance <= 0.95 (no volatile collateral at full value), the
+    ///      discount within the maintenance weight, bounded size factor and threshold.
+    function _setCollateralRisk(
+        CollateralConfig storage c,
+        address token,
+        ICrossmarginAdmin.CollateralRisk calldata r
+    ) private {
+        _bound("maintenanceWeight", r.maintenanceWeight, 0, MAX_COLLATERAL_WEIGHT);
+        _bound("initialWeight", r.initialWeight, 0, r.maintenanceWeight);
+        uint256 maxDiscount = WAD - r.maintenanceWeight;
+        if (maxDiscount > MAX_LIQUIDATION_DISCOUNT) maxDiscount = MAX_LIQUIDATION_DISCOUNT;
+        _bound("liquidationDiscount", r.liquidationDiscount, 0, maxDiscount);
+        _bound("sizeFactor", r.sizeFactor, 0, MAX_COLLATERAL_SIZE_FACTOR);
+        _bound("sizeThreshold", r.sizeThreshold, 0, MAX_SIZE_THRESHOLD);
+        _bound("weightFloor", r.weightFloor, 0, WAD);
+        c.initialWeight = r.initialWeight;
+        c.maintenanceWeight = r.maintenanceWeight;
+        c.liquidationDiscount = r.liquidationDiscount;
+        c.sizeFactor = r.sizeFactor;
+        c.sizeThreshold = r.sizeThreshold;
+        c.weightFloor = r.weightFloor;
+        c.depositCap = r.depositCap;
+        emit Ev.CollateralParamsSet(
+            token,
+            r.initialWeight,
+            r.maintenanceWeight,
+            r.liquidationDiscount,
+            r.sizeFactor,
+            r.sizeThreshold,
+            r.weightFloor,
+            r.depositCap
+        );
     }
 
     /// @dev Checks address, description and heartbeat, and that the feed answers safely now.

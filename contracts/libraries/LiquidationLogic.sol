@@ -11,6 +11,8 @@ import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
+import {RiskMath} from "./RiskMath.sol";
+import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {Store, LiquidationParams} from "./Store.sol";
 import {OracleLib, Feed} from "./OracleLib.sol";
@@ -21,7 +23,8 @@ import {
     Health,
     MarketConfig,
     MarketState,
-    MarketStatus
+    MarketStatus,
+    OffsetPair
 } from "./Types.sol";
 
 /// @title LiquidationLogic
@@ -42,6 +45,8 @@ library LiquidationLogic {
         uint256 mm;
         bool done;
         bool fresh;
+        uint256 pair; // offset pair id, 0 = none
+        uint256 credit; // the pair's MM credit, added back once a leg of it is closed
     }
 
     /// @dev Running totals of one liquidation call. `equity` is an estimate net of the charges
@@ -77,6 +82,13 @@ library LiquidationLogic {
     ) external returns (uint256 notionalClosed, uint256 keeperReward) {
         (bool liquidatable, Health memory h) = _isLiquidatable(s, account);
         if (!liquidatable) revert E.NotLiquidatable(account, h.equity, h.mm);
+        // A reserve that can restore the account comes first (INV-55); a failure of any kind
+        // (empty, unhealthy or stale reserve, capped) leaves liquidation as it was.
+        if (s.protections[account].enabled) {
+            try ICrossmarginRisk(address(this)).protect(account, keeper) {
+                return (0, 0);
+            } catch {}
+        }
         _cancelOrders(s, account);
         if (s.accounts[account].marketMask == 0) {
             // Liquidatable without positions means negative weighted equity (MM == 0).
@@ -100,6 +112,7 @@ library LiquidationLogic {
             uint256 k = _largest(slots);
             if (k == type(uint256).max) break;
             slots[k].done = true;
+            _dropCredit(slots, k, ctx);
             _closeOne(s, account, slots[k], ctx, keeper);
         }
         notionalClosed = ctx.notionalClosed;
@@ -211,13 +224,52 @@ library LiquidationLogic {
         for (uint64 m = mask; m != 0; m &= m - 1) n++;
         slots = new Slot[](n);
         uint256 i;
+        bool paired;
         for (uint64 m = mask; m != 0; m &= m - 1) {
             uint256 id = MarginLogic._lowestBit(m);
             MarketConfig storage cfg = s.markets[id];
             (uint256 price, bool fresh) = MarginLogic.marketPriceLatest(cfg);
             int256 size = s.positions[account][id].size;
             (, uint256 mmPos) = MarketMath.sizeRequirements(cfg, size, price);
-            slots[i++] = Slot(id, size, price, mmPos, !fresh, fresh);
+            slots[i++] = Slot(id, size, price, mmPos, !fresh, fresh, cfg.offsetPair, 0);
+            paired = paired || cfg.offsetPair != 0;
+        }
+        if (paired) _loadCredits(s, slots);
+    }
+
+    /// @dev Each pair's MM credit (docs/math.md, "Offset pairs") on both of its legs.
+    function _loadCredits(Store storage s, Slot[] memory slots) private view {
+        for (uint256 i; i < slots.length; ++i) {
+            for (uint256 j = i + 1; j < slots.length; ++j) {
+                if (slots[i].pair == 0 || slots[i].pair != slots[j].pair) continue;
+                OffsetPair storage pair = s.offsetPairs[slots[i].pair];
+                (, uint256 creditMm) = RiskMath.credit(
+                    _leg(slots[i]),
+                    _leg(slots[j]),
+                    pair.rate,
+                    pair.stressMove
+                );
+                slots[i].credit = creditMm;
+                slots[j].credit = creditMm;
+            }
+        }
+    }
+
+    function _leg(Slot memory sl) private pure returns (RiskMath.Leg memory l) {
+        l.pair = sl.pair;
+        l.size = sl.size;
+        l.notional = sl.size.abs().mulUp(sl.price);
+        l.mm = sl.mm;
+    }
+
+    /// @dev Closing a leg of a credited pair loses the pair's credit: the running MM gets it
+    ///      back once, so the loop never stops short of the real MM * (1 + buffer).
+    function _dropCredit(Slot[] memory slots, uint256 k, Ctx memory ctx) private pure {
+        uint256 credit = slots[k].credit;
+        if (credit == 0) return;
+        ctx.mm += credit;
+        for (uint256 i; i < slots.length; ++i) {
+            if (slots[i].pair == slots[k].pair) slots[i].credit = 0;
         }
     }
 
@@ -401,9 +453,14 @@ library LiquidationLogic {
     /// @dev Quote balance plus weighted collateral (USD WAD) as the liquidation rule values it.
     function _weightedEquity(Store storage s, uint256 account) private view returns (int256) {
         AccountData storage a = s.accounts[account];
-        return
-            MarginLogic.quoteToUsd(s, a.quoteBalance) +
-            int256(MarginLogic.weightedCollateralUsd(s, account, a.collateralMask, true));
+        (uint256 collateral, ) = MarginLogic.weightedCollateralUsd(
+            s,
+            account,
+            a.collateralMask,
+            MarginLogic.LIQUIDATION,
+            0
+        );
+        return MarginLogic.quoteToUsd(s, a.quoteBalance) + int256(collateral);
     }
 
     /// @dev An account with no positions and negative weighted equity (so a health factor of 0

@@ -7,6 +7,7 @@ import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {WadMath} from "./WadMath.sol";
 import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
+import {RiskMath} from "./RiskMath.sol";
 import {Store} from "./Store.sol";
 import {
     AccountData,
@@ -14,6 +15,7 @@ import {
     Health,
     MarketConfig,
     MarketStatus,
+    OffsetPair,
     Order,
     Position
 } from "./Types.sol";
@@ -28,9 +30,12 @@ library MarginLogic {
 
     /// @dev Valuation modes of `_health`: every feed fresh; stale markets at their last answer
     ///      (INV-25); and the liquidation rule, which also takes stale collateral (INV-34).
-    uint256 private constant STRICT = 0;
-    uint256 private constant STALE_MARKETS = 1;
-    uint256 private constant LIQUIDATION = 2;
+    uint256 internal constant STRICT = 0;
+    uint256 internal constant STALE_MARKETS = 1;
+    uint256 internal constant LIQUIDATION = 2;
+    uint256 private constant WAD = 1e18;
+    /// @dev Positions an account may hold (TradeLogic.MAX_POSITIONS): the most paired legs.
+    uint256 private constant MAX_LEGS = 16;
 
     /// @notice Price of a market: the oracle, or the settlement price once settled.
     function marketPrice(MarketConfig storage cfg) internal view returns (uint256) {
@@ -95,49 +100,85 @@ library MarginLogic {
         return (usd + scale - 1) / scale;
     }
 
-    /// @notice What depositing `amount` of `token` adds to equity (USD WAD): quote at par, a
-    ///         collateral at its weighted value (rounded down, like `weightedCollateralUsd`).
+    /// @notice What depositing `amount` of `token`, already credited, added to the account's
+    ///         equity (USD WAD): quote at par, a collateral by its weighted value after minus
+    ///         before (the size scale makes the weight depend on the balance).
     function depositValueUsd(
         Store storage s,
+        uint256 account,
         address token,
         uint256 amount
     ) external view returns (int256) {
         if (token == s.quoteToken) return quoteToUsd(s, int256(amount));
         CollateralConfig storage c = s.collaterals[token];
-        uint256 value = tokenValueUsd(amount, collateralPrice(c), c.tokenDecimals);
-        return value.mulDown(c.weight).toInt();
+        uint256 price = collateralPrice(c);
+        uint256 balance = s.collateralBalances[account][token];
+        (uint256 after_, ) = weighted(c, tokenValueUsd(balance, price, c.tokenDecimals), true);
+        (uint256 before, ) = weighted(
+            c,
+            tokenValueUsd(balance - amount, price, c.tokenDecimals),
+            true
+        );
+        return (after_ - before).toInt();
     }
 
-    /// @notice Weighted collateral value of every non-quote token the account holds (USD WAD).
-    /// @param liquidation For the liquidation decision only (INV-34): a collateral feed past its
-    ///        heartbeat counts at its last answer with half its weight instead of reverting, so
+    /// @notice Maintenance- and initial-weighted value of a balance worth `value` (USD WAD), with
+    ///         the size scale above the threshold (docs/math.md, "Collateral weights").
+    /// @param fresh False halves both weights (a stale feed in the liquidation decision, INV-34).
+    function weighted(
+        CollateralConfig storage c,
+        uint256 value,
+        bool fresh
+    ) internal view returns (uint256 maintenanceUsd, uint256 initialUsd) {
+        uint256 wM = c.maintenanceWeight;
+        uint256 wI = c.initialWeight;
+        if (!fresh) {
+            wM /= 2;
+            wI /= 2;
+        }
+        uint256 g = WAD;
+        uint256 k = c.sizeFactor;
+        if (k != 0) {
+            uint256 threshold = c.sizeThreshold;
+            if (value > threshold) g = RiskMath.sizeScale(value, threshold, k, c.weightFloor);
+        }
+        return RiskMath.weightedValues(value, wM, wI, g);
+    }
+
+    /// @notice Weighted collateral value of every non-quote token the account holds (USD WAD),
+    ///         and what its initial weights add to IM (`collateralIm`).
+    /// @param mode For the liquidation decision only (INV-34): a collateral feed past its
+    ///        heartbeat counts at its last answer with half its weights instead of reverting, so
     ///        that a stale collateral (down to one wei of it) cannot make an account unliquidatable.
+    /// @param shock WAD: every collateral price falls by this fraction (risk views only).
     function weightedCollateralUsd(
         Store storage s,
         uint256 account,
         uint256 mask,
-        bool liquidation
-    ) internal view returns (uint256 sum) {
+        uint256 mode,
+        uint256 shock
+    ) internal view returns (uint256 sum, uint256 collateralIm) {
         while (mask != 0) {
             uint256 i = _lowestBit(mask);
             mask &= mask - 1;
             address token = s.collateralTokens[i];
             CollateralConfig storage c = s.collaterals[token];
             uint256 price;
-            uint256 weight = c.weight;
-            if (liquidation) {
-                bool fresh;
+            bool fresh = true;
+            if (mode == LIQUIDATION) {
                 (price, fresh) = OracleLib.readLatest(Feed(c.feed, c.heartbeat, c.feedDecimals));
-                if (!fresh) weight /= 2;
             } else {
                 price = collateralPrice(c);
             }
+            if (shock != 0) price = price.mulDown(WAD - shock);
             uint256 value = tokenValueUsd(
                 s.collateralBalances[account][token],
                 price,
                 c.tokenDecimals
             );
-            sum += value.mulDown(weight);
+            (uint256 m, uint256 init) = weighted(c, value, fresh);
+            sum += m;
+            collateralIm += m - init;
         }
     }
 
@@ -156,7 +197,7 @@ library MarginLogic {
         uint256 hintPrice,
         bool allowStale
     ) public view returns (Health memory h) {
-        return _health(s, account, hintMarket, hintPrice, allowStale ? STALE_MARKETS : STRICT);
+        return _health(s, account, hintMarket, hintPrice, allowStale ? STALE_MARKETS : STRICT, 0);
     }
 
     /// @notice `health` as the liquidation rule sees it: stale markets at their last answer
@@ -165,7 +206,26 @@ library MarginLogic {
         Store storage s,
         uint256 account
     ) public view returns (Health memory) {
-        return _health(s, account, type(uint256).max, 0, LIQUIDATION);
+        return _health(s, account, type(uint256).max, 0, LIQUIDATION, 0);
+    }
+
+    /// @notice `health` with every price moved by `shock` (WAD) against the account: longs and
+    ///         collateral down, shorts up (docs/math.md, "Risk views"). Fresh feeds only.
+    function shockedHealth(
+        Store storage s,
+        uint256 account,
+        uint256 shock
+    ) public view returns (Health memory) {
+        return _health(s, account, type(uint256).max, 0, STRICT, shock);
+    }
+
+    /// @dev What one health evaluation asks for (kept in memory: the loop is stack-bound).
+    struct Query {
+        uint256 account;
+        uint256 hintMarket;
+        uint256 hintPrice;
+        uint256 mode;
+        uint256 shock;
     }
 
     function _health(
@@ -173,41 +233,146 @@ library MarginLogic {
         uint256 account,
         uint256 hintMarket,
         uint256 hintPrice,
-        uint256 mode
+        uint256 mode,
+        uint256 shock
     ) private view returns (Health memory h) {
+        return _healthOf(s, Query(account, hintMarket, hintPrice, mode, shock));
+    }
+
+    function _healthOf(Store storage s, Query memory q) private view returns (Health memory h) {
         OracleLib.checkSequencer(s.sequencer);
-        AccountData memory a = s.accounts[account];
-        // Checked cast: a value above int256 (absurd prices) must revert, not wrap negative.
-        h.equity =
-            quoteToUsd(s, a.quoteBalance) +
-            weightedCollateralUsd(s, account, a.collateralMask, mode == LIQUIDATION).toInt();
+        AccountData memory a = s.accounts[q.account];
+        {
+            (uint256 collateral, uint256 collateralIm) = weightedCollateralUsd(
+                s,
+                q.account,
+                a.collateralMask,
+                q.mode,
+                q.shock
+            );
+            // Checked cast: a value above int256 (absurd prices) must revert, not wrap negative.
+            h.equity = quoteToUsd(s, a.quoteBalance) + collateral.toInt();
+            h.im = collateralIm;
+        }
+        RiskMath.Leg[] memory legs;
+        uint256 nLegs;
         uint256 mask = a.marketMask;
         while (mask != 0) {
             uint256 id = _lowestBit(mask);
             mask &= mask - 1;
-            MarketConfig storage cfg = s.markets[id];
-            uint256 price = hintPrice;
-            if (id != hintMarket) {
-                if (mode != STRICT) (price, ) = marketPriceLatest(cfg);
-                else price = marketPrice(cfg);
+            RiskMath.Leg memory leg = _position(s, q, id, h);
+            if (leg.pair != 0) {
+                if (nLegs == 0) legs = new RiskMath.Leg[](MAX_LEGS);
+                legs[nLegs++] = leg;
             }
-            Position storage p = s.positions[account][id];
-            int256 size = p.size;
-            (, int256 indexNow) = MarketMath.currentFunding(cfg, s.marketStates[id], price);
-            h.equity += size.sMulFloor(int256(price) - int256(uint256(p.entryPrice)));
-            h.equity -= size.sMulCeil(indexNow - p.fundingIndex);
-            (uint256 im, uint256 mm) = MarketMath.requirements(cfg, size.abs().mulUp(price));
-            h.im += im;
-            h.mm += mm;
         }
+        if (nLegs > 1) _offsetCredits(s, h, legs, nLegs);
         // Pending orders reserve the margin and fees they will need (set at commit).
         uint256 orders = a.orderMask;
         while (orders != 0) {
             uint256 id = _lowestBit(orders);
             orders &= orders - 1;
-            Order storage o = s.orders[account][id];
+            Order storage o = s.orders[q.account][id];
             h.im += o.reserveUsd + uint256(o.keeperFee) * s.quoteScale;
         }
+    }
+
+    /// @dev Adds one position's PnL, funding and requirements to `h`; returns it as a leg.
+    function _position(
+        Store storage s,
+        Query memory q,
+        uint256 id,
+        Health memory h
+    ) private view returns (RiskMath.Leg memory leg) {
+        MarketConfig storage cfg = s.markets[id];
+        uint256 price = q.hintPrice;
+        if (id != q.hintMarket) {
+            if (q.mode != STRICT) (price, ) = marketPriceLatest(cfg);
+            else price = marketPrice(cfg);
+        }
+        Position storage p = s.positions[q.account][id];
+        int256 size = p.size;
+        uint256 shock = q.shock;
+        if (shock != 0) price = size > 0 ? price.mulDown(WAD - shock) : price.mulUp(WAD + shock);
+        (, int256 indexNow) = MarketMath.currentFunding(cfg, s.marketStates[id], price);
+        h.equity += size.sMulFloor(int256(price) - int256(uint256(p.entryPrice)));
+        h.equity -= size.sMulCeil(indexNow - p.fundingIndex);
+        leg.pair = cfg.offsetPair;
+        leg.size = size;
+        leg.notional = size.abs().mulUp(price);
+        (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
+        h.im += leg.im;
+        h.mm += leg.mm;
+    }
+
+    /// @dev The one extra pass of the offset pairs (docs/math.md, "Offset pairs"): over the
+    ///      paired legs only; a market belongs to at most one pair, so each pair has two legs
+    ///      at most.
+    function _offsetCredits(
+        Store storage s,
+        Health memory h,
+        RiskMath.Leg[] memory legs,
+        uint256 n
+    ) private view {
+        for (uint256 i; i < n; ++i) {
+            for (uint256 j = i + 1; j < n; ++j) {
+                if (legs[i].pair != legs[j].pair) continue;
+                OffsetPair storage pair = s.offsetPairs[legs[i].pair];
+                (uint256 cIm, uint256 cMm) = RiskMath.credit(
+                    legs[i],
+                    legs[j],
+                    pair.rate,
+                    pair.stressMove
+                );
+                h.im -= cIm;
+                h.mm -= cMm;
+            }
+        }
+    }
+
+    /// @notice Whether `account` holds the other leg of `marketId`'s offset pair (a reducing
+    ///         trade there then frees no maintenance margin in the INV-8 rule, docs/math.md).
+    function pairActive(
+        Store storage s,
+        uint256 account,
+        MarketConfig storage cfg,
+        uint256 marketId
+    ) internal view returns (bool) {
+        uint256 pairId = cfg.offsetPair;
+        if (pairId == 0) return false;
+        OffsetPair storage pair = s.offsetPairs[pairId];
+        uint256 other = pair.marketA == marketId ? pair.marketB : pair.marketA;
+        return s.positions[account][other].size != 0;
+    }
+
+    /// @notice Takes `amount` off a balance, never below zero. Non-quote collateral cannot leave
+    ///         while the account has quote debt. The caller runs the margin check.
+    function debit(Store storage s, uint256 account, address token, uint256 amount) public {
+        if (amount == 0) revert ICrossmarginErrors.ZeroAmount();
+        AccountData storage a = s.accounts[account];
+        int256 quoteBalance = a.quoteBalance;
+        if (token == s.quoteToken) {
+            if (amount > uint256(type(uint96).max) || int256(amount) > quoteBalance) {
+                revert ICrossmarginErrors.InsufficientBalance(
+                    account,
+                    token,
+                    quoteBalance > 0 ? uint256(quoteBalance) : 0,
+                    amount
+                );
+            }
+            // From a balance >= amount to one >= 0: the trader-debt aggregate does not move.
+            a.quoteBalance = int96(quoteBalance - int256(amount));
+            return;
+        }
+        CollateralConfig storage c = s.collaterals[token];
+        if (!c.listed) revert ICrossmarginErrors.UnknownToken(token);
+        if (quoteBalance < 0) revert ICrossmarginErrors.DebtOutstanding(account, quoteBalance);
+        uint256 balance = s.collateralBalances[account][token];
+        if (amount > balance)
+            revert ICrossmarginErrors.InsufficientBalance(account, token, balance, amount);
+        s.collateralBalances[account][token] = balance - amount;
+        c.totalDeposited -= uint128(amount);
+        if (balance == amount) a.collateralMask &= ~uint32(1 << c.index);
     }
 
     /// @notice Reverts unless the account meets the rule for what it just did.
@@ -228,7 +393,8 @@ library MarginLogic {
             account,
             hintMarket,
             hintPrice,
-            riskIncreased ? STRICT : STALE_MARKETS
+            riskIncreased ? STRICT : STALE_MARKETS,
+            0
         );
         if (riskIncreased) {
             if (h.equity < int256(h.im))

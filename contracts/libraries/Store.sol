@@ -7,8 +7,10 @@ import {
     CollateralConfig,
     MarketConfig,
     MarketState,
+    OffsetPair,
     Order,
-    Position
+    Position,
+    Protection
 } from "./Types.sol";
 import {Sequencer} from "./OracleLib.sol";
 
@@ -59,4 +61,8 @@ struct Store {
     mapping(uint256 account => AccountLiquidation) liquidations;
     uint256 traderDebt; // sum of the negative quote balances, quote units (INV-46)
     AdlParams adl;
+    // Risk model (docs/math.md, "Risk model")
+    mapping(uint256 pairId => OffsetPair) offsetPairs; // ids 1 .. MAX_OFFSET_PAIRS
+    mapping(uint256 account => Protection) protections;
+    uint256 topUpFee; // USD WAD paid to the caller of a top-up, from the reserve
 }

@@ -146,14 +146,30 @@ library TradeLogic {
             checkNetExposure(s, marketId, cfg, sizeDelta, price);
             pending.riskIncreased = true;
         } else {
-            (, uint256 mmOld) = MarketMath.sizeRequirements(cfg, r.oldSize, price);
-            (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, price);
-            pending.equityBeforeAdj +=
-                sizeDelta.sMulCeil(int256(r.fill) - int256(price)) + int256(r.fee);
-            pending.mmBeforeAdj += int256(mmOld) - int256(mmNew);
+            _reduced(s, account, marketId, sizeDelta, price, r, pending);
         }
         pending.hintMarket = marketId;
         pending.hintPrice = price;
+    }
+
+    /// @dev What a reducing trade changes in the INV-8 reconstruction of equity and MM before it.
+    ///      A leg of an active offset pair frees no MM there: its credit may fall with it
+    ///      (docs/math.md, "Offset pairs"), so the rule stays conservative.
+    function _reduced(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 price,
+        TradeResult memory r,
+        Pending memory pending
+    ) private view {
+        MarketConfig storage cfg = s.markets[marketId];
+        pending.equityBeforeAdj += sizeDelta.sMulCeil(int256(r.fill) - int256(price)) + int256(r.fee);
+        if (MarginLogic.pairActive(s, account, cfg, marketId)) return;
+        (, uint256 mmOld) = MarketMath.sizeRequirements(cfg, r.oldSize, price);
+        (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, price);
+        pending.mmBeforeAdj += int256(mmOld) - int256(mmNew);
     }
 
     /// @notice Applies `sizeDelta` to the account's position in `marketId` at `price`.

@@ -13,18 +13,50 @@ enum MarketStatus {
     Settled
 }
 
-/// @notice A listed collateral token (not the quote token). Slot 0 is the feed.
+/// @notice A listed collateral token (not the quote token). Slots 0 and 1 hold what the margin
+///         check reads; slot 3 is read only for a balance above the size threshold.
 struct CollateralConfig {
+    // slot 0
     address feed;
     uint32 heartbeat;
     uint8 feedDecimals;
     uint8 tokenDecimals;
     uint8 index; // bit position in AccountData.collateralMask
     bool listed;
-    uint64 weight; // WAD, <= 1
-    uint64 liquidationDiscount; // WAD
+    // slot 1 (docs/math.md, "Collateral weights")
+    uint64 initialWeight; // WAD, <= maintenanceWeight: withdrawals and risk-increasing trades
+    uint64 maintenanceWeight; // WAD, <= 0.95: equity and liquidation
+    uint64 liquidationDiscount; // WAD, <= 1 - maintenanceWeight
+    uint64 sizeFactor; // WAD per sqrt(USD): how fast the weights fall above the threshold
+    // slot 2
     uint128 depositCap; // token units
     uint128 totalDeposited; // token units
+    // slot 3
+    uint128 sizeThreshold; // USD WAD: balances worth more are haircut more
+    uint64 weightFloor; // WAD fraction of the weights the size scale never goes below
+}
+
+/// @notice A pair of correlated markets whose opposite positions earn a margin credit
+///         (docs/math.md, "Offset pairs"). One slot.
+struct OffsetPair {
+    uint8 marketA;
+    uint8 marketB;
+    uint64 rate; // WAD, <= 0.5: share of the matched margin credited
+    uint64 stressMove; // WAD: the move of one leg against the other the pair must cover
+}
+
+/// @notice A reserve sub-account that tops an account up before liquidation (docs/math.md,
+///         "Protection by a reserve sub-account"). Two slots.
+struct Protection {
+    // slot 0
+    bool enabled;
+    uint8 reserveSub; // the reserve is accountId(owner, reserveSub)
+    uint64 buffer; // WAD: top-ups aim at MM * (1 + buffer)
+    uint96 maxPerWindow; // quote units
+    uint32 window; // seconds
+    // slot 1
+    uint40 windowStart;
+    uint96 usedInWindow; // quote units
 }
 
 /// @notice Market parameters. The first three slots hold what the margin check reads.
@@ -35,6 +67,7 @@ struct MarketConfig {
     uint8 feedDecimals;
     MarketStatus status;
     bool instantTrading; // whether modifyPosition may increase risk without a delayed order
+    uint8 offsetPair; // id of the market's offset pair, 0 = none
     // slot 1
     uint64 imrBase; // WAD
     uint64 imrSizeFactor; // WAD per sqrt(USD)

@@ -107,19 +107,11 @@ contract CrossmarginLens is ICrossmarginLens {
         if (balance == 0) return 0;
         int256 freeMargin = _freeMargin(account);
         if (freeMargin < 0) return 0;
-        // Weight 0: the token adds nothing to equity, so all of it may go while equity >= IM.
-        if (c.weight == 0) return balance;
+        // Withdrawing lowers equity - IM by exactly the initial-weighted value it removes.
         uint256 price = engine.collateralPrice(token);
-        (, uint256 weighted) = LensMath.weightedUsd(balance, price, c.tokenDecimals, c.weight);
-        if (uint256(freeMargin) >= weighted) return balance;
-        // Keep the smallest remainder whose weighted value still covers what IM needs of it.
-        uint256 keep = LensMath.minBalanceFor(
-            weighted - uint256(freeMargin),
-            price,
-            c.tokenDecimals,
-            c.weight
-        );
-        return balance - keep;
+        (, , uint256 init) = LensMath.weightedUsd(balance, price, c);
+        if (uint256(freeMargin) >= init) return balance;
+        return balance - LensMath.minBalanceFor(init - uint256(freeMargin), balance, price, c);
     }
 
     /// @inheritdoc ICrossmarginLens
@@ -223,12 +215,7 @@ contract CrossmarginLens is ICrossmarginLens {
         r.token = token;
         r.balance = engine.collateralBalance(account, token);
         r.price = engine.collateralPrice(token);
-        (r.valueUsd, r.weightedUsd) = LensMath.weightedUsd(
-            r.balance,
-            r.price,
-            c.tokenDecimals,
-            c.weight
-        );
+        (r.valueUsd, r.weightedUsd, ) = LensMath.weightedUsd(r.balance, r.price, c);
     }
 
     /// @dev `equity - IM` (IM includes what pending orders reserve, as the withdrawal check).

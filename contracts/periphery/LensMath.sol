@@ -3,7 +3,8 @@ pragma solidity 0.8.30;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {WadMath} from "../libraries/WadMath.sol";
-import {MarketConfig} from "../libraries/Types.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
+import {CollateralConfig, MarketConfig} from "../libraries/Types.sol";
 
 /// @title LensMath
 /// @notice `MarketMath` requirements on memory structs (as returned by the engine's getters) and
@@ -63,28 +64,43 @@ library LensMath {
         return Math.mulDiv(num.abs(), WadMath.WAD, den.abs(), r);
     }
 
-    /// @notice `mulDown(floor(amount * price / 10^decimals), weight)`: weighted USD of a balance.
+    /// @notice Value, maintenance- and initial-weighted value of a balance (docs/math.md,
+    ///         "Collateral weights"), as the engine's `MarginLogic.weighted`.
     function weightedUsd(
         uint256 amount,
         uint256 price,
-        uint8 decimals,
-        uint256 weight
-    ) internal pure returns (uint256 valueUsd, uint256 weighted) {
-        valueUsd = Math.mulDiv(amount, price, 10 ** decimals);
-        weighted = valueUsd.mulDown(weight);
+        CollateralConfig memory c
+    ) internal pure returns (uint256 valueUsd, uint256 maintenanceUsd, uint256 initialUsd) {
+        valueUsd = Math.mulDiv(amount, price, 10 ** c.tokenDecimals);
+        uint256 g = WadMath.WAD;
+        if (c.sizeFactor != 0 && valueUsd > c.sizeThreshold) {
+            g = RiskMath.sizeScale(valueUsd, c.sizeThreshold, c.sizeFactor, c.weightFloor);
+        }
+        (maintenanceUsd, initialUsd) = RiskMath.weightedValues(
+            valueUsd,
+            c.maintenanceWeight,
+            c.initialWeight,
+            g
+        );
     }
 
-    /// @notice The smallest balance `r` with `mulDown(floor(r * price / 10^d), weight) >= target`.
-    /// @dev `mulDown(v, w) >= t  <=>  v >= ceil(t * WAD / w)` and
-    ///      `floor(r * p / 10^d) >= V  <=>  r >= ceil(V * 10^d / p)`; both exact for integers.
-    ///      Requires `weight > 0` and `price > 0`.
+    /// @notice The smallest balance `r <= balance` with `initialUsd(r) >= target`, by bisection
+    ///         (`initialUsd` does not decrease with the balance; docs/math.md).
     function minBalanceFor(
         uint256 target,
+        uint256 balance,
         uint256 price,
-        uint8 decimals,
-        uint256 weight
+        CollateralConfig memory c
     ) internal pure returns (uint256) {
-        uint256 minValue = Math.mulDiv(target, WadMath.WAD, weight, Math.Rounding.Ceil);
-        return Math.mulDiv(minValue, 10 ** decimals, price, Math.Rounding.Ceil);
+        if (target == 0) return 0;
+        uint256 lo;
+        uint256 hi = balance;
+        while (lo < hi) {
+            uint256 mid = lo + (hi - lo) / 2;
+            (, , uint256 init) = weightedUsd(mid, price, c);
+            if (init >= target) hi = mid;
+            else lo = mid + 1;
+        }
+        return lo;
     }
 }
