@@ -3,14 +3,17 @@
  *  at a later oracle round.
  *
  *  QUOTE_TOKEN=0x..                    settlement token (e.g. USDC)
- *  COLLATERALS=WETH:0xtoken:0xfeed:3600:ETH / USD:0.9:0.05:10000;...
- *  MARKETS=ETH-PERP:0xfeed:3600:ETH / USD;...
+ *  COLLATERALS=WETH:0xtoken:0xfeed:3600:ETH / USD:10000;...   (symbol:token:feed:heartbeat:
+ *                                      description:depositCap; weights from risk-params.json)
+ *  MARKETS=ETH-PERP:0xfeed:3600:ETH / USD;...   (margins from risk-params.json by name when
+ *                                      listed there, else ETH-PERP's; offset pairs of two listed
+ *                                      markets apply)
  *  TIMELOCK, RISK_MANAGER, GUARDIAN    optional role holders
  *  SEQUENCER_FEED, SEQUENCER_GRACE     optional L2 sequencer uptime feed
  *  REDEEM_DELAY, CLAIM_WINDOW          optional pool exit timing, seconds (default 1 day, 3 days)
  *  EXIT_FEE_RATE                       optional pool exit fee, decimal fraction (default 0)
  */
-import { localConfig } from "./local";
+import { collateralRisk, localConfig, marketMargins } from "./local";
 import { NetworkConfig } from "./types";
 
 function required(name: string): string {
@@ -27,7 +30,7 @@ export function envConfig(): NetworkConfig {
     .split(";")
     .filter(Boolean)
     .map((entry) => {
-      const [symbol, token, feed, heartbeat, description, weight, discount, cap] = entry.split(":");
+      const [symbol, token, feed, heartbeat, description, cap] = entry.split(":");
       return {
         symbol,
         token: { kind: "existing" as const, address: token },
@@ -37,8 +40,8 @@ export function envConfig(): NetworkConfig {
           heartbeat: Number(heartbeat),
           description,
         },
-        weight,
-        liquidationDiscount: discount,
+        // Weights and size haircut from deploy/config/risk-params.json, by symbol.
+        ...collateralRisk(symbol),
         depositCap: cap,
       };
     });
@@ -50,6 +53,7 @@ export function envConfig(): NetworkConfig {
       const [name, feed, heartbeat, description] = entry.split(":");
       return {
         ...template,
+        ...marketMargins(name),
         name,
         feed: {
           kind: "chainlink" as const,
@@ -71,6 +75,12 @@ export function envConfig(): NetworkConfig {
     },
     collaterals,
     markets,
+    risk: {
+      ...localConfig.risk,
+      offsets: localConfig.risk.offsets.filter((o) =>
+        [o.marketA, o.marketB].every((n) => markets.some((m) => m.name === n)),
+      ),
+    },
     sequencer: process.env.SEQUENCER_FEED
       ? {
           address: process.env.SEQUENCER_FEED,

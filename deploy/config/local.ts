@@ -1,6 +1,10 @@
 /** The in-process Hardhat network and `localhost` (a `hardhat node`): mock tokens and feeds
  *  with realistic prices and parameters close to production perps venues. */
-import { MarketConfig, NetworkConfig } from "./types";
+import { loadRiskParams } from "../../src/risk/params/loader";
+import { CollateralConfig, MarketConfig, NetworkConfig } from "./types";
+
+/** Margins, weights and offset pairs derived by `npm run risk:params` (README, "Risk model"). */
+const RISK = loadRiskParams();
 
 const HOUR = 3600;
 const DAY = 86_400;
@@ -13,9 +17,9 @@ function market(name: string, price: string, skewScale: string, maxOi: string): 
     makerFee: "0.0002",
     takerFee: "0.0006",
     maxFundingVelocity: "9",
-    imrBase: "0.02",
-    imrSizeFactor: "0.0001",
-    maintenanceScalar: "0.5",
+    imrBase: riskOf(name).imrBase,
+    imrSizeFactor: riskOf(name).imrSizeFactor,
+    maintenanceScalar: riskOf(name).maintenanceScalar,
     minPositionMargin: "20",
     maxOpenInterest: maxOi,
     maxOiPoolRatio: "5",
@@ -30,6 +34,42 @@ function market(name: string, price: string, skewScale: string, maxOi: string): 
   };
 }
 
+function riskOf(market: string) {
+  const r = RISK.markets[market];
+  if (!r) throw new Error(`deploy/config/risk-params.json has no market ${market}`);
+  return r;
+}
+
+/** A market's margin parameters from risk-params.json (none when it is not listed there). */
+export function marketMargins(
+  market: string,
+): Partial<Pick<MarketConfig, "imrBase" | "imrSizeFactor" | "maintenanceScalar">> {
+  const r = RISK.markets[market];
+  if (!r) return {};
+  return {
+    imrBase: r.imrBase,
+    imrSizeFactor: r.imrSizeFactor,
+    maintenanceScalar: r.maintenanceScalar,
+  };
+}
+
+/** A collateral's weights and size haircut from risk-params.json. */
+export function collateralRisk(
+  symbol: string,
+): Pick<
+  CollateralConfig,
+  | "initialWeight"
+  | "maintenanceWeight"
+  | "liquidationDiscount"
+  | "sizeThreshold"
+  | "sizeFactor"
+  | "weightFloor"
+> {
+  const r = RISK.collaterals[symbol];
+  if (!r) throw new Error(`deploy/config/risk-params.json has no collateral ${symbol}`);
+  return { ...r };
+}
+
 export const localConfig: NetworkConfig = {
   quote: { kind: "mock", name: "USD Coin", symbol: "USDC", decimals: 6 },
   collaterals: [
@@ -37,16 +77,14 @@ export const localConfig: NetworkConfig = {
       symbol: "WETH",
       token: { kind: "mock", name: "Wrapped Ether", symbol: "WETH", decimals: 18 },
       feed: { kind: "mock", decimals: 8, initialPrice: "3000", heartbeat: DAY },
-      weight: "0.9",
-      liquidationDiscount: "0.05",
+      ...collateralRisk("WETH"),
       depositCap: "100000",
     },
     {
       symbol: "WBTC",
       token: { kind: "mock", name: "Wrapped Bitcoin", symbol: "WBTC", decimals: 8 },
       feed: { kind: "mock", decimals: 8, initialPrice: "60000", heartbeat: DAY },
-      weight: "0.9",
-      liquidationDiscount: "0.05",
+      ...collateralRisk("WBTC"),
       depositCap: "5000",
     },
   ],
@@ -69,6 +107,8 @@ export const localConfig: NetworkConfig = {
   // ADL once traders' open profit exceeds half the pool's balance; the keeper earns 1 bp of the
   // notional closed (at most 100 USD) out of the 2 bp the account pays (the maker fee).
   adl: { floorRatio: "0.5", rewardRate: "0.0001", maxReward: "100" },
+  // Offset pairs from risk-params.json; a top-up pays its caller 1 USD from the reserve.
+  risk: { offsets: RISK.offsets, topUpFee: "1" },
   pool: {
     name: "Crossmargin LP USDC",
     symbol: "cmLP",

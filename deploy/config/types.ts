@@ -15,8 +15,17 @@ export interface CollateralConfig {
   symbol: string;
   token: TokenConfig;
   feed: FeedConfig;
-  weight: string; // e.g. "0.9"
-  liquidationDiscount: string; // e.g. "0.05"
+  /** Withdrawals and risk-increasing trades count the token at this weight (<= maintenance). */
+  initialWeight: string; // e.g. "0.8"
+  /** Equity and liquidation count the token at this weight (<= 0.95). */
+  maintenanceWeight: string; // e.g. "0.85"
+  liquidationDiscount: string; // e.g. "0.05", <= 1 - maintenanceWeight
+  /** USD: balances worth more are haircut more (docs/math.md, "Collateral weights"). */
+  sizeThreshold: string;
+  /** Per sqrt(USD): how fast the weights fall above the threshold ("0" = never). */
+  sizeFactor: string;
+  /** Fraction of the weights the size scale never goes below. */
+  weightFloor: string;
   depositCap: string; // whole tokens
 }
 
@@ -78,6 +87,14 @@ export interface PoolConfig {
   exitFeeRate?: string;
 }
 
+/** The risk model's pairs and protection fee (docs/math.md, "Risk model"). */
+export interface RiskConfig {
+  /** Offset pairs by market name; rate <= 0.5, 0.005 <= stressMove <= 1. */
+  offsets: { marketA: string; marketB: string; rate: string; stressMove: string }[];
+  /** USD a top-up pays its caller (<= 10). */
+  topUpFee: string;
+}
+
 export interface NetworkConfig {
   /** Settlement token (decimals <= 18), valued at par. */
   quote: TokenConfig & { symbol: string };
@@ -85,6 +102,7 @@ export interface NetworkConfig {
   markets: MarketConfig[];
   liquidation: LiquidationConfig;
   adl: AdlConfig;
+  risk: RiskConfig;
   /** Optional L2 sequencer-uptime feed. */
   sequencer?: { address: string; gracePeriod: number };
   /** Admin role holder after deployment (a TimelockController); the deployer when absent. */

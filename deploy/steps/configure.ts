@@ -12,6 +12,7 @@ import type { MarketConfig } from "../config/types";
 import { StepContext, send } from "../context";
 import { TokensAndFeeds } from "./tokens";
 import { CoreAddresses } from "./core";
+import { collateralRisk, configureRisk } from "./risk";
 
 export async function configure(
   ctx: StepContext,
@@ -46,13 +47,7 @@ export async function configure(
     await send(
       engine.listCollateral(
         token,
-        {
-          feed,
-          heartbeat: c.feed.heartbeat,
-          weight: wad(c.weight),
-          liquidationDiscount: wad(c.liquidationDiscount),
-          depositCap: units(c.depositCap, Number(decimals)),
-        },
+        { feed, heartbeat: c.feed.heartbeat, risk: collateralRisk(c, Number(decimals)) },
         description,
       ),
     );
@@ -69,6 +64,7 @@ export async function configure(
 
   await setLiquidationParams(engine, cfg, ctx);
   await setAdlParams(engine, cfg, ctx);
+  await configureRisk(core.engine, cfg, ctx);
   await setRedeemParams(core.pool, cfg, ctx);
   if (cfg.sequencer) {
     await send(engine.setSequencer(cfg.sequencer.address, cfg.sequencer.gracePeriod));

@@ -1,4 +1,5 @@
-/** Step 2: linked libraries, the engine, the liquidity pool, the insurance fund and the lens. */
+/** Step 2: linked libraries, the risk module, the engine, the liquidity pool, the insurance
+ *  fund and the lens. */
 import { NetworkConfig } from "../config";
 import { StepContext, deployOnce } from "../context";
 
@@ -7,6 +8,7 @@ export interface CoreAddresses {
   pool: string;
   insuranceFund: string;
   lens: string;
+  riskModule: string;
   libraries: Record<string, string>;
 }
 
@@ -48,8 +50,18 @@ export async function deployCore(
     OrderLogic: order,
     AdlLogic: adl,
   };
+  // The risk module runs by delegatecall from the engine's fallback, on the engine's storage.
+  const riskModule = await deployOnce(ctx, "CrossmarginRisk", "CrossmarginRisk", [], {
+    MarginLogic: margin,
+  });
   // The deployer administers during setup; admin moves to the timelock at the end.
-  const engine = await deployOnce(ctx, "Crossmargin", "Crossmargin", [quote, deployer], libraries);
+  const engine = await deployOnce(
+    ctx,
+    "Crossmargin",
+    "Crossmargin",
+    [quote, deployer, riskModule],
+    libraries,
+  );
   const pool = await deployOnce(ctx, "LiquidityPool", "LiquidityPool", [
     engine,
     cfg.pool.name,
@@ -61,5 +73,5 @@ export async function deployCore(
     cfg.timelock ?? deployer,
   ]);
   const lens = await deployOnce(ctx, "CrossmarginLens", "CrossmarginLens", [engine]);
-  return { engine, pool, insuranceFund, lens, libraries };
+  return { engine, pool, insuranceFund, lens, riskModule, libraries };
 }

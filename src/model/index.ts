@@ -9,3 +9,5 @@ export * from "./margin";
 export * from "./pool";
 export * from "./liquidation";
 export * from "./adl";
+export * from "./risk";
+export * from "./risk-views";

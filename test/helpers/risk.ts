@@ -1,0 +1,43 @@
+/** Test helpers for the risk model's parameters (docs/math.md, "Risk model"). */
+import { ICrossmarginAdmin } from "../../typechain-types";
+import { wad } from "../../src/common/units";
+
+export const MAX_UINT128 = (1n << 128n) - 1n;
+
+/** Options of a collateral's risk parameters; strings are decimal WAD values. */
+export interface RiskOpts {
+  /** Maintenance weight; also the initial weight unless `initialWeight` is given. */
+  weight?: string | bigint;
+  initialWeight?: string | bigint;
+  discount?: string | bigint;
+  cap?: bigint;
+  sizeFactor?: string | bigint;
+  /** USD. */
+  sizeThreshold?: string | bigint;
+  weightFloor?: string | bigint;
+}
+
+const asWad = (v: string | bigint): bigint => (typeof v === "bigint" ? v : wad(v));
+
+/** A collateral's risk struct: one weight for both rules and no size haircut unless given. */
+export function collateralRisk(o: RiskOpts = {}): ICrossmarginAdmin.CollateralRiskStruct {
+  const maintenance = asWad(o.weight ?? "0.8");
+  return {
+    initialWeight: asWad(o.initialWeight ?? maintenance),
+    maintenanceWeight: maintenance,
+    liquidationDiscount: asWad(o.discount ?? "0.05"),
+    sizeFactor: asWad(o.sizeFactor ?? 0n),
+    sizeThreshold: asWad(o.sizeThreshold ?? 0n),
+    weightFloor: asWad(o.weightFloor ?? 0n),
+    depositCap: o.cap ?? MAX_UINT128,
+  };
+}
+
+/** `listCollateral`'s params for a feed with `heartbeat` seconds. */
+export function collateralParams(
+  feed: string,
+  heartbeat: number,
+  o: RiskOpts = {},
+): ICrossmarginAdmin.CollateralParamsStruct {
+  return { feed, heartbeat, risk: collateralRisk(o) };
+}
