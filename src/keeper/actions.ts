@@ -10,7 +10,7 @@ import { PassReport } from "./report";
 import { RetryOptions, rpcMessage, withRetry } from "./retry";
 import { TxSender } from "./tx";
 
-export type ActionKind = "liquidate" | "collateral" | "settle" | "cancel" | "adl";
+export type ActionKind = "liquidate" | "collateral" | "settle" | "cancel" | "adl" | "topup";
 
 export interface Sent {
   kind: ActionKind;
@@ -158,6 +158,7 @@ export class Executor {
           ctx.report.liquidated.push(s.account);
         } else if (s.kind === "collateral") ctx.report.collateralLiquidations++;
         else if (s.kind === "adl") ctx.report.deleveraged++;
+        else if (s.kind === "topup") ctx.report.toppedUp++;
         else if (s.kind === "settle") ctx.report.ordersSettled++;
         else ctx.report.ordersCancelled++;
         this.env.log({
@@ -249,7 +250,7 @@ export class Executor {
   }
 
   private raced(kind: ActionKind, reason: string | undefined): boolean {
-    if (kind === "liquidate") return reason === "NotLiquidatable";
+    if (kind === "liquidate" || kind === "topup") return reason === "NotLiquidatable";
     if (kind === "adl") return reason === "AdlNotNeeded";
     if (kind === "collateral")
       return reason === "NotLiquidatable" || reason === "NoDebt" || reason === "NothingToSeize";
@@ -257,7 +258,8 @@ export class Executor {
   }
 
   private countLost(kind: ActionKind, report: PassReport): void {
-    if (kind === "liquidate" || kind === "collateral" || kind === "adl") report.lost++;
+    if (kind === "liquidate" || kind === "collateral" || kind === "adl" || kind === "topup")
+      report.lost++;
     else report.ordersLost++;
   }
 }

@@ -3,7 +3,12 @@
  *  settles delayed orders once their price exists and cancels expired ones, each only when the
  *  reward covers the gas. Races, reverts and RPC failures are counted and logged, never fatal. */
 import { Provider, Signer } from "ethers";
-import { Crossmargin, CrossmarginLens, MockERC20__factory } from "../../typechain-types";
+import {
+  Crossmargin,
+  CrossmarginLens,
+  ICrossmarginRisk__factory,
+  MockERC20__factory,
+} from "../../typechain-types";
 import { describeError } from "../common/errors";
 import { wad } from "../common/units";
 import { decodeBatchHealth, encodeBatchHealth } from "./abi";
@@ -335,6 +340,12 @@ export class Keeper {
     const sent: Sent[] = [];
     for (const c of candidates) {
       if (ctx.signal?.aborted) break;
+      // A reserve that can restore the account acts first (INV-55): the keeper earns the fee.
+      const topUp = await this.topUpFirst(c.account, ctx);
+      if (topUp) {
+        sent.push(topUp);
+        continue;
+      }
       const data = this.engine.interface.encodeFunctionData("liquidate", [c.account, 0n]);
       const s = await executor.trySend("liquidate", c.account, undefined, data, ctx, (result) => {
         const [, reward] = this.engine.interface.decodeFunctionResult("liquidate", result);
@@ -346,6 +357,32 @@ export class Keeper {
       }
     }
     await executor.collect(sent, ctx);
+  }
+
+  /** `topUp` for an account with a reserve that can restore it (checked by a static call);
+   *  undefined when it has none or the reserve cannot (then `liquidate` goes ahead). */
+  private async topUpFirst(account: bigint, ctx: ActCtx): Promise<Sent | undefined> {
+    const { executor } = await this.init();
+    const risk = ICrossmarginRisk__factory.connect(
+      await this.engine.getAddress(),
+      this.opts.signer,
+    );
+    const protection = await withRetry(
+      "getProtection",
+      () => risk.getProtection(account),
+      this.retry,
+    );
+    if (!protection.enabled) return undefined;
+    const ok = await risk.topUp.staticCall(account).then(
+      () => true,
+      () => false,
+    );
+    if (!ok) return undefined;
+    const data = risk.interface.encodeFunctionData("topUp", [account]);
+    return executor.trySend("topup", account, undefined, data, ctx, (result) => {
+      const [, fee] = risk.interface.decodeFunctionResult("topUp", result);
+      return fee as bigint;
+    });
   }
 
   /** Accounts without positions whose debt the insurance fund could not buy out: repay it for

@@ -13,6 +13,8 @@ export interface PassReport {
   collateralLiquidations: number;
   /** `autoDeleverage` calls that went through (INV-49 to INV-52). */
   deleveraged: number;
+  /** `topUp` calls that went through: reserves that saved an account (INV-55). */
+  toppedUp: number;
   ordersSettled: number;
   ordersCancelled: number;
   /** Orders another keeper settled or cancelled first. */
@@ -45,6 +47,7 @@ export function emptyReport(): PassReport {
     lost: 0,
     collateralLiquidations: 0,
     deleveraged: 0,
+    toppedUp: 0,
     ordersSettled: 0,
     ordersCancelled: 0,
     ordersLost: 0,

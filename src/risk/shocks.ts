@@ -28,7 +28,6 @@ import {
   toQuoteCeil,
   toQuoteFloor,
   unrealisedPnl,
-  weightedCollateral,
   windowRewardUsd,
 } from "../model";
 import {
@@ -37,6 +36,7 @@ import {
   STATUS_SETTLED,
   modelHealth,
   toModelAccount,
+  weightedEquity,
 } from "./state";
 
 export interface LiquidationParams {
@@ -181,7 +181,7 @@ export function accountOutcome(
     out.fee = split.toFund + split.reward;
   }
   const quoteAfter = snap.quoteBalance + realised - out.fee;
-  const weightedAfter = weightedCollateral({ ...acct, quoteBalance: quoteAfter, positions: [] });
+  const weightedAfter = weightedEquity(acct, quoteAfter);
   if (weightedAfter < 0n && quoteAfter < 0n) {
     out.bankrupt = true;
     out.debt = -quoteAfter;

@@ -8,19 +8,29 @@ import { toModelParams, toModelState } from "../common/market-view";
 import {
   Crossmargin__factory,
   CrossmarginLens__factory,
+  ICrossmarginRisk__factory,
   MockERC20__factory,
 } from "../../typechain-types";
 import {
-  Account,
-  MarginSummary,
+  CollateralRisk,
   MarketParams,
   MarketState,
+  OffsetPair,
   Position,
+  RiskAccount,
   accrueFunding,
-  marginSummary,
+  collateralWeights,
+  positionFunding,
+  quoteToUsd,
+  riskHealth,
+  unrealisedPnl,
 } from "../model";
 
-export const ENGINE_IFACE: Interface = Crossmargin__factory.createInterface();
+/** The engine's ABI and its risk module's (reached at the engine's address). */
+export const ENGINE_IFACE: Interface = new Interface([
+  ...Crossmargin__factory.createInterface().fragments,
+  ...ICrossmarginRisk__factory.createInterface().fragments.filter((f) => f.type === "function"),
+]);
 export const LENS_IFACE: Interface = CrossmarginLens__factory.createInterface();
 export const ERC20_IFACE: Interface = MockERC20__factory.createInterface();
 
@@ -78,6 +88,8 @@ export interface MarketView {
   /** Funding index as of the view's timestamp. */
   indexNow: bigint;
   status: number;
+  /** Offset pair id (0 = none). */
+  offsetPair: number;
   maxOpenInterest: bigint;
   maxOiPoolRatio: bigint;
 }
@@ -87,7 +99,8 @@ export interface CollateralView {
   symbol: string;
   index: number;
   decimals: number;
-  weight: bigint;
+  /** Weights and size haircut (docs/math.md, "Collateral weights"). */
+  risk: CollateralRisk;
   liquidationDiscount: bigint;
   price: bigint;
   totalDeposited: bigint;
@@ -102,6 +115,8 @@ export interface ProtocolView {
   quoteDecimals: number;
   markets: MarketView[];
   collaterals: CollateralView[];
+  /** Offset pairs the markets belong to (docs/math.md, "Offset pairs"). */
+  pairs: OffsetPair[];
 }
 
 export interface PendingOrderView {
@@ -161,6 +176,7 @@ export async function loadProtocolView(
       ),
     ]);
     return { ...base, block: blk.number, timestamp: blk.timestamp, markets, collaterals };
+    // Parameters (weights, pairs) are taken as unchanged from `base`.
   }
   const [quoteToken, count, tokens] = await Promise.all([
     reader.one<string>(ENGINE_IFACE, engine, "quoteToken"),
@@ -188,6 +204,7 @@ export async function loadProtocolView(
         price,
         indexNow: accrueFunding(state, params, price, blk.timestamp).indexNow,
         status: Number(cfg.status),
+        offsetPair: Number(cfg.offsetPair),
         maxOpenInterest: cfg.maxOpenInterest,
         maxOiPoolRatio: cfg.maxOiPoolRatio,
       };
@@ -206,10 +223,28 @@ export async function loadProtocolView(
         symbol,
         index,
         decimals: Number(c.tokenDecimals),
-        weight: c.weight,
+        risk: {
+          initialWeight: c.initialWeight,
+          maintenanceWeight: c.maintenanceWeight,
+          sizeThreshold: c.sizeThreshold,
+          sizeFactor: c.sizeFactor,
+          weightFloor: c.weightFloor,
+        },
         liquidationDiscount: c.liquidationDiscount,
         price,
         totalDeposited: c.totalDeposited,
+      };
+    }),
+  );
+  const pairIds = [...new Set(markets.map((m) => m.offsetPair).filter((id) => id !== 0))];
+  const pairs = await Promise.all(
+    pairIds.map(async (id): Promise<OffsetPair> => {
+      const p = await reader.one<Result>(ENGINE_IFACE, engine, "getOffsetPair", [id]);
+      return {
+        marketA: Number(p.marketA),
+        marketB: Number(p.marketB),
+        rate: p.rate,
+        stressMove: p.stressMove,
       };
     }),
   );
@@ -221,6 +256,7 @@ export async function loadProtocolView(
     quoteDecimals,
     markets,
     collaterals,
+    pairs,
   };
 }
 
@@ -299,8 +335,9 @@ export async function readAccounts(
   return out;
 }
 
-/** The model's view of an account at the prices in `view` (positions in every market it holds). */
-export function toModelAccount(snap: AccountSnapshot, view: ProtocolView): Account {
+/** The model's view of an account at the prices in `view` (positions in every market it holds,
+ *  its collaterals with their risk parameters, the offset pairs and its orders' IM). */
+export function toModelAccount(snap: AccountSnapshot, view: ProtocolView): RiskAccount {
   const byToken = new Map(view.collaterals.map((c) => [c.token, c]));
   return {
     quoteBalance: snap.quoteBalance,
@@ -308,13 +345,22 @@ export function toModelAccount(snap: AccountSnapshot, view: ProtocolView): Accou
     collaterals: [...snap.collaterals].map(([token, amount]) => {
       const c = byToken.get(token);
       if (!c) throw new Error(`account ${snap.id} holds unlisted token ${token}`);
-      return { amount, decimals: c.decimals, price: c.price, weight: c.weight };
+      return { amount, decimals: c.decimals, price: c.price, risk: c.risk };
     }),
     positions: [...snap.positions].map(([m, position]) => {
       const mv = view.markets[m];
       if (!mv) throw new Error(`account ${snap.id} has a position in unknown market ${m}`);
-      return { params: mv.params, position, price: mv.price, indexNow: mv.indexNow };
+      return {
+        marketId: m,
+        params: mv.params,
+        position,
+        price: mv.price,
+        indexNow: mv.indexNow,
+        funding: { state: mv.state, now: view.timestamp },
+      };
     }),
+    pairs: view.pairs,
+    ordersIm: orderReserveUsd(snap, view.quoteDecimals),
   };
 }
 
@@ -326,24 +372,31 @@ export function orderReserveUsd(snap: AccountSnapshot, quoteDecimals: number): b
   return total;
 }
 
+/** Quote balance plus maintenance-weighted collateral (USD WAD), positions left out. */
+export function weightedEquity(acct: RiskAccount, quoteBalance = acct.quoteBalance): bigint {
+  let v = quoteToUsd(quoteBalance, acct.quoteDecimals);
+  for (const c of acct.collaterals) v += collateralWeights(c, c.risk).weightedUsd;
+  return v;
+}
+
 export interface ModelHealth {
   equity: bigint;
   im: bigint;
   mm: bigint;
   liquidatable: boolean;
-  summary: MarginSummary;
+  /** Open PnL less funding owed, over the account's positions (USD WAD). */
+  openPnl: bigint;
 }
 
-/** Equity / IM / MM of an account by the TypeScript model (IM includes order reserves). */
+/** Equity / IM / MM of an account by the TypeScript risk model (IM includes order reserves,
+ *  the collateral's initial-weight term and the offset credits; docs/math.md, "Risk model"). */
 export function modelHealth(snap: AccountSnapshot, view: ProtocolView): ModelHealth {
-  const summary = marginSummary(toModelAccount(snap, view));
-  return {
-    equity: summary.equity,
-    im: summary.IM + orderReserveUsd(snap, view.quoteDecimals),
-    mm: summary.MM,
-    liquidatable: summary.equity < summary.MM,
-    summary,
-  };
+  const acct = toModelAccount(snap, view);
+  const h = riskHealth(acct);
+  let openPnl = 0n;
+  for (const p of acct.positions)
+    openPnl += unrealisedPnl(p.position, p.price) - positionFunding(p.position, p.indexNow);
+  return { equity: h.equity, im: h.im, mm: h.mm, liquidatable: h.equity < h.mm, openPnl };
 }
 
 export interface HealthRow {

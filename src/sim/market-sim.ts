@@ -425,7 +425,7 @@ export class MarketSimulation implements AgentEnv {
     return this.agents.traders.map((t) => {
       const snap = this.ledger.get(t.account);
       const h = modelHealth(snap, this.view);
-      let v = num(snap.quoteBalance, this.decimals.USDC) + num(h.summary.upnl - h.summary.funding);
+      let v = num(snap.quoteBalance, this.decimals.USDC) + num(h.openPnl);
       for (const c of this.view.collaterals) {
         v += num(snap.collaterals.get(c.token) ?? 0n, c.decimals) * num(c.price);
       }
