@@ -100,15 +100,17 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
         uint96 maxPerWindow,
         uint32 window
     ) external delegated nonReentrant {
-        uint256 reserve = _reserveOf(account, reserveSub);
         _authorize(account);
-        _authorize(reserve);
-        if (reserve == account) revert InvalidReserve(account, reserveSub);
         if (maxPerWindow == 0) {
+            // Detaching needs only the account; the event names the reserve that was attached.
+            uint256 old = _reserveOf(account, s.protections[account].reserveSub);
             delete s.protections[account];
-            emit ProtectionSet(account, reserve, 0, 0, 0);
+            emit ProtectionSet(account, old, 0, 0, 0);
             return;
         }
+        uint256 reserve = _reserveOf(account, reserveSub);
+        if (reserve == account) revert InvalidReserve(account, reserveSub);
+        _authorize(reserve);
         if (buffer > MAX_PROTECTION_BUFFER)
             revert ParameterOutOfBounds("protectionBuffer", buffer, 0, MAX_PROTECTION_BUFFER);
         if (window < MIN_PROTECTION_WINDOW || window > MAX_PROTECTION_WINDOW) {
@@ -373,7 +375,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
         }
         bytes memory result = abi.decode(inner, (bytes));
         Health memory h;
-        (p.fill, p.fee, h) = abi.decode(result, (uint256, uint256, Health));
+        (p.fillPrice, p.fee, h) = abi.decode(result, (uint256, uint256, Health));
         p.equity = h.equity;
         p.im = h.im;
         p.mm = h.mm;

@@ -24,7 +24,7 @@ interface ICrossmarginRisk {
     struct Preview {
         bool ok;
         bytes error;
-        uint256 fill;
+        uint256 fillPrice;
         uint256 fee;
         int256 equity;
         uint256 im;

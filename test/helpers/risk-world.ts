@@ -1,0 +1,269 @@
+/**
+ * Chain -> risk model bridge (docs/math.md, "Risk model"): reads the *inputs* of an account's
+ * health from the chain (quote balance, collaterals with their feed prices and risk parameters,
+ * positions with their markets' parameters and funding state, pending orders' reserved IM,
+ * the offset pairs the markets belong to) into the model's `RiskAccount`, so that every
+ * expected figure (health, shocked health, views, top-ups) comes from src/model.
+ * Markets are read with model-world.ts (`readMarket`, `fundingAt`).
+ */
+import { ContractRunner } from "ethers";
+import {
+  ICrossmarginRisk,
+  ICrossmarginRisk__factory,
+  MockV3Aggregator__factory,
+} from "../../typechain-types";
+import * as M from "../../src/model";
+import { System } from "./fixture";
+import { MarketView, Status, feedPrice, fundingAt, latest, readMarket } from "./model-world";
+
+/** The risk module's entry points, called at the engine's address. */
+export async function riskAt(sys: System, runner?: ContractRunner): Promise<ICrossmarginRisk> {
+  return ICrossmarginRisk__factory.connect(
+    await sys.engine.getAddress(),
+    runner ?? sys.engine.runner,
+  );
+}
+
+/** The engine's CollateralConfig fields the size-scaled weights read. */
+export interface CollateralRiskFields {
+  initialWeight: bigint;
+  maintenanceWeight: bigint;
+  sizeThreshold: bigint;
+  sizeFactor: bigint;
+  weightFloor: bigint;
+}
+
+/** A collateral's risk parameters as the model takes them (copies only those fields). */
+export function toCollateralRisk(c: CollateralRiskFields): M.CollateralRisk {
+  return {
+    initialWeight: c.initialWeight,
+    maintenanceWeight: c.maintenanceWeight,
+    sizeThreshold: c.sizeThreshold,
+    sizeFactor: c.sizeFactor,
+    weightFloor: c.weightFloor,
+  };
+}
+
+/** Every declared offset pair a listed market belongs to (`getOffsetPair` of its id). */
+export async function readOffsetPairs(sys: System): Promise<M.OffsetPair[]> {
+  const risk = await riskAt(sys);
+  const n = Number(await sys.engine.marketCount());
+  const ids = new Set<bigint>();
+  for (let id = 0; id < n; id++) {
+    const pairId = (await sys.engine.getMarket(id)).offsetPair;
+    if (pairId !== 0n) ids.add(pairId);
+  }
+  const pairs: M.OffsetPair[] = [];
+  for (const pairId of ids) {
+    const p = await risk.getOffsetPair(pairId);
+    if (p.rate === 0n) continue;
+    pairs.push({
+      marketA: Number(p.marketA),
+      marketB: Number(p.marketB),
+      rate: p.rate,
+      stressMove: p.stressMove,
+    });
+  }
+  return pairs;
+}
+
+/** An account's state read from the chain, as the risk model values it at `now`. */
+export interface RiskSnapshot {
+  account: bigint;
+  /** Unix seconds the funding accrues to (the block the figures are for). */
+  now: bigint;
+  model: M.RiskAccount;
+  /** Token address of each `model.collaterals[i]` (index order, as the engine sums them). */
+  tokens: string[];
+  /** Per `model.collaterals[i]`: its feed is past its heartbeat at `now` (INV-34). */
+  staleCollaterals: boolean[];
+  /** Every market read (by id), for callers that need more than the positions. */
+  markets: MarketView[];
+}
+
+/**
+ * Reads `account` at time `now` (default: the latest block, where `eth_call` views run).
+ * Positions carry their market's funding state so that a shock recomputes the funding index
+ * at the shocked price; a settled market is valued at its settlement price with its frozen
+ * index and no recomputation.
+ */
+export async function readRisk(
+  sys: System,
+  account: bigint,
+  now?: bigint,
+  pairs?: M.OffsetPair[],
+): Promise<RiskSnapshot> {
+  const { engine } = sys;
+  const at = now ?? (await latest());
+  const quoteDecimals = sys.record.quote.decimals;
+  const a = await engine.getAccount(account);
+  const n = Number(await engine.marketCount());
+  const markets: MarketView[] = [];
+  for (let id = 0; id < n; id++) markets.push(await readMarket(sys, id));
+
+  const collaterals: M.RiskCollateral[] = [];
+  const tokens: string[] = [];
+  const staleCollaterals: boolean[] = [];
+  const listed = await engine.collateralTokens();
+  for (let i = 0; i < listed.length; i++) {
+    if (((a.collateralMask >> BigInt(i)) & 1n) === 0n) continue;
+    const token = listed[i];
+    const c = await engine.getCollateral(token);
+    const [, , , updatedAt] = await MockV3Aggregator__factory.connect(
+      c.feed,
+      engine.runner,
+    ).latestRoundData();
+    collaterals.push({
+      amount: await engine.collateralBalance(account, token),
+      decimals: Number(c.tokenDecimals),
+      price: await feedPrice(sys, c.feed, c.feedDecimals),
+      risk: toCollateralRisk(c),
+    });
+    tokens.push(token);
+    staleCollaterals.push(at - updatedAt > c.heartbeat);
+  }
+
+  const positions: M.RiskPosition[] = [];
+  for (const m of markets) {
+    if (((a.marketMask >> BigInt(m.id)) & 1n) === 0n) continue;
+    const p = await engine.getPosition(account, m.id);
+    const settled = m.status === Status.Settled;
+    positions.push({
+      marketId: m.id,
+      params: m.params,
+      position: { size: p.size, entryPrice: p.entryPrice, fundingIndex: p.fundingIndex },
+      price: m.price,
+      indexNow: fundingAt(m, at).indexNow,
+      funding: settled ? undefined : { state: m.state, now: at },
+    });
+  }
+
+  let ordersIm = 0n;
+  for (let id = 0; id < n; id++) {
+    if (((a.orderMask >> BigInt(id)) & 1n) === 0n) continue;
+    const o = await engine.getOrder(account, id);
+    ordersIm += o.reserveUsd + M.quoteToUsd(o.keeperFee, quoteDecimals);
+  }
+
+  return {
+    account,
+    now: at,
+    tokens,
+    staleCollaterals,
+    markets,
+    model: {
+      quoteBalance: a.quoteBalance,
+      quoteDecimals,
+      collaterals,
+      positions,
+      pairs: pairs ?? (await readOffsetPairs(sys)),
+      ordersIm,
+    },
+  };
+}
+
+/** The model account of `account` at `now` (see {@link readRisk}). */
+export async function readRiskAccount(
+  sys: System,
+  account: bigint,
+  now?: bigint,
+): Promise<M.RiskAccount> {
+  return (await readRisk(sys, account, now)).model;
+}
+
+/** Health as the engine's `accountHealth` computes it (fresh feeds). */
+export function strictHealth(s: RiskSnapshot, shock?: bigint): M.RiskHealth {
+  return M.riskHealth(s.model, { shock });
+}
+
+/** Health as the liquidation rule computes it (stale collateral at half weight, INV-34). */
+export function liquidationHealth(s: RiskSnapshot): M.RiskHealth {
+  return M.riskHealth(s.model, { stale: s.staleCollaterals });
+}
+
+/** The engine's AccountRisk view as the model computes it (INV-57). */
+export function modelAccountRisk(s: RiskSnapshot) {
+  const h = strictHealth(s);
+  const b = M.equityBuffer(h);
+  return {
+    equity: h.equity,
+    im: h.im,
+    mm: h.mm,
+    buffer: b.buffer,
+    bufferRatio: b.bufferRatio,
+    marginUtilisation: M.riskMarginUtilisation(h),
+    shockToLiquidation: M.shockToLiquidation(s.model),
+  };
+}
+
+/** An account's protection as stored (`getProtection`), with the reserve's account id. */
+export interface ProtectionView {
+  enabled: boolean;
+  reserveSub: number;
+  reserve: bigint;
+  buffer: bigint;
+  maxPerWindow: bigint;
+  window: bigint;
+  windowStart: bigint;
+  usedInWindow: bigint;
+}
+
+export async function readProtection(sys: System, account: bigint): Promise<ProtectionView> {
+  const p = await (await riskAt(sys)).getProtection(account);
+  const reserveSub = Number(p.reserveSub);
+  return {
+    enabled: p.enabled,
+    reserveSub,
+    reserve: (account & ~0xffn) | BigInt(reserveSub),
+    buffer: p.buffer,
+    maxPerWindow: p.maxPerWindow,
+    window: p.window,
+    windowStart: p.windowStart,
+    usedInWindow: p.usedInWindow,
+  };
+}
+
+/** The model's top-up of `account` at `now`, with the intermediate figures the errors carry. */
+export interface ModelTopUp extends M.TopUpResult {
+  reserve: bigint;
+  /** `usdToQuoteUp(mulUp(MM, WAD + b) - equity)` (quote units). */
+  need: bigint;
+  /** What the reserve can give and stay at or above its IM (quote units). */
+  free: bigint;
+  /** Quote units already moved in the window at `now` (0 once it has ended). */
+  used: bigint;
+  accountHealth: M.RiskHealth;
+  reserveHealth: M.RiskHealth;
+}
+
+/**
+ * What `topUp(account)` moves at time `now` by docs/math.md ("Protection by a reserve
+ * sub-account"), computed with {@link M.topUpAmount} from the account's liquidation health,
+ * the reserve's strict health and the stored protection and fee.
+ */
+export async function modelTopUp(sys: System, account: bigint, now: bigint): Promise<ModelTopUp> {
+  const q = sys.record.quote.decimals;
+  const p = await readProtection(sys, account);
+  const pairs = await readOffsetPairs(sys);
+  const accountHealth = liquidationHealth(await readRisk(sys, account, now, pairs));
+  const r = await readRisk(sys, p.reserve, now, pairs);
+  const reserveHealth = strictHealth(r);
+  const used = now >= p.windowStart + p.window ? 0n : p.usedInWindow;
+  const fee = M.toQuoteCeil(await (await riskAt(sys)).topUpFee(), q);
+  const result = M.topUpAmount({
+    accountHealth,
+    reserveHealth,
+    reserveQuoteBalance: r.model.quoteBalance,
+    buffer: p.buffer,
+    cap: p.maxPerWindow,
+    used,
+    fee,
+    quoteDecimals: q,
+  });
+  const need = M.toQuoteCeil(M.mulUp(accountHealth.mm, M.WAD + p.buffer) - accountHealth.equity, q);
+  const free = M.min(
+    M.max(0n, r.model.quoteBalance),
+    M.toQuoteFloor(M.max(0n, reserveHealth.equity - reserveHealth.im), q),
+  );
+  return { ...result, reserve: p.reserve, need, free, used, accountHealth, reserveHealth };
+}
