@@ -7,13 +7,7 @@ import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 import {WadMath} from "../libraries/WadMath.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
-import {
-    Health,
-    MarketConfig,
-    MarketStatus,
-    OffsetPair,
-    Protection
-} from "../libraries/Types.sol";
+import {Health, MarketConfig, MarketStatus, OffsetPair, Protection} from "../libraries/Types.sol";
 import {CrossmarginStorage} from "./CrossmarginStorage.sol";
 
 /// @title CrossmarginRisk
@@ -155,8 +149,14 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
     ) external delegated returns (Preview memory) {
         return
             _preview(
-                abi.encodeCall(ICrossmarginRisk.simulateTrade, (account, marketId, sizeDelta, true)),
-                abi.encodeCall(ICrossmarginRisk.simulateTrade, (account, marketId, sizeDelta, false))
+                abi.encodeCall(
+                    ICrossmarginRisk.simulateTrade,
+                    (account, marketId, sizeDelta, true)
+                ),
+                abi.encodeCall(
+                    ICrossmarginRisk.simulateTrade,
+                    (account, marketId, sizeDelta, false)
+                )
             );
     }
 
@@ -166,10 +166,11 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
         address token,
         uint256 amount
     ) external delegated returns (Preview memory) {
-        return _preview(
-            abi.encodeCall(ICrossmarginRisk.simulateWithdraw, (account, token, amount, true)),
-            abi.encodeCall(ICrossmarginRisk.simulateWithdraw, (account, token, amount, false))
-        );
+        return
+            _preview(
+                abi.encodeCall(ICrossmarginRisk.simulateWithdraw, (account, token, amount, true)),
+                abi.encodeCall(ICrossmarginRisk.simulateWithdraw, (account, token, amount, false))
+            );
     }
 
     /// @inheritdoc ICrossmarginRisk
@@ -217,9 +218,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
         r.mm = h.mm;
         r.buffer = h.equity - int256(h.mm);
         if (r.buffer > 0) r.bufferRatio = uint256(r.buffer).divDown(uint256(h.equity));
-        r.marginUtilisation = h.equity <= 0
-            ? type(uint256).max
-            : h.im.divUp(uint256(h.equity));
+        r.marginUtilisation = h.equity <= 0 ? type(uint256).max : h.im.divUp(uint256(h.equity));
         r.shockToLiquidation = _shockToLiquidation(account, h);
     }
 
@@ -382,10 +381,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
         p.liquidatable = h.equity < int256(h.mm);
     }
 
-    function _shockToLiquidation(
-        uint256 account,
-        Health memory h
-    ) private view returns (uint256) {
+    function _shockToLiquidation(uint256 account, Health memory h) private view returns (uint256) {
         if (h.equity < int256(h.mm)) return 0;
         Health memory top = MarginLogic.shockedHealth(s, account, WAD);
         if (top.equity >= int256(top.mm)) return type(uint256).max;

@@ -11,7 +11,7 @@ import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
-import {RiskMath} from "./RiskMath.sol";
+import {LiquidationCredits, Slot} from "./LiquidationCredits.sol";
 import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {Store, LiquidationParams} from "./Store.sol";
@@ -23,8 +23,7 @@ import {
     Health,
     MarketConfig,
     MarketState,
-    MarketStatus,
-    OffsetPair
+    MarketStatus
 } from "./Types.sol";
 
 /// @title LiquidationLogic
@@ -36,18 +35,6 @@ library LiquidationLogic {
     using SafeERC20 for IERC20;
     using WadMath for uint256;
     using WadMath for int256;
-
-    /// @dev One open position, loaded once; the loop updates it in memory.
-    struct Slot {
-        uint256 marketId;
-        int256 size;
-        uint256 price;
-        uint256 mm;
-        bool done;
-        bool fresh;
-        uint256 pair; // offset pair id, 0 = none
-        uint256 credit; // the pair's MM credit, added back once a leg of it is closed
-    }
 
     /// @dev Running totals of one liquidation call. `equity` is an estimate net of the charges
     ///      so far, used to size the closes: the keeper's rate fee above the minimum reward
@@ -112,8 +99,8 @@ library LiquidationLogic {
             uint256 k = _largest(slots);
             if (k == type(uint256).max) break;
             slots[k].done = true;
-            _dropCredit(slots, k, ctx);
             _closeOne(s, account, slots[k], ctx, keeper);
+            if (slots[k].credit != 0) ctx.mm = LiquidationCredits.update(s, slots, k, ctx.mm);
         }
         notionalClosed = ctx.notionalClosed;
         if (notionalClosed == 0) _requireFresh(s, slots);
@@ -204,6 +191,8 @@ library LiquidationLogic {
             sl.price
         );
         ctx.mm = ctx.mm - sl.mm + mmNew;
+        sl.size = r.newSize;
+        sl.mm = mmNew;
         uint256 feeBefore = Math.max(ctx.rateFee, ctx.lp.minKeeperReward);
         ctx.rateFee += notional.mulUp(ctx.lp.feeRate);
         ctx.equity -= int256(Math.max(ctx.rateFee, ctx.lp.minKeeperReward) - feeBefore);
@@ -234,43 +223,7 @@ library LiquidationLogic {
             slots[i++] = Slot(id, size, price, mmPos, !fresh, fresh, cfg.offsetPair, 0);
             paired = paired || cfg.offsetPair != 0;
         }
-        if (paired) _loadCredits(s, slots);
-    }
-
-    /// @dev Each pair's MM credit (docs/math.md, "Offset pairs") on both of its legs.
-    function _loadCredits(Store storage s, Slot[] memory slots) private view {
-        for (uint256 i; i < slots.length; ++i) {
-            for (uint256 j = i + 1; j < slots.length; ++j) {
-                if (slots[i].pair == 0 || slots[i].pair != slots[j].pair) continue;
-                OffsetPair storage pair = s.offsetPairs[slots[i].pair];
-                (, uint256 creditMm) = RiskMath.credit(
-                    _leg(slots[i]),
-                    _leg(slots[j]),
-                    pair.rate,
-                    pair.stressMove
-                );
-                slots[i].credit = creditMm;
-                slots[j].credit = creditMm;
-            }
-        }
-    }
-
-    function _leg(Slot memory sl) private pure returns (RiskMath.Leg memory l) {
-        l.pair = sl.pair;
-        l.size = sl.size;
-        l.notional = sl.size.abs().mulUp(sl.price);
-        l.mm = sl.mm;
-    }
-
-    /// @dev Closing a leg of a credited pair loses the pair's credit: the running MM gets it
-    ///      back once, so the loop never stops short of the real MM * (1 + buffer).
-    function _dropCredit(Slot[] memory slots, uint256 k, Ctx memory ctx) private pure {
-        uint256 credit = slots[k].credit;
-        if (credit == 0) return;
-        ctx.mm += credit;
-        for (uint256 i; i < slots.length; ++i) {
-            if (slots[i].pair == slots[k].pair) slots[i].credit = 0;
-        }
+        if (paired) LiquidationCredits.load(s, slots);
     }
 
     /// @dev Reverts with the feed's own error if a stale market held positions back.

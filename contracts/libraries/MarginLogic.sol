@@ -119,7 +119,9 @@ library MarginLogic {
             tokenValueUsd(balance - amount, price, c.tokenDecimals),
             true
         );
-        return (after_ - before).toInt();
+        // Signed: just above the size threshold, the rounding of the scale can make one more wei
+        // count a few wei less (docs/math.md, "Collateral weights").
+        return after_.toInt() - before.toInt();
     }
 
     /// @notice Maintenance- and initial-weighted value of a balance worth `value` (USD WAD), with
@@ -330,19 +332,65 @@ library MarginLogic {
         }
     }
 
-    /// @notice Whether `account` holds the other leg of `marketId`'s offset pair (a reducing
-    ///         trade there then frees no maintenance margin in the INV-8 rule, docs/math.md).
-    function pairActive(
+    /// @notice How much the MM credit of `marketId`'s offset pair falls (negative: rises) when
+    ///         the account's position there goes from `oldSize` to `newSize` at `price`; zero
+    ///         unless the account holds the other leg. The INV-8 rule reconstructs MM before a
+    ///         reducing trade with it (docs/math.md, "Offset pairs").
+    function pairCreditLoss(
         Store storage s,
         uint256 account,
-        MarketConfig storage cfg,
+        uint256 marketId,
+        uint256 price,
+        int256 oldSize,
+        int256 newSize
+    ) internal view returns (int256) {
+        (bool active, RiskMath.Leg memory partner, OffsetPair memory pair) = _partnerOf(
+            s,
+            account,
+            marketId
+        );
+        if (!active) return 0;
+        MarketConfig storage cfg = s.markets[marketId];
+        (, uint256 before) = RiskMath.credit(
+            _leg(cfg, oldSize, price),
+            partner,
+            pair.rate,
+            pair.stressMove
+        );
+        (, uint256 after_) = RiskMath.credit(
+            _leg(cfg, newSize, price),
+            partner,
+            pair.rate,
+            pair.stressMove
+        );
+        return before.toInt() - after_.toInt();
+    }
+
+    /// @dev The other leg of `marketId`'s offset pair in the account, at its latest price.
+    function _partnerOf(
+        Store storage s,
+        uint256 account,
         uint256 marketId
-    ) internal view returns (bool) {
-        uint256 pairId = cfg.offsetPair;
-        if (pairId == 0) return false;
-        OffsetPair storage pair = s.offsetPairs[pairId];
+    ) private view returns (bool active, RiskMath.Leg memory partner, OffsetPair memory pair) {
+        uint256 pairId = s.markets[marketId].offsetPair;
+        if (pairId == 0) return (false, partner, pair);
+        pair = s.offsetPairs[pairId];
         uint256 other = pair.marketA == marketId ? pair.marketB : pair.marketA;
-        return s.positions[account][other].size != 0;
+        int256 otherSize = s.positions[account][other].size;
+        if (otherSize == 0) return (false, partner, pair);
+        MarketConfig storage otherCfg = s.markets[other];
+        (uint256 otherPrice, ) = marketPriceLatest(otherCfg);
+        return (true, _leg(otherCfg, otherSize, otherPrice), pair);
+    }
+
+    function _leg(
+        MarketConfig storage cfg,
+        int256 size,
+        uint256 price
+    ) private view returns (RiskMath.Leg memory l) {
+        l.size = size;
+        l.notional = size.abs().mulUp(price);
+        (l.im, l.mm) = MarketMath.requirements(cfg, l.notional);
     }
 
     /// @notice Takes `amount` off a balance, never below zero. Non-quote collateral cannot leave

@@ -152,9 +152,8 @@ library TradeLogic {
         pending.hintPrice = price;
     }
 
-    /// @dev What a reducing trade changes in the INV-8 reconstruction of equity and MM before it.
-    ///      A leg of an active offset pair frees no MM there: its credit may fall with it
-    ///      (docs/math.md, "Offset pairs"), so the rule stays conservative.
+    /// @dev What a reducing trade changes in the INV-8 reconstruction of equity and MM before it:
+    ///      the cost it paid, and the MM it freed net of the offset credit it lost.
     function _reduced(
         Store storage s,
         uint256 account,
@@ -165,11 +164,14 @@ library TradeLogic {
         Pending memory pending
     ) private view {
         MarketConfig storage cfg = s.markets[marketId];
-        pending.equityBeforeAdj += sizeDelta.sMulCeil(int256(r.fill) - int256(price)) + int256(r.fee);
-        if (MarginLogic.pairActive(s, account, cfg, marketId)) return;
+        pending.equityBeforeAdj +=
+            sizeDelta.sMulCeil(int256(r.fill) - int256(price)) + int256(r.fee);
         (, uint256 mmOld) = MarketMath.sizeRequirements(cfg, r.oldSize, price);
         (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, price);
-        pending.mmBeforeAdj += int256(mmOld) - int256(mmNew);
+        pending.mmBeforeAdj +=
+            int256(mmOld) -
+            int256(mmNew) -
+            MarginLogic.pairCreditLoss(s, account, marketId, price, r.oldSize, r.newSize);
     }
 
     /// @notice Applies `sizeDelta` to the account's position in `marketId` at `price`.

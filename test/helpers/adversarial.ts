@@ -19,6 +19,7 @@ import { accountId } from "../../src/common/accounts";
 import { feedAnswer, wad } from "../../src/common/units";
 import { System } from "./fixture";
 import { ENGINE_LIBRARIES } from "../../deploy/steps/core";
+import { collateralParams } from "./risk";
 import { marketParams } from "./trading";
 import type { Env as LiquidationEnv } from "./liquidation";
 
@@ -71,13 +72,11 @@ export async function listToken(
   const feed = opts.feed ?? (await v3Feed(admin, opts.price ?? "10"));
   await sys.engine.listCollateral(
     token,
-    {
-      feed,
-      heartbeat: DAY,
-      weight: wad(opts.weight ?? "0.8"),
-      liquidationDiscount: wad(opts.discount ?? "0.05"),
-      depositCap: opts.cap ?? MAX_UINT128,
-    },
+    collateralParams(feed, DAY, {
+      weight: opts.weight ?? "0.8",
+      discount: opts.discount ?? "0.05",
+      cap: opts.cap ?? MAX_UINT128,
+    }),
     opts.description ?? V3_DESCRIPTION,
   );
   return feed;
@@ -181,7 +180,8 @@ export async function engineFactory(sys: System) {
 /** A fresh, unwired engine on `quote` (admin = signer 0). */
 export async function freshEngine(sys: System, quote: string): Promise<Crossmargin> {
   const [admin] = await ethers.getSigners();
-  const c = await (await engineFactory(sys)).deploy(quote, admin.address);
+  const module = sys.record.contracts["CrossmarginRisk"].address;
+  const c = await (await engineFactory(sys)).deploy(quote, admin.address, module);
   return Crossmargin__factory.connect(await c.getAddress(), admin);
 }
 

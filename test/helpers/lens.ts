@@ -9,10 +9,16 @@ import { feedAnswer, units, wad } from "../../src/common/units";
 import {
   Account,
   CollateralHolding,
+  CollateralRisk,
   MarketParams,
   MarketState,
+  OffsetPair,
   PositionHolding,
+  RiskAccount,
+  RiskCollateral,
+  RiskPosition,
   accrueFunding,
+  quoteToUsd,
 } from "../../src/model";
 import { System, loadSystem } from "./fixture";
 import { toModelState } from "../../src/common/market-view";
@@ -103,8 +109,39 @@ export async function marketState(sys: System, id: number): Promise<MarketState>
   return toModelState(st);
 }
 
+/** Model risk parameters of collateral `symbol`, from the deployment config. */
+export function collateralRiskOf(sys: System, symbol: string): CollateralRisk {
+  const c = sys.config.collaterals.find((x) => x.symbol === symbol);
+  if (!c) throw new Error(`no collateral ${symbol} in the config`);
+  return {
+    initialWeight: wad(c.initialWeight),
+    maintenanceWeight: wad(c.maintenanceWeight),
+    sizeThreshold: wad(c.sizeThreshold),
+    sizeFactor: wad(c.sizeFactor),
+    weightFloor: wad(c.weightFloor),
+  };
+}
+
+/** The config's offset pairs (docs/math.md, "Offset pairs") with market ids for names. */
+export function offsetPairs(sys: System): OffsetPair[] {
+  const ids = sys.config.markets.map((m) => m.name);
+  return sys.config.risk.offsets.map((o) => ({
+    marketA: ids.indexOf(o.marketA),
+    marketB: ids.indexOf(o.marketB),
+    rate: wad(o.rate),
+    stressMove: wad(o.stressMove),
+  }));
+}
+
 export interface ModelAccount {
+  /** The margin model's account: each collateral at its maintenance weight (what equity counts). */
   model: Account;
+  /**
+   * The same account for the risk model (`riskHealth`): collaterals with both weights and the
+   * size scale, the config's offset pairs and the IM the pending orders reserve. Its `im`
+   * and `mm` are what the engine requires.
+   */
+  risk: RiskAccount;
   /** Market id of each `model.positions[i]`. */
   marketIds: number[];
   /** Token address of each `model.collaterals[i]`. */
@@ -113,8 +150,9 @@ export interface ModelAccount {
 
 /**
  * The model account for `account` at time `now` (default: the latest block, where view calls
- * run): balances and positions from engine state, prices from the feeds, parameters from the
- * config (collateral weights overridable), funding index from the model's `accrueFunding`.
+ * run): balances, positions and pending orders from engine state, prices from the feeds,
+ * parameters from the config, funding index from the model's `accrueFunding`. `weights`
+ * overrides a collateral's weights (initial and maintenance alike).
  */
 export async function modelAccount(
   sys: System,
@@ -124,6 +162,7 @@ export async function modelAccount(
   const now = opts.now ?? (await latestTime());
   const a = await sys.engine.getAccount(account);
   const collaterals: CollateralHolding[] = [];
+  const riskCollaterals: RiskCollateral[] = [];
   const tokens: string[] = [];
   for (const c of sys.config.collaterals) {
     const token = sys.collaterals[c.symbol];
@@ -131,12 +170,23 @@ export async function modelAccount(
     const amount = await sys.engine.collateralBalance(account, address);
     if (amount === 0n) continue;
     tokens.push(address);
-    collaterals.push({
+    const w = opts.weights?.[c.symbol];
+    const configured = collateralRiskOf(sys, c.symbol);
+    const risk =
+      w === undefined ? configured : { ...configured, initialWeight: w, maintenanceWeight: w };
+    const holding = {
       amount,
       decimals: Number(await token.decimals()),
       price: await feedPrice(sys.collateralFeeds[c.symbol]),
-      weight: opts.weights?.[c.symbol] ?? wad(c.weight),
-    });
+    };
+    collaterals.push({ ...holding, weight: risk.maintenanceWeight });
+    riskCollaterals.push({ ...holding, risk });
+  }
+  let ordersIm = 0n;
+  for (let id = 0; id < sys.config.markets.length; id++) {
+    if (((a.orderMask >> BigInt(id)) & 1n) === 0n) continue;
+    const o = await sys.engine.getOrder(account, id);
+    ordersIm += o.reserveUsd + quoteToUsd(o.keeperFee, QUOTE_DECIMALS);
   }
   const positions: PositionHolding[] = [];
   const marketIds: number[] = [];
@@ -154,12 +204,21 @@ export async function modelAccount(
       indexNow,
     });
   }
+  const riskPositions: RiskPosition[] = positions.map((p, i) => ({ ...p, marketId: marketIds[i] }));
   return {
     model: {
       quoteBalance: a.quoteBalance,
       quoteDecimals: QUOTE_DECIMALS,
       collaterals,
       positions,
+    },
+    risk: {
+      quoteBalance: a.quoteBalance,
+      quoteDecimals: QUOTE_DECIMALS,
+      collaterals: riskCollaterals,
+      positions: riskPositions,
+      pairs: offsetPairs(sys),
+      ordersIm,
     },
     marketIds,
     tokens,
@@ -173,17 +232,18 @@ export interface TwoMarketAccount {
 }
 
 /**
- * The multi-collateral, two-market account: 600 USDC + 0.22 WETH + 0.011 WBTC (each about 600 USD
- * weighted), long 10 ETH-PERP and short 0.5 BTC-PERP (30000 USD notional each, so `imrBase`
- * sets the ratios). Equity is about 1750 against IM 1240, so `equity - IM` is smaller than each
- * collateral's weighted value: every maximum withdrawal is bound by margin, not by balance.
- * The pool holds 1 000 000 USDC.
+ * The multi-collateral, two-market account: 1000 USDC + 0.22 WETH + 0.011 WBTC (660 USD each,
+ * about 550 and 580 USD at their maintenance weights), long 10 ETH-PERP and short 0.5 BTC-PERP
+ * (30000 USD notional each, so `imrBase` sets the ratios; the two legs of the config's offset
+ * pair, whose credit takes the BTC leg's IM off). Equity is about 2100 against IM about 1890,
+ * so `equity - IM` is smaller than each collateral's (initial-)weighted value: every maximum
+ * withdrawal is bound by margin, not by balance. The pool holds 1 000 000 USDC.
  */
 export async function twoMarketAccount(): Promise<TwoMarketAccount> {
   const sys = await loadSystem();
   const [, trader] = await hre.ethers.getSigners();
   await fundPool(sys, "1000000");
-  const account = await fund(sys, trader, 0, { USDC: "600", WETH: "0.22", WBTC: "0.011" });
+  const account = await fund(sys, trader, 0, { USDC: "1000", WETH: "0.22", WBTC: "0.011" });
   await trade(sys, trader, account, ETH, wad("10"));
   await trade(sys, trader, account, BTC, wad("-0.5"));
   return { sys, trader, account };

@@ -201,7 +201,7 @@ export async function snapshot(env: Env, account: bigint): Promise<Snap> {
       amount: await engine.collateralBalance(account, token),
       decimals: Number(c.tokenDecimals),
       price: await feedPrice(c.feed, env),
-      weight: c.weight,
+      weight: c.maintenanceWeight,
       discount: c.liquidationDiscount,
     });
   }

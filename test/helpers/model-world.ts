@@ -102,7 +102,7 @@ export class World {
         const c = await engine.getCollateral(token);
         const price = await feedPrice(sys, c.feed, c.feedDecimals);
         const decimals = Number(c.tokenDecimals);
-        collaterals.push({ token, amount, decimals, price, weight: c.weight });
+        collaterals.push({ token, amount, decimals, price, weight: c.maintenanceWeight });
       }
       const positions = new Map<number, M.Position>();
       for (let id = 0; id < n; id++) {

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Test} from "forge-std/Test.sol";
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol";
 import {Crossmargin} from "../../../contracts/core/Crossmargin.sol";
+import {CrossmarginRisk} from "../../../contracts/core/CrossmarginRisk.sol";
 import {ICrossmargin} from "../../../contracts/interfaces/ICrossmargin.sol";
 import {ICrossmarginAdmin} from "../../../contracts/interfaces/ICrossmarginAdmin.sol";
 import {LiquidityPool} from "../../../contracts/pool/LiquidityPool.sol";
@@ -57,7 +58,7 @@ abstract contract EngineSetup is Test {
         d.marketFeeds[1] = new MockV3Aggregator(8, BTC_ANSWER);
         d.marketFeeds[2] = new MockV3Aggregator(8, SOL_ANSWER);
 
-        d.engine = new Crossmargin(address(d.usdc), d.admin);
+        d.engine = new Crossmargin(address(d.usdc), d.admin, address(new CrossmarginRisk()));
         d.pool = new LiquidityPool(ICrossmargin(address(d.engine)), "Crossmargin LP USDC", "cmLP");
         d.fund = new InsuranceFund(address(d.engine), address(d.usdc), d.admin);
         d.engine.setPool(address(d.pool));
@@ -100,9 +101,15 @@ abstract contract EngineSetup is Test {
             ICrossmarginAdmin.CollateralParams({
                 feed: feed,
                 heartbeat: HEARTBEAT,
-                weight: 0.9e18,
-                liquidationDiscount: 0.05e18,
-                depositCap: cap
+                risk: ICrossmarginAdmin.CollateralRisk({
+                    initialWeight: 0.9e18,
+                    maintenanceWeight: 0.9e18,
+                    liquidationDiscount: 0.05e18,
+                    sizeFactor: 0,
+                    sizeThreshold: 0,
+                    weightFloor: 0,
+                    depositCap: cap
+                })
             }),
             FEED_DESCRIPTION
         );

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Test} from "forge-std/Test.sol";
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol";
 import {Crossmargin} from "../../../contracts/core/Crossmargin.sol";
+import {CrossmarginRisk} from "../../../contracts/core/CrossmarginRisk.sol";
 import {ICrossmarginAdmin} from "../../../contracts/interfaces/ICrossmarginAdmin.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
 import {FeeOnTransferToken} from "../../../contracts/mocks/FeeOnTransferToken.sol";
@@ -30,7 +31,7 @@ abstract contract VaultSetup is Test {
         weth = new MockERC20("Wrapped Ether", "WETH", 18);
         wbtc = new MockERC20("Wrapped Bitcoin", "WBTC", 8);
         fot = new FeeOnTransferToken(100);
-        engine = new Crossmargin(address(usdc), address(this));
+        engine = new Crossmargin(address(usdc), address(this), address(new CrossmarginRisk()));
         _list(address(weth), 3_000e8, 0.9e18);
         _list(address(wbtc), 60_000e8, 0.9e18);
         _list(address(fot), 1e8, 0.5e18);
@@ -44,9 +45,15 @@ abstract contract VaultSetup is Test {
             ICrossmarginAdmin.CollateralParams({
                 feed: address(feed),
                 heartbeat: HEARTBEAT,
-                weight: weight,
-                liquidationDiscount: 0.05e18,
-                depositCap: CAP
+                risk: ICrossmarginAdmin.CollateralRisk({
+                    initialWeight: weight,
+                    maintenanceWeight: weight,
+                    liquidationDiscount: 0.05e18,
+                    sizeFactor: 0,
+                    sizeThreshold: 0,
+                    weightFloor: 0,
+                    depositCap: CAP
+                })
             }),
             FEED_DESCRIPTION
         );

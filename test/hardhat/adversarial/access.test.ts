@@ -27,6 +27,7 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { DAY, V3_DESCRIPTION, stateDigest } from "../../helpers/adversarial";
+import { collateralParams } from "../../helpers/risk";
 
 type Call = (e: Crossmargin) => Promise<unknown>;
 const PAUSED = 3;
@@ -77,16 +78,10 @@ describe("adversarial: access control", () => {
     const wethFeed = await sys.collateralFeeds.WETH.getAddress();
     const mFeed = await sys.marketFeeds[0].getAddress();
     const token = await (await new MockERC20__factory(admin).deploy("N", "N", 18)).getAddress();
-    const cParams = {
-      feed: wethFeed,
-      heartbeat: DAY,
-      weight: wad("0.5"),
-      liquidationDiscount: 0n,
-      depositCap: 1n,
-    };
+    const cParams = collateralParams(wethFeed, DAY, { weight: "0.5", discount: 0n, cap: 1n });
     return [
       ["listCollateral", ADMIN, (e) => e.listCollateral(token, cParams, V3_DESCRIPTION)],
-      ["setCollateralParams", RISK, (e) => e.setCollateralParams(weth, wad("0.5"), 0, 1)],
+      ["setCollateralParams", RISK, (e) => e.setCollateralParams(weth, cParams.risk)],
       ["setCollateralFeed", ADMIN, (e) => e.setCollateralFeed(weth, wethFeed, 60, V3_DESCRIPTION)],
       ["addMarket", ADMIN, (e) => e.addMarket(marketParams(mFeed), V3_DESCRIPTION)],
       ["setMarketFeed", ADMIN, (e) => e.setMarketFeed(0, mFeed, 60, V3_DESCRIPTION)],

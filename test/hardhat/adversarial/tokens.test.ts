@@ -143,11 +143,13 @@ describe("adversarial: tokens", () => {
       const [alice, bob, carol] = env.traders;
       const fund = await env.sys.insuranceFund.getAddress();
       // alice: solvent when liquidated at 2700; bob: bankrupt at 2700; carol: bankrupt, no BLK.
+      // Each opens 30 ETH (90,000 USD: IM 5,420 at ETH-PERP's 6 % imrBase) and loses 9,000 at
+      // 2700, so bob (900 + 5,000) and carol (6,000) have enough to open and not to survive.
       const a = await depositToken(env, blk, alice, wad("100"));
       await deposit(env, alice, usdc(1_000));
       const b = await depositToken(env, blk, bob, wad("10"));
-      await deposit(env, bob, usdc(2_000));
-      const c = await deposit(env, carol, usdc(3_000));
+      await deposit(env, bob, usdc(5_000));
+      const c = await deposit(env, carol, usdc(6_000));
       for (const who of [alice, bob, carol]) await trade(env, who, ETH, wad("30"));
       await blk.setBlocked(fund, true);
       await setMarketPrice(env, ETH, "2700");
@@ -275,7 +277,8 @@ describe("adversarial: tokens", () => {
       }
       const q19 = await new MockERC20__factory(env.deployer).deploy("Q", "Q", 19);
       const factory = await engineFactory(env.sys);
-      await expect(factory.deploy(await q19.getAddress(), env.deployer.address))
+      const riskModule = env.sys.record.contracts["CrossmarginRisk"].address;
+      await expect(factory.deploy(await q19.getAddress(), env.deployer.address, riskModule))
         .to.be.revertedWithCustomError(factory, "UnsupportedDecimals")
         .withArgs(await q19.getAddress(), 19);
     });

@@ -3,13 +3,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
-import {
-  Account,
-  collateralValueUsd,
-  collateralWeightedUsd,
-  marginSummary,
-  quoteToUsd,
-} from "../../../src/model";
+import { RiskAccount, collateralWeights, quoteToUsd, riskHealth } from "../../../src/model";
 import { loadSystem } from "../../helpers/fixture";
 import {
   QUOTE_DECIMALS,
@@ -22,10 +16,11 @@ import {
   modelAccount,
   trade,
 } from "../../helpers/lens";
+import { collateralRisk } from "../../helpers/risk";
 
-/** Equity - IM of the model account if `token`'s balance drops by `amount`. */
-function freeAfter(acc: Account, tokenIndex: number | "quote", amount: bigint): bigint {
-  const next: Account =
+/** Equity - IM of the (risk) model account if `token`'s balance drops by `amount`. */
+function freeAfter(acc: RiskAccount, tokenIndex: number | "quote", amount: bigint): bigint {
+  const next: RiskAccount =
     tokenIndex === "quote"
       ? { ...acc, quoteBalance: acc.quoteBalance - amount }
       : {
@@ -34,8 +29,8 @@ function freeAfter(acc: Account, tokenIndex: number | "quote", amount: bigint): 
             i === tokenIndex ? { ...c, amount: c.amount - amount } : c,
           ),
         };
-  const m = marginSummary(next);
-  return m.equity - m.IM;
+  const m = riskHealth(next);
+  return m.equity - m.im;
 }
 
 describe("lens: maxWithdrawable", () => {
@@ -76,7 +71,7 @@ describe("lens: maxWithdrawable", () => {
       const token = symbol === "USDC" ? f.sys.quote : f.sys.collaterals[symbol];
       // Model at the block the withdrawal will be mined in.
       const now = (await latestTime()) + 30n;
-      const { model } = await modelAccount(f.sys, f.account, { now });
+      const { risk: model } = await modelAccount(f.sys, f.account, { now });
       const index = i === 0 ? "quote" : i - 1;
       const free = freeAfter(model, index, 0n);
       expect(free > 0n).to.equal(true);
@@ -91,10 +86,10 @@ describe("lens: maxWithdrawable", () => {
         // floor((equity - IM) / 1e12)
         expect(max).to.equal(free / 10n ** 12n);
       } else {
-        // Closed form check: the remainder is the smallest that covers W(balance) - free.
+        // Closed form check: the remainder is the smallest that covers W(balance) - free, with
+        // W the value at the initial weight (what a withdrawal takes off equity - IM).
         const c = model.collaterals[index as number];
-        const w = (x: bigint) =>
-          collateralWeightedUsd(collateralValueUsd(x, c.decimals, c.price), c.weight);
+        const w = (x: bigint) => collateralWeights({ ...c, amount: x }, c.risk).initialUsd;
         expect(w(c.amount - max) >= w(c.amount) - free).to.equal(true);
         expect(w(c.amount - max - 1n) < w(c.amount) - free).to.equal(true);
       }
@@ -159,12 +154,15 @@ describe("lens: maxWithdrawable", () => {
     const wbtc = await sys.collaterals.WBTC.getAddress();
     const c = sys.config.collaterals[1];
     await (
-      await sys.engine.setCollateralParams(wbtc, 0n, wad(c.liquidationDiscount), 10n ** 20n)
+      await sys.engine.setCollateralParams(
+        wbtc,
+        collateralRisk({ weight: 0n, discount: c.liquidationDiscount, cap: 10n ** 20n }),
+      )
     ).wait();
     // The trader's leveraged account now misses IM without its WBTC: nothing may leave.
-    const { model } = await modelAccount(sys, account, { weights: { WBTC: 0n } });
-    const m = marginSummary(model);
-    expect(m.equity < m.IM).to.equal(true);
+    const { risk: model } = await modelAccount(sys, account, { weights: { WBTC: 0n } });
+    const m = riskHealth(model);
+    expect(m.equity < m.im).to.equal(true);
     expect(await sys.lens.maxWithdrawable(account, wbtc)).to.equal(0n);
     await expect(
       sys.engine.connect(trader).withdraw.staticCall(account, wbtc, 1n, trader.address),

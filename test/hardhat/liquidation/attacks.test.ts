@@ -38,6 +38,7 @@ import {
 } from "../../helpers/liquidation";
 import { accountAt, skewPremium } from "../../helpers/liquidationModel";
 import { refreshFeeds } from "../../helpers/trading";
+import { collateralRisk } from "../../helpers/risk";
 
 const DAY = 86_400;
 
@@ -67,7 +68,10 @@ async function positionlessDebtor() {
   const { engine, collaterals } = env.sys;
   const weth = await collaterals.WETH.getAddress();
   const c = await engine.getCollateral(weth);
-  await engine.setCollateralParams(weth, wad("0.8"), c.liquidationDiscount, c.depositCap);
+  await engine.setCollateralParams(
+    weth,
+    collateralRisk({ weight: "0.8", discount: c.liquidationDiscount, cap: c.depositCap }),
+  );
   const [owner] = env.traders;
   const a = await deposit(env, owner, wad("4"), "WETH");
   await trade(env, owner, ETH, wad("20"));
@@ -88,9 +92,11 @@ describe("liquidation/attacks (regressions)", () => {
     const env = await setup();
     await noFunding(env, ETH);
     const [owner] = env.traders;
+    // 0.2 ETH (600 USD: IM 56, MM about 41, both mostly the 20 USD minimum); at 2880 the
+    // account is liquidatable with about 35 USD of equity left.
     const a = await deposit(env, owner, usdc(60));
-    await trade(env, owner, ETH, wad("0.5"));
-    await setMarketPrice(env, ETH, "2940");
+    await trade(env, owner, ETH, wad("0.2"));
+    await setMarketPrice(env, ETH, "2880");
     expect(await env.sys.engine.isLiquidatable(a)).to.equal(true);
     const keeper0 = await env.sys.quote.balanceOf(env.keeper.address);
 
@@ -159,9 +165,10 @@ describe("liquidation/attacks (regressions)", () => {
     const env = await setup();
     await noFunding(env, ETH);
     const [owner, ownerKeeper] = env.traders;
-    const a = await deposit(env, owner, usdc(3_000));
+    // 30 ETH (90,000 USD: IM 5,420); at 2880 equity (about 2,350) is below MM (about 3,040).
+    const a = await deposit(env, owner, usdc(6_000));
     await trade(env, owner, ETH, wad("30"));
-    await setMarketPrice(env, ETH, "2940");
+    await setMarketPrice(env, ETH, "2880");
     const state = await takeSnapshot();
 
     // Branch 1: the owner's second address liquidates the account.
@@ -195,7 +202,7 @@ describe("liquidation/attacks (regressions)", () => {
     await quote.approve(await insuranceFund.getAddress(), usdc(50_000));
     await insuranceFund.seed(usdc(50_000));
     const [owner] = env.traders;
-    const a = await deposit(env, owner, wad("20"), "WETH"); // 60,000 USD, weight 0.9
+    const a = await deposit(env, owner, wad("20"), "WETH"); // 60,000 USD at the config's weight
     await trade(env, owner, BTC, -wad("5"));
     await setMarketPrice(env, BTC, "72500"); // a 62,500 USD loss: bankrupt
     expect(await modelEquity(env, a)).to.be.lessThan(0n);
@@ -281,15 +288,20 @@ describe("liquidation/attacks (regressions)", () => {
     const { engine, collaterals } = env.sys;
     const weth = await collaterals.WETH.getAddress();
     const c = await engine.getCollateral(weth);
-    // A 10 % discount equal to the 10 % haircut: a seizure leaves equity where it was, so the
-    // account stays liquidatable and the attacker could otherwise come back at once.
-    await engine.setCollateralParams(weth, c.weight, wad("0.1"), c.depositCap);
+    // A 10 % discount equal to the 10 % haircut (weight 0.9): a seizure leaves equity where it
+    // was, so the account stays liquidatable and the attacker could otherwise come back at once.
+    await engine.setCollateralParams(
+      weth,
+      collateralRisk({ weight: "0.9", discount: "0.1", cap: c.depositCap }),
+    );
     const [owner, liquidator] = env.traders;
     const a = await deposit(env, owner, wad("1"), "WETH");
     await trade(env, owner, ETH, wad("10"));
     await setMarketPrice(env, ETH, "2800");
     await trade(env, owner, ETH, -wad("5")); // about 2,020 USDC of debt, 5 ETH left
-    await setCollateralPrice(env, "WETH", "2418");
+    // WETH at 2795: equity about 0.9 * 2795 - 2,020 = 495 against MM 510 (5 ETH at 2800), so
+    // liquidatable with a health factor above the close-factor threshold (0.95).
+    await setCollateralPrice(env, "WETH", "2795");
     const debt0 = -(await engine.getAccount(a)).quoteBalance;
 
     const first = await liquidateCollateralChecked(env, liquidator, a, "WETH", debt0 / 4n);

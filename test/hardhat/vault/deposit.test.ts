@@ -28,6 +28,7 @@ import {
   setup,
   vaultSnapshot,
 } from "./helpers";
+import { collateralParams } from "../../helpers/risk";
 
 describe("vault: deposit", () => {
   let ctx: Ctx;
@@ -51,6 +52,10 @@ describe("vault: deposit", () => {
 
   const snap = (tokens: string[], accounts: bigint[], holders: string[] = []) =>
     vaultSnapshot(ctx, tokens, accounts, holders);
+
+  /** A fixture collateral's maintenance weight (what equity counts), from the deploy config. */
+  const weightOf = (symbol: string): string =>
+    ctx.config.collaterals.find((c) => c.symbol === symbol)!.maintenanceWeight;
 
   describe("quote token", () => {
     it("credits the signed quote balance, moves the tokens, emits Deposited, returns the amount", async () => {
@@ -106,11 +111,16 @@ describe("vault: deposit", () => {
       // WETH was listed first (index 0), WBTC second (index 1)
       expect((await ctx.engine.getAccount(a3)).collateralMask).to.equal(0b11n);
       expect((await ctx.engine.getAccount(acct)).collateralMask).to.equal(0n);
+      // Both balances lie below their size thresholds: each counts at its maintenance weight.
       const model = marginSummary(
-        modelAccount(0n, [holding(2n * weth, 18, "3000", "0.9"), holding(wbtc, 8, "60000", "0.9")]),
+        modelAccount(0n, [
+          holding(2n * weth, 18, "3000", weightOf("WETH")),
+          holding(wbtc, 8, "60000", weightOf("WBTC")),
+        ]),
       );
-      // 3 * 3000 * 0.9 + 0.12345678 * 60000 * 0.9 = 8100 + 6666.66612
-      expect(model.weightedCollateral).to.equal(wad("14766.66612"));
+      // 3 * 3000 * 0.84 + 0.12345678 * 60000 * 0.88 = 7560 + 6518.517984
+      expect([weightOf("WETH"), weightOf("WBTC")]).to.deep.equal(["0.84", "0.88"]);
+      expect(model.weightedCollateral).to.equal(wad("14078.517984"));
       expect((await ctx.engine.accountHealth(a3)).equity).to.equal(model.equity);
     });
 
@@ -135,7 +145,7 @@ describe("vault: deposit", () => {
       expect((await ctx.engine.getAccount(target)).quoteBalance).to.equal(units("10", 6));
       const expected = collateralWeightedUsd(
         collateralValueUsd(amount, 18, wad("3000")),
-        wad("0.9"),
+        wad(weightOf("WETH")),
       );
       expect((await ctx.engine.accountHealth(target)).equity).to.equal(
         expected + quoteToUsd(units("10", 6), 6),
@@ -254,13 +264,11 @@ describe("vault: deposit", () => {
       const feed = await new MockV3Aggregator__factory(ctx.admin).deploy(8, feedAnswer("2", 8));
       await ctx.engine.listCollateral(
         t,
-        {
-          feed: await feed.getAddress(),
-          heartbeat: DAY,
-          weight: wad("0.5"),
-          liquidationDiscount: wad("0.1"),
-          depositCap: units("1000000", 18),
-        },
+        collateralParams(await feed.getAddress(), DAY, {
+          weight: "0.5",
+          discount: "0.1",
+          cap: units("1000000", 18),
+        }),
         MOCK_DESCRIPTION,
       );
       await fund(fot, ctx.engineAddress, alice, units("10000", 18));
@@ -294,13 +302,11 @@ describe("vault: deposit", () => {
       const b = await burnAll.getAddress();
       await ctx.engine.listCollateral(
         b,
-        {
-          feed: (await ctx.engine.getCollateral(t)).feed,
-          heartbeat: DAY,
-          weight: wad("0.5"),
-          liquidationDiscount: 0n,
-          depositCap: units("1000", 18),
-        },
+        collateralParams((await ctx.engine.getCollateral(t)).feed, DAY, {
+          weight: "0.5",
+          discount: 0n,
+          cap: units("1000", 18),
+        }),
         MOCK_DESCRIPTION,
       );
       await fund(burnAll, ctx.engineAddress, alice, units("10", 18));

@@ -16,6 +16,7 @@ import { loadSystem, System } from "../../helpers/fixture";
 import { feedAnswer, units, wad } from "../../../src/common/units";
 import type { MarketConfig } from "../../../deploy/config/types";
 import { ENGINE_LIBRARIES } from "../../../deploy/steps/core";
+import { collateralParams } from "../../helpers/risk";
 import {
   Account,
   CollateralHolding,
@@ -103,13 +104,11 @@ export async function listMock(
   const weight = wad(opts.weight ?? "0.8");
   await ctx.engine.listCollateral(
     await token.getAddress(),
-    {
-      feed,
-      heartbeat: DAY,
+    collateralParams(feed, DAY, {
       weight,
-      liquidationDiscount: wad(opts.discount ?? "0.05"),
-      depositCap: units(opts.cap ?? "1000000000", decimals),
-    },
+      discount: opts.discount ?? "0.05",
+      cap: units(opts.cap ?? "1000000000", decimals),
+    }),
     MOCK_DESCRIPTION,
   );
   return { token, address: await token.getAddress(), feed, decimals, price, weight };
@@ -132,7 +131,7 @@ export async function freshEngine(
     libraries: libraries(ctx),
     signer: ctx.admin,
   });
-  const c = await factory.deploy(quote, admin);
+  const c = await factory.deploy(quote, admin, ctx.record.contracts["CrossmarginRisk"].address);
   return Crossmargin__factory.connect(await c.getAddress(), ctx.admin);
 }
 

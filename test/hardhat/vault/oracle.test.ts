@@ -12,14 +12,24 @@ import {
 } from "../../../typechain-types";
 import { accountId } from "../../../src/common/accounts";
 import { feedAnswer, units, wad } from "../../../src/common/units";
-import { collateralValueUsd, collateralWeightedUsd, marginSummary } from "../../../src/model";
 import {
+  CollateralRisk,
+  OffsetPair,
+  PositionHolding,
+  RiskAccount,
+  RiskCollateral,
+  collateralValueUsd,
+  collateralWeightedUsd,
+  marginSummary,
+  riskHealth,
+} from "../../../src/model";
+import {
+  QUOTE_DECIMALS,
   Ctx,
   ModelMarket,
   addLiquidity,
   b32,
   fund,
-  holding,
   marketParams,
   modelAccount,
   oracleErrors,
@@ -27,6 +37,7 @@ import {
   tradeAt,
   vaultSnapshot,
 } from "./helpers";
+import { collateralParams } from "../../helpers/risk";
 
 const HEARTBEAT = 3600;
 
@@ -55,13 +66,11 @@ describe("vault: oracle adapter", () => {
     const t = await token.getAddress();
     await ctx.engine.listCollateral(
       t,
-      {
-        feed: await feed.getAddress(),
-        heartbeat: HEARTBEAT,
-        weight: wad("0.8"),
-        liquidationDiscount: wad("0.05"),
-        depositCap: units("1000000000", tokenDecimals),
-      },
+      collateralParams(await feed.getAddress(), HEARTBEAT, {
+        weight: "0.8",
+        discount: "0.05",
+        cap: units("1000000000", tokenDecimals),
+      }),
       "ORC / USD",
     );
     await fund(token, ctx.engineAddress, alice, units("1000", tokenDecimals));
@@ -306,6 +315,41 @@ describe("vault: oracle adapter", () => {
       expect(await ctx.engine.collateralPrice(ctx.collaterals.WBTC.target)).to.equal(wad("60000"));
     });
 
+    /** A fixture collateral's weights and size scale from the deploy config. */
+    function riskOf(symbol: string): CollateralRisk {
+      const c = ctx.config.collaterals.find((x) => x.symbol === symbol)!;
+      return {
+        initialWeight: wad(c.initialWeight),
+        maintenanceWeight: wad(c.maintenanceWeight),
+        sizeThreshold: wad(c.sizeThreshold),
+        sizeFactor: wad(c.sizeFactor),
+        weightFloor: wad(c.weightFloor),
+      };
+    }
+
+    /** The risk model's account: positions in markets 0, 1, ... and the config's offset pairs. */
+    function riskAccount(
+      quoteBalance: bigint,
+      collaterals: RiskCollateral[],
+      positions: PositionHolding[],
+    ): RiskAccount {
+      const ids = ctx.config.markets.map((m) => m.name);
+      const pairs: OffsetPair[] = ctx.config.risk.offsets.map((o) => ({
+        marketA: ids.indexOf(o.marketA),
+        marketB: ids.indexOf(o.marketB),
+        rate: wad(o.rate),
+        stressMove: wad(o.stressMove),
+      }));
+      return {
+        quoteBalance,
+        quoteDecimals: QUOTE_DECIMALS,
+        collaterals,
+        positions: positions.map((p, marketId) => ({ ...p, marketId })),
+        pairs,
+        ordersIm: 0n,
+      };
+    }
+
     it("accountHealth: equity, IM, MM of a multi-collateral account with two positions (model)", async () => {
       const { WETH, WBTC } = ctx.collaterals;
       await addLiquidity(ctx, ctx.users[9], units("5000000", 6));
@@ -332,38 +376,43 @@ describe("vault: oracle adapter", () => {
       await ctx.collateralFeeds.WBTC.updateAnswer(feedAnswer("63000"));
       const t2 = t1 + 7200;
       await time.increaseTo(t2);
-      const model = marginSummary(
-        modelAccount(
+      // The risk model (docs/math.md "Risk model"): the collaterals at their maintenance weights
+      // in equity and the initial weights' difference in IM; long ETH and short BTC are the
+      // legs of the config's offset pair, whose credit comes off IM and MM.
+      const model = riskHealth(
+        riskAccount(
           q,
           [
-            holding(units("3.3", 18), 18, "2700", "0.9"),
-            holding(units("0.25", 8), 8, "63000", "0.9"),
+            { amount: units("3.3", 18), decimals: 18, price: wad("2700"), risk: riskOf("WETH") },
+            { amount: units("0.25", 8), decimals: 8, price: wad("63000"), risk: riskOf("WBTC") },
           ],
           [eth.holding(wad("2700"), BigInt(t2)), btc.holding(wad("63000"), BigInt(t2))],
         ),
       );
+      expect(model.collateralIm > 0n).to.equal(true);
+      expect(model.credits.some((c) => c.creditMM > 0n)).to.equal(true);
       const h = await ctx.engine.accountHealth(acct);
-      expect([h.equity, h.im, h.mm]).to.deep.equal([model.equity, model.IM, model.MM]);
-      expect(await ctx.engine.isLiquidatable(acct)).to.equal(model.isLiquidatable);
-      expect(model.isLiquidatable).to.equal(false);
+      expect([h.equity, h.im, h.mm]).to.deep.equal([model.equity, model.im, model.mm]);
+      expect(await ctx.engine.isLiquidatable(acct)).to.equal(model.equity < model.mm);
+      expect(model.equity < model.mm).to.equal(false);
       // a crash makes it liquidatable, as the model predicts
       await ctx.marketFeeds[0].updateAnswer(feedAnswer("1000"));
       await ctx.collateralFeeds.WETH.updateAnswer(feedAnswer("1000"));
       const t3 = (await time.latest()) + 1;
       await time.increaseTo(t3);
-      const crash = marginSummary(
-        modelAccount(
+      const crash = riskHealth(
+        riskAccount(
           q,
           [
-            holding(units("3.3", 18), 18, "1000", "0.9"),
-            holding(units("0.25", 8), 8, "63000", "0.9"),
+            { amount: units("3.3", 18), decimals: 18, price: wad("1000"), risk: riskOf("WETH") },
+            { amount: units("0.25", 8), decimals: 8, price: wad("63000"), risk: riskOf("WBTC") },
           ],
           [eth.holding(wad("1000"), BigInt(t3)), btc.holding(wad("63000"), BigInt(t3))],
         ),
       );
       const h3 = await ctx.engine.accountHealth(acct);
-      expect([h3.equity, h3.im, h3.mm]).to.deep.equal([crash.equity, crash.IM, crash.MM]);
-      expect(crash.isLiquidatable).to.equal(true);
+      expect([h3.equity, h3.im, h3.mm]).to.deep.equal([crash.equity, crash.im, crash.mm]);
+      expect(crash.equity < crash.mm).to.equal(true);
       expect(await ctx.engine.isLiquidatable(acct)).to.equal(true);
     });
   });

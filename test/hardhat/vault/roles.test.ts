@@ -19,6 +19,7 @@ import {
   setup,
   tradeAt,
 } from "./helpers";
+import { collateralParams } from "../../helpers/risk";
 import { marketStruct } from "../../../deploy/steps/configure";
 
 const WAD = 10n ** 18n;
@@ -87,16 +88,10 @@ describe("vault: roles and governance bounds", () => {
     const weth = ctx.collaterals.WETH.target as string;
     const wethFeed = ctx.collateralFeeds.WETH.target as string;
     const mFeed = ctx.marketFeeds[0].target as string;
-    const cParams = {
-      feed: wethFeed,
-      heartbeat: DAY,
-      weight: wad("0.5"),
-      liquidationDiscount: 0n,
-      depositCap: 1n,
-    };
+    const cParams = collateralParams(wethFeed, DAY, { weight: "0.5", discount: 0n, cap: 1n });
     return [
       ["listCollateral", ADMIN, (e) => e.listCollateral(user.address, cParams, MOCK_DESCRIPTION)],
-      ["setCollateralParams", RISK, (e) => e.setCollateralParams(weth, wad("0.5"), 0, 1)],
+      ["setCollateralParams", RISK, (e) => e.setCollateralParams(weth, cParams.risk)],
       [
         "setCollateralFeed",
         ADMIN,
@@ -181,16 +176,18 @@ describe("vault: roles and governance bounds", () => {
       ["setMarketTradingParams", TRADING, 1, 10n ** 33n + 1n, "skewScale", 0n, 10n ** 33n],
       ["setMarketTradingParams", TRADING, 2, wad("0.05") + 1n, "makerFee", 0n, wad("0.05")],
       ["setMarketTradingParams", TRADING, 3, wad("0.05") + 1n, "takerFee", 0n, wad("0.05")],
-      ["setMarketMarginParams", MARGIN, 1, wad("0.005") - 1n, "imrBase", wad("0.005"), WAD],
-      ["setMarketMarginParams", MARGIN, 1, WAD + 1n, "imrBase", wad("0.005"), WAD],
+      // INV-53: at most 50x initial leverage (imrBase >= 2 %) and 100x at liquidation
+      // (maintenanceScalar >= 0.5).
+      ["setMarketMarginParams", MARGIN, 1, wad("0.02") - 1n, "imrBase", wad("0.02"), WAD],
+      ["setMarketMarginParams", MARGIN, 1, WAD + 1n, "imrBase", wad("0.02"), WAD],
       ["setMarketMarginParams", MARGIN, 2, wad("0.01") + 1n, "imrSizeFactor", 0n, wad("0.01")],
       [
         "setMarketMarginParams",
         MARGIN,
         3,
-        wad("0.1") - 1n,
+        wad("0.5") - 1n,
         "maintenanceScalar",
-        wad("0.1"),
+        wad("0.5"),
         wad("0.9"),
       ],
       [
@@ -199,7 +196,7 @@ describe("vault: roles and governance bounds", () => {
         3,
         wad("0.9") + 1n,
         "maintenanceScalar",
-        wad("0.1"),
+        wad("0.5"),
         wad("0.9"),
       ],
       [
@@ -247,7 +244,8 @@ describe("vault: roles and governance bounds", () => {
       ["setLiquidationParams", LIQ, 8, 86_401n, "accountWindow", 60n, 86_400n],
     ];
     for (const [fn, base, i, value, name, lo, hi] of cases) {
-      it(`${fn}: ${name} = ${value}`, async () => {
+      const inv = name === "imrBase" || name === "maintenanceScalar" ? "INV-53: " : "";
+      it(`${inv}${fn}: ${name} = ${value}`, async () => {
         const args = [...base];
         args[i] = value;
         const before = await digest();
@@ -262,14 +260,14 @@ describe("vault: roles and governance bounds", () => {
       });
     }
 
-    it("the bounds themselves are accepted, with events", async () => {
+    it("the bounds themselves are accepted, with events (INV-53: imrBase 2 %, maintenanceScalar 0.5)", async () => {
       const e = ctx.engine.connect(risk);
       await expect(e.setMarketTradingParams(0, 10n ** 33n, wad("0.05"), wad("0.05"), wad("10")))
         .to.emit(ctx.engine, "MarketTradingParamsSet")
         .withArgs(0, 10n ** 33n, wad("0.05"), wad("0.05"), wad("10"));
-      await expect(e.setMarketMarginParams(0, wad("0.005"), wad("0.01"), wad("0.1"), wad("10000")))
+      await expect(e.setMarketMarginParams(0, wad("0.02"), wad("0.01"), wad("0.5"), wad("10000")))
         .to.emit(ctx.engine, "MarketMarginParamsSet")
-        .withArgs(0, wad("0.005"), wad("0.01"), wad("0.1"), wad("10000"));
+        .withArgs(0, wad("0.02"), wad("0.01"), wad("0.5"), wad("10000"));
       await expect(e.setMarketLimits(0, 10n ** 33n, wad("10"), wad("10"), 0, 86_400))
         .to.emit(ctx.engine, "MarketLimitsSet")
         .withArgs(0, 10n ** 33n, wad("10"), wad("10"), 0, 86_400);
@@ -297,7 +295,7 @@ describe("vault: roles and governance bounds", () => {
         m.maxOiPoolRatio,
         m.maxNetExposureRatio,
         m.maxOrderAge,
-      ]).to.deep.equal([10n ** 33n, wad("0.005"), wad("10"), wad("10"), 86_400n]);
+      ]).to.deep.equal([10n ** 33n, wad("0.02"), wad("10"), wad("10"), 86_400n]);
     });
 
     it("unknown market (UnknownMarket), out-of-bound addMarket, too-large settlement price", async () => {

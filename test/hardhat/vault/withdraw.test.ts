@@ -12,8 +12,15 @@ import {
 } from "../../../typechain-types";
 import { accountId } from "../../../src/common/accounts";
 import { feedAnswer, units, wad } from "../../../src/common/units";
-import { CollateralHolding, MarginSummary, divFloor, marginSummary } from "../../../src/model";
 import {
+  CollateralRisk,
+  MarginSummary,
+  divFloor,
+  marginSummary,
+  riskHealth,
+} from "../../../src/model";
+import {
+  QUOTE_DECIMALS,
   Ctx,
   DAY,
   MOCK_DESCRIPTION,
@@ -27,6 +34,7 @@ import {
   tradeAt,
   vaultSnapshot,
 } from "./helpers";
+import { collateralParams } from "../../helpers/risk";
 
 const ETH = 0;
 const USD = 10n ** 12n; // quote unit -> USD WAD
@@ -54,6 +62,22 @@ describe("vault: withdraw", () => {
 
   const snap = (tokens = [quote, weth]) =>
     vaultSnapshot(ctx, tokens, [acct], [alice.address, bob.address]);
+
+  /** WETH's config in the deployment (the model's input, not read from the engine). */
+  const wethConfig = () => ctx.config.collaterals.find((c) => c.symbol === "WETH")!;
+  /** WETH's maintenance weight: what equity counts. */
+  const wethWeight = (): string => wethConfig().maintenanceWeight;
+  /** WETH's weights and size scale as the risk model takes them. */
+  function wethRisk(): CollateralRisk {
+    const c = wethConfig();
+    return {
+      initialWeight: wad(c.initialWeight),
+      maintenanceWeight: wad(c.maintenanceWeight),
+      sizeThreshold: wad(c.sizeThreshold),
+      sizeFactor: wad(c.sizeFactor),
+      weightFloor: wad(c.weightFloor),
+    };
+  }
 
   /** A withdrawal mined at `at` even if it reverts (fixed gas: no estimate at another time). */
   async function withdrawAt(at: number, token: string, amount: bigint) {
@@ -85,9 +109,10 @@ describe("vault: withdraw", () => {
       expect((await ctx.engine.getAccount(acct)).quoteBalance).to.equal(379_500000n);
       expect((await ctx.engine.getCollateral(weth)).totalDeposited).to.equal(units("1.5", 18));
       const model = marginSummary(
-        modelAccount(379_500000n, [holding(units("1.5", 18), 18, "3000", "0.9")]),
+        modelAccount(379_500000n, [holding(units("1.5", 18), 18, "3000", wethWeight())]),
       );
-      expect(model.equity).to.equal(wad("4429.5")); // 379.5 + 1.5 * 3000 * 0.9
+      expect(wethWeight()).to.equal("0.84");
+      expect(model.equity).to.equal(wad("4159.5")); // 379.5 + 1.5 * 3000 * 0.84
       expect((await ctx.engine.accountHealth(acct)).equity).to.equal(model.equity);
       // a full withdrawal clears the collateral's bit
       await e.withdraw(acct, weth, units("1.5", 18), alice.address);
@@ -101,13 +126,11 @@ describe("vault: withdraw", () => {
       const feed = await new MockV3Aggregator__factory(ctx.admin).deploy(8, feedAnswer("1", 8));
       await ctx.engine.listCollateral(
         t,
-        {
-          feed: await feed.getAddress(),
-          heartbeat: DAY,
-          weight: wad("0.5"),
-          liquidationDiscount: 0n,
-          depositCap: units("1000000", 18),
-        },
+        collateralParams(await feed.getAddress(), DAY, {
+          weight: "0.5",
+          discount: 0n,
+          cap: units("1000000", 18),
+        }),
         MOCK_DESCRIPTION,
       );
       await fund(fot, ctx.engineAddress, alice, units("1000", 18));
@@ -261,21 +284,25 @@ describe("vault: withdraw", () => {
       const q = units("1000", 6) + r.quoteDelta;
       expect(q > 0n).to.equal(true); // no debt, so only the margin rule applies
       const t2 = t1 + 600;
+      // Equity counts WETH at its maintenance weight; IM adds the part above its initial weight
+      // (the risk model, docs/math.md "Collateral weights").
       const summary = (w: bigint) =>
-        marginSummary(
-          modelAccount(
-            q,
-            [holding(units("5", 18) - w, 18, "3000", "0.9") as CollateralHolding],
-            [m.holding(P, BigInt(t2))],
-          ),
-        );
-      const wMax = maxWhere(units("5", 18), (w) => summary(w).equity >= summary(w).IM);
+        riskHealth({
+          quoteBalance: q,
+          quoteDecimals: QUOTE_DECIMALS,
+          collaterals: [{ amount: units("5", 18) - w, decimals: 18, price: P, risk: wethRisk() }],
+          positions: [{ ...m.holding(P, BigInt(t2)), marketId: ETH }],
+          pairs: [],
+          ordersIm: 0n,
+        });
+      const wMax = maxWhere(units("5", 18), (w) => summary(w).equity >= summary(w).im);
       expect(wMax > 0n && wMax < units("5", 18)).to.equal(true);
       const over = summary(wMax + 1n);
+      expect(over.collateralIm > 0n).to.equal(true);
       const before = await snap();
       await expect(withdrawAt(t2, weth, wMax + 1n))
         .to.be.revertedWithCustomError(ctx.engine, "InsufficientMargin")
-        .withArgs(acct, over.equity, over.IM);
+        .withArgs(acct, over.equity, over.im);
       expect(await snap()).to.deep.equal(before);
       await expect(withdrawAt(t2 + 1, weth, wMax - units("0.001", 18))).to.emit(
         ctx.engine,
@@ -335,8 +362,10 @@ describe("vault: withdraw", () => {
         .to.be.revertedWithCustomError(ctx.engine, "InsufficientBalance")
         .withArgs(acct, quote, 0n, 1n);
       expect(await snap()).to.deep.equal(before);
-      // equity (model): 2 * 3000 * 0.9 + debt
-      const model = marginSummary(modelAccount(debt, [holding(units("2", 18), 18, "3000", "0.9")]));
+      // equity (model): 2 * 3000 * wM + debt
+      const model = marginSummary(
+        modelAccount(debt, [holding(units("2", 18), 18, "3000", wethWeight())]),
+      );
       expect((await ctx.engine.accountHealth(acct)).equity).to.equal(model.equity);
 
       await e.deposit(0, quote, units("50", 6)); // partial repayment: still locked
