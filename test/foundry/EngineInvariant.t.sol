@@ -29,7 +29,7 @@ contract EngineInvariantTest is EngineSetup {
         handler = new EngineHandler(d);
         handler.seedAccounts();
 
-        bytes4[] memory selectors = new bytes4[](23);
+        bytes4[] memory selectors = new bytes4[](26);
         selectors[0] = EngineHandler.deposit.selector;
         selectors[1] = EngineHandler.withdraw.selector;
         selectors[2] = EngineHandler.modifyPosition.selector;
@@ -53,6 +53,9 @@ contract EngineInvariantTest is EngineSetup {
         selectors[20] = handler.lpCancel.selector;
         selectors[21] = handler.setRedeemParams.selector;
         selectors[22] = handler.autoDeleverage.selector; // INV-49 to INV-52
+        selectors[23] = handler.setOffsetPair.selector; // INV-54
+        selectors[24] = handler.setProtection.selector; // INV-55
+        selectors[25] = handler.topUp.selector; // INV-55, INV-56
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -339,6 +342,29 @@ contract EngineInvariantTest is EngineSetup {
         invariant_engine();
     }
 
+    /// @notice INV-55, INV-56: the top-up action's own path. Account 0 (25k USDC, 5 WETH) goes
+    ///         long 60 ETH; its reserve (sub-account 1) holds 25k USDC. The action attaches the
+    ///         reserve and pushes ETH 30 % down: the top-up restores the account and passes every
+    ///         check; a second call finds it healthy and moves nothing.
+    function test_topUpThenLiquidate() public {
+        uint256 acct = handler.accounts(0);
+        address owner = d.engine.ownerOf(acct);
+        vm.prank(owner);
+        d.engine.modifyPosition(acct, 0, 60e18, type(uint256).max, block.timestamp);
+        // seed % 6 == 0: account 0; seed >> 128 even: prepare; seed >> 136: 3,000 bps down.
+        uint256 base = uint256(3000) << 136;
+        handler.topUp(base + ((6 - (base % 6)) % 6), false);
+        assertEq(handler.violations(), 0, handler.firstViolation());
+        assertEq(handler.successes("topUp"), 1, "the reserve restored the account");
+        assertFalse(d.engine.isLiquidatable(acct));
+        // Account 0 again ((2^128 + 2) % 6 == 0), no preparation (bit 128 set): healthy now,
+        // so the owner's call is refused and nothing moves.
+        handler.topUp((uint256(1) << 128) + 2, true);
+        assertEq(handler.successes("topUp"), 1);
+        handler.movePrice(0, 0, 0);
+        invariant_engine();
+    }
+
     /// @notice Call and revert statistics of the run (shown with -vv).
     function afterInvariant() public view {
         for (uint256 i; i < handler.actionCount(); ++i) {
@@ -367,6 +393,7 @@ contract EngineInvariantTest is EngineSetup {
         );
         console.log("sandwiches (INV-40)", handler.ghostSandwiches());
         console.log("auto-deleveragings (INV-49..52)", handler.ghostAdls());
+        console.log("top-ups (INV-55, INV-56)", handler.ghostTopUps());
     }
 
     function _popcount(uint256 x) private pure returns (uint256 c) {

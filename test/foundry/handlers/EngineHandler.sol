@@ -11,6 +11,7 @@ import {Deployment} from "../utils/EngineSetup.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 import {EngineSandwichActions} from "./EngineSandwichActions.sol";
 import {EngineAdlActions} from "./EngineAdlActions.sol";
+import {EngineRiskActions} from "./EngineRiskActions.sol";
 import {PoolHandler} from "./PoolHandler.sol";
 
 /// @notice Drives the whole engine with bounded random actions of several actors (each with
@@ -18,7 +19,7 @@ import {PoolHandler} from "./PoolHandler.sol";
 ///         the margin rule of user actions, "liquidatable => liquidation succeeds, healthy =>
 ///         NotLiquidatable", and the bad-debt waterfall (fund first, then the pool). The LP
 ///         actions (deposits, ERC-7540 redeem requests, claims, cancels) are in PoolHandler.
-contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions {
+contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, EngineRiskActions {
     /// @dev What a liquidation's events say happened.
     struct LiqLogs {
         int256 quoteDelta; // sum of PositionModified.quoteDelta (account side)
@@ -30,6 +31,8 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions {
         uint256 socialised;
         uint256 purchases; // CollateralSoldToFund.debtRepaid: the fund buying collateral
         bool badDebt;
+        uint256 toppedUp; // ToppedUp.amount: the reserve restored the account (INV-55)
+        uint256 topUpFee;
     }
 
     /// @dev Balances around a liquidation.
@@ -499,6 +502,8 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions {
                     (uint256, uint256, uint256)
                 );
                 l.badDebt = true;
+            } else if (t == Ev.ToppedUp.selector) {
+                (l.toppedUp, l.topUpFee) = abi.decode(lg.data, (uint256, uint256));
             } else if (t == Ev.CollateralSoldToFund.selector) {
                 (, uint256 repaid) = abi.decode(lg.data, (uint256, uint256));
                 l.purchases += repaid;
@@ -523,6 +528,17 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions {
         if (fundNow + l.covered + l.purchases != snap.fund + l.toFund)
             _fail("liquidate: insurance fund moved by more than its fee share and cover");
         ghostFundPurchases += l.purchases;
+        if (l.toppedUp != 0) {
+            // INV-55: the reserve acted first; nothing was closed or charged.
+            ghostTopUps++;
+            if (l.fee != 0 || l.quoteDelta != 0 || engine.isLiquidatable(acct))
+                _fail("liquidate (INV-55): a top-up closed positions or left it liquidatable");
+            if (engine.getAccount(acct).quoteBalance != snap.quoteBalance + int256(l.toppedUp))
+                _fail("liquidate (INV-55): account credited other than the top-up");
+            if (usdc.balanceOf(keeper) != snap.keeper + l.topUpFee)
+                _fail("liquidate (INV-56): keeper paid other than the top-up fee");
+            return;
+        }
         if (usdc.balanceOf(keeper) != snap.keeper + reward || reward != l.reward)
             _fail("liquidate: keeper reward mismatch");
         if (reward > 1_000e6) _fail("liquidate: keeper reward above maxKeeperReward");

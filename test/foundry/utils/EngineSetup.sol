@@ -6,6 +6,7 @@ import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV
 import {Crossmargin} from "../../../contracts/core/Crossmargin.sol";
 import {CrossmarginRisk} from "../../../contracts/core/CrossmarginRisk.sol";
 import {ICrossmargin} from "../../../contracts/interfaces/ICrossmargin.sol";
+import {ICrossmarginRisk} from "../../../contracts/interfaces/ICrossmarginRisk.sol";
 import {ICrossmarginAdmin} from "../../../contracts/interfaces/ICrossmarginAdmin.sol";
 import {LiquidityPool} from "../../../contracts/pool/LiquidityPool.sol";
 import {InsuranceFund} from "../../../contracts/pool/InsuranceFund.sol";
@@ -84,6 +85,9 @@ abstract contract EngineSetup is Test {
         });
         // The highest ADL floor (0.95) so that the invariant runs reach auto-deleveraging often.
         d.engine.setAdlParams(0.95e18, 0.0001e18, 100e18);
+        // ETH/BTC offset pair (INV-54) and a 1 USD top-up fee (INV-56), as deploy/config/local.ts.
+        ICrossmarginRisk(address(d.engine)).setOffsetPair(1, 0, 1, 0.5e18, 0.02e18);
+        ICrossmarginRisk(address(d.engine)).setTopUpFee(1e18);
 
         d.usdc.mint(d.seedLp, POOL_SEED);
         vm.startPrank(d.seedLp);
@@ -101,13 +105,15 @@ abstract contract EngineSetup is Test {
             ICrossmarginAdmin.CollateralParams({
                 feed: feed,
                 heartbeat: HEARTBEAT,
+                // Initial below maintenance, and a size haircut from 10k USD (a seeded 5 WETH
+                // is above it) so that every run exercises both (INV-53).
                 risk: ICrossmarginAdmin.CollateralRisk({
-                    initialWeight: 0.9e18,
+                    initialWeight: 0.85e18,
                     maintenanceWeight: 0.9e18,
                     liquidationDiscount: 0.05e18,
-                    sizeFactor: 0,
-                    sizeThreshold: 0,
-                    weightFloor: 0,
+                    sizeFactor: 0.001e18,
+                    sizeThreshold: 10_000e18,
+                    weightFloor: 0.5e18,
                     depositCap: cap
                 })
             }),

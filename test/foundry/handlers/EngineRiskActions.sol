@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {ICrossmarginRisk} from "../../../contracts/interfaces/ICrossmarginRisk.sol";
+import {ICrossmarginErrors as E} from "../../../contracts/interfaces/ICrossmarginErrors.sol";
+import {Health, OffsetPair, Protection} from "../../../contracts/libraries/Types.sol";
+import {EngineHandlerBase} from "./EngineHandlerBase.sol";
+
+/// @notice Risk-model actions of the engine handler (docs/math.md, "Risk model"): governance
+///         re-declares offset pairs (INV-54), owners attach reserves (INV-55) and keepers or
+///         owners call `topUp` (INV-55, INV-56). A top-up that succeeds must leave the account
+///         at or above MM, the reserve at or above its IM, pay the caller exactly the fee, move
+///         no more than the window's cap, and create no value: the account, the reserve and the
+///         caller together end no richer than before.
+abstract contract EngineRiskActions is EngineHandlerBase {
+    uint256 public ghostTopUps; // successful topUp calls (direct or inside liquidate)
+    uint256 internal constant TOP_UP_FEE = 1e6; // EngineSetup: 1 USD in USDC units
+    uint256 internal constant UNIT = 1e12; // USDC units -> USD WAD
+
+    function _risk() internal view returns (ICrossmarginRisk) {
+        return ICrossmarginRisk(address(engine));
+    }
+
+    /// @notice Governance declares, changes or removes pair 1 or 2 over random markets.
+    function setOffsetPair(uint256 seed) external action("setOffsetPair") {
+        uint256 pairId = 1 + (seed % 2);
+        uint8 a = uint8((seed >> 8) % N_MARKETS);
+        uint8 b = uint8((a + 1 + ((seed >> 16) % (N_MARKETS - 1))) % N_MARKETS);
+        // One call in four removes the pair.
+        uint64 rate = (seed >> 24) % 4 == 0 ? 0 : uint64(_bound(seed >> 32, 1, 0.5e18));
+        uint64 stress = uint64(_bound(seed >> 96, 0.005e18, 0.2e18));
+        vm.prank(admin);
+        try _risk().setOffsetPair(pairId, a, b, rate, stress) {
+            _ok("setOffsetPair");
+            OffsetPair memory p = _risk().getOffsetPair(pairId);
+            if (rate != 0 && (engine.getMarket(a).offsetPair != pairId || p.rate != rate))
+                _fail("setOffsetPair (INV-54): pair not bound to its markets");
+        } catch (bytes memory err) {
+            // The other pair may hold one of the markets.
+            if (err.length >= 4 && bytes4(err) == E.MarketInOtherPair.selector) return;
+            _reverted("setOffsetPair", err);
+        }
+    }
+
+    /// @notice An owner attaches (or, one in five, detaches) its other sub-account as reserve.
+    function setProtection(uint256 accSeed, uint256 seed) external action("setProtection") {
+        uint256 i = accSeed % N_ACCOUNTS;
+        uint256 acct = accounts[i];
+        address owner = actors[i / N_SUBS];
+        uint8 reserveSub = uint8((i % N_SUBS) == 0 ? 1 : 0);
+        uint96 cap = seed % 5 == 0 ? 0 : uint96(_bound(seed >> 8, 1e6, 20_000e6));
+        uint64 buffer = uint64(_bound(seed >> 112, 0, 1e18));
+        uint32 window = uint32(_bound(seed >> 176, 60, 7 days));
+        vm.prank(owner);
+        try _risk().setProtection(acct, reserveSub, buffer, cap, window) {
+            _ok("setProtection");
+        } catch (bytes memory err) {
+            _reverted("setProtection", err);
+        }
+    }
+
+    /// @notice A keeper, or the account's own owner, calls `topUp` on a random account.
+    function topUp(uint256 accSeed, bool byOwner) external action("topUp") {
+        _refreshFeeds();
+        uint256 i = accSeed % N_ACCOUNTS;
+        uint256 acct = accounts[i];
+        // Half the calls first attach a reserve and push the account's first market against it
+        // (5-40 %), so that top-ups are reached, not only refused.
+        if ((accSeed >> 128) % 2 == 0) _prepareTopUp(i, accSeed >> 136);
+        Protection memory p = _risk().getProtection(acct);
+        uint256 reserve = (acct & ~uint256(0xff)) | p.reserveSub;
+        address caller = byOwner ? actors[i / N_SUBS] : keeper;
+        int256 valueBefore = _pairValue(acct, reserve) + int256(usdc.balanceOf(caller) * UNIT);
+        uint256 callerBefore = usdc.balanceOf(caller);
+        vm.prank(caller);
+        try _risk().topUp(acct) returns (uint256 amount, uint256 fee) {
+            _ok("topUp");
+            ghostTopUps++;
+            _checkTopUp(acct, reserve, p, amount, fee);
+            if (usdc.balanceOf(caller) != callerBefore + fee)
+                _fail("topUp (INV-56): caller paid other than the fee");
+            // Rounding: one unit per realised amount at most.
+            int256 valueAfter = _pairValue(acct, reserve) + int256(usdc.balanceOf(caller) * UNIT);
+            if (valueAfter > valueBefore + int256(UNIT))
+                _fail("topUp (INV-56): account, reserve and caller ended richer");
+        } catch (bytes memory err) {
+            bytes4 sel = err.length >= 4 ? bytes4(err) : bytes4(0);
+            if (
+                sel == E.NoProtection.selector ||
+                sel == E.TopUpUnavailable.selector ||
+                sel == E.TopUpInsufficient.selector
+            ) return;
+            _reverted("topUp", err);
+        }
+    }
+
+    function _prepareTopUp(uint256 i, uint256 seed) private {
+        uint256 acct = accounts[i];
+        if (!_risk().getProtection(acct).enabled) {
+            vm.prank(actors[i / N_SUBS]);
+            try _risk().setProtection(acct, uint8(1 - (i % N_SUBS)), 0.1e18, 20_000e6, 1 hours) {
+                // attached
+            } catch {}
+        }
+        uint256 mask = engine.getAccount(acct).marketMask;
+        if (mask == 0 || engine.isLiquidatable(acct)) return;
+        uint256 m;
+        while ((mask >> m) & 1 == 0) m++;
+        int256 bps = int256(_bound(seed, 500, 4_000));
+        _move(m, engine.getPosition(acct, m).size > 0 ? -bps : bps);
+        _refreshFeeds();
+    }
+
+    /// @dev What every successful top-up must leave behind (INV-55, INV-56).
+    function _checkTopUp(
+        uint256 acct,
+        uint256 reserve,
+        Protection memory before,
+        uint256 amount,
+        uint256 fee
+    ) internal {
+        if (fee != TOP_UP_FEE) _fail("topUp (INV-56): fee other than topUpFee");
+        if (amount == 0 || amount > before.maxPerWindow)
+            _fail("topUp (INV-55): amount zero or above the window's cap");
+        if (engine.isLiquidatable(acct)) _fail("topUp (INV-55): account still liquidatable");
+        Health memory r = engine.accountHealth(reserve);
+        if (r.equity < int256(r.im)) _fail("topUp (INV-55): reserve left below its IM");
+        if (engine.getAccount(reserve).quoteBalance < 0)
+            _fail("topUp (INV-55): reserve left with quote debt");
+    }
+
+    /// @dev Equity of the account and its reserve (liquidation view: never reverts on stale).
+    function _pairValue(uint256 acct, uint256 reserve) private view returns (int256) {
+        return _liqEquity(acct) + (reserve == acct ? int256(0) : _liqEquity(reserve));
+    }
+
+    function _liqEquity(uint256 acct) private view returns (int256 e) {
+        try engine.accountHealth(acct) returns (Health memory h) {
+            e = h.equity;
+        } catch {
+            e = 0;
+        }
+    }
+}
