@@ -34,8 +34,6 @@ library MarginLogic {
     uint256 internal constant STALE_MARKETS = 1;
     uint256 internal constant LIQUIDATION = 2;
     uint256 private constant WAD = 1e18;
-    /// @dev Positions an account may hold (TradeLogic.MAX_POSITIONS): the most paired legs.
-    uint256 private constant MAX_LEGS = 16;
 
     /// @notice Price of a market: the oracle, or the settlement price once settled.
     function marketPrice(MarketConfig storage cfg) internal view returns (uint256) {
@@ -264,7 +262,8 @@ library MarginLogic {
             mask &= mask - 1;
             RiskMath.Leg memory leg = _position(s, q, id, h);
             if (leg.pair != 0) {
-                if (nLegs == 0) legs = new RiskMath.Leg[](MAX_LEGS);
+                // Sized for this and the positions left: no more legs can follow.
+                if (nLegs == 0) legs = new RiskMath.Leg[](_popcount(mask) + 1);
                 legs[nLegs++] = leg;
             }
         }
@@ -452,6 +451,13 @@ library MarginLogic {
             if (h.equity + equityBeforeAdj >= int256(h.mm) + mmBeforeAdj) {
                 revert ICrossmarginErrors.WouldBecomeLiquidatable(account, h.equity, h.mm);
             }
+        }
+    }
+
+    function _popcount(uint256 x) private pure returns (uint256 c) {
+        while (x != 0) {
+            x &= x - 1;
+            ++c;
         }
     }
 

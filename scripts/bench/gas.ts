@@ -10,7 +10,7 @@ import { ContractTransactionResponse, Signer } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithHardhat } from "../../deploy/hardhat";
 import { System } from "../../deploy/deploy";
-import { MockV3Aggregator__factory } from "../../typechain-types";
+import { ICrossmarginRisk__factory, MockV3Aggregator__factory } from "../../typechain-types";
 import { accountId, feedAnswer, units, wad } from "../../src/common";
 import { ICrossmargin } from "../../typechain-types/contracts/core/Crossmargin";
 
@@ -183,6 +183,34 @@ async function run(): Promise<Results> {
   }
   await (await sys.marketFeeds[1].updateAnswer(feedAnswer(57_500))).wait();
   r["liquidate (one position)"] = await gasOf(sys.engine.liquidate(liqAcct, 0));
+
+  // Risk model: a trade on a hedged ETH/BTC book (offset credit, one extra pass), a preview,
+  // and a reserve topping up a liquidatable account directly and inside liquidate().
+  const [, , , , , , , g, h] = await hre.ethers.getSigners();
+  const risk = ICrossmarginRisk__factory.connect(engineAddr, g);
+  const hedged = accountId(g.address, 0);
+  await fund(sys, g, 0, "20000");
+  await (await buy(sys, g, hedged, 1, wad("1"))).wait();
+  await (await buy(sys, g, hedged, 0, -wad("20"))).wait();
+  await time.increase(60);
+  r["trade, hedged pair (offset credit)"] = await gasOf(buy(sys, g, hedged, 0, -wad("0.1")));
+  r["previewTrade (hedged pair, eth_call)"] = Number(
+    await risk.previewTrade.estimateGas(hedged, 0, -wad("0.1")),
+  );
+  const protectedAcct = accountId(h.address, 0);
+  await fund(sys, h, 0, "2000");
+  await fund(sys, h, 1, "20000");
+  await (await buy(sys, h, protectedAcct, 2, wad("150"))).wait();
+  await (
+    await risk.connect(h).setProtection(protectedAcct, 1, wad("0.1"), units(5000, 6), 3600)
+  ).wait();
+  for (const f of [...sys.marketFeeds, ...Object.values(sys.collateralFeeds)]) {
+    await (await f.updateAnswer(await f.latestAnswer())).wait();
+  }
+  await (await sys.marketFeeds[2].updateAnswer(feedAnswer(138))).wait();
+  r["topUp (reserve restores the account)"] = await gasOf(risk.connect(a).topUp(protectedAcct));
+  await (await sys.marketFeeds[2].updateAnswer(feedAnswer(126))).wait();
+  r["liquidate (protected: top-up instead)"] = await gasOf(sys.engine.liquidate(protectedAcct, 0));
 
   // LP exit (ERC-7540 request, then claim) by a second LP of a pool in use: open positions in
   // 16 markets, so the claim prices the pool across all of them.
