@@ -65,8 +65,10 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
     ///         storage (delegatecall): offset pairs, protection and top-ups, previews and risk
     ///         views (`ICrossmarginRisk`). The module shares the engine's storage layout
     ///         (`CrossmarginStorage`) and refuses to run outside it.
+    // solhint-disable-next-line no-complex-fallback
     fallback() external {
         address module = riskModule;
+        // solhint-disable-next-line no-inline-assembly
         assembly {
             calldatacopy(0, 0, calldatasize())
             let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)

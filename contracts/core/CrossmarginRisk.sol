@@ -318,6 +318,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
         bytes memory checked,
         bytes memory unverified
     ) private returns (Preview memory p) {
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory data) = address(this).call(checked);
         // The simulation always reverts; `ok` cannot be true.
         assert(!ok);
@@ -327,6 +328,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
             return p;
         }
         p.error = data;
+        // solhint-disable-next-line avoid-low-level-calls
         (, bytes memory state) = address(this).call(unverified);
         if (_isSimulated(state)) _decode(p, state);
     }
@@ -366,7 +368,8 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
 
     function _decode(Preview memory p, bytes memory data) private pure {
         bytes memory inner;
-        assembly {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
             // Skip the selector: the rest is the ABI encoding of `(bytes)`.
             let len := mload(data)
             inner := add(data, 4)

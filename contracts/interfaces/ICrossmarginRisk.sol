@@ -23,13 +23,13 @@ interface ICrossmarginRisk {
     ///         revert data). Trade previews also give the fill price and fee (USD WAD).
     struct Preview {
         bool ok;
+        bool liquidatable;
         bytes error;
         uint256 fillPrice;
         uint256 fee;
         int256 equity;
         uint256 im;
         uint256 mm;
-        bool liquidatable;
     }
 
     // ---------------------------------------------------------------- governance
@@ -91,7 +91,12 @@ interface ICrossmarginRisk {
     ) external returns (Preview memory);
 
     /// @notice Engine-only halves of the previews: run the action, then revert `Simulated`.
-    function simulateTrade(uint256 account, uint256 marketId, int256 sizeDelta, bool check) external;
+    function simulateTrade(
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        bool check
+    ) external;
 
     function simulateWithdraw(uint256 account, address token, uint256 amount, bool check) external;
 

@@ -44,11 +44,11 @@ library LiquidationCredits {
         }
     }
 
-    function _leg(Slot memory sl) private pure returns (RiskMath.Leg memory l) {
-        l.pair = sl.pair;
-        l.size = sl.size;
-        l.notional = sl.size.abs().mulUp(sl.price);
-        l.mm = sl.mm;
+    function _leg(Slot memory sl) private pure returns (RiskMath.Leg memory leg) {
+        leg.pair = sl.pair;
+        leg.size = sl.size;
+        leg.notional = sl.size.abs().mulUp(sl.price);
+        leg.mm = sl.mm;
     }
 
     /// @dev After a leg of a credited pair was closed (in part): the pair's credit at the new

@@ -71,11 +71,7 @@ library LiquidationLogic {
         if (!liquidatable) revert E.NotLiquidatable(account, h.equity, h.mm);
         // A reserve that can restore the account comes first (INV-55); a failure of any kind
         // (empty, unhealthy or stale reserve, capped) leaves liquidation as it was.
-        if (s.protections[account].enabled) {
-            try ICrossmarginRisk(address(this)).protect(account, keeper) {
-                return (0, 0);
-            } catch {}
-        }
+        if (s.protections[account].enabled && _protected(account, keeper)) return (0, 0);
         _cancelOrders(s, account);
         if (s.accounts[account].marketMask == 0) {
             // Liquidatable without positions means negative weighted equity (MM == 0).
@@ -191,8 +187,7 @@ library LiquidationLogic {
             sl.price
         );
         ctx.mm = ctx.mm - sl.mm + mmNew;
-        sl.size = r.newSize;
-        sl.mm = mmNew;
+        (sl.size, sl.mm) = (r.newSize, mmNew);
         uint256 feeBefore = Math.max(ctx.rateFee, ctx.lp.minKeeperReward);
         ctx.rateFee += notional.mulUp(ctx.lp.feeRate);
         ctx.equity -= int256(Math.max(ctx.rateFee, ctx.lp.minKeeperReward) - feeBefore);
@@ -224,6 +219,16 @@ library LiquidationLogic {
             paired = paired || cfg.offsetPair != 0;
         }
         if (paired) LiquidationCredits.load(s, slots);
+    }
+
+    /// @dev The reserve's top-up through the risk module (the engine calling itself), which
+    ///      succeeds only if it restores `equity >= MM`; any failure is swallowed (INV-55).
+    function _protected(uint256 account, address keeper) private returns (bool) {
+        try ICrossmarginRisk(address(this)).protect(account, keeper) {
+            return true;
+        } catch {
+            return false;
+        }
     }
 
     /// @dev Reverts with the feed's own error if a stale market held positions back.

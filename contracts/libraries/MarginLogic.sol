@@ -386,10 +386,10 @@ library MarginLogic {
         MarketConfig storage cfg,
         int256 size,
         uint256 price
-    ) private view returns (RiskMath.Leg memory l) {
-        l.size = size;
-        l.notional = size.abs().mulUp(price);
-        (l.im, l.mm) = MarketMath.requirements(cfg, l.notional);
+    ) private view returns (RiskMath.Leg memory leg) {
+        leg.size = size;
+        leg.notional = size.abs().mulUp(price);
+        (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
     }
 
     /// @notice Takes `amount` off a balance, never below zero. Non-quote collateral cannot leave

@@ -16,9 +16,21 @@ import {
   PositionHolding,
   RiskAccount,
   RiskCollateral,
+  RiskHealth,
   RiskPosition,
+  WAD,
+  abs,
   accrueFunding,
+  divCeil,
+  divFloor,
+  healthFactor,
+  marginUtilisation,
+  mulUp,
+  positionFunding,
+  positionMargin,
   quoteToUsd,
+  riskHealth,
+  unrealisedPnl,
 } from "../../src/model";
 import { System, loadSystem } from "./fixture";
 import { toModelState } from "../../src/common/market-view";
@@ -252,4 +264,78 @@ export async function twoMarketAccount(): Promise<TwoMarketAccount> {
 /** `twoMarketAccount`, snapshotted. */
 export function loadTwoMarketAccount(): Promise<TwoMarketAccount> {
   return loadFixture(twoMarketAccount);
+}
+
+/** The lens's account summary as the risk model computes it (docs/math.md, "Risk model"). */
+export interface RiskSummary {
+  health: RiskHealth;
+  equity: bigint;
+  /** With the offset credits, the collaterals' initial-weight IM and the orders' IM. */
+  IM: bigint;
+  /** With the offset credits. */
+  MM: bigint;
+  healthFactor: bigint;
+  marginUtilisation: bigint;
+  availableMargin: bigint;
+  isLiquidatable: boolean;
+  /** Sum of the positions' `sMulFloor(s, p - e)`. */
+  upnl: bigint;
+  /** Sum of the positions' funding owed (positive = owed by the account). */
+  funding: bigint;
+}
+
+/** `accountSummary`'s figures from `riskHealth(account)` (the engine's `accountHealth`). */
+export function riskSummary(account: RiskAccount): RiskSummary {
+  const h = riskHealth(account);
+  let upnl = 0n;
+  let funding = 0n;
+  for (const p of account.positions) {
+    upnl += unrealisedPnl(p.position, p.price);
+    funding += positionFunding(p.position, p.indexNow);
+  }
+  return {
+    health: h,
+    equity: h.equity,
+    IM: h.im,
+    MM: h.mm,
+    healthFactor: healthFactor(h.equity, h.mm),
+    marginUtilisation: marginUtilisation(h.equity, h.im),
+    availableMargin: h.equity - h.im,
+    isLiquidatable: h.equity < h.mm,
+    upnl,
+    funding,
+  };
+}
+
+/**
+ * The lens's per-market liquidation price (docs/math.md, "Risk views"): the margin model's
+ * closed form `p* = (R - E0 + s * p0) / (s - |s| * mmr)` with `E0` and `MM` from `riskHealth`
+ * and `R = MM - mulUp(notional, mmr)`, so every other price, the collateral, the funding index
+ * and the offset-pair credits stay fixed at their current values. One rounding at the end, up
+ * for a long and down for a short; 0 when `s == 0`, the denominator is 0 or `p* <= 0`.
+ * @dev Exact (re-evaluating `riskHealth` at `p*` gives `equity - MM` within `|s| / WAD` and a few
+ * wei of 0) when `mmr` and the pair credit do not move with the price; a credit that moves with
+ * this leg (the leg with the smaller requirement of a hedged pair) makes `p*` conservative.
+ */
+export function riskLiquidationPrice(account: RiskAccount, index: number): bigint {
+  const h = account.positions[index];
+  if (h === undefined) throw new RangeError(`riskLiquidationPrice: no position ${index}`);
+  const s = h.position.size;
+  if (s === 0n) return 0n;
+  const { equity, mm } = riskHealth(account);
+  const pm = positionMargin(h.params, s, h.price);
+  const R = mm - mulUp(pm.notional, pm.mmr);
+  const num = (R - equity) * WAD + s * h.price;
+  const den = s * WAD - abs(s) * pm.mmr;
+  if (den === 0n) return 0n;
+  const p = s > 0n ? divCeil(num * WAD, den) : divFloor(num * WAD, den);
+  return p > 0n ? p : 0n;
+}
+
+/** Copy of `account` with position `index` valued at `price` (indexNow kept). */
+export function withRiskPrice(account: RiskAccount, index: number, price: bigint): RiskAccount {
+  return {
+    ...account,
+    positions: account.positions.map((h, i) => (i === index ? { ...h, price } : h)),
+  };
 }

@@ -1,13 +1,19 @@
 /**
  * Chain -> model bridge for market, margin and pool tests. `World.read` reads the *inputs*
- * (parameters, prices, prior market / account state) from the chain; every expected output
- * (fills, fees, PnL, funding, balances, health, pool value) is then computed by the
- * independent model in src/model and compared with what the engine did.
+ * (parameters, prices, prior market / account state, collateral risk parameters, offset pairs,
+ * pending orders' reserved IM) from the chain; every expected output (fills, fees, PnL, funding,
+ * balances, health, pool value) is then computed by the independent model in src/model and
+ * compared with what the engine did. Health is the risk model's (`riskHealth`, docs/math.md
+ * "Risk model"), as the engine computes it.
  */
 import { expect } from "chai";
 import { ContractTransactionResponse } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { Crossmargin, MockV3Aggregator__factory } from "../../typechain-types";
+import {
+  Crossmargin,
+  ICrossmarginRisk__factory,
+  MockV3Aggregator__factory,
+} from "../../typechain-types";
 import * as M from "../../src/model";
 import { System } from "./fixture";
 import { toModelParams, toModelState } from "../../src/common/market-view";
@@ -33,8 +39,47 @@ export interface MarketView {
 /** One account as the model needs it. */
 export interface AccountView {
   quoteBalance: bigint;
-  collaterals: (M.CollateralHolding & { token: string })[];
+  /** `weight` is the maintenance weight (the margin model's); `risk` has both and the size scale. */
+  collaterals: (M.CollateralHolding & { token: string; risk: M.CollateralRisk })[];
   positions: Map<number, M.Position>;
+  /**
+   * IM (USD WAD) the pending orders reserve, keeper fees included, as read: actions applied to
+   * the world do not change it (set it to 0 when a test models the order's fill or cancel).
+   */
+  ordersIm: bigint;
+}
+
+/** Health as the engine computes it: the margin summary's shape with the risk model's figures. */
+export interface WorldHealth extends M.MarginSummary {
+  /** `sum(weightedUsd - initialUsd)` of the collaterals (part of `IM`). */
+  collateralIm: bigint;
+  /** IM reserved by pending orders (part of `IM`). */
+  ordersIm: bigint;
+  /** Offset-pair credits, one per `World.pairs` entry. */
+  credits: M.PairCredit[];
+}
+
+/** Every declared offset pair of the listed markets (`getOffsetPair` of each market's pair id). */
+export async function readOffsetPairs(sys: System): Promise<M.OffsetPair[]> {
+  const risk = ICrossmarginRisk__factory.connect(await sys.engine.getAddress(), sys.engine.runner);
+  const n = Number(await sys.engine.marketCount());
+  const ids = new Set<bigint>();
+  for (let id = 0; id < n; id++) {
+    const pairId = (await sys.engine.getMarket(id)).offsetPair;
+    if (pairId !== 0n) ids.add(pairId);
+  }
+  const pairs: M.OffsetPair[] = [];
+  for (const pairId of ids) {
+    const p = await risk.getOffsetPair(pairId);
+    if (p.rate === 0n) continue;
+    pairs.push({
+      marketA: Number(p.marketA),
+      marketB: Number(p.marketB),
+      rate: p.rate,
+      stressMove: p.stressMove,
+    });
+  }
+  return pairs;
 }
 
 /** Answer of a Chainlink-style feed scaled to WAD (the input the engine reads). */
@@ -80,12 +125,14 @@ export class World {
     readonly markets: MarketView[],
     readonly accounts: Map<bigint, AccountView>,
     public poolBalance: bigint,
+    /** Declared offset pairs (docs/math.md, "Offset pairs"). */
+    public pairs: M.OffsetPair[] = [],
   ) {}
 
   /** INV-40: per market, the skew at the start of the block (keyed by its timestamp). */
   readonly blockSkews = new Map<number, { now: bigint; skew: bigint }>();
 
-  /** Reads all markets, the pool balance and the given accounts from the chain. */
+  /** Reads all markets, the offset pairs, the pool balance and the given accounts. */
   static async read(sys: System, accounts: bigint[] = []): Promise<World> {
     const { engine } = sys;
     const n = Number(await engine.marketCount());
@@ -102,7 +149,14 @@ export class World {
         const c = await engine.getCollateral(token);
         const price = await feedPrice(sys, c.feed, c.feedDecimals);
         const decimals = Number(c.tokenDecimals);
-        collaterals.push({ token, amount, decimals, price, weight: c.maintenanceWeight });
+        const risk: M.CollateralRisk = {
+          initialWeight: c.initialWeight,
+          maintenanceWeight: c.maintenanceWeight,
+          sizeThreshold: c.sizeThreshold,
+          sizeFactor: c.sizeFactor,
+          weightFloor: c.weightFloor,
+        };
+        collaterals.push({ token, amount, decimals, price, weight: c.maintenanceWeight, risk });
       }
       const positions = new Map<number, M.Position>();
       for (let id = 0; id < n; id++) {
@@ -110,9 +164,21 @@ export class World {
         const p = await engine.getPosition(account, id);
         positions.set(id, { size: p.size, entryPrice: p.entryPrice, fundingIndex: p.fundingIndex });
       }
-      views.set(account, { quoteBalance: a.quoteBalance, collaterals, positions });
+      let ordersIm = 0n;
+      for (let id = 0; id < n; id++) {
+        if ((a.orderMask & (1n << BigInt(id))) === 0n) continue;
+        const o = await engine.getOrder(account, id);
+        ordersIm += o.reserveUsd + M.quoteToUsd(o.keeperFee, sys.record.quote.decimals);
+      }
+      views.set(account, { quoteBalance: a.quoteBalance, collaterals, positions, ordersIm });
     }
-    return new World(sys.record.quote.decimals, markets, views, await engine.poolBalance());
+    return new World(
+      sys.record.quote.decimals,
+      markets,
+      views,
+      await engine.poolBalance(),
+      await readOffsetPairs(sys),
+    );
   }
 
   account(account: bigint): AccountView {
@@ -209,8 +275,62 @@ export class World {
     };
   }
 
-  health(account: bigint, now: bigint): M.MarginSummary {
-    return M.marginSummary(this.modelAccount(account, now));
+  /**
+   * The risk model's account (docs/math.md, "Risk model"): collaterals with both weights and
+   * the size scale, positions with their market's funding state (for shocks; none once
+   * settled), the world's offset pairs and the orders' reserved IM.
+   */
+  riskAccount(account: bigint, now: bigint): M.RiskAccount {
+    const a = this.account(account);
+    const positions: M.RiskPosition[] = [];
+    for (const [id, position] of a.positions) {
+      const m = this.markets[id];
+      positions.push({
+        marketId: id,
+        params: m.params,
+        position,
+        price: m.price,
+        indexNow: fundingAt(m, now).indexNow,
+        funding: m.status === Status.Settled ? undefined : { state: m.state, now },
+      });
+    }
+    return {
+      quoteBalance: a.quoteBalance,
+      quoteDecimals: this.quoteDecimals,
+      collaterals: a.collaterals.map((c) => ({
+        amount: c.amount,
+        decimals: c.decimals,
+        price: c.price,
+        risk: c.risk,
+      })),
+      positions,
+      pairs: this.pairs,
+      ordersIm: a.ordersIm,
+    };
+  }
+
+  /**
+   * Health as the engine's `accountHealth` / `isLiquidatable` compute it (fresh feeds): equity,
+   * IM and MM from `riskHealth` (offset credits, the collaterals' initial-weight IM and the
+   * orders' IM included); per-position requirements, PnL and funding as `marginSummary`.
+   */
+  health(account: bigint, now: bigint): WorldHealth {
+    const base = M.marginSummary(this.modelAccount(account, now));
+    const r = M.riskHealth(this.riskAccount(account, now));
+    return {
+      ...base,
+      weightedCollateral: r.equity - base.upnl + base.funding,
+      equity: r.equity,
+      IM: r.im,
+      MM: r.mm,
+      healthFactor: M.healthFactor(r.equity, r.mm),
+      marginUtilisation: M.marginUtilisation(r.equity, r.im),
+      availableMargin: r.equity - r.im,
+      isLiquidatable: r.equity < r.mm,
+      collateralIm: r.collateralIm,
+      ordersIm: this.account(account).ordersIm,
+      credits: r.credits,
+    };
   }
 
   /** Pool value in quote units at `now` (docs/math.md, Liquidity pool value). */
@@ -282,11 +402,7 @@ export async function expectWorld(sys: System, w: World): Promise<void> {
 }
 
 /** Asserts engine.accountHealth / isLiquidatable equal the model at the latest block. */
-export async function expectHealth(
-  sys: System,
-  w: World,
-  account: bigint,
-): Promise<M.MarginSummary> {
+export async function expectHealth(sys: System, w: World, account: bigint): Promise<WorldHealth> {
   const m = w.health(account, await latest());
   const h = await sys.engine.accountHealth(account);
   expect([h.equity, h.im, h.mm], "equity, IM, MM").to.deep.equal([m.equity, m.IM, m.MM]);

@@ -5,9 +5,17 @@ import hre from "hardhat";
 import { ZeroAddress } from "ethers";
 import { CrossmarginLens__factory } from "../../../typechain-types";
 import { wad } from "../../../src/common/units";
-import { WAD, liquidationPrice, marginSummary, mulUp, sqrtUp } from "../../../src/model";
+import { WAD, mulUp, positionMargin, riskHealth, sqrtUp } from "../../../src/model";
 import { loadSystem, System } from "../../helpers/fixture";
-import { ETH, fund, fundPool, modelAccount, setPrice, trade } from "../../helpers/lens";
+import {
+  ETH,
+  fund,
+  fundPool,
+  modelAccount,
+  riskLiquidationPrice,
+  setPrice,
+  trade,
+} from "../../helpers/lens";
 import { refreshFeeds } from "../../helpers/trading";
 
 describe("lens: edges", () => {
@@ -31,13 +39,14 @@ describe("lens: edges", () => {
   it("maxWithdrawable: 0 of the quote token when equity <= IM despite a positive balance", async () => {
     const [, trader] = await hre.ethers.getSigners();
     const account = await fund(sys, trader, 0, { USDC: "2000" });
-    await trade(sys, trader, account, ETH, wad("20"));
+    // 10 ETH (IM 6 % + 20 = 1,820 USD): a 500 USD loss takes equity below IM, not below MM.
+    await trade(sys, trader, account, ETH, wad("10"));
     await setPrice(sys.marketFeeds[ETH], "2950");
-    const { model } = await modelAccount(sys, account);
-    const m = marginSummary(model);
+    const { risk: model } = await modelAccount(sys, account);
+    const m = riskHealth(model);
     expect(model.quoteBalance).to.be.gt(0n);
-    expect(m.availableMargin).to.be.lt(0n);
-    expect(m.isLiquidatable).to.equal(false);
+    expect(m.equity - m.im).to.be.lt(0n);
+    expect(m.equity < m.mm).to.equal(false);
     const quote = await sys.quote.getAddress();
     expect(await sys.lens.maxWithdrawable(account, quote)).to.equal(0n);
     // The engine agrees: not even one unit may leave.
@@ -49,8 +58,9 @@ describe("lens: edges", () => {
   it("maxWithdrawable: 0 of a listed token the account does not hold", async () => {
     const [, , trader] = await hre.ethers.getSigners();
     const account = await fund(sys, trader, 0, { USDC: "5000", WETH: "1" });
-    const { model } = await modelAccount(sys, account);
-    expect(marginSummary(model).availableMargin).to.be.gt(0n);
+    const { risk: model } = await modelAccount(sys, account);
+    const m = riskHealth(model);
+    expect(m.equity - m.im).to.be.gt(0n);
     const wbtc = await sys.collaterals.WBTC.getAddress();
     expect(await sys.engine.collateralBalance(account, wbtc)).to.equal(0n);
     expect(await sys.lens.maxWithdrawable(account, wbtc)).to.equal(0n);
@@ -66,36 +76,33 @@ describe("lens: edges", () => {
     await trade(sys, trader, account, ETH, wad("10"));
     expect(await sys.lens.liquidationPrice(account, ETH)).to.be.gt(0n);
 
-    // The largest size factor: imr = 0.01 * sqrt(40,000) = 2 exactly, mmr = 2 * 0.5 = 1.
+    // The largest size factor and the smallest maintenance scalar: imr = 0.01 * sqrt(40,000) = 2
+    // exactly, mmr = 2 * 0.5 = 1.
     const c = await sys.engine.getMarket(ETH);
     const factor = wad("0.01");
-    await sys.engine.setMarketMarginParams(
-      ETH,
-      c.imrBase,
-      factor,
-      c.maintenanceScalar,
-      c.minPositionMargin,
-    );
+    const scalar = wad("0.5");
+    await sys.engine.setMarketMarginParams(ETH, c.imrBase, factor, scalar, c.minPositionMargin);
     const withFactor = async () => {
-      const { model } = await modelAccount(sys, account);
-      model.positions[0].params = { ...model.positions[0].params, imrSizeFactor: factor };
-      return model;
+      const { risk: model } = await modelAccount(sys, account);
+      const h = model.positions[0];
+      h.params = { ...h.params, imrSizeFactor: factor, maintenanceScalar: scalar };
+      return { model, pm: positionMargin(h.params, h.position.size, h.price) };
     };
-    let model = await withFactor();
+    let { model, pm } = await withFactor();
     const notional = wad("40000");
     expect(mulUp(factor, sqrtUp(notional * WAD))).to.equal(wad("2"));
-    expect(marginSummary(model).positions[0].mmr).to.equal(WAD);
-    expect(liquidationPrice(model, 0)).to.equal(0n);
+    expect(pm.mmr).to.equal(WAD);
+    expect(riskLiquidationPrice(model, 0)).to.equal(0n);
     expect(await sys.lens.liquidationPrice(account, ETH)).to.equal(0n);
 
     // At 4,800 the ratio exceeds 100 % (negative denominator) while the numerator is positive
     // (equity below the notional): no positive price solves equity == MM.
     await setPrice(sys.marketFeeds[ETH], "4800");
-    model = await withFactor();
-    const m = marginSummary(model);
-    expect(m.positions[0].mmr).to.be.gt(WAD);
-    expect(m.MM - m.positions[0].mm + wad("20") - m.equity + wad("48000")).to.be.gt(0n);
-    expect(liquidationPrice(model, 0)).to.equal(0n);
+    ({ model, pm } = await withFactor());
+    const m = riskHealth(model);
+    expect(pm.mmr).to.be.gt(WAD);
+    expect(m.mm - pm.mm + wad("20") - m.equity + wad("48000")).to.be.gt(0n);
+    expect(riskLiquidationPrice(model, 0)).to.equal(0n);
     expect(await sys.lens.liquidationPrice(account, ETH)).to.equal(0n);
     const [info] = await sys.lens.positions(account);
     expect([info.notional, info.liquidationPrice]).to.deep.equal([wad("48000"), 0n]);

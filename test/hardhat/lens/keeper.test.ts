@@ -5,14 +5,7 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { accountId } from "../../../src/common/accounts";
 import { wad } from "../../../src/common/units";
-import {
-  fillPrice,
-  marginSummary,
-  mulUp,
-  orderFee,
-  positionMargin,
-  skewOf,
-} from "../../../src/model";
+import { fillPrice, mulUp, orderFee, positionMargin, riskHealth, skewOf } from "../../../src/model";
 import { loadSystem } from "../../helpers/fixture";
 import {
   BTC,
@@ -73,12 +66,12 @@ describe("lens: keeper views", () => {
           expect([equity[i], mm[i], liquidatable[i]]).to.deep.equal([0n, 0n, false]);
           continue;
         }
-        const m = marginSummary((await modelAccount(sys, accounts[i])).model);
+        const m = riskHealth((await modelAccount(sys, accounts[i])).risk);
         expect(ok[i], `account ${i}`).to.equal(true);
         expect(equity[i], `equity ${i}`).to.equal(m.equity);
-        expect(mm[i], `mm ${i}`).to.equal(m.MM);
-        expect(liquidatable[i], `liquidatable ${i}`).to.equal(m.isLiquidatable);
-        if (m.isLiquidatable) liquidatableCount++;
+        expect(mm[i], `mm ${i}`).to.equal(m.mm);
+        expect(liquidatable[i], `liquidatable ${i}`).to.equal(m.equity < m.mm);
+        if (m.equity < m.mm) liquidatableCount++;
       }
       // The ETH drop to 2600 makes the larger longs liquidatable and leaves the smaller ones.
       expect(liquidatableCount > 0 && liquidatableCount < 40).to.equal(true);
@@ -97,8 +90,8 @@ describe("lens: keeper views", () => {
       await setPrice(sys.marketFeeds[SOL], "150");
       const [ok, equity, mm] = await sys.lens.batchHealth(accounts);
       expect(ok.every((x) => x)).to.equal(true);
-      const m = marginSummary((await modelAccount(sys, accounts[5])).model);
-      expect([equity[5], mm[5]]).to.deep.equal([m.equity, m.MM]);
+      const m = riskHealth((await modelAccount(sys, accounts[5])).risk);
+      expect([equity[5], mm[5]]).to.deep.equal([m.equity, m.mm]);
       expect((await sys.lens.batchHealth([])).ok).to.deep.equal([]);
     });
   });
@@ -109,6 +102,8 @@ describe("lens: keeper views", () => {
       const { sys, trader, account } = f;
       const t0 = await latestTime();
       const engine = sys.engine.connect(trader);
+      // 500 USDC more: the SOL order reserves its IM (8.5 % + 20 USD), fee and impact.
+      await fund(sys, trader, 0, { USDC: "500" });
       // Close half of the ETH long (reducing) and open SOL (risk-increasing) by delayed orders.
       await (await engine.commitOrder(account, ETH, wad("-5"), 1n, t0 + 600n)).wait();
       const ethCommit = await latestTime();
@@ -151,11 +146,13 @@ describe("lens: keeper views", () => {
       expect(sol.order.reserveUsd).to.equal(expected);
       // A reducing order needs no extra IM: only its fee and impact.
       expect(eth.order.reserveUsd < wad("20")).to.equal(true);
-      const m = marginSummary((await modelAccount(sys, account)).model);
+      // The positions' IM (offset credit and collateral term included) without the orders.
+      const { risk } = await modelAccount(sys, account);
+      const m = riskHealth({ ...risk, ordersIm: 0n });
       const keeperUsd = (eth.order.keeperFee + sol.order.keeperFee) * 10n ** 12n;
       const s = await sys.lens.accountSummary(account);
-      expect(s.im).to.equal(m.IM + eth.order.reserveUsd + sol.order.reserveUsd + keeperUsd);
-      expect(s.mm).to.equal(m.MM);
+      expect(s.im).to.equal(m.im + eth.order.reserveUsd + sol.order.reserveUsd + keeperUsd);
+      expect(s.mm).to.equal(m.mm);
     });
 
     it("settleable with the first round after minOrderDelay; cancellable after the deadline", async () => {

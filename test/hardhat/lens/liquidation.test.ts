@@ -1,9 +1,11 @@
-/** CrossmarginLens.liquidationPrice: equals the model's closed form, and moving the oracle to it
- *  puts the account on the maintenance boundary (to within one step of the 8-decimal feed). */
+/** CrossmarginLens.liquidationPrice: equals the model's closed form (risk model's equity and MM,
+ *  every other price, the collateral and the offset credit held fixed), and moving the oracle to
+ *  it puts the account on the maintenance boundary (to within one step of the 8-decimal feed)
+ *  when the pair credit does not move with the leg; it warns early when it does. */
 import { expect } from "chai";
 import { takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
-import { abs, divCeil, liquidationPrice, marginSummary, withPrice } from "../../../src/model";
+import { RiskAccount, abs, divCeil, riskHealth } from "../../../src/model";
 import {
   BTC,
   ETH,
@@ -13,7 +15,10 @@ import {
   latestTime,
   loadTwoMarketAccount,
   modelAccount,
+  riskLiquidationPrice,
   setPrice,
+  trade,
+  withRiskPrice,
 } from "../../helpers/lens";
 
 /** 1e10: one unit of an 8-decimal feed in WAD. */
@@ -22,13 +27,13 @@ const FEED_UNIT = 10n ** 10n;
 describe("lens: liquidationPrice", () => {
   it("equals the model for both markets and is 0 for a market without a position", async () => {
     const { sys, account } = await loadTwoMarketAccount();
-    const { model, marketIds } = await modelAccount(sys, account);
+    const { risk: model, marketIds } = await modelAccount(sys, account);
     expect(marketIds).to.deep.equal([ETH, BTC]);
     const eth = await sys.lens.liquidationPrice(account, ETH);
     const btc = await sys.lens.liquidationPrice(account, BTC);
-    expect(eth).to.equal(liquidationPrice(model, 0));
-    expect(btc).to.equal(liquidationPrice(model, 1));
-    // Hand check of the order of magnitude: (R - E0 + 10 * 3000) / (10 * (1 - 0.01)).
+    expect(eth).to.equal(riskLiquidationPrice(model, 0));
+    expect(btc).to.equal(riskLiquidationPrice(model, 1));
+    // Hand check of the order of magnitude: (R - E0 + 10 * 3000) / (10 * (1 - 0.035)).
     expect(eth > wad("2800") && eth < wad("3000")).to.equal(true);
     expect(btc > wad("60000") && btc < wad("64000")).to.equal(true);
     expect(await sys.lens.liquidationPrice(account, SOL)).to.equal(0n);
@@ -38,11 +43,11 @@ describe("lens: liquidationPrice", () => {
     const { sys, trader, account } = await loadTwoMarketAccount();
     // Collateral beyond the long's whole notional: even a price of 0 leaves equity >= MM.
     await fund(sys, trader, 0, { USDC: "40000" });
-    const { model } = await modelAccount(sys, account);
-    expect(liquidationPrice(model, 0)).to.equal(0n);
+    const { risk: model } = await modelAccount(sys, account);
+    expect(riskLiquidationPrice(model, 0)).to.equal(0n);
     expect(await sys.lens.liquidationPrice(account, ETH)).to.equal(0n);
     // The short still has one (higher now).
-    expect(await sys.lens.liquidationPrice(account, BTC)).to.equal(liquidationPrice(model, 1));
+    expect(await sys.lens.liquidationPrice(account, BTC)).to.equal(riskLiquidationPrice(model, 1));
   });
 
   /**
@@ -55,8 +60,8 @@ describe("lens: liquidationPrice", () => {
     const now = (await latestTime()) + 5n;
     await time.setNextBlockTimestamp(now);
     const p = await sys.lens.liquidationPrice(account, marketId, { blockTag: "pending" });
-    const { model } = await modelAccount(sys, account, { now });
-    expect(p).to.equal(liquidationPrice(model, index));
+    const { risk: model } = await modelAccount(sys, account, { now });
+    expect(p).to.equal(riskLiquidationPrice(model, index));
     const long = model.positions[index].position.size > 0n;
     // Safe side: a long is liquidated below p*, so round the feed up; a short, down.
     const safe = long ? divCeil(p, FEED_UNIT) : p / FEED_UNIT;
@@ -68,27 +73,48 @@ describe("lens: liquidationPrice", () => {
       await setPrice(sys.marketFeeds[marketId], answer);
       expect(await latestTime()).to.equal(now);
       const summary = await sys.lens.accountSummary(account);
-      const { model: after } = await modelAccount(sys, account, { now });
-      const m = marginSummary(after);
+      const { risk: after } = await modelAccount(sys, account, { now });
+      const m = riskHealth(after);
       expect(summary.equity).to.equal(m.equity);
-      expect(summary.mm).to.equal(m.MM);
+      expect(summary.mm).to.equal(m.mm);
       results.push({
         answer,
         liquidatable: await sys.engine.isLiquidatable(account),
-        modelGap: m.equity - m.MM,
+        modelGap: m.equity - m.mm,
       });
       await snap.restore();
     }
     return { p, long, model, results };
   }
 
+  /** `equity - MM` at position `index`'s price `p` with the offset credits held at their current
+   *  values (what the lens assumes), and with them recomputed at `p` (what the engine does). */
+  function gapsAt(model: RiskAccount, index: number, p: bigint) {
+    const credit = riskHealth(model).credits.reduce((sum, c) => sum + c.creditMM, 0n);
+    const moved = withRiskPrice(model, index, p);
+    const fixed = riskHealth({ ...moved, pairs: [] });
+    const real = riskHealth(moved);
+    return { fixed: fixed.equity - (fixed.mm - credit), real: real.equity - real.mm };
+  }
+
+  // Each leg of the ETH/BTC pair whose requirement is the larger: the credit is the other leg's
+  // MM (rate 0.5, stress loss far below), so it does not move with this leg's price. Long 10 ETH
+  // (MM ~1070) against short 0.5 BTC (~770) as set up; for BTC, 0.25 more (0.75 BTC, ~1145)
+  // and 1,000 USDC to keep the account above IM.
   for (const [name, marketId, index] of [
     ["long ETH", ETH, 0],
     ["short BTC", BTC, 1],
   ] as const) {
     it(`${name}: healthy at p* (feed rounded to the safe side), liquidatable one feed step beyond`, async () => {
       const f = await loadTwoMarketAccount();
+      if (marketId === BTC) {
+        await fund(f.sys, f.trader, 0, { USDC: "1000" });
+        await trade(f.sys, f.trader, f.account, BTC, -wad("0.25"));
+      }
       const { p, long, model, results } = await boundary(f, marketId, index);
+      const { creditMM } = riskHealth(model).credits[0];
+      const other = riskHealth({ ...model, positions: [model.positions[1 - index]], pairs: [] });
+      expect(creditMM, "the credit is the other leg's MM").to.equal(other.mm);
       const [atSafe, atBeyond] = results;
       expect(atSafe.liquidatable).to.equal(false);
       expect(atBeyond.liquidatable).to.equal(true);
@@ -98,15 +124,36 @@ describe("lens: liquidationPrice", () => {
       expect(atSafe.modelGap >= 0n && atSafe.modelGap <= step).to.equal(true);
       expect(atBeyond.modelGap < 0n && atBeyond.modelGap >= -step).to.equal(true);
       // The model agrees at p* itself (everything else fixed): equity - MM within |s| / WAD + a
-      // few wei of zero, on the safe side.
-      const atP = marginSummary(withPrice(model, index, p));
-      expect(atP.equity - atP.MM >= 0n).to.equal(true);
-      expect(atP.equity - atP.MM <= size / wad("1") + 10n).to.equal(true);
+      // few wei of zero, on the safe side; the credit recomputed at p* is the same.
+      const gap = gapsAt(model, index, p);
+      expect(gap.real).to.equal(gap.fixed);
+      expect(gap.real >= 0n).to.equal(true);
+      expect(gap.real <= size / wad("1") + 10n).to.equal(true);
       expect(long ? p < model.positions[index].price : p > model.positions[index].price).to.equal(
         true,
       );
     });
   }
+
+  it("short BTC, the smaller leg of the pair: p* holds the credit fixed, so it warns early", async () => {
+    const f = await loadTwoMarketAccount();
+    const { p, results, model } = await boundary(f, BTC, 1);
+    // Its credit is its own MM: while BTC rises the credit rises with it and MM stays the ETH
+    // leg's, so the real boundary is further than p*.
+    expect(riskHealth(model).credits[0].creditMM).to.equal(
+      riskHealth({ ...model, positions: [model.positions[1]], pairs: [] }).mm,
+    );
+    const gap = gapsAt(model, 1, p);
+    const size = abs(model.positions[1].position.size);
+    // With the credit held fixed, p* is the boundary (as the closed form says: within |s| / WAD
+    // and a few wei of rounding) ...
+    expect(gap.fixed >= -10n && gap.fixed <= size / wad("1") + 10n).to.equal(true);
+    // ... and with the credit recomputed the account is well above MM there (over 1 USD).
+    expect(gap.real > gap.fixed + wad("1")).to.equal(true);
+    // On chain: healthy at p* and still one feed step beyond.
+    expect(results.map((r) => r.liquidatable)).to.deep.equal([false, false]);
+    expect(results[1].modelGap > 0n).to.equal(true);
+  });
 
   it("positions() reports the same liquidation prices as liquidationPrice()", async () => {
     const { sys, account } = await loadTwoMarketAccount();

@@ -6,16 +6,15 @@ import { accountId } from "../../../src/common/accounts";
 import { wad } from "../../../src/common/units";
 import {
   UINT256_MAX,
-  collateralValueUsd,
-  collateralWeightedUsd,
+  collateralWeights,
+  divUp,
   fillPrice,
-  liquidationPrice,
-  marginSummary,
   orderFee,
   positionFunding,
+  positionMargin,
+  quoteToUsd,
   skewOf,
   unrealisedPnl,
-  weightedCollateral,
 } from "../../../src/model";
 import { loadSystem } from "../../helpers/fixture";
 import {
@@ -28,18 +27,20 @@ import {
   marketParams,
   marketState,
   modelAccount,
+  riskLiquidationPrice,
+  riskSummary,
   setPrice,
   trade,
 } from "../../helpers/lens";
 
 describe("lens: account views", () => {
-  /** The lens summary equals the model's marginSummary, field by field. */
+  /** The lens summary equals the risk model's (`riskHealth`), field by field. */
   async function expectSummaryMatchesModel(
     sys: Awaited<ReturnType<typeof loadTwoMarketAccount>>["sys"],
     account: bigint,
   ) {
-    const { model } = await modelAccount(sys, account);
-    const m = marginSummary(model);
+    const { risk: model } = await modelAccount(sys, account);
+    const m = riskSummary(model);
     const s = await sys.lens.accountSummary(account);
     expect(s.equity).to.equal(m.equity);
     expect(s.im).to.equal(m.IM);
@@ -63,7 +64,7 @@ describe("lens: account views", () => {
       return f;
     }
 
-    it("accountSummary matches marginSummary exactly", async () => {
+    it("accountSummary matches the risk model exactly", async () => {
       const { sys, account } = await withFunding();
       const { m } = await expectSummaryMatchesModel(sys, account);
       // Sanity: a healthy, leveraged account with funding owed.
@@ -71,12 +72,14 @@ describe("lens: account views", () => {
       expect(m.equity > m.IM).to.equal(true);
       expect(m.healthFactor > wad("1")).to.equal(true);
       expect(m.marginUtilisation < wad("1")).to.equal(true);
+      // The ETH/BTC offset pair is active (opposite legs): its credit lowers IM and MM.
+      const [credit] = m.health.credits;
+      expect(credit.creditMM > 0n && credit.creditIM > 0n).to.equal(true);
     });
 
     it("positions: size, entry, price, PnL, funding, requirements and liquidation price", async () => {
       const { sys, account } = await withFunding();
-      const { model, marketIds } = await modelAccount(sys, account);
-      const m = marginSummary(model);
+      const { risk: model, marketIds } = await modelAccount(sys, account);
       const list = await sys.lens.positions(account);
       expect(marketIds).to.deep.equal([ETH, BTC]);
       expect(list.length).to.equal(2);
@@ -89,12 +92,14 @@ describe("lens: account views", () => {
         expect(p.unrealisedPnl).to.equal(unrealisedPnl(h.position, h.price));
         expect(p.accruedFunding).to.equal(positionFunding(h.position, h.indexNow));
         expect(p.accruedFunding).to.not.equal(0n);
-        expect(p.notional).to.equal(m.positions[i].notional);
-        expect(p.im).to.equal(m.positions[i].im);
-        expect(p.mm).to.equal(m.positions[i].mm);
-        expect(p.liquidationPrice).to.equal(liquidationPrice(model, i));
+        // Per position: the market's own requirements, before any offset credit.
+        const pm = positionMargin(h.params, h.position.size, h.price);
+        expect(p.notional).to.equal(pm.notional);
+        expect(p.im).to.equal(pm.im);
+        expect(p.mm).to.equal(pm.mm);
+        expect(p.liquidationPrice).to.equal(riskLiquidationPrice(model, i));
         expect(await sys.lens.liquidationPrice(account, marketIds[i])).to.equal(
-          liquidationPrice(model, i),
+          riskLiquidationPrice(model, i),
         );
       }
       // Long ETH is liquidated below the price, short BTC above it.
@@ -104,7 +109,7 @@ describe("lens: account views", () => {
 
     it("collaterals: per-token values, totals and the held token list", async () => {
       const { sys, account } = await withFunding();
-      const { model, tokens } = await modelAccount(sys, account);
+      const { risk: model, tokens } = await modelAccount(sys, account);
       const r = await sys.lens.collaterals(account);
       const weth = await sys.collaterals.WETH.getAddress();
       const wbtc = await sys.collaterals.WBTC.getAddress();
@@ -114,24 +119,27 @@ describe("lens: account views", () => {
       let totalWeighted = 0n;
       for (const [i, item] of r.items.entries()) {
         const c = model.collaterals[i];
-        const value = collateralValueUsd(c.amount, c.decimals, c.price);
-        const weighted = collateralWeightedUsd(value, c.weight);
+        // At the maintenance weight (what equity counts), size-scaled above the threshold.
+        const { valueUsd, weightedUsd } = collateralWeights(c, c.risk);
         expect(item.token).to.equal(tokens[i]);
         expect(item.balance).to.equal(c.amount);
         expect(item.price).to.equal(c.price);
-        expect(item.valueUsd).to.equal(value);
-        expect(item.weightedUsd).to.equal(weighted);
-        totalValue += value;
-        totalWeighted += weighted;
+        expect(item.valueUsd).to.equal(valueUsd);
+        expect(item.weightedUsd).to.equal(weightedUsd);
+        totalValue += valueUsd;
+        totalWeighted += weightedUsd;
       }
       expect(r.items.length).to.equal(2);
-      // Hand check of WETH: 0.22 * 2990.5 = 657.91 USD, * 0.9 = 592.119 USD.
+      // Hand check of WETH: 0.22 * 2990.5 = 657.91 USD, * 0.84 = 552.6444 USD (below the size
+      // threshold: no haircut).
       expect(r.items[0].valueUsd).to.equal(wad("657.91"));
-      expect(r.items[0].weightedUsd).to.equal(wad("592.119"));
+      expect(r.items[0].weightedUsd).to.equal(wad("552.6444"));
       expect(r.totalValueUsd).to.equal(totalValue);
       expect(r.totalWeightedUsd).to.equal(totalWeighted);
       expect(r.quoteBalance).to.equal(model.quoteBalance);
-      expect(r.weightedCollateral).to.equal(weightedCollateral(model));
+      expect(r.weightedCollateral).to.equal(
+        quoteToUsd(model.quoteBalance, model.quoteDecimals) + totalWeighted,
+      );
     });
 
     it("fillPrice: the model's fill and fee for buys and sells against the skew", async () => {
@@ -179,21 +187,26 @@ describe("lens: account views", () => {
       expect(await sys.lens.pendingOrders(account)).to.deep.equal([]);
     });
 
-    it("collateral but no positions: health max, utilisation 0", async () => {
+    it("collateral but no positions: health max; IM is only the collateral's initial-weight term", async () => {
       const sys = await loadSystem();
       const [, , other] = await hre.ethers.getSigners();
       const account = await fund(sys, other, 3, { USDC: "100", WBTC: "0.5" });
       const { m } = await expectSummaryMatchesModel(sys, account);
-      // 100 + 0.5 * 60000 * 0.9 = 27100 USD
-      expect(m.equity).to.equal(wad("27100"));
+      // 100 + 0.5 * 60000 * 0.88 = 26500 USD (maintenance weight), MM 0.
+      expect(m.equity).to.equal(wad("26500"));
+      expect(m.MM).to.equal(0n);
       expect(m.healthFactor).to.equal(UINT256_MAX);
-      expect(m.marginUtilisation).to.equal(0n);
-      expect(m.availableMargin).to.equal(wad("27100"));
+      // IM = 30000 * (0.88 - 0.83) = 1500 USD: available is equity at the initial weight,
+      // 100 + 30000 * 0.83 = 25000 USD.
+      expect(m.IM).to.equal(wad("1500"));
+      expect(m.marginUtilisation).to.equal(divUp(wad("1500"), wad("26500")));
+      expect(m.availableMargin).to.equal(wad("25000"));
     });
 
     it("between MM and zero: 0 < health < 1, liquidatable", async () => {
       const { sys, account } = await loadTwoMarketAccount();
-      // Long 10 ETH loses 10 per dollar: 2870 puts equity (~450) under MM (~630).
+      // Long 10 ETH loses 10 per dollar: 2870 puts equity (~800) under MM (~1025: the ETH leg's,
+      // the offset credit takes the BTC leg's off).
       await setPrice(sys.marketFeeds[ETH], "2870");
       const { m } = await expectSummaryMatchesModel(sys, account);
       expect(m.equity > 0n && m.equity < m.MM).to.equal(true);
@@ -213,11 +226,11 @@ describe("lens: account views", () => {
       expect(s.availableMargin < 0n).to.equal(true);
       expect(s.liquidatable).to.equal(true);
       // Positions still value exactly; the closed form still prices both markets.
-      const { model } = await modelAccount(sys, account);
+      const { risk: model } = await modelAccount(sys, account);
       const list = await sys.lens.positions(account);
       expect(list.map((p) => p.liquidationPrice)).to.deep.equal([
-        liquidationPrice(model, 0),
-        liquidationPrice(model, 1),
+        riskLiquidationPrice(model, 0),
+        riskLiquidationPrice(model, 1),
       ]);
     });
 

@@ -14,6 +14,7 @@ import {
   fundQuote,
   loadTrading,
   priceString,
+  provideLiquidity,
   setFeedPrice,
   setMarketPrice,
   trade,
@@ -62,7 +63,11 @@ describe("markets: margin", () => {
 
   it("size-scaled IMR at large notional: the exact deposit opens, one unit less fails", async () => {
     const [alice] = env.users;
-    const size = wad("400");
+    // 5,000 ETH (15M USD): sqrt(15e6) * imrSizeFactor (0.0000175) ~ 0.068 > imrBase (0.06).
+    // More pool liquidity first, so that the net exposure and OI caps allow the notional.
+    await provideLiquidity(env, env.lp, usdc("10000000"));
+    const size = wad("5000");
+    const cfg = env.config.markets[ETH];
     // Model of the trade on an empty account: equity(D) = equity0 + D * 1e12.
     const a = await fundQuote(env, alice, 1n);
     const w = await World.read(env, [a]);
@@ -70,8 +75,8 @@ describe("markets: margin", () => {
     w.trade(a, ETH, size, now);
     const h0 = w.health(a, now);
     const pm = h0.positions[0];
-    expect(pm.imr, "the size factor binds").to.be.gt(wad("0.1"));
-    expect(pm.imr).to.equal(M.mulUp(wad("0.0001"), M.sqrtUp(pm.notional * M.WAD)));
+    expect(pm.imr, "the size factor binds").to.be.gt(wad(cfg.imrBase));
+    expect(pm.imr).to.equal(M.mulUp(wad(cfg.imrSizeFactor), M.sqrtUp(pm.notional * M.WAD)));
     const scale = 10n ** 12n;
     const equity0 = h0.equity - M.quoteToUsd(1n, 6);
     const needed = M.divCeil(h0.IM - equity0, scale);
@@ -92,7 +97,8 @@ describe("markets: margin", () => {
 
   it("a risk-increasing trade needs equity >= IM after it; reducing is allowed below IM", async () => {
     const [alice] = env.users;
-    const a = await fundQuote(env, alice, usdc("2000"));
+    // 20 ETH (60,000 USD, IM 6 % + 20): about 15x on 4,000 USDC.
+    const a = await fundQuote(env, alice, usdc("4000"));
     await trade(env, alice, a, ETH, wad("20"));
     await setMarketPrice(env, ETH, "2960");
     const h = await expectHealth(env, await World.read(env, [a]), a);
@@ -119,7 +125,7 @@ describe("markets: margin", () => {
       p.takerFee,
       p.maxFundingVelocity,
     );
-    const a = await fundQuote(env, alice, usdc("2000"));
+    const a = await fundQuote(env, alice, usdc("4000"));
     await trade(env, alice, a, ETH, wad("20"));
 
     // Put the price just above the model's liquidation price.

@@ -135,11 +135,12 @@ describe("markets: multicall", () => {
   it("a rebalance through a state that would fail alone succeeds; separate calls fail", async () => {
     const [alice] = env.users;
     const a = await fundQuote(env, alice, usdc("2000"));
-    await trade(env, alice, a, ETH, wad("20"));
+    await trade(env, alice, a, ETH, wad("10"));
 
-    // Opening BTC before closing ETH needs more than the account has, for one step.
-    await expectMarginRevert(env, alice, a, BTC, -wad("0.5"), "InsufficientMargin");
-    const actions = [tradeAction(BTC, -wad("0.5")), tradeAction(ETH, -wad("20"))];
+    // Opening BTC before closing ETH needs more than the account has, for one step (a long:
+    // on the ETH long's side, so the ETH/BTC offset pair gives no credit).
+    await expectMarginRevert(env, alice, a, BTC, wad("0.25"), "InsufficientMargin");
+    const actions = [tradeAction(BTC, wad("0.25")), tradeAction(ETH, -wad("10"))];
     const { w, results } = await modelMulticall(alice, a, actions);
     const tx = await env.engine.connect(alice).multicall(a, actions, FAR);
     for (const { marketId, delta, r } of results)
@@ -192,7 +193,7 @@ describe("markets: multicall", () => {
       p.takerFee,
       p.maxFundingVelocity,
     );
-    const a = await fundQuote(env, alice, usdc("2000"));
+    const a = await fundQuote(env, alice, usdc("4000"));
     await trade(env, alice, a, ETH, wad("20"));
     let w = await World.read(env, [a]);
     const liq = M.liquidationPrice(w.modelAccount(a, await latest()), 0);
@@ -227,14 +228,14 @@ describe("markets: multicall", () => {
       p.takerFee,
       p.maxFundingVelocity,
     );
-    const a = await fundQuote(env, alice, usdc("2000"));
+    const a = await fundQuote(env, alice, usdc("4000"));
     await trade(env, alice, a, ETH, wad("20"));
     const w = await World.read(env, [a]);
     const liq = M.liquidationPrice(w.modelAccount(a, await latest()), 0);
-    await setMarketPrice(env, ETH, priceString(feedRoundUp(liq) - wad("30")));
+    await setMarketPrice(env, ETH, priceString(feedRoundUp(liq) - wad("40")));
     expect((await expectHealth(env, await World.read(env, [a]), a)).isLiquidatable).to.equal(true);
 
-    // 0.3 WETH (weighted ~800 USD) does not keep it healthy through a reduction that pays a
+    // 0.3 WETH (weighted ~756 USD) does not keep it healthy through a reduction that pays a
     // 5 % fee; the account was liquidatable before, so reducing must still be allowed.
     const weth = env.collaterals.WETH;
     await weth.mint(alice.address, wad("0.3"));

@@ -123,7 +123,7 @@ describe("orders: edges", () => {
     const { engine, keeper, quote, sys } = env;
     const alice = (await ethers.getSigners())[7];
     const a = accountId(alice.address, 0);
-    await fund(env, alice, units("2000", 6));
+    await fund(env, alice, units("4000", 6));
     // A 5 % maker fee makes reducing a majority-side position expensive.
     const c = await engine.getMarket(ETH);
     await engine.setMarketTradingParams(

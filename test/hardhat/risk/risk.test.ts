@@ -42,13 +42,13 @@ async function inOneBlock(sends: (() => Promise<unknown>)[]): Promise<void> {
   }
 }
 
-/** A: 5,000 USDC long 30 ETH (~18x); D: 60,000 USDC short 30 ETH; B: 3 WETH long 100 SOL;
- *  C: 20,000 USDC short 100 SOL. Each pair trades in one block. */
+/** A: 6,000 USDC long 30 ETH (15x, IM 6 % + 20 = 5,420 USD); D: 60,000 USDC short 30 ETH;
+ *  B: 3 WETH long 100 SOL; C: 20,000 USDC short 100 SOL. Each pair trades in one block. */
 async function world() {
   const sys = await loadSystem();
   const [, , a, b, c, d] = await hre.ethers.getSigners();
   await fundPool(sys, "1000000");
-  const A = await fund(sys, a, 0, { USDC: "5000" });
+  const A = await fund(sys, a, 0, { USDC: "6000" });
   const D = await fund(sys, d, 0, { USDC: "60000" });
   const B = await fund(sys, b, 0, { WETH: "3" });
   const C = await fund(sys, c, 0, { USDC: "20000" });
@@ -59,6 +59,14 @@ async function world() {
     () => e(b).modifyPosition(B, SOL, wad("100"), MAX_UINT256, FAR, { gasLimit: 2_000_000 }),
     () => e(c).modifyPosition(C, SOL, -wad("100"), 1n, FAR, { gasLimit: 2_000_000 }),
   ]);
+  // Sent without a gas estimate, a trade failing its margin check would revert silently.
+  const sizes = [
+    [A, ETH],
+    [D, ETH],
+    [B, SOL],
+    [C, SOL],
+  ] as const;
+  for (const [id, m] of sizes) expect((await sys.engine.getPosition(id, m)).size).to.not.equal(0n);
   const engine = await sys.engine.getAddress();
   const state = await loadRiskState({
     provider: hre.network.provider,
