@@ -6,7 +6,7 @@ import {
   LiquidityPool__factory,
   MockERC20__factory,
 } from "../../typechain-types";
-import { units, wad } from "../../src/common/units";
+import { wad } from "../../src/common/units";
 import { NetworkConfig } from "../config";
 import type { MarketConfig } from "../config/types";
 import { StepContext, send } from "../context";

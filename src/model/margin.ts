@@ -207,9 +207,21 @@ export function liquidationPrice(account: Account, index: number): bigint {
   const s = h.position.size;
   if (s === 0n) return 0n;
   const summary = marginSummary(account);
-  const pm = summary.positions[index];
-  const R = summary.MM - mulUp(pm.notional, pm.mmr);
-  const num = (R - summary.equity) * WAD + s * h.price;
+  return liquidationPriceOf(h, summary.positions[index], summary.equity, summary.MM);
+}
+
+/** The liquidation price of holding `h` (requirements `pm`) in an account with `equity` and
+ *  `mm`: every other requirement and price held fixed (docs/math.md, "Risk views"). */
+export function liquidationPriceOf(
+  h: PositionHolding,
+  pm: PositionMargin,
+  equity: bigint,
+  mm: bigint,
+): bigint {
+  const s = h.position.size;
+  if (s === 0n) return 0n;
+  const R = mm - mulUp(pm.notional, pm.mmr);
+  const num = (R - equity) * WAD + s * h.price;
   const den = s * WAD - abs(s) * pm.mmr;
   if (den === 0n) return 0n;
   const p = s > 0n ? divCeil(num * WAD, den) : divFloor(num * WAD, den);

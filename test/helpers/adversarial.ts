@@ -16,7 +16,7 @@ import {
   MockV3Aggregator__factory,
 } from "../../typechain-types";
 import { accountId } from "../../src/common/accounts";
-import { feedAnswer, wad } from "../../src/common/units";
+import { feedAnswer } from "../../src/common/units";
 import { System } from "./fixture";
 import { ENGINE_LIBRARIES } from "../../deploy/steps/core";
 import { collateralParams } from "./risk";

@@ -18,14 +18,10 @@ import {
   RiskCollateral,
   RiskHealth,
   RiskPosition,
-  WAD,
-  abs,
   accrueFunding,
-  divCeil,
-  divFloor,
   healthFactor,
+  liquidationPriceOf,
   marginUtilisation,
-  mulUp,
   positionFunding,
   positionMargin,
   quoteToUsd,
@@ -323,13 +319,7 @@ export function riskLiquidationPrice(account: RiskAccount, index: number): bigin
   const s = h.position.size;
   if (s === 0n) return 0n;
   const { equity, mm } = riskHealth(account);
-  const pm = positionMargin(h.params, s, h.price);
-  const R = mm - mulUp(pm.notional, pm.mmr);
-  const num = (R - equity) * WAD + s * h.price;
-  const den = s * WAD - abs(s) * pm.mmr;
-  if (den === 0n) return 0n;
-  const p = s > 0n ? divCeil(num * WAD, den) : divFloor(num * WAD, den);
-  return p > 0n ? p : 0n;
+  return liquidationPriceOf(h, positionMargin(h.params, s, h.price), equity, mm);
 }
 
 /** Copy of `account` with position `index` valued at `price` (indexNow kept). */

@@ -14,7 +14,17 @@ import {
 } from "../../typechain-types";
 import * as M from "../../src/model";
 import { System } from "./fixture";
-import { MarketView, Status, feedPrice, fundingAt, latest, readMarket } from "./model-world";
+import {
+  MarketView,
+  Status,
+  feedPrice,
+  fundingAt,
+  latest,
+  readMarket,
+  readOffsetPairs,
+} from "./model-world";
+
+export { readOffsetPairs };
 
 /** The risk module's entry points, called at the engine's address. */
 export async function riskAt(sys: System, runner?: ContractRunner): Promise<ICrossmarginRisk> {
@@ -42,29 +52,6 @@ export function toCollateralRisk(c: CollateralRiskFields): M.CollateralRisk {
     sizeFactor: c.sizeFactor,
     weightFloor: c.weightFloor,
   };
-}
-
-/** Every declared offset pair a listed market belongs to (`getOffsetPair` of its id). */
-export async function readOffsetPairs(sys: System): Promise<M.OffsetPair[]> {
-  const risk = await riskAt(sys);
-  const n = Number(await sys.engine.marketCount());
-  const ids = new Set<bigint>();
-  for (let id = 0; id < n; id++) {
-    const pairId = (await sys.engine.getMarket(id)).offsetPair;
-    if (pairId !== 0n) ids.add(pairId);
-  }
-  const pairs: M.OffsetPair[] = [];
-  for (const pairId of ids) {
-    const p = await risk.getOffsetPair(pairId);
-    if (p.rate === 0n) continue;
-    pairs.push({
-      marketA: Number(p.marketA),
-      marketB: Number(p.marketB),
-      rate: p.rate,
-      stressMove: p.stressMove,
-    });
-  }
-  return pairs;
 }
 
 /** An account's state read from the chain, as the risk model values it at `now`. */
