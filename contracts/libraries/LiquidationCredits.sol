@@ -51,8 +51,9 @@ library LiquidationCredits {
         leg.mm = sl.mm;
     }
 
-    /// @dev After a leg of a credited pair was closed (in part): the pair's credit at the new
-    ///      size, and the running MM `mm` moved by what the credit lost, so it stays the real MM.
+    /// @dev After a leg of a pair was closed (in part): the pair's credit at the new size (a
+    ///      close may also create one, when the pair's MM was at or below its stress loss), and
+    ///      the running MM `mm` moved by what the credit changed, so it stays the real MM.
     function update(
         Store storage s,
         Slot[] memory slots,

@@ -96,7 +96,7 @@ library LiquidationLogic {
             if (k == type(uint256).max) break;
             slots[k].done = true;
             _closeOne(s, account, slots[k], ctx, keeper);
-            if (slots[k].credit != 0) ctx.mm = LiquidationCredits.update(s, slots, k, ctx.mm);
+            if (slots[k].pair != 0) ctx.mm = LiquidationCredits.update(s, slots, k, ctx.mm);
         }
         notionalClosed = ctx.notionalClosed;
         if (notionalClosed == 0) _requireFresh(s, slots);

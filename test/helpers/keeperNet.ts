@@ -81,15 +81,24 @@ export function trader(net: KeeperNet): HDNodeWallet {
   return devWallet(5, net.provider);
 }
 
-/** Opens `sizes.length` accounts of one owner (sub-accounts from `firstSub`), each 1,000 USDC and
- *  long `sizes[i]` ETH at 3,000. Returns the account ids. */
-export async function openLongs(net: KeeperNet, sizes: string[], firstSub = 0): Promise<bigint[]> {
+/** USDC each {@link openLongs} account deposits by default: the initial margin of 11.5 ETH at
+ *  3,000 (6 % + 20 USD = 2,090) plus the trading fee, with some room. */
+export const LONG_DEPOSIT = "2200";
+
+/** Opens `sizes.length` accounts of one owner (sub-accounts from `firstSub`), each `deposit` USDC
+ *  and long `sizes[i]` ETH at the current price (3,000 unless moved). Returns the account ids. */
+export async function openLongs(
+  net: KeeperNet,
+  sizes: string[],
+  firstSub = 0,
+  deposit = LONG_DEPOSIT,
+): Promise<bigint[]> {
   const owner = trader(net);
   const accounts: bigint[] = [];
   for (const [i, size] of sizes.entries()) {
     accounts.push(
       await openAccount(net.system, owner, firstSub + i, {
-        deposits: { USDC: "1000" },
+        deposits: { USDC: deposit },
         trades: { 0: size },
       }),
     );
@@ -97,9 +106,9 @@ export async function openLongs(net: KeeperNet, sizes: string[], firstSub = 0): 
   return accounts;
 }
 
-/** Moves ETH-PERP to 2,930: 1,000 USDC long 10 ETH (MM ~313) is then under maintenance with
- *  positive equity (~282). */
-export async function crashEth(net: KeeperNet, price = "2930"): Promise<void> {
+/** Moves ETH-PERP to 2,850 (a 5 % fall): a 2,200 USDC account long 9.8 to 11.5 ETH from 3,000 is
+ *  then under maintenance with positive equity (10 ETH: MM ~1,018, equity ~682). */
+export async function crashEth(net: KeeperNet, price = "2850"): Promise<void> {
   await setMarketPrice(net.system, 0, price);
 }
 

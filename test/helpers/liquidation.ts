@@ -9,7 +9,11 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ContractTransactionReceipt, LogDescription, MaxUint256 } from "ethers";
-import { MockERC20, MockV3Aggregator__factory } from "../../typechain-types";
+import {
+  ICrossmarginRisk__factory,
+  MockERC20,
+  MockV3Aggregator__factory,
+} from "../../typechain-types";
 import { loadSystem, System } from "./fixture";
 import { accountId } from "../../src/common/accounts";
 import { feedAnswer, units, wad } from "../../src/common/units";
@@ -21,9 +25,11 @@ import {
   LiqParams,
   MarketSnap,
   Snap,
+  bitsOf,
   expectLiquidation,
   expectSeizure,
 } from "./liquidationModel";
+import { OffsetPair, quoteToUsd } from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
 
 export const ETH = 0;
@@ -161,7 +167,11 @@ async function feedPrice(address: string, env: Env): Promise<bigint> {
   return answer * 10n ** (18n - (await feed.decimals()));
 }
 
-/** Raw state of `account` and every market, plus the engine's and the fund's quote tokens. */
+/**
+ * Raw state of `account` and every market (with the collaterals' risk parameters, the pending
+ * orders' reserved IM and the declared offset pairs), plus the engine's and the fund's quote
+ * tokens.
+ */
 export async function snapshot(env: Env, account: bigint): Promise<Snap> {
   const { engine, quote, insuranceFund } = env.sys;
   const a = await engine.getAccount(account);
@@ -203,7 +213,19 @@ export async function snapshot(env: Env, account: bigint): Promise<Snap> {
       price: await feedPrice(c.feed, env),
       weight: c.maintenanceWeight,
       discount: c.liquidationDiscount,
+      risk: {
+        initialWeight: c.initialWeight,
+        maintenanceWeight: c.maintenanceWeight,
+        sizeThreshold: c.sizeThreshold,
+        sizeFactor: c.sizeFactor,
+        weightFloor: c.weightFloor,
+      },
     });
+  }
+  let ordersIm = 0n;
+  for (const id of bitsOf(a.orderMask)) {
+    const o = await engine.getOrder(account, id);
+    ordersIm += o.reserveUsd + quoteToUsd(o.keeperFee, QD);
   }
   return {
     account,
@@ -212,11 +234,33 @@ export async function snapshot(env: Env, account: bigint): Promise<Snap> {
     collaterals,
     positions,
     orderMask: a.orderMask,
+    ordersIm,
+    pairs: await offsetPairs(env),
     markets,
     window: await accountWindow(env, account),
     engineQuote: await quote.balanceOf(await engine.getAddress()),
     fundQuote: await quote.balanceOf(await insuranceFund.getAddress()),
   };
+}
+
+/** The active offset pairs the listed markets belong to (the risk module's `getOffsetPair`). */
+export async function offsetPairs(env: Env): Promise<OffsetPair[]> {
+  const { engine } = env.sys;
+  const risk = ICrossmarginRisk__factory.connect(await engine.getAddress(), engine.runner);
+  const ids = new Set<bigint>();
+  const n = Number(await engine.marketCount());
+  for (let id = 0; id < n; id++) {
+    const pairId = (await engine.getMarket(id)).offsetPair;
+    if (pairId !== 0n) ids.add(pairId);
+  }
+  const pairs: OffsetPair[] = [];
+  for (const pairId of ids) {
+    const p = await risk.getOffsetPair(pairId);
+    if (p.rate === 0n) continue; // removed: no credit
+    const [marketA, marketB] = [Number(p.marketA), Number(p.marketB)];
+    pairs.push({ marketA, marketB, rate: p.rate, stressMove: p.stressMove });
+  }
+  return pairs;
 }
 
 /** The account's liquidation window as the engine stores it. */

@@ -5,12 +5,12 @@
  * first, bad debt last (docs/math.md "Liquidation"). Nothing here reads the contract.
  */
 import {
+  CollateralRisk,
   chargeSplit,
-  collateralValueUsd,
+  collateralWeights,
   liquidationPenalty,
   max,
   maxTakerFee as maxTakerFeeOf,
-  mulDown,
   quoteToUsd,
   settleDebt as settleDebtModel,
   toQuoteCeil,
@@ -117,7 +117,23 @@ export function settleDebt(
   return { badDebt, quoteBalance: r.quoteBalance };
 }
 
-/** Quote balance plus weighted collateral as the liquidation rule values it (USD). */
+/** A collateral's risk parameters: its own, or `weight` for both weights without haircut. */
+export function collateralRiskOf(c: CollateralSnap): CollateralRisk {
+  return (
+    c.risk ?? {
+      initialWeight: c.weight,
+      maintenanceWeight: c.weight,
+      sizeThreshold: 0n,
+      sizeFactor: 0n,
+      weightFloor: 0n,
+    }
+  );
+}
+
+/**
+ * Quote balance plus weighted collateral as the liquidation rule values it (USD): each balance at
+ * its size-scaled maintenance weight (`collateralWeights`), a stale one at half weight (INV-34).
+ */
 export function weightedEquity(
   collaterals: CollateralSnap[],
   quoteBalance: bigint,
@@ -126,8 +142,7 @@ export function weightedEquity(
 ): bigint {
   let sum = quoteToUsd(quoteBalance, qd);
   for (const c of collaterals) {
-    const w = staleTokens.includes(c.token) ? c.weight / 2n : c.weight;
-    sum += mulDown(collateralValueUsd(c.amount, c.decimals, c.price), w);
+    sum += collateralWeights(c, collateralRiskOf(c), staleTokens.includes(c.token)).weightedUsd;
   }
   return sum;
 }

@@ -1,14 +1,22 @@
 /**
  * Expected outcomes of `liquidate` / `liquidateCollateral`, computed from the independent model
  * (src/model) and the rules the contract documents (LiquidationLogic NatSpec and comments,
- * docs/math.md "Liquidation"). Nothing here reads the contract under test: the inputs are raw
- * state (positions, market aggregates, balances) and oracle answers captured beforehand.
+ * docs/math.md "Liquidation" and "Risk model"). Nothing here reads the contract under test: the
+ * inputs are raw state (positions, market aggregates, balances, risk parameters, offset pairs)
+ * and oracle answers captured beforehand. Health is the risk model's (`riskHealth`): size-scaled
+ * collateral weights and offset-pair credits, kept at the legs' current sizes after every close
+ * as LiquidationCredits does.
  */
 import {
   Account,
+  CollateralRisk,
   MarketParams,
   MarketState,
+  OffsetPair,
   Position,
+  PositionMargin,
+  RiskAccount,
+  RiskHealth,
   WAD,
   abs,
   accrueFunding,
@@ -16,18 +24,20 @@ import {
   divDown,
   divUp,
   healthFactor,
-  marginSummary,
   max,
   min,
   mulDown,
   mulUp,
+  pairCredit,
   poolValue,
   impactPremium,
   positionMargin,
   quoteToUsd,
   recordFunding,
+  riskHealth,
   seizeCollateral,
   settle,
+  unrealisedPnl,
 } from "../../src/model";
 
 export { SETTLED } from "./liquidationCharges";
@@ -35,12 +45,21 @@ import {
   SETTLED,
   chargeFee,
   closePenalty,
+  collateralRiskOf,
   maxTakerFee,
   penaltyRate,
   settleDebt,
   weightedEquity,
 } from "./liquidationCharges";
-export { chargeFee, closePenalty, maxTakerFee, penaltyRate, settleDebt, weightedEquity };
+export {
+  chargeFee,
+  closePenalty,
+  collateralRiskOf,
+  maxTakerFee,
+  penaltyRate,
+  settleDebt,
+  weightedEquity,
+};
 const INF = (1n << 256n) - 1n;
 
 /** Protocol-wide liquidation parameters (USD / ratios in WAD). */
@@ -75,8 +94,11 @@ export interface CollateralSnap {
   amount: bigint;
   decimals: number;
   price: bigint;
+  /** The maintenance weight (what equity counts below the size threshold). */
   weight: bigint;
   discount: bigint;
+  /** Both weights and the size haircut; without it, `weight` for both and no haircut. */
+  risk?: CollateralRisk;
 }
 
 /** Raw state of one account and of every market, before the call. */
@@ -89,6 +111,10 @@ export interface Snap {
   /** The account's liquidation window (engine.getAccountLiquidation). */
   window: AccountWindow;
   orderMask: bigint;
+  /** Initial margin the pending orders reserve (USD WAD, keeper fees included). */
+  ordersIm?: bigint;
+  /** Declared offset pairs (`getOffsetPair`, active ones); none if absent. */
+  pairs?: OffsetPair[];
   markets: MarketSnap[];
   /** quote.balanceOf(engine) and quote.balanceOf(insuranceFund). */
   engineQuote: bigint;
@@ -117,7 +143,11 @@ export function fundedState(m: MarketSnap, now: bigint): MarketState {
   return recordFunding(m.state, m.params, m.price, now);
 }
 
-/** The model's view of the account at `now`. */
+/**
+ * The base margin model's view of the account at `now` (`marginSummary`: one weight per
+ * collateral, no size haircut, no offset credits, no collateral IM); see {@link healthAt} for
+ * the risk model the engine values accounts with.
+ */
 export function accountAt(snap: Snap, now: bigint, staleTokens: string[] = []): Account {
   return {
     quoteBalance: snap.quoteBalance,
@@ -132,6 +162,55 @@ export function accountAt(snap: Snap, now: bigint, staleTokens: string[] = []): 
       return { params: m.params, position, price: m.price, indexNow: indexAt(m, now) };
     }),
   };
+}
+
+/** The risk model's view of the account at `now` (docs/math.md, "Risk model"). */
+export function riskAccountAt(snap: Snap, now: bigint): RiskAccount {
+  return {
+    quoteBalance: snap.quoteBalance,
+    quoteDecimals: snap.quoteDecimals,
+    collaterals: snap.collaterals.map((c) => ({
+      amount: c.amount,
+      decimals: c.decimals,
+      price: c.price,
+      risk: collateralRiskOf(c),
+    })),
+    positions: snap.positions.map(({ marketId, position }) => {
+      const m = snap.markets[marketId];
+      return { marketId, params: m.params, position, price: m.price, indexNow: indexAt(m, now) };
+    }),
+    pairs: snap.pairs ?? [],
+    ordersIm: snap.ordersIm ?? 0n,
+  };
+}
+
+/** {@link riskHealth} with the figures the liquidation tests read, in `marginSummary` terms. */
+export interface LiquidationHealth extends RiskHealth {
+  /** Same as `im` and `mm`. */
+  IM: bigint;
+  MM: bigint;
+  /** Requirements of each position (in `snap.positions` order), before any pair credit. */
+  positions: PositionMargin[];
+  /** Sum of the positions' unrealised PnL at the oracle. */
+  upnl: bigint;
+  /** `equity < MM`. */
+  isLiquidatable: boolean;
+}
+
+/**
+ * The account's health at `now` as the liquidation rule values it (`liquidationHealth`: stale
+ * collaterals in `staleTokens` at half weight, INV-34) with the risk model.
+ */
+export function healthAt(snap: Snap, now: bigint, staleTokens: string[] = []): LiquidationHealth {
+  const account = riskAccountAt(snap, now);
+  const stale = snap.collaterals.map((c) => staleTokens.includes(c.token));
+  const h = riskHealth(account, { stale });
+  let upnl = 0n;
+  const positions = account.positions.map((p) => {
+    upnl += unrealisedPnl(p.position, p.price);
+    return positionMargin(p.params, p.position.size, p.price);
+  });
+  return { ...h, IM: h.im, MM: h.mm, positions, upnl, isLiquidatable: h.equity < h.mm };
 }
 
 /**
@@ -245,10 +324,37 @@ export interface ExpectedLiquidation {
   poolDelta: bigint;
 }
 
+/** One open position during a liquidation (LiquidationCredits' `Slot`). */
+interface Slot {
+  marketId: number;
+  /** Current size (after this call's close, if any). */
+  size: bigint;
+  price: bigint;
+  /** The position's own maintenance requirement at its current size. */
+  mm: bigint;
+  done: boolean;
+  pair?: OffsetPair;
+  /** The pair's MM credit at the legs' current sizes (0 without an active pair). */
+  credit: bigint;
+}
+
+/** The MM credit of two slots of one pair at their current sizes (`RiskMath.credit`). */
+function slotCredit(a: Slot, b: Slot, pair: OffsetPair): bigint {
+  const leg = (x: Slot) => ({
+    size: x.size,
+    notional: mulUp(abs(x.size), x.price),
+    im: 0n,
+    mm: x.mm,
+  });
+  return pairCredit(leg(a), leg(b), pair).creditMM;
+}
+
 /**
  * What `liquidate(account, maxNotionalUsd)` does at time `now`: positions closed at the oracle,
- * largest maintenance requirement first (ties: lowest market id), each by the buffer rule,
- * bounded by the market's window cap and the caller's budget; the keeper's reward and the fund's
+ * largest maintenance requirement first (ties: lowest market id; a position's own MM, before
+ * any pair credit), each by the buffer rule, bounded by the market's window cap and the caller's
+ * budget, the running MM including each offset pair's credit, recomputed at the legs' current
+ * sizes after a close of a credited leg (LiquidationCredits); the keeper's reward and the fund's
  * penalty charged once on the call (capped by what the account can pay); and, once no position
  * is left and weighted equity is negative, the collateral set against the debt before any bad
  * debt (insurance fund, then pool). Markets in `stale` (feed past its heartbeat) count at their
@@ -263,7 +369,7 @@ export function expectLiquidation(
   staleTokens: string[] = [],
 ): ExpectedLiquidation {
   const qd = snap.quoteDecimals;
-  const summary = marginSummary(accountAt(snap, now, staleTokens));
+  const summary = healthAt(snap, now, staleTokens);
   if (!summary.isLiquidatable) throw new Error("model: account is not liquidatable");
   const collaterals = snap.collaterals.map((c) => ({ ...c }));
   const base = {
@@ -292,12 +398,24 @@ export function expectLiquidation(
   const { positions, marketStates, windows, closes } = base;
   const floor = maxTakerFee(snap);
   for (const p of snap.positions) positions.set(p.marketId, p.position);
-  const slots = snap.positions.map(({ marketId, position }, i) => ({
+  const pairs = snap.pairs ?? [];
+  const slots: Slot[] = snap.positions.map(({ marketId, position }, i) => ({
     marketId,
-    position,
+    size: position.size,
+    price: snap.markets[marketId].price,
     mm: summary.positions[i].mm,
     done: stale.includes(marketId),
+    pair: pairs.find((p) => p.marketA === marketId || p.marketB === marketId),
+    credit: 0n,
   }));
+  // LiquidationCredits.load: each pair's MM credit on both of its legs.
+  for (let i = 0; i < slots.length; i++) {
+    for (let j = i + 1; j < slots.length; j++) {
+      const pair = slots[i].pair;
+      if (pair === undefined || pair !== slots[j].pair) continue;
+      slots[i].credit = slots[j].credit = slotCredit(slots[i], slots[j], pair);
+    }
+  }
   let notionalClosed = 0n;
   for (let round = 0; round < slots.length; round++) {
     if (equity >= mulUp(MM, WAD + liq.buffer) || budget === 0n) break;
@@ -310,7 +428,7 @@ export function expectLiquidation(
     sl.done = true;
     const m = snap.markets[sl.marketId];
     let size = bufferCloseSize(
-      sl.position.size,
+      sl.size,
       m.price,
       sl.mm,
       m.params.minPositionMargin,
@@ -325,13 +443,14 @@ export function expectLiquidation(
     windows.set(sl.marketId, w);
     size = min(size, windowAllowance(m, w, budget));
     if (size === 0n) continue;
-    const delta = sl.position.size > 0n ? -size : size;
+    const delta = sl.size > 0n ? -size : size;
     const notional = mulUp(size, m.price);
     const pen = closePenalty(m, liq, floor, delta, notional);
     penaltyUsd += pen;
     equity -= pen;
     const funded = fundedState(m, now);
-    const r = settle(funded, sl.position, delta, m.price, 0n, 0n, 0n, funded.fundingIndex, qd);
+    const position = positions.get(sl.marketId)!;
+    const r = settle(funded, position, delta, m.price, 0n, 0n, 0n, funded.fundingIndex, qd);
     quoteBalance += r.quoteDelta;
     poolDelta -= r.quoteDelta;
     positions.set(sl.marketId, r.newPosition);
@@ -339,7 +458,10 @@ export function expectLiquidation(
     w.liquidatedInWindow += notional;
     notionalClosed += notional;
     budget = budget > notional ? budget - notional : 0n;
-    MM = MM - sl.mm + positionMargin(m.params, r.newPosition.size, m.price).mm;
+    const mmNew = positionMargin(m.params, r.newPosition.size, m.price).mm;
+    MM = MM - sl.mm + mmNew;
+    sl.size = r.newPosition.size;
+    sl.mm = mmNew;
     const feeBefore = max(rateFee, liq.minKeeperReward);
     rateFee += mulUp(notional, liq.feeRate);
     equity -= max(rateFee, liq.minKeeperReward) - feeBefore;
@@ -351,6 +473,17 @@ export function expectLiquidation(
       quoteDelta: r.quoteDelta,
       newSize: r.newPosition.size,
     });
+    // LiquidationCredits.update: a leg of a pair was closed (in part); the pair's credit at the
+    // legs' new sizes (a close may also create one), and MM moved by what the credit changed, so
+    // the running MM stays the real one.
+    if (sl.pair !== undefined) {
+      for (const o of slots) {
+        if (o === sl || o.pair !== sl.pair) continue;
+        const c = slotCredit(sl, o, sl.pair!);
+        MM = MM + sl.credit - c;
+        sl.credit = o.credit = c;
+      }
+    }
   }
   const closedOut = [...positions.values()].every((p) => p.size === 0n);
   let fee: ExpectedFee | undefined;
@@ -407,7 +540,7 @@ export function expectSeizure(
   requested: bigint,
 ): ExpectedSeizure {
   const qd = snap.quoteDecimals;
-  const summary = marginSummary(accountAt(snap, now));
+  const summary = healthAt(snap, now);
   if (!summary.isLiquidatable) throw new Error("model: account is not liquidatable");
   if (snap.quoteBalance >= 0n) throw new Error("model: no debt");
   const debt = -snap.quoteBalance;

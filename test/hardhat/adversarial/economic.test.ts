@@ -8,7 +8,7 @@ import { MockERC20__factory } from "../../../typechain-types";
 import { fromUnits, fromWad, wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
 import * as L from "../../helpers/liquidation";
-import { accountAt } from "../../helpers/liquidationModel";
+import { healthAt } from "../../helpers/liquidationModel";
 import { fundQuote, loadTrading, trade as modelTrade, usdc } from "../../helpers/trading";
 import { latest } from "../../helpers/model-world";
 import { commit, latestRound, loadOrders, setPrice } from "../../helpers/orders";
@@ -27,18 +27,18 @@ import { waitForClaim } from "../../helpers/pool";
 const { ETH } = L;
 const USD = (quote: bigint) => quote * 10n ** 12n; // quote units -> USD WAD
 
-/** Model equity of `account` at the latest block (chain inputs, model math). */
+/** Model equity of `account` at the latest block (chain inputs, risk-model math). */
 async function equityNow(env: L.Env, account: bigint): Promise<bigint> {
-  return M.marginSummary(accountAt(await L.snapshot(env, account), await latest())).equity;
+  return healthAt(await L.snapshot(env, account), await latest()).equity;
 }
 
 describe("adversarial: economics", () => {
   it("INV-14/INV-28: self-liquidation from a second address does not profit: the pair loses the fund's penalty", async () => {
     const env = await L.setup();
     const [attacker, attackerKeeper] = env.traders;
-    const a = await L.deposit(env, attacker, L.usdc(3_000));
+    const a = await L.deposit(env, attacker, L.usdc(6_000)); // IM 90,000 * 6 % + 20 = 5,420
     await L.trade(env, attacker, ETH, wad("30"));
-    await L.setMarketPrice(env, ETH, "2940");
+    await L.setMarketPrice(env, ETH, "2900");
     // What closing by a trade would cost now (fee + price impact), from the model.
     const snap = await L.snapshot(env, a);
     const m = snap.markets[ETH];
@@ -53,7 +53,7 @@ describe("adversarial: economics", () => {
     );
     const closeCost = close.fee + M.sMulFloor(wad("30"), m.price - close.fill);
     const run = await L.liquidateChecked(env, a, { keeper: attackerKeeper });
-    const before = M.marginSummary(accountAt(snap, run.now)).equity; // at the liquidation's time
+    const before = healthAt(snap, run.now).equity; // at the liquidation's time
     const after = await equityNow(env, a);
     const f = run.expected.fee!;
     const pairLoss = before - after - USD(f.reward);
@@ -62,13 +62,13 @@ describe("adversarial: economics", () => {
     expect(pairLoss - USD(f.toFund)).to.be.lt(USD(1n));
     expect(f.toFund).to.be.greaterThan(0n);
     report(
-      `self-liquidation of 30 ETH at 2940: pair loses ${fromWad(pairLoss)} USD; ` +
+      `self-liquidation of 30 ETH at 2900: pair loses ${fromWad(pairLoss)} USD; ` +
         `closing by trade would cost ${fromWad(closeCost).toFixed(2)} USD (fee ${fromWad(close.fee).toFixed(2)})`,
     );
 
     // Bankrupt: the account can pay nothing, so the keeper gets nothing (INV-27; no fund
     // subsidy): liquidating one's own bankrupt account from a second address earns 0.
-    const b = await L.deposit(env, attacker, L.usdc(17_000), undefined, 1);
+    const b = await L.deposit(env, attacker, L.usdc(18_500), undefined, 1); // IM 18,020
     await L.trade(env, attacker, ETH, wad("100"), 1);
     await L.setMarketPrice(env, ETH, "2600");
     const runB = await L.liquidateChecked(env, b, { keeper: attackerKeeper });
@@ -142,10 +142,11 @@ describe("adversarial: economics", () => {
     );
     const accounts: bigint[] = [];
     for (let sub = 0; sub < 8; sub++) {
-      accounts.push(await L.deposit(env, griefer, L.usdc(21), undefined, sub));
+      // IM 45 * 6 % + 20 = 22.7 USD.
+      accounts.push(await L.deposit(env, griefer, L.usdc(23), undefined, sub));
       await L.trade(env, griefer, ETH, wad("0.015"), sub);
     }
-    await L.setMarketPrice(env, ETH, "2950");
+    await L.setMarketPrice(env, ETH, "2850");
     let gas = 0n;
     for (const a of accounts) {
       const run = await L.liquidateChecked(env, a);

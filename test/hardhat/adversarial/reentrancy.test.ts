@@ -148,7 +148,7 @@ describe("adversarial: a re-entrant token", () => {
     // A nested liquidation of another bankrupt account inside the seizure transfer.
     await trade(env, alice, ETH, wad("30"));
     const bob = env.traders[1];
-    const b = await deposit(env, bob, usdc(3_000));
+    const b = await deposit(env, bob, usdc(5_500)); // IM 90,000 * 6 % + 20 = 5,420
     await trade(env, bob, ETH, wad("30"));
     await setMarketPrice(env, ETH, "2500");
     await ree.arm(

@@ -128,10 +128,10 @@ describe("keeper (hardhat node)", function () {
     expect(r2.liquidationsWon).to.equal(accounts.length);
 
     // With the default minimum (0.5 USD) a liquidation of a solvent account is worth it (at
-    // 2,620 the 10 ETH long opened at 2,700 keeps ~200 USD of equity under its ~282 MM; a
-    // bankrupt account would pay its keeper nothing, INV-27).
+    // 2,620 the 10 ETH long opened at 2,700 on 1,700 USDC keeps ~880 USD of equity under its
+    // ~937 MM; a bankrupt account would pay its keeper nothing, INV-27).
     await crashEth(net, "2700");
-    const fresh = await openLongs(net, ["10"], 10);
+    const fresh = await openLongs(net, ["10"], 10, "1700"); // IM 27,000 * 6 % + 20 = 1,640
     await crashEth(net, "2620");
     const normal = makeKeeper(net, 7);
     const r3 = await normal.runOnce();

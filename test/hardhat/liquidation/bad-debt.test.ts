@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
-import { marginSummary } from "../../../src/model";
 import {
   ETH,
   Env,
@@ -15,7 +14,7 @@ import {
   trade,
   usdc,
 } from "../../helpers/liquidation";
-import { accountAt, expectedPoolValue, skewPremium } from "../../helpers/liquidationModel";
+import { expectedPoolValue, healthAt, skewPremium } from "../../helpers/liquidationModel";
 
 const SHARE_OFFSET = 10n ** 6n; // LiquidityPool's decimals offset (virtual shares)
 
@@ -25,7 +24,7 @@ async function noFunding(env: Env, marketId: number): Promise<void> {
 }
 
 async function modelEquity(env: Env, account: bigint): Promise<bigint> {
-  return marginSummary(accountAt(await snapshot(env, account), BigInt(await time.latest()))).equity;
+  return healthAt(await snapshot(env, account), BigInt(await time.latest())).equity;
 }
 
 describe("liquidation/bad-debt", () => {
@@ -128,7 +127,7 @@ describe("liquidation/bad-debt", () => {
     expect(debt).to.be.greaterThan(usdc(2_000));
     expect(await engine.isLiquidatable(a)).to.equal(false);
 
-    await setCollateralPrice(env, "WETH", "1500"); // 1,350 weighted < debt
+    await setCollateralPrice(env, "WETH", "1500"); // 1,260 weighted (0.84) < debt
     expect(await modelEquity(env, a)).to.be.lessThan(0n);
     expect(await engine.isLiquidatable(a)).to.equal(true);
     const run = await liquidateChecked(env, a);
@@ -157,11 +156,11 @@ describe("liquidation/bad-debt", () => {
     const [t1, t2, t3, t4] = env.traders;
     const big = await deposit(env, t1, usdc(40_000));
     await trade(env, t1, ETH, wad("100"));
-    const bust1 = await deposit(env, t2, usdc(5_000));
+    const bust1 = await deposit(env, t2, usdc(6_500)); // IM 75,000 * 8.5 % + 20 = 6,395
     await trade(env, t2, SOL, wad("500"));
     const bust2 = await deposit(env, t3, usdc(10_000));
     await trade(env, t3, ETH, wad("40"));
-    const short = await deposit(env, t4, usdc(3_000));
+    const short = await deposit(env, t4, usdc(4_000)); // IM 60,000 * 6 % + 20 = 3,620
     await trade(env, t4, ETH, -wad("20"));
     await setMarketPrice(env, ETH, "2620");
     await setMarketPrice(env, SOL, "135");

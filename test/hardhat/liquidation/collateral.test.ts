@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { wad } from "../../../src/common/units";
-import { WAD, healthFactor, marginSummary, mulDown, quoteToUsd } from "../../../src/model";
+import { WAD, healthFactor, mulDown, quoteToUsd } from "../../../src/model";
 import {
   ETH,
   Env,
@@ -18,17 +18,18 @@ import {
   trade,
   usdc,
 } from "../../helpers/liquidation";
-import { accountAt } from "../../helpers/liquidationModel";
+import { healthAt } from "../../helpers/liquidationModel";
 
 async function health(env: Env, account: bigint) {
-  const s = marginSummary(accountAt(await snapshot(env, account), BigInt(await time.latest())));
+  const s = healthAt(await snapshot(env, account), BigInt(await time.latest()));
   return { ...s, hf: healthFactor(s.equity, s.MM) };
 }
 
 /**
  * 1 WETH of collateral, 10 ETH long opened at 3000 and half of it closed at 2800: the whole
  * position's loss is realised, about 2,020 USDC of quote debt, and 5 ETH long are left (MM
- * about 160). The WETH price then sets the health factor.
+ * about 510). The WETH price then sets the health factor: equity is about 0.84 * price - 2,020
+ * (liquidatable below about 3,010, health factor 0.95 at about 2,980).
  */
 async function indebted(env: Env, who: HardhatEthersSigner, wethPrice: string): Promise<bigint> {
   const a = await deposit(env, who, wad("1"), "WETH");
@@ -43,7 +44,7 @@ describe("liquidation/collateral", () => {
   it("repays 50 % of the debt at a health factor at or above the threshold", async () => {
     const env = await setup();
     const [t, liquidator] = env.traders;
-    const a = await indebted(env, t, "2418");
+    const a = await indebted(env, t, "2995");
     const h = await health(env, a);
     expect(h.isLiquidatable).to.equal(true);
     expect(h.hf).to.be.greaterThanOrEqual(env.liq.closeFactorHfThreshold);
@@ -53,10 +54,10 @@ describe("liquidation/collateral", () => {
     const e = await liquidateCollateralChecked(env, liquidator, a, "WETH", debt);
     expect(e.maxRepay).to.equal((debt + 1n) / 2n);
     expect(e.repaid).to.equal(e.maxRepay);
-    // Collateral at oracle less the 5 % discount: seized * 1315 * 0.95 ~= repaid.
-    const value = mulDown((e.seized * wad("2418")) / WAD, wad("0.95"));
+    // Collateral at oracle less the 5 % discount: seized * 2995 * 0.95 ~= repaid.
+    const value = mulDown((e.seized * wad("2995")) / WAD, wad("0.95"));
     expect(quoteToUsd(e.repaid, QD) - value).to.be.within(0n, wad("0.000001"));
-    // The account is healthier: the 5 % discount is less than the 10 % haircut on WETH.
+    // The account is healthier: the 5 % discount is less than the 16 % haircut on WETH.
     expect((await health(env, a)).equity).to.be.greaterThan(h.equity);
   });
 
@@ -84,9 +85,9 @@ describe("liquidation/collateral", () => {
     const env = await setup();
     const [t1, t2, liquidator] = env.traders;
     // Debt = the trading fee only (about 1.8 USDC), position under maintenance.
-    const small = await deposit(env, t1, wad("0.04"), "WETH"); // 108 USD weighted
+    const small = await deposit(env, t1, wad("0.1"), "WETH"); // 252 USD weighted, IM 200 + 15
     await trade(env, t1, ETH, wad("1"));
-    await setMarketPrice(env, ETH, "2943");
+    await setMarketPrice(env, ETH, "2867");
     let h = await health(env, small);
     expect(h.isLiquidatable).to.equal(true);
     expect(h.hf).to.be.greaterThanOrEqual(env.liq.closeFactorHfThreshold);
@@ -101,7 +102,7 @@ describe("liquidation/collateral", () => {
     await trade(env, t2, ETH, wad("2"));
     await setMarketPrice(env, ETH, "2925");
     await trade(env, t2, ETH, -wad("1"));
-    await setMarketPrice(env, ETH, "2585");
+    await setMarketPrice(env, ETH, "2687");
     h = await health(env, mid);
     expect(h.isLiquidatable).to.equal(true);
     expect(h.hf).to.be.greaterThanOrEqual(env.liq.closeFactorHfThreshold);

@@ -40,10 +40,10 @@ describe("liquidation/edges", () => {
 
   it("INV-15: a keeper budget of exactly k * price closes k units and is used up to the wei", async () => {
     const [t] = env.traders;
-    const a = await deposit(env, t, usdc(2_000));
+    const a = await deposit(env, t, usdc(4_000)); // IM 60,000 * 6 % + 20 = 3,620
     await trade(env, t, ETH, wad("20"));
-    await setMarketPrice(env, ETH, "2920");
-    const budget = wad("2920") * 2n;
+    await setMarketPrice(env, ETH, "2900");
+    const budget = wad("2900") * 2n;
     const run = await liquidateChecked(env, a, { maxNotionalUsd: budget });
     expect(run.expected.closes).to.have.length(1);
     expect(run.expected.closes[0].sizeClosed).to.equal(-wad("2"));
@@ -54,10 +54,10 @@ describe("liquidation/edges", () => {
   it("INV-14: a maintenance ratio (with buffer) at or below the fee rate closes the whole position", async () => {
     const [t] = env.traders;
     await setLiquidationParams(env, { feeRate: wad("0.05") });
-    const a = await deposit(env, t, usdc(2_000));
+    const a = await deposit(env, t, usdc(4_000));
     await trade(env, t, ETH, wad("20"));
-    await setMarketPrice(env, ETH, "2920");
-    // mmr = 0.02 * 0.5 = 1 %, * (1 + 10 %) = 1.1 % < 5 %: a partial close would only lower
+    await setMarketPrice(env, ETH, "2900");
+    // mmr = 0.06 * 0.5834 = 3.5 %, * (1 + 10 %) = 3.85 % < 5 %: a partial close would only lower
     // equity relative to the target, so everything goes.
     const c = await env.sys.engine.getMarket(ETH);
     const freed = M.mulDown(M.mulUp(c.imrBase, c.maintenanceScalar), M.WAD + env.liq.buffer);

@@ -3,14 +3,7 @@ import { ethers } from "hardhat";
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { wad } from "../../../src/common/units";
-import {
-  WAD,
-  marginSummary,
-  mulUp,
-  positionMargin,
-  quoteToUsd,
-  toQuoteCeil,
-} from "../../../src/model";
+import { WAD, mulUp, positionMargin, quoteToUsd, toQuoteCeil } from "../../../src/model";
 import {
   ETH,
   Env,
@@ -24,7 +17,7 @@ import {
   trade,
   usdc,
 } from "../../helpers/liquidation";
-import { accountAt, bufferCloseSize, expectLiquidation } from "../../helpers/liquidationModel";
+import { bufferCloseSize, expectLiquidation, healthAt } from "../../helpers/liquidationModel";
 import { requestAndWait } from "../../helpers/pool";
 
 /** Turns funding off in a market before anyone trades (so equity does not drift with time). */
@@ -52,32 +45,32 @@ describe("liquidation/keeper", () => {
   it("INV-26/INV-31: a completing call pays the minimum reward when notional * feeRate is below it; the fund gets the penalty", async () => {
     const env = await setup();
     const t = env.traders[0];
-    const a = await deposit(env, t, usdc(40));
+    const a = await deposit(env, t, usdc(75)); // IM 900 * 6 % + 20 = 74
     await trade(env, t, ETH, wad("0.3")); // 900 USD: 0.5 % of it is 4.5 < 5
-    await setMarketPrice(env, ETH, "2900");
+    await setMarketPrice(env, ETH, "2850");
     await expectReturnValues(env, a, env.keeper);
 
     const { expected } = await liquidateChecked(env, a);
     const f = expected.fee!;
     expect(f.notional * env.liq.feeRate).to.be.lessThan(env.liq.minKeeperReward * 10n ** 18n);
-    // 0.3 ETH at 2900 = 870 USD: the whole position closes (complete), so the keeper gets the
-    // 5 USD minimum; the fund 0.25 % of 870 = 2.175 USD.
-    expect(f.notional).to.equal(wad("870"));
-    expect([f.fee, f.reward, f.toFund]).to.deep.equal([usdc("7.175"), usdc(5), usdc("2.175")]);
+    // 0.3 ETH at 2850 = 855 USD: the whole position closes (complete), so the keeper gets the
+    // 5 USD minimum; the fund 0.25 % of 855 = 2.1375 USD.
+    expect(f.notional).to.equal(wad("855"));
+    expect([f.fee, f.reward, f.toFund]).to.deep.equal([usdc("7.1375"), usdc(5), usdc("2.1375")]);
   });
 
   it("counts the minimum reward when sizing a partial close: the account ends healthy", async () => {
     const env = await setup();
     const t = env.traders[0];
-    const a = await deposit(env, t, usdc(40));
-    await trade(env, t, ETH, wad("0.27")); // 810 USD, MM about 28
-    await setMarketPrice(env, ETH, "2957");
+    const a = await deposit(env, t, usdc(60)); // IM 600 * 6 % + 20 = 56
+    await trade(env, t, ETH, wad("0.2")); // 600 USD, MM about 41
+    await setMarketPrice(env, ETH, "2885");
     const snap = await snapshot(env, a);
     const now = BigInt(await time.latest()) + 1n;
-    const h = marginSummary(accountAt(snap, now));
+    const h = healthAt(snap, now);
     const params = snap.markets[ETH].params;
-    const size = wad("0.27");
-    const price = wad("2957");
+    const size = wad("0.2");
+    const price = wad("2885");
 
     // The rule as if the fee were always notional * feeRate (the minimum ignored) would close
     // this much, pay the 5 USD minimum, and leave the account liquidatable.
@@ -101,7 +94,7 @@ describe("liquidation/keeper", () => {
     expect(f.reward).to.equal(usdc(5));
     expect(f.toFund).to.equal(penaltyQuote(env, f.notional));
     expect(f.fee).to.equal(usdc(5) + f.toFund);
-    const after = marginSummary(accountAt(await snapshot(env, a), BigInt(await time.latest())));
+    const after = healthAt(await snapshot(env, a), BigInt(await time.latest()));
     expect(after.isLiquidatable).to.equal(false);
     expect(after.equity).to.be.greaterThanOrEqual(mulUp(after.MM, WAD + env.liq.buffer));
   });
@@ -174,7 +167,7 @@ describe("liquidation/keeper", () => {
   });
 
   for (const [name, size, deposited, price] of [
-    ["at the minimum reward", "0.3", 40, "2900"],
+    ["at the minimum reward", "0.3", 75, "2850"],
     ["at the maximum reward", "100", 40_000, "2620"],
   ] as const) {
     it(`INV-28: self-liquidation from a second address does not profit (${name})`, async () => {
@@ -187,7 +180,7 @@ describe("liquidation/keeper", () => {
 
       const run = await liquidateChecked(env, a, { keeper: second });
       const before = run.expected.equity;
-      const after = marginSummary(accountAt(await snapshot(env, a), run.now)).equity;
+      const after = healthAt(await snapshot(env, a), run.now).equity;
       const f = run.expected.fee!;
       const gained = await env.sys.quote.balanceOf(second.address);
       expect(gained).to.equal(f.reward);
@@ -195,9 +188,9 @@ describe("liquidation/keeper", () => {
       const combined = after - before + quoteToUsd(gained, QD);
       expect(combined).to.equal(-quoteToUsd(f.fee - f.reward, QD));
       expect(combined < 0n).to.equal(true);
-      // 0.25 % of 870 USD, or of 262,000 USD.
+      // 0.25 % of 855 USD, or of 262,000 USD.
       expect(f.fee - f.reward).to.equal(
-        name === "at the minimum reward" ? usdc("2.175") : usdc(655),
+        name === "at the minimum reward" ? usdc("2.1375") : usdc(655),
       );
     });
   }
@@ -214,15 +207,16 @@ describe("liquidation/keeper", () => {
     await setMarketPrice(env, ETH, "3000");
     // The LP asks to leave (INV-47) and waits the delay.
     await requestAndWait(env.sys, env.lp, await pool.balanceOf(env.lp));
-    // B trades on WETH only; the LP then takes every quote token the vault holds.
-    const b = await deposit(env, tb, wad("0.05"), "WETH");
+    // B trades on WETH only (0.09 WETH: 226.8 USD at the 0.84 weight, IM 200 plus the 13.5 of
+    // the initial weight's haircut); the LP then takes every quote token the vault holds.
+    const b = await deposit(env, tb, wad("0.09"), "WETH");
     await trade(env, tb, ETH, wad("1"));
     await pool.connect(env.lp).withdraw(await pool.maxWithdraw(env.lp), env.lp, env.lp);
     const held = await quote.balanceOf(await engine.getAddress());
     expect(held).to.be.lessThan(usdc(5));
     await expectConservation(env);
 
-    await setMarketPrice(env, ETH, "2900");
+    await setMarketPrice(env, ETH, "2800"); // equity about 25 USD, under MM 118: a full close
     const { expected } = await liquidateChecked(env, b);
     const f = expected.fee!;
     // The keeper gets what there is; only what was paid is charged.

@@ -132,9 +132,11 @@ describe("liquidation/limits", () => {
     const env = await setup();
     const { engine } = env.sys;
     const t = env.traders[0];
-    const a = await deposit(env, t, usdc(5_000));
+    // All long (ETH and BTC on the same side: no offset credit); MM at the prices below: BTC
+    // about 1,395, SOL 1,032, ETH 965. The moves below cost more than the deposit.
+    const a = await deposit(env, t, usdc(6_500));
     await trade(env, t, BTC, wad("1"));
-    await trade(env, t, SOL, wad("300"));
+    await trade(env, t, SOL, wad("150"));
     await trade(env, t, ETH, wad("10"));
     await setMarketPrice(env, BTC, "55000");
     await setMarketPrice(env, SOL, "135");

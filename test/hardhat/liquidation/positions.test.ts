@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
-import { WAD, marginSummary, mulUp } from "../../../src/model";
+import { WAD, mulUp } from "../../../src/model";
 import {
   BTC,
   ETH,
@@ -20,16 +20,16 @@ import {
   usdc,
 } from "../../helpers/liquidation";
 import {
-  accountAt,
   bufferCloseSize,
+  healthAt,
   maxTakerFee,
   penaltyRate,
 } from "../../helpers/liquidationModel";
 import { skipUnderCoverage } from "../../helpers/coverage";
 
-/** The model's health of `account` as the views see it (at the latest block). */
+/** The risk model's health of `account` as the views see it (at the latest block). */
 async function modelHealth(env: Env, account: bigint) {
-  return marginSummary(accountAt(await snapshot(env, account), BigInt(await time.latest())));
+  return healthAt(await snapshot(env, account), BigInt(await time.latest()));
 }
 
 /** The view agrees with the model, and returns what the model says. */
@@ -68,7 +68,7 @@ describe("liquidation/positions", () => {
     // The close size from the documented buffer rule, computed here from the model's health.
     const snap = await snapshot(env, a);
     const now = BigInt(await time.latest()) + 1n;
-    const before = marginSummary(accountAt(snap, now));
+    const before = healthAt(snap, now);
     const pos = snap.positions[0].position;
     const price = wad("2700");
     const size = bufferCloseSize(
@@ -95,12 +95,14 @@ describe("liquidation/positions", () => {
     const after = await modelHealth(env, a);
     const target = mulUp(after.MM, WAD + env.liq.buffer);
     expect(after.equity).to.be.greaterThanOrEqual(target);
-    // Exactly on target had the maintenance ratio stayed constant (the rule's assumption); the
-    // size factor lowers the ratio of the smaller position, so the real MM ends lower.
+    // Exactly on target had the maintenance ratio stayed constant (the rule's assumption). Here
+    // it does: imrBase binds (ETH's size factor only above about 11.7M USD of notional), so the
+    // real MM is the constant-ratio one up to the rounding of the two notionals.
+    expect(before.positions[0].imr).to.equal(snap.markets[ETH].params.imrBase);
     const mmConstant = before.MM - mulUp(mulUp(size, price), before.positions[0].mmr);
     const constantTarget = mulUp(mmConstant, WAD + env.liq.buffer);
     expect(after.equity - constantTarget).to.be.within(-(10n ** 15n), 10n ** 15n);
-    expect(after.MM).to.be.lessThan(mmConstant);
+    expect(after.MM - mmConstant).to.be.within(-2n, 2n);
     expect(await liquidatable(env, a)).to.equal(false);
   });
 
@@ -108,7 +110,7 @@ describe("liquidation/positions", () => {
     const env = await setup();
     await setLiquidationParams(env, { buffer: 0n });
     const t = env.traders[0];
-    const a = await deposit(env, t, usdc(400));
+    const a = await deposit(env, t, usdc(520)); // IM 8,100 * 6 % + 20 = 506
     await trade(env, t, ETH, wad("2.7")); // imrBase binds: the ratio does not fall with size
     await setMarketPrice(env, ETH, "2885");
     expect(await liquidatable(env, a)).to.equal(true);
@@ -124,29 +126,32 @@ describe("liquidation/positions", () => {
   it("cross market: a gain in one market keeps the account alive; then it doesn't", async () => {
     const env = await setup();
     const [t, lone] = env.traders;
-    const a = await deposit(env, t, usdc(8_000));
+    // The hedge is a SOL short: ETH and BTC form an offset pair, whose credit would lower MM too;
+    // this test is about the gain alone.
+    const a = await deposit(env, t, usdc(9_000));
     await trade(env, t, ETH, wad("30"));
-    await trade(env, t, BTC, -wad("1"));
-    // The same ETH position without the BTC hedge.
-    const b = await deposit(env, lone, usdc(8_000));
+    await trade(env, t, SOL, -wad("200"));
+    // The same ETH position without the SOL hedge.
+    const b = await deposit(env, lone, usdc(9_000));
     await trade(env, lone, ETH, wad("30"));
 
     await setMarketPrice(env, ETH, "2750");
-    await setMarketPrice(env, BTC, "55000");
+    await setMarketPrice(env, SOL, "134");
     expect(await liquidatable(env, b)).to.equal(true);
     expect(await liquidatable(env, a)).to.equal(false);
     const now = await nextTimestamp();
-    const h = marginSummary(accountAt(await snapshot(env, a), now));
-    expect(h.upnl).to.be.lessThan(0n); // ETH loses more than BTC gains, yet equity >= MM
+    const h = healthAt(await snapshot(env, a), now);
+    expect(h.credits.every((c) => c.creditMM === 0n)).to.equal(true);
+    expect(h.upnl).to.be.lessThan(0n); // ETH loses more than SOL gains, yet equity >= MM
     await expect(env.sys.engine.connect(env.keeper).liquidate(a, 0))
       .to.be.revertedWithCustomError(env.sys.engine, "NotLiquidatable")
       .withArgs(a, h.equity, h.MM);
 
-    // BTC gives back the gain: now the account as a whole is under maintenance.
-    await setMarketPrice(env, BTC, "58500");
+    // SOL gives back the gain: now the account as a whole is under maintenance.
+    await setMarketPrice(env, SOL, "146");
     expect(await liquidatable(env, a)).to.equal(true);
     const snap = await snapshot(env, a);
-    const pm = marginSummary(accountAt(snap, BigInt(await time.latest()))).positions;
+    const pm = healthAt(snap, BigInt(await time.latest())).positions;
     expect(pm[0].mm).to.be.greaterThan(pm[1].mm); // ETH carries the larger requirement
 
     const { expected } = await liquidateChecked(env, a);
@@ -158,19 +163,18 @@ describe("liquidation/positions", () => {
   it("closes markets in order of maintenance requirement until the buffer is met", async () => {
     const env = await setup();
     const t = env.traders[0];
-    const a = await deposit(env, t, usdc(6_000));
+    const a = await deposit(env, t, usdc(11_000));
+    // ETH and BTC on the same side: no offset credit, each market's MM is its own.
     await trade(env, t, SOL, wad("300")); // 45,000 notional
     await trade(env, t, ETH, -wad("10")); // 30,000
-    await trade(env, t, BTC, wad("1")); // 60,000
-    await setMarketPrice(env, BTC, "56000");
-    await setMarketPrice(env, SOL, "144");
+    await trade(env, t, BTC, -wad("2")); // 120,000
+    await setMarketPrice(env, BTC, "62500");
+    await setMarketPrice(env, SOL, "146");
     await setMarketPrice(env, ETH, "3050");
     expect(await liquidatable(env, a)).to.equal(true);
 
     const snap = await snapshot(env, a);
-    const mm = marginSummary(accountAt(snap, BigInt(await time.latest()))).positions.map(
-      (p) => p.mm,
-    );
+    const mm = healthAt(snap, BigInt(await time.latest())).positions.map((p) => p.mm);
     expect(mm[BTC]).to.be.greaterThan(mm[SOL]);
     expect(mm[SOL]).to.be.greaterThan(mm[ETH]);
     const { expected } = await liquidateChecked(env, a);
@@ -188,7 +192,7 @@ describe("liquidation/positions", () => {
     await trade(env, t, ETH, wad("10"));
     const before = await snapshot(env, a);
     const now = await nextTimestamp();
-    const h = marginSummary(accountAt(before, now));
+    const h = healthAt(before, now);
     expect(h.isLiquidatable).to.equal(false);
     await expect(engine.connect(env.keeper).liquidate(a, 0))
       .to.be.revertedWithCustomError(engine, "NotLiquidatable")
@@ -244,10 +248,10 @@ describe("liquidation/positions", () => {
   it("a 1-wei position is liquidated and still pays the keeper the minimum reward", async () => {
     const env = await setup();
     const t = env.traders[0];
-    const a = await deposit(env, t, wad("0.01"), "WETH"); // 27 USD weighted
+    const a = await deposit(env, t, wad("0.01"), "WETH"); // 25.2 USD weighted (0.84)
     await trade(env, t, ETH, 1n);
     expect((await env.sys.engine.getPosition(a, ETH)).size).to.equal(1n);
-    await env.sys.collateralFeeds.WETH.updateAnswer(2000n * 10n ** 8n); // 18 USD < MM 20
+    await env.sys.collateralFeeds.WETH.updateAnswer(2000n * 10n ** 8n); // 16.8 USD < MM 20
     expect(await liquidatable(env, a)).to.equal(true);
 
     const { expected } = await liquidateChecked(env, a);
@@ -291,7 +295,10 @@ describe("liquidation/positions", () => {
     }
     expect(await engine.marketCount()).to.equal(17n);
     const t = env.traders[0];
-    const a = await deposit(env, t, usdc(1_200));
+    // IM about 1,550 USD: 6 % (ETH), 4.25 % (BTC) or 8.5 % (SOL and the new markets) of 1,000
+    // plus 20 each, less the ETH/BTC pair's credit of 62.5 (the long ETH and short BTC legs
+    // take liquidation's paired path too).
+    const a = await deposit(env, t, usdc(1_650));
     const prices = ["3000", "60000", "150", ...Array(13).fill("100")];
     for (let m = 0; m < 16; m++) {
       // About 1,000 USD each, alternating sides.
@@ -303,13 +310,15 @@ describe("liquidation/positions", () => {
       .to.be.revertedWithCustomError(engine, "TooManyPositions")
       .withArgs(a, 16);
 
-    // Every market moves 8 % against the account.
+    // Every market moves 12 % against the account: 1,920 USD of loss, more than its deposit.
     for (let m = 0; m < 16; m++) {
       const p = wad(prices[m]);
-      const moved = m % 2 === 0 ? (p * 92n) / 100n : (p * 108n) / 100n;
+      const moved = m % 2 === 0 ? (p * 88n) / 100n : (p * 112n) / 100n;
       await setMarketPrice(env, m, ethers.formatUnits(moved, 18));
     }
     expect(await liquidatable(env, a)).to.equal(true);
+    const h = await modelHealth(env, a);
+    expect(h.credits[0].creditMM).to.be.greaterThan(0n); // the ETH/BTC pair's credit
     const { expected, receipt } = await liquidateChecked(env, a);
     expect(expected.closes).to.have.length(16);
     expect(expected.badDebt).to.not.equal(undefined);
@@ -322,7 +331,7 @@ describe("liquidation/positions", () => {
     const accounts = [];
     for (const [i, t] of env.traders.slice(0, 4).entries()) {
       const a = await deposit(env, t, usdc(5_000 + 1_000 * i));
-      await trade(env, t, i % 2 === 0 ? ETH : SOL, i % 2 === 0 ? wad("15") : wad("600"));
+      await trade(env, t, i % 2 === 0 ? ETH : SOL, i % 2 === 0 ? wad("15") : wad("400"));
       accounts.push(a);
     }
     await expectConservation(env);
