@@ -9,10 +9,8 @@ import { feedAnswer, units, wad } from "../../src/common/units";
 import {
   Account,
   CollateralHolding,
-  CollateralRisk,
   MarketParams,
   MarketState,
-  OffsetPair,
   PositionHolding,
   RiskAccount,
   RiskCollateral,
@@ -29,6 +27,7 @@ import {
   unrealisedPnl,
 } from "../../src/model";
 import { System, loadSystem } from "./fixture";
+import { collateralRiskOf, offsetPairs } from "./risk";
 import { toModelState } from "../../src/common/market-view";
 
 export const ETH = 0;
@@ -115,30 +114,6 @@ export async function trade(
 export async function marketState(sys: System, id: number): Promise<MarketState> {
   const st = await sys.engine.getMarketState(id);
   return toModelState(st);
-}
-
-/** Model risk parameters of collateral `symbol`, from the deployment config. */
-export function collateralRiskOf(sys: System, symbol: string): CollateralRisk {
-  const c = sys.config.collaterals.find((x) => x.symbol === symbol);
-  if (!c) throw new Error(`no collateral ${symbol} in the config`);
-  return {
-    initialWeight: wad(c.initialWeight),
-    maintenanceWeight: wad(c.maintenanceWeight),
-    sizeThreshold: wad(c.sizeThreshold),
-    sizeFactor: wad(c.sizeFactor),
-    weightFloor: wad(c.weightFloor),
-  };
-}
-
-/** The config's offset pairs (docs/math.md, "Offset pairs") with market ids for names. */
-export function offsetPairs(sys: System): OffsetPair[] {
-  const ids = sys.config.markets.map((m) => m.name);
-  return sys.config.risk.offsets.map((o) => ({
-    marketA: ids.indexOf(o.marketA),
-    marketB: ids.indexOf(o.marketB),
-    rate: wad(o.rate),
-    stressMove: wad(o.stressMove),
-  }));
 }
 
 export interface ModelAccount {

@@ -4,8 +4,11 @@
  * positions with their markets' parameters and funding state, pending orders' reserved IM,
  * the offset pairs the markets belong to) into the model's `RiskAccount`, so that every
  * expected figure (health, shocked health, views, top-ups) comes from src/model.
- * Markets are read with model-world.ts (`readMarket`, `fundingAt`).
+ * Markets are read with model-world.ts (`readMarket`, `fundingAt`). On a `World`: what-ifs
+ * (`riskAccountIf`, `healthIf`), the price where the margin gap crosses a target (`priceAtGap`),
+ * and the engine's health views checked against the model (`expectAccountRisk`).
  */
+import { expect } from "chai";
 import { ContractRunner } from "ethers";
 import {
   ICrossmarginRisk,
@@ -17,12 +20,14 @@ import { System } from "./fixture";
 import {
   MarketView,
   Status,
+  World,
   feedPrice,
   fundingAt,
   latest,
   readMarket,
   readOffsetPairs,
 } from "./model-world";
+import { FEED_UNIT } from "./trading";
 
 export { readOffsetPairs };
 
@@ -156,6 +161,119 @@ export async function readRiskAccount(
   now?: bigint,
 ): Promise<M.RiskAccount> {
   return (await readRisk(sys, account, now)).model;
+}
+
+/** Changes to an account read into a {@link World}: other prices, amounts withdrawn. */
+export interface WhatIf {
+  /** A market's price (WAD); its funding index accrues at that price. */
+  marketPrice?: [marketId: number, price: bigint];
+  /** A collateral's price (WAD). */
+  collateralPrice?: [token: string, price: bigint];
+  /** Quote units taken from the quote balance. */
+  quoteWithdrawn?: bigint;
+  /** An amount of a collateral taken from the balance (a balance taken in full is dropped). */
+  withdrawn?: [token: string, amount: bigint];
+}
+
+/** `w.riskAccount(account, now)` with the changes of `x` applied. */
+export function riskAccountIf(
+  w: World,
+  account: bigint,
+  now: bigint,
+  x: WhatIf = {},
+): M.RiskAccount {
+  const acc = w.riskAccount(account, now);
+  const tokens = w.account(account).collaterals.map((c) => c.token);
+  const collaterals = acc.collaterals.map((c, i) => ({
+    ...c,
+    amount: c.amount - (x.withdrawn?.[0] === tokens[i] ? x.withdrawn[1] : 0n),
+    price: x.collateralPrice?.[0] === tokens[i] ? x.collateralPrice[1] : c.price,
+  }));
+  const positions = acc.positions.map((p) => {
+    if (x.marketPrice?.[0] !== p.marketId) return p;
+    const price = x.marketPrice[1];
+    return { ...p, price, indexNow: fundingAt({ ...w.markets[p.marketId], price }, now).indexNow };
+  });
+  return {
+    ...acc,
+    quoteBalance: acc.quoteBalance - (x.quoteWithdrawn ?? 0n),
+    collaterals: collaterals.filter((c) => c.amount > 0n),
+    positions,
+  };
+}
+
+/** The risk model's health of {@link riskAccountIf}. */
+export function healthIf(w: World, account: bigint, now: bigint, x: WhatIf = {}): M.RiskHealth {
+  return M.riskHealth(riskAccountIf(w, account, now, x));
+}
+
+/**
+ * Asserts `accountHealth`, `accountRisk` and `isLiquidatable` equal the model at the latest
+ * block; returns the model's health, the account it values and the world read.
+ */
+export async function expectAccountRisk(sys: System, account: bigint) {
+  const w = await World.read(sys, [account]);
+  const acc = w.riskAccount(account, await latest());
+  const m = M.riskHealth(acc);
+  const h = await sys.engine.accountHealth(account);
+  expect([h.equity, h.im, h.mm], "equity, IM, MM").to.deep.equal([m.equity, m.im, m.mm]);
+  const r = await (await riskAt(sys)).accountRisk(account);
+  expect([r.equity, r.im, r.mm], "accountRisk").to.deep.equal([m.equity, m.im, m.mm]);
+  expect(await sys.engine.isLiquidatable(account), "isLiquidatable").to.equal(m.equity < m.mm);
+  return { m, acc, w };
+}
+
+/** The largest `x` in [0, hi] with `ok(x)`, given `ok(0)` (bisection). */
+export function largest(ok: (x: bigint) => boolean, hi: bigint): bigint {
+  if (ok(hi)) return hi;
+  let lo = 0n;
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n;
+    if (ok(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A price that moves against an account: a market's (against its position) or a collateral's. */
+export type PriceMove = { market: number } | { collateral: string };
+
+/**
+ * The first 8-decimal price (as WAD) of `move`, going from the world's price against the
+ * account, at which `equity - MM` of the model at `now` falls below `target`; one feed unit
+ * back towards the world's price it is still at or above `target`. Expects the crossing above
+ * one feed unit (a long or a collateral falls) or below twice the world's price (a short).
+ */
+export function priceAtGap(
+  w: World,
+  account: bigint,
+  now: bigint,
+  move: PriceMove,
+  target: bigint,
+): bigint {
+  const a = w.account(account);
+  const at = (p: bigint): WhatIf =>
+    "market" in move
+      ? { marketPrice: [move.market, p * FEED_UNIT] }
+      : { collateralPrice: [move.collateral, p * FEED_UNIT] };
+  const gap = (p: bigint) => {
+    const h = healthIf(w, account, now, at(p));
+    return h.equity - h.mm;
+  };
+  const from =
+    "market" in move
+      ? w.markets[move.market].price / FEED_UNIT
+      : a.collaterals.find((c) => c.token === move.collateral)!.price / FEED_UNIT;
+  const falls = !("market" in move) || w.position(account, move.market).size > 0n;
+  let ok = from; // gap(ok) >= target
+  let bad = falls ? 1n : from * 2n;
+  expect(gap(bad), "the crossing is within reach").to.be.lt(target);
+  while ((ok > bad ? ok - bad : bad - ok) > 1n) {
+    const mid = (ok + bad) / 2n;
+    if (gap(mid) >= target) ok = mid;
+    else bad = mid;
+  }
+  return bad * FEED_UNIT;
 }
 
 /** Health as the engine's `accountHealth` computes it (fresh feeds). */

@@ -1,6 +1,8 @@
 /** Test helpers for the risk model's parameters (docs/math.md, "Risk model"). */
 import { ICrossmarginAdmin } from "../../typechain-types";
 import { wad } from "../../src/common/units";
+import { CollateralRisk, OffsetPair } from "../../src/model";
+import { System } from "./fixture";
 
 export const MAX_UINT128 = (1n << 128n) - 1n;
 
@@ -40,4 +42,28 @@ export function collateralParams(
   o: RiskOpts = {},
 ): ICrossmarginAdmin.CollateralParamsStruct {
   return { feed, heartbeat, risk: collateralRisk(o) };
+}
+
+/** Model risk parameters of collateral `symbol`, from the deployment config. */
+export function collateralRiskOf(sys: System, symbol: string): CollateralRisk {
+  const c = sys.config.collaterals.find((x) => x.symbol === symbol);
+  if (!c) throw new Error(`no collateral ${symbol} in the config`);
+  return {
+    initialWeight: wad(c.initialWeight),
+    maintenanceWeight: wad(c.maintenanceWeight),
+    sizeThreshold: wad(c.sizeThreshold),
+    sizeFactor: wad(c.sizeFactor),
+    weightFloor: wad(c.weightFloor),
+  };
+}
+
+/** The config's offset pairs (docs/math.md, "Offset pairs") with market ids for names. */
+export function offsetPairs(sys: System): OffsetPair[] {
+  const ids = sys.config.markets.map((m) => m.name);
+  return sys.config.risk.offsets.map((o) => ({
+    marketA: ids.indexOf(o.marketA),
+    marketB: ids.indexOf(o.marketB),
+    rate: wad(o.rate),
+    stressMove: wad(o.stressMove),
+  }));
 }

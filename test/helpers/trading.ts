@@ -98,6 +98,14 @@ export async function setFeedPrice(feed: MockV3Aggregator, price: string): Promi
   await feed.updateAnswer(feedAnswer(price, 8));
 }
 
+/** Publishes `price` (WAD, a multiple of {@link FEED_UNIT}) in the next block; returns its
+ *  timestamp. */
+export async function publishPrice(feed: MockV3Aggregator, price: bigint): Promise<bigint> {
+  const now = await nextTimestamp();
+  await (await feed.updateAnswer(price / FEED_UNIT)).wait();
+  return now;
+}
+
 /** Sets market `id`'s oracle price (decimal string, USD). */
 export async function setMarketPrice(env: System, id: number, price: string): Promise<void> {
   await setFeedPrice(await marketFeed(env, id), price);

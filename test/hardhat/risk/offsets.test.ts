@@ -3,27 +3,23 @@
  *  deployment's pair 1 is ETH/BTC, rate 0.5, stress move 2 % (deploy/config/risk-params.json). */
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import {
-  CrossmarginRisk__factory,
-  ICrossmarginRisk,
-  ICrossmarginRisk__factory,
-  MockV3Aggregator,
-} from "../../../typechain-types";
+import { CrossmarginRisk__factory, ICrossmarginRisk } from "../../../typechain-types";
 import { wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
 import {
   Env,
-  FAR,
-  FEED_UNIT,
   addMarkets,
+  expectMarginRevert,
   fundQuote,
   loadTrading,
   marketFeed,
   nextTimestamp,
+  publishPrice,
   trade,
   usdc,
 } from "../../helpers/trading";
-import { World, fundingAt, latest } from "../../helpers/model-world";
+import { World, latest } from "../../helpers/model-world";
+import { expectAccountRisk, healthIf, largest, priceAtGap, riskAt } from "../../helpers/risk-world";
 
 const ETH = 0;
 const BTC = 1;
@@ -33,96 +29,11 @@ const STRESS = wad("0.02");
 const b32 = ethers.encodeBytes32String;
 const usd = (v: bigint) => Number(ethers.formatUnits(v, 18)).toFixed(2);
 
-/** The model's inputs: the world (quote balances, positions, markets) and the declared pairs. */
-interface Book {
-  w: World;
-  pairs: M.OffsetPair[];
-}
-
-/** The risk module's entry points, at the engine's address. */
-const riskOf = (env: Env): ICrossmarginRisk =>
-  ICrossmarginRisk__factory.connect(env.engine.target as string, env.admin);
-
-async function readBook(env: Env, accounts: bigint[]): Promise<Book> {
-  const w = await World.read(env, accounts);
-  const ids = new Set<bigint>();
-  for (const m of w.markets) ids.add((await env.engine.getMarket(m.id)).offsetPair);
-  const pairs: M.OffsetPair[] = [];
-  for (const id of [...ids].filter((i) => i !== 0n)) {
-    const [marketA, marketB, rate, stressMove] = await riskOf(env).getOffsetPair(id);
-    pairs.push({ marketA: Number(marketA), marketB: Number(marketB), rate, stressMove });
-  }
-  return { w, pairs };
-}
-
-function riskAccount(
-  b: Book,
-  account: bigint,
-  now: bigint,
-  x: { price?: [number, bigint]; withdrawn?: bigint } = {},
-): M.RiskAccount {
-  const a = b.w.account(account);
-  expect(a.collaterals, "quote-only accounts here").to.have.length(0);
-  const positions = [...a.positions].map(([id, position]) => {
-    const m = b.w.markets[id];
-    const price = x.price?.[0] === id ? x.price[1] : m.price;
-    const { indexNow } = fundingAt({ ...m, price }, now);
-    return { marketId: id, params: m.params, position, price, indexNow };
-  });
-  return {
-    quoteBalance: a.quoteBalance - (x.withdrawn ?? 0n),
-    quoteDecimals: b.w.quoteDecimals,
-    collaterals: [],
-    positions,
-    pairs: b.pairs,
-    ordersIm: 0n,
-  };
-}
-
-/** Asserts `accountHealth`, `accountRisk` and `isLiquidatable` equal the model now. */
+/** `expectAccountRisk` with each position's own margin (`positionMargin`), by market id. */
 async function expectRisk(env: Env, account: bigint) {
-  const b = await readBook(env, [account]);
-  const acc = riskAccount(b, account, await latest());
-  const m = M.riskHealth(acc);
-  const h = await env.engine.accountHealth(account);
-  expect([h.equity, h.im, h.mm], "equity, IM, MM").to.deep.equal([m.equity, m.im, m.mm]);
-  const r = await riskOf(env).accountRisk(account);
-  expect([r.equity, r.im, r.mm], "accountRisk").to.deep.equal([m.equity, m.im, m.mm]);
-  expect(await env.engine.isLiquidatable(account)).to.equal(m.equity < m.mm);
-  const legs = acc.positions.map((p) => M.positionMargin(p.params, p.position.size, p.price));
-  return { m, acc, legs };
-}
-
-/** The largest `x` in [0, hi] with `ok(x)`, given `ok(0)` (bisection). */
-function largest(ok: (x: bigint) => boolean, hi: bigint): bigint {
-  if (ok(hi)) return hi;
-  let lo = 0n;
-  while (hi - lo > 1n) {
-    const mid = (lo + hi) / 2n;
-    if (ok(mid)) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The 8-decimal price of `market` (moving against the account's position from the oracle)
- *  nearest to where `equity - MM` first falls to `target` at time `now`. */
-function priceAtGap(b: Book, a: bigint, market: number, target: bigint, now: bigint): bigint {
-  const size = b.w.position(a, market).size;
-  const gap = (p: bigint) => {
-    const h = M.riskHealth(riskAccount(b, a, now, { price: [market, p * FEED_UNIT] }));
-    return h.equity - h.mm;
-  };
-  const from = b.w.markets[market].price / FEED_UNIT;
-  let ok = from; // gap(ok) >= target
-  let bad = size > 0n ? from / 2n : from * 2n;
-  expect(gap(bad)).to.be.lt(target);
-  while ((ok > bad ? ok - bad : bad - ok) > 1n) {
-    const mid = (ok + bad) / 2n;
-    if (gap(mid) >= target) ok = mid;
-    else bad = mid;
-  }
-  return bad * FEED_UNIT;
+  const r = await expectAccountRisk(env, account);
+  const legs = r.acc.positions.map((p) => M.positionMargin(p.params, p.position.size, p.price));
+  return { ...r, legs };
 }
 
 /** `user`'s sub-account 0 with `deposit` USDC and the given positions (market, size). */
@@ -144,16 +55,11 @@ async function makerFee(env: Env, id: number, fee: bigint): Promise<void> {
   await env.engine.setMarketTradingParams(id, p.skewScale, fee, p.takerFee, p.maxFundingVelocity);
 }
 
-/** `modifyPosition` without a slippage bound, at a fixed gas limit (no estimate). */
-function modify(env: Env, user: Env["admin"], a: bigint, market: number, size: bigint) {
-  const bound = size > 0n ? 2n ** 255n : 1n;
-  return env.engine.connect(user).modifyPosition(a, market, size, bound, FAR, { gasLimit: 5e6 });
-}
-
-async function publish(feed: MockV3Aggregator, price: bigint): Promise<bigint> {
-  const now = await nextTimestamp();
-  await (await feed.updateAnswer(price / FEED_UNIT)).wait();
-  return now;
+/** The 8-decimal price of `market` where `equity - MM` of `a` first falls below `target` at
+ *  the next block's timestamp, and that timestamp. */
+async function gapPrice(env: Env, a: bigint, market: number, target: bigint) {
+  const now = (await latest()) + 1n;
+  return { now, price: priceAtGap(await World.read(env, [a]), a, now, { market }, target) };
 }
 
 describe("risk: offset pairs (INV-54)", () => {
@@ -162,7 +68,7 @@ describe("risk: offset pairs (INV-54)", () => {
 
   beforeEach(async () => {
     env = await loadTrading();
-    risk = riskOf(env);
+    risk = await riskAt(env, env.admin);
   });
 
   async function pairState(ids: number[], markets: number[]) {
@@ -343,14 +249,7 @@ describe("risk: offset pairs (INV-54)", () => {
       const [u] = env.users;
       const a = await book(env, u, "2200", [[BTC, "0.5"]]);
       await risk.setOffsetPair(1, 0, 0, 0, 0);
-      const now = await nextTimestamp();
-      const b = await readBook(env, [a]);
-      b.w.trade(a, ETH, -wad("10"), now);
-      const h = M.riskHealth(riskAccount(b, a, now));
-      expect(h.equity).to.be.lt(h.im);
-      await expect(modify(env, u, a, ETH, -wad("10")))
-        .to.be.revertedWithCustomError(env.engine, "InsufficientMargin")
-        .withArgs(a, h.equity, h.im);
+      await expectMarginRevert(env, u, a, ETH, -wad("10"), "InsufficientMargin");
       await risk.setOffsetPair(1, ETH, BTC, RATE, STRESS);
       await trade(env, u, a, ETH, -wad("10"));
       const { m } = await expectRisk(env, a);
@@ -364,24 +263,22 @@ describe("risk: offset pairs (INV-54)", () => {
       // A 1 % maker fee: selling 0.4 BTC (it shrinks the skew) costs about 235 USD.
       await makerFee(env, BTC, wad("0.01"));
       // BTC falls until the account is 100 USD above its MM (the credit keeps MM = ETH's mm).
-      let now = (await latest()) + 1n;
-      const price = priceAtGap(await readBook(env, [a]), a, BTC, wad("100"), now);
-      expect(await publish(await marketFeed(env, BTC), price)).to.equal(now);
-      now = await nextTimestamp();
-      const b = await readBook(env, [a]);
-      const before = M.riskHealth(riskAccount(b, a, now));
+      const gap = await gapPrice(env, a, BTC, wad("100"));
+      expect(await publishPrice(await marketFeed(env, BTC), gap.price)).to.equal(gap.now);
+      const now = await nextTimestamp();
+      const w = await World.read(env, [a]);
+      const before = healthIf(w, a, now);
       expect(before.equity - before.mm).to.be.within(wad("99"), wad("101"));
-      const btc = b.w.markets[BTC];
+      const btc = w.markets[BTC];
       const btcMm = (size: string) => M.positionMargin(btc.params, wad(size), btc.price).mm;
-      b.w.trade(a, BTC, -wad("0.4"), now);
-      const after = M.riskHealth(riskAccount(b, a, now));
+      w.trade(a, BTC, -wad("0.4"), now);
+      const after = healthIf(w, a, now);
       expect(after.equity).to.be.lt(after.mm);
       expect(after.mm, "the credit falls with the leg: MM does not").to.equal(before.mm);
       // Counting the leg's own MM as freed would call the account liquidatable before.
       expect(before.equity).to.be.lt(after.mm + btcMm("0.5") - btcMm("0.1"));
-      await expect(modify(env, u, a, BTC, -wad("0.4")))
-        .to.be.revertedWithCustomError(env.engine, "WouldBecomeLiquidatable")
-        .withArgs(a, after.equity, after.mm);
+      const h = await expectMarginRevert(env, u, a, BTC, -wad("0.4"), "WouldBecomeLiquidatable");
+      expect([h.equity, h.MM]).to.deep.equal([after.equity, after.mm]);
       // A small reduction that keeps it healthy goes through.
       await trade(env, u, a, BTC, -wad("0.01"));
       const { m } = await expectRisk(env, a);
@@ -392,18 +289,17 @@ describe("risk: offset pairs (INV-54)", () => {
       const [u] = env.users;
       const a = await book(env, u, "2000", HEDGED);
       await makerFee(env, ETH, wad("0.01"));
-      const now0 = (await latest()) + 1n;
-      const price = priceAtGap(await readBook(env, [a]), a, BTC, -wad("180"), now0);
-      expect(await publish(await marketFeed(env, BTC), price)).to.equal(now0);
+      const gap = await gapPrice(env, a, BTC, -wad("180"));
+      expect(await publishPrice(await marketFeed(env, BTC), gap.price)).to.equal(gap.now);
       const now = await nextTimestamp();
-      const b = await readBook(env, [a]);
-      const before = M.riskHealth(riskAccount(b, a, now));
-      b.w.trade(a, ETH, wad("2"), now); // buys back 2 ETH: MM 1070 -> 860, 60 USD of fee
-      const after = M.riskHealth(riskAccount(b, a, now));
+      const w = await World.read(env, [a]);
+      const before = healthIf(w, a, now);
+      w.trade(a, ETH, wad("2"), now); // buys back 2 ETH: MM 1070 -> 860, 60 USD of fee
+      const after = healthIf(w, a, now);
       expect(before.equity, "liquidatable before").to.be.lt(before.mm);
       expect(after.equity, "and after").to.be.lt(after.mm);
       expect(before.equity, "at least the MM after").to.be.gte(after.mm);
-      await expect(modify(env, u, a, ETH, wad("2"))).not.to.be.reverted;
+      await trade(env, u, a, ETH, wad("2"));
       const h = await env.engine.accountHealth(a);
       expect([h.equity, h.mm]).to.deep.equal([after.equity, after.mm]);
     });
@@ -416,9 +312,8 @@ describe("risk: offset pairs (INV-54)", () => {
       it(`INV-54: liquidating a hedged account (${name}) leaves it at or above its real MM (model) or closed, never stopped short by the credit`, async () => {
         const [u, keeper] = env.users;
         const a = await book(env, u, "2000", HEDGED);
-        const now = (await latest()) + 1n;
-        const price = priceAtGap(await readBook(env, [a]), a, market, -gap, now);
-        await publish(await marketFeed(env, market), price);
+        const { price } = await gapPrice(env, a, market, -gap);
+        await publishPrice(await marketFeed(env, market), price);
         const before = (await expectRisk(env, a)).m;
         expect(before.equity).to.be.lt(before.mm);
         const rc = await (await env.engine.connect(keeper).liquidate(a, 0n)).wait();
@@ -444,26 +339,26 @@ describe("risk: offset pairs (INV-54)", () => {
       const [u] = env.users;
       const a = await book(env, u, "3000", [[BTC, "0.5"]]);
       const quote = await env.quote.getAddress();
-      const b0 = await readBook(env, [a]);
+      const w0 = await World.read(env, [a]);
       const t0 = (await latest()) + 1n;
-      const at0 = (x: bigint) => M.riskHealth(riskAccount(b0, a, t0, { withdrawn: x }));
-      const alone = largest((x) => at0(x).equity >= at0(x).im, b0.w.account(a).quoteBalance);
+      const at0 = (x: bigint) => healthIf(w0, a, t0, { quoteWithdrawn: x });
+      const alone = largest((x) => at0(x).equity >= at0(x).im, w0.account(a).quoteBalance);
       await trade(env, u, a, ETH, -wad("10"));
       const { m, legs } = await expectRisk(env, a);
       expect(m.im).to.be.gte(M.max(legs[0].im, legs[1].im));
       const withdraw = (x: bigint) =>
         env.engine.connect(u).withdraw(a, quote, x, u.address, { gasLimit: 3_000_000 });
       let now = await nextTimestamp();
-      let b = await readBook(env, [a]);
-      const at = (x: bigint) => M.riskHealth(riskAccount(b, a, now, { withdrawn: x }));
-      const hedged = largest((x) => at(x).equity >= at(x).im, b.w.account(a).quoteBalance);
+      let w = await World.read(env, [a]);
+      const at = (x: bigint) => healthIf(w, a, now, { quoteWithdrawn: x });
+      const hedged = largest((x) => at(x).equity >= at(x).im, w.account(a).quoteBalance);
       expect(hedged, "the hedge frees no margin").to.be.lt(alone);
       await expect(withdraw(hedged + 1n))
         .to.be.revertedWithCustomError(env.engine, "InsufficientMargin")
         .withArgs(a, at(hedged + 1n).equity, at(hedged + 1n).im);
       now = await nextTimestamp();
-      b = await readBook(env, [a]);
-      const max = largest((x) => at(x).equity >= at(x).im, b.w.account(a).quoteBalance);
+      w = await World.read(env, [a]);
+      const max = largest((x) => at(x).equity >= at(x).im, w.account(a).quoteBalance);
       await withdraw(max);
       // Closing the hedge (a reducing trade) must still pass; the account stays healthy.
       await trade(env, u, a, ETH, wad("10"));

@@ -133,6 +133,31 @@ function previewError(c: Ctx, p: ICrossmarginRisk.PreviewStructOutput) {
   return { name: e!.name, args: [...e!.args] };
 }
 
+/**
+ * A preview of an action that fails margin, then the action: the model's state after (`h`, and
+ * a trade's fill and fee) is below IM; the preview has ok false, InsufficientMargin(account,
+ * equity, IM) and that state; `send` reverts with the same error.
+ */
+async function expectMarginFailure(
+  c: Ctx,
+  p: ICrossmarginRisk.PreviewStructOutput,
+  account: bigint,
+  h: M.RiskHealth,
+  [fill, fee]: [bigint, bigint],
+  send: () => Promise<unknown>,
+): Promise<void> {
+  expect(h.equity).to.be.lt(h.im);
+  expect(p.ok).to.equal(false);
+  expect(previewError(c, p)).to.deep.equal({
+    name: "InsufficientMargin",
+    args: [account, h.equity, h.im],
+  });
+  expect(previewState(p)).to.deep.equal([fill, fee, h.equity, h.im, h.mm, h.equity < h.mm]);
+  await expect(send())
+    .to.be.revertedWithCustomError(c.sys.engine, "InsufficientMargin")
+    .withArgs(account, h.equity, h.im);
+}
+
 describe("risk/views", function () {
   this.timeout(300_000);
 
@@ -249,20 +274,11 @@ describe("risk/views", function () {
       const now = await nextTimestamp();
       const w = await World.read(c.sys, [c.Q]);
       const r = w.trade(c.Q, ETH, d, now);
-      const h = w.health(c.Q, now);
-      expect(h.equity).to.be.lt(h.IM);
+      const h = M.riskHealth(w.riskAccount(c.Q, now));
       const p = await c.risk.previewTrade.staticCall(c.Q, ETH, d, PENDING);
-      expect(p.ok).to.equal(false);
-      expect(previewError(c, p)).to.deep.equal({
-        name: "InsufficientMargin",
-        args: [c.Q, h.equity, h.IM],
-      });
-      expect(previewState(p)).to.deep.equal([r.fill, r.fee, h.equity, h.IM, h.MM, h.equity < h.MM]);
-      await expect(
+      await expectMarginFailure(c, p, c.Q, h, [r.fill, r.fee], () =>
         c.sys.engine.connect(c.trader).modifyPosition(c.Q, ETH, d, MAX_UINT256, FAR, GAS),
-      )
-        .to.be.revertedWithCustomError(c.sys.engine, "InsufficientMargin")
-        .withArgs(c.Q, h.equity, h.IM);
+      );
     });
 
     it("INV-57: a trade in a paused market: ok false, MarketPaused, zero state", async () => {
@@ -301,20 +317,10 @@ describe("risk/views", function () {
       const i = s.tokens.indexOf(token);
       if (i < 0) s.model.quoteBalance -= amount;
       else s.model.collaterals[i].amount -= amount;
-      const h = strictHealth(s);
-      expect(h.equity).to.be.lt(h.im);
       const p = await c.risk.previewWithdraw.staticCall(c.A, token, amount, PENDING);
-      expect(p.ok).to.equal(false);
-      expect(previewError(c, p)).to.deep.equal({
-        name: "InsufficientMargin",
-        args: [c.A, h.equity, h.im],
-      });
-      expect(previewState(p)).to.deep.equal([0n, 0n, h.equity, h.im, h.mm, h.equity < h.mm]);
-      await expect(
+      await expectMarginFailure(c, p, c.A, strictHealth(s), [0n, 0n], () =>
         c.sys.engine.connect(c.trader).withdraw(c.A, token, amount, c.trader.address, GAS),
-      )
-        .to.be.revertedWithCustomError(c.sys.engine, "InsufficientMargin")
-        .withArgs(c.A, h.equity, h.im);
+      );
     }
 
     it("INV-57: quote: a withdrawal that passes equals the real one's state; one that fails margin gives InsufficientMargin and the state after; one above the balance InsufficientBalance and zero state", async () => {

@@ -4,7 +4,6 @@
  *  chain's inputs (balances, prices, parameters), compared with the engine to the wei. */
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { ICrossmarginRisk__factory, MockV3Aggregator } from "../../../typechain-types";
 import { accountId } from "../../../src/common/accounts";
 import { units, wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
@@ -19,10 +18,18 @@ import {
   loadTrading,
   marketFeed,
   nextTimestamp,
+  publishPrice,
   trade,
   usdc,
 } from "../../helpers/trading";
-import { World, fundingAt, latest } from "../../helpers/model-world";
+import { World, latest } from "../../helpers/model-world";
+import {
+  expectAccountRisk as expectRisk,
+  healthIf,
+  largest,
+  priceAtGap,
+  readRiskAccount,
+} from "../../helpers/risk-world";
 
 const SOL = 2;
 /** WETH for these tests: wI 0.7 < wM 0.8, the largest discount (1 - wM), haircut above 10k USD. */
@@ -36,95 +43,6 @@ const WETH_RISK = {
 };
 const T = wad(WETH_RISK.sizeThreshold);
 const WM = wad(WETH_RISK.weight);
-
-/** The model's inputs for some accounts: the world (balances, positions, markets, prices) and
- *  each collateral's risk parameters, read from the chain. */
-interface Book {
-  w: World;
-  risks: Map<string, M.CollateralRisk>;
-}
-
-async function readBook(env: Env, accounts: bigint[]): Promise<Book> {
-  const w = await World.read(env, accounts);
-  const risks = new Map<string, M.CollateralRisk>();
-  for (const token of await env.engine.collateralTokens()) {
-    const c = await env.engine.getCollateral(token);
-    risks.set(token, {
-      initialWeight: c.initialWeight,
-      maintenanceWeight: c.maintenanceWeight,
-      sizeThreshold: c.sizeThreshold,
-      sizeFactor: c.sizeFactor,
-      weightFloor: c.weightFloor,
-    });
-  }
-  return { w, risks };
-}
-
-/** What-ifs on the chain's state: a market price, a collateral price, an amount withdrawn. */
-interface WhatIf {
-  marketPrice?: [number, bigint];
-  collateralPrice?: [string, bigint];
-  withdrawn?: [string, bigint];
-}
-
-function riskAccount(b: Book, account: bigint, now: bigint, x: WhatIf = {}): M.RiskAccount {
-  const a = b.w.account(account);
-  const collaterals = a.collaterals.map((c) => ({
-    amount: c.amount - (x.withdrawn?.[0] === c.token ? x.withdrawn[1] : 0n),
-    decimals: c.decimals,
-    price: x.collateralPrice?.[0] === c.token ? x.collateralPrice[1] : c.price,
-    risk: b.risks.get(c.token)!,
-  }));
-  const positions = [...a.positions].map(([id, position]) => {
-    const m = b.w.markets[id];
-    const price = x.marketPrice?.[0] === id ? x.marketPrice[1] : m.price;
-    const { indexNow } = fundingAt({ ...m, price }, now);
-    return { marketId: id, params: m.params, position, price, indexNow };
-  });
-  return {
-    quoteBalance: a.quoteBalance,
-    quoteDecimals: b.w.quoteDecimals,
-    collaterals: collaterals.filter((c) => c.amount > 0n),
-    positions,
-    pairs: [],
-    ordersIm: 0n,
-  };
-}
-
-/** Asserts `accountHealth`, `accountRisk` and `isLiquidatable` equal the model now. */
-async function expectRisk(env: Env, account: bigint) {
-  const b = await readBook(env, [account]);
-  const acc = riskAccount(b, account, await latest());
-  const m = M.riskHealth(acc);
-  const h = await env.engine.accountHealth(account);
-  expect([h.equity, h.im, h.mm], "equity, IM, MM").to.deep.equal([m.equity, m.im, m.mm]);
-  const r = await ICrossmarginRisk__factory.connect(
-    await env.engine.getAddress(),
-    env.admin,
-  ).accountRisk(account);
-  expect([r.equity, r.im, r.mm], "accountRisk").to.deep.equal([m.equity, m.im, m.mm]);
-  expect(await env.engine.isLiquidatable(account)).to.equal(m.equity < m.mm);
-  return { m, acc, b };
-}
-
-/** The largest `x` in [0, hi] with `ok(x)`, given `ok(0)` (bisection). */
-function largest(ok: (x: bigint) => boolean, hi: bigint): bigint {
-  if (ok(hi)) return hi;
-  let lo = 0n;
-  while (hi - lo > 1n) {
-    const mid = (lo + hi) / 2n;
-    if (ok(mid)) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Publishes `price` (WAD, a multiple of 1e10) in the next block, at a known timestamp. */
-async function publish(feed: MockV3Aggregator, price: bigint): Promise<bigint> {
-  const now = await nextTimestamp();
-  await (await feed.updateAnswer(price / FEED_UNIT)).wait();
-  return now;
-}
 
 describe("risk: collateral weights (INV-53)", () => {
   let env: Env;
@@ -153,8 +71,8 @@ describe("risk: collateral weights (INV-53)", () => {
       [wad("2500.5"), wad("141.23")],
     ]) {
       if (wethPrice !== 0n) {
-        await publish(env.collateralFeeds.WETH, wethPrice);
-        await publish(await marketFeed(env, SOL), solPrice);
+        await publishPrice(env.collateralFeeds.WETH, wethPrice);
+        await publishPrice(await marketFeed(env, SOL), solPrice);
       }
       const { m, acc } = await expectRisk(env, a);
       let collateralIm = 0n;
@@ -196,8 +114,8 @@ describe("risk: collateral weights (INV-53)", () => {
     // weights, then one in between.
     for (const pick of ["between", "one more"] as const) {
       const now = await nextTimestamp();
-      const b = await readBook(env, [a]);
-      const at = (x: bigint) => M.riskHealth(riskAccount(b, a, now, { withdrawn: [weth, x] }));
+      const w = await World.read(env, [a]);
+      const at = (x: bigint) => healthIf(w, a, now, { withdrawn: [weth, x] });
       const atInitial = largest((x) => at(x).equity >= at(x).im, balance);
       const atMaintenance = largest((x) => at(x).equity >= at(x).im - at(x).collateralIm, balance);
       expect(atMaintenance - atInitial, "a window between the two rules").to.be.gt(wad("0.1"));
@@ -210,8 +128,8 @@ describe("risk: collateral weights (INV-53)", () => {
       expect(await state(), "nothing changed").to.deep.equal(before);
     }
     const now = await nextTimestamp();
-    const b = await readBook(env, [a]);
-    const at = (x: bigint) => M.riskHealth(riskAccount(b, a, now, { withdrawn: [weth, x] }));
+    const w = await World.read(env, [a]);
+    const at = (x: bigint) => healthIf(w, a, now, { withdrawn: [weth, x] });
     const max = largest((x) => at(x).equity >= at(x).im, balance);
     await expect(withdraw(max))
       .to.emit(env.engine, "Withdrawn")
@@ -275,32 +193,21 @@ describe("risk: collateral weights (INV-53)", () => {
     await trade(env, erin, a, SOL, wad("400"));
     const feed = await marketFeed(env, SOL);
     const now = (await latest()) + 1n;
-    const b = await readBook(env, [a]);
-    const gap = (p: bigint) => {
-      const h = M.riskHealth(riskAccount(b, a, now, { marketPrice: [SOL, p * FEED_UNIT] }));
-      return h.equity - h.mm;
-    };
-    // The lowest 8-decimal SOL price at which the account is still not liquidatable.
-    const entry = b.w.markets[SOL].price / FEED_UNIT;
-    let lo = 1n;
-    let hi = entry;
-    while (hi - lo > 1n) {
-      const mid = (lo + hi) / 2n;
-      if (gap(mid) >= 0n) hi = mid;
-      else lo = mid;
-    }
-    expect(await publish(feed, hi * FEED_UNIT)).to.equal(now);
+    // The lowest 8-decimal SOL price at which the account is still not liquidatable, `hi`.
+    const lo = priceAtGap(await World.read(env, [a]), a, now, { market: SOL }, 0n);
+    const hi = lo + FEED_UNIT;
+    expect(await publishPrice(feed, hi)).to.equal(now);
     const { m } = await expectRisk(env, a);
     expect(m.equity).to.be.gte(m.mm);
     expect(m.equity - m.collateralIm, "below MM at the initial weights").to.be.lt(m.mm);
     expect(await env.engine.isLiquidatable(a)).to.equal(false);
     const t = await nextTimestamp();
-    const h = M.riskHealth(riskAccount(await readBook(env, [a]), a, t));
+    const h = M.riskHealth(await readRiskAccount(env, a, t));
     await expect(env.engine.connect(keeper).liquidate(a, 0n, { gasLimit: 5_000_000 }))
       .to.be.revertedWithCustomError(env.engine, "NotLiquidatable")
       .withArgs(a, h.equity, h.mm);
     // One feed unit lower (and a second of funding): liquidatable.
-    await publish(feed, lo * FEED_UNIT);
+    await publishPrice(feed, lo);
     const { m: after } = await expectRisk(env, a);
     expect(after.equity).to.be.lt(after.mm);
     await expect(env.engine.connect(keeper).liquidate(a, 0n)).to.emit(
@@ -313,33 +220,24 @@ describe("risk: collateral weights (INV-53)", () => {
     const [fay, liquidator] = env.users;
     const a = await fundCollateral(env, fay, "WETH", wad("20"));
     await trade(env, fay, a, SOL, wad("400"));
-    await publish(await marketFeed(env, SOL), wad("100"));
+    await publishPrice(await marketFeed(env, SOL), wad("100"));
     await trade(env, fay, a, SOL, -wad("200")); // realises the whole loss: quote debt
     expect((await env.engine.getAccount(a)).quoteBalance).to.be.lt(0n);
     // WETH falls until the account is liquidatable (the model picks the price).
     const now = (await latest()) + 1n;
-    const b = await readBook(env, [a]);
-    const gap = (p: bigint) => {
-      const h = M.riskHealth(riskAccount(b, a, now, { collateralPrice: [weth, p * FEED_UNIT] }));
-      return h.equity - h.mm;
-    };
-    let p = 3000n * 10n ** 8n;
-    while (gap(p) >= -wad("300")) p -= 10n ** 8n;
-    await publish(env.collateralFeeds.WETH, p * FEED_UNIT);
-    let h = (await expectRisk(env, a)).m;
+    const w = await World.read(env, [a]);
+    const p = priceAtGap(w, a, now, { collateral: weth }, -wad("300"));
+    await publishPrice(env.collateralFeeds.WETH, p);
+    const first = await expectRisk(env, a);
+    let h = first.m;
     expect(h.equity).to.be.lt(h.mm);
-    const acc0 = riskAccount(await readBook(env, [a]), a, await latest());
-    expect(
-      M.sizeScale(
-        M.collateralWeights(acc0.collaterals[0], acc0.collaterals[0].risk).valueUsd,
-        acc0.collaterals[0].risk,
-      ),
-    ).to.be.lt(M.WAD);
+    const c0 = first.acc.collaterals[0];
+    expect(M.sizeScale(M.collateralWeights(c0, c0.risk).valueUsd, c0.risk)).to.be.lt(M.WAD);
     await env.quote.mint(liquidator.address, usdc("100000"));
     await env.quote.connect(liquidator).approve(await env.engine.getAddress(), usdc("100000"));
     for (const repay of [1n, usdc("1"), usdc("500"), usdc("3000")]) {
       if (!(await env.engine.isLiquidatable(a))) break;
-      const c = (await readBook(env, [a])).w.account(a).collaterals[0];
+      const c = (await World.read(env, [a])).account(a).collaterals[0];
       const want = M.seizeCollateral(repay, 6, c.decimals, c.price, wad("0.2"), c.amount);
       await expect(env.engine.connect(liquidator).liquidateCollateral(a, weth, repay))
         .to.emit(env.engine, "CollateralLiquidated")
@@ -361,7 +259,7 @@ describe("risk: collateral weights (INV-53)", () => {
       "OracleStale",
     );
     let t = await nextTimestamp();
-    let acc = riskAccount(await readBook(env, [a]), a, t);
+    let acc = await readRiskAccount(env, a, t);
     let halved = M.riskHealth(acc, { stale: true });
     const fresh = M.riskHealth(acc);
     expect(halved.equity).to.be.gte(halved.mm);
@@ -370,8 +268,8 @@ describe("risk: collateral weights (INV-53)", () => {
       .to.be.revertedWithCustomError(env.engine, "NotLiquidatable")
       .withArgs(a, halved.equity, halved.mm);
     // SOL falls 10 USD: healthy at the fresh weights, liquidatable at the halved ones.
-    t = await publish(await marketFeed(env, SOL), wad("140"));
-    acc = riskAccount(await readBook(env, [a]), a, t);
+    t = await publishPrice(await marketFeed(env, SOL), wad("140"));
+    acc = await readRiskAccount(env, a, t);
     halved = M.riskHealth(acc, { stale: true });
     expect(M.riskHealth(acc).equity).to.be.gte(M.riskHealth(acc).mm);
     expect(halved.equity).to.be.lt(halved.mm);

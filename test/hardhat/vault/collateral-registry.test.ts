@@ -344,18 +344,19 @@ describe("vault: collateral registry", () => {
         weightFloor: "0.9",
         cap: units("10", 18),
       });
+      // The event's fields and the stored config, in the event's order.
+      const want = [
+        wad("0.5"),
+        wad("0.6"),
+        wad("0.4"),
+        wad("0.001"),
+        wad("50000"),
+        wad("0.9"),
+        units("10", 18),
+      ];
       await expect(ctx.engine.connect(risk).setCollateralParams(weth, r))
         .to.emit(ctx.engine, "CollateralParamsSet")
-        .withArgs(
-          weth,
-          wad("0.5"),
-          wad("0.6"),
-          wad("0.4"),
-          wad("0.001"),
-          wad("50000"),
-          wad("0.9"),
-          units("10", 18),
-        );
+        .withArgs(weth, ...want);
       const c = await ctx.engine.getCollateral(weth);
       expect([
         c.initialWeight,
@@ -365,15 +366,7 @@ describe("vault: collateral registry", () => {
         c.sizeThreshold,
         c.weightFloor,
         c.depositCap,
-      ]).to.deep.equal([
-        wad("0.5"),
-        wad("0.6"),
-        wad("0.4"),
-        wad("0.001"),
-        wad("50000"),
-        wad("0.9"),
-        units("10", 18),
-      ]);
+      ]).to.deep.equal(want);
       // 10 WETH = 30,000 USD, below the threshold: equity counts it at the maintenance weight
       // (10 * 3000 * 0.6) and IM holds the difference to the initial weight (10 * 3000 * 0.1).
       const model = marginSummary(modelAccount(0n, [holding(units("10", 18), 18, "3000", "0.6")]));

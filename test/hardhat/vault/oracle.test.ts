@@ -13,11 +13,8 @@ import {
 import { accountId } from "../../../src/common/accounts";
 import { feedAnswer, units, wad } from "../../../src/common/units";
 import {
-  CollateralRisk,
-  OffsetPair,
   PositionHolding,
   RiskAccount,
-  RiskCollateral,
   collateralValueUsd,
   collateralWeightedUsd,
   marginSummary,
@@ -37,7 +34,7 @@ import {
   tradeAt,
   vaultSnapshot,
 } from "./helpers";
-import { collateralParams } from "../../helpers/risk";
+import { collateralParams, collateralRiskOf, offsetPairs } from "../../helpers/risk";
 
 const HEARTBEAT = 3600;
 
@@ -315,37 +312,24 @@ describe("vault: oracle adapter", () => {
       expect(await ctx.engine.collateralPrice(ctx.collaterals.WBTC.target)).to.equal(wad("60000"));
     });
 
-    /** A fixture collateral's weights and size scale from the deploy config. */
-    function riskOf(symbol: string): CollateralRisk {
-      const c = ctx.config.collaterals.find((x) => x.symbol === symbol)!;
-      return {
-        initialWeight: wad(c.initialWeight),
-        maintenanceWeight: wad(c.maintenanceWeight),
-        sizeThreshold: wad(c.sizeThreshold),
-        sizeFactor: wad(c.sizeFactor),
-        weightFloor: wad(c.weightFloor),
-      };
-    }
-
-    /** The risk model's account: positions in markets 0, 1, ... and the config's offset pairs. */
+    /** The risk model's account: 3.3 WETH and 0.25 WBTC at the given prices (USD), positions in
+     *  markets 0, 1, ... and the config's offset pairs. */
     function riskAccount(
       quoteBalance: bigint,
-      collaterals: RiskCollateral[],
+      [wethPrice, wbtcPrice]: [string, string],
       positions: PositionHolding[],
     ): RiskAccount {
-      const ids = ctx.config.markets.map((m) => m.name);
-      const pairs: OffsetPair[] = ctx.config.risk.offsets.map((o) => ({
-        marketA: ids.indexOf(o.marketA),
-        marketB: ids.indexOf(o.marketB),
-        rate: wad(o.rate),
-        stressMove: wad(o.stressMove),
-      }));
+      const weth = { amount: units("3.3", 18), decimals: 18, price: wad(wethPrice) };
+      const wbtc = { amount: units("0.25", 8), decimals: 8, price: wad(wbtcPrice) };
       return {
         quoteBalance,
         quoteDecimals: QUOTE_DECIMALS,
-        collaterals,
+        collaterals: [
+          { ...weth, risk: collateralRiskOf(ctx, "WETH") },
+          { ...wbtc, risk: collateralRiskOf(ctx, "WBTC") },
+        ],
         positions: positions.map((p, marketId) => ({ ...p, marketId })),
-        pairs,
+        pairs: offsetPairs(ctx),
         ordersIm: 0n,
       };
     }
@@ -382,10 +366,7 @@ describe("vault: oracle adapter", () => {
       const model = riskHealth(
         riskAccount(
           q,
-          [
-            { amount: units("3.3", 18), decimals: 18, price: wad("2700"), risk: riskOf("WETH") },
-            { amount: units("0.25", 8), decimals: 8, price: wad("63000"), risk: riskOf("WBTC") },
-          ],
+          ["2700", "63000"],
           [eth.holding(wad("2700"), BigInt(t2)), btc.holding(wad("63000"), BigInt(t2))],
         ),
       );
@@ -403,10 +384,7 @@ describe("vault: oracle adapter", () => {
       const crash = riskHealth(
         riskAccount(
           q,
-          [
-            { amount: units("3.3", 18), decimals: 18, price: wad("1000"), risk: riskOf("WETH") },
-            { amount: units("0.25", 8), decimals: 8, price: wad("63000"), risk: riskOf("WBTC") },
-          ],
+          ["1000", "63000"],
           [eth.holding(wad("1000"), BigInt(t3)), btc.holding(wad("63000"), BigInt(t3))],
         ),
       );

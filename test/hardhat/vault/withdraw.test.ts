@@ -12,13 +12,7 @@ import {
 } from "../../../typechain-types";
 import { accountId } from "../../../src/common/accounts";
 import { feedAnswer, units, wad } from "../../../src/common/units";
-import {
-  CollateralRisk,
-  MarginSummary,
-  divFloor,
-  marginSummary,
-  riskHealth,
-} from "../../../src/model";
+import { MarginSummary, divFloor, marginSummary, riskHealth } from "../../../src/model";
 import {
   QUOTE_DECIMALS,
   Ctx,
@@ -34,7 +28,7 @@ import {
   tradeAt,
   vaultSnapshot,
 } from "./helpers";
-import { collateralParams } from "../../helpers/risk";
+import { collateralParams, collateralRiskOf } from "../../helpers/risk";
 
 const ETH = 0;
 const USD = 10n ** 12n; // quote unit -> USD WAD
@@ -67,17 +61,6 @@ describe("vault: withdraw", () => {
   const wethConfig = () => ctx.config.collaterals.find((c) => c.symbol === "WETH")!;
   /** WETH's maintenance weight: what equity counts. */
   const wethWeight = (): string => wethConfig().maintenanceWeight;
-  /** WETH's weights and size scale as the risk model takes them. */
-  function wethRisk(): CollateralRisk {
-    const c = wethConfig();
-    return {
-      initialWeight: wad(c.initialWeight),
-      maintenanceWeight: wad(c.maintenanceWeight),
-      sizeThreshold: wad(c.sizeThreshold),
-      sizeFactor: wad(c.sizeFactor),
-      weightFloor: wad(c.weightFloor),
-    };
-  }
 
   /** A withdrawal mined at `at` even if it reverts (fixed gas: no estimate at another time). */
   async function withdrawAt(at: number, token: string, amount: bigint) {
@@ -290,7 +273,14 @@ describe("vault: withdraw", () => {
         riskHealth({
           quoteBalance: q,
           quoteDecimals: QUOTE_DECIMALS,
-          collaterals: [{ amount: units("5", 18) - w, decimals: 18, price: P, risk: wethRisk() }],
+          collaterals: [
+            {
+              amount: units("5", 18) - w,
+              decimals: 18,
+              price: P,
+              risk: collateralRiskOf(ctx, "WETH"),
+            },
+          ],
           positions: [{ ...m.holding(P, BigInt(t2)), marketId: ETH }],
           pairs: [],
           ordersIm: 0n,
