@@ -101,8 +101,9 @@ library AdlLogic {
         c.size = pos.size;
         MarketState storage st = s.marketStates[c.marketId];
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-        // Only positions the pool is net counterparty to: closing them shrinks |skew|.
-        if (c.size == 0 || (c.size > 0) != (skew > 0))
+        // Only positions the pool is net counterparty to: closing them shrinks |skew| (a market
+        // without skew has no such side, so nothing to close there).
+        if (c.size == 0 || skew == 0 || (c.size > 0) != (skew > 0))
             revert E.AdlNotOnSkewSide(c.account, c.marketId, c.size, skew);
         c.price = MarginLogic.marketPrice(cfg);
         (, int256 indexNow) = MarketMath.currentFunding(cfg, st, c.price);

@@ -365,6 +365,38 @@ contract EngineInvariantTest is EngineSetup {
         invariant_engine();
     }
 
+    /// @notice Deep-profile counterexample (12 calls, shrunk from 213): the second ADL call named
+    ///         a short in a market whose skew was exactly 0. It passed the skew-side check
+    ///         (`(size > 0) != (skew > 0)` is false for a short at zero skew) and closed nothing
+    ///         (`min(|size|, |skew|) = 0`), emitting an empty AutoDeleveraged. Fixed in
+    ///         AdlLogic._qualify: a market without skew has no side to deleverage.
+    function test_regression_adlAfterCrash() public {
+        handler.multicall(507853545897831074835687352997661077766727, type(uint256).max - 2);
+        handler.multicall(384128426286202743836649684133298330833675, type(uint256).max - 2);
+        handler.multicall(36, 3807);
+        handler.deposit(
+            1087786062028268772758550992091,
+            484023155457313485100255411251413556452419596398008,
+            1997162489605124160428623970827503837127321077121984622046472263018725152050
+        );
+        handler.multicall(116693242914368541837896858, 6968);
+        handler.movePrice(
+            272441904724340,
+            20373057759992051399363187642216230847139260638882190681431443663250011929,
+            1
+        );
+        handler.modifyPosition(1782611561495979240377021933973693, type(uint256).max, 3, 120688);
+        handler.movePrice(0, 9999999999999999999999, 2083);
+        handler.autoDeleverage(
+            68345797450059094666044750760946383387818194504085372837289268754819645277,
+            57424790247348828941675184922044578430437601881339724454483506037020111374603
+        );
+        handler.crash(4000, 8751);
+        handler.topUp(666733042127619705630510817254308531840876323741003516083487542835484, true);
+        handler.autoDeleverage(6064, 25000000000);
+        assertEq(handler.violations(), 0, handler.firstViolation());
+    }
+
     /// @notice Call and revert statistics of the run (shown with -vv).
     function afterInvariant() public view {
         for (uint256 i; i < handler.actionCount(); ++i) {
