@@ -215,8 +215,9 @@ library LiquidationLogic {
             (uint256 price, bool fresh) = MarginLogic.marketPriceLatest(cfg);
             int256 size = s.positions[account][id].size;
             (, uint256 mmPos) = MarketMath.sizeRequirements(cfg, size, price);
-            slots[i++] = Slot(id, size, price, mmPos, !fresh, fresh, cfg.offsetPair, 0);
-            paired = paired || cfg.offsetPair != 0;
+            uint256 pair = cfg.offsetPair;
+            slots[i++] = Slot(id, size, price, mmPos, !fresh, fresh, pair, 0);
+            paired = paired || pair != 0;
         }
         if (paired) LiquidationCredits.load(s, slots);
     }

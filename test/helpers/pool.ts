@@ -61,7 +61,7 @@ export async function requestAndWait(
 }
 
 /** Request, wait the delay, claim: returns the quote units `lp` received. */
-export async function lpExit(
+export async function exitPool(
   env: System,
   lp: HardhatEthersSigner,
   shares: bigint,

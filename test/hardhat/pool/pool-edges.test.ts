@@ -31,7 +31,7 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { World, expectConservation } from "../../helpers/model-world";
-import { lpExit, requestAndWait, VIRTUAL, sharesToAssets as toAssets } from "../../helpers/pool";
+import { exitPool, requestAndWait, VIRTUAL, sharesToAssets as toAssets } from "../../helpers/pool";
 
 const ETH = 0;
 
@@ -160,7 +160,7 @@ describe("pool: liquidity pool edges", () => {
 
     it("INV-19: an emptied pool lets nothing out", async () => {
       const lp = env.lp;
-      await lpExit(env, lp, await env.pool.balanceOf(lp.address));
+      await exitPool(env, lp, await env.pool.balanceOf(lp.address));
       expect(await env.engine.poolBalance()).to.equal(0n);
       expect(await env.engine.poolWithdrawable()).to.equal(0n);
       expect(await env.pool.maxWithdraw(lp.address)).to.equal(0n);

@@ -33,7 +33,7 @@ import {
 } from "../../helpers/trading";
 import { World, expectConservation } from "../../helpers/model-world";
 import {
-  lpExit,
+  exitPool,
   VIRTUAL,
   assetsToShares as toShares,
   sharesToAssets as toAssets,
@@ -142,7 +142,7 @@ describe("pool: liquidity pool safety", () => {
       const [alice, carol] = env.users;
       await trade(env, alice, a, ETH, -wad("1000"));
       const lp = env.lp;
-      await lpExit(env, lp, await env.pool.balanceOf(lp.address));
+      await exitPool(env, lp, await env.pool.balanceOf(lp.address));
       // Fees paid to the pool after the LP left stay in the value; a truly empty pool has 0.
       const w = await World.read(env);
       const ta = valueAt(w, await nextTimestamp());
