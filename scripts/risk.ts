@@ -10,16 +10,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DeploymentRecord } from "../deploy/record";
-import { Eip1193 } from "../src/risk/state";
-import {
-  DEFAULT_MOVES,
-  RiskState,
-  evaluateGrid,
-  familyGrid,
-  marketAsset,
-  pairGrid,
-} from "../src/risk/shocks";
+import { Eip1193 } from "../src/chain/reader";
+import { DEFAULT_MOVES, evaluateGrid, familyGrid, marketAsset, pairGrid } from "../src/risk/shocks";
 import { crossCheck, loadRiskState, rpcProvider } from "../src/risk/source";
+import { RiskState } from "../src/risk/state";
 import { RiskReportInput, terminalRiskTable, writeRiskReport } from "../src/risk/report";
 import { parseSimArgs } from "../src/sim/options";
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
+import {Bitmask} from "../libraries/Bitmask.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -17,6 +18,7 @@ import {
     AccountData,
     AccountLiquidation,
     CollateralConfig,
+    MarginCheck,
     Health,
     MarketConfig,
     MarketState,
@@ -171,7 +173,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
         _authorize(account);
         if (to == address(0) || to == address(this)) revert InvalidRecipient(to);
         MarginLogic.debit(s, account, token, amount);
-        MarginLogic.checkAccount(s, account, true, 0, 0, TradeLogic.NO_HINT, 0);
+        MarginLogic.checkAccount(s, account, MarginLogic.increasing(TradeLogic.NO_HINT, 0));
         IERC20(token).safeTransfer(to, amount);
         emit Withdrawn(account, token, to, amount);
     }
@@ -188,7 +190,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
     ) external nonReentrant {
         _authorize(account);
         _checkDeadline(deadline);
-        TradeLogic.Pending memory p = TradeLogic.trade(
+        MarginCheck memory p = TradeLogic.trade(
             s,
             account,
             marketId,
@@ -196,15 +198,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
             acceptablePrice,
             _newPending()
         );
-        MarginLogic.checkAccount(
-            s,
-            account,
-            p.riskIncreased,
-            p.equityBeforeAdj,
-            p.mmBeforeAdj,
-            p.hintMarket,
-            p.hintPrice
-        );
+        MarginLogic.checkAccount(s, account, p);
     }
 
     /// @inheritdoc ICrossmargin
@@ -215,7 +209,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
     ) external nonReentrant {
         _authorize(account);
         _checkDeadline(deadline);
-        TradeLogic.Pending memory p = _newPending();
+        MarginCheck memory p = _newPending();
         Transfer[] memory out = new Transfer[](actions.length);
         uint256 nOut;
         for (uint256 i; i < actions.length; ++i) {
@@ -234,15 +228,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
                 p = TradeLogic.trade(s, account, a.marketId, a.amount, a.acceptablePrice, p);
             }
         }
-        MarginLogic.checkAccount(
-            s,
-            account,
-            p.riskIncreased,
-            p.equityBeforeAdj,
-            p.mmBeforeAdj,
-            p.hintMarket,
-            p.hintPrice
-        );
+        MarginLogic.checkAccount(s, account, p);
         for (uint256 i; i < nOut; ++i) {
             IERC20(out[i].token).safeTransfer(msg.sender, out[i].amount);
             emit Withdrawn(account, out[i].token, msg.sender, out[i].amount);
@@ -417,7 +403,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
         if (block.timestamp > deadline) revert DeadlineExpired(deadline, block.timestamp);
     }
 
-    function _newPending() private pure returns (TradeLogic.Pending memory p) {
+    function _newPending() private pure returns (MarginCheck memory p) {
         p.hintMarket = TradeLogic.NO_HINT;
     }
 
@@ -455,7 +441,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
             uint256 balance = s.collateralBalances[account][token];
             if (balance == 0) {
                 uint32 mask = a.collateralMask | uint32(1 << c.index);
-                if (_popcount(mask) > MAX_COLLATERALS_PER_ACCOUNT) {
+                if (Bitmask.count(mask) > MAX_COLLATERALS_PER_ACCOUNT) {
                     revert TooManyCollaterals(account, MAX_COLLATERALS_PER_ACCOUNT);
                 }
                 a.collateralMask = mask;
@@ -463,12 +449,5 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
             s.collateralBalances[account][token] = balance + received;
         }
         emit Deposited(account, token, msg.sender, received);
-    }
-
-    function _popcount(uint256 x) private pure returns (uint256 c) {
-        while (x != 0) {
-            x &= x - 1;
-            c++;
-        }
     }
 }

@@ -11,7 +11,7 @@ import {Order} from "../libraries/Types.sol";
 /// @title CrossmarginLiquidation
 /// @notice Keeper-facing entry points: liquidations and delayed orders. The work happens in
 ///         linked libraries that run in the engine's context.
-abstract contract CrossmarginLiquidation is ICrossmarginLiquidation, CrossmarginAdmin {
+abstract contract CrossmarginLiquidation is CrossmarginAdmin, ICrossmarginLiquidation {
     /// @inheritdoc ICrossmarginLiquidation
     function liquidate(
         uint256 account,

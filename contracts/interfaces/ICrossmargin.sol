@@ -2,6 +2,8 @@
 pragma solidity 0.8.30;
 
 import {ICrossmarginAdmin} from "./ICrossmarginAdmin.sol";
+import {ICrossmarginErrors} from "./ICrossmarginErrors.sol";
+import {ICrossmarginEvents} from "./ICrossmarginEvents.sol";
 import {ICrossmarginLiquidation} from "./ICrossmarginLiquidation.sol";
 import {
     AccountData,
@@ -19,8 +21,15 @@ import {
 ///         one margin check over everything an account holds, and permissionless liquidation.
 /// @dev Accounts are `uint256(owner) << 8 | subAccount` (sub-accounts 0..255). Margin is
 ///      shared inside an account and isolated across accounts. USD values, prices and sizes are
-///      18-decimal; token amounts are in the token's own decimals.
-interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
+///      18-decimal; token amounts are in the token's own decimals. The interface carries the
+///      engine's events and errors, so its ABI alone decodes logs and reverts (the oracle's own
+///      errors are `OracleLib`'s).
+interface ICrossmargin is
+    ICrossmarginErrors,
+    ICrossmarginEvents,
+    ICrossmarginAdmin,
+    ICrossmarginLiquidation
+{
     enum ActionKind {
         Deposit,
         Withdraw,
@@ -40,15 +49,36 @@ interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
     // --- accounts ---
 
     /// @notice The account id of `owner`'s sub-account `subAccount`.
+    /// @param owner The owner.
+    /// @param subAccount The sub-account (0 .. 255).
+    /// @return The account id, `uint256(owner) << 8 | subAccount`.
     function accountId(address owner, uint8 subAccount) external pure returns (uint256);
 
-    /// @notice The owner encoded in an account id.
+    /// @notice The owner encoded in an account id. Reverts `InvalidAccount` if bits above the
+    ///         owner are set or the owner is the zero address.
+    /// @param account The account id.
+    /// @return The owner, `address(uint160(account >> 8))`.
     function ownerOf(uint256 account) external pure returns (address);
 
-    /// @notice Lets `operator` trade and withdraw for `account` (owner only).
+    /// @notice Lets `operator` trade and withdraw for `account` (owner only). An operator acts as
+    ///         the owner on that account: trades, commits and cancels orders, withdraws to any
+    ///         recipient, adds collateral types and attaches a reserve. Reverts `Unauthorized`
+    ///         for anyone but the owner, `ZeroAddress` for a zero operator.
+    /// @param account The account id.
+    /// @param operator The operator.
+    /// @param approved True to approve, false to revoke.
     function setOperator(uint256 account, address operator, bool approved) external;
 
     /// @notice `setOperator` authorised by the owner's EIP-712 signature (EOA or ERC-1271).
+    ///         Signed type: `SetOperator(uint256 account,address operator,bool approved,
+    ///         uint256 nonce,uint256 deadline)`, domain "Crossmargin" version "1", with the owner's
+    ///         current nonce (consumed). Anyone may submit it. Reverts `SignatureExpired` after
+    ///         the deadline and `InvalidSignature` if the owner did not sign it.
+    /// @param account The account id.
+    /// @param operator The operator.
+    /// @param approved True to approve, false to revoke.
+    /// @param deadline Last timestamp at which the signature is valid (unix seconds).
+    /// @param signature The owner's signature (65-byte ECDSA, or whatever its ERC-1271 accepts).
     function setOperatorWithSig(
         uint256 account,
         address operator,
@@ -57,11 +87,23 @@ interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
         bytes calldata signature
     ) external;
 
+    /// @notice Whether `operator` may act for `account`.
+    /// @param account The account id.
+    /// @param operator The address to check.
+    /// @return True when the owner approved it (the owner itself is not an operator).
     function isOperator(uint256 account, address operator) external view returns (bool);
 
     // --- vault ---
 
-    /// @notice Deposits into the caller's own sub-account.
+    /// @notice Deposits into the caller's own sub-account; the caller pays (approve the engine
+    ///         first). Credits exactly what arrived (a fee-on-transfer token credits less).
+    ///         Reverts `ZeroAmount` (0, or nothing arrived), `AmountTooLarge` (above uint128),
+    ///         `UnknownToken`, `DepositCapExceeded` and `TooManyCollaterals` (a ninth collateral
+    ///         type). Not blocked by the pause.
+    /// @param subAccount The caller's sub-account (0 .. 255).
+    /// @param token The quote token or a listed collateral.
+    /// @param amount Token units to transfer from the caller.
+    /// @return received Token units credited.
     function deposit(
         uint8 subAccount,
         address token,
@@ -71,13 +113,27 @@ interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
     /// @notice Deposits into any account; the caller pays. Credits exactly what arrived.
     ///         Anyone may deposit the quote token or more of a collateral the account already
     ///         holds; adding a collateral type needs the owner or an operator (`Unauthorized`).
+    ///         Reverts like `deposit`, and `InvalidAccount` for an invalid account id.
+    /// @param account The account id credited.
+    /// @param token The quote token or a listed collateral.
+    /// @param amount Token units to transfer from the caller.
+    /// @return received Token units credited.
     function depositFor(
         uint256 account,
         address token,
         uint256 amount
     ) external returns (uint256 received);
 
-    /// @notice Withdraws to `to`; the account must meet its initial margin afterwards.
+    /// @notice Withdraws to `to`; the account must meet its initial margin afterwards
+    ///         (`InsufficientMargin`; pending orders count towards IM). Owner or operator
+    ///         (`Unauthorized`). Reverts `InvalidRecipient` (zero or the engine), `ZeroAmount`,
+    ///         `UnknownToken`, `InsufficientBalance` (the quote token: at most the positive quote
+    ///         balance), `DebtOutstanding` (a collateral while the quote balance is negative),
+    ///         and on an unusable feed of a market the account holds.
+    /// @param account The account id.
+    /// @param token The quote token or a listed collateral.
+    /// @param amount Token units to withdraw.
+    /// @param to The recipient.
     function withdraw(uint256 account, address token, uint256 amount, address to) external;
 
     // --- trading ---
@@ -85,6 +141,18 @@ interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
     /// @notice Trades `sizeDelta` in `marketId`. `acceptablePrice` is the worst fill (a buy's
     ///         highest, a sell's lowest) and is required: 0 reverts `SlippageBoundRequired`
     ///         (INV-40). The fill uses the block-start skew when that is worse (docs/math.md).
+    ///         Owner or operator (`Unauthorized`). Reverts `DeadlineExpired`, `ZeroSizeDelta`,
+    ///         `UnknownMarket`, `MarketPaused`, `SlippageExceeded`, `TooManyPositions`; a trade
+    ///         that grows or flips the position also `MarketReduceOnly`, `MarketSettled`,
+    ///         `ProtocolPaused`, `InstantTradingDisabled`, `OpenInterestCapExceeded`,
+    ///         `NetExposureExceeded` and `InsufficientMargin` (equity < IM after); a reducing
+    ///         one `WouldBecomeLiquidatable`. On a settled market a reducing trade fills at the
+    ///         settlement price without fee.
+    /// @param account The account id.
+    /// @param marketId The market.
+    /// @param sizeDelta Size change (size WAD, signed; positive buys, negative sells).
+    /// @param acceptablePrice Worst fill price accepted (price WAD, non-zero).
+    /// @param deadline Last timestamp at which the trade may execute (unix seconds).
     function modifyPosition(
         uint256 account,
         uint256 marketId,
@@ -93,82 +161,178 @@ interface ICrossmargin is ICrossmarginLiquidation, ICrossmarginAdmin {
         uint256 deadline
     ) external;
 
-    /// @notice Several actions on one account with a single margin check at the end.
+    /// @notice Several actions on one account with a single margin check at the end: IM if any
+    ///         action added risk (a withdrawal, a trade that grows or flips a position), else the
+    ///         reducing rule. Deposits are paid by the caller; withdrawals are paid to the caller
+    ///         after the check. Owner or operator (`Unauthorized`); each action reverts as its
+    ///         single-call form (`deposit`, `withdraw`, `modifyPosition`), a negative deposit or
+    ///         withdrawal amount with `ZeroAmount`.
+    /// @param account The account id.
+    /// @param actions The steps, in order (see `Action`).
+    /// @param deadline Last timestamp at which the call may execute (unix seconds).
     function multicall(uint256 account, Action[] calldata actions, uint256 deadline) external;
 
     // --- liquidity pool hooks ---
 
     /// @notice Credits `assets` quote tokens (already transferred to the engine) to the pool.
+    ///         Liquidity pool only (`OnlyPool`).
+    /// @param assets Quote units credited to the pool's balance.
     function poolDeposit(uint256 assets) external;
 
-    /// @notice Pays `assets` of the pool's quote tokens to `receiver`.
+    /// @notice Pays `assets` of the pool's quote tokens to `receiver`. Liquidity pool only
+    ///         (`OnlyPool`); at most `poolWithdrawable()` (`InsufficientPoolLiquidity`).
+    /// @param receiver The recipient.
+    /// @param assets Quote units to pay.
     function poolWithdraw(address receiver, uint256 assets) external;
 
     // --- views ---
 
+    /// @notice The settlement token, valued at par (1 quote token = 1 USD).
+    /// @return The quote token's address.
     function quoteToken() external view returns (address);
 
     /// @notice Equity, IM and MM of `account` at the latest prices; reverts on any unusable
-    ///         feed, a stale one included.
+    ///         feed, a stale one included, and while the L2 sequencer is down or in its grace
+    ///         period.
+    /// @param account The account id.
+    /// @return Equity (signed), IM (pending orders included) and MM, all USD WAD.
     function accountHealth(uint256 account) external view returns (Health memory);
 
     /// @notice Whether `liquidate` accepts `account`: equity < MM with a stale market valued
-    ///         at its feed's last answer (docs/specs.md, INV-25).
+    ///         at its feed's last answer (docs/specs.md, INV-25) and a stale collateral at its
+    ///         last answer with half its weights (INV-34).
+    /// @param account The account id.
+    /// @return True when `equity < MM` by that valuation.
     function isLiquidatable(uint256 account) external view returns (bool);
 
+    /// @notice The account's stored record.
+    /// @param account The account id.
+    /// @return Quote balance (quote units, signed) and the bitmaps of open positions (by market
+    ///         id), held collaterals (by token index) and pending orders (by market id).
     function getAccount(uint256 account) external view returns (AccountData memory);
 
+    /// @notice The account's position in a market (zero if none).
+    /// @param account The account id.
+    /// @param marketId The market.
+    /// @return Size (size WAD, signed), entry price (price WAD) and the funding index at its last
+    ///         change (USD WAD per unit of size).
     function getPosition(uint256 account, uint256 marketId) external view returns (Position memory);
 
+    /// @notice The account's pending delayed order in a market (zero if none).
+    /// @param account The account id.
+    /// @param marketId The market.
+    /// @return The stored order (`commitTime == 0`: none); see `orderStatus` for what a keeper
+    ///         can do with it.
     function getOrder(uint256 account, uint256 marketId) external view returns (Order memory);
 
     /// @notice Sum of the negative quote balances (quote units): what traders owe the vault. The
     ///         vault owes traders `quote.balanceOf(engine) - poolBalance + traderDebt` (INV-46).
+    /// @return The total quote debt of all accounts (quote units).
     function traderDebt() external view returns (uint256);
 
     /// @notice The account's liquidation window: notional closed and keeper rewards paid (for
     ///         the reward cap), and the debt at the window's start and repaid (close factor).
+    /// @param account The account id.
+    /// @return The window's record: starts (unix seconds), notional closed (USD WAD), rewards
+    ///         paid, debt at start and repaid (quote units).
     function getAccountLiquidation(
         uint256 account
     ) external view returns (AccountLiquidation memory);
 
+    /// @notice The account's balance of a non-quote collateral (the quote balance is in
+    ///         `getAccount`).
+    /// @param account The account id.
+    /// @param token The collateral token.
+    /// @return Token units held (0 for the quote token or an unknown token).
     function collateralBalance(uint256 account, address token) external view returns (uint256);
 
+    /// @notice A collateral token's configuration.
+    /// @param token The token.
+    /// @return Feed, decimals, index, weights, discount and size scale (WAD), deposit cap and
+    ///         total deposited (token units); `listed == false` for a token not listed.
     function getCollateral(address token) external view returns (CollateralConfig memory);
 
+    /// @notice Every listed collateral token.
+    /// @return The tokens, by index (the bit of `AccountData.collateralMask`).
     function collateralTokens() external view returns (address[] memory);
 
+    /// @notice A market's configuration.
+    /// @param marketId The market.
+    /// @return Feed, status and every parameter, in the units of `MarketConfig`; status None
+    ///         for an id that does not exist.
     function getMarket(uint256 marketId) external view returns (MarketConfig memory);
 
+    /// @notice A market's aggregates: open interest per side (size WAD), recorded funding rate
+    ///         (WAD per day) and index (USD WAD per unit), net entry notional and funding
+    ///         snapshot (USD WAD), liquidation window and block-start skew.
+    /// @param marketId The market.
+    /// @return The stored state (funding as last recorded; see `currentFunding`).
     function getMarketState(uint256 marketId) external view returns (MarketState memory);
 
+    /// @notice The number of markets; ids run from 0 to `marketCount() - 1`.
+    /// @return The number of markets.
     function marketCount() external view returns (uint256);
 
+    /// @notice A market's price: its oracle's latest answer, or the settlement price once
+    ///         settled. Reverts `UnknownMarket`, and on an unusable (e.g. stale) feed.
+    /// @param marketId The market.
+    /// @return The price (price WAD, the feed's answer scaled from its decimals).
     function marketPrice(uint256 marketId) external view returns (uint256);
 
+    /// @notice A collateral's oracle price. Reverts `UnknownToken`, and on an unusable (e.g.
+    ///         stale) feed.
+    /// @param token The collateral token.
+    /// @return USD per whole token (price WAD, the feed's answer scaled from its decimals).
     function collateralPrice(address token) external view returns (uint256);
 
-    /// @notice Funding rate and index as of now (not yet recorded).
+    /// @notice Funding rate and index as of now (not yet recorded). Reverts `UnknownMarket`,
+    ///         and on an unusable feed (the index accrues at the current price).
+    /// @param marketId The market.
+    /// @return rate The rate now (WAD per day, signed; positive: longs pay shorts).
+    /// @return index The cumulative index now (USD WAD per unit of size, signed).
     function currentFunding(uint256 marketId) external view returns (int256 rate, int256 index);
 
     /// @notice Fill price and fee of a hypothetical trade at the current oracle price, at the
-    ///         effective skew of the current block (INV-40).
+    ///         effective skew of the current block (INV-40). A settled market quotes its
+    ///         settlement price without fee. Reverts `UnknownMarket`, and on an unusable feed.
+    /// @param marketId The market.
+    /// @param sizeDelta Size change (size WAD, signed; positive buys).
+    /// @return fill Fill price with price impact (price WAD).
+    /// @return fee Trading fee (USD WAD).
     function quoteTrade(
         uint256 marketId,
         int256 sizeDelta
     ) external view returns (uint256 fill, uint256 fee);
 
+    /// @notice The liquidity pool's ledger balance in the vault: deposits, less withdrawals,
+    ///         plus what traders realised against it (losses, fees, funding) and minus their
+    ///         gains and socialised bad debt.
+    /// @return The balance (quote units, signed).
     function poolBalance() external view returns (int256);
 
     /// @notice Pool value in quote units: balance plus the traders' open losses minus open gains.
+    ///         Also counts unpaid funding and leaves out the refundable impact premium of every
+    ///         skew (INV-44). Reverts while the L2 sequencer is down or in its grace period, and
+    ///         on an unusable feed of a market with open interest.
+    /// @return The value (quote units, signed).
     function poolValue() external view returns (int256);
 
     /// @notice Quote units the pool may pay out now, keeping the reserve its open interest needs.
+    ///         Never more than `poolBalance - traderDebt` nor the engine's quote balance (INV-46).
+    ///         Reverts on an unusable feed of a market with open interest.
+    /// @return The amount (quote units).
     function poolWithdrawable() external view returns (uint256);
 
+    /// @notice The liquidity pool, the only caller of `poolDeposit` and `poolWithdraw`.
+    /// @return The pool's address (zero until set).
     function pool() external view returns (address);
 
+    /// @notice The insurance fund that receives liquidation penalties and covers bad debt first.
+    /// @return The fund's address (zero until set).
     function insuranceFund() external view returns (address);
 
+    /// @notice Whether the guardian paused the protocol (risk-increasing trades and orders
+    ///         refused).
+    /// @return True while paused.
     function paused() external view returns (bool);
 }

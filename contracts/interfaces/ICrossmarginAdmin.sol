@@ -48,14 +48,41 @@ interface ICrossmarginAdmin {
         uint32 maxOrderAge;
     }
 
+    /// @notice Lists a collateral token with its feed and risk parameters (admin only).
+    ///         The feed must answer safely now, and its `description()` must equal
+    ///         `feedDescription` (`FeedDescriptionMismatch`); heartbeat 60 s .. 2 days
+    ///         (`ParameterOutOfBounds`). Reverts `ZeroAddress`, `TokenAlreadyListed` (also for
+    ///         the quote token), `TooManyCollateralTypes` (32), `UnsupportedDecimals` (above 36)
+    ///         and `ParameterOutOfBounds` for a risk parameter (see `setCollateralParams`).
+    ///         Emits `CollateralListed` and `CollateralParamsSet`.
+    /// @param token The token.
+    /// @param p Its feed (USD price, any decimals), heartbeat (seconds) and risk parameters.
+    /// @param feedDescription The feed's expected `description()`, e.g. "ETH / USD".
     function listCollateral(
         address token,
         CollateralParams calldata p,
         string calldata feedDescription
     ) external;
 
+    /// @notice Sets a listed collateral's risk parameters (risk manager only; INV-53). Bounds:
+    ///         `initialWeight <= maintenanceWeight <= 0.95`, `liquidationDiscount <=
+    ///         min(0.5, 1 - maintenanceWeight)`, `sizeFactor <= 0.01`, `sizeThreshold <= 1e12`
+    ///         USD, `weightFloor <= 1` (`ParameterOutOfBounds`). Applies at once to every
+    ///         account holding the token; a cap below the total deposited only stops new
+    ///         deposits. Reverts `UnknownToken`. Emits `CollateralParamsSet`.
+    /// @param token The collateral token.
+    /// @param risk The new parameters (WAD ratios, USD WAD threshold, token-unit deposit cap).
     function setCollateralParams(address token, CollateralRisk calldata risk) external;
 
+    /// @notice Replaces a listed collateral's price feed (admin only).
+    ///         The feed must answer safely now, and its `description()` must equal
+    ///         `feedDescription` (`FeedDescriptionMismatch`); heartbeat 60 s .. 2 days
+    ///         (`ParameterOutOfBounds`). Reverts `UnknownToken` and `ZeroAddress`.
+    ///         Emits `CollateralFeedSet`.
+    /// @param token The collateral token.
+    /// @param feed The new feed (USD price of one whole token, any decimals).
+    /// @param heartbeat Maximum age of its answer (seconds).
+    /// @param feedDescription The feed's expected `description()`.
     function setCollateralFeed(
         address token,
         address feed,
@@ -63,11 +90,29 @@ interface ICrossmarginAdmin {
         string calldata feedDescription
     ) external;
 
+    /// @notice Creates a market, Active, with the next id (admin only).
+    ///         The feed must answer safely now, and its `description()` must equal
+    ///         `feedDescription` (`FeedDescriptionMismatch`); heartbeat 60 s .. 2 days
+    ///         (`ParameterOutOfBounds`). Every parameter is checked as by its setter.
+    ///         Reverts `TooManyMarkets` (64) and `ZeroAddress`. Emits `MarketAdded`, the four
+    ///         parameter events and `MarketStatusSet`.
+    /// @param p The feed, heartbeat (seconds) and every market parameter (see the setters).
+    /// @param feedDescription The feed's expected `description()`.
+    /// @return marketId The new market's id (the previous `marketCount()`).
     function addMarket(
         MarketParams calldata p,
         string calldata feedDescription
     ) external returns (uint256 marketId);
 
+    /// @notice Replaces a market's price feed (admin only).
+    ///         The feed must answer safely now, and its `description()` must equal
+    ///         `feedDescription` (`FeedDescriptionMismatch`); heartbeat 60 s .. 2 days
+    ///         (`ParameterOutOfBounds`). Reverts `UnknownMarket` and `ZeroAddress`.
+    ///         Emits `MarketFeedSet`.
+    /// @param marketId The market.
+    /// @param feed The new feed (price of one unit of size, any decimals).
+    /// @param heartbeat Maximum age of its answer (seconds).
+    /// @param feedDescription The feed's expected `description()`.
     function setMarketFeed(
         uint256 marketId,
         address feed,
@@ -75,6 +120,17 @@ interface ICrossmarginAdmin {
         string calldata feedDescription
     ) external;
 
+    /// @notice Sets a market's price impact, fees and funding velocity (risk manager only).
+    ///         Funding accrued so far is recorded under the old parameters first (reading the
+    ///         oracle, unless the market is settled). Reverts `UnknownMarket` and
+    ///         `ParameterOutOfBounds`. Emits `MarketTradingParamsSet`.
+    /// @param marketId The market.
+    /// @param skewScale Skew at which the price impact is 100 % (size WAD, <= 1e15 units;
+    ///        0 = no price impact and no funding).
+    /// @param makerFee Fee on the part of a trade that shrinks |skew| (WAD, <= 5 %).
+    /// @param takerFee Fee on the part of a trade that grows |skew| (WAD, <= 5 %).
+    /// @param maxFundingVelocity Funding rate change per day at full skew (WAD per day per day,
+    ///        <= 10).
     function setMarketTradingParams(
         uint256 marketId,
         uint128 skewScale,
@@ -83,6 +139,17 @@ interface ICrossmarginAdmin {
         uint64 maxFundingVelocity
     ) external;
 
+    /// @notice Sets a market's margin requirements (risk manager only; INV-53). They apply at
+    ///         once to every open position, so raising them can make accounts liquidatable.
+    ///         Reverts `UnknownMarket` and `ParameterOutOfBounds`. Emits `MarketMarginParamsSet`.
+    /// @param marketId The market.
+    /// @param imrBase Initial margin ratio of a small position (WAD, 0.02 .. 1).
+    /// @param imrSizeFactor Growth of the initial ratio with size: `imr = max(imrBase,
+    ///        imrSizeFactor * sqrt(notional))` (WAD per sqrt(USD), <= 0.01).
+    /// @param maintenanceScalar Maintenance ratio as a fraction of the initial ratio (WAD,
+    ///        0.5 .. 0.9).
+    /// @param minPositionMargin Added to both requirements of every position (USD WAD,
+    ///        <= 10,000 USD).
     function setMarketMarginParams(
         uint256 marketId,
         uint64 imrBase,
@@ -91,8 +158,18 @@ interface ICrossmarginAdmin {
         uint128 minPositionMargin
     ) external;
 
+    /// @notice Sets a market's open-interest, exposure and liquidation caps (risk manager only).
+    ///         Caps bind new risk only: positions above them stay open. Reverts `UnknownMarket`
+    ///         and `ParameterOutOfBounds`. Emits `MarketLimitsSet`.
+    /// @param marketId The market.
+    /// @param maxOpenInterest Open interest cap per side (size WAD, <= 1e15 units).
+    /// @param maxOiPoolRatio Cap of a side's notional as a multiple of the pool's balance (WAD,
+    ///        0.1 .. 10).
     /// @param maxNetExposureRatio INV-45: cap of the net skew notional, `|skew| * price`, as a
     ///        multiple of the pool's balance (WAD, 0.1 .. 10).
+    /// @param maxLiquidationPerWindow Notional `liquidate` may close per window (USD WAD;
+    ///        0 = unlimited, else at least 100,000 USD; INV-32).
+    /// @param liquidationWindow Length of that window (seconds, <= 1 day).
     function setMarketLimits(
         uint256 marketId,
         uint128 maxOpenInterest,
@@ -102,6 +179,15 @@ interface ICrossmarginAdmin {
         uint32 liquidationWindow
     ) external;
 
+    /// @notice Sets a market's order parameters (risk manager only). Pending orders keep the
+    ///         timing fixed at their commit (INV-38). Reverts `UnknownMarket` and
+    ///         `ParameterOutOfBounds`. Emits `MarketOrderParamsSet`.
+    /// @param marketId The market.
+    /// @param instantTrading Whether `modifyPosition` may add risk without a delayed order.
+    /// @param minOrderDelay Seconds between a commit and its earliest settlement round
+    ///        (<= 1 hour).
+    /// @param maxOrderAge Latest deadline of an order, in seconds after its commit
+    ///        (`minOrderDelay + 1` .. 1 day).
     function setMarketOrderParams(
         uint256 marketId,
         bool instantTrading,
@@ -110,19 +196,43 @@ interface ICrossmarginAdmin {
     ) external;
 
     /// @notice Active (admin), ReduceOnly or Paused (guardian or admin). Settled is `settleMarket`.
+    ///         Reverts `AccessControlUnauthorizedAccount` for other callers (and for a guardian
+    ///         asking for Active), `UnknownMarket`, and `InvalidStatus` for None, Settled or a
+    ///         settled market. Emits `MarketStatusSet`.
+    /// @param marketId The market.
+    /// @param status The new status.
     function setMarketStatus(uint256 marketId, MarketStatus status) external;
 
     /// @notice Freezes a market at `price` (0 = the current oracle price). Terminal.
+    ///         Admin only. Works on a stale feed, from its last answer (INV-39); funding is
+    ///         recorded up to now and then stops; positions can then only be closed, at `price`
+    ///         and without fee. Reverts `SettlementPriceOutOfBand` outside +-20 % of the last
+    ///         answer, `InvalidStatus` if already settled, `UnknownMarket`. Emits
+    ///         `MarketStatusSet`.
+    /// @param marketId The market.
+    /// @param price The settlement price (price WAD; 0 = the feed's last answer).
     function settleMarket(uint256 marketId, uint256 price) external;
 
     /// @notice Liquidation economics (docs/math.md, "Liquidation"; bounds in docs/specs.md INV-32).
-    /// @param feeRate Keeper reward per USD of notional closed.
-    /// @param minKeeperReward, maxKeeperReward Floor (paid at most once per account and window,
-    ///        by the call that restores the account or closes it fully) and cap of the keeper's
-    ///        reward on the window's total notional.
-    /// @param penaltyRate Insurance-fund penalty per USD of notional closed (the highest taker
-    ///        fee of any market is its floor, and the price impact of a close is added).
-    /// @param accountWindow Length of the per-account window for rewards and the close factor.
+    ///         Risk manager only; reverts `ParameterOutOfBounds`. Emits `LiquidationParamsSet`.
+    /// @param feeRate Keeper reward per USD of notional closed (WAD, <= 5 %).
+    /// @param buffer `liquidate` closes positions until equity >= MM * (1 + buffer) (WAD, <= 1).
+    /// @param minKeeperReward Floor of the keeper's reward on the window's total notional,
+    ///        paid at most once per account and window, by the call that restores the account or
+    ///        closes it fully (USD WAD, <= maxKeeperReward).
+    /// @param maxKeeperReward Cap of the keeper's reward per account and window (USD WAD,
+    ///        <= 10,000 USD).
+    /// @param closeFactorHfThreshold Health factor (equity / MM) below which
+    ///        `liquidateCollateral` may repay all the debt, not half (WAD, <= 1).
+    /// @param smallDebtUsd Debts at or below this may be repaid in full (USD WAD,
+    ///        <= 100,000 USD).
+    /// @param orderKeeperFee Fee a delayed order pays its keeper, fixed in quote units at
+    ///        commit (USD WAD, <= 1,000 USD).
+    /// @param penaltyRate Insurance-fund penalty per USD of notional closed (WAD, <= 5 %; the
+    ///        highest taker fee of any market is its floor, and the price impact of a close is
+    ///        added).
+    /// @param accountWindow Length of the per-account window for rewards and the close factor
+    ///        (seconds, 1 minute .. 1 day).
     function setLiquidationParams(
         uint64 feeRate,
         uint64 buffer,
@@ -137,15 +247,36 @@ interface ICrossmarginAdmin {
 
     /// @notice Auto-deleveraging: the pool floor as a fraction of its balance (0 = off, else
     ///         0.05 .. 0.95), the caller's reward rate (<= 0.1 % of notional) and cap (<= 1,000 USD).
+    ///         Risk manager only; reverts `ParameterOutOfBounds`. Emits `AdlParamsSet`.
+    /// @param floorRatio ADL runs while `poolValue < floorRatio * poolBalance` (WAD; 0 = off).
+    /// @param rewardRate The caller's reward per USD of notional closed (WAD).
+    /// @param maxReward The caller's reward per call at most (USD WAD).
     function setAdlParams(uint64 floorRatio, uint64 rewardRate, uint128 maxReward) external;
 
+    /// @notice Sets the L2 sequencer-uptime feed (admin only): while it reports the sequencer
+    ///         down, or within `gracePeriod` after it came back up, margin checks and the pool's
+    ///         valuation revert (`SequencerDown`, `SequencerGracePeriod`). Emits `SequencerSet`.
+    /// @param feed The uptime feed (answer 0 = up); zero disables the check.
+    /// @param gracePeriod Seconds after the sequencer comes back up during which prices are
+    ///        still refused (<= 1 day, `ParameterOutOfBounds`).
     function setSequencer(address feed, uint32 gracePeriod) external;
 
+    /// @notice Sets the liquidity pool, once (admin only). Reverts `ZeroAddress` and
+    ///         `AlreadySet("pool")`. Emits `PoolSet`.
+    /// @param pool The pool, the only caller of `poolDeposit` and `poolWithdraw`.
     function setPool(address pool) external;
 
+    /// @notice Sets the insurance fund, once (admin only). Reverts `ZeroAddress` and
+    ///         `AlreadySet("insuranceFund")`. Emits `InsuranceFundSet`.
+    /// @param fund The fund that receives liquidation penalties and covers bad debt first.
     function setInsuranceFund(address fund) external;
 
+    /// @notice Pauses the protocol (guardian only): trades and order commits that add risk
+    ///         revert `ProtocolPaused`, and pending orders that add risk are cancelled for free
+    ///         at settlement. Reducing trades, deposits, withdrawals, liquidations and ADL
+    ///         continue. Emits `PausedSet(true)`.
     function pause() external;
 
+    /// @notice Lifts the pause (admin only). Emits `PausedSet(false)`.
     function unpause() external;
 }

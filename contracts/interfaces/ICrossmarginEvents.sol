@@ -5,15 +5,31 @@ import {MarketStatus} from "../libraries/Types.sol";
 
 /// @title ICrossmarginEvents
 /// @notice One event per state change, carrying computed outcomes so indexers need not recompute.
+/// @dev Units: quote units are the quote token's own decimals, token units a collateral's own
+///      decimals; USD values, prices, sizes and ratios are 18-decimal WAD.
 interface ICrossmarginEvents {
     // --- accounts ---
+    /// @notice The owner approved or revoked an operator of one account.
+    /// @param account The account id.
+    /// @param operator The operator.
+    /// @param approved True when approved, false when revoked.
     event OperatorSet(uint256 indexed account, address indexed operator, bool approved);
+    /// @notice Tokens credited to an account: exactly what reached the vault.
+    /// @param account The account credited.
+    /// @param token The quote token or a listed collateral.
+    /// @param from Who paid (the caller).
+    /// @param amount Token units received and credited.
     event Deposited(
         uint256 indexed account,
         address indexed token,
         address indexed from,
         uint256 amount
     );
+    /// @notice Tokens sent out of an account after its margin check.
+    /// @param account The account debited.
+    /// @param token The quote token or a listed collateral.
+    /// @param to The recipient.
+    /// @param amount Token units sent.
     event Withdrawn(
         uint256 indexed account,
         address indexed token,
@@ -22,8 +38,22 @@ interface ICrossmarginEvents {
     );
 
     // --- governance ---
+    /// @notice A collateral token listed (its risk parameters follow in `CollateralParamsSet`).
+    /// @param token The token.
+    /// @param feed Its Chainlink USD price feed.
+    /// @param heartbeat Maximum age of the feed's answer (seconds).
+    /// @param index Its bit in `AccountData.collateralMask` and index in `collateralTokens()`.
     event CollateralListed(address indexed token, address feed, uint32 heartbeat, uint8 index);
     /// @notice A collateral's risk parameters (emitted at listing too; INV-53).
+    /// @param token The token.
+    /// @param initialWeight Weight for withdrawals and risk-increasing trades (WAD).
+    /// @param maintenanceWeight Weight for equity and liquidation (WAD).
+    /// @param liquidationDiscount Discount to the oracle price at which liquidators and the
+    ///        insurance fund buy the token (WAD).
+    /// @param sizeFactor How fast the weights fall above the size threshold (WAD per sqrt(USD)).
+    /// @param sizeThreshold Balance value above which the weights are haircut (USD WAD).
+    /// @param weightFloor Fraction of the weights the size scale never goes below (WAD).
+    /// @param depositCap Total deposits allowed (token units).
     event CollateralParamsSet(
         address indexed token,
         uint64 initialWeight,
@@ -34,19 +64,40 @@ interface ICrossmarginEvents {
         uint64 weightFloor,
         uint128 depositCap
     );
+    /// @notice A collateral's price feed replaced.
+    /// @param token The token.
+    /// @param feed The new feed.
+    /// @param heartbeat Maximum age of its answer (seconds).
+    /// @param feedDecimals The feed's decimals, read from it.
     event CollateralFeedSet(
         address indexed token,
         address feed,
         uint32 heartbeat,
         uint8 feedDecimals
     );
+    /// @notice A market created, Active (its parameters follow in their own events).
+    /// @param marketId The new market's id.
+    /// @param feed Its Chainlink price feed.
+    /// @param heartbeat Maximum age of the feed's answer (seconds).
     event MarketAdded(uint256 indexed marketId, address feed, uint32 heartbeat);
+    /// @notice A market's price feed replaced.
+    /// @param marketId The market.
+    /// @param feed The new feed.
+    /// @param heartbeat Maximum age of its answer (seconds).
+    /// @param feedDecimals The feed's decimals, read from it.
     event MarketFeedSet(
         uint256 indexed marketId,
         address feed,
         uint32 heartbeat,
         uint8 feedDecimals
     );
+    /// @notice A market's pricing and funding parameters.
+    /// @param marketId The market.
+    /// @param skewScale Skew at which the price impact is 100 % (size WAD; 0 = no price impact
+    ///        and no funding).
+    /// @param makerFee Fee on the part of a trade that shrinks |skew| (WAD of notional).
+    /// @param takerFee Fee on the part of a trade that grows |skew| (WAD of notional).
+    /// @param maxFundingVelocity Funding rate change per day at full skew (WAD per day per day).
     event MarketTradingParamsSet(
         uint256 indexed marketId,
         uint128 skewScale,
@@ -54,6 +105,12 @@ interface ICrossmarginEvents {
         uint64 takerFee,
         uint64 maxFundingVelocity
     );
+    /// @notice A market's margin requirements.
+    /// @param marketId The market.
+    /// @param imrBase Initial margin ratio of a small position (WAD).
+    /// @param imrSizeFactor Growth of the initial margin ratio with size (WAD per sqrt(USD)).
+    /// @param maintenanceScalar Maintenance ratio as a fraction of the initial ratio (WAD).
+    /// @param minPositionMargin Added to both requirements of every position (USD WAD).
     event MarketMarginParamsSet(
         uint256 indexed marketId,
         uint64 imrBase,
@@ -61,6 +118,15 @@ interface ICrossmarginEvents {
         uint64 maintenanceScalar,
         uint128 minPositionMargin
     );
+    /// @notice A market's open-interest, exposure and liquidation caps.
+    /// @param marketId The market.
+    /// @param maxOpenInterest Open interest cap per side (size WAD).
+    /// @param maxOiPoolRatio Cap of a side's notional as a multiple of the pool's balance (WAD).
+    /// @param maxNetExposureRatio Cap of the net skew notional as a multiple of the pool's
+    ///        balance (WAD; INV-45).
+    /// @param maxLiquidationPerWindow Notional liquidated per window at most (USD WAD;
+    ///        0 = unlimited).
+    /// @param liquidationWindow Length of that window (seconds).
     event MarketLimitsSet(
         uint256 indexed marketId,
         uint128 maxOpenInterest,
@@ -69,13 +135,33 @@ interface ICrossmarginEvents {
         uint128 maxLiquidationPerWindow,
         uint32 liquidationWindow
     );
+    /// @notice A market's order parameters.
+    /// @param marketId The market.
+    /// @param instantTrading Whether `modifyPosition` may add risk without a delayed order.
+    /// @param minOrderDelay Seconds between a commit and its earliest settlement round.
+    /// @param maxOrderAge Seconds after the commit within which its deadline must fall.
     event MarketOrderParamsSet(
         uint256 indexed marketId,
         bool instantTrading,
         uint32 minOrderDelay,
         uint32 maxOrderAge
     );
+    /// @notice A market's status changed (Active at creation).
+    /// @param marketId The market.
+    /// @param status The new status.
+    /// @param settlementPrice The price positions close at once Settled (price WAD; 0 for any
+    ///        other status).
     event MarketStatusSet(uint256 indexed marketId, MarketStatus status, uint256 settlementPrice);
+    /// @notice The protocol-wide liquidation parameters (docs/math.md, "Liquidation").
+    /// @param feeRate Keeper reward per USD of notional closed (WAD).
+    /// @param buffer Positions are closed until equity >= MM * (1 + buffer) (WAD).
+    /// @param minKeeperReward Floor of the keeper's reward per account and window (USD WAD).
+    /// @param maxKeeperReward Cap of the keeper's reward per account and window (USD WAD).
+    /// @param closeFactorHfThreshold Health factor below which all debt may be repaid (WAD).
+    /// @param smallDebtUsd Debts at or below this may be repaid in full (USD WAD).
+    /// @param orderKeeperFee Fee a delayed order pays its keeper (USD WAD).
+    /// @param penaltyRate Insurance-fund penalty per USD of notional closed (WAD).
+    /// @param accountWindow Length of the per-account liquidation window (seconds).
     event LiquidationParamsSet(
         uint64 feeRate,
         uint64 buffer,
@@ -87,19 +173,52 @@ interface ICrossmarginEvents {
         uint64 penaltyRate,
         uint32 accountWindow
     );
+    /// @notice The L2 sequencer-uptime feed that margin checks and the pool's valuation consult.
+    /// @param feed The uptime feed (zero: no check).
+    /// @param gracePeriod Seconds after the sequencer comes back up during which prices are
+    ///        still refused.
     event SequencerSet(address feed, uint32 gracePeriod);
+    /// @notice The liquidity pool set (once).
+    /// @param pool The pool.
     event PoolSet(address pool);
+    /// @notice The insurance fund set (once).
+    /// @param fund The fund.
     event InsuranceFundSet(address fund);
+    /// @notice The protocol paused (by the guardian) or unpaused (by the admin).
+    /// @param paused True when paused.
     event PausedSet(bool paused);
+    /// @notice The auto-deleveraging parameters (INV-52).
+    /// @param floorRatio ADL runs while `poolValue < floorRatio * poolBalance` (WAD; 0 = off).
+    /// @param rewardRate The caller's reward per USD of notional closed (WAD).
+    /// @param maxReward The caller's reward per call at most (USD WAD).
     event AdlParamsSet(uint64 floorRatio, uint64 rewardRate, uint128 maxReward);
 
     // --- trading ---
+    /// @notice Funding of a market recorded up to this block, before a position or parameter
+    ///         change.
+    /// @param marketId The market.
+    /// @param fundingRate The rate now (WAD per day, signed; positive: longs pay shorts).
+    /// @param fundingIndex The cumulative index now (USD WAD per unit of size, signed).
+    /// @param price The price it accrued at (price WAD).
     event FundingRecorded(
         uint256 indexed marketId,
         int256 fundingRate,
         int256 fundingIndex,
         uint256 price
     );
+    /// @notice A position changed: a trade, an order fill, a liquidation close or an ADL close.
+    ///         The old position's PnL and funding are realised into the quote balance.
+    /// @param account The account.
+    /// @param marketId The market.
+    /// @param sizeDelta The change (size WAD, signed; positive buys).
+    /// @param newSize The position after it (size WAD, signed).
+    /// @param fillPrice The fill price (price WAD).
+    /// @param fee Trading fee charged (USD WAD; 0 for liquidation, ADL and settled closes).
+    /// @param realisedPnl PnL of the old size at the fill price (USD WAD, signed).
+    /// @param fundingPaid Funding the old size owed since its last change (USD WAD, signed;
+    ///        positive: paid by the account).
+    /// @param quoteDelta `realisedPnl - fundingPaid - fee` credited to the quote balance
+    ///        (quote units, signed, rounded down); the pool's balance moves by the opposite.
     event PositionModified(
         uint256 indexed account,
         uint256 indexed marketId,
@@ -113,10 +232,25 @@ interface ICrossmarginEvents {
     );
 
     // --- pool ---
+    /// @notice The liquidity pool credited quote tokens to its balance in the vault.
+    /// @param assets Quote units credited.
+    /// @param poolBalance The pool's balance after (quote units, signed).
     event PoolDeposited(uint256 assets, int256 poolBalance);
+    /// @notice The liquidity pool withdrew quote tokens from the vault.
+    /// @param receiver The recipient.
+    /// @param assets Quote units sent.
+    /// @param poolBalance The pool's balance after (quote units, signed).
     event PoolWithdrawn(address indexed receiver, uint256 assets, int256 poolBalance);
 
     // --- liquidation ---
+    /// @notice `liquidate` closed (part of) a position at the oracle price, without fee.
+    /// @param account The account.
+    /// @param marketId The market.
+    /// @param keeper The caller.
+    /// @param sizeClosed The size change (size WAD, signed: negative closes a long).
+    /// @param price The oracle price it closed at (price WAD).
+    /// @param notional `mulUp(|sizeClosed|, price)` (USD WAD).
+    /// @param quoteDelta What the close credited to the quote balance (quote units, signed).
     event PositionLiquidated(
         uint256 indexed account,
         uint256 indexed marketId,
@@ -127,8 +261,15 @@ interface ICrossmarginEvents {
         int256 quoteDelta
     );
     /// @notice `fee = keeperReward + toInsuranceFund` (quote units) charged to the account for
-    ///         `notionalClosed` (USD WAD); `penalty` is what the fund was owed before the charge
-    ///         was capped by the account's equity.
+    ///         `notionalClosed` (USD WAD) by one `liquidate` call. Both are capped, penalty
+    ///         first, by what the account can pay, so the charge never creates debt.
+    /// @param account The account.
+    /// @param keeper The caller, paid `keeperReward`.
+    /// @param notionalClosed Notional the call closed (USD WAD).
+    /// @param fee Total charged to the account (quote units).
+    /// @param keeperReward Quote units paid to the keeper.
+    /// @param toInsuranceFund The fund's penalty (quote units); if the quote token refuses the
+    ///        transfer to the fund, it goes to the pool's balance instead.
     event LiquidationFeePaid(
         uint256 indexed account,
         address indexed keeper,
@@ -139,12 +280,22 @@ interface ICrossmarginEvents {
     );
     /// @notice The insurance fund bought `amount` of `token` from a bankrupt account for
     ///         `debtRepaid` quote units, at the oracle price less the token's discount.
+    /// @param account The account (no positions left, negative weighted equity).
+    /// @param token The collateral sold.
+    /// @param amount Token units moved to the fund.
+    /// @param debtRepaid Quote units the fund paid against the account's debt.
     event CollateralSoldToFund(
         uint256 indexed account,
         address indexed token,
         uint256 amount,
         uint256 debtRepaid
     );
+    /// @notice A liquidator repaid quote debt and took collateral at the discounted oracle price.
+    /// @param account The account.
+    /// @param token The collateral seized.
+    /// @param liquidator The caller, who paid `debtRepaid` and received `collateralSeized`.
+    /// @param debtRepaid Quote units repaid.
+    /// @param collateralSeized Token units seized.
     event CollateralLiquidated(
         uint256 indexed account,
         address indexed token,
@@ -152,15 +303,33 @@ interface ICrossmarginEvents {
         uint256 debtRepaid,
         uint256 collateralSeized
     );
+    /// @notice Debt no collateral backs any more written off (INV-5): the insurance fund covers
+    ///         what it can, the pool's balance the rest; the account's quote balance is zeroed.
+    /// @param account The account.
+    /// @param deficit The debt written off (quote units).
+    /// @param coveredByFund Paid by the insurance fund (quote units).
+    /// @param socialised `deficit - coveredByFund`, taken from the pool's balance (quote units).
     event BadDebtSettled(
         uint256 indexed account,
         uint256 deficit,
         uint256 coveredByFund,
         uint256 socialised
     );
+    /// @notice Not emitted by this version of the engine (kept in the ABI for older logs):
+    ///         collateral of a bankrupt account now goes through `CollateralSoldToFund`.
+    /// @param account The account.
+    /// @param token The collateral.
+    /// @param amount Token units seized.
     event CollateralSeized(uint256 indexed account, address indexed token, uint256 amount);
 
     // --- delayed orders ---
+    /// @notice A delayed order recorded; it reserves its margin and keeper fee until it settles.
+    /// @param account The account.
+    /// @param marketId The market.
+    /// @param sizeDelta The order's size (size WAD, signed; positive buys).
+    /// @param acceptablePrice The worst fill accepted (price WAD).
+    /// @param settlementDeadline After this (unix seconds) the order can only be cancelled.
+    /// @param keeperFee Fee reserved for the keeper (quote units).
     event OrderCommitted(
         uint256 indexed account,
         uint256 indexed marketId,
@@ -169,12 +338,25 @@ interface ICrossmarginEvents {
         uint256 settlementDeadline,
         uint256 keeperFee
     );
+    /// @notice A delayed order filled at its settlement round.
+    /// @param account The account.
+    /// @param marketId The market.
+    /// @param keeper The caller, paid the keeper fee.
+    /// @param roundId The oracle round it filled at.
     event OrderSettled(
         uint256 indexed account,
         uint256 indexed marketId,
         address indexed keeper,
         uint80 roundId
     );
+    /// @notice A delayed order removed without a fill.
+    /// @param account The account.
+    /// @param marketId The market.
+    /// @param caller Who cancelled it (the keeper or liquidator, the owner or an operator).
+    /// @param reason `"expired"`, `"owner"`, `"governance"` (a pause or status change; free),
+    ///        `"reduce-only"` (no position left to reduce), `"slippage"`, `"margin"`,
+    ///        `"liquidation"`, or the 4-byte selector of another error of the fill.
+    /// @param keeperFee Fee charged to the account (quote units; 0 when free).
     event OrderCancelled(
         uint256 indexed account,
         uint256 indexed marketId,
@@ -185,6 +367,10 @@ interface ICrossmarginEvents {
 
     // --- order safety (INV-35, INV-36, INV-38) ---
     /// @notice A reduce-only order was clamped to the position left (`filledDelta`).
+    /// @param account The account.
+    /// @param marketId The market.
+    /// @param sizeDelta The order's size (size WAD, signed).
+    /// @param filledDelta The size it fills instead, `-position` (size WAD, signed).
     event OrderClamped(
         uint256 indexed account,
         uint256 indexed marketId,
@@ -192,6 +378,10 @@ interface ICrossmarginEvents {
         int256 filledDelta
     );
     /// @notice The keeper fee charged was capped by the account's equity (`charged < reserved`).
+    /// @param account The account.
+    /// @param marketId The market.
+    /// @param reserved The keeper fee the order reserved (quote units).
+    /// @param charged What the account was charged (quote units).
     event OrderFeeCapped(
         uint256 indexed account,
         uint256 indexed marketId,
@@ -200,6 +390,10 @@ interface ICrossmarginEvents {
     );
     /// @notice An owner's cancellation fee went to the insurance fund, or (`toInsuranceFund`
     ///         false: the fund or token refused it) to the pool's balance.
+    /// @param account The account.
+    /// @param marketId The market.
+    /// @param amount The fee (quote units).
+    /// @param toInsuranceFund True when the fund received it.
     event OrderCancelFeeCollected(
         uint256 indexed account,
         uint256 indexed marketId,
@@ -212,6 +406,16 @@ interface ICrossmarginEvents {
     ///         because the pool was below its floor (`poolValue` and `poolBalance` before the
     ///         close). `score` ranks candidates (docs/math.md); the account paid `charge` quote
     ///         units, of which `reward` went to the keeper and the rest to the pool.
+    /// @param account The account.
+    /// @param marketId The market.
+    /// @param keeper The caller.
+    /// @param sizeDelta The size change (size WAD, signed: negative closes a long).
+    /// @param price The oracle price (price WAD).
+    /// @param score The position's ADL score (WAD).
+    /// @param charge Quote units charged to the account.
+    /// @param reward Quote units paid to the keeper, out of `charge`.
+    /// @param poolValue The pool's value before the close (quote units, signed).
+    /// @param poolBalance The pool's balance before the close (quote units, signed).
     event AutoDeleveraged(
         uint256 indexed account,
         uint256 indexed marketId,
@@ -227,6 +431,11 @@ interface ICrossmarginEvents {
 
     // risk model (docs/math.md, "Risk model")
     /// @notice An offset pair declared, changed or removed (`rate == 0`; INV-54).
+    /// @param pairId The pair id (1 .. 32).
+    /// @param marketA The first market (0 when removed).
+    /// @param marketB The second market (0 when removed).
+    /// @param rate Share of the matched margin credited (WAD).
+    /// @param stressMove Move of one leg against the other the pair must cover (WAD).
     event OffsetPairSet(
         uint256 indexed pairId,
         uint256 marketA,
@@ -235,8 +444,14 @@ interface ICrossmarginEvents {
         uint64 stressMove
     );
     /// @notice The fee (USD WAD) a top-up pays its caller (INV-56).
+    /// @param feeUsd The fee (USD WAD).
     event TopUpFeeSet(uint256 feeUsd);
     /// @notice A reserve attached to an account (`maxPerWindow == 0`: detached; INV-55).
+    /// @param account The protected account.
+    /// @param reserve The reserve's account id (the one detached, when detaching).
+    /// @param buffer Top-ups aim at MM * (1 + buffer) (WAD).
+    /// @param maxPerWindow Quote units the reserve may move per window.
+    /// @param window Length of the window (seconds).
     event ProtectionSet(
         uint256 indexed account,
         uint256 indexed reserve,
@@ -245,6 +460,11 @@ interface ICrossmarginEvents {
         uint32 window
     );
     /// @notice Quote moved from the reserve before liquidation (quote units; INV-55, INV-56).
+    /// @param account The protected account.
+    /// @param reserve The reserve's account id.
+    /// @param caller Who triggered it (a `topUp` caller or the liquidating keeper), paid `fee`.
+    /// @param amount Quote units moved to the account.
+    /// @param fee Quote units paid by the reserve to `caller`.
     event ToppedUp(
         uint256 indexed account,
         uint256 indexed reserve,

@@ -16,6 +16,7 @@ interface ICrossmarginLens {
     error LensZeroEngine();
 
     /// @notice `token` is neither the quote token nor a listed collateral.
+    /// @param token The token given to `maxWithdrawable`.
     error LensUnknownToken(address token);
 
     /// @notice Margin figures of an account (USD WAD unless stated).
@@ -101,6 +102,7 @@ interface ICrossmarginLens {
     }
 
     /// @notice The engine this lens reads.
+    /// @return The Crossmargin engine, fixed at deployment.
     function engine() external view returns (ICrossmargin);
 
     /// @notice Equity, requirements and the ratios derived from them (docs/math.md, Margin).
@@ -125,7 +127,7 @@ interface ICrossmarginLens {
     ///      quote balance is negative; otherwise the balance less the smallest remainder whose
     ///      weighted value still covers IM (the whole balance for weight 0 when equity >= IM).
     /// @param account The account id.
-    /// @param token The quote token or a listed collateral.
+    /// @param token The quote token or a listed collateral (else `LensUnknownToken`).
     /// @return amount Token units (0 when nothing can be withdrawn).
     function maxWithdrawable(uint256 account, address token) external view returns (uint256 amount);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
+import {Bitmask} from "./Bitmask.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -180,12 +181,11 @@ library LiquidationLogic {
         ctx.notionalClosed += notional;
         ctx.closes++;
         ctx.budget = ctx.budget > notional ? ctx.budget - notional : 0;
-        s.marketStates[sl.marketId].liquidatedInWindow += uint128(notional);
-        (, uint256 mmNew) = MarketMath.sizeRequirements(
-            s.markets[sl.marketId],
-            r.newSize,
-            sl.price
-        );
+        MarketConfig storage cfg = s.markets[sl.marketId];
+        // The window's counter, where a cap reads it.
+        if (cfg.maxLiquidationPerWindow != 0)
+            s.marketStates[sl.marketId].liquidatedInWindow += uint128(notional);
+        (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, sl.price);
         ctx.mm = ctx.mm - sl.mm + mmNew;
         (sl.size, sl.mm) = (r.newSize, mmNew);
         uint256 feeBefore = Math.max(ctx.rateFee, ctx.lp.minKeeperReward);
@@ -204,13 +204,11 @@ library LiquidationLogic {
 
     function _load(Store storage s, uint256 account) private view returns (Slot[] memory slots) {
         uint64 mask = s.accounts[account].marketMask;
-        uint256 n;
-        for (uint64 m = mask; m != 0; m &= m - 1) n++;
-        slots = new Slot[](n);
+        slots = new Slot[](Bitmask.count(mask));
         uint256 i;
         bool paired;
         for (uint64 m = mask; m != 0; m &= m - 1) {
-            uint256 id = MarginLogic._lowestBit(m);
+            uint256 id = Bitmask.lowest(m);
             MarketConfig storage cfg = s.markets[id];
             (uint256 price, bool fresh) = MarginLogic.marketPriceLatest(cfg);
             int256 size = s.positions[account][id].size;
@@ -437,7 +435,7 @@ library LiquidationLogic {
         uint256 debt = uint256(-quoteBalance);
         address fund = s.insuranceFund;
         for (uint32 m = a.collateralMask; m != 0 && debt != 0; m &= m - 1) {
-            address token = s.collateralTokens[MarginLogic._lowestBit(m)];
+            address token = s.collateralTokens[Bitmask.lowest(m)];
             debt -= _sellToFund(s, account, token, fund, debt);
         }
         if (debt != 0 && a.collateralMask == 0) {
@@ -558,7 +556,7 @@ library LiquidationLogic {
     function _cancelOrders(Store storage s, uint256 account) private {
         AccountData storage a = s.accounts[account];
         for (uint64 m = a.orderMask; m != 0; m &= m - 1) {
-            uint256 id = MarginLogic._lowestBit(m);
+            uint256 id = Bitmask.lowest(m);
             delete s.orders[account][id];
             emit Ev.OrderCancelled(account, id, msg.sender, "liquidation", 0);
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
+import {Bitmask} from "./Bitmask.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
@@ -13,6 +14,7 @@ import {
     AccountData,
     CollateralConfig,
     Health,
+    MarginCheck,
     MarketConfig,
     MarketStatus,
     OffsetPair,
@@ -159,7 +161,7 @@ library MarginLogic {
         uint256 shock
     ) internal view returns (uint256 sum, uint256 collateralIm) {
         while (mask != 0) {
-            uint256 i = _lowestBit(mask);
+            uint256 i = Bitmask.lowest(mask);
             mask &= mask - 1;
             address token = s.collateralTokens[i];
             CollateralConfig storage c = s.collaterals[token];
@@ -240,30 +242,32 @@ library MarginLogic {
     }
 
     function _healthOf(Store storage s, Query memory q) private view returns (Health memory h) {
-        OracleLib.checkSequencer(s.sequencer);
         AccountData memory a = s.accounts[q.account];
-        {
-            (uint256 collateral, uint256 collateralIm) = weightedCollateralUsd(
-                s,
-                q.account,
-                a.collateralMask,
-                q.mode,
-                q.shock
-            );
-            // Checked cast: a value above int256 (absurd prices) must revert, not wrap negative.
-            h.equity = quoteToUsd(s, a.quoteBalance) + collateral.toInt();
-            h.im = collateralIm;
-        }
+        h = _withoutCollateral(s, q, a);
+        _addCollateral(s, q, a.collateralMask, h);
+    }
+
+    /// @dev Equity and requirements of the quote balance, the positions and the pending orders:
+    ///      everything but the non-quote collateral, which only adds to `equity - IM` and
+    ///      `equity - MM` (its weights are at most 1 and IM counts only what the initial weight
+    ///      takes off), so a check these already pass needs no collateral oracle (INV-59).
+    function _withoutCollateral(
+        Store storage s,
+        Query memory q,
+        AccountData memory a
+    ) private view returns (Health memory h) {
+        OracleLib.checkSequencer(s.sequencer);
+        h.equity = quoteToUsd(s, a.quoteBalance);
         RiskMath.Leg[] memory legs;
         uint256 nLegs;
         uint256 mask = a.marketMask;
         while (mask != 0) {
-            uint256 id = _lowestBit(mask);
+            uint256 id = Bitmask.lowest(mask);
             mask &= mask - 1;
             RiskMath.Leg memory leg = _position(s, q, id, h);
             if (leg.pair != 0) {
                 // Sized for this and the positions left: no more legs can follow.
-                if (nLegs == 0) legs = new RiskMath.Leg[](_popcount(mask) + 1);
+                if (nLegs == 0) legs = new RiskMath.Leg[](Bitmask.count(mask) + 1);
                 legs[nLegs++] = leg;
             }
         }
@@ -271,11 +275,31 @@ library MarginLogic {
         // Pending orders reserve the margin and fees they will need (set at commit).
         uint256 orders = a.orderMask;
         while (orders != 0) {
-            uint256 id = _lowestBit(orders);
+            uint256 id = Bitmask.lowest(orders);
             orders &= orders - 1;
             Order storage o = s.orders[q.account][id];
             h.im += o.reserveUsd + uint256(o.keeperFee) * s.quoteScale;
         }
+    }
+
+    /// @dev Adds the weighted collateral to equity and its initial-weight add-on to IM.
+    function _addCollateral(
+        Store storage s,
+        Query memory q,
+        uint256 collateralMask,
+        Health memory h
+    ) private view {
+        if (collateralMask == 0) return;
+        (uint256 collateral, uint256 collateralIm) = weightedCollateralUsd(
+            s,
+            q.account,
+            collateralMask,
+            q.mode,
+            q.shock
+        );
+        // Checked cast: a value above int256 (absurd prices) must revert, not wrap negative.
+        h.equity += collateral.toInt();
+        h.im += collateralIm;
     }
 
     /// @dev Adds one position's PnL, funding and requirements to `h`; returns it as a leg.
@@ -422,68 +446,46 @@ library MarginLogic {
         if (balance == amount) a.collateralMask &= ~uint32(1 << c.index);
     }
 
-    /// @notice Reverts unless the account meets the rule for what it just did.
-    /// @param riskIncreased A trade grew a position or a withdrawal took collateral: needs equity >= IM.
-    /// @param equityBeforeAdj, mmBeforeAdj Reconstruct the pre-action equity and MM from the
-    ///        post-action ones for risk-reducing actions (see TradeLogic).
-    function checkAccount(
-        Store storage s,
-        uint256 account,
-        bool riskIncreased,
-        int256 equityBeforeAdj,
-        int256 mmBeforeAdj,
-        uint256 hintMarket,
-        uint256 hintPrice
-    ) external view {
-        Health memory h = _health(
-            s,
+    /// @notice The one margin check of a call: reverts unless the account meets the rule for
+    ///         what the call did (docs/specs.md, INV-7 and INV-8).
+    /// @dev A call that only reduced risk and freed at least the MM its costs and rounding took
+    ///      (`mmBeforeAdj >= equityBeforeAdj + slack`) cannot have made a healthy account
+    ///      liquidatable: equity - MM did not fall. Such a call skips the health loop, so an
+    ///      unrelated stale feed does not block closing a position (INV-58).
+    function checkAccount(Store storage s, uint256 account, MarginCheck calldata c) external view {
+        if (!c.riskIncreased && c.mmBeforeAdj >= c.equityBeforeAdj + c.slack.toInt()) {
+            OracleLib.checkSequencer(s.sequencer);
+            return;
+        }
+        Query memory q = Query(
             account,
-            hintMarket,
-            hintPrice,
-            riskIncreased ? STRICT : STALE_MARKETS,
+            c.hintMarket,
+            c.hintPrice,
+            c.riskIncreased ? STRICT : STALE_MARKETS,
             0
         );
-        if (riskIncreased) {
+        AccountData memory a = s.accounts[account];
+        Health memory h = _withoutCollateral(s, q, a);
+        // INV-59: collateral only adds, so it is valued only when the rest falls short.
+        if (h.equity < int256(c.riskIncreased ? h.im : h.mm)) {
+            _addCollateral(s, q, a.collateralMask, h);
+        }
+        if (c.riskIncreased) {
             if (h.equity < int256(h.im))
                 revert ICrossmarginErrors.InsufficientMargin(account, h.equity, h.im);
         } else if (h.equity < int256(h.mm)) {
             // Reducing risk is allowed unless it makes a healthy account liquidatable.
-            if (h.equity + equityBeforeAdj >= int256(h.mm) + mmBeforeAdj) {
+            if (h.equity + c.equityBeforeAdj >= int256(h.mm) + c.mmBeforeAdj) {
                 revert ICrossmarginErrors.WouldBecomeLiquidatable(account, h.equity, h.mm);
             }
         }
     }
 
-    function _popcount(uint256 x) private pure returns (uint256 c) {
-        while (x != 0) {
-            x &= x - 1;
-            ++c;
-        }
-    }
-
-    function _lowestBit(uint256 x) internal pure returns (uint256 i) {
-        // x != 0; isolate the lowest set bit and take its log2
-        uint256 b = x & (~x + 1);
-        if (b >= 1 << 32) {
-            b >>= 32;
-            i += 32;
-        }
-        if (b >= 1 << 16) {
-            b >>= 16;
-            i += 16;
-        }
-        if (b >= 1 << 8) {
-            b >>= 8;
-            i += 8;
-        }
-        if (b >= 1 << 4) {
-            b >>= 4;
-            i += 4;
-        }
-        if (b >= 1 << 2) {
-            b >>= 2;
-            i += 2;
-        }
-        if (b >= 1 << 1) i += 1;
+    /// @notice The check of a call that increases risk (a withdrawal, an opening order).
+    function increasing(
+        uint256 hintMarket,
+        uint256 hintPrice
+    ) internal pure returns (MarginCheck memory) {
+        return MarginCheck(true, 0, 0, 0, hintMarket, hintPrice);
     }
 }

@@ -83,10 +83,15 @@ library MarketMath {
         MarketConfig storage cfg,
         uint256 notional
     ) internal view returns (uint256 im, uint256 mm) {
-        uint256 imr = WadMath.max(
-            cfg.imrBase,
-            uint256(cfg.imrSizeFactor).mulUp(WadMath.sqrtUp(notional * WadMath.WAD))
-        );
+        uint256 imr = cfg.imrBase;
+        uint256 k = cfg.imrSizeFactor;
+        if (k != 0) {
+            // mulUp(k, sqrtUp(x)) <= imrBase iff sqrtUp(x) <= t = floor(imrBase * WAD / k)
+            // iff x <= t * t: the square root is taken only where the size factor binds.
+            uint256 x = notional * WadMath.WAD;
+            uint256 t = (imr * WadMath.WAD) / k;
+            if (x > t * t) imr = WadMath.max(imr, k.mulUp(WadMath.sqrtUp(x)));
+        }
         uint256 mmr = imr.mulUp(cfg.maintenanceScalar);
         uint256 minMargin = cfg.minPositionMargin;
         im = notional.mulUp(imr) + minMargin;

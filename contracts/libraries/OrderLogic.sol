@@ -15,7 +15,15 @@ import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {OrderRounds} from "./OrderRounds.sol";
 import {Store} from "./Store.sol";
-import {AccountData, Health, MarketConfig, MarketState, MarketStatus, Order} from "./Types.sol";
+import {
+    AccountData,
+    Health,
+    MarginCheck,
+    MarketConfig,
+    MarketState,
+    MarketStatus,
+    Order
+} from "./Types.sol";
 
 /// @title OrderLogic
 /// @notice Delayed orders: commit now, fill at the first oracle round published at least
@@ -127,7 +135,7 @@ library OrderLogic {
         uint256 acceptablePrice,
         uint256 price
     ) external {
-        TradeLogic.Pending memory p;
+        MarginCheck memory p;
         TradeLogic.TradeResult memory r = TradeLogic.userTrade(
             s,
             account,
@@ -140,16 +148,10 @@ library OrderLogic {
         );
         // The health check reads every market at its latest price, this one included; so must
         // the "before" a reducing fill is compared with.
-        if (!p.riskIncreased) _beforeAtLatestPrice(s.markets[marketId], sizeDelta, r, p);
-        MarginLogic.checkAccount(
-            s,
-            account,
-            p.riskIncreased,
-            p.equityBeforeAdj,
-            p.mmBeforeAdj,
-            TradeLogic.NO_HINT,
-            0
-        );
+        if (!p.riskIncreased) _beforeAtLatestPrice(s, account, marketId, sizeDelta, r, p);
+        p.hintMarket = TradeLogic.NO_HINT;
+        p.hintPrice = 0;
+        MarginLogic.checkAccount(s, account, p);
     }
 
     function cancel(
@@ -260,7 +262,9 @@ library OrderLogic {
         bool reducing,
         uint256 keeperFee
     ) private view {
-        if (!reducing) return MarginLogic.checkAccount(s, account, true, 0, 0, marketId, price);
+        if (!reducing) {
+            return MarginLogic.checkAccount(s, account, MarginLogic.increasing(marketId, price));
+        }
         int256 equity = MarginLogic.health(s, account, marketId, price, true).equity;
         uint256 feeUsd = keeperFee * s.quoteScale;
         if (equity < int256(feeUsd)) revert E.InsufficientMargin(account, equity, feeUsd);
@@ -296,16 +300,24 @@ library OrderLogic {
     ///      loss against the latest price and leave a healthy account liquidatable (even
     ///      insolvent) while the check took it for already liquidatable.
     function _beforeAtLatestPrice(
-        MarketConfig storage cfg,
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
         int256 sizeDelta,
         TradeLogic.TradeResult memory r,
-        TradeLogic.Pending memory p
+        MarginCheck memory p
     ) private view {
+        MarketConfig storage cfg = s.markets[marketId];
         uint256 used = p.hintPrice;
         uint256 latest = MarginLogic.marketPrice(cfg);
         if (latest == used) return;
         p.equityBeforeAdj += sizeDelta.sMulCeil(int256(used) - int256(latest));
-        p.mmBeforeAdj += _mmFreed(cfg, r, latest) - _mmFreed(cfg, r, used);
+        // The MM freed, net of the offset credit lost, moves to the latest price as a whole.
+        p.mmBeforeAdj +=
+            _mmFreed(cfg, r, latest) -
+            _mmFreed(cfg, r, used) +
+            MarginLogic.pairCreditLoss(s, account, marketId, used, r.oldSize, r.newSize) -
+            MarginLogic.pairCreditLoss(s, account, marketId, latest, r.oldSize, r.newSize);
     }
 
     /// @dev Maintenance margin the position change frees at `price` (negative if it adds).

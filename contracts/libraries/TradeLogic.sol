@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
+import {Bitmask} from "./Bitmask.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents} from "../interfaces/ICrossmarginEvents.sol";
@@ -8,7 +9,14 @@ import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {Store} from "./Store.sol";
-import {AccountData, MarketConfig, MarketState, MarketStatus, Position} from "./Types.sol";
+import {
+    AccountData,
+    MarginCheck,
+    MarketConfig,
+    MarketState,
+    MarketStatus,
+    Position
+} from "./Types.sol";
 
 /// @title TradeLogic
 /// @notice Position changes: funding accrual, fill, fees, PnL realisation and the aggregates
@@ -32,15 +40,6 @@ library TradeLogic {
         int256 funding;
         int256 quoteDelta;
         bool riskIncreased;
-    }
-
-    /// @notice What the deferred margin check needs to know about the actions of one call.
-    struct Pending {
-        bool riskIncreased;
-        int256 equityBeforeAdj; // equity before = equity after + this (USD WAD)
-        int256 mmBeforeAdj; // MM before = MM after + this (USD WAD)
-        uint256 hintMarket;
-        uint256 hintPrice;
     }
 
     /// @notice Records funding of a market up to now and returns the current index.
@@ -67,8 +66,8 @@ library TradeLogic {
         uint256 marketId,
         int256 sizeDelta,
         uint256 acceptablePrice,
-        Pending memory pending
-    ) public returns (Pending memory) {
+        MarginCheck memory pending
+    ) public returns (MarginCheck memory) {
         if (acceptablePrice == 0) revert ICrossmarginErrors.SlippageBoundRequired();
         userTrade(s, account, marketId, sizeDelta, acceptablePrice, 0, true, pending);
         return pending;
@@ -117,7 +116,7 @@ library TradeLogic {
         uint256 acceptablePrice,
         uint256 price,
         bool instant,
-        Pending memory pending
+        MarginCheck memory pending
     ) internal returns (TradeResult memory r) {
         if (sizeDelta == 0) revert ICrossmarginErrors.ZeroSizeDelta();
         MarketConfig storage cfg = s.markets[marketId];
@@ -161,7 +160,7 @@ library TradeLogic {
         int256 sizeDelta,
         uint256 price,
         TradeResult memory r,
-        Pending memory pending
+        MarginCheck memory pending
     ) private view {
         MarketConfig storage cfg = s.markets[marketId];
         pending.equityBeforeAdj +=
@@ -172,6 +171,9 @@ library TradeLogic {
             int256(mmOld) -
             int256(mmNew) -
             MarginLogic.pairCreditLoss(s, account, marketId, price, r.oldSize, r.newSize);
+        // Realising the PnL into whole quote units loses under one unit; the three WAD
+        // roundings of PnL and impact, under 2 wei (docs/math.md, "Margin check").
+        pending.slack += uint256(s.quoteScale) + 2;
     }
 
     /// @notice Applies `sizeDelta` to the account's position in `marketId` at `price`.
@@ -220,7 +222,7 @@ library TradeLogic {
             pos.fundingIndex = int128(indexNow);
             if (r.oldSize == 0) {
                 uint64 mask = a.marketMask | uint64(1 << marketId);
-                if (_popcount(mask) > MAX_POSITIONS)
+                if (Bitmask.count(mask) > MAX_POSITIONS)
                     revert ICrossmarginErrors.TooManyPositions(account, MAX_POSITIONS);
                 a.marketMask = mask;
             }
@@ -350,12 +352,5 @@ library TradeLogic {
         st.netFundingSnapshot = (st.netFundingSnapshot -
             (oldSize * oldIndex) / iwad +
             (newSize * newIndex) / iwad).toInt128();
-    }
-
-    function _popcount(uint256 x) private pure returns (uint256 c) {
-        while (x != 0) {
-            x &= x - 1;
-            c++;
-        }
     }
 }

@@ -141,6 +141,18 @@ struct Order {
     bool reduceOnly; // committed to reduce: clamped to the position left, never opens one
 }
 
+/// @notice What the one margin check of a call needs to know about its actions (docs/math.md,
+///         "Margin check"). A reducing action adds what it cost and what it freed, so the check
+///         can rebuild the account's equity and MM before the call from the ones after it.
+struct MarginCheck {
+    bool riskIncreased; // a position grew or collateral left: equity >= IM after the call
+    int256 equityBeforeAdj; // equity before = equity after + this (USD WAD)
+    int256 mmBeforeAdj; // MM before = MM after + this (USD WAD)
+    uint256 slack; // USD WAD: what the rounding of the reducing trades may take, at most
+    uint256 hintMarket; // a market whose price this call already read, or type(uint256).max
+    uint256 hintPrice; // that price (WAD)
+}
+
 /// @notice Margin figures of an account (USD WAD).
 struct Health {
     int256 equity;

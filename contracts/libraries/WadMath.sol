@@ -12,19 +12,41 @@ library WadMath {
     uint256 internal constant WAD = 1e18;
     int256 internal constant IWAD = 1e18;
 
+    /// @dev Each of the four below takes the plain 256-bit path when the product fits (checked
+    ///      by one division) and OpenZeppelin's 512-bit `mulDiv` otherwise: the same result,
+    ///      for a fraction of the gas on the hot path. A zero divisor still reverts (Panic 0x12).
     function mulDown(uint256 a, uint256 b) internal pure returns (uint256) {
+        unchecked {
+            uint256 p = a * b;
+            if (a == 0 || p / a == b) return p / WAD;
+        }
         return Math.mulDiv(a, b, WAD);
     }
 
     function mulUp(uint256 a, uint256 b) internal pure returns (uint256) {
+        unchecked {
+            uint256 p = a * b;
+            if (a == 0 || p / a == b) return p == 0 ? 0 : (p - 1) / WAD + 1;
+        }
         return Math.mulDiv(a, b, WAD, Math.Rounding.Ceil);
     }
 
     function divDown(uint256 a, uint256 b) internal pure returns (uint256) {
+        unchecked {
+            uint256 p = a * WAD;
+            if (p / WAD == a) return p / b;
+        }
         return Math.mulDiv(a, WAD, b);
     }
 
     function divUp(uint256 a, uint256 b) internal pure returns (uint256) {
+        unchecked {
+            uint256 p = a * WAD;
+            if (p / WAD == a) {
+                uint256 q = p / b;
+                return q * b == p ? q : q + 1;
+            }
+        }
         return Math.mulDiv(a, WAD, b, Math.Rounding.Ceil);
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
+import {Bitmask} from "../libraries/Bitmask.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
 import {ICrossmarginLens} from "../interfaces/ICrossmarginLens.sol";
@@ -59,11 +60,11 @@ contract CrossmarginLens is ICrossmarginLens {
     /// @inheritdoc ICrossmarginLens
     function positions(uint256 account) external view returns (PositionInfo[] memory list) {
         uint256 mask = engine.getAccount(account).marketMask;
-        list = new PositionInfo[](_popcount(mask));
+        list = new PositionInfo[](Bitmask.count(mask));
         if (list.length == 0) return list;
         Health memory h = engine.accountHealth(account);
         for (uint256 i; mask != 0; ++i) {
-            uint256 id = _lowestBit(mask);
+            uint256 id = Bitmask.lowest(mask);
             mask &= mask - 1;
             list[i] = _position(account, id, h);
         }
@@ -74,11 +75,11 @@ contract CrossmarginLens is ICrossmarginLens {
         AccountData memory a = engine.getAccount(account);
         address[] memory all = engine.collateralTokens();
         uint256 mask = a.collateralMask;
-        uint256 n = _popcount(mask);
+        uint256 n = Bitmask.count(mask);
         r.items = new CollateralInfo[](n);
         r.tokens = new address[](n);
         for (uint256 i; mask != 0; ++i) {
-            uint256 index = _lowestBit(mask);
+            uint256 index = Bitmask.lowest(mask);
             mask &= mask - 1;
             CollateralInfo memory c = _collateral(account, all[index]);
             r.items[i] = c;
@@ -169,9 +170,9 @@ contract CrossmarginLens is ICrossmarginLens {
     /// @inheritdoc ICrossmarginLens
     function pendingOrders(uint256 account) external view returns (PendingOrder[] memory list) {
         uint256 mask = engine.getAccount(account).orderMask;
-        list = new PendingOrder[](_popcount(mask));
+        list = new PendingOrder[](Bitmask.count(mask));
         for (uint256 i; mask != 0; ++i) {
-            uint256 id = _lowestBit(mask);
+            uint256 id = Bitmask.lowest(mask);
             mask &= mask - 1;
             PendingOrder memory p = list[i];
             p.marketId = id;
@@ -222,21 +223,5 @@ contract CrossmarginLens is ICrossmarginLens {
     function _freeMargin(uint256 account) private view returns (int256) {
         Health memory h = engine.accountHealth(account);
         return h.equity - int256(h.im);
-    }
-
-    function _popcount(uint256 x) private pure returns (uint256 c) {
-        while (x != 0) {
-            x &= x - 1;
-            ++c;
-        }
-    }
-
-    /// @dev Index of the lowest set bit of `x` (x != 0).
-    function _lowestBit(uint256 x) private pure returns (uint256 i) {
-        uint256 b = x & (~x + 1);
-        while (b > 1) {
-            b >>= 1;
-            ++i;
-        }
     }
 }

@@ -1,3 +1,4 @@
 export * from "./units";
 export * from "./accounts";
 export * from "./errors";
+export * from "./constants";

@@ -8,6 +8,7 @@ export * from "./position";
 export * from "./margin";
 export * from "./pool";
 export * from "./liquidation";
+export * from "./liquidation-plan";
 export * from "./adl";
 export * from "./risk";
 export * from "./risk-views";

@@ -1,7 +1,8 @@
 /**
  * @title Liquidation math (docs/math.md "Liquidation").
  */
-import { WAD, divCeil, max, min, mulDown, mulUp, quoteToUsd, sMulCeil } from "./fixed";
+import { WAD, divCeil, max, min, mulDown, mulUp, quoteToUsd, sMulCeil, toQuoteCeil } from "./fixed";
+import { healthFactor } from "./margin";
 import { MarketParams, MarketState, fillPrice, recordFunding } from "./market";
 import { Position, TradeResult, settle } from "./position";
 
@@ -28,6 +29,16 @@ export function windowRewardUsd(totalNotional: bigint, complete: boolean, p: Rew
  *  `maxTakerFee`, kept by governance on every fee change). */
 export function maxTakerFee(markets: readonly { takerFee: bigint }[]): bigint {
   return markets.reduce((acc, m) => max(acc, m.takerFee), 0n);
+}
+
+/** The fund's penalty rate in a market: `max(penaltyRate, maxTakerFee)`, the protocol rate alone
+ *  in a settled market (where closing by trade is free). */
+export function liquidationPenaltyRate(
+  penaltyRate: bigint,
+  maxTakerFee: bigint,
+  settled: boolean,
+): bigint {
+  return settled ? penaltyRate : max(penaltyRate, maxTakerFee);
 }
 
 /**
@@ -67,6 +78,100 @@ export function chargeSplit(
 ): { toFund: bigint; reward: bigint } {
   const toFund = min(penalty, cap);
   return { toFund, reward: min(reward, cap - toFund) };
+}
+
+/**
+ * What the account can pay for one call (quote units, INV-27):
+ * `min(floor(max(0, equity - closes * 10^(18-q)) / 10^(18-q)), vaultQuote)`, with `equity` the
+ * liquidation health before the call (closing at the oracle moves equity only by the rounding of
+ * each realised PnL, at most one quote unit per close).
+ */
+export function liquidationPayCap(
+  equity: bigint,
+  closes: number,
+  vaultQuote: bigint,
+  quoteDecimals: number,
+): bigint {
+  const unit = quoteToUsd(1n, quoteDecimals);
+  const canPay = equity - BigInt(closes) * unit;
+  return min(canPay > 0n ? canPay / unit : 0n, vaultQuote);
+}
+
+/** An account's keeper-reward window as the engine stores it. */
+export interface RewardWindow {
+  start: bigint;
+  /** USD WAD closed in the window. */
+  notionalClosed: bigint;
+  /** Quote units paid to keepers in the window. */
+  rewardPaid: bigint;
+}
+
+/**
+ * The charges of one liquidation call (quote units; INV-26, INV-27, INV-31): the reward is what
+ * the window's total notional earns ({@link windowRewardUsd}, rounded up to quote units) less
+ * what keepers were paid in the window (a new window once `accountWindow` seconds have elapsed
+ * since its start); the penalty (`penaltyUsd` rounded up) first, then the reward, together at
+ * most `cap` ({@link liquidationPayCap}).
+ */
+export function liquidationCallCharges(a: {
+  window: RewardWindow;
+  accountWindow: bigint;
+  now: bigint;
+  notional: bigint;
+  penaltyUsd: bigint;
+  complete: boolean;
+  cap: bigint;
+  params: RewardParams;
+  quoteDecimals: number;
+}): { toFund: bigint; reward: bigint } {
+  const fresh = a.now >= a.window.start + a.accountWindow;
+  const closedBefore = fresh ? 0n : a.window.notionalClosed;
+  const paidBefore = fresh ? 0n : a.window.rewardPaid;
+  const earnedUsd = windowRewardUsd(closedBefore + a.notional, a.complete, a.params);
+  const earned = toQuoteCeil(earnedUsd, a.quoteDecimals);
+  const owed = earned > paidBefore ? earned - paidBefore : 0n;
+  return chargeSplit(toQuoteCeil(a.penaltyUsd, a.quoteDecimals), owed, a.cap);
+}
+
+/** An account's collateral-liquidation window as the engine stores it. */
+export interface CollateralWindow {
+  collateralStart: bigint;
+  /** Quote units of debt at the window's first collateral liquidation. */
+  debtAtStart: bigint;
+  /** Quote units repaid in the window. */
+  repaid: bigint;
+}
+
+/**
+ * The close factor of `liquidateCollateral` (quote units a liquidator may repay now; INV-33):
+ * `ceil(debtAtStart / 2) - repaid` of the window (a new window, at the current debt, once
+ * `accountWindow` seconds have elapsed), at most the debt; all of the debt when the health factor
+ * `divDown(equity, MM)` (0 when `MM == 0` or `equity <= 0`) is below `closeFactorHfThreshold`,
+ * when the debt is at most `smallDebtUsd`, or when what would remain is.
+ */
+export function collateralRepayLimit(a: {
+  /** Quote units owed (`-quoteBalance`, > 0). */
+  debt: bigint;
+  /** Liquidation health. */
+  equity: bigint;
+  mm: bigint;
+  window: CollateralWindow;
+  accountWindow: bigint;
+  now: bigint;
+  closeFactorHfThreshold: bigint;
+  smallDebtUsd: bigint;
+  quoteDecimals: number;
+}): bigint {
+  const { debt, quoteDecimals: qd } = a;
+  const hf = a.mm === 0n ? 0n : healthFactor(a.equity, a.mm);
+  if (hf < a.closeFactorHfThreshold || quoteToUsd(debt, qd) <= a.smallDebtUsd) return debt;
+  const fresh = a.now >= a.window.collateralStart + a.accountWindow;
+  const debtAtStart = fresh ? debt : a.window.debtAtStart;
+  const repaidBefore = fresh ? 0n : a.window.repaid;
+  const half = (debtAtStart + 1n) / 2n;
+  const left = half > repaidBefore ? half - repaidBefore : 0n;
+  if (debt > left && quoteToUsd(debt - left, qd) <= a.smallDebtUsd) return debt;
+  return min(left, debt);
 }
 
 /** A collateral the insurance fund may buy from a bankrupt account. */

@@ -5,6 +5,7 @@
 import {
   UINT256_MAX,
   WAD,
+  divCeil,
   divDown,
   max,
   min,
@@ -49,26 +50,57 @@ export function liquidatableAtShock(
 }
 
 /**
- * Smallest uniform shock `x` (WAD) with `equity(x) < MM(x)`, by integer bisection: `0` if the
- * account is liquidatable at `x = 0`, `uint256.max` if not even at `x = WAD`; else from
- * `lo = 0`, `hi = WAD`, while `hi - lo > 1`: `mid = (lo + hi) / 2`, `hi = mid` if liquidatable
- * at `mid` else `lo = mid`; returns `hi`.
- * @dev The result satisfies `liquidatable(hi) && !liquidatable(hi - 1)` whether or not health
- * is monotone in the shock.
+ * Smallest uniform shock `x` (WAD) with `equity(x) < MM(x)` (docs/math.md, "Risk views"): `0`
+ * if the account is liquidatable at `x = 0`, `uint256.max` if not even at `x = WAD`; else the
+ * safeguarded interpolation search over integers from `lo = 0`, `hi = WAD`, which keeps
+ * `gap(lo) >= 0 > gap(hi)` (`gap = equity - MM`) and returns `hi` once `hi - lo == 1`.
  */
 export function shockToLiquidation(
   account: RiskAccount,
   opts: Pick<RiskHealthOptions, "stale"> = {},
 ): bigint {
-  const liquidatable = (x: bigint): boolean => liquidatableAtShock(account, x, opts.stale);
-  if (liquidatable(0n)) return 0n;
-  if (!liquidatable(WAD)) return UINT256_MAX;
+  const gap = (x: bigint): bigint => {
+    const h = riskHealth(account, { shock: x, stale: opts.stale });
+    return h.equity - h.mm;
+  };
+  const g0 = gap(0n);
+  if (g0 < 0n) return 0n;
+  const gTop = gap(WAD);
+  if (gTop >= 0n) return UINT256_MAX;
+  return shockSearch(gap, g0, gTop);
+}
+
+/**
+ * The search of {@link shockToLiquidation} (the contract's `_shockSearch`). Each round
+ * evaluates `x = lo + ceil((hi - lo) * gap(lo) / (gap(lo) - gap(hi)))` (clamped into
+ * `(lo, hi)`), then its neighbour on the other side of the bracket (`x - 1` if `x` was
+ * liquidatable, `x + 1` if not) when that is still inside; a round that does not halve the
+ * bracket makes the next one a bisection (`x = lo + (hi - lo) / 2`, no neighbour).
+ */
+export function shockSearch(gap: (x: bigint) => bigint, gLo0: bigint, gHi0: bigint): bigint {
   let lo = 0n;
   let hi = WAD;
+  let gLo = gLo0;
+  let gHi = gHi0;
+  let bisect = false;
+  const visit = (x: bigint): void => {
+    const g = gap(x);
+    if (g < 0n) [hi, gHi] = [x, g];
+    else [lo, gLo] = [x, g];
+  };
   while (hi - lo > 1n) {
-    const mid = (lo + hi) / 2n;
-    if (liquidatable(mid)) hi = mid;
-    else lo = mid;
+    const width = hi - lo;
+    if (bisect) {
+      visit(lo + width / 2n);
+    } else {
+      let x = lo + divCeil(width * gLo, gLo - gHi);
+      if (x <= lo) x = lo + 1n;
+      if (x >= hi) x = hi - 1n;
+      visit(x);
+      if (hi === x && x - 1n > lo) visit(x - 1n);
+      else if (lo === x && x + 1n < hi) visit(x + 1n);
+    }
+    bisect = (hi - lo) * 2n > width;
   }
   return hi;
 }

@@ -30,32 +30,9 @@ import {
   unrealisedPnl,
   windowRewardUsd,
 } from "../model";
-import {
-  AccountSnapshot,
-  ProtocolView,
-  STATUS_SETTLED,
-  modelHealth,
-  toModelAccount,
-  weightedEquity,
-} from "./state";
-
-export interface LiquidationParams {
-  feeRate: bigint;
-  buffer: bigint;
-  minKeeperReward: bigint;
-  maxKeeperReward: bigint;
-  penaltyRate: bigint;
-}
-
-/** What the risk tool evaluates: one consistent state. */
-export interface RiskState {
-  view: ProtocolView;
-  accounts: AccountSnapshot[];
-  /** Quote units. */
-  insuranceFund: bigint;
-  poolBalance: bigint;
-  liquidation: LiquidationParams;
-}
+import { AccountSnapshot, ProtocolView, STATUS_SETTLED } from "../chain/reader";
+import { modelHealth, toModelAccount, weightedEquity } from "../chain/to-model";
+import { LiquidationParams, RiskState } from "./state";
 
 /** Relative move per asset (e.g. { ETH: -0.3 }); unlisted assets do not move. */
 export type Moves = Record<string, number>;

@@ -9,10 +9,10 @@ import {
   Eip1193,
   chainHealth,
   loadProtocolView,
-  modelHealth,
   readAccounts,
-} from "./state";
-import { LiquidationParams, RiskState } from "./shocks";
+} from "../chain/reader";
+import { modelHealth } from "../chain/to-model";
+import { LiquidationParams, RiskState } from "./state";
 import { poolValue } from "../model";
 
 /** An EIP-1193 view of an ethers JsonRpcProvider. */

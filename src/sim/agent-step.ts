@@ -2,7 +2,8 @@
  *  their transactions queued for the step's block, and the bookkeeping of what was mined. */
 import { parseError } from "../common/errors";
 import { accrueFunding } from "../model";
-import { ChainReader, ENGINE_IFACE, ProtocolView, modelHealth } from "../risk/state";
+import { ChainReader, ENGINE_IFACE, ProtocolView } from "../chain/reader";
+import { modelHealth } from "../chain/to-model";
 import { Intent, MarketCtx, Trader, decideLp, decideTrader } from "./agents";
 import { ChainDriver, MinedTx } from "./chain";
 import { Ledger } from "./ledger";

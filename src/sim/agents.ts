@@ -9,7 +9,8 @@
  *  from the liquidity pool. Decisions read the account through the TypeScript margin model, so
  *  trades are sized to pass the engine's initial-margin check. */
 import { MarketParams, positionMargin } from "../model";
-import { AccountSnapshot, ModelHealth } from "../risk/state";
+import { AccountSnapshot } from "../chain/reader";
+import { ModelHealth } from "../chain/to-model";
 import { Rng } from "./random";
 
 export type Style = "directional" | "leveraged" | "hedged" | "multiCollateral";

@@ -3,7 +3,7 @@
  *  batch at a chosen timestamp, receipts, logs and revert reasons. Sending with explicit nonce,
  *  gas and fees matters: without them Hardhat recomputes the pending block on every send. */
 import { Interface, toBeHex } from "ethers";
-import { Eip1193 } from "../risk/state";
+import { Eip1193 } from "../chain/reader";
 
 export interface SentTx {
   hash: string;

@@ -1,7 +1,7 @@
 /** Decodes the engine's events of one simulated step: which accounts changed (for the ledger),
  *  and the flows the metrics and the pool / insurance-fund ledger checks need. */
 import { getAddress } from "ethers";
-import { ENGINE_IFACE } from "../risk/state";
+import { ENGINE_IFACE } from "../chain/reader";
 import { RawLog } from "./chain";
 
 const WAD = 10n ** 18n;

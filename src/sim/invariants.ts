@@ -1,14 +1,8 @@
 /** The checks run after every simulated step (DESIGN.md "What must always hold"). Each reads the
  *  chain at the step's last block and compares with the ledger, the step's events or the
  *  TypeScript model, to the wei; a failure throws an InvariantViolation that stops the run. */
-import {
-  ENGINE_IFACE,
-  ChainReader,
-  HealthRow,
-  ProtocolView,
-  chainHealth,
-  modelHealth,
-} from "../risk/state";
+import { ENGINE_IFACE, ChainReader, HealthRow, ProtocolView, chainHealth } from "../chain/reader";
+import { modelHealth } from "../chain/to-model";
 import { poolValue } from "../model";
 import { StepEvents } from "./events";
 import { Ledger } from "./ledger";

@@ -6,7 +6,7 @@
 import { BrowserProvider, JsonRpcSigner, Result } from "ethers";
 import { Keeper, Logger, PassReport, emptyReport } from "../keeper";
 import { System } from "../../deploy/deploy";
-import { ChainReader, ENGINE_IFACE, Eip1193, batchHealth } from "../risk/state";
+import { ChainReader, ENGINE_IFACE, Eip1193, batchHealth } from "../chain/reader";
 import { ChainDriver, timestampingProvider } from "./chain";
 
 export type KeeperKind = "bot" | "builtin";

@@ -10,7 +10,7 @@ import {
   ProtocolView,
   readAccount,
   readAccounts,
-} from "../risk/state";
+} from "../chain/reader";
 
 const WAD = 10n ** 18n;
 

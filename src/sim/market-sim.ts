@@ -16,8 +16,8 @@ import {
   batchHealth,
   chainHealth,
   loadProtocolView,
-  modelHealth,
-} from "../risk/state";
+} from "../chain/reader";
+import { modelHealth } from "../chain/to-model";
 import { Trader } from "./agents";
 import { AgentEnv, bookAgents, queueAgents } from "./agent-step";
 import { ChainDriver, MinedTx } from "./chain";

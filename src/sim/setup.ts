@@ -10,7 +10,7 @@ import {
 } from "../../typechain-types";
 import { accountId } from "../common/accounts";
 import { feedAnswer } from "../common/units";
-import { ENGINE_IFACE } from "../risk/state";
+import { ENGINE_IFACE } from "../chain/reader";
 import { Lp, Trader, createLps, createTraders, tokenAmount } from "./agents";
 import { ChainDriver, MinedTx } from "./chain";
 import { Rng } from "./random";

@@ -16,9 +16,10 @@ import {EngineSetup} from "./utils/EngineSetup.sol";
 import {EngineHandler} from "./handlers/EngineHandler.sol";
 
 /// @title EngineInvariantTest
-/// @notice Stateful invariant suite for the whole engine (DESIGN.md "What must always hold"):
-///         random deposits, withdrawals, trades, multicalls, delayed orders, LP flows, price
-///         shocks, funding and liquidations, with every invariant checked after every call.
+/// @notice Stateful invariant suite for the whole engine (docs/specs.md: the rules whose
+///         "Checked by" names the forge invariant): random deposits, withdrawals, trades,
+///         multicalls, delayed orders, LP flows, price shocks, funding and liquidations, with
+///         every invariant checked after every call.
 contract EngineInvariantTest is EngineSetup {
     EngineHandler internal handler;
 
@@ -123,8 +124,9 @@ contract EngineInvariantTest is EngineSetup {
 
     // ------------------------------------------------------------------ 2. market aggregates
 
-    /// @notice OI per side, net entry notional and net funding snapshot equal the sums over
-    ///         positions (with the engine's truncation per position); OI within its cap.
+    /// @notice INV-17: OI per side, net entry notional and net funding snapshot equal the sums
+    ///         over positions (with the engine's truncation per position); INV-19: OI within its
+    ///         cap.
     function _checkMarketAggregates() internal view {
         for (uint256 m; m < N_MARKETS; ++m) {
             uint256 longs;

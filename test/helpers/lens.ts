@@ -6,6 +6,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { MockV3Aggregator } from "../../typechain-types";
 import { accountId } from "../../src/common/accounts";
 import { feedAnswer, units, wad } from "../../src/common/units";
+import { BTC, ETH, FAR } from "../../src/common";
 import {
   Account,
   CollateralHolding,
@@ -30,13 +31,8 @@ import { System, loadSystem } from "./fixture";
 import { collateralRiskOf, offsetPairs } from "./risk";
 import { toModelState } from "../../src/common/market-view";
 
-export const ETH = 0;
-export const BTC = 1;
-export const SOL = 2;
 export const MAX_UINT256 = (1n << 256n) - 1n;
 export const MAX_UINT128 = (1n << 128n) - 1n;
-/** A deadline far in the future. */
-export const FAR = 1n << 40n;
 export const QUOTE_DECIMALS = 6;
 
 /** Model parameters of market `id`, from the deployment config (not from the engine). */

@@ -1,20 +1,17 @@
 /**
- * What one liquidation call charges and how a bankrupt account's debt is settled, from the
- * independent model (src/model) on raw snapshots: the fund's penalty (taker-fee floor and price
- * impact), the keeper's window reward, the cap by what the account can pay, and collateral
+ * What one liquidation call charges and how a bankrupt account's debt is settled, by the
+ * independent model (src/model) on raw snapshots: the fund's penalty rate (taker-fee floor), the
+ * keeper's window reward and the fund's penalty within what the account can pay, and collateral
  * first, bad debt last (docs/math.md "Liquidation"). Nothing here reads the contract.
  */
 import {
   CollateralRisk,
-  chargeSplit,
   collateralWeights,
-  liquidationPenalty,
-  max,
+  liquidationCallCharges,
+  liquidationPenaltyRate,
   maxTakerFee as maxTakerFeeOf,
   quoteToUsd,
   settleDebt as settleDebtModel,
-  toQuoteCeil,
-  windowRewardUsd,
 } from "../../src/model";
 import type {
   CollateralSnap,
@@ -34,27 +31,7 @@ export function maxTakerFee(snap: Pick<Snap, "markets">): bigint {
 
 /** The fund's penalty rate in a market: the protocol rate, `maxTakerFee` as its floor. */
 export function penaltyRate(m: MarketSnap, liq: LiqParams, floor: bigint): bigint {
-  return m.status === SETTLED ? liq.penaltyRate : max(liq.penaltyRate, floor);
-}
-
-/** The fund's penalty for closing `delta` in `m` (USD, rounded up; INV-28, INV-31). */
-export function closePenalty(
-  m: MarketSnap,
-  liq: LiqParams,
-  floor: bigint,
-  delta: bigint,
-  notional: bigint,
-): bigint {
-  return liquidationPenalty({
-    notional,
-    delta,
-    price: m.price,
-    skew: m.state.longOI - m.state.shortOI,
-    params: m.params,
-    penaltyRate: liq.penaltyRate,
-    maxTakerFee: floor,
-    settled: m.status === SETTLED,
-  });
+  return liquidationPenaltyRate(liq.penaltyRate, floor, m.status === SETTLED);
 }
 
 /**
@@ -72,14 +49,17 @@ export function chargeFee(
   complete: boolean,
   cap: bigint,
 ): ExpectedFee {
-  const qd = snap.quoteDecimals;
-  const w = snap.window;
-  const fresh = now >= w.start + liq.accountWindow;
-  const closedBefore = fresh ? 0n : w.notionalClosed;
-  const paidBefore = fresh ? 0n : w.rewardPaid;
-  const earned = toQuoteCeil(windowRewardUsd(closedBefore + notional, complete, liq), qd);
-  const owed = earned > paidBefore ? earned - paidBefore : 0n;
-  const { toFund, reward } = chargeSplit(toQuoteCeil(penaltyUsd, qd), owed, cap);
+  const { toFund, reward } = liquidationCallCharges({
+    window: snap.window,
+    accountWindow: liq.accountWindow,
+    now,
+    notional,
+    penaltyUsd,
+    complete,
+    cap,
+    params: liq,
+    quoteDecimals: snap.quoteDecimals,
+  });
   return { notional, fee: reward + toFund, reward, toFund };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The raw state a liquidation is modelled from (positions, market aggregates, balances, risk
  * parameters, offset pairs, oracle answers) and the account's health by the risk model at a
- * given time: the inputs of the liquidation model (liquidationModel.ts).
+ * given time: what test/helpers/liquidationModel.ts turns into the model's inputs.
  */
 import {
   Account,
@@ -15,7 +15,6 @@ import {
   RiskHealth,
   accrueFunding,
   positionMargin,
-  recordFunding,
   riskHealth,
   unrealisedPnl,
 } from "../../src/model";
@@ -94,12 +93,6 @@ export interface AccountWindow {
 export function indexAt(m: MarketSnap, now: bigint): bigint {
   if (m.status === SETTLED) return m.state.fundingIndex;
   return accrueFunding(m.state, m.params, m.price, now).indexNow;
-}
-
-/** The market state once a touch at `now` has recorded funding. */
-export function fundedState(m: MarketSnap, now: bigint): MarketState {
-  if (m.status === SETTLED) return { ...m.state, lastFundingTime: now };
-  return recordFunding(m.state, m.params, m.price, now);
 }
 
 /**

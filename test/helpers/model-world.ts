@@ -17,9 +17,7 @@ import {
 import * as M from "../../src/model";
 import { System } from "./fixture";
 import { toModelParams, toModelState } from "../../src/common/market-view";
-
-/** MarketStatus enum of the engine. */
-export const Status = { None: 0, Active: 1, ReduceOnly: 2, Paused: 3, Settled: 4 } as const;
+import { MarketStatus } from "../../src/common";
 
 /** One market as the model needs it. */
 export interface MarketView {
@@ -97,7 +95,9 @@ export async function readMarket(sys: System, id: number): Promise<MarketView> {
   const st = await sys.engine.getMarketState(id);
   const status = Number(c.status);
   const price =
-    status === Status.Settled ? c.settlementPrice : await feedPrice(sys, c.feed, c.feedDecimals);
+    status === MarketStatus.Settled
+      ? c.settlementPrice
+      : await feedPrice(sys, c.feed, c.feedDecimals);
   return {
     id,
     status,
@@ -113,7 +113,7 @@ export async function readMarket(sys: System, id: number): Promise<MarketView> {
 
 /** Funding rate and index of a market at `now`; frozen once the market is settled. */
 export function fundingAt(m: MarketView, now: bigint): M.FundingNow {
-  if (m.status === Status.Settled)
+  if (m.status === MarketStatus.Settled)
     return { rateNow: m.state.fundingRate, indexNow: m.state.fundingIndex };
   return M.accrueFunding(m.state, m.params, m.price, now);
 }
@@ -197,7 +197,7 @@ export class World {
     const a = this.account(account);
     const pos = this.position(account, marketId);
     let r: M.TradeResult;
-    if (m.status === Status.Settled) {
+    if (m.status === MarketStatus.Settled) {
       // Settled: frozen funding, fill at the settlement price, no fee.
       const st = { ...m.state, lastFundingTime: now };
       r = M.settle(st, pos, sizeDelta, m.price, 0n, 0n, 0n, st.fundingIndex, this.quoteDecimals);
@@ -291,7 +291,7 @@ export class World {
         position,
         price: m.price,
         indexNow: fundingAt(m, now).indexNow,
-        funding: m.status === Status.Settled ? undefined : { state: m.state, now },
+        funding: m.status === MarketStatus.Settled ? undefined : { state: m.state, now },
       });
     }
     return {
@@ -340,7 +340,7 @@ export class World {
       price: m.price,
       indexNow: fundingAt(m, now).indexNow,
       // INV-44: a settled market closes at its settlement price, without impact.
-      skewScale: m.status === Status.Settled ? 0n : m.params.skewScale,
+      skewScale: m.status === MarketStatus.Settled ? 0n : m.params.skewScale,
     }));
     return M.poolValue(this.poolBalance, markets, this.quoteDecimals);
   }

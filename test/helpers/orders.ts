@@ -8,6 +8,7 @@ import { Crossmargin, MockERC20, MockV3Aggregator } from "../../typechain-types"
 import { loadSystem, System } from "./fixture";
 import { accountId } from "../../src/common/accounts";
 import { feedAnswer, units, wad } from "../../src/common/units";
+import { FAR } from "../../src/common";
 import {
   MarketParams,
   MarketState,
@@ -26,15 +27,11 @@ import {
 } from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
 
-export const ETH = 0;
-export const BTC = 1;
-export const SOL = 2;
 export const QUOTE_DECIMALS = 6;
 /** orderKeeperFee of deploy/config/local.ts (1 USD) in quote units. */
 export const KEEPER_FEE = units("1", QUOTE_DECIMALS);
 export const MIN_DELAY = 2n;
 export const MAX_AGE = 7200n;
-export const FAR = 10n ** 30n;
 
 export interface OrdersEnv {
   sys: System;

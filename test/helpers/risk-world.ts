@@ -19,7 +19,6 @@ import * as M from "../../src/model";
 import { System } from "./fixture";
 import {
   MarketView,
-  Status,
   World,
   feedPrice,
   fundingAt,
@@ -28,6 +27,7 @@ import {
   readOffsetPairs,
 } from "./model-world";
 import { FEED_UNIT } from "./trading";
+import { MarketStatus } from "../../src/common";
 
 export { readOffsetPairs };
 
@@ -119,7 +119,7 @@ export async function readRisk(
   for (const m of markets) {
     if (((a.marketMask >> BigInt(m.id)) & 1n) === 0n) continue;
     const p = await engine.getPosition(account, m.id);
-    const settled = m.status === Status.Settled;
+    const settled = m.status === MarketStatus.Settled;
     positions.push({
       marketId: m.id,
       params: m.params,

@@ -11,6 +11,7 @@ import { ContractTransactionResponse } from "ethers";
 import { MockV3Aggregator, MockV3Aggregator__factory } from "../../typechain-types";
 import { feedAnswer, units, wad } from "../../src/common/units";
 import { accountId } from "../../src/common/accounts";
+import { FAR } from "../../src/common";
 import * as M from "../../src/model";
 import { deployWithHardhat } from "../../deploy/hardhat";
 import { System } from "./fixture";
@@ -18,8 +19,6 @@ import { World, expectTradeEvent, expectWorld } from "./model-world";
 
 /** Quote (USDC, 6 decimals) amount from a decimal string. */
 export const usdc = (v: string | number): bigint => units(v, 6);
-/** A deadline far in the future. */
-export const FAR = 2n ** 40n;
 export const MAX_UINT = ethers.MaxUint256;
 /** Liquidity the fixture's LP deposits into the pool. */
 export const LP_LIQUIDITY = usdc("1000000");

@@ -18,6 +18,7 @@ import {
 } from "../../../typechain-types";
 import { accountId } from "../../../src/common/accounts";
 import { wad } from "../../../src/common/units";
+import { MarketStatus } from "../../../src/common";
 import { System, loadSystem } from "../../helpers/fixture";
 import {
   fundQuote,
@@ -30,9 +31,6 @@ import { DAY, V3_DESCRIPTION, stateDigest } from "../../helpers/adversarial";
 import { collateralParams } from "../../helpers/risk";
 
 type Call = (e: Crossmargin) => Promise<unknown>;
-const PAUSED = 3;
-const REDUCE_ONLY = 2;
-const ACTIVE = 1;
 
 describe("adversarial: access control", () => {
   let sys: System;
@@ -158,19 +156,20 @@ describe("adversarial: access control", () => {
         .to.be.revertedWithCustomError(sys.engine, "AccessControlUnauthorizedAccount")
         .withArgs(s.address, ADMIN);
     for (const s of [risk, user])
-      for (const st of [ACTIVE, REDUCE_ONLY, PAUSED]) await refuse(s, st);
-    await refuse(guardian, ACTIVE);
+      for (const st of [MarketStatus.Active, MarketStatus.ReduceOnly, MarketStatus.Paused])
+        await refuse(s, st);
+    await refuse(guardian, MarketStatus.Active);
     expect(await digest()).to.deep.equal(before);
-    await expect(sys.engine.connect(guardian).setMarketStatus(0, PAUSED)).to.emit(
+    await expect(sys.engine.connect(guardian).setMarketStatus(0, MarketStatus.Paused)).to.emit(
       sys.engine,
       "MarketStatusSet",
     );
-    await expect(sys.engine.connect(guardian).setMarketStatus(0, REDUCE_ONLY)).to.emit(
+    await expect(sys.engine.connect(guardian).setMarketStatus(0, MarketStatus.ReduceOnly)).to.emit(
       sys.engine,
       "MarketStatusSet",
     );
-    await refuse(guardian, ACTIVE);
-    await expect(sys.engine.connect(adminOnly).setMarketStatus(0, ACTIVE)).to.emit(
+    await refuse(guardian, MarketStatus.Active);
+    await expect(sys.engine.connect(adminOnly).setMarketStatus(0, MarketStatus.Active)).to.emit(
       sys.engine,
       "MarketStatusSet",
     );

@@ -15,7 +15,6 @@ import { accountId } from "../../../src/common/accounts";
 import { wad } from "../../../src/common/units";
 import {
   Env as TradingEnv,
-  FAR,
   advance,
   fundQuote,
   loadTrading,
@@ -35,9 +34,7 @@ import {
 } from "../../helpers/adversarial";
 import * as M from "../../../src/model";
 import { requestAndWait } from "../../helpers/pool";
-
-const ETH = 0;
-const SOL = 2;
+import { ETH, FAR, SOL } from "../../../src/common";
 
 /** A market on a new MockFeed (`decimals`, raw `answer`) plus a collateral on the same feed. */
 async function marketAndCollateral(

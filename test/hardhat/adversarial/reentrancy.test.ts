@@ -9,7 +9,6 @@ import { ReentrantToken, ReentrantToken__factory } from "../../../typechain-type
 import { accountId } from "../../../src/common/accounts";
 import { wad } from "../../../src/common/units";
 import {
-  ETH,
   Env,
   deposit,
   liquidateChecked,
@@ -19,6 +18,7 @@ import {
   usdc,
 } from "../../helpers/liquidation";
 import { depositToken, expectConserved, listToken, stateDigest } from "../../helpers/adversarial";
+import { ETH } from "../../../src/common";
 
 describe("adversarial: a re-entrant token", () => {
   let env: Env;

@@ -11,7 +11,6 @@ import * as M from "../../../src/model";
 import { Rng } from "../../../src/sim/random";
 import {
   Env,
-  FAR,
   MAX_UINT,
   fundQuote,
   loadTrading,
@@ -20,8 +19,8 @@ import {
 } from "../../helpers/trading";
 import { World, expectTradeEvent, expectWorld } from "../../helpers/model-world";
 import { MAX_UINT128, expectConserved, report } from "../../helpers/adversarial";
+import { ETH, FAR } from "../../../src/common";
 
-const ETH = 0;
 const P = wad("3000");
 const SCALE = wad("1000000");
 const MAKER = wad("0.0002");

@@ -17,7 +17,6 @@ import { accountId } from "../../../src/common/accounts";
 import { units, wad } from "../../../src/common/units";
 import { marginSummary, seizeCollateral } from "../../../src/model";
 import {
-  ETH,
   Env,
   deposit,
   liquidateChecked,
@@ -38,6 +37,7 @@ import {
   V3_DESCRIPTION,
   v3Feed,
 } from "../../helpers/adversarial";
+import { ETH } from "../../../src/common";
 
 describe("adversarial: tokens", () => {
   it("INV-6/INV-1: a 1 % fee-on-transfer collateral is credited what arrived, on deposit and in multicall", async () => {

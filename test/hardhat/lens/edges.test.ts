@@ -8,7 +8,6 @@ import { wad } from "../../../src/common/units";
 import { WAD, mulUp, positionMargin, riskHealth, sqrtUp } from "../../../src/model";
 import { loadSystem, System } from "../../helpers/fixture";
 import {
-  ETH,
   fund,
   fundPool,
   modelAccount,
@@ -17,6 +16,7 @@ import {
   trade,
 } from "../../helpers/lens";
 import { refreshFeeds } from "../../helpers/trading";
+import { ETH } from "../../../src/common";
 
 describe("lens: edges", () => {
   let sys: System;

@@ -8,10 +8,7 @@ import { wad } from "../../../src/common/units";
 import { fillPrice, mulUp, orderFee, positionMargin, riskHealth, skewOf } from "../../../src/model";
 import { loadSystem } from "../../helpers/fixture";
 import {
-  BTC,
-  ETH,
   MAX_UINT128,
-  SOL,
   feedPrice,
   fund,
   fundPool,
@@ -25,6 +22,7 @@ import {
 } from "../../helpers/lens";
 import { OracleLib__factory } from "../../../typechain-types";
 import { skipUnderCoverage } from "../../helpers/coverage";
+import { BTC, ETH, SOL } from "../../../src/common";
 
 const N = 50;
 

@@ -7,9 +7,6 @@ import { takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
 import { RiskAccount, abs, divCeil, riskHealth } from "../../../src/model";
 import {
-  BTC,
-  ETH,
-  SOL,
   TwoMarketAccount,
   fund,
   latestTime,
@@ -20,6 +17,7 @@ import {
   trade,
   withRiskPrice,
 } from "../../helpers/lens";
+import { BTC, ETH, SOL } from "../../../src/common";
 
 /** 1e10: one unit of an 8-decimal feed in WAD. */
 const FEED_UNIT = 10n ** 10n;

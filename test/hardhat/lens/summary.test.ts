@@ -18,9 +18,6 @@ import {
 } from "../../../src/model";
 import { loadSystem } from "../../helpers/fixture";
 import {
-  BTC,
-  ETH,
-  SOL,
   fund,
   fundPool,
   loadTwoMarketAccount,
@@ -32,6 +29,7 @@ import {
   setPrice,
   trade,
 } from "../../helpers/lens";
+import { BTC, ETH, SOL } from "../../../src/common";
 
 describe("lens: account views", () => {
   /** The lens summary equals the risk model's (`riskHealth`), field by field. */

@@ -7,7 +7,6 @@ import { RiskAccount, collateralWeights, quoteToUsd, riskHealth } from "../../..
 import { loadSystem } from "../../helpers/fixture";
 import {
   QUOTE_DECIMALS,
-  SOL,
   TwoMarketAccount,
   fund,
   fundPool,
@@ -17,6 +16,7 @@ import {
   trade,
 } from "../../helpers/lens";
 import { collateralRisk } from "../../helpers/risk";
+import { SOL } from "../../../src/common";
 
 /** Equity - IM of the (risk) model account if `token`'s balance drops by `amount`. */
 function freeAfter(acc: RiskAccount, tokenIndex: number | "quote", amount: bigint): bigint {

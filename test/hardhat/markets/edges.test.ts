@@ -11,7 +11,6 @@ import * as M from "../../../src/model";
 import { listToken } from "../../helpers/adversarial";
 import {
   Env,
-  FAR,
   MAX_UINT,
   fundQuote,
   loadTrading,
@@ -23,11 +22,10 @@ import {
 } from "../../helpers/trading";
 import { expectConservation } from "../../helpers/model-world";
 import { modelParams, modelState } from "../../helpers/orders";
+import { ETH, FAR, MarketStatus } from "../../../src/common";
 
-const ETH = 0;
 /** AdminLogic.MAX_MARKETS. */
 const MAX_MARKETS = 64;
-const SETTLED = 4;
 
 describe("markets: edges", () => {
   let env: Env;
@@ -72,16 +70,16 @@ describe("markets: edges", () => {
     const price = wad("3100");
     await expect(env.engine.settleMarket(ETH, price))
       .to.emit(env.engine, "MarketStatusSet")
-      .withArgs(ETH, SETTLED, price);
+      .withArgs(ETH, MarketStatus.Settled, price);
     await expect(env.engine.settleMarket(ETH, 0))
       .to.be.revertedWithCustomError(env.engine, "InvalidStatus")
-      .withArgs(ETH, SETTLED);
+      .withArgs(ETH, MarketStatus.Settled);
     for (const status of [1, 2, 3]) {
       await expect(env.engine.setMarketStatus(ETH, status))
         .to.be.revertedWithCustomError(env.engine, "InvalidStatus")
         .withArgs(ETH, status);
     }
-    expect((await env.engine.getMarket(ETH)).status).to.equal(BigInt(SETTLED));
+    expect((await env.engine.getMarket(ETH)).status).to.equal(BigInt(MarketStatus.Settled));
     // No price impact and no fee at settlement, whatever the size.
     expect(await env.engine.quoteTrade(ETH, -wad("5"))).to.deep.equal([price, 0n]);
     expect(await env.engine.quoteTrade(ETH, wad("1000000"))).to.deep.equal([price, 0n]);

@@ -24,9 +24,8 @@ import {
   fundingAt,
   latest,
 } from "../../helpers/model-world";
+import { BTC, ETH } from "../../../src/common";
 
-const ETH = 0;
-const BTC = 1;
 const HOUR = 3600;
 const DAY = 86_400;
 

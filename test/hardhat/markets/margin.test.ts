@@ -6,7 +6,6 @@ import { units, wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
 import {
   Env,
-  FAR,
   advance,
   expectMarginRevert,
   feedRoundUp,
@@ -21,10 +20,7 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { World, expectConservation, expectHealth, latest } from "../../helpers/model-world";
-
-const ETH = 0;
-const BTC = 1;
-const SOL = 2;
+import { BTC, ETH, FAR, SOL } from "../../../src/common";
 
 describe("markets: margin", () => {
   let env: Env;
@@ -95,7 +91,7 @@ describe("markets: margin", () => {
       .and.to.be.lt(scale);
   });
 
-  it("a risk-increasing trade needs equity >= IM after it; reducing is allowed below IM", async () => {
+  it("INV-7: a risk-increasing trade needs equity >= IM after it; reducing is allowed below IM", async () => {
     const [alice] = env.users;
     // 20 ETH (60,000 USD, IM 6 % + 20): about 15x on 4,000 USDC.
     const a = await fundQuote(env, alice, usdc("4000"));

@@ -9,7 +9,6 @@ import { accountId } from "../../../src/common/accounts";
 import * as M from "../../../src/model";
 import {
   Env,
-  FAR,
   MAX_UINT,
   expectMarginRevert,
   feedRoundUp,
@@ -30,10 +29,7 @@ import {
   expectWorld,
   latest,
 } from "../../helpers/model-world";
-
-const ETH = 0;
-const BTC = 1;
-const SOL = 2;
+import { BTC, ETH, FAR, SOL } from "../../../src/common";
 
 type Action = {
   kind: number;

@@ -7,7 +7,6 @@ import { wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
 import {
   Env,
-  FAR,
   MAX_UINT,
   fundQuote,
   loadTrading,
@@ -19,8 +18,7 @@ import { World, expectConservation, expectWorld } from "../../helpers/model-worl
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { commit, fund, latestRound, loadOrders, openInstant, setPrice } from "../../helpers/orders";
-
-const ETH = 0;
+import { ETH, FAR } from "../../../src/common";
 
 describe("markets: net exposure limit (INV-45)", () => {
   let env: Env;

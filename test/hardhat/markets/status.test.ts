@@ -6,7 +6,6 @@ import { wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
 import {
   Env,
-  FAR,
   MAX_UINT,
   addMarkets,
   advance,
@@ -21,17 +20,13 @@ import {
   usdc,
 } from "../../helpers/trading";
 import {
-  Status,
   World,
   expectConservation,
   expectHealth,
   expectPoolValue,
   expectWorld,
 } from "../../helpers/model-world";
-
-const ETH = 0;
-const BTC = 1;
-const SOL = 2;
+import { BTC, ETH, FAR, MarketStatus, SOL } from "../../../src/common";
 
 describe("markets: bad input and status", () => {
   let env: Env;
@@ -96,20 +91,20 @@ describe("markets: bad input and status", () => {
 
   it("a paused market takes no user trades, in either direction", async () => {
     await trade(env, alice, a, SOL, wad("100"));
-    await env.engine.setMarketStatus(SOL, Status.Paused);
+    await env.engine.setMarketStatus(SOL, MarketStatus.Paused);
     await expect(send(alice, a, SOL, wad("1")))
       .to.be.revertedWithCustomError(env.engine, "MarketPaused")
       .withArgs(SOL);
     await expect(send(alice, a, SOL, -wad("100")))
       .to.be.revertedWithCustomError(env.engine, "MarketPaused")
       .withArgs(SOL);
-    await env.engine.setMarketStatus(SOL, Status.Active);
+    await env.engine.setMarketStatus(SOL, MarketStatus.Active);
     await trade(env, alice, a, SOL, -wad("100"));
   });
 
   it("a reduce-only market allows only reductions", async () => {
     await trade(env, alice, a, BTC, wad("1"));
-    await env.engine.setMarketStatus(BTC, Status.ReduceOnly);
+    await env.engine.setMarketStatus(BTC, MarketStatus.ReduceOnly);
     for (const [who, acct, d] of [
       [alice, a, wad("0.1")],
       [alice, a, -wad("1.5")], // a flip grows risk on the other side
@@ -136,7 +131,7 @@ describe("markets: bad input and status", () => {
       .to.emit(env.engine, "FundingRecorded")
       .withArgs(ETH, st.fundingRate, st.fundingIndex, w.markets[ETH].price)
       .and.to.emit(env.engine, "MarketStatusSet")
-      .withArgs(ETH, Status.Settled, wad("3100"));
+      .withArgs(ETH, MarketStatus.Settled, wad("3100"));
     await expectWorld(env, w);
 
     await expect(send(bob, b, ETH, -wad("1")))
@@ -216,7 +211,7 @@ describe("markets: bad input and status", () => {
     await expectHealth(env, await World.read(env, [a]), a);
   });
 
-  it("INV-25: a stale market feed blocks the account's risk-increasing trades (a reduction elsewhere goes through); a stale collateral feed blocks every trade", async () => {
+  it("INV-25: a stale market feed blocks the account's risk-increasing trades (a reduction elsewhere goes through); a stale collateral feed blocks a risk increase the quote does not cover, not a close (INV-58, INV-59)", async () => {
     await trade(env, alice, a, ETH, wad("1"));
     await trade(env, alice, a, BTC, -wad("0.1"));
     await fundCollateral(env, alice, "WETH", wad("1"));
@@ -243,16 +238,25 @@ describe("markets: bad input and status", () => {
     // Bob holds no BTC: unaffected.
     await trade(env, bob, b, SOL, wad("10"));
 
-    // A stale collateral feed blocks just the same.
+    // A stale collateral feed blocks a risk increase the quote balance does not cover; a
+    // reduction that frees more MM than it costs skips the valuation (INV-58).
     await refreshFeeds(env);
+    // Leave 100 USDC: the quote alone no longer covers IM, so the check reads WETH (INV-59).
+    const usdcAddress = await env.quote.getAddress();
+    await env.engine.connect(alice).withdraw(a, usdcAddress, usdc("99900"), alice.address);
     const wethFeed = env.collateralFeeds.WETH;
     const [, , , wethUpdated] = await wethFeed.latestRoundData();
     await advance(env, 86_401, [await wethFeed.getAddress()]);
-    for (const d of [wad("1"), -wad("0.1")]) {
-      await expect(send(alice, a, ETH, d))
-        .to.be.revertedWithCustomError(env.engine, "OracleStale")
-        .withArgs(await wethFeed.getAddress(), wethUpdated, 86_400);
-    }
+    await expect(send(alice, a, ETH, wad("1")))
+      .to.be.revertedWithCustomError(env.engine, "OracleStale")
+      .withArgs(await wethFeed.getAddress(), wethUpdated, 86_400);
+    // Buying back BTC, the pair's larger leg, frees its MM (the credit is ETH's); selling ETH,
+    // the smaller, would lose as much credit as it frees and so still need the valuation.
+    await expect(send(alice, a, ETH, -wad("0.1"))).to.be.revertedWithCustomError(
+      env.engine,
+      "OracleStale",
+    );
+    await trade(env, alice, a, BTC, wad("0.05"), { others: [b] });
     await refreshFeeds(env);
     await trade(env, alice, a, ETH, wad("1"));
   });

@@ -21,10 +21,7 @@ import {
   expectWorld,
   latest,
 } from "../../helpers/model-world";
-
-const ETH = 0;
-const BTC = 1;
-const SOL = 2;
+import { BTC, ETH, SOL } from "../../../src/common";
 
 describe("markets: trading", () => {
   let env: Env;
@@ -131,6 +128,59 @@ describe("markets: trading", () => {
     expect([st.longOI, st.shortOI]).to.deep.equal([0n, 0n]);
     // Nothing is open: the pool's value is its balance.
     expect(await expectPoolValue(env, w)).to.equal(await env.engine.poolBalance());
+  });
+
+  it("INV-17: open interest and the net aggregates equal the sums over the positions", async () => {
+    const [alice, bob, carol] = env.users;
+    const accounts = [
+      await fundQuote(env, alice, usdc("200000")),
+      await fundQuote(env, bob, usdc("200000")),
+      await fundQuote(env, carol, usdc("200000")),
+    ];
+    const [a, b, c] = accounts;
+    const others = (x: bigint) => accounts.filter((y) => y !== x);
+    // Opens, partial closes, a flip, a full close and a reopen, at moving prices, with funding.
+    const steps: [bigint, number, bigint, string][] = [
+      [a, ETH, wad("10"), "3000"],
+      [b, ETH, -wad("4"), "3012.5"],
+      [c, ETH, wad("3.3"), "2990.75"],
+      [a, SOL, -wad("400"), "151.3"],
+      [c, SOL, wad("150"), "149.9"],
+      [a, ETH, -wad("6.5"), "3040.25"],
+      [b, ETH, wad("9"), "2975.5"],
+      [c, ETH, -wad("3.3"), "3001"],
+      [c, ETH, -wad("7"), "2995.5"],
+      [b, SOL, wad("120"), "150.45"],
+    ];
+    const users = new Map([
+      [a, alice],
+      [b, bob],
+      [c, carol],
+    ]);
+    for (const [who, id, d, price] of steps) {
+      await advance(env, 3 * 3600);
+      await setMarketPrice(env, id, price);
+      await trade(env, users.get(who)!, who, id, d, { others: others(who) });
+    }
+    for (const id of [ETH, SOL]) {
+      let longs = 0n;
+      let shorts = 0n;
+      let entry = 0n;
+      let funding = 0n;
+      for (const x of accounts) {
+        const p = await env.engine.getPosition(x, id);
+        if (p.size > 0n) longs += p.size;
+        else shorts -= p.size;
+        // The engine's per-position terms truncate towards zero, as bigint division does.
+        entry += (p.size * p.entryPrice) / M.WAD;
+        funding += (p.size * p.fundingIndex) / M.WAD;
+      }
+      const st = await env.engine.getMarketState(id);
+      expect([st.longOI, st.shortOI], `market ${id} OI`).to.deep.equal([longs, shorts]);
+      expect(st.netEntryNotional, `market ${id} netEntryNotional`).to.equal(entry);
+      expect(st.netFundingSnapshot, `market ${id} netFundingSnapshot`).to.equal(funding);
+      expect(longs > 0n && shorts > 0n, `market ${id} has both sides`).to.equal(true);
+    }
   });
 
   it("two-market cross account: a gain in one market carries a loss in the other", async () => {

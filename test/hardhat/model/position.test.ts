@@ -128,7 +128,7 @@ describe("model/position", () => {
     ]);
   });
 
-  it("aggregates stay equal to the sum over positions through many trades by many accounts", () => {
+  it("INV-17 (model): aggregates stay equal to the sum over positions through many trades by many accounts", () => {
     let state = marketState();
     const positions: Position[] = [EMPTY_POSITION, EMPTY_POSITION, EMPTY_POSITION];
     let seed = 12345n;

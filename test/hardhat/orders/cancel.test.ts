@@ -3,11 +3,8 @@ import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { feedAnswer, wad } from "../../../src/common/units";
 import {
-  BTC,
-  ETH,
   KEEPER_FEE,
   MIN_DELAY,
-  SOL,
   commit,
   expectConserved,
   inOneBlock,
@@ -18,6 +15,7 @@ import {
   reason,
   setPrice,
 } from "../../helpers/orders";
+import { BTC, ETH, SOL } from "../../../src/common";
 
 describe("orders: cancelOrder", () => {
   it("after the deadline anyone cancels and is paid the keeper fee", async () => {

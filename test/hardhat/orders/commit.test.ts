@@ -3,9 +3,6 @@ import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { units, wad } from "../../../src/common/units";
 import {
-  BTC,
-  ETH,
-  FAR,
   KEEPER_FEE,
   MAX_AGE,
   MIN_DELAY,
@@ -16,11 +13,12 @@ import {
   openInstant,
   px,
 } from "../../helpers/orders";
+import { BTC, ETH, FAR } from "../../../src/common";
 
 const SCALE = 10n ** 12n; // USD WAD per quote unit (6-decimal quote)
 
 describe("orders: commitOrder", () => {
-  it("records one pending order, its keeper fee and its reserve (model), and emits", async () => {
+  it("INV-10: records one pending order, its keeper fee and its reserve (model), and emits", async () => {
     const env = await loadOrders();
     const { engine, account } = env;
     await openInstant(env, ETH, wad("5"));
@@ -157,7 +155,7 @@ describe("orders: commitOrder", () => {
     expect((await engine.getOrder(account, ETH)).sizeDelta).to.equal(-wad("2"));
   });
 
-  it("is checked at commit as if filled now: InsufficientMargin beyond the free margin", async () => {
+  it("INV-7, INV-10: is checked at commit as if filled now: InsufficientMargin beyond the free margin", async () => {
     const env = await loadOrders();
     const { engine, account, trader } = env;
     // 50k USDC, IMR >= 2 %: 1000 ETH (3M notional) needs far more than 50k.
@@ -186,7 +184,7 @@ describe("orders: commitOrder", () => {
     expect(after.equity).to.be.at.least(BigInt(after.im));
   });
 
-  it("blocks withdrawals that would leave a pending order unfunded", async () => {
+  it("INV-10: blocks withdrawals that would leave a pending order unfunded", async () => {
     const env = await loadOrders();
     const { engine, account, trader, quote } = env;
     await openInstant(env, ETH, wad("5"));

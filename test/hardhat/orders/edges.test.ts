@@ -12,7 +12,6 @@ import { addMarketOn, mockFeed } from "../../helpers/adversarial";
 import { World } from "../../helpers/model-world";
 import { feedRoundUp, priceString, refreshFeeds } from "../../helpers/trading";
 import {
-  ETH,
   KEEPER_FEE,
   OrdersEnv,
   commit,
@@ -24,6 +23,7 @@ import {
   reason,
   setPrice,
 } from "../../helpers/orders";
+import { ETH } from "../../../src/common";
 
 describe("orders: edges", () => {
   let env: OrdersEnv;

@@ -4,8 +4,6 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { feedAnswer, wad } from "../../../src/common/units";
 import { EMPTY_POSITION, applyTrade } from "../../../src/model";
 import {
-  ETH,
-  FAR,
   KEEPER_FEE,
   MIN_DELAY,
   OrdersEnv,
@@ -19,6 +17,7 @@ import {
   px,
   setPrice,
 } from "../../helpers/orders";
+import { ETH, FAR } from "../../../src/common";
 
 interface Attack {
   /** The update the trader saw coming. */

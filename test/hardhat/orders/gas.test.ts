@@ -4,7 +4,6 @@ import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
 import {
-  ETH,
   commit,
   gasOf,
   latestRound,
@@ -13,6 +12,7 @@ import {
   px,
   setPrice,
 } from "../../helpers/orders";
+import { ETH } from "../../../src/common";
 
 function noZeroByte(x: bigint): boolean {
   for (; x > 0n; x >>= 8n) if ((x & 0xffn) === 0n) return false;

@@ -5,7 +5,6 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { MockV3Aggregator__factory } from "../../../typechain-types";
 import { feedAnswer, wad } from "../../../src/common/units";
 import {
-  ETH,
   OrdersEnv,
   commit,
   eventsOf,
@@ -16,6 +15,7 @@ import {
   setPrice,
 } from "../../helpers/orders";
 import { skipUnderCoverage } from "../../helpers/coverage";
+import { ETH } from "../../../src/common";
 
 /** Lists `n` more markets (price 100, mock feeds) and returns their ids. */
 async function addMarkets(env: OrdersEnv, n: number): Promise<number[]> {

@@ -5,7 +5,6 @@ import { MockV3Aggregator__factory, OracleLib__factory } from "../../../typechai
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
 import {
-  ETH,
   KEEPER_FEE,
   OrdersEnv,
   commit,
@@ -20,6 +19,7 @@ import {
   reason,
   setPrice,
 } from "../../helpers/orders";
+import { ETH } from "../../../src/common";
 
 /** Commits at T, publishes `price` at T + 2 and returns that round. */
 async function commitAndPrice(

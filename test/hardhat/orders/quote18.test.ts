@@ -6,7 +6,8 @@ import { System, deploySystem } from "../../../deploy/deploy";
 import { localConfig } from "../../../deploy/config/local";
 import { accountId } from "../../../src/common/accounts";
 import { units, wad } from "../../../src/common/units";
-import { ETH, FAR, latestRound, px, setPrice } from "../../helpers/orders";
+import { latestRound, px, setPrice } from "../../helpers/orders";
+import { ETH, FAR } from "../../../src/common";
 
 async function quote18Fixture(): Promise<System> {
   const [signer] = await ethers.getSigners();

@@ -5,7 +5,6 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { feedAnswer, wad } from "../../../src/common/units";
 import {
-  ETH,
   OrdersEnv,
   commit,
   eventsOf,
@@ -18,6 +17,7 @@ import {
   px,
   settlementBand,
 } from "../../helpers/orders";
+import { ETH } from "../../../src/common";
 
 /** Publishes round `id` at exactly `at` (MockV3Aggregator can skip ids and change phase). */
 async function publish(env: OrdersEnv, id: bigint, price: string, at: bigint) {

@@ -9,7 +9,6 @@ import { units, wad } from "../../../src/common/units";
 import { V3_DESCRIPTION, freshEngine, v3Feed } from "../../helpers/adversarial";
 import { marketParams } from "../../helpers/trading";
 import {
-  ETH,
   KEEPER_FEE,
   MIN_DELAY,
   OrdersEnv,
@@ -27,6 +26,7 @@ import {
   reduceOnlyFill,
   setPrice,
 } from "../../helpers/orders";
+import { ETH } from "../../../src/common";
 
 const FEE_USD = wad("1"); // orderKeeperFee of the local config
 

@@ -4,8 +4,6 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { OracleLib__factory } from "../../../typechain-types";
 import { feedAnswer, wad } from "../../../src/common/units";
 import {
-  BTC,
-  ETH,
   KEEPER_FEE,
   OrdersEnv,
   commit,
@@ -20,6 +18,7 @@ import {
   px,
   setPrice,
 } from "../../helpers/orders";
+import { BTC, ETH } from "../../../src/common";
 
 async function settleAt(env: OrdersEnv, marketId: number, round: bigint, at: bigint) {
   await time.setNextBlockTimestamp(at);

@@ -20,9 +20,8 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { World, expectConservation, fundingAt, latest } from "../../helpers/model-world";
+import { BTC, ETH } from "../../../src/common";
 
-const ETH = 0;
-const BTC = 1;
 const PARAMS: M.AdlParams = {
   floorRatio: wad("0.5"),
   rewardRate: wad("0.0001"),

@@ -8,7 +8,6 @@ import { wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
 import {
   Env,
-  FAR,
   LP_LIQUIDITY,
   MAX_UINT,
   advance,
@@ -34,10 +33,7 @@ import {
   assetsToShares as toShares,
   sharesToAssets as toAssets,
 } from "../../helpers/pool";
-
-const ETH = 0;
-const BTC = 1;
-const SOL = 2;
+import { BTC, ETH, FAR, SOL } from "../../../src/common";
 
 describe("pool: liquidity pool", () => {
   let env: Env;

@@ -19,7 +19,6 @@ import { loadSystem } from "../../helpers/fixture";
 import { freshEngine } from "../../helpers/adversarial";
 import {
   Env,
-  FAR,
   LP_LIQUIDITY,
   MAX_UINT,
   fundQuote,
@@ -32,8 +31,7 @@ import {
 } from "../../helpers/trading";
 import { World, expectConservation } from "../../helpers/model-world";
 import { exitPool, requestAndWait, VIRTUAL, sharesToAssets as toAssets } from "../../helpers/pool";
-
-const ETH = 0;
+import { ETH, FAR } from "../../../src/common";
 
 describe("pool: liquidity pool edges", () => {
   describe("on the local deployment", () => {

@@ -38,8 +38,8 @@ import {
   assetsToShares as toShares,
   sharesToAssets as toAssets,
 } from "../../helpers/pool";
+import { ETH } from "../../../src/common";
 
-const ETH = 0;
 /** Share price floor: 1 % of the initial price 1 / VIRTUAL (docs/math.md). */
 const FLOOR_DIVISOR = 100n;
 

@@ -20,8 +20,8 @@ import {
 } from "../../helpers/trading";
 import { expectConservation } from "../../helpers/model-world";
 import { approach } from "../../helpers/pool";
+import { ETH } from "../../../src/common";
 
-const ETH = 0;
 const DAY = 86_400;
 const HOUR = 3600;
 

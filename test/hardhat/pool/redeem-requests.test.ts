@@ -23,8 +23,8 @@ import {
 } from "../../helpers/trading";
 import { World, expectConservation } from "../../helpers/model-world";
 import { VIRTUAL, approach, claimRedeem, claimWithdraw, sharesToAssets } from "../../helpers/pool";
+import { ETH } from "../../../src/common";
 
-const ETH = 0;
 const DAY = 86_400;
 const HOUR = 3600;
 

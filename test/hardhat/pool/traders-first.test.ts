@@ -14,8 +14,7 @@ import {
 } from "../../helpers/trading";
 import { expectConservation } from "../../helpers/model-world";
 import { requestAndWait } from "../../helpers/pool";
-
-const ETH = 0;
+import { ETH } from "../../../src/common";
 
 describe("pool: traders first (INV-46)", () => {
   let env: Env;

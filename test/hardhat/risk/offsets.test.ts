@@ -20,10 +20,8 @@ import {
 } from "../../helpers/trading";
 import { World, latest } from "../../helpers/model-world";
 import { expectAccountRisk, healthIf, largest, priceAtGap, riskAt } from "../../helpers/risk-world";
+import { BTC, ETH, SOL } from "../../../src/common";
 
-const ETH = 0;
-const BTC = 1;
-const SOL = 2;
 const RATE = wad("0.5");
 const STRESS = wad("0.02");
 const b32 = ethers.encodeBytes32String;

@@ -13,7 +13,7 @@ import { ICrossmarginRisk, ICrossmarginRisk__factory } from "../../../typechain-
 import { wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
 import { System, loadSystem } from "../../helpers/fixture";
-import { ETH, SOL, fund, fundPool, setPrice, trade } from "../../helpers/lens";
+import { fund, fundPool, setPrice, trade } from "../../helpers/lens";
 import { nextTimestamp, refreshFeeds, usdc } from "../../helpers/trading";
 import { expectConservation } from "../../helpers/model-world";
 import {
@@ -23,6 +23,7 @@ import {
   riskAt,
   strictHealth,
 } from "../../helpers/risk-world";
+import { ETH, SOL } from "../../../src/common";
 
 const BUFFER = wad("0.1");
 const CAP = usdc("2000");

@@ -14,7 +14,7 @@ import { wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
 import { toModelState } from "../../../src/common/market-view";
 import { loadSystem } from "../../helpers/fixture";
-import { ETH, FAR, MAX_UINT256, SOL, fund, fundPool, setPrice } from "../../helpers/lens";
+import { MAX_UINT256, fund, fundPool, setPrice } from "../../helpers/lens";
 import {
   accountOutcome,
   evaluateGrid,
@@ -30,6 +30,7 @@ import {
   loadRiskState,
 } from "../../../src/risk/source";
 import { writeRiskReport } from "../../../src/risk/report";
+import { ETH, FAR, SOL } from "../../../src/common";
 
 async function inOneBlock(sends: (() => Promise<unknown>)[]): Promise<void> {
   const p = hre.network.provider;

@@ -21,11 +21,12 @@ import {
 import { wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
 import { System, loadSystem } from "../../helpers/fixture";
-import { BTC, ETH, FAR, MAX_UINT256, SOL, fund, fundPool, trade } from "../../helpers/lens";
+import { MAX_UINT256, fund, fundPool, trade } from "../../helpers/lens";
 import { nextTimestamp, usdc } from "../../helpers/trading";
 import { World, feedPrice } from "../../helpers/model-world";
 import { stateDigest } from "../../helpers/adversarial";
 import { modelAccountRisk, readRisk, riskAt, strictHealth } from "../../helpers/risk-world";
+import { BTC, ETH, FAR, SOL } from "../../../src/common";
 
 /** Forces a reverting call to be mined at the block timestamp the model used. */
 const GAS = { gasLimit: 5_000_000 };

@@ -10,7 +10,6 @@ import * as M from "../../../src/model";
 import { collateralRisk } from "../../helpers/risk";
 import {
   Env,
-  FAR,
   FEED_UNIT,
   advance,
   fundCollateral,
@@ -30,8 +29,8 @@ import {
   priceAtGap,
   readRiskAccount,
 } from "../../helpers/risk-world";
+import { FAR, SOL } from "../../../src/common";
 
-const SOL = 2;
 /** WETH for these tests: wI 0.7 < wM 0.8, the largest discount (1 - wM), haircut above 10k USD. */
 const WETH_RISK = {
   weight: "0.8",

@@ -15,7 +15,7 @@ import { buildScenario } from "../../../src/sim/scenarios";
 import { InvariantViolation } from "../../../src/sim/invariants";
 import { emptyEvents } from "../../../src/sim/events";
 import { writeReport } from "../../../src/sim/report";
-import { loadProtocolView } from "../../../src/risk/state";
+import { loadProtocolView } from "../../../src/chain/reader";
 
 const OPTIONS = withDefaults({
   scenario: "crash",

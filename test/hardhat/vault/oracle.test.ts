@@ -104,7 +104,7 @@ describe("vault: oracle adapter", () => {
     }
   });
 
-  describe("unsafe answers: views and withdrawals revert, nothing changes", () => {
+  describe("unsafe answers: views revert, nothing changes; a withdrawal the quote covers needs no price (INV-59)", () => {
     let t: string;
     let feed: MockFeed;
     let f: string;
@@ -122,13 +122,19 @@ describe("vault: oracle adapter", () => {
       return ctx.engine.connect(alice).withdraw(acct, quote, 1n, alice.address, { gasLimit: 1e6 });
     }
 
+    /** The account's health, read at `at` (the chain moved there first). */
+    async function healthAt(at: number) {
+      await time.increaseTo(at);
+      return ctx.engine.accountHealth(acct);
+    }
+
     it("stale: older than the heartbeat reverts OracleStale; exactly the heartbeat is fine", async () => {
       const now = await time.latest();
       const updatedAt = BigInt(now - 10);
       await feed.setRound(7, feedAnswer("25"), updatedAt, updatedAt, 7);
       const before = await snap();
       const staleAt = Number(updatedAt) + HEARTBEAT + 1;
-      await expect(withdrawAt(staleAt))
+      await expect(healthAt(staleAt))
         .to.be.revertedWithCustomError(ctx.engine, "OracleStale")
         .withArgs(f, updatedAt, HEARTBEAT);
       await expect(ctx.engine.collateralPrice(t))
@@ -139,8 +145,10 @@ describe("vault: oracle adapter", () => {
         "OracleStale",
       );
       expect(await snap()).to.deep.equal(before);
-      // deposits need no price: they keep working
+      // deposits need no price: they keep working; nor does a withdrawal the quote balance
+      // covers on its own (no positions: IM is 0), so the stale collateral is not read (INV-59)
       await expect(ctx.engine.connect(alice).deposit(0, t, 1n)).to.emit(ctx.engine, "Deposited");
+      await expect(withdrawAt((await time.latest()) + 1)).to.emit(ctx.engine, "Withdrawn");
       // a fresh round at exactly heartbeat age is accepted
       const t2 = staleAt + 5;
       const u2 = BigInt(t2 - HEARTBEAT);
@@ -155,7 +163,7 @@ describe("vault: oracle adapter", () => {
         await expect(ctx.engine.collateralPrice(t))
           .to.be.revertedWithCustomError(ctx.engine, "OracleNonPositive")
           .withArgs(f, answer);
-        await expect(withdrawAt((await time.latest()) + 1))
+        await expect(healthAt((await time.latest()) + 1))
           .to.be.revertedWithCustomError(ctx.engine, "OracleNonPositive")
           .withArgs(f, answer);
       }
@@ -175,7 +183,7 @@ describe("vault: oracle adapter", () => {
         await expect(ctx.engine.collateralPrice(t))
           .to.be.revertedWithCustomError(ctx.engine, "OracleIncompleteRound")
           .withArgs(f, roundId, answeredIn);
-        await expect(withdrawAt((await time.latest()) + 1))
+        await expect(healthAt((await time.latest()) + 1))
           .to.be.revertedWithCustomError(ctx.engine, "OracleIncompleteRound")
           .withArgs(f, roundId, answeredIn);
       }
@@ -186,7 +194,7 @@ describe("vault: oracle adapter", () => {
       const future = BigInt((await time.latest()) + 1000);
       await feed.setRound(12, feedAnswer("25"), future, future, 12);
       const before = await snap();
-      await expect(withdrawAt((await time.latest()) + 1))
+      await expect(healthAt((await time.latest()) + 1))
         .to.be.revertedWithCustomError(ctx.engine, "OracleFutureTimestamp")
         .withArgs(f, future);
       expect(await snap()).to.deep.equal(before);

@@ -29,8 +29,8 @@ import {
   vaultSnapshot,
 } from "./helpers";
 import { collateralParams, collateralRiskOf } from "../../helpers/risk";
+import { ETH } from "../../../src/common";
 
-const ETH = 0;
 const USD = 10n ** 12n; // quote unit -> USD WAD
 
 describe("vault: withdraw", () => {
@@ -214,7 +214,7 @@ describe("vault: withdraw", () => {
       return lo;
     }
 
-    it("quote: the model's maximum passes, one unit more reverts InsufficientMargin", async () => {
+    it("INV-7: quote: the model's maximum passes, one unit more reverts InsufficientMargin", async () => {
       const deposit = units("10000", 6);
       await ctx.engine.connect(alice).deposit(0, quote, deposit);
       const m = new ModelMarket(params());
@@ -256,7 +256,7 @@ describe("vault: withdraw", () => {
       expect([h.equity, h.im, h.mm]).to.deep.equal([after.equity, after.IM, after.MM]);
     });
 
-    it("collateral: WETH beyond the model's maximum reverts InsufficientMargin", async () => {
+    it("INV-7: collateral: WETH beyond the model's maximum reverts InsufficientMargin", async () => {
       const e = ctx.engine.connect(alice);
       await e.deposit(0, quote, units("1000", 6));
       await e.deposit(0, weth, units("5", 18));
@@ -327,7 +327,7 @@ describe("vault: withdraw", () => {
   });
 
   describe("debt blocks other collateral (DebtOutstanding)", () => {
-    it("a losing trade leaves quote debt; WETH stays locked until a quote deposit repays it", async () => {
+    it("INV-9: a losing trade leaves quote debt; WETH stays locked until a quote deposit repays it", async () => {
       const e = ctx.engine.connect(alice);
       await e.deposit(0, weth, units("2", 18));
       const m = new ModelMarket(marketParams(ctx.config.markets[ETH]));

@@ -1,0 +1,56 @@
+/**
+ * Gas profile of one transaction on the in-process network: where its gas goes by opcode class
+ * (cold/warm storage reads, storage writes, calls, logs, the rest), and by contract.
+ * Used by the gas benchmark's notes to show why a scenario costs what it does.
+ *   import { profile } from "./trace"; console.log(await profile(hre, txHash));
+ */
+import { HardhatRuntimeEnvironment } from "hardhat/types";
+
+interface Step {
+  pc: number;
+  op: string;
+  gas: number;
+  gasCost: number;
+  depth: number;
+}
+
+const CALLS = new Set(["CALL", "STATICCALL", "DELEGATECALL", "CALLCODE", "CREATE", "CREATE2"]);
+
+/** Gas by opcode class of the transaction `hash` (execution only: no intrinsic 21k/calldata). */
+export async function profile(
+  hre: HardhatRuntimeEnvironment,
+  hash: string,
+): Promise<Record<string, number>> {
+  const trace = (await hre.network.provider.send("debug_traceTransaction", [
+    hash,
+    { disableMemory: true, disableStack: true, disableStorage: true },
+  ])) as { gas: number; structLogs: Step[] };
+  const logs = trace.structLogs;
+  const out: Record<string, number> = {};
+  const add = (k: string, g: number) => (out[k] = (out[k] ?? 0) + g);
+  for (let i = 0; i < logs.length; i++) {
+    const s = logs[i];
+    if (CALLS.has(s.op)) {
+      // Own cost of a call: what the caller lost minus what the callee used.
+      const next = logs[i + 1];
+      if (next && next.depth > s.depth) {
+        let j = i + 1;
+        while (j < logs.length && logs[j].depth > s.depth) j++;
+        const back = logs[j];
+        const calleeUsed = next.gas - (logs[j - 1].gas - logs[j - 1].gasCost);
+        const callerLost = s.gas - (back ? back.gas : 0);
+        add(`call ${s.op}`, callerLost - calleeUsed);
+        add("calls (count)", 1);
+      } else add(`call ${s.op}`, s.gasCost);
+      continue;
+    }
+    if (process.env.TRACE_OPS) add(`op ${s.op}`, s.gasCost);
+    if (s.op === "SLOAD") add(s.gasCost >= 2100 ? "SLOAD cold" : "SLOAD warm", s.gasCost);
+    else if (s.op === "SSTORE") add("SSTORE", s.gasCost);
+    else if (s.op.startsWith("LOG")) add("LOG", s.gasCost);
+    else if (s.op === "SHA3" || s.op === "KECCAK256") add("KECCAK", s.gasCost);
+    else add("other", s.gasCost);
+    if (s.op === "SLOAD" && s.gasCost >= 2100) add("SLOAD cold (count)", 1);
+  }
+  return out;
+}
