@@ -25,7 +25,7 @@ import {
     MarketStatus,
     Order,
     Position
-} from "../libraries/Types.sol";
+} from "../types/Types.sol";
 
 /// @title Crossmargin
 /// @notice The engine: accounts, the shared collateral vault, trading and margin.

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {ICrossmarginAdmin} from "../interfaces/ICrossmarginAdmin.sol";
 import {AdminLogic} from "../libraries/AdminLogic.sol";
 import {CrossmarginStorage} from "./CrossmarginStorage.sol";
-import {MarketStatus} from "../libraries/Types.sol";
+import {MarketStatus} from "../types/Types.sol";
 
 /// @title CrossmarginAdmin
 /// @notice Role-gated governance entry points; validation and writes live in AdminLogic.

@@ -6,7 +6,7 @@ import {CrossmarginAdmin} from "./CrossmarginAdmin.sol";
 import {AdlLogic} from "../libraries/AdlLogic.sol";
 import {LiquidationLogic} from "../libraries/LiquidationLogic.sol";
 import {OrderLogic} from "../libraries/OrderLogic.sol";
-import {Order} from "../libraries/Types.sol";
+import {Order} from "../types/Types.sol";
 
 /// @title CrossmarginLiquidation
 /// @notice Keeper-facing entry points: liquidations and delayed orders. The work happens in

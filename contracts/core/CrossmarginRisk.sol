@@ -15,7 +15,7 @@ import {
     MarketStatus,
     OffsetPair,
     Protection
-} from "../libraries/Types.sol";
+} from "../types/Types.sol";
 import {CrossmarginStorage} from "./CrossmarginStorage.sol";
 
 /// @title CrossmarginRisk

@@ -5,7 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents} from "../interfaces/ICrossmarginEvents.sol";
-import {Store} from "../libraries/Store.sol";
+import {Store} from "../types/Store.sol";
 
 /// @title CrossmarginStorage
 /// @notice The engine's storage layout and roles, shared by the engine and its risk module

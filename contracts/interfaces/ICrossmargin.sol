@@ -14,7 +14,7 @@ import {
     MarketState,
     Order,
     Position
-} from "../libraries/Types.sol";
+} from "../types/Types.sol";
 
 /// @title ICrossmargin
 /// @notice The cross-margin engine: a shared multi-collateral vault, perpetual markets as data,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {MarketStatus} from "../libraries/Types.sol";
+import {MarketStatus} from "../types/Types.sol";
 
 /// @title ICrossmarginAdmin
 /// @notice Governance of the engine. Admin (a timelock in production) lists tokens and markets

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {MarketStatus} from "../libraries/Types.sol";
+import {MarketStatus} from "../types/Types.sol";
 
 /// @title ICrossmarginEvents
 /// @notice One event per state change, carrying computed outcomes so indexers need not recompute.

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ICrossmargin} from "./ICrossmargin.sol";
-import {Order} from "../libraries/Types.sol";
+import {Order} from "../types/Types.sol";
 
 /// @title ICrossmarginLens
 /// @notice Read-only views over the Crossmargin engine for wallets, keepers and integrators.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {Order} from "../libraries/Types.sol";
+import {Order} from "../types/Types.sol";
 
 /// @title ICrossmarginLiquidation
 /// @notice What keepers call: liquidations and the settlement of delayed orders.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {Health, OffsetPair, Protection} from "../libraries/Types.sol";
+import {Health, OffsetPair, Protection} from "../types/Types.sol";
 
 /// @title ICrossmarginRisk
 /// @notice The risk module's entry points, called at the engine's address (the engine runs them

@@ -11,8 +11,8 @@ import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {PoolLogic} from "./PoolLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
-import {AdlParams, Store} from "./Store.sol";
-import {Health, MarketConfig, MarketState, MarketStatus, Position} from "./Types.sol";
+import {AdlParams, Store} from "../types/Store.sol";
+import {Health, MarketConfig, MarketState, MarketStatus, Position} from "../types/Types.sol";
 
 /// @title AdlLogic
 /// @notice Auto-deleveraging, the last resort of the liquidity pool (docs/math.md,

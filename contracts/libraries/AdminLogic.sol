@@ -9,8 +9,8 @@ import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 import {OracleLib, Feed, Sequencer} from "./OracleLib.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
-import {AdlParams, Store, LiquidationParams} from "./Store.sol";
-import {CollateralConfig, MarketConfig, MarketStatus} from "./Types.sol";
+import {AdlParams, Store, LiquidationParams} from "../types/Store.sol";
+import {CollateralConfig, MarketConfig, MarketStatus} from "../types/Types.sol";
 
 /// @title AdminLogic
 /// @notice Validation against hard bounds and the writes of every governance action.

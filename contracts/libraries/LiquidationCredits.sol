@@ -3,8 +3,8 @@ pragma solidity 0.8.30;
 
 import {WadMath} from "./WadMath.sol";
 import {RiskMath} from "./RiskMath.sol";
-import {Store} from "./Store.sol";
-import {OffsetPair} from "./Types.sol";
+import {Store} from "../types/Store.sol";
+import {OffsetPair} from "../types/Types.sol";
 
 /// @dev One open position of an account in liquidation, loaded once; the loop updates it in
 ///      memory.

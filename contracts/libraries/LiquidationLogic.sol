@@ -15,7 +15,7 @@ import {MarginLogic} from "./MarginLogic.sol";
 import {LiquidationCredits, Slot} from "./LiquidationCredits.sol";
 import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 import {TradeLogic} from "./TradeLogic.sol";
-import {Store, LiquidationParams} from "./Store.sol";
+import {Store, LiquidationParams} from "../types/Store.sol";
 import {OracleLib, Feed} from "./OracleLib.sol";
 import {
     AccountData,
@@ -25,7 +25,7 @@ import {
     MarketConfig,
     MarketState,
     MarketStatus
-} from "./Types.sol";
+} from "../types/Types.sol";
 
 /// @title LiquidationLogic
 /// @notice Permissionless liquidation of positions and collateral, keeper rewards and the

@@ -9,7 +9,7 @@ import {WadMath} from "./WadMath.sol";
 import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {RiskMath} from "./RiskMath.sol";
-import {Store} from "./Store.sol";
+import {Store} from "../types/Store.sol";
 import {
     AccountData,
     CollateralConfig,
@@ -20,7 +20,7 @@ import {
     OffsetPair,
     Order,
     Position
-} from "./Types.sol";
+} from "../types/Types.sol";
 
 /// @title MarginLogic
 /// @notice Prices and the one account-health function every rule goes through.

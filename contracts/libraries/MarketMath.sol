@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {WadMath} from "./WadMath.sol";
-import {MarketConfig, MarketState, MarketStatus} from "./Types.sol";
+import {MarketConfig, MarketState, MarketStatus} from "../types/Types.sol";
 
 /// @title MarketMath
 /// @notice Fill price, fees, funding and margin requirements of one market (docs/math.md).

@@ -14,7 +14,7 @@ import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {OrderRounds} from "./OrderRounds.sol";
-import {Store} from "./Store.sol";
+import {Store} from "../types/Store.sol";
 import {
     AccountData,
     Health,
@@ -23,7 +23,7 @@ import {
     MarketState,
     MarketStatus,
     Order
-} from "./Types.sol";
+} from "../types/Types.sol";
 
 /// @title OrderLogic
 /// @notice Delayed orders: commit now, fill at the first oracle round published at least

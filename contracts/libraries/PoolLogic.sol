@@ -11,8 +11,8 @@ import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {OracleLib} from "./OracleLib.sol";
-import {Store} from "./Store.sol";
-import {MarketConfig, MarketState, MarketStatus} from "./Types.sol";
+import {Store} from "../types/Store.sol";
+import {MarketConfig, MarketState, MarketStatus} from "../types/Types.sol";
 
 /// @title PoolLogic
 /// @notice The liquidity pool's value and withdrawable amount, from O(1) aggregates per market.

@@ -8,7 +8,7 @@ import {ICrossmarginEvents} from "../interfaces/ICrossmarginEvents.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
-import {Store} from "./Store.sol";
+import {Store} from "../types/Store.sol";
 import {
     AccountData,
     MarginCheck,
@@ -16,7 +16,7 @@ import {
     MarketState,
     MarketStatus,
     Position
-} from "./Types.sol";
+} from "../types/Types.sol";
 
 /// @title TradeLogic
 /// @notice Position changes: funding accrual, fill, fees, PnL realisation and the aggregates

@@ -6,13 +6,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
 import {ICrossmarginLens} from "../interfaces/ICrossmarginLens.sol";
 import {WadMath} from "../libraries/WadMath.sol";
-import {
-    AccountData,
-    CollateralConfig,
-    Health,
-    MarketConfig,
-    Position
-} from "../libraries/Types.sol";
+import {AccountData, CollateralConfig, Health, MarketConfig, Position} from "../types/Types.sol";
 import {LensMath} from "./LensMath.sol";
 
 /// @title CrossmarginLens

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {WadMath} from "../libraries/WadMath.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
-import {CollateralConfig, MarketConfig} from "../libraries/Types.sol";
+import {CollateralConfig, MarketConfig} from "../types/Types.sol";
 
 /// @title LensMath
 /// @notice `MarketMath` requirements on memory structs (as returned by the engine's getters) and

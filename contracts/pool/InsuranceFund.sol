@@ -8,7 +8,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
-import {CollateralConfig} from "../libraries/Types.sol";
+import {CollateralConfig} from "../types/Types.sol";
 import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
 
 /// @title InsuranceFund

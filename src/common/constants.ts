@@ -25,7 +25,7 @@ export const BTC = MarketId.BTC;
 /** SOL-PERP's market id. */
 export const SOL = MarketId.SOL;
 
-/** The engine's `MarketStatus` enum (contracts/libraries/Types.sol), as the ABI encodes it. */
+/** The engine's `MarketStatus` enum (contracts/types/Types.sol), as the ABI encodes it. */
 export const MarketStatus = {
   None: 0,
   Active: 1,

@@ -11,7 +11,7 @@ import {
     MarketState,
     MarketStatus,
     Position
-} from "../../contracts/libraries/Types.sol";
+} from "../../contracts/types/Types.sol";
 import {EngineSetup} from "./utils/EngineSetup.sol";
 import {EngineHandler} from "./handlers/EngineHandler.sol";
 

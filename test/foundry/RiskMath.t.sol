@@ -5,7 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
 import {MarketMath} from "../../contracts/libraries/MarketMath.sol";
-import {MarketConfig} from "../../contracts/libraries/Types.sol";
+import {MarketConfig} from "../../contracts/types/Types.sol";
 
 /// @notice Fuzz tests of the risk model's pure formulas (docs/math.md, "Risk model") over random
 ///         books within the on-chain parameter bounds: the offset-pair credit never takes a

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {MarketState} from "../../../contracts/libraries/Types.sol";
+import {MarketState} from "../../../contracts/types/Types.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 
 /// @notice Auto-deleveraging action of the engine handler (INV-49 to INV-52): a keeper names a

@@ -6,7 +6,7 @@ import {ICrossmargin} from "../../../contracts/interfaces/ICrossmargin.sol";
 import {ICrossmarginErrors as E} from "../../../contracts/interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../../../contracts/interfaces/ICrossmarginEvents.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
-import {AccountData, Health, MarketStatus, Order} from "../../../contracts/libraries/Types.sol";
+import {AccountData, Health, MarketStatus, Order} from "../../../contracts/types/Types.sol";
 import {Deployment} from "../utils/EngineSetup.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 import {EngineSandwichActions} from "./EngineSandwichActions.sol";

@@ -11,7 +11,7 @@ import {ICrossmarginErrors as E} from "../../../contracts/interfaces/ICrossmargi
 import {LiquidityPool} from "../../../contracts/pool/LiquidityPool.sol";
 import {InsuranceFund} from "../../../contracts/pool/InsuranceFund.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
-import {Health} from "../../../contracts/libraries/Types.sol";
+import {Health} from "../../../contracts/types/Types.sol";
 import {Deployment} from "../utils/EngineSetup.sol";
 
 /// @notice State, ghost variables and helpers shared by the engine handler's actions.

@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {ICrossmarginRisk} from "../../../contracts/interfaces/ICrossmarginRisk.sol";
 import {ICrossmarginErrors as E} from "../../../contracts/interfaces/ICrossmarginErrors.sol";
-import {Health, OffsetPair, Protection} from "../../../contracts/libraries/Types.sol";
+import {Health, OffsetPair, Protection} from "../../../contracts/types/Types.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 
 /// @notice Risk-model actions of the engine handler (docs/math.md, "Risk model"): governance

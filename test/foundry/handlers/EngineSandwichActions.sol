@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {Health} from "../../../contracts/libraries/Types.sol";
+import {Health} from "../../../contracts/types/Types.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 
 /// @notice INV-40 sandwich action of the engine handler: an attacker trades d1, another actor

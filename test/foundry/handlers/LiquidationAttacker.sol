@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {Test} from "forge-std/Test.sol";
 import {Deployment} from "../utils/EngineSetup.sol";
-import {AccountLiquidation, Health, Position} from "../../../contracts/libraries/Types.sol";
+import {AccountLiquidation, Health, Position} from "../../../contracts/types/Types.sol";
 
 /// @title LiquidationAttacker
 /// @notice One party that is both the owner of an account and the keeper that liquidates it

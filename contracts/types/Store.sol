@@ -12,7 +12,7 @@ import {
     Position,
     Protection
 } from "./Types.sol";
-import {Sequencer} from "./OracleLib.sol";
+import {Sequencer} from "../libraries/OracleLib.sol";
 
 /// @notice Protocol-wide liquidation parameters (USD WAD unless stated).
 struct LiquidationParams {
