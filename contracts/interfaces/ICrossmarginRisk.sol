@@ -157,7 +157,7 @@ interface ICrossmarginRisk {
     /// @notice The smallest uniform adverse move (WAD) at which the account is liquidatable:
     ///         0 if it is now, type(uint256).max if not even at 100 %.
     /// @param account The account id.
-    /// @return The shock (WAD, found by bisection to 1 wei of WAD).
+    /// @return The shock (WAD, exact to 1 wei of WAD, by the interpolation search of docs/math.md "Risk views").
     function shockToLiquidation(uint256 account) external view returns (uint256);
 
     /// @notice Health with every price moved by `shock` (WAD) against the account: longs and

@@ -37,6 +37,9 @@ export async function hedgedPair(b: Bench): Promise<Results> {
   r["previewTrade (hedged pair, eth_call)"] = Number(
     await risk.previewTrade.estimateGas(acct, 0, -wad("0.1")),
   );
+  // Realistic: a dashboard reads the account's risk figures, the shock to liquidation included
+  // (a search over health evaluations at shocked prices).
+  r["accountRisk (hedged pair, eth_call)"] = Number(await risk.accountRisk.estimateGas(acct));
   return r;
 }
 
