@@ -19,10 +19,12 @@ import path from "path";
 const ROOT = path.resolve(__dirname, "..", "..");
 const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
 const MIN = { lines: 95, branches: 90 };
-/** Folders of test/hardhat, balanced by their measured time under coverage. */
+/** Folders of test/hardhat, balanced by their measured time under coverage (seconds of mocha
+ *  time measured on two busy cores: risk 290, markets 220, liquidation 160, lens 110 | pool 120,
+ *  vault 80, orders 120, adversarial 180). */
 const SHARDS = [
-  ["risk", "liquidation", "lens", "markets"],
-  ["vault", "pool", "orders", "adversarial"],
+  ["risk", "liquidation", "markets"],
+  ["vault", "pool", "orders", "adversarial", "lens"],
 ];
 /** Not copied into a shard's directory: build output, reports and the shared install. */
 const SKIP = new Set([".git", "node_modules", "artifacts", "cache", "coverage", "reports"]);
