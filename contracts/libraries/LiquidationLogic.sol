@@ -68,8 +68,8 @@ library LiquidationLogic {
         uint256 maxNotionalUsd,
         address keeper
     ) external returns (uint256 notionalClosed, uint256 keeperReward) {
-        (bool liquidatable, Health memory h) = _isLiquidatable(s, account);
-        if (!liquidatable) revert E.NotLiquidatable(account, h.equity, h.mm);
+        (Health memory h, Slot[] memory slots) = MarginLogic.liquidationScan(s, account);
+        if (h.equity >= int256(h.mm)) revert E.NotLiquidatable(account, h.equity, h.mm);
         // A reserve that can restore the account comes first (INV-55); a failure of any kind
         // (empty, unhealthy or stale reserve, capped) leaves liquidation as it was.
         if (s.protections[account].enabled && _protected(account, keeper)) return (0, 0);
@@ -89,7 +89,7 @@ library LiquidationLogic {
             penalty: 0,
             closes: 0
         });
-        Slot[] memory slots = _load(s, account);
+        if (_paired(slots)) LiquidationCredits.load(s, slots);
         for (uint256 round; round < slots.length; ++round) {
             if (ctx.equity >= int256(ctx.mm.mulUp(WadMath.WAD + ctx.lp.buffer)) || ctx.budget == 0)
                 break;
@@ -202,22 +202,9 @@ library LiquidationLogic {
         );
     }
 
-    function _load(Store storage s, uint256 account) private view returns (Slot[] memory slots) {
-        uint64 mask = s.accounts[account].marketMask;
-        slots = new Slot[](Bitmask.count(mask));
-        uint256 i;
-        bool paired;
-        for (uint64 m = mask; m != 0; m &= m - 1) {
-            uint256 id = Bitmask.lowest(m);
-            MarketConfig storage cfg = s.markets[id];
-            (uint256 price, bool fresh) = MarginLogic.marketPriceLatest(cfg);
-            int256 size = s.positions[account][id].size;
-            (, uint256 mmPos) = MarketMath.sizeRequirements(cfg, size, price);
-            uint256 pair = cfg.offsetPair;
-            slots[i++] = Slot(id, size, price, mmPos, !fresh, fresh, pair, 0);
-            paired = paired || pair != 0;
-        }
-        if (paired) LiquidationCredits.load(s, slots);
+    function _paired(Slot[] memory slots) private pure returns (bool) {
+        for (uint256 i; i < slots.length; ++i) if (slots[i].pair != 0) return true;
+        return false;
     }
 
     /// @dev The reserve's top-up through the risk module (the engine calling itself), which

@@ -10,6 +10,7 @@ import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {RiskMath} from "./RiskMath.sol";
 import {Store} from "../types/Store.sol";
+import {Slot} from "./LiquidationCredits.sol";
 import {
     AccountData,
     CollateralConfig,
@@ -211,6 +212,17 @@ library MarginLogic {
         return _health(s, account, type(uint256).max, 0, LIQUIDATION, 0);
     }
 
+    /// @notice `liquidationHealth` and, from the same pass, each position as liquidation works
+    ///         on it (market, size, price, own MM, whether its feed is fresh, its pair): one read
+    ///         of each feed and market for the decision and the closes.
+    function liquidationScan(
+        Store storage s,
+        uint256 account
+    ) public view returns (Health memory h, Slot[] memory slots) {
+        slots = new Slot[](Bitmask.count(s.accounts[account].marketMask));
+        h = _healthOf(s, Query(account, type(uint256).max, 0, LIQUIDATION, 0, slots, 0));
+    }
+
     /// @notice `health` with every price moved by `shock` (WAD) against the account: longs and
     ///         collateral down, shorts up (docs/math.md, "Risk views"). Fresh feeds only.
     function shockedHealth(
@@ -228,6 +240,8 @@ library MarginLogic {
         uint256 hintPrice;
         uint256 mode;
         uint256 shock;
+        Slot[] slots; // when non-empty, each position's figures are recorded here (liquidation)
+        uint256 n; // slots recorded
     }
 
     function _health(
@@ -238,7 +252,7 @@ library MarginLogic {
         uint256 mode,
         uint256 shock
     ) private view returns (Health memory h) {
-        return _healthOf(s, Query(account, hintMarket, hintPrice, mode, shock));
+        return _healthOf(s, Query(account, hintMarket, hintPrice, mode, shock, new Slot[](0), 0));
     }
 
     function _healthOf(Store storage s, Query memory q) private view returns (Health memory h) {
@@ -311,8 +325,9 @@ library MarginLogic {
     ) private view returns (RiskMath.Leg memory leg) {
         MarketConfig storage cfg = s.markets[id];
         uint256 price = q.hintPrice;
+        bool fresh = true;
         if (id != q.hintMarket) {
-            if (q.mode != STRICT) (price, ) = marketPriceLatest(cfg);
+            if (q.mode != STRICT) (price, fresh) = marketPriceLatest(cfg);
             else price = marketPrice(cfg);
         }
         Position storage p = s.positions[q.account][id];
@@ -328,6 +343,9 @@ library MarginLogic {
         (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
         h.im += leg.im;
         h.mm += leg.mm;
+        // A stale market counts at its last answer but is not closed (done from the start).
+        if (q.slots.length != 0)
+            q.slots[q.n++] = Slot(id, size, price, leg.mm, !fresh, fresh, leg.pair, 0);
     }
 
     /// @dev The one extra pass of the offset pairs (docs/math.md, "Offset pairs"): over the
@@ -462,6 +480,8 @@ library MarginLogic {
             c.hintMarket,
             c.hintPrice,
             c.riskIncreased ? STRICT : STALE_MARKETS,
+            0,
+            new Slot[](0),
             0
         );
         AccountData memory a = s.accounts[account];

@@ -3,6 +3,7 @@
  *  parameters, offset pairs, the IM its pending orders reserve), and its equity, IM and MM by the
  *  TypeScript risk model (docs/math.md, "Risk model"). */
 import {
+  CollateralRisk,
   RiskAccount,
   collateralWeights,
   positionFunding,
@@ -11,6 +12,24 @@ import {
   unrealisedPnl,
 } from "../model";
 import { AccountSnapshot, ProtocolView } from "./reader";
+
+/** A collateral's risk parameters (docs/math.md, "Collateral weights") out of the engine's
+ *  `CollateralConfig` as read from chain. */
+export function collateralRiskOf(c: {
+  initialWeight: bigint;
+  maintenanceWeight: bigint;
+  sizeThreshold: bigint;
+  sizeFactor: bigint;
+  weightFloor: bigint;
+}): CollateralRisk {
+  return {
+    initialWeight: c.initialWeight,
+    maintenanceWeight: c.maintenanceWeight,
+    sizeThreshold: c.sizeThreshold,
+    sizeFactor: c.sizeFactor,
+    weightFloor: c.weightFloor,
+  };
+}
 
 /** The model's view of an account at the prices in `view` (positions in every market it holds,
  *  its collaterals with their risk parameters, the offset pairs and its orders' IM). */

@@ -4,6 +4,7 @@
  * checks every event and balance against test/helpers/liquidationModel.ts, and the
  * conservation invariants.
  */
+import { collateralRiskOf } from "../../src/chain/to-model";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -213,13 +214,7 @@ export async function snapshot(env: Env, account: bigint): Promise<Snap> {
       price: await feedPrice(c.feed, env),
       weight: c.maintenanceWeight,
       discount: c.liquidationDiscount,
-      risk: {
-        initialWeight: c.initialWeight,
-        maintenanceWeight: c.maintenanceWeight,
-        sizeThreshold: c.sizeThreshold,
-        sizeFactor: c.sizeFactor,
-        weightFloor: c.weightFloor,
-      },
+      risk: collateralRiskOf(c),
     });
   }
   let ordersIm = 0n;
