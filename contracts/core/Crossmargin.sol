@@ -91,8 +91,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
 
     /// @inheritdoc ICrossmargin
     function ownerOf(uint256 account) public pure returns (address owner) {
-        owner = address(uint160(account >> 8));
-        if (account >> 168 != 0 || owner == address(0)) revert InvalidAccount(account);
+        return _ownerOf(account);
     }
 
     /// @inheritdoc ICrossmargin
@@ -391,14 +390,6 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
     }
 
     /// @dev The owner or an approved operator may act for an account.
-    function _authorize(uint256 account) internal view override {
-        if (!_isAuthorized(account, msg.sender)) revert Unauthorized(msg.sender, account);
-    }
-
-    function _isAuthorized(uint256 account, address caller) internal view override returns (bool) {
-        return ownerOf(account) == caller || s.operators[account][caller];
-    }
-
     function _checkDeadline(uint256 deadline) private view {
         if (block.timestamp > deadline) revert DeadlineExpired(deadline, block.timestamp);
     }

@@ -110,8 +110,4 @@ abstract contract CrossmarginLiquidation is CrossmarginAdmin, ICrossmarginLiquid
     {
         return OrderLogic.status(s, account, marketId);
     }
-
-    function _authorize(uint256 account) internal view virtual;
-
-    function _isAuthorized(uint256 account, address caller) internal view virtual returns (bool);
 }

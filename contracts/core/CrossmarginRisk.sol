@@ -443,14 +443,9 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
         return (x, hi, gap, gapHi);
     }
 
+    /// @dev The reserve sub-account of `account`'s owner (the owner validated).
     function _reserveOf(uint256 account, uint8 reserveSub) private pure returns (uint256) {
-        if (account >> 168 != 0 || account >> 8 == 0) revert InvalidAccount(account);
+        _ownerOf(account);
         return (account & ~uint256(0xff)) | reserveSub;
-    }
-
-    function _authorize(uint256 account) private view {
-        address owner = address(uint160(account >> 8));
-        if (owner != msg.sender && !s.operators[account][msg.sender])
-            revert Unauthorized(msg.sender, account);
     }
 }

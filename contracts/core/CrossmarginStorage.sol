@@ -21,4 +21,24 @@ abstract contract CrossmarginStorage is
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
     Store internal s;
+
+    // ------------------------------------------------------------------ accounts
+    // The one home of the account rule, for the engine and its modules alike.
+
+    /// @dev The owner an account id encodes (`uint256(owner) << 8 | subAccount`); reverts
+    ///      `InvalidAccount` for an id above 168 bits or with a zero owner.
+    function _ownerOf(uint256 account) internal pure returns (address owner) {
+        owner = address(uint160(account >> 8));
+        if (account >> 168 != 0 || owner == address(0)) revert InvalidAccount(account);
+    }
+
+    /// @dev Whether `caller` is the account's owner or one of its operators.
+    function _isAuthorized(uint256 account, address caller) internal view returns (bool) {
+        return _ownerOf(account) == caller || s.operators[account][caller];
+    }
+
+    /// @dev Reverts `Unauthorized` unless the sender is the account's owner or an operator.
+    function _authorize(uint256 account) internal view {
+        if (!_isAuthorized(account, msg.sender)) revert Unauthorized(msg.sender, account);
+    }
 }
