@@ -5,7 +5,7 @@
  *  Shared by the simulator (src/sim: shadow ledger, cross-checks) and the risk tool (src/risk).
  *  Reads go through raw `eth_call`s pinned to one block, so that every figure describes the same
  *  state. The model's view of what is read here is in to-model.ts. */
-import { collateralRiskOf } from "./to-model";
+import { CollateralRiskFields, toCollateralRisk } from "./to-model";
 import { Interface, Result, getAddress } from "ethers";
 import { toModelParams, toModelState } from "../common/market-view";
 import {
@@ -220,7 +220,7 @@ export async function loadProtocolView(
         symbol,
         index,
         decimals: Number(c.tokenDecimals),
-        risk: collateralRiskOf(c),
+        risk: toCollateralRisk(c as unknown as CollateralRiskFields), // the getter's named fields
         liquidationDiscount: c.liquidationDiscount,
         price,
         totalDeposited: c.totalDeposited,

@@ -13,15 +13,18 @@ import {
 } from "../model";
 import { AccountSnapshot, ProtocolView } from "./reader";
 
-/** A collateral's risk parameters (docs/math.md, "Collateral weights") out of the engine's
- *  `CollateralConfig` as read from chain. */
-export function collateralRiskOf(c: {
+/** The fields of a collateral's configuration the risk model reads (USD and ratios in WAD). */
+export interface CollateralRiskFields {
   initialWeight: bigint;
   maintenanceWeight: bigint;
   sizeThreshold: bigint;
   sizeFactor: bigint;
   weightFloor: bigint;
-}): CollateralRisk {
+}
+
+/** A collateral's risk parameters as the model takes them (docs/math.md, "Collateral
+ *  weights"), copied out of a configuration read from chain (or any object with those fields). */
+export function toCollateralRisk(c: CollateralRiskFields): CollateralRisk {
   return {
     initialWeight: c.initialWeight,
     maintenanceWeight: c.maintenanceWeight,

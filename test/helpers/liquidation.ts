@@ -4,7 +4,7 @@
  * checks every event and balance against test/helpers/liquidationModel.ts, and the
  * conservation invariants.
  */
-import { collateralRiskOf } from "../../src/chain/to-model";
+import { toCollateralRisk } from "../../src/chain/to-model";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -214,7 +214,7 @@ export async function snapshot(env: Env, account: bigint): Promise<Snap> {
       price: await feedPrice(c.feed, env),
       weight: c.maintenanceWeight,
       discount: c.liquidationDiscount,
-      risk: collateralRiskOf(c),
+      risk: toCollateralRisk(c),
     });
   }
   let ordersIm = 0n;

@@ -19,19 +19,10 @@ import {
   unrealisedPnl,
 } from "../../src/model";
 import { SETTLED, collateralRiskOf } from "./liquidationCharges";
+import { LiquidationParams } from "../../src/keeper/indexer";
 
-/** Protocol-wide liquidation parameters (USD / ratios in WAD). */
-export interface LiqParams {
-  feeRate: bigint;
-  buffer: bigint;
-  minKeeperReward: bigint;
-  maxKeeperReward: bigint;
-  closeFactorHfThreshold: bigint;
-  smallDebtUsd: bigint;
-  orderKeeperFee: bigint;
-  penaltyRate: bigint;
-  accountWindow: bigint;
-}
+/** Protocol-wide liquidation parameters (USD / ratios in WAD): the keeper's own type. */
+export type LiqParams = LiquidationParams;
 
 /** One market as read before the call. */
 export interface MarketSnap {

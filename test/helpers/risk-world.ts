@@ -9,6 +9,7 @@
  * and the engine's health views checked against the model (`expectAccountRisk`).
  */
 import { expect } from "chai";
+import { toCollateralRisk } from "../../src/chain/to-model";
 import { ContractRunner } from "ethers";
 import {
   ICrossmarginRisk,
@@ -37,26 +38,6 @@ export async function riskAt(sys: System, runner?: ContractRunner): Promise<ICro
     await sys.engine.getAddress(),
     runner ?? sys.engine.runner,
   );
-}
-
-/** The engine's CollateralConfig fields the size-scaled weights read. */
-export interface CollateralRiskFields {
-  initialWeight: bigint;
-  maintenanceWeight: bigint;
-  sizeThreshold: bigint;
-  sizeFactor: bigint;
-  weightFloor: bigint;
-}
-
-/** A collateral's risk parameters as the model takes them (copies only those fields). */
-export function toCollateralRisk(c: CollateralRiskFields): M.CollateralRisk {
-  return {
-    initialWeight: c.initialWeight,
-    maintenanceWeight: c.maintenanceWeight,
-    sizeThreshold: c.sizeThreshold,
-    sizeFactor: c.sizeFactor,
-    weightFloor: c.weightFloor,
-  };
 }
 
 /** An account's state read from the chain, as the risk model values it at `now`. */
