@@ -14,6 +14,7 @@ import {CrossmarginLiquidation} from "./CrossmarginLiquidation.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
+import {PositionLib} from "../libraries/PositionLib.sol";
 import {
     AccountData,
     AccountLiquidation,
@@ -24,7 +25,7 @@ import {
     MarketState,
     MarketStatus,
     Order,
-    Position
+    PositionView
 } from "../types/Types.sol";
 
 /// @title Crossmargin
@@ -275,8 +276,8 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
     function getPosition(
         uint256 account,
         uint256 marketId
-    ) external view returns (Position memory) {
-        return s.positions[account][marketId];
+    ) external view returns (PositionView memory) {
+        return PositionLib.toView(s.positions[account][marketId]);
     }
 
     /// @inheritdoc ICrossmargin

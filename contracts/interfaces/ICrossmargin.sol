@@ -13,7 +13,7 @@ import {
     MarketConfig,
     MarketState,
     Order,
-    Position
+    PositionView
 } from "../types/Types.sol";
 
 /// @title ICrossmargin
@@ -216,7 +216,10 @@ interface ICrossmargin is
     /// @param marketId The market.
     /// @return Size (size WAD, signed), entry price (price WAD) and the funding index at its last
     ///         change (USD WAD per unit of size).
-    function getPosition(uint256 account, uint256 marketId) external view returns (Position memory);
+    function getPosition(
+        uint256 account,
+        uint256 marketId
+    ) external view returns (PositionView memory);
 
     /// @notice The account's pending delayed order in a market (zero if none).
     /// @param account The account id.

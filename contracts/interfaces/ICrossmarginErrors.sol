@@ -120,6 +120,9 @@ interface ICrossmarginErrors {
     /// @notice The position's new size would not fit an int128.
     /// @param size The new size (size WAD, signed).
     error SizeOverflow(int256 size);
+    /// @notice A fill price of 2^183 wei or more, beyond what a position's entry float holds.
+    /// @param price The fill price (WAD).
+    error PriceOverflow(uint256 price);
     /// @notice The market is paused: no user trades or order commits (liquidations continue).
     /// @param marketId The market.
     error MarketPaused(uint256 marketId);

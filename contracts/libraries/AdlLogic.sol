@@ -12,7 +12,8 @@ import {MarginLogic} from "./MarginLogic.sol";
 import {PoolLogic} from "./PoolLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {AdlParams, Store} from "../types/Store.sol";
-import {Health, MarketConfig, MarketState, MarketStatus, Position} from "../types/Types.sol";
+import {Health, MarketConfig, MarketState, MarketStatus} from "../types/Types.sol";
+import {PositionLib} from "./PositionLib.sol";
 
 /// @title AdlLogic
 /// @notice Auto-deleveraging, the last resort of the liquidity pool (docs/math.md,
@@ -97,8 +98,10 @@ library AdlLogic {
         Candidate memory c,
         Health memory h
     ) private view returns (uint256) {
-        Position storage pos = s.positions[c.account][c.marketId];
-        c.size = pos.size;
+        (int256 size, uint256 entryPrice, int256 index0) = PositionLib.load(
+            s.positions[c.account][c.marketId]
+        );
+        c.size = size;
         MarketState storage st = s.marketStates[c.marketId];
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
         // Only positions the pool is net counterparty to: closing them shrinks |skew| (a market
@@ -107,10 +110,8 @@ library AdlLogic {
             revert E.AdlNotOnSkewSide(c.account, c.marketId, c.size, skew);
         c.price = MarginLogic.marketPrice(cfg);
         (, int256 indexNow) = MarketMath.currentFunding(cfg, st, c.price);
-        int256 entry = int256(uint256(pos.entryPrice));
-        c.pnl =
-            c.size.sMulFloor(int256(c.price) - entry) -
-            c.size.sMulCeil(indexNow - pos.fundingIndex);
+        int256 entry = int256(entryPrice);
+        c.pnl = c.size.sMulFloor(int256(c.price) - entry) - c.size.sMulCeil(indexNow - index0);
         if (c.pnl <= 0) revert E.AdlNotInProfit(c.account, c.marketId, c.pnl);
         uint256 abs = c.size.abs();
         // Equity >= MM > 0 here (the account holds a position and is not liquidatable).

@@ -8,6 +8,7 @@ import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {WadMath} from "./WadMath.sol";
 import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
+import {PositionLib} from "./PositionLib.sol";
 import {RiskMath} from "./RiskMath.sol";
 import {Store} from "../types/Store.sol";
 import {Slot} from "./LiquidationCredits.sol";
@@ -19,8 +20,7 @@ import {
     MarketConfig,
     MarketStatus,
     OffsetPair,
-    Order,
-    Position
+    Order
 } from "../types/Types.sol";
 
 /// @title MarginLogic
@@ -330,13 +330,12 @@ library MarginLogic {
             if (q.mode != STRICT) (price, fresh) = marketPriceLatest(cfg);
             else price = marketPrice(cfg);
         }
-        Position storage p = s.positions[q.account][id];
-        int256 size = p.size;
+        (int256 size, uint256 entry, int256 index0) = PositionLib.load(s.positions[q.account][id]);
         uint256 shock = q.shock;
         if (shock != 0) price = size > 0 ? price.mulDown(WAD - shock) : price.mulUp(WAD + shock);
         (, int256 indexNow) = MarketMath.currentFunding(cfg, s.marketStates[id], price);
-        h.equity += size.sMulFloor(int256(price) - int256(uint256(p.entryPrice)));
-        h.equity -= size.sMulCeil(indexNow - p.fundingIndex);
+        h.equity += size.sMulFloor(int256(price) - int256(entry));
+        h.equity -= size.sMulCeil(indexNow - index0);
         leg.pair = cfg.offsetPair;
         leg.size = size;
         leg.notional = size.abs().mulUp(price);

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Bitmask} from "./Bitmask.sol";
+import {PositionLib} from "./PositionLib.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents} from "../interfaces/ICrossmarginEvents.sol";
@@ -40,6 +41,7 @@ library TradeLogic {
         int256 funding;
         int256 quoteDelta;
         bool riskIncreased;
+        uint256 storeLoss; // USD WAD, at most what storing the new position rounded away
     }
 
     /// @notice Records funding of a market up to now and returns the current index.
@@ -172,8 +174,9 @@ library TradeLogic {
             int256(mmNew) -
             MarginLogic.pairCreditLoss(s, account, marketId, price, r.oldSize, r.newSize);
         // Realising the PnL into whole quote units loses under one unit; the three WAD
-        // roundings of PnL and impact, under 2 wei (docs/math.md, "Margin check").
-        pending.slack += uint256(s.quoteScale) + 2;
+        // roundings of PnL and impact, under 2 wei; storing the new position, `storeLoss`
+        // (docs/math.md, "Margin check" and "Position storage").
+        pending.slack += uint256(s.quoteScale) + 2 + r.storeLoss;
     }
 
     /// @notice Applies `sizeDelta` to the account's position in `marketId` at `price`.
@@ -188,47 +191,61 @@ library TradeLogic {
         uint256 price,
         bool atPrice
     ) internal returns (TradeResult memory r) {
-        MarketConfig storage cfg = s.markets[marketId];
         MarketState storage st = s.marketStates[marketId];
         Position storage pos = s.positions[account][marketId];
-        int256 indexNow = recordFunding(marketId, cfg, st, price);
-        r.oldSize = pos.size;
-        r.newSize = r.oldSize + sizeDelta;
+        int256 indexNow = recordFunding(marketId, s.markets[marketId], st, price);
+        (int256 size, uint256 entry, int256 index0) = PositionLib.load(pos);
+        r.oldSize = size;
+        r.newSize = size + sizeDelta;
         if (r.newSize > type(int128).max || r.newSize < -type(int128).max) {
             revert ICrossmarginErrors.SizeOverflow(r.newSize);
         }
         if (atPrice) {
             r.fill = price;
         } else {
-            (r.fill, r.fee) = _impactFill(cfg, st, sizeDelta, price);
+            (r.fill, r.fee) = _impactFill(s.markets[marketId], st, sizeDelta, price);
         }
-        int256 entry = int256(uint256(pos.entryPrice));
-        int256 index0 = pos.fundingIndex;
-        r.pnl = r.oldSize.sMulFloor(int256(r.fill) - entry);
-        r.funding = r.oldSize.sMulCeil(indexNow - index0);
+        r.pnl = size.sMulFloor(int256(r.fill) - int256(entry));
+        r.funding = size.sMulCeil(indexNow - index0);
         r.quoteDelta = MarginLogic.usdToQuoteFloor(s, r.pnl - r.funding - int256(r.fee));
-
-        AccountData storage a = s.accounts[account];
-        MarginLogic.addQuote(s, a, r.quoteDelta);
+        MarginLogic.addQuote(s, s.accounts[account], r.quoteDelta);
         s.poolBalance -= r.quoteDelta;
+        (int256 newEntry, int256 newIndex) = _move(s, account, marketId, r, indexNow);
+        _updateAggregates(st, size, r.newSize, int256(entry), newEntry, index0, newIndex);
+        r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
+        _emitModified(account, marketId, sizeDelta, r);
+    }
 
-        _updateAggregates(st, r.oldSize, r.newSize, entry, int256(r.fill), index0, indexNow);
+    /// @dev Writes the position's new size, with the fill and `indexNow` rounded against it
+    ///      (PositionLib), or deletes it; keeps the account's market mask. Returns the entry and
+    ///      index stored, which the market aggregates must use.
+    function _move(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        TradeResult memory r,
+        int256 indexNow
+    ) private returns (int256 newEntry, int256 newIndex) {
+        Position storage pos = s.positions[account][marketId];
+        AccountData storage a = s.accounts[account];
         if (r.newSize == 0) {
             delete s.positions[account][marketId];
             a.marketMask &= ~uint64(1 << marketId);
-        } else {
-            pos.size = int128(r.newSize);
-            pos.entryPrice = r.fill.toUint128();
-            pos.fundingIndex = int128(indexNow);
-            if (r.oldSize == 0) {
-                uint64 mask = a.marketMask | uint64(1 << marketId);
-                if (Bitmask.count(mask) > MAX_POSITIONS)
-                    revert ICrossmarginErrors.TooManyPositions(account, MAX_POSITIONS);
-                a.marketMask = mask;
-            }
+            return (0, 0);
         }
-        r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
-        _emitModified(account, marketId, sizeDelta, r);
+        uint256 entry;
+        (entry, newIndex) = PositionLib.store(pos, r.newSize, r.fill, indexNow);
+        newEntry = int256(entry);
+        // What storing took from the position (docs/math.md, "Position storage"), rounded up.
+        uint256 diff =
+            (entry > r.fill ? entry - r.fill : r.fill - entry) + (indexNow - newIndex).abs();
+        r.storeLoss = (r.newSize.abs() * diff) / WadMath.WAD + 2;
+        if (r.oldSize == 0) {
+            uint64 mask = a.marketMask | uint64(1 << marketId);
+            if (Bitmask.count(mask) > MAX_POSITIONS)
+                revert ICrossmarginErrors.TooManyPositions(account, MAX_POSITIONS);
+            a.marketMask = mask;
+        }
     }
 
     /// @dev Fill at the effective skew (INV-40) and fee split at the real skew (docs/math.md).

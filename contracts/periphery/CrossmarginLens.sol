@@ -6,7 +6,13 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
 import {ICrossmarginLens} from "../interfaces/ICrossmarginLens.sol";
 import {WadMath} from "../libraries/WadMath.sol";
-import {AccountData, CollateralConfig, Health, MarketConfig, Position} from "../types/Types.sol";
+import {
+    AccountData,
+    CollateralConfig,
+    Health,
+    MarketConfig,
+    PositionView
+} from "../types/Types.sol";
 import {LensMath} from "./LensMath.sol";
 
 /// @title CrossmarginLens
@@ -183,7 +189,7 @@ contract CrossmarginLens is ICrossmarginLens {
         uint256 id,
         Health memory h
     ) private view returns (PositionInfo memory r) {
-        Position memory p = engine.getPosition(account, id);
+        PositionView memory p = engine.getPosition(account, id);
         MarketConfig memory cfg = engine.getMarket(id);
         (, int256 indexNow) = engine.currentFunding(id);
         r.marketId = id;

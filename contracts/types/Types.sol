@@ -111,11 +111,19 @@ struct MarketState {
     uint64 blockNumber;
 }
 
-/// @notice One netted position of an account in a market.
+/// @notice One netted position of an account in a market, in one slot (docs/math.md,
+///         "Position storage"). Read and written only through `PositionLib`.
 struct Position {
-    int128 size;
-    uint128 entryPrice;
-    int128 fundingIndex;
+    int128 size; // size WAD
+    uint64 entryFloat; // entry price (WAD) as a float: 57-bit mantissa << 7-bit exponent
+    uint64 indexFloat; // funding index at the last touch (WAD), signed mantissa
+}
+
+/// @notice A position in WAD units, as `getPosition` returns it.
+struct PositionView {
+    int256 size; // size WAD, signed
+    uint256 entryPrice; // WAD, the last fill rounded against the position to 57 bits
+    int256 fundingIndex; // WAD, the funding index at the last touch, rounded the same way
 }
 
 /// @notice Per-account data in one slot: quote balance (token units, signed) and bitmaps of

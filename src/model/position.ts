@@ -16,10 +16,46 @@ import {
 export interface Position {
   /** Signed size, WAD base units (+ long, - short). */
   size: bigint;
-  /** Entry price (WAD), the fill price of the last touch; 0 when flat. */
+  /** Entry price (WAD): the fill of the last touch rounded against the position to 57
+   *  significant bits ({@link entryFor}); 0 when flat. */
   entryPrice: bigint;
-  /** Funding index at the last touch; 0 when flat. */
+  /** Funding index at the last touch, rounded against the position ({@link indexFor}); 0 when flat. */
   fundingIndex: bigint;
+}
+
+/** Mantissa bits of the 64-bit floats a position stores its entry and funding index in
+ *  (PositionLib): `value = mantissa * 2^exponent`, exact below 2^57 wei. */
+export const MANTISSA_BITS = 57n;
+
+/** The float exponent of a magnitude: 0 below 2^57, else its bits beyond 57. */
+function floatExponent(mag: bigint): bigint {
+  return mag >> MANTISSA_BITS === 0n ? 0n : BigInt(mag.toString(2).length) - MANTISSA_BITS;
+}
+
+/** The entry a position of `size` stores for a fill at `fill`: rounded up to the float grid
+ *  for a long, down for a short (its PnL can only be lower than at the fill). */
+export function entryFor(size: bigint, fill: bigint): bigint {
+  const e = floatExponent(fill);
+  const m = fill >> e;
+  return (size > 0n && m << e !== fill ? m + 1n : m) << e;
+}
+
+/** The funding index a position of `size` stores at `indexNow`: rounded down to the signed
+ *  float grid (56 bits and a sign) for a long, up for a short (it can only owe more). */
+export function indexFor(size: bigint, indexNow: bigint): bigint {
+  const e = floatExponent((indexNow < 0n ? -indexNow : indexNow) << 1n);
+  const m = indexNow >> e; // BigInt shifts floor, as Solidity's arithmetic shift does
+  return (size < 0n && m << e !== indexNow ? m + 1n : m) << e;
+}
+
+/** What storing `pos` after a fill at `fill` and index `indexNow` may have taken from it (USD
+ *  WAD, an upper bound): `|s| * (|e - fill| + |indexNow - i0|) / WAD + 2`. */
+export function storeLoss(pos: Position, fill: bigint, indexNow: bigint): bigint {
+  if (pos.size === 0n) return 0n;
+  const abs = (x: bigint) => (x < 0n ? -x : x);
+  return (
+    (abs(pos.size) * (abs(pos.entryPrice - fill) + abs(indexNow - pos.fundingIndex))) / WAD + 2n
+  );
 }
 
 /** The flat position. */
@@ -84,7 +120,8 @@ export function replacePositionInMarket(
  *    skew (rounded up);
  * 3. realises `pnl = sMulFloor(s, fill - e)` (down) and `funding = sMulCeil(s, indexNow - i0)` (up);
  *    `quoteDelta = toQuoteFloor(pnl - funding - fee, quoteDecimals)` (towards minus infinity);
- * 4. new position `{s + d, fill, indexNow}`, or all zero when `s + d == 0`;
+ * 4. new position `{s + d, entryFor(s + d, fill), indexFor(s + d, indexNow)}`, or all zero when
+ *    `s + d == 0`;
  * 5. OI and the net aggregates updated (see `replacePositionInMarket`).
  * @dev Pure: neither input is mutated. No margin or OI-cap checks are made here.
  * @param blockSkew The market's skew at the start of the block when this trade is not the first
@@ -148,7 +185,11 @@ export function settle(
   const newPosition: Position =
     newSize === 0n
       ? { ...EMPTY_POSITION }
-      : { size: newSize, entryPrice: fill, fundingIndex: indexNow };
+      : {
+          size: newSize,
+          entryPrice: entryFor(newSize, fill),
+          fundingIndex: indexFor(newSize, indexNow),
+        };
   const newMarketState = replacePositionInMarket(state, position, newPosition);
   return {
     fill,

@@ -10,9 +10,10 @@ import {
     MarketConfig,
     MarketState,
     MarketStatus,
-    Position
+    PositionView
 } from "../../contracts/types/Types.sol";
 import {EngineSetup} from "./utils/EngineSetup.sol";
+import {PositionLib} from "../../contracts/libraries/PositionLib.sol";
 import {EngineHandler} from "./handlers/EngineHandler.sol";
 
 /// @title EngineInvariantTest
@@ -134,10 +135,16 @@ contract EngineInvariantTest is EngineSetup {
             int256 entry;
             int256 funding;
             for (uint256 i; i < handler.accountCount(); ++i) {
-                Position memory p = d.engine.getPosition(handler.accounts(i), m);
+                PositionView memory p = d.engine.getPosition(handler.accounts(i), m);
                 int256 size = p.size;
                 if (size > 0) longs += uint256(size);
                 else shorts += uint256(-size);
+                // INV-60: the stored values are on the float grid (store of them is exact).
+                assertEq(
+                    PositionLib.decodeEntry(PositionLib.encodeEntry(p.entryPrice, false)),
+                    p.entryPrice,
+                    "entry off the float grid"
+                );
                 entry += (size * int256(uint256(p.entryPrice))) / 1e18;
                 funding += (size * int256(p.fundingIndex)) / 1e18;
             }
@@ -240,7 +247,7 @@ contract EngineInvariantTest is EngineSetup {
             (, int256 index) = d.engine.currentFunding(m);
             openUsd -= int256(_premium(m, price));
             for (uint256 i; i < handler.accountCount(); ++i) {
-                Position memory p = d.engine.getPosition(handler.accounts(i), m);
+                PositionView memory p = d.engine.getPosition(handler.accounts(i), m);
                 int256 size = p.size;
                 if (size == 0) continue;
                 openUsd += _divCeil(size * (index - p.fundingIndex), 1e18);

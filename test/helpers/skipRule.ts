@@ -3,7 +3,8 @@
  * it. A call of reducing trades and quote deposits is applied to a {@link World}; per reducing
  * trade of `d` at oracle price `p`, fill `f` and fee `fee` the model adds
  * `cost += ceil(d * (f - p) / WAD) + fee`, `freed += mm(old) - mm(new) - creditLoss` (the
- * offset-pair credit the trade loses, other leg at its price) and `slack += quoteScale + 2`;
+ * offset-pair credit the trade loses, other leg at its price) and
+ * `slack += quoteScale + 2 + storeLoss` (what storing the new position rounded away);
  * a deposit of `v` quote units takes `v * quoteScale` off `cost`. The call skips the health loop
  * iff nothing grew and `freed >= cost + slack`; otherwise INV-8 decides, and values the
  * collateral only if the rest falls short (INV-59).
@@ -101,7 +102,7 @@ export function modelCall(w: World, account: bigint, steps: Step[], now: bigint)
     const mm = (size: bigint) => leg(w, s.market, size).mm;
     freed += mm(old) - mm(r.newPosition.size) - creditLoss;
     cost += M.sMulCeil(s.delta, r.fill - price) + r.fee;
-    slack += scale + 2n;
+    slack += scale + 2n + M.storeLoss(r.newPosition, r.fill, r.indexNow);
   }
   const after = w.health(account, now);
   const skip = !increased && freed >= cost + slack;

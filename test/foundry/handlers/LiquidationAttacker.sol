@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {Test} from "forge-std/Test.sol";
 import {Deployment} from "../utils/EngineSetup.sol";
-import {AccountLiquidation, Health, Position} from "../../../contracts/types/Types.sol";
+import {AccountLiquidation, Health, PositionView} from "../../../contracts/types/Types.sol";
 
 /// @title LiquidationAttacker
 /// @notice One party that is both the owner of an account and the keeper that liquidates it
@@ -83,7 +83,7 @@ contract LiquidationAttacker is Test {
     function liquidate(uint256 budgetSeed) external {
         if (!d.engine.isLiquidatable(account)) return;
         uint256 budget = _budget(budgetSeed);
-        Position memory before = d.engine.getPosition(account, 0);
+        PositionView memory before = d.engine.getPosition(account, 0);
         int256 equityBefore = d.engine.accountHealth(account).equity;
         uint256 snap = vm.snapshotState();
         (bool ok, uint256 notional, uint256 liqValue, int256 closed) = _liquidateOnce(budget);

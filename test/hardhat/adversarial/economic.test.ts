@@ -121,7 +121,9 @@ describe("adversarial: economics", () => {
       ).to.be.revertedWithCustomError(engine, "SettlementPriceExists");
       await engine.connect(keeper).settleOrder(account, ETH, await latestRound(feed));
       const entry = (await engine.getPosition(account, ETH)).entryPrice;
-      expect(entry).to.equal(M.fillPrice(wad("3015"), 0n, wad("10"), wad("1000000")));
+      expect(entry).to.equal(
+        M.entryFor(1n, M.fillPrice(wad("3015"), 0n, wad("10"), wad("1000000"))),
+      );
       await commit(env, ETH, -wad("10"), { at: T + 10n, acceptable: 1n });
       await setPrice(feed, "3015", T + 12n);
       await engine.connect(keeper).settleOrder(account, ETH, await latestRound(feed));

@@ -68,7 +68,10 @@ describe("markets: trading", () => {
     await setMarketPrice(env, ETH, "3150");
     const { r: add } = await trade(env, alice, a, ETH, wad("5"));
     expect(add.pnl, "old position realised at the fill").to.be.gt(0n);
-    expect(add.newPosition).to.deep.include({ size: wad("45"), entryPrice: add.fill });
+    expect(add.newPosition).to.deep.include({
+      size: wad("45"),
+      entryPrice: M.entryFor(1n, add.fill),
+    });
 
     await advance(env, 5 * 3600);
     await setMarketPrice(env, ETH, "3100.25");

@@ -62,9 +62,12 @@ describe("model/position", () => {
     expect(flip.pnl).to.equal(wad("999.9525"));
     expect(flip.funding).to.equal(wad("0.001640625"));
     expect(flip.quoteDelta).to.equal(990500835n);
+    // A short stores the fill rounded down to the float grid: 2.1e21 has 71 bits, so steps of
+    // 2^(71 - 57) = 16,384 wei.
+    const step = 2n ** 14n;
     expect(flip.newPosition).to.deep.equal({
       size: wad("-5"),
-      entryPrice: wad("2100.00525"),
+      entryPrice: (wad("2100.00525") / step) * step,
       fundingIndex: wad("0.0001640625"),
     });
     const m = flip.newMarketState;
@@ -72,8 +75,8 @@ describe("model/position", () => {
     expect(m.fundingRate).to.equal(wad("0.00000375"));
     expect(m.fundingIndex).to.equal(wad("0.0001640625"));
     expect(m.lastFundingTime).to.equal(3600n);
-    // -5 * 2100.00525 = -10500.02625 ; -5 * 0.0001640625 = -0.0008203125
-    expect(m.netEntryNotional).to.equal(wad("-10500.02625"));
+    // -5 * stored entry (exactly, 5 * step is whole wei) ; -5 * 0.0001640625 = -0.0008203125
+    expect(m.netEntryNotional).to.equal(-5n * ((wad("2100.00525") / step) * step));
     expect(m.netFundingSnapshot).to.equal(wad("-0.0008203125"));
   });
 

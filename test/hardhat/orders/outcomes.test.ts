@@ -1,4 +1,5 @@
 /** Delayed orders: settlements that cancel instead of filling, and who pays whom. */
+import { entryFor } from "../../../src/model";
 import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { MockV3Aggregator__factory, OracleLib__factory } from "../../../typechain-types";
@@ -86,7 +87,7 @@ describe("orders: cancelled at settlement", () => {
       engine,
       "OrderSettled",
     );
-    expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(want.fill);
+    expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(entryFor(1n, want.fill));
   });
 
   it("margin: the account became liquidatable before settlement -> 'margin', fee capped (INV-35)", async () => {

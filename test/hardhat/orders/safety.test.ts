@@ -1,5 +1,6 @@
 /** Issue 11, order items: regression tests of the attacks on delayed orders, step by step.
  *  Expected numbers come from the model (src/model) and test/helpers/orders.ts. */
+import { entryFor } from "../../../src/model";
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { MaxUint256 } from "ethers";
@@ -269,7 +270,7 @@ describe("orders: INV-38 options are not free, governance never charges", () => 
       engine,
       "OrderSettled",
     );
-    expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(want.fill);
+    expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(entryFor(1n, want.fill));
     // And a longer delay cannot be shortened under an order either: a new order keeps 300 s.
     await commit(env, ETH, wad("1"), { at: now + 1n, deadline: now + 1000n });
     await engine.setMarketOrderParams(ETH, true, 2, 7200);

@@ -1,4 +1,5 @@
 /** Delayed orders: which round settles an order, when, and at what numbers (model). */
+import { entryFor } from "../../../src/model";
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { OracleLib__factory } from "../../../typechain-types";
@@ -155,7 +156,7 @@ describe("orders: settlement round", () => {
       await expect(tx)
         .to.emit(engine, "OrderSettled")
         .withArgs(account, ETH, keeper.address, r + 1n);
-      expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(want.fill);
+      expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(entryFor(1n, want.fill));
     });
   }
 
@@ -180,7 +181,7 @@ describe("orders: settlement round", () => {
     await setPrice(feed, "3100", T + 70n);
     const want = await expectedTrade(engine, account, ETH, wad("1"), px("3050"), T + 71n);
     await expect(settleAt(env, ETH, r, T + 71n)).to.emit(engine, "OrderSettled");
-    expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(want.fill);
+    expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(entryFor(1n, want.fill));
     expect(await quote.balanceOf(keeper.address)).to.equal(before + KEEPER_FEE);
   });
 

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
+import {Position, PositionView} from "../types/Types.sol";
+
+/// @title One-slot position storage (docs/math.md, "Position storage")
+/// @notice A position is one storage slot: the size (int128, WAD) and two 64-bit floats, the
+///         entry price and the funding index at the last touch. A float holds a 57-bit mantissa
+///         and a 7-bit binary exponent, `value = mantissa * 2^exponent`: exact below 2^57 wei
+///         (0.14 USD), within a relative 2^-56 above, for any price. Both are rounded against
+///         the position when it is written, so the account, never the pool, carries the rounding.
+/// @dev The only code that reads or writes `Store.positions` besides the `size` field.
+library PositionLib {
+    /// @notice Mantissa bits of the entry float (unsigned) and of the index float (signed).
+    uint256 internal constant MANTISSA_BITS = 57;
+    uint256 private constant MANTISSA_MASK = (1 << MANTISSA_BITS) - 1;
+    /// @dev The largest exponent a float holds, less one for a rounding carry (values < 2^183).
+    uint256 private constant MAX_EXPONENT = 126;
+
+    /// @notice The position's size (WAD), entry price (WAD) and funding index at its last touch.
+    function load(
+        Position storage p
+    ) internal view returns (int256 size, uint256 entryPrice, int256 fundingIndex) {
+        size = p.size;
+        entryPrice = decodeEntry(p.entryFloat);
+        fundingIndex = decodeIndex(p.indexFloat);
+    }
+
+    /// @notice The position in WAD units, as the engine's view returns it.
+    function toView(Position storage p) internal view returns (PositionView memory v) {
+        (v.size, v.entryPrice, v.fundingIndex) = load(p);
+    }
+
+    /// @notice Writes a non-zero position: the fill rounded up for a long and down for a short,
+    ///         the index rounded down for a long and up for a short (its PnL can only be lower
+    ///         and its funding only higher than at the exact values).
+    /// @return entry The entry price stored (WAD).
+    /// @return index The funding index stored (WAD).
+    function store(
+        Position storage p,
+        int256 size,
+        uint256 fill,
+        int256 indexNow
+    ) internal returns (uint256 entry, int256 index) {
+        uint64 e = encodeEntry(fill, size > 0);
+        uint64 i = encodeIndex(indexNow, size < 0);
+        p.size = int128(size); // |size| <= int128 max: checked by the caller (SizeOverflow)
+        p.entryFloat = e;
+        p.indexFloat = i;
+        return (decodeEntry(e), decodeIndex(i));
+    }
+
+    /// @notice `v` as an unsigned float, rounded up when `up`, else down.
+    function encodeEntry(uint256 v, bool up) internal pure returns (uint64) {
+        uint256 exp = _exponent(v);
+        if (exp > MAX_EXPONENT) revert ICrossmarginErrors.PriceOverflow(v);
+        uint256 m = v >> exp;
+        if (up && (m << exp) != v) {
+            // The mantissa may carry to 2^57: one more exponent holds it exactly.
+            if (++m > MANTISSA_MASK) (m, exp) = (m >> 1, exp + 1);
+        }
+        return uint64((exp << MANTISSA_BITS) | m);
+    }
+
+    /// @notice `v` as a signed float (two's-complement mantissa), rounded towards plus infinity
+    ///         when `up`, else towards minus infinity.
+    function encodeIndex(int256 v, bool up) internal pure returns (uint64) {
+        uint256 exp = _exponent(v < 0 ? uint256(-v) << 1 : uint256(v) << 1);
+        int256 m = v >> exp; // arithmetic shift: towards minus infinity
+        if (up && (m << exp) != v) {
+            if (++m > int256(MANTISSA_MASK >> 1)) (m, exp) = (m >> 1, exp + 1);
+        }
+        return uint64((exp << MANTISSA_BITS) | (uint256(m) & MANTISSA_MASK));
+    }
+
+    /// @notice The value of an unsigned float.
+    function decodeEntry(uint64 f) internal pure returns (uint256) {
+        return (uint256(f) & MANTISSA_MASK) << (f >> MANTISSA_BITS);
+    }
+
+    /// @notice The value of a signed float.
+    function decodeIndex(uint64 f) internal pure returns (int256 v) {
+        int256 m = int256(uint256(f) & MANTISSA_MASK);
+        if (m > int256(MANTISSA_MASK >> 1)) m -= int256(1 << MANTISSA_BITS);
+        v = m << (f >> MANTISSA_BITS);
+    }
+
+    /// @dev The shift that fits `mag` into the mantissa: 0 below 2^57, else bits beyond 57. A
+    ///      uint128 value (every funding index) needs at most 72 of the 7-bit exponent's 127.
+    function _exponent(uint256 mag) private pure returns (uint256) {
+        if (mag >> MANTISSA_BITS == 0) return 0;
+        return Math.log2(mag) + 1 - MANTISSA_BITS;
+    }
+}

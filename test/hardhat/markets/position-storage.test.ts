@@ -1,0 +1,106 @@
+// INV-60: a position is one slot. The stored entry and funding index are 57-bit floats rounded
+// against the position (the model's entryFor / indexFor, written independently of the
+// contract), trades realise against the stored values, and a size beyond int128 reverts.
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { wad } from "../../../src/common/units";
+import * as M from "../../../src/model";
+import { ETH } from "../../../src/common";
+import { FAR } from "../../../src/common";
+import {
+  Env,
+  advance,
+  fundQuote,
+  loadTrading,
+  setMarketPrice,
+  trade,
+  usdc,
+} from "../../helpers/trading";
+import { expectConservation } from "../../helpers/model-world";
+
+const HOUR = 3600;
+
+describe("markets: position storage (INV-60)", () => {
+  let env: Env;
+
+  beforeEach(async () => {
+    env = await loadTrading();
+  });
+
+  afterEach(async () => {
+    await expectConservation(env);
+  });
+
+  async function stored(account: bigint) {
+    const p = await env.engine.getPosition(account, ETH);
+    return { size: p.size, entryPrice: p.entryPrice, fundingIndex: p.fundingIndex };
+  }
+
+  it("a long's entry rounds up to a tick, a short's down; both realise against it", async () => {
+    const [alice, bob] = env.users;
+    const a = await fundQuote(env, alice, usdc("1000000"));
+    const b = await fundQuote(env, bob, usdc("1000000"));
+    // The stored entry is the model's rounding of the impacted fill.
+    const long = await trade(env, alice, a, ETH, wad("37.3"), { others: [b] });
+    const pa = await stored(a);
+    expect(pa.entryPrice).to.equal(M.entryFor(1n, long.r.fill));
+    // ETH's fill (~2e21 wei) is above 2^57: rounded up, by at most a relative 2^-56.
+    expect(
+      pa.entryPrice > long.r.fill && pa.entryPrice - long.r.fill <= long.r.fill >> 56n,
+    ).to.equal(true);
+
+    const short = await trade(env, bob, b, ETH, -wad("91.7"), { others: [a] });
+    const pb = await stored(b);
+    expect(pb.entryPrice).to.equal(M.entryFor(-1n, short.r.fill));
+    expect(
+      short.r.fill > pb.entryPrice && short.r.fill - pb.entryPrice <= short.r.fill >> 56n,
+    ).to.equal(true);
+
+    // The next touch realises PnL from the stored entry (the model's, asserted by `trade`).
+    await setMarketPrice(env, ETH, "2213.37");
+    const close = await trade(env, alice, a, ETH, -wad("37.3"), { others: [b] });
+    expect(close.r.pnl).to.equal(M.sMulFloor(wad("37.3"), close.r.fill - pa.entryPrice));
+    expect(await stored(a)).to.deep.equal({ size: 0n, entryPrice: 0n, fundingIndex: 0n });
+  });
+
+  it("the funding index rounds down for a long and up for a short", async () => {
+    const [alice, bob] = env.users;
+    const a = await fundQuote(env, alice, usdc("1000000"));
+    const b = await fundQuote(env, bob, usdc("1000000"));
+    await trade(env, alice, a, ETH, wad("400"), { others: [b] });
+    await trade(env, bob, b, ETH, -wad("90"), { others: [a] });
+    for (let i = 0; i < 4; i++) {
+      await advance(env, 5 * HOUR + 333 * i);
+      for (const [u, acct, d] of [
+        [alice, a, wad("1.1")],
+        [bob, b, -wad("2.3")],
+      ] as const) {
+        const { r } = await trade(env, u, acct, ETH, d, { others: [a, b] });
+        const p = await stored(acct);
+        expect(p.fundingIndex, "stored index").to.equal(M.indexFor(p.size, r.indexNow));
+        if (p.size > 0n) expect(p.fundingIndex).to.be.lte(r.indexNow);
+        else expect(p.fundingIndex).to.be.gte(r.indexNow);
+      }
+    }
+  });
+
+  it("the float grid: exact below 2^57, rounded against the position above", () => {
+    const big = 2n ** 70n + 12345n; // 71 bits: steps of 2^14 (entry) and 2^15 (signed index)
+    expect(M.entryFor(1n, big)).to.equal(2n ** 70n + 2n ** 14n);
+    expect(M.entryFor(-1n, big)).to.equal(2n ** 70n);
+    expect(M.entryFor(1n, 2n ** 57n - 1n)).to.equal(2n ** 57n - 1n);
+    expect(M.indexFor(1n, -big)).to.equal(-(2n ** 70n) - 2n ** 15n);
+    expect(M.indexFor(-1n, -big)).to.equal(-(2n ** 70n));
+    expect(M.indexFor(-1n, 2n ** 56n - 1n)).to.equal(2n ** 56n - 1n);
+  });
+
+  it("a size beyond int128 reverts SizeOverflow and changes nothing", async () => {
+    const [alice] = env.users;
+    const a = await fundQuote(env, alice, usdc("1000000"));
+    const over = 2n ** 127n;
+    await expect(env.engine.connect(alice).modifyPosition(a, ETH, over, ethers.MaxUint256, FAR))
+      .to.be.revertedWithCustomError(env.engine, "SizeOverflow")
+      .withArgs(over);
+    expect(await stored(a)).to.deep.equal({ size: 0n, entryPrice: 0n, fundingIndex: 0n });
+  });
+});
