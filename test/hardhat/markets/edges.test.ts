@@ -89,9 +89,16 @@ describe("markets: edges", () => {
     const before = await modelState(env.engine, ETH);
     await time.increase(3 * 86_400); // the feed is now stale
     const c = await env.engine.getMarket(ETH);
-    await expect(env.engine.setMarketTradingParams(ETH, c.skewScale, 0, 0, c.maxFundingVelocity))
+    await expect(
+      env.engine.setMarketTradingParams(ETH, {
+        skewScale: c.skewScale,
+        makerFee: 0,
+        takerFee: 0,
+        maxFundingVelocity: c.maxFundingVelocity,
+      }),
+    )
       .to.emit(env.engine, "MarketTradingParamsSet")
-      .withArgs(ETH, c.skewScale, 0, 0, c.maxFundingVelocity);
+      .withArgs(ETH, [c.skewScale, 0, 0, c.maxFundingVelocity]);
     expect(await modelState(env.engine, ETH)).to.deep.equal(before);
     // Closing still works at the settlement price.
     await env.engine.connect(alice).modifyPosition(a, ETH, -wad("5"), 1n, FAR);
@@ -137,13 +144,12 @@ describe("markets: edges", () => {
     const c = await env.engine.getMarket(ETH);
     // A skew scale of 10 ETH: the skew of -15 ETH is 1.5 scales.
     const small = wad("10");
-    await env.engine.setMarketTradingParams(
-      ETH,
-      small,
-      c.makerFee,
-      c.takerFee,
-      c.maxFundingVelocity,
-    );
+    await env.engine.setMarketTradingParams(ETH, {
+      skewScale: small,
+      makerFee: c.makerFee,
+      takerFee: c.takerFee,
+      maxFundingVelocity: c.maxFundingVelocity,
+    });
     const p = { ...(await modelParams(env.engine, ETH)), skewScale: small };
     expect(M.fundingVelocity(-wad("15"), small, p.maxFundingVelocity)).to.equal(
       -p.maxFundingVelocity,
@@ -155,13 +161,12 @@ describe("markets: edges", () => {
       const now = await nextTimestamp();
       const want = M.recordFunding(st, p, wad("3000"), now);
       // Same parameters again: only records the funding accrued up to now.
-      await env.engine.setMarketTradingParams(
-        ETH,
-        small,
-        c.makerFee,
-        c.takerFee,
-        c.maxFundingVelocity,
-      );
+      await env.engine.setMarketTradingParams(ETH, {
+        skewScale: small,
+        makerFee: c.makerFee,
+        takerFee: c.takerFee,
+        maxFundingVelocity: c.maxFundingVelocity,
+      });
       const got = await modelState(env.engine, ETH);
       expect([got.fundingRate, got.fundingIndex, got.lastFundingTime]).to.deep.equal([
         want.fundingRate,
