@@ -299,7 +299,7 @@ export interface LiquidationRun {
 
 /**
  * Liquidates `account` and checks, against the model: every PositionLiquidated,
- * LiquidationFeePaid, OrderCancelled, CollateralSeized and BadDebtSettled event, the keeper's
+ * LiquidationFeePaid, OrderCancelled, CollateralSoldToFund and BadDebtSettled event, the keeper's
  * and the fund's quote tokens, the account's positions and quote balance, the pool ledger and
  * the conservation invariants.
  */
