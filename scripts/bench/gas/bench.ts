@@ -16,9 +16,19 @@ import {
   MockV3Aggregator,
   MockV3Aggregator__factory,
 } from "../../../typechain-types";
-import { WAD, accountId, feedAnswer, groupMarketParams, units, wad } from "../../../src/common";
+import {
+  FAR,
+  WAD,
+  accountId,
+  feedAnswer,
+  groupMarketParams,
+  units,
+  wad,
+} from "../../../src/common";
 
-export const FAR = 2n ** 63n;
+/** Every deadline of the bench is src/common's `FAR`; re-exported for the suites. */
+export { FAR };
+/** A buy's acceptable price that accepts any fill (a sell's is 1). */
 export const MAX_PRICE = 2n ** 127n;
 export const EVENTS = ICrossmarginEvents__factory.createInterface();
 
