@@ -8,7 +8,7 @@ import { MaxUint256 } from "ethers";
 import { ReentrantToken__factory } from "../../../typechain-types";
 import { wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
-import { listToken } from "../../helpers/adversarial";
+import { listToken, mockFeed } from "../../helpers/adversarial";
 import {
   Env,
   MAX_UINT,
@@ -46,6 +46,33 @@ describe("markets: edges", () => {
     await expect(env.engine.quoteTrade(id, wad("1")))
       .to.be.revertedWithCustomError(env.engine, "UnknownMarket")
       .withArgs(id);
+  });
+
+  it("setMarketFeed writes only the feed, heartbeat and decimals (the rest of the slot is kept)", async () => {
+    // ETH-PERP has an offset pair; restrict it so that status and instantTrading differ from
+    // their defaults too.
+    await env.engine.setMarketStatus(ETH, MarketStatus.ReduceOnly);
+    await env.engine.setMarketOrderParams(ETH, {
+      instantTrading: false,
+      minOrderDelay: 2,
+      maxOrderAge: 7200,
+    });
+    const before = await env.engine.getMarket(ETH);
+    expect(before.offsetPair).to.not.equal(0n);
+    const feed = await mockFeed(env.admin, 18, wad("3000"), "ETH / USD");
+    await expect(env.engine.setMarketFeed(ETH, feed.target, 120, "ETH / USD"))
+      .to.emit(env.engine, "MarketFeedSet")
+      .withArgs(ETH, feed.target, 120, 18);
+    const after = await env.engine.getMarket(ETH);
+    expect([after.feed, after.heartbeat, after.feedDecimals]).to.deep.equal([
+      feed.target,
+      120n,
+      18n,
+    ]);
+    // feed, heartbeat and feedDecimals are MarketConfig's first three fields.
+    expect([...after].slice(3)).to.deep.equal([...before].slice(3));
+    expect(after.status).to.equal(BigInt(MarketStatus.ReduceOnly));
+    expect(after.instantTrading).to.equal(false);
   });
 
   it(`INV-23: at most ${MAX_MARKETS} markets (TooManyMarkets)`, async () => {
