@@ -5,6 +5,14 @@ import {ICrossmarginAdmin} from "../interfaces/ICrossmarginAdmin.sol";
 import {AdminLogic} from "../libraries/AdminLogic.sol";
 import {CrossmarginStorage} from "./CrossmarginStorage.sol";
 import {MarketStatus} from "../types/Types.sol";
+import {
+    AdlSettings,
+    LiquidationSettings,
+    MarketLimits,
+    MarketMarginParams,
+    MarketOrderParams,
+    MarketTradingParams
+} from "../types/Params.sol";
 
 /// @title CrossmarginAdmin
 /// @notice Role-gated governance entry points; validation and writes live in AdminLogic.
@@ -57,67 +65,33 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
     /// @inheritdoc ICrossmarginAdmin
     function setMarketTradingParams(
         uint256 marketId,
-        uint128 skewScale,
-        uint64 makerFee,
-        uint64 takerFee,
-        uint64 maxFundingVelocity
+        MarketTradingParams calldata p
     ) external onlyRole(RISK_MANAGER_ROLE) {
-        AdminLogic.setMarketTradingParams(
-            s,
-            marketId,
-            skewScale,
-            makerFee,
-            takerFee,
-            maxFundingVelocity
-        );
+        AdminLogic.setMarketTradingParams(s, marketId, p);
     }
 
     /// @inheritdoc ICrossmarginAdmin
     function setMarketMarginParams(
         uint256 marketId,
-        uint64 imrBase,
-        uint64 imrSizeFactor,
-        uint64 maintenanceScalar,
-        uint128 minPositionMargin
+        MarketMarginParams calldata p
     ) external onlyRole(RISK_MANAGER_ROLE) {
-        AdminLogic.setMarketMarginParams(
-            s,
-            marketId,
-            imrBase,
-            imrSizeFactor,
-            maintenanceScalar,
-            minPositionMargin
-        );
+        AdminLogic.setMarketMarginParams(s, marketId, p);
     }
 
     /// @inheritdoc ICrossmarginAdmin
     function setMarketLimits(
         uint256 marketId,
-        uint128 maxOpenInterest,
-        uint64 maxOiPoolRatio,
-        uint64 maxNetExposureRatio,
-        uint128 maxLiquidationPerWindow,
-        uint32 liquidationWindow
+        MarketLimits calldata p
     ) external onlyRole(RISK_MANAGER_ROLE) {
-        AdminLogic.setMarketLimits(
-            s,
-            marketId,
-            maxOpenInterest,
-            maxOiPoolRatio,
-            maxNetExposureRatio,
-            maxLiquidationPerWindow,
-            liquidationWindow
-        );
+        AdminLogic.setMarketLimits(s, marketId, p);
     }
 
     /// @inheritdoc ICrossmarginAdmin
     function setMarketOrderParams(
         uint256 marketId,
-        bool instantTrading,
-        uint32 minOrderDelay,
-        uint32 maxOrderAge
+        MarketOrderParams calldata p
     ) external onlyRole(RISK_MANAGER_ROLE) {
-        AdminLogic.setMarketOrderParams(s, marketId, instantTrading, minOrderDelay, maxOrderAge);
+        AdminLogic.setMarketOrderParams(s, marketId, p);
     }
 
     /// @inheritdoc ICrossmarginAdmin
@@ -139,37 +113,14 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
 
     /// @inheritdoc ICrossmarginAdmin
     function setLiquidationParams(
-        uint64 feeRate,
-        uint64 buffer,
-        uint128 minKeeperReward,
-        uint128 maxKeeperReward,
-        uint64 closeFactorHfThreshold,
-        uint128 smallDebtUsd,
-        uint128 orderKeeperFee,
-        uint64 penaltyRate,
-        uint32 accountWindow
+        LiquidationSettings calldata p
     ) external onlyRole(RISK_MANAGER_ROLE) {
-        AdminLogic.setLiquidationParams(
-            s,
-            feeRate,
-            buffer,
-            minKeeperReward,
-            maxKeeperReward,
-            closeFactorHfThreshold,
-            smallDebtUsd,
-            orderKeeperFee,
-            penaltyRate,
-            accountWindow
-        );
+        AdminLogic.setLiquidationParams(s, p);
     }
 
     /// @inheritdoc ICrossmarginAdmin
-    function setAdlParams(
-        uint64 floorRatio,
-        uint64 rewardRate,
-        uint128 maxReward
-    ) external onlyRole(RISK_MANAGER_ROLE) {
-        AdminLogic.setAdlParams(s, floorRatio, rewardRate, maxReward);
+    function setAdlParams(AdlSettings calldata p) external onlyRole(RISK_MANAGER_ROLE) {
+        AdminLogic.setAdlParams(s, p);
     }
 
     /// @inheritdoc ICrossmarginAdmin

@@ -2,6 +2,14 @@
 pragma solidity 0.8.30;
 
 import {MarketStatus} from "../types/Types.sol";
+import {
+    AdlSettings,
+    LiquidationSettings,
+    MarketLimits,
+    MarketMarginParams,
+    MarketOrderParams,
+    MarketTradingParams
+} from "../types/Params.sol";
 
 /// @title ICrossmarginAdmin
 /// @notice Governance of the engine. Admin (a timelock in production) lists tokens and markets
@@ -26,26 +34,15 @@ interface ICrossmarginAdmin {
         uint128 depositCap; // token units
     }
 
-    /// @notice Parameters of a market at creation.
+    /// @notice Parameters of a market at creation: its feed and the four parameter groups of
+    ///         the market setters (contracts/types/Params.sol).
     struct MarketParams {
         address feed;
-        uint32 heartbeat;
-        uint128 skewScale;
-        uint64 makerFee;
-        uint64 takerFee;
-        uint64 maxFundingVelocity;
-        uint64 imrBase;
-        uint64 imrSizeFactor;
-        uint64 maintenanceScalar;
-        uint128 minPositionMargin;
-        uint128 maxOpenInterest;
-        uint64 maxOiPoolRatio;
-        uint64 maxNetExposureRatio;
-        uint128 maxLiquidationPerWindow;
-        uint32 liquidationWindow;
-        bool instantTrading;
-        uint32 minOrderDelay;
-        uint32 maxOrderAge;
+        uint32 heartbeat; // seconds
+        MarketTradingParams trading;
+        MarketMarginParams margin;
+        MarketLimits limits;
+        MarketOrderParams orders;
     }
 
     /// @notice Lists a collateral token with its feed and risk parameters (admin only).
@@ -122,78 +119,45 @@ interface ICrossmarginAdmin {
 
     /// @notice Sets a market's price impact, fees and funding velocity (risk manager only).
     ///         Funding accrued so far is recorded under the old parameters first (reading the
-    ///         oracle, unless the market is settled). Reverts `UnknownMarket` and
+    ///         oracle, unless the market is settled). Bounds: `skewScale <= 1e15` units (0 = no
+    ///         price impact and no funding), `makerFee` and `takerFee <= 5 %`,
+    ///         `maxFundingVelocity <= 10` per day per day. Reverts `UnknownMarket` and
     ///         `ParameterOutOfBounds`. Emits `MarketTradingParamsSet`.
     /// @param marketId The market.
-    /// @param skewScale Skew at which the price impact is 100 % (size WAD, <= 1e15 units;
-    ///        0 = no price impact and no funding).
-    /// @param makerFee Fee on the part of a trade that shrinks |skew| (WAD, <= 5 %).
-    /// @param takerFee Fee on the part of a trade that grows |skew| (WAD, <= 5 %).
-    /// @param maxFundingVelocity Funding rate change per day at full skew (WAD per day per day,
-    ///        <= 10).
-    function setMarketTradingParams(
-        uint256 marketId,
-        uint128 skewScale,
-        uint64 makerFee,
-        uint64 takerFee,
-        uint64 maxFundingVelocity
-    ) external;
+    /// @param p The parameters (size WAD skew scale, WAD fees, WAD per day per day velocity).
+    function setMarketTradingParams(uint256 marketId, MarketTradingParams calldata p) external;
 
     /// @notice Sets a market's margin requirements (risk manager only; INV-53). They apply at
     ///         once to every open position, so raising them can make accounts liquidatable.
-    ///         Reverts `UnknownMarket` and `ParameterOutOfBounds`. Emits `MarketMarginParamsSet`.
+    ///         Bounds: `imrBase` 0.02 .. 1, `imrSizeFactor <= 0.01` (`imr = max(imrBase,
+    ///         imrSizeFactor * sqrt(notional))`), `maintenanceScalar` 0.5 .. 0.9,
+    ///         `minPositionMarginUsd <= 10,000` USD (added to both requirements of every
+    ///         position). Reverts `UnknownMarket` and `ParameterOutOfBounds`. Emits
+    ///         `MarketMarginParamsSet`.
     /// @param marketId The market.
-    /// @param imrBase Initial margin ratio of a small position (WAD, 0.02 .. 1).
-    /// @param imrSizeFactor Growth of the initial ratio with size: `imr = max(imrBase,
-    ///        imrSizeFactor * sqrt(notional))` (WAD per sqrt(USD), <= 0.01).
-    /// @param maintenanceScalar Maintenance ratio as a fraction of the initial ratio (WAD,
-    ///        0.5 .. 0.9).
-    /// @param minPositionMargin Added to both requirements of every position (USD WAD,
-    ///        <= 10,000 USD).
-    function setMarketMarginParams(
-        uint256 marketId,
-        uint64 imrBase,
-        uint64 imrSizeFactor,
-        uint64 maintenanceScalar,
-        uint128 minPositionMargin
-    ) external;
+    /// @param p The parameters (WAD ratios, WAD per sqrt(USD) size factor, USD WAD margin).
+    function setMarketMarginParams(uint256 marketId, MarketMarginParams calldata p) external;
 
     /// @notice Sets a market's open-interest, exposure and liquidation caps (risk manager only).
-    ///         Caps bind new risk only: positions above them stay open. Reverts `UnknownMarket`
-    ///         and `ParameterOutOfBounds`. Emits `MarketLimitsSet`.
+    ///         Caps bind new risk only: positions above them stay open. Bounds:
+    ///         `maxOpenInterest <= 1e15` units per side, `maxOiPoolRatio` and
+    ///         `maxNetExposureRatio` (INV-45) 0.1 .. 10 times the pool's balance,
+    ///         `maxLiquidationPerWindowUsd` 0 (unlimited) or at least 100,000 USD (INV-32),
+    ///         `liquidationWindow <= 1 day`. Reverts `UnknownMarket` and `ParameterOutOfBounds`.
+    ///         Emits `MarketLimitsSet`.
     /// @param marketId The market.
-    /// @param maxOpenInterest Open interest cap per side (size WAD, <= 1e15 units).
-    /// @param maxOiPoolRatio Cap of a side's notional as a multiple of the pool's balance (WAD,
-    ///        0.1 .. 10).
-    /// @param maxNetExposureRatio INV-45: cap of the net skew notional, `|skew| * price`, as a
-    ///        multiple of the pool's balance (WAD, 0.1 .. 10).
-    /// @param maxLiquidationPerWindow Notional `liquidate` may close per window (USD WAD;
-    ///        0 = unlimited, else at least 100,000 USD; INV-32).
-    /// @param liquidationWindow Length of that window (seconds, <= 1 day).
-    function setMarketLimits(
-        uint256 marketId,
-        uint128 maxOpenInterest,
-        uint64 maxOiPoolRatio,
-        uint64 maxNetExposureRatio,
-        uint128 maxLiquidationPerWindow,
-        uint32 liquidationWindow
-    ) external;
+    /// @param p The caps (size WAD open interest, WAD ratios, USD WAD notional per window,
+    ///        seconds).
+    function setMarketLimits(uint256 marketId, MarketLimits calldata p) external;
 
     /// @notice Sets a market's order parameters (risk manager only). Pending orders keep the
-    ///         timing fixed at their commit (INV-38). Reverts `UnknownMarket` and
+    ///         timing fixed at their commit (INV-38). Bounds: `minOrderDelay <= 1 hour`,
+    ///         `maxOrderAge` `minOrderDelay + 1` .. 1 day. Reverts `UnknownMarket` and
     ///         `ParameterOutOfBounds`. Emits `MarketOrderParamsSet`.
     /// @param marketId The market.
-    /// @param instantTrading Whether `modifyPosition` may add risk without a delayed order.
-    /// @param minOrderDelay Seconds between a commit and its earliest settlement round
-    ///        (<= 1 hour).
-    /// @param maxOrderAge Latest deadline of an order, in seconds after its commit
-    ///        (`minOrderDelay + 1` .. 1 day).
-    function setMarketOrderParams(
-        uint256 marketId,
-        bool instantTrading,
-        uint32 minOrderDelay,
-        uint32 maxOrderAge
-    ) external;
+    /// @param p Whether `modifyPosition` may add risk without a delayed order, and the order
+    ///        timing (seconds).
+    function setMarketOrderParams(uint256 marketId, MarketOrderParams calldata p) external;
 
     /// @notice Active (admin), ReduceOnly or Paused (guardian or admin). Settled is `settleMarket`.
     ///         Reverts `AccessControlUnauthorizedAccount` for other callers (and for a guardian
@@ -214,44 +178,23 @@ interface ICrossmarginAdmin {
     function settleMarket(uint256 marketId, uint256 price) external;
 
     /// @notice Liquidation economics (docs/math.md, "Liquidation"; bounds in docs/specs.md INV-32).
-    ///         Risk manager only; reverts `ParameterOutOfBounds`. Emits `LiquidationParamsSet`.
-    /// @param feeRate Keeper reward per USD of notional closed (WAD, <= 5 %).
-    /// @param buffer `liquidate` closes positions until equity >= MM * (1 + buffer) (WAD, <= 1).
-    /// @param minKeeperReward Floor of the keeper's reward on the window's total notional,
-    ///        paid at most once per account and window, by the call that restores the account or
-    ///        closes it fully (USD WAD, <= maxKeeperReward).
-    /// @param maxKeeperReward Cap of the keeper's reward per account and window (USD WAD,
-    ///        <= 10,000 USD).
-    /// @param closeFactorHfThreshold Health factor (equity / MM) below which
-    ///        `liquidateCollateral` may repay all the debt, not half (WAD, <= 1).
-    /// @param smallDebtUsd Debts at or below this may be repaid in full (USD WAD,
-    ///        <= 100,000 USD).
-    /// @param orderKeeperFee Fee a delayed order pays its keeper, fixed in quote units at
-    ///        commit (USD WAD, <= 1,000 USD).
-    /// @param penaltyRate Insurance-fund penalty per USD of notional closed (WAD, <= 5 %; the
-    ///        highest taker fee of any market is its floor, and the price impact of a close is
-    ///        added).
-    /// @param accountWindow Length of the per-account window for rewards and the close factor
-    ///        (seconds, 1 minute .. 1 day).
-    function setLiquidationParams(
-        uint64 feeRate,
-        uint64 buffer,
-        uint128 minKeeperReward,
-        uint128 maxKeeperReward,
-        uint64 closeFactorHfThreshold,
-        uint128 smallDebtUsd,
-        uint128 orderKeeperFee,
-        uint64 penaltyRate,
-        uint32 accountWindow
-    ) external;
+    ///         Risk manager only. Bounds: `feeRate` and `penaltyRate <= 5 %` (the highest taker
+    ///         fee of any market is the penalty's floor, and the price impact of a close is
+    ///         added), `buffer <= 1`, `minKeeperRewardUsd <= maxKeeperRewardUsd <= 10,000` USD
+    ///         (the floor is paid at most once per account and window, by the call that restores
+    ///         the account or closes it fully), `closeFactorHfThreshold <= 1`, `smallDebtUsd <=
+    ///         100,000` USD, `orderKeeperFeeUsd <= 1,000` USD (converted to quote units at each
+    ///         order's commit), `accountWindow` 1 minute .. 1 day. Reverts
+    ///         `ParameterOutOfBounds`. Emits `LiquidationParamsSet`.
+    /// @param p The parameters (WAD rates, USD WAD amounts, seconds).
+    function setLiquidationParams(LiquidationSettings calldata p) external;
 
-    /// @notice Auto-deleveraging: the pool floor as a fraction of its balance (0 = off, else
-    ///         0.05 .. 0.95), the caller's reward rate (<= 0.1 % of notional) and cap (<= 1,000 USD).
-    ///         Risk manager only; reverts `ParameterOutOfBounds`. Emits `AdlParamsSet`.
-    /// @param floorRatio ADL runs while `poolValue < floorRatio * poolBalance` (WAD; 0 = off).
-    /// @param rewardRate The caller's reward per USD of notional closed (WAD).
-    /// @param maxReward The caller's reward per call at most (USD WAD).
-    function setAdlParams(uint64 floorRatio, uint64 rewardRate, uint128 maxReward) external;
+    /// @notice Auto-deleveraging (INV-52): the pool floor as a fraction of its balance (0 = off,
+    ///         else 0.05 .. 0.95), the caller's reward rate (<= 0.1 % of notional) and cap
+    ///         (`maxRewardUsd <= 1,000` USD). Risk manager only; reverts `ParameterOutOfBounds`.
+    ///         Emits `AdlParamsSet`.
+    /// @param p The parameters (WAD floor and rate, USD WAD cap).
+    function setAdlParams(AdlSettings calldata p) external;
 
     /// @notice Sets the L2 sequencer-uptime feed (admin only): while it reports the sequencer
     ///         down, or within `gracePeriod` after it came back up, margin checks and the pool's

@@ -192,13 +192,6 @@ interface ICrossmarginErrors {
     /// @param account The account.
     /// @param token The collateral token.
     error NothingToSeize(uint256 account, address token);
-    /// @notice Not raised by this version of the engine (kept in the ABI): `liquidate` settles an
-    ///         account without positions itself, which it only is when its weighted equity is
-    ///         negative.
-    /// @dev Meant for `liquidate` on an account without positions that can still cover its debt:
-    ///      only `liquidateCollateral`, under the close factor, may take its collateral.
-    /// @param account The account.
-    error UseCollateralLiquidation(uint256 account);
 
     // --- delayed orders ---
     /// @notice The account already has a pending order in this market (one per market).

@@ -2,6 +2,14 @@
 pragma solidity 0.8.30;
 
 import {MarketStatus} from "../types/Types.sol";
+import {
+    AdlSettings,
+    LiquidationSettings,
+    MarketLimits,
+    MarketMarginParams,
+    MarketOrderParams,
+    MarketTradingParams
+} from "../types/Params.sol";
 
 /// @title ICrossmarginEvents
 /// @notice One event per state change, carrying computed outcomes so indexers need not recompute.
@@ -93,59 +101,25 @@ interface ICrossmarginEvents {
     );
     /// @notice A market's pricing and funding parameters.
     /// @param marketId The market.
-    /// @param skewScale Skew at which the price impact is 100 % (size WAD; 0 = no price impact
-    ///        and no funding).
-    /// @param makerFee Fee on the part of a trade that shrinks |skew| (WAD of notional).
-    /// @param takerFee Fee on the part of a trade that grows |skew| (WAD of notional).
-    /// @param maxFundingVelocity Funding rate change per day at full skew (WAD per day per day).
-    event MarketTradingParamsSet(
-        uint256 indexed marketId,
-        uint128 skewScale,
-        uint64 makerFee,
-        uint64 takerFee,
-        uint64 maxFundingVelocity
-    );
+    /// @param params Skew scale (size WAD; 0 = no price impact and no funding), maker and taker
+    ///        fees (WAD of notional), funding velocity (WAD per day per day).
+    event MarketTradingParamsSet(uint256 indexed marketId, MarketTradingParams params);
     /// @notice A market's margin requirements.
     /// @param marketId The market.
-    /// @param imrBase Initial margin ratio of a small position (WAD).
-    /// @param imrSizeFactor Growth of the initial margin ratio with size (WAD per sqrt(USD)).
-    /// @param maintenanceScalar Maintenance ratio as a fraction of the initial ratio (WAD).
-    /// @param minPositionMargin Added to both requirements of every position (USD WAD).
-    event MarketMarginParamsSet(
-        uint256 indexed marketId,
-        uint64 imrBase,
-        uint64 imrSizeFactor,
-        uint64 maintenanceScalar,
-        uint128 minPositionMargin
-    );
+    /// @param params Initial margin ratio and its size factor, maintenance scalar (WAD, WAD per
+    ///        sqrt(USD), WAD) and the margin added per position (USD WAD).
+    event MarketMarginParamsSet(uint256 indexed marketId, MarketMarginParams params);
     /// @notice A market's open-interest, exposure and liquidation caps.
     /// @param marketId The market.
-    /// @param maxOpenInterest Open interest cap per side (size WAD).
-    /// @param maxOiPoolRatio Cap of a side's notional as a multiple of the pool's balance (WAD).
-    /// @param maxNetExposureRatio Cap of the net skew notional as a multiple of the pool's
-    ///        balance (WAD; INV-45).
-    /// @param maxLiquidationPerWindow Notional liquidated per window at most (USD WAD;
-    ///        0 = unlimited).
-    /// @param liquidationWindow Length of that window (seconds).
-    event MarketLimitsSet(
-        uint256 indexed marketId,
-        uint128 maxOpenInterest,
-        uint64 maxOiPoolRatio,
-        uint64 maxNetExposureRatio,
-        uint128 maxLiquidationPerWindow,
-        uint32 liquidationWindow
-    );
+    /// @param params Open interest cap per side (size WAD), the pool ratios (WAD; INV-45), the
+    ///        notional liquidated per window at most (USD WAD; 0 = unlimited) and the window
+    ///        (seconds).
+    event MarketLimitsSet(uint256 indexed marketId, MarketLimits params);
     /// @notice A market's order parameters.
     /// @param marketId The market.
-    /// @param instantTrading Whether `modifyPosition` may add risk without a delayed order.
-    /// @param minOrderDelay Seconds between a commit and its earliest settlement round.
-    /// @param maxOrderAge Seconds after the commit within which its deadline must fall.
-    event MarketOrderParamsSet(
-        uint256 indexed marketId,
-        bool instantTrading,
-        uint32 minOrderDelay,
-        uint32 maxOrderAge
-    );
+    /// @param params Whether `modifyPosition` may add risk without a delayed order, the delay
+    ///        to the earliest settlement round and the latest deadline after a commit (seconds).
+    event MarketOrderParamsSet(uint256 indexed marketId, MarketOrderParams params);
     /// @notice A market's status changed (Active at creation).
     /// @param marketId The market.
     /// @param status The new status.
@@ -153,26 +127,10 @@ interface ICrossmarginEvents {
     ///        other status).
     event MarketStatusSet(uint256 indexed marketId, MarketStatus status, uint256 settlementPrice);
     /// @notice The protocol-wide liquidation parameters (docs/math.md, "Liquidation").
-    /// @param feeRate Keeper reward per USD of notional closed (WAD).
-    /// @param buffer Positions are closed until equity >= MM * (1 + buffer) (WAD).
-    /// @param minKeeperReward Floor of the keeper's reward per account and window (USD WAD).
-    /// @param maxKeeperReward Cap of the keeper's reward per account and window (USD WAD).
-    /// @param closeFactorHfThreshold Health factor below which all debt may be repaid (WAD).
-    /// @param smallDebtUsd Debts at or below this may be repaid in full (USD WAD).
-    /// @param orderKeeperFee Fee a delayed order pays its keeper (USD WAD).
-    /// @param penaltyRate Insurance-fund penalty per USD of notional closed (WAD).
-    /// @param accountWindow Length of the per-account liquidation window (seconds).
-    event LiquidationParamsSet(
-        uint64 feeRate,
-        uint64 buffer,
-        uint128 minKeeperReward,
-        uint128 maxKeeperReward,
-        uint64 closeFactorHfThreshold,
-        uint128 smallDebtUsd,
-        uint128 orderKeeperFee,
-        uint64 penaltyRate,
-        uint32 accountWindow
-    );
+    /// @param params Keeper and penalty rates (WAD), buffer (WAD), keeper reward floor and cap
+    ///        per account and window (USD WAD), close-factor threshold (WAD), small debt (USD
+    ///        WAD), order keeper fee (USD WAD) and the per-account window (seconds).
+    event LiquidationParamsSet(LiquidationSettings params);
     /// @notice The L2 sequencer-uptime feed that margin checks and the pool's valuation consult.
     /// @param feed The uptime feed (zero: no check).
     /// @param gracePeriod Seconds after the sequencer comes back up during which prices are
@@ -188,10 +146,9 @@ interface ICrossmarginEvents {
     /// @param paused True when paused.
     event PausedSet(bool paused);
     /// @notice The auto-deleveraging parameters (INV-52).
-    /// @param floorRatio ADL runs while `poolValue < floorRatio * poolBalance` (WAD; 0 = off).
-    /// @param rewardRate The caller's reward per USD of notional closed (WAD).
-    /// @param maxReward The caller's reward per call at most (USD WAD).
-    event AdlParamsSet(uint64 floorRatio, uint64 rewardRate, uint128 maxReward);
+    /// @param params Floor ratio (WAD; 0 = off), the caller's reward rate (WAD of notional) and
+    ///        reward per call at most (USD WAD).
+    event AdlParamsSet(AdlSettings params);
 
     // --- trading ---
     /// @notice Funding of a market recorded up to this block, before a position or parameter
@@ -315,12 +272,6 @@ interface ICrossmarginEvents {
         uint256 coveredByFund,
         uint256 socialised
     );
-    /// @notice Not emitted by this version of the engine (kept in the ABI for older logs):
-    ///         collateral of a bankrupt account now goes through `CollateralSoldToFund`.
-    /// @param account The account.
-    /// @param token The collateral.
-    /// @param amount Token units seized.
-    event CollateralSeized(uint256 indexed account, address indexed token, uint256 amount);
 
     // --- delayed orders ---
     /// @notice A delayed order recorded; it reserves its margin and keeper fee until it settles.

@@ -11,6 +11,14 @@ import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {AdlParams, Store, LiquidationParams} from "../types/Store.sol";
 import {CollateralConfig, MarketConfig, MarketStatus} from "../types/Types.sol";
+import {
+    AdlSettings,
+    LiquidationSettings,
+    MarketLimits,
+    MarketMarginParams,
+    MarketOrderParams,
+    MarketTradingParams
+} from "../types/Params.sol";
 
 /// @title AdminLogic
 /// @notice Validation against hard bounds and the writes of every governance action.
@@ -82,11 +90,8 @@ library AdminLogic {
         if (index >= MAX_COLLATERAL_TYPES) revert E.TooManyCollateralTypes(MAX_COLLATERAL_TYPES);
         uint8 decimals = IERC20Metadata(token).decimals();
         if (decimals > MAX_TOKEN_DECIMALS) revert E.UnsupportedDecimals(token, decimals);
-        Feed memory f = _checkFeed(p.feed, p.heartbeat, feedDescription);
         CollateralConfig storage c = s.collaterals[token];
-        c.feed = f.feed;
-        c.heartbeat = f.heartbeat;
-        c.feedDecimals = f.decimals;
+        _setFeed(_feedSlot(c), p.feed, p.heartbeat, feedDescription);
         c.tokenDecimals = decimals;
         c.index = uint8(index);
         c.listed = true;
@@ -110,12 +115,13 @@ library AdminLogic {
         uint32 heartbeat,
         string calldata feedDescription
     ) external {
-        CollateralConfig storage c = _collateral(s, token);
-        Feed memory f = _checkFeed(feed, heartbeat, feedDescription);
-        c.feed = f.feed;
-        c.heartbeat = f.heartbeat;
-        c.feedDecimals = f.decimals;
-        emit Ev.CollateralFeedSet(token, feed, heartbeat, f.decimals);
+        uint8 decimals = _setFeed(
+            _feedSlot(_collateral(s, token)),
+            feed,
+            heartbeat,
+            feedDescription
+        );
+        emit Ev.CollateralFeedSet(token, feed, heartbeat, decimals);
     }
 
     function addMarket(
@@ -126,27 +132,16 @@ library AdminLogic {
         id = s.marketCount;
         if (id >= MAX_MARKETS) revert E.TooManyMarkets(MAX_MARKETS);
         s.marketCount = id + 1;
-        Feed memory f = _checkFeed(p.feed, p.heartbeat, feedDescription);
         MarketConfig storage m = s.markets[id];
-        m.feed = f.feed;
-        m.heartbeat = f.heartbeat;
-        m.feedDecimals = f.decimals;
+        _setFeed(_feedSlot(m), p.feed, p.heartbeat, feedDescription);
         m.status = MarketStatus.Active;
         s.marketStates[id].lastFundingTime = uint48(block.timestamp);
         emit Ev.MarketAdded(id, p.feed, p.heartbeat);
-        _setTrading(m, id, p.skewScale, p.makerFee, p.takerFee, p.maxFundingVelocity);
+        _setTrading(m, id, p.trading);
         _refreshMaxTakerFee(s);
-        _setMargin(m, id, p.imrBase, p.imrSizeFactor, p.maintenanceScalar, p.minPositionMargin);
-        _setLimits(
-            m,
-            id,
-            p.maxOpenInterest,
-            p.maxOiPoolRatio,
-            p.maxNetExposureRatio,
-            p.maxLiquidationPerWindow,
-            p.liquidationWindow
-        );
-        _setOrder(m, id, p.instantTrading, p.minOrderDelay, p.maxOrderAge);
+        _setMargin(m, id, p.margin);
+        _setLimits(m, id, p.limits);
+        _setOrder(m, id, p.orders);
         emit Ev.MarketStatusSet(id, MarketStatus.Active, 0);
     }
 
@@ -157,77 +152,42 @@ library AdminLogic {
         uint32 heartbeat,
         string calldata feedDescription
     ) external {
-        MarketConfig storage m = _market(s, id);
-        Feed memory f = _checkFeed(feed, heartbeat, feedDescription);
-        m.feed = f.feed;
-        m.heartbeat = f.heartbeat;
-        m.feedDecimals = f.decimals;
-        emit Ev.MarketFeedSet(id, feed, heartbeat, f.decimals);
+        uint8 decimals = _setFeed(_feedSlot(_market(s, id)), feed, heartbeat, feedDescription);
+        emit Ev.MarketFeedSet(id, feed, heartbeat, decimals);
     }
 
     function setMarketTradingParams(
         Store storage s,
         uint256 id,
-        uint128 skewScale,
-        uint64 makerFee,
-        uint64 takerFee,
-        uint64 maxFundingVelocity
+        MarketTradingParams calldata p
     ) external {
         MarketConfig storage m = _market(s, id);
         // Funding accrued so far follows the old parameters.
         if (m.status != MarketStatus.Settled) {
             TradeLogic.recordFunding(id, m, s.marketStates[id], MarginLogic.marketPrice(m));
         }
-        _setTrading(m, id, skewScale, makerFee, takerFee, maxFundingVelocity);
+        _setTrading(m, id, p);
         _refreshMaxTakerFee(s);
     }
 
     function setMarketMarginParams(
         Store storage s,
         uint256 id,
-        uint64 imrBase,
-        uint64 imrSizeFactor,
-        uint64 maintenanceScalar,
-        uint128 minPositionMargin
+        MarketMarginParams calldata p
     ) external {
-        _setMargin(
-            _market(s, id),
-            id,
-            imrBase,
-            imrSizeFactor,
-            maintenanceScalar,
-            minPositionMargin
-        );
+        _setMargin(_market(s, id), id, p);
     }
 
-    function setMarketLimits(
-        Store storage s,
-        uint256 id,
-        uint128 maxOpenInterest,
-        uint64 maxOiPoolRatio,
-        uint64 maxNetExposureRatio,
-        uint128 maxLiquidationPerWindow,
-        uint32 liquidationWindow
-    ) external {
-        _setLimits(
-            _market(s, id),
-            id,
-            maxOpenInterest,
-            maxOiPoolRatio,
-            maxNetExposureRatio,
-            maxLiquidationPerWindow,
-            liquidationWindow
-        );
+    function setMarketLimits(Store storage s, uint256 id, MarketLimits calldata p) external {
+        _setLimits(_market(s, id), id, p);
     }
 
     function setMarketOrderParams(
         Store storage s,
         uint256 id,
-        bool instantTrading,
-        uint32 minOrderDelay,
-        uint32 maxOrderAge
+        MarketOrderParams calldata p
     ) external {
-        _setOrder(_market(s, id), id, instantTrading, minOrderDelay, maxOrderAge);
+        _setOrder(_market(s, id), id, p);
     }
 
     function setMarketStatus(Store storage s, uint256 id, MarketStatus status) external {
@@ -262,66 +222,40 @@ library AdminLogic {
         emit Ev.MarketStatusSet(id, MarketStatus.Settled, price);
     }
 
-    function setLiquidationParams(
-        Store storage s,
-        uint64 feeRate,
-        uint64 buffer,
-        uint128 minKeeperReward,
-        uint128 maxKeeperReward,
-        uint64 closeFactorHfThreshold,
-        uint128 smallDebtUsd,
-        uint128 orderKeeperFee,
-        uint64 penaltyRate,
-        uint32 accountWindow
-    ) external {
-        _bound("feeRate", feeRate, 0, MAX_LIQUIDATION_FEE);
-        _bound("buffer", buffer, 0, MAX_BUFFER);
-        _bound("maxKeeperReward", maxKeeperReward, 0, MAX_KEEPER_REWARD);
-        _bound("minKeeperReward", minKeeperReward, 0, maxKeeperReward);
-        _bound("closeFactorHfThreshold", closeFactorHfThreshold, 0, WAD);
-        _bound("smallDebtUsd", smallDebtUsd, 0, MAX_SMALL_DEBT);
-        _bound("orderKeeperFee", orderKeeperFee, 0, MAX_ORDER_KEEPER_FEE);
-        _bound("penaltyRate", penaltyRate, 0, MAX_LIQUIDATION_FEE);
-        _bound("accountWindow", accountWindow, MIN_ACCOUNT_WINDOW, MAX_LIQUIDATION_WINDOW);
+    function setLiquidationParams(Store storage s, LiquidationSettings calldata p) external {
+        _bound("feeRate", p.feeRate, 0, MAX_LIQUIDATION_FEE);
+        _bound("buffer", p.buffer, 0, MAX_BUFFER);
+        _bound("maxKeeperRewardUsd", p.maxKeeperRewardUsd, 0, MAX_KEEPER_REWARD);
+        _bound("minKeeperRewardUsd", p.minKeeperRewardUsd, 0, p.maxKeeperRewardUsd);
+        _bound("closeFactorHfThreshold", p.closeFactorHfThreshold, 0, WAD);
+        _bound("smallDebtUsd", p.smallDebtUsd, 0, MAX_SMALL_DEBT);
+        _bound("orderKeeperFeeUsd", p.orderKeeperFeeUsd, 0, MAX_ORDER_KEEPER_FEE);
+        _bound("penaltyRate", p.penaltyRate, 0, MAX_LIQUIDATION_FEE);
+        _bound("accountWindow", p.accountWindow, MIN_ACCOUNT_WINDOW, MAX_LIQUIDATION_WINDOW);
         // Every bound above fits the narrower storage types (uint96 holds 7.9e28).
         s.liq = LiquidationParams(
-            feeRate,
-            buffer,
-            penaltyRate,
+            p.feeRate,
+            p.buffer,
+            p.penaltyRate,
             s.liq.maxTakerFee,
-            uint96(minKeeperReward),
-            uint96(maxKeeperReward),
-            closeFactorHfThreshold,
-            uint96(smallDebtUsd),
-            uint96(orderKeeperFee),
-            accountWindow
+            uint96(p.minKeeperRewardUsd),
+            uint96(p.maxKeeperRewardUsd),
+            p.closeFactorHfThreshold,
+            uint96(p.smallDebtUsd),
+            uint96(p.orderKeeperFeeUsd),
+            p.accountWindow
         );
-        emit Ev.LiquidationParamsSet(
-            feeRate,
-            buffer,
-            minKeeperReward,
-            maxKeeperReward,
-            closeFactorHfThreshold,
-            smallDebtUsd,
-            orderKeeperFee,
-            penaltyRate,
-            accountWindow
-        );
+        emit Ev.LiquidationParamsSet(p);
     }
 
     /// @notice Auto-deleveraging parameters (INV-52): the floor 0 (off) or 0.05 .. 0.95, the
     ///         reward rate at most 0.1 % and the reward at most 1,000 USD per call.
-    function setAdlParams(
-        Store storage s,
-        uint64 floorRatio,
-        uint64 rewardRate,
-        uint128 maxReward
-    ) external {
-        if (floorRatio != 0) _bound("adlFloorRatio", floorRatio, MIN_ADL_FLOOR, MAX_ADL_FLOOR);
-        _bound("adlRewardRate", rewardRate, 0, MAX_ADL_REWARD_RATE);
-        _bound("adlMaxReward", maxReward, 0, MAX_ADL_REWARD);
-        s.adl = AdlParams(floorRatio, rewardRate, maxReward);
-        emit Ev.AdlParamsSet(floorRatio, rewardRate, maxReward);
+    function setAdlParams(Store storage s, AdlSettings calldata p) external {
+        if (p.floorRatio != 0) _bound("adlFloorRatio", p.floorRatio, MIN_ADL_FLOOR, MAX_ADL_FLOOR);
+        _bound("adlRewardRate", p.rewardRate, 0, MAX_ADL_REWARD_RATE);
+        _bound("adlMaxRewardUsd", p.maxRewardUsd, 0, MAX_ADL_REWARD);
+        s.adl = AdlParams(p.floorRatio, p.rewardRate, p.maxRewardUsd);
+        emit Ev.AdlParamsSet(p);
     }
 
     /// @notice Sets the liquidity pool, once.
@@ -363,106 +297,69 @@ library AdminLogic {
     function _setTrading(
         MarketConfig storage m,
         uint256 id,
-        uint128 skewScale,
-        uint64 makerFee,
-        uint64 takerFee,
-        uint64 maxFundingVelocity
+        MarketTradingParams calldata p
     ) private {
-        _bound("skewScale", skewScale, 0, MAX_SKEW_SCALE);
-        _bound("makerFee", makerFee, 0, MAX_FEE);
-        _bound("takerFee", takerFee, 0, MAX_FEE);
-        _bound("maxFundingVelocity", maxFundingVelocity, 0, MAX_FUNDING_VELOCITY);
-        m.skewScale = skewScale;
-        m.makerFee = makerFee;
-        m.takerFee = takerFee;
-        m.maxFundingVelocity = maxFundingVelocity;
-        emit Ev.MarketTradingParamsSet(id, skewScale, makerFee, takerFee, maxFundingVelocity);
+        _bound("skewScale", p.skewScale, 0, MAX_SKEW_SCALE);
+        _bound("makerFee", p.makerFee, 0, MAX_FEE);
+        _bound("takerFee", p.takerFee, 0, MAX_FEE);
+        _bound("maxFundingVelocity", p.maxFundingVelocity, 0, MAX_FUNDING_VELOCITY);
+        m.skewScale = p.skewScale;
+        m.makerFee = p.makerFee;
+        m.takerFee = p.takerFee;
+        m.maxFundingVelocity = p.maxFundingVelocity;
+        emit Ev.MarketTradingParamsSet(id, p);
     }
 
-    function _setMargin(
-        MarketConfig storage m,
-        uint256 id,
-        uint64 imrBase,
-        uint64 imrSizeFactor,
-        uint64 maintenanceScalar,
-        uint128 minPositionMargin
-    ) private {
-        _bound("imrBase", imrBase, MIN_IMR, WAD);
-        _bound("imrSizeFactor", imrSizeFactor, 0, MAX_IMR_SIZE_FACTOR);
+    function _setMargin(MarketConfig storage m, uint256 id, MarketMarginParams calldata p) private {
+        _bound("imrBase", p.imrBase, MIN_IMR, WAD);
+        _bound("imrSizeFactor", p.imrSizeFactor, 0, MAX_IMR_SIZE_FACTOR);
         _bound(
             "maintenanceScalar",
-            maintenanceScalar,
+            p.maintenanceScalar,
             MIN_MAINTENANCE_SCALAR,
             MAX_MAINTENANCE_SCALAR
         );
-        _bound("minPositionMargin", minPositionMargin, 0, MAX_MIN_POSITION_MARGIN);
-        m.imrBase = imrBase;
-        m.imrSizeFactor = imrSizeFactor;
-        m.maintenanceScalar = maintenanceScalar;
-        m.minPositionMargin = minPositionMargin;
-        emit Ev.MarketMarginParamsSet(
-            id,
-            imrBase,
-            imrSizeFactor,
-            maintenanceScalar,
-            minPositionMargin
-        );
+        _bound("minPositionMarginUsd", p.minPositionMarginUsd, 0, MAX_MIN_POSITION_MARGIN);
+        m.imrBase = p.imrBase;
+        m.imrSizeFactor = p.imrSizeFactor;
+        m.maintenanceScalar = p.maintenanceScalar;
+        m.minPositionMargin = p.minPositionMarginUsd;
+        emit Ev.MarketMarginParamsSet(id, p);
     }
 
-    function _setLimits(
-        MarketConfig storage m,
-        uint256 id,
-        uint128 maxOpenInterest,
-        uint64 maxOiPoolRatio,
-        uint64 maxNetExposureRatio,
-        uint128 maxLiquidationPerWindow,
-        uint32 liquidationWindow
-    ) private {
-        _bound("maxOpenInterest", maxOpenInterest, 0, MAX_OPEN_INTEREST);
-        _bound("maxOiPoolRatio", maxOiPoolRatio, MIN_OI_POOL_RATIO, MAX_OI_POOL_RATIO);
+    function _setLimits(MarketConfig storage m, uint256 id, MarketLimits calldata p) private {
+        _bound("maxOpenInterest", p.maxOpenInterest, 0, MAX_OPEN_INTEREST);
+        _bound("maxOiPoolRatio", p.maxOiPoolRatio, MIN_OI_POOL_RATIO, MAX_OI_POOL_RATIO);
         _bound(
             "maxNetExposureRatio",
-            maxNetExposureRatio,
+            p.maxNetExposureRatio,
             MIN_NET_EXPOSURE_RATIO,
             MAX_NET_EXPOSURE_RATIO
         );
-        _bound("liquidationWindow", liquidationWindow, 0, MAX_LIQUIDATION_WINDOW);
+        _bound("liquidationWindow", p.liquidationWindow, 0, MAX_LIQUIDATION_WINDOW);
         // 0 = unlimited; otherwise at least the floor, so a cap cannot freeze liquidations.
-        if (maxLiquidationPerWindow != 0)
+        if (p.maxLiquidationPerWindowUsd != 0)
             _bound(
-                "maxLiquidationPerWindow",
-                maxLiquidationPerWindow,
+                "maxLiquidationPerWindowUsd",
+                p.maxLiquidationPerWindowUsd,
                 MIN_LIQUIDATION_PER_WINDOW,
                 type(uint128).max
             );
-        m.maxOpenInterest = maxOpenInterest;
-        m.maxOiPoolRatio = maxOiPoolRatio;
-        m.maxNetExposureRatio = maxNetExposureRatio;
-        m.maxLiquidationPerWindow = maxLiquidationPerWindow;
-        m.liquidationWindow = liquidationWindow;
-        emit Ev.MarketLimitsSet(
-            id,
-            maxOpenInterest,
-            maxOiPoolRatio,
-            maxNetExposureRatio,
-            maxLiquidationPerWindow,
-            liquidationWindow
-        );
+        m.maxOpenInterest = p.maxOpenInterest;
+        m.maxOiPoolRatio = p.maxOiPoolRatio;
+        m.maxNetExposureRatio = p.maxNetExposureRatio;
+        m.maxLiquidationPerWindow = p.maxLiquidationPerWindowUsd;
+        m.liquidationWindow = p.liquidationWindow;
+        emit Ev.MarketLimitsSet(id, p);
     }
 
-    function _setOrder(
-        MarketConfig storage m,
-        uint256 id,
-        bool instantTrading,
-        uint32 minOrderDelay,
-        uint32 maxOrderAge
-    ) private {
-        _bound("minOrderDelay", minOrderDelay, 0, MAX_ORDER_DELAY);
-        _bound("maxOrderAge", maxOrderAge, uint256(minOrderDelay) + 1, MAX_ORDER_AGE);
-        m.instantTrading = instantTrading;
-        m.minOrderDelay = minOrderDelay;
-        m.maxOrderAge = maxOrderAge;
-        emit Ev.MarketOrderParamsSet(id, instantTrading, minOrderDelay, maxOrderAge);
+    function _setOrder(MarketConfig storage m, uint256 id, MarketOrderParams calldata p) private {
+        _bound("minOrderDelay", p.minOrderDelay, 0, MAX_ORDER_DELAY);
+        _bound("maxOrderAge", p.maxOrderAge, uint256(p.minOrderDelay) + 1, MAX_ORDER_AGE);
+        m.instantTrading = p.instantTrading;
+        m.minOrderDelay = p.minOrderDelay;
+        m.maxOrderAge = p.maxOrderAge;
+        emit Ev.MarketOrderParamsSet(id, p);
     }
 
     /// @dev weight + discount <= 1: otherwise a collateral liquidation would lower the equity of
@@ -501,20 +398,45 @@ library AdminLogic {
         );
     }
 
-    /// @dev Checks address, description and heartbeat, and that the feed answers safely now.
-    function _checkFeed(
+    /// @dev The one writer of a market's or a collateral's feed (creation, listing and
+    ///      replacement): checks address, description and heartbeat, and that the feed answers
+    ///      safely now, then writes feed, heartbeat and decimals; returns the decimals.
+    function _setFeed(
+        Feed storage stored,
         address feed,
         uint32 heartbeat,
         string calldata expectedDescription
-    ) private view returns (Feed memory f) {
+    ) private returns (uint8 decimals) {
         if (feed == address(0)) revert E.ZeroAddress();
         _bound("heartbeat", heartbeat, MIN_HEARTBEAT, MAX_HEARTBEAT);
         string memory actual = AggregatorV3Interface(feed).description();
         if (keccak256(bytes(actual)) != keccak256(bytes(expectedDescription))) {
             revert E.FeedDescriptionMismatch(feed, expectedDescription, actual);
         }
-        f = Feed(feed, heartbeat, AggregatorV3Interface(feed).decimals());
+        decimals = AggregatorV3Interface(feed).decimals();
+        Feed memory f = Feed(feed, heartbeat, decimals);
         OracleLib.read(f);
+        stored.feed = feed;
+        stored.heartbeat = heartbeat;
+        stored.decimals = decimals;
+    }
+
+    /// @dev A market's feed fields as a `Feed`: `MarketConfig` and `CollateralConfig` both begin
+    ///      with `address feed; uint32 heartbeat; uint8 feedDecimals` in slot 0, the layout of
+    ///      `Feed` (one slot, offset 0); the other fields of slot 0 are left as they are.
+    function _feedSlot(MarketConfig storage m) private pure returns (Feed storage f) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            f.slot := m.slot
+        }
+    }
+
+    /// @dev A collateral's feed fields as a `Feed` (see the market's overload above).
+    function _feedSlot(CollateralConfig storage c) private pure returns (Feed storage f) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            f.slot := c.slot
+        }
     }
 
     function _collateral(

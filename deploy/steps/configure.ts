@@ -7,6 +7,7 @@ import {
   MockERC20__factory,
 } from "../../typechain-types";
 import { wad } from "../../src/common/units";
+import { AdlSettings, LiquidationSettings, groupMarketParams } from "../../src/common/admin-params";
 import { NetworkConfig } from "../config";
 import type { MarketConfig } from "../config/types";
 import { StepContext, send } from "../context";
@@ -78,21 +79,21 @@ async function setLiquidationParams(
   ctx: StepContext,
 ): Promise<void> {
   const l = cfg.liquidation;
-  const want = [
-    wad(l.feeRate),
-    wad(l.buffer),
-    wad(l.minKeeperReward),
-    wad(l.maxKeeperReward),
-    wad(l.closeFactorHfThreshold),
-    wad(l.smallDebtUsd),
-    wad(l.orderKeeperFee),
-    wad(l.penaltyRate),
-    BigInt(l.accountWindow),
-  ] as const;
+  const want: LiquidationSettings = {
+    feeRate: wad(l.feeRate),
+    buffer: wad(l.buffer),
+    minKeeperRewardUsd: wad(l.minKeeperReward),
+    maxKeeperRewardUsd: wad(l.maxKeeperReward),
+    closeFactorHfThreshold: wad(l.closeFactorHfThreshold),
+    smallDebtUsd: wad(l.smallDebtUsd),
+    orderKeeperFeeUsd: wad(l.orderKeeperFee),
+    penaltyRate: wad(l.penaltyRate),
+    accountWindow: BigInt(l.accountWindow),
+  };
   const events = await engine.queryFilter(engine.filters.LiquidationParamsSet());
-  const last = events.at(-1)?.args;
-  if (last && want.every((v, i) => BigInt(last[i]) === v)) return;
-  await send(engine.setLiquidationParams(...want));
+  const last = events.at(-1)?.args.params;
+  if (last && sameFields(last, want)) return;
+  await send(engine.setLiquidationParams(want));
   ctx.log("liquidation parameters set");
 }
 
@@ -101,11 +102,21 @@ async function setAdlParams(
   cfg: NetworkConfig,
   ctx: StepContext,
 ): Promise<void> {
-  const want = [wad(cfg.adl.floorRatio), wad(cfg.adl.rewardRate), wad(cfg.adl.maxReward)] as const;
-  const last = (await engine.queryFilter(engine.filters.AdlParamsSet())).at(-1)?.args;
-  if (last && want.every((v, i) => BigInt(last[i]) === v)) return;
-  await send(engine.setAdlParams(...want));
+  const want: AdlSettings = {
+    floorRatio: wad(cfg.adl.floorRatio),
+    rewardRate: wad(cfg.adl.rewardRate),
+    maxRewardUsd: wad(cfg.adl.maxReward),
+  };
+  const last = (await engine.queryFilter(engine.filters.AdlParamsSet())).at(-1)?.args.params;
+  if (last && sameFields(last, want)) return;
+  await send(engine.setAdlParams(want));
   ctx.log("auto-deleveraging parameters set");
+}
+
+/** Whether an event's struct (an ethers Result) holds `want`'s values, field by field. */
+function sameFields(have: object, want: object): boolean {
+  const h = have as Record<string, bigint>;
+  return Object.entries(want).every(([k, v]) => BigInt(h[k]) === BigInt(v));
 }
 
 /** Defaults of the LiquidityPool constructor: 1 day delay, 3 days window, no exit fee. */
@@ -151,7 +162,7 @@ async function grantRoles(
 
 /** The struct `addMarket` takes, from a deploy-config market and its feed's address. */
 export function marketStruct(m: MarketConfig, feed: string) {
-  return {
+  return groupMarketParams({
     feed,
     heartbeat: m.feed.heartbeat,
     skewScale: wad(m.skewScale),
@@ -161,14 +172,14 @@ export function marketStruct(m: MarketConfig, feed: string) {
     imrBase: wad(m.imrBase),
     imrSizeFactor: wad(m.imrSizeFactor),
     maintenanceScalar: wad(m.maintenanceScalar),
-    minPositionMargin: wad(m.minPositionMargin),
+    minPositionMarginUsd: wad(m.minPositionMargin),
     maxOpenInterest: wad(m.maxOpenInterest),
     maxOiPoolRatio: wad(m.maxOiPoolRatio),
     maxNetExposureRatio: wad(m.maxNetExposureRatio),
-    maxLiquidationPerWindow: wad(m.maxLiquidationPerWindow),
+    maxLiquidationPerWindowUsd: wad(m.maxLiquidationPerWindow),
     liquidationWindow: m.liquidationWindow,
     instantTrading: m.instantTrading,
     minOrderDelay: m.minOrderDelay,
     maxOrderAge: m.maxOrderAge,
-  };
+  });
 }

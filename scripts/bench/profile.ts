@@ -7,10 +7,8 @@ import { Signer } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithHardhat } from "../../deploy/hardhat";
 import { System } from "../../deploy/deploy";
-import { accountId, units, wad } from "../../src/common";
+import { FAR, accountId, units, wad } from "../../src/common";
 import { profile } from "./trace";
-
-const FAR = 2n ** 63n;
 
 async function fund(sys: System, trader: Signer, usdc: string, weth = "0", wbtc = "0") {
   const addr = await trader.getAddress();

@@ -2,3 +2,4 @@ export * from "./units";
 export * from "./accounts";
 export * from "./errors";
 export * from "./constants";
+export * from "./admin-params";

@@ -226,15 +226,15 @@ export class AccountIndexer {
     for (const l of logs) {
       const t0 = l.topics[0];
       if (t0 === T.LiquidationParamsSet) {
-        const a = iface.parseLog({ topics: [...l.topics], data: l.data })!.args;
+        const a = iface.parseLog({ topics: [...l.topics], data: l.data })!.args.params;
         this.liquidationParams = {
           feeRate: a.feeRate,
           buffer: a.buffer,
-          minKeeperReward: a.minKeeperReward,
-          maxKeeperReward: a.maxKeeperReward,
+          minKeeperReward: a.minKeeperRewardUsd,
+          maxKeeperReward: a.maxKeeperRewardUsd,
           closeFactorHfThreshold: a.closeFactorHfThreshold,
           smallDebtUsd: a.smallDebtUsd,
-          orderKeeperFee: a.orderKeeperFee,
+          orderKeeperFee: a.orderKeeperFeeUsd,
           penaltyRate: a.penaltyRate,
           accountWindow: a.accountWindow,
         };

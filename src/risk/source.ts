@@ -83,12 +83,13 @@ export async function liquidationParams(
   if (!last) throw new Error("no LiquidationParamsSet event: is this the engine's address?");
   const ev = ENGINE_IFACE.parseLog(last);
   if (!ev) throw new Error("cannot decode LiquidationParamsSet");
+  const p = ev.args.params;
   return {
-    feeRate: ev.args.feeRate,
-    buffer: ev.args.buffer,
-    minKeeperReward: ev.args.minKeeperReward,
-    maxKeeperReward: ev.args.maxKeeperReward,
-    penaltyRate: ev.args.penaltyRate,
+    feeRate: p.feeRate,
+    buffer: p.buffer,
+    minKeeperReward: p.minKeeperRewardUsd,
+    maxKeeperReward: p.maxKeeperRewardUsd,
+    penaltyRate: p.penaltyRate,
   };
 }
 

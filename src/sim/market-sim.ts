@@ -168,11 +168,11 @@ export class MarketSimulation implements AgentEnv {
     // Before the clock is read: this transaction mines a block of its own.
     if (this.opts.adlFloor !== undefined) {
       const a = system.config.adl;
-      const tx = await system.engine.setAdlParams(
-        wad(this.opts.adlFloor),
-        wad(a.rewardRate),
-        wad(a.maxReward),
-      );
+      const tx = await system.engine.setAdlParams({
+        floorRatio: wad(this.opts.adlFloor),
+        rewardRate: wad(a.rewardRate),
+        maxRewardUsd: wad(a.maxReward),
+      });
       await tx.wait();
     }
     const latest = await this.driver.latest();

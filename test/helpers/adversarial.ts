@@ -16,6 +16,7 @@ import {
   MockV3Aggregator__factory,
 } from "../../typechain-types";
 import { accountId } from "../../src/common/accounts";
+import type { FlatMarketParams } from "../../src/common/admin-params";
 import { feedAnswer } from "../../src/common/units";
 import { System } from "./fixture";
 import { ENGINE_LIBRARIES } from "../../deploy/steps/core";
@@ -87,7 +88,7 @@ export async function addMarketOn(
   sys: System,
   feed: string,
   description: string,
-  overrides: Record<string, unknown> = {},
+  overrides: Partial<FlatMarketParams> = {},
 ): Promise<number> {
   const id = Number(await sys.engine.marketCount());
   await sys.engine.addMarket(marketParams(feed, overrides), description);

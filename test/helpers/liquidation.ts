@@ -95,17 +95,17 @@ export async function setup(): Promise<Env> {
 export async function setLiquidationParams(env: Env, p: Partial<LiqParams>): Promise<void> {
   env.liq = { ...env.liq, ...p };
   const l = env.liq;
-  await env.sys.engine.setLiquidationParams(
-    l.feeRate,
-    l.buffer,
-    l.minKeeperReward,
-    l.maxKeeperReward,
-    l.closeFactorHfThreshold,
-    l.smallDebtUsd,
-    l.orderKeeperFee,
-    l.penaltyRate,
-    l.accountWindow,
-  );
+  await env.sys.engine.setLiquidationParams({
+    feeRate: l.feeRate,
+    buffer: l.buffer,
+    minKeeperRewardUsd: l.minKeeperReward,
+    maxKeeperRewardUsd: l.maxKeeperReward,
+    closeFactorHfThreshold: l.closeFactorHfThreshold,
+    smallDebtUsd: l.smallDebtUsd,
+    orderKeeperFeeUsd: l.orderKeeperFee,
+    penaltyRate: l.penaltyRate,
+    accountWindow: l.accountWindow,
+  });
 }
 
 export async function mintAndApprove(
@@ -299,7 +299,7 @@ export interface LiquidationRun {
 
 /**
  * Liquidates `account` and checks, against the model: every PositionLiquidated,
- * LiquidationFeePaid, OrderCancelled, CollateralSeized and BadDebtSettled event, the keeper's
+ * LiquidationFeePaid, OrderCancelled, CollateralSoldToFund and BadDebtSettled event, the keeper's
  * and the fund's quote tokens, the account's positions and quote balance, the pool ledger and
  * the conservation invariants.
  */

@@ -11,7 +11,7 @@ import { ContractTransactionResponse } from "ethers";
 import { MockV3Aggregator, MockV3Aggregator__factory } from "../../typechain-types";
 import { feedAnswer, units, wad } from "../../src/common/units";
 import { accountId } from "../../src/common/accounts";
-import { FAR } from "../../src/common";
+import { FAR, FlatMarketParams, MarketLimits, groupMarketParams } from "../../src/common";
 import * as M from "../../src/model";
 import { deployWithHardhat } from "../../deploy/hardhat";
 import { System } from "./fixture";
@@ -178,8 +178,8 @@ export async function trade(
 }
 
 /** Market parameters like the local config's (ETH-like), for `engine.addMarket`. */
-export function marketParams(feed: string, overrides: Record<string, unknown> = {}) {
-  return {
+export function marketParams(feed: string, overrides: Partial<FlatMarketParams> = {}) {
+  return groupMarketParams({
     feed,
     heartbeat: 86_400,
     skewScale: wad("1000000"),
@@ -189,17 +189,17 @@ export function marketParams(feed: string, overrides: Record<string, unknown> = 
     imrBase: wad("0.02"),
     imrSizeFactor: wad("0.0001"),
     maintenanceScalar: wad("0.5"),
-    minPositionMargin: wad("20"),
+    minPositionMarginUsd: wad("20"),
     maxOpenInterest: wad("1000000"),
     maxOiPoolRatio: wad("5"),
     maxNetExposureRatio: wad("2"),
-    maxLiquidationPerWindow: wad("5000000"),
+    maxLiquidationPerWindowUsd: wad("5000000"),
     liquidationWindow: 30,
     instantTrading: true,
     minOrderDelay: 2,
     maxOrderAge: 7200,
     ...overrides,
-  };
+  });
 }
 
 /** Adds `n` markets, each with a new 8-decimal MockV3Aggregator at `price`; returns their ids. */
@@ -262,31 +262,16 @@ export async function expectMarginRevert(
 export async function setLimits(
   env: System,
   id: number,
-  change: Partial<{
-    maxOpenInterest: bigint;
-    maxOiPoolRatio: bigint;
-    maxNetExposureRatio: bigint;
-    maxLiquidationPerWindow: bigint;
-    liquidationWindow: bigint;
-  }>,
+  change: Partial<MarketLimits>,
 ): Promise<void> {
   const m = await env.engine.getMarket(id);
-  const l = {
+  const limits: MarketLimits = {
     maxOpenInterest: m.maxOpenInterest,
     maxOiPoolRatio: m.maxOiPoolRatio,
     maxNetExposureRatio: m.maxNetExposureRatio,
-    maxLiquidationPerWindow: m.maxLiquidationPerWindow,
+    maxLiquidationPerWindowUsd: m.maxLiquidationPerWindow,
     liquidationWindow: m.liquidationWindow,
     ...change,
   };
-  await (
-    await env.engine.setMarketLimits(
-      id,
-      l.maxOpenInterest,
-      l.maxOiPoolRatio,
-      l.maxNetExposureRatio,
-      l.maxLiquidationPerWindow,
-      l.liquidationWindow,
-    )
-  ).wait();
+  await (await env.engine.setMarketLimits(id, limits)).wait();
 }

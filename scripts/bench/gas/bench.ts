@@ -16,9 +16,19 @@ import {
   MockV3Aggregator,
   MockV3Aggregator__factory,
 } from "../../../typechain-types";
-import { WAD, accountId, feedAnswer, units, wad } from "../../../src/common";
+import {
+  FAR,
+  WAD,
+  accountId,
+  feedAnswer,
+  groupMarketParams,
+  units,
+  wad,
+} from "../../../src/common";
 
-export const FAR = 2n ** 63n;
+/** Every deadline of the bench is src/common's `FAR`; re-exported for the suites. */
+export { FAR };
+/** A buy's acceptable price that accepts any fill (a sell's is 1). */
 export const MAX_PRICE = 2n ** 127n;
 export const EVENTS = ICrossmarginEvents__factory.createInterface();
 
@@ -86,7 +96,7 @@ export async function ensureMarkets(sys: System, n: number): Promise<void> {
     await feed.waitForDeployment();
     await (
       await sys.engine.addMarket(
-        {
+        groupMarketParams({
           feed: await feed.getAddress(),
           heartbeat: m0.heartbeat,
           skewScale: wad(10_000_000),
@@ -96,16 +106,16 @@ export async function ensureMarkets(sys: System, n: number): Promise<void> {
           imrBase: m0.imrBase,
           imrSizeFactor: m0.imrSizeFactor,
           maintenanceScalar: m0.maintenanceScalar,
-          minPositionMargin: m0.minPositionMargin,
+          minPositionMarginUsd: m0.minPositionMargin,
           maxOpenInterest: wad(100_000_000),
           maxOiPoolRatio: m0.maxOiPoolRatio,
           maxNetExposureRatio: m0.maxNetExposureRatio,
-          maxLiquidationPerWindow: 0,
+          maxLiquidationPerWindowUsd: 0,
           liquidationWindow: 0,
           instantTrading: true,
           minOrderDelay: m0.minOrderDelay,
           maxOrderAge: m0.maxOrderAge,
-        },
+        }),
         await feed.description(),
       )
     ).wait();

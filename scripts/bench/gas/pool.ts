@@ -44,7 +44,13 @@ export async function autoDeleverage(b: Bench): Promise<Results> {
   const acct = accountId(trader.address, 0);
   await fund(b, trader, 0, "15000000");
   await trade(b, trader, acct, 3, wad(200_000));
-  await (await b.sys.engine.setAdlParams(wad("0.95"), wad("0.0001"), wad(100))).wait();
+  await (
+    await b.sys.engine.setAdlParams({
+      floorRatio: wad("0.95"),
+      rewardRate: wad("0.0001"),
+      maxRewardUsd: wad(100),
+    })
+  ).wait();
   await refreshFeeds(b);
   await setPrice(b, 3, feedAnswer(125));
   // Realistic: a 20M USD long gains 25 % (ADL floor 0.95); a funded keeper deleverages it.

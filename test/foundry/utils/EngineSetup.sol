@@ -8,6 +8,14 @@ import {CrossmarginRisk} from "../../../contracts/core/CrossmarginRisk.sol";
 import {ICrossmargin} from "../../../contracts/interfaces/ICrossmargin.sol";
 import {ICrossmarginRisk} from "../../../contracts/interfaces/ICrossmarginRisk.sol";
 import {ICrossmarginAdmin} from "../../../contracts/interfaces/ICrossmarginAdmin.sol";
+import {
+    AdlSettings,
+    LiquidationSettings,
+    MarketLimits,
+    MarketMarginParams,
+    MarketOrderParams,
+    MarketTradingParams
+} from "../../../contracts/types/Params.sol";
 import {LiquidityPool} from "../../../contracts/pool/LiquidityPool.sol";
 import {InsuranceFund} from "../../../contracts/pool/InsuranceFund.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
@@ -72,19 +80,23 @@ abstract contract EngineSetup is Test {
         _addMarket(address(d.marketFeeds[0]), 1_000_000e18, 100_000e18);
         _addMarket(address(d.marketFeeds[1]), 50_000e18, 5_000e18);
         _addMarket(address(d.marketFeeds[2]), 20_000_000e18, 2_000_000e18);
-        d.engine.setLiquidationParams({
-            feeRate: 0.005e18,
-            buffer: 0.1e18,
-            minKeeperReward: 5e18,
-            maxKeeperReward: 1_000e18,
-            closeFactorHfThreshold: 0.95e18,
-            smallDebtUsd: 100e18,
-            orderKeeperFee: 1e18,
-            penaltyRate: 0.005e18,
-            accountWindow: 3600
-        });
+        d.engine.setLiquidationParams(
+            LiquidationSettings({
+                feeRate: 0.005e18,
+                buffer: 0.1e18,
+                minKeeperRewardUsd: 5e18,
+                maxKeeperRewardUsd: 1_000e18,
+                closeFactorHfThreshold: 0.95e18,
+                smallDebtUsd: 100e18,
+                orderKeeperFeeUsd: 1e18,
+                penaltyRate: 0.005e18,
+                accountWindow: 3600
+            })
+        );
         // The highest ADL floor (0.95) so that the invariant runs reach auto-deleveraging often.
-        d.engine.setAdlParams(0.95e18, 0.0001e18, 100e18);
+        d.engine.setAdlParams(
+            AdlSettings({floorRatio: 0.95e18, rewardRate: 0.0001e18, maxRewardUsd: 100e18})
+        );
         // ETH/BTC offset pair (INV-54) and a 1 USD top-up fee (INV-56), as deploy/config/local.ts.
         ICrossmarginRisk(address(d.engine)).setOffsetPair(1, 0, 1, 0.5e18, 0.02e18);
         ICrossmarginRisk(address(d.engine)).setTopUpFee(1e18);
@@ -128,22 +140,30 @@ abstract contract EngineSetup is Test {
             ICrossmarginAdmin.MarketParams({
                 feed: feed,
                 heartbeat: HEARTBEAT,
-                skewScale: skewScale,
-                makerFee: 0.0002e18,
-                takerFee: 0.0006e18,
-                maxFundingVelocity: 9e18,
-                imrBase: 0.02e18,
-                imrSizeFactor: 0.0001e18,
-                maintenanceScalar: 0.5e18,
-                minPositionMargin: 20e18,
-                maxOpenInterest: maxOi,
-                maxOiPoolRatio: 5e18,
-                maxNetExposureRatio: 2e18,
-                maxLiquidationPerWindow: 5_000_000e18,
-                liquidationWindow: 30,
-                instantTrading: true,
-                minOrderDelay: 2,
-                maxOrderAge: 2 hours
+                trading: MarketTradingParams({
+                    skewScale: skewScale,
+                    makerFee: 0.0002e18,
+                    takerFee: 0.0006e18,
+                    maxFundingVelocity: 9e18
+                }),
+                margin: MarketMarginParams({
+                    imrBase: 0.02e18,
+                    imrSizeFactor: 0.0001e18,
+                    maintenanceScalar: 0.5e18,
+                    minPositionMarginUsd: 20e18
+                }),
+                limits: MarketLimits({
+                    maxOpenInterest: maxOi,
+                    maxOiPoolRatio: 5e18,
+                    maxNetExposureRatio: 2e18,
+                    maxLiquidationPerWindowUsd: 5_000_000e18,
+                    liquidationWindow: 30
+                }),
+                orders: MarketOrderParams({
+                    instantTrading: true,
+                    minOrderDelay: 2,
+                    maxOrderAge: 2 hours
+                })
             }),
             FEED_DESCRIPTION
         );

@@ -83,18 +83,69 @@ describe("adversarial: access control", () => {
       ["setCollateralFeed", ADMIN, (e) => e.setCollateralFeed(weth, wethFeed, 60, V3_DESCRIPTION)],
       ["addMarket", ADMIN, (e) => e.addMarket(marketParams(mFeed), V3_DESCRIPTION)],
       ["setMarketFeed", ADMIN, (e) => e.setMarketFeed(0, mFeed, 60, V3_DESCRIPTION)],
-      ["setMarketTradingParams", RISK, (e) => e.setMarketTradingParams(0, 0, 0, 0, 0)],
+      [
+        "setMarketTradingParams",
+        RISK,
+        (e) =>
+          e.setMarketTradingParams(0, {
+            skewScale: 0,
+            makerFee: 0,
+            takerFee: 0,
+            maxFundingVelocity: 0,
+          }),
+      ],
       [
         "setMarketMarginParams",
         RISK,
-        (e) => e.setMarketMarginParams(0, wad("1"), 0, wad("0.9"), 0),
+        (e) =>
+          e.setMarketMarginParams(0, {
+            imrBase: wad("1"),
+            imrSizeFactor: 0,
+            maintenanceScalar: wad("0.9"),
+            minPositionMarginUsd: 0,
+          }),
       ],
-      ["setMarketLimits", RISK, (e) => e.setMarketLimits(0, 0, wad("1"), wad("2"), 0, 0)],
-      ["setMarketOrderParams", RISK, (e) => e.setMarketOrderParams(0, false, 0, 1)],
+      [
+        "setMarketLimits",
+        RISK,
+        (e) =>
+          e.setMarketLimits(0, {
+            maxOpenInterest: 0,
+            maxOiPoolRatio: wad("1"),
+            maxNetExposureRatio: wad("2"),
+            maxLiquidationPerWindowUsd: 0,
+            liquidationWindow: 0,
+          }),
+      ],
+      [
+        "setMarketOrderParams",
+        RISK,
+        (e) =>
+          e.setMarketOrderParams(0, { instantTrading: false, minOrderDelay: 0, maxOrderAge: 1 }),
+      ],
       ["settleMarket", ADMIN, (e) => e.settleMarket(0, 0)],
-      ["setLiquidationParams", RISK, (e) => e.setLiquidationParams(0, 0, 0, 0, 0, 0, 0, 0, 3600)],
+      [
+        "setLiquidationParams",
+        RISK,
+        (e) =>
+          e.setLiquidationParams({
+            feeRate: 0,
+            buffer: 0,
+            minKeeperRewardUsd: 0,
+            maxKeeperRewardUsd: 0,
+            closeFactorHfThreshold: 0,
+            smallDebtUsd: 0,
+            orderKeeperFeeUsd: 0,
+            penaltyRate: 0,
+            accountWindow: 3600,
+          }),
+      ],
       ["setSequencer", ADMIN, (e) => e.setSequencer(ZeroAddress, 0)],
-      ["setAdlParams", RISK, (e) => e.setAdlParams(0, 0, 0)],
+      [
+        "setAdlParams",
+        RISK,
+        (e) => e.setAdlParams({ floorRatio: 0, rewardRate: 0, maxRewardUsd: 0 }),
+      ],
       ["setPool", ADMIN, (e) => e.setPool(user.address)],
       ["setInsuranceFund", ADMIN, (e) => e.setInsuranceFund(user.address)],
       ["pause", GUARDIAN, (e) => e.pause()],

@@ -106,7 +106,11 @@ describe("adversarial: economics", () => {
     it("INV-21: delayed orders fill at the first round after the commit: the front-run only pays fees", async () => {
       const env = await loadOrders();
       const { engine, keeper, account } = env;
-      await engine.setMarketOrderParams(ETH, false, 2, 7200);
+      await engine.setMarketOrderParams(ETH, {
+        instantTrading: false,
+        minOrderDelay: 2,
+        maxOrderAge: 7200,
+      });
       const feed = env.feeds[ETH];
       const q0 = (await engine.getAccount(account)).quoteBalance;
       const T = BigInt(await time.latest()) + 10n;

@@ -33,7 +33,7 @@ import {
 } from "../../helpers/adversarial";
 import * as M from "../../../src/model";
 import { requestAndWait } from "../../helpers/pool";
-import { ETH, FAR, SOL } from "../../../src/common";
+import { ETH, FAR, FlatMarketParams, SOL } from "../../../src/common";
 
 /** A market on a new MockFeed (`decimals`, raw `answer`) plus a collateral on the same feed. */
 async function marketAndCollateral(
@@ -41,7 +41,7 @@ async function marketAndCollateral(
   decimals: number,
   answer: bigint,
   name: string,
-  overrides: Record<string, unknown> = {},
+  overrides: Partial<FlatMarketParams> = {},
 ) {
   const feed = await mockFeed(env.admin, decimals, answer, `${name} / USD`);
   const f = await feed.getAddress();

@@ -376,17 +376,17 @@ describe("adversarial: tokens", () => {
     const feed = await v3Feed(deployer, "3000");
     await engine.addMarket(marketParams(feed), V3_DESCRIPTION);
     const l = env.liq;
-    await engine.setLiquidationParams(
-      l.feeRate,
-      l.buffer,
-      l.minKeeperReward,
-      l.maxKeeperReward,
-      l.closeFactorHfThreshold,
-      l.smallDebtUsd,
-      l.orderKeeperFee,
-      l.penaltyRate,
-      l.accountWindow,
-    );
+    await engine.setLiquidationParams({
+      feeRate: l.feeRate,
+      buffer: l.buffer,
+      minKeeperRewardUsd: l.minKeeperReward,
+      maxKeeperRewardUsd: l.maxKeeperReward,
+      closeFactorHfThreshold: l.closeFactorHfThreshold,
+      smallDebtUsd: l.smallDebtUsd,
+      orderKeeperFeeUsd: l.orderKeeperFee,
+      penaltyRate: l.penaltyRate,
+      accountWindow: l.accountWindow,
+    });
     for (const [who, to, amount] of [
       [lp, pool, usdc(1_000_000)],
       [deployer, fund, usdc(10_000)],

@@ -198,7 +198,7 @@ describe("keeper parts", function () {
         log("OrderCommitted", [3n << 8n, 1, 1n, 1n, 100, 1]),
         log("OrderCommitted", [3n << 8n, 2, 1n, 1n, 100, 1]),
         log("OrderSettled", [3n << 8n, 1, token, 7]),
-        log("LiquidationParamsSet", Object.values(params)),
+        log("LiquidationParamsSet", [Object.values(params)]),
       ]);
       expect([...ix.accounts]).to.deep.equal([1n << 8n, 2n << 8n, 3n << 8n]);
       expect([...ix.orders.values()]).to.deep.equal([{ account: 3n << 8n, marketId: 2 }]);

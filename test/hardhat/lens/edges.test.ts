@@ -81,7 +81,12 @@ describe("lens: edges", () => {
     const c = await sys.engine.getMarket(ETH);
     const factor = wad("0.01");
     const scalar = wad("0.5");
-    await sys.engine.setMarketMarginParams(ETH, c.imrBase, factor, scalar, c.minPositionMargin);
+    await sys.engine.setMarketMarginParams(ETH, {
+      imrBase: c.imrBase,
+      imrSizeFactor: factor,
+      maintenanceScalar: scalar,
+      minPositionMarginUsd: c.minPositionMargin,
+    });
     const withFactor = async () => {
       const { risk: model } = await modelAccount(sys, account);
       const h = model.positions[0];

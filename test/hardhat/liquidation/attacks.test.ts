@@ -44,7 +44,12 @@ const DAY = 86_400;
 
 async function noFunding(env: Env, marketId: number): Promise<void> {
   const m = await env.sys.engine.getMarket(marketId);
-  await env.sys.engine.setMarketTradingParams(marketId, m.skewScale, m.makerFee, m.takerFee, 0);
+  await env.sys.engine.setMarketTradingParams(marketId, {
+    skewScale: m.skewScale,
+    makerFee: m.makerFee,
+    takerFee: m.takerFee,
+    maxFundingVelocity: 0,
+  });
 }
 
 async function modelEquity(env: Env, account: bigint, now?: bigint): Promise<bigint> {
@@ -359,24 +364,22 @@ describe("liquidation/attacks (regressions)", () => {
     const { engine } = env.sys;
     const m = await engine.getMarket(ETH);
     await expect(
-      engine.setMarketLimits(
-        ETH,
-        m.maxOpenInterest,
-        m.maxOiPoolRatio,
-        m.maxNetExposureRatio,
-        1n,
-        m.liquidationWindow,
-      ),
+      engine.setMarketLimits(ETH, {
+        maxOpenInterest: m.maxOpenInterest,
+        maxOiPoolRatio: m.maxOiPoolRatio,
+        maxNetExposureRatio: m.maxNetExposureRatio,
+        maxLiquidationPerWindowUsd: 1n,
+        liquidationWindow: m.liquidationWindow,
+      }),
     ).to.be.revertedWithCustomError(engine, "ParameterOutOfBounds");
     await expect(
-      engine.setMarketLimits(
-        ETH,
-        m.maxOpenInterest,
-        0n,
-        m.maxNetExposureRatio,
-        m.maxLiquidationPerWindow,
-        30,
-      ),
+      engine.setMarketLimits(ETH, {
+        maxOpenInterest: m.maxOpenInterest,
+        maxOiPoolRatio: 0n,
+        maxNetExposureRatio: m.maxNetExposureRatio,
+        maxLiquidationPerWindowUsd: m.maxLiquidationPerWindow,
+        liquidationWindow: 30,
+      }),
     ).to.be.revertedWithCustomError(engine, "ParameterOutOfBounds");
     const after = await engine.getMarket(ETH);
     expect([
@@ -391,22 +394,20 @@ describe("liquidation/attacks (regressions)", () => {
       m.liquidationWindow,
     ]);
     // The bounds themselves are accepted: no cap (0), a 100,000 USD cap, a 0.1 ratio.
-    await engine.setMarketLimits(
-      ETH,
-      m.maxOpenInterest,
-      wad("0.1"),
-      m.maxNetExposureRatio,
-      0n,
-      m.liquidationWindow,
-    );
-    await engine.setMarketLimits(
-      ETH,
-      m.maxOpenInterest,
-      m.maxOiPoolRatio,
-      m.maxNetExposureRatio,
-      wad("100000"),
-      m.liquidationWindow,
-    );
+    await engine.setMarketLimits(ETH, {
+      maxOpenInterest: m.maxOpenInterest,
+      maxOiPoolRatio: wad("0.1"),
+      maxNetExposureRatio: m.maxNetExposureRatio,
+      maxLiquidationPerWindowUsd: 0n,
+      liquidationWindow: m.liquidationWindow,
+    });
+    await engine.setMarketLimits(ETH, {
+      maxOpenInterest: m.maxOpenInterest,
+      maxOiPoolRatio: m.maxOiPoolRatio,
+      maxNetExposureRatio: m.maxNetExposureRatio,
+      maxLiquidationPerWindowUsd: wad("100000"),
+      liquidationWindow: m.liquidationWindow,
+    });
     await expectConservation(env);
   });
 });

@@ -20,7 +20,12 @@ const SHARE_OFFSET = 10n ** 6n; // LiquidityPool's decimals offset (virtual shar
 
 async function noFunding(env: Env, marketId: number): Promise<void> {
   const m = await env.sys.engine.getMarket(marketId);
-  await env.sys.engine.setMarketTradingParams(marketId, m.skewScale, m.makerFee, m.takerFee, 0);
+  await env.sys.engine.setMarketTradingParams(marketId, {
+    skewScale: m.skewScale,
+    makerFee: m.makerFee,
+    takerFee: m.takerFee,
+    maxFundingVelocity: 0,
+  });
 }
 
 async function modelEquity(env: Env, account: bigint): Promise<bigint> {
@@ -192,14 +197,13 @@ describe("liquidation/bad-debt", () => {
     const { engine } = env.sys;
     const m = await engine.getMarket(ETH);
     // Only 100,000 USD of ETH (the smallest cap governance may set) per 30 s window.
-    await engine.setMarketLimits(
-      ETH,
-      m.maxOpenInterest,
-      m.maxOiPoolRatio,
-      m.maxNetExposureRatio,
-      wad("100000"),
-      30,
-    );
+    await engine.setMarketLimits(ETH, {
+      maxOpenInterest: m.maxOpenInterest,
+      maxOiPoolRatio: m.maxOiPoolRatio,
+      maxNetExposureRatio: m.maxNetExposureRatio,
+      maxLiquidationPerWindowUsd: wad("100000"),
+      liquidationWindow: 30,
+    });
     const t = env.traders[0];
     const a = await deposit(env, t, usdc(13_000));
     await trade(env, t, ETH, wad("50"));

@@ -100,17 +100,17 @@ describe("liquidation/edges", () => {
       const feed = await v3Feed(deployer, "3000");
       await engine.addMarket(marketParams(feed), V3_DESCRIPTION);
       const l = { ...env.liq, feeRate: wad("0.05") };
-      await engine.setLiquidationParams(
-        l.feeRate,
-        l.buffer,
-        l.minKeeperReward,
-        l.maxKeeperReward,
-        l.closeFactorHfThreshold,
-        l.smallDebtUsd,
-        l.orderKeeperFee,
-        l.penaltyRate,
-        l.accountWindow,
-      );
+      await engine.setLiquidationParams({
+        feeRate: l.feeRate,
+        buffer: l.buffer,
+        minKeeperRewardUsd: l.minKeeperReward,
+        maxKeeperRewardUsd: l.maxKeeperReward,
+        closeFactorHfThreshold: l.closeFactorHfThreshold,
+        smallDebtUsd: l.smallDebtUsd,
+        orderKeeperFeeUsd: l.orderKeeperFee,
+        penaltyRate: l.penaltyRate,
+        accountWindow: l.accountWindow,
+      });
       await q.mint(lp.address, usdc(1_000_000));
       await q.connect(lp).approve(pool, MaxUint256);
       await pool.connect(lp).deposit(usdc(1_000_000), lp.address);

@@ -23,7 +23,12 @@ import { requestAndWait } from "../../helpers/pool";
 /** Turns funding off in a market before anyone trades (so equity does not drift with time). */
 async function noFunding(env: Env, marketId: number): Promise<void> {
   const m = await env.sys.engine.getMarket(marketId);
-  await env.sys.engine.setMarketTradingParams(marketId, m.skewScale, m.makerFee, m.takerFee, 0);
+  await env.sys.engine.setMarketTradingParams(marketId, {
+    skewScale: m.skewScale,
+    makerFee: m.makerFee,
+    takerFee: m.takerFee,
+    maxFundingVelocity: 0,
+  });
 }
 
 /**

@@ -22,14 +22,13 @@ const REDUCE_ONLY = 2;
 /** Sets the liquidation cap of a market (USD per window) and its window (seconds). */
 async function setCap(env: Env, marketId: number, cap: bigint, window: number): Promise<void> {
   const m = await env.sys.engine.getMarket(marketId);
-  await env.sys.engine.setMarketLimits(
-    marketId,
-    m.maxOpenInterest,
-    m.maxOiPoolRatio,
-    m.maxNetExposureRatio,
-    cap,
-    window,
-  );
+  await env.sys.engine.setMarketLimits(marketId, {
+    maxOpenInterest: m.maxOpenInterest,
+    maxOiPoolRatio: m.maxOiPoolRatio,
+    maxNetExposureRatio: m.maxNetExposureRatio,
+    maxLiquidationPerWindowUsd: cap,
+    liquidationWindow: window,
+  });
 }
 
 /** A call that can do nothing (window exhausted, zero budget) returns (0, 0) without reverting. */

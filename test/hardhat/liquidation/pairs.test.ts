@@ -23,14 +23,14 @@ describe("liquidation/pairs", () => {
     const risk = ICrossmarginRisk__factory.connect(await engine.getAddress(), env.deployer);
     await risk.setOffsetPair(1, ETH, BTC, wad("0.5"), wad("0.04"));
     const m = await engine.getMarket(ETH);
-    await engine.setMarketLimits(
-      ETH,
-      m.maxOpenInterest,
-      m.maxOiPoolRatio,
-      m.maxNetExposureRatio,
-      wad("100000"), // at most 100k USD of ETH per 30 s window
-      30,
-    );
+    await engine.setMarketLimits(ETH, {
+      maxOpenInterest: m.maxOpenInterest,
+      maxOiPoolRatio: m.maxOiPoolRatio,
+      maxNetExposureRatio: m.maxNetExposureRatio,
+      maxLiquidationPerWindowUsd: wad("100000"),
+      // at most 100k USD of ETH per 30 s window
+      liquidationWindow: 30,
+    });
     const t = env.traders[0];
     const a = await deposit(env, t, usdc(12_850));
     await trade(env, t, ETH, wad("60"));

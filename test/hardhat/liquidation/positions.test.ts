@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
+import { groupMarketParams } from "../../../src/common/admin-params";
 import { WAD, mulUp } from "../../../src/model";
 import {
   BTC,
@@ -270,7 +271,7 @@ describe("liquidation/positions", () => {
     for (let i = 0; i < 14; i++) {
       const feed = await Feed.deploy(8, 100n * 10n ** 8n);
       await engine.addMarket(
-        {
+        groupMarketParams({
           feed: await feed.getAddress(),
           heartbeat: base.heartbeat,
           skewScale: base.skewScale,
@@ -280,16 +281,16 @@ describe("liquidation/positions", () => {
           imrBase: base.imrBase,
           imrSizeFactor: base.imrSizeFactor,
           maintenanceScalar: base.maintenanceScalar,
-          minPositionMargin: base.minPositionMargin,
+          minPositionMarginUsd: base.minPositionMargin,
           maxOpenInterest: base.maxOpenInterest,
           maxOiPoolRatio: base.maxOiPoolRatio,
           maxNetExposureRatio: base.maxNetExposureRatio,
-          maxLiquidationPerWindow: base.maxLiquidationPerWindow,
+          maxLiquidationPerWindowUsd: base.maxLiquidationPerWindow,
           liquidationWindow: base.liquidationWindow,
           instantTrading: true,
           minOrderDelay: base.minOrderDelay,
           maxOrderAge: base.maxOrderAge,
-        },
+        }),
         await feed.description(),
       );
     }

@@ -8,7 +8,7 @@ import { MaxUint256 } from "ethers";
 import { ReentrantToken__factory } from "../../../typechain-types";
 import { wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
-import { listToken } from "../../helpers/adversarial";
+import { listToken, mockFeed } from "../../helpers/adversarial";
 import {
   Env,
   MAX_UINT,
@@ -46,6 +46,33 @@ describe("markets: edges", () => {
     await expect(env.engine.quoteTrade(id, wad("1")))
       .to.be.revertedWithCustomError(env.engine, "UnknownMarket")
       .withArgs(id);
+  });
+
+  it("setMarketFeed writes only the feed, heartbeat and decimals (the rest of the slot is kept)", async () => {
+    // ETH-PERP has an offset pair; restrict it so that status and instantTrading differ from
+    // their defaults too.
+    await env.engine.setMarketStatus(ETH, MarketStatus.ReduceOnly);
+    await env.engine.setMarketOrderParams(ETH, {
+      instantTrading: false,
+      minOrderDelay: 2,
+      maxOrderAge: 7200,
+    });
+    const before = await env.engine.getMarket(ETH);
+    expect(before.offsetPair).to.not.equal(0n);
+    const feed = await mockFeed(env.admin, 18, wad("3000"), "ETH / USD");
+    await expect(env.engine.setMarketFeed(ETH, feed.target, 120, "ETH / USD"))
+      .to.emit(env.engine, "MarketFeedSet")
+      .withArgs(ETH, feed.target, 120, 18);
+    const after = await env.engine.getMarket(ETH);
+    expect([after.feed, after.heartbeat, after.feedDecimals]).to.deep.equal([
+      feed.target,
+      120n,
+      18n,
+    ]);
+    // feed, heartbeat and feedDecimals are MarketConfig's first three fields.
+    expect([...after].slice(3)).to.deep.equal([...before].slice(3));
+    expect(after.status).to.equal(BigInt(MarketStatus.ReduceOnly));
+    expect(after.instantTrading).to.equal(false);
   });
 
   it(`INV-23: at most ${MAX_MARKETS} markets (TooManyMarkets)`, async () => {
@@ -89,9 +116,16 @@ describe("markets: edges", () => {
     const before = await modelState(env.engine, ETH);
     await time.increase(3 * 86_400); // the feed is now stale
     const c = await env.engine.getMarket(ETH);
-    await expect(env.engine.setMarketTradingParams(ETH, c.skewScale, 0, 0, c.maxFundingVelocity))
+    await expect(
+      env.engine.setMarketTradingParams(ETH, {
+        skewScale: c.skewScale,
+        makerFee: 0,
+        takerFee: 0,
+        maxFundingVelocity: c.maxFundingVelocity,
+      }),
+    )
       .to.emit(env.engine, "MarketTradingParamsSet")
-      .withArgs(ETH, c.skewScale, 0, 0, c.maxFundingVelocity);
+      .withArgs(ETH, [c.skewScale, 0, 0, c.maxFundingVelocity]);
     expect(await modelState(env.engine, ETH)).to.deep.equal(before);
     // Closing still works at the settlement price.
     await env.engine.connect(alice).modifyPosition(a, ETH, -wad("5"), 1n, FAR);
@@ -137,13 +171,12 @@ describe("markets: edges", () => {
     const c = await env.engine.getMarket(ETH);
     // A skew scale of 10 ETH: the skew of -15 ETH is 1.5 scales.
     const small = wad("10");
-    await env.engine.setMarketTradingParams(
-      ETH,
-      small,
-      c.makerFee,
-      c.takerFee,
-      c.maxFundingVelocity,
-    );
+    await env.engine.setMarketTradingParams(ETH, {
+      skewScale: small,
+      makerFee: c.makerFee,
+      takerFee: c.takerFee,
+      maxFundingVelocity: c.maxFundingVelocity,
+    });
     const p = { ...(await modelParams(env.engine, ETH)), skewScale: small };
     expect(M.fundingVelocity(-wad("15"), small, p.maxFundingVelocity)).to.equal(
       -p.maxFundingVelocity,
@@ -155,13 +188,12 @@ describe("markets: edges", () => {
       const now = await nextTimestamp();
       const want = M.recordFunding(st, p, wad("3000"), now);
       // Same parameters again: only records the funding accrued up to now.
-      await env.engine.setMarketTradingParams(
-        ETH,
-        small,
-        c.makerFee,
-        c.takerFee,
-        c.maxFundingVelocity,
-      );
+      await env.engine.setMarketTradingParams(ETH, {
+        skewScale: small,
+        makerFee: c.makerFee,
+        takerFee: c.takerFee,
+        maxFundingVelocity: c.maxFundingVelocity,
+      });
       const got = await modelState(env.engine, ETH);
       expect([got.fundingRate, got.fundingIndex, got.lastFundingTime]).to.deep.equal([
         want.fundingRate,

@@ -134,7 +134,12 @@ describe("markets: funding", () => {
     const old = { ...w.markets[ETH].state };
     const st = w.recordFunding(ETH, now);
     const p = w.markets[ETH].params;
-    const tx = env.engine.setMarketTradingParams(ETH, wad("4"), p.makerFee, p.takerFee, wad("10"));
+    const tx = env.engine.setMarketTradingParams(ETH, {
+      skewScale: wad("4"),
+      makerFee: p.makerFee,
+      takerFee: p.takerFee,
+      maxFundingVelocity: wad("10"),
+    });
     await expect(tx)
       .to.emit(env.engine, "FundingRecorded")
       .withArgs(ETH, st.fundingRate, st.fundingIndex, w.markets[ETH].price);
@@ -157,7 +162,12 @@ describe("markets: funding", () => {
     await advance(env, HOUR);
     const before = await env.engine.getMarketState(ETH);
     await expect(
-      env.engine.setMarketMarginParams(ETH, wad("0.03"), wad("0.0002"), wad("0.6"), wad("25")),
+      env.engine.setMarketMarginParams(ETH, {
+        imrBase: wad("0.03"),
+        imrSizeFactor: wad("0.0002"),
+        maintenanceScalar: wad("0.6"),
+        minPositionMarginUsd: wad("25"),
+      }),
     ).to.not.emit(env.engine, "FundingRecorded");
     const after = await env.engine.getMarketState(ETH);
     expect(after.lastFundingTime).to.equal(before.lastFundingTime);

@@ -114,13 +114,12 @@ describe("markets: margin", () => {
     const [alice] = env.users;
     const p = await env.engine.getMarket(ETH);
     // A 5 % maker fee makes reducing a majority-side position expensive.
-    await env.engine.setMarketTradingParams(
-      ETH,
-      p.skewScale,
-      wad("0.05"),
-      p.takerFee,
-      p.maxFundingVelocity,
-    );
+    await env.engine.setMarketTradingParams(ETH, {
+      skewScale: p.skewScale,
+      makerFee: wad("0.05"),
+      takerFee: p.takerFee,
+      maxFundingVelocity: p.maxFundingVelocity,
+    });
     const a = await fundQuote(env, alice, usdc("4000"));
     await trade(env, alice, a, ETH, wad("20"));
 

@@ -182,13 +182,12 @@ describe("markets: multicall", () => {
   it("a quote deposit in the call does not count as equity the account had before", async () => {
     const [alice] = env.users;
     const p = await env.engine.getMarket(ETH);
-    await env.engine.setMarketTradingParams(
-      ETH,
-      p.skewScale,
-      wad("0.05"),
-      p.takerFee,
-      p.maxFundingVelocity,
-    );
+    await env.engine.setMarketTradingParams(ETH, {
+      skewScale: p.skewScale,
+      makerFee: wad("0.05"),
+      takerFee: p.takerFee,
+      maxFundingVelocity: p.maxFundingVelocity,
+    });
     const a = await fundQuote(env, alice, usdc("4000"));
     await trade(env, alice, a, ETH, wad("20"));
     let w = await World.read(env, [a]);
@@ -217,13 +216,12 @@ describe("markets: multicall", () => {
   it("a non-quote deposit in the call does not block reducing an already liquidatable account", async () => {
     const [alice] = env.users;
     const p = await env.engine.getMarket(ETH);
-    await env.engine.setMarketTradingParams(
-      ETH,
-      p.skewScale,
-      wad("0.05"),
-      p.takerFee,
-      p.maxFundingVelocity,
-    );
+    await env.engine.setMarketTradingParams(ETH, {
+      skewScale: p.skewScale,
+      makerFee: wad("0.05"),
+      takerFee: p.takerFee,
+      maxFundingVelocity: p.maxFundingVelocity,
+    });
     const a = await fundQuote(env, alice, usdc("4000"));
     await trade(env, alice, a, ETH, wad("20"));
     const w = await World.read(env, [a]);

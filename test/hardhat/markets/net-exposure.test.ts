@@ -44,24 +44,22 @@ describe("markets: net exposure limit (INV-45)", () => {
   async function setRatio(ratio: bigint): Promise<void> {
     const m = await env.engine.getMarket(ETH);
     await expect(
-      env.engine.setMarketLimits(
-        ETH,
-        m.maxOpenInterest,
-        m.maxOiPoolRatio,
-        ratio,
-        m.maxLiquidationPerWindow,
-        m.liquidationWindow,
-      ),
+      env.engine.setMarketLimits(ETH, {
+        maxOpenInterest: m.maxOpenInterest,
+        maxOiPoolRatio: m.maxOiPoolRatio,
+        maxNetExposureRatio: ratio,
+        maxLiquidationPerWindowUsd: m.maxLiquidationPerWindow,
+        liquidationWindow: m.liquidationWindow,
+      }),
     )
       .to.emit(env.engine, "MarketLimitsSet")
-      .withArgs(
-        ETH,
+      .withArgs(ETH, [
         m.maxOpenInterest,
         m.maxOiPoolRatio,
         ratio,
         m.maxLiquidationPerWindow,
         m.liquidationWindow,
-      );
+      ]);
   }
 
   /** Expects the model to refuse the trade and the engine to revert with the model's numbers. */
@@ -118,14 +116,13 @@ describe("markets: net exposure limit (INV-45)", () => {
     const m = await env.engine.getMarket(ETH);
     for (const bad of [0n, wad("0.1") - 1n, wad("10") + 1n]) {
       await expect(
-        env.engine.setMarketLimits(
-          ETH,
-          m.maxOpenInterest,
-          m.maxOiPoolRatio,
-          bad,
-          m.maxLiquidationPerWindow,
-          m.liquidationWindow,
-        ),
+        env.engine.setMarketLimits(ETH, {
+          maxOpenInterest: m.maxOpenInterest,
+          maxOiPoolRatio: m.maxOiPoolRatio,
+          maxNetExposureRatio: bad,
+          maxLiquidationPerWindowUsd: m.maxLiquidationPerWindow,
+          liquidationWindow: m.liquidationWindow,
+        }),
       ).to.be.revertedWithCustomError(env.engine, "ParameterOutOfBounds");
     }
     expect((await env.engine.getMarket(ETH)).maxNetExposureRatio).to.equal(wad("2"));
@@ -145,14 +142,13 @@ describe("markets: net exposure limit on order fills (INV-45)", () => {
     await openInstant(o, ETH, wad("320"), o.other); // 960k USD net long
     const m = await engine.getMarket(ETH);
     // 0.1 x 10M = 1M USD of net skew: 20 more ETH (1.02M USD) is over.
-    await engine.setMarketLimits(
-      ETH,
-      m.maxOpenInterest,
-      m.maxOiPoolRatio,
-      wad("0.1"),
-      m.maxLiquidationPerWindow,
-      m.liquidationWindow,
-    );
+    await engine.setMarketLimits(ETH, {
+      maxOpenInterest: m.maxOpenInterest,
+      maxOiPoolRatio: m.maxOiPoolRatio,
+      maxNetExposureRatio: wad("0.1"),
+      maxLiquidationPerWindowUsd: m.maxLiquidationPerWindow,
+      liquidationWindow: m.liquidationWindow,
+    });
     const T = BigInt(await time.latest()) + 5n;
     await commit(o, ETH, wad("20"), { at: T });
     await setPrice(o.feeds[ETH], "3000", T + 2n);

@@ -163,14 +163,13 @@ describe("markets: bad input and status", () => {
 
   it("caps open interest per side at maxOpenInterest; reductions stay allowed", async () => {
     const c = await env.engine.getMarket(SOL);
-    await env.engine.setMarketLimits(
-      SOL,
-      wad("1000"),
-      c.maxOiPoolRatio,
-      c.maxNetExposureRatio,
-      c.maxLiquidationPerWindow,
-      c.liquidationWindow,
-    );
+    await env.engine.setMarketLimits(SOL, {
+      maxOpenInterest: wad("1000"),
+      maxOiPoolRatio: c.maxOiPoolRatio,
+      maxNetExposureRatio: c.maxNetExposureRatio,
+      maxLiquidationPerWindowUsd: c.maxLiquidationPerWindow,
+      liquidationWindow: c.liquidationWindow,
+    });
     await trade(env, alice, a, SOL, wad("600"));
     await expect(send(bob, b, SOL, wad("401")))
       .to.be.revertedWithCustomError(env.engine, "OpenInterestCapExceeded")
@@ -180,14 +179,13 @@ describe("markets: bad input and status", () => {
       .to.be.revertedWithCustomError(env.engine, "OpenInterestCapExceeded")
       .withArgs(SOL, wad("1001"), wad("1000"));
     // Lowering the cap under the open interest still lets positions shrink.
-    await env.engine.setMarketLimits(
-      SOL,
-      wad("500"),
-      c.maxOiPoolRatio,
-      c.maxNetExposureRatio,
-      c.maxLiquidationPerWindow,
-      c.liquidationWindow,
-    );
+    await env.engine.setMarketLimits(SOL, {
+      maxOpenInterest: wad("500"),
+      maxOiPoolRatio: c.maxOiPoolRatio,
+      maxNetExposureRatio: c.maxNetExposureRatio,
+      maxLiquidationPerWindowUsd: c.maxLiquidationPerWindow,
+      liquidationWindow: c.liquidationWindow,
+    });
     await trade(env, alice, a, SOL, -wad("100"), { others: [b] });
     await expect(send(alice, a, SOL, wad("1")))
       .to.be.revertedWithCustomError(env.engine, "OpenInterestCapExceeded")

@@ -106,7 +106,11 @@ describe("orders: cancelOrder", () => {
   it("minOrderDelay 0: the owner may still cancel while only the commit-time price exists", async () => {
     const env = await loadOrders();
     const { engine, account, trader } = env;
-    await engine.setMarketOrderParams(ETH, true, 0, 7200);
+    await engine.setMarketOrderParams(ETH, {
+      instantTrading: true,
+      minOrderDelay: 0,
+      maxOrderAge: 7200,
+    });
     const T = BigInt(await time.latest()) + 5n;
     // The feed answers in the commit's block: that price may have been known at commit.
     await inOneBlock(T, async () => {

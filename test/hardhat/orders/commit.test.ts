@@ -212,7 +212,11 @@ describe("orders: instant trading switch", () => {
     const env = await loadOrders();
     const { engine, account, trader } = env;
     await openInstant(env, ETH, wad("4"));
-    await engine.setMarketOrderParams(ETH, false, 2, 7200);
+    await engine.setMarketOrderParams(ETH, {
+      instantTrading: false,
+      minOrderDelay: 2,
+      maxOrderAge: 7200,
+    });
     const c = engine.connect(trader);
     await expect(c.modifyPosition(account, ETH, wad("1"), FAR, FAR))
       .to.be.revertedWithCustomError(engine, "InstantTradingDisabled")

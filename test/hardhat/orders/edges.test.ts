@@ -126,13 +126,12 @@ describe("orders: edges", () => {
     await fund(env, alice, units("4000", 6));
     // A 5 % maker fee makes reducing a majority-side position expensive.
     const c = await engine.getMarket(ETH);
-    await engine.setMarketTradingParams(
-      ETH,
-      c.skewScale,
-      wad("0.05"),
-      c.takerFee,
-      c.maxFundingVelocity,
-    );
+    await engine.setMarketTradingParams(ETH, {
+      skewScale: c.skewScale,
+      makerFee: wad("0.05"),
+      takerFee: c.takerFee,
+      maxFundingVelocity: c.maxFundingVelocity,
+    });
     await openInstant(env, ETH, wad("20"), alice);
     const T = BigInt(await time.latest()) + 5n;
     await time.setNextBlockTimestamp(T);

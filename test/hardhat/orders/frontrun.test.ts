@@ -34,7 +34,12 @@ async function attack(env: OrdersEnv, a: Attack): Promise<{ profit: bigint; mode
   const feed = env.feeds[ETH];
   // minOrderDelay 0 for the same-block case, set before the clock below is read (a slow run,
   // e.g. under coverage, must not leave T behind the latest block).
-  if (a.timing === "sameBlock") await engine.setMarketOrderParams(ETH, true, 0, 7200);
+  if (a.timing === "sameBlock")
+    await engine.setMarketOrderParams(ETH, {
+      instantTrading: true,
+      minOrderDelay: 0,
+      maxOrderAge: 7200,
+    });
   const size = wad(a.size);
   const bal0 = (await engine.getAccount(account)).quoteBalance;
   const state0 = await modelState(engine, ETH);

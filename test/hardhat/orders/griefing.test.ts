@@ -15,7 +15,7 @@ import {
   setPrice,
 } from "../../helpers/orders";
 import { skipUnderCoverage } from "../../helpers/coverage";
-import { ETH } from "../../../src/common";
+import { ETH, groupMarketParams } from "../../../src/common";
 
 /** Lists `n` more markets (price 100, mock feeds) and returns their ids. */
 async function addMarkets(env: OrdersEnv, n: number): Promise<number[]> {
@@ -24,7 +24,7 @@ async function addMarkets(env: OrdersEnv, n: number): Promise<number[]> {
   for (let i = 0; i < n; i++) {
     const feed = await new MockV3Aggregator__factory(deployer).deploy(8, feedAnswer("100"));
     await engine.addMarket(
-      {
+      groupMarketParams({
         feed: await feed.getAddress(),
         heartbeat: 86_400,
         skewScale: wad("10000000"),
@@ -34,16 +34,16 @@ async function addMarkets(env: OrdersEnv, n: number): Promise<number[]> {
         imrBase: wad("0.02"),
         imrSizeFactor: wad("0.0001"),
         maintenanceScalar: wad("0.5"),
-        minPositionMargin: wad("20"),
+        minPositionMarginUsd: wad("20"),
         maxOpenInterest: wad("1000000"),
         maxOiPoolRatio: wad("5"),
         maxNetExposureRatio: wad("2"),
-        maxLiquidationPerWindow: 0n,
+        maxLiquidationPerWindowUsd: 0n,
         liquidationWindow: 30,
         instantTrading: true,
         minOrderDelay: 2,
         maxOrderAge: 7200,
-      },
+      }),
       await feed.description(),
     );
     ids.push(Number(await engine.marketCount()) - 1);
@@ -58,17 +58,17 @@ describe("orders: gas griefing", () => {
     const { engine, account, keeper } = env;
     // Worst case for the catch path: no keeper fee to transfer, an expensive fill (16 markets
     // to value in the margin check).
-    await engine.setLiquidationParams(
-      wad("0.005"),
-      wad("0.1"),
-      wad("5"),
-      wad("1000"),
-      wad("0.95"),
-      wad("100"),
-      0n,
-      wad("0.005"),
-      3600n,
-    );
+    await engine.setLiquidationParams({
+      feeRate: wad("0.005"),
+      buffer: wad("0.1"),
+      minKeeperRewardUsd: wad("5"),
+      maxKeeperRewardUsd: wad("1000"),
+      closeFactorHfThreshold: wad("0.95"),
+      smallDebtUsd: wad("100"),
+      orderKeeperFeeUsd: 0n,
+      penaltyRate: wad("0.005"),
+      accountWindow: 3600n,
+    });
     const extra = await addMarkets(env, 13);
     for (const id of [0, 1, 2, ...extra]) {
       await openInstant(env, id, id === 1 ? wad("0.01") : wad("1"));

@@ -258,7 +258,11 @@ describe("orders: INV-38 options are not free, governance never charges", () => 
     const T = BigInt(await time.latest()) + 5n;
     await commit(env, ETH, wad("1"), { at: T, deadline: T + 600n });
     expect((await engine.getOrder(account, ETH)).earliestSettlement).to.equal(T + MIN_DELAY);
-    await engine.setMarketOrderParams(ETH, true, 300, 7200); // a 5 minute delay from now on
+    await engine.setMarketOrderParams(ETH, {
+      instantTrading: true,
+      minOrderDelay: 300,
+      maxOrderAge: 7200,
+    }); // a 5 minute delay from now on
     await setPrice(env.feeds[ETH], "3020", T + MIN_DELAY);
     const round = await latestRound(env.feeds[ETH]);
     const st = await engine.orderStatus(account, ETH);
@@ -273,7 +277,11 @@ describe("orders: INV-38 options are not free, governance never charges", () => 
     expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(entryFor(1n, want.fill));
     // And a longer delay cannot be shortened under an order either: a new order keeps 300 s.
     await commit(env, ETH, wad("1"), { at: now + 1n, deadline: now + 1000n });
-    await engine.setMarketOrderParams(ETH, true, 2, 7200);
+    await engine.setMarketOrderParams(ETH, {
+      instantTrading: true,
+      minOrderDelay: 2,
+      maxOrderAge: 7200,
+    });
     await setPrice(env.feeds[ETH], "3020", now + 3n);
     await expect(
       engine.connect(keeper).settleOrder(account, ETH, await latestRound(env.feeds[ETH])),
@@ -291,7 +299,17 @@ describe("orders: INV-38 options are not free, governance never charges", () => 
     await engine.setInsuranceFund(fund);
     await engine.grantRole(await engine.RISK_MANAGER_ROLE(), deployer.address);
     await engine.addMarket(marketParams(await v3Feed(deployer, "3000")), V3_DESCRIPTION);
-    await engine.setLiquidationParams(0, 0, 0, 0, 0, 0, FEE_USD, 0, 3600);
+    await engine.setLiquidationParams({
+      feeRate: 0,
+      buffer: 0,
+      minKeeperRewardUsd: 0,
+      maxKeeperRewardUsd: 0,
+      closeFactorHfThreshold: 0,
+      smallDebtUsd: 0,
+      orderKeeperFeeUsd: FEE_USD,
+      penaltyRate: 0,
+      accountWindow: 3600,
+    });
     await q.setBlocked(await fund.getAddress(), true);
     const fee = units("1", 6);
     await q.mint(trader.address, units("10000", 6));

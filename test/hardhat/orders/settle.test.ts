@@ -133,7 +133,11 @@ describe("orders: settlement round", () => {
       const env = await loadOrders();
       const { engine, account, trader, keeper } = env;
       const feed = env.feeds[ETH];
-      await engine.setMarketOrderParams(ETH, true, 0, 7200);
+      await engine.setMarketOrderParams(ETH, {
+        instantTrading: true,
+        minOrderDelay: 0,
+        maxOrderAge: 7200,
+      });
       const T = BigInt(await time.latest()) + 10n;
       await inOneBlock(T, async () => {
         const c = () =>

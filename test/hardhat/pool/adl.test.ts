@@ -80,31 +80,32 @@ describe("pool: auto-deleveraging (INV-49 to INV-52)", () => {
   it("INV-52: the deployment sets the parameters; bounds and the risk role are enforced", async () => {
     const [floorRatio, rewardRate, maxReward] = (
       await env.engine.queryFilter(env.engine.filters.AdlParamsSet())
-    ).at(-1)!.args;
+    ).at(-1)!.args.params;
     expect([floorRatio, rewardRate, maxReward]).to.deep.equal([
       PARAMS.floorRatio,
       PARAMS.rewardRate,
       PARAMS.maxReward,
     ]);
     const e = env.engine;
-    await expect(e.connect(alice).setAdlParams(wad("0.5"), 0, 0)).to.be.revertedWithCustomError(
-      e,
-      "AccessControlUnauthorizedAccount",
-    );
+    await expect(
+      e.connect(alice).setAdlParams({ floorRatio: wad("0.5"), rewardRate: 0, maxRewardUsd: 0 }),
+    ).to.be.revertedWithCustomError(e, "AccessControlUnauthorizedAccount");
     const bounds: [bigint, bigint, bigint, string, bigint, bigint, bigint][] = [
       [wad("0.04"), 0n, 0n, "adlFloorRatio", wad("0.04"), wad("0.05"), wad("0.95")],
       [wad("0.96"), 0n, 0n, "adlFloorRatio", wad("0.96"), wad("0.05"), wad("0.95")],
       [wad("0.5"), wad("0.0011"), 0n, "adlRewardRate", wad("0.0011"), 0n, wad("0.001")],
-      [wad("0.5"), 0n, wad("1001"), "adlMaxReward", wad("1001"), 0n, wad("1000")],
+      [wad("0.5"), 0n, wad("1001"), "adlMaxRewardUsd", wad("1001"), 0n, wad("1000")],
     ];
     for (const [f, r, m, name, value, lo, hi] of bounds) {
-      await expect(e.setAdlParams(f, r, m))
+      await expect(e.setAdlParams({ floorRatio: f, rewardRate: r, maxRewardUsd: m }))
         .to.be.revertedWithCustomError(e, "ParameterOutOfBounds")
         .withArgs(ethers.encodeBytes32String(name), value, lo, hi);
     }
-    await expect(e.setAdlParams(0, wad("0.001"), wad("1000")))
+    await expect(
+      e.setAdlParams({ floorRatio: 0, rewardRate: wad("0.001"), maxRewardUsd: wad("1000") }),
+    )
       .to.emit(e, "AdlParamsSet")
-      .withArgs(0, wad("0.001"), wad("1000"));
+      .withArgs([0, wad("0.001"), wad("1000")]);
     await expect(e.connect(keeper).autoDeleverage(a, ETH)).to.be.revertedWithCustomError(
       e,
       "AdlDisabled",

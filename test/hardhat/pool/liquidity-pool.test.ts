@@ -87,7 +87,12 @@ describe("pool: liquidity pool", () => {
   /** Zero fees and no price impact, so open PnL at the oracle equals what a close realises. */
   async function frictionless(id: number): Promise<void> {
     const c = await env.engine.getMarket(id);
-    await env.engine.setMarketTradingParams(id, 0, 0, 0, c.maxFundingVelocity);
+    await env.engine.setMarketTradingParams(id, {
+      skewScale: 0,
+      makerFee: 0,
+      takerFee: 0,
+      maxFundingVelocity: c.maxFundingVelocity,
+    });
   }
 
   it("deposit and redeem at the share price of the model's pool value", async () => {
@@ -152,13 +157,12 @@ describe("pool: liquidity pool", () => {
     // Low fee, strong impact: before INV-44 the open lifted the value by the impact premium
     // (3000 * 1000^2 / (2 * 200,000) = 7,500 USD) and the attacker redeemed 2/3 of it.
     const c = await env.engine.getMarket(ETH);
-    await env.engine.setMarketTradingParams(
-      ETH,
-      wad("200000"),
-      0,
-      wad("0.0001"),
-      c.maxFundingVelocity,
-    );
+    await env.engine.setMarketTradingParams(ETH, {
+      skewScale: wad("200000"),
+      makerFee: 0,
+      takerFee: wad("0.0001"),
+      maxFundingVelocity: c.maxFundingVelocity,
+    });
     const [mallory] = env.users;
     const m = await fundQuote(env, mallory, usdc("1000000"));
     const deposit = usdc("2000000");

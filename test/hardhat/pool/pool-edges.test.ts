@@ -130,20 +130,18 @@ describe("pool: liquidity pool edges", () => {
       const a = await fundQuote(env, alice, usdc("100000"));
       await trade(env, alice, a, ETH, wad("10"));
       const c = await env.engine.getMarket(ETH);
-      const limits = [c.maxLiquidationPerWindow, c.liquidationWindow] as const;
-      await expect(
-        env.engine.setMarketLimits(ETH, c.maxOpenInterest, 0, c.maxNetExposureRatio, ...limits),
-      )
+      const limits = {
+        maxOpenInterest: c.maxOpenInterest,
+        maxOiPoolRatio: c.maxOiPoolRatio,
+        maxNetExposureRatio: c.maxNetExposureRatio,
+        maxLiquidationPerWindowUsd: c.maxLiquidationPerWindow,
+        liquidationWindow: c.liquidationWindow,
+      };
+      await expect(env.engine.setMarketLimits(ETH, { ...limits, maxOiPoolRatio: 0 }))
         .to.be.revertedWithCustomError(env.engine, "ParameterOutOfBounds")
         .withArgs(ethers.encodeBytes32String("maxOiPoolRatio"), 0n, wad("0.1"), wad("10"));
       expect((await env.engine.getMarket(ETH)).maxOiPoolRatio).to.equal(c.maxOiPoolRatio);
-      await env.engine.setMarketLimits(
-        ETH,
-        c.maxOpenInterest,
-        wad("0.1"),
-        c.maxNetExposureRatio,
-        ...limits,
-      );
+      await env.engine.setMarketLimits(ETH, { ...limits, maxOiPoolRatio: wad("0.1") });
       // Reserve = ceil(longOI * price / 0.1) in quote units; everything else may leave.
       const st = await env.engine.getMarketState(ETH);
       const side = st.longOI > st.shortOI ? st.longOI : st.shortOI;
@@ -172,7 +170,12 @@ describe("pool: liquidity pool edges", () => {
     expect(await sys.engine.poolBalance()).to.equal(0n);
     // Without fees nothing reaches the pool ledger during the trade.
     const c = await sys.engine.getMarket(ETH);
-    await sys.engine.setMarketTradingParams(ETH, c.skewScale, 0, 0, c.maxFundingVelocity);
+    await sys.engine.setMarketTradingParams(ETH, {
+      skewScale: c.skewScale,
+      makerFee: 0,
+      takerFee: 0,
+      maxFundingVelocity: c.maxFundingVelocity,
+    });
     const a = await fundQuote(sys, trader, usdc("10000"));
     await expect(
       sys.engine.connect(trader).modifyPosition(a, ETH, wad("1"), MAX_UINT, FAR, { gasLimit: 5e6 }),

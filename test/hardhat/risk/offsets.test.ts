@@ -50,7 +50,12 @@ const HEDGED: [number, string][] = [
 /** Sets a market's maker fee (risk manager), the rest as it is. */
 async function makerFee(env: Env, id: number, fee: bigint): Promise<void> {
   const p = await env.engine.getMarket(id);
-  await env.engine.setMarketTradingParams(id, p.skewScale, fee, p.takerFee, p.maxFundingVelocity);
+  await env.engine.setMarketTradingParams(id, {
+    skewScale: p.skewScale,
+    makerFee: fee,
+    takerFee: p.takerFee,
+    maxFundingVelocity: p.maxFundingVelocity,
+  });
 }
 
 /** The 8-decimal price of `market` where `equity - MM` of `a` first falls below `target` at

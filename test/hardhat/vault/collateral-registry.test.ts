@@ -447,11 +447,18 @@ describe("vault: collateral registry", () => {
     it("switches the feed with an event; the price and equity follow the new feed", async () => {
       await fund(ctx.collaterals.WETH, ctx.engineAddress, alice, units("1", 18));
       await ctx.engine.connect(alice).deposit(0, weth, units("1", 18));
+      const before = await ctx.engine.getCollateral(weth);
       await expect(ctx.engine.setCollateralFeed(weth, mf.target, 120, "ETH / USD"))
         .to.emit(ctx.engine, "CollateralFeedSet")
         .withArgs(weth, mf.target, 120, 18);
       const c = await ctx.engine.getCollateral(weth);
       expect([c.feed, c.heartbeat, c.feedDecimals]).to.deep.equal([mf.target, 120n, 18n]);
+      // The rest of the feed's slot (one _setFeed writes markets' and collaterals' feeds).
+      expect([c.tokenDecimals, c.index, c.listed]).to.deep.equal([
+        before.tokenDecimals,
+        before.index,
+        true,
+      ]);
       expect(await ctx.engine.collateralPrice(weth)).to.equal(wad("3100"));
       // WETH's maintenance weight from the deploy config (3100 USD is below its size threshold)
       const { maintenanceWeight } = ctx.config.collaterals.find((c) => c.symbol === "WETH")!;

@@ -26,22 +26,38 @@ const WAD = 10n ** 18n;
 type Call = (e: Crossmargin) => Promise<unknown>;
 
 // Valid arguments (the deploy config's values) that a test overrides one at a time.
-const TRADING = [0, wad("1000000"), wad("0.0002"), wad("0.0006"), wad("9")] as const;
-const MARGIN = [0, wad("0.02"), wad("0.0001"), wad("0.5"), wad("20")] as const;
+const TRADING = {
+  skewScale: wad("1000000"),
+  makerFee: wad("0.0002"),
+  takerFee: wad("0.0006"),
+  maxFundingVelocity: wad("9"),
+};
+const MARGIN = {
+  imrBase: wad("0.02"),
+  imrSizeFactor: wad("0.0001"),
+  maintenanceScalar: wad("0.5"),
+  minPositionMarginUsd: wad("20"),
+};
 const MAX_U128 = (1n << 128n) - 1n;
-const LIMITS = [0, wad("100000"), wad("5"), wad("2"), wad("5000000"), 30] as const;
-const ORDER = [0, true, 2, 7200] as const;
-const LIQ = [
-  wad("0.005"),
-  wad("0.1"),
-  wad("5"),
-  wad("1000"),
-  wad("0.95"),
-  wad("100"),
-  wad("1"),
-  wad("0.005"),
-  3600n,
-] as const;
+const LIMITS = {
+  maxOpenInterest: wad("100000"),
+  maxOiPoolRatio: wad("5"),
+  maxNetExposureRatio: wad("2"),
+  maxLiquidationPerWindowUsd: wad("5000000"),
+  liquidationWindow: 30,
+};
+const ORDER = { instantTrading: true, minOrderDelay: 2, maxOrderAge: 7200 };
+const LIQ = {
+  feeRate: wad("0.005"),
+  buffer: wad("0.1"),
+  minKeeperRewardUsd: wad("5"),
+  maxKeeperRewardUsd: wad("1000"),
+  closeFactorHfThreshold: wad("0.95"),
+  smallDebtUsd: wad("100"),
+  orderKeeperFeeUsd: wad("1"),
+  penaltyRate: wad("0.005"),
+  accountWindow: 3600n,
+};
 
 describe("vault: roles and governance bounds", () => {
   let ctx: Ctx;
@@ -103,12 +119,63 @@ describe("vault: roles and governance bounds", () => {
         (e) => e.addMarket(marketStruct(ctx.config.markets[0], mFeed), MOCK_DESCRIPTION),
       ],
       ["setMarketFeed", ADMIN, (e) => e.setMarketFeed(0, mFeed, 60, MOCK_DESCRIPTION)],
-      ["setMarketTradingParams", RISK, (e) => e.setMarketTradingParams(0, 0, 0, 0, 0)],
-      ["setMarketMarginParams", RISK, (e) => e.setMarketMarginParams(0, WAD, 0, wad("0.9"), 0)],
-      ["setMarketLimits", RISK, (e) => e.setMarketLimits(0, 0, wad("1"), wad("2"), 0, 0)],
-      ["setMarketOrderParams", RISK, (e) => e.setMarketOrderParams(0, false, 0, 1)],
+      [
+        "setMarketTradingParams",
+        RISK,
+        (e) =>
+          e.setMarketTradingParams(0, {
+            skewScale: 0,
+            makerFee: 0,
+            takerFee: 0,
+            maxFundingVelocity: 0,
+          }),
+      ],
+      [
+        "setMarketMarginParams",
+        RISK,
+        (e) =>
+          e.setMarketMarginParams(0, {
+            imrBase: WAD,
+            imrSizeFactor: 0,
+            maintenanceScalar: wad("0.9"),
+            minPositionMarginUsd: 0,
+          }),
+      ],
+      [
+        "setMarketLimits",
+        RISK,
+        (e) =>
+          e.setMarketLimits(0, {
+            maxOpenInterest: 0,
+            maxOiPoolRatio: wad("1"),
+            maxNetExposureRatio: wad("2"),
+            maxLiquidationPerWindowUsd: 0,
+            liquidationWindow: 0,
+          }),
+      ],
+      [
+        "setMarketOrderParams",
+        RISK,
+        (e) =>
+          e.setMarketOrderParams(0, { instantTrading: false, minOrderDelay: 0, maxOrderAge: 1 }),
+      ],
       ["settleMarket", ADMIN, (e) => e.settleMarket(0, 0)],
-      ["setLiquidationParams", RISK, (e) => e.setLiquidationParams(0, 0, 0, 0, 0, 0, 0, 0, 3600)],
+      [
+        "setLiquidationParams",
+        RISK,
+        (e) =>
+          e.setLiquidationParams({
+            feeRate: 0,
+            buffer: 0,
+            minKeeperRewardUsd: 0,
+            maxKeeperRewardUsd: 0,
+            closeFactorHfThreshold: 0,
+            smallDebtUsd: 0,
+            orderKeeperFeeUsd: 0,
+            penaltyRate: 0,
+            accountWindow: 3600,
+          }),
+      ],
       ["setSequencer", ADMIN, (e) => e.setSequencer(wethFeed, 0)],
       ["setPool", ADMIN, (e) => e.setPool(user.address)],
       ["setInsuranceFund", ADMIN, (e) => e.setInsuranceFund(user.address)],
@@ -171,83 +238,79 @@ describe("vault: roles and governance bounds", () => {
   });
 
   describe("hard bounds: ParameterOutOfBounds, nothing changed", () => {
-    type Case = [string, readonly unknown[], number, bigint, string, bigint, bigint];
+    type Case = [string, Record<string, unknown>, string, bigint, bigint, bigint];
     const cases: Case[] = [
-      ["setMarketTradingParams", TRADING, 1, 10n ** 33n + 1n, "skewScale", 0n, 10n ** 33n],
-      ["setMarketTradingParams", TRADING, 2, wad("0.05") + 1n, "makerFee", 0n, wad("0.05")],
-      ["setMarketTradingParams", TRADING, 3, wad("0.05") + 1n, "takerFee", 0n, wad("0.05")],
+      ["setMarketTradingParams", TRADING, "skewScale", 10n ** 33n + 1n, 0n, 10n ** 33n],
+      ["setMarketTradingParams", TRADING, "makerFee", wad("0.05") + 1n, 0n, wad("0.05")],
+      ["setMarketTradingParams", TRADING, "takerFee", wad("0.05") + 1n, 0n, wad("0.05")],
       // INV-53: at most 50x initial leverage (imrBase >= 2 %) and 100x at liquidation
       // (maintenanceScalar >= 0.5).
-      ["setMarketMarginParams", MARGIN, 1, wad("0.02") - 1n, "imrBase", wad("0.02"), WAD],
-      ["setMarketMarginParams", MARGIN, 1, WAD + 1n, "imrBase", wad("0.02"), WAD],
-      ["setMarketMarginParams", MARGIN, 2, wad("0.01") + 1n, "imrSizeFactor", 0n, wad("0.01")],
+      ["setMarketMarginParams", MARGIN, "imrBase", wad("0.02") - 1n, wad("0.02"), WAD],
+      ["setMarketMarginParams", MARGIN, "imrBase", WAD + 1n, wad("0.02"), WAD],
+      ["setMarketMarginParams", MARGIN, "imrSizeFactor", wad("0.01") + 1n, 0n, wad("0.01")],
       [
         "setMarketMarginParams",
         MARGIN,
-        3,
+        "maintenanceScalar",
         wad("0.5") - 1n,
-        "maintenanceScalar",
         wad("0.5"),
         wad("0.9"),
       ],
       [
         "setMarketMarginParams",
         MARGIN,
-        3,
+        "maintenanceScalar",
         wad("0.9") + 1n,
-        "maintenanceScalar",
         wad("0.5"),
         wad("0.9"),
       ],
       [
         "setMarketMarginParams",
         MARGIN,
-        4,
+        "minPositionMarginUsd",
         wad("10000") + 1n,
-        "minPositionMargin",
         0n,
         wad("10000"),
       ],
-      ["setMarketTradingParams", TRADING, 4, wad("10") + 1n, "maxFundingVelocity", 0n, wad("10")],
-      ["setMarketLimits", LIMITS, 1, 10n ** 33n + 1n, "maxOpenInterest", 0n, 10n ** 33n],
-      ["setMarketLimits", LIMITS, 2, wad("10") + 1n, "maxOiPoolRatio", wad("0.1"), wad("10")],
+      ["setMarketTradingParams", TRADING, "maxFundingVelocity", wad("10") + 1n, 0n, wad("10")],
+      ["setMarketLimits", LIMITS, "maxOpenInterest", 10n ** 33n + 1n, 0n, 10n ** 33n],
+      ["setMarketLimits", LIMITS, "maxOiPoolRatio", wad("10") + 1n, wad("0.1"), wad("10")],
       // INV-32: a ratio of 0 would reserve the whole pool; a tiny cap would freeze liquidation.
-      ["setMarketLimits", LIMITS, 2, 0n, "maxOiPoolRatio", wad("0.1"), wad("10")],
-      ["setMarketLimits", LIMITS, 2, wad("0.1") - 1n, "maxOiPoolRatio", wad("0.1"), wad("10")],
+      ["setMarketLimits", LIMITS, "maxOiPoolRatio", 0n, wad("0.1"), wad("10")],
+      ["setMarketLimits", LIMITS, "maxOiPoolRatio", wad("0.1") - 1n, wad("0.1"), wad("10")],
       // INV-45: the net exposure ratio is bounded to 0.1 .. 10.
-      ["setMarketLimits", LIMITS, 3, 0n, "maxNetExposureRatio", wad("0.1"), wad("10")],
-      ["setMarketLimits", LIMITS, 3, wad("0.1") - 1n, "maxNetExposureRatio", wad("0.1"), wad("10")],
-      ["setMarketLimits", LIMITS, 3, wad("10") + 1n, "maxNetExposureRatio", wad("0.1"), wad("10")],
-      ["setMarketLimits", LIMITS, 4, 1n, "maxLiquidationPerWindow", wad("100000"), MAX_U128],
+      ["setMarketLimits", LIMITS, "maxNetExposureRatio", 0n, wad("0.1"), wad("10")],
+      ["setMarketLimits", LIMITS, "maxNetExposureRatio", wad("0.1") - 1n, wad("0.1"), wad("10")],
+      ["setMarketLimits", LIMITS, "maxNetExposureRatio", wad("10") + 1n, wad("0.1"), wad("10")],
+      ["setMarketLimits", LIMITS, "maxLiquidationPerWindowUsd", 1n, wad("100000"), MAX_U128],
       [
         "setMarketLimits",
         LIMITS,
-        4,
+        "maxLiquidationPerWindowUsd",
         wad("100000") - 1n,
-        "maxLiquidationPerWindow",
         wad("100000"),
         MAX_U128,
       ],
-      ["setMarketLimits", LIMITS, 5, 86_401n, "liquidationWindow", 0n, 86_400n],
-      ["setMarketOrderParams", ORDER, 2, 3601n, "minOrderDelay", 0n, 3600n],
-      ["setMarketOrderParams", ORDER, 3, 2n, "maxOrderAge", 3n, 86_400n],
-      ["setMarketOrderParams", ORDER, 3, 86_401n, "maxOrderAge", 3n, 86_400n],
-      ["setLiquidationParams", LIQ, 0, wad("0.05") + 1n, "feeRate", 0n, wad("0.05")],
-      ["setLiquidationParams", LIQ, 1, WAD + 1n, "buffer", 0n, WAD],
-      ["setLiquidationParams", LIQ, 3, wad("10000") + 1n, "maxKeeperReward", 0n, wad("10000")],
-      ["setLiquidationParams", LIQ, 2, wad("1000") + 1n, "minKeeperReward", 0n, wad("1000")],
-      ["setLiquidationParams", LIQ, 4, WAD + 1n, "closeFactorHfThreshold", 0n, WAD],
-      ["setLiquidationParams", LIQ, 5, wad("100000") + 1n, "smallDebtUsd", 0n, wad("100000")],
-      ["setLiquidationParams", LIQ, 6, wad("1000") + 1n, "orderKeeperFee", 0n, wad("1000")],
-      ["setLiquidationParams", LIQ, 7, wad("0.05") + 1n, "penaltyRate", 0n, wad("0.05")],
-      ["setLiquidationParams", LIQ, 8, 59n, "accountWindow", 60n, 86_400n],
-      ["setLiquidationParams", LIQ, 8, 86_401n, "accountWindow", 60n, 86_400n],
+      ["setMarketLimits", LIMITS, "liquidationWindow", 86_401n, 0n, 86_400n],
+      ["setMarketOrderParams", ORDER, "minOrderDelay", 3601n, 0n, 3600n],
+      ["setMarketOrderParams", ORDER, "maxOrderAge", 2n, 3n, 86_400n],
+      ["setMarketOrderParams", ORDER, "maxOrderAge", 86_401n, 3n, 86_400n],
+      ["setLiquidationParams", LIQ, "feeRate", wad("0.05") + 1n, 0n, wad("0.05")],
+      ["setLiquidationParams", LIQ, "buffer", WAD + 1n, 0n, WAD],
+      ["setLiquidationParams", LIQ, "maxKeeperRewardUsd", wad("10000") + 1n, 0n, wad("10000")],
+      ["setLiquidationParams", LIQ, "minKeeperRewardUsd", wad("1000") + 1n, 0n, wad("1000")],
+      ["setLiquidationParams", LIQ, "closeFactorHfThreshold", WAD + 1n, 0n, WAD],
+      ["setLiquidationParams", LIQ, "smallDebtUsd", wad("100000") + 1n, 0n, wad("100000")],
+      ["setLiquidationParams", LIQ, "orderKeeperFeeUsd", wad("1000") + 1n, 0n, wad("1000")],
+      ["setLiquidationParams", LIQ, "penaltyRate", wad("0.05") + 1n, 0n, wad("0.05")],
+      ["setLiquidationParams", LIQ, "accountWindow", 59n, 60n, 86_400n],
+      ["setLiquidationParams", LIQ, "accountWindow", 86_401n, 60n, 86_400n],
     ];
-    for (const [fn, base, i, value, name, lo, hi] of cases) {
+    for (const [fn, base, name, value, lo, hi] of cases) {
       const inv = name === "imrBase" || name === "maintenanceScalar" ? "INV-53: " : "";
       it(`${inv}${fn}: ${name} = ${value}`, async () => {
-        const args = [...base];
-        args[i] = value;
+        const p = { ...base, [name]: value };
+        const args = fn === "setLiquidationParams" ? [p] : [0, p];
         const before = await digest();
         const e = ctx.engine.connect(risk) as unknown as Record<
           string,
@@ -262,32 +325,60 @@ describe("vault: roles and governance bounds", () => {
 
     it("the bounds themselves are accepted, with events (INV-53: imrBase 2 %, maintenanceScalar 0.5)", async () => {
       const e = ctx.engine.connect(risk);
-      await expect(e.setMarketTradingParams(0, 10n ** 33n, wad("0.05"), wad("0.05"), wad("10")))
+      await expect(
+        e.setMarketTradingParams(0, {
+          skewScale: 10n ** 33n,
+          makerFee: wad("0.05"),
+          takerFee: wad("0.05"),
+          maxFundingVelocity: wad("10"),
+        }),
+      )
         .to.emit(ctx.engine, "MarketTradingParamsSet")
-        .withArgs(0, 10n ** 33n, wad("0.05"), wad("0.05"), wad("10"));
-      await expect(e.setMarketMarginParams(0, wad("0.02"), wad("0.01"), wad("0.5"), wad("10000")))
+        .withArgs(0, [10n ** 33n, wad("0.05"), wad("0.05"), wad("10")]);
+      await expect(
+        e.setMarketMarginParams(0, {
+          imrBase: wad("0.02"),
+          imrSizeFactor: wad("0.01"),
+          maintenanceScalar: wad("0.5"),
+          minPositionMarginUsd: wad("10000"),
+        }),
+      )
         .to.emit(ctx.engine, "MarketMarginParamsSet")
-        .withArgs(0, wad("0.02"), wad("0.01"), wad("0.5"), wad("10000"));
-      await expect(e.setMarketLimits(0, 10n ** 33n, wad("10"), wad("10"), 0, 86_400))
+        .withArgs(0, [wad("0.02"), wad("0.01"), wad("0.5"), wad("10000")]);
+      await expect(
+        e.setMarketLimits(0, {
+          maxOpenInterest: 10n ** 33n,
+          maxOiPoolRatio: wad("10"),
+          maxNetExposureRatio: wad("10"),
+          maxLiquidationPerWindowUsd: 0,
+          liquidationWindow: 86_400,
+        }),
+      )
         .to.emit(ctx.engine, "MarketLimitsSet")
-        .withArgs(0, 10n ** 33n, wad("10"), wad("10"), 0, 86_400);
-      await expect(e.setMarketOrderParams(0, false, 3600, 86_400))
+        .withArgs(0, [10n ** 33n, wad("10"), wad("10"), 0, 86_400]);
+      await expect(
+        e.setMarketOrderParams(0, {
+          instantTrading: false,
+          minOrderDelay: 3600,
+          maxOrderAge: 86_400,
+        }),
+      )
         .to.emit(ctx.engine, "MarketOrderParamsSet")
-        .withArgs(0, false, 3600, 86_400);
-      const liq = [
-        wad("0.05"),
-        WAD,
-        wad("10000"),
-        wad("10000"),
-        WAD,
-        wad("100000"),
-        wad("1000"),
-        wad("0.05"),
-        86_400n,
-      ] as const;
-      await expect(e.setLiquidationParams(...liq))
+        .withArgs(0, [false, 3600, 86_400]);
+      const liq = {
+        feeRate: wad("0.05"),
+        buffer: WAD,
+        minKeeperRewardUsd: wad("10000"),
+        maxKeeperRewardUsd: wad("10000"),
+        closeFactorHfThreshold: WAD,
+        smallDebtUsd: wad("100000"),
+        orderKeeperFeeUsd: wad("1000"),
+        penaltyRate: wad("0.05"),
+        accountWindow: 86_400n,
+      };
+      await expect(e.setLiquidationParams(liq))
         .to.emit(ctx.engine, "LiquidationParamsSet")
-        .withArgs(...liq);
+        .withArgs(Object.values(liq));
       const m = await ctx.engine.getMarket(0);
       expect([
         m.skewScale,
@@ -301,16 +392,23 @@ describe("vault: roles and governance bounds", () => {
     it("unknown market (UnknownMarket), out-of-bound addMarket, too-large settlement price", async () => {
       const before = await digest();
       const e = ctx.engine.connect(risk);
-      await expect(
-        e.setMarketTradingParams(3, ...(TRADING.slice(1) as [bigint, bigint, bigint, bigint])),
-      )
+      await expect(e.setMarketTradingParams(3, TRADING))
         .to.be.revertedWithCustomError(ctx.engine, "UnknownMarket")
         .withArgs(3);
-      await expect(e.setMarketLimits(99, 0, 0, 0, 0, 0))
+      await expect(
+        e.setMarketLimits(99, {
+          maxOpenInterest: 0,
+          maxOiPoolRatio: 0,
+          maxNetExposureRatio: 0,
+          maxLiquidationPerWindowUsd: 0,
+          liquidationWindow: 0,
+        }),
+      )
         .to.be.revertedWithCustomError(ctx.engine, "UnknownMarket")
         .withArgs(99);
       const feed = ctx.marketFeeds[0].target as string;
-      const bad = { ...marketStruct(ctx.config.markets[0], feed), takerFee: wad("0.05") + 1n };
+      const good = marketStruct(ctx.config.markets[0], feed);
+      const bad = { ...good, trading: { ...good.trading, takerFee: wad("0.05") + 1n } };
       await expect(ctx.engine.addMarket(bad, MOCK_DESCRIPTION))
         .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
         .withArgs(b32("takerFee"), wad("0.05") + 1n, 0, wad("0.05"));
