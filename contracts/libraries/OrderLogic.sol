@@ -136,21 +136,7 @@ library OrderLogic {
         uint256 price
     ) external {
         MarginCheck memory p;
-        TradeLogic.TradeResult memory r = TradeLogic.userTrade(
-            s,
-            account,
-            marketId,
-            sizeDelta,
-            acceptablePrice,
-            price,
-            false,
-            p
-        );
-        // The health check reads every market at its latest price, this one included; so must
-        // the "before" a reducing fill is compared with.
-        if (!p.riskIncreased) _beforeAtLatestPrice(s, account, marketId, sizeDelta, r, p);
-        p.hintMarket = TradeLogic.NO_HINT;
-        p.hintPrice = 0;
+        TradeLogic.userTrade(s, account, marketId, sizeDelta, acceptablePrice, price, false, p);
         MarginLogic.checkAccount(s, account, p);
     }
 
@@ -291,44 +277,6 @@ library OrderLogic {
             fillPrice > price ? fillPrice - price : price - fillPrice
         );
         return (imAfter > imBefore ? imAfter - imBefore : 0) + fee + impact;
-    }
-
-    /// @dev `userTrade` reconstructs the pre-fill equity and MM of a reducing fill at the price it
-    ///      filled against (the settlement round's), while the check values the account at the
-    ///      latest price. Rebuild them at the latest price: before = after + fee + impact +
-    ///      sizeDelta * (roundPrice - latest). Otherwise a fill at a stale price could realise a
-    ///      loss against the latest price and leave a healthy account liquidatable (even
-    ///      insolvent) while the check took it for already liquidatable.
-    function _beforeAtLatestPrice(
-        Store storage s,
-        uint256 account,
-        uint256 marketId,
-        int256 sizeDelta,
-        TradeLogic.TradeResult memory r,
-        MarginCheck memory p
-    ) private view {
-        MarketConfig storage cfg = s.markets[marketId];
-        uint256 used = p.hintPrice;
-        uint256 latest = MarginLogic.marketPrice(cfg);
-        if (latest == used) return;
-        p.equityBeforeAdj += sizeDelta.sMulCeil(int256(used) - int256(latest));
-        // The MM freed, net of the offset credit lost, moves to the latest price as a whole.
-        p.mmBeforeAdj +=
-            _mmFreed(cfg, r, latest) -
-            _mmFreed(cfg, r, used) +
-            MarginLogic.pairCreditLoss(s, account, marketId, used, r.oldSize, r.newSize) -
-            MarginLogic.pairCreditLoss(s, account, marketId, latest, r.oldSize, r.newSize);
-    }
-
-    /// @dev Maintenance margin the position change frees at `price` (negative if it adds).
-    function _mmFreed(
-        MarketConfig storage cfg,
-        TradeLogic.TradeResult memory r,
-        uint256 price
-    ) private view returns (int256) {
-        (, uint256 mmOld) = MarketMath.sizeRequirements(cfg, r.oldSize, price);
-        (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, price);
-        return int256(mmOld) - int256(mmNew);
     }
 
     /// @dev The answer of `roundId` if it is the order's settlement round (OrderRounds).

@@ -136,8 +136,10 @@ library TradeLogic {
                 revert ICrossmarginErrors.InstantTradingDisabled(marketId);
         }
         bool settled = status == MarketStatus.Settled;
-        if (settled) price = cfg.settlementPrice;
-        else if (price == 0) price = MarginLogic.marketPrice(cfg);
+        // The margin check values this market at its latest price (the settlement price once
+        // settled); a delayed order fills at its round's `price`, an instant trade at the latest.
+        uint256 checkPrice = MarginLogic.marketPrice(cfg);
+        if (settled || price == 0) price = checkPrice;
         r = execute(s, account, marketId, sizeDelta, price, settled);
         if (sizeDelta > 0 ? r.fill > acceptablePrice : r.fill < acceptablePrice) {
             revert ICrossmarginErrors.SlippageExceeded(r.fill, acceptablePrice);
@@ -147,14 +149,18 @@ library TradeLogic {
             checkNetExposure(s, marketId, cfg, sizeDelta, price);
             pending.riskIncreased = true;
         } else {
-            _reduced(s, account, marketId, sizeDelta, price, r, pending);
+            _reduced(s, account, marketId, sizeDelta, checkPrice, r, pending);
         }
         pending.hintMarket = marketId;
-        pending.hintPrice = price;
+        pending.hintPrice = checkPrice;
     }
 
     /// @dev What a reducing trade changes in the INV-8 reconstruction of equity and MM before it:
-    ///      the cost it paid, and the MM it freed net of the offset credit it lost.
+    ///      the cost it paid, and the MM it freed net of the offset credit it lost, all at
+    ///      `price`, the price the check values the market at. For a delayed order that fills at
+    ///      an earlier round's price, the cost against the latest price includes the move since:
+    ///      otherwise a fill at a stale price could realise a loss against the latest price and
+    ///      leave a healthy account liquidatable while the check took it for already liquidatable.
     function _reduced(
         Store storage s,
         uint256 account,
