@@ -94,6 +94,33 @@ describe("markets: position storage (INV-60)", () => {
     expect(M.indexFor(-1n, 2n ** 56n - 1n)).to.equal(2n ** 56n - 1n);
   });
 
+  it("attacker: churning a position never earns from the rounding (pnl - funding <= exact)", async () => {
+    // Alternating odd-sized buys and sells across blocks and hours: each touch realises PnL and
+    // funding against the stored (rounded) entry and index. Against the exact values, the
+    // previous fill and index, the account can only have received less.
+    const [alice, bob] = env.users;
+    const a = await fundQuote(env, alice, usdc("1000000"));
+    const b = await fundQuote(env, bob, usdc("1000000"));
+    await trade(env, bob, b, ETH, -wad("300"), { others: [a] });
+    let { r } = await trade(env, alice, a, ETH, wad("77.777"), { others: [b] });
+    let prev = { fill: r.fill, index: r.indexNow, size: r.newPosition.size };
+    let actual = 0n;
+    let exact = 0n;
+    const deltas = ["13.3", "-41.07", "5.5", "-0.003", "29.9", "-17.17", "3.1", "-8.8"];
+    for (let i = 0; i < deltas.length; i++) {
+      await advance(env, 1800 + 97 * i);
+      if (i % 3 === 0) await setMarketPrice(env, ETH, (3000 + 37.13 * i).toFixed(2));
+      ({ r } = await trade(env, alice, a, ETH, wad(deltas[i] as string), { others: [b] }));
+      actual += r.pnl - r.funding;
+      exact +=
+        M.sMulFloor(prev.size, r.fill - prev.fill) - M.sMulCeil(prev.size, r.indexNow - prev.index);
+      prev = { fill: r.fill, index: r.indexNow, size: r.newPosition.size };
+    }
+    expect(actual <= exact, `actual ${actual} > exact ${exact}`).to.equal(true);
+    // And the rounding is tiny: under a relative 2^-50 of the notional traded.
+    expect(exact - actual).to.be.lt(wad("1000") >> 40n);
+  });
+
   it("a size beyond int128 reverts SizeOverflow and changes nothing", async () => {
     const [alice] = env.users;
     const a = await fundQuote(env, alice, usdc("1000000"));
