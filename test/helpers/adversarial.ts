@@ -207,3 +207,71 @@ export async function depositToken(
   env.accounts.add(id);
   return id;
 }
+
+/** A governance call on the engine, for the role tables of the access tests. */
+export type AdminCall = (e: Crossmargin) => Promise<unknown>;
+
+/**
+ * The market-0 parameter setters, `settleMarket` and `setLiquidationParams`, each with valid
+ * arguments and the role it needs (`admin`, `risk`: the engine's role ids).
+ */
+export function marketGovernanceCalls(admin: string, risk: string): [string, string, AdminCall][] {
+  return [
+    [
+      "setMarketTradingParams",
+      risk,
+      (e) =>
+        e.setMarketTradingParams(0, {
+          skewScale: 0,
+          makerFee: 0,
+          takerFee: 0,
+          maxFundingVelocity: 0,
+        }),
+    ],
+    [
+      "setMarketMarginParams",
+      risk,
+      (e) =>
+        e.setMarketMarginParams(0, {
+          imrBase: 10n ** 18n,
+          imrSizeFactor: 0,
+          maintenanceScalar: 9n * 10n ** 17n,
+          minPositionMarginUsd: 0,
+        }),
+    ],
+    [
+      "setMarketLimits",
+      risk,
+      (e) =>
+        e.setMarketLimits(0, {
+          maxOpenInterest: 0,
+          maxOiPoolRatio: 10n ** 18n,
+          maxNetExposureRatio: 2n * 10n ** 18n,
+          maxLiquidationPerWindowUsd: 0,
+          liquidationWindow: 0,
+        }),
+    ],
+    [
+      "setMarketOrderParams",
+      risk,
+      (e) => e.setMarketOrderParams(0, { instantTrading: false, minOrderDelay: 0, maxOrderAge: 1 }),
+    ],
+    ["settleMarket", admin, (e) => e.settleMarket(0, 0)],
+    [
+      "setLiquidationParams",
+      risk,
+      (e) =>
+        e.setLiquidationParams({
+          feeRate: 0,
+          buffer: 0,
+          minKeeperRewardUsd: 0,
+          maxKeeperRewardUsd: 0,
+          closeFactorHfThreshold: 0,
+          smallDebtUsd: 0,
+          orderKeeperFeeUsd: 0,
+          penaltyRate: 0,
+          accountWindow: 3600,
+        }),
+    ],
+  ];
+}

@@ -94,8 +94,12 @@ export async function setup(): Promise<Env> {
 
 export async function setLiquidationParams(env: Env, p: Partial<LiqParams>): Promise<void> {
   env.liq = { ...env.liq, ...p };
-  const l = env.liq;
-  await env.sys.engine.setLiquidationParams({
+  await env.sys.engine.setLiquidationParams(liquidationSettings(env.liq));
+}
+
+/** `setLiquidationParams`' struct from the helpers' liquidation parameters. */
+export function liquidationSettings(l: LiqParams) {
+  return {
     feeRate: l.feeRate,
     buffer: l.buffer,
     minKeeperRewardUsd: l.minKeeperReward,
@@ -105,7 +109,7 @@ export async function setLiquidationParams(env: Env, p: Partial<LiqParams>): Pro
     orderKeeperFeeUsd: l.orderKeeperFee,
     penaltyRate: l.penaltyRate,
     accountWindow: l.accountWindow,
-  });
+  };
 }
 
 export async function mintAndApprove(

@@ -27,7 +27,7 @@ import {
   refreshFeeds,
   usdc,
 } from "../../helpers/trading";
-import { DAY, V3_DESCRIPTION, stateDigest } from "../../helpers/adversarial";
+import { DAY, V3_DESCRIPTION, stateDigest, marketGovernanceCalls } from "../../helpers/adversarial";
 import { collateralParams } from "../../helpers/risk";
 
 type Call = (e: Crossmargin) => Promise<unknown>;
@@ -83,63 +83,7 @@ describe("adversarial: access control", () => {
       ["setCollateralFeed", ADMIN, (e) => e.setCollateralFeed(weth, wethFeed, 60, V3_DESCRIPTION)],
       ["addMarket", ADMIN, (e) => e.addMarket(marketParams(mFeed), V3_DESCRIPTION)],
       ["setMarketFeed", ADMIN, (e) => e.setMarketFeed(0, mFeed, 60, V3_DESCRIPTION)],
-      [
-        "setMarketTradingParams",
-        RISK,
-        (e) =>
-          e.setMarketTradingParams(0, {
-            skewScale: 0,
-            makerFee: 0,
-            takerFee: 0,
-            maxFundingVelocity: 0,
-          }),
-      ],
-      [
-        "setMarketMarginParams",
-        RISK,
-        (e) =>
-          e.setMarketMarginParams(0, {
-            imrBase: wad("1"),
-            imrSizeFactor: 0,
-            maintenanceScalar: wad("0.9"),
-            minPositionMarginUsd: 0,
-          }),
-      ],
-      [
-        "setMarketLimits",
-        RISK,
-        (e) =>
-          e.setMarketLimits(0, {
-            maxOpenInterest: 0,
-            maxOiPoolRatio: wad("1"),
-            maxNetExposureRatio: wad("2"),
-            maxLiquidationPerWindowUsd: 0,
-            liquidationWindow: 0,
-          }),
-      ],
-      [
-        "setMarketOrderParams",
-        RISK,
-        (e) =>
-          e.setMarketOrderParams(0, { instantTrading: false, minOrderDelay: 0, maxOrderAge: 1 }),
-      ],
-      ["settleMarket", ADMIN, (e) => e.settleMarket(0, 0)],
-      [
-        "setLiquidationParams",
-        RISK,
-        (e) =>
-          e.setLiquidationParams({
-            feeRate: 0,
-            buffer: 0,
-            minKeeperRewardUsd: 0,
-            maxKeeperRewardUsd: 0,
-            closeFactorHfThreshold: 0,
-            smallDebtUsd: 0,
-            orderKeeperFeeUsd: 0,
-            penaltyRate: 0,
-            accountWindow: 3600,
-          }),
-      ],
+      ...marketGovernanceCalls(ADMIN, RISK),
       ["setSequencer", ADMIN, (e) => e.setSequencer(ZeroAddress, 0)],
       [
         "setAdlParams",

@@ -24,6 +24,7 @@ import {
   setup,
   trade,
   usdc,
+  liquidationSettings,
 } from "../../helpers/liquidation";
 import { marketParams, trade as modelTrade } from "../../helpers/trading";
 import { World } from "../../helpers/model-world";
@@ -376,17 +377,7 @@ describe("adversarial: tokens", () => {
     const feed = await v3Feed(deployer, "3000");
     await engine.addMarket(marketParams(feed), V3_DESCRIPTION);
     const l = env.liq;
-    await engine.setLiquidationParams({
-      feeRate: l.feeRate,
-      buffer: l.buffer,
-      minKeeperRewardUsd: l.minKeeperReward,
-      maxKeeperRewardUsd: l.maxKeeperReward,
-      closeFactorHfThreshold: l.closeFactorHfThreshold,
-      smallDebtUsd: l.smallDebtUsd,
-      orderKeeperFeeUsd: l.orderKeeperFee,
-      penaltyRate: l.penaltyRate,
-      accountWindow: l.accountWindow,
-    });
+    await engine.setLiquidationParams(liquidationSettings(l));
     for (const [who, to, amount] of [
       [lp, pool, usdc(1_000_000)],
       [deployer, fund, usdc(10_000)],

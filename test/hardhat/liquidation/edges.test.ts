@@ -23,6 +23,7 @@ import {
   setup,
   trade,
   usdc,
+  liquidationSettings,
 } from "../../helpers/liquidation";
 import { V3_DESCRIPTION, freshEngine, v3Feed } from "../../helpers/adversarial";
 import { marketParams, refreshFeeds } from "../../helpers/trading";
@@ -100,17 +101,7 @@ describe("liquidation/edges", () => {
       const feed = await v3Feed(deployer, "3000");
       await engine.addMarket(marketParams(feed), V3_DESCRIPTION);
       const l = { ...env.liq, feeRate: wad("0.05") };
-      await engine.setLiquidationParams({
-        feeRate: l.feeRate,
-        buffer: l.buffer,
-        minKeeperRewardUsd: l.minKeeperReward,
-        maxKeeperRewardUsd: l.maxKeeperReward,
-        closeFactorHfThreshold: l.closeFactorHfThreshold,
-        smallDebtUsd: l.smallDebtUsd,
-        orderKeeperFeeUsd: l.orderKeeperFee,
-        penaltyRate: l.penaltyRate,
-        accountWindow: l.accountWindow,
-      });
+      await engine.setLiquidationParams(liquidationSettings(l));
       await q.mint(lp.address, usdc(1_000_000));
       await q.connect(lp).approve(pool, MaxUint256);
       await pool.connect(lp).deposit(usdc(1_000_000), lp.address);

@@ -1,5 +1,6 @@
 /** Governance roles: every admin / risk-manager / guardian function refuses other callers and
  *  changes nothing; hard bounds on market and liquidation parameters; pause; one-time wiring. */
+import { marketGovernanceCalls } from "../../helpers/adversarial";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -119,63 +120,7 @@ describe("vault: roles and governance bounds", () => {
         (e) => e.addMarket(marketStruct(ctx.config.markets[0], mFeed), MOCK_DESCRIPTION),
       ],
       ["setMarketFeed", ADMIN, (e) => e.setMarketFeed(0, mFeed, 60, MOCK_DESCRIPTION)],
-      [
-        "setMarketTradingParams",
-        RISK,
-        (e) =>
-          e.setMarketTradingParams(0, {
-            skewScale: 0,
-            makerFee: 0,
-            takerFee: 0,
-            maxFundingVelocity: 0,
-          }),
-      ],
-      [
-        "setMarketMarginParams",
-        RISK,
-        (e) =>
-          e.setMarketMarginParams(0, {
-            imrBase: WAD,
-            imrSizeFactor: 0,
-            maintenanceScalar: wad("0.9"),
-            minPositionMarginUsd: 0,
-          }),
-      ],
-      [
-        "setMarketLimits",
-        RISK,
-        (e) =>
-          e.setMarketLimits(0, {
-            maxOpenInterest: 0,
-            maxOiPoolRatio: wad("1"),
-            maxNetExposureRatio: wad("2"),
-            maxLiquidationPerWindowUsd: 0,
-            liquidationWindow: 0,
-          }),
-      ],
-      [
-        "setMarketOrderParams",
-        RISK,
-        (e) =>
-          e.setMarketOrderParams(0, { instantTrading: false, minOrderDelay: 0, maxOrderAge: 1 }),
-      ],
-      ["settleMarket", ADMIN, (e) => e.settleMarket(0, 0)],
-      [
-        "setLiquidationParams",
-        RISK,
-        (e) =>
-          e.setLiquidationParams({
-            feeRate: 0,
-            buffer: 0,
-            minKeeperRewardUsd: 0,
-            maxKeeperRewardUsd: 0,
-            closeFactorHfThreshold: 0,
-            smallDebtUsd: 0,
-            orderKeeperFeeUsd: 0,
-            penaltyRate: 0,
-            accountWindow: 3600,
-          }),
-      ],
+      ...marketGovernanceCalls(ADMIN, RISK),
       ["setSequencer", ADMIN, (e) => e.setSequencer(wethFeed, 0)],
       ["setPool", ADMIN, (e) => e.setPool(user.address)],
       ["setInsuranceFund", ADMIN, (e) => e.setInsuranceFund(user.address)],
