@@ -1,7 +1,8 @@
 /** The agent-based market simulation on a deployed system (in-process Hardhat network).
- *  Each step: fresh feed answers for the step's prices and every agent's transactions in one
- *  block at the step's time; then the keeper (one call, possibly repeated after the liquidation
- *  window); then the step's events update the ledger and every invariant is checked. */
+ *  Prices move at the oracle cadence: every oracle tick mines the feed answers in a block of
+ *  its own, followed by a keeper pass when there is work (./keeper-view for its latency). The
+ *  last tick of a report step also carries every agent's transactions; after it the step's
+ *  events update the ledger and every invariant is checked. */
 import { System } from "../../deploy/deploy";
 import { parseError } from "../common/errors";
 import { wad } from "../common/units";
@@ -30,6 +31,8 @@ import {
   createKeeperStep,
   emptyKeeperTotals,
 } from "./keeper-step";
+import { RunExtremes, emptyExtremes, netSkewUsd } from "./extremes";
+import { KeeperView } from "./keeper-view";
 import { Ledger } from "./ledger";
 import {
   FailureBook,
@@ -77,6 +80,8 @@ export interface SimResult {
   wallMs: { setup: number; steps: number };
   phaseMs: Record<string, number>;
   keeperLog: LogEvent[];
+  /** Worst values over every oracle tick and keeper pass. */
+  extremes: RunExtremes;
   violation?: InvariantViolation;
 }
 
@@ -97,6 +102,8 @@ export class MarketSimulation implements AgentEnv {
   readonly records: StepRecord[] = [];
   readonly windowLimited: { step: number; accounts: bigint[] }[] = [];
   readonly keeperTotals = emptyKeeperTotals();
+  readonly extremes = emptyExtremes();
+  readonly keeperView: KeeperView;
   invariants!: Invariants;
   agents!: Agents;
   addr!: Addresses;
@@ -136,7 +143,12 @@ export class MarketSimulation implements AgentEnv {
       trendMove: opts.trendMove,
       crashAtStep: opts.crashAtStep,
       drop: opts.drop,
+      tickSeconds: opts.oracleIntervalSec,
+      crashSeconds: opts.crashMinutes * 60,
+      rho: opts.correlation,
+      intraday: opts.intraday,
     });
+    this.keeperView = new KeeperView(opts.keeperLatencySec);
     this.driver = new ChainDriver(rt.provider);
     this.reader = new ChainReader(rt.provider);
     this.live = new ChainReader(rt.provider);
@@ -210,7 +222,7 @@ export class MarketSimulation implements AgentEnv {
     this.keeper = await createKeeperStep({
       kind: this.opts.keeper,
       driver: this.driver,
-      provider: this.rt.provider,
+      provider: this.keeperView.wrap(this.rt.provider),
       system,
       address: this.addr.keeper,
       fromBlock: system.record.startBlock,
@@ -234,6 +246,8 @@ export class MarketSimulation implements AgentEnv {
       this.view,
     );
     await this.invariants.init(this.view);
+    this.extremes.insuranceFundStart = await this.fundUsd();
+    this.keeperView.observe(blk.number, blk.timestamp, []);
     await this.invariants.conservation(0, this.ledger, this.view, emptyEvents());
   }
 
@@ -254,48 +268,103 @@ export class MarketSimulation implements AgentEnv {
       .map((a) => a.id);
   }
 
-  /** Keeper passes until nothing is liquidatable (by the model on the synced ledger) or the
-   *  pass limit; between passes time moves past the liquidation window. */
+  /** Net direction of the traders' book: the sum over markets of long minus short notional. */
+  bookNetLong(): boolean {
+    return netSkewUsd(this.view) > 0;
+  }
+
+  private async fundUsd(): Promise<number> {
+    const q = this.decimals.USDC as number;
+    return num(await this.reader.balanceOf(this.addr.quote, this.addr.fund), q);
+  }
+
+  /** After block `block` (a tick's): the keeper view's history and the pool's net exposure. */
+  private async observeTick(block: number): Promise<void> {
+    const b = await this.driver.latest();
+    this.keeperView.observe(block, b.timestamp, this.modelLiquidatable());
+    const q = this.decimals.USDC as number;
+    const poolValue = num(await this.reader.one<bigint>(ENGINE_IFACE, this.engine, "poolValue"), q);
+    if (poolValue > 0) {
+      const ratio = Math.abs(netSkewUsd(this.view)) / poolValue;
+      this.extremes.maxPoolNetExposureRatio = Math.max(
+        this.extremes.maxPoolNetExposureRatio,
+        ratio,
+      );
+    }
+  }
+
+  /** An oracle tick inside a report step: the feed answers in a block of their own, then a
+   *  keeper pass when there is work. Returns the number of keeper passes. */
+  private async oracleTick(t: number): Promise<number> {
+    this.scenario.prepare(t, () => this.bookNetLong());
+    const prices = this.scenario.ticks.map((a) => a[t] as number);
+    const ts = Math.max(
+      this.t0 + Math.round(t * this.scenario.tickSeconds),
+      this.driver.lastTimestamp + 1,
+    );
+    await this.timed("oracle", () => queueFeedUpdates(this.driver, this.addr, prices));
+    const mined = await this.timed("mine", () => this.driver.mine(ts));
+    const block = (mined[0] as MinedTx).block;
+    for (const m of mined) this.gas.add(m.tag, m.gasUsed, m.ok);
+    await this.timed("ledger", () => this.sync(block, block));
+    await this.observeTick(block);
+    const { passes } = await this.timed("keeper", () => this.runKeeper(false, block));
+    return passes;
+  }
+
+  /** Keeper passes after a tick when there is work: an account below maintenance (by the model
+   *  on the synced ledger), a ripe order or an ADL need, or `idlePass`. A second pass follows at
+   *  once while the model still finds accounts the keeper could see; when the oracle interval is
+   *  at least the liquidation window, time moves past the window between passes (the per-window
+   *  liquidation cap resets), else the next tick's pass continues. */
   private async runKeeper(
-    i: number,
-    agentBlock: number,
+    idlePass: boolean,
+    fromBlock: number,
   ): Promise<{ passes: number; last: number }> {
-    // Work for the keeper: an account below maintenance, or an order committed in an earlier
-    // block (this block's fresh round can settle it, or it has expired).
     const now = this.view.timestamp;
     const ripe = this.ledger
       .active()
       .some((a) => [...a.orders.values()].some((o) => o.commitTime < now));
     const [, , adlNeeded] = await this.rt.system.engine.adlNeed();
     const idle = !ripe && adlNeeded === 0n && this.modelLiquidatable().length === 0;
-    if (idle && !this.opts.keeperEveryStep && i % KEEPER_IDLE_EVERY !== 0) {
+    if (idle && !this.opts.keeperEveryStep && !idlePass) {
       this.keeperTotals.skippedIdle++;
-      return { passes: 0, last: agentBlock };
+      return { passes: 0, last: fromBlock };
     }
     const windowSec =
       Math.max(...this.rt.system.config.markets.map((m) => m.liquidationWindow)) + 1;
     let passes = 0;
-    let last = agentBlock;
+    let last = Math.max(fromBlock, (await this.driver.latest()).number);
     for (;;) {
+      this.keeperView.pinFor(this.driver.lastTimestamp + 1);
+      const seen = this.keeperView.seen(this.driver.lastTimestamp + 1)?.liquidatable;
       const r: PassReport = await this.keeper.runOnce();
       passes++;
       addKeeperPass(this.keeperTotals, r);
-      const head = (await this.driver.latest()).number;
-      if (head > last) {
-        await this.sync(last + 1, head);
-        last = head;
+      const head = await this.driver.latest();
+      if (head.number > last) {
+        await this.sync(last + 1, head.number);
+        last = head.number;
       }
-      if (this.modelLiquidatable().length === 0 || passes >= this.opts.maxKeeperPasses) {
-        return { passes, last };
-      }
-      this.driver.lastTimestamp += windowSec; // let the per-window liquidation cap reset
+      const left = this.modelLiquidatable();
+      const missed = left.filter((id) => this.opts.keeperLatencySec === 0 || seen?.has(id));
+      this.extremes.accountsLiquidatableAfterPass = Math.max(
+        this.extremes.accountsLiquidatableAfterPass,
+        missed.length,
+      );
+      this.keeperView.observe(head.number, head.timestamp, left);
+      if (missed.length === 0 || passes >= this.opts.maxKeeperPasses) return { passes, last };
+      if (this.scenario.tickSeconds >= windowSec) this.driver.lastTimestamp += windowSec;
+      else if (r.liquidationsWon === 0) return { passes, last };
     }
   }
 
   /** Gas of the keeper's transactions and any liquidation that reverted for a real reason. */
   private async bookKeeper(from: number, to: number): Promise<string[]> {
     const bad: string[] = [];
+    const keeper = this.addr.keeper.toLowerCase();
     for (const tx of await this.driver.blockTransactions(from, to)) {
+      if (tx.from.toLowerCase() !== keeper) continue;
       let fn = "unknown";
       try {
         fn = ENGINE_IFACE.parseTransaction({ data: tx.data })?.name ?? fn;
@@ -313,8 +382,14 @@ export class MarketSimulation implements AgentEnv {
 
   /** One simulated step. Throws InvariantViolation when a check fails. */
   async step(i: number): Promise<StepRecord> {
+    const k = this.scenario.ticksPerStep;
+    const stepFirstBlock = (await this.driver.latest()).number + 1;
+    let passes = 0;
+    for (let t = (i - 1) * k + 1; t < i * k; t++) passes += await this.oracleTick(t);
+    const tick = i * k;
+    this.scenario.prepare(tick, () => this.bookNetLong());
     const prices = this.scenario.assets.map((a) => a.prices[i] as number);
-    const tChain = this.t0 + Math.round(i * this.scenario.dtSeconds);
+    const tChain = this.t0 + Math.round(tick * this.scenario.tickSeconds);
     const blockTs = Math.max(tChain, this.driver.lastTimestamp + 1);
     await this.timed("agents", async () => {
       await queueFeedUpdates(this.driver, this.addr, prices);
@@ -327,12 +402,17 @@ export class MarketSimulation implements AgentEnv {
     this.stepFailed = booked.failed;
     await this.timed("ledger", () => this.sync(agentBlock, agentBlock));
     const before = this.modelLiquidatable().length;
+    await this.observeTick(agentBlock);
 
-    const { passes, last } = await this.timed("keeper", () => this.runKeeper(i, agentBlock));
+    const run = await this.timed("keeper", () =>
+      this.runKeeper(i % KEEPER_IDLE_EVERY === 0, agentBlock),
+    );
+    passes += run.passes;
+    const last = run.last;
     const { ev, keeperReverts } = await this.timed("events", async () => {
-      const keeperReverts = await this.bookKeeper(agentBlock + 1, last);
+      const keeperReverts = await this.bookKeeper(stepFirstBlock, last);
       const ev = decodeEvents(
-        await this.driver.getLogs(this.engine, agentBlock, last),
+        await this.driver.getLogs(this.engine, stepFirstBlock, last),
         this.engine,
       );
       return { ev, keeperReverts };
@@ -349,7 +429,11 @@ export class MarketSimulation implements AgentEnv {
       await inv.marginAfterActions(i, agentBlock, increased);
       inv.liquidationReverts(i, keeperReverts);
       // Every account by the model, the flagged ones (and all at the end) on chain.
-      const ids = lastStep ? this.ledger.ids() : this.modelLiquidatable();
+      // Under keeper latency only what the keeper could see must have been liquidated.
+      const seen = this.keeperView.seen(this.driver.lastTimestamp)?.liquidatable;
+      const due = (id: bigint): boolean =>
+        this.opts.keeperLatencySec === 0 || seen === undefined || seen.has(id);
+      const ids = (lastStep ? this.ledger.ids() : this.modelLiquidatable()).filter(due);
       const rows = lastStep
         ? await batchHealth(this.reader, this.addr.lens, ids)
         : await Promise.all(ids.map((id) => this.chainRow(id)));
@@ -475,6 +559,7 @@ export class MarketSimulation implements AgentEnv {
       wallMs: { setup: t1 - t0, steps: Date.now() - t1 },
       phaseMs: this.phaseMs,
       keeperLog: this.keeperLog,
+      extremes: this.extremes,
       violation,
     };
   }
