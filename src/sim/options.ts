@@ -57,7 +57,8 @@ export const SIM_USAGE = `npm run simulate -- [options]
   --seed <s>            random seed; the same seed gives the same run (default 1)
   --traders <n>         number of traders (default 200)
   --lps <n>             number of liquidity providers (default 8)
-  --steps <n>           steps to simulate (default 96; historical: the whole date range)
+  --steps <n>           report steps to simulate (default 24, crash 96: one day; historical: the
+                        whole date range)
   --dt <minutes>        minutes per report step: agents act and a row is recorded once per step
                         (default 60; crash 15)
   --oracle-interval <s> seconds between oracle price updates, each followed by a keeper pass when
@@ -264,7 +265,8 @@ export function withDefaults(
     seed,
     traders: o.traders ?? 200,
     lps: o.lps ?? 8,
-    steps: o.steps ?? (scenario === "historical" ? undefined : 96),
+    // One simulated day at 1-minute oracle updates (1440 ticks) by default.
+    steps: o.steps ?? (scenario === "historical" ? undefined : scenario === "crash" ? 96 : 24),
     dtMinutes: o.dtMinutes ?? (scenario === "crash" ? 15 : 60),
     oracleIntervalSec: o.oracleIntervalSec ?? 60,
     keeperLatencySec: o.keeperLatencySec ?? 0,

@@ -229,9 +229,18 @@ export function summarise(r: SimResult, command: string): SimSummary {
     },
     openInterest: { peakUsd: round(Math.max(...recs.map(oi))), endUsd: round(last ? oi(last) : 0) },
     traderStyles: styles,
-    keeper: Object.fromEntries(
-      Object.entries(r.keeper).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]),
-    ),
+    keeper: {
+      ...Object.fromEntries(
+        Object.entries(r.keeper).map(([k, v]) =>
+          // rewardsQuote is in the quote token's units (1e-6 USDC): report USDC.
+          k === "rewardsQuote"
+            ? ["rewardsUsdc", round(Number(v) / 1e6)]
+            : [k, v as string | number],
+        ),
+      ),
+      oracleIntervalSeconds: r.scenario.tickSeconds,
+      latencySeconds: r.options.keeperLatencySec,
+    },
     keeperWarnings: r.keeperLog
       .slice(0, 20)
       .map((e) => JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? v.toString() : v))),
