@@ -33,16 +33,11 @@ import {
 } from "./keeper-step";
 import { RunExtremes, emptyExtremes, netSkewUsd } from "./extremes";
 import { KeeperView } from "./keeper-view";
+import { ModelRow, ScanStats, narrowScans } from "./scan-filter";
+import { FULL_TICK_EVERY, POOL_MOVE_FULL, PoolEstimate, feedOnlyView } from "./ticks";
 import { Ledger } from "./ledger";
-import {
-  FailureBook,
-  GasBook,
-  StepRecord,
-  StepState,
-  Totals,
-  addEvents,
-  emptyTotals,
-} from "./metrics";
+import { bookKeeperTxs, finalAccountValues, readStepState } from "./step-state";
+import { FailureBook, GasBook, StepRecord, Totals, addEvents, emptyTotals } from "./metrics";
 import { SimOptions } from "./options";
 import { Rng } from "./random";
 import { COLLATERAL_ASSET, MARKET_ASSETS, Scenario, buildScenario } from "./scenarios";
@@ -82,6 +77,10 @@ export interface SimResult {
   keeperLog: LogEvent[];
   /** Worst values over every oracle tick and keeper pass. */
   extremes: RunExtremes;
+  /** Oracle ticks inside report steps read from the model only (light) or the chain (full). */
+  tickCounts: { light: number; full: number };
+  /** The keeper's health scans: accounts asked, and sent to the lens (./scan-filter). */
+  scans: ScanStats;
   violation?: InvariantViolation;
 }
 
@@ -104,6 +103,11 @@ export class MarketSimulation implements AgentEnv {
   readonly keeperTotals = emptyKeeperTotals();
   readonly extremes = emptyExtremes();
   readonly keeperView: KeeperView;
+  private readonly pool = new PoolEstimate();
+  /** Oracle ticks run without chain reads (./ticks) and with them. */
+  readonly tickCounts = { light: 0, full: 0 };
+  readonly scans: ScanStats = { calls: 0, accounts: 0, toLens: 0 };
+  private collateralMarket: Record<string, number> = {};
   invariants!: Invariants;
   agents!: Agents;
   addr!: Addresses;
@@ -196,6 +200,9 @@ export class MarketSimulation implements AgentEnv {
     await this.driver.addAccount(this.addr.oracle);
     await queueFeedUpdates(this.driver, this.addr, p0);
     const symPrice: Record<string, number> = { USDC: 1 };
+    for (const [sym, asset] of Object.entries(COLLATERAL_ASSET)) {
+      this.collateralMarket[sym] = MARKET_ASSETS.findIndex((a) => a === asset);
+    }
     for (const sym of Object.keys(COLLATERAL_ASSET)) {
       symPrice[sym] = p0[MARKET_ASSETS.findIndex((a) => a === COLLATERAL_ASSET[sym])] as number;
     }
@@ -222,7 +229,9 @@ export class MarketSimulation implements AgentEnv {
     this.keeper = await createKeeperStep({
       kind: this.opts.keeper,
       driver: this.driver,
-      provider: this.keeperView.wrap(this.rt.provider),
+      provider: this.keeperView.wrap(
+        narrowScans(this.rt.provider, this.addr.lens, (id) => this.modelRow(id), this.scans),
+      ),
       system,
       address: this.addr.keeper,
       fromBlock: system.record.startBlock,
@@ -261,6 +270,15 @@ export class MarketSimulation implements AgentEnv {
 
   /** Accounts the model finds below maintenance now (model checked against the chain). Only
    *  accounts with positions, orders or quote debt can be: the others have MM = 0 <= equity. */
+  /** The model's health of one account for the keeper's narrowed scans (./scan-filter). */
+  private modelRow(id: bigint): ModelRow | undefined {
+    const a = this.ledger.accounts.get(id);
+    if (a === undefined) return undefined;
+    if (a.orders.size > 0 || a.quoteBalance < 0n) return { equity: 0n, mm: 0n, uncertain: true };
+    const h = modelHealth(a, this.view);
+    return { equity: h.equity, mm: h.mm, uncertain: false };
+  }
+
   private modelLiquidatable(): bigint[] {
     return [...this.ledger.accounts.values()]
       .filter((a) => a.positions.size > 0 || a.orders.size > 0 || a.quoteBalance < 0n)
@@ -284,13 +302,28 @@ export class MarketSimulation implements AgentEnv {
     this.keeperView.observe(block, b.timestamp, this.modelLiquidatable());
     const q = this.decimals.USDC as number;
     const poolValue = num(await this.reader.one<bigint>(ENGINE_IFACE, this.engine, "poolValue"), q);
-    if (poolValue > 0) {
-      const ratio = Math.abs(netSkewUsd(this.view)) / poolValue;
-      this.extremes.maxPoolNetExposureRatio = Math.max(
-        this.extremes.maxPoolNetExposureRatio,
-        ratio,
-      );
-    }
+    this.pool.read(
+      poolValue,
+      this.view.markets.map((m) => num(m.state.longOI) - num(m.state.shortOI)),
+      this.view.markets.map((m) => num(m.price)),
+    );
+    this.exposure(poolValue);
+  }
+
+  private exposure(poolValue: number): void {
+    if (poolValue <= 0) return;
+    const ratio = Math.abs(netSkewUsd(this.view)) / poolValue;
+    this.extremes.maxPoolNetExposureRatio = Math.max(this.extremes.maxPoolNetExposureRatio, ratio);
+  }
+
+  /** Work for the keeper by the model: an account below maintenance or an order committed
+   *  before the view's block (this round can settle it, or it has expired). */
+  private keeperWork(): boolean {
+    const now = this.view.timestamp;
+    const ripe = this.ledger
+      .active()
+      .some((a) => [...a.orders.values()].some((o) => o.commitTime < now));
+    return ripe || this.modelLiquidatable().length > 0;
   }
 
   /** An oracle tick inside a report step: the feed answers in a block of their own, then a
@@ -306,6 +339,20 @@ export class MarketSimulation implements AgentEnv {
     const mined = await this.timed("mine", () => this.driver.mine(ts));
     const block = (mined[0] as MinedTx).block;
     for (const m of mined) this.gas.add(m.tag, m.gasUsed, m.ok);
+    this.view = feedOnlyView(this.view, block, ts, prices, this.collateralMarket);
+    const full =
+      this.opts.keeperEveryStep ||
+      t % FULL_TICK_EVERY === 0 ||
+      this.pool.moved(prices) > POOL_MOVE_FULL ||
+      this.keeperWork();
+    if (!full) {
+      this.tickCounts.light++;
+      this.keeperTotals.skippedIdle++;
+      this.exposure(this.pool.estimate(prices));
+      this.keeperView.observe(block, ts, []);
+      return 0;
+    }
+    this.tickCounts.full++;
     await this.timed("ledger", () => this.sync(block, block));
     await this.observeTick(block);
     const { passes } = await this.timed("keeper", () => this.runKeeper(false, block));
@@ -321,12 +368,8 @@ export class MarketSimulation implements AgentEnv {
     idlePass: boolean,
     fromBlock: number,
   ): Promise<{ passes: number; last: number }> {
-    const now = this.view.timestamp;
-    const ripe = this.ledger
-      .active()
-      .some((a) => [...a.orders.values()].some((o) => o.commitTime < now));
     const [, , adlNeeded] = await this.rt.system.engine.adlNeed();
-    const idle = !ripe && adlNeeded === 0n && this.modelLiquidatable().length === 0;
+    const idle = adlNeeded === 0n && !this.keeperWork();
     if (idle && !this.opts.keeperEveryStep && !idlePass) {
       this.keeperTotals.skippedIdle++;
       return { passes: 0, last: fromBlock };
@@ -359,27 +402,6 @@ export class MarketSimulation implements AgentEnv {
     }
   }
 
-  /** Gas of the keeper's transactions and any liquidation that reverted for a real reason. */
-  private async bookKeeper(from: number, to: number): Promise<string[]> {
-    const bad: string[] = [];
-    const keeper = this.addr.keeper.toLowerCase();
-    for (const tx of await this.driver.blockTransactions(from, to)) {
-      if (tx.from.toLowerCase() !== keeper) continue;
-      let fn = "unknown";
-      try {
-        fn = ENGINE_IFACE.parseTransaction({ data: tx.data })?.name ?? fn;
-      } catch {
-        // not an engine call
-      }
-      this.gas.add(`keeper:${fn}`, tx.gasUsed, tx.ok);
-      if (!tx.ok && fn === "liquidate") {
-        const reason = parseError(await this.driver.revertData(tx.hash))?.name ?? "unknown";
-        if (reason !== "NotLiquidatable") bad.push(`liquidate tx ${tx.hash} reverted: ${reason}`);
-      }
-    }
-    return bad;
-  }
-
   /** One simulated step. Throws InvariantViolation when a check fails. */
   async step(i: number): Promise<StepRecord> {
     const k = this.scenario.ticksPerStep;
@@ -410,7 +432,13 @@ export class MarketSimulation implements AgentEnv {
     passes += run.passes;
     const last = run.last;
     const { ev, keeperReverts } = await this.timed("events", async () => {
-      const keeperReverts = await this.bookKeeper(stepFirstBlock, last);
+      const keeperReverts = await bookKeeperTxs(
+        this.driver,
+        this.gas,
+        this.addr.keeper,
+        stepFirstBlock,
+        last,
+      );
       const ev = decodeEvents(
         await this.driver.getLogs(this.engine, stepFirstBlock, last),
         this.engine,
@@ -468,37 +496,19 @@ export class MarketSimulation implements AgentEnv {
     prices: number[],
     ev: ReturnType<typeof decodeEvents>,
     liquidatableBefore: number,
-    passes: number,
+    keeperPasses: number,
     windowLimited: number,
   ): Promise<StepRecord> {
     const q = this.decimals.USDC as number;
-    const [fund, poolValue, poolBalance, share, traderDebt] = await Promise.all([
-      this.reader.balanceOf(this.addr.quote, this.addr.fund),
-      this.reader.one<bigint>(ENGINE_IFACE, this.engine, "poolValue"),
-      this.reader.one<bigint>(ENGINE_IFACE, this.engine, "poolBalance"),
-      this.reader.one<bigint>(POOL, this.addr.pool, "convertToAssets", [10n ** 12n]),
-      this.reader.one<bigint>(ENGINE_IFACE, this.engine, "traderDebt"),
-    ]);
-    const short = (x: bigint): number => (x > 0n ? num(x, q) : 0);
-    const state: StepState = {
+    const state = await readStepState(this, q, {
       step: i,
       time: this.scenario.timestamps[i] as number,
       prices,
-      oiLongUsd: this.view.markets.map((m) => num(m.state.longOI) * num(m.price)),
-      oiShortUsd: this.view.markets.map((m) => num(m.state.shortOI) * num(m.price)),
-      fundingRate: this.view.markets.map((m) => num(m.state.fundingRate)),
-      insuranceFund: num(fund, q),
-      poolValue: num(poolValue, q),
-      poolBalance: num(poolBalance, q),
-      sharePrice: num(share, q),
       failedTxs: this.stepFailed,
       liquidatableBefore,
       windowLimited,
-      unpayable: short(traderDebt - poolBalance),
-      unpayableIfClosed: short(traderDebt - poolValue),
-      keeperPasses: passes,
-      openAccounts: this.ledger.active().length,
-    };
+      keeperPasses,
+    });
     const rec = addEvents(this.totals, state, ev, q);
     this.records.push(rec);
     return rec;
@@ -506,15 +516,12 @@ export class MarketSimulation implements AgentEnv {
 
   /** Final unweighted account value of each trader (USD). */
   finalValues(): number[] {
-    return this.agents.traders.map((t) => {
-      const snap = this.ledger.get(t.account);
-      const h = modelHealth(snap, this.view);
-      let v = num(snap.quoteBalance, this.decimals.USDC) + num(h.openPnl);
-      for (const c of this.view.collaterals) {
-        v += num(snap.collaterals.get(c.token) ?? 0n, c.decimals) * num(c.price);
-      }
-      return v;
-    });
+    return finalAccountValues(
+      this.agents.traders,
+      this.ledger,
+      this.view,
+      this.decimals.USDC as number,
+    );
   }
 
   /** Runs setup and every step; an invariant violation stops the run and is returned. */
@@ -560,6 +567,8 @@ export class MarketSimulation implements AgentEnv {
       phaseMs: this.phaseMs,
       keeperLog: this.keeperLog,
       extremes: this.extremes,
+      tickCounts: this.tickCounts,
+      scans: this.scans,
       violation,
     };
   }

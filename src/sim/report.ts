@@ -240,6 +240,10 @@ export function summarise(r: SimResult, command: string): SimSummary {
       ),
       oracleIntervalSeconds: r.scenario.tickSeconds,
       latencySeconds: r.options.keeperLatencySec,
+      oracleTicksModelOnly: r.tickCounts.light,
+      oracleTicksReadFromChain: r.tickCounts.full,
+      healthScanAccounts: r.scans.accounts,
+      healthScanAccountsSentToLens: r.scans.toLens,
     },
     keeperWarnings: r.keeperLog
       .slice(0, 20)
