@@ -33,7 +33,7 @@ import {
 } from "./keeper-step";
 import { RunExtremes, emptyExtremes, netSkewUsd } from "./extremes";
 import { KeeperView } from "./keeper-view";
-import { ModelRow, ScanStats, narrowScans } from "./scan-filter";
+import { ModelRow, ScanStats, fixedGasEstimates, narrowScans } from "./scan-filter";
 import { FULL_TICK_EVERY, POOL_MOVE_FULL, PoolEstimate, feedOnlyView } from "./ticks";
 import { Ledger } from "./ledger";
 import { bookKeeperTxs, finalAccountValues, readStepState } from "./step-state";
@@ -230,7 +230,12 @@ export class MarketSimulation implements AgentEnv {
       kind: this.opts.keeper,
       driver: this.driver,
       provider: this.keeperView.wrap(
-        narrowScans(this.rt.provider, this.addr.lens, (id) => this.modelRow(id), this.scans),
+        narrowScans(
+          fixedGasEstimates(this.rt.provider),
+          this.addr.lens,
+          (id) => this.modelRow(id),
+          this.scans,
+        ),
       ),
       system,
       address: this.addr.keeper,

@@ -111,3 +111,22 @@ export function narrowScans(
     },
   };
 }
+
+/** Gas the keeper is told its transactions need (eth_estimateGas): ten times the most any
+ *  keeper transaction used in the 200-trader crash run (about 250k). */
+export const KEEPER_GAS_ESTIMATE = 2_500_000n;
+
+/** Answers `eth_estimateGas` with `KEEPER_GAS_ESTIMATE` instead of running it: the in-process
+ *  network runs a transaction several times per estimate and keeps memory for every run. The
+ *  keeper still simulates each action with `eth_call` before sending it (src/keeper/actions),
+ *  so reverts are caught as before; only the gas limit is a fixed cap. */
+export function fixedGasEstimates(inner: Eip1193): Eip1193 {
+  return {
+    request(args: { method: string; params?: unknown[] }): Promise<unknown> {
+      if (args.method === "eth_estimateGas") {
+        return Promise.resolve("0x" + KEEPER_GAS_ESTIMATE.toString(16));
+      }
+      return inner.request(args);
+    },
+  };
+}
