@@ -19,7 +19,13 @@ function axis(r: SimResult): Axis {
   const recs = r.records;
   const t0 = r.scenario.timestamps[0] as number;
   if (r.scenario.timeAxis === "datetime") {
-    return { xs: recs.map((x) => x.time), xFormat: "datetime", xLabel: "time (UTC)" };
+    const xs = recs.map((x) => x.time);
+    const span = (xs.at(-1) ?? 0) - (xs[0] ?? 0);
+    const years = [...new Set(xs.map((t) => new Date(t * 1000).getUTCFullYear()))];
+    // Long runs: date labels with the year (YYYY-MM-DD); short ones: times, the year named.
+    return span > 3 * 86400
+      ? { xs, xFormat: "date", xLabel: "date (UTC)" }
+      : { xs, xFormat: "datetime", xLabel: `time (UTC, ${years.join("-")})` };
   }
   return { xs: recs.map((x) => (x.time - t0) / 3600), xFormat: "number", xLabel: "hours" };
 }

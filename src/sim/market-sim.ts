@@ -6,11 +6,10 @@
 import { System } from "../../deploy/deploy";
 import { parseError } from "../common/errors";
 import { wad } from "../common/units";
-import { LogEvent, PassReport } from "../keeper";
+import { LogEvent } from "../keeper";
 import { ProgressBar } from "../report/progress";
 import {
   ChainReader,
-  ENGINE_IFACE,
   Eip1193,
   ProtocolView,
   HealthRow,
@@ -24,17 +23,11 @@ import { AgentEnv, bookAgents, queueAgents } from "./agent-step";
 import { ChainDriver, MinedTx } from "./chain";
 import { decodeEvents, emptyEvents } from "./events";
 import { CheckStat, InvariantViolation, Invariants } from "./invariants";
-import {
-  KeeperStep,
-  KeeperTotals,
-  addKeeperPass,
-  createKeeperStep,
-  emptyKeeperTotals,
-} from "./keeper-step";
+import { KeeperStep, KeeperTotals, createKeeperStep, emptyKeeperTotals } from "./keeper-step";
 import { RunExtremes, emptyExtremes, netSkewUsd } from "./extremes";
+import { OracleCadence } from "./cadence";
 import { KeeperView } from "./keeper-view";
 import { ModelRow, ScanStats, fixedGasEstimates, narrowScans } from "./scan-filter";
-import { FULL_TICK_EVERY, POOL_MOVE_FULL, PoolEstimate, feedOnlyView } from "./ticks";
 import { Ledger } from "./ledger";
 import { bookKeeperTxs, finalAccountValues, readStepState } from "./step-state";
 import { FailureBook, GasBook, StepRecord, Totals, addEvents, emptyTotals } from "./metrics";
@@ -103,11 +96,8 @@ export class MarketSimulation implements AgentEnv {
   readonly keeperTotals = emptyKeeperTotals();
   readonly extremes = emptyExtremes();
   readonly keeperView: KeeperView;
-  private readonly pool = new PoolEstimate();
-  /** Oracle ticks run without chain reads (./ticks) and with them. */
-  readonly tickCounts = { light: 0, full: 0 };
+  readonly cadence: OracleCadence = new OracleCadence(this);
   readonly scans: ScanStats = { calls: 0, accounts: 0, toLens: 0 };
-  private collateralMarket: Record<string, number> = {};
   invariants!: Invariants;
   agents!: Agents;
   addr!: Addresses;
@@ -115,12 +105,13 @@ export class MarketSimulation implements AgentEnv {
   view!: ProtocolView;
   marketNames: string[] = [];
   decimals: Record<string, number> = {};
-  private t0 = 0;
+  /** Chain time of tick 0. */
+  t0 = 0;
   /** Wall time per phase of a step (ms), for the report. */
   readonly phaseMs: Record<string, number> = {};
   /** The keeper's warnings and errors (first 100). */
   readonly keeperLog: LogEvent[] = [];
-  private async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+  async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
     const t = Date.now();
     try {
       return await fn();
@@ -157,6 +148,10 @@ export class MarketSimulation implements AgentEnv {
     this.reader = new ChainReader(rt.provider);
     this.live = new ChainReader(rt.provider);
     this.ledger = new Ledger(this.reader, "");
+  }
+
+  get system(): System {
+    return this.rt.system;
   }
 
   get seed(): string {
@@ -200,9 +195,6 @@ export class MarketSimulation implements AgentEnv {
     await this.driver.addAccount(this.addr.oracle);
     await queueFeedUpdates(this.driver, this.addr, p0);
     const symPrice: Record<string, number> = { USDC: 1 };
-    for (const [sym, asset] of Object.entries(COLLATERAL_ASSET)) {
-      this.collateralMarket[sym] = MARKET_ASSETS.findIndex((a) => a === asset);
-    }
     for (const sym of Object.keys(COLLATERAL_ASSET)) {
       symPrice[sym] = p0[MARKET_ASSETS.findIndex((a) => a === COLLATERAL_ASSET[sym])] as number;
     }
@@ -266,7 +258,7 @@ export class MarketSimulation implements AgentEnv {
   }
 
   /** Reads the accounts named by the engine's events in [from, to] again, at block `to`. */
-  private async sync(from: number, to: number): Promise<void> {
+  async sync(from: number, to: number): Promise<void> {
     const ev = decodeEvents(await this.driver.getLogs(this.engine, from, to), this.engine);
     this.reader.pin(to);
     this.view = await loadProtocolView(this.reader, this.engine, this.marketNames, this.view);
@@ -284,7 +276,7 @@ export class MarketSimulation implements AgentEnv {
     return { equity: h.equity, mm: h.mm, uncertain: false };
   }
 
-  private modelLiquidatable(): bigint[] {
+  modelLiquidatable(): bigint[] {
     return [...this.ledger.accounts.values()]
       .filter((a) => a.positions.size > 0 || a.orders.size > 0 || a.quoteBalance < 0n)
       .filter((a) => modelHealth(a, this.view).liquidatable)
@@ -301,118 +293,12 @@ export class MarketSimulation implements AgentEnv {
     return num(await this.reader.balanceOf(this.addr.quote, this.addr.fund), q);
   }
 
-  /** After block `block` (a tick's): the keeper view's history and the pool's net exposure. */
-  private async observeTick(block: number): Promise<void> {
-    const b = await this.driver.latest();
-    this.keeperView.observe(block, b.timestamp, this.modelLiquidatable());
-    const q = this.decimals.USDC as number;
-    const poolValue = num(await this.reader.one<bigint>(ENGINE_IFACE, this.engine, "poolValue"), q);
-    this.pool.read(
-      poolValue,
-      this.view.markets.map((m) => num(m.state.longOI) - num(m.state.shortOI)),
-      this.view.markets.map((m) => num(m.price)),
-    );
-    this.exposure(poolValue);
-  }
-
-  private exposure(poolValue: number): void {
-    if (poolValue <= 0) return;
-    const ratio = Math.abs(netSkewUsd(this.view)) / poolValue;
-    this.extremes.maxPoolNetExposureRatio = Math.max(this.extremes.maxPoolNetExposureRatio, ratio);
-  }
-
-  /** Work for the keeper by the model: an account below maintenance or an order committed
-   *  before the view's block (this round can settle it, or it has expired). */
-  private keeperWork(): boolean {
-    const now = this.view.timestamp;
-    const ripe = this.ledger
-      .active()
-      .some((a) => [...a.orders.values()].some((o) => o.commitTime < now));
-    return ripe || this.modelLiquidatable().length > 0;
-  }
-
-  /** An oracle tick inside a report step: the feed answers in a block of their own, then a
-   *  keeper pass when there is work. Returns the number of keeper passes. */
-  private async oracleTick(t: number): Promise<number> {
-    this.scenario.prepare(t, () => this.bookNetLong());
-    const prices = this.scenario.ticks.map((a) => a[t] as number);
-    const ts = Math.max(
-      this.t0 + Math.round(t * this.scenario.tickSeconds),
-      this.driver.lastTimestamp + 1,
-    );
-    await this.timed("oracle", () => queueFeedUpdates(this.driver, this.addr, prices));
-    const mined = await this.timed("mine", () => this.driver.mine(ts));
-    const block = (mined[0] as MinedTx).block;
-    for (const m of mined) this.gas.add(m.tag, m.gasUsed, m.ok);
-    this.view = feedOnlyView(this.view, block, ts, prices, this.collateralMarket);
-    const full =
-      this.opts.keeperEveryStep ||
-      t % FULL_TICK_EVERY === 0 ||
-      this.pool.moved(prices) > POOL_MOVE_FULL ||
-      this.keeperWork();
-    if (!full) {
-      this.tickCounts.light++;
-      this.keeperTotals.skippedIdle++;
-      this.exposure(this.pool.estimate(prices));
-      this.keeperView.observe(block, ts, []);
-      return 0;
-    }
-    this.tickCounts.full++;
-    await this.timed("ledger", () => this.sync(block, block));
-    await this.observeTick(block);
-    const { passes } = await this.timed("keeper", () => this.runKeeper(false, block));
-    return passes;
-  }
-
-  /** Keeper passes after a tick when there is work: an account below maintenance (by the model
-   *  on the synced ledger), a ripe order or an ADL need, or `idlePass`. A second pass follows at
-   *  once while the model still finds accounts the keeper could see; when the oracle interval is
-   *  at least the liquidation window, time moves past the window between passes (the per-window
-   *  liquidation cap resets), else the next tick's pass continues. */
-  private async runKeeper(
-    idlePass: boolean,
-    fromBlock: number,
-  ): Promise<{ passes: number; last: number }> {
-    const [, , adlNeeded] = await this.rt.system.engine.adlNeed();
-    const idle = adlNeeded === 0n && !this.keeperWork();
-    if (idle && !this.opts.keeperEveryStep && !idlePass) {
-      this.keeperTotals.skippedIdle++;
-      return { passes: 0, last: fromBlock };
-    }
-    const windowSec =
-      Math.max(...this.rt.system.config.markets.map((m) => m.liquidationWindow)) + 1;
-    let passes = 0;
-    let last = Math.max(fromBlock, (await this.driver.latest()).number);
-    for (;;) {
-      this.keeperView.pinFor(this.driver.lastTimestamp + 1);
-      const seen = this.keeperView.seen(this.driver.lastTimestamp + 1)?.liquidatable;
-      const r: PassReport = await this.keeper.runOnce();
-      passes++;
-      addKeeperPass(this.keeperTotals, r);
-      const head = await this.driver.latest();
-      if (head.number > last) {
-        await this.sync(last + 1, head.number);
-        last = head.number;
-      }
-      const left = this.modelLiquidatable();
-      const missed = left.filter((id) => this.opts.keeperLatencySec === 0 || seen?.has(id));
-      this.extremes.accountsLiquidatableAfterPass = Math.max(
-        this.extremes.accountsLiquidatableAfterPass,
-        missed.length,
-      );
-      this.keeperView.observe(head.number, head.timestamp, left);
-      if (missed.length === 0 || passes >= this.opts.maxKeeperPasses) return { passes, last };
-      if (this.scenario.tickSeconds >= windowSec) this.driver.lastTimestamp += windowSec;
-      else if (r.liquidationsWon === 0) return { passes, last };
-    }
-  }
-
   /** One simulated step. Throws InvariantViolation when a check fails. */
   async step(i: number): Promise<StepRecord> {
     const k = this.scenario.ticksPerStep;
     const stepFirstBlock = (await this.driver.latest()).number + 1;
     let passes = 0;
-    for (let t = (i - 1) * k + 1; t < i * k; t++) passes += await this.oracleTick(t);
+    for (let t = (i - 1) * k + 1; t < i * k; t++) passes += await this.cadence.tick(t);
     const tick = i * k;
     this.scenario.prepare(tick, () => this.bookNetLong());
     const prices = this.scenario.assets.map((a) => a.prices[i] as number);
@@ -429,10 +315,10 @@ export class MarketSimulation implements AgentEnv {
     this.stepFailed = booked.failed;
     await this.timed("ledger", () => this.sync(agentBlock, agentBlock));
     const before = this.modelLiquidatable().length;
-    await this.observeTick(agentBlock);
+    await this.cadence.observeTick(agentBlock);
 
     const run = await this.timed("keeper", () =>
-      this.runKeeper(i % KEEPER_IDLE_EVERY === 0, agentBlock),
+      this.cadence.runKeeper(i % KEEPER_IDLE_EVERY === 0, agentBlock),
     );
     passes += run.passes;
     const last = run.last;
@@ -572,7 +458,7 @@ export class MarketSimulation implements AgentEnv {
       phaseMs: this.phaseMs,
       keeperLog: this.keeperLog,
       extremes: this.extremes,
-      tickCounts: this.tickCounts,
+      tickCounts: this.cadence.tickCounts,
       scans: this.scans,
       violation,
     };
