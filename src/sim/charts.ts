@@ -19,7 +19,13 @@ function axis(r: SimResult): Axis {
   const recs = r.records;
   const t0 = r.scenario.timestamps[0] as number;
   if (r.scenario.timeAxis === "datetime") {
-    return { xs: recs.map((x) => x.time), xFormat: "datetime", xLabel: "time (UTC)" };
+    const xs = recs.map((x) => x.time);
+    const span = (xs.at(-1) ?? 0) - (xs[0] ?? 0);
+    const years = [...new Set(xs.map((t) => new Date(t * 1000).getUTCFullYear()))];
+    // Long runs: date labels with the year (YYYY-MM-DD); short ones: times, the year named.
+    return span > 3 * 86400
+      ? { xs, xFormat: "date", xLabel: "date (UTC)" }
+      : { xs, xFormat: "datetime", xLabel: `time (UTC, ${years.join("-")})` };
   }
   return { xs: recs.map((x) => (x.time - t0) / 3600), xFormat: "number", xLabel: "hours" };
 }
@@ -31,6 +37,25 @@ function series(name: string, xs: number[], ys: number[], colour?: string): Seri
 function cumulative(ys: number[]): number[] {
   let s = 0;
   return ys.map((y) => (s += y));
+}
+
+/** Vertical lines at the start and end of the crash window (in the prices chart). */
+function crashMarkers(r: SimResult, xs: readonly number[], recs: readonly StepRecord[]): Series[] {
+  const ev = r.scenario.events.find((e) => e.kind === "crash");
+  if (ev === undefined || recs.length === 0) return [];
+  const ys = recs.flatMap((x) => x.prices.map((p, m) => (100 * p) / (recs[0]?.prices[m] ?? p)));
+  const lo = Math.min(...ys, 100);
+  const hi = Math.max(...ys, 100);
+  const at = (step: number): number | undefined => {
+    const i = recs.findIndex((x) => x.step >= step);
+    return i < 0 ? undefined : xs[i];
+  };
+  return [
+    ["crash start", at(ev.fromStep)],
+    ["crash end", at(ev.toStep)],
+  ]
+    .filter((e): e is [string, number] => e[1] !== undefined)
+    .map(([name, x]) => series(name, [x, x], [lo, hi], "#7f7f7f"));
 }
 
 /** Writes every chart into `dir`; returns the files written. */
@@ -54,13 +79,60 @@ export function writeCharts(r: SimResult, dir: string): ChartFile[] {
       xLabel,
       yLabel: "index",
       xFormat,
-      series: names.map((n, m) =>
-        series(
-          `${n} (start ${first[m]?.toPrecision(5)})`,
-          xs,
-          recs.map((x) => (100 * (x.prices[m] as number)) / (first[m] as number)),
+      series: [
+        ...names.map((n, m) =>
+          series(
+            `${n} (start ${first[m]?.toPrecision(5)})`,
+            xs,
+            recs.map((x) => (100 * (x.prices[m] as number)) / (first[m] as number)),
+          ),
         ),
-      ),
+        ...crashMarkers(r, xs, recs),
+      ],
+    }),
+  );
+  const skew = recs.map((x) =>
+    names.map((_n, m) => (x.oiLongUsd[m] as number) - (x.oiShortUsd[m] as number)),
+  );
+  const total = skew.map((v) => v.reduce((a, b) => a + b, 0));
+  save(
+    "net-skew.svg",
+    "Net skew (the pool's exposure)",
+    lineChart({
+      title: "Net skew: long minus short notional (USD); the pool holds the other side",
+      xLabel,
+      yLabel: "USD",
+      xFormat,
+      yIncludeZero: true,
+      series: [
+        ...names.map((n, m) =>
+          series(
+            n,
+            xs,
+            skew.map((v) => v[m] as number),
+          ),
+        ),
+        series("all markets", xs, total, "#000000"),
+      ],
+    }),
+  );
+  save(
+    "pool-net-exposure.svg",
+    "Pool net exposure / pool value",
+    lineChart({
+      title: "The pool's net exposure as a multiple of its value (|net skew| / pool value)",
+      xLabel,
+      yLabel: "x pool value",
+      xFormat,
+      yIncludeZero: true,
+      series: [
+        series(
+          "|net skew| / pool value",
+          xs,
+          recs.map((x, i) => (x.poolValue > 0 ? Math.abs(total[i] as number) / x.poolValue : 0)),
+          "#d62728",
+        ),
+      ],
     }),
   );
   save(
@@ -106,6 +178,12 @@ export function writeCharts(r: SimResult, dir: string): ChartFile[] {
           xs,
           recs.map((x) => x.insuranceFund),
           "#1f77b4",
+        ),
+        series(
+          "debt set against seized collateral (cumulative)",
+          xs,
+          cumulative(recs.map((x) => x.collateralSet)),
+          "#ff7f0e",
         ),
       ],
     }),

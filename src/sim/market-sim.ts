@@ -1,15 +1,15 @@
 /** The agent-based market simulation on a deployed system (in-process Hardhat network).
- *  Each step: fresh feed answers for the step's prices and every agent's transactions in one
- *  block at the step's time; then the keeper (one call, possibly repeated after the liquidation
- *  window); then the step's events update the ledger and every invariant is checked. */
+ *  Prices move at the oracle cadence: every oracle tick mines the feed answers in a block of
+ *  its own, followed by a keeper pass when there is work (./keeper-view for its latency). The
+ *  last tick of a report step also carries every agent's transactions; after it the step's
+ *  events update the ledger and every invariant is checked. */
 import { System } from "../../deploy/deploy";
 import { parseError } from "../common/errors";
 import { wad } from "../common/units";
-import { LogEvent, PassReport } from "../keeper";
+import { LogEvent } from "../keeper";
 import { ProgressBar } from "../report/progress";
 import {
   ChainReader,
-  ENGINE_IFACE,
   Eip1193,
   ProtocolView,
   HealthRow,
@@ -23,23 +23,14 @@ import { AgentEnv, bookAgents, queueAgents } from "./agent-step";
 import { ChainDriver, MinedTx } from "./chain";
 import { decodeEvents, emptyEvents } from "./events";
 import { CheckStat, InvariantViolation, Invariants } from "./invariants";
-import {
-  KeeperStep,
-  KeeperTotals,
-  addKeeperPass,
-  createKeeperStep,
-  emptyKeeperTotals,
-} from "./keeper-step";
+import { KeeperStep, KeeperTotals, createKeeperStep, emptyKeeperTotals } from "./keeper-step";
+import { RunExtremes, emptyExtremes, netSkewUsd } from "./extremes";
+import { OracleCadence } from "./cadence";
+import { KeeperView } from "./keeper-view";
+import { ModelRow, ScanStats, fixedGasEstimates, narrowScans } from "./scan-filter";
 import { Ledger } from "./ledger";
-import {
-  FailureBook,
-  GasBook,
-  StepRecord,
-  StepState,
-  Totals,
-  addEvents,
-  emptyTotals,
-} from "./metrics";
+import { bookKeeperTxs, finalAccountValues, readStepState } from "./step-state";
+import { FailureBook, GasBook, StepRecord, Totals, addEvents, emptyTotals } from "./metrics";
 import { SimOptions } from "./options";
 import { Rng } from "./random";
 import { COLLATERAL_ASSET, MARKET_ASSETS, Scenario, buildScenario } from "./scenarios";
@@ -77,6 +68,12 @@ export interface SimResult {
   wallMs: { setup: number; steps: number };
   phaseMs: Record<string, number>;
   keeperLog: LogEvent[];
+  /** Worst values over every oracle tick and keeper pass. */
+  extremes: RunExtremes;
+  /** Oracle ticks inside report steps read from the model only (light) or the chain (full). */
+  tickCounts: { light: number; full: number };
+  /** The keeper's health scans: accounts asked, and sent to the lens (./scan-filter). */
+  scans: ScanStats;
   violation?: InvariantViolation;
 }
 
@@ -97,6 +94,10 @@ export class MarketSimulation implements AgentEnv {
   readonly records: StepRecord[] = [];
   readonly windowLimited: { step: number; accounts: bigint[] }[] = [];
   readonly keeperTotals = emptyKeeperTotals();
+  readonly extremes = emptyExtremes();
+  readonly keeperView: KeeperView;
+  readonly cadence: OracleCadence = new OracleCadence(this);
+  readonly scans: ScanStats = { calls: 0, accounts: 0, toLens: 0 };
   invariants!: Invariants;
   agents!: Agents;
   addr!: Addresses;
@@ -104,12 +105,13 @@ export class MarketSimulation implements AgentEnv {
   view!: ProtocolView;
   marketNames: string[] = [];
   decimals: Record<string, number> = {};
-  private t0 = 0;
+  /** Chain time of tick 0. */
+  t0 = 0;
   /** Wall time per phase of a step (ms), for the report. */
   readonly phaseMs: Record<string, number> = {};
   /** The keeper's warnings and errors (first 100). */
   readonly keeperLog: LogEvent[] = [];
-  private async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+  async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
     const t = Date.now();
     try {
       return await fn();
@@ -136,11 +138,20 @@ export class MarketSimulation implements AgentEnv {
       trendMove: opts.trendMove,
       crashAtStep: opts.crashAtStep,
       drop: opts.drop,
+      tickSeconds: opts.oracleIntervalSec,
+      crashSeconds: opts.crashMinutes * 60,
+      rho: opts.correlation,
+      intraday: opts.intraday,
     });
+    this.keeperView = new KeeperView(opts.keeperLatencySec);
     this.driver = new ChainDriver(rt.provider);
     this.reader = new ChainReader(rt.provider);
     this.live = new ChainReader(rt.provider);
     this.ledger = new Ledger(this.reader, "");
+  }
+
+  get system(): System {
+    return this.rt.system;
   }
 
   get seed(): string {
@@ -210,7 +221,14 @@ export class MarketSimulation implements AgentEnv {
     this.keeper = await createKeeperStep({
       kind: this.opts.keeper,
       driver: this.driver,
-      provider: this.rt.provider,
+      provider: this.keeperView.wrap(
+        narrowScans(
+          fixedGasEstimates(this.rt.provider),
+          this.addr.lens,
+          (id) => this.modelRow(id),
+          this.scans,
+        ),
+      ),
       system,
       address: this.addr.keeper,
       fromBlock: system.record.startBlock,
@@ -234,11 +252,13 @@ export class MarketSimulation implements AgentEnv {
       this.view,
     );
     await this.invariants.init(this.view);
+    this.extremes.insuranceFundStart = await this.fundUsd();
+    this.keeperView.observe(blk.number, blk.timestamp, []);
     await this.invariants.conservation(0, this.ledger, this.view, emptyEvents());
   }
 
   /** Reads the accounts named by the engine's events in [from, to] again, at block `to`. */
-  private async sync(from: number, to: number): Promise<void> {
+  async sync(from: number, to: number): Promise<void> {
     const ev = decodeEvents(await this.driver.getLogs(this.engine, from, to), this.engine);
     this.reader.pin(to);
     this.view = await loadProtocolView(this.reader, this.engine, this.marketNames, this.view);
@@ -247,74 +267,42 @@ export class MarketSimulation implements AgentEnv {
 
   /** Accounts the model finds below maintenance now (model checked against the chain). Only
    *  accounts with positions, orders or quote debt can be: the others have MM = 0 <= equity. */
-  private modelLiquidatable(): bigint[] {
+  /** The model's health of one account for the keeper's narrowed scans (./scan-filter). */
+  private modelRow(id: bigint): ModelRow | undefined {
+    const a = this.ledger.accounts.get(id);
+    if (a === undefined) return undefined;
+    if (a.orders.size > 0 || a.quoteBalance < 0n) return { equity: 0n, mm: 0n, uncertain: true };
+    const h = modelHealth(a, this.view);
+    return { equity: h.equity, mm: h.mm, uncertain: false };
+  }
+
+  modelLiquidatable(): bigint[] {
     return [...this.ledger.accounts.values()]
       .filter((a) => a.positions.size > 0 || a.orders.size > 0 || a.quoteBalance < 0n)
       .filter((a) => modelHealth(a, this.view).liquidatable)
       .map((a) => a.id);
   }
 
-  /** Keeper passes until nothing is liquidatable (by the model on the synced ledger) or the
-   *  pass limit; between passes time moves past the liquidation window. */
-  private async runKeeper(
-    i: number,
-    agentBlock: number,
-  ): Promise<{ passes: number; last: number }> {
-    // Work for the keeper: an account below maintenance, or an order committed in an earlier
-    // block (this block's fresh round can settle it, or it has expired).
-    const now = this.view.timestamp;
-    const ripe = this.ledger
-      .active()
-      .some((a) => [...a.orders.values()].some((o) => o.commitTime < now));
-    const [, , adlNeeded] = await this.rt.system.engine.adlNeed();
-    const idle = !ripe && adlNeeded === 0n && this.modelLiquidatable().length === 0;
-    if (idle && !this.opts.keeperEveryStep && i % KEEPER_IDLE_EVERY !== 0) {
-      this.keeperTotals.skippedIdle++;
-      return { passes: 0, last: agentBlock };
-    }
-    const windowSec =
-      Math.max(...this.rt.system.config.markets.map((m) => m.liquidationWindow)) + 1;
-    let passes = 0;
-    let last = agentBlock;
-    for (;;) {
-      const r: PassReport = await this.keeper.runOnce();
-      passes++;
-      addKeeperPass(this.keeperTotals, r);
-      const head = (await this.driver.latest()).number;
-      if (head > last) {
-        await this.sync(last + 1, head);
-        last = head;
-      }
-      if (this.modelLiquidatable().length === 0 || passes >= this.opts.maxKeeperPasses) {
-        return { passes, last };
-      }
-      this.driver.lastTimestamp += windowSec; // let the per-window liquidation cap reset
-    }
+  /** Net direction of the traders' book: the sum over markets of long minus short notional. */
+  bookNetLong(): boolean {
+    return netSkewUsd(this.view) > 0;
   }
 
-  /** Gas of the keeper's transactions and any liquidation that reverted for a real reason. */
-  private async bookKeeper(from: number, to: number): Promise<string[]> {
-    const bad: string[] = [];
-    for (const tx of await this.driver.blockTransactions(from, to)) {
-      let fn = "unknown";
-      try {
-        fn = ENGINE_IFACE.parseTransaction({ data: tx.data })?.name ?? fn;
-      } catch {
-        // not an engine call
-      }
-      this.gas.add(`keeper:${fn}`, tx.gasUsed, tx.ok);
-      if (!tx.ok && fn === "liquidate") {
-        const reason = parseError(await this.driver.revertData(tx.hash))?.name ?? "unknown";
-        if (reason !== "NotLiquidatable") bad.push(`liquidate tx ${tx.hash} reverted: ${reason}`);
-      }
-    }
-    return bad;
+  private async fundUsd(): Promise<number> {
+    const q = this.decimals.USDC as number;
+    return num(await this.reader.balanceOf(this.addr.quote, this.addr.fund), q);
   }
 
   /** One simulated step. Throws InvariantViolation when a check fails. */
   async step(i: number): Promise<StepRecord> {
+    const k = this.scenario.ticksPerStep;
+    const stepFirstBlock = (await this.driver.latest()).number + 1;
+    let passes = 0;
+    for (let t = (i - 1) * k + 1; t < i * k; t++) passes += await this.cadence.tick(t);
+    const tick = i * k;
+    this.scenario.prepare(tick, () => this.bookNetLong());
     const prices = this.scenario.assets.map((a) => a.prices[i] as number);
-    const tChain = this.t0 + Math.round(i * this.scenario.dtSeconds);
+    const tChain = this.t0 + Math.round(tick * this.scenario.tickSeconds);
     const blockTs = Math.max(tChain, this.driver.lastTimestamp + 1);
     await this.timed("agents", async () => {
       await queueFeedUpdates(this.driver, this.addr, prices);
@@ -327,12 +315,23 @@ export class MarketSimulation implements AgentEnv {
     this.stepFailed = booked.failed;
     await this.timed("ledger", () => this.sync(agentBlock, agentBlock));
     const before = this.modelLiquidatable().length;
+    await this.cadence.observeTick(agentBlock);
 
-    const { passes, last } = await this.timed("keeper", () => this.runKeeper(i, agentBlock));
+    const run = await this.timed("keeper", () =>
+      this.cadence.runKeeper(i % KEEPER_IDLE_EVERY === 0, agentBlock),
+    );
+    passes += run.passes;
+    const last = run.last;
     const { ev, keeperReverts } = await this.timed("events", async () => {
-      const keeperReverts = await this.bookKeeper(agentBlock + 1, last);
+      const keeperReverts = await bookKeeperTxs(
+        this.driver,
+        this.gas,
+        this.addr.keeper,
+        stepFirstBlock,
+        last,
+      );
       const ev = decodeEvents(
-        await this.driver.getLogs(this.engine, agentBlock, last),
+        await this.driver.getLogs(this.engine, stepFirstBlock, last),
         this.engine,
       );
       return { ev, keeperReverts };
@@ -349,7 +348,11 @@ export class MarketSimulation implements AgentEnv {
       await inv.marginAfterActions(i, agentBlock, increased);
       inv.liquidationReverts(i, keeperReverts);
       // Every account by the model, the flagged ones (and all at the end) on chain.
-      const ids = lastStep ? this.ledger.ids() : this.modelLiquidatable();
+      // Under keeper latency only what the keeper could see must have been liquidated.
+      const seen = this.keeperView.seen(this.driver.lastTimestamp)?.liquidatable;
+      const due = (id: bigint): boolean =>
+        this.opts.keeperLatencySec === 0 || seen === undefined || seen.has(id);
+      const ids = (lastStep ? this.ledger.ids() : this.modelLiquidatable()).filter(due);
       const rows = lastStep
         ? await batchHealth(this.reader, this.addr.lens, ids)
         : await Promise.all(ids.map((id) => this.chainRow(id)));
@@ -384,37 +387,19 @@ export class MarketSimulation implements AgentEnv {
     prices: number[],
     ev: ReturnType<typeof decodeEvents>,
     liquidatableBefore: number,
-    passes: number,
+    keeperPasses: number,
     windowLimited: number,
   ): Promise<StepRecord> {
     const q = this.decimals.USDC as number;
-    const [fund, poolValue, poolBalance, share, traderDebt] = await Promise.all([
-      this.reader.balanceOf(this.addr.quote, this.addr.fund),
-      this.reader.one<bigint>(ENGINE_IFACE, this.engine, "poolValue"),
-      this.reader.one<bigint>(ENGINE_IFACE, this.engine, "poolBalance"),
-      this.reader.one<bigint>(POOL, this.addr.pool, "convertToAssets", [10n ** 12n]),
-      this.reader.one<bigint>(ENGINE_IFACE, this.engine, "traderDebt"),
-    ]);
-    const short = (x: bigint): number => (x > 0n ? num(x, q) : 0);
-    const state: StepState = {
+    const state = await readStepState(this, q, {
       step: i,
       time: this.scenario.timestamps[i] as number,
       prices,
-      oiLongUsd: this.view.markets.map((m) => num(m.state.longOI) * num(m.price)),
-      oiShortUsd: this.view.markets.map((m) => num(m.state.shortOI) * num(m.price)),
-      fundingRate: this.view.markets.map((m) => num(m.state.fundingRate)),
-      insuranceFund: num(fund, q),
-      poolValue: num(poolValue, q),
-      poolBalance: num(poolBalance, q),
-      sharePrice: num(share, q),
       failedTxs: this.stepFailed,
       liquidatableBefore,
       windowLimited,
-      unpayable: short(traderDebt - poolBalance),
-      unpayableIfClosed: short(traderDebt - poolValue),
-      keeperPasses: passes,
-      openAccounts: this.ledger.active().length,
-    };
+      keeperPasses,
+    });
     const rec = addEvents(this.totals, state, ev, q);
     this.records.push(rec);
     return rec;
@@ -422,15 +407,12 @@ export class MarketSimulation implements AgentEnv {
 
   /** Final unweighted account value of each trader (USD). */
   finalValues(): number[] {
-    return this.agents.traders.map((t) => {
-      const snap = this.ledger.get(t.account);
-      const h = modelHealth(snap, this.view);
-      let v = num(snap.quoteBalance, this.decimals.USDC) + num(h.openPnl);
-      for (const c of this.view.collaterals) {
-        v += num(snap.collaterals.get(c.token) ?? 0n, c.decimals) * num(c.price);
-      }
-      return v;
-    });
+    return finalAccountValues(
+      this.agents.traders,
+      this.ledger,
+      this.view,
+      this.decimals.USDC as number,
+    );
   }
 
   /** Runs setup and every step; an invariant violation stops the run and is returned. */
@@ -475,6 +457,9 @@ export class MarketSimulation implements AgentEnv {
       wallMs: { setup: t1 - t0, steps: Date.now() - t1 },
       phaseMs: this.phaseMs,
       keeperLog: this.keeperLog,
+      extremes: this.extremes,
+      tickCounts: this.cadence.tickCounts,
+      scans: this.scans,
       violation,
     };
   }

@@ -1,5 +1,6 @@
 /** Command-line options of `npm run simulate` and their defaults. */
 import path from "node:path";
+import { INTRADAY_MODES, IntradayMode } from "./intraday";
 import { KeeperKind } from "./keeper-step";
 import { SCENARIOS, ScenarioName } from "./scenarios";
 
@@ -10,8 +11,18 @@ export interface SimOptions {
   lps: number;
   /** Steps to simulate (synthetic scenarios; a cap for historical replays). */
   steps?: number;
-  /** Simulated minutes per step. */
+  /** Simulated minutes per report step (agents act once per step). */
   dtMinutes: number;
+  /** Seconds between oracle updates; a keeper pass may follow each (divides the step). */
+  oracleIntervalSec: number;
+  /** Seconds by which the keeper's reads lag the chain (detection delay; see keeper-view). */
+  keeperLatencySec: number;
+  /** Crash length in minutes. */
+  crashMinutes: number;
+  /** Pairwise correlation of the markets (synthetic scenarios; default per scenario). */
+  correlation?: number;
+  /** Order of each replayed day's extremes. */
+  intraday: IntradayMode;
   from?: string;
   to?: string;
   prices?: string[];
@@ -46,9 +57,22 @@ export const SIM_USAGE = `npm run simulate -- [options]
   --seed <s>            random seed; the same seed gives the same run (default 1)
   --traders <n>         number of traders (default 200)
   --lps <n>             number of liquidity providers (default 8)
-  --steps <n>           steps to simulate (default 96; historical: the whole date range)
-  --dt <minutes>        simulated minutes per step (default 60; crash 15)
-  --from <YYYY-MM-DD>   historical replay start (default ${"2020-03-09"})
+  --steps <n>           report steps to simulate (default 24, crash 96: one day; historical: the
+                        whole date range)
+  --dt <minutes>        minutes per report step: agents act and a row is recorded once per step
+                        (default 60; crash 15)
+  --oracle-interval <s> seconds between oracle price updates, each followed by a keeper pass when
+                        there is work (default 60; must divide the step)
+  --keeper-latency <s>  the keeper's reads see the chain this many seconds late: it detects an
+                        account below maintenance that much later, and liquidates at the then
+                        current price (default 0)
+  --crash-duration <min> length of the crash, one small update per oracle tick (default 60)
+  --correlation <rho>   pairwise correlation of the markets' moves, synthetic scenarios (default
+                        0.8 for crash; ETH-BTC 0.8, ETH-SOL 0.85, BTC-SOL 0.7 otherwise)
+  --intraday <mode>     historical: adverse (each day open, the extreme against the book, the
+                        other extreme, close) or random (extremes in random order) (default
+                        adverse); intraday paths are correlated as the data's daily log returns
+  --from <YYYY-MM-DD>   historical replay start, any day of the data (default ${"2020-03-09"})
   --to <YYYY-MM-DD>     historical replay end (default ${"2020-03-15"})
   --prices <csv>        replay daily OHLC CSV files (Date,Open,High,Low,Close,...), one per market:
                         "ETH=a.csv,BTC=b.csv" or files in market order; implies historical
@@ -80,6 +104,12 @@ function int(name: string, v: string, min = 0): number {
 function real(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${v}"`);
+  return n;
+}
+
+function positive(name: string, v: string): number {
+  const n = real(name, v);
+  if (!(n > 0)) throw new Error(`${name} must be > 0, got "${v}"`);
   return n;
 }
 
@@ -129,8 +159,33 @@ export function parseSimArgs(argv: readonly string[]): SimOptions & { help: bool
         o.steps = int("--steps", value(), 2);
         break;
       case "dt":
-        o.dtMinutes = real("--dt", value());
+        o.dtMinutes = positive("--dt", value());
         break;
+      case "oracle-interval":
+        o.oracleIntervalSec = positive("--oracle-interval", value());
+        break;
+      case "keeper-latency": {
+        const v = real("--keeper-latency", value());
+        if (v < 0) throw new Error(`--keeper-latency must be >= 0, got ${v}`);
+        o.keeperLatencySec = v;
+        break;
+      }
+      case "crash-duration":
+        o.crashMinutes = positive("--crash-duration", value());
+        break;
+      case "correlation": {
+        const v = real("--correlation", value());
+        if (!(v > -0.5 && v < 1)) throw new Error(`--correlation must be in (-0.5, 1), got ${v}`);
+        o.correlation = v;
+        break;
+      }
+      case "intraday": {
+        const v = value() as IntradayMode;
+        if (!INTRADAY_MODES.includes(v))
+          throw new Error(`--intraday must be ${INTRADAY_MODES.join(" or ")}, got "${v}"`);
+        o.intraday = v;
+        break;
+      }
       case "from":
         o.from = value();
         break;
@@ -210,8 +265,14 @@ export function withDefaults(
     seed,
     traders: o.traders ?? 200,
     lps: o.lps ?? 8,
-    steps: o.steps ?? (scenario === "historical" ? undefined : 96),
+    // One simulated day at 1-minute oracle updates (1440 ticks) by default.
+    steps: o.steps ?? (scenario === "historical" ? undefined : scenario === "crash" ? 96 : 24),
     dtMinutes: o.dtMinutes ?? (scenario === "crash" ? 15 : 60),
+    oracleIntervalSec: o.oracleIntervalSec ?? 60,
+    keeperLatencySec: o.keeperLatencySec ?? 0,
+    crashMinutes: o.crashMinutes ?? 60,
+    correlation: o.correlation,
+    intraday: o.intraday ?? "adverse",
     from: o.from,
     to: o.to,
     prices: o.prices,

@@ -219,6 +219,8 @@ export interface ScenarioOptions {
   assets?: readonly ScenarioAsset[];
   /** Pairwise correlation of every pair of assets (default 0.8). */
   rho?: number;
+  /** Full K x K correlation (overrides `rho`; crash paths). */
+  correlation?: number[][];
   /** Annual volatility (scenario-specific default). */
   volAnnual?: number;
 }
@@ -277,11 +279,13 @@ export function trendPaths(opts: TrendOptions): PricePaths {
 }
 
 /**
- * Calm market, then at `crashAtStep` every market falls by exactly `drop` (default 40 %)
- * over the next hour (spread unevenly over that hour's substeps, same pace for all assets;
- * a step length >= 1 hour puts the whole drop into one step), then noisy partial recovery:
- * the log price is pulled towards `recoveryFraction` of the lost log distance with
- * elevated volatility.
+ * Calm market, then from `crashAtStep` every market falls by exactly `drop` (default 40 %)
+ * over `crashSeconds` (default one hour): a path of one small update per step, each the
+ * average log fall plus zero-sum correlated noise at the post-crash volatility (so every
+ * market lands exactly on the drop at the end of the crash, and no single update carries
+ * much of it); then a noisy partial recovery: the log price is pulled towards
+ * `recoveryFraction` of the lost log distance with elevated volatility. A step as long as
+ * the crash puts the whole drop into one step.
  */
 export function crashPaths(opts: CrashOptions): PricePaths {
   const dtSeconds = opts.dtSeconds ?? HOUR;
@@ -299,7 +303,7 @@ export function crashPaths(opts: CrashOptions): PricePaths {
   const specs = scenarioSpecs(opts, 0.2, 0);
   const k = specs.length;
   checkAssets(specs);
-  const L = cholesky(uniformCorrelation(k, opts.rho ?? 0.8));
+  const L = correlationFactor(k, opts.correlation ?? uniformCorrelation(k, opts.rho ?? 0.8));
   const rng = new Rng(opts.seed);
   const dt = dtSeconds / SECONDS_PER_YEAR;
   const sqrtDt = Math.sqrt(dt);
@@ -309,9 +313,8 @@ export function crashPaths(opts: CrashOptions): PricePaths {
   const pull = 1 - Math.pow(0.5, 1 / Math.max(halfLifeSteps, 1e-9));
   const crashLog = Math.log(1 - drop);
 
-  // Uneven pace of the fall within the crash window (weights sum to 1).
-  const weights = Array.from({ length: crashSteps }, () => rng.gamma(2));
-  const wSum = weights.reduce((a, b) => a + b, 0);
+  // The crash's per-step noise, drawn up front and centred per asset so that it sums to 0.
+  const noise = crashNoise(rng, L, crashSteps, postVol * sqrtDt);
 
   const logP = specs.map((a) => Math.log(a.start));
   const target = new Array<number>(k).fill(0);
@@ -328,7 +331,7 @@ export function crashPaths(opts: CrashOptions): PricePaths {
       let lp = logP[i] as number;
       if (s === crashAt + 1) target[i] = lp + crashLog * (1 - recovery);
       if (inCrash) {
-        lp += (crashLog * (weights[s - crashAt - 1] as number)) / wSum;
+        lp += crashLog / crashSteps + ((noise[s - crashAt - 1] as number[])[i] as number);
       } else if (s <= crashAt) {
         lp += -0.5 * a.volAnnual * a.volAnnual * dt + a.volAnnual * sqrtDt * (z[i] as number);
       } else {
@@ -344,6 +347,17 @@ export function crashPaths(opts: CrashOptions): PricePaths {
     assets: specs.map((a, i) => ({ name: a.name, prices: prices[i] as number[] })),
     events: [{ kind: "crash", fromStep: crashAt, toStep: crashAt + crashSteps }],
   };
+}
+
+/** `n` rows of correlated normal noise (sd `sd`), each asset's column centred to sum 0. */
+function crashNoise(rng: Rng, L: number[][], n: number, sd: number): number[][] {
+  const rows = Array.from({ length: n }, () => rng.correlatedNormals(L).map((z) => z * sd));
+  if (n < 2) return rows.map((r) => r.map(() => 0));
+  for (let i = 0; i < L.length; i++) {
+    const mean = rows.reduce((a, r) => a + (r[i] as number), 0) / n;
+    for (const r of rows) r[i] = (r[i] as number) - mean;
+  }
+  return rows;
 }
 
 /** Dispatches to `calmPaths`, `trendPaths` or `crashPaths`. */

@@ -9,6 +9,23 @@ import type { SimResult } from "./market-sim";
 import type { StepRecord } from "./metrics";
 
 export interface SimSummary {
+  /** Headline figures in USD (plain numbers), read by the stress runner under these names. */
+  badDebtUsd: number;
+  socialisedUsd: number;
+  insuranceFundStartUsd: number;
+  insuranceFundEndUsd: number;
+  collateralSetAgainstDebtUsd: number;
+  /** Most of the traders' positive balances the vault could not have paid at once. */
+  unpaidWithdrawalsUsd: number;
+  adlEvents: number;
+  /** Max over oracle ticks of |net skew notional summed over markets| / pool value. */
+  maxPoolNetExposureRatio: number;
+  /** Worst count of accounts still liquidatable right after a keeper pass (must be 0). */
+  accountsLiquidatableAfterPass: number;
+  minLpSharePrice: number;
+  peakRssBytes: number;
+  oracleIntervalSeconds: number;
+  keeperLatencySeconds: number;
   scenario: string;
   description: string;
   seed: string;
@@ -112,7 +129,21 @@ export function summarise(r: SimResult, command: string): SimSummary {
     };
   });
   const sp = recs.map((x) => x.sharePrice);
+  const x = r.extremes;
   return {
+    badDebtUsd: round(t.badDebt),
+    socialisedUsd: round(t.socialised),
+    insuranceFundStartUsd: round(x.insuranceFundStart),
+    insuranceFundEndUsd: round(last?.insuranceFund ?? x.insuranceFundStart),
+    collateralSetAgainstDebtUsd: round(t.collateralSet),
+    unpaidWithdrawalsUsd: round(t.maxUnpayable),
+    adlEvents: t.deleveraged,
+    maxPoolNetExposureRatio: round(x.maxPoolNetExposureRatio, 6),
+    accountsLiquidatableAfterPass: x.accountsLiquidatableAfterPass,
+    minLpSharePrice: round(sp.length > 0 ? Math.min(...sp) : 0, 6),
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    oracleIntervalSeconds: r.scenario.tickSeconds,
+    keeperLatencySeconds: r.options.keeperLatencySec,
     scenario: r.scenario.name,
     description: r.scenario.description,
     seed: r.options.seed,
@@ -198,9 +229,22 @@ export function summarise(r: SimResult, command: string): SimSummary {
     },
     openInterest: { peakUsd: round(Math.max(...recs.map(oi))), endUsd: round(last ? oi(last) : 0) },
     traderStyles: styles,
-    keeper: Object.fromEntries(
-      Object.entries(r.keeper).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]),
-    ),
+    keeper: {
+      ...Object.fromEntries(
+        Object.entries(r.keeper).map(([k, v]) =>
+          // rewardsQuote is in the quote token's units (1e-6 USDC): report USDC.
+          k === "rewardsQuote"
+            ? ["rewardsUsdc", round(Number(v) / 1e6)]
+            : [k, v as string | number],
+        ),
+      ),
+      oracleIntervalSeconds: r.scenario.tickSeconds,
+      latencySeconds: r.options.keeperLatencySec,
+      oracleTicksModelOnly: r.tickCounts.light,
+      oracleTicksReadFromChain: r.tickCounts.full,
+      healthScanAccounts: r.scans.accounts,
+      healthScanAccountsSentToLens: r.scans.toLens,
+    },
     keeperWarnings: r.keeperLog
       .slice(0, 20)
       .map((e) => JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? v.toString() : v))),
@@ -420,6 +464,7 @@ export function terminalSummary(s: SimSummary, dir: string): string {
     `  insurance:     ${usd(s.insuranceFund.start)} -> ${usd(s.insuranceFund.end)} USDC (min ${usd(s.insuranceFund.min)})`,
     `  pool:          value ${usd(s.pool.valueStart)} -> ${usd(s.pool.valueEnd)} USDC, share price ${s.pool.sharePriceStart} -> ${s.pool.sharePriceEnd} (${s.pool.returnPct} %)`,
     `  invariants:    ${s.invariantsHeld ? `all ${s.invariants.length} checks held at every step` : `VIOLATED: ${s.violation?.check} at step ${s.violation?.step}`}`,
+    `  stress:        bad debt ${usd(s.badDebtUsd)} USD vs insurance fund ${usd(s.insuranceFundStartUsd)} USD at the start; liquidatable after a pass at most ${s.accountsLiquidatableAfterPass}; pool net exposure at most ${s.maxPoolNetExposureRatio}x its value; peak RSS ${(s.peakRssBytes / 2 ** 30).toFixed(2)} GiB`,
     `  time:          setup ${s.wallSeconds.setup} s, steps ${s.wallSeconds.steps} s`,
     `  report:        ${path.join(dir, "report.md")}`,
   ];
