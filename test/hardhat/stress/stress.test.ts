@@ -210,4 +210,38 @@ describe("stress runner", () => {
     ])
       expect(existsSync(path.join(dir, f)), f).to.equal(true);
   });
+
+  it("a tiny real run: two calm seeds of the simulator in parallel, every outcome read", async function () {
+    this.timeout(300_000);
+    const dir = mkdtempSync(path.join(os.tmpdir(), "stress-real-"));
+    const o = parseStressArgs([
+      "--scenarios",
+      "calm",
+      "--seeds",
+      "2",
+      "--traders",
+      "4",
+      "--workers",
+      "2",
+      "--out",
+      dir,
+      "--",
+      "--steps",
+      "3",
+    ]) as StressOptions;
+    const result = await runPlan(plan(o), { workers: o.workers, root: ROOT });
+    expect(result.failures, JSON.stringify(result.failures)).to.deep.equal([]);
+    expect(result.outcomes.map((r) => r.seed)).to.deep.equal(["1", "2"]);
+    for (const r of result.outcomes) {
+      expect(r.accountsLiquidatableAfterPass).to.equal(0);
+      expect(r.insuranceFundStartUsd).to.be.gt(0);
+      expect(r.peakRssBytes).to.be.gt(0);
+      expect(r.lpDrawdown).to.be.gte(0).and.lt(1);
+    }
+    const report = buildReport("test", o, result.outcomes, result.failures, 1);
+    expect(report.scenarios[0]?.runs).to.equal(2);
+    expect(report.bar[0]?.insuranceFundStartUsd).to.equal(
+      result.outcomes[0]?.insuranceFundStartUsd,
+    );
+  });
 });
