@@ -280,7 +280,7 @@ export function terminalFund(
     if (rec)
       lines.push(
         "",
-        `recommended insurance fund: ${fmtUsd(rec.recommendedUsd)} (worst ES99 1d bad debt after the cascade, ${rec.scenario.replace(/ \(.*$/, "")}); fund now ${fmtUsd(rec.currentUsd)}`,
+        `recommended insurance fund: ${fmtUsd(rec.recommendedUsd)} (worst ES99 1d bad debt after the cascade, ${rec.scenario.replace(/ \([^()]*\)$/, "")}); fund now ${fmtUsd(rec.currentUsd)}`,
       );
   }
   return lines.join("\n");
