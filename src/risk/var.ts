@@ -27,7 +27,9 @@ export interface TailRisk {
 export function historicalTail(returns: readonly number[], level = 0.99): TailRisk {
   if (returns.length < 2) throw new Error("VaR needs at least two returns");
   if (!(level > 0.5 && level < 1)) throw new Error(`VaR level ${level} outside (0.5, 1)`);
-  const qDown = empiricalQuantile(returns, 1 - level);
+  // 1 - 0.8 is 0.19999999999999996 in binary: snap the tail probability to 12 decimals so an
+  // exact order statistic stays exact (and in its own tail).
+  const qDown = empiricalQuantile(returns, Math.round((1 - level) * 1e12) / 1e12);
   const qUp = empiricalQuantile(returns, level);
   const down = returns.filter((r) => r <= qDown);
   const up = returns.filter((r) => r >= qUp);
