@@ -172,7 +172,7 @@ export function writeRiskReport(input: RiskReportInput, dir: string): Row[] {
   const [fam] = input.grids;
   const md = [
     `# Crossmargin risk scenarios`,
-    `Source: ${input.source}, block ${input.block}. ${input.accounts} accounts (${input.activeAccounts} with positions or debt); insurance fund ${usd(usdOf(input.insuranceFund, qd))} USDC.`,
+    `Source: ${input.source}, block ${input.block}. ${input.accounts} accounts (${input.activeAccounts} with positions or debt); insurance fund ${usd(usdOf(input.insuranceFund, qd))}.`,
     `Prices: ${input.prices.map((p) => `${p.name} ${fmtUsd(p.price)}`).join(", ")}. Pool value ${usd(usdOf(input.grids[0]?.results[0]?.[0]?.poolValueNow ?? 0n, qd))}.`,
     `## Cross-check at zero shock`,
     cc.mismatches.length === 0
