@@ -125,7 +125,10 @@ const moves = (m: Record<string, number>): string =>
   Object.keys(m).length === 0
     ? "none"
     : Object.entries(m)
-        .map(([k, v]) => `${k} ${fmtPct(v, true, 2)}`)
+        .map(
+          ([k, v]) =>
+            `${k} ${Math.abs(v) < 0.001 ? `${v > 0 ? "+" : ""}${(v * 1e4).toFixed(2)} bp` : fmtPct(v, true, 2)}`,
+        )
         .join(", ");
 
 /** Markdown sections: VaR / ES, cascade per scenario, recommended fund. */
@@ -244,6 +247,12 @@ export function fundSections(
   return out;
 }
 
+/** The largest extra move of any market in the scenario, in basis points. */
+function maxMove(r: FundRow): string {
+  const m = Object.values(r.extraMove).reduce((a, x) => (Math.abs(x) > Math.abs(a) ? x : a), 0);
+  return `${m > 0 ? "+" : ""}${(m * 1e4).toFixed(2)} bp`;
+}
+
 /** Terminal lines: VaR / ES per asset, the cascade of the volatility-scaled grid, the fund. */
 export function terminalFund(
   v: VarResult | undefined,
@@ -263,7 +272,7 @@ export function terminalFund(
   if (vs) {
     lines.push(
       "",
-      `cascade (${vs.grid.title}): rounds, closed, waiting on cap, bad debt gap -> cascade, % fund, % pool`,
+      `cascade (${vs.grid.title}): rounds, closed, waiting on cap, largest extra move, bad debt gap -> cascade, % fund, % pool`,
     );
     const name = (i: number, k: number): string =>
       `${vs.grid.rows[i] ?? ""}: ${vs.grid.cols[k] ?? ""}`;
@@ -272,7 +281,7 @@ export function terminalFund(
       for (const [k, c] of row.entries()) {
         const r = fundRow(c, qd, fund);
         lines.push(
-          `  ${name(i, k).padEnd(w)} ${String(r.rounds).padStart(3)} ${fmtUsd(r.notionalClosedUsd).padStart(13)} ${fmtUsd(r.notionalWaitingUsd).padStart(12)}  ${fmtUsd(r.badDebtInstantUsd).padStart(11)} -> ${fmtUsd(r.badDebtCascadeUsd).padStart(11)} ${fmtPct(r.pctOfFundCascade).padStart(9)} ${fmtPct(r.pctOfPoolCascade, false, 2).padStart(8)}`,
+          `  ${name(i, k).padEnd(w)} ${String(r.rounds).padStart(3)} ${fmtUsd(r.notionalClosedUsd).padStart(13)} ${fmtUsd(r.notionalWaitingUsd).padStart(12)} ${maxMove(r).padStart(10)}  ${fmtUsd(r.badDebtInstantUsd).padStart(11)} -> ${fmtUsd(r.badDebtCascadeUsd).padStart(11)} ${fmtPct(r.pctOfFundCascade).padStart(9)} ${fmtPct(r.pctOfPoolCascade, false, 2).padStart(8)}`,
         );
       }
     }
