@@ -33,6 +33,10 @@ export interface FundRecommendation {
   /** USD. */
   recommendedUsd: number;
   worstShortfallUsd: number;
+  /** In the worst scenario: what the fund lays out buying seized collateral (it gets the
+   *  collateral back, so not a loss), and the penalties it receives. */
+  collateralPurchasesUsd: number;
+  penaltiesUsd: number;
   scenario: string;
   currentUsd: number;
   method: string;
@@ -63,13 +67,17 @@ export function recommendFund(
   return {
     recommendedUsd: roundUp2(w),
     worstShortfallUsd: w,
+    collateralPurchasesUsd: usdOf(worst.cascade.collateralSet, qd),
+    penaltiesUsd: usdOf(worst.cascade.fundInflow, qd),
     scenario: worst.shock.label,
     currentUsd: usdOf(currentFund, qd),
     method:
       "the largest shortfall (debt no collateral backs, after the liquidation cascade with price " +
       "impact and window caps) over the ES99 1-day scenarios, down and up (each asset alone, all " +
       "at their own ES, and the correlated joint ES move), rounded up to two significant digits: " +
-      "a fund of that size at the state's block absorbs every such day without socialising",
+      "a fund of that size absorbs the loss of every such day without socialising it; the fund " +
+      "also needs cash for the seized collateral it buys (returned to it as collateral, so not " +
+      "a loss), less the liquidation penalties it receives",
   };
 }
 
@@ -194,7 +202,7 @@ export function fundSections(
   if (cascades.length > 0) {
     out.push(
       `## Liquidation cascade, against the insurance fund and the pool`,
-      "After the gap, accounts under maintenance are liquidated in rounds. Each round's closes in a market are one flow on top of the cascade's earlier flow; they fill at the model's `fillPrice` with the market's skewScale (docs/math.md \"Fill price\") and move the price to the marginal fill after them, p_gap (1 + cumulative flow / skewScale), which can push more accounts under. Each market closes at most `maxLiquidationPerWindow` of notional in the window in progress; what the cap holds back stays open, waits and is marked (and finally closed) at the final price. Repeated to a fixed point. Bad debt = shortfall, the debt no collateral backs. Fund % = bad debt / the insurance fund now; pool % = of the pool's value now. Covered = what the fund (plus the liquidation penalties it receives) pays; socialised = the rest, a loss to the LPs.",
+      "After the gap, accounts under maintenance are liquidated in rounds. Each round's closes in a market are one flow on top of the cascade's earlier flow; they fill at the model's `fillPrice` with the market's skewScale (docs/math.md \"Fill price\") and move the price to the marginal fill after them, p_gap (1 + cumulative flow / skewScale), which can push more accounts under. Each market closes at most `maxLiquidationPerWindow` of notional in the window in progress; what the cap holds back stays open, waits and is marked (and finally closed) at the final price. Repeated to a fixed point. An account's first close charges a full close's liquidation fee at that round's fills, within what it can pay (as in the instant gap). Bad debt = shortfall, the debt no collateral backs. Fund % = bad debt / the insurance fund now; pool % = of the pool's value now. Covered = what the fund (plus the liquidation penalties it receives) pays; socialised = the rest, a loss to the LPs.",
     );
     const f = usdOf(fund, qd);
     for (const { grid, results } of cascades) {
@@ -239,7 +247,7 @@ export function fundSections(
     if (rec) {
       out.push(
         `## Recommended insurance fund`,
-        `**${fmtUsd(rec.recommendedUsd)}** against ${fmtUsd(f)} now (${rec.currentUsd > 0 ? `${(rec.recommendedUsd / rec.currentUsd).toFixed(2)}x` : "no fund"}). Worst ES scenario: ${rec.scenario}, bad debt ${fmtUsd(rec.worstShortfallUsd)}.`,
+        `**${fmtUsd(rec.recommendedUsd)}** against ${fmtUsd(f)} now (${rec.currentUsd > 0 ? `${(rec.recommendedUsd / rec.currentUsd).toFixed(2)}x` : "no fund"}). Worst ES scenario: ${rec.scenario}, bad debt ${fmtUsd(rec.worstShortfallUsd)}; in it the fund also buys ${fmtUsd(rec.collateralPurchasesUsd)} of seized collateral and receives ${fmtUsd(rec.penaltiesUsd)} of penalties.`,
         `Method: ${rec.method}.`,
       );
     }
