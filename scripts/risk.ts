@@ -6,6 +6,9 @@
  *  or (default) from a simulation run in-process first:
  *    npm run risk -- [--scenario calm] [--steps 48] [--traders 200] [--seed 1]
  *  Options: --moves -0.5,-0.25,0,0.25,0.5  --block <n>  --out <dir>  --no-compile
+ *    --var-window <days>   days of daily data the 1-day 99 % VaR / ES read (default 1095)
+ *    --cascade-rounds <n>  round limit of the liquidation cascade (default 100)
+ *    --no-cascade          instant gaps only (no cascade, no recommended fund)
  *  Exits 1 if the model and the engine disagree. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -16,6 +19,8 @@ import { crossCheck, loadRiskState, rpcProvider } from "../src/risk/source";
 import { RiskState } from "../src/risk/state";
 import { RiskReportInput, terminalRiskTable, writeRiskReport } from "../src/risk/report";
 import { parseSimArgs } from "../src/sim/options";
+import { runCascade } from "../src/risk/cascade";
+import { assetVar, varGrid } from "../src/risk/var";
 
 interface RiskArgs {
   rpc?: string;
@@ -23,11 +28,20 @@ interface RiskArgs {
   block?: number;
   moves: number[];
   out?: string;
+  varWindow: number;
+  cascadeRounds: number;
+  cascade: boolean;
   sim: string[];
 }
 
 function parse(argv: string[]): RiskArgs {
-  const a: RiskArgs = { moves: DEFAULT_MOVES, sim: [] };
+  const a: RiskArgs = {
+    moves: DEFAULT_MOVES,
+    varWindow: 1095,
+    cascadeRounds: 100,
+    cascade: true,
+    sim: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const next = (): string => {
@@ -39,6 +53,15 @@ function parse(argv: string[]): RiskArgs {
     else if (arg === "--deployment") a.deployment = next();
     else if (arg === "--block") a.block = Number(next());
     else if (arg === "--out") a.out = path.resolve(next());
+    else if (arg === "--var-window") {
+      a.varWindow = Number(next());
+      if (!Number.isInteger(a.varWindow) || a.varWindow < 30)
+        throw new Error("--var-window: whole days, at least 30");
+    } else if (arg === "--cascade-rounds") {
+      a.cascadeRounds = Number(next());
+      if (!Number.isInteger(a.cascadeRounds) || a.cascadeRounds < 1)
+        throw new Error("--cascade-rounds: a positive integer");
+    } else if (arg === "--no-cascade") a.cascade = false;
     else if (arg === "--moves") {
       a.moves = next()
         .split(",")
@@ -117,9 +140,18 @@ async function main(): Promise<void> {
   const { provider, engine, state, source } = a.rpc ? await fromRpc(a) : await fromSimulation(a);
   const cc = await crossCheck(provider, engine, state);
   const assets = state.view.markets.map((m) => marketAsset(m.name));
-  const grids = [familyGrid(assets, a.moves)];
+  const v = assetVar(assets, { windowDays: a.varWindow });
+  const vGrid = varGrid(v);
+  const grids = [familyGrid(assets, a.moves), vGrid];
   if (assets.length >= 2)
     grids.push(pairGrid(assets[0] as string, assets[1] as string, assets.slice(2), a.moves));
+  const cascaded = a.cascade ? [vGrid, grids[0]!] : [];
+  const cascades = cascaded.map((grid) => ({
+    grid,
+    results: grid.shocks.map((row) =>
+      row.map((s) => runCascade(state, s, { maxRounds: a.cascadeRounds })),
+    ),
+  }));
   const input: RiskReportInput = {
     source,
     block: state.view.block,
@@ -131,6 +163,8 @@ async function main(): Promise<void> {
     prices: state.view.markets.map((m) => ({ name: m.name, price: Number(m.price) / 1e18 })),
     crossCheck: cc,
     grids: grids.map((grid) => ({ grid, results: evaluateGrid(state, grid) })),
+    var: v,
+    cascades,
   };
   const out = a.out ?? path.join(process.cwd(), "reports", "risk", a.rpc ? "rpc" : "sim");
   writeRiskReport(input, out);

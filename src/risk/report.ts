@@ -1,9 +1,19 @@
 /** The risk tool's outputs: risk.md (tables), risk.json, scenarios.csv and heat maps. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { formatNumber, heatmap, saveSvg } from "../report/svg";
+import { heatmap, saveSvg } from "../report/svg";
 import { ShockGrid, ShockResult, usdOf } from "./shocks";
 import { CrossCheck } from "./source";
+import {
+  CascadeGrid,
+  fmtPct,
+  fmtUsd,
+  fundRow,
+  fundSections,
+  recommendFund,
+  terminalFund,
+} from "./report-fund";
+import { VarResult } from "./var";
 
 export interface RiskReportInput {
   source: string;
@@ -15,9 +25,13 @@ export interface RiskReportInput {
   prices: { name: string; price: number }[];
   crossCheck: CrossCheck;
   grids: { grid: ShockGrid; results: ShockResult[][] }[];
+  /** 1-day VaR / ES per asset and the joint scenario. */
+  var?: VarResult;
+  /** Scenarios run with the liquidation cascade (the first: the volatility-scaled grid). */
+  cascades?: CascadeGrid[];
 }
 
-const usd = (x: number): string => formatNumber(x, 4);
+const usd = (x: number): string => fmtUsd(x);
 
 function table(head: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]): string => `| ${cells.map(String).join(" | ")} |`;
@@ -36,9 +50,14 @@ interface Row {
   fundInflowUsd: number;
   seizedCollateralUsd: number;
   poolValueChangeUsd: number;
+  shortfallPctOfFund: number;
+  shortfallPctOfPool: number;
 }
 
-function rowOf(r: ShockResult, qd: number): Row {
+function rowOf(r: ShockResult, qd: number, fund: bigint): Row {
+  const f = usdOf(fund, qd);
+  const pool = usdOf(r.poolValueNow, qd);
+  const short = usdOf(r.shortfall, qd);
   return {
     scenario: r.shock.label,
     underMaintenance: r.underMaintenance,
@@ -51,6 +70,8 @@ function rowOf(r: ShockResult, qd: number): Row {
     fundInflowUsd: usdOf(r.fundInflow, qd),
     seizedCollateralUsd: Number(r.seizedUsd) / 1e18,
     poolValueChangeUsd: usdOf(r.poolValueShocked - r.poolValueNow, qd),
+    shortfallPctOfFund: f > 0 ? short / f : short > 0 ? Infinity : 0,
+    shortfallPctOfPool: pool > 0 ? short / pool : 0,
   };
 }
 
@@ -66,10 +87,12 @@ function matrix(
 export function writeRiskReport(input: RiskReportInput, dir: string): Row[] {
   mkdirSync(dir, { recursive: true });
   const qd = input.quoteDecimals;
-  const rows: Row[] = input.grids.flatMap(({ results }) => results.flat().map((r) => rowOf(r, qd)));
+  const rows: Row[] = input.grids.flatMap(({ results }) =>
+    results.flat().map((r) => rowOf(r, qd, input.insuranceFund)),
+  );
   const charts: { file: string; title: string }[] = [];
   for (const [k, { grid, results }] of input.grids.entries()) {
-    const tag = k === 0 ? "families" : `pair-${k}`;
+    const tag = k === 0 ? "families" : grid.title.startsWith("Volatility") ? "var" : `pair-${k}`;
     const maps: [string, string, (r: ShockResult) => number, "magma" | "blues" | "greenRed"][] = [
       ["shortfall", "Shortfall (USD)", (r) => usdOf(r.shortfall, qd), "magma"],
       ["under-maintenance", "Accounts under maintenance", (r) => r.underMaintenance, "blues"],
@@ -119,6 +142,27 @@ export function writeRiskReport(input: RiskReportInput, dir: string): Row[] {
           },
         },
         scenarios: rows,
+        ...(input.var ? { var: input.var } : {}),
+        ...(input.cascades
+          ? {
+              cascade: input.cascades.map((c) => ({
+                grid: c.grid.title,
+                scenarios: c.results.flat().map((x) => ({
+                  ...fundRow(x, qd, input.insuranceFund),
+                  truncated: x.truncated,
+                  markets: x.markets.map((m) => ({
+                    name: m.name,
+                    gapPrice: Number(m.gapPrice) / 1e18,
+                    finalPrice: Number(m.finalPrice) / 1e18,
+                    extraMove: m.extraMove,
+                    closedUsd: Number(m.closed) / 1e18,
+                    waitingUsd: Number(m.waiting) / 1e18,
+                  })),
+                })),
+              })),
+              recommendedInsuranceFund: recommendFund(input.cascades, qd, input.insuranceFund),
+            }
+          : {}),
       },
       null,
       2,
@@ -128,8 +172,8 @@ export function writeRiskReport(input: RiskReportInput, dir: string): Row[] {
   const [fam] = input.grids;
   const md = [
     `# Crossmargin risk scenarios`,
-    `Source: ${input.source}, block ${input.block}. ${input.accounts} accounts (${input.activeAccounts} with positions or debt); insurance fund ${usd(usdOf(input.insuranceFund, qd))} USDC.`,
-    `Prices: ${input.prices.map((p) => `${p.name} ${p.price}`).join(", ")}.`,
+    `Source: ${input.source}, block ${input.block}. ${input.accounts} accounts (${input.activeAccounts} with positions or debt); insurance fund ${usd(usdOf(input.insuranceFund, qd))}.`,
+    `Prices: ${input.prices.map((p) => `${p.name} ${fmtUsd(p.price)}`).join(", ")}. Pool value ${usd(usdOf(input.grids[0]?.results[0]?.[0]?.poolValueNow ?? 0n, qd))}.`,
     `## Cross-check at zero shock`,
     cc.mismatches.length === 0
       ? `The TypeScript model's equity, IM and MM agree with \`engine.accountHealth\` to the wei for all ${cc.accounts} accounts, and its pool value with \`engine.poolValue\` (${cc.poolValue.chain}).`
@@ -138,7 +182,8 @@ export function writeRiskReport(input: RiskReportInput, dir: string): Row[] {
     "Every price moves at once by the scenario's amount (collateral tokens with their market's asset); funding indices are held at their current values. " +
       "An account under maintenance is liquidated; if its weighted equity is negative once every position is closed and the liquidation fee paid, its negative quote balance is shortfall. " +
       "The insurance fund covers the shortfall as far as its balance plus its share of the liquidation fees go; the rest is socialised (the pool's share price falls). " +
-      "Pool value change = the traders' open PnL change at the shocked prices (the pool is their counterparty) minus the socialised loss. Liquidation-window caps and the price impact of liquidations are not modelled.",
+      "Pool value change = the traders' open PnL change at the shocked prices (the pool is their counterparty) minus the socialised loss. These grids are instant gaps; the cascade section below adds the liquidations' price impact and the window caps.",
+    ...fundSections(input.var, input.cascades ?? [], qd, input.insuranceFund),
     ...(fam
       ? [
           `## Shortfall by scenario (USD)`,
@@ -168,6 +213,8 @@ export function writeRiskReport(input: RiskReportInput, dir: string): Row[] {
         "fund inflow",
         "collateral backing debt",
         "pool value change",
+        "shortfall % of fund",
+        "shortfall % of pool",
       ],
       rows.map((r) => [
         r.scenario,
@@ -181,6 +228,8 @@ export function writeRiskReport(input: RiskReportInput, dir: string): Row[] {
         usd(r.fundInflowUsd),
         usd(r.seizedCollateralUsd),
         usd(r.poolValueChangeUsd),
+        fmtPct(r.shortfallPctOfFund),
+        fmtPct(r.shortfallPctOfPool, false, 2),
       ]),
     ),
   ];
@@ -207,5 +256,6 @@ export function terminalRiskTable(input: RiskReportInput): string {
         `${(fam.grid.rows[i] as string).padEnd(w0)} ${row.map((c) => c.padStart(w)).join("")}`,
     ),
   ];
-  return lines.join("\n");
+  const tail = terminalFund(input.var, input.cascades ?? [], qd, input.insuranceFund);
+  return [...lines, ...(tail ? ["", tail] : [])].join("\n");
 }

@@ -13,7 +13,8 @@
  *  - covered = what the fund (seed plus penalties, less purchases) pays of the shortfall;
  *    socialised = the rest (the LPs' share price falls).
  *  Accounts that can be brought back above maintenance by a partial liquidation leave no
- *  shortfall. Liquidation-window caps and price impact of the liquidations are not modelled. */
+ *  shortfall. This is the instant gap: liquidation-window caps and the price impact of the
+ *  liquidations are modelled by the cascade (cascade.ts) on top of it. */
 import {
   SaleCollateral,
   WAD,
@@ -106,6 +107,7 @@ export function accountOutcome(
   snap: AccountSnapshot,
   view: ProtocolView,
   lp: LiquidationParams,
+  opts: { chargeFee?: boolean } = {},
 ): AccountOutcome {
   const h = modelHealth(snap, view);
   const out: AccountOutcome = {
@@ -148,7 +150,7 @@ export function accountOutcome(
       qd,
     );
   }
-  if (notional !== 0n) {
+  if (notional !== 0n && opts.chargeFee !== false) {
     const unit = quoteToUsd(1n, qd);
     const canPay = h.equity - BigInt(snap.positions.size) * unit;
     const cap = canPay > 0n ? canPay / unit : 0n;
@@ -214,6 +216,17 @@ export interface ShockResult {
 export function evaluateShock(state: RiskState, shock: Shock): ShockResult {
   const view = shockView(state.view, shock.moves);
   const outcomes = state.accounts.map((a) => accountOutcome(a, view, state.liquidation));
+  return settleOutcomes(state, view, shock, outcomes);
+}
+
+/** The fund carried through the outcomes of the accounts under maintenance, in order (see
+ *  {@link evaluateShock}); `view` holds the prices the pool is valued at. */
+export function settleOutcomes(
+  state: RiskState,
+  view: ProtocolView,
+  shock: Shock,
+  outcomes: AccountOutcome[],
+): ShockResult {
   const under = outcomes.filter((o) => o.underMaintenance);
   const qd = view.quoteDecimals;
   let fund = state.insuranceFund;

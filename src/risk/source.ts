@@ -12,7 +12,7 @@ import {
   readAccounts,
 } from "../chain/reader";
 import { modelHealth } from "../chain/to-model";
-import { LiquidationParams, RiskState } from "./state";
+import { LiquidationParams, MarketCap, RiskState } from "./state";
 import { poolValue } from "../model";
 
 /** An EIP-1193 view of an ethers JsonRpcProvider. */
@@ -123,11 +123,35 @@ export async function loadRiskState(o: SourceOptions): Promise<RiskState> {
     view.collaterals.map((c) => c.token),
     ids,
   );
-  const [insuranceFund, poolBalance] = await Promise.all([
+  const [insuranceFund, poolBalance, caps] = await Promise.all([
     reader.balanceOf(view.quoteToken, o.insuranceFund),
     reader.one<bigint>(ENGINE_IFACE, o.engine, "poolBalance"),
+    readCaps(reader, o.engine, view.markets.length),
   ]);
-  return { view, accounts, insuranceFund, poolBalance, liquidation };
+  return { view, accounts, insuranceFund, poolBalance, liquidation, caps };
+}
+
+/** Every market's liquidation window cap and the window in progress (getMarket and
+ *  getMarketState: maxLiquidationPerWindow, liquidationWindow, windowStart, liquidatedInWindow). */
+export async function readCaps(
+  reader: ChainReader,
+  engine: string,
+  markets: number,
+): Promise<MarketCap[]> {
+  return Promise.all(
+    Array.from({ length: markets }, async (_, id): Promise<MarketCap> => {
+      const [cfg, st] = await Promise.all([
+        reader.one<Record<string, bigint>>(ENGINE_IFACE, engine, "getMarket", [id]),
+        reader.one<Record<string, bigint>>(ENGINE_IFACE, engine, "getMarketState", [id]),
+      ]);
+      return {
+        maxLiquidationPerWindow: BigInt(cfg["maxLiquidationPerWindow"] as bigint),
+        liquidationWindow: BigInt(cfg["liquidationWindow"] as bigint),
+        windowStart: BigInt(st["windowStart"] as bigint),
+        liquidatedInWindow: BigInt(st["liquidatedInWindow"] as bigint),
+      };
+    }),
+  );
 }
 
 export interface CrossCheck {

@@ -11,6 +11,18 @@ export interface LiquidationParams {
   penaltyRate: bigint;
 }
 
+/** A market's liquidation window cap (docs/math.md, Liquidation): its parameters and the
+ *  window in progress at the state's block (MarketConfig / MarketState fields). */
+export interface MarketCap {
+  /** USD WAD of notional `liquidate` may close per window; 0 = unlimited. */
+  maxLiquidationPerWindow: bigint;
+  /** Seconds. */
+  liquidationWindow: bigint;
+  windowStart: bigint;
+  /** USD WAD closed in the window that started at `windowStart`. */
+  liquidatedInWindow: bigint;
+}
+
 /** What the risk tool evaluates: one consistent state. */
 export interface RiskState {
   view: ProtocolView;
@@ -19,4 +31,6 @@ export interface RiskState {
   insuranceFund: bigint;
   poolBalance: bigint;
   liquidation: LiquidationParams;
+  /** Per market id; missing = no cap known (uncapped). */
+  caps?: MarketCap[];
 }

@@ -68,12 +68,16 @@ export interface RiskParamsResult {
 
 const posix = (p: string): string => p.split(path.sep).join("/");
 
-type Options = Required<Omit<BuildOptions, "from" | "to">> & { window: DateWindow };
+type Options = Required<Omit<BuildOptions, "from" | "to">> & {
+  window: DateWindow;
+  /** Days read before the window's end when it has no start (default RULES.windowDays). */
+  windowDays?: number;
+};
 
 function loadFile(symbol: string, file: string, opts: Options): LoadedSeries {
   const abs = path.resolve(opts.root, file);
   const all = parseDailyCsv(readFileSync(abs, "utf8"), file);
-  const rows = windowRows(all, opts.window, RULES.windowDays, file);
+  const rows = windowRows(all, opts.window, opts.windowDays ?? RULES.windowDays, file);
   const days = rows.length;
   return {
     symbol,
@@ -110,6 +114,21 @@ function loadSeries(symbol: string, opts: Options, depth = 0): LoadedSeries {
     medianVolume: base.medianVolume * p.volumeMultiplier,
     proxy: `${p.of} x${decimalString(p.volatilityMultiplier, 6)}`,
   };
+}
+
+/** One series (or its proxy) as the derivation reads it: the last `windowDays` days of the file
+ *  (default RULES.windowDays) up to `to` (default its last date). Used by the risk tool's VaR. */
+export function loadDailySeries(
+  symbol: string,
+  options: Omit<BuildOptions, "from"> & { windowDays?: number } = {},
+): LoadedSeries {
+  return loadSeries(symbol, {
+    root: options.root ?? PROJECT_ROOT,
+    data: options.data ?? {},
+    inputs: options.inputs ?? RISK_INPUTS,
+    window: options.to === undefined ? {} : { to: checkDate(options.to, "--to") },
+    windowDays: options.windowDays,
+  });
 }
 
 /** Loads every series the inputs name and derives all parameters. */

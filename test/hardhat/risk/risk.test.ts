@@ -30,6 +30,8 @@ import {
   loadRiskState,
 } from "../../../src/risk/source";
 import { writeRiskReport } from "../../../src/risk/report";
+import { runCascade } from "../../../src/risk/cascade";
+import { assetVar, varGrid } from "../../../src/risk/var";
 import { ETH, FAR, SOL } from "../../../src/common";
 
 async function inOneBlock(sends: (() => Promise<unknown>)[]): Promise<void> {
@@ -91,6 +93,21 @@ describe("risk tool", function () {
     expect(lp.feeRate).to.equal(wad("0.005"));
     expect(lp.minKeeperReward).to.equal(wad("5"));
     expect(lp.maxKeeperReward).to.equal(wad("1000"));
+  });
+
+  it("reads every market's liquidation window cap", async () => {
+    const { sys, state } = await loadFixture(world);
+    expect(state.caps).to.have.length(state.view.markets.length);
+    for (const m of state.view.markets) {
+      const cfg = await sys.engine.getMarket(m.id);
+      const st = await sys.engine.getMarketState(m.id);
+      expect(state.caps?.[m.id]).to.deep.equal({
+        maxLiquidationPerWindow: cfg.maxLiquidationPerWindow,
+        liquidationWindow: BigInt(cfg.liquidationWindow),
+        windowStart: BigInt(st.windowStart),
+        liquidatedInWindow: st.liquidatedInWindow,
+      });
+    }
   });
 
   it("agrees with the engine's views at zero shock, to the wei", async () => {
@@ -183,6 +200,11 @@ describe("risk tool", function () {
     const { engine, state } = await loadFixture(world);
     const dir = mkdtempSync(path.join(tmpdir(), "risk-"));
     const grid = familyGrid(["ETH", "BTC", "SOL"], [-0.3, 0, 0.3]);
+    const v = assetVar(["ETH", "BTC", "SOL"]);
+    const vg = varGrid(v);
+    const cascades = [
+      { grid: vg, results: vg.shocks.map((row) => row.map((s) => runCascade(state, s))) },
+    ];
     writeRiskReport(
       {
         source: "test",
@@ -194,14 +216,22 @@ describe("risk tool", function () {
         prices: [],
         crossCheck: await crossCheck(hre.network.provider, engine, state),
         grids: [{ grid, results: evaluateGrid(state, grid) }],
+        var: v,
+        cascades,
       },
       dir,
     );
+    const md = readFileSync(path.join(dir, "risk.md"), "utf8");
+    expect(md).to.contain("## Recommended insurance fund");
+    expect(md).to.contain("insurance fund $10,000.");
+    expect(md).to.contain("### Joint (correlated) scenario");
     expect(readFileSync(path.join(dir, "risk.md"), "utf8")).to.contain(
       "agree with `engine.accountHealth`",
     );
     const json = JSON.parse(readFileSync(path.join(dir, "risk.json"), "utf8"));
     expect(json.scenarios).to.have.length(15);
+    expect(json.cascade[0].scenarios).to.have.length(vg.rows.length * 4);
+    expect(json.recommendedInsuranceFund.method).to.contain("ES99");
     expect(existsSync(path.join(dir, "risk-families-shortfall.svg"))).to.equal(true);
   });
 });
