@@ -150,14 +150,21 @@ export class OracleCadence {
       }
       const left = h.modelLiquidatable();
       const missed = left.filter((id) => h.opts.keeperLatencySec === 0 || seen?.has(id));
-      h.extremes.accountsLiquidatableAfterPass = Math.max(
-        h.extremes.accountsLiquidatableAfterPass,
-        missed.length,
-      );
       h.keeperView.observe(head.number, head.timestamp, left);
-      if (missed.length === 0 || passes >= h.opts.maxKeeperPasses) return { passes, last };
+      // What the keeper left liquidatable once it is done with this update (it may need a
+      // second pass for accounts its first one made liquidatable, e.g. by closing a pair leg).
+      const done =
+        missed.length === 0 ||
+        passes >= h.opts.maxKeeperPasses ||
+        (h.scenario.tickSeconds < windowSec && r.liquidationsWon === 0);
+      if (done) {
+        h.extremes.accountsLiquidatableAfterPass = Math.max(
+          h.extremes.accountsLiquidatableAfterPass,
+          missed.length,
+        );
+        return { passes, last };
+      }
       if (h.scenario.tickSeconds >= windowSec) h.driver.lastTimestamp += windowSec;
-      else if (r.liquidationsWon === 0) return { passes, last };
     }
   }
 }
