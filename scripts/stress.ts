@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const { outcomes, failures } = await runPlan(jobs, {
     workers: o.workers,
     root,
+    resume: o.resume,
     onDone: () => bar?.tick(),
   });
   bar?.finish();

@@ -18,6 +18,8 @@ export interface StressOptions {
   simArgs: string[];
   progress: boolean;
   compile: boolean;
+  /** Reuse the runs whose summary.json is already in `out` (an interrupted or extended run). */
+  resume: boolean;
 }
 
 export interface Job {
@@ -46,6 +48,7 @@ export const STRESS_USAGE = `npm run stress -- [options] [-- <simulate options>]
   --out <dir>         report folder (default reports/stress)
   --no-progress       no progress bar
   --no-compile        do not run \`hardhat compile\` first
+  --resume            reuse runs already in the report folder (their summary.json), run the rest
   -- <args>           passed to every simulation (e.g. -- --oracle-interval 60 --keeper-latency 5)
 `;
 
@@ -93,6 +96,7 @@ export function parseStressArgs(
     simArgs: [],
     progress: true,
     compile: true,
+    resume: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -109,6 +113,7 @@ export function parseStressArgs(
     else if (a === "--out") o.out = path.resolve(cwd, next() ?? "");
     else if (a === "--no-progress") o.progress = false;
     else if (a === "--no-compile") o.compile = false;
+    else if (a === "--resume") o.resume = true;
     else throw new Error(`unknown option ${a} (--help lists them)`);
   }
   if (o.scenarios.length === 0) throw new Error("--scenarios needs at least one scenario");

@@ -3,7 +3,7 @@
  * single-threaded), at most `workers` at once, and reads each run's summary.json.
  */
 import { spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Job } from "./plan";
 import { RunOutcome, outcomeOf } from "./stats";
@@ -26,6 +26,8 @@ export interface RunnerOptions {
   root: string;
   /** Called after each simulation ends (for a progress bar). */
   onDone?: (job: Job, ok: boolean) => void;
+  /** Read a run's existing summary.json instead of running it again. */
+  resume?: boolean;
   /** The command of one simulation; default ts-node on scripts/simulate.ts. */
   command?: (job: Job) => { file: string; args: string[] };
 }
@@ -79,7 +81,8 @@ export async function runPlan(jobs: readonly Job[], o: RunnerOptions): Promise<R
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {
       const job = jobs[next++] as Job;
-      const { code, log } = await runOne(job, o);
+      const done = o.resume === true && existsSync(path.join(job.out, "summary.json"));
+      const { code, log } = done ? { code: 0, log: "" } : await runOne(job, o);
       let ok = false;
       if (code !== 0) {
         failures.push({

@@ -209,6 +209,21 @@ describe("stress runner", () => {
       "stress.json",
     ])
       expect(existsSync(path.join(dir, f)), f).to.equal(true);
+
+    // --resume reads the runs already there and runs only the missing one (trend seed 2).
+    const ran: string[] = [];
+    const again = await runPlan(jobs, {
+      workers: 2,
+      root: ROOT,
+      resume: true,
+      command: (job) => {
+        ran.push(`${job.scenario}#${job.seed}`);
+        return { file: process.execPath, args: ["-e", script(job.out, job.seed, false)] };
+      },
+    });
+    expect(ran).to.deep.equal(["trend#2"]);
+    expect(again.outcomes).to.have.length(6);
+    expect(again.failures).to.deep.equal([]);
   });
 
   it("a tiny real run: two calm seeds of the simulator in parallel, every outcome read", async function () {
