@@ -13,6 +13,7 @@ import { describeError } from "../common/errors";
 import { wad } from "../common/units";
 import { decodeBatchHealth, encodeBatchHealth } from "./abi";
 import { ActCtx, ActionKind, Executor, Sent } from "./actions";
+export type { ActionKind } from "./actions";
 import { adlCandidates } from "./adl";
 import { CollateralLiquidator } from "./collateral";
 import { AccountIndexer } from "./indexer";
@@ -41,6 +42,9 @@ export interface KeeperOptions {
   fromBlock: number;
   /** Smallest profit (USD) worth a transaction, after gas. Default 0.5. */
   minProfitUsd?: number | string;
+  /** Per-action minimum profit (USD), overriding `minProfitUsd` for those actions (the command
+   *  line's defaults settle and cancel orders at 0). */
+  minProfitByAction?: Partial<Record<ActionKind, number | string>>;
   /** Act whatever the profit (test networks). */
   ignoreProfit?: boolean;
   /** Accounts per `batchHealth` call. Default 500. */
@@ -64,6 +68,9 @@ export interface KeeperOptions {
   gasMultiplier?: number;
   receiptPollMs?: number;
   receiptTimeoutMs?: number;
+  /** After the run's signal aborts, how long receipts of transactions already sent are still
+   *  awaited (ms, shared by all of them). Default 30,000. */
+  drainTimeoutMs?: number;
   /** Also repay the debt of position-less accounts for their collateral (needs quote tokens;
    *  docs/keeper.md). Default off. */
   liquidateCollateral?: boolean;
@@ -84,8 +91,11 @@ export class Keeper {
   readonly log: Logger;
   readonly retry: RetryOptions;
   private readonly minProfit: bigint;
+  private readonly minProfitByAction: Partial<Record<ActionKind, bigint>>;
   private readonly tx: TxSender;
   private collateral?: CollateralLiquidator;
+  /** Set once the first pass has created it. */
+  private index?: AccountIndexer;
   private setup?: Promise<{
     indexer: AccountIndexer;
     executor: Executor;
@@ -101,6 +111,11 @@ export class Keeper {
     this.lens = opts.lens.connect(opts.signer);
     this.log = opts.log ?? silentLogger;
     this.minProfit = wad(String(opts.minProfitUsd ?? 0.5));
+    this.minProfitByAction = Object.fromEntries(
+      Object.entries(opts.minProfitByAction ?? {})
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, wad(String(v))]),
+    );
     this.retry = {
       ...DEFAULT_RETRY,
       maxRetries: opts.maxRetries ?? DEFAULT_RETRY.maxRetries,
@@ -114,7 +129,14 @@ export class Keeper {
       this.log,
       opts.receiptPollMs ?? 1_000,
       opts.receiptTimeoutMs ?? 180_000,
+      opts.drainTimeoutMs ?? 30_000,
     );
+  }
+
+  /** Writes the index state file now (the run does it when it stops). No-op before the first
+   *  pass has set the keeper up. */
+  saveState(): void {
+    this.index?.save();
   }
 
   /** The account index (created on the first pass). */
@@ -131,20 +153,22 @@ export class Keeper {
         this.engine.getAddress(),
         withRetry("quoteToken", () => this.engine.quoteToken(), r),
       ]);
-      const quoteDecimals = Number(
-        await withRetry(
-          "decimals",
-          () => MockERC20__factory.connect(quote, this.provider).decimals(),
-          r,
-        ),
-      );
-      const ethUsd = this.opts.ignoreProfit
-        ? async () => 0n
-        : await withRetry(
-            "ethUsd",
-            () => ethUsdReader(this.engine, this.opts.ethUsd ?? { kind: "auto" }),
-            r,
-          );
+      const quoteToken = MockERC20__factory.connect(quote, this.provider);
+      const [quoteDecimals, quoteSymbol] = await Promise.all([
+        withRetry("decimals", () => quoteToken.decimals(), r).then(Number),
+        quoteToken.symbol().catch(() => "quote"),
+      ]);
+      // The gas cost is always priced and logged; only a keeper that ignores the profit may
+      // run without an ETH/USD price (then its gas cost shows as 0).
+      const ethUsd = await withRetry(
+        "ethUsd",
+        () => ethUsdReader(this.engine, this.opts.ethUsd ?? { kind: "auto" }),
+        r,
+      ).catch((err: unknown) => {
+        if (!this.opts.ignoreProfit) throw err;
+        this.log({ event: "no_eth_usd", level: "warn", error: describeError(err) });
+        return async () => 0n;
+      });
       const indexer = new AccountIndexer({
         provider: this.provider,
         engine: engineAddress,
@@ -156,6 +180,7 @@ export class Keeper {
         retry: this.retry,
         log: this.log,
       });
+      this.index = indexer;
       if (indexer.resumedFrom !== undefined) {
         this.log({
           event: "state_loaded",
@@ -169,6 +194,8 @@ export class Keeper {
         keeper: me,
         engine: engineAddress,
         chainId: network.chainId,
+        quoteSymbol,
+        quoteDecimals,
       });
       const executor = new Executor({
         engine: this.engine,
@@ -181,6 +208,7 @@ export class Keeper {
         quoteDecimals,
         indexer,
         minProfit: this.minProfit,
+        minProfitByAction: this.minProfitByAction,
         ignoreProfit: this.opts.ignoreProfit ?? false,
         gasMultiplier: this.opts.gasMultiplier ?? 1.3,
       });
@@ -211,7 +239,21 @@ export class Keeper {
     report.newAccounts = sync.newAccounts;
     report.knownAccounts = indexer.accounts.size;
     report.indexMs = Date.now() - t0;
-    this.log({ event: "indexed", ...sync, known: indexer.accounts.size, ms: report.indexMs });
+    const newBlocks = Math.max(0, sync.toBlock - sync.fromBlock + 1);
+    // Detail at debug level: the `pass` line says it all for an idle pass.
+    this.log({
+      event: "indexed",
+      level: "debug",
+      ...(newBlocks > 0 ? { fromBlock: sync.fromBlock } : {}),
+      toBlock: sync.toBlock,
+      newBlocks,
+      pages: sync.pages,
+      logs: sync.logs,
+      newAccounts: sync.newAccounts,
+      aborted: sync.aborted,
+      known: indexer.accounts.size,
+      ms: report.indexMs,
+    });
 
     if (!signal?.aborted) {
       const t1 = Date.now();
@@ -219,6 +261,7 @@ export class Keeper {
       report.scanMs = Date.now() - t1;
       this.log({
         event: "scanned",
+        level: "debug",
         scanned: report.scanned,
         liquidatable: candidates.length,
         unreadable: report.unreadable,
@@ -236,7 +279,14 @@ export class Keeper {
     }
     report.aborted = signal?.aborted ?? false;
     report.durationMs = Date.now() - t0;
-    this.log({ event: "pass", ...report, liquidated: report.liquidated.length });
+    const { fromBlock, toBlock, ...rest } = report;
+    this.log({
+      event: "pass",
+      block: toBlock,
+      newBlocks: Math.max(0, toBlock - fromBlock + 1),
+      ...rest,
+      liquidated: report.liquidated.length,
+    });
     return report;
   }
 
@@ -257,6 +307,7 @@ export class Keeper {
       if (opts.maxPasses !== undefined && totals.passes >= opts.maxPasses) break;
       await sleep(opts.intervalMs ?? 5_000, opts.signal);
     }
+    this.saveState();
     this.log({ event: "summary", ...totals, liquidated: totals.liquidated.length });
     return totals;
   }
