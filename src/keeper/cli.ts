@@ -14,7 +14,7 @@ import { Logger, jsonLogger, teeLogger, textLogger } from "./log";
 import { KeeperMetrics, serveMetrics } from "./metrics";
 import { EthUsdSource } from "./profit";
 import { withRetry } from "./retry";
-import { handleStopSignals } from "./signals";
+import { StopHandle, handleStopSignals } from "./signals";
 
 export function findRecord(
   chainId: number,
@@ -69,9 +69,28 @@ export async function runKeeper(
   const log = metrics ? teeLogger(baseLog, metrics.observe) : baseLog;
   for (const name of cfg.unknownEnv)
     log({ event: "config_unknown_env", level: "warn", name, hint: "no setting has this name" });
-  const ethUsd = ethUsdSource(cfg.ethUsd);
+  ethUsdSource(cfg.ethUsd); // validated before anything starts
 
   const stop = handleStopSignals({ log, drainTimeoutMs: cfg.drainTimeoutMs });
+  try {
+    return await runWith(cfg, log, metrics, stop);
+  } catch (err) {
+    // A signal during start-up (an RPC still being retried) is a stop, not a failure.
+    if (!stop.stoppedBy) throw err;
+    log({ event: "stopped", signal: stop.stoppedBy, during: "start" });
+    return 0;
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function runWith(
+  cfg: KeeperConfig,
+  log: Logger,
+  metrics: KeeperMetrics | undefined,
+  stop: StopHandle,
+): Promise<number> {
+  const ethUsd = ethUsdSource(cfg.ethUsd);
   const retry = {
     maxRetries: cfg.maxRetries,
     baseDelayMs: 500,
@@ -149,7 +168,6 @@ export async function runKeeper(
     });
   } finally {
     keeper.saveState();
-    stop.dispose();
     await server?.close();
     provider.destroy();
   }
