@@ -2,7 +2,7 @@
  *  in batches through the lens, liquidates the liquidatable ones (largest shortfall first),
  *  settles delayed orders once their price exists and cancels expired ones, each only when the
  *  reward covers the gas. Races, reverts and RPC failures are counted and logged, never fatal. */
-import { Provider, Signer } from "ethers";
+import { Provider } from "ethers";
 import {
   Crossmargin,
   CrossmarginLens,
@@ -18,10 +18,12 @@ import { adlCandidates } from "./adl";
 import { CollateralLiquidator } from "./collateral";
 import { AccountIndexer } from "./indexer";
 import { Logger, silentLogger } from "./log";
-import { EthUsdSource, ethUsdReader } from "./profit";
+import { ethUsdReader } from "./profit";
 import { Candidate, PassReport, addReport, emptyReport, mapLimit } from "./report";
 import { DEFAULT_RETRY, RetryOptions, isRetryableRpcError, sleep, withRetry } from "./retry";
 import { TxSender } from "./tx";
+import { KeeperOptions } from "./options";
+import { processOrders } from "./orders";
 
 export * from "./log";
 export * from "./report";
@@ -31,50 +33,7 @@ export type { AdlTarget } from "./adl";
 export type { LiquidationParams, OrderKey } from "./indexer";
 export * from "./profit";
 export { withRetry, isRetryableRpcError } from "./retry";
-
-export interface KeeperOptions {
-  /** Engine and lens (typechain instances); the keeper reconnects them to `signer`. */
-  engine: Crossmargin;
-  lens: CrossmarginLens;
-  /** Sends the transactions; its provider is the RPC used for everything. */
-  signer: Signer;
-  /** First block to index (the deployment block). */
-  fromBlock: number;
-  /** Smallest profit (USD) worth a transaction, after gas. Default 0.5. */
-  minProfitUsd?: number | string;
-  /** Per-action minimum profit (USD), overriding `minProfitUsd` for those actions (the command
-   *  line's defaults settle and cancel orders at 0). */
-  minProfitByAction?: Partial<Record<ActionKind, number | string>>;
-  /** Act whatever the profit (test networks). */
-  ignoreProfit?: boolean;
-  /** Accounts per `batchHealth` call. Default 500. */
-  batchSize?: number;
-  /** `batchHealth` calls in flight at once. Default 4. */
-  concurrency?: number;
-  /** JSON file with the last indexed block and the known accounts (resume after a restart). */
-  stateFile?: string;
-  log?: Logger;
-  /** Retries of a failed RPC request before giving up on it. Default 5. */
-  maxRetries?: number;
-  /** First backoff delay (ms), doubled per retry. Default 200. */
-  retryBaseMs?: number;
-  /** Blocks per log query at start. Default 10,000. */
-  pageSize?: number;
-  /** Blocks behind the head to index up to. Default 0. */
-  confirmations?: number;
-  /** Price of ETH for gas costs. Default: the WETH collateral's oracle. */
-  ethUsd?: EthUsdSource;
-  /** Gas limit = estimate * this. Default 1.3. */
-  gasMultiplier?: number;
-  receiptPollMs?: number;
-  receiptTimeoutMs?: number;
-  /** After the run's signal aborts, how long receipts of transactions already sent are still
-   *  awaited (ms, shared by all of them). Default 30,000. */
-  drainTimeoutMs?: number;
-  /** Also repay the debt of position-less accounts for their collateral (needs quote tokens;
-   *  docs/keeper.md). Default off. */
-  liquidateCollateral?: boolean;
-}
+export type { KeeperOptions } from "./options";
 
 interface HealthRow {
   account: bigint;
@@ -495,53 +454,16 @@ export class Keeper {
 
   private async processOrders(ctx: ActCtx): Promise<void> {
     const { indexer, executor } = await this.init();
-    const keys = [...indexer.orders.values()];
-    const statuses = await mapLimit(keys, this.opts.concurrency ?? 4, async (k) => {
-      try {
-        return await withRetry(
-          "orderStatus",
-          () => this.engine.orderStatus(k.account, k.marketId),
-          this.retry,
-        );
-      } catch (err) {
-        ctx.report.errors++;
-        this.log({ event: "order_status_failed", level: "error", ...k, error: describeError(err) });
-        return undefined;
-      }
-    });
-    const sent: Sent[] = [];
-    for (const [i, k] of keys.entries()) {
-      const st = statuses[i];
-      if (!st || ctx.signal?.aborted) continue;
-      const [order, settleable, cancellable, round, phaseProof] = st;
-      if (order.commitTime === 0n) {
-        indexer.dropOrder(k.account, k.marketId);
-        continue;
-      }
-      if (!settleable && !cancellable) continue;
-      const kind: ActionKind = settleable ? "settle" : "cancel";
-      // INV-37: the first round of a Chainlink phase settles only with the previous phase's
-      // last round as proof.
-      const data = !settleable
-        ? this.engine.interface.encodeFunctionData("cancelOrder", [k.account, k.marketId])
-        : phaseProof !== 0n
-          ? this.engine.interface.encodeFunctionData("settleOrderAcrossPhase", [
-              k.account,
-              k.marketId,
-              round,
-              phaseProof,
-            ])
-          : this.engine.interface.encodeFunctionData("settleOrder", [k.account, k.marketId, round]);
-      const s = await executor.trySend(
-        kind,
-        k.account,
-        k.marketId,
-        data,
-        ctx,
-        () => order.keeperFee,
-      );
-      if (s) sent.push(s);
-    }
-    await executor.collect(sent, ctx);
+    await processOrders(
+      {
+        engine: this.engine,
+        indexer,
+        executor,
+        retry: this.retry,
+        log: this.log,
+        concurrency: this.opts.concurrency ?? 4,
+      },
+      ctx,
+    );
   }
 }
