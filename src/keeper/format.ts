@@ -16,7 +16,15 @@ const USD_FIELDS = new Set(["rewardUsd", "gasCostUsd", "profitUsd", "minProfitUs
 /** Fields in wei. */
 const WEI_FIELDS = new Set(["gasSpentWei"]);
 /** Counters that say nothing when zero (dropped from text lines). */
-const KEEP_ZERO = new Set(["block", "toBlock", "fromBlock", "reward", "newBlocks", "marketId"]);
+const KEEP_ZERO = new Set([
+  "block",
+  "toBlock",
+  "fromBlock",
+  "newBlocks",
+  "marketId",
+  "reward",
+  ...USD_FIELDS,
+]);
 
 /** `owner/sub`, e.g. `0xf39F...2266/3` (full checksummed owner). */
 export function accountText(account: bigint): string {
