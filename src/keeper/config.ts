@@ -58,7 +58,12 @@ export const SETTINGS = {
     help: "ms to wait for in-flight receipts after SIGTERM/SIGINT",
   },
   "liquidate-collateral": { kind: "boolean", default: false, help: "repay debt for collateral" },
-  "log-format": { kind: "enum", default: "json", values: ["json", "text"], help: "log lines" },
+  "log-format": {
+    kind: "enum",
+    default: "text",
+    values: ["json", "text"],
+    help: "readable text lines, or one JSON object per line",
+  },
   debug: { kind: "boolean", default: false, help: "also log debug lines" },
   "metrics-port": {
     kind: "int",

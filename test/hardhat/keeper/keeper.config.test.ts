@@ -2,7 +2,10 @@
  *  readable log text, the Prometheus exposition and health, the stop-signal handler. Expected
  *  values are written out by hand. */
 import { expect } from "chai";
+import { spawn } from "child_process";
+import path from "path";
 import { Wallet } from "ethers";
+import { REPO_ROOT } from "../../../src/devnet/node";
 import { accountId } from "../../../src/common/accounts";
 import { ConfigError, loadConfig } from "../../../src/keeper/config";
 import { accountText, formatAmount, textLine } from "../../../src/keeper/format";
@@ -52,7 +55,7 @@ describe("keeper operations: configuration, log text, metrics, signals", functio
         "http://127.0.0.1:8545",
       ]);
       expect(none.metricsPort).to.equal(undefined); // metrics off by default
-      expect(none.logFormat).to.equal("json");
+      expect(none.logFormat).to.equal("text");
       expect(none.healthMaxAgeMs).to.equal(60_000); // max(60 s, 3 x 5 s)
       expect(loadConfig(["--interval", "30000"], {}).healthMaxAgeMs).to.equal(90_000);
       expect(loadConfig([], { KEEPER_IGNORE_PROFIT: "true" }).ignoreProfit).to.equal(true);
@@ -113,6 +116,25 @@ describe("keeper operations: configuration, log text, metrics, signals", functio
         KEEPER_TEST_X: "1",
       });
       expect(c.unknownEnv).to.deep.equal(["KEEPER_INTERVALL"]);
+    });
+
+    it("scripts/keeper.ts stops with exit code 2 and the message before connecting", async function () {
+      const bin = path.join(REPO_ROOT, "node_modules", ".bin", "ts-node");
+      const child = spawn(
+        bin,
+        ["--transpile-only", "scripts/keeper.ts", "--rpc", "http://127.0.0.1:1"],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, KEEPER_BATCH_SIZE: "0" },
+        },
+      );
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      expect(code, err).to.equal(2);
+      expect(err).to.include(
+        'keeper: configuration error: KEEPER_BATCH_SIZE: expected at least 1, got "0"',
+      );
     });
   });
 

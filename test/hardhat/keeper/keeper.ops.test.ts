@@ -95,6 +95,7 @@ describe("keeper operations (hardhat node)", function () {
           KEEPER_INTERVAL: "200",
           KEEPER_METRICS_PORT: "0",
           KEEPER_MIN_PROFIT: "1",
+          KEEPER_LOG_FORMAT: "json",
         },
       },
     );
