@@ -71,9 +71,15 @@ export async function runKeeper(
     log({ event: "config_unknown_env", level: "warn", name, hint: "no setting has this name" });
   ethUsdSource(cfg.ethUsd); // validated before anything starts
 
-  const stop = handleStopSignals({ log, drainTimeoutMs: cfg.drainTimeoutMs });
+  // Set once the keeper exists: a forced exit (hung drain, second signal) still saves the state.
+  const running: { keeper?: Keeper } = {};
+  const stop = handleStopSignals({
+    log,
+    drainTimeoutMs: cfg.drainTimeoutMs,
+    onForcedExit: () => running.keeper?.saveState(),
+  });
   try {
-    return await runWith(cfg, log, metrics, stop);
+    return await runWith(cfg, log, metrics, stop, running);
   } catch (err) {
     // A signal during start-up (an RPC still being retried) is a stop, not a failure.
     if (!stop.stoppedBy) throw err;
@@ -89,6 +95,7 @@ async function runWith(
   log: Logger,
   metrics: KeeperMetrics | undefined,
   stop: StopHandle,
+  running: { keeper?: Keeper },
 ): Promise<number> {
   const ethUsd = ethUsdSource(cfg.ethUsd);
   const retry = {
@@ -139,7 +146,7 @@ async function runWith(
     ignoreProfit: cfg.ignoreProfit,
   });
 
-  const keeper = new Keeper({
+  const keeper = (running.keeper = new Keeper({
     engine: Crossmargin__factory.connect(engineAddr, signer),
     lens: CrossmarginLens__factory.connect(lensAddr, signer),
     signer,
@@ -158,7 +165,7 @@ async function runWith(
     receiptTimeoutMs: cfg.receiptTimeoutMs,
     drainTimeoutMs: cfg.drainTimeoutMs,
     liquidateCollateral: cfg.liquidateCollateral,
-  });
+  }));
 
   try {
     await keeper.run({

@@ -16,6 +16,8 @@ interface Spec {
   min?: number;
   max?: number;
   values?: readonly string[];
+  /** For strings: the form the value must have. */
+  pattern?: RegExp;
   help: string;
 }
 
@@ -43,7 +45,11 @@ export const SETTINGS = {
   "batch-size": { kind: "int", default: "500", min: 1, help: "accounts per batchHealth call" },
   "page-size": { kind: "int", default: "10000", min: 1, help: "blocks per log query at start" },
   confirmations: { kind: "int", default: "0", min: 0, help: "index up to head - n" },
-  "eth-usd": { kind: "string", help: "market:<id> | collateral:<address> | fixed:<usd>" },
+  "eth-usd": {
+    kind: "string",
+    pattern: /^(market:\d+|collateral:0x[0-9a-fA-F]{40}|fixed:\d+(\.\d+)?)$/,
+    help: "market:<id> | collateral:<address> | fixed:<usd>",
+  },
   "max-retries": { kind: "int", default: "5", min: 0, help: "retries per RPC request" },
   "receipt-timeout": {
     kind: "int",
@@ -159,6 +165,7 @@ function validate(name: SettingName, raw: unknown, where: string): string | bool
       return s;
     default:
       if (s === "") throw bad("expected a non-empty value");
+      if (spec.pattern && !spec.pattern.test(s)) throw bad(`expected ${spec.help}`);
       return s;
   }
 }

@@ -97,6 +97,10 @@ describe("keeper operations: configuration, log text, metrics, signals", functio
         /--log-format: expected one of json, text/,
       );
       expect(configError(() => loadConfig(["--intervall", "5"], {}))).to.match(/command line/);
+      expect(configError(() => loadConfig(["--eth-usd", "fixed:abc"], {}))).to.match(
+        /--eth-usd: expected market:<id> \| collateral:<address> \| fixed:<usd>/,
+      );
+      expect(loadConfig(["--eth-usd", "fixed:3000.5"], {}).ethUsd).to.equal("fixed:3000.5");
       expect(
         configError(() =>
           loadConfig([], { KEEPER_CONFIG: "x.json" }, files({ "x.json": "{interval: 5}" })),
