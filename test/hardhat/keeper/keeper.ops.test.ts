@@ -240,6 +240,17 @@ describe("keeper operations (hardhat node)", function () {
       await keeper.runOnce();
       expect((await get(`${base}/healthz`)).status).to.equal(200);
       expect((await get(`${base}/nope`)).status).to.equal(404);
+
+      // An idle pass (no new block): one line at info, and no empty block range.
+      const n = log.events.length;
+      await keeper.runOnce();
+      const idle = log.events.slice(n);
+      const info = idle.filter((e) => (e.level ?? "info") !== "debug").map((e) => e.event);
+      expect(info).to.deep.equal(["pass"]);
+      const indexed = idle.find((e) => e.event === "indexed")!;
+      expect(indexed.newBlocks).to.equal(0);
+      expect(indexed).to.not.have.property("fromBlock");
+      expect(idle.find((e) => e.event === "pass")!.newBlocks).to.equal(0);
     } finally {
       await server.close();
       provider.destroy();
