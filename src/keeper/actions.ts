@@ -37,8 +37,10 @@ export interface ExecutorEnv {
   engineAddress: string;
   quoteDecimals: number;
   indexer: AccountIndexer;
-  /** USD WAD. */
+  /** USD WAD: the threshold of actions without their own. */
   minProfit: bigint;
+  /** USD WAD, per action (overrides `minProfit`). */
+  minProfitByAction?: Partial<Record<ActionKind, bigint>>;
   ignoreProfit: boolean;
   gasMultiplier: number;
 }
@@ -92,10 +94,18 @@ export class Executor {
       gas,
       gasPriceWei: fees.gasPriceWei,
       ethUsdWad: ctx.ethUsd,
-      minProfitUsd: this.env.minProfit,
+      minProfitUsd: this.env.minProfitByAction?.[kind] ?? this.env.minProfit,
       ignoreProfit: this.env.ignoreProfit,
     });
-    const fields = { kind, account, marketId, reward, gas, ...p };
+    const fields = {
+      kind,
+      account,
+      marketId,
+      reward,
+      gas,
+      ...p,
+      minProfitUsd: this.env.minProfitByAction?.[kind] ?? this.env.minProfit,
+    };
     if (!p.ok) {
       ctx.report.skippedUnprofitable++;
       // Said once at info level; the same skip on later passes goes to debug.

@@ -2,7 +2,7 @@
  *  in batches through the lens, liquidates the liquidatable ones (largest shortfall first),
  *  settles delayed orders once their price exists and cancels expired ones, each only when the
  *  reward covers the gas. Races, reverts and RPC failures are counted and logged, never fatal. */
-import { Provider, Signer } from "ethers";
+import { Provider } from "ethers";
 import {
   Crossmargin,
   CrossmarginLens,
@@ -13,14 +13,17 @@ import { describeError } from "../common/errors";
 import { wad } from "../common/units";
 import { decodeBatchHealth, encodeBatchHealth } from "./abi";
 import { ActCtx, ActionKind, Executor, Sent } from "./actions";
+export type { ActionKind } from "./actions";
 import { adlCandidates } from "./adl";
 import { CollateralLiquidator } from "./collateral";
 import { AccountIndexer } from "./indexer";
 import { Logger, silentLogger } from "./log";
-import { EthUsdSource, ethUsdReader } from "./profit";
+import { ethUsdReader } from "./profit";
 import { Candidate, PassReport, addReport, emptyReport, mapLimit } from "./report";
 import { DEFAULT_RETRY, RetryOptions, isRetryableRpcError, sleep, withRetry } from "./retry";
 import { TxSender } from "./tx";
+import { KeeperOptions } from "./options";
+import { processOrders } from "./orders";
 
 export * from "./log";
 export * from "./report";
@@ -30,44 +33,7 @@ export type { AdlTarget } from "./adl";
 export type { LiquidationParams, OrderKey } from "./indexer";
 export * from "./profit";
 export { withRetry, isRetryableRpcError } from "./retry";
-
-export interface KeeperOptions {
-  /** Engine and lens (typechain instances); the keeper reconnects them to `signer`. */
-  engine: Crossmargin;
-  lens: CrossmarginLens;
-  /** Sends the transactions; its provider is the RPC used for everything. */
-  signer: Signer;
-  /** First block to index (the deployment block). */
-  fromBlock: number;
-  /** Smallest profit (USD) worth a transaction, after gas. Default 0.5. */
-  minProfitUsd?: number | string;
-  /** Act whatever the profit (test networks). */
-  ignoreProfit?: boolean;
-  /** Accounts per `batchHealth` call. Default 500. */
-  batchSize?: number;
-  /** `batchHealth` calls in flight at once. Default 4. */
-  concurrency?: number;
-  /** JSON file with the last indexed block and the known accounts (resume after a restart). */
-  stateFile?: string;
-  log?: Logger;
-  /** Retries of a failed RPC request before giving up on it. Default 5. */
-  maxRetries?: number;
-  /** First backoff delay (ms), doubled per retry. Default 200. */
-  retryBaseMs?: number;
-  /** Blocks per log query at start. Default 10,000. */
-  pageSize?: number;
-  /** Blocks behind the head to index up to. Default 0. */
-  confirmations?: number;
-  /** Price of ETH for gas costs. Default: the WETH collateral's oracle. */
-  ethUsd?: EthUsdSource;
-  /** Gas limit = estimate * this. Default 1.3. */
-  gasMultiplier?: number;
-  receiptPollMs?: number;
-  receiptTimeoutMs?: number;
-  /** Also repay the debt of position-less accounts for their collateral (needs quote tokens;
-   *  docs/keeper.md). Default off. */
-  liquidateCollateral?: boolean;
-}
+export type { KeeperOptions } from "./options";
 
 interface HealthRow {
   account: bigint;
@@ -84,8 +50,11 @@ export class Keeper {
   readonly log: Logger;
   readonly retry: RetryOptions;
   private readonly minProfit: bigint;
+  private readonly minProfitByAction: Partial<Record<ActionKind, bigint>>;
   private readonly tx: TxSender;
   private collateral?: CollateralLiquidator;
+  /** Set once the first pass has created it. */
+  private index?: AccountIndexer;
   private setup?: Promise<{
     indexer: AccountIndexer;
     executor: Executor;
@@ -101,6 +70,11 @@ export class Keeper {
     this.lens = opts.lens.connect(opts.signer);
     this.log = opts.log ?? silentLogger;
     this.minProfit = wad(String(opts.minProfitUsd ?? 0.5));
+    this.minProfitByAction = Object.fromEntries(
+      Object.entries(opts.minProfitByAction ?? {})
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, wad(String(v))]),
+    );
     this.retry = {
       ...DEFAULT_RETRY,
       maxRetries: opts.maxRetries ?? DEFAULT_RETRY.maxRetries,
@@ -114,7 +88,14 @@ export class Keeper {
       this.log,
       opts.receiptPollMs ?? 1_000,
       opts.receiptTimeoutMs ?? 180_000,
+      opts.drainTimeoutMs ?? 30_000,
     );
+  }
+
+  /** Writes the index state file now (the run does it when it stops). No-op before the first
+   *  pass has set the keeper up. */
+  saveState(): void {
+    this.index?.save();
   }
 
   /** The account index (created on the first pass). */
@@ -131,20 +112,22 @@ export class Keeper {
         this.engine.getAddress(),
         withRetry("quoteToken", () => this.engine.quoteToken(), r),
       ]);
-      const quoteDecimals = Number(
-        await withRetry(
-          "decimals",
-          () => MockERC20__factory.connect(quote, this.provider).decimals(),
-          r,
-        ),
-      );
-      const ethUsd = this.opts.ignoreProfit
-        ? async () => 0n
-        : await withRetry(
-            "ethUsd",
-            () => ethUsdReader(this.engine, this.opts.ethUsd ?? { kind: "auto" }),
-            r,
-          );
+      const quoteToken = MockERC20__factory.connect(quote, this.provider);
+      const [quoteDecimals, quoteSymbol] = await Promise.all([
+        withRetry("decimals", () => quoteToken.decimals(), r).then(Number),
+        quoteToken.symbol().catch(() => "quote"),
+      ]);
+      // The gas cost is always priced and logged; only a keeper that ignores the profit may
+      // run without an ETH/USD price (then its gas cost shows as 0).
+      const ethUsd = await withRetry(
+        "ethUsd",
+        () => ethUsdReader(this.engine, this.opts.ethUsd ?? { kind: "auto" }),
+        r,
+      ).catch((err: unknown) => {
+        if (!this.opts.ignoreProfit) throw err;
+        this.log({ event: "no_eth_usd", level: "warn", error: describeError(err) });
+        return async () => 0n;
+      });
       const indexer = new AccountIndexer({
         provider: this.provider,
         engine: engineAddress,
@@ -156,6 +139,7 @@ export class Keeper {
         retry: this.retry,
         log: this.log,
       });
+      this.index = indexer;
       if (indexer.resumedFrom !== undefined) {
         this.log({
           event: "state_loaded",
@@ -169,6 +153,8 @@ export class Keeper {
         keeper: me,
         engine: engineAddress,
         chainId: network.chainId,
+        quoteSymbol,
+        quoteDecimals,
       });
       const executor = new Executor({
         engine: this.engine,
@@ -181,6 +167,7 @@ export class Keeper {
         quoteDecimals,
         indexer,
         minProfit: this.minProfit,
+        minProfitByAction: this.minProfitByAction,
         ignoreProfit: this.opts.ignoreProfit ?? false,
         gasMultiplier: this.opts.gasMultiplier ?? 1.3,
       });
@@ -211,7 +198,21 @@ export class Keeper {
     report.newAccounts = sync.newAccounts;
     report.knownAccounts = indexer.accounts.size;
     report.indexMs = Date.now() - t0;
-    this.log({ event: "indexed", ...sync, known: indexer.accounts.size, ms: report.indexMs });
+    const newBlocks = Math.max(0, sync.toBlock - sync.fromBlock + 1);
+    // Detail at debug level: the `pass` line says it all for an idle pass.
+    this.log({
+      event: "indexed",
+      level: "debug",
+      ...(newBlocks > 0 ? { fromBlock: sync.fromBlock } : {}),
+      toBlock: sync.toBlock,
+      newBlocks,
+      pages: sync.pages,
+      logs: sync.logs,
+      newAccounts: sync.newAccounts,
+      aborted: sync.aborted,
+      known: indexer.accounts.size,
+      ms: report.indexMs,
+    });
 
     if (!signal?.aborted) {
       const t1 = Date.now();
@@ -219,6 +220,7 @@ export class Keeper {
       report.scanMs = Date.now() - t1;
       this.log({
         event: "scanned",
+        level: "debug",
         scanned: report.scanned,
         liquidatable: candidates.length,
         unreadable: report.unreadable,
@@ -236,7 +238,14 @@ export class Keeper {
     }
     report.aborted = signal?.aborted ?? false;
     report.durationMs = Date.now() - t0;
-    this.log({ event: "pass", ...report, liquidated: report.liquidated.length });
+    const { fromBlock, toBlock, ...rest } = report;
+    this.log({
+      event: "pass",
+      block: toBlock,
+      newBlocks: Math.max(0, toBlock - fromBlock + 1),
+      ...rest,
+      liquidated: report.liquidated.length,
+    });
     return report;
   }
 
@@ -257,6 +266,7 @@ export class Keeper {
       if (opts.maxPasses !== undefined && totals.passes >= opts.maxPasses) break;
       await sleep(opts.intervalMs ?? 5_000, opts.signal);
     }
+    this.saveState();
     this.log({ event: "summary", ...totals, liquidated: totals.liquidated.length });
     return totals;
   }
@@ -444,53 +454,16 @@ export class Keeper {
 
   private async processOrders(ctx: ActCtx): Promise<void> {
     const { indexer, executor } = await this.init();
-    const keys = [...indexer.orders.values()];
-    const statuses = await mapLimit(keys, this.opts.concurrency ?? 4, async (k) => {
-      try {
-        return await withRetry(
-          "orderStatus",
-          () => this.engine.orderStatus(k.account, k.marketId),
-          this.retry,
-        );
-      } catch (err) {
-        ctx.report.errors++;
-        this.log({ event: "order_status_failed", level: "error", ...k, error: describeError(err) });
-        return undefined;
-      }
-    });
-    const sent: Sent[] = [];
-    for (const [i, k] of keys.entries()) {
-      const st = statuses[i];
-      if (!st || ctx.signal?.aborted) continue;
-      const [order, settleable, cancellable, round, phaseProof] = st;
-      if (order.commitTime === 0n) {
-        indexer.dropOrder(k.account, k.marketId);
-        continue;
-      }
-      if (!settleable && !cancellable) continue;
-      const kind: ActionKind = settleable ? "settle" : "cancel";
-      // INV-37: the first round of a Chainlink phase settles only with the previous phase's
-      // last round as proof.
-      const data = !settleable
-        ? this.engine.interface.encodeFunctionData("cancelOrder", [k.account, k.marketId])
-        : phaseProof !== 0n
-          ? this.engine.interface.encodeFunctionData("settleOrderAcrossPhase", [
-              k.account,
-              k.marketId,
-              round,
-              phaseProof,
-            ])
-          : this.engine.interface.encodeFunctionData("settleOrder", [k.account, k.marketId, round]);
-      const s = await executor.trySend(
-        kind,
-        k.account,
-        k.marketId,
-        data,
-        ctx,
-        () => order.keeperFee,
-      );
-      if (s) sent.push(s);
-    }
-    await executor.collect(sent, ctx);
+    await processOrders(
+      {
+        engine: this.engine,
+        indexer,
+        executor,
+        retry: this.retry,
+        log: this.log,
+        concurrency: this.opts.concurrency ?? 4,
+      },
+      ctx,
+    );
   }
 }

@@ -1,5 +1,8 @@
 /** Structured log lines: one JSON object per line, `{ t, level, event, ...fields }`. Bigints are
- *  written as decimal strings so that amounts in wei or quote units keep every digit. */
+ *  written as decimal strings so that amounts in wei or quote units keep every digit. The text
+ *  format (`--log-format text`) writes `time LEVEL event key=value ...` with accounts as
+ *  `owner/sub` and amounts with their unit (formatting in ./format.ts). */
+import { Units, accountText, textLine } from "./format";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -22,12 +25,40 @@ export function toJsonLine(e: LogEvent, now = new Date()): string {
   });
 }
 
-/** A logger that writes JSON lines to `write` (stdout by default), dropping lines below `min`. */
-export function jsonLogger(opts: { min?: LogLevel; write?: (line: string) => void } = {}): Logger {
+/** A logger that writes JSON lines to `write` (stdout by default), dropping lines below `min`.
+ *  With `readableAccounts`, `account` fields are written as `owner/sub`. */
+export function jsonLogger(
+  opts: { min?: LogLevel; write?: (line: string) => void; readableAccounts?: boolean } = {},
+): Logger {
   const min = ORDER[opts.min ?? "info"];
   const write = opts.write ?? ((line: string) => process.stdout.write(line + "\n"));
   return (e) => {
-    if (ORDER[e.level ?? "info"] >= min) write(toJsonLine(e));
+    if (ORDER[e.level ?? "info"] < min) return;
+    if (opts.readableAccounts && typeof e.account === "bigint")
+      e = { ...e, account: accountText(e.account) };
+    write(toJsonLine(e));
+  };
+}
+
+/** A logger that writes readable text lines. The quote token's symbol and decimals are learnt
+ *  from the keeper's `keeper_ready` event (until then amounts in quote units are raw). */
+export function textLogger(opts: { min?: LogLevel; write?: (line: string) => void } = {}): Logger {
+  const min = ORDER[opts.min ?? "info"];
+  const write = opts.write ?? ((line: string) => process.stdout.write(line + "\n"));
+  const units: Units = {};
+  return (e) => {
+    if (e.event === "keeper_ready" && typeof e.quoteSymbol === "string") {
+      units.quoteSymbol = e.quoteSymbol;
+      units.quoteDecimals = Number(e.quoteDecimals);
+    }
+    if (ORDER[e.level ?? "info"] >= min) write(textLine(e, units));
+  };
+}
+
+/** Feeds every event to each logger. */
+export function teeLogger(...loggers: Logger[]): Logger {
+  return (e) => {
+    for (const l of loggers) l(e);
   };
 }
 

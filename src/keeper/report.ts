@@ -102,8 +102,9 @@ export function addReport(totals: PassReport, r: PassReport): void {
       (totals[k] as number) += v;
     } else if (typeof v === "bigint") (totals[k] as bigint) += v;
   }
+  const first = totals.fromBlock === 0 && totals.toBlock === 0;
   totals.liquidated.push(...r.liquidated);
   totals.knownAccounts = r.knownAccounts;
   totals.toBlock = r.toBlock;
-  if (totals.fromBlock === 0) totals.fromBlock = r.fromBlock;
+  if (first) totals.fromBlock = r.fromBlock;
 }

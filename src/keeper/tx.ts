@@ -30,7 +30,11 @@ export class TxSender {
     private readonly log: Logger,
     private readonly receiptPollMs: number,
     private readonly receiptTimeoutMs: number,
+    private readonly drainTimeoutMs = 30_000,
   ) {}
+
+  /** When draining ends (set by the first receipt wait after the stop signal). */
+  private drainUntil?: number;
 
   /** Reads the fee market once (per pass). */
   async refreshFees(): Promise<Fees> {
@@ -140,9 +144,13 @@ export class TxSender {
     return hash;
   }
 
-  /** Polls for the receipt of `hash` until it exists or the timeout passes. */
+  /** Polls for the receipt of `hash` until it exists or the timeout passes. Once `signal` has
+   *  aborted (the keeper is stopping), in-flight transactions are drained: the polling goes on
+   *  until the drain deadline, `drainTimeoutMs` after the first wait that saw the abort, shared
+   *  by every receipt still awaited. */
   async waitReceipt(hash: string, signal?: AbortSignal): Promise<TransactionReceipt> {
-    const deadline = Date.now() + this.receiptTimeoutMs;
+    const started = Date.now();
+    const deadline = started + this.receiptTimeoutMs;
     for (;;) {
       const receipt = await withRetry(
         "getTransactionReceipt",
@@ -150,12 +158,16 @@ export class TxSender {
         this.retry,
       );
       if (receipt) return receipt;
-      if (Date.now() > deadline || signal?.aborted) {
+      const draining = signal?.aborted ?? false;
+      if (draining) this.drainUntil ??= Date.now() + this.drainTimeoutMs;
+      if (Date.now() > deadline || (draining && Date.now() >= this.drainUntil!)) {
         this.resetNonce();
-        this.log({ event: "receipt_timeout", level: "warn", hash });
-        throw new Error(`no receipt for ${hash} after ${this.receiptTimeoutMs} ms`);
+        const waitedMs = Date.now() - started;
+        this.log({ event: "receipt_timeout", level: "warn", hash, waitedMs, draining });
+        throw new Error(`no receipt for ${hash} after ${waitedMs} ms`);
       }
-      await sleep(this.receiptPollMs, signal);
+      // While draining, the abort must not cut the poll interval short.
+      await sleep(this.receiptPollMs, draining ? undefined : signal);
     }
   }
 }

@@ -173,6 +173,7 @@ describe("keeper resilience (hardhat node)", function () {
     await crashEth(net);
     const record = writeRecord(net.system.record, net.tmp);
     const args = ["--transpile-only", "scripts/keeper.ts", "--rpc", net.node.url, "--once"];
+    args.push("--log-format", "json");
     args.push(
       "--deployment",
       record,

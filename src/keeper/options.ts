@@ -1,0 +1,50 @@
+/** What a {@link Keeper} is built with (src/keeper/index.ts). */
+import { Signer } from "ethers";
+import { Crossmargin, CrossmarginLens } from "../../typechain-types";
+import type { ActionKind } from "./actions";
+import { Logger } from "./log";
+import { EthUsdSource } from "./profit";
+
+export interface KeeperOptions {
+  /** Engine and lens (typechain instances); the keeper reconnects them to `signer`. */
+  engine: Crossmargin;
+  lens: CrossmarginLens;
+  /** Sends the transactions; its provider is the RPC used for everything. */
+  signer: Signer;
+  /** First block to index (the deployment block). */
+  fromBlock: number;
+  /** Smallest profit (USD) worth a transaction, after gas. Default 0.5. */
+  minProfitUsd?: number | string;
+  /** Per-action minimum profit (USD), overriding `minProfitUsd` for those actions (the command
+   *  line's defaults settle and cancel orders at 0). */
+  minProfitByAction?: Partial<Record<ActionKind, number | string>>;
+  /** Act whatever the profit (test networks). */
+  ignoreProfit?: boolean;
+  /** Accounts per `batchHealth` call. Default 500. */
+  batchSize?: number;
+  /** `batchHealth` calls in flight at once. Default 4. */
+  concurrency?: number;
+  /** JSON file with the last indexed block and the known accounts (resume after a restart). */
+  stateFile?: string;
+  log?: Logger;
+  /** Retries of a failed RPC request before giving up on it. Default 5. */
+  maxRetries?: number;
+  /** First backoff delay (ms), doubled per retry. Default 200. */
+  retryBaseMs?: number;
+  /** Blocks per log query at start. Default 10,000. */
+  pageSize?: number;
+  /** Blocks behind the head to index up to. Default 0. */
+  confirmations?: number;
+  /** Price of ETH for gas costs. Default: the WETH collateral's oracle. */
+  ethUsd?: EthUsdSource;
+  /** Gas limit = estimate * this. Default 1.3. */
+  gasMultiplier?: number;
+  receiptPollMs?: number;
+  receiptTimeoutMs?: number;
+  /** After the run's signal aborts, how long receipts of transactions already sent are still
+   *  awaited (ms, shared by all of them). Default 30,000. */
+  drainTimeoutMs?: number;
+  /** Also repay the debt of position-less accounts for their collateral (needs quote tokens;
+   *  docs/keeper.md). Default off. */
+  liquidateCollateral?: boolean;
+}
