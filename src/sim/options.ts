@@ -4,7 +4,12 @@ import { INTRADAY_MODES, IntradayMode } from "./intraday";
 import { KeeperKind } from "./keeper-step";
 import { SCENARIOS, ScenarioName } from "./scenarios";
 
+/** Where the chain runs: an anvil child process, or Hardhat's in-process network (EDR). */
+export type NodeKind = "anvil" | "hardhat";
+export const NODE_KINDS: readonly NodeKind[] = ["anvil", "hardhat"];
+
 export interface SimOptions {
+  node: NodeKind;
   scenario: ScenarioName;
   seed: string;
   traders: number;
@@ -53,6 +58,9 @@ export interface SimOptions {
 
 export const SIM_USAGE = `npm run simulate -- [options]
 
+  --node <anvil|hardhat> the chain: anvil, a separate process (npm @foundry-rs/anvil) started on
+                        a free local port and stopped at the end, or Hardhat's in-process network,
+                        which keeps native memory for every call it runs (default anvil)
   --scenario <name>     calm | trend | crash | historical (default calm)
   --seed <s>            random seed; the same seed gives the same run (default 1)
   --traders <n>         number of traders (default 200)
@@ -139,6 +147,13 @@ export function parseSimArgs(argv: readonly string[]): SimOptions & { help: bool
       case "h":
         o.help = true;
         break;
+      case "node": {
+        const v = value() as NodeKind;
+        if (!NODE_KINDS.includes(v))
+          throw new Error(`--node must be ${NODE_KINDS.join(" or ")}, got "${v}"`);
+        o.node = v;
+        break;
+      }
       case "scenario": {
         const s = value() as ScenarioName;
         if (!SCENARIOS.includes(s))
@@ -261,6 +276,7 @@ export function withDefaults(
   const seed = o.seed ?? "1";
   return {
     help: o.help ?? false,
+    node: o.node ?? "anvil",
     scenario,
     seed,
     traders: o.traders ?? 200,
