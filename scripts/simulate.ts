@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   let node: SimNode | undefined;
   try {
-    node = await openSimNode(opts.node, hre);
+    node = await openSimNode(opts.node, hre, { history: opts.nodeHistory });
     const sim = new MarketSimulation({ provider: node.provider, system: node.system }, opts);
     if (!opts.quiet) {
       console.log(`${sim.scenario.description}`);

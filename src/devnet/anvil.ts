@@ -45,6 +45,9 @@ export interface AnvilOptions {
   accounts?: number;
   /** Balance of each dev account in ETH. */
   balanceEth?: number;
+  /** Keep only this many past states, in memory (`--prune-history`); 0 or unset: anvil's
+   *  default, every state, older ones cached on disk (slower: mining grows with the history). */
+  pruneHistory?: number;
   /** Extra command-line arguments. */
   args?: string[];
   timeoutMs?: number;
@@ -100,6 +103,7 @@ export function anvilArgs(port: number, o: AnvilOptions = {}): string[] {
     ["--mnemonic", HARDHAT_MNEMONIC],
     ["--order", "fifo"],
     ["--quiet"],
+    o.pruneHistory ? ["--prune-history", String(o.pruneHistory)] : [],
     o.args ?? [],
   ].flat();
 }

@@ -17,6 +17,8 @@ export interface SimNode {
   kind: NodeKind;
   provider: Eip1193;
   system: System;
+  /** The node's process id (undefined in-process). */
+  pid?: number;
   /** Peak resident memory of the node's own process (0 in-process). */
   stats(): NodeStats;
   close(): Promise<void>;
@@ -27,8 +29,9 @@ export interface SimNode {
 export async function openSimNode(
   kind: NodeKind,
   hre: HardhatRuntimeEnvironment,
-  log?: (m: string) => void,
+  opts: { history?: number; log?: (m: string) => void } = {},
 ): Promise<SimNode> {
+  const { log } = opts;
   if (kind === "hardhat") {
     if (hre.network.name !== "hardhat") {
       throw new Error(`--node hardhat runs on the in-process network, not "${hre.network.name}"`);
@@ -42,7 +45,7 @@ export async function openSimNode(
       close: async () => undefined,
     };
   }
-  const node = await startAnvil();
+  const node = await startAnvil({ pruneHistory: opts.history ?? 256 });
   try {
     return await onAnvil(node, log);
   } catch (err) {
@@ -64,6 +67,7 @@ async function onAnvil(node: AnvilNode, log?: (m: string) => void): Promise<SimN
     kind: "anvil",
     provider,
     system,
+    pid: node.pid,
     stats: () => ({ kind: "anvil", peakRssBytes: node.peakRssBytes() }),
     close: () => node.stop(),
   };
