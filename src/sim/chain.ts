@@ -1,7 +1,8 @@
-/** Drives the in-process Hardhat network for the simulator: impersonated agents, transactions
- *  sent with explicit nonces and fees (so that nothing waits for a block), one block mined per
- *  batch at a chosen timestamp, receipts, logs and revert reasons. Sending with explicit nonce,
- *  gas and fees matters: without them Hardhat recomputes the pending block on every send. */
+/** Drives the simulator's chain (anvil or Hardhat's in-process network, same RPC methods):
+ *  impersonated agents, transactions sent with explicit nonces and fees (so that nothing waits
+ *  for a block), one block mined per batch at a chosen timestamp, receipts, logs and revert
+ *  reasons. Sending with explicit nonce, gas and fees matters: without them Hardhat recomputes
+ *  the pending block on every send. */
 import { Interface, toBeHex } from "ethers";
 import { Eip1193 } from "../chain/reader";
 

@@ -1,4 +1,4 @@
-/** The agent-based market simulation on a deployed system (in-process Hardhat network).
+/** The agent-based market simulation on a deployed system (anvil or Hardhat's in-process network).
  *  Prices move at the oracle cadence: every oracle tick mines the feed answers in a block of
  *  its own, followed by a keeper pass when there is work (./keeper-view for its latency). The
  *  last tick of a report step also carries every agent's transactions; after it the step's
@@ -45,7 +45,8 @@ import {
 } from "./setup";
 
 export interface SimRuntime {
-  /** Hardhat's in-process EIP-1193 provider (`hre.network.provider`). */
+  /** The chain's EIP-1193 provider: Hardhat's in-process one (`hre.network.provider`) or HTTP
+   *  to an anvil child process (./sim-node). */
   provider: Eip1193;
   system: System;
 }

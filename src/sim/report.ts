@@ -7,6 +7,15 @@ import { STYLES } from "./agents";
 import { writeCharts } from "./charts";
 import type { SimResult } from "./market-sim";
 import type { StepRecord } from "./metrics";
+import type { NodeKind } from "./options";
+
+/** Which node ran the chain, and its own peak resident memory (bytes; 0 when in-process). */
+export interface NodeStats {
+  kind: NodeKind;
+  peakRssBytes: number;
+}
+
+const IN_PROCESS: NodeStats = { kind: "hardhat", peakRssBytes: 0 };
 
 export interface SimSummary {
   /** Headline figures in USD (plain numbers), read by the stress runner under these names. */
@@ -23,7 +32,11 @@ export interface SimSummary {
   /** Worst count of accounts still liquidatable right after a keeper pass (must be 0). */
   accountsLiquidatableAfterPass: number;
   minLpSharePrice: number;
+  /** Peak resident memory of the run: this process plus, with `--node anvil`, the node's. */
   peakRssBytes: number;
+  /** The chain the run used, and the peak resident memory of its process (0 in-process). */
+  node: NodeKind;
+  nodePeakRssBytes: number;
   oracleIntervalSeconds: number;
   keeperLatencySeconds: number;
   scenario: string;
@@ -110,7 +123,7 @@ function oi(r: StepRecord): number {
   return r.oiLongUsd.reduce((a, b) => a + b, 0) + r.oiShortUsd.reduce((a, b) => a + b, 0);
 }
 
-export function summarise(r: SimResult, command: string): SimSummary {
+export function summarise(r: SimResult, command: string, node: NodeStats = IN_PROCESS): SimSummary {
   const recs = r.records;
   const last = recs.at(-1);
   const firstRec = recs[0];
@@ -141,7 +154,10 @@ export function summarise(r: SimResult, command: string): SimSummary {
     maxPoolNetExposureRatio: round(x.maxPoolNetExposureRatio, 6),
     accountsLiquidatableAfterPass: x.accountsLiquidatableAfterPass,
     minLpSharePrice: round(sp.length > 0 ? Math.min(...sp) : 0, 6),
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    // The sum of the two peaks: an upper bound of the run's peak (they need not coincide).
+    peakRssBytes: process.resourceUsage().maxRSS * 1024 + node.peakRssBytes,
+    node: node.kind,
+    nodePeakRssBytes: node.peakRssBytes,
     oracleIntervalSeconds: r.scenario.tickSeconds,
     keeperLatencySeconds: r.options.keeperLatencySec,
     scenario: r.scenario.name,
@@ -329,6 +345,7 @@ function markdown(s: SimSummary, charts: { file: string; title: string }[]): str
           `${usd(s.openInterest.peakUsd)} / ${usd(s.openInterest.endUsd)}`,
         ],
         ["wall time setup / steps (s)", `${s.wallSeconds.setup} / ${s.wallSeconds.steps}`],
+        ["node, peak memory in MiB (simulator + node)", memoryCell(s)],
       ],
     ),
     `## Markets`,
@@ -439,10 +456,15 @@ function csv(r: SimResult): string {
 }
 
 /** Writes report.md, summary.json, steps.csv and the charts into `dir`. */
-export function writeReport(r: SimResult, dir: string, command: string): SimSummary {
+export function writeReport(
+  r: SimResult,
+  dir: string,
+  command: string,
+  node: NodeStats = IN_PROCESS,
+): SimSummary {
   mkdirSync(dir, { recursive: true });
   const charts = writeCharts(r, dir);
-  const s = summarise(r, command);
+  const s = summarise(r, command, node);
   writeFileSync(path.join(dir, "summary.json"), JSON.stringify(s, null, 2) + "\n");
   writeFileSync(path.join(dir, "report.md"), markdown(s, charts));
   writeFileSync(path.join(dir, "steps.csv"), csv(r));
@@ -465,9 +487,18 @@ export function terminalSummary(s: SimSummary, dir: string): string {
     `  pool:          value ${usd(s.pool.valueStart)} -> ${usd(s.pool.valueEnd)} USDC, share price ${s.pool.sharePriceStart} -> ${s.pool.sharePriceEnd} (${s.pool.returnPct} %)`,
     `  invariants:    ${s.invariantsHeld ? `all ${s.invariants.length} checks held at every step` : `VIOLATED: ${s.violation?.check} at step ${s.violation?.step}`}`,
     `  stress:        bad debt ${usd(s.badDebtUsd)} USD vs insurance fund ${usd(s.insuranceFundStartUsd)} USD at the start; liquidatable after a pass at most ${s.accountsLiquidatableAfterPass}; pool net exposure at most ${s.maxPoolNetExposureRatio}x its value; peak RSS ${(s.peakRssBytes / 2 ** 30).toFixed(2)} GiB`,
+    `  node:          ${memoryCell(s)} MiB peak resident memory (simulator + node)`,
     `  time:          setup ${s.wallSeconds.setup} s, steps ${s.wallSeconds.steps} s`,
     `  report:        ${path.join(dir, "report.md")}`,
   ];
   if (!s.invariantsHeld) lines.push("", ...(s.violation?.details ?? []).map((d) => `  ! ${d}`));
   return lines.join("\n");
+}
+
+function memoryCell(s: SimSummary): string {
+  const mib = (b: number): string => (b / 2 ** 20).toFixed(0);
+  const own = s.peakRssBytes - s.nodePeakRssBytes;
+  return s.node === "hardhat"
+    ? `${s.node}, ${mib(s.peakRssBytes)}`
+    : `${s.node}, ${mib(s.peakRssBytes)} (${mib(own)} + ${mib(s.nodePeakRssBytes)})`;
 }
