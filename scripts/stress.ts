@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const jobs = plan(o);
   const bar = o.progress ? new ProgressBar(jobs.length, { label: "stress" }) : undefined;
   const t0 = Date.now();
-  const { outcomes, failures } = await runPlan(jobs, {
+  const { outcomes, failures, reused } = await runPlan(jobs, {
     workers: o.workers,
     root,
     resume: o.resume,
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     outcomes,
     failures,
     (Date.now() - t0) / 1000,
+    reused,
   );
   writeStressReport(report, o.out);
   console.log(terminalStress(report, o.out));

@@ -12,6 +12,8 @@ export interface StressReport {
   command: string;
   options: StressOptions;
   wallSeconds: number;
+  /** Runs read from an earlier invocation (--resume). */
+  reused: number;
   scenarios: ScenarioStats[];
   bar: BarVerdict[];
   /** The largest p99 bad debt of any scenario: the fund that covers 99 % of every scenario. */
@@ -44,6 +46,7 @@ export function buildReport(
   outcomes: RunOutcome[],
   failures: RunFailure[],
   wallSeconds: number,
+  reused = 0,
 ): StressReport {
   const scenarios = options.scenarios.map((s) =>
     scenarioStats(
@@ -60,6 +63,7 @@ export function buildReport(
     command,
     options,
     wallSeconds,
+    reused,
     scenarios,
     bar,
     recommendedFundUsd: recommended,
@@ -84,7 +88,10 @@ function markdown(r: StressReport): string {
     `\`${r.command}\``,
     "",
     `${r.outcomes.length} simulations (${o.scenarios.length} scenarios x ${o.seeds} seeds, ${o.traders} traders each), ` +
-      `${r.failures.length} failed; ${o.workers} at once; ${(r.wallSeconds / 60).toFixed(1)} min.`,
+      `${r.failures.length} failed; ${o.workers} at once; ${(r.wallSeconds / 60).toFixed(1)} min` +
+      (r.reused > 0
+        ? ` for the ${r.outcomes.length + r.failures.length - r.reused} runs made now (${r.reused} reused from earlier).`
+        : "."),
     "",
     "## The bar: p95 bad debt within the insurance fund, no unpaid withdrawals",
     "",

@@ -18,6 +18,8 @@ export interface RunFailure {
 export interface RunnerResult {
   outcomes: RunOutcome[];
   failures: RunFailure[];
+  /** Runs read from an earlier invocation (`resume`), not run now. */
+  reused: number;
 }
 
 export interface RunnerOptions {
@@ -78,10 +80,12 @@ export async function runPlan(jobs: readonly Job[], o: RunnerOptions): Promise<R
   const outcomes: RunOutcome[] = [];
   const failures: RunFailure[] = [];
   let next = 0;
+  let reused = 0;
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {
       const job = jobs[next++] as Job;
       const done = o.resume === true && existsSync(path.join(job.out, "summary.json"));
+      if (done) reused++;
       const { code, log } = done ? { code: 0, log: "" } : await runOne(job, o);
       let ok = false;
       if (code !== 0) {
@@ -114,5 +118,5 @@ export async function runPlan(jobs: readonly Job[], o: RunnerOptions): Promise<R
     (a, b) =>
       (order.get(`${a.scenario}/${a.seed}`) ?? 0) - (order.get(`${b.scenario}/${b.seed}`) ?? 0),
   );
-  return { outcomes, failures };
+  return { outcomes, failures, reused };
 }

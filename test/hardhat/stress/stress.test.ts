@@ -223,6 +223,7 @@ describe("stress runner", () => {
     });
     expect(ran).to.deep.equal(["trend#2"]);
     expect(again.outcomes).to.have.length(6);
+    expect(again.reused).to.equal(5);
     expect(again.failures).to.deep.equal([]);
   });
 
