@@ -248,7 +248,7 @@ export function intradayPath(
     const [j1, v1] = anchors[s + 1] as [number, number];
     logs[j0] = v0;
     logs[j1] = v1;
-    bridge(logs, j0, j1, v0, v1, sigma, lnLo, lnHi, rng);
+    bridge(logs, j0, j1, v0, v1, sigma, lnLo, lnHi, () => rng.normal());
   }
   const out = logs.map((v) => Math.exp(v));
   // Exact anchors (exp/log round trip can be off by an ulp).
@@ -259,8 +259,10 @@ export function intradayPath(
   return out.map((p) => Math.min(high, Math.max(low, p)));
 }
 
-/** Fills logs[j0+1 .. j1-1] with a Brownian bridge from v0 to v1, shrunk into [lo, hi]. */
-function bridge(
+/** Fills logs[j0+1 .. j1-1] with a Brownian bridge from v0 to v1 driven by the standard
+ *  normal draws `draw(j)` (called once per j, in order), with upward and downward excursions
+ *  shrunk separately so that it stays inside [lo, hi]. */
+export function bridge(
   logs: number[],
   j0: number,
   j1: number,
@@ -269,7 +271,7 @@ function bridge(
   sigma: number,
   lo: number,
   hi: number,
-  rng: Rng,
+  draw: (j: number) => number,
 ): void {
   const len = j1 - j0;
   if (len < 2) return;
@@ -278,12 +280,9 @@ function bridge(
   let x = v0;
   for (let j = j0 + 1; j < j1; j++) {
     const left = j1 - j + 1;
-    const mean = x + (v1 - x) / left;
-    const sd = sigma * Math.sqrt((left - 1) / left);
-    x = mean + sd * rng.normal();
+    x = x + (v1 - x) / left + sigma * Math.sqrt((left - 1) / left) * draw(j);
     dev.push(x - lin(j));
   }
-  // Separate shrink factors for upward and downward excursions keep the path in range.
   let up = 1;
   let down = 1;
   dev.forEach((d, k) => {

@@ -10,7 +10,7 @@
  *   high), for every asset at once; a stress replay cannot get luckier than the data allow;
  * - "random": a fair coin per day (the same for every asset).
  */
-import type { OhlcRow } from "./historical";
+import { type OhlcRow, bridge } from "./historical";
 import { Rng, cholesky, pearson } from "./random";
 
 export type IntradayMode = "adverse" | "random";
@@ -99,7 +99,7 @@ export function correlatedDay(
       const [j1, v1] = anchors[s + 1] as [number, number];
       logs[j0] = v0;
       logs[j1] = v1;
-      bridge(logs, j0, j1, v0, v1, sigma, lnLo, lnHi, noise);
+      bridge(logs, j0, j1, v0, v1, sigma, lnLo, lnHi, (j) => noise[j] as number);
     }
     const out = logs.map((v) => Math.min(high, Math.max(low, Math.exp(v))));
     out[0] = open;
@@ -107,42 +107,5 @@ export function correlatedDay(
     out[i1] = lowFirst ? low : high;
     out[i2] = lowFirst ? high : low;
     return out;
-  });
-}
-
-/** Fills logs[j0+1 .. j1-1] with a Brownian bridge from v0 to v1 driven by `noise[j]`, with
- *  upward and downward excursions shrunk separately so that it stays inside [lo, hi]. */
-function bridge(
-  logs: number[],
-  j0: number,
-  j1: number,
-  v0: number,
-  v1: number,
-  sigma: number,
-  lo: number,
-  hi: number,
-  noise: readonly number[],
-): void {
-  const len = j1 - j0;
-  if (len < 2) return;
-  const lin = (j: number): number => v0 + ((v1 - v0) * (j - j0)) / len;
-  const dev: number[] = [];
-  let x = v0;
-  for (let j = j0 + 1; j < j1; j++) {
-    const left = j1 - j + 1;
-    x = x + (v1 - x) / left + sigma * Math.sqrt((left - 1) / left) * (noise[j] as number);
-    dev.push(x - lin(j));
-  }
-  let up = 1;
-  let down = 1;
-  dev.forEach((d, k) => {
-    const l = lin(j0 + 1 + k);
-    if (d > 0) up = Math.min(up, (0.999 * (hi - l)) / d);
-    if (d < 0) down = Math.min(down, (0.999 * (l - lo)) / -d);
-  });
-  up = Math.max(0, up);
-  down = Math.max(0, down);
-  dev.forEach((d, k) => {
-    logs[j0 + 1 + k] = lin(j0 + 1 + k) + d * (d > 0 ? up : down);
   });
 }

@@ -29,7 +29,8 @@ export interface SimSummary {
   adlEvents: number;
   /** Max over oracle ticks of |net skew notional summed over markets| / pool value. */
   maxPoolNetExposureRatio: number;
-  /** Worst count of accounts still liquidatable right after a keeper pass (must be 0). */
+  /** Worst count of accounts still liquidatable once the keeper is done after an oracle
+   *  update (must be 0). */
   accountsLiquidatableAfterPass: number;
   minLpSharePrice: number;
   /** Peak resident memory of the run: this process plus, with `--node anvil`, the node's. */

@@ -3,28 +3,9 @@
  * probability that the insurance fund runs out, and the recommended fund size (docs in the
  * README, "Stress report"). Pure functions over the simulator's `summary.json` figures.
  */
+import type { SimSummary } from "../sim/report";
 
-/** The outcomes of one simulation, read from its summary.json (USD figures are plain numbers). */
-export interface RunOutcome {
-  scenario: string;
-  seed: string;
-  badDebtUsd: number;
-  socialisedUsd: number;
-  insuranceFundStartUsd: number;
-  insuranceFundEndUsd: number;
-  collateralSetAgainstDebtUsd: number;
-  unpaidWithdrawalsUsd: number;
-  adlEvents: number;
-  maxPoolNetExposureRatio: number;
-  accountsLiquidatableAfterPass: number;
-  minLpSharePrice: number;
-  /** 1 - min LP share price / start share price (0 when it never fell). */
-  lpDrawdown: number;
-  peakRssBytes: number;
-  wallSeconds: number;
-}
-
-/** The summary.json fields a stress run reads, by name. */
+/** The summary.json fields a stress run reads, by name (the simulator writes them first). */
 export const SUMMARY_FIELDS = [
   "badDebtUsd",
   "socialisedUsd",
@@ -37,7 +18,16 @@ export const SUMMARY_FIELDS = [
   "accountsLiquidatableAfterPass",
   "minLpSharePrice",
   "peakRssBytes",
-] as const;
+] as const satisfies readonly (keyof SimSummary)[];
+
+/** The outcomes of one simulation, read from its summary.json (USD figures are plain numbers). */
+export type RunOutcome = Pick<SimSummary, (typeof SUMMARY_FIELDS)[number]> & {
+  scenario: string;
+  seed: string;
+  /** 1 - min LP share price / start share price (0 when it never fell). */
+  lpDrawdown: number;
+  wallSeconds: number;
+};
 
 /** The outcomes a report shows a distribution of, with their labels and units. */
 export const METRICS: readonly {

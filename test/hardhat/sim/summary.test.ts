@@ -10,20 +10,10 @@ import { loadSystem } from "../../helpers/fixture";
 import { MarketSimulation } from "../../../src/sim/market-sim";
 import { withDefaults } from "../../../src/sim/options";
 import { writeReport } from "../../../src/sim/report";
+import { SUMMARY_FIELDS } from "../../../src/stress/stats";
 
-const FIELDS = [
-  "badDebtUsd",
-  "socialisedUsd",
-  "insuranceFundStartUsd",
-  "insuranceFundEndUsd",
-  "collateralSetAgainstDebtUsd",
-  "unpaidWithdrawalsUsd",
-  "adlEvents",
-  "maxPoolNetExposureRatio",
-  "accountsLiquidatableAfterPass",
-  "minLpSharePrice",
-  "peakRssBytes",
-];
+// Exactly the names the stress runner reads.
+const FIELDS = SUMMARY_FIELDS;
 
 describe("simulator: summary.json at the oracle cadence", function () {
   this.timeout(300_000);
