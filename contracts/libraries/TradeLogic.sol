@@ -216,9 +216,9 @@ library TradeLogic {
         r.quoteDelta = MarginLogic.usdToQuoteFloor(s, r.pnl - r.funding - int256(r.fee));
         MarginLogic.addQuote(s, s.accounts[account], r.quoteDelta);
         s.poolBalance -= r.quoteDelta;
+        r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
         (int256 newEntry, int256 newIndex) = _move(s, account, marketId, r, indexNow);
         _updateAggregates(st, size, r.newSize, int256(entry), newEntry, index0, newIndex);
-        r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
         _emitModified(account, marketId, sizeDelta, r);
     }
 
@@ -243,9 +243,12 @@ library TradeLogic {
         (entry, newIndex) = PositionLib.store(pos, r.newSize, r.fill, indexNow);
         newEntry = int256(entry);
         // What storing took from the position (docs/math.md, "Position storage"), rounded up.
-        uint256 diff =
-            (entry > r.fill ? entry - r.fill : r.fill - entry) + (indexNow - newIndex).abs();
-        r.storeLoss = (r.newSize.abs() * diff) / WadMath.WAD + 2;
+        if (!r.riskIncreased) {
+            // Only the skip rule of a reducing trade uses it (`_reduced`).
+            uint256 diff =
+                (entry > r.fill ? entry - r.fill : r.fill - entry) + (indexNow - newIndex).abs();
+            r.storeLoss = (r.newSize.abs() * diff) / WadMath.WAD + 2;
+        }
         if (r.oldSize == 0) {
             uint64 mask = a.marketMask | uint64(1 << marketId);
             if (Bitmask.count(mask) > MAX_POSITIONS)

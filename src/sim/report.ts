@@ -5,6 +5,7 @@ import path from "node:path";
 import { formatNumber } from "../report/svg";
 import { STYLES } from "./agents";
 import { writeCharts } from "./charts";
+import { stepsCsv } from "./steps-csv";
 import type { SimResult } from "./market-sim";
 import type { StepRecord } from "./metrics";
 import type { NodeKind } from "./options";
@@ -401,61 +402,6 @@ function markdown(s: SimSummary, charts: { file: string; title: string }[]): str
   return parts.join("\n\n") + "\n";
 }
 
-function csv(r: SimResult): string {
-  const names = r.marketNames;
-  const head = [
-    "step",
-    "time",
-    ...names.map((n) => `price ${n}`),
-    ...names.map((n) => `oi long usd ${n}`),
-    ...names.map((n) => `oi short usd ${n}`),
-    ...names.map((n) => `funding rate ${n}`),
-    "insurance fund",
-    "pool value",
-    "pool balance",
-    "share price",
-    "trades",
-    "failed txs",
-    "volume usd",
-    "fees usd",
-    "below maintenance",
-    "positions liquidated",
-    "liquidated notional usd",
-    "bad debt",
-    "covered",
-    "socialised",
-    "keeper passes",
-    "open accounts",
-  ];
-  const rows = r.records.map((x) =>
-    [
-      x.step,
-      x.time,
-      ...x.prices,
-      ...x.oiLongUsd,
-      ...x.oiShortUsd,
-      ...x.fundingRate,
-      x.insuranceFund,
-      x.poolValue,
-      x.poolBalance,
-      x.sharePrice,
-      x.trades,
-      x.failedTxs,
-      x.volumeUsd,
-      x.feesUsd,
-      x.liquidatableBefore,
-      x.positionsLiquidated,
-      x.liquidatedNotionalUsd,
-      x.badDebt,
-      x.covered,
-      x.socialised,
-      x.keeperPasses,
-      x.openAccounts,
-    ].join(","),
-  );
-  return [head.join(","), ...rows].join("\n") + "\n";
-}
-
 /** Writes report.md, summary.json, steps.csv and the charts into `dir`. */
 export function writeReport(
   r: SimResult,
@@ -468,7 +414,7 @@ export function writeReport(
   const s = summarise(r, command, node);
   writeFileSync(path.join(dir, "summary.json"), JSON.stringify(s, null, 2) + "\n");
   writeFileSync(path.join(dir, "report.md"), markdown(s, charts));
-  writeFileSync(path.join(dir, "steps.csv"), csv(r));
+  writeFileSync(path.join(dir, "steps.csv"), stepsCsv(r));
   return s;
 }
 
