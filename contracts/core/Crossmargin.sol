@@ -6,12 +6,11 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
 import {CrossmarginLiquidation} from "./CrossmarginLiquidation.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
+import {OperatorLogic} from "../libraries/OperatorLogic.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
 import {PositionLib} from "../libraries/PositionLib.sol";
@@ -30,15 +29,14 @@ import {
 
 /// @title Crossmargin
 /// @notice The engine: accounts, the shared collateral vault, trading and margin.
-contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
+contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using SafeCast for int256;
 
     uint256 public constant MAX_COLLATERALS_PER_ACCOUNT = 8;
-    bytes32 public constant SET_OPERATOR_TYPEHASH = keccak256(
-        "SetOperator(uint256 account,address operator,bool approved,uint256 nonce,uint256 deadline)"
-    );
+    /// @inheritdoc ICrossmargin
+    bytes32 public constant SET_OPERATOR_TYPEHASH = OperatorLogic.SET_OPERATOR_TYPEHASH;
 
     /// @dev Withdrawals of a multicall, paid out after its margin check (checks-effects-interactions).
     struct Transfer {
@@ -98,7 +96,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
     /// @inheritdoc ICrossmargin
     function setOperator(uint256 account, address operator, bool approved) external nonReentrant {
         if (ownerOf(account) != msg.sender) revert Unauthorized(msg.sender, account);
-        _setOperator(account, operator, approved);
+        OperatorLogic.set(s, account, operator, approved);
     }
 
     /// @inheritdoc ICrossmargin
@@ -106,29 +104,28 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
         uint256 account,
         address operator,
         bool approved,
+        uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external nonReentrant {
-        if (block.timestamp > deadline) revert SignatureExpired(deadline);
-        address owner = ownerOf(account);
-        bytes32 digest = _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    SET_OPERATOR_TYPEHASH,
-                    account,
-                    operator,
-                    approved,
-                    _useNonce(owner),
-                    deadline
-                )
-            )
+        OperatorLogic.setWithSig(
+            s,
+            _domainSeparatorV4(),
+            account,
+            operator,
+            approved,
+            nonce,
+            deadline,
+            signature
         );
-        if (!SignatureChecker.isValidSignatureNow(owner, digest, signature))
-            revert InvalidSignature();
-        _setOperator(account, operator, approved);
     }
 
-    /// @notice The EIP-712 domain separator used by `setOperatorWithSig`.
+    /// @inheritdoc ICrossmargin
+    function nonces(uint256 account) external view returns (uint256) {
+        return s.operatorNonces[account];
+    }
+
+    /// @inheritdoc ICrossmargin
     // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32) {
         return _domainSeparatorV4();
@@ -384,13 +381,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712, Nonces {
 
     // ------------------------------------------------------------------ internals
 
-    function _setOperator(uint256 account, address operator, bool approved) private {
-        if (operator == address(0)) revert ZeroAddress();
-        s.operators[account][operator] = approved;
-        emit OperatorSet(account, operator, approved);
-    }
-
-    /// @dev The owner or an approved operator may act for an account.
+    /// @dev Reverts `DeadlineExpired` once the block is past the caller's deadline.
     function _checkDeadline(uint256 deadline) private view {
         if (block.timestamp > deadline) revert DeadlineExpired(deadline, block.timestamp);
     }

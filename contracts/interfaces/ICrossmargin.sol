@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {ICrossmarginAdmin} from "./ICrossmarginAdmin.sol";
 import {ICrossmarginErrors} from "./ICrossmarginErrors.sol";
 import {ICrossmarginEvents} from "./ICrossmarginEvents.sol";
@@ -25,6 +26,7 @@ import {
 ///      engine's events and errors, so its ABI alone decodes logs and reverts (the oracle's own
 ///      errors are `OracleLib`'s).
 interface ICrossmargin is
+    IERC5267,
     ICrossmarginErrors,
     ICrossmarginEvents,
     ICrossmarginAdmin,
@@ -70,22 +72,44 @@ interface ICrossmargin is
     function setOperator(uint256 account, address operator, bool approved) external;
 
     /// @notice `setOperator` authorised by the owner's EIP-712 signature (EOA or ERC-1271).
-    ///         Signed type: `SetOperator(uint256 account,address operator,bool approved,
-    ///         uint256 nonce,uint256 deadline)`, domain "Crossmargin" version "1", with the owner's
-    ///         current nonce (consumed). Anyone may submit it. Reverts `SignatureExpired` after
-    ///         the deadline and `InvalidSignature` if the owner did not sign it.
+    ///         Domain: name "Crossmargin", version "1", this chain's id, this contract
+    ///         (`eip712Domain()`). Type (`SET_OPERATOR_TYPEHASH`): `SetOperator(uint256 account,
+    ///         address operator,bool approved,uint256 nonce,uint256 deadline)`. The nonce is the
+    ///         account's (`nonces(account)`), not the owner's, so signatures for different
+    ///         sub-accounts do not invalidate each other; it is consumed. Anyone may submit it.
+    ///         Reverts `SignatureExpired` after the deadline, `InvalidNonce` for any nonce but the
+    ///         current one, `InvalidAccount`, `ZeroAddress` and `InvalidSignature` if the owner
+    ///         did not sign it (docs/integration.md, "Signing").
     /// @param account The account id.
     /// @param operator The operator.
     /// @param approved True to approve, false to revoke.
+    /// @param nonce The account's current nonce, as signed.
     /// @param deadline Last timestamp at which the signature is valid (unix seconds).
     /// @param signature The owner's signature (65-byte ECDSA, or whatever its ERC-1271 accepts).
     function setOperatorWithSig(
         uint256 account,
         address operator,
         bool approved,
+        uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external;
+
+    /// @notice The account's next `SetOperator` nonce.
+    /// @param account The account id.
+    /// @return The nonce the next `setOperatorWithSig` for this account must sign.
+    function nonces(uint256 account) external view returns (uint256);
+
+    /// @notice The EIP-712 domain separator `setOperatorWithSig` signs under.
+    /// @return keccak256 of the domain (name "Crossmargin", version "1", chain id, this contract).
+    // solhint-disable-next-line func-name-mixedcase
+    function DOMAIN_SEPARATOR() external view returns (bytes32);
+
+    /// @notice The EIP-712 type hash of `SetOperator`.
+    /// @return keccak256("SetOperator(uint256 account,address operator,bool approved,uint256
+    ///         nonce,uint256 deadline)").
+    // solhint-disable-next-line func-name-mixedcase
+    function SET_OPERATOR_TYPEHASH() external view returns (bytes32);
 
     /// @notice Whether `operator` may act for `account`.
     /// @param account The account id.

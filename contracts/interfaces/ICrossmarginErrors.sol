@@ -20,9 +20,14 @@ interface ICrossmarginErrors {
     /// @param account The account it tried to act for.
     error Unauthorized(address caller, uint256 account);
     /// @notice The `setOperatorWithSig` signature is not the owner's (ECDSA for an EOA, ERC-1271
-    ///         for a contract) over the EIP-712 `SetOperator` message with the owner's current
-    ///         nonce.
+    ///         for a contract) over the EIP-712 `SetOperator` message.
     error InvalidSignature();
+    /// @notice The `setOperatorWithSig` nonce is not the account's current one (already used, or
+    ///         signed ahead of another signature for the same account not yet submitted).
+    /// @param account The account the signature is for.
+    /// @param expected The account's current nonce (`nonces(account)`).
+    /// @param provided The nonce given with the signature.
+    error InvalidNonce(uint256 account, uint256 expected, uint256 provided);
     /// @notice The `setOperatorWithSig` signature's deadline has passed.
     /// @param deadline The signed deadline (unix seconds).
     error SignatureExpired(uint256 deadline);

@@ -65,4 +65,8 @@ struct Store {
     mapping(uint256 pairId => OffsetPair) offsetPairs; // ids 1 .. MAX_OFFSET_PAIRS
     mapping(uint256 account => Protection) protections;
     uint256 topUpFee; // USD WAD paid to the caller of a top-up, from the reserve
+    // Integrator surface (docs/integration.md)
+    mapping(uint256 account => uint256) operatorNonces; // EIP-712 `SetOperator` nonce, per account
+    mapping(uint256 marketId => bytes32) marketNames; // set at listing, unique, never changed
+    mapping(bytes32 name => uint256) marketIdPlusOne; // 0: no market has that name
 }

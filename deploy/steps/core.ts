@@ -21,6 +21,7 @@ export const ENGINE_LIBRARIES = [
   "LiquidationLogic",
   "OrderLogic",
   "AdlLogic",
+  "OperatorLogic",
 ] as const;
 
 export async function deployCore(
@@ -49,6 +50,7 @@ export async function deployCore(
     LiquidationLogic: liquidation,
     OrderLogic: order,
     AdlLogic: adl,
+    OperatorLogic: await deployOnce(ctx, "lib:OperatorLogic", "OperatorLogic"),
   };
   // The risk module runs by delegatecall from the engine's fallback, on the engine's storage.
   const riskModule = await deployOnce(ctx, "CrossmarginRisk", "CrossmarginRisk", [], {

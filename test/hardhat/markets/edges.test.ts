@@ -215,7 +215,7 @@ describe("markets: edges", () => {
     await ree.connect(alice).approve(await env.engine.getAddress(), MaxUint256);
     const acct = (BigInt(alice.address) << 8n) | 0n;
     const deadline = BigInt(await time.latest()) + 3600n;
-    const nonce = await env.engine.nonces(alice.address);
+    const nonce = await env.engine.nonces(acct);
     const { chainId } = await ethers.provider.getNetwork();
     const domain = {
       name: "Crossmargin",
@@ -243,6 +243,7 @@ describe("markets: edges", () => {
       acct,
       op.address,
       true,
+      nonce,
       deadline,
       sig,
     ]);
@@ -251,12 +252,12 @@ describe("markets: edges", () => {
       env.engine,
       "ReentrancyGuardReentrantCall",
     );
-    expect(await env.engine.nonces(alice.address)).to.equal(nonce);
+    expect(await env.engine.nonces(acct)).to.equal(nonce);
     expect(await env.engine.isOperator(acct, op.address)).to.equal(false);
     expect(await env.engine.collateralBalance(acct, t)).to.equal(0n);
     // The same signature, sent directly, is valid.
-    await env.engine.connect(op).setOperatorWithSig(acct, op.address, true, deadline, sig);
+    await env.engine.connect(op).setOperatorWithSig(acct, op.address, true, nonce, deadline, sig);
     expect(await env.engine.isOperator(acct, op.address)).to.equal(true);
-    expect(await env.engine.nonces(alice.address)).to.equal(nonce + 1n);
+    expect(await env.engine.nonces(acct)).to.equal(nonce + 1n);
   });
 });

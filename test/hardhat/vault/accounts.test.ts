@@ -39,11 +39,11 @@ describe("vault: accounts and operators", () => {
     acct = accountId(owner.address, 0);
   });
 
-  /** Operator flags and the owner's nonce: what a rejected operator change must leave as is. */
+  /** Operator flags and the first account's nonce: what a rejected operator change must leave as is. */
   async function state(accounts: bigint[] = [acct], ops: string[] = [op.address]) {
     const flags = [];
     for (const a of accounts) for (const o of ops) flags.push(await ctx.engine.isOperator(a, o));
-    return { flags, nonce: await ctx.engine.nonces(owner.address) };
+    return { flags, nonce: await ctx.engine.nonces(accounts[0]) };
   }
 
   describe("accountId / ownerOf", () => {
@@ -146,7 +146,7 @@ describe("vault: accounts and operators", () => {
         account: acct,
         operator: op.address,
         approved: true,
-        nonce: await ctx.engine.nonces(owner.address),
+        nonce: await ctx.engine.nonces(overrides.account ?? acct),
         deadline: BigInt(await time.latest()) + 3600n,
         ...overrides,
       };
@@ -163,7 +163,7 @@ describe("vault: accounts and operators", () => {
     function submit(m: SetOperatorMsg, sig: string, relayer: HardhatEthersSigner = other) {
       return ctx.engine
         .connect(relayer)
-        .setOperatorWithSig(m.account, m.operator, m.approved, m.deadline, sig);
+        .setOperatorWithSig(m.account, m.operator, m.approved, m.nonce, m.deadline, sig);
     }
 
     it("exposes the domain separator and type hash the spec names", async () => {
@@ -184,7 +184,7 @@ describe("vault: accounts and operators", () => {
         .to.emit(ctx.engine, "OperatorSet")
         .withArgs(acct, op.address, true);
       expect(await ctx.engine.isOperator(acct, op.address)).to.equal(true);
-      expect(await ctx.engine.nonces(owner.address)).to.equal(1n);
+      expect(await ctx.engine.nonces(acct)).to.equal(1n);
       // a second signature (revoke) with the next nonce
       const r = await message({ approved: false });
       expect(r.nonce).to.equal(1n);
@@ -192,20 +192,20 @@ describe("vault: accounts and operators", () => {
         .to.emit(ctx.engine, "OperatorSet")
         .withArgs(acct, op.address, false);
       expect(await ctx.engine.isOperator(acct, op.address)).to.equal(false);
-      expect(await ctx.engine.nonces(owner.address)).to.equal(2n);
+      expect(await ctx.engine.nonces(acct)).to.equal(2n);
     });
 
-    it("a replayed signature fails (InvalidSignature) and changes nothing", async () => {
+    it("a replayed signature fails (InvalidNonce: used) and changes nothing", async () => {
       const m = await message();
       const sig = await sign(m);
       await submit(m, sig);
       await ctx.engine.connect(owner).setOperator(acct, op.address, false);
       const before = await state();
-      await expect(submit(m, sig)).to.be.revertedWithCustomError(ctx.engine, "InvalidSignature");
-      await expect(submit(m, sig, op)).to.be.revertedWithCustomError(
-        ctx.engine,
-        "InvalidSignature",
-      );
+      for (const relayer of [other, op]) {
+        await expect(submit(m, sig, relayer))
+          .to.be.revertedWithCustomError(ctx.engine, "InvalidNonce")
+          .withArgs(acct, 1n, 0n);
+      }
       expect(await state()).to.deep.equal(before);
       expect(before).to.deep.equal({ flags: [false], nonce: 1n });
     });
@@ -225,7 +225,7 @@ describe("vault: accounts and operators", () => {
       const sig = await sign(onTime);
       await time.setNextBlockTimestamp(now + 10n);
       await expect(submit(onTime, sig)).to.emit(ctx.engine, "OperatorSet");
-      expect(await ctx.engine.nonces(owner.address)).to.equal(1n);
+      expect(await ctx.engine.nonces(acct)).to.equal(1n);
     });
 
     it("a signature by anyone but the owner fails (InvalidSignature)", async () => {
@@ -261,13 +261,16 @@ describe("vault: accounts and operators", () => {
       await expect(submit(m, sig)).to.emit(ctx.engine, "OperatorSet"); // the original still works
     });
 
-    it("a wrong nonce or a wrong domain fails (InvalidSignature)", async () => {
+    it("a nonce ahead fails (InvalidNonce); a nonce changed after signing or a wrong domain fails (InvalidSignature)", async () => {
       const before = await state();
       const future = await message({ nonce: 1n });
-      await expect(submit(future, await sign(future))).to.be.revertedWithCustomError(
-        ctx.engine,
-        "InvalidSignature",
-      );
+      await expect(submit(future, await sign(future)))
+        .to.be.revertedWithCustomError(ctx.engine, "InvalidNonce")
+        .withArgs(acct, 0n, 1n);
+      // signed with nonce 1 but submitted claiming 0: the digest differs
+      await expect(
+        submit({ ...future, nonce: 0n }, await sign(future)),
+      ).to.be.revertedWithCustomError(ctx.engine, "InvalidSignature");
       const m = await message();
       const domains = [
         { name: "Crossmargin2" },
@@ -295,17 +298,27 @@ describe("vault: accounts and operators", () => {
       expect(await state()).to.deep.equal(before);
     });
 
-    it("one nonce counter per owner, shared by all sub-accounts", async () => {
-      const sub3 = accountId(owner.address, 3);
-      const a = await message({ account: sub3 });
-      await submit(a, await sign(a));
-      expect(await ctx.engine.isOperator(sub3, op.address)).to.equal(true);
-      expect(await ctx.engine.isOperator(acct, op.address)).to.equal(false);
-      const b = await message();
-      expect(b.nonce).to.equal(1n);
-      await submit(b, await sign(b));
-      expect(await ctx.engine.isOperator(acct, op.address)).to.equal(true);
-      expect(await ctx.engine.nonces(other.address)).to.equal(0n);
+    it("one nonce counter per account: signatures for different sub-accounts made in parallel all land", async () => {
+      const subs = [3, 0, 7].map((n) => accountId(owner.address, n));
+      const msgs = await Promise.all(subs.map((account) => message({ account })));
+      const sigs = await Promise.all(msgs.map((m) => sign(m)));
+      expect(msgs.map((m) => m.nonce)).to.deep.equal([0n, 0n, 0n]);
+      for (let i = 0; i < subs.length; i++) await submit(msgs[i], sigs[i]);
+      for (const a of subs) {
+        expect(await ctx.engine.isOperator(a, op.address)).to.equal(true);
+        expect(await ctx.engine.nonces(a)).to.equal(1n);
+      }
+      expect(await ctx.engine.nonces(accountId(owner.address, 1))).to.equal(0n);
+      expect(await ctx.engine.nonces(accountId(other.address, 0))).to.equal(0n);
+    });
+
+    it("exposes the EIP-712 domain (ERC-5267) that signers need", async () => {
+      const d = await ctx.engine.eip712Domain();
+      const { chainId } = await ethers.provider.getNetwork();
+      expect(d.name).to.equal("Crossmargin");
+      expect(d.version).to.equal("1");
+      expect(d.chainId).to.equal(chainId);
+      expect(d.verifyingContract).to.equal(ctx.engineAddress);
     });
 
     it("a valid signature for the zero operator still fails (ZeroAddress)", async () => {
