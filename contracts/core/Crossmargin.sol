@@ -11,6 +11,7 @@ import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
 import {CrossmarginLiquidation} from "./CrossmarginLiquidation.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
 import {OperatorLogic} from "../libraries/OperatorLogic.sol";
+import {OrderLogic} from "../libraries/OrderLogic.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
 import {PositionLib} from "../libraries/PositionLib.sol";
@@ -41,6 +42,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     /// @dev Withdrawals of a multicall, paid out after its margin check (checks-effects-interactions).
     struct Transfer {
         address token;
+        address to;
         uint256 amount;
     }
 
@@ -168,7 +170,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
         address to
     ) external nonReentrant {
         _authorize(account);
-        if (to == address(0) || to == address(this)) revert InvalidRecipient(to);
+        _checkRecipient(to);
         MarginLogic.debit(s, account, token, amount);
         MarginLogic.checkAccount(s, account, MarginLogic.increasing(TradeLogic.NO_HINT, 0));
         IERC20(token).safeTransfer(to, amount);
@@ -211,24 +213,40 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
         uint256 nOut;
         for (uint256 i; i < actions.length; ++i) {
             Action calldata a = actions[i];
-            if (a.kind == ActionKind.Deposit) {
-                if (a.amount < 0) revert ZeroAmount();
-                uint256 received = _deposit(account, a.token, uint256(a.amount));
+            ActionKind kind = a.kind;
+            if (kind == ActionKind.Deposit) {
+                uint256 received = _deposit(account, a.token, a.amount);
                 // Equity before the call excludes every deposit it makes, quote or collateral.
                 p.equityBeforeAdj -= MarginLogic.depositValueUsd(s, account, a.token, received);
-            } else if (a.kind == ActionKind.Withdraw) {
-                if (a.amount < 0) revert ZeroAmount();
-                MarginLogic.debit(s, account, a.token, uint256(a.amount));
-                out[nOut++] = Transfer(a.token, uint256(a.amount));
+            } else if (kind == ActionKind.Withdraw) {
+                _checkRecipient(a.recipient);
+                MarginLogic.debit(s, account, a.token, a.amount);
+                out[nOut++] = Transfer(a.token, a.recipient, a.amount);
                 p.riskIncreased = true;
+            } else if (kind == ActionKind.ModifyPosition) {
+                p = TradeLogic.trade(s, account, a.marketId, a.sizeDelta, a.acceptablePrice, p);
             } else {
-                p = TradeLogic.trade(s, account, a.marketId, a.amount, a.acceptablePrice, p);
+                // An order's reserve and fee sit outside the reducing rule's reconstruction of
+                // equity before the call: a batch that touches one is held to IM.
+                p.riskIncreased = true;
+                if (kind == ActionKind.CommitOrder) {
+                    _commit(
+                        account,
+                        a.marketId,
+                        a.sizeDelta,
+                        a.acceptablePrice,
+                        a.settlementDeadline
+                    );
+                } else {
+                    OrderLogic.cancel(s, account, a.marketId, msg.sender, true);
+                }
             }
         }
         MarginLogic.checkAccount(s, account, p);
         for (uint256 i; i < nOut; ++i) {
-            IERC20(out[i].token).safeTransfer(msg.sender, out[i].amount);
-            emit Withdrawn(account, out[i].token, msg.sender, out[i].amount);
+            Transfer memory o = out[i];
+            IERC20(o.token).safeTransfer(o.to, o.amount);
+            emit Withdrawn(account, o.token, o.to, o.amount);
         }
     }
 
@@ -384,6 +402,10 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     /// @dev Reverts `DeadlineExpired` once the block is past the caller's deadline.
     function _checkDeadline(uint256 deadline) private view {
         if (block.timestamp > deadline) revert DeadlineExpired(deadline, block.timestamp);
+    }
+
+    function _checkRecipient(address to) private view {
+        if (to == address(0) || to == address(this)) revert InvalidRecipient(to);
     }
 
     function _newPending() private pure returns (MarginCheck memory p) {

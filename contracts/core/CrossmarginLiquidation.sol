@@ -51,6 +51,17 @@ abstract contract CrossmarginLiquidation is CrossmarginAdmin, ICrossmarginLiquid
         uint256 settlementDeadline
     ) external nonReentrant {
         _authorize(account);
+        _commit(account, marketId, sizeDelta, acceptablePrice, settlementDeadline);
+    }
+
+    /// @dev `commitOrder` after authorisation, for it and for `multicall`.
+    function _commit(
+        uint256 account,
+        uint256 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 settlementDeadline
+    ) internal {
         if (acceptablePrice == 0) revert SlippageBoundRequired(); // INV-40
         OrderLogic.commit(s, account, marketId, sizeDelta, acceptablePrice, settlementDeadline);
     }

@@ -35,17 +35,27 @@ interface ICrossmargin is
     enum ActionKind {
         Deposit,
         Withdraw,
-        ModifyPosition
+        ModifyPosition,
+        CommitOrder,
+        CancelOrder
     }
 
-    /// @notice One step of a `multicall`. Deposit/Withdraw use `token` and `amount` (> 0);
-    ///         ModifyPosition uses `marketId`, `amount` as the signed size delta and `acceptablePrice`.
+    /// @notice One step of a `multicall`; each kind reads only its own fields, the rest must be
+    ///         left zero by convention (they are ignored):
+    ///         - Deposit: `token`, `amount` (token units, paid by the caller);
+    ///         - Withdraw: `token`, `amount` (token units), `recipient` (paid after the check);
+    ///         - ModifyPosition: `marketId`, `sizeDelta`, `acceptablePrice`;
+    ///         - CommitOrder: `marketId`, `sizeDelta`, `acceptablePrice`, `settlementDeadline`;
+    ///         - CancelOrder: `marketId`.
     struct Action {
         ActionKind kind;
         address token;
+        address recipient;
         uint256 marketId;
-        int256 amount;
-        uint256 acceptablePrice;
+        uint256 amount; // token units (Deposit, Withdraw)
+        int256 sizeDelta; // size WAD, signed (ModifyPosition, CommitOrder)
+        uint256 acceptablePrice; // price WAD (ModifyPosition, CommitOrder)
+        uint256 settlementDeadline; // unix seconds (CommitOrder)
     }
 
     // --- accounts ---
@@ -186,11 +196,12 @@ interface ICrossmargin is
     ) external;
 
     /// @notice Several actions on one account with a single margin check at the end: IM if any
-    ///         action added risk (a withdrawal, a trade that grows or flips a position), else the
-    ///         reducing rule. Deposits are paid by the caller; withdrawals are paid to the caller
-    ///         after the check. Owner or operator (`Unauthorized`); each action reverts as its
-    ///         single-call form (`deposit`, `withdraw`, `modifyPosition`), a negative deposit or
-    ///         withdrawal amount with `ZeroAmount`.
+    ///         action added risk (a withdrawal, a trade that grows or flips a position) or touched
+    ///         an order (commit, cancel), else the reducing rule. Deposits are paid by the caller;
+    ///         withdrawals are paid to their `recipient` after the check. A commit also runs its
+    ///         own check (as `commitOrder`), against the state the earlier actions left. Owner or
+    ///         operator (`Unauthorized`); each action reverts as its single-call form (`deposit`,
+    ///         `withdraw`, `modifyPosition`, `commitOrder`, `cancelOrder`).
     /// @param account The account id.
     /// @param actions The steps, in order (see `Action`).
     /// @param deadline Last timestamp at which the call may execute (unix seconds).

@@ -3,3 +3,4 @@ export * from "./accounts";
 export * from "./errors";
 export * from "./constants";
 export * from "./admin-params";
+export * from "./actions";

@@ -3,6 +3,7 @@
 import { MaxUint256, Signer, ZeroAddress } from "ethers";
 import type { System } from "../../deploy/deploy";
 import { accountId } from "../common/accounts";
+import { Action, depositAction, tradeAction } from "../common/actions";
 import { feedAnswer, units, wad } from "../common/units";
 
 export interface AccountSpec {
@@ -53,23 +54,11 @@ export async function openAccount(
     if ((await token.allowance(ownerAddr, engineAddr)) < value) {
       await (await token.approve(engineAddr, MaxUint256)).wait();
     }
-    actions.push({
-      kind: 0,
-      token: await token.getAddress(),
-      marketId: 0,
-      amount: value,
-      acceptablePrice: 0,
-    });
+    actions.push(depositAction(await token.getAddress(), value));
   }
   for (const [marketId, size] of Object.entries(spec.trades ?? {})) {
     const delta = wad(size);
-    actions.push({
-      kind: 2,
-      token: ZeroAddress,
-      marketId: Number(marketId),
-      amount: delta,
-      acceptablePrice: delta > 0n ? MaxUint256 : 1n,
-    });
+    actions.push(tradeAction(Number(marketId), delta, delta > 0n ? MaxUint256 : 1n));
   }
   const deadline = (await chainTime(owner)) + 3600;
   await (await engine.multicall(account, actions, deadline)).wait();

@@ -14,7 +14,7 @@ import { ContractTransactionResponse, ZeroAddress } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { MockV3Aggregator } from "../../typechain-types";
-import { FAR } from "../../src/common";
+import { FAR, depositAction, tradeAction } from "../../src/common";
 import * as M from "../../src/model";
 import { System } from "./fixture";
 import { World, WorldHealth, expectTradeEvent, expectWorld } from "./model-world";
@@ -122,14 +122,8 @@ export function modelCall(w: World, account: bigint, steps: Step[], now: bigint)
 export function actionsOf(steps: Step[], quote: string) {
   return steps.map((s) =>
     "deposit" in s
-      ? { kind: 0, token: quote, marketId: 0, amount: s.deposit, acceptablePrice: 0n }
-      : {
-          kind: 2,
-          token: ZeroAddress,
-          marketId: s.market,
-          amount: s.delta,
-          acceptablePrice: s.delta > 0n ? MAX_UINT : 1n,
-        },
+      ? depositAction(quote, s.deposit)
+      : tradeAction(s.market, s.delta, s.delta > 0n ? MAX_UINT : 1n),
   );
 }
 

@@ -2,8 +2,7 @@
 import hre from "hardhat";
 import { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { accountId, wad } from "../../../src/common";
-import { ICrossmargin } from "../../../typechain-types/contracts/core/Crossmargin";
+import { accountId, tradeAction, wad } from "../../../src/common";
 import {
   Bench,
   FAR,
@@ -90,13 +89,7 @@ export async function rebalance(b: Bench): Promise<Results> {
   // Realistic: a trader with 5 positions adds to each of them with 5 transactions.
   r["5 separate trades (total)"] = separate;
   await time.increase(60);
-  const actions: ICrossmargin.ActionStruct[] = range(3, 8).map((m) => ({
-    kind: 2,
-    token: hre.ethers.ZeroAddress,
-    marketId: m,
-    amount: wad(1),
-    acceptablePrice: MAX_PRICE,
-  }));
+  const actions = range(3, 8).map((m) => tradeAction(m, wad(1), MAX_PRICE));
   // Realistic: the same 5 increases in one multicall with a single margin check.
   r["5-market rebalance in one multicall"] = await gasOf(
     b.sys.engine.connect(trader).multicall(acct, actions, FAR),

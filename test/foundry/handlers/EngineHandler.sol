@@ -168,14 +168,29 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
             if (kind == 0) {
                 uint256 amount = _bound(s >> 8, 1e6, 20_000e6);
                 _mintTo(usdc, owner, address(engine), amount);
-                acts[i] = _tokenAction(ICrossmargin.ActionKind.Deposit, address(usdc), amount);
+                acts[i] = _tokenAction(
+                    ICrossmargin.ActionKind.Deposit,
+                    address(usdc),
+                    amount,
+                    owner
+                );
             } else if (kind == 1) {
                 uint256 amount = _bound(s >> 8, 1e15, 5e18);
                 _mintTo(weth, owner, address(engine), amount);
-                acts[i] = _tokenAction(ICrossmargin.ActionKind.Deposit, address(weth), amount);
+                acts[i] = _tokenAction(
+                    ICrossmargin.ActionKind.Deposit,
+                    address(weth),
+                    amount,
+                    owner
+                );
             } else if (kind == 2) {
                 uint256 amount = _bound(s >> 8, 1e6, 20_000e6);
-                acts[i] = _tokenAction(ICrossmargin.ActionKind.Withdraw, address(usdc), amount);
+                acts[i] = _tokenAction(
+                    ICrossmargin.ActionKind.Withdraw,
+                    address(usdc),
+                    amount,
+                    owner
+                );
                 increased = true;
             } else {
                 uint256 m = (s >> 8) % N_MARKETS;
@@ -183,13 +198,10 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
                 int256 delta = _sizeDelta(sim[m], price, s >> 16, (s >> 24) % 4, available);
                 if (!_isReducing(sim[m], delta)) increased = true;
                 sim[m] += delta;
-                acts[i] = ICrossmargin.Action(
-                    ICrossmargin.ActionKind.ModifyPosition,
-                    address(0),
-                    m,
-                    delta,
-                    _acceptable(delta, price, s >> 32)
-                );
+                acts[i].kind = ICrossmargin.ActionKind.ModifyPosition;
+                acts[i].marketId = m;
+                acts[i].sizeDelta = delta;
+                acts[i].acceptablePrice = _acceptable(delta, price, s >> 32);
             }
         }
         Health memory before = _health(acct);
@@ -570,12 +582,16 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
             _fail("liquidate: closed-out account left with negative equity (hidden bad debt)");
     }
 
-    /// @dev A multicall deposit or withdrawal of `amount` of `token`.
+    /// @dev A multicall deposit or withdrawal of `amount` of `token` (a withdrawal pays `owner`).
     function _tokenAction(
         ICrossmargin.ActionKind kind,
         address token,
-        uint256 amount
-    ) private pure returns (ICrossmargin.Action memory) {
-        return ICrossmargin.Action(kind, token, 0, int256(amount), 0);
+        uint256 amount,
+        address owner
+    ) private pure returns (ICrossmargin.Action memory a) {
+        a.kind = kind;
+        a.token = token;
+        a.amount = amount;
+        if (kind == ICrossmargin.ActionKind.Withdraw) a.recipient = owner;
     }
 }

@@ -18,7 +18,7 @@ import {
   usdc,
 } from "../../helpers/liquidation";
 import { depositToken, expectConserved, listToken, stateDigest } from "../../helpers/adversarial";
-import { ETH } from "../../../src/common";
+import { ETH, withdrawAction } from "../../../src/common";
 
 describe("adversarial: a re-entrant token", () => {
   let env: Env;
@@ -82,17 +82,11 @@ describe("adversarial: a re-entrant token", () => {
     const { engine, quote } = env.sys;
     const k = env.keeper;
     const e = engine.connect(alice);
-    const withdrawAction = {
-      kind: 1,
-      token: t,
-      marketId: 0,
-      amount: wad("1"),
-      acceptablePrice: 0,
-    };
+    const withdrawOne = withdrawAction(t, wad("1"), alice.address);
     let before = await stateDigest(env.sys, [alice.address, k.address]);
     await expectGuarded(() => e.deposit(0, t, wad("1")), "deposit");
     await expectGuarded(() => e.withdraw(acct, t, wad("1"), alice.address), "withdraw");
-    await expectGuarded(() => e.multicall(acct, [withdrawAction], MaxUint256), "multicall");
+    await expectGuarded(() => e.multicall(acct, [withdrawOne], MaxUint256), "multicall");
     expect(await stateDigest(env.sys, [alice.address, k.address])).to.deep.equal(before);
 
     await trade(env, alice, ETH, wad("30")); // the fee leaves quote debt

@@ -19,7 +19,7 @@ import {
 } from "../../helpers/trading";
 import { World, expectTradeEvent, expectWorld } from "../../helpers/model-world";
 import { MAX_UINT128, expectConserved, report } from "../../helpers/adversarial";
-import { ETH, FAR } from "../../../src/common";
+import { ETH, FAR, tradeAction } from "../../../src/common";
 
 const P = wad("3000");
 const SCALE = wad("1000000");
@@ -267,13 +267,7 @@ describe("adversarial: sandwiches through the fill price (INV-40)", () => {
       e,
       "SlippageBoundRequired",
     );
-    const action = {
-      kind: 2,
-      token: ethers.ZeroAddress,
-      marketId: ETH,
-      amount: wad("1"),
-      acceptablePrice: 0n,
-    };
+    const action = tradeAction(ETH, wad("1"), 0n);
     await expect(e.multicall(a, [action], FAR)).to.be.revertedWithCustomError(
       e,
       "SlippageBoundRequired",

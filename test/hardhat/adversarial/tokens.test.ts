@@ -38,7 +38,7 @@ import {
   V3_DESCRIPTION,
   v3Feed,
 } from "../../helpers/adversarial";
-import { ETH } from "../../../src/common";
+import { ETH, depositAction } from "../../../src/common";
 
 describe("adversarial: tokens", () => {
   it("INV-6/INV-1: a 1 % fee-on-transfer collateral is credited what arrived, on deposit and in multicall", async () => {
@@ -55,7 +55,7 @@ describe("adversarial: tokens", () => {
     await expect(engine.connect(alice).deposit(0, t, wad("100")))
       .to.emit(engine, "Deposited")
       .withArgs(acct, t, alice.address, wad("99"));
-    const action = { kind: 0, token: t, marketId: 0, amount: wad("10"), acceptablePrice: 0 };
+    const action = depositAction(t, wad("10"));
     await engine.connect(alice).multicall(acct, [action], MaxUint256);
     expect(await engine.collateralBalance(acct, t)).to.equal(wad("108.9"));
     // 108.9 tokens * 10 USD * 0.8

@@ -29,15 +29,19 @@ import {
   expectWorld,
   latest,
 } from "../../helpers/model-world";
-import { BTC, ETH, FAR, SOL } from "../../../src/common";
-
-type Action = {
-  kind: number;
-  token: string;
-  marketId: number;
-  amount: bigint;
-  acceptablePrice: bigint;
-};
+import {
+  Action,
+  ActionKind,
+  BTC,
+  ETH,
+  FAR,
+  SOL,
+  cancelAction,
+  commitAction,
+  depositAction,
+  tradeAction as trade1,
+  withdrawAction,
+} from "../../../src/common";
 
 describe("markets: multicall", () => {
   let env: Env;
@@ -52,24 +56,14 @@ describe("markets: multicall", () => {
     await expectConservation(env);
   });
 
-  const deposit = (token: string, amount: bigint): Action => ({
-    kind: 0,
-    token,
-    marketId: 0,
-    amount,
-    acceptablePrice: 0n,
-  });
-  const withdraw = (token: string, amount: bigint): Action => ({
-    ...deposit(token, amount),
-    kind: 1,
-  });
-  const tradeAction = (marketId: number, amount: bigint): Action => ({
-    kind: 2,
-    token: ZeroAddress,
-    marketId,
-    amount,
-    acceptablePrice: amount > 0n ? MAX_UINT : 1n,
-  });
+  const deposit = depositAction;
+  /** A buy order's highest acceptable fill, far above the market. */
+  const BOUND = wad("1000000");
+  /** A withdrawal paid to the first user (the account's owner in these tests). */
+  const withdraw = (token: string, amount: bigint, to?: string): Action =>
+    withdrawAction(token, amount, to ?? env.users[0].address);
+  const tradeAction = (marketId: number, amount: bigint): Action =>
+    trade1(marketId, amount, amount > 0n ? MAX_UINT : 1n);
 
   async function approveQuote(user: HardhatEthersSigner, amount: bigint): Promise<void> {
     await env.quote.mint(user.address, amount);
@@ -82,13 +76,13 @@ describe("markets: multicall", () => {
     const now = await nextTimestamp();
     const results: { marketId: number; delta: bigint; r: M.TradeResult }[] = [];
     for (const x of actions) {
-      if (x.kind === 0 && x.token === quote) w.deposit(account, x.amount);
-      else if (x.kind === 1 && x.token === quote) w.withdraw(account, x.amount);
-      else if (x.kind === 2)
+      if (x.kind === ActionKind.Deposit && x.token === quote) w.deposit(account, x.amount);
+      else if (x.kind === ActionKind.Withdraw && x.token === quote) w.withdraw(account, x.amount);
+      else if (x.kind === ActionKind.ModifyPosition)
         results.push({
-          marketId: x.marketId,
-          delta: x.amount,
-          r: w.trade(account, x.marketId, x.amount, now),
+          marketId: Number(x.marketId),
+          delta: x.sizeDelta,
+          r: w.trade(account, Number(x.marketId), x.sizeDelta, now),
         });
       else throw new Error("model: only quote deposits / withdrawals");
     }
@@ -245,18 +239,114 @@ describe("markets: multicall", () => {
     await expectMarginRevert(env, alice, a, ETH, -wad("10"), "WouldBecomeLiquidatable");
   });
 
-  it("rejects an expired deadline and negative amounts", async () => {
+  it("rejects an expired deadline, zero amounts and a zero or engine recipient; nothing changes", async () => {
     const [alice] = env.users;
     const a = await fundQuote(env, alice, usdc("1000"));
     const now = await nextTimestamp();
     await expect(env.engine.connect(alice).multicall(a, [], now - 1n))
       .to.be.revertedWithCustomError(env.engine, "DeadlineExpired")
       .withArgs(now - 1n, now);
+    const e = env.engine.connect(alice);
+    const before = await env.engine.getAccount(a);
+    await expect(e.multicall(a, [withdraw(quote, 0n)], FAR)).to.be.revertedWithCustomError(
+      env.engine,
+      "ZeroAmount",
+    );
+    await expect(e.multicall(a, [deposit(quote, 0n)], FAR)).to.be.revertedWithCustomError(
+      env.engine,
+      "ZeroAmount",
+    );
+    const engineAddr = await env.engine.getAddress();
+    for (const to of [ZeroAddress, engineAddr]) {
+      await expect(e.multicall(a, [withdraw(quote, usdc("1"), to)], FAR))
+        .to.be.revertedWithCustomError(env.engine, "InvalidRecipient")
+        .withArgs(to);
+    }
+    expect(await env.engine.getAccount(a)).to.deep.equal(before);
+  });
+
+  it("a withdrawal pays its recipient, not the caller", async () => {
+    const [alice, bob] = env.users;
+    const a = await fundQuote(env, alice, usdc("1000"));
+    const bobBefore = await env.quote.balanceOf(bob.address);
+    const aliceBefore = await env.quote.balanceOf(alice.address);
     await expect(
-      env.engine.connect(alice).multicall(a, [withdraw(quote, -1n)], FAR),
-    ).to.be.revertedWithCustomError(env.engine, "ZeroAmount");
+      env.engine.connect(alice).multicall(a, [withdraw(quote, usdc("300"), bob.address)], FAR),
+    )
+      .to.emit(env.engine, "Withdrawn")
+      .withArgs(a, quote, bob.address, usdc("300"));
+    expect(await env.quote.balanceOf(bob.address)).to.equal(bobBefore + usdc("300"));
+    expect(await env.quote.balanceOf(alice.address)).to.equal(aliceBefore);
+    expect((await env.engine.getAccount(a)).quoteBalance).to.equal(usdc("700"));
+  });
+
+  it("deposit and commit a delayed order in one call, then cancel it in another: the order is the same as commitOrder's", async () => {
+    const [alice] = env.users;
+    const a = accountId(alice.address, 0);
+    await approveQuote(alice, usdc("5000"));
+    const now = await nextTimestamp();
+    const deadline = now + 600n;
+    const tx = await env.engine
+      .connect(alice)
+      .multicall(
+        a,
+        [deposit(quote, usdc("5000")), commitAction(ETH, wad("1"), BOUND, deadline)],
+        FAR,
+      );
+    await expect(tx).to.emit(env.engine, "OrderCommitted");
+    const o = await env.engine.getOrder(a, ETH);
+    expect(o.sizeDelta).to.equal(wad("1"));
+    expect(o.acceptablePrice).to.equal(BOUND);
+    expect(o.settlementDeadline).to.equal(deadline);
+    expect(o.commitTime).to.equal(now);
+    expect((await env.engine.getAccount(a)).orderMask).to.equal(1n << BigInt(ETH));
+    // A commit without a slippage bound fails as commitOrder does.
     await expect(
-      env.engine.connect(alice).multicall(a, [deposit(quote, -1n)], FAR),
-    ).to.be.revertedWithCustomError(env.engine, "ZeroAmount");
+      env.engine.connect(alice).multicall(a, [commitAction(BTC, wad("0.01"), 0n, deadline)], FAR),
+    ).to.be.revertedWithCustomError(env.engine, "SlippageBoundRequired");
+    // Cancelled by its owner before the settlement price exists: the fee is charged (INV-38).
+    const quoteBefore = (await env.engine.getAccount(a)).quoteBalance;
+    await expect(env.engine.connect(alice).multicall(a, [cancelAction(ETH)], FAR)).to.emit(
+      env.engine,
+      "OrderCancelled",
+    );
+    expect((await env.engine.getOrder(a, ETH)).commitTime).to.equal(0n);
+    expect((await env.engine.getAccount(a)).orderMask).to.equal(0n);
+    expect((await env.engine.getAccount(a)).quoteBalance).to.equal(quoteBefore - o.keeperFee);
+    await expect(
+      env.engine.connect(alice).multicall(a, [cancelAction(ETH)], FAR),
+    ).to.be.revertedWithCustomError(env.engine, "NoOrder");
+  });
+
+  it("a batch with a commit is held to IM: a commit that a withdrawal in the same batch leaves unfunded fails", async () => {
+    const [alice] = env.users;
+    const a = await fundQuote(env, alice, usdc("2000"));
+    const deadline = (await nextTimestamp()) + 600n;
+    const e = env.engine.connect(alice);
+    // the order alone fits ...
+    await e.multicall.staticCall(a, [commitAction(ETH, wad("1"), BOUND, deadline)], FAR);
+    // ... but not with the whole balance withdrawn after it.
+    await expect(
+      e.multicall(
+        a,
+        [commitAction(ETH, wad("1"), BOUND, deadline), withdraw(quote, usdc("1990"))],
+        FAR,
+      ),
+    ).to.be.revertedWithCustomError(env.engine, "InsufficientMargin");
+    expect((await env.engine.getAccount(a)).orderMask).to.equal(0n);
+  });
+
+  it("an account's operator may commit and cancel in a batch; anyone else is Unauthorized", async () => {
+    const [alice, op, mallory] = env.users;
+    const a = await fundQuote(env, alice, usdc("5000"));
+    await env.engine.connect(alice).setOperator(a, op.address, true);
+    const deadline = (await nextTimestamp()) + 600n;
+    const batch = [commitAction(ETH, wad("1"), BOUND, deadline)];
+    await expect(env.engine.connect(mallory).multicall(a, batch, FAR))
+      .to.be.revertedWithCustomError(env.engine, "Unauthorized")
+      .withArgs(mallory.address, a);
+    await env.engine.connect(op).multicall(a, batch, FAR);
+    await env.engine.connect(op).multicall(a, [cancelAction(ETH)], FAR);
+    expect((await env.engine.getAccount(a)).orderMask).to.equal(0n);
   });
 });

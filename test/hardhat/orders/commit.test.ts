@@ -13,7 +13,7 @@ import {
   openInstant,
   px,
 } from "../../helpers/orders";
-import { BTC, ETH, FAR } from "../../../src/common";
+import { BTC, ETH, FAR, tradeAction } from "../../../src/common";
 
 const SCALE = 10n ** 12n; // USD WAD per quote unit (6-decimal quote)
 
@@ -227,19 +227,7 @@ describe("orders: instant trading switch", () => {
       "InstantTradingDisabled",
     );
     await expect(
-      c.multicall(
-        account,
-        [
-          {
-            kind: 2,
-            token: await env.quote.getAddress(),
-            marketId: ETH,
-            amount: wad("1"),
-            acceptablePrice: FAR,
-          },
-        ],
-        FAR,
-      ),
+      c.multicall(account, [tradeAction(ETH, wad("1"), FAR)], FAR),
     ).to.be.revertedWithCustomError(engine, "InstantTradingDisabled");
     // Reducing is always allowed, and other markets are unaffected.
     await c.modifyPosition(account, ETH, -wad("1"), 1n, FAR);

@@ -29,7 +29,7 @@ import {
   priceAtGap,
   readRiskAccount,
 } from "../../helpers/risk-world";
-import { FAR, SOL } from "../../../src/common";
+import { FAR, SOL, depositAction } from "../../../src/common";
 
 /** WETH for these tests: wI 0.7 < wM 0.8, the largest discount (1 - wM), haircut above 10k USD. */
 const WETH_RISK = {
@@ -178,7 +178,7 @@ describe("risk: collateral weights (INV-53)", () => {
     const a = await fundCollateral(env, dan, "WETH", (T * M.WAD) / price);
     await env.collaterals.WETH.mint(dan.address, 1n);
     await env.collaterals.WETH.connect(dan).approve(await env.engine.getAddress(), 1n);
-    const deposit = { kind: 0, token: weth, marketId: 0, amount: 1n, acceptablePrice: 0n };
+    const deposit = depositAction(weth, 1n);
     await expect(env.engine.connect(dan).multicall(a, [deposit], FAR)).to.emit(
       env.engine,
       "Deposited",
