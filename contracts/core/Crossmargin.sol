@@ -22,6 +22,7 @@ import {
     MarginCheck,
     Health,
     MarketConfig,
+    MarketInfo,
     MarketState,
     MarketStatus,
     Order,
@@ -269,6 +270,29 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     /// @inheritdoc ICrossmargin
     function quoteToken() external view returns (address) {
         return s.quoteToken;
+    }
+
+    /// @inheritdoc ICrossmargin
+    function quoteScale() external view returns (uint256) {
+        return s.quoteScale;
+    }
+
+    /// @inheritdoc ICrossmargin
+    function accountValue(uint256 account) external view returns (int256) {
+        return MarginLogic.accountValue(s, account);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function marketInfo(uint256 marketId) external view returns (MarketInfo memory) {
+        MarketConfig storage m = s.markets[marketId];
+        return MarketInfo(s.marketNames[marketId], m.feed, m.status);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function marketIdByName(bytes32 name) external view returns (uint256) {
+        uint256 idPlusOne = s.marketIdPlusOne[name];
+        if (idPlusOne == 0) revert UnknownMarketName(name);
+        return idPlusOne - 1;
     }
 
     /// @inheritdoc ICrossmargin

@@ -12,6 +12,7 @@ import {
     CollateralConfig,
     Health,
     MarketConfig,
+    MarketInfo,
     MarketState,
     Order,
     PositionView
@@ -225,6 +226,29 @@ interface ICrossmargin is
     /// @notice The settlement token, valued at par (1 quote token = 1 USD).
     /// @return The quote token's address.
     function quoteToken() external view returns (address);
+
+    /// @notice The quote token's scale: quote units times this are USD WAD.
+    /// @return 10 ** (18 - the quote token's decimals) (1e12 for a 6-decimal USDC).
+    function quoteScale() external view returns (uint256);
+
+    /// @notice The account's value with no haircut: quote balance at par, every collateral at
+    ///         its oracle price (no weight), every position's PnL less the funding it owes.
+    ///         What the account would be worth closed out at oracle prices, before fees and
+    ///         price impact; `accountHealth().equity` is the same with collateral weights.
+    ///         Reverts on any unusable feed of a market or collateral the account holds.
+    /// @param account The account id.
+    /// @return The value (USD WAD, signed).
+    function accountValue(uint256 account) external view returns (int256);
+
+    /// @notice A market's name, feed and status.
+    /// @param marketId The market.
+    /// @return Name (bytes32 string, set at listing), feed and status (None: no such market).
+    function marketInfo(uint256 marketId) external view returns (MarketInfo memory);
+
+    /// @notice The id of the market listed under `name`. Reverts `UnknownMarketName`.
+    /// @param name The market's name (bytes32 string, e.g. "ETH-PERP").
+    /// @return The market id.
+    function marketIdByName(bytes32 name) external view returns (uint256);
 
     /// @notice Equity, IM and MM of `account` at the latest prices; reverts on any unusable
     ///         feed, a stale one included, and while the L2 sequencer is down or in its grace

@@ -37,6 +37,7 @@ interface ICrossmarginAdmin {
     /// @notice Parameters of a market at creation: its feed and the four parameter groups of
     ///         the market setters (contracts/types/Params.sol).
     struct MarketParams {
+        bytes32 name; // e.g. "ETH-PERP": non-empty, unique, never changed (`marketInfo`)
         address feed;
         uint32 heartbeat; // seconds
         MarketTradingParams trading;
@@ -91,9 +92,10 @@ interface ICrossmarginAdmin {
     ///         The feed must answer safely now, and its `description()` must equal
     ///         `feedDescription` (`FeedDescriptionMismatch`); heartbeat 60 s .. 2 days
     ///         (`ParameterOutOfBounds`). Every parameter is checked as by its setter.
-    ///         Reverts `TooManyMarkets` (64) and `ZeroAddress`. Emits `MarketAdded`, the four
+    ///         Reverts `TooManyMarkets` (64), `ZeroAddress` and `InvalidMarketName` (empty, or
+    ///         another market's). Emits `MarketAdded`, the four
     ///         parameter events and `MarketStatusSet`.
-    /// @param p The feed, heartbeat (seconds) and every market parameter (see the setters).
+    /// @param p The name, feed, heartbeat (seconds) and every market parameter (see the setters).
     /// @param feedDescription The feed's expected `description()`.
     /// @return marketId The new market's id (the previous `marketCount()`).
     function addMarket(

@@ -22,6 +22,12 @@ interface ICrossmarginErrors {
     /// @notice The `setOperatorWithSig` signature is not the owner's (ECDSA for an EOA, ERC-1271
     ///         for a contract) over the EIP-712 `SetOperator` message.
     error InvalidSignature();
+    /// @notice `addMarket` with an empty name or the name of an existing market.
+    /// @param name The refused name (bytes32 string).
+    error InvalidMarketName(bytes32 name);
+    /// @notice No market has this name (`marketIdByName`).
+    /// @param name The name looked up (bytes32 string).
+    error UnknownMarketName(bytes32 name);
     /// @notice The `setOperatorWithSig` nonce is not the account's current one (already used, or
     ///         signed ahead of another signature for the same account not yet submitted).
     /// @param account The account the signature is for.

@@ -85,9 +85,10 @@ interface ICrossmarginEvents {
     );
     /// @notice A market created, Active (its parameters follow in their own events).
     /// @param marketId The new market's id.
+    /// @param name Its name (bytes32 string, e.g. "ETH-PERP"), unique.
     /// @param feed Its Chainlink price feed.
     /// @param heartbeat Maximum age of the feed's answer (seconds).
-    event MarketAdded(uint256 indexed marketId, address feed, uint32 heartbeat);
+    event MarketAdded(uint256 indexed marketId, bytes32 name, address feed, uint32 heartbeat);
     /// @notice A market's price feed replaced.
     /// @param marketId The market.
     /// @param feed The new feed.

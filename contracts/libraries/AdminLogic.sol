@@ -131,12 +131,16 @@ library AdminLogic {
     ) external returns (uint256 id) {
         id = s.marketCount;
         if (id >= MAX_MARKETS) revert E.TooManyMarkets(MAX_MARKETS);
+        bytes32 name = p.name;
+        if (name == bytes32(0) || s.marketIdPlusOne[name] != 0) revert E.InvalidMarketName(name);
+        s.marketNames[id] = name;
+        s.marketIdPlusOne[name] = id + 1;
         s.marketCount = id + 1;
         MarketConfig storage m = s.markets[id];
         _setFeed(_feedSlot(m), p.feed, p.heartbeat, feedDescription);
         m.status = MarketStatus.Active;
         s.marketStates[id].lastFundingTime = uint48(block.timestamp);
-        emit Ev.MarketAdded(id, p.feed, p.heartbeat);
+        emit Ev.MarketAdded(id, name, p.feed, p.heartbeat);
         _setTrading(m, id, p.trading);
         _refreshMaxTakerFee(s);
         _setMargin(m, id, p.margin);

@@ -203,6 +203,23 @@ library MarginLogic {
         return _health(s, account, hintMarket, hintPrice, allowStale ? STALE_MARKETS : STRICT, 0);
     }
 
+    /// @notice The account's value with no haircut (USD WAD): quote balance, every collateral at
+    ///         its oracle price, and every position's PnL net of funding owed. Fresh feeds only.
+    function accountValue(Store storage s, uint256 account) public view returns (int256 value) {
+        AccountData memory a = s.accounts[account];
+        Query memory q = Query(account, type(uint256).max, 0, STRICT, 0, new Slot[](0), 0);
+        value = _withoutCollateral(s, q, a).equity;
+        uint256 mask = a.collateralMask;
+        while (mask != 0) {
+            uint256 i = Bitmask.lowest(mask);
+            mask &= mask - 1;
+            address token = s.collateralTokens[i];
+            CollateralConfig storage c = s.collaterals[token];
+            uint256 balance = s.collateralBalances[account][token];
+            value += tokenValueUsd(balance, collateralPrice(c), c.tokenDecimals).toInt();
+        }
+    }
+
     /// @notice `health` as the liquidation rule sees it: stale markets at their last answer
     ///         (INV-25), stale collateral at its last answer with half its weight (INV-34).
     function liquidationHealth(

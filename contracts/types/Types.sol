@@ -59,6 +59,13 @@ struct Protection {
     uint96 usedInWindow; // quote units
 }
 
+/// @notice What identifies a market to an integrator (`ICrossmargin.marketInfo`).
+struct MarketInfo {
+    bytes32 name; // set at listing, unique (bytes32 string, e.g. "ETH-PERP")
+    address feed; // its Chainlink price feed
+    MarketStatus status; // None for an id that does not exist
+}
+
 /// @notice Market parameters. The first three slots hold what the margin check reads.
 struct MarketConfig {
     // slot 0

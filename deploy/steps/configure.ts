@@ -163,6 +163,7 @@ async function grantRoles(
 /** The struct `addMarket` takes, from a deploy-config market and its feed's address. */
 export function marketStruct(m: MarketConfig, feed: string) {
   return groupMarketParams({
+    name: m.name,
     feed,
     heartbeat: m.feed.heartbeat,
     skewScale: wad(m.skewScale),

@@ -4,7 +4,7 @@
  * sizes are size WAD; windows, delays and ages are seconds). `addMarket` takes the four market
  * groups nested; `groupMarketParams` builds that from one flat object.
  */
-import type { BigNumberish } from "ethers";
+import { type BigNumberish, encodeBytes32String } from "ethers";
 
 /** `setMarketTradingParams`, `MarketTradingParamsSet`. */
 export interface MarketTradingParams {
@@ -59,14 +59,21 @@ export interface AdlSettings {
 }
 
 /** Every field of `addMarket`'s `MarketParams`, flat. */
-export type FlatMarketParams = { feed: string; heartbeat: BigNumberish } & MarketTradingParams &
+/** `name` is the market's on-chain name ("ETH-PERP", at most 31 bytes, unique). */
+export type FlatMarketParams = {
+  name: string;
+  feed: string;
+  heartbeat: BigNumberish;
+} & MarketTradingParams &
   MarketMarginParams &
   MarketLimits &
   MarketOrderParams;
 
-/** `addMarket`'s `MarketParams` (feed, heartbeat and the four setter structs) from a flat object. */
+/** `addMarket`'s `MarketParams` (name, feed, heartbeat and the four setter structs) from a flat
+ *  object. */
 export function groupMarketParams(p: FlatMarketParams) {
   return {
+    name: encodeBytes32String(p.name),
     feed: p.feed,
     heartbeat: p.heartbeat,
     trading: {

@@ -134,6 +134,17 @@ export function weightedCollateral(account: Account): bigint {
   return total;
 }
 
+/** The account's value with no haircut (`ICrossmargin.accountValue`, USD WAD): quote at par,
+ *  each collateral at its price (rounded down), each position's PnL less its funding. */
+export function accountValue(account: Account): bigint {
+  let total = quoteToUsd(account.quoteBalance, account.quoteDecimals);
+  for (const c of account.collaterals) total += collateralValueUsd(c.amount, c.decimals, c.price);
+  for (const h of account.positions) {
+    total += unrealisedPnl(h.position, h.price) - positionFunding(h.position, h.indexNow);
+  }
+  return total;
+}
+
 /** Full margin view of an account (see {@link MarginSummary} for each field's rounding). */
 export function marginSummary(account: Account): MarginSummary {
   const wc = weightedCollateral(account);

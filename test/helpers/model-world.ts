@@ -333,6 +333,11 @@ export class World {
     };
   }
 
+  /** `accountValue` (no haircut) at `now`. */
+  value(account: bigint, now: bigint): bigint {
+    return M.accountValue(this.modelAccount(account, now));
+  }
+
   /** Pool value in quote units at `now` (docs/math.md, Liquidity pool value). */
   poolValue(now: bigint): bigint {
     const markets = this.markets.map((m) => ({

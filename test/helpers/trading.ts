@@ -7,7 +7,7 @@ import hre, { ethers } from "hardhat";
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { ContractTransactionResponse } from "ethers";
+import { ContractTransactionResponse, encodeBytes32String } from "ethers";
 import { MockV3Aggregator, MockV3Aggregator__factory } from "../../typechain-types";
 import { feedAnswer, units, wad } from "../../src/common/units";
 import { accountId } from "../../src/common/accounts";
@@ -177,9 +177,11 @@ export async function trade(
   return { r, w, tx };
 }
 
-/** Market parameters like the local config's (ETH-like), for `engine.addMarket`. */
+/** Market parameters like the local config's (ETH-like), for `engine.addMarket`; named after
+ *  its feed unless `overrides.name` says otherwise (names are unique). */
 export function marketParams(feed: string, overrides: Partial<FlatMarketParams> = {}) {
   return groupMarketParams({
+    name: `TEST-${feed.slice(2, 12)}`,
     feed,
     heartbeat: 86_400,
     skewScale: wad("1000000"),
@@ -212,7 +214,7 @@ export async function addMarkets(env: Env, n: number, price = "100"): Promise<nu
     const id = Number(await env.engine.marketCount());
     await expect(env.engine.addMarket(marketParams(address), await feed.description()))
       .to.emit(env.engine, "MarketAdded")
-      .withArgs(id, address, 86_400);
+      .withArgs(id, encodeBytes32String(`TEST-${address.slice(2, 12)}`), address, 86_400);
     ids.push(id);
   }
   return ids;

@@ -97,6 +97,7 @@ export async function ensureMarkets(sys: System, n: number): Promise<void> {
     await (
       await sys.engine.addMarket(
         groupMarketParams({
+          name: `BENCH-${id}`,
           feed: await feed.getAddress(),
           heartbeat: m0.heartbeat,
           skewScale: wad(10_000_000),

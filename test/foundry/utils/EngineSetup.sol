@@ -77,9 +77,9 @@ abstract contract EngineSetup is Test {
 
         _listCollateral(address(d.weth), address(d.wethFeed), 100_000e18);
         _listCollateral(address(d.wbtc), address(d.wbtcFeed), 5_000e8);
-        _addMarket(address(d.marketFeeds[0]), 1_000_000e18, 100_000e18);
-        _addMarket(address(d.marketFeeds[1]), 50_000e18, 5_000e18);
-        _addMarket(address(d.marketFeeds[2]), 20_000_000e18, 2_000_000e18);
+        _addMarket("ETH-PERP", address(d.marketFeeds[0]), 1_000_000e18, 100_000e18);
+        _addMarket("BTC-PERP", address(d.marketFeeds[1]), 50_000e18, 5_000e18);
+        _addMarket("SOL-PERP", address(d.marketFeeds[2]), 20_000_000e18, 2_000_000e18);
         d.engine.setLiquidationParams(
             LiquidationSettings({
                 feeRate: 0.005e18,
@@ -135,9 +135,10 @@ abstract contract EngineSetup is Test {
 
     /// @dev deploy/config/local.ts `market()`: fees 2/6 bp, velocity 9/day, IMR 2 % + 0.0001 *
     ///      sqrt(notional), maintenance 0.5, min margin 20 USD, OI <= 5x pool, 5M USD per 30 s.
-    function _addMarket(address feed, uint128 skewScale, uint128 maxOi) private {
+    function _addMarket(bytes32 name, address feed, uint128 skewScale, uint128 maxOi) private {
         d.engine.addMarket(
             ICrossmarginAdmin.MarketParams({
+                name: name,
                 feed: feed,
                 heartbeat: HEARTBEAT,
                 trading: MarketTradingParams({

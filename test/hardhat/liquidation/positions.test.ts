@@ -272,6 +272,7 @@ describe("liquidation/positions", () => {
       const feed = await Feed.deploy(8, 100n * 10n ** 8n);
       await engine.addMarket(
         groupMarketParams({
+          name: `EXTRA-${i}`,
           feed: await feed.getAddress(),
           heartbeat: base.heartbeat,
           skewScale: base.skewScale,

@@ -25,6 +25,7 @@ async function addMarkets(env: OrdersEnv, n: number): Promise<number[]> {
     const feed = await new MockV3Aggregator__factory(deployer).deploy(8, feedAnswer("100"));
     await engine.addMarket(
       groupMarketParams({
+        name: `GRIEF-${i}`,
         feed: await feed.getAddress(),
         heartbeat: 86_400,
         skewScale: wad("10000000"),
