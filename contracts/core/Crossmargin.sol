@@ -135,6 +135,19 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     }
 
     /// @inheritdoc ICrossmargin
+    function setSettlementCallback(uint256 account, address callback) external nonReentrant {
+        if (ownerOf(account) != msg.sender) revert Unauthorized(msg.sender, account);
+        if (callback != address(0) && callback.code.length == 0) revert InvalidCallback(callback);
+        s.settlementCallbacks[account] = callback;
+        emit SettlementCallbackSet(account, callback);
+    }
+
+    /// @inheritdoc ICrossmargin
+    function settlementCallback(uint256 account) external view returns (address) {
+        return s.settlementCallbacks[account];
+    }
+
+    /// @inheritdoc ICrossmargin
     function isOperator(uint256 account, address operator) external view returns (bool) {
         return s.operators[account][operator];
     }

@@ -122,6 +122,22 @@ interface ICrossmargin is
     // solhint-disable-next-line func-name-mixedcase
     function SET_OPERATOR_TYPEHASH() external view returns (bytes32);
 
+    /// @notice Registers the contract notified when the account's delayed orders settle (owner
+    ///         only, `Unauthorized`), or removes it with the zero address. At settlement the
+    ///         engine calls `ICrossmarginSettlementCallback.onOrderSettled` on it last, with
+    ///         `SETTLEMENT_CALLBACK_GAS` (200,000) gas, and ignores its failure
+    ///         (`SettlementCallbackFailed`): a callback cannot block settlement or liquidation.
+    ///         The keeper must send enough gas for that budget (`InsufficientCallbackGas`).
+    ///         Reverts `InvalidCallback` for an address without code.
+    /// @param account The account id.
+    /// @param callback The callback contract, or zero to remove it.
+    function setSettlementCallback(uint256 account, address callback) external;
+
+    /// @notice The account's settlement callback (zero: none).
+    /// @param account The account id.
+    /// @return The `ICrossmarginSettlementCallback` contract notified at settlement.
+    function settlementCallback(uint256 account) external view returns (address);
+
     /// @notice Whether `operator` may act for `account`.
     /// @param account The account id.
     /// @param operator The address to check.

@@ -22,6 +22,14 @@ interface ICrossmarginErrors {
     /// @notice The `setOperatorWithSig` signature is not the owner's (ECDSA for an EOA, ERC-1271
     ///         for a contract) over the EIP-712 `SetOperator` message.
     error InvalidSignature();
+    /// @notice `settleOrder` with too little gas left to give the account's settlement callback
+    ///         its whole budget (`SETTLEMENT_CALLBACK_GAS`): send the transaction with more gas.
+    /// @param needed Gas the call needed at that point.
+    /// @param left Gas it had.
+    error InsufficientCallbackGas(uint256 needed, uint256 left);
+    /// @notice `setSettlementCallback` with an address that has no code.
+    /// @param callback The refused address.
+    error InvalidCallback(address callback);
     /// @notice `addMarket` with an empty name or the name of an existing market.
     /// @param name The refused name (bytes32 string).
     error InvalidMarketName(bytes32 name);

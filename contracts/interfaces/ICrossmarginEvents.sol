@@ -201,40 +201,40 @@ interface ICrossmarginEvents {
     event PoolWithdrawn(address indexed receiver, uint256 assets, int256 poolBalance);
 
     // --- liquidation ---
-    /// @notice `liquidate` closed (part of) a position at the oracle price, without fee.
+    /// @notice `liquidate` closed (part of) a position at the oracle price, without fee. The
+    ///         close's PnL, funding and quote movement are in the `PositionModified` event that
+    ///         precedes it in the same transaction.
     /// @param account The account.
     /// @param marketId The market.
     /// @param keeper The caller.
     /// @param sizeClosed The size change (size WAD, signed: negative closes a long).
     /// @param price The oracle price it closed at (price WAD).
-    /// @param notional `mulUp(|sizeClosed|, price)` (USD WAD).
-    /// @param quoteDelta What the close credited to the quote balance (quote units, signed).
+    /// @param notionalUsd `mulUp(|sizeClosed|, price)` (USD WAD).
     event PositionLiquidated(
         uint256 indexed account,
         uint256 indexed marketId,
         address indexed keeper,
         int256 sizeClosed,
         uint256 price,
-        uint256 notional,
-        int256 quoteDelta
+        uint256 notionalUsd
     );
-    /// @notice `fee = keeperReward + toInsuranceFund` (quote units) charged to the account for
-    ///         `notionalClosed` (USD WAD) by one `liquidate` call. Both are capped, penalty
-    ///         first, by what the account can pay, so the charge never creates debt.
+    /// @notice `feeQuote = keeperRewardQuote + toInsuranceFundQuote` charged to the account
+    ///         for `notionalClosedUsd` by one `liquidate` call. Both are capped, penalty first,
+    ///         by what the account can pay, so the charge never creates debt.
     /// @param account The account.
-    /// @param keeper The caller, paid `keeperReward`.
-    /// @param notionalClosed Notional the call closed (USD WAD).
-    /// @param fee Total charged to the account (quote units).
-    /// @param keeperReward Quote units paid to the keeper.
-    /// @param toInsuranceFund The fund's penalty (quote units); if the quote token refuses the
-    ///        transfer to the fund, it goes to the pool's balance instead.
+    /// @param keeper The caller, paid `keeperRewardQuote`.
+    /// @param notionalClosedUsd Notional the call closed (USD WAD).
+    /// @param feeQuote Total charged to the account (quote units).
+    /// @param keeperRewardQuote Paid to the keeper (quote units).
+    /// @param toInsuranceFundQuote The fund's penalty (quote units); if the quote token refuses
+    ///        the transfer to the fund, it goes to the pool's balance instead.
     event LiquidationFeePaid(
         uint256 indexed account,
         address indexed keeper,
-        uint256 notionalClosed,
-        uint256 fee,
-        uint256 keeperReward,
-        uint256 toInsuranceFund
+        uint256 notionalClosedUsd,
+        uint256 feeQuote,
+        uint256 keeperRewardQuote,
+        uint256 toInsuranceFundQuote
     );
     /// @notice The insurance fund bought `amount` of `token` from a bankrupt account for
     ///         `debtRepaid` quote units, at the oracle price less the token's discount.
@@ -295,11 +295,30 @@ interface ICrossmarginEvents {
     /// @param marketId The market.
     /// @param keeper The caller, paid the keeper fee.
     /// @param roundId The oracle round it filled at.
+    /// @param keeperFeeQuote The fee charged to the account and paid to the keeper (quote units;
+    ///        capped by the account's equity, INV-35).
     event OrderSettled(
         uint256 indexed account,
         uint256 indexed marketId,
         address indexed keeper,
-        uint80 roundId
+        uint80 roundId,
+        uint256 keeperFeeQuote
+    );
+    /// @notice The owner set (or, with the zero address, removed) the contract notified when
+    ///         the account's delayed orders settle.
+    /// @param account The account.
+    /// @param callback The `ICrossmarginSettlementCallback` contract, or zero.
+    event SettlementCallbackSet(uint256 indexed account, address callback);
+    /// @notice A settlement callback reverted or ran out of gas; the settlement stands.
+    /// @param account The account.
+    /// @param marketId The market of the settled order.
+    /// @param callback The contract called.
+    /// @param reason The first 4 bytes of its revert data (an error selector), or zero.
+    event SettlementCallbackFailed(
+        uint256 indexed account,
+        uint256 indexed marketId,
+        address callback,
+        bytes4 reason
     );
     /// @notice A delayed order removed without a fill.
     /// @param account The account.

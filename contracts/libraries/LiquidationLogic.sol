@@ -191,15 +191,7 @@ library LiquidationLogic {
         uint256 feeBefore = Math.max(ctx.rateFee, ctx.lp.minKeeperReward);
         ctx.rateFee += notional.mulUp(ctx.lp.feeRate);
         ctx.equity -= int256(Math.max(ctx.rateFee, ctx.lp.minKeeperReward) - feeBefore);
-        emit Ev.PositionLiquidated(
-            account,
-            sl.marketId,
-            keeper,
-            delta,
-            sl.price,
-            notional,
-            r.quoteDelta
-        );
+        emit Ev.PositionLiquidated(account, sl.marketId, keeper, delta, sl.price, notional);
     }
 
     function _paired(Slot[] memory slots) private pure returns (bool) {

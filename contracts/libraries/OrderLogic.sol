@@ -8,6 +8,7 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 import {ICrossmarginLiquidation} from "../interfaces/ICrossmarginLiquidation.sol";
+import {ICrossmarginSettlementCallback} from "../interfaces/ICrossmarginSettlementCallback.sol";
 import {WadMath} from "./WadMath.sol";
 import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
@@ -33,6 +34,9 @@ import {
 ///         never charges the trader, the delay fixed at commit.
 /// @dev Linked library (runs in the engine's context).
 library OrderLogic {
+    /// @notice Gas a settlement callback is given (ICrossmarginSettlementCallback).
+    uint256 internal constant SETTLEMENT_CALLBACK_GAS = 200_000;
+
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using WadMath for uint256;
@@ -94,6 +98,7 @@ library OrderLogic {
             // INV-38: a pause or status change is not the trader's doing: free, keeper unpaid.
             _clear(s, account, marketId);
             emit Ev.OrderCancelled(account, marketId, keeper, "governance", 0);
+            _notify(s, account, marketId, false, 0, 0);
             return false;
         }
         uint256 price = _settlementPrice(cfg, roundId, proof, o);
@@ -115,7 +120,7 @@ library OrderLogic {
                 )
             {
                 filled = true;
-                emit Ev.OrderSettled(account, marketId, keeper, roundId);
+                emit Ev.OrderSettled(account, marketId, keeper, roundId, fee);
             } catch (bytes memory reason) {
                 // Not the order's fault: running out of gas (a keeper could otherwise starve the
                 // fill to collect the fee) or an oracle that cannot be read now. Revert instead.
@@ -124,6 +129,41 @@ library OrderLogic {
             }
         }
         _payKeeper(s, keeper, fee);
+        _notify(s, account, marketId, filled, filled ? delta : int256(0), price);
+    }
+
+    /// @dev Calls the account's settlement callback, if any, last (after every write and
+    ///      transfer), with exactly `SETTLEMENT_CALLBACK_GAS`. The caller must leave enough gas
+    ///      for that whole budget (a keeper could otherwise starve the callback on purpose): the
+    ///      call keeps 1/64 of the gas back (EIP-150). A failure is an event, never a revert;
+    ///      only the first 4 bytes of its revert data are read (no return-data bomb).
+    function _notify(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        bool filled,
+        int256 sizeDelta,
+        uint256 price
+    ) private {
+        address callback = s.settlementCallbacks[account];
+        if (callback == address(0)) return;
+        bytes memory data = abi.encodeCall(
+            ICrossmarginSettlementCallback.onOrderSettled,
+            (account, marketId, filled, sizeDelta, price)
+        );
+        uint256 needed = SETTLEMENT_CALLBACK_GAS + SETTLEMENT_CALLBACK_GAS / 63 + 2_000;
+        if (gasleft() < needed) revert E.InsufficientCallbackGas(needed, gasleft());
+        bool ok;
+        bytes4 reason;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            ok := call(SETTLEMENT_CALLBACK_GAS, callback, 0, add(data, 0x20), mload(data), 0, 0)
+            if and(iszero(ok), gt(returndatasize(), 3)) {
+                returndatacopy(0, 0, 4)
+                reason := and(mload(0), shl(224, 0xffffffff))
+            }
+        }
+        if (!ok) emit Ev.SettlementCallbackFailed(account, marketId, callback, reason);
     }
 
     /// @notice The fill of a settling order (inside the engine's self-call, so it can roll back).

@@ -69,4 +69,5 @@ struct Store {
     mapping(uint256 account => uint256) operatorNonces; // EIP-712 `SetOperator` nonce, per account
     mapping(uint256 marketId => bytes32) marketNames; // set at listing, unique, never changed
     mapping(bytes32 name => uint256) marketIdPlusOne; // 0: no market has that name
+    mapping(uint256 account => address) settlementCallbacks; // notified when an order settles
 }

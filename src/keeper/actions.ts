@@ -253,7 +253,7 @@ export class Executor {
         parsed?.name === "LiquidationFeePaid" &&
         String(parsed.args.keeper).toLowerCase() === me
       ) {
-        total += parsed.args.keeperReward as bigint;
+        total += parsed.args.keeperRewardQuote as bigint;
       }
     }
     return total;

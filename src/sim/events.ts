@@ -117,13 +117,13 @@ export function decodeEvents(logs: readonly RawLog[], engine: string): StepEvent
         break;
       case "PositionLiquidated":
         ev.positionsLiquidated++;
-        ev.liquidatedNotionalUsd += a.notional as bigint;
+        ev.liquidatedNotionalUsd += a.notionalUsd as bigint;
         ev.liquidatedAccounts.add(a.account as bigint);
         break;
       case "LiquidationFeePaid":
-        ev.liquidationFees += a.fee as bigint;
-        ev.keeperRewards += a.keeperReward as bigint;
-        ev.toInsurance += a.toInsuranceFund as bigint;
+        ev.liquidationFees += a.feeQuote as bigint;
+        ev.keeperRewards += a.keeperRewardQuote as bigint;
+        ev.toInsurance += a.toInsuranceFundQuote as bigint;
         break;
       case "BadDebtSettled":
         ev.liquidatedAccounts.add(a.account as bigint);

@@ -336,8 +336,7 @@ export async function liquidateChecked(
     keeper: l.args.keeper,
     sizeClosed: l.args.sizeClosed,
     price: l.args.price,
-    notional: l.args.notional,
-    quoteDelta: l.args.quoteDelta,
+    notional: l.args.notionalUsd,
   }));
   expect(closed).to.deep.equal(
     expected.closes.map((c) => ({
@@ -347,7 +346,6 @@ export async function liquidateChecked(
       sizeClosed: c.sizeClosed,
       price: c.price,
       notional: c.notional,
-      quoteDelta: c.quoteDelta,
     })),
   );
   const fees = eventsNamed(logs, "LiquidationFeePaid").map((l) => [...l.args]);

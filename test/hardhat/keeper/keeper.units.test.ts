@@ -197,7 +197,7 @@ describe("keeper parts", function () {
         log("Deposited", [1n << 8n, token, token, 6n]),
         log("OrderCommitted", [3n << 8n, 1, 1n, 1n, 100, 1]),
         log("OrderCommitted", [3n << 8n, 2, 1n, 1n, 100, 1]),
-        log("OrderSettled", [3n << 8n, 1, token, 7]),
+        log("OrderSettled", [3n << 8n, 1, token, 7, 1_000_000n]),
         log("LiquidationParamsSet", [Object.values(params)]),
       ]);
       expect([...ix.accounts]).to.deep.equal([1n << 8n, 2n << 8n, 3n << 8n]);

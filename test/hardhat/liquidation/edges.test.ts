@@ -142,12 +142,12 @@ describe("liquidation/edges", () => {
       // Full close (mmr * 1.1 < 5 %) at 2850: 5 % of 285,000 = 14,250 is capped at the 1,000
       // maximum reward; the fund's penalty, 0.25 % of 285,000 = 712.5, cannot be sent.
       const fee = eventArgs(s.engine, receipt!.logs, "LiquidationFeePaid");
-      expect([fee.notionalClosed, fee.fee, fee.keeperReward, fee.toInsuranceFund]).to.deep.equal([
-        wad("285000"),
-        usdc("1712.5"),
-        usdc(1_000),
-        usdc("712.5"),
-      ]);
+      expect([
+        fee.notionalClosedUsd,
+        fee.feeQuote,
+        fee.keeperRewardQuote,
+        fee.toInsuranceFundQuote,
+      ]).to.deep.equal([wad("285000"), usdc("1712.5"), usdc(1_000), usdc("712.5")]);
       expect((await s.q.balanceOf(s.keeper.address)) - keeper0).to.equal(usdc(1_000));
       expect(await s.q.balanceOf(s.fund)).to.equal(0n);
       // INV-1: every token the engine holds is in the account or pool ledgers.
@@ -172,12 +172,16 @@ describe("liquidation/edges", () => {
       // INV-27: a bankrupt account pays no fee (no reward, no penalty): a fee never adds to the
       // bad debt. Only the deficit left the fund.
       const fee = eventArgs(s.engine, receipt!.logs, "LiquidationFeePaid");
-      expect([fee.fee, fee.keeperReward, fee.toInsuranceFund]).to.deep.equal([0n, 0n, 0n]);
+      expect([fee.feeQuote, fee.keeperRewardQuote, fee.toInsuranceFundQuote]).to.deep.equal([
+        0n,
+        0n,
+        0n,
+      ]);
       expect(await s.q.balanceOf(s.keeper.address)).to.equal(keeper0);
       expect(await s.q.balanceOf(s.fund)).to.equal(usdc(500_000) - bad.deficit);
       expect((await s.engine.getAccount(s.a)).quoteBalance).to.equal(0n);
       // Nothing socialised: the pool ledger moved only by the trader's realised loss.
-      const closed = eventArgs(s.engine, receipt!.logs, "PositionLiquidated");
+      const closed = eventArgs(s.engine, receipt!.logs, "PositionModified");
       expect(await s.engine.poolBalance()).to.equal(pool0 - closed.quoteDelta);
       const held = await s.q.balanceOf(await s.engine.getAddress());
       expect(held).to.equal(await s.engine.poolBalance());

@@ -79,12 +79,12 @@ describe("markets: edges", () => {
     const feed = env.marketFeeds[ETH];
     const addr = await feed.getAddress();
     const description = await feed.description();
-    const p = marketParams(addr);
+    const p = (id: number) => marketParams(addr, { name: `M-${id}` });
     for (let id = Number(await env.engine.marketCount()); id < MAX_MARKETS; id++) {
-      await env.engine.addMarket(p, description);
+      await env.engine.addMarket(p(id), description);
     }
     expect(await env.engine.marketCount()).to.equal(BigInt(MAX_MARKETS));
-    await expect(env.engine.addMarket(p, description))
+    await expect(env.engine.addMarket(p(MAX_MARKETS), description))
       .to.be.revertedWithCustomError(env.engine, "TooManyMarkets")
       .withArgs(MAX_MARKETS);
     expect(await env.engine.marketCount()).to.equal(BigInt(MAX_MARKETS));

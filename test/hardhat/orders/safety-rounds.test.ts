@@ -5,6 +5,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { feedAnswer, wad } from "../../../src/common/units";
 import {
+  KEEPER_FEE,
   OrdersEnv,
   commit,
   eventsOf,
@@ -60,7 +61,7 @@ describe("orders: INV-37 the first round is the first", () => {
     const tx = await engine.connect(keeper).settleOrder(account, ETH, r + 1n);
     await expect(tx)
       .to.emit(engine, "OrderSettled")
-      .withArgs(account, ETH, keeper.address, r + 1n);
+      .withArgs(account, ETH, keeper.address, r + 1n, KEEPER_FEE);
     const [pm] = await eventsOf(env, tx, "PositionModified");
     expect(pm.fillPrice).to.equal(want.fill);
     await expectConserved(env, [account, env.otherAccount]);
@@ -101,7 +102,9 @@ describe("orders: INV-37 the first round is the first", () => {
     const want = await expectedTrade(engine, account, ETH, wad("1"), px("3010"), now);
     await time.setNextBlockTimestamp(now);
     const tx = await c.settleOrderAcrossPhase(account, ETH, first, r + 1n);
-    await expect(tx).to.emit(engine, "OrderSettled").withArgs(account, ETH, keeper.address, first);
+    await expect(tx)
+      .to.emit(engine, "OrderSettled")
+      .withArgs(account, ETH, keeper.address, first, KEEPER_FEE);
     const [pm] = await eventsOf(env, tx, "PositionModified");
     expect(pm.fillPrice).to.equal(want.fill);
   });

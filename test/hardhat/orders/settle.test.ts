@@ -65,7 +65,9 @@ describe("orders: settlement round", () => {
     const now = BigInt(await time.latest()) + 1n;
     const want = await expectedTrade(engine, account, ETH, wad("1"), px("3020"), now);
     const tx = await settleAt(env, ETH, r2, now);
-    await expect(tx).to.emit(engine, "OrderSettled").withArgs(account, ETH, keeper.address, r2);
+    await expect(tx)
+      .to.emit(engine, "OrderSettled")
+      .withArgs(account, ETH, keeper.address, r2, KEEPER_FEE);
     const [pm] = await eventsOf(env, tx, "PositionModified");
     expect(pm.fillPrice).to.equal(want.fill);
     await expect(c.settleOrder(account, ETH, r2))
@@ -88,7 +90,7 @@ describe("orders: settlement round", () => {
       expect([st.settleable, st.settlementRound]).to.deep.equal([true, first]);
       await expect(engine.connect(keeper).settleOrder(account, ETH, st.settlementRound))
         .to.emit(engine, "OrderSettled")
-        .withArgs(account, ETH, keeper.address, first);
+        .withArgs(account, ETH, keeper.address, first, KEEPER_FEE);
     });
   }
 
@@ -159,7 +161,7 @@ describe("orders: settlement round", () => {
       const tx = await settleAt(env, ETH, r + 1n, T + 3n);
       await expect(tx)
         .to.emit(engine, "OrderSettled")
-        .withArgs(account, ETH, keeper.address, r + 1n);
+        .withArgs(account, ETH, keeper.address, r + 1n, KEEPER_FEE);
       expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(entryFor(1n, want.fill));
     });
   }

@@ -330,7 +330,7 @@ describe("risk: offset pairs (INV-54)", () => {
         );
         console.log(
           `      ${name}: equity ${usd(before.equity)} < MM ${usd(before.mm)}; closed ` +
-            `${usd(paid.notionalClosed)} USD for ${Number(paid.fee) / 1e6} USDC of charges; left ` +
+            `${usd(paid.notionalClosedUsd)} USD for ${Number(paid.feeQuote) / 1e6} USDC of charges; left ` +
             `${left.join(", ")}: equity ${usd(m.equity)}, MM ${usd(m.mm)} (credit ${usd(m.credits[0].creditMM)})`,
         );
       });

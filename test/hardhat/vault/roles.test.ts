@@ -117,7 +117,11 @@ describe("vault: roles and governance bounds", () => {
       [
         "addMarket",
         ADMIN,
-        (e) => e.addMarket(marketStruct(ctx.config.markets[0], mFeed), MOCK_DESCRIPTION),
+        (e) =>
+          e.addMarket(
+            { ...marketStruct(ctx.config.markets[0], mFeed), name: b32("NEW-PERP") },
+            MOCK_DESCRIPTION,
+          ),
       ],
       ["setMarketFeed", ADMIN, (e) => e.setMarketFeed(0, mFeed, 60, MOCK_DESCRIPTION)],
       ...marketGovernanceCalls(ADMIN, RISK),
@@ -352,7 +356,7 @@ describe("vault: roles and governance bounds", () => {
         .to.be.revertedWithCustomError(ctx.engine, "UnknownMarket")
         .withArgs(99);
       const feed = ctx.marketFeeds[0].target as string;
-      const good = marketStruct(ctx.config.markets[0], feed);
+      const good = { ...marketStruct(ctx.config.markets[0], feed), name: b32("NEW-PERP") };
       const bad = { ...good, trading: { ...good.trading, takerFee: wad("0.05") + 1n } };
       await expect(ctx.engine.addMarket(bad, MOCK_DESCRIPTION))
         .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
