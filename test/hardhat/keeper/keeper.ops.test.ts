@@ -214,7 +214,7 @@ describe("keeper operations (hardhat node)", function () {
       const me = await keeper.opts.signer.getAddress();
       const e = net.system.engine;
       const paid = await e.queryFilter(e.filters.LiquidationFeePaid(undefined, me), from);
-      const rewards = paid.reduce((s, x) => s + x.args.keeperReward, 0n);
+      const rewards = paid.reduce((s, x) => s + x.args.keeperRewardQuote, 0n);
       expect(rewards).to.be.greaterThan(0n);
       expect(sample(m, 'keeper_rewards_total{token="USDC"}')).to.be.closeTo(
         Number(rewards) / 1e6,

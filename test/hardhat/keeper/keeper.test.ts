@@ -60,7 +60,7 @@ describe("keeper (hardhat node)", function () {
       net.system.engine.filters.LiquidationFeePaid(),
       start,
     );
-    const total = paid.reduce((s, e) => s + e.args.keeperReward, 0n);
+    const total = paid.reduce((s, e) => s + e.args.keeperRewardQuote, 0n);
     expect(r.rewardsQuote).to.equal(total);
     expect(await net.system.quote.balanceOf(await keeper.opts.signer.getAddress())).to.equal(total);
     for (const a of accounts) expect(await net.system.engine.isLiquidatable(a)).to.equal(false);

@@ -48,7 +48,7 @@ describe("keeper: top-ups before liquidation (hardhat node)", function () {
     expect(fee).to.equal(units(1, 6)); // the 1 USD top-up fee of the local config
     const paid = await engine.queryFilter(engine.filters.LiquidationFeePaid(), start);
     expect(paid.map((e) => e.args.account)).to.deep.equal([twin]);
-    expect(r.rewardsQuote).to.equal(fee + paid[0].args.keeperReward);
+    expect(r.rewardsQuote).to.equal(fee + paid[0].args.keeperRewardQuote);
     // The protected account keeps its whole position and is no longer liquidatable.
     expect((await engine.getPosition(protectedAcct, 0)).size).to.equal(wad("10"));
     expect(await engine.isLiquidatable(protectedAcct)).to.equal(false);
