@@ -21,8 +21,8 @@ import { Logger, silentLogger } from "./log";
 import { ethUsdReader } from "./profit";
 import { Candidate, PassReport, addReport, emptyReport, mapLimit } from "./report";
 import { DEFAULT_RETRY, RetryOptions, isRetryableRpcError, sleep, withRetry } from "./retry";
-import { TxSender } from "./tx";
-import { KeeperOptions } from "./options";
+import { DEFAULT_REPLACE, TxSender } from "./tx";
+import { DEFAULT_MAX_FEE_WEI, DEFAULT_PRIORITY_FEE_WEI, KeeperOptions } from "./options";
 import { processOrders } from "./orders";
 
 export * from "./log";
@@ -89,6 +89,14 @@ export class Keeper {
       opts.receiptPollMs ?? 1_000,
       opts.receiptTimeoutMs ?? 180_000,
       opts.drainTimeoutMs ?? 30_000,
+      {
+        maxFeeWei: opts.maxFeeWei ?? DEFAULT_MAX_FEE_WEI,
+        priorityFeeWei: opts.priorityFeeWei ?? DEFAULT_PRIORITY_FEE_WEI,
+      },
+      {
+        replaceAfterMs: opts.replaceAfterMs ?? DEFAULT_REPLACE.replaceAfterMs,
+        maxReplacements: opts.maxReplacements ?? DEFAULT_REPLACE.maxReplacements,
+      },
     );
   }
 
@@ -341,7 +349,6 @@ export class Keeper {
 
   private async prepare(ctx: ActCtx): Promise<void> {
     const { ethUsd } = await this.init();
-    await this.tx.refreshFees();
     ctx.ethUsd = await withRetry("ethUsd", ethUsd, this.retry);
   }
 
@@ -404,8 +411,7 @@ export class Keeper {
       this.opts.signer,
       this.retry,
       async (to, data) => {
-        const hash = await this.tx.send(to, data, 100_000n);
-        await this.tx.waitReceipt(hash, ctx.signal);
+        await this.tx.waitMined(await this.tx.send(to, data, 100_000n), ctx.signal);
       },
     );
     let budget = await this.collateral.budget();

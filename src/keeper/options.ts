@@ -5,6 +5,11 @@ import type { ActionKind } from "./actions";
 import { Logger } from "./log";
 import { EthUsdSource } from "./profit";
 
+/** 100 gwei: the cap on maxFeePerGas (or the gas price) unless configured. */
+export const DEFAULT_MAX_FEE_WEI = 100_000_000_000n;
+/** 2 gwei: the cap on the tip of a first send unless configured. */
+export const DEFAULT_PRIORITY_FEE_WEI = 2_000_000_000n;
+
 export interface KeeperOptions {
   /** Engine and lens (typechain instances); the keeper reconnects them to `signer`. */
   engine: Crossmargin;
@@ -39,6 +44,15 @@ export interface KeeperOptions {
   ethUsd?: EthUsdSource;
   /** Gas limit = estimate * this. Default 1.3. */
   gasMultiplier?: number;
+  /** Cap on maxFeePerGas (or the legacy gas price), wei: an action whose fee needed now is
+   *  higher is skipped (`skip_fee_cap`). Default {@link DEFAULT_MAX_FEE_WEI}. */
+  maxFeeWei?: bigint;
+  /** Cap on the tip of a first send, wei. Default {@link DEFAULT_PRIORITY_FEE_WEI}. */
+  priorityFeeWei?: bigint;
+  /** ms without a receipt before a transaction is replaced with higher fees. Default 30,000. */
+  replaceAfterMs?: number;
+  /** Replacements per transaction at most. Default 5. */
+  maxReplacements?: number;
   receiptPollMs?: number;
   receiptTimeoutMs?: number;
   /** After the run's signal aborts, how long receipts of transactions already sent are still

@@ -24,6 +24,8 @@ export interface PassReport {
   /** Gas paid for our transactions, wei. */
   gasSpentWei: bigint;
   skippedUnprofitable: number;
+  /** Actions skipped because the fee needed to be mined now exceeds --max-fee-gwei. */
+  skippedFeeCap: number;
   /** Accounts the lens could not price (stale feed...). */
   unreadable: number;
   errors: number;
@@ -54,6 +56,7 @@ export function emptyReport(): PassReport {
     rewardsQuote: 0n,
     gasSpentWei: 0n,
     skippedUnprofitable: 0,
+    skippedFeeCap: 0,
     unreadable: 0,
     errors: 0,
     newAccounts: 0,
