@@ -42,11 +42,13 @@ export class FailoverProvider extends FastJsonRpcProvider {
   private readonly primaryRetryMs: number;
   private readonly requestTimeoutMs: number;
   private readonly now: () => number;
+  /** Where `rpc_failover` goes (settable: the keeper's logger may be made after the provider). */
+  log?: Logger;
 
   constructor(
     readonly urls: readonly string[],
     chainId: number,
-    private readonly opts: FailoverOptions = {},
+    opts: FailoverOptions = {},
   ) {
     if (urls.length === 0) throw new Error("FailoverProvider: no RPC endpoint");
     super(urls[0], chainId);
@@ -54,6 +56,7 @@ export class FailoverProvider extends FastJsonRpcProvider {
     this.primaryRetryMs = opts.primaryRetryMs ?? 60_000;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.now = opts.now ?? Date.now;
+    this.log = opts.log;
   }
 
   /** The endpoint requests go to now. */
@@ -95,7 +98,7 @@ export class FailoverProvider extends FastJsonRpcProvider {
     if (index !== 0) this.nextPrimaryTry = this.now() + this.primaryRetryMs;
     if (from === index) return;
     this.failovers++;
-    this.opts.log?.({
+    this.log?.({
       event: "rpc_failover",
       level: "warn",
       from: endpointLabel(this.urls[from]),
