@@ -10,7 +10,12 @@ import { PassReport } from "./report";
 import { RetryOptions, rpcMessage, withRetry } from "./retry";
 import { NonceTakenError, PendingTx, TxSender } from "./tx";
 
-export type ActionKind = "liquidate" | "collateral" | "settle" | "cancel" | "adl" | "topup";
+export type ActionKind =
+  "liquidate" | "baddebt" | "collateral" | "settle" | "cancel" | "adl" | "topup";
+
+/** Liquidation-like kinds: `baddebt` is a `liquidate` of a bankrupt account (equity < 0), which
+ *  closes what is left and writes the debt off (BadDebtSettled), under its own threshold. */
+const isLiquidation = (k: ActionKind) => k === "liquidate" || k === "baddebt";
 
 export interface Sent {
   kind: ActionKind;
@@ -209,11 +214,12 @@ export class Executor {
       if (s.marketId !== undefined && receipt.status === 1)
         indexer.dropOrder(s.account, s.marketId);
       if (receipt.status === 1) {
-        const reward = s.kind === "liquidate" ? this.rewardIn(receipt) : s.reward;
+        const reward = isLiquidation(s.kind) ? this.rewardIn(receipt) : s.reward;
         ctx.report.rewardsQuote += reward;
-        if (s.kind === "liquidate") {
+        if (isLiquidation(s.kind)) {
           ctx.report.liquidationsWon++;
           ctx.report.liquidated.push(s.account);
+          if (s.kind === "baddebt") ctx.report.badDebtSettled += this.badDebtIn(receipt);
         } else if (s.kind === "collateral") ctx.report.collateralLiquidations++;
         else if (s.kind === "adl") ctx.report.deleveraged++;
         else if (s.kind === "topup") ctx.report.toppedUp++;
@@ -287,7 +293,7 @@ export class Executor {
       );
       return a.quoteBalance >= 0n;
     }
-    if (s.kind === "liquidate") {
+    if (isLiquidation(s.kind)) {
       return !(await withRetry(
         "isLiquidatable",
         () => this.env.engine.isLiquidatable(s.account),
@@ -300,6 +306,19 @@ export class Executor {
       this.env.retry,
     );
     return order.commitTime === 0n;
+  }
+
+  /** Accounts whose debt a transaction wrote off (BadDebtSettled). */
+  private badDebtIn(receipt: TransactionReceipt): number {
+    let n = 0;
+    for (const l of receipt.logs) {
+      try {
+        if (this.env.engine.interface.parseLog(l)?.name === "BadDebtSettled") n++;
+      } catch {
+        // another contract's log
+      }
+    }
+    return n;
   }
 
   private rewardIn(receipt: TransactionReceipt): bigint {
@@ -324,7 +343,7 @@ export class Executor {
   }
 
   private raced(kind: ActionKind, reason: string | undefined): boolean {
-    if (kind === "liquidate" || kind === "topup") return reason === "NotLiquidatable";
+    if (isLiquidation(kind) || kind === "topup") return reason === "NotLiquidatable";
     if (kind === "adl") return reason === "AdlNotNeeded";
     if (kind === "collateral")
       return reason === "NotLiquidatable" || reason === "NoDebt" || reason === "NothingToSeize";
@@ -332,8 +351,7 @@ export class Executor {
   }
 
   private countLost(kind: ActionKind, report: PassReport): void {
-    if (kind === "liquidate" || kind === "collateral" || kind === "adl" || kind === "topup")
-      report.lost++;
-    else report.ordersLost++;
+    if (kind === "settle" || kind === "cancel") report.ordersLost++;
+    else report.lost++;
   }
 }

@@ -52,6 +52,10 @@ export const SETTINGS = {
     help: "USD after gas for actions without their own threshold",
   },
   "min-profit-liquidate": { kind: "decimal", help: "USD after gas for liquidations" },
+  "min-profit-baddebt": {
+    kind: "decimal",
+    help: "USD after gas to liquidate a bankrupt account (writes its debt off; pays no reward)",
+  },
   "min-profit-topup": { kind: "decimal", help: "USD after gas for reserve top-ups" },
   "min-profit-collateral": { kind: "decimal", help: "USD after gas for collateral liquidations" },
   "min-profit-adl": { kind: "decimal", help: "USD after gas for auto-deleveraging" },
@@ -315,7 +319,15 @@ export function loadConfig(
   const str = (n: SettingName) => v[n] as string | undefined;
   const int = (n: SettingName) => (v[n] === undefined ? undefined : Number(v[n]));
   const minProfitByAction: KeeperConfig["minProfitByAction"] = {};
-  for (const kind of ["liquidate", "topup", "collateral", "adl", "settle", "cancel"] as const) {
+  for (const kind of [
+    "liquidate",
+    "baddebt",
+    "topup",
+    "collateral",
+    "adl",
+    "settle",
+    "cancel",
+  ] as const) {
     const t = str(`min-profit-${kind}`);
     if (t !== undefined) minProfitByAction[kind] = t;
   }

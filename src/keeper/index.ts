@@ -364,7 +364,10 @@ export class Keeper {
         continue;
       }
       const data = this.engine.interface.encodeFunctionData("liquidate", [c.account, 0n]);
-      const s = await executor.trySend("liquidate", c.account, undefined, data, ctx, (result) => {
+      // A bankrupt account (equity < 0) pays no reward: its liquidation writes the debt off,
+      // under its own threshold (--min-profit-baddebt).
+      const kind = c.equity < 0n ? "baddebt" : "liquidate";
+      const s = await executor.trySend(kind, c.account, undefined, data, ctx, (result) => {
         const [, reward] = this.engine.interface.decodeFunctionResult("liquidate", result);
         return reward as bigint;
       });

@@ -13,6 +13,9 @@ export interface PassReport {
   collateralLiquidations: number;
   /** `autoDeleverage` calls that went through (INV-49 to INV-52). */
   deleveraged: number;
+  /** Bankrupt accounts whose debt a liquidation wrote off (BadDebtSettled; also counted in
+   *  liquidationsWon). */
+  badDebtSettled: number;
   /** `topUp` calls that went through: reserves that saved an account (INV-55). */
   toppedUp: number;
   ordersSettled: number;
@@ -50,6 +53,7 @@ export function emptyReport(): PassReport {
     collateralLiquidations: 0,
     deleveraged: 0,
     toppedUp: 0,
+    badDebtSettled: 0,
     ordersSettled: 0,
     ordersCancelled: 0,
     ordersLost: 0,
