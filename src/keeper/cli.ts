@@ -93,7 +93,7 @@ export async function runKeeper(
 /** The chain id of the first endpoint that answers; every other endpoint that answers must be
  *  on the same chain (a backup on another chain is a configuration error). One that does not
  *  answer is logged and kept: it may come back. */
-async function chainIdOf(urls: string[], log: Logger): Promise<number> {
+async function chainIdOf(urls: string[], log: Logger): Promise<{ chainId: number; first: number }> {
   const ids = await Promise.all(
     urls.map((u) =>
       Promise.race([
@@ -115,18 +115,18 @@ async function chainIdOf(urls: string[], log: Logger): Promise<number> {
       ),
     ),
   );
-  const first = ids.find((id) => id !== undefined);
-  if (first === undefined)
+  const first = ids.findIndex((id) => id !== undefined);
+  if (first < 0)
     throw Object.assign(new Error("no RPC endpoint answers eth_chainId"), {
       code: "NETWORK_ERROR",
     });
   ids.forEach((id, i) => {
-    if (id !== undefined && id !== first)
+    if (id !== undefined && id !== ids[first])
       throw new Error(
-        `${endpointLabel(urls[i])} is on chain ${id}, the first endpoint on ${first}`,
+        `${endpointLabel(urls[i])} is on chain ${id}, ${endpointLabel(urls[first])} on ${ids[first]}`,
       );
   });
-  return first;
+  return { chainId: ids[first]!, first };
 }
 
 async function runWith(
@@ -143,8 +143,9 @@ async function runWith(
     maxDelayMs: 10_000,
     signal: stop.controller.signal,
   };
-  const chainId = await withRetry("eth_chainId", () => chainIdOf(cfg.rpc, log), retry);
+  const { chainId, first } = await withRetry("eth_chainId", () => chainIdOf(cfg.rpc, log), retry);
   const provider = new FailoverProvider(cfg.rpc, chainId, {
+    startIndex: first,
     failoverAfter: cfg.rpcFailoverAfter,
     primaryRetryMs: cfg.rpcPrimaryRetryMs,
     log,

@@ -16,6 +16,8 @@ export interface FailoverOptions {
   failoverAfter?: number;
   /** ms between attempts to return to the primary. Default 60,000. */
   primaryRetryMs?: number;
+  /** Index of the endpoint to start on (the first one that answered at start). Default 0. */
+  startIndex?: number;
   /** ms before a request without an answer fails (retryable). Default 30,000. */
   requestTimeoutMs?: number;
   log?: Logger;
@@ -57,6 +59,10 @@ export class FailoverProvider extends FastJsonRpcProvider {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.now = opts.now ?? Date.now;
     this.log = opts.log;
+    const start = opts.startIndex ?? 0;
+    if (!Number.isInteger(start) || start < 0 || start >= urls.length)
+      throw new Error(`FailoverProvider: startIndex ${start} out of range`);
+    if (start !== 0) this.switchTo(start, "unreachable_at_start");
   }
 
   /** The endpoint requests go to now. */

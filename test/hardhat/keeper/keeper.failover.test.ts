@@ -3,8 +3,12 @@
  *  keeper goes on liquidating through the backup, logs `rpc_failover` and counts it, and takes
  *  the primary back once it answers again. */
 import { expect } from "chai";
+import { spawn } from "child_process";
 import http from "http";
 import { AddressInfo } from "net";
+import path from "path";
+import { writeRecord } from "../../../deploy/record";
+import { REPO_ROOT, freePort } from "../../../src/devnet/node";
 import { FailoverProvider } from "../../../src/keeper/failover";
 import { KeeperMetrics } from "../../../src/keeper/metrics";
 import { wad } from "../../../src/common/units";
@@ -132,5 +136,37 @@ describe("keeper RPC failover (hardhat node)", function () {
       provider.destroy();
       await primary.close();
     }
+  });
+
+  it("npm run keeper --rpc <dead>,<node> --once: starts on the endpoint that answers and liquidates", async function () {
+    const accounts = await openLongs(net, ["10", "10.5"]);
+    await crashEth(net);
+    const record = writeRecord(net.system.record, net.tmp);
+    const dead = `http://127.0.0.1:${await freePort(20_000 + Math.floor(Math.random() * 20_000))}`;
+    const args = ["--transpile-only", "scripts/keeper.ts", "--once", "--log-format", "json"];
+    args.push("--rpc", `${dead},${net.node.url}`, "--deployment", record, "--ignore-profit");
+    args.push("--state", path.join(net.tmp, "failover-cli.json"));
+    const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "ts-node"), args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, KEEPER_PRIVATE_KEY: "" },
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code, out).to.equal(0);
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.event === "rpc_unreachable")).to.deep.include({ rpc: dead });
+    expect(lines.find((l) => l.event === "rpc_failover")).to.deep.include({
+      from: dead,
+      to: net.node.url,
+      reason: "unreachable_at_start",
+    });
+    const summary = lines.find((l) => l.event === "summary")!;
+    expect([summary.liquidationsWon, summary.errors]).to.deep.equal([2, 0]);
+    for (const a of accounts) expect(await net.system.engine.isLiquidatable(a)).to.equal(false);
   });
 });
