@@ -21,6 +21,12 @@ export interface FeePolicy {
   priorityFeeWei: bigint;
 }
 
+/** 100 gwei and 2 gwei: the caps unless configured (--max-fee-gwei, --priority-fee-gwei). */
+export const DEFAULT_FEE_POLICY: FeePolicy = {
+  maxFeeWei: 100_000_000_000n,
+  priorityFeeWei: 2_000_000_000n,
+};
+
 export type FeeQuote =
   | { ok: true; fees: Fees; baseFeeWei?: bigint }
   | { ok: false; reason: "fee_cap"; neededWei: bigint; capWei: bigint; baseFeeWei?: bigint };

@@ -4,11 +4,12 @@ import { Crossmargin, CrossmarginLens } from "../../typechain-types";
 import type { ActionKind } from "./actions";
 import { Logger } from "./log";
 import { EthUsdSource } from "./profit";
+import { DEFAULT_FEE_POLICY } from "./fees";
 
-/** 100 gwei: the cap on maxFeePerGas (or the gas price) unless configured. */
-export const DEFAULT_MAX_FEE_WEI = 100_000_000_000n;
-/** 2 gwei: the cap on the tip of a first send unless configured. */
-export const DEFAULT_PRIORITY_FEE_WEI = 2_000_000_000n;
+/** The cap on maxFeePerGas (or the gas price) unless configured: 100 gwei. */
+export const DEFAULT_MAX_FEE_WEI = DEFAULT_FEE_POLICY.maxFeeWei;
+/** The cap on the tip of a first send unless configured: 2 gwei. */
+export const DEFAULT_PRIORITY_FEE_WEI = DEFAULT_FEE_POLICY.priorityFeeWei;
 
 export interface KeeperOptions {
   /** Engine and lens (typechain instances); the keeper reconnects them to `signer`. */

@@ -7,7 +7,7 @@
 import { Provider, Signer, TransactionReceipt, TransactionRequest, keccak256 } from "ethers";
 import { Logger } from "./log";
 import { revertData } from "../common/errors";
-import { FeePolicy, FeeQuote, Fees, bumpFees, quoteFees } from "./fees";
+import { DEFAULT_FEE_POLICY, FeePolicy, FeeQuote, Fees, bumpFees, quoteFees } from "./fees";
 import { RetryOptions, errorText, sleep, withRetry } from "./retry";
 
 export type { Fees } from "./fees";
@@ -64,7 +64,7 @@ export class TxSender {
     private readonly receiptPollMs: number,
     private readonly receiptTimeoutMs: number,
     private readonly drainTimeoutMs = 30_000,
-    readonly feePolicy: FeePolicy = { maxFeeWei: 10n ** 12n, priorityFeeWei: 2n * 10n ** 9n },
+    readonly feePolicy: FeePolicy = DEFAULT_FEE_POLICY,
     readonly replace: ReplacePolicy = DEFAULT_REPLACE,
   ) {}
 
@@ -246,22 +246,6 @@ export class TxSender {
         await this.replaceTx(p);
       // While draining, the abort must not cut the poll interval short.
       await sleep(this.receiptPollMs, draining ? undefined : signal);
-    }
-  }
-
-  /** The receipt of `hash` alone (a transaction sent outside {@link send}). */
-  async waitReceipt(hash: string, signal?: AbortSignal): Promise<TransactionReceipt> {
-    const started = Date.now();
-    for (;;) {
-      const r = await withRetry(
-        "getTransactionReceipt",
-        () => this.provider.getTransactionReceipt(hash),
-        this.retry,
-      );
-      if (r) return r;
-      if (Date.now() - started > this.receiptTimeoutMs || signal?.aborted)
-        throw new Error(`no receipt for ${hash} after ${Date.now() - started} ms`);
-      await sleep(this.receiptPollMs, signal);
     }
   }
 
