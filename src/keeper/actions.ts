@@ -8,15 +8,24 @@ import { Logger } from "./log";
 import { checkProfit, quoteToUsd } from "./profit";
 import { PassReport } from "./report";
 import { RetryOptions, rpcMessage, withRetry } from "./retry";
-import { TxSender } from "./tx";
+import { NonceTakenError, PendingTx, TxSender } from "./tx";
 
-export type ActionKind = "liquidate" | "collateral" | "settle" | "cancel" | "adl" | "topup";
+export type ActionKind =
+  "liquidate" | "baddebt" | "collateral" | "settle" | "cancel" | "adl" | "topup";
+
+/** Liquidation-like kinds: `baddebt` is a `liquidate` of a bankrupt account (equity < 0), which
+ *  closes what is left and writes the debt off (BadDebtSettled), under its own threshold. */
+const isLiquidation = (k: ActionKind) => k === "liquidate" || k === "baddebt";
 
 export interface Sent {
   kind: ActionKind;
   account: bigint;
   marketId?: number;
   hash: string;
+  /** Every version of the transaction (replacements at the same nonce). */
+  tx: PendingTx;
+  /** The simulated call (replayed to decode the error of a reverted transaction). */
+  data: string;
   /** Known reward for orders (quote units); liquidations read theirs from the receipt. */
   reward: bigint;
 }
@@ -88,7 +97,32 @@ export class Executor {
       return undefined;
     }
     const reward = rewardOf(result);
-    const fees = this.env.tx.fees!;
+    let quote;
+    try {
+      quote = await this.env.tx.quoteFees();
+    } catch (err) {
+      ctx.report.errors++;
+      this.env.log({ event: "fee_quote_failed", level: "warn", kind, error: describeError(err) });
+      return undefined;
+    }
+    if (!quote.ok) {
+      ctx.report.skippedFeeCap++;
+      const key = `cap:${kind}:${account}:${marketId ?? ""}`;
+      const level = this.skipped.has(key) ? "debug" : "info";
+      this.skipped.add(key);
+      this.env.log({
+        event: "skip_fee_cap",
+        level,
+        kind,
+        account,
+        marketId,
+        neededWei: quote.neededWei,
+        capWei: quote.capWei,
+        baseFeeWei: quote.baseFeeWei,
+      });
+      return undefined;
+    }
+    const fees = quote.fees;
     const p = checkProfit({
       rewardUsd: quoteToUsd(reward, quoteDecimals),
       gas,
@@ -103,6 +137,7 @@ export class Executor {
       marketId,
       reward,
       gas,
+      maxFeePerGas: fees.gasPriceWei,
       ...p,
       minProfitUsd: this.env.minProfitByAction?.[kind] ?? this.env.minProfit,
     };
@@ -117,9 +152,10 @@ export class Executor {
     }
     const gasLimit = (gas * BigInt(Math.round(this.env.gasMultiplier * 100))) / 100n;
     try {
-      const hash = await this.env.tx.send(engineAddress, data, gasLimit);
-      this.env.log({ event: "sent", ...fields, hash });
-      return { kind, account, marketId, hash, reward };
+      const tx = await this.env.tx.send(engineAddress, data, gasLimit, fees);
+      const hash = tx.hashes[0];
+      this.env.log({ event: "sent", ...fields, hash, nonce: tx.nonce });
+      return { kind, account, marketId, hash, tx, data, reward };
     } catch (err) {
       // A node-signed send that reverted at once (the in-process network) may still be a race.
       const reason = parseError(revertData(err))?.name;
@@ -146,8 +182,25 @@ export class Executor {
     for (const s of sent) {
       let receipt: TransactionReceipt;
       try {
-        receipt = await this.env.tx.waitReceipt(s.hash, ctx.signal);
+        const mined = await this.env.tx.waitMined(s.tx, ctx.signal);
+        receipt = mined.receipt;
+        s.hash = mined.hash;
       } catch (err) {
+        if (err instanceof NonceTakenError) {
+          // Another transaction of this key used the nonce: ours was never mined. The sender
+          // re-reads the nonce before its next transaction.
+          this.countLost(s.kind, ctx.report);
+          this.env.log({
+            event: "lost",
+            kind: s.kind,
+            stage: "nonce",
+            account: s.account,
+            marketId: s.marketId,
+            nonce: s.tx.nonce,
+            hashes: s.tx.hashes.join(","),
+          });
+          continue;
+        }
         ctx.report.errors++;
         this.env.log({
           event: "receipt_failed",
@@ -161,11 +214,12 @@ export class Executor {
       if (s.marketId !== undefined && receipt.status === 1)
         indexer.dropOrder(s.account, s.marketId);
       if (receipt.status === 1) {
-        const reward = s.kind === "liquidate" ? this.rewardIn(receipt) : s.reward;
+        const reward = isLiquidation(s.kind) ? this.rewardIn(receipt) : s.reward;
         ctx.report.rewardsQuote += reward;
-        if (s.kind === "liquidate") {
+        if (isLiquidation(s.kind)) {
           ctx.report.liquidationsWon++;
           ctx.report.liquidated.push(s.account);
+          if (s.kind === "baddebt") ctx.report.badDebtSettled += this.badDebtIn(receipt);
         } else if (s.kind === "collateral") ctx.report.collateralLiquidations++;
         else if (s.kind === "adl") ctx.report.deleveraged++;
         else if (s.kind === "topup") ctx.report.toppedUp++;
@@ -178,11 +232,14 @@ export class Executor {
           marketId: s.marketId,
           reward,
           hash: s.hash,
+          ...(s.tx.replacements > 0 ? { replacements: s.tx.replacements } : {}),
         });
         continue;
       }
-      // Reverted: did someone else act first?
-      const gone = await this.goneAlready(s).catch(() => false);
+      // Reverted: did someone else act first? The call replayed on the block's state says why
+      // (NotLiquidatable, NoOrder...); the state itself is the fallback.
+      const reason = await this.revertReason(s, receipt.blockNumber);
+      const gone = this.raced(s.kind, reason) || (await this.goneAlready(s).catch(() => false));
       if (gone) {
         this.countLost(s.kind, ctx.report);
         if (s.marketId !== undefined) indexer.dropOrder(s.account, s.marketId);
@@ -192,6 +249,7 @@ export class Executor {
           stage: "receipt",
           account: s.account,
           hash: s.hash,
+          reason,
         });
       } else {
         ctx.report.errors++;
@@ -201,8 +259,20 @@ export class Executor {
           kind: s.kind,
           account: s.account,
           hash: s.hash,
+          reason,
         });
       }
+    }
+  }
+
+  /** The custom error a reverted transaction's call raises on the state of its block. */
+  private async revertReason(s: Sent, blockTag: number): Promise<string | undefined> {
+    const call = { from: this.env.me, to: s.tx.to, data: s.data, blockTag };
+    try {
+      await this.env.provider.call(call);
+      return undefined;
+    } catch (err) {
+      return parseError(revertData(err))?.name;
     }
   }
 
@@ -223,7 +293,7 @@ export class Executor {
       );
       return a.quoteBalance >= 0n;
     }
-    if (s.kind === "liquidate") {
+    if (isLiquidation(s.kind)) {
       return !(await withRetry(
         "isLiquidatable",
         () => this.env.engine.isLiquidatable(s.account),
@@ -236,6 +306,19 @@ export class Executor {
       this.env.retry,
     );
     return order.commitTime === 0n;
+  }
+
+  /** Accounts whose debt a transaction wrote off (BadDebtSettled). */
+  private badDebtIn(receipt: TransactionReceipt): number {
+    let n = 0;
+    for (const l of receipt.logs) {
+      try {
+        if (this.env.engine.interface.parseLog(l)?.name === "BadDebtSettled") n++;
+      } catch {
+        // another contract's log
+      }
+    }
+    return n;
   }
 
   private rewardIn(receipt: TransactionReceipt): bigint {
@@ -260,7 +343,7 @@ export class Executor {
   }
 
   private raced(kind: ActionKind, reason: string | undefined): boolean {
-    if (kind === "liquidate" || kind === "topup") return reason === "NotLiquidatable";
+    if (isLiquidation(kind) || kind === "topup") return reason === "NotLiquidatable";
     if (kind === "adl") return reason === "AdlNotNeeded";
     if (kind === "collateral")
       return reason === "NotLiquidatable" || reason === "NoDebt" || reason === "NothingToSeize";
@@ -268,8 +351,7 @@ export class Executor {
   }
 
   private countLost(kind: ActionKind, report: PassReport): void {
-    if (kind === "liquidate" || kind === "collateral" || kind === "adl" || kind === "topup")
-      report.lost++;
-    else report.ordersLost++;
+    if (kind === "settle" || kind === "cancel") report.ordersLost++;
+    else report.lost++;
   }
 }

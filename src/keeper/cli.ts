@@ -7,12 +7,12 @@ import { Crossmargin__factory, CrossmarginLens__factory } from "../../typechain-
 import { DEPLOYMENTS_DIR, DeploymentRecord } from "../../deploy/record";
 import { HARDHAT_KEY0, rpc } from "../devnet/node";
 import { wad } from "../common/units";
-import { FastJsonRpcProvider } from "../common/rpc";
 import { KeeperConfig } from "./config";
 import { Keeper } from "./index";
 import { Logger, jsonLogger, teeLogger, textLogger } from "./log";
 import { KeeperMetrics, serveMetrics } from "./metrics";
 import { EthUsdSource } from "./profit";
+import { FailoverProvider, endpointLabel } from "./failover";
 import { withRetry } from "./retry";
 import { StopHandle, handleStopSignals } from "./signals";
 
@@ -90,6 +90,45 @@ export async function runKeeper(
   }
 }
 
+/** The chain id of the first endpoint that answers; every other endpoint that answers must be
+ *  on the same chain (a backup on another chain is a configuration error). One that does not
+ *  answer is logged and kept: it may come back. */
+async function chainIdOf(urls: string[], log: Logger): Promise<{ chainId: number; first: number }> {
+  const ids = await Promise.all(
+    urls.map((u) =>
+      Promise.race([
+        rpc<string>(u, "eth_chainId"),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("timeout after 10000 ms")), 10_000).unref(),
+        ),
+      ]).then(
+        (id) => Number(id),
+        (err: unknown) => {
+          log({
+            event: "rpc_unreachable",
+            level: "warn",
+            rpc: endpointLabel(u),
+            error: err instanceof Error ? err.message : String(err),
+          });
+          return undefined;
+        },
+      ),
+    ),
+  );
+  const first = ids.findIndex((id) => id !== undefined);
+  if (first < 0)
+    throw Object.assign(new Error("no RPC endpoint answers eth_chainId"), {
+      code: "NETWORK_ERROR",
+    });
+  ids.forEach((id, i) => {
+    if (id !== undefined && id !== ids[first])
+      throw new Error(
+        `${endpointLabel(urls[i])} is on chain ${id}, ${endpointLabel(urls[first])} on ${ids[first]}`,
+      );
+  });
+  return { chainId: ids[first]!, first };
+}
+
 async function runWith(
   cfg: KeeperConfig,
   log: Logger,
@@ -104,10 +143,13 @@ async function runWith(
     maxDelayMs: 10_000,
     signal: stop.controller.signal,
   };
-  const chainId = Number(
-    await withRetry("eth_chainId", () => rpc<string>(cfg.rpc, "eth_chainId"), retry),
-  );
-  const provider = new FastJsonRpcProvider(cfg.rpc, chainId);
+  const { chainId, first } = await withRetry("eth_chainId", () => chainIdOf(cfg.rpc, log), retry);
+  const provider = new FailoverProvider(cfg.rpc, chainId, {
+    startIndex: first,
+    failoverAfter: cfg.rpcFailoverAfter,
+    primaryRetryMs: cfg.rpcPrimaryRetryMs,
+    log,
+  });
   const { file, record } = findRecord(chainId, cfg.deployment);
   const engineAddr = record.contracts.Crossmargin?.address;
   const lensAddr = record.contracts.CrossmarginLens?.address;
@@ -131,7 +173,7 @@ async function runWith(
   log({
     event: "start",
     pid: process.pid,
-    rpc: cfg.rpc,
+    rpc: cfg.rpc.map(endpointLabel).join(","),
     chainId,
     deployment: file,
     engine: engineAddr,
@@ -144,6 +186,9 @@ async function runWith(
     minProfitUsd: cfg.minProfitUsd,
     minProfitByAction: cfg.minProfitByAction,
     ignoreProfit: cfg.ignoreProfit,
+    maxFeeWei: cfg.maxFeeWei,
+    priorityFeeWei: cfg.priorityFeeWei,
+    replaceAfterMs: cfg.replaceAfterMs,
   });
 
   const keeper = (running.keeper = new Keeper({
@@ -164,6 +209,10 @@ async function runWith(
     receiptPollMs: chainId === 31337 ? 200 : 2_000,
     receiptTimeoutMs: cfg.receiptTimeoutMs,
     drainTimeoutMs: cfg.drainTimeoutMs,
+    maxFeeWei: cfg.maxFeeWei,
+    priorityFeeWei: cfg.priorityFeeWei,
+    replaceAfterMs: cfg.replaceAfterMs,
+    maxReplacements: cfg.maxReplacements,
     liquidateCollateral: cfg.liquidateCollateral,
   }));
 

@@ -5,9 +5,10 @@
  *  names the setting and where it came from. The private key stays in `KEEPER_PRIVATE_KEY` only. */
 import fs from "fs";
 import { parseArgs } from "util";
+import { parseUnits } from "ethers";
 import type { ActionKind } from "./actions";
 
-type Kind = "string" | "boolean" | "url" | "int" | "decimal" | "enum";
+type Kind = "string" | "boolean" | "url" | "urls" | "int" | "decimal" | "gwei" | "enum";
 
 interface Spec {
   kind: Kind;
@@ -25,7 +26,23 @@ interface Spec {
  *  (`min-profit` -> `KEEPER_MIN_PROFIT`); the config-file key is the name in camel case
  *  (`minProfit`). */
 export const SETTINGS = {
-  rpc: { kind: "url", default: "http://127.0.0.1:8545", help: "JSON-RPC endpoint" },
+  rpc: {
+    kind: "urls",
+    default: "http://127.0.0.1:8545",
+    help: "JSON-RPC endpoints, comma-separated or repeated: the first healthy one is used",
+  },
+  "rpc-failover-after": {
+    kind: "int",
+    default: "3",
+    min: 1,
+    help: "retryable RPC failures in a row before switching to the next endpoint",
+  },
+  "rpc-primary-retry": {
+    kind: "int",
+    default: "60000",
+    min: 1,
+    help: "ms between attempts to return to the first endpoint after a failover",
+  },
   deployment: { kind: "string", help: "deployment record (default: by chain id in deployments/)" },
   once: { kind: "boolean", default: false, help: "one pass, then exit" },
   interval: { kind: "int", default: "5000", min: 0, help: "ms between passes" },
@@ -35,6 +52,10 @@ export const SETTINGS = {
     help: "USD after gas for actions without their own threshold",
   },
   "min-profit-liquidate": { kind: "decimal", help: "USD after gas for liquidations" },
+  "min-profit-baddebt": {
+    kind: "decimal",
+    help: "USD after gas to liquidate a bankrupt account (writes its debt off; pays no reward)",
+  },
   "min-profit-topup": { kind: "decimal", help: "USD after gas for reserve top-ups" },
   "min-profit-collateral": { kind: "decimal", help: "USD after gas for collateral liquidations" },
   "min-profit-adl": { kind: "decimal", help: "USD after gas for auto-deleveraging" },
@@ -56,6 +77,28 @@ export const SETTINGS = {
     default: "180000",
     min: 1,
     help: "ms to wait for a receipt before giving up on it",
+  },
+  "max-fee-gwei": {
+    kind: "gwei",
+    default: "100",
+    help: "cap on maxFeePerGas (or gas price): actions needing more are skipped",
+  },
+  "priority-fee-gwei": {
+    kind: "gwei",
+    default: "2",
+    help: "cap on the priority fee (tip) of a first send",
+  },
+  "replace-after": {
+    kind: "int",
+    default: "30000",
+    min: 1,
+    help: "ms without a receipt before a transaction is re-sent with fees +12.5 %",
+  },
+  "max-replacements": {
+    kind: "int",
+    default: "5",
+    min: 0,
+    help: "replacements per transaction at most",
   },
   "drain-timeout": {
     kind: "int",
@@ -89,7 +132,14 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 
 export interface KeeperConfig {
-  rpc: string;
+  /** Endpoints in order of preference (at least one). */
+  rpc: string[];
+  rpcFailoverAfter: number;
+  rpcPrimaryRetryMs: number;
+  maxFeeWei: bigint;
+  priorityFeeWei: bigint;
+  replaceAfterMs: number;
+  maxReplacements: number;
   deployment?: string;
   once: boolean;
   intervalMs: number;
@@ -136,6 +186,13 @@ function validate(name: SettingName, raw: unknown, where: string): string | bool
     if (typeof raw === "string" && /^(0|false|no|off|)$/i.test(raw)) return false;
     throw bad("expected true or false");
   }
+  if (spec.kind === "urls") {
+    const list = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",") : [raw];
+    const urls = list.map((u) => (typeof u === "string" ? u.trim() : u));
+    if (urls.length === 0 || urls.some((u) => u === ""))
+      throw bad("expected one or more URLs, comma-separated");
+    return urls.map((u) => checkUrl(u, bad)).join(",");
+  }
   if (typeof raw !== "string" && typeof raw !== "number") throw bad("expected a string or number");
   const s = String(raw).trim();
   switch (spec.kind) {
@@ -149,17 +206,12 @@ function validate(name: SettingName, raw: unknown, where: string): string | bool
     case "decimal":
       if (!/^-?\d+(\.\d{1,18})?$/.test(s)) throw bad("expected a decimal number like 0.5");
       return s;
-    case "url": {
-      let u: URL;
-      try {
-        u = new URL(s);
-      } catch {
-        throw bad("expected a URL");
-      }
-      if (!["http:", "https:", "ws:", "wss:"].includes(u.protocol))
-        throw bad("expected an http(s) or ws(s) URL");
+    case "url":
+      return checkUrl(s, bad);
+    case "gwei":
+      if (!/^\d+(\.\d{1,9})?$/.test(s) || /^[0.]+$/.test(s))
+        throw bad("expected a positive number of gwei like 1.5");
       return s;
-    }
     case "enum":
       if (!spec.values!.includes(s)) throw bad(`expected one of ${spec.values!.join(", ")}`);
       return s;
@@ -170,6 +222,19 @@ function validate(name: SettingName, raw: unknown, where: string): string | bool
   }
 }
 
+function checkUrl(raw: unknown, bad: (why: string) => ConfigError): string {
+  if (typeof raw !== "string") throw bad("expected a URL");
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw bad("expected a URL");
+  }
+  if (!["http:", "https:", "ws:", "wss:"].includes(u.protocol))
+    throw bad("expected an http(s) or ws(s) URL");
+  return raw;
+}
+
 /** Reads the configuration from `argv` (without node and script), `env` and the config file
  *  they name. Throws {@link ConfigError} with a clear message on any invalid setting. */
 export function loadConfig(
@@ -178,12 +243,17 @@ export function loadConfig(
   readFile: (file: string) => string = (f) => fs.readFileSync(f, "utf8"),
 ): KeeperConfig {
   const names = Object.keys(SETTINGS) as SettingName[];
-  const options: Record<string, { type: "string" | "boolean" }> = { config: { type: "string" } };
-  for (const n of names)
-    options[n] = { type: SETTINGS[n].kind === "boolean" ? "boolean" : "string" };
-  let flags: Record<string, string | boolean | undefined>;
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {
+    config: { type: "string" },
+  };
+  for (const n of names) {
+    const kind: Kind = SETTINGS[n].kind;
+    options[n] = { type: kind === "boolean" ? "boolean" : "string", multiple: kind === "urls" };
+  }
+  let flags: Record<string, string | boolean | string[] | undefined>;
   try {
-    flags = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    flags = parseArgs({ args: argv, options, strict: true, allowPositionals: false })
+      .values as typeof flags;
   } catch (err) {
     throw new ConfigError(`command line: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -229,8 +299,10 @@ export function loadConfig(
     const spec: Spec = SETTINGS[n];
     const e = env[envName(n)];
     const c = file[configKey(n)];
-    if (flags[n] !== undefined) {
-      v[n] = validate(n, flags[n], `--${n}`);
+    const flag = flags[n];
+    if (flag !== undefined) {
+      // A repeated list flag (`--rpc a --rpc b,c`) joins its values.
+      v[n] = validate(n, Array.isArray(flag) ? flag.join(",") : flag, `--${n}`);
       sources[n] = "flag";
     } else if (e !== undefined && e !== "") {
       v[n] = validate(n, e, envName(n));
@@ -247,13 +319,33 @@ export function loadConfig(
   const str = (n: SettingName) => v[n] as string | undefined;
   const int = (n: SettingName) => (v[n] === undefined ? undefined : Number(v[n]));
   const minProfitByAction: KeeperConfig["minProfitByAction"] = {};
-  for (const kind of ["liquidate", "topup", "collateral", "adl", "settle", "cancel"] as const) {
+  for (const kind of [
+    "liquidate",
+    "baddebt",
+    "topup",
+    "collateral",
+    "adl",
+    "settle",
+    "cancel",
+  ] as const) {
     const t = str(`min-profit-${kind}`);
     if (t !== undefined) minProfitByAction[kind] = t;
   }
   const intervalMs = int("interval")!;
+  const maxFeeWei = parseUnits(str("max-fee-gwei")!, "gwei");
+  const priorityFeeWei = parseUnits(str("priority-fee-gwei")!, "gwei");
+  if (priorityFeeWei > maxFeeWei)
+    throw new ConfigError(
+      `priority-fee-gwei (${str("priority-fee-gwei")}, from ${sources["priority-fee-gwei"]}) exceeds max-fee-gwei (${str("max-fee-gwei")}, from ${sources["max-fee-gwei"]})`,
+    );
   return {
-    rpc: str("rpc")!,
+    rpc: str("rpc")!.split(","),
+    rpcFailoverAfter: int("rpc-failover-after")!,
+    rpcPrimaryRetryMs: int("rpc-primary-retry")!,
+    maxFeeWei,
+    priorityFeeWei,
+    replaceAfterMs: int("replace-after")!,
+    maxReplacements: int("max-replacements")!,
     deployment: str("deployment"),
     once: v.once as boolean,
     intervalMs,

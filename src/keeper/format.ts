@@ -15,6 +15,15 @@ const QUOTE_FIELDS = new Set(["reward", "rewardsQuote", "repay", "budget"]);
 const USD_FIELDS = new Set(["rewardUsd", "gasCostUsd", "profitUsd", "minProfitUsd"]);
 /** Fields in wei. */
 const WEI_FIELDS = new Set(["gasSpentWei"]);
+/** Per-gas prices in wei (shown in gwei). */
+const GWEI_FIELDS = new Set([
+  "maxFeePerGas",
+  "maxPriorityFeePerGas",
+  "gasPrice",
+  "neededWei",
+  "capWei",
+  "baseFeeWei",
+]);
 /** Counters that say nothing when zero (dropped from text lines). */
 const KEEP_ZERO = new Set([
   "block",
@@ -57,6 +66,7 @@ export function fieldText(key: string, v: unknown, units: Units = {}): string {
   if (key === "account" && b !== undefined) return accountText(b);
   if (b !== undefined && USD_FIELDS.has(key)) return `${formatAmount(b, 18, 4)} USD`;
   if (b !== undefined && WEI_FIELDS.has(key)) return `${formatAmount(b, 18, 8)} ETH`;
+  if (b !== undefined && GWEI_FIELDS.has(key)) return `${formatAmount(b, 9, 4)} gwei`;
   if (b !== undefined && QUOTE_FIELDS.has(key) && units.quoteDecimals !== undefined)
     return `${formatAmount(b, units.quoteDecimals)} ${units.quoteSymbol ?? ""}`.trim();
   if (typeof v === "bigint") return v.toString();

@@ -21,8 +21,8 @@ import { Logger, silentLogger } from "./log";
 import { ethUsdReader } from "./profit";
 import { Candidate, PassReport, addReport, emptyReport, mapLimit } from "./report";
 import { DEFAULT_RETRY, RetryOptions, isRetryableRpcError, sleep, withRetry } from "./retry";
-import { TxSender } from "./tx";
-import { KeeperOptions } from "./options";
+import { DEFAULT_REPLACE, TxSender } from "./tx";
+import { DEFAULT_MAX_FEE_WEI, DEFAULT_PRIORITY_FEE_WEI, KeeperOptions } from "./options";
 import { processOrders } from "./orders";
 
 export * from "./log";
@@ -89,6 +89,14 @@ export class Keeper {
       opts.receiptPollMs ?? 1_000,
       opts.receiptTimeoutMs ?? 180_000,
       opts.drainTimeoutMs ?? 30_000,
+      {
+        maxFeeWei: opts.maxFeeWei ?? DEFAULT_MAX_FEE_WEI,
+        priorityFeeWei: opts.priorityFeeWei ?? DEFAULT_PRIORITY_FEE_WEI,
+      },
+      {
+        replaceAfterMs: opts.replaceAfterMs ?? DEFAULT_REPLACE.replaceAfterMs,
+        maxReplacements: opts.maxReplacements ?? DEFAULT_REPLACE.maxReplacements,
+      },
     );
   }
 
@@ -341,7 +349,6 @@ export class Keeper {
 
   private async prepare(ctx: ActCtx): Promise<void> {
     const { ethUsd } = await this.init();
-    await this.tx.refreshFees();
     ctx.ethUsd = await withRetry("ethUsd", ethUsd, this.retry);
   }
 
@@ -357,7 +364,10 @@ export class Keeper {
         continue;
       }
       const data = this.engine.interface.encodeFunctionData("liquidate", [c.account, 0n]);
-      const s = await executor.trySend("liquidate", c.account, undefined, data, ctx, (result) => {
+      // A bankrupt account (equity < 0) pays no reward: its liquidation writes the debt off,
+      // under its own threshold (--min-profit-baddebt).
+      const kind = c.equity < 0n ? "baddebt" : "liquidate";
+      const s = await executor.trySend(kind, c.account, undefined, data, ctx, (result) => {
         const [, reward] = this.engine.interface.decodeFunctionResult("liquidate", result);
         return reward as bigint;
       });
@@ -404,8 +414,7 @@ export class Keeper {
       this.opts.signer,
       this.retry,
       async (to, data) => {
-        const hash = await this.tx.send(to, data, 100_000n);
-        await this.tx.waitReceipt(hash, ctx.signal);
+        await this.tx.waitMined(await this.tx.send(to, data, 100_000n), ctx.signal);
       },
     );
     let budget = await this.collateral.budget();

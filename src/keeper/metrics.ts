@@ -68,6 +68,13 @@ export class KeeperMetrics {
     f("keeper_transactions_won_total", "counter", "Transactions that succeeded, by action.");
     f("keeper_transactions_lost_total", "counter", "Actions another keeper did first, by action.");
     f("keeper_skipped_unprofitable_total", "counter", "Actions skipped by the profit check.");
+    f(
+      "keeper_transactions_replaced_total",
+      "counter",
+      "Transactions re-sent at the same nonce with higher fees.",
+    );
+    f("keeper_skipped_fee_cap_total", "counter", "Actions skipped: fee needed above the cap.");
+    f("keeper_rpc_failovers_total", "counter", "Switches of the active RPC endpoint.");
     f("keeper_rewards_total", "counter", "Keeper rewards received, in quote tokens.");
     f("keeper_gas_spent_eth_total", "counter", "Gas paid for the keeper's transactions, in ETH.");
     f("keeper_rpc_errors_total", "counter", "Failed RPC requests (each retried attempt counts).");
@@ -78,6 +85,8 @@ export class KeeperMetrics {
     f("keeper_last_pass_timestamp_seconds", "gauge", "Unix time of the last completed pass.");
     for (const n of [
       "keeper_rpc_errors_total",
+      "keeper_rpc_failovers_total",
+      "keeper_transactions_replaced_total",
       "keeper_passes_total",
       "keeper_pass_failures_total",
     ])
@@ -127,6 +136,15 @@ export class KeeperMetrics {
         break;
       case "skip_unprofitable":
         this.add("keeper_skipped_unprofitable_total", action, 1);
+        break;
+      case "skip_fee_cap":
+        this.add("keeper_skipped_fee_cap_total", action, 1);
+        break;
+      case "replaced":
+        this.add("keeper_transactions_replaced_total", {}, 1);
+        break;
+      case "rpc_failover":
+        this.add("keeper_rpc_failovers_total", {}, 1);
         break;
       case "rpc_retry":
         this.add("keeper_rpc_errors_total", {}, 1);

@@ -4,6 +4,12 @@ import { Crossmargin, CrossmarginLens } from "../../typechain-types";
 import type { ActionKind } from "./actions";
 import { Logger } from "./log";
 import { EthUsdSource } from "./profit";
+import { DEFAULT_FEE_POLICY } from "./fees";
+
+/** The cap on maxFeePerGas (or the gas price) unless configured: 100 gwei. */
+export const DEFAULT_MAX_FEE_WEI = DEFAULT_FEE_POLICY.maxFeeWei;
+/** The cap on the tip of a first send unless configured: 2 gwei. */
+export const DEFAULT_PRIORITY_FEE_WEI = DEFAULT_FEE_POLICY.priorityFeeWei;
 
 export interface KeeperOptions {
   /** Engine and lens (typechain instances); the keeper reconnects them to `signer`. */
@@ -39,6 +45,15 @@ export interface KeeperOptions {
   ethUsd?: EthUsdSource;
   /** Gas limit = estimate * this. Default 1.3. */
   gasMultiplier?: number;
+  /** Cap on maxFeePerGas (or the legacy gas price), wei: an action whose fee needed now is
+   *  higher is skipped (`skip_fee_cap`). Default {@link DEFAULT_MAX_FEE_WEI}. */
+  maxFeeWei?: bigint;
+  /** Cap on the tip of a first send, wei. Default {@link DEFAULT_PRIORITY_FEE_WEI}. */
+  priorityFeeWei?: bigint;
+  /** ms without a receipt before a transaction is replaced with higher fees. Default 30,000. */
+  replaceAfterMs?: number;
+  /** Replacements per transaction at most. Default 5. */
+  maxReplacements?: number;
   receiptPollMs?: number;
   receiptTimeoutMs?: number;
   /** After the run's signal aborts, how long receipts of transactions already sent are still

@@ -13,6 +13,9 @@ export interface PassReport {
   collateralLiquidations: number;
   /** `autoDeleverage` calls that went through (INV-49 to INV-52). */
   deleveraged: number;
+  /** Bankrupt accounts whose debt a liquidation wrote off (BadDebtSettled; also counted in
+   *  liquidationsWon). */
+  badDebtSettled: number;
   /** `topUp` calls that went through: reserves that saved an account (INV-55). */
   toppedUp: number;
   ordersSettled: number;
@@ -24,6 +27,8 @@ export interface PassReport {
   /** Gas paid for our transactions, wei. */
   gasSpentWei: bigint;
   skippedUnprofitable: number;
+  /** Actions skipped because the fee needed to be mined now exceeds --max-fee-gwei. */
+  skippedFeeCap: number;
   /** Accounts the lens could not price (stale feed...). */
   unreadable: number;
   errors: number;
@@ -48,12 +53,14 @@ export function emptyReport(): PassReport {
     collateralLiquidations: 0,
     deleveraged: 0,
     toppedUp: 0,
+    badDebtSettled: 0,
     ordersSettled: 0,
     ordersCancelled: 0,
     ordersLost: 0,
     rewardsQuote: 0n,
     gasSpentWei: 0n,
     skippedUnprofitable: 0,
+    skippedFeeCap: 0,
     unreadable: 0,
     errors: 0,
     newAccounts: 0,

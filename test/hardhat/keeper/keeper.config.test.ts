@@ -52,7 +52,7 @@ describe("keeper operations: configuration, log text, metrics, signals", functio
         5000,
         500,
         false,
-        "http://127.0.0.1:8545",
+        ["http://127.0.0.1:8545"],
       ]);
       expect(none.metricsPort).to.equal(undefined); // metrics off by default
       expect(none.logFormat).to.equal("text");
