@@ -15,6 +15,7 @@ import path from "path";
 import { parseArgs } from "util";
 import { MockAccountFarm__factory } from "../../typechain-types";
 import { deployOverRpc } from "../../src/devnet/deploy";
+import { startAnvil } from "../../src/devnet/anvil";
 import { REPO_ROOT, devWallet, localProvider, startHardhatNode } from "../../src/devnet/node";
 import { fundPool } from "../../src/devnet/seed";
 import { Keeper, emptyReport } from "../../src/keeper";
@@ -27,6 +28,7 @@ const { values: a } = parseArgs({
     "batch-size": { type: "string", default: "500" },
     concurrency: { type: "string", default: "4" },
     port: { type: "string" },
+    node: { type: "string", default: "anvil" },
     rpc: { type: "string" },
     "node-pid": { type: "string" },
     profile: { type: "boolean", default: false },
@@ -93,12 +95,14 @@ async function main(): Promise<void> {
   const total = Number(a.accounts);
   const withPositions = Math.min(total, Number(a["with-positions"] ?? total));
   // A node we start (and stop), or one already running at --rpc (--node-pid for its CPU time).
+  const kind = a.node;
+  if (kind !== "anvil" && kind !== "hardhat") throw new Error(`--node: anvil or hardhat, not ${kind}`);
+  const port = a.port ? Number(a.port) : undefined;
   const node = a.rpc
     ? { url: a.rpc, pid: a["node-pid"] ? Number(a["node-pid"]) : undefined, stop: async () => {} }
-    : await startHardhatNode({ port: a.port ? Number(a.port) : undefined }).then((n) => ({
-        ...n,
-        pid: n.child.pid,
-      }));
+    : kind === "anvil"
+      ? await startAnvil({ port, pruneHistory: 64 })
+      : await startHardhatNode({ port }).then((n) => ({ ...n, pid: n.child.pid }));
   const provider = localProvider(node.url);
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.on(sig, () => void node.stop().then(() => process.exit(130)));
