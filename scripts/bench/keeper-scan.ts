@@ -112,7 +112,8 @@ async function main(): Promise<void> {
   const withPositions = Math.min(total, Number(a["with-positions"] ?? total));
   // A node we start (and stop), or one already running at --rpc (--node-pid for its CPU time).
   const kind = a.node;
-  if (kind !== "anvil" && kind !== "hardhat") throw new Error(`--node: anvil or hardhat, not ${kind}`);
+  if (kind !== "anvil" && kind !== "hardhat")
+    throw new Error(`--node: anvil or hardhat, not ${kind}`);
   const port = a.port ? Number(a.port) : undefined;
   const node = a.rpc
     ? { url: a.rpc, pid: a["node-pid"] ? Number(a["node-pid"]) : undefined, stop: async () => {} }

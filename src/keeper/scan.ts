@@ -232,7 +232,12 @@ export class BookScanner {
         const rows: Candidate[] = [];
         batch.forEach((account, i) => {
           if (!h.liquidatable[i]) return;
-          rows.push({ account, equity: h.equity[i], mm: h.mm[i], shortfall: h.mm[i] - h.equity[i] });
+          rows.push({
+            account,
+            equity: h.equity[i],
+            mm: h.mm[i],
+            shortfall: h.mm[i] - h.equity[i],
+          });
         });
         return rows;
       } catch (err) {
