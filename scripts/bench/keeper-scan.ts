@@ -22,7 +22,7 @@ import { deployOverRpc } from "../../src/devnet/deploy";
 import { procPeakRss, startAnvil } from "../../src/devnet/anvil";
 import { REPO_ROOT, devWallet, localProvider, startHardhatNode } from "../../src/devnet/node";
 import { fundPool } from "../../src/devnet/seed";
-import { Keeper, LogEvent, ScanStats, emptyReport } from "../../src/keeper";
+import { BookScanner, Keeper, LogEvent, ScanStats, emptyReport } from "../../src/keeper";
 import { units, wad } from "../../src/common/units";
 
 const { values: a } = parseArgs({
@@ -216,18 +216,32 @@ async function main(): Promise<void> {
 
     // Steady state: each pass follows a new ETH price (a new block), so every account with a
     // position is read again; the deposit-only accounts are not.
-    const steady: { totalMs: number; indexMs: number; scanMs: number; read: number }[] = [];
+    const steady: {
+      totalMs: number;
+      indexMs: number;
+      scanMs: number;
+      read: number;
+      nodeCpuMs: number;
+    }[] = [];
     const feed = system.marketFeeds[0];
     const answer0 = (await feed.latestRoundData()).answer;
     for (let i = 0; i < Number(a.passes); i++) {
       const answer = answer0 + (i % 2 ? -answer0 : answer0) / 1000n; // +-0.1 %
       await (await feed.updateAnswer(answer)).wait();
+      const c0 = cpuMs(node.pid);
       const r = await keeper.runOnce();
+      const nodeCpuMs = Math.round(cpuMs(node.pid) - c0);
       if (r.errors !== 0) throw new Error(`steady pass ${i}: ${r.errors} errors`);
       if (r.scanned < withPositions) {
         throw new Error(`steady pass ${i} read ${r.scanned} accounts, < ${withPositions}`);
       }
-      steady.push({ totalMs: r.durationMs, indexMs: r.indexMs, scanMs: r.scanMs, read: r.scanned });
+      steady.push({
+        totalMs: r.durationMs,
+        indexMs: r.indexMs,
+        scanMs: r.scanMs,
+        read: r.scanned,
+        nodeCpuMs,
+      });
     }
     const steadyMs = median(steady.map((x) => x.totalMs));
     const memory = {
@@ -237,23 +251,44 @@ async function main(): Promise<void> {
     };
     memory.totalPeakMb = memory.nodePeakMb + memory.keeperPeakMb;
 
-    // Optional: full health read time by batch size and concurrency (same accounts).
-    const sweep: { batchSize: number; concurrency: number; scanMs: number; nodeCpuMs: number }[] =
-      [];
+    // Optional: time of a full read of every account by batch size and concurrency, through
+    // `scanFlags` (what a pass uses) and through `batchHealth` (every account's figures).
+    const sweep: {
+      view: string;
+      batchSize: number;
+      concurrency: number;
+      scanMs: number;
+      nodeCpuMs: number;
+    }[] = [];
     if (a.sweep) {
-      const accounts = [...(await keeper.indexer()).accounts];
-      for (const batchSize of [50, 100, 250, 500, 1000]) {
-        for (const concurrency of [1, 2, 4]) {
-          const k = new Keeper({ ...keeper.opts, batchSize, concurrency });
-          const t = Date.now();
-          const c0 = cpuMs(node.pid);
-          await k.scan(accounts, emptyReport());
-          const scanMs = Date.now() - t;
-          const nodeCpuMs = Math.round(cpuMs(node.pid) - c0);
-          sweep.push({ batchSize, concurrency, scanMs, nodeCpuMs });
-          console.log(
-            `batchHealth ${batchSize} x${concurrency}: ${scanMs} ms (node CPU ${nodeCpuMs} ms)`,
-          );
+      const accounts = (await keeper.indexer()).accounts;
+      const lens = await system.lens.getAddress();
+      const everyAccount = { accounts, resets: 0, takeTouched: () => new Set<bigint>() };
+      for (const view of ["scanFlags", "batchHealth"]) {
+        for (const batchSize of [100, 250, 500, 1000]) {
+          for (const concurrency of [1, 2, 4]) {
+            const t = Date.now();
+            const c0 = cpuMs(node.pid);
+            if (view === "scanFlags") {
+              const book = new BookScanner({
+                provider,
+                lens,
+                batchSize,
+                concurrency,
+                fullEvery: 1,
+              });
+              await book.pass(everyAccount, emptyReport());
+            } else {
+              const k = new Keeper({ ...keeper.opts, batchSize, concurrency });
+              await k.scan([...accounts], emptyReport());
+            }
+            const scanMs = Date.now() - t;
+            const nodeCpuMs = Math.round(cpuMs(node.pid) - c0);
+            sweep.push({ view, batchSize, concurrency, scanMs, nodeCpuMs });
+            console.log(
+              `${view} ${batchSize} x${concurrency}: ${scanMs} ms (node CPU ${nodeCpuMs} ms)`,
+            );
+          }
         }
       }
     }
