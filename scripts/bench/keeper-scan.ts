@@ -222,6 +222,7 @@ async function main(): Promise<void> {
       scanMs: number;
       read: number;
       nodeCpuMs: number;
+      keeperCpuMs: number;
     }[] = [];
     const feed = system.marketFeeds[0];
     const answer0 = (await feed.latestRoundData()).answer;
@@ -229,8 +230,11 @@ async function main(): Promise<void> {
       const answer = answer0 + (i % 2 ? -answer0 : answer0) / 1000n; // +-0.1 %
       await (await feed.updateAnswer(answer)).wait();
       const c0 = cpuMs(node.pid);
+      const k0 = process.cpuUsage();
       const r = await keeper.runOnce();
       const nodeCpuMs = Math.round(cpuMs(node.pid) - c0);
+      const k = process.cpuUsage(k0);
+      const keeperCpuMs = Math.round((k.user + k.system) / 1000);
       if (r.errors !== 0) throw new Error(`steady pass ${i}: ${r.errors} errors`);
       if (r.scanned < withPositions) {
         throw new Error(`steady pass ${i} read ${r.scanned} accounts, < ${withPositions}`);
@@ -241,6 +245,7 @@ async function main(): Promise<void> {
         scanMs: r.scanMs,
         read: r.scanned,
         nodeCpuMs,
+        keeperCpuMs,
       });
     }
     const steadyMs = median(steady.map((x) => x.totalMs));
