@@ -4,7 +4,8 @@
  *  are liquidatable is known by construction (2,200 USDC longs from 3,000: margin arithmetic in
  *  the comments), not taken from the contracts under test. */
 import { expect } from "chai";
-import { CrossmarginLens__factory } from "../../../typechain-types";
+import { JsonRpcProvider, ZeroAddress } from "ethers";
+import { CrossmarginLens__factory, Crossmargin__factory } from "../../../typechain-types";
 import {
   SCAN_EXPOSED,
   SCAN_LIQUIDATABLE,
@@ -46,6 +47,30 @@ describe("keeper scan codec", function () {
     const good = lensIface.encodeFunctionResult("scanFlags", [new Uint8Array(40)]);
     expect(() => decodeScanFlags(good.slice(0, good.length - 64))).to.throw(/short result/);
     expect(() => decodeScanFlags("0x")).to.throw(/short result/);
+  });
+});
+
+describe("keeper scan: accounts touched by events", function () {
+  const iface = Crossmargin__factory.createInterface();
+  const log = (name: string, args: unknown[]) => iface.encodeEventLog(name, args);
+  const token = "0x00000000000000000000000000000000000000aa";
+
+  it("every account-bearing event touches its account (a top-up also its reserve); only deposits, trades and orders add accounts", function () {
+    const provider = new JsonRpcProvider("http://127.0.0.1:1"); // never called
+    const ix = new AccountIndexer({ provider, engine: ZeroAddress, chainId: 1, fromBlock: 1 });
+    ix.apply([
+      log("Deposited", [1n << 8n, token, token, 5n]),
+      log("Withdrawn", [2n << 8n, token, token, 1n]),
+      log("ToppedUp", [3n << 8n, 4n << 8n, token, 10n, 1n]),
+      log("OrderCancelFeeCollected", [5n << 8n, 0, 1n, false]),
+      log("BadDebtSettled", [6n << 8n, 10n, 5n, 5n]),
+      log("PausedSet", [true]),
+    ]);
+    const touched = ix.takeTouched();
+    expect([...touched]).to.deep.equal([1n, 2n, 3n, 4n, 5n, 6n].map((a) => a << 8n));
+    expect([...ix.accounts]).to.deep.equal([1n << 8n]);
+    expect(ix.takeTouched().size).to.equal(0); // a new set after each take
+    provider.destroy();
   });
 });
 
