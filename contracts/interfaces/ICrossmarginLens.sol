@@ -10,7 +10,8 @@ import {Order} from "../types/Types.sol";
 ///         engine's rounding (docs/math.md). USD values, prices and sizes are 18-decimal WAD;
 ///         token amounts are in the token's own decimals.
 /// @dev Views that price an account revert like the engine does when a feed it needs is stale
-///      or the sequencer is down, except `batchHealth`, which reports such accounts as `ok=false`.
+///      or the sequencer is down, except `batchHealth` and
+///      `scanFlags`, which report such accounts as not ok.
 interface ICrossmarginLens {
     /// @notice The lens was deployed without an engine.
     error LensZeroEngine();
@@ -178,6 +179,17 @@ interface ICrossmarginLens {
             uint256[] memory mm,
             bool[] memory liquidatable
         );
+
+    /// @notice One flag byte per account, for keepers scanning a large book: bit 0 (`SCAN_OK`)
+    ///         the account's health could be read, bit 1 (`SCAN_LIQUIDATABLE`) as
+    ///         `batchHealth`'s `liquidatable`, bit 2 (`SCAN_EXPOSED`) the account has a position
+    ///         or quote debt. An account without either has equity >= 0 and no maintenance
+    ///         margin at any price and any time, so it is reported `SCAN_OK` without pricing it;
+    ///         only a transaction on that account (which emits an event naming it) can change
+    ///         that. An exposed account's flags are `batchHealth`'s for it.
+    /// @param accounts Account ids.
+    /// @return flags `accounts.length` bytes, `flags[i]` for `accounts[i]`.
+    function scanFlags(uint256[] calldata accounts) external view returns (bytes memory flags);
 
     /// @notice The account's pending delayed orders with their keeper status.
     /// @param account The account id.

@@ -48,7 +48,7 @@ contract MockAccountFarm {
             uint256 account = engine.accountId(address(this), uint8(firstSub + i));
             engine.depositFor(account, address(token), amount);
             int256 delta = i % 2 == 0 ? size : -size;
-            uint256 acceptable = delta > 0 ? type(uint128).max : 0;
+            uint256 acceptable = delta > 0 ? type(uint128).max : 1; // 0 is refused (INV-40)
             engine.modifyPosition(account, marketId, delta, acceptable, block.timestamp);
         }
     }

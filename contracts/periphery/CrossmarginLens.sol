@@ -131,6 +131,29 @@ contract CrossmarginLens is ICrossmarginLens {
 
     // ------------------------------------------------------------------ keepers
 
+    /// @dev `scanFlags` bits (ICrossmarginLens).
+    uint8 private constant SCAN_OK = 1;
+    uint8 private constant SCAN_LIQUIDATABLE = 2;
+    uint8 private constant SCAN_EXPOSED = 4;
+
+    /// @inheritdoc ICrossmarginLens
+    function scanFlags(uint256[] calldata accounts) external view returns (bytes memory flags) {
+        uint256 n = accounts.length;
+        flags = new bytes(n);
+        for (uint256 i; i < n; ++i) {
+            AccountData memory a = engine.getAccount(accounts[i]);
+            // No position and no debt: equity = quote + weighted collateral >= 0 = MM.
+            if (a.marketMask == 0 && a.quoteBalance >= 0) {
+                flags[i] = bytes1(SCAN_OK);
+                continue;
+            }
+            (bool ok, bool liquidatable) = _liquidatable(accounts[i]);
+            flags[i] = bytes1(
+                SCAN_EXPOSED | (ok ? SCAN_OK : 0) | (liquidatable ? SCAN_LIQUIDATABLE : 0)
+            );
+        }
+    }
+
     /// @inheritdoc ICrossmarginLens
     function batchHealth(
         uint256[] calldata accounts
@@ -158,11 +181,7 @@ contract CrossmarginLens is ICrossmarginLens {
                 liquidatable[i] = h.equity < int256(h.mm);
             } catch {
                 // The figures stay zero; a stale market still lets `liquidate` act (INV-25).
-                try engine.isLiquidatable(accounts[i]) returns (bool yes) {
-                    liquidatable[i] = yes;
-                } catch {
-                    liquidatable[i] = false; // a feed that is not merely stale: unknown
-                }
+                liquidatable[i] = _liquidatableStale(accounts[i]);
             }
         }
     }
@@ -205,6 +224,25 @@ contract CrossmarginLens is ICrossmarginLens {
         // minPositionMargin stays in R, as the model's liquidationPrice).
         uint256 others = h.mm - (r.mm - cfg.minPositionMargin);
         r.liquidationPrice = LensMath.liquidationPrice(h.equity, others, r.size, r.price, mmr);
+    }
+
+    /// @dev `batchHealth`'s `ok` and `liquidatable` for one account, without its figures.
+    function _liquidatable(uint256 account) private view returns (bool ok, bool liquidatable) {
+        try engine.accountHealth(account) returns (Health memory h) {
+            return (true, h.equity < int256(h.mm));
+        } catch {
+            return (false, _liquidatableStale(account));
+        }
+    }
+
+    /// @dev An account whose health reverts: `isLiquidatable` values a stale market at its last
+    ///      answer; a feed that is not merely stale leaves it unknown (false).
+    function _liquidatableStale(uint256 account) private view returns (bool) {
+        try engine.isLiquidatable(account) returns (bool yes) {
+            return yes;
+        } catch {
+            return false;
+        }
     }
 
     /// @dev One collateral balance valued at its oracle price.

@@ -1,10 +1,13 @@
-/** Hand-rolled calldata and result codec for `lens.batchHealth(uint256[])`: ethers' generic ABI
+/** Hand-rolled calldata and result codecs for `lens.batchHealth(uint256[])` and
+ *  `lens.scanFlags(uint256[])`: ethers' generic ABI
  *  decoder copies its buffer on every word it reads, which costs more than the whole rest of a
  *  pass over thousands of accounts. The layout is fixed (four dynamic arrays of one-word items),
  *  and the unit tests check this codec against ethers' on the same data. */
 import { CrossmarginLens__factory } from "../../typechain-types";
 
-const SELECTOR = CrossmarginLens__factory.createInterface().getFunction("batchHealth").selector;
+const LENS = CrossmarginLens__factory.createInterface();
+const SELECTOR = LENS.getFunction("batchHealth").selector;
+const SCAN_SELECTOR = LENS.getFunction("scanFlags").selector;
 const TWO_255 = 1n << 255n;
 const TWO_256 = 1n << 256n;
 
@@ -12,9 +15,39 @@ const word = (v: bigint | number) => BigInt(v).toString(16).padStart(64, "0");
 
 /** Calldata of `batchHealth(accounts)`. */
 export function encodeBatchHealth(accounts: readonly bigint[]): string {
-  const parts = [SELECTOR, word(32), word(accounts.length)];
-  for (const a of accounts) parts.push(word(a));
+  return encodeAccounts(SELECTOR, accounts);
+}
+
+/** Calldata of `scanFlags(accounts)`. */
+export function encodeScanFlags(accounts: readonly bigint[]): string {
+  return encodeAccounts(SCAN_SELECTOR, accounts);
+}
+
+function encodeAccounts(selector: string, accounts: readonly bigint[]): string {
+  const parts = [selector, word(32), word(accounts.length)];
+  for (const a of accounts) {
+    if (a < 0n || a >= TWO_256) throw new Error(`account id out of range: ${a}`);
+    parts.push(word(a));
+  }
   return parts.join("");
+}
+
+/** `scanFlags` bits (ICrossmarginLens). */
+export const SCAN_OK = 1;
+export const SCAN_LIQUIDATABLE = 2;
+export const SCAN_EXPOSED = 4;
+
+/** Decodes the `bytes` result of `scanFlags`: one flag byte per account. */
+export function decodeScanFlags(hex: string): Uint8Array {
+  const body = hex.startsWith("0x") ? hex.slice(2) : hex;
+  if (body.length < 128) throw new Error("scanFlags: short result");
+  const start = Number(BigInt("0x" + body.slice(0, 64))) * 2; // hex offset of the length word
+  const n = Number(BigInt("0x" + body.slice(start, start + 64)));
+  const data = start + 64;
+  if (!Number.isSafeInteger(n) || body.length < data + n * 2) {
+    throw new Error("scanFlags: short result");
+  }
+  return Uint8Array.from(Buffer.from(body.slice(data, data + n * 2), "hex"));
 }
 
 export interface BatchHealth {

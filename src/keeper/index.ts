@@ -17,6 +17,7 @@ export type { ActionKind } from "./actions";
 import { adlCandidates } from "./adl";
 import { CollateralLiquidator } from "./collateral";
 import { AccountIndexer } from "./indexer";
+import { BookScanner } from "./scan";
 import { Logger, silentLogger } from "./log";
 import { ethUsdReader } from "./profit";
 import { Candidate, PassReport, addReport, emptyReport, mapLimit } from "./report";
@@ -28,6 +29,8 @@ import { processOrders } from "./orders";
 export * from "./log";
 export * from "./report";
 export { AccountIndexer } from "./indexer";
+export { BookScanner } from "./scan";
+export type { ScanStats } from "./scan";
 export { adlCandidates } from "./adl";
 export type { AdlTarget } from "./adl";
 export type { LiquidationParams, OrderKey } from "./indexer";
@@ -57,6 +60,7 @@ export class Keeper {
   private index?: AccountIndexer;
   private setup?: Promise<{
     indexer: AccountIndexer;
+    book: BookScanner;
     executor: Executor;
     ethUsd: () => Promise<bigint>;
     quoteDecimals: number;
@@ -179,13 +183,16 @@ export class Keeper {
         ignoreProfit: this.opts.ignoreProfit ?? false,
         gasMultiplier: this.opts.gasMultiplier ?? 1.3,
       });
-      return {
-        indexer,
-        executor,
-        ethUsd,
-        quoteDecimals,
-        to: { lens: await this.lens.getAddress() },
-      };
+      const lens = await this.lens.getAddress();
+      const book = new BookScanner({
+        provider: this.provider,
+        lens,
+        batchSize: this.opts.batchSize,
+        concurrency: this.opts.concurrency,
+        retry: this.retry,
+        log: this.log,
+      });
+      return { indexer, book, executor, ethUsd, quoteDecimals, to: { lens } };
     })();
     this.setup.catch(() => {
       this.setup = undefined;
@@ -197,7 +204,7 @@ export class Keeper {
   async runOnce(opts: { signal?: AbortSignal } = {}): Promise<PassReport> {
     const t0 = Date.now();
     const report = emptyReport();
-    const { indexer } = await this.init();
+    const { indexer, book } = await this.init();
     const signal = opts.signal;
 
     const sync = await indexer.sync({ signal });
@@ -224,11 +231,13 @@ export class Keeper {
 
     if (!signal?.aborted) {
       const t1 = Date.now();
-      const candidates = await this.scan([...indexer.accounts], report, signal);
+      // Only what can have changed since the last pass (src/keeper/scan.ts).
+      const candidates = await book.pass(indexer, report, signal);
       report.scanMs = Date.now() - t1;
       this.log({
         event: "scanned",
         level: "debug",
+        ...book.last,
         scanned: report.scanned,
         liquidatable: candidates.length,
         unreadable: report.unreadable,
@@ -279,8 +288,9 @@ export class Keeper {
     return totals;
   }
 
-  /** Health of every account through `lens.batchHealth`; returns the liquidatable ones,
-   *  largest shortfall (MM - equity) first. */
+  /** Health of every given account through `lens.batchHealth` (a full read; passes use the
+   *  incremental scan of src/keeper/scan.ts); returns the liquidatable ones, largest shortfall
+   *  (MM - equity) first. */
   async scan(accounts: bigint[], report: PassReport, signal?: AbortSignal): Promise<Candidate[]> {
     const size = this.opts.batchSize ?? 500;
     const batches: bigint[][] = [];

@@ -82,8 +82,34 @@ const T = {
   OrderCancelled: topic("OrderCancelled"),
   LiquidationParamsSet: topic("LiquidationParamsSet"),
 };
-const TOPICS = Object.values(T);
 const ACCOUNT_TOPICS = new Set([T.Deposited, T.PositionModified, T.OrderCommitted]);
+/** Every event whose first indexed argument is an account: any change to an account's record
+ *  (balances, positions, orders, protection) emits one of these naming it, so the scanner knows
+ *  which accounts a block touched (docs/keeper.md, "Scanning a large book"). */
+const TOUCH_EVENTS = [
+  "OperatorSet",
+  "Deposited",
+  "Withdrawn",
+  "PositionModified",
+  "PositionLiquidated",
+  "LiquidationFeePaid",
+  "CollateralSoldToFund",
+  "CollateralLiquidated",
+  "BadDebtSettled",
+  "OrderCommitted",
+  "OrderSettled",
+  "OrderCancelled",
+  "OrderClamped",
+  "OrderFeeCapped",
+  "OrderCancelFeeCollected",
+  "AutoDeleveraged",
+  "ProtectionSet",
+  "ToppedUp",
+] as const;
+const TOUCH_TOPICS = new Set<string>(TOUCH_EVENTS.map(topic));
+/** `ToppedUp` also names the reserve account it drew on (second indexed argument). */
+const TOPPED_UP = topic("ToppedUp");
+const TOPICS = [...new Set([...Object.values(T), ...TOUCH_TOPICS])];
 
 const RANGE_ERROR =
   /range|too many (results|logs|blocks)|more than \d+|limit exceeded|too large|response size|-32005|query returned|max(imum)? (block|results)/i;
@@ -101,6 +127,11 @@ export class AccountIndexer {
   /** Orders committed and not yet settled or cancelled, as seen in the logs. */
   readonly orders = new Map<string, OrderKey>();
   liquidationParams?: LiquidationParams;
+  /** Accounts named by an event since the last `takeTouched()` (the first sync touches all). */
+  private touched = new Set<bigint>();
+  /** Incremented when the index starts over (the chain went behind the state file): every
+   *  account must then be read again. */
+  resets = 0;
   /** Last block fully indexed (fromBlock - 1 before the first sync). */
   lastBlock: number;
   pageSize: number;
@@ -151,6 +182,8 @@ export class AccountIndexer {
       this.accounts.clear();
       this.orders.clear();
       this.liquidationParams = undefined;
+      this.touched.clear();
+      this.resets++;
       this.lastBlock = this.opts.fromBlock - 1;
     }
     const result: SyncResult = {
@@ -240,7 +273,10 @@ export class AccountIndexer {
         };
         continue;
       }
+      if (!TOUCH_TOPICS.has(t0)) continue;
       const account = BigInt(l.topics[1]);
+      this.touched.add(account);
+      if (t0 === TOPPED_UP) this.touched.add(BigInt(l.topics[2]));
       if (ACCOUNT_TOPICS.has(t0)) this.accounts.add(account);
       if (t0 === T.OrderCommitted || t0 === T.OrderSettled || t0 === T.OrderCancelled) {
         const marketId = Number(BigInt(l.topics[2]));
@@ -249,6 +285,13 @@ export class AccountIndexer {
         else this.orders.delete(key);
       }
     }
+  }
+
+  /** The accounts named by an event since the previous call; starts a new set. */
+  takeTouched(): Set<bigint> {
+    const t = this.touched;
+    this.touched = new Set();
+    return t;
   }
 
   /** Forgets an order (settled or cancelled by us, or found gone on chain). */
