@@ -1,0 +1,249 @@
+/**
+ * CrossmarginBasisVault (contracts/examples): an ERC-4626 WETH vault hedged by a short ETH
+ * perpetual through delayed orders, on a market with instant trading off. Expected values come
+ * from a ledger the test keeps along the price path with src/model, never from the vault.
+ */
+import { expect } from "chai";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { wad } from "../../../src/common/units";
+import { FAR } from "../../../src/common";
+import {
+  ETH,
+  KEEPER_FEE,
+  Ledger,
+  QUOTE_SCALE,
+  VaultEnv,
+  keeperSettle,
+  modelExitValue,
+  modelFill,
+  publishForOrder,
+  setEthPrice,
+  toAssets,
+  toShares,
+  vaultFixture,
+  weth,
+} from "../../helpers/examples";
+
+const load = (): Promise<VaultEnv> => loadFixture(vaultFixture);
+
+/** Fills the vault's pending order at `price` through a keeper; returns the updated ledger. */
+async function settleAndBook(env: VaultEnv, ledger: Ledger, price: string): Promise<Ledger> {
+  const { sys, vaultAccount, keeper } = env;
+  const order = await sys.engine.getOrder(vaultAccount, ETH);
+  await publishForOrder(sys, vaultAccount, price);
+  const at = BigInt(await time.latest()) + 1n;
+  const r = await modelFill(sys, vaultAccount, order.sizeDelta, wad(price), at);
+  const keeperBefore = await sys.quote.balanceOf(keeper.address);
+  await keeperSettle(sys, keeper, vaultAccount, at);
+  expect((await sys.quote.balanceOf(keeper.address)) - keeperBefore).to.equal(KEEPER_FEE);
+  const next: Ledger = {
+    weth: ledger.weth,
+    quote: ledger.quote + r.quoteDelta - KEEPER_FEE,
+    position: r.newPosition,
+  };
+  const p = await sys.engine.getPosition(vaultAccount, ETH);
+  expect(p.size).to.equal(next.position.size);
+  expect(p.entryPrice).to.equal(next.position.entryPrice);
+  expect((await sys.engine.getAccount(vaultAccount)).quoteBalance).to.equal(next.quote);
+  return next;
+}
+
+/** Alice deposits 10 WETH; a keeper rebalances and settles the -10 ETH hedge at 3000. */
+async function hedged(env: VaultEnv): Promise<Ledger> {
+  await env.vault.connect(env.alice).deposit(weth("10"), env.alice.address);
+  await env.vault.connect(env.keeper).rebalance();
+  const empty: Ledger = {
+    weth: weth("10"),
+    quote: 0n,
+    position: { size: 0n, entryPrice: 0n, fundingIndex: 0n },
+  };
+  return settleAndBook(env, empty, "3000");
+}
+
+describe("examples: CrossmarginBasisVault", () => {
+  it("deposit -> hedge committed -> settled by a keeper -> delta within the band", async () => {
+    const env = await load();
+    const { sys, vault, vaultAccount, alice, keeper } = env;
+    // Instant trading is off for the market: a direct trade that opens a position reverts.
+    await expect(
+      sys.engine.connect(alice).modifyPosition(vaultAccount, ETH, -1n, 1n, FAR),
+    ).to.be.revertedWithCustomError(sys.engine, "Unauthorized");
+
+    await expect(vault.connect(alice).deposit(weth("10"), alice.address))
+      .to.emit(vault, "Deposit")
+      .withArgs(alice.address, alice.address, weth("10"), toShares(weth("10"), 0n, 0n));
+    expect(await sys.engine.collateralBalance(vaultAccount, await vault.asset())).to.equal(
+      weth("10"),
+    );
+    expect(await sys.collaterals.WETH.balanceOf(await vault.getAddress())).to.equal(0n);
+
+    const acceptable = (wad("3000") * 9_900n) / 10_000n;
+    await expect(vault.connect(keeper).rebalance())
+      .to.emit(vault, "HedgeOrderCommitted")
+      .withArgs(-weth("10"), -weth("10"), acceptable, 1n);
+    const order = await sys.engine.getOrder(vaultAccount, ETH);
+    expect(order.sizeDelta).to.equal(-weth("10"));
+    expect(order.acceptablePrice).to.equal(acceptable);
+    expect(order.settlementDeadline - order.commitTime).to.equal(600n);
+    await expect(vault.connect(keeper).rebalance()).to.be.revertedWithCustomError(
+      vault,
+      "OrderPending",
+    );
+
+    const ledger = await settleAndBook(
+      env,
+      { weth: weth("10"), quote: 0n, position: { size: 0n, entryPrice: 0n, fundingIndex: 0n } },
+      "3000",
+    );
+    // Delta: WETH held + perp size = 0, well within the 5 % band.
+    expect(ledger.weth + ledger.position.size).to.equal(0n);
+    await expect(vault.connect(keeper).rebalance())
+      .to.be.revertedWithCustomError(vault, "HedgeWithinBand")
+      .withArgs(-weth("10"), -weth("10"));
+  });
+
+  it("the market refuses instant trades that add risk", async () => {
+    const env = await load();
+    const { sys, bob } = env;
+    await sys.quote.mint(bob.address, 10_000_000_000n);
+    await sys.quote.connect(bob).approve(await sys.engine.getAddress(), 10_000_000_000n);
+    await sys.engine.connect(bob).deposit(0, await sys.quote.getAddress(), 10_000_000_000n);
+    const bobAccount = await sys.engine.accountId(bob.address, 0);
+    await expect(
+      sys.engine.connect(bob).modifyPosition(bobAccount, ETH, -weth("1"), 1n, FAR),
+    ).to.be.revertedWithCustomError(sys.engine, "InstantTradingDisabled");
+  });
+
+  it("price moves: totalAssets follows the ledger, the hedge stays neutral, deposits re-hedge", async () => {
+    const env = await load();
+    const { sys, vault, keeper, bob } = env;
+    let ledger = await hedged(env);
+    // ETH +10 %: the USD value barely moves (fees and funding only), the WETH value falls.
+    const usdBefore =
+      ((await modelExitValue(sys, ledger, wad("3000"), BigInt(await time.latest()))) *
+        wad("3000")) /
+      wad("1");
+    const t = BigInt(await time.latest()) + 10n;
+    await setEthPrice(sys, "3300", t);
+    // A view runs at the latest block's timestamp (the WETH feed's update, after the market's).
+    const expected = await modelExitValue(sys, ledger, wad("3300"), BigInt(await time.latest()));
+    expect(await vault.totalAssets()).to.equal(expected);
+    const usdAfter = (expected * wad("3300")) / wad("1");
+    const drift = usdAfter > usdBefore ? usdAfter - usdBefore : usdBefore - usdAfter;
+    expect(drift, "USD value moves by less than 5 USD on a 10 % move").to.be.lt(wad("5"));
+    await expect(vault.connect(keeper).rebalance()).to.be.revertedWithCustomError(
+      vault,
+      "HedgeWithinBand",
+    );
+
+    // A 2 % deposit stays within the band; a further 10 % leaves it.
+    await vault.connect(bob).deposit(weth("0.2"), bob.address);
+    await expect(vault.connect(keeper).rebalance()).to.be.revertedWithCustomError(
+      vault,
+      "HedgeWithinBand",
+    );
+    await vault.connect(bob).deposit(weth("1"), bob.address);
+    ledger = { ...ledger, weth: ledger.weth + weth("1.2") };
+    await expect(vault.connect(keeper).rebalance())
+      .to.emit(vault, "HedgeOrderCommitted")
+      .withArgs(-weth("1.2"), -weth("11.2"), (wad("3300") * 9_900n) / 10_000n, 2n);
+    ledger = await settleAndBook(env, ledger, "3300");
+    expect(ledger.position.size).to.equal(-weth("11.2"));
+  });
+
+  it("redemption: request, reduce-only unwind, claim pays the ledger's WETH value", async () => {
+    const env = await load();
+    const { sys, vault, vaultAccount, alice, keeper } = env;
+    let ledger = await hedged(env);
+    const shares = await vault.balanceOf(alice.address);
+    const half = shares / 2n;
+    await setEthPrice(sys, "2700");
+    await expect(vault.connect(alice).requestRedeem(half, alice.address, alice.address))
+      .to.emit(vault, "RedeemRequest")
+      .withArgs(alice.address, alice.address, 0n, alice.address, half);
+    expect(await vault.pendingRedeemRequest(0, alice.address)).to.equal(half);
+    expect(await vault.maxRedeem(alice.address)).to.equal(0n);
+    await expect(vault.connect(alice).redeem(half, alice.address, alice.address))
+      .to.be.revertedWithCustomError(vault, "RequestNotClaimable")
+      .withArgs(alice.address, 0n, half);
+    await expect(vault.previewRedeem(half)).to.be.revertedWithCustomError(vault, "AsyncRedeem");
+
+    // The escrowed half leaves the target: the keeper unwinds 5 ETH of the short.
+    expect(await vault.targetSize()).to.equal(-weth("5"));
+    await vault.connect(keeper).rebalance();
+    const order = await sys.engine.getOrder(vaultAccount, ETH);
+    expect(order.sizeDelta).to.equal(weth("5"));
+    expect(order.reduceOnly).to.equal(true);
+    await expect(
+      vault.connect(alice).redeem(half, alice.address, alice.address),
+    ).to.be.revertedWithCustomError(vault, "OrderPending");
+
+    ledger = await settleAndBook(env, ledger, "2700");
+    expect(ledger.position.size).to.equal(-weth("5"));
+    expect(ledger.quote, "the short's gain is realised in quote").to.be.gt(0n);
+    expect(await vault.claimableRedeemRequest(0, alice.address)).to.equal(half);
+
+    const at = BigInt(await time.latest()) + 5n;
+    const ta = await modelExitValue(sys, ledger, wad("2700"), at);
+    const supply = await vault.totalSupply();
+    const expectedAssets = toAssets(half, ta, supply);
+    const before = await sys.collaterals.WETH.balanceOf(alice.address);
+    await time.setNextBlockTimestamp(at);
+    await expect(vault.connect(alice).redeem(half, alice.address, alice.address))
+      .to.emit(vault, "Withdraw")
+      .withArgs(alice.address, alice.address, alice.address, expectedAssets, half);
+    expect((await sys.collaterals.WETH.balanceOf(alice.address)) - before).to.equal(expectedAssets);
+    // More than half the WETH: the short's USD gain is paid in WETH at 2700.
+    expect(expectedAssets).to.be.gt(weth("5.2"));
+    expect(await vault.totalSupply()).to.equal(supply - half);
+    expect(await vault.escrowedShares()).to.equal(0n);
+    expect(await sys.engine.collateralBalance(vaultAccount, await vault.asset())).to.equal(
+      ledger.weth - expectedAssets,
+    );
+  });
+
+  it("a quote debt blocks claims until someone repays it for WETH at the premium", async () => {
+    const env = await load();
+    const { sys, vault, vaultAccount, alice, keeper, bob } = env;
+    let ledger = await hedged(env);
+    const shares = await vault.balanceOf(alice.address);
+    await setEthPrice(sys, "3300");
+    await vault.connect(alice).requestRedeem(shares / 2n, alice.address, alice.address);
+    await vault.connect(keeper).rebalance();
+    ledger = await settleAndBook(env, ledger, "3300");
+    expect(ledger.quote, "the short's loss is realised as a debt").to.be.lt(0n);
+    const debt = -ledger.quote;
+    await expect(vault.connect(alice).redeem(shares / 2n, alice.address, alice.address))
+      .to.be.revertedWithCustomError(vault, "QuoteDebtOutstanding")
+      .withArgs(debt);
+
+    // Bob repays the debt and receives its USD value in WETH at 3300 plus 0.3 %.
+    const wethOut = (debt * QUOTE_SCALE * wad("1") * 10_030n) / (wad("3300") * 10_000n);
+    await sys.quote.mint(bob.address, debt);
+    await sys.quote.connect(bob).approve(await vault.getAddress(), debt);
+    await expect(vault.connect(bob).repayDebt(wethOut + 1n))
+      .to.be.revertedWithCustomError(vault, "ConversionSlippage")
+      .withArgs(wethOut, wethOut + 1n);
+    const before = await sys.collaterals.WETH.balanceOf(bob.address);
+    await expect(vault.connect(bob).repayDebt(wethOut))
+      .to.emit(vault, "DebtRepaid")
+      .withArgs(bob.address, debt, wethOut);
+    expect((await sys.collaterals.WETH.balanceOf(bob.address)) - before).to.equal(wethOut);
+    ledger = { ...ledger, weth: ledger.weth - wethOut, quote: 0n };
+    expect((await sys.engine.getAccount(vaultAccount)).quoteBalance).to.equal(0n);
+
+    const at = BigInt(await time.latest()) + 5n;
+    const expectedAssets = toAssets(
+      shares / 2n,
+      await modelExitValue(sys, ledger, wad("3300"), at),
+      await vault.totalSupply(),
+    );
+    await time.setNextBlockTimestamp(at);
+    await vault.connect(alice).redeem(shares / 2n, alice.address, alice.address);
+    expect(await sys.collaterals.WETH.balanceOf(alice.address)).to.equal(
+      weth("990") + expectedAssets,
+    );
+    // Less than half the WETH: at 3300 the same USD is fewer ETH.
+    expect(expectedAssets).to.be.lt(weth("4.6"));
+  });
+});
