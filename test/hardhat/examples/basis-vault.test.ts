@@ -246,4 +246,187 @@ describe("examples: CrossmarginBasisVault", () => {
     // Less than half the WETH: at 3300 the same USD is fewer ETH.
     expect(expectedAssets).to.be.lt(weth("4.6"));
   });
+
+  describe("attacks", () => {
+    it("first-depositor inflation: donations do not take the victim's deposit", async () => {
+      const env = await load();
+      const { sys, vault, vaultAccount, attacker, alice } = env;
+      await vault.connect(attacker).deposit(1n, attacker.address);
+      expect(await vault.balanceOf(attacker.address)).to.equal(toShares(1n, 0n, 0n));
+      // A WETH transfer to the vault is not an asset of the engine account: ignored.
+      await sys.collaterals.WETH.connect(attacker).transfer(await vault.getAddress(), weth("50"));
+      expect(await vault.totalAssets()).to.equal(1n);
+      // A quote donation to the engine account counts, at the WETH price.
+      const donation = 100_000_000_000n; // 100,000 USDC
+      await sys.quote.mint(attacker.address, donation);
+      await sys.quote.connect(attacker).approve(await sys.engine.getAddress(), donation);
+      await sys.engine
+        .connect(attacker)
+        .depositFor(vaultAccount, await sys.quote.getAddress(), donation);
+      const donated = (donation * QUOTE_SCALE * wad("1")) / wad("3000");
+      const ta = 1n + donated;
+      expect(await vault.totalAssets()).to.equal(ta);
+
+      const supply = await vault.totalSupply();
+      const victimShares = toShares(weth("10"), ta, supply);
+      await vault.connect(alice).deposit(weth("10"), alice.address);
+      expect(await vault.balanceOf(alice.address)).to.equal(victimShares);
+      expect(victimShares).to.be.gt(0n);
+      const ta2 = ta + weth("10");
+      const supply2 = supply + victimShares;
+      expect(await vault.totalAssets()).to.equal(ta2);
+      const victimValue = toAssets(victimShares, ta2, supply2);
+      const attackerValue = toAssets(supply, ta2, supply2);
+      expect(weth("10") - victimValue, "victim loses dust only").to.be.lt(weth("0.0001"));
+      expect(attackerValue, "the attacker recovers far less than it donated").to.be.lt(
+        (donated * 6n) / 10n,
+      );
+    });
+
+    it("a redeemer cannot time a claim around a pending order; the order is counted once", async () => {
+      const env = await load();
+      const { sys, vault, alice, bob, keeper } = env;
+      let ledger = await hedged(env);
+      await vault.connect(bob).deposit(weth("2"), bob.address);
+      ledger = { ...ledger, weth: ledger.weth + weth("2") };
+      await vault.connect(keeper).rebalance(); // -2 ETH, pending
+      // Pending: the position is unchanged and only the reserved keeper fee is counted.
+      const pendingValue = await modelExitValue(
+        sys,
+        ledger,
+        wad("3000"),
+        BigInt(await time.latest()),
+        KEEPER_FEE,
+      );
+      expect(await vault.totalAssets()).to.equal(pendingValue);
+
+      const shares = await vault.balanceOf(alice.address);
+      await vault.connect(alice).requestRedeem(shares, alice.address, alice.address);
+      const [, epoch] = await vault.redeemRequest(alice.address);
+      expect(epoch).to.equal((await vault.coveredEpoch()) + 1n);
+      await expect(
+        vault.connect(alice).redeem(shares, alice.address, alice.address),
+      ).to.be.revertedWithCustomError(vault, "OrderPending");
+      ledger = await settleAndBook(env, ledger, "3000");
+      // The pending order was sized before the request: the request waits for the next one.
+      expect(await vault.maxRedeem(alice.address)).to.equal(0n);
+      await expect(vault.connect(alice).redeem(shares, alice.address, alice.address))
+        .to.be.revertedWithCustomError(vault, "RequestNotClaimable")
+        .withArgs(alice.address, 0n, shares);
+      await vault.connect(keeper).rebalance();
+      const target = await vault.targetSize();
+      expect((await sys.engine.getOrder(env.vaultAccount, ETH)).sizeDelta).to.equal(
+        target - ledger.position.size,
+      );
+      ledger = await settleAndBook(env, ledger, "3000");
+      expect(await vault.maxRedeem(alice.address)).to.equal(shares);
+    });
+
+    it("rebalance griefing: no order inside the band, bounded parameters, one order at a time", async () => {
+      const env = await load();
+      const { sys, vault, vaultAccount, attacker, keeper, admin } = env;
+      await hedged(env);
+      const quoteBefore = (await sys.engine.getAccount(vaultAccount)).quoteBalance;
+      for (let i = 0; i < 3; i++)
+        await expect(vault.connect(attacker).rebalance()).to.be.revertedWithCustomError(
+          vault,
+          "HedgeWithinBand",
+        );
+      // Dust deposits below the band never pay for an order.
+      await vault.connect(attacker).deposit(weth("0.4"), attacker.address);
+      await expect(vault.connect(attacker).rebalance()).to.be.revertedWithCustomError(
+        vault,
+        "HedgeWithinBand",
+      );
+      expect((await sys.engine.getAccount(vaultAccount)).quoteBalance).to.equal(quoteBefore);
+      // A band below 1 % (or any bound broken) is refused, and only the risk role sets them.
+      await expect(
+        vault.connect(admin).setParameters(1, 100, 600, weth("0.01"), 30),
+      ).to.be.revertedWithCustomError(vault, "ParameterOutOfBounds");
+      await expect(
+        vault.connect(admin).setParameters(500, 100, 600, weth("0.01"), 101),
+      ).to.be.revertedWithCustomError(vault, "ParameterOutOfBounds");
+      await expect(vault.connect(attacker).setParameters(100, 100, 600, weth("0.01"), 30))
+        .to.be.revertedWithCustomError(vault, "AccessControlUnauthorizedAccount")
+        .withArgs(attacker.address, await vault.RISK_ROLE());
+      // Out of the band: one order; the attacker cannot cancel it before its deadline.
+      await vault.connect(attacker).deposit(weth("1"), attacker.address);
+      await vault.connect(attacker).rebalance();
+      await expect(vault.connect(attacker).rebalance()).to.be.revertedWithCustomError(
+        vault,
+        "OrderPending",
+      );
+      await expect(
+        sys.engine.connect(attacker).cancelOrder(vaultAccount, ETH),
+      ).to.be.revertedWithCustomError(sys.engine, "OrderNotExpired");
+      expect(await sys.engine.isOperator(vaultAccount, keeper.address)).to.equal(false);
+    });
+
+    it("non-controllers and non-operators are rejected", async () => {
+      const env = await load();
+      const { sys, vault, vaultAccount, alice, attacker } = env;
+      await hedged(env);
+      const shares = await vault.balanceOf(alice.address);
+      await expect(vault.connect(attacker).requestRedeem(shares, attacker.address, alice.address))
+        .to.be.revertedWithCustomError(vault, "ERC20InsufficientAllowance")
+        .withArgs(attacker.address, 0n, shares);
+      await vault.connect(alice).requestRedeem(shares / 2n, alice.address, alice.address);
+      await expect(vault.connect(attacker).requestRedeem(1n, alice.address, attacker.address))
+        .to.be.revertedWithCustomError(vault, "NotController")
+        .withArgs(attacker.address, alice.address);
+      await expect(vault.connect(attacker).redeem(1n, attacker.address, alice.address))
+        .to.be.revertedWithCustomError(vault, "NotController")
+        .withArgs(attacker.address, alice.address);
+      await expect(vault.connect(attacker).cancelRedeemRequest(alice.address))
+        .to.be.revertedWithCustomError(vault, "NotController")
+        .withArgs(attacker.address, alice.address);
+      const wethAddr = await vault.asset();
+      await expect(
+        sys.engine.connect(attacker).withdraw(vaultAccount, wethAddr, 1n, attacker.address),
+      )
+        .to.be.revertedWithCustomError(sys.engine, "Unauthorized")
+        .withArgs(attacker.address, vaultAccount);
+      await expect(
+        sys.engine.connect(attacker).commitOrder(vaultAccount, ETH, weth("1"), FAR, FAR),
+      ).to.be.revertedWithCustomError(sys.engine, "Unauthorized");
+      // The controller can take its request back.
+      await expect(vault.connect(alice).cancelRedeemRequest(alice.address))
+        .to.emit(vault, "RedeemRequestCanceled")
+        .withArgs(alice.address, shares / 2n);
+      expect(await vault.balanceOf(alice.address)).to.equal(shares);
+      expect(await vault.escrowedShares()).to.equal(0n);
+    });
+  });
+
+  it("buyQuote: positive quote is sold for WETH at the oracle price less the premium", async () => {
+    const env = await load();
+    const { sys, vault, vaultAccount, alice, bob, keeper } = env;
+    let ledger = await hedged(env);
+    await setEthPrice(sys, "2700");
+    await vault
+      .connect(alice)
+      .requestRedeem((await vault.balanceOf(alice.address)) / 2n, alice.address, alice.address);
+    await vault.connect(keeper).rebalance();
+    ledger = await settleAndBook(env, ledger, "2700");
+    const amount = ledger.quote;
+    await expect(vault.connect(bob).buyQuote(amount + 1n, FAR))
+      .to.be.revertedWithCustomError(vault, "InsufficientQuote")
+      .withArgs(amount, amount + 1n);
+    const num = amount * QUOTE_SCALE * wad("1") * 9_970n;
+    const den = wad("2700") * 10_000n;
+    const wethIn = (num + den - 1n) / den;
+    const before = await sys.quote.balanceOf(bob.address);
+    await expect(vault.connect(bob).buyQuote(amount, wethIn))
+      .to.emit(vault, "QuoteBought")
+      .withArgs(bob.address, amount, wethIn);
+    expect((await sys.quote.balanceOf(bob.address)) - before).to.equal(amount);
+    expect((await sys.engine.getAccount(vaultAccount)).quoteBalance).to.equal(0n);
+    expect(await sys.engine.collateralBalance(vaultAccount, await vault.asset())).to.equal(
+      ledger.weth + wethIn,
+    );
+    await expect(vault.connect(bob).repayDebt(0)).to.be.revertedWithCustomError(
+      vault,
+      "NoQuoteDebt",
+    );
+  });
 });
