@@ -104,7 +104,12 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
 
     mapping(address controller => Request) private _requests;
 
-    event HedgeOrderCommitted(int256 sizeDelta, int256 targetSize, uint256 acceptablePrice, uint64 epoch);
+    event HedgeOrderCommitted(
+        int256 sizeDelta,
+        int256 targetSize,
+        uint256 acceptablePrice,
+        uint64 epoch
+    );
     event RequestsProcessed(uint64 epoch);
     event RedeemRequestCanceled(address indexed controller, uint256 shares);
     event DebtRepaid(address indexed payer, uint256 quoteAmount, uint256 wethOut);
@@ -175,7 +180,13 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
         _setParameters(bandBps_, slippageBps_, orderTtl_, minOrderSize_, premiumBps_);
     }
 
-    function _setParameters(uint256 band, uint256 slip, uint256 ttl, uint256 minSize, uint256 premium) private {
+    function _setParameters(
+        uint256 band,
+        uint256 slip,
+        uint256 ttl,
+        uint256 minSize,
+        uint256 premium
+    ) private {
         if (
             band < MIN_BAND_BPS ||
             band > MAX_BAND_BPS ||
@@ -216,7 +227,10 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
         return debt >= weth ? 0 : weth - debt;
     }
 
-    function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256) {
+    function deposit(
+        uint256 assets,
+        address receiver
+    ) public override nonReentrant returns (uint256) {
         return super.deposit(assets, receiver);
     }
 
@@ -296,7 +310,9 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
 
     /// @notice Returns a request's shares to its controller (controller only). The hedge is
     ///         re-targeted by the next `rebalance`.
-    function cancelRedeemRequest(address controller) external nonReentrant returns (uint256 shares) {
+    function cancelRedeemRequest(
+        address controller
+    ) external nonReentrant returns (uint256 shares) {
         if (_msgSender() != controller) revert NotController(_msgSender(), controller);
         shares = _requests[controller].shares;
         if (shares == 0) revert NoRedeemRequest(controller);
@@ -307,19 +323,27 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
     }
 
     /// @inheritdoc IERC7540Redeem
-    function pendingRedeemRequest(uint256 requestId, address controller) external view returns (uint256) {
+    function pendingRedeemRequest(
+        uint256 requestId,
+        address controller
+    ) external view returns (uint256) {
         if (requestId != 0) return 0;
         Request memory r = _requests[controller];
         return r.epoch > _settledEpoch() ? r.shares : 0;
     }
 
     /// @inheritdoc IERC7540Redeem
-    function claimableRedeemRequest(uint256 requestId, address controller) external view returns (uint256) {
+    function claimableRedeemRequest(
+        uint256 requestId,
+        address controller
+    ) external view returns (uint256) {
         return requestId == 0 ? _claimable(controller) : 0;
     }
 
     /// @notice A controller's aggregated request.
-    function redeemRequest(address controller) external view returns (uint256 shares, uint256 epoch) {
+    function redeemRequest(
+        address controller
+    ) external view returns (uint256 shares, uint256 epoch) {
         Request memory r = _requests[controller];
         return (r.shares, r.epoch);
     }
@@ -355,9 +379,10 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
         uint64 epoch = coveredEpoch;
         if (outside) {
             uint256 price = engine.marketPrice(marketId);
-            uint256 acceptable = sizeDelta > 0
-                ? price.mulDiv(BPS + slippageBps, BPS, Math.Rounding.Ceil)
-                : price.mulDiv(BPS - slippageBps, BPS);
+            uint256 acceptable =
+                sizeDelta > 0
+                    ? price.mulDiv(BPS + slippageBps, BPS, Math.Rounding.Ceil)
+                    : price.mulDiv(BPS - slippageBps, BPS);
             MarketConfig memory m = engine.getMarket(marketId);
             uint256 ttl = Math.min(orderTtl, m.maxOrderAge);
             coveredBeforeOrder = epoch;
@@ -379,12 +404,17 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
     /// @notice Repays the account's whole quote debt with the caller's quote tokens and pays the
     ///         caller its USD value in WETH at the oracle price plus `conversionPremiumBps`.
     /// @param minWethOut The least WETH the caller accepts.
-    function repayDebt(uint256 minWethOut) external nonReentrant returns (uint256 debt, uint256 wethOut) {
+    function repayDebt(
+        uint256 minWethOut
+    ) external nonReentrant returns (uint256 debt, uint256 wethOut) {
         int256 balance = engine.getAccount(account).quoteBalance;
         if (balance >= 0) revert NoQuoteDebt();
         debt = uint256(-balance);
         uint256 usd = debt * _quoteScale;
-        wethOut = usd.mulDiv(WAD * (BPS + conversionPremiumBps), engine.collateralPrice(asset()) * BPS);
+        wethOut = usd.mulDiv(
+            WAD * (BPS + conversionPremiumBps),
+            engine.collateralPrice(asset()) * BPS
+        );
         if (wethOut < minWethOut) revert ConversionSlippage(wethOut, minWethOut);
         quote.safeTransferFrom(_msgSender(), address(this), debt);
         engine.deposit(0, address(quote), debt);
@@ -396,7 +426,10 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
     ///         value less `conversionPremiumBps` at the oracle price (rounded up for the vault).
     /// @param quoteAmount Quote units bought.
     /// @param maxWethIn The most WETH the caller pays.
-    function buyQuote(uint256 quoteAmount, uint256 maxWethIn) external nonReentrant returns (uint256 wethIn) {
+    function buyQuote(
+        uint256 quoteAmount,
+        uint256 maxWethIn
+    ) external nonReentrant returns (uint256 wethIn) {
         if (quoteAmount == 0) revert ZeroAmount();
         int256 balance = engine.getAccount(account).quoteBalance;
         uint256 available = balance > 0 ? uint256(balance) : 0;
@@ -422,7 +455,12 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
     }
 
     /// @dev Pulls the WETH, mints, then deposits it into the vault's engine account.
-    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+    function _deposit(
+        address caller,
+        address receiver,
+        uint256 assets,
+        uint256 shares
+    ) internal override {
         super._deposit(caller, receiver, assets, shares);
         engine.deposit(0, asset(), assets);
     }

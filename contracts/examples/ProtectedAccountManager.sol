@@ -121,7 +121,13 @@ contract ProtectedAccountManager is ReentrancyGuardTransient {
         Config memory stored = cfg;
         stored.active = true;
         _configs[account] = stored;
-        _risk().setProtection(account, cfg.reserveSub, engineBuffer, engineMaxPerWindow, engineWindow);
+        _risk().setProtection(
+            account,
+            cfg.reserveSub,
+            engineBuffer,
+            engineMaxPerWindow,
+            engineWindow
+        );
         emit Configured(account, stored);
     }
 
@@ -153,7 +159,9 @@ contract ProtectedAccountManager is ReentrancyGuardTransient {
     ///         planned actions would leave the account below the target.
     /// @return toppedUp Quote units moved from the reserve.
     /// @return reduced The size change of the reduction (0 when none).
-    function maintain(uint256 account) external nonReentrant returns (uint256 toppedUp, int256 reduced) {
+    function maintain(
+        uint256 account
+    ) external nonReentrant returns (uint256 toppedUp, int256 reduced) {
         Config memory cfg = _configs[account];
         if (!cfg.active) revert NotConfigured(account);
         Health memory h = engine.accountHealth(account);
@@ -168,7 +176,11 @@ contract ProtectedAccountManager is ReentrancyGuardTransient {
         free = free > fee ? free - fee : 0;
         toppedUp = Math.min(need, Math.min(free, cfg.maxPerCall));
         if (toppedUp + fee != 0) {
-            ICrossmarginRisk.Preview memory pw = _risk().previewWithdraw(reserve, address(quote), toppedUp + fee);
+            ICrossmarginRisk.Preview memory pw = _risk().previewWithdraw(
+                reserve,
+                address(quote),
+                toppedUp + fee
+            );
             if (!pw.ok) revert TargetUnreachable(account, hf, cfg.targetHealth);
             engine.withdraw(reserve, address(quote), toppedUp + fee, address(this));
             if (toppedUp != 0) engine.depositFor(account, address(quote), toppedUp);
@@ -184,7 +196,10 @@ contract ProtectedAccountManager is ReentrancyGuardTransient {
 
     /// @dev Reduces the largest position by `reduceBps`, or closes it, whichever first previews
     ///      at or above the target; reverts `TargetUnreachable` when neither does.
-    function _reduce(uint256 account, Config memory cfg) private returns (uint256 marketId, int256 delta) {
+    function _reduce(
+        uint256 account,
+        Config memory cfg
+    ) private returns (uint256 marketId, int256 delta) {
         int256 size;
         (marketId, size) = _largestPosition(account);
         if (size == 0) revert TargetUnreachable(account, health(account), cfg.targetHealth);
@@ -196,9 +211,10 @@ contract ProtectedAccountManager is ReentrancyGuardTransient {
             if (!p.ok || p.liquidatable) continue;
             Health memory after_ = Health(p.equity, p.im, p.mm);
             if (_ratio(after_) < cfg.targetHealth) continue;
-            uint256 acceptable = delta > 0
-                ? Math.mulDiv(p.fillPrice, BPS + cfg.slippageBps, BPS, Math.Rounding.Ceil)
-                : Math.mulDiv(p.fillPrice, BPS - cfg.slippageBps, BPS);
+            uint256 acceptable =
+                delta > 0
+                    ? Math.mulDiv(p.fillPrice, BPS + cfg.slippageBps, BPS, Math.Rounding.Ceil)
+                    : Math.mulDiv(p.fillPrice, BPS - cfg.slippageBps, BPS);
             if (acceptable == 0) acceptable = 1;
             engine.modifyPosition(account, marketId, delta, acceptable, block.timestamp);
             return (marketId, delta);
@@ -207,7 +223,9 @@ contract ProtectedAccountManager is ReentrancyGuardTransient {
     }
 
     /// @dev The open position with the largest notional at the oracle price.
-    function _largestPosition(uint256 account) private view returns (uint256 best, int256 bestSize) {
+    function _largestPosition(
+        uint256 account
+    ) private view returns (uint256 best, int256 bestSize) {
         uint64 mask = engine.getAccount(account).marketMask;
         uint256 bestNotional;
         for (uint256 id = 0; mask != 0; ++id) {

@@ -7,12 +7,14 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
 import { FAR } from "../../../src/common";
+import { divCeil } from "../../../src/model";
 import {
   ETH,
   KEEPER_FEE,
   Ledger,
   QUOTE_SCALE,
   VaultEnv,
+  VIRTUAL_SHARES,
   keeperSettle,
   modelExitValue,
   modelFill,
@@ -245,6 +247,45 @@ describe("examples: CrossmarginBasisVault", () => {
     );
     // Less than half the WETH: at 3300 the same USD is fewer ETH.
     expect(expectedAssets).to.be.lt(weth("4.6"));
+  });
+
+  it("mint and the withdraw(assets) claim round in the vault's favour", async () => {
+    const env = await load();
+    const { sys, vault, alice, bob, keeper } = env;
+    let ledger = await hedged(env);
+    const mintAt = BigInt(await time.latest()) + 5n;
+    const ta = await modelExitValue(sys, ledger, wad("3000"), mintAt);
+    const supply = await vault.totalSupply();
+    const shares = weth("1") * 10n ** 6n;
+    const pay = divCeil(shares * (ta + 1n), supply + VIRTUAL_SHARES);
+    const before = await sys.collaterals.WETH.balanceOf(bob.address);
+    await time.setNextBlockTimestamp(mintAt);
+    await vault.connect(bob).mint(shares, bob.address);
+    expect(before - (await sys.collaterals.WETH.balanceOf(bob.address))).to.equal(pay);
+    ledger = { ...ledger, weth: ledger.weth + pay };
+
+    await vault.connect(alice).requestRedeem(weth("5") * 10n ** 6n, alice.address, alice.address);
+    await vault.connect(keeper).rebalance();
+    ledger = await settleAndBook(env, ledger, "3000");
+    if (ledger.quote < 0n) {
+      await sys.quote.mint(bob.address, -ledger.quote);
+      await sys.quote.connect(bob).approve(await vault.getAddress(), -ledger.quote);
+      const out = await vault.connect(bob).repayDebt.staticCall(0);
+      await vault.connect(bob).repayDebt(0);
+      ledger = { ...ledger, weth: ledger.weth - out[1], quote: 0n };
+    }
+    const at = BigInt(await time.latest()) + 5n;
+    const ta2 = await modelExitValue(sys, ledger, wad("3000"), at);
+    const supply2 = await vault.totalSupply();
+    const assets = weth("4");
+    const burn = divCeil(assets * (supply2 + VIRTUAL_SHARES), ta2 + 1n);
+    await time.setNextBlockTimestamp(at);
+    await expect(vault.connect(alice).withdraw(assets, alice.address, alice.address))
+      .to.emit(vault, "Withdraw")
+      .withArgs(alice.address, alice.address, alice.address, assets, burn);
+    const [left] = await vault.redeemRequest(alice.address);
+    expect(left).to.equal(weth("5") * 10n ** 6n - burn);
+    expect(await vault.supportsInterface("0x620ee8e4")).to.equal(true);
   });
 
   describe("attacks", () => {
