@@ -384,7 +384,8 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
                     ? price.mulDiv(BPS + slippageBps, BPS, Math.Rounding.Ceil)
                     : price.mulDiv(BPS - slippageBps, BPS);
             MarketConfig memory m = engine.getMarket(marketId);
-            uint256 ttl = Math.min(orderTtl, m.maxOrderAge);
+            // Within the engine's window (minOrderDelay, maxOrderAge] whatever the market's timing.
+            uint256 ttl = Math.min(Math.max(orderTtl, uint256(m.minOrderDelay) + 1), m.maxOrderAge);
             coveredBeforeOrder = epoch;
             coveredEpoch = epoch + 1;
             engine.commitOrder(account, marketId, sizeDelta, acceptable, block.timestamp + ttl);
