@@ -384,8 +384,12 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
                     ? price.mulDiv(BPS + slippageBps, BPS, Math.Rounding.Ceil)
                     : price.mulDiv(BPS - slippageBps, BPS);
             MarketConfig memory m = engine.getMarket(marketId);
-            // Within the engine's window (minOrderDelay, maxOrderAge] whatever the market's timing.
-            uint256 ttl = Math.min(Math.max(orderTtl, uint256(m.minOrderDelay) + 1), m.maxOrderAge);
+            // Inside the engine's window (minOrderDelay, maxOrderAge], leaving keepers at least
+            // MIN_ORDER_TTL seconds after the earliest settlement whenever the market allows it.
+            uint256 ttl = Math.min(
+                Math.max(orderTtl, uint256(m.minOrderDelay) + MIN_ORDER_TTL),
+                m.maxOrderAge
+            );
             coveredBeforeOrder = epoch;
             coveredEpoch = epoch + 1;
             engine.commitOrder(account, marketId, sizeDelta, acceptable, block.timestamp + ttl);

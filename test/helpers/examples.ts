@@ -5,12 +5,13 @@
  * orders, and the vault's exit value computed from the engine's raw state with src/model.
  */
 import { ethers } from "hardhat";
+import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { CrossmarginBasisVault } from "../../typechain-types";
 import { loadSystem, System } from "./fixture";
 import { accountId } from "../../src/common/accounts";
-import { feedAnswer, units } from "../../src/common/units";
+import { feedAnswer, units, wad } from "../../src/common/units";
 import * as M from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
 
@@ -171,3 +172,37 @@ export const toShares = (assets: bigint, ta: bigint, supply: bigint): bigint =>
 /** floor(shares * (ta + 1) / (supply + V)). */
 export const toAssets = (shares: bigint, ta: bigint, supply: bigint): bigint =>
   (shares * (ta + 1n)) / (supply + VIRTUAL_SHARES);
+
+/** Fills the vault's pending order at `price` through a keeper; returns the updated ledger. */
+export async function settleAndBook(env: VaultEnv, ledger: Ledger, price: string): Promise<Ledger> {
+  const { sys, vaultAccount, keeper } = env;
+  const order = await sys.engine.getOrder(vaultAccount, ETH);
+  await publishForOrder(sys, vaultAccount, price);
+  const at = BigInt(await time.latest()) + 1n;
+  const r = await modelFill(sys, vaultAccount, order.sizeDelta, wad(price), at);
+  const keeperBefore = await sys.quote.balanceOf(keeper.address);
+  await keeperSettle(sys, keeper, vaultAccount, at);
+  expect((await sys.quote.balanceOf(keeper.address)) - keeperBefore).to.equal(KEEPER_FEE);
+  const next: Ledger = {
+    weth: ledger.weth,
+    quote: ledger.quote + r.quoteDelta - KEEPER_FEE,
+    position: r.newPosition,
+  };
+  const p = await sys.engine.getPosition(vaultAccount, ETH);
+  expect(p.size).to.equal(next.position.size);
+  expect(p.entryPrice).to.equal(next.position.entryPrice);
+  expect((await sys.engine.getAccount(vaultAccount)).quoteBalance).to.equal(next.quote);
+  return next;
+}
+
+/** Alice deposits 10 WETH; a keeper rebalances and settles the -10 ETH hedge at 3000. */
+export async function hedged(env: VaultEnv): Promise<Ledger> {
+  await env.vault.connect(env.alice).deposit(weth("10"), env.alice.address);
+  await env.vault.connect(env.keeper).rebalance();
+  const empty: Ledger = {
+    weth: weth("10"),
+    quote: 0n,
+    position: { size: 0n, entryPrice: 0n, fundingIndex: 0n },
+  };
+  return settleAndBook(env, empty, "3000");
+}

@@ -11,14 +11,12 @@ import { divCeil } from "../../../src/model";
 import {
   ETH,
   KEEPER_FEE,
-  Ledger,
   QUOTE_SCALE,
   VaultEnv,
   VIRTUAL_SHARES,
-  keeperSettle,
+  hedged,
   modelExitValue,
-  modelFill,
-  publishForOrder,
+  settleAndBook,
   setEthPrice,
   toAssets,
   toShares,
@@ -28,45 +26,20 @@ import {
 
 const load = (): Promise<VaultEnv> => loadFixture(vaultFixture);
 
-/** Fills the vault's pending order at `price` through a keeper; returns the updated ledger. */
-async function settleAndBook(env: VaultEnv, ledger: Ledger, price: string): Promise<Ledger> {
-  const { sys, vaultAccount, keeper } = env;
-  const order = await sys.engine.getOrder(vaultAccount, ETH);
-  await publishForOrder(sys, vaultAccount, price);
-  const at = BigInt(await time.latest()) + 1n;
-  const r = await modelFill(sys, vaultAccount, order.sizeDelta, wad(price), at);
-  const keeperBefore = await sys.quote.balanceOf(keeper.address);
-  await keeperSettle(sys, keeper, vaultAccount, at);
-  expect((await sys.quote.balanceOf(keeper.address)) - keeperBefore).to.equal(KEEPER_FEE);
-  const next: Ledger = {
-    weth: ledger.weth,
-    quote: ledger.quote + r.quoteDelta - KEEPER_FEE,
-    position: r.newPosition,
-  };
-  const p = await sys.engine.getPosition(vaultAccount, ETH);
-  expect(p.size).to.equal(next.position.size);
-  expect(p.entryPrice).to.equal(next.position.entryPrice);
-  expect((await sys.engine.getAccount(vaultAccount)).quoteBalance).to.equal(next.quote);
-  return next;
-}
-
-/** Alice deposits 10 WETH; a keeper rebalances and settles the -10 ETH hedge at 3000. */
-async function hedged(env: VaultEnv): Promise<Ledger> {
-  await env.vault.connect(env.alice).deposit(weth("10"), env.alice.address);
-  await env.vault.connect(env.keeper).rebalance();
-  const empty: Ledger = {
-    weth: weth("10"),
-    quote: 0n,
-    position: { size: 0n, entryPrice: 0n, fundingIndex: 0n },
-  };
-  return settleAndBook(env, empty, "3000");
+/** Settles the pending order at 3000 once its delay has passed. */
+async function hedgedSettle(env: VaultEnv): Promise<void> {
+  await settleAndBook(
+    env,
+    { weth: weth("1"), quote: 0n, position: { size: 0n, entryPrice: 0n, fundingIndex: 0n } },
+    "3000",
+  );
 }
 
 describe("examples: CrossmarginBasisVault", () => {
   it("deposit -> hedge committed -> settled by a keeper -> delta within the band", async () => {
     const env = await load();
     const { sys, vault, vaultAccount, alice, keeper } = env;
-    // Instant trading is off for the market: a direct trade that opens a position reverts.
+    // Nobody but the vault (or its operators: none) may trade its account.
     await expect(
       sys.engine.connect(alice).modifyPosition(vaultAccount, ETH, -1n, 1n, FAR),
     ).to.be.revertedWithCustomError(sys.engine, "Unauthorized");
@@ -286,6 +259,24 @@ describe("examples: CrossmarginBasisVault", () => {
     const [left] = await vault.redeemRequest(alice.address);
     expect(left).to.equal(weth("5") * 10n ** 6n - burn);
     expect(await vault.supportsInterface("0x620ee8e4")).to.equal(true);
+  });
+
+  it("the order deadline stays inside the market's window whatever the vault's TTL", async () => {
+    const env = await load();
+    const { sys, vault, vaultAccount, alice, keeper } = env;
+    // A market whose minimum delay (15 min) exceeds the vault's 10-minute TTL.
+    await sys.engine.setMarketOrderParams(ETH, {
+      instantTrading: false,
+      minOrderDelay: 900,
+      maxOrderAge: 7200,
+    });
+    await vault.connect(alice).deposit(weth("1"), alice.address);
+    await vault.connect(keeper).rebalance();
+    const order = await sys.engine.getOrder(vaultAccount, ETH);
+    // Deadline = commit + delay + 60 s: keepers keep a minute to settle.
+    expect(order.settlementDeadline - order.commitTime).to.equal(960n);
+    await hedgedSettle(env);
+    expect((await sys.engine.getPosition(vaultAccount, ETH)).size).to.equal(-weth("1"));
   });
 
   describe("attacks", () => {

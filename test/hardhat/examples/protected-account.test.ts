@@ -134,6 +134,11 @@ describe("examples: ProtectedAccountManager", () => {
         reserveBefore - moved - FEE,
       );
       expect((await sys.quote.balanceOf(keeper.address)) - keeperBefore).to.equal(FEE);
+      // Restored: calling again (to farm the fee) is refused.
+      await expect(manager.connect(keeper).maintain(aliceAcct)).to.be.revertedWithCustomError(
+        manager,
+        "HealthAboveTarget",
+      );
     }
     // The twin is liquidatable at 2550 and gets liquidated; the protected account is not.
     expect(await sys.engine.isLiquidatable(bobAcct)).to.equal(true);
