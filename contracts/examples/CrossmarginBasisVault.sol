@@ -131,6 +131,7 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
     error NotController(address caller, address controller);
     error RequestNotClaimable(address controller, uint256 claimable, uint256 wanted);
     error NoRedeemRequest(address controller);
+    error RequestProcessed(address controller);
     error NoQuoteDebt();
     error QuoteDebtOutstanding(uint256 debt);
     error InsufficientQuote(uint256 available, uint256 wanted);
@@ -308,14 +309,18 @@ contract CrossmarginBasisVault is ERC4626, AccessControl, ReentrancyGuardTransie
         return 0;
     }
 
-    /// @notice Returns a request's shares to its controller (controller only). The hedge is
-    ///         re-targeted by the next `rebalance`.
+    /// @notice Returns a request's shares to its controller (controller only) while no
+    ///         `rebalance` has acted on it yet: once the hedge was unwound for it, the request
+    ///         can only be claimed (`RequestProcessed`), so request-and-cancel cycles cannot
+    ///         make the vault pay for orders it then has to reverse.
     function cancelRedeemRequest(
         address controller
     ) external nonReentrant returns (uint256 shares) {
         if (_msgSender() != controller) revert NotController(_msgSender(), controller);
-        shares = _requests[controller].shares;
+        Request memory r = _requests[controller];
+        shares = r.shares;
         if (shares == 0) revert NoRedeemRequest(controller);
+        if (r.epoch <= coveredEpoch) revert RequestProcessed(controller);
         delete _requests[controller];
         escrowedShares -= shares;
         _transfer(address(this), controller, shares);

@@ -427,6 +427,12 @@ describe("examples: CrossmarginBasisVault", () => {
         .withArgs(alice.address, shares / 2n);
       expect(await vault.balanceOf(alice.address)).to.equal(shares);
       expect(await vault.escrowedShares()).to.equal(0n);
+      // Once a rebalance acted on a request, it can only be claimed, not cancelled.
+      await vault.connect(alice).requestRedeem(shares / 2n, alice.address, alice.address);
+      await vault.connect(env.keeper).rebalance();
+      await expect(vault.connect(alice).cancelRedeemRequest(alice.address))
+        .to.be.revertedWithCustomError(vault, "RequestProcessed")
+        .withArgs(alice.address);
     });
   });
 
