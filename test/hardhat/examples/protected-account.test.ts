@@ -151,6 +151,22 @@ describe("examples: ProtectedAccountManager", () => {
     expect((await sys.engine.getPosition(aliceAcct, ETH)).size).to.equal(weth("2"));
   });
 
+  it("without a maintain call, the engine protection configure attached tops up on liquidate", async () => {
+    const env = await load();
+    const { sys, keeper, carol } = env;
+    const acct = await fund(sys, carol, usdc("1000"));
+    const reserve = await fund(sys, carol, usdc("2000"), 1);
+    await long(sys, carol, ETH, weth("2"));
+    await protect(env, carol);
+    await setEthPrice(sys, "2550");
+    expect(await sys.engine.isLiquidatable(acct)).to.equal(true);
+    const before = (await sys.engine.getAccount(reserve)).quoteBalance;
+    await expect(sys.engine.connect(keeper).liquidate(acct, 0)).to.emit(sys.engine, "ToppedUp");
+    expect((await sys.engine.getPosition(acct, ETH)).size).to.equal(weth("2"));
+    expect(await sys.engine.isLiquidatable(acct)).to.equal(false);
+    expect((await sys.engine.getAccount(reserve)).quoteBalance).to.be.lt(before);
+  });
+
   it("reduces the largest position when the reserve cannot, checked by previews", async () => {
     const env = await load();
     const { sys, manager, keeper, carol } = env;
