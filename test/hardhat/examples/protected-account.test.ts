@@ -285,5 +285,10 @@ describe("examples: ProtectedAccountManager", () => {
       sys.engine,
       "Unauthorized",
     );
+    // Revoking still works once the manager lost its approval (the engine protection, which
+    // only the owner can now detach, stays).
+    await expect(manager.connect(alice).revoke(acct)).to.emit(manager, "Revoked").withArgs(acct);
+    expect((await manager.configOf(acct)).active).to.equal(false);
+    expect((await risk.getProtection(acct)).enabled).to.equal(true);
   });
 });
