@@ -57,6 +57,8 @@ export interface StepContext {
   proposals: Proposal[];
   /** Engine address once known (role checks read it) and the configured governance. */
   engine?: string;
+  /** Whether the engine has code (cached once true). */
+  engineLive?: boolean;
   timelock?: { address: string; minDelay: bigint };
   riskManager?: string;
   /** Contracts deployed by this run (keys), in order. */
@@ -115,7 +117,10 @@ export async function send(tx: Promise<{ wait(): Promise<unknown> }>): Promise<v
 /** Whether `account` holds `role` on the engine (true on an engine not deployed yet, which a
  *  dry run plans: its deployer will hold every role during setup). */
 async function holds(ctx: StepContext, role: Role, account: string): Promise<boolean> {
-  if (!ctx.engine || !(await hasCode(ctx.provider, ctx.engine))) return account === ctx.deployer;
+  if (!ctx.engine) return account === ctx.deployer;
+  // Once the engine has code it keeps it: ask the node only until then.
+  ctx.engineLive ||= await hasCode(ctx.provider, ctx.engine);
+  if (!ctx.engineLive) return account === ctx.deployer;
   const abi = ["function hasRole(bytes32,address) view returns (bool)"];
   const engine = new Contract(ctx.engine, abi, ctx.provider);
   return (await engine.hasRole(ROLE_IDS[role], account)) as boolean;
