@@ -167,11 +167,8 @@ async function run(opts: DeployOptions, dryRun: boolean) {
     await seedInsurance(ctx, config, tf.quote, core.insuranceFund);
     ctx.save();
     if (persist) log(`record written for ${opts.network}`);
-  } else if (config.mocks && config.insuranceSeed) {
-    ctx.plan.push({
-      kind: "call",
-      label: `seed insurance fund (if empty) ${config.insuranceSeed}`,
-    });
+  } else if (await seedNeeded(ctx, config, core.insuranceFund)) {
+    ctx.plan.push({ kind: "call", label: `seed insurance fund with ${config.insuranceSeed}` });
   }
   return { ctx, tf, core };
 }
@@ -208,17 +205,23 @@ async function recordListings(
   if (pending > 0) ctx.log(`${pending} configured market(s) not on chain yet (see proposals)`);
 }
 
+/** Whether the (mock) insurance fund is to be seeded: configured, and empty or not there yet. */
+async function seedNeeded(ctx: StepContext, cfg: NetworkConfig, fundAddress: string) {
+  if (!cfg.mocks || !cfg.insuranceSeed) return false;
+  if (!(await hasCode(ctx.provider, fundAddress))) return ctx.dryRun;
+  return (await InsuranceFund__factory.connect(fundAddress, ctx.provider).balance()) === 0n;
+}
+
 async function seedInsurance(
   ctx: StepContext,
   cfg: NetworkConfig,
   quoteAddress: string,
   fundAddress: string,
 ): Promise<void> {
-  if (!cfg.mocks || !cfg.insuranceSeed || !(await hasCode(ctx.provider, fundAddress))) return;
+  if (!(await seedNeeded(ctx, cfg, fundAddress))) return;
   const fund = InsuranceFund__factory.connect(fundAddress, ctx.signer);
-  if ((await fund.balance()) !== 0n) return;
   const quote = MockERC20__factory.connect(quoteAddress, ctx.signer);
-  const amount = units(cfg.insuranceSeed, ctx.record.quote.decimals);
+  const amount = units(cfg.insuranceSeed!, ctx.record.quote.decimals);
   await send(quote.mint(ctx.deployer, amount));
   await send(quote.approve(fundAddress, amount));
   await send(fund.seed(amount));
