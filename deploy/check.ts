@@ -64,7 +64,12 @@ export async function checkDeployment(
     try {
       await assertTimelock(provider, cfg.timelock);
     } catch (err) {
-      diff("roles", "timelock", "a TimelockController with a minimum delay", (err as Error).message);
+      diff(
+        "roles",
+        "timelock",
+        "a TimelockController with a minimum delay",
+        (err as Error).message,
+      );
     }
   }
   await role("admin", admin, true);

@@ -14,7 +14,13 @@ import { readRecord, recordPath } from "../../../deploy/record";
 import { checkDeployment } from "../../../deploy/check";
 import { formatPlan } from "../../../deploy/plan";
 import { deployOverRpc } from "../../../src/devnet/deploy";
-import { DevNode, devWallet, localProvider, startHardhatNode } from "../../../src/devnet/node";
+import {
+  DevNode,
+  HARDHAT_KEY0,
+  devWallet,
+  localProvider,
+  startHardhatNode,
+} from "../../../src/devnet/node";
 import { FastJsonRpcProvider } from "../../../src/common/rpc";
 import { Crossmargin__factory } from "../../../typechain-types";
 import { underCoverage } from "../../helpers/keeperNet";
@@ -93,31 +99,35 @@ class FailingWallet extends Wallet {
   }
 }
 
-async function runCheck(
+/** Runs scripts/<script> with ts-node against the node (a network from RPC_URL + NETWORK_NAME,
+ *  the devnet config file, records in `dir`); resolves with its exit code and output. */
+async function runScript(
+  script: string,
   network: string,
   url: string,
   dir: string,
+  extra: string[] = [],
 ): Promise<{ code: number; out: string }> {
   const bin = path.join(ROOT, "node_modules", ".bin", "ts-node");
   const env = {
     ...process.env,
     RPC_URL: url,
     NETWORK_NAME: network,
+    DEPLOYER_KEY: HARDHAT_KEY0,
     DEPLOY_CONFIG: DEVNET,
     DEPLOY_RECORD_DIR: dir,
   };
+  const args = ["--transpile-only", `scripts/${script}`, "--network", network, ...extra];
   return new Promise((resolve) => {
-    execFile(
-      bin,
-      ["--transpile-only", "scripts/deploy-check.ts", "--network", network],
-      { cwd: ROOT, env },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code: typeof code === "number" ? code : 1, out: stdout + stderr });
-      },
-    );
+    execFile(bin, args, { cwd: ROOT, env }, (err, stdout, stderr) => {
+      const code = err ? (err as { code?: number }).code : 0;
+      resolve({ code: typeof code === "number" ? code : -1, out: stdout + stderr });
+    });
   });
 }
+
+const runCheck = (network: string, url: string, dir: string) =>
+  runScript("deploy-check.ts", network, url, dir);
 
 describe("deploy operations on a node", function () {
   this.timeout(300_000);
@@ -261,6 +271,14 @@ describe("deploy operations on a node", function () {
       const hre = (await import("hardhat")).default;
       return hre.ethers.getContractFactory(name, { libraries, signer });
     };
+    // Through the command line: `npm run deploy -- --network <name> --dry-run`.
+    const cli = await runScript("deploy.ts", "dry", node.url, dir, ["--dry-run"]);
+    expect(cli.code, cli.out).to.equal(0);
+    expect(cli.out).to.contain("plan (dry run, nothing sent)");
+    expect(cli.out).to.contain(`${CONTRACTS} deployment(s)`);
+    expect(cli.out).to.match(/call\s+add market 1 BTC-PERP/);
+    expect(await provider.getTransactionCount(signer.address)).to.equal(nonce);
+
     const plan = await planDeployment({ ...opts, factory });
     expect(await provider.getTransactionCount(signer.address)).to.equal(nonce);
     expect(await provider.getBlockNumber()).to.equal(block);
