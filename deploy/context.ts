@@ -28,6 +28,8 @@ export interface Action {
   role: Role;
   target: string;
   data: string;
+  /** A role change the call makes (a dry run assumes it for the calls planned after it). */
+  roleChange?: { role: Role; account: string; granted: boolean };
 }
 
 /** A line of the plan a dry run prints. */
@@ -63,6 +65,8 @@ export interface StepContext {
   riskManager?: string;
   /** Contracts deployed by this run (keys), in order. */
   deployed: string[];
+  /** Dry run: role changes of planned calls ("role:account" -> held). */
+  plannedRoles?: Map<string, boolean>;
 }
 
 export async function hasCode(provider: Provider, address: string): Promise<boolean> {
@@ -117,6 +121,8 @@ export async function send(tx: Promise<{ wait(): Promise<unknown> }>): Promise<v
 /** Whether `account` holds `role` on the engine (true on an engine not deployed yet, which a
  *  dry run plans: its deployer will hold every role during setup). */
 async function holds(ctx: StepContext, role: Role, account: string): Promise<boolean> {
+  const planned = ctx.plannedRoles?.get(`${role}:${account.toLowerCase()}`);
+  if (planned !== undefined) return planned;
   if (!ctx.engine) return account === ctx.deployer;
   // Once the engine has code it keeps it: ask the node only until then.
   ctx.engineLive ||= await hasCode(ctx.provider, ctx.engine);
@@ -132,6 +138,11 @@ export async function act(ctx: StepContext, action: Action): Promise<void> {
   if (await holds(ctx, action.role, ctx.deployer)) {
     if (ctx.dryRun) {
       ctx.nextNonce++;
+      const change = action.roleChange;
+      if (change) {
+        ctx.plannedRoles ??= new Map();
+        ctx.plannedRoles.set(`${change.role}:${change.account.toLowerCase()}`, change.granted);
+      }
       ctx.plan.push({
         kind: "call",
         label: action.label,

@@ -13,7 +13,7 @@ import { wad } from "../../src/common/units";
 import { AdlSettings, LiquidationSettings, groupMarketParams } from "../../src/common/admin-params";
 import { NetworkConfig } from "../config";
 import type { MarketConfig } from "../config/types";
-import { ROLE_IDS, StepContext, act, hasCode } from "../context";
+import { Action, ROLE_IDS, StepContext, act, hasCode } from "../context";
 import { collateralDifferences, marketDifferences, settingsDifferences } from "../state";
 import { TokensAndFeeds } from "./tokens";
 import { CoreAddresses } from "./core";
@@ -33,7 +33,13 @@ export async function configure(
   // A dry run on a fresh chain plans an engine that does not exist yet: everything is to do.
   const fresh = !(await hasCode(ctx.provider, core.engine));
   const call = (label: string, role: "admin" | "riskManager", fn: string, args: unknown[]) =>
-    act(ctx, { label, role, target, data: ENGINE.encodeFunctionData(fn, args) });
+    act(ctx, {
+      label,
+      role,
+      target,
+      data: ENGINE.encodeFunctionData(fn, args),
+      roleChange: roleChangeOf(fn, args),
+    });
 
   if (fresh || (await engine.pool()) === ZeroAddress) {
     await call("engine.setPool", "admin", "setPool", [core.pool]);
@@ -121,6 +127,16 @@ export async function configure(
     }
   }
   await grantRoles(engine, cfg, fresh, call, ctx.deployer);
+}
+
+/** The role change a grantRole / revokeRole / renounceRole call makes (for a dry run's plan). */
+function roleChangeOf(fn: string, args: unknown[]): Action["roleChange"] {
+  if (!["grantRole", "revokeRole", "renounceRole"].includes(fn)) return undefined;
+  const role = (Object.keys(ROLE_IDS) as (keyof typeof ROLE_IDS)[]).find(
+    (r) => ROLE_IDS[r] === args[0],
+  );
+  if (role !== "admin" && role !== "riskManager") return undefined;
+  return { role, account: args[1] as string, granted: fn === "grantRole" };
 }
 
 type Call = (

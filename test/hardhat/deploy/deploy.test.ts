@@ -10,7 +10,8 @@ import type { Signer } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { formatProposals } from "../../../deploy/timelock";
-import { deploySystem, System } from "../../../deploy/deploy";
+import { deploySystem, planDeployment, System } from "../../../deploy/deploy";
+import { formatPlan } from "../../../deploy/plan";
 import { localConfig } from "../../../deploy/config/local";
 import { readRecord } from "../../../deploy/record";
 import { deployOverRpc } from "../../../src/devnet/deploy";
@@ -93,6 +94,21 @@ describe("deploy", function () {
       riskManager: risk.address,
       guardian: guardian.address,
     };
+    // The plan ends with the handover, and nothing is proposed: the deployer is admin until then.
+    const plan = await planDeployment({
+      network: "timelock",
+      signer,
+      config,
+      factory: factoryOf(signer),
+    });
+    const calls = plan.plan.filter((p) => p.kind === "call").map((p) => p.label);
+    expect(calls.slice(-4)).to.deep.equal([
+      "revoke the deployer's risk manager role",
+      `grant admin to timelock ${timelock}`,
+      "deployer renounces admin (handover complete)",
+      "seed insurance fund with 10000",
+    ]);
+    expect(plan.proposals).to.deep.equal([]);
     const system = await deploySystem({
       network: "timelock",
       signer,
@@ -165,6 +181,16 @@ describe("deploy", function () {
       ...base,
       markets: [localConfig.markets[0], btc, localConfig.markets[2], doge],
     };
+    // Dry: the new market's feed is a deployment, the two changes are proposals, nothing is sent.
+    const nonce = await signer.getNonce();
+    const dry = await planDeployment({ ...opts, config });
+    expect(dry.plan.map((p) => `${p.kind} ${p.label}`)).to.deep.equal([
+      "deploy deploy feed:DOGE-PERP (MockV3Aggregator)",
+      "proposal market 1 BTC-PERP: trading parameters",
+      "proposal add market 3 DOGE-PERP",
+    ]);
+    expect(formatPlan(dry)).to.contain("2 call(s) need a role the deployer no longer holds");
+    expect(await signer.getNonce()).to.equal(nonce);
     const logs: string[] = [];
     const second = await deploySystem({ ...opts, config, log: (m) => logs.push(m) });
     const [fee, add] = second.report.proposals;
