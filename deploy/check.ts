@@ -32,6 +32,9 @@ export async function checkDeployment(
     if ((await provider.getCode(c.address)) === "0x")
       diff(key, "code", `code at ${c.address}`, "none");
   }
+  for (const [key, p] of Object.entries(record.pending ?? {})) {
+    diff(key, "deployment", "confirmed", `pending (transaction ${p.hash}; the next run adopts it)`);
+  }
   const address = (key: string) => record.contracts[key]?.address;
   const engineAddress = address("Crossmargin");
   if (!engineAddress) {

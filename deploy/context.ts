@@ -96,9 +96,18 @@ export async function deployOnce(
     ctx.log(`would deploy ${key} (${artifact}) at ${address}, args ${JSON.stringify(jsonArgs)}`);
     return address;
   }
+  const adopted = await adoptPending(ctx, key);
+  if (adopted) return adopted;
   const factory = await ctx.factory(artifact, libraries);
   const contract = await factory.deploy(...args);
-  const receipt = await contract.deploymentTransaction()!.wait();
+  const tx = contract.deploymentTransaction()!;
+  // Recorded as soon as it is sent: a run that dies before the receipt adopts it next time.
+  ctx.record.pending = {
+    ...ctx.record.pending,
+    [key]: { hash: tx.hash, artifact, args: jsonArgs, libraries },
+  };
+  ctx.save();
+  const receipt = await tx.wait();
   const address = await contract.getAddress();
   ctx.record.contracts[key] = {
     address,
@@ -107,9 +116,31 @@ export async function deployOnce(
     args: jsonArgs,
     libraries,
   };
+  delete ctx.record.pending![key];
   ctx.deployed.push(key);
   ctx.save();
   ctx.log(`deployed ${key} at ${address} (block ${receipt!.blockNumber}, gas ${receipt!.gasUsed})`);
+  return address;
+}
+
+/** A deployment sent by an earlier run that never saw its receipt: adopted when it was mined
+ *  (waited for when still pending), forgotten when the node no longer knows it or it failed. */
+async function adoptPending(ctx: StepContext, key: string): Promise<string | undefined> {
+  const pending = ctx.record.pending?.[key];
+  if (!pending) return undefined;
+  const tx = await ctx.provider.getTransaction(pending.hash);
+  const receipt = tx ? await tx.wait() : null;
+  delete ctx.record.pending![key];
+  if (!receipt || receipt.status !== 1 || !receipt.contractAddress) {
+    ctx.log(`pending deployment of ${key} (${pending.hash}) did not land; deploying again`);
+    ctx.save();
+    return undefined;
+  }
+  const { artifact, args, libraries } = pending;
+  const address = receipt.contractAddress;
+  ctx.record.contracts[key] = { address, block: receipt.blockNumber, artifact, args, libraries };
+  ctx.save();
+  ctx.log(`adopted ${key} at ${address} from an earlier run's transaction ${pending.hash}`);
   return address;
 }
 

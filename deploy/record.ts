@@ -21,6 +21,8 @@ export interface DeploymentRecord {
   /** The account that deployed and, until the handover, administered the system. */
   deployer?: string;
   contracts: Record<string, DeployedContract>;
+  /** Deployments sent but not yet confirmed (transaction hash), adopted by the next run. */
+  pending?: Record<string, Omit<DeployedContract, "address" | "block"> & { hash: string }>;
   /** Markets as the engine holds them (id = engine market id), never ahead of the chain. */
   markets: { id: number; name: string; feed: string }[];
   collaterals: { symbol: string; token: string; feed: string }[];

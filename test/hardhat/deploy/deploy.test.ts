@@ -14,6 +14,7 @@ import { deploySystem, planDeployment, System } from "../../../deploy/deploy";
 import { formatPlan } from "../../../deploy/plan";
 import { localConfig } from "../../../deploy/config/local";
 import { readRecord } from "../../../deploy/record";
+import { checkDeployment } from "../../../deploy/check";
 import { deployOverRpc } from "../../../src/devnet/deploy";
 import { devWallet, localProvider, startHardhatNode } from "../../../src/devnet/node";
 import { underCoverage } from "../../helpers/keeperNet";
@@ -83,6 +84,53 @@ describe("deploy", function () {
     expect(addresses(second)).to.deep.equal(addresses(first));
     expect(await hre.ethers.provider.getBlockNumber()).to.equal(block);
     expect(await signer.getNonce()).to.equal(nonce);
+  });
+
+  it("adopts a deployment an earlier run sent but never saw confirmed; redeploys one that never landed", async () => {
+    const [signer] = await hre.ethers.getSigners();
+    const token = await (
+      await hre.ethers.getContractFactory("MockERC20", signer)
+    ).deploy("USD Coin", "USDC", 6);
+    const hash = token.deploymentTransaction()!.hash;
+    await token.waitForDeployment();
+    const lost = "0x" + "ab".repeat(32);
+    fs.writeFileSync(
+      path.join(dir, "adopt.json"),
+      JSON.stringify({
+        network: "adopt",
+        chainId: 31337,
+        startBlock: 0,
+        deployer: signer.address,
+        contracts: {},
+        pending: {
+          "token:USDC": { hash, artifact: "MockERC20", args: ["USD Coin", "USDC", 6] },
+          "token:WETH": { hash: lost, artifact: "MockERC20", args: ["Wrapped Ether", "WETH", 18] },
+        },
+        markets: [],
+        collaterals: [],
+        quote: { symbol: "USDC", token: "", decimals: 0 },
+      }),
+    );
+    const partial = readRecord("adopt", dir)!;
+    const diffs = await checkDeployment(hre.ethers.provider, partial, localConfig);
+    expect(diffs.filter((d) => d.field === "deployment").map((d) => d.where)).to.deep.equal([
+      "token:USDC",
+      "token:WETH",
+    ]);
+    const system = await deploySystem({
+      network: "adopt",
+      signer,
+      config: localConfig,
+      factory: factoryOf(signer),
+      persist: true,
+      recordDir: dir,
+    });
+    expect(system.report.deployed).to.not.include("token:USDC");
+    expect(system.report.deployed).to.include("token:WETH");
+    const record = readRecord("adopt", dir)!;
+    expect(record.contracts["token:USDC"].address).to.equal(await token.getAddress());
+    expect(record.pending).to.deep.equal({});
+    expect(await checkDeployment(hre.ethers.provider, record, localConfig)).to.deep.equal([]);
   });
 
   it("hands the admin role to the configured timelock and keeps nothing for the deployer", async () => {
