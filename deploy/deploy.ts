@@ -3,7 +3,7 @@
  *  after every deployment, so a run that fails halfway resumes where it stopped; each run first
  *  compares the record with the chain and reports drift. A dry run sends nothing and returns the
  *  plan. After the handover, calls that need the timelock's role come back as proposals. */
-import { Signer } from "ethers";
+import { Provider, Signer } from "ethers";
 import {
   Crossmargin,
   Crossmargin__factory,
@@ -108,12 +108,19 @@ async function run(opts: DeployOptions, dryRun: boolean) {
   const log = opts.log ?? (() => undefined);
   const chainId = Number((await provider.getNetwork()).chainId);
   const deployer = await signer.getAddress();
-  const previous = opts.persist ? readRecord(opts.network, opts.recordDir) : undefined;
+  let previous = opts.persist ? readRecord(opts.network, opts.recordDir) : undefined;
   if (previous && previous.chainId !== chainId) {
     throw new Error(
       `deployment record for ${opts.network} is for chain ${previous.chainId}, the node is chain ` +
         `${chainId}: move the record away to deploy afresh`,
     );
+  }
+  if (previous && (await isStale(provider, previous))) {
+    // A restarted development node: the chain the record describes is gone, not drifted.
+    log(
+      `drift: record for ${opts.network} lists no contract with code on this chain: starting afresh`,
+    );
+    previous = undefined;
   }
   // The timelock is checked before anything is sent: an EOA must never receive the admin role.
   const timelock = config.timelock
@@ -171,6 +178,15 @@ async function run(opts: DeployOptions, dryRun: boolean) {
     ctx.plan.push({ kind: "call", label: `seed insurance fund with ${config.insuranceSeed}` });
   }
   return { ctx, tf, core };
+}
+
+/** Whether a record describes a chain that no longer exists: contracts recorded, none with
+ *  code (a restarted development node). */
+async function isStale(provider: Provider, record: DeploymentRecord): Promise<boolean> {
+  const contracts = Object.values(record.contracts);
+  if (contracts.length === 0) return false;
+  for (const c of contracts) if (await hasCode(provider, c.address)) return false;
+  return true;
 }
 
 /** The record's quote, collaterals and markets, from what the engine actually holds: a market

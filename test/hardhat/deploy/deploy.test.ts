@@ -133,6 +133,36 @@ describe("deploy", function () {
     expect(await checkDeployment(hre.ethers.provider, record, localConfig)).to.deep.equal([]);
   });
 
+  it("a record whose contracts are all gone (a restarted node) starts afresh", async () => {
+    const [signer] = await hre.ethers.getSigners();
+    const gone = { address: "0x" + "c0".repeat(20), block: 7, artifact: "MockERC20", args: [] };
+    const stale = {
+      network: "stale",
+      chainId: 31337,
+      startBlock: 999_999,
+      contracts: { "token:USDC": gone },
+      markets: [{ id: 0, name: "ETH-PERP", feed: gone.address }],
+      collaterals: [],
+      quote: { symbol: "USDC", token: gone.address, decimals: 6 },
+    };
+    fs.writeFileSync(path.join(dir, "stale.json"), JSON.stringify(stale));
+    const logs: string[] = [];
+    const system = await deploySystem({
+      network: "stale",
+      signer,
+      config: localConfig,
+      factory: factoryOf(signer),
+      persist: true,
+      recordDir: dir,
+      log: (m) => logs.push(m),
+    });
+    expect(logs[0]).to.match(/lists no contract with code on this chain: starting afresh/);
+    const record = readRecord("stale", dir)!;
+    expect(record.startBlock).to.be.lessThan(999_999);
+    expect(record.contracts["token:USDC"].address).to.not.equal(gone.address);
+    expect(system.report.deployed).to.have.length(Object.keys(record.contracts).length);
+  });
+
   it("hands the admin role to the configured timelock and keeps nothing for the deployer", async () => {
     const [signer, , , , , , , , , risk, guardian] = await hre.ethers.getSigners();
     const timelock = await deployTimelock(signer);
