@@ -5,6 +5,7 @@ import {
 } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox"; // includes hardhat-verify, typechain, coverage, gas reporter
 import path from "path";
+import { verifyConfig, verifySettingsFromEnv } from "./deploy/verify";
 
 // ---- Offline compiler: use solcjs (wasm) from node_modules/solc instead of downloading ----
 // binaries.soliditylang.org is unreachable here; the `solc` npm package version must equal SOLC_VERSION.
@@ -76,11 +77,11 @@ const config: HardhatUserConfig = {
     currency: "USD",
     noColors: true,
   },
-  // hardhat-verify: only used by `hardhat verify`; never contacted during compile/test.
-  etherscan: {
-    apiKey: process.env.ETHERSCAN_API_KEY || "",
-  },
-  sourcify: { enabled: false },
+  // hardhat-verify (`npm run deploy:verify`, `hardhat verify`): Etherscan v2 with
+  // ETHERSCAN_API_KEY, a custom chain's explorer from VERIFY_CHAIN_ID / VERIFY_API_URL /
+  // VERIFY_BROWSER_URL / VERIFY_API_KEY, Sourcify with VERIFY_SOURCIFY=1 (deploy/verify.ts).
+  // Never contacted during compile or test.
+  ...verifyConfig(verifySettingsFromEnv()),
 };
 
 export default config;

@@ -2,7 +2,7 @@
 import { MockV3Aggregator__factory } from "../../typechain-types";
 import { feedAnswer } from "../../src/common/units";
 import { FeedConfig, NetworkConfig, TokenConfig } from "../config";
-import { StepContext, deployOnce } from "../context";
+import { StepContext, deployOnce, hasCode } from "../context";
 
 export async function tokenAddress(
   ctx: StepContext,
@@ -24,9 +24,16 @@ export async function feedAddress(
     feed.decimals,
     feedAnswer(feed.initialPrice, feed.decimals),
   ]);
-  const description = await MockV3Aggregator__factory.connect(address, ctx.signer).description();
+  // A dry run plans a mock it has not deployed: it would answer the artifact's description.
+  if (ctx.dryRun && !(await hasCode(ctx.provider, address))) {
+    return { address, description: MOCK_FEED_DESCRIPTION };
+  }
+  const description = await MockV3Aggregator__factory.connect(address, ctx.provider).description();
   return { address, description };
 }
+
+/** What `MockV3Aggregator.description()` answers. */
+export const MOCK_FEED_DESCRIPTION = "v0.8/tests/MockV3Aggregator.sol";
 
 export interface TokensAndFeeds {
   quote: string;
