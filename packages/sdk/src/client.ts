@@ -75,16 +75,38 @@ export interface PreviewResult {
   mm: bigint;
 }
 
+export interface ClientOptions {
+  /** Percent of gas added to each estimate (default 25). A node estimates at the latest block's
+   *  timestamp but the transaction runs in a later block, where per-second work (funding
+   *  accrual) can cost more than estimated. */
+  gasHeadroomPct?: number;
+}
+
+/** A contract method as the client calls it: estimate, then send with overrides. */
+interface Sendable {
+  estimateGas(...args: unknown[]): Promise<bigint>;
+  (...args: unknown[]): Promise<ContractTransactionResponse>;
+}
+
 export class CrossmarginClient {
   readonly contracts: DeploymentContracts;
   readonly engine: Crossmargin;
   readonly lens: CrossmarginLens;
   readonly quote: ERC20;
 
+  /** Extra gas on top of each estimate, in percent (see `ClientOptions`). */
+  readonly gasHeadroomPct: bigint;
+
   constructor(
     readonly deployment: Deployment,
     readonly runner: ContractRunner,
+    options: ClientOptions = {},
   ) {
+    const pct = options.gasHeadroomPct ?? 25;
+    if (!Number.isInteger(pct) || pct < 0 || pct > 500) {
+      throw new Error(`gasHeadroomPct must be an integer in 0..500, got ${pct}`);
+    }
+    this.gasHeadroomPct = BigInt(pct);
     this.contracts = connectDeployment(deployment, runner);
     this.engine = this.contracts.engine;
     this.lens = this.contracts.lens;
@@ -92,8 +114,12 @@ export class CrossmarginClient {
   }
 
   /** A client from a deployment record's JSON (e.g. deployments/localhost.json). */
-  static fromRecord(record: unknown, runner: ContractRunner): CrossmarginClient {
-    return new CrossmarginClient(deploymentFromRecord(record), runner);
+  static fromRecord(
+    record: unknown,
+    runner: ContractRunner,
+    options?: ClientOptions,
+  ): CrossmarginClient {
+    return new CrossmarginClient(deploymentFromRecord(record), runner, options);
   }
 
   private signer(): Signer {
@@ -176,21 +202,21 @@ export class CrossmarginClient {
     const erc20 = erc20Contract(token, signer);
     const owner = await signer.getAddress();
     if ((await erc20.allowance(owner, this.deployment.engine)) >= amount) return;
-    await this.wait("approve", erc20.approve(this.deployment.engine, amount));
+    await this.send("approve", erc20.approve, [this.deployment.engine, amount]);
   }
 
   /** Deposits `amount` of `token` (default the quote token) into the signer's `subAccount`,
    *  approving the engine first when needed. */
   async deposit(amount: bigint, subAccount = 0, token = this.deployment.quote.token) {
     await this.ensureAllowance(token, amount);
-    return this.wait("deposit", this.engine.deposit(subAccount, token, amount));
+    return this.send("deposit", this.engine.deposit, [subAccount, token, amount]);
   }
 
   /** Withdraws `amount` of `token` (default the quote token) from `account` to `to`. */
   async withdraw(account: bigint, amount: bigint, to?: string, token?: string) {
     const recipient = to ?? (await this.signer().getAddress());
     const t = token ?? this.deployment.quote.token;
-    return this.wait("withdraw", this.engine.withdraw(account, t, amount, recipient));
+    return this.send("withdraw", this.engine.withdraw, [account, t, amount, recipient]);
   }
 
   /** Trades `sizeDelta` with an explicit acceptable price. */
@@ -202,10 +228,13 @@ export class CrossmarginClient {
     deadline = FAR,
   ) {
     const a = tradeAction(marketId, sizeDelta, acceptable);
-    return this.wait(
-      "modifyPosition",
-      this.engine.modifyPosition(account, a.marketId, a.amount, a.acceptablePrice, deadline),
-    );
+    return this.send("modifyPosition", this.engine.modifyPosition, [
+      account,
+      a.marketId,
+      a.amount,
+      a.acceptablePrice,
+      deadline,
+    ]);
   }
 
   /** Trades `sizeDelta` at the quoted fill with `slippageBps` of tolerance. */
@@ -227,7 +256,7 @@ export class CrossmarginClient {
       if (a.kind === 0) deposits.set(a.token, (deposits.get(a.token) ?? 0n) + a.amount);
     }
     for (const [token, amount] of deposits) await this.ensureAllowance(token, amount);
-    return this.wait("multicall", this.engine.multicall(account, actions, deadline));
+    return this.send("multicall", this.engine.multicall, [account, actions, deadline]);
   }
 
   /** Commits a delayed order. Without `settlementDeadline` the order may wait the market's full
@@ -245,15 +274,18 @@ export class CrossmarginClient {
       deadline = BigInt(block.timestamp) + market.maxOrderAge;
     }
     const a = tradeAction(o.marketId, o.sizeDelta, o.acceptablePrice);
-    return this.wait(
-      "commitOrder",
-      this.engine.commitOrder(o.account, a.marketId, a.amount, a.acceptablePrice, deadline),
-    );
+    return this.send("commitOrder", this.engine.commitOrder, [
+      o.account,
+      a.marketId,
+      a.amount,
+      a.acceptablePrice,
+      deadline,
+    ]);
   }
 
   /** Cancels `account`'s pending order in `marketId`. */
   async cancelOrder(account: bigint, marketId: bigint | number) {
-    return this.wait("cancelOrder", this.engine.cancelOrder(account, marketId));
+    return this.send("cancelOrder", this.engine.cancelOrder, [account, marketId]);
   }
 
   /** Pending delayed orders of `account` (lens). */
@@ -261,10 +293,16 @@ export class CrossmarginClient {
     return this.lens.pendingOrders(account);
   }
 
-  /** Sends, waits for the receipt, and turns a revert into a `CrossmarginError`. */
-  private async wait(action: string, tx: Promise<ContractTransactionResponse>) {
+  /** Estimates gas (a failing estimate is the revert, decoded), sends with the headroom, waits
+   *  for the receipt, and turns a revert into a `CrossmarginError`. */
+  private async send(action: string, method: unknown, args: unknown[]) {
+    this.signer();
+    const m = method as Sendable;
     try {
-      const receipt = await (await tx).wait();
+      const gas = await m.estimateGas(...args);
+      const gasLimit = (gas * (100n + this.gasHeadroomPct)) / 100n;
+      const tx = await m(...args, { gasLimit });
+      const receipt = await tx.wait();
       if (!receipt) throw new Error(`${action}: no receipt`);
       return receipt;
     } catch (err) {
