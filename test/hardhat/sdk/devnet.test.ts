@@ -17,13 +17,14 @@ import {
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { crossmarginAbi, erc20Abi } from "@crossmargin/sdk/abis";
+import type * as SdkAbis from "@crossmargin/sdk/abis";
 import { accountId } from "../../../src/common/accounts";
 import { units } from "../../../src/common/units";
 import { foundryBinary } from "../../../src/devnet/anvil";
 import { devWallet } from "../../../src/devnet/node";
 import { Devnet, parseNodeKind, startDevnet } from "../../../src/devnet/serve";
 import { localConfig } from "../../../deploy/config/local";
+import { ensureSdkBuilt } from "../../helpers/sdk";
 
 const run = promisify(execFile);
 const mintAbi = parseAbi(["function mint(address to, uint256 amount)"]);
@@ -43,8 +44,13 @@ describe("devnet: npm run node serves viem and cast (anvil)", function () {
   let engine: `0x${string}`;
   let quote: `0x${string}`;
   let client: PublicClient;
+  let crossmarginAbi: typeof SdkAbis.crossmarginAbi;
+  let erc20Abi: typeof SdkAbis.erc20Abi;
 
   before(async function () {
+    // The ABIs come from the built package (packages/sdk/dist), as an integrator gets them.
+    await ensureSdkBuilt();
+    ({ crossmarginAbi, erc20Abi } = await import("@crossmargin/sdk/abis"));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "cm-devnet-"));
     net = await startDevnet({ node: "anvil", network: "devnet-test", recordDir: dir });
     engine = net.system.record.contracts.Crossmargin.address as `0x${string}`;
@@ -176,8 +182,8 @@ describe("devnet: npm run node serves viem and cast (anvil)", function () {
       "--rpc-url",
       net.url,
     );
-    // The engine holds the insurance-free deposits of this test's accounts (and nothing else:
-    // the chain is not seeded): 2,500 USDC from the viem test and this deposit.
+    // The engine holds the deposits of this test's accounts and nothing else (the chain is not
+    // seeded): 2,500 USDC from the viem test and this deposit.
     expect(castUint(bal)).to.equal(units("2500", 6) + amount);
   });
 });
