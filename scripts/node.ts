@@ -2,7 +2,8 @@
  *  deploys the system to it (record in deployments/localhost.json), seeds demo accounts and
  *  prints what it made. Runs until Ctrl-C, then stops the node. Anvil serves any client: ethers,
  *  viem, Foundry's cast, browser wallets (chain id 31337, RPC http://127.0.0.1:8545).
- *  Options: --node anvil|hardhat, --port <n> (default 8545), --node-log <file>, --no-seed. */
+ *  Options: --node anvil|hardhat, --port <n> (default 8545), --node-log <file>, --no-seed,
+ *  --record-dir <dir> (default deployments/). */
 import { HARDHAT_MNEMONIC, devWallet } from "../src/devnet/node";
 import { parseNodeKind, startDevnet } from "../src/devnet/serve";
 import { fromUnits } from "../src/common/units";
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     port,
     seed: !process.argv.includes("--no-seed"),
     nodeLog: arg("node-log"),
+    recordDir: arg("record-dir"),
     log: (m) => console.log(m),
   });
   const stop = async (code = 0) => {

@@ -3,7 +3,7 @@
  *  a deposit; Foundry's cast reads the chain id, calls a view and sends transactions. Expected
  *  values come from the local configuration and from TS arithmetic, not from the engine. */
 import { expect } from "chai";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import fs from "node:fs";
 import os from "node:os";
@@ -21,7 +21,7 @@ import type * as SdkAbis from "@crossmargin/sdk/abis";
 import { accountId } from "../../../src/common/accounts";
 import { units } from "../../../src/common/units";
 import { foundryBinary } from "../../../src/devnet/anvil";
-import { devWallet } from "../../../src/devnet/node";
+import { REPO_ROOT, devWallet, freePort } from "../../../src/devnet/node";
 import { Devnet, parseNodeKind, startDevnet } from "../../../src/devnet/serve";
 import { localConfig } from "../../../deploy/config/local";
 import { ensureSdkBuilt } from "../../helpers/sdk";
@@ -185,5 +185,57 @@ describe("devnet: npm run node serves viem and cast (anvil)", function () {
     // The engine holds the deposits of this test's accounts and nothing else (the chain is not
     // seeded): 2,500 USDC from the viem test and this deposit.
     expect(castUint(bal)).to.equal(units("2500", 6) + amount);
+  });
+});
+
+describe("devnet: the npm run node script", function () {
+  this.timeout(180_000);
+
+  it("serves cast on the given port and stops the node on SIGINT", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cm-node-"));
+    const port = await freePort(31_000 + Math.floor(Math.random() * 2_000));
+    const child = spawn(
+      path.join(REPO_ROOT, "node_modules", ".bin", "ts-node"),
+      [
+        "--transpile-only",
+        "scripts/node.ts",
+        "--port",
+        String(port),
+        "--no-seed",
+        "--record-dir",
+        dir,
+      ],
+      { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      const deadline = Date.now() + 150_000;
+      while (!out.includes("Ctrl-C stops the node.")) {
+        if (child.exitCode !== null) throw new Error(`npm run node exited:\n${out}`);
+        if (Date.now() > deadline) throw new Error(`npm run node did not start:\n${out}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const url = `http://127.0.0.1:${port}`;
+      expect(out).to.include(`RPC          ${url}  (anvil, chain id 31337)`);
+      expect(await cast("chain-id", "--rpc-url", url)).to.equal("31337");
+      const rec = JSON.parse(fs.readFileSync(path.join(dir, "localhost.json"), "utf8"));
+      const count = await cast(
+        "call",
+        rec.contracts.Crossmargin.address,
+        "marketCount()(uint256)",
+        "--rpc-url",
+        url,
+      );
+      expect(castUint(count)).to.equal(BigInt(localConfig.markets.length));
+    } finally {
+      child.kill("SIGINT");
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // The node went with the script: nothing answers on the port any more.
+    expect(await freePort(port)).to.equal(port);
   });
 });
