@@ -1,47 +1,46 @@
-/** `npm run node`: starts a local `hardhat node`, deploys the system to it (record in
- *  deployments/localhost.json), seeds demo accounts and prints what it made. Runs until Ctrl-C,
- *  then stops the node.  Options: --port <n> (default 8545), --node-log <file>, --no-seed. */
-import fs from "fs";
-import { recordPath } from "../deploy/record";
-import { deployOverRpc } from "../src/devnet/deploy";
-import { HARDHAT_MNEMONIC, devWallet, localProvider, startHardhatNode } from "../src/devnet/node";
-import { seedDemo } from "../src/devnet/seed";
+/** `npm run node`: starts a local node (anvil by default, `--node hardhat` for `hardhat node`),
+ *  deploys the system to it (record in deployments/localhost.json), seeds demo accounts and
+ *  prints what it made. Runs until Ctrl-C, then stops the node. Anvil serves any client: ethers,
+ *  viem, Foundry's cast, browser wallets (chain id 31337, RPC http://127.0.0.1:8545).
+ *  Options: --node anvil|hardhat, --port <n> (default 8545), --node-log <file>, --no-seed,
+ *  --record-dir <dir> (default deployments/). */
+import { HARDHAT_MNEMONIC, devWallet } from "../src/devnet/node";
+import { parseNodeKind, startDevnet } from "../src/devnet/serve";
 import { fromUnits } from "../src/common/units";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+  if (i < 0) return undefined;
+  const v = process.argv[i + 1];
+  if (v === undefined || v.startsWith("--")) throw new Error(`--${name} needs a value`);
+  return v;
 }
 
 async function main(): Promise<void> {
+  const kind = parseNodeKind(arg("node"));
   const port = Number(arg("port") ?? 8545);
-  console.log(`starting hardhat node on 127.0.0.1:${port} ...`);
-  const node = await startHardhatNode({ port, logFile: arg("node-log") });
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new Error(`--port must be a port number, got ${arg("port")}`);
+  }
+  console.log(`starting ${kind} on 127.0.0.1:${port} ...`);
+  const net = await startDevnet({
+    node: kind,
+    port,
+    seed: !process.argv.includes("--no-seed"),
+    nodeLog: arg("node-log"),
+    recordDir: arg("record-dir"),
+    log: (m) => console.log(m),
+  });
   const stop = async (code = 0) => {
-    await node.stop();
+    await net.stop();
     process.exit(code);
   };
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
   try {
-    const provider = localProvider(node.url);
-    const deployer = devWallet(0, provider);
-    // A fresh node has none of the contracts of an older record: start a new one.
-    fs.rmSync(recordPath("localhost"), { force: true });
-    const system = await deployOverRpc({
-      signer: deployer,
-      network: "localhost",
-      persist: true,
-      log: (m) => console.log(`[deploy] ${m}`),
-    });
-    const lp = devWallet(1, provider);
-    const traders = [devWallet(2, provider), devWallet(3, provider), devWallet(4, provider)];
-    const demo = process.argv.includes("--no-seed")
-      ? undefined
-      : await seedDemo(system, { lp, traders });
-
-    console.log(`\nRPC          ${node.url}  (chain id ${system.record.chainId})`);
-    console.log(`record       ${recordPath("localhost")}`);
+    const { system, provider, demo } = net;
+    console.log(`\nRPC          ${net.url}  (${kind}, chain id ${net.chainId})`);
+    console.log(`record       ${net.recordFile}`);
     console.table(
       Object.fromEntries(
         Object.entries(system.record.contracts)
@@ -79,7 +78,7 @@ async function main(): Promise<void> {
         });
       }
       console.table(rows);
-      const lpShares = await system.pool.balanceOf(lp.address);
+      const lpShares = await system.pool.balanceOf(await devWallet(1, provider).getAddress());
       console.log(
         `pool: ${fromUnits(await system.pool.totalAssets(), decimals)} USDC, LP shares ${lpShares}`,
       );
@@ -88,7 +87,9 @@ async function main(): Promise<void> {
         `pending order: account 0x${o.account.toString(16)} market ${o.marketId} size ${o.size}`,
       );
     }
-    console.log(`\nkeeper:  npm run keeper -- --rpc ${node.url}`);
+    console.log(`\nkeeper:  npm run keeper -- --rpc ${net.url}`);
+    console.log(`cast:    cast call ${system.record.contracts.Crossmargin.address} \\`);
+    console.log(`           "marketCount()(uint256)" --rpc-url ${net.url}`);
     console.log("Ctrl-C stops the node.");
   } catch (err) {
     console.error(err);
@@ -96,4 +97,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});

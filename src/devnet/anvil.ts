@@ -12,16 +12,22 @@ import { freePort } from "./node";
 import { HARDHAT_MNEMONIC } from "./node";
 import type { Eip1193 } from "../chain/reader";
 
-/** Path of the native anvil binary of the installed `@foundry-rs/anvil-<os>-<arch>` package. */
-export function anvilBinary(): string {
+/** Path of the native binary of a Foundry tool (`anvil`, `cast`) from its installed
+ *  `@foundry-rs/<tool>-<os>-<arch>` npm package. */
+export function foundryBinary(tool: "anvil" | "cast" | "forge"): string {
   const arch = ({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[process.arch];
-  const exe = process.platform === "win32" ? "anvil.exe" : "anvil";
-  const pkg = `@foundry-rs/anvil-${process.platform}-${arch ?? process.arch}`;
+  const exe = process.platform === "win32" ? `${tool}.exe` : tool;
+  const pkg = `@foundry-rs/${tool}-${process.platform}-${arch ?? process.arch}`;
   try {
     return require.resolve(`${pkg}/bin/${exe}`);
   } catch {
-    throw new Error(`anvil binary not found: ${pkg} is not installed (run npm ci)`);
+    throw new Error(`${tool} binary not found: ${pkg} is not installed (run npm ci)`);
   }
+}
+
+/** Path of the native anvil binary of the installed `@foundry-rs/anvil-<os>-<arch>` package. */
+export function anvilBinary(): string {
+  return foundryBinary("anvil");
 }
 
 export interface AnvilNode {

@@ -5,7 +5,7 @@ import { ChildProcess, spawn } from "child_process";
 import fs from "fs";
 import net from "net";
 import path from "path";
-import { HDNodeWallet, Provider } from "ethers";
+import { HDNodeWallet, Provider, TransactionRequest } from "ethers";
 import { FastJsonRpcProvider } from "../common/rpc";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -169,4 +169,25 @@ export function localProvider(url: string, chainId = 31337): FastJsonRpcProvider
   const p = new FastJsonRpcProvider(url, chainId);
   p.pollingInterval = 250;
   return p;
+}
+
+/** A local provider whose gas estimates carry `headroomPct` percent more gas. A node estimates
+ *  at the latest block's timestamp, but the transaction runs in the next block, where time has
+ *  moved: funding accrual and other per-second work can then cost more than estimated, and an
+ *  exact estimate runs out of gas (seen on anvil, which mines each transaction at wall-clock
+ *  time). */
+export class PaddedGasProvider extends FastJsonRpcProvider {
+  constructor(
+    url: string,
+    chainId: number,
+    readonly headroomPct = 25,
+  ) {
+    super(url, chainId);
+    this.pollingInterval = 250;
+  }
+
+  override async estimateGas(tx: TransactionRequest): Promise<bigint> {
+    const gas = await super.estimateGas(tx);
+    return (gas * BigInt(100 + this.headroomPct)) / 100n;
+  }
 }
