@@ -7,49 +7,78 @@ import { crossmarginAbi } from "./generated/abis.js";
 import { WAD } from "./units.js";
 
 /** `ICrossmargin.ActionKind`. */
-export const ActionKind = { Deposit: 0, Withdraw: 1, ModifyPosition: 2 } as const;
+export const ActionKind = {
+  Deposit: 0,
+  Withdraw: 1,
+  ModifyPosition: 2,
+  CommitOrder: 3,
+  CancelOrder: 4,
+} as const;
 export type ActionKind = (typeof ActionKind)[keyof typeof ActionKind];
 
-/** `ICrossmargin.Action`, as the ABI encodes it. */
+/** `ICrossmargin.Action`, as the ABI encodes it: each kind reads only its own fields, the rest
+ *  are zero. */
 export interface Action {
   kind: ActionKind;
   token: string;
+  recipient: string;
   marketId: bigint;
+  /** Token units (Deposit, Withdraw). */
   amount: bigint;
+  /** Size WAD, signed (ModifyPosition, CommitOrder). */
+  sizeDelta: bigint;
+  /** Price WAD (ModifyPosition, CommitOrder). */
   acceptablePrice: bigint;
+  /** Unix seconds (CommitOrder). */
+  settlementDeadline: bigint;
 }
 
 const ZERO = "0x0000000000000000000000000000000000000000";
-const MAX_INT256 = (1n << 255n) - 1n;
+const MAX_UINT128 = (1n << 128n) - 1n;
+const EMPTY: Omit<Action, "kind"> = {
+  token: ZERO,
+  recipient: ZERO,
+  marketId: 0n,
+  amount: 0n,
+  sizeDelta: 0n,
+  acceptablePrice: 0n,
+  settlementDeadline: 0n,
+};
 
 /** The engine's interface (ethers), for encoding and decoding calls and logs. */
 export const engineInterface = new Interface(crossmarginAbi as unknown as InterfaceAbi);
 
 function positive(name: string, v: bigint): bigint {
-  if (v <= 0n || v > MAX_INT256) throw new Error(`${name} must be in 1..2^255-1, got ${v}`);
+  if (v <= 0n || v > MAX_UINT128) throw new Error(`${name} must be in 1..2^128-1, got ${v}`);
   return v;
 }
 
 /** Deposit `amount` units of `token` (paid by the caller of `multicall`). */
 export function depositAction(token: string, amount: bigint): Action {
   return {
+    ...EMPTY,
     kind: ActionKind.Deposit,
     token: getAddress(token),
-    marketId: 0n,
     amount: positive("deposit amount", amount),
-    acceptablePrice: 0n,
   };
 }
 
-/** Withdraw `amount` units of `token` (paid to the caller after the margin check). */
-export function withdrawAction(token: string, amount: bigint): Action {
+/** Withdraw `amount` units of `token` to `recipient`, paid after the batch's margin check. */
+export function withdrawAction(token: string, amount: bigint, recipient: string): Action {
+  const to = getAddress(recipient);
+  if (to === ZERO) throw new Error("withdraw recipient must not be the zero address");
   return {
+    ...EMPTY,
     kind: ActionKind.Withdraw,
     token: getAddress(token),
-    marketId: 0n,
     amount: positive("withdraw amount", amount),
-    acceptablePrice: 0n,
+    recipient: to,
   };
+}
+
+function checkTrade(sizeDelta: bigint, acceptable: bigint): void {
+  if (sizeDelta === 0n) throw new Error("sizeDelta must not be 0");
+  if (acceptable <= 0n) throw new Error("acceptablePrice must be > 0 (slippage bound)");
 }
 
 /** Trade `sizeDelta` (size WAD, positive buys) in `marketId`, filling no worse than
@@ -59,15 +88,33 @@ export function tradeAction(
   sizeDelta: bigint,
   acceptablePrice: bigint,
 ): Action {
-  if (sizeDelta === 0n) throw new Error("sizeDelta must not be 0");
-  if (acceptablePrice <= 0n) throw new Error("acceptablePrice must be > 0 (slippage bound)");
+  checkTrade(sizeDelta, acceptablePrice);
   return {
+    ...EMPTY,
     kind: ActionKind.ModifyPosition,
-    token: ZERO,
     marketId: BigInt(marketId),
-    amount: sizeDelta,
+    sizeDelta,
     acceptablePrice,
   };
+}
+
+/** Commit a delayed order in a batch (as `commitOrder`); a batch with a commit is held to IM. */
+export function commitAction(o: Omit<OrderRequest, "account">): Action {
+  checkTrade(o.sizeDelta, o.acceptablePrice);
+  if (o.acceptablePrice > MAX_UINT128) throw new Error("acceptablePrice must fit uint128");
+  return {
+    ...EMPTY,
+    kind: ActionKind.CommitOrder,
+    marketId: BigInt(o.marketId),
+    sizeDelta: o.sizeDelta,
+    acceptablePrice: o.acceptablePrice,
+    settlementDeadline: o.settlementDeadline,
+  };
+}
+
+/** Cancel the account's pending order in `marketId` in a batch (as `cancelOrder` by the owner). */
+export function cancelAction(marketId: bigint | number): Action {
+  return { ...EMPTY, kind: ActionKind.CancelOrder, marketId: BigInt(marketId) };
 }
 
 /** The worst acceptable fill for a trade of `sizeDelta` at `price` with `slippageBps` basis
@@ -107,7 +154,7 @@ export function encodeModifyPosition(
   return engineInterface.encodeFunctionData("modifyPosition", [
     account,
     a.marketId,
-    a.amount,
+    a.sizeDelta,
     a.acceptablePrice,
     deadline,
   ]);
@@ -126,12 +173,11 @@ export interface OrderRequest {
 
 /** Calldata of `commitOrder(...)`. */
 export function encodeCommitOrder(o: OrderRequest): string {
-  const a = tradeAction(o.marketId, o.sizeDelta, o.acceptablePrice);
-  if (o.acceptablePrice >= 1n << 128n) throw new Error("acceptablePrice must fit uint128");
+  const a = commitAction(o);
   return engineInterface.encodeFunctionData("commitOrder", [
     o.account,
     a.marketId,
-    a.amount,
+    a.sizeDelta,
     a.acceptablePrice,
     o.settlementDeadline,
   ]);

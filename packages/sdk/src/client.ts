@@ -8,6 +8,7 @@ import {
   type Action,
   type OrderRequest,
   acceptablePrice as slippageBound,
+  commitAction,
   tradeAction,
 } from "./actions.js";
 import { connectDeployment, erc20Contract, type DeploymentContracts } from "./contracts.js";
@@ -231,7 +232,7 @@ export class CrossmarginClient {
     return this.send("modifyPosition", this.engine.modifyPosition, [
       account,
       a.marketId,
-      a.amount,
+      a.sizeDelta,
       a.acceptablePrice,
       deadline,
     ]);
@@ -273,11 +274,11 @@ export class CrossmarginClient {
       if (!block) throw new Error("no latest block");
       deadline = BigInt(block.timestamp) + market.maxOrderAge;
     }
-    const a = tradeAction(o.marketId, o.sizeDelta, o.acceptablePrice);
+    const a = commitAction({ ...o, settlementDeadline: deadline });
     return this.send("commitOrder", this.engine.commitOrder, [
       o.account,
       a.marketId,
-      a.amount,
+      a.sizeDelta,
       a.acceptablePrice,
       deadline,
     ]);

@@ -79,18 +79,24 @@ describe("SDK API (built package)", function () {
   it("encodes multicall, modifyPosition and orders like the engine's own interface", function () {
     const iface = Crossmargin__factory.createInterface();
     const usdc = getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3");
+    const to = getAddress("0x70997970c51812dc3a010c7d01b50e0d17dc79c8");
     const actions = [
       sdk.depositAction(usdc, 1_000_000n),
       sdk.tradeAction(2, -(10n ** 18n), 149n * 10n ** 18n),
-      sdk.withdrawAction(usdc, 5n),
+      sdk.withdrawAction(usdc, 5n, to),
+      sdk.commitAction({ marketId: 1, sizeDelta: 7n, acceptablePrice: 8n, settlementDeadline: 9n }),
+      sdk.cancelAction(3),
     ];
     const data = sdk.encodeMulticall(77n, actions, 1_900_000_000n);
     const decoded = iface.decodeFunctionData("multicall", data);
     expect(decoded[0]).to.equal(77n);
     expect(decoded[1].map((a: unknown[]) => [...a])).to.deep.equal([
-      [0n, usdc, 0n, 1_000_000n, 0n],
-      [2n, ZeroAddress, 2n, -(10n ** 18n), 149n * 10n ** 18n],
-      [1n, usdc, 0n, 5n, 0n],
+      // kind, token, recipient, marketId, amount, sizeDelta, acceptablePrice, settlementDeadline
+      [0n, usdc, ZeroAddress, 0n, 1_000_000n, 0n, 0n, 0n],
+      [2n, ZeroAddress, ZeroAddress, 2n, 0n, -(10n ** 18n), 149n * 10n ** 18n, 0n],
+      [1n, usdc, to, 0n, 5n, 0n, 0n, 0n],
+      [3n, ZeroAddress, ZeroAddress, 1n, 0n, 7n, 8n, 9n],
+      [4n, ZeroAddress, ZeroAddress, 3n, 0n, 0n, 0n, 0n],
     ]);
     expect(decoded[2]).to.equal(1_900_000_000n);
     const order = sdk.encodeCommitOrder({
@@ -116,6 +122,7 @@ describe("SDK API (built package)", function () {
     expect(() => sdk.tradeAction(0, 0n, 1n)).to.throw(/sizeDelta must not be 0/);
     expect(() => sdk.tradeAction(0, 1n, 0n)).to.throw(/acceptablePrice must be > 0/);
     expect(() => sdk.depositAction(usdc, 0n)).to.throw(/deposit amount/);
+    expect(() => sdk.withdrawAction(usdc, 1n, ZeroAddress)).to.throw(/recipient/);
     expect(() => sdk.depositAction("0x1234", 1n)).to.throw();
   });
 
