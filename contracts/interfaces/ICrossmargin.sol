@@ -111,21 +111,21 @@ interface ICrossmargin is
     /// @return The nonce the next `setOperatorWithSig` for this account must sign.
     function nonces(uint256 account) external view returns (uint256);
 
+    /* solhint-disable func-name-mixedcase */
     /// @notice The EIP-712 domain separator `setOperatorWithSig` signs under.
     /// @return keccak256 of the domain (name "Crossmargin", version "1", chain id, this contract).
-    // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32);
 
     /// @notice The EIP-712 type hash of `SetOperator`.
     /// @return keccak256("SetOperator(uint256 account,address operator,bool approved,uint256
     ///         nonce,uint256 deadline)").
-    // solhint-disable-next-line func-name-mixedcase
     function SET_OPERATOR_TYPEHASH() external view returns (bytes32);
+    /* solhint-enable func-name-mixedcase */
 
     /// @notice Registers the contract notified when the account's delayed orders settle (owner
     ///         only, `Unauthorized`), or removes it with the zero address. At settlement the
     ///         engine calls `ICrossmarginSettlementCallback.onOrderSettled` on it last, with
-    ///         `SETTLEMENT_CALLBACK_GAS` (200,000) gas, and ignores its failure
+    ///         200,000 gas (`OrderLogic.SETTLEMENT_CALLBACK_GAS`), and ignores its failure
     ///         (`SettlementCallbackFailed`): a callback cannot block settlement or liquidation.
     ///         The keeper must send enough gas for that budget (`InsufficientCallbackGas`).
     ///         Reverts `InvalidCallback` for an address without code.

@@ -60,8 +60,8 @@ interface ICrossmarginErrors {
     error AlreadySet(bytes32 what);
 
     // --- input and parameters ---
-    /// @notice A zero amount: a deposit, withdrawal or `maxRepay` of 0, a negative `multicall`
-    ///         deposit or withdrawal amount, or a deposit of which nothing arrived.
+    /// @notice A zero amount: a deposit, withdrawal (direct or in a `multicall`) or `maxRepay`
+    ///         of 0, or a deposit of which nothing arrived.
     error ZeroAmount();
     /// @notice A zero address where one is required (token, feed, operator, pool, fund).
     error ZeroAddress();

@@ -5,7 +5,7 @@ pragma solidity 0.8.30;
 /// @notice What a contract registered with `ICrossmargin.setSettlementCallback` receives when a
 ///         delayed order of the account is settled (docs/integration.md, "Settlement callback").
 /// @dev Called by the engine after the settlement is final (position, balances and the keeper's
-///      fee are all written), with exactly `SETTLEMENT_CALLBACK_GAS` gas, inside the engine's
+///      fee are all written), with exactly 200,000 gas (`OrderLogic.SETTLEMENT_CALLBACK_GAS`), inside the engine's
 ///      reentrancy lock: engine views may be read, but any call that changes engine state
 ///      reverts. A revert or running out of gas is caught (`SettlementCallbackFailed`) and never
 ///      undoes or blocks the settlement.

@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {Bitmask} from "../libraries/Bitmask.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
 import {ICrossmarginLens} from "../interfaces/ICrossmarginLens.sol";
 import {WadMath} from "../libraries/WadMath.sol";
@@ -37,8 +36,7 @@ contract CrossmarginLens is ICrossmarginLens {
         engine = engine_;
         address quote = engine_.quoteToken();
         _quote = quote;
-        // The engine does not expose its quote scale: derive it as its constructor does.
-        _quoteScale = 10 ** (18 - IERC20Metadata(quote).decimals());
+        _quoteScale = engine_.quoteScale();
     }
 
     // ------------------------------------------------------------------ account

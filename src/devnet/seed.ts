@@ -1,9 +1,9 @@
 /** Demo and test state on a deployed system: pool liquidity, funded trader accounts with open
  *  positions, delayed orders, price moves. Works over any provider (mock tokens mint freely). */
-import { MaxUint256, Signer, ZeroAddress } from "ethers";
+import { MaxUint256, Signer } from "ethers";
 import type { System } from "../../deploy/deploy";
 import { accountId } from "../common/accounts";
-import { Action, depositAction, tradeAction } from "../common/actions";
+import { depositAction, tradeAction } from "../common/actions";
 import { feedAnswer, units, wad } from "../common/units";
 
 export interface AccountSpec {

@@ -10,7 +10,7 @@
  * collateral only if the rest falls short (INV-59).
  */
 import { expect } from "chai";
-import { ContractTransactionResponse, ZeroAddress } from "ethers";
+import { ContractTransactionResponse } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { MockV3Aggregator } from "../../typechain-types";

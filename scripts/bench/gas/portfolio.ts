@@ -1,5 +1,4 @@
 /** Accounts with many positions: the cost of a trade as the portfolio grows, and multicall. */
-import hre from "hardhat";
 import { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { accountId, tradeAction, wad } from "../../../src/common";
