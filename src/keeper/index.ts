@@ -20,8 +20,8 @@ import { AccountIndexer } from "./indexer";
 import { BookScanner } from "./scan";
 import { Logger, silentLogger } from "./log";
 import { ethUsdReader } from "./profit";
-import { Candidate, PassReport, addReport, emptyReport, mapLimit } from "./report";
-import { DEFAULT_RETRY, RetryOptions, isRetryableRpcError, sleep, withRetry } from "./retry";
+import { Candidate, PassReport, addReport, emptyReport, mapLimit, readSplitting } from "./report";
+import { DEFAULT_RETRY, RetryOptions, sleep, withRetry } from "./retry";
 import { DEFAULT_REPLACE, TxSender } from "./tx";
 import { DEFAULT_MAX_FEE_WEI, DEFAULT_PRIORITY_FEE_WEI, KeeperOptions } from "./options";
 import { processOrders } from "./orders";
@@ -314,47 +314,29 @@ export class Keeper {
   }
 
   /** One batch; a batch the node refuses (gas cap...) is split in halves. */
-  private async health(batch: bigint[], report: PassReport): Promise<HealthRow[]> {
-    try {
-      const data = encodeBatchHealth(batch);
-      const { to } = await this.init();
-      const res = await withRetry(
-        "batchHealth",
-        () => this.provider.call({ to: to.lens, data }),
-        this.retry,
-      );
-      const h = decodeBatchHealth(res);
-      if (h.ok.length !== batch.length) throw new Error(`batchHealth: ${h.ok.length} rows`);
-      return batch.map((account, i) => ({
-        account,
-        ok: h.ok[i],
-        equity: h.equity[i],
-        mm: h.mm[i],
-        liquidatable: h.liquidatable[i],
-      }));
-    } catch (err) {
-      if (batch.length > 1 && !isRetryableRpcError(err)) {
-        const half = batch.length >> 1;
-        this.log({
-          event: "batch_split",
-          level: "warn",
-          size: batch.length,
-          error: describeError(err),
-        });
-        return [
-          ...(await this.health(batch.slice(0, half), report)),
-          ...(await this.health(batch.slice(half), report)),
-        ];
-      }
-      report.errors++;
-      this.log({
-        event: "batch_failed",
-        level: "error",
-        size: batch.length,
-        error: describeError(err),
-      });
-      return [];
-    }
+  private health(batch: bigint[], report: PassReport): Promise<HealthRow[]> {
+    return readSplitting(
+      batch,
+      async (b) => {
+        const { to } = await this.init();
+        const data = encodeBatchHealth(b);
+        const res = await withRetry(
+          "batchHealth",
+          () => this.provider.call({ to: to.lens, data }),
+          this.retry,
+        );
+        const h = decodeBatchHealth(res);
+        if (h.ok.length !== b.length) throw new Error(`batchHealth: ${h.ok.length} rows`);
+        return b.map((account, i) => ({
+          account,
+          ok: h.ok[i],
+          equity: h.equity[i],
+          mm: h.mm[i],
+          liquidatable: h.liquidatable[i],
+        }));
+      },
+      { log: this.log, report },
+    );
   }
 
   private async prepare(ctx: ActCtx): Promise<void> {

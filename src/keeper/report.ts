@@ -1,4 +1,7 @@
 /** What one keeper pass saw and did, and running totals over passes. */
+import { describeError } from "../common/errors";
+import type { Logger } from "./log";
+import { isRetryableRpcError } from "./retry";
 
 export interface PassReport {
   /** Accounts whose health was read. */
@@ -114,4 +117,41 @@ export function addReport(totals: PassReport, r: PassReport): void {
   totals.knownAccounts = r.knownAccounts;
   totals.toBlock = r.toBlock;
   if (first) totals.fromBlock = r.fromBlock;
+}
+
+/** Reads `batch` with `read`. A batch the node refuses for a reason other than a transient RPC
+ *  failure (a gas cap, one account that reverts) is split in halves, each read on its own, so a
+ *  bad account fails alone; a batch that still fails is counted in `report.errors`, logged,
+ *  handed to `onFail` and gives no rows. */
+export async function readSplitting<T>(
+  batch: bigint[],
+  read: (b: bigint[]) => Promise<T[]>,
+  ctx: { log: Logger; report: PassReport; onFail?: (b: bigint[]) => void },
+): Promise<T[]> {
+  try {
+    return await read(batch);
+  } catch (err) {
+    if (batch.length > 1 && !isRetryableRpcError(err)) {
+      ctx.log({
+        event: "batch_split",
+        level: "warn",
+        size: batch.length,
+        error: describeError(err),
+      });
+      const half = batch.length >> 1;
+      return [
+        ...(await readSplitting(batch.slice(0, half), read, ctx)),
+        ...(await readSplitting(batch.slice(half), read, ctx)),
+      ];
+    }
+    ctx.report.errors++;
+    ctx.onFail?.(batch);
+    ctx.log({
+      event: "batch_failed",
+      level: "error",
+      size: batch.length,
+      error: describeError(err),
+    });
+    return [];
+  }
 }

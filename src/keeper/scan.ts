@@ -21,8 +21,8 @@ import {
   encodeScanFlags,
 } from "./abi";
 import { Logger, silentLogger } from "./log";
-import { Candidate, PassReport, mapLimit } from "./report";
-import { DEFAULT_RETRY, RetryOptions, isRetryableRpcError, withRetry } from "./retry";
+import { Candidate, PassReport, mapLimit, readSplitting } from "./report";
+import { DEFAULT_RETRY, RetryOptions, withRetry } from "./retry";
 
 /** What the scanner needs from the account index (src/keeper/indexer.ts). */
 export interface ScanSource {
@@ -173,42 +173,23 @@ export class BookScanner {
     return out.flat();
   }
 
-  /** One `scanFlags` batch; a batch the node refuses (gas cap...) is split in halves. */
-  private async read(batch: bigint[], report: PassReport): Promise<Flagged[]> {
-    try {
-      const data = encodeScanFlags(batch);
-      const res = await withRetry(
-        "scanFlags",
-        () => this.opts.provider.call({ to: this.opts.lens, data }),
-        this.retry,
-      );
-      const flags = decodeScanFlags(res);
-      if (flags.length !== batch.length) throw new Error(`scanFlags: ${flags.length} rows`);
-      return batch.map((account, i) => ({ account, flags: flags[i] }));
-    } catch (err) {
-      if (batch.length > 1 && !isRetryableRpcError(err)) {
-        const half = batch.length >> 1;
-        this.log({
-          event: "batch_split",
-          level: "warn",
-          size: batch.length,
-          error: describeError(err),
-        });
-        return [
-          ...(await this.read(batch.slice(0, half), report)),
-          ...(await this.read(batch.slice(half), report)),
-        ];
-      }
-      report.errors++;
-      for (const a of batch) this.watch.add(a);
-      this.log({
-        event: "batch_failed",
-        level: "error",
-        size: batch.length,
-        error: describeError(err),
-      });
-      return [];
-    }
+  /** One `scanFlags` batch; a batch the node refuses (gas cap...) is split in halves, and the
+   *  accounts of a batch that still fails are watched in the next pass. */
+  private read(batch: bigint[], report: PassReport): Promise<Flagged[]> {
+    return readSplitting(
+      batch,
+      async (b) => {
+        const res = await withRetry(
+          "scanFlags",
+          () => this.opts.provider.call({ to: this.opts.lens, data: encodeScanFlags(b) }),
+          this.retry,
+        );
+        const flags = decodeScanFlags(res);
+        if (flags.length !== b.length) throw new Error(`scanFlags: ${flags.length} rows`);
+        return b.map((account, i) => ({ account, flags: flags[i] }));
+      },
+      { log: this.log, report, onFail: (b) => b.forEach((a) => this.watch.add(a)) },
+    );
   }
 
   /** Equity and MM of the liquidatable accounts (`batchHealth`). An account that is no longer
