@@ -100,9 +100,10 @@ interface IInsuranceFund {
     /// @param amount Token units to send.
     function releaseSeizedCollateral(address token, address to, uint256 amount) external;
 
-    /// @notice Withdraws collateral that a liquidation credited to the fund's own engine account
-    ///         (sub-account 0) because the token refused a transfer to the fund. Admin only; never
-    ///         the quote token. Reverts `QuoteTokenLocked`, `ZeroAddress`, `ZeroAmount` and as the
+    /// @notice Withdraws a collateral token held by the fund's own engine account (sub-account
+    ///         0), e.g. one deposited to it with `depositFor`. (A collateral sale to the fund whose
+    ///         token refuses the transfer is undone instead, so liquidation never credits it
+    ///         there.) Admin only; never the quote token. Reverts `QuoteTokenLocked`, `ZeroAddress`, `ZeroAmount` and as the
     ///         engine's `withdraw`.
     /// @param token The collateral token.
     /// @param to The recipient.

@@ -9,7 +9,10 @@ export function accountId(owner: string, subAccount = 0): bigint {
 }
 
 export function ownerOf(account: bigint): string {
-  if (account >> 168n !== 0n) throw new Error(`invalid account id ${account}`);
+  // As the engine's `ownerOf`: no bits above the owner, and not the zero owner.
+  if (account >> 168n !== 0n || account >> 8n === 0n) {
+    throw new Error(`invalid account id ${account}`);
+  }
   return getAddress("0x" + (account >> 8n).toString(16).padStart(40, "0"));
 }
 

@@ -62,6 +62,7 @@ describe("vault: accounts and operators", () => {
         await expect(ctx.engine.ownerOf(bad))
           .to.be.revertedWithCustomError(ctx.engine, "InvalidAccount")
           .withArgs(bad);
+        expect(() => ownerOf(bad), "src/common agrees").to.throw(/invalid account id/);
       }
     });
   });
