@@ -1,27 +1,77 @@
-/** `/metrics` (Prometheus text exposition format 0.0.4, written by hand) and `/healthz` for the
+/** `/metrics` (Prometheus text exposition format 0.0.4, by `prom-client`) and `/healthz` for the
  *  keeper, on a local port. The figures come from the keeper's own log events: {@link
  *  KeeperMetrics.observe} is a {@link Logger} that the keeper's logger also feeds, so no code path
- *  needs to know about metrics. */
+ *  needs to know about metrics. Each {@link KeeperMetrics} owns its own prom-client `Registry`
+ *  (never the library's global one), so several keepers in one process do not collide. */
 import http from "http";
 import { AddressInfo } from "net";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { LogEvent, Logger } from "./log";
 
 type Labels = Record<string, string>;
+type Kind = "counter" | "gauge";
 
-interface Family {
-  help: string;
-  type: "counter" | "gauge";
-  /** Serialised label set -> value. */
-  values: Map<string, number>;
-}
+/** Series key of a label set (label order does not matter). */
+const seriesKey = (name: string, l: Labels) =>
+  `${name}${JSON.stringify(
+    Object.keys(l)
+      .sort()
+      .map((k) => [k, l[k]]),
+  )}`;
 
-const esc = (s: string) => s.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-const labelText = (l: Labels) => {
-  const keys = Object.keys(l).sort();
-  return keys.length === 0 ? "" : `{${keys.map((k) => `${k}="${esc(l[k])}"`).join(",")}}`;
-};
-const fmt = (v: number) =>
-  Number.isNaN(v) ? "NaN" : v === Infinity ? "+Inf" : v === -Infinity ? "-Inf" : String(v);
+/** The families, in exposition order: name, type, help, label names. */
+const FAMILIES: readonly (readonly [string, Kind, string, readonly string[]])[] = [
+  ["keeper_accounts_indexed", "gauge", "Accounts the keeper knows from the engine's events.", []],
+  ["keeper_last_block_scanned", "gauge", "Last block indexed before the latest health scan.", []],
+  ["keeper_block_lag", "gauge", "Chain head minus keeper_last_block_scanned.", []],
+  ["keeper_liquidatable_accounts", "gauge", "Liquidatable accounts seen by the last pass.", []],
+  [
+    "keeper_liquidatable_seen_total",
+    "counter",
+    "Liquidatable accounts seen, summed over passes.",
+    [],
+  ],
+  ["keeper_transactions_sent_total", "counter", "Transactions broadcast, by action.", ["action"]],
+  [
+    "keeper_transactions_won_total",
+    "counter",
+    "Transactions that succeeded, by action.",
+    ["action"],
+  ],
+  [
+    "keeper_transactions_lost_total",
+    "counter",
+    "Actions another keeper did first, by action.",
+    ["action"],
+  ],
+  [
+    "keeper_skipped_unprofitable_total",
+    "counter",
+    "Actions skipped by the profit check.",
+    ["action"],
+  ],
+  [
+    "keeper_transactions_replaced_total",
+    "counter",
+    "Transactions re-sent at the same nonce with higher fees.",
+    [],
+  ],
+  [
+    "keeper_skipped_fee_cap_total",
+    "counter",
+    "Actions skipped: fee needed above the cap.",
+    ["action"],
+  ],
+  ["keeper_rpc_failovers_total", "counter", "Switches of the active RPC endpoint.", []],
+  ["keeper_rewards_total", "counter", "Keeper rewards received, in quote tokens.", ["token"]],
+  ["keeper_gas_spent_eth_total", "counter", "Gas paid for the keeper's transactions, in ETH.", []],
+  ["keeper_rpc_errors_total", "counter", "Failed RPC requests (each retried attempt counts).", []],
+  ["keeper_errors_total", "counter", "Errors counted by passes (failed sends, reverts...).", []],
+  ["keeper_passes_total", "counter", "Passes completed.", []],
+  ["keeper_pass_failures_total", "counter", "Passes that failed as a whole.", []],
+  ["keeper_last_pass_duration_seconds", "gauge", "Duration of the last completed pass.", []],
+  ["keeper_last_pass_timestamp_seconds", "gauge", "Unix time of the last completed pass.", []],
+];
 
 /** Units as decimal: `amount / 10^decimals` (a float: Prometheus values are doubles). */
 export function toUnits(amount: bigint | string | number, decimals: number): number {
@@ -33,8 +83,23 @@ export function toUnits(amount: bigint | string | number, decimals: number): num
   return neg ? -v : v;
 }
 
+/** {@link toUnits} of an event field, NaN when the field is missing or not an integer. */
+function unitsOf(v: unknown, decimals: number): number {
+  if (typeof v !== "bigint" && typeof v !== "string" && typeof v !== "number") return NaN;
+  try {
+    return toUnits(v, decimals);
+  } catch {
+    return NaN;
+  }
+}
+
 export class KeeperMetrics {
-  private readonly families = new Map<string, Family>();
+  /** This keeper's registry (not prom-client's global default one). */
+  readonly registry = new Registry();
+  private readonly series = new Map<string, Counter<string> | Gauge<string>>();
+  /** Current value of every exported series, for synchronous reads ({@link get}, tests). */
+  private readonly values = new Map<string, number>();
+  private processMetrics = false;
   /** Quote token symbol and decimals (learnt from `keeper_ready`). */
   quote = { symbol: "quote", decimals: 18 };
   lastPassOkAt?: number;
@@ -53,63 +118,50 @@ export class KeeperMetrics {
     },
   ) {
     this.startedAt = this.now();
-    const f = (name: string, type: Family["type"], help: string) =>
-      this.families.set(name, { help, type, values: new Map() });
-    f("keeper_accounts_indexed", "gauge", "Accounts the keeper knows from the engine's events.");
-    f("keeper_last_block_scanned", "gauge", "Last block indexed before the latest health scan.");
-    f("keeper_block_lag", "gauge", "Chain head minus keeper_last_block_scanned.");
-    f("keeper_liquidatable_accounts", "gauge", "Liquidatable accounts seen by the last pass.");
-    f(
-      "keeper_liquidatable_seen_total",
-      "counter",
-      "Liquidatable accounts seen, summed over passes.",
-    );
-    f("keeper_transactions_sent_total", "counter", "Transactions broadcast, by action.");
-    f("keeper_transactions_won_total", "counter", "Transactions that succeeded, by action.");
-    f("keeper_transactions_lost_total", "counter", "Actions another keeper did first, by action.");
-    f("keeper_skipped_unprofitable_total", "counter", "Actions skipped by the profit check.");
-    f(
-      "keeper_transactions_replaced_total",
-      "counter",
-      "Transactions re-sent at the same nonce with higher fees.",
-    );
-    f("keeper_skipped_fee_cap_total", "counter", "Actions skipped: fee needed above the cap.");
-    f("keeper_rpc_failovers_total", "counter", "Switches of the active RPC endpoint.");
-    f("keeper_rewards_total", "counter", "Keeper rewards received, in quote tokens.");
-    f("keeper_gas_spent_eth_total", "counter", "Gas paid for the keeper's transactions, in ETH.");
-    f("keeper_rpc_errors_total", "counter", "Failed RPC requests (each retried attempt counts).");
-    f("keeper_errors_total", "counter", "Errors counted by passes (failed sends, reverts...).");
-    f("keeper_passes_total", "counter", "Passes completed.");
-    f("keeper_pass_failures_total", "counter", "Passes that failed as a whole.");
-    f("keeper_last_pass_duration_seconds", "gauge", "Duration of the last completed pass.");
-    f("keeper_last_pass_timestamp_seconds", "gauge", "Unix time of the last completed pass.");
-    for (const n of [
-      "keeper_rpc_errors_total",
-      "keeper_rpc_failovers_total",
-      "keeper_transactions_replaced_total",
-      "keeper_passes_total",
-      "keeper_pass_failures_total",
-    ])
-      this.add(n, {}, 0);
+    for (const [name, kind, help, labelNames] of FAMILIES) {
+      const cfg = { name, help, labelNames: [...labelNames], registers: [this.registry] };
+      if (kind === "counter") {
+        this.series.set(name, new Counter(cfg));
+        // prom-client exports a label-free counter at 0 from the start; so does get().
+        if (labelNames.length === 0) this.values.set(seriesKey(name, {}), 0);
+      } else {
+        const g = new Gauge(cfg);
+        g.remove(); // no sample until the first pass sets one: a 0 would be a false reading
+        this.series.set(name, g);
+      }
+    }
+  }
+
+  /** Adds prom-client's default process metrics (CPU, memory, event loop, GC...) to this registry,
+   *  prefixed `keeper_`. Once per instance; {@link serveMetrics} calls it. */
+  collectProcessMetrics(): void {
+    if (this.processMetrics) return;
+    this.processMetrics = true;
+    collectDefaultMetrics({ register: this.registry, prefix: "keeper_" });
   }
 
   private now(): number {
     return (this.opts.now ?? Date.now)();
   }
 
+  /** Counters only go up: a malformed event (missing, negative or non-finite figure) is ignored,
+   *  never thrown into the keeper's logging path. */
   private add(name: string, labels: Labels, by: number): void {
-    const fam = this.families.get(name)!;
-    const key = labelText(labels);
-    fam.values.set(key, (fam.values.get(key) ?? 0) + by);
+    if (!Number.isFinite(by) || by < 0) return;
+    (this.series.get(name) as Counter<string>).inc(labels, by);
+    const key = seriesKey(name, labels);
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
 
   private set(name: string, labels: Labels, value: number): void {
-    this.families.get(name)!.values.set(labelText(labels), value);
+    if (!Number.isFinite(value)) return;
+    (this.series.get(name) as Gauge<string>).set(labels, value);
+    this.values.set(seriesKey(name, labels), value);
   }
 
-  /** Value of one series (tests, `/healthz`). */
+  /** Value of one series (tests, `/healthz`); undefined while the series has no sample. */
   get(name: string, labels: Labels = {}): number | undefined {
-    return this.families.get(name)?.values.get(labelText(labels));
+    return this.values.get(seriesKey(name, labels));
   }
 
   /** Feeds one log event into the figures. */
@@ -128,7 +180,7 @@ export class KeeperMetrics {
         this.add(
           "keeper_rewards_total",
           { token: this.quote.symbol },
-          toUnits(e.reward as bigint, this.quote.decimals),
+          unitsOf(e.reward, this.quote.decimals),
         );
         break;
       case "lost":
@@ -162,7 +214,7 @@ export class KeeperMetrics {
         this.set("keeper_block_lag", {}, this.head - this.lastBlock);
         this.set("keeper_liquidatable_accounts", {}, Number(e.liquidatable));
         this.add("keeper_liquidatable_seen_total", {}, Number(e.liquidatable));
-        this.add("keeper_gas_spent_eth_total", {}, toUnits(e.gasSpentWei as bigint, 18));
+        this.add("keeper_gas_spent_eth_total", {}, unitsOf(e.gasSpentWei, 18));
         this.add("keeper_errors_total", {}, Number(e.errors));
         this.set("keeper_last_pass_duration_seconds", {}, Number(e.durationMs) / 1000);
         this.set("keeper_last_pass_timestamp_seconds", {}, Math.floor(this.now() / 1000));
@@ -178,21 +230,20 @@ export class KeeperMetrics {
     return { ok: ageMs <= this.opts.healthMaxAgeMs, ageMs, lastPassOkAt: this.lastPassOkAt };
   }
 
-  /** The exposition text. */
+  /** The exposition text (the block lag refreshed from the chain head, waiting at most 1 s). */
   async render(): Promise<string> {
     if (this.opts.headBlock && this.lastBlock !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const head = await Promise.race([
         this.opts.headBlock().catch(() => undefined),
-        new Promise<undefined>((r) => void setTimeout(r, 1_000)),
+        new Promise<undefined>((r) => {
+          timer = setTimeout(() => r(undefined), 1_000);
+        }),
       ]);
+      clearTimeout(timer);
       if (head !== undefined) this.set("keeper_block_lag", {}, Math.max(0, head - this.lastBlock));
     }
-    const lines: string[] = [];
-    for (const [name, fam] of this.families) {
-      lines.push(`# HELP ${name} ${fam.help}`, `# TYPE ${name} ${fam.type}`);
-      for (const [labels, value] of fam.values) lines.push(`${name}${labels} ${fmt(value)}`);
-    }
-    return lines.join("\n") + "\n";
+    return this.registry.metrics();
   }
 }
 
@@ -202,6 +253,7 @@ export async function serveMetrics(
   port: number,
   host = "127.0.0.1",
 ): Promise<{ port: number; close: () => Promise<void> }> {
+  metrics.collectProcessMetrics();
   const server = http.createServer((req, res) => {
     const url = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -209,7 +261,7 @@ export async function serveMetrics(
     } else if (url === "/metrics") {
       metrics.render().then(
         (body) => {
-          res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+          res.writeHead(200, { "content-type": metrics.registry.contentType });
           res.end(body);
         },
         (err: unknown) => res.writeHead(500).end(String(err)),
