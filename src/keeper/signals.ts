@@ -21,15 +21,19 @@ export function handleStopSignals(opts: {
   /** Called by the watchdog and on a second signal before exiting (save the state...). */
   onForcedExit?: () => void;
   exit?: (code: number) => void;
+  /** Where the signals come from (default: the process; tests pass their own emitter, so that
+   *  a simulated signal never reaches other listeners of the test process). */
+  source?: Pick<NodeJS.EventEmitter, "on" | "off">;
 }): StopHandle {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const source = opts.source ?? process;
   const controller = new AbortController();
   let watchdog: NodeJS.Timeout | undefined;
   const handle: StopHandle = {
     controller,
     dispose() {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
+      source.off("SIGTERM", onSignal);
+      source.off("SIGINT", onSignal);
       if (watchdog) clearTimeout(watchdog);
     },
   };
@@ -52,7 +56,7 @@ export function handleStopSignals(opts: {
     );
     watchdog.unref();
   }
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  source.on("SIGTERM", onSignal);
+  source.on("SIGINT", onSignal);
   return handle;
 }

@@ -3,6 +3,7 @@
  *  values are written out by hand. */
 import { expect } from "chai";
 import { spawn } from "child_process";
+import { EventEmitter } from "events";
 import path from "path";
 import { Wallet } from "ethers";
 import { REPO_ROOT } from "../../../src/devnet/node";
@@ -252,19 +253,27 @@ describe("keeper operations: configuration, log text, metrics, signals", functio
     it("the first SIGTERM aborts the run, a second one forces an exit", function () {
       const log = memoryLogger();
       const exits: number[] = [];
-      const h = handleStopSignals({ log, drainTimeoutMs: 1_000, exit: (c) => exits.push(c) });
+      // Signals from an emitter of the test's own: a process-wide SIGTERM would also reach the
+      // other listeners of the mocha process (node launchers, libraries) and could end it.
+      const source = new EventEmitter();
+      const h = handleStopSignals({
+        log,
+        drainTimeoutMs: 1_000,
+        exit: (c) => exits.push(c),
+        source,
+      });
       try {
-        process.emit("SIGTERM", "SIGTERM");
+        source.emit("SIGTERM", "SIGTERM");
         expect(h.controller.signal.aborted).to.equal(true);
         expect(h.stoppedBy).to.equal("SIGTERM");
         expect(exits).to.deep.equal([]);
-        process.emit("SIGINT", "SIGINT");
+        source.emit("SIGINT", "SIGINT");
         expect(exits).to.deep.equal([130]);
         expect(log.events.map((e) => e.event)).to.deep.equal(["stopping", "stop_forced"]);
       } finally {
         h.dispose();
       }
-      expect(process.listenerCount("SIGTERM")).to.equal(0);
+      expect(source.listenerCount("SIGTERM")).to.equal(0);
     });
   });
 });
