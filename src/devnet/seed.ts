@@ -61,8 +61,17 @@ export async function openAccount(
     actions.push(tradeAction(Number(marketId), delta, delta > 0n ? MaxUint256 : 1n));
   }
   const deadline = (await chainTime(owner)) + 3600;
-  await (await engine.multicall(account, actions, deadline)).wait();
+  const gasLimit = padded(await engine.multicall.estimateGas(account, actions, deadline));
+  await (await engine.multicall(account, actions, deadline, { gasLimit })).wait();
   return account;
+}
+
+/** A gas limit 25 % above a node's estimate. Nodes (anvil, hardhat) estimate the least gas that
+ *  passes at the latest block's timestamp; the transaction runs a block later, where funding and
+ *  the position's float rounding can cost a little more, so an exact estimate may run out of
+ *  gas. */
+export function padded(estimate: bigint): bigint {
+  return (estimate * 125n) / 100n;
 }
 
 /** Commits a delayed order that settles after the market's minimum delay and expires after
@@ -78,9 +87,10 @@ export async function commitOrder(
   const delta = wad(size);
   const deadline = (await chainTime(owner)) + ttlSeconds;
   const acceptable = delta > 0n ? (1n << 128n) - 1n : 1n;
-  await (
-    await system.engine.connect(owner).commitOrder(account, marketId, delta, acceptable, deadline)
-  ).wait();
+  const engine = system.engine.connect(owner);
+  const args = [account, marketId, delta, acceptable, deadline] as const;
+  const gasLimit = padded(await engine.commitOrder.estimateGas(...args));
+  await (await engine.commitOrder(...args, { gasLimit })).wait();
 }
 
 /** Publishes a new price on a market feed (a new oracle round). */
