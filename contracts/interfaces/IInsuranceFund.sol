@@ -103,8 +103,8 @@ interface IInsuranceFund {
     /// @notice Withdraws a collateral token held by the fund's own engine account (sub-account
     ///         0), e.g. one deposited to it with `depositFor`. (A collateral sale to the fund whose
     ///         token refuses the transfer is undone instead, so liquidation never credits it
-    ///         there.) Admin only; never the quote token. Reverts `QuoteTokenLocked`, `ZeroAddress`, `ZeroAmount` and as the
-    ///         engine's `withdraw`.
+    ///         there.) Admin only; never the quote token. Reverts `QuoteTokenLocked`,
+    ///         `ZeroAddress`, `ZeroAmount` and as the engine's `withdraw`.
     /// @param token The collateral token.
     /// @param to The recipient.
     /// @param amount Token units to withdraw.
