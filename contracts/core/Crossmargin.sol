@@ -346,7 +346,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
 
     /// @inheritdoc ICrossmargin
     function getOrder(uint256 account, uint256 marketId) external view returns (Order memory) {
-        return s.orders[account][marketId];
+        return OrderLogic.get(s, account, marketId);
     }
 
     /// @inheritdoc ICrossmargin

@@ -279,7 +279,8 @@ interface ICrossmarginEvents {
     /// @param account The account.
     /// @param marketId The market.
     /// @param sizeDelta The order's size (size WAD, signed; positive buys).
-    /// @param acceptablePrice The worst fill accepted (price WAD).
+    /// @param acceptablePrice The worst fill accepted (price WAD), as stored: the caller's bound
+    ///        on the float grid, on its stricter side (docs/math.md, "Order storage").
     /// @param settlementDeadline After this (unix seconds) the order can only be cancelled.
     /// @param keeperFee Fee reserved for the keeper (quote units).
     event OrderCommitted(

@@ -9,6 +9,7 @@ import {WadMath} from "./WadMath.sol";
 import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {PositionLib} from "./PositionLib.sol";
+import {OrderStore} from "./OrderStore.sol";
 import {RiskMath} from "./RiskMath.sol";
 import {Store} from "../types/Store.sol";
 import {Slot} from "./LiquidationCredits.sol";
@@ -19,8 +20,7 @@ import {
     MarginCheck,
     MarketConfig,
     MarketStatus,
-    OffsetPair,
-    Order
+    OffsetPair
 } from "../types/Types.sol";
 
 /// @title MarginLogic
@@ -308,8 +308,7 @@ library MarginLogic {
         while (orders != 0) {
             uint256 id = Bitmask.lowest(orders);
             orders &= orders - 1;
-            Order storage o = s.orders[q.account][id];
-            h.im += o.reserveUsd + uint256(o.keeperFee) * s.quoteScale;
+            h.im += OrderStore.requirementUsd(s.orders[q.account][id], s.quoteScale);
         }
     }
 

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
@@ -15,6 +16,7 @@ import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {OrderRounds} from "./OrderRounds.sol";
+import {OrderStore} from "./OrderStore.sol";
 import {Store} from "../types/Store.sol";
 import {
     AccountData,
@@ -52,30 +54,28 @@ library OrderLogic {
     ) external {
         bool reducing = _validateCommit(s, account, marketId, sizeDelta, settlementDeadline);
         MarketConfig storage cfg = s.markets[marketId];
-        (uint80 round, uint256 price) = _latestRound(cfg);
-        uint256 keeperFee = MarginLogic.usdToQuoteUp(s, s.liq.orderKeeperFee);
-        uint256 delay = cfg.minOrderDelay;
-        s.orders[account][marketId] = Order({
-            sizeDelta: SafeCast.toInt128(sizeDelta),
-            acceptablePrice: acceptablePrice.toUint128(),
-            commitTime: uint40(block.timestamp),
-            settlementDeadline: uint40(settlementDeadline),
-            keeperFee: keeperFee.toUint80(),
-            reserveUsd: _reserve(s, account, marketId, sizeDelta, price).toUint96(),
-            commitRound: round,
-            // never the commit's own second: a round of the commit's block may have been known
-            earliestSettlement: uint40(block.timestamp + (delay == 0 ? 1 : delay)),
-            reduceOnly: reducing
-        });
+        Order memory o;
+        uint256 price;
+        (o.commitRound, price) = _latestRound(cfg);
+        o.sizeDelta = SafeCast.toInt128(sizeDelta);
+        o.acceptablePrice = acceptablePrice.toUint128();
+        o.commitTime = uint40(block.timestamp);
+        o.settlementDeadline = uint40(settlementDeadline);
+        o.keeperFee = MarginLogic.usdToQuoteUp(s, s.liq.orderKeeperFee).toUint80();
+        o.reserveUsd = _reserve(s, account, marketId, sizeDelta, price).toUint96();
+        // never the commit's own second: a round of the commit's block may have been known
+        o.earliestSettlement = uint40(block.timestamp + Math.max(cfg.minOrderDelay, 1));
+        o.reduceOnly = reducing;
+        uint256 acceptable = OrderStore.write(s.orders[account][marketId], o);
         s.accounts[account].orderMask |= uint64(1 << marketId);
-        _checkCommitMargin(s, account, marketId, price, reducing, keeperFee);
+        _checkCommitMargin(s, account, marketId, price, reducing, o.keeperFee);
         emit Ev.OrderCommitted(
             account,
             marketId,
             sizeDelta,
-            acceptablePrice,
+            acceptable,
             settlementDeadline,
-            keeperFee
+            o.keeperFee
         );
     }
 
@@ -89,7 +89,7 @@ library OrderLogic {
         uint80 proof,
         address keeper
     ) external returns (bool filled) {
-        Order memory o = s.orders[account][marketId];
+        Order memory o = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
         if (block.timestamp > o.settlementDeadline)
             revert E.OrderExpired(o.settlementDeadline, block.timestamp);
@@ -187,7 +187,7 @@ library OrderLogic {
         address caller,
         bool authorised
     ) external {
-        Order memory o = s.orders[account][marketId];
+        Order memory o = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
         MarketConfig storage cfg = s.markets[marketId];
         bool blocked = _governanceBlocked(s, cfg, o);
@@ -215,6 +215,15 @@ library OrderLogic {
         _payFund(s, account, marketId, charged);
     }
 
+    /// @notice The pending order of `account` in `marketId`, in the view's units.
+    function get(
+        Store storage s,
+        uint256 account,
+        uint256 marketId
+    ) external view returns (Order memory) {
+        return OrderStore.load(s.orders[account][marketId]);
+    }
+
     function status(
         Store storage s,
         uint256 account,
@@ -224,7 +233,7 @@ library OrderLogic {
         view
         returns (Order memory o, bool settleable, bool cancellable, uint80 round, uint80 proof)
     {
-        o = s.orders[account][marketId];
+        o = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) return (o, false, false, 0, 0);
         cancellable = block.timestamp > o.settlementDeadline;
         AggregatorV3Interface feed = AggregatorV3Interface(s.markets[marketId].feed);

@@ -8,9 +8,9 @@ import {
     MarketConfig,
     MarketState,
     OffsetPair,
-    Order,
     Position,
-    Protection
+    Protection,
+    StoredOrder
 } from "./Types.sol";
 import {Sequencer} from "../libraries/OracleLib.sol";
 
@@ -56,7 +56,7 @@ struct Store {
     mapping(uint256 account => AccountData) accounts;
     mapping(uint256 account => mapping(address token => uint256)) collateralBalances;
     mapping(uint256 account => mapping(uint256 marketId => Position)) positions;
-    mapping(uint256 account => mapping(uint256 marketId => Order)) orders;
+    mapping(uint256 account => mapping(uint256 marketId => StoredOrder)) orders;
     mapping(uint256 account => mapping(address operator => bool)) operators;
     mapping(uint256 account => AccountLiquidation) liquidations;
     uint256 traderDebt; // sum of the negative quote balances, quote units (INV-46)

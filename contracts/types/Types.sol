@@ -142,7 +142,7 @@ struct AccountData {
     uint64 orderMask;
 }
 
-/// @notice A pending delayed order (three slots).
+/// @notice A pending delayed order, as `getOrder` returns it (in storage: `StoredOrder`).
 struct Order {
     int128 sizeDelta;
     uint128 acceptablePrice;
@@ -154,6 +154,22 @@ struct Order {
     uint80 commitRound; // the feed's latest round at commit: only later rounds may settle it
     uint40 earliestSettlement; // earliest updatedAt of the settlement round, fixed at commit
     bool reduceOnly; // committed to reduce: clamped to the position left, never opens one
+}
+
+/// @notice A pending delayed order as stored: two slots (docs/math.md, "Order storage"). Read
+///         and written only through `OrderStore`; `commitTime == 0`: no order.
+struct StoredOrder {
+    // slot 0: what settlement checks first
+    int128 sizeDelta;
+    uint64 acceptableFloat; // acceptable price (WAD) as a float, rounded to the stricter side
+    uint40 commitTime;
+    uint16 delay; // earliestSettlement - commitTime: >= 1, <= MAX_ORDER_DELAY (1 hour)
+    bool reduceOnly;
+    // slot 1: what the margin check reads (reserve and fee), and the round window
+    uint80 commitRound;
+    uint80 keeperFee; // quote units
+    uint64 reserveFloat; // reserve (USD WAD) as a float, rounded up
+    uint32 lifetime; // settlementDeadline - commitTime: <= MAX_ORDER_AGE (1 day)
 }
 
 /// @notice What the one margin check of a call needs to know about its actions (docs/math.md,

@@ -2,7 +2,8 @@
  * `npm run bench:gas`: deterministic gas benchmark of the hot paths on the in-process network
  * (MockV3Aggregator feeds). Prints a table, compares with the committed gas-snapshot.json and
  * fails if any scenario grew more than 2 %; the targets of the realistic cases are reported,
- * not enforced. `npm run bench:gas -- --update` rewrites the snapshot.
+ * not enforced. `UPDATE_GAS_SNAPSHOT=1 npm run bench:gas` rewrites the snapshot (`hardhat run`
+ * passes no flags to a script).
  *
  * Each suite (scripts/bench/gas/) runs on its own copy of the same base state (an EVM snapshot
  * taken after deployment), with its own accounts, so suites never disturb each other.

@@ -32,12 +32,29 @@ function floatExponent(mag: bigint): bigint {
   return mag >> MANTISSA_BITS === 0n ? 0n : BigInt(mag.toString(2).length) - MANTISSA_BITS;
 }
 
+/** `v` on the unsigned float grid (PositionLib.encodeEntry): rounded up when `up`, else down. */
+export function floatRound(v: bigint, up: boolean): bigint {
+  const e = floatExponent(v);
+  const m = v >> e;
+  return (up && m << e !== v ? m + 1n : m) << e;
+}
+
 /** The entry a position of `size` stores for a fill at `fill`: rounded up to the float grid
  *  for a long, down for a short (its PnL can only be lower than at the fill). */
 export function entryFor(size: bigint, fill: bigint): bigint {
-  const e = floatExponent(fill);
-  const m = fill >> e;
-  return (size > 0n && m << e !== fill ? m + 1n : m) << e;
+  return floatRound(fill, size > 0n);
+}
+
+/** The acceptable price an order of `sizeDelta` stores (OrderStore, docs/math.md "Order
+ *  storage"): the user's bound on the float grid, on its stricter side (down for a buy's maximum,
+ *  up for a sell's minimum). The fill is held to this. */
+export function orderBoundFor(sizeDelta: bigint, acceptablePrice: bigint): bigint {
+  return floatRound(acceptablePrice, sizeDelta < 0n);
+}
+
+/** The reserve an order stores (USD WAD): rounded up to the float grid. */
+export function orderReserveFor(reserveUsd: bigint): bigint {
+  return floatRound(reserveUsd, true);
 }
 
 /** The funding index a position of `size` stores at `indexNow`: rounded down to the signed

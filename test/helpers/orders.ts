@@ -23,6 +23,7 @@ import {
   abs,
   accrueFunding,
   marginSummary,
+  orderReserveFor,
   PositionHolding,
 } from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
@@ -197,7 +198,8 @@ export async function expectedReserve(
   const before = positionMargin(params, size, price).im;
   const after = positionMargin(params, size + sizeDelta, price).im;
   const impact = mulUp(abs(sizeDelta), abs(fill - price));
-  return (after > before ? after - before : 0n) + fee + impact;
+  // stored as a float rounded up (docs/math.md, "Order storage")
+  return orderReserveFor((after > before ? after - before : 0n) + fee + impact);
 }
 
 /** The parsed engine events of a transaction with the given name. */

@@ -5,7 +5,16 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { accountId } from "../../../src/common/accounts";
 import { wad } from "../../../src/common/units";
-import { fillPrice, mulUp, orderFee, positionMargin, riskHealth, skewOf } from "../../../src/model";
+import {
+  fillPrice,
+  mulUp,
+  orderBoundFor,
+  orderFee,
+  orderReserveFor,
+  positionMargin,
+  riskHealth,
+  skewOf,
+} from "../../../src/model";
 import { loadSystem } from "../../helpers/fixture";
 import {
   MAX_UINT128,
@@ -120,7 +129,9 @@ describe("lens: keeper views", () => {
       expect(eth.order.commitTime).to.equal(ethCommit);
       expect(eth.order.settlementDeadline).to.equal(t0 + 600n);
       expect(sol.order.sizeDelta).to.equal(wad("20"));
-      expect(sol.order.acceptablePrice).to.equal(MAX_UINT128);
+      // a buy's bound is stored on the float grid, rounded down (docs/math.md, "Order storage")
+      expect(sol.order.acceptablePrice).to.equal(orderBoundFor(wad("20"), MAX_UINT128));
+      expect(sol.order.acceptablePrice < MAX_UINT128).to.equal(true);
       expect(sol.order.commitTime).to.equal(solCommit);
       expect(sol.order.settlementDeadline).to.equal(t0 + 900n);
       // orderKeeperFee 1 USD -> 1 USDC.
@@ -139,7 +150,9 @@ describe("lens: keeper views", () => {
       const size = wad("20");
       const fill = fillPrice(price, skewOf(state), size, params.skewScale);
       const { fee } = orderFee(skewOf(state), size, fill, params.makerFee, params.takerFee);
-      const expected = positionMargin(params, size, price).im + fee + mulUp(size, fill - price);
+      const expected = orderReserveFor(
+        positionMargin(params, size, price).im + fee + mulUp(size, fill - price),
+      );
       const [eth, sol] = await sys.lens.pendingOrders(account);
       expect(sol.order.reserveUsd).to.equal(expected);
       // A reducing order needs no extra IM: only its fee and impact.

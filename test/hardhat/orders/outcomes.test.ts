@@ -1,5 +1,5 @@
 /** Delayed orders: settlements that cancel instead of filling, and who pays whom. */
-import { entryFor } from "../../../src/model";
+import { entryFor, floatRound, orderBoundFor } from "../../../src/model";
 import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { MockV3Aggregator__factory, OracleLib__factory } from "../../../typechain-types";
@@ -73,16 +73,26 @@ describe("orders: cancelled at settlement", () => {
     await expectCancelled(env, round, reason("slippage"));
   });
 
-  it("acceptablePrice is inclusive: fill == acceptable fills, one wei less cancels", async () => {
+  it("acceptablePrice is inclusive of the stored bound, which is the stricter side of the user's", async () => {
     const env = await loadOrders();
     const { engine, account, keeper } = env;
     // No skew: a 2 ETH buy at 3100 fills at 3100 * (1 + 1 / 1e6) (model, rounded up).
     const now = BigInt(await time.latest());
     const want = await expectedTrade(engine, account, ETH, wad("2"), px("3100"), now + 10n);
     expect(want.fill).to.equal(px("3100.0031"));
-    const first = await commitAndPrice(env, wad("2"), want.fill - 1n, "3100");
-    await expectCancelled(env, first.round, reason("slippage"));
-    const second = await commitAndPrice(env, wad("2"), want.fill, "3100");
+    // The fill is off the float grid: a bound equal to it is stored just below it (a buy's
+    // maximum rounds down), so it cancels, as does one wei less.
+    const below = orderBoundFor(wad("2"), want.fill);
+    expect(below < want.fill).to.equal(true);
+    for (const bound of [want.fill - 1n, want.fill]) {
+      const c = await commitAndPrice(env, wad("2"), bound, "3100");
+      expect((await engine.getOrder(account, ETH)).acceptablePrice).to.equal(below);
+      await expectCancelled(env, c.round, reason("slippage"));
+    }
+    // The fill rounded up to the grid is stored exactly and admits the fill.
+    const bound = floatRound(want.fill, true);
+    expect(orderBoundFor(wad("2"), bound)).to.equal(bound);
+    const second = await commitAndPrice(env, wad("2"), bound, "3100");
     await expect(engine.connect(keeper).settleOrder(account, ETH, second.round)).to.emit(
       engine,
       "OrderSettled",

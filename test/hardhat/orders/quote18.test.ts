@@ -8,6 +8,7 @@ import { accountId } from "../../../src/common/accounts";
 import { units, wad } from "../../../src/common/units";
 import { latestRound, px, setPrice } from "../../helpers/orders";
 import { ETH, FAR } from "../../../src/common";
+import { orderBoundFor } from "../../../src/model";
 
 async function quote18Fixture(): Promise<System> {
   const [signer] = await ethers.getSigners();
@@ -42,7 +43,7 @@ describe("orders: 18-decimal quote", () => {
     await time.setNextBlockTimestamp(T);
     await expect(engine.connect(trader).commitOrder(account, ETH, wad("1"), FAR, T + 100n))
       .to.emit(engine, "OrderCommitted")
-      .withArgs(account, ETH, wad("1"), FAR, T + 100n, wad("1"));
+      .withArgs(account, ETH, wad("1"), orderBoundFor(wad("1"), FAR), T + 100n, wad("1"));
     expect((await engine.getOrder(account, ETH)).keeperFee).to.equal(wad("1"));
     await setPrice(sys.marketFeeds[ETH], "3000", T + 2n);
     await engine.connect(keeper).settleOrder(account, ETH, await latestRound(sys.marketFeeds[ETH]));

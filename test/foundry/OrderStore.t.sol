@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {Test} from "forge-std/Test.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {OrderStore} from "../../contracts/libraries/OrderStore.sol";
+import {PositionLib} from "../../contracts/libraries/PositionLib.sol";
+import {Order, StoredOrder} from "../../contracts/types/Types.sol";
+
+/// @dev External entry so that a revert of `write` can be expected.
+contract OrderStoreHarness {
+    StoredOrder internal order;
+
+    function write(Order memory v) external returns (uint256) {
+        return OrderStore.write(order, v);
+    }
+
+    function load() external view returns (Order memory) {
+        return OrderStore.load(order);
+    }
+
+    function requirementUsd(uint256 quoteScale) external view returns (uint256) {
+        return OrderStore.requirementUsd(order, quoteScale);
+    }
+
+    /// @dev The stored struct as the compiler decodes it (not through OrderStore).
+    function raw() external view returns (StoredOrder memory) {
+        return order;
+    }
+
+    function clear() external {
+        delete order;
+    }
+}
+
+/// @notice INV-65: an order is two slots. The acceptable price is stored on the float grid on
+///         its stricter side (a buy's maximum down, a sell's minimum up) and the reserve rounded
+///         up, each within a relative 2^-56 and exact below 2^57 wei; every other field is kept
+///         exactly. The hand-packed words are what the compiler's layout of `StoredOrder` decodes.
+contract OrderStoreTest is Test {
+    OrderStoreHarness internal h;
+
+    function setUp() public {
+        h = new OrderStoreHarness();
+    }
+
+    function _order(
+        int128 sizeDelta,
+        uint128 acceptable,
+        uint96 reserve,
+        uint40 commitTime,
+        uint16 delay,
+        uint32 lifetime,
+        uint80 keeperFee,
+        uint80 round,
+        bool reduceOnly
+    ) internal pure returns (Order memory v) {
+        v.sizeDelta = sizeDelta;
+        v.acceptablePrice = acceptable;
+        v.commitTime = commitTime;
+        v.settlementDeadline = uint40(uint256(commitTime) + lifetime);
+        v.keeperFee = keeperFee;
+        v.reserveUsd = reserve;
+        v.commitRound = round;
+        v.earliestSettlement = uint40(uint256(commitTime) + delay);
+        v.reduceOnly = reduceOnly;
+    }
+
+    function testFuzz_roundTripInTwoSlots(
+        int128 sizeDelta,
+        uint128 acceptable,
+        uint96 reserve,
+        uint40 commitTime,
+        uint16 delay,
+        uint32 lifetime,
+        uint80 keeperFee,
+        uint80 round,
+        bool reduceOnly
+    ) public {
+        vm.assume(sizeDelta != 0);
+        commitTime = uint40(bound(commitTime, 1, type(uint40).max - type(uint32).max));
+        acceptable = uint128(bound(acceptable, 0, type(uint128).max >> 1));
+        reserve = uint96(bound(reserve, 0, type(uint96).max >> 1));
+        Order memory v = _order(
+            sizeDelta,
+            acceptable,
+            reserve,
+            commitTime,
+            delay,
+            lifetime,
+            keeperFee,
+            round,
+            reduceOnly
+        );
+        uint256 stored = h.write(v);
+        Order memory got = h.load();
+        // exact fields
+        assertEq(got.sizeDelta, v.sizeDelta, "size");
+        assertEq(got.commitTime, v.commitTime, "commit time");
+        assertEq(got.settlementDeadline, v.settlementDeadline, "deadline");
+        assertEq(got.earliestSettlement, v.earliestSettlement, "earliest");
+        assertEq(got.keeperFee, v.keeperFee, "keeper fee");
+        assertEq(got.commitRound, v.commitRound, "round");
+        assertEq(got.reduceOnly, v.reduceOnly, "reduce only");
+        // the bound: what write reported, on the stricter side, within 2^-56, exact below 2^57
+        assertEq(got.acceptablePrice, stored, "reported bound");
+        if (sizeDelta > 0) assertLe(stored, acceptable, "a buy's maximum rose");
+        else assertGe(stored, acceptable, "a sell's minimum fell");
+        uint256 d = stored > acceptable ? stored - acceptable : acceptable - stored;
+        assertLe(d, uint256(acceptable) >> 56, "bound moved more than 2^-56");
+        if (acceptable < 1 << 57) assertEq(stored, acceptable, "bound not exact");
+        // the reserve: up, within 2^-56, exact below 2^57
+        assertGe(got.reserveUsd, reserve, "reserve fell");
+        assertLe(got.reserveUsd - reserve, uint256(reserve) >> 56, "reserve rose more than 2^-56");
+        if (reserve < 1 << 57) assertEq(got.reserveUsd, reserve, "reserve not exact");
+        assertEq(h.requirementUsd(1e12), uint256(got.reserveUsd) + uint256(keeperFee) * 1e12);
+        // the hand-packed words decode through the compiler's layout
+        StoredOrder memory r = h.raw();
+        assertEq(r.sizeDelta, sizeDelta);
+        assertEq(r.commitTime, commitTime);
+        assertEq(r.delay, delay);
+        assertEq(r.lifetime, lifetime);
+        assertEq(r.keeperFee, keeperFee);
+        assertEq(r.commitRound, round);
+        assertEq(r.reduceOnly, reduceOnly);
+        assertEq(PositionLib.decodeEntry(r.acceptableFloat), stored);
+        assertEq(PositionLib.decodeEntry(r.reserveFloat), got.reserveUsd);
+        // deleting empties both slots
+        h.clear();
+        Order memory none = h.load();
+        assertEq(none.commitTime, 0);
+        assertEq(none.sizeDelta, 0);
+        assertEq(none.reserveUsd, 0);
+        assertEq(h.requirementUsd(1e12), 0);
+    }
+
+    /// @dev A sell's minimum or a reserve that would round past the view's width is refused,
+    ///      never wrapped.
+    function test_valuesThatRoundPastTheViewRevert() public {
+        Order memory v = _order(-1, type(uint128).max, 0, 1, 1, 2, 0, 0, false);
+        vm.expectRevert(
+            abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 128, 1 << 128)
+        );
+        h.write(v);
+        v = _order(1, 0, type(uint96).max, 1, 1, 2, 0, 0, false);
+        vm.expectRevert(
+            abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 96, 1 << 96)
+        );
+        h.write(v);
+        // a buy's maximum rounds down and fits
+        v = _order(1, type(uint128).max, 0, 1, 1, 2, 0, 0, false);
+        assertLt(h.write(v), type(uint128).max);
+    }
+}
