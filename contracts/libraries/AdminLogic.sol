@@ -6,7 +6,7 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 import {ICrossmarginAdmin} from "../interfaces/ICrossmarginAdmin.sol";
 import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
-import {OracleLib, Feed, Sequencer} from "./OracleLib.sol";
+import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {AdlParams, Store, LiquidationParams} from "../types/Store.sol";
@@ -280,7 +280,8 @@ library AdminLogic {
 
     function setSequencer(Store storage s, address feed, uint32 gracePeriod) external {
         _bound("gracePeriod", gracePeriod, 0, MAX_GRACE_PERIOD);
-        s.sequencer = Sequencer(feed, gracePeriod);
+        s.sequencerFeed = feed;
+        s.sequencerGracePeriod = uint24(gracePeriod); // <= MAX_GRACE_PERIOD < 2^24
         emit Ev.SequencerSet(feed, gracePeriod);
     }
 

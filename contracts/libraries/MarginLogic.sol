@@ -287,7 +287,7 @@ library MarginLogic {
         Query memory q,
         AccountData memory a
     ) private view returns (Health memory h) {
-        OracleLib.checkSequencer(s.sequencer);
+        OracleLib.checkSequencer(s.sequencerFeed, s.sequencerGracePeriod);
         h.equity = quoteToUsd(s, a.quoteBalance);
         RiskMath.Leg[] memory legs;
         uint256 nLegs;
@@ -487,7 +487,7 @@ library MarginLogic {
     ///      unrelated stale feed does not block closing a position (INV-58).
     function checkAccount(Store storage s, uint256 account, MarginCheck calldata c) external view {
         if (!c.riskIncreased && c.mmBeforeAdj >= c.equityBeforeAdj + c.slack.toInt()) {
-            OracleLib.checkSequencer(s.sequencer);
+            OracleLib.checkSequencer(s.sequencerFeed, s.sequencerGracePeriod);
             return;
         }
         Query memory q = Query(

@@ -13,12 +13,6 @@ struct Feed {
     uint8 decimals;
 }
 
-/// @notice An optional L2 sequencer-uptime feed (answer 0 = up, 1 = down).
-struct Sequencer {
-    address feed;
-    uint32 gracePeriod;
-}
-
 /// @title OracleLib
 /// @notice Reads Chainlink feeds defensively and normalises answers to 18 decimals.
 ///         Every failure is its own error naming the feed.
@@ -93,12 +87,13 @@ library OracleLib {
     }
 
     /// @notice Reverts while the sequencer is down or inside the grace period after it came up.
-    function checkSequencer(Sequencer memory s) internal view {
-        if (s.feed == address(0)) return;
-        (, int256 answer, uint256 startedAt, , ) = AggregatorV3Interface(s.feed).latestRoundData();
-        if (answer != 0) revert SequencerDown(s.feed);
-        if (startedAt == 0 || block.timestamp - startedAt <= s.gracePeriod) {
-            revert SequencerGracePeriod(s.feed, startedAt, s.gracePeriod);
+    /// @param feed The optional L2 sequencer-uptime feed (answer 0 = up, 1 = down); 0 = none.
+    function checkSequencer(address feed, uint256 gracePeriod) internal view {
+        if (feed == address(0)) return;
+        (, int256 answer, uint256 startedAt, , ) = AggregatorV3Interface(feed).latestRoundData();
+        if (answer != 0) revert SequencerDown(feed);
+        if (startedAt == 0 || block.timestamp - startedAt <= gracePeriod) {
+            revert SequencerGracePeriod(feed, startedAt, gracePeriod);
         }
     }
 }

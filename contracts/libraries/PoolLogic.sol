@@ -27,7 +27,7 @@ library PoolLogic {
     ///         Like every price read of the engine, refused while the L2 sequencer is down or in
     ///         its grace period (INV-22), so LPs cannot deposit or withdraw at stale prices.
     function value(Store storage s) external view returns (int256) {
-        OracleLib.checkSequencer(s.sequencer);
+        OracleLib.checkSequencer(s.sequencerFeed, s.sequencerGracePeriod);
         int256 openUsd;
         uint256 n = s.marketCount;
         for (uint256 id; id < n; ++id) {

@@ -12,7 +12,6 @@ import {
     Protection,
     StoredOrder
 } from "./Types.sol";
-import {Sequencer} from "../libraries/OracleLib.sol";
 
 /// @notice Protocol-wide liquidation parameters (USD WAD unless stated).
 struct LiquidationParams {
@@ -40,15 +39,17 @@ struct AdlParams {
 
 /// @notice All engine state, in one struct so that linked libraries can share it.
 struct Store {
-    address quoteToken;
-    uint64 quoteScale; // 10 ** (18 - quote decimals)
+    address quoteToken; // read by token transfers only
+    // One slot for what every trade and margin check reads first (docs/gas.md)
+    address sequencerFeed; // optional L2 sequencer-uptime feed (answer 0 = up), 0 = none
+    uint24 sequencerGracePeriod; // seconds, <= MAX_GRACE_PERIOD (1 day)
     bool paused;
+    uint64 quoteScale; // 10 ** (18 - quote decimals)
     address pool;
     address insuranceFund;
     int256 poolBalance; // quote units owned by the liquidity pool inside the vault
     uint256 marketCount;
     LiquidationParams liq;
-    Sequencer sequencer;
     address[] collateralTokens; // by index
     mapping(address token => CollateralConfig) collaterals;
     mapping(uint256 marketId => MarketConfig) markets;
