@@ -98,10 +98,11 @@ abstract contract CrossmarginLiquidation is CrossmarginAdmin, ICrossmarginLiquid
         uint256 marketId,
         int256 sizeDelta,
         uint256 acceptablePrice,
-        uint256 price
+        uint256 price,
+        uint256 keeperFee
     ) external {
         if (msg.sender != address(this)) revert Unauthorized(msg.sender, account);
-        OrderLogic.fill(s, account, marketId, sizeDelta, acceptablePrice, price);
+        OrderLogic.fill(s, account, marketId, sizeDelta, acceptablePrice, price, keeperFee);
     }
 
     /// @inheritdoc ICrossmarginLiquidation

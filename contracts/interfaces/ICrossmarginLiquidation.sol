@@ -147,12 +147,15 @@ interface ICrossmarginLiquidation {
     /// @param sizeDelta The size to fill (size WAD, signed; clamped for a reduce-only order).
     /// @param acceptablePrice The order's worst fill price (price WAD).
     /// @param price The settlement round's price the fill is priced from (price WAD).
+    /// @param keeperFee Quote units charged before a fill that grows or flips the position (held
+    ///        to IM with the fee); 0 when the settlement charged it before the call.
     function executeOrderFill(
         uint256 account,
         uint256 marketId,
         int256 sizeDelta,
         uint256 acceptablePrice,
-        uint256 price
+        uint256 price,
+        uint256 keeperFee
     ) external;
 
     /// @notice A pending order and what a keeper can do with it now.

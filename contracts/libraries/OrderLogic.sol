@@ -103,8 +103,18 @@ library OrderLogic {
         }
         uint256 price = _settlementPrice(cfg, roundId, proof, o);
         _clear(s, account, marketId);
-        uint256 fee = _chargeFee(s, account, marketId, o.keeperFee);
-        int256 delta = _reduceOnlyDelta(s, account, marketId, o);
+        // A fill that grows or flips the position is checked against IM with the fee charged
+        // first, so it charges the fee inside the fill: if the fill passes, equity covered the
+        // fee and the cap could not bind (docs/math.md, "Delayed orders"); if it fails, the
+        // capped fee is charged after the rollback. This saves a valuation of the account.
+        int256 delta = o.sizeDelta;
+        bool feeInFill =
+            !o.reduceOnly && !TradeLogic.isReducing(s.positions[account][marketId].size, delta);
+        uint256 fee;
+        if (!feeInFill) {
+            fee = _chargeFee(s, account, marketId, o.keeperFee);
+            delta = _reduceOnlyDelta(s, account, marketId, o);
+        }
         if (delta == 0) {
             // INV-36: nothing left to reduce. The trader made the order obsolete (or was
             // liquidated): the keeper did the work and is paid the (capped) fee.
@@ -116,15 +126,18 @@ library OrderLogic {
                     marketId,
                     delta,
                     o.acceptablePrice,
-                    price
+                    price,
+                    feeInFill ? o.keeperFee : 0
                 )
             {
                 filled = true;
+                if (feeInFill) fee = o.keeperFee;
                 emit Ev.OrderSettled(account, marketId, keeper, roundId, fee);
             } catch (bytes memory reason) {
                 // Not the order's fault: running out of gas (a keeper could otherwise starve the
                 // fill to collect the fee) or an oracle that cannot be read now. Revert instead.
                 if (_isTransient(reason)) _bubble(reason);
+                if (feeInFill) fee = _chargeFee(s, account, marketId, o.keeperFee);
                 emit Ev.OrderCancelled(account, marketId, keeper, _why(reason), fee);
             }
         }
@@ -167,15 +180,22 @@ library OrderLogic {
     }
 
     /// @notice The fill of a settling order (inside the engine's self-call, so it can roll back).
+    /// @param keeperFee Quote units charged before the trade (0: charged by the caller). A
+    ///        non-zero fee holds the fill to IM, so it can never leave the account in debt.
     function fill(
         Store storage s,
         uint256 account,
         uint256 marketId,
         int256 sizeDelta,
         uint256 acceptablePrice,
-        uint256 price
+        uint256 price,
+        uint256 keeperFee
     ) external {
         MarginCheck memory p;
+        if (keeperFee != 0) {
+            MarginLogic.addQuote(s, s.accounts[account], -int256(keeperFee));
+            p.riskIncreased = true;
+        }
         TradeLogic.userTrade(s, account, marketId, sizeDelta, acceptablePrice, price, false, p);
         MarginLogic.checkAccount(s, account, p);
     }

@@ -253,7 +253,7 @@ describe("adversarial: access control", () => {
     const before = await digest();
     for (const s of [trader, operator, admin, adminOnly, risk, guardian, user, poolSigner]) {
       // A fill at 1 USD would be a free option; only the engine's settlement path may fill.
-      await expect(sys.engine.connect(s).executeOrderFill(a, 0, wad("1"), wad("4000"), wad("1")))
+      await expect(sys.engine.connect(s).executeOrderFill(a, 0, wad("1"), wad("4000"), wad("1"), 0))
         .to.be.revertedWithCustomError(sys.engine, "Unauthorized")
         .withArgs(s.address, a);
     }

@@ -59,7 +59,7 @@ describe("adversarial: a re-entrant token", () => {
       ["poolWithdraw", e.encodeFunctionData("poolWithdraw", [t, 1])],
       [
         "executeOrderFill",
-        e.encodeFunctionData("executeOrderFill", [acct, ETH, 1, far, wad("3000")]),
+        e.encodeFunctionData("executeOrderFill", [acct, ETH, 1, far, wad("3000"), 0]),
       ],
     ];
   }

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { MockV3Aggregator__factory, OracleLib__factory } from "../../../typechain-types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { formatUnits } from "ethers";
 import { wad } from "../../../src/common/units";
 import {
   KEEPER_FEE,
@@ -114,6 +115,34 @@ describe("orders: cancelled at settlement", () => {
     await expectCancelled(env, round, reason("margin"), cappedFee(KEEPER_FEE, equity));
   });
 
+  it("margin: 0 < equity < the fee: a growing order fails with the fee inside its fill, then pays only the capped fee (INV-35)", async () => {
+    const env = await loadOrders();
+    const { engine, account } = env;
+    await openInstant(env, ETH, wad("100"));
+    const T = BigInt(await time.latest()) + 5n;
+    await commit(env, ETH, wad("5"), { at: T, acceptable: px("4000") });
+    const now = T + 3n;
+    // The ETH answer (8 decimals) at which equity (model) is above 0 and below the 1 USD fee.
+    const equityAt = (answer: bigint) =>
+      modelEquity(engine, account, { [ETH]: answer * 10n ** 10n }, now);
+    let lo = 1n;
+    let hi = 3000n * 10n ** 8n;
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      if ((await equityAt(mid)) > 0n) hi = mid;
+      else lo = mid;
+    }
+    const equity = await equityAt(hi);
+    expect(equity > 0n && equity < KEEPER_FEE * 10n ** 12n, `equity ${equity}`).to.equal(true);
+    await setPrice(env.feeds[ETH], formatUnits(hi, 8), T + 2n);
+    const round = await latestRound(env.feeds[ETH]);
+    await time.setNextBlockTimestamp(now);
+    const debt0 = await engine.traderDebt();
+    await expectCancelled(env, round, reason("margin"), cappedFee(KEEPER_FEE, equity));
+    expect((await engine.getAccount(account)).quoteBalance >= 0n).to.equal(true);
+    expect(await engine.traderDebt()).to.equal(debt0);
+  });
+
   it("margin: the account is healthy but cannot fund the order's initial margin -> 'margin'", async () => {
     const env = await loadOrders();
     const { engine, account } = env;
@@ -206,7 +235,7 @@ describe("orders: cancelled at settlement", () => {
     const env = await loadOrders();
     const { engine, account, stranger } = env;
     await expect(
-      engine.connect(stranger).executeOrderFill(account, ETH, wad("1"), px("4000"), px("3000")),
+      engine.connect(stranger).executeOrderFill(account, ETH, wad("1"), px("4000"), px("3000"), 1n),
     )
       .to.be.revertedWithCustomError(engine, "Unauthorized")
       .withArgs(stranger.address, account);
