@@ -185,8 +185,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     ) external nonReentrant {
         _authorize(account);
         _checkRecipient(to);
-        MarginLogic.debit(s, account, token, amount);
-        MarginLogic.checkAccount(s, account, MarginLogic.increasing(TradeLogic.NO_HINT, 0));
+        MarginLogic.debitAndCheck(s, account, token, amount);
         IERC20(token).safeTransfer(to, amount);
         emit Withdrawn(account, token, to, amount);
     }
@@ -203,15 +202,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     ) external nonReentrant {
         _authorize(account);
         _checkDeadline(deadline);
-        MarginCheck memory p = TradeLogic.trade(
-            s,
-            account,
-            marketId,
-            sizeDelta,
-            acceptablePrice,
-            _newPending()
-        );
-        MarginLogic.checkAccount(s, account, p);
+        TradeLogic.tradeAndCheck(s, account, marketId, sizeDelta, acceptablePrice);
     }
 
     /// @inheritdoc ICrossmargin

@@ -449,6 +449,17 @@ library MarginLogic {
         (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
     }
 
+    /// @notice `debit` and the withdrawal's margin check (IM) in one linked call (`withdraw`).
+    function debitAndCheck(
+        Store storage s,
+        uint256 account,
+        address token,
+        uint256 amount
+    ) external {
+        debit(s, account, token, amount);
+        check(s, account, increasing(type(uint256).max, 0));
+    }
+
     /// @notice Takes `amount` off a balance, never below zero. Non-quote collateral cannot leave
     ///         while the account has quote debt. The caller runs the margin check.
     function debit(Store storage s, uint256 account, address token, uint256 amount) public {
@@ -486,6 +497,11 @@ library MarginLogic {
     ///      liquidatable: equity - MM did not fall. Such a call skips the health loop, so an
     ///      unrelated stale feed does not block closing a position (INV-58).
     function checkAccount(Store storage s, uint256 account, MarginCheck calldata c) external view {
+        check(s, account, c);
+    }
+
+    /// @notice `checkAccount` inside another linked library (no second delegatecall).
+    function check(Store storage s, uint256 account, MarginCheck memory c) internal view {
         if (!c.riskIncreased && c.mmBeforeAdj >= c.equityBeforeAdj + c.slack.toInt()) {
             OracleLib.checkSequencer(s.sequencerFeed, s.sequencerGracePeriod);
             return;

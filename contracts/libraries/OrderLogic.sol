@@ -120,29 +120,48 @@ library OrderLogic {
             // liquidated): the keeper did the work and is paid the (capped) fee.
             emit Ev.OrderCancelled(account, marketId, keeper, "reduce-only", fee);
         } else {
-            try
-                ICrossmarginLiquidation(address(this)).executeOrderFill(
-                    account,
-                    marketId,
-                    delta,
-                    o.acceptablePrice,
-                    price,
-                    feeInFill ? o.keeperFee : 0
-                )
-            {
-                filled = true;
-                if (feeInFill) fee = o.keeperFee;
-                emit Ev.OrderSettled(account, marketId, keeper, roundId, fee);
-            } catch (bytes memory reason) {
-                // Not the order's fault: running out of gas (a keeper could otherwise starve the
-                // fill to collect the fee) or an oracle that cannot be read now. Revert instead.
-                if (_isTransient(reason)) _bubble(reason);
-                if (feeInFill) fee = _chargeFee(s, account, marketId, o.keeperFee);
-                emit Ev.OrderCancelled(account, marketId, keeper, _why(reason), fee);
-            }
+            uint256 charged;
+            bytes32 why;
+            (filled, charged, why) = _tryFill(s, account, marketId, delta, o, price, feeInFill);
+            fee += charged;
+            if (filled) emit Ev.OrderSettled(account, marketId, keeper, roundId, fee);
+            else emit Ev.OrderCancelled(account, marketId, keeper, why, fee);
         }
         _payKeeper(s, keeper, fee);
         _notify(s, account, marketId, filled, filled ? delta : int256(0), price);
+    }
+
+    /// @dev The fill in the engine's self-call, so that a failure rolls back (with the fee, when
+    ///      it was charged inside the fill) and becomes a cancellation. Returns the fee charged
+    ///      here: the full fee with a fill that held it, the capped fee after one that failed.
+    function _tryFill(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        int256 delta,
+        Order memory o,
+        uint256 price,
+        bool feeInFill
+    ) private returns (bool filled, uint256 fee, bytes32 why) {
+        uint256 feeIn = feeInFill ? o.keeperFee : 0;
+        try
+            ICrossmarginLiquidation(address(this)).executeOrderFill(
+                account,
+                marketId,
+                delta,
+                o.acceptablePrice,
+                price,
+                feeIn
+            )
+        {
+            return (true, feeIn, 0);
+        } catch (bytes memory reason) {
+            // Not the order's fault: running out of gas (a keeper could otherwise starve the
+            // fill to collect the fee) or an oracle that cannot be read now. Revert instead.
+            if (_isTransient(reason)) _bubble(reason);
+            if (feeInFill) fee = _chargeFee(s, account, marketId, o.keeperFee);
+            return (false, fee, _why(reason));
+        }
     }
 
     /// @dev Calls the account's settlement callback, if any, last (after every write and
