@@ -15,7 +15,9 @@ import { feedAnswer, units, wad } from "../../src/common/units";
 import * as M from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
 
-export const ETH = 0;
+import { ETH } from "../../src/common/constants";
+
+export { ETH };
 export const QUOTE_DECIMALS = 6;
 export const QUOTE_SCALE = 10n ** 12n;
 export const KEEPER_FEE = units("1", QUOTE_DECIMALS);

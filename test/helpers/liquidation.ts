@@ -33,9 +33,9 @@ import {
 import { OffsetPair, quoteToUsd } from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
 
-export const ETH = 0;
-export const BTC = 1;
-export const SOL = 2;
+import { BTC, ETH, SOL } from "../../src/common/constants";
+
+export { BTC, ETH, SOL };
 export const QD = 6;
 /** USDC amount in quote units: `usdc("12.5")`. */
 export const usdc = (v: string | number): bigint => units(v, QD);

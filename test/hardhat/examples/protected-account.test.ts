@@ -12,11 +12,10 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { ProtectedAccountManager } from "../../../typechain-types";
 import { loadSystem, System } from "../../helpers/fixture";
 import { ETH, QUOTE_SCALE, WAD, fundPool, setEthPrice, weth } from "../../helpers/examples";
-import { FAR } from "../../../src/common";
+import { BTC, FAR } from "../../../src/common";
 import { feedAnswer, units, wad } from "../../../src/common/units";
 import { divCeil } from "../../../src/model";
 
-const BTC = 1;
 const usdc = (v: string): bigint => units(v, 6);
 const TARGET = wad("1.5");
 const FEE = usdc("1");

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { localConfig } from "../../../deploy/config/local";
-import { FAR } from "../../../src/common/constants";
+import { ETH, FAR } from "../../../src/common/constants";
 import { feedAnswer, units, wad } from "../../../src/common/units";
 import { fillPrice, orderFee } from "../../../src/model";
 import { loadSystem } from "../../helpers/fixture";
@@ -22,7 +22,6 @@ import {
   setPrice,
 } from "../../helpers/integrator";
 
-const ETH = 0;
 const eth = localConfig.markets[ETH];
 /** Feed answers have 8 decimals; prices are WAD. */
 const priceWad = (p: string) => feedAnswer(p, 8) * 10n ** 10n;
