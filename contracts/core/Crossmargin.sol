@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {Bitmask} from "../libraries/Bitmask.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -36,7 +35,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     using SafeCast for uint256;
     using SafeCast for int256;
 
-    uint256 public constant MAX_COLLATERALS_PER_ACCOUNT = 8;
+    uint256 public constant MAX_COLLATERALS_PER_ACCOUNT = MarginLogic.MAX_COLLATERALS_PER_ACCOUNT;
     /// @inheritdoc ICrossmargin
     bytes32 public constant SET_OPERATOR_TYPEHASH = OperatorLogic.SET_OPERATOR_TYPEHASH;
 
@@ -466,20 +465,11 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         received = IERC20(token).balanceOf(address(this)) - before;
         if (received == 0) revert ZeroAmount();
-        AccountData storage a = s.accounts[account];
         if (isQuote) {
             MarginLogic.creditQuote(s, account, received);
         } else {
-            c.totalDeposited += uint128(received);
             uint256 balance = s.collateralBalances[account][token];
-            if (balance == 0) {
-                uint32 mask = a.collateralMask | uint32(1 << c.index);
-                if (Bitmask.count(mask) > MAX_COLLATERALS_PER_ACCOUNT) {
-                    revert TooManyCollaterals(account, MAX_COLLATERALS_PER_ACCOUNT);
-                }
-                a.collateralMask = mask;
-            }
-            s.collateralBalances[account][token] = balance + received;
+            MarginLogic.setCollateral(s, account, token, c, balance, balance + received);
         }
         emit Deposited(account, token, msg.sender, received);
     }

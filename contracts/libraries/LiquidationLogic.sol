@@ -135,10 +135,8 @@ library LiquidationLogic {
 
         AccountData storage a = s.accounts[account];
         MarginLogic.addQuote(s, a, int256(repaid));
-        s.collateralBalances[account][token] = balance - seized;
-        c.totalDeposited -= uint128(seized);
+        MarginLogic.setCollateral(s, account, token, c, balance, balance - seized);
         s.liquidations[account].repaid += uint104(repaid);
-        if (balance == seized) a.collateralMask &= ~uint32(1 << c.index);
         emit Ev.CollateralLiquidated(account, token, liquidator, repaid, seized);
         IERC20(s.quoteToken).safeTransferFrom(liquidator, address(this), repaid);
         IERC20(token).safeTransfer(liquidator, seized);
@@ -450,15 +448,11 @@ library LiquidationLogic {
         paid = _fundCover(fund, repay);
         // A fund that paid less than asked gets collateral for what it paid.
         if (paid < repay) (, seized) = _seize(s, c, price, paid, balance);
-        s.collateralBalances[account][token] = balance - seized;
-        c.totalDeposited -= uint128(seized);
-        if (balance == seized) s.accounts[account].collateralMask &= ~uint32(1 << c.index);
+        MarginLogic.setCollateral(s, account, token, c, balance, balance - seized);
         if (!IERC20(token).trySafeTransfer(fund, seized)) {
             // The token refuses the fund: undo, and give the fund its payment back; if even
             // that fails, the payment stays as a repayment of the debt.
-            s.collateralBalances[account][token] = balance;
-            c.totalDeposited += uint128(seized);
-            s.accounts[account].collateralMask |= uint32(1 << c.index);
+            MarginLogic.setCollateral(s, account, token, c, balance - seized, balance);
             if (paid != 0 && IERC20(s.quoteToken).trySafeTransfer(fund, paid)) return 0;
             return paid;
         }

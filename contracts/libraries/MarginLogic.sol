@@ -37,6 +37,8 @@ library MarginLogic {
     uint256 internal constant STALE_MARKETS = 1;
     uint256 internal constant LIQUIDATION = 2;
     uint256 private constant WAD = 1e18;
+    /// @notice Collateral tokens an account may hold at once (bounds the health loop).
+    uint256 internal constant MAX_COLLATERALS_PER_ACCOUNT = 8;
 
     /// @notice Price of a market: the oracle, or the settlement price once settled.
     function marketPrice(MarketConfig storage cfg) internal view returns (uint256) {
@@ -78,6 +80,36 @@ library MarginLogic {
         uint256 oldDebt = old < 0 ? uint256(-old) : 0;
         uint256 newDebt = newBalance < 0 ? uint256(-newBalance) : 0;
         s.traderDebt = s.traderDebt + newDebt - oldDebt;
+    }
+
+    /// @notice Moves `account`'s balance of collateral `token` from `balance` to `newBalance`,
+    ///         with the token's total and the account's collateral mask in step. With `addQuote`
+    ///         (and `debit` of the quote token), the only code that writes an account's balances.
+    ///         The caller checks the deposit cap (a rise) or that `balance` covers a fall.
+    function setCollateral(
+        Store storage s,
+        uint256 account,
+        address token,
+        CollateralConfig storage c,
+        uint256 balance,
+        uint256 newBalance
+    ) internal {
+        s.collateralBalances[account][token] = newBalance;
+        // both within the token's total (<= depositCap, a uint128)
+        if (newBalance > balance) c.totalDeposited += uint128(newBalance - balance);
+        else c.totalDeposited -= uint128(balance - newBalance);
+        if ((balance == 0) == (newBalance == 0)) return;
+        AccountData storage a = s.accounts[account];
+        uint32 bit = uint32(1 << c.index);
+        if (newBalance == 0) {
+            a.collateralMask &= ~bit;
+            return;
+        }
+        uint32 mask = a.collateralMask | bit;
+        if (Bitmask.count(mask) > MAX_COLLATERALS_PER_ACCOUNT) {
+            revert ICrossmarginErrors.TooManyCollaterals(account, MAX_COLLATERALS_PER_ACCOUNT);
+        }
+        a.collateralMask = mask;
     }
 
     /// @notice `addQuote` for a deposit of `amount` quote units (linked: keeps the engine small).
@@ -485,9 +517,7 @@ library MarginLogic {
         uint256 balance = s.collateralBalances[account][token];
         if (amount > balance)
             revert ICrossmarginErrors.InsufficientBalance(account, token, balance, amount);
-        s.collateralBalances[account][token] = balance - amount;
-        c.totalDeposited -= uint128(amount);
-        if (balance == amount) a.collateralMask &= ~uint32(1 << c.index);
+        setCollateral(s, account, token, c, balance, balance - amount);
     }
 
     /// @notice The one margin check of a call: reverts unless the account meets the rule for
