@@ -1,4 +1,4 @@
-/** The checks run after every simulated step (DESIGN.md "What must always hold"). Each reads the
+/** The checks run after every simulated step (docs/specs.md, the INV rows it names). Each reads the
  *  chain at the step's last block and compares with the ledger, the step's events or the
  *  TypeScript model, to the wei; a failure throws an InvariantViolation that stops the run. */
 import { ENGINE_IFACE, ChainReader, HealthRow, ProtocolView, chainHealth } from "../chain/reader";

@@ -6,7 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {VaultSetup} from "./utils/VaultSetup.sol";
 import {VaultHandler} from "./handlers/VaultHandler.sol";
 
-/// @notice DESIGN.md invariant 1 (conservation) for the vault alone: after any sequence of
+/// @notice INV-1 (docs/specs.md, conservation) for the vault alone: after any sequence of
 ///         deposits, depositFor and withdrawals by several accounts, for every token the
 ///         engine's token balance equals the sum of the account balances (signed for the quote
 ///         token, plus the pool's ledger, which stays 0 here), and each collateral's
