@@ -2,8 +2,7 @@
  * `npm run bench:gas`: deterministic gas benchmark of the hot paths on the in-process network
  * (MockV3Aggregator feeds). Prints a table, compares with the committed gas-snapshot.json and
  * fails if any scenario grew more than 2 %; the targets of the realistic cases are reported,
- * not enforced. `UPDATE_GAS_SNAPSHOT=1 npm run bench:gas` rewrites the snapshot (`hardhat run`
- * passes no flags to a script).
+ * not enforced. `npm run bench:gas:update` rewrites the snapshot.
  *
  * Each suite (scripts/bench/gas/) runs on its own copy of the same base state (an EVM snapshot
  * taken after deployment), with its own accounts, so suites never disturb each other.
@@ -59,7 +58,7 @@ async function run(): Promise<Results> {
 
 async function main(): Promise<void> {
   const results = await run();
-  const update = process.argv.includes("--update") || process.env.UPDATE_GAS_SNAPSHOT === "1";
+  const update = process.env.UPDATE_GAS_SNAPSHOT === "1"; // hardhat run passes no script flags
   const previous = readSnapshot();
   const table = rows(results, previous);
   printTable(results, table);

@@ -1,0 +1,231 @@
+/**
+ * `npx hardhat run scripts/bench/slots.ts`: the storage a hot path touches, slot by slot. For
+ * each scenario it prints every cold SLOAD and every SSTORE with its cost and the engine slot it
+ * hits (named from the `Store` layout, checked against the chain before use), the calls and the
+ * logs, on a fresh in-process deployment with the mock feeds. docs/gas.md reads its output:
+ * what a target would need is the list of cold slots and first writes, not an opcode total.
+ * `SCENARIO=open|withdraw|settle|liquidate` runs one; the default runs all four.
+ */
+import hre from "hardhat";
+import { AbiCoder, Signer, keccak256, toBeHex } from "ethers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { deployWithHardhat } from "../../deploy/hardhat";
+import { System } from "../../deploy/deploy";
+import { FAR, accountId, units, wad } from "../../src/common";
+
+/** `Store` fields by slot offset (contracts/types/Store.sol; `s` follows AccessControl's slot). */
+const BASE = 1n;
+const FIELDS: Record<string, bigint> = {
+  quoteToken: 0n,
+  "sequencer, paused, quoteScale": 1n,
+  pool: 2n,
+  insuranceFund: 3n,
+  poolBalance: 4n,
+  marketCount: 5n,
+  "liq.0 (fee, buffer, penalty rates)": 6n,
+  "liq.1 (keeper rewards)": 7n,
+  "liq.2 (small debt, order fee, window)": 8n,
+};
+const MAPPINGS = {
+  markets: 11n,
+  marketStates: 12n,
+  accounts: 13n,
+  positions: 15n,
+  orders: 16n,
+  liquidations: 18n,
+  protections: 22n,
+  settlementCallbacks: 27n,
+};
+
+const enc = AbiCoder.defaultAbiCoder();
+const at = (key: bigint | string, slot: bigint, type = "uint256") =>
+  BigInt(keccak256(enc.encode([type, "uint256"], [key, slot])));
+const mapping = (name: keyof typeof MAPPINGS) => BASE + MAPPINGS[name];
+
+interface Step {
+  op: string;
+  gasCost: number;
+  depth: number;
+  stack?: string[];
+}
+
+class Labels {
+  private readonly names = new Map<bigint, string>();
+  constructor() {
+    for (const [name, off] of Object.entries(FIELDS)) this.names.set(BASE + off, name);
+  }
+  market(id: bigint): void {
+    const cfg = at(id, mapping("markets"));
+    const st = at(id, mapping("marketStates"));
+    for (let k = 0n; k < 6n; k++) this.names.set(cfg + k, `market[${id}].config${k}`);
+    for (let k = 0n; k < 5n; k++) this.names.set(st + k, `market[${id}].state${k}`);
+  }
+  account(name: string, account: bigint, markets: bigint[]): void {
+    this.names.set(at(account, mapping("accounts")), `accounts[${name}]`);
+    this.names.set(at(account, mapping("liquidations")), `liquidations[${name}]`);
+    this.names.set(at(account, mapping("protections")), `protections[${name}]`);
+    this.names.set(at(account, mapping("settlementCallbacks")), `settlementCallback[${name}]`);
+    for (const id of markets) {
+      this.names.set(at(id, at(account, mapping("positions"))), `positions[${name}][${id}]`);
+      const order = at(id, at(account, mapping("orders")));
+      this.names.set(order, `orders[${name}][${id}].0`);
+      this.names.set(order + 1n, `orders[${name}][${id}].1`);
+    }
+  }
+  name(slot: bigint): string {
+    return this.names.get(slot) ?? `(other) ${toBeHex(slot).slice(0, 12)}…`;
+  }
+}
+
+/** Fails when the layout above no longer matches the engine (a field moved). */
+async function checkLayout(sys: System): Promise<void> {
+  const engine = await sys.engine.getAddress();
+  const word = async (slot: bigint) =>
+    BigInt(await hre.ethers.provider.getStorage(engine, BASE + slot));
+  const quote = BigInt(await sys.quote.getAddress());
+  const expect = (ok: boolean, what: string) => {
+    if (!ok) throw new Error(`slots.ts: Store layout changed (${what}); update FIELDS`);
+  };
+  expect((await word(FIELDS.quoteToken)) === quote, "quoteToken");
+  const packed = await word(FIELDS["sequencer, paused, quoteScale"]);
+  expect(packed >> 192n === (await sys.engine.quoteScale()), "quoteScale");
+  expect((await word(FIELDS.pool)) === BigInt(await sys.pool.getAddress()), "pool");
+  expect((await word(FIELDS.marketCount)) === (await sys.engine.marketCount()), "marketCount");
+  const cfg = await hre.ethers.provider.getStorage(engine, at(0n, mapping("markets")));
+  const feed = BigInt(await sys.marketFeeds[0].getAddress());
+  expect((BigInt(cfg) & ((1n << 160n) - 1n)) === feed, "markets");
+}
+
+/** Fails when `accounts` moved: the slot's low 96 bits are the account's quote balance. */
+async function checkAccounts(sys: System, account: bigint): Promise<void> {
+  const engine = await sys.engine.getAddress();
+  const word = BigInt(
+    await hre.ethers.provider.getStorage(engine, at(account, mapping("accounts"))),
+  );
+  const balance = BigInt.asIntN(96, word & ((1n << 96n) - 1n));
+  if (balance !== (await sys.engine.getAccount(account)).quoteBalance) {
+    throw new Error("slots.ts: Store layout changed (accounts); update MAPPINGS");
+  }
+}
+
+/** Prints the storage, calls and logs of `hash`; slots are named only in the engine's storage. */
+async function dump(hash: string, labels: Labels, engine: string, title: string): Promise<void> {
+  const receipt = (await hre.ethers.provider.getTransactionReceipt(hash))!;
+  const trace = (await hre.network.provider.send("debug_traceTransaction", [
+    hash,
+    { disableMemory: true, disableStorage: true },
+  ])) as { structLogs: Step[] };
+  const logs = trace.structLogs;
+  // The storage context of each call depth: a CALL or STATICCALL switches to the callee's,
+  // a DELEGATECALL keeps the caller's.
+  const context: string[] = [receipt.to!.toLowerCase()];
+  let cold = 0;
+  let coldGas = 0;
+  let storeGas = 0;
+  const lines: string[] = [];
+  for (let i = 0; i < logs.length; i++) {
+    const s = logs[i];
+    const stack = s.stack ?? [];
+    const arg = (k: number) => stack[stack.length - 1 - k].replace(/^0x/, "");
+    const here = context[s.depth - 1];
+    if ((s.op === "SLOAD" && s.gasCost >= 2100) || s.op === "SSTORE") {
+      const slot = BigInt("0x" + arg(0));
+      const name = here === engine ? labels.name(slot) : `(${here.slice(0, 10)}…) slot`;
+      lines.push(`  ${s.op.padEnd(6)} ${String(s.gasCost).padStart(5)}  ${name}`);
+      if (s.op === "SLOAD") {
+        cold++;
+        coldGas += s.gasCost;
+      } else storeGas += s.gasCost;
+    } else if (["CALL", "STATICCALL", "DELEGATECALL"].includes(s.op)) {
+      const to = "0x" + arg(1).padStart(40, "0").slice(-40);
+      lines.push(`  ${s.op} -> ${to.slice(0, 10)}…`);
+      if (logs[i + 1]?.depth === s.depth + 1) {
+        context[s.depth] = s.op === "DELEGATECALL" ? here : to.toLowerCase();
+      }
+    } else if (s.op.startsWith("LOG")) {
+      lines.push(`  ${s.op.padEnd(6)} ${String(s.gasCost).padStart(5)}`);
+    }
+  }
+  const head = `${receipt.gasUsed} gas; ${cold} cold SLOADs (${coldGas}), SSTORE ${storeGas}`;
+  console.log(`\n${title}: ${head}`);
+  console.log(lines.join("\n"));
+}
+
+async function fund(sys: System, trader: Signer, usdc: string): Promise<bigint> {
+  const addr = await trader.getAddress();
+  const amount = units(usdc, 6);
+  await (await sys.quote.mint(addr, amount)).wait();
+  await (await sys.quote.connect(trader).approve(await sys.engine.getAddress(), amount)).wait();
+  await (await sys.engine.connect(trader).deposit(0, await sys.quote.getAddress(), amount)).wait();
+  return accountId(addr, 0);
+}
+
+function trade(sys: System, trader: Signer, account: bigint, market: number, size: bigint) {
+  const bound = size > 0n ? 2n ** 127n : 1n;
+  return sys.engine.connect(trader).modifyPosition(account, market, size, bound, FAR);
+}
+
+async function hashOf(tx: Promise<{ hash: string; wait(): Promise<unknown> }>): Promise<string> {
+  const sent = await tx;
+  await sent.wait();
+  return sent.hash;
+}
+
+async function main(): Promise<void> {
+  const only = process.env.SCENARIO;
+  const sys = await deployWithHardhat(hre, { persist: false });
+  await checkLayout(sys);
+  const [deployer, a, b, keeper, e] = await hre.ethers.getSigners();
+  const lp = units(50_000_000, 6);
+  await (await sys.quote.mint(deployer.address, lp)).wait();
+  await (await sys.quote.approve(await sys.pool.getAddress(), lp)).wait();
+  await (await sys.pool.deposit(lp, deployer.address)).wait();
+  await (await sys.quote.mint(keeper.address, units(1000, 6))).wait(); // a funded keeper
+  const labels = new Labels();
+  labels.market(0n);
+  labels.market(1n);
+  const acctA = await fund(sys, a, "100000");
+  const acctB = await fund(sys, b, "100000");
+  labels.account("A", acctA, [0n, 1n]);
+  labels.account("B", acctB, [0n, 1n]);
+  await checkAccounts(sys, acctA);
+  const engine = (await sys.engine.getAddress()).toLowerCase();
+  await (await trade(sys, a, acctA, 0, wad(1))).wait(); // ETH-PERP in use
+  await time.increase(60);
+  const run = (name: string) => !only || only === name;
+
+  const open = await hashOf(trade(sys, b, acctB, 0, wad(1)));
+  if (run("open")) await dump(open, labels, engine, "open position (market in use)");
+  await time.increase(60);
+  if (run("withdraw")) {
+    const quote = await sys.quote.getAddress();
+    const tx = sys.engine.connect(b).withdraw(acctB, quote, units(1000, 6), b.address);
+    await dump(await hashOf(tx), labels, engine, "withdraw (one open position)");
+  }
+  if (run("settle")) {
+    const now = await time.latest();
+    await hashOf(sys.engine.connect(b).commitOrder(acctB, 0, wad(1), 2n ** 127n, now + 3600));
+    await time.increase(5);
+    const feed = sys.marketFeeds[0];
+    await (await feed.updateAnswer(await feed.latestAnswer())).wait();
+    const round = (await feed.latestRoundData())[0];
+    const tx = sys.engine.connect(keeper).settleOrder(acctB, 0, round);
+    await dump(await hashOf(tx), labels, engine, "settleOrder (one position, keeper holds USDC)");
+  }
+  if (run("liquidate")) {
+    const acctE = await fund(sys, e, "300");
+    labels.account("E", acctE, [1n]);
+    await (await trade(sys, e, acctE, 1, wad("0.1"))).wait();
+    const feeds = [...sys.marketFeeds, ...Object.values(sys.collateralFeeds)];
+    for (const f of feeds) await (await f.updateAnswer(await f.latestAnswer())).wait();
+    const p1 = (await sys.marketFeeds[1].latestAnswer()) as bigint;
+    await (await sys.marketFeeds[1].updateAnswer((p1 * 96n) / 100n)).wait();
+    const tx = sys.engine.connect(keeper).liquidate(acctE, 0);
+    await dump(await hashOf(tx), labels, engine, "liquidate (one position, keeper holds USDC)");
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
