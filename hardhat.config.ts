@@ -33,7 +33,10 @@ subtask(TASK_TEST_GET_TEST_FILES, async (args: { testFiles: string[] }, _hre, ru
   return files.filter((f) => /\.(test|spec)\.[cm]?[jt]s$/.test(f));
 });
 
-const VIA_IR = process.env.VIA_IR === "1";
+// The IR pipeline: 4 % to 8 % less gas on the hot paths and 1.2 kB off the engine (docs/gas.md).
+// VIA_IR=0 compiles with the legacy pipeline (coverage does: its instrumentation turns the
+// optimizer off, and the IR pipeline without it runs out of stack).
+const VIA_IR = process.env.VIA_IR !== "0";
 
 // ---- Networks: localhost always; one generic env-driven network when RPC_URL is set ----
 const networks: HardhatUserConfig["networks"] = {

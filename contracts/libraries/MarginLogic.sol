@@ -378,21 +378,25 @@ library MarginLogic {
             if (q.mode != STRICT) (price, fresh) = marketPriceLatest(cfg);
             else price = marketPrice(cfg);
         }
-        (int256 size, uint256 entry, int256 index0) = PositionLib.load(s.positions[q.account][id]);
-        uint256 shock = q.shock;
-        if (shock != 0) price = size > 0 ? price.mulDown(WAD - shock) : price.mulUp(WAD + shock);
-        (, int256 indexNow) = MarketMath.currentFunding(cfg, s.marketStates[id], price);
-        h.equity += size.sMulFloor(int256(price) - int256(entry));
-        h.equity -= size.sMulCeil(indexNow - index0);
+        {
+            (int256 size, uint256 entry, int256 index0) = PositionLib.load(
+                s.positions[q.account][id]
+            );
+            if (q.shock != 0)
+                price = size > 0 ? price.mulDown(WAD - q.shock) : price.mulUp(WAD + q.shock);
+            (, int256 indexNow) = MarketMath.currentFunding(cfg, s.marketStates[id], price);
+            h.equity +=
+                size.sMulFloor(int256(price) - int256(entry)) - size.sMulCeil(indexNow - index0);
+            leg.size = size;
+        }
         leg.pair = cfg.offsetPair;
-        leg.size = size;
-        leg.notional = size.abs().mulUp(price);
+        leg.notional = leg.size.abs().mulUp(price);
         (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
         h.im += leg.im;
         h.mm += leg.mm;
         // A stale market counts at its last answer but is not closed (done from the start).
         if (q.slots.length != 0)
-            q.slots[q.n++] = Slot(id, size, price, leg.mm, !fresh, fresh, leg.pair, 0);
+            q.slots[q.n++] = Slot(id, leg.size, price, leg.mm, !fresh, fresh, leg.pair, 0);
     }
 
     /// @dev The one extra pass of the offset pairs (docs/math.md, "Offset pairs"): over the

@@ -58,11 +58,16 @@ function run(i: number, dir: string, folders: string[]): Promise<{ code: number;
   const out = fs.openSync(log, "w");
   const args = ["clean"];
   return new Promise((resolve) => {
-    const clean = spawn(HARDHAT, args, { cwd: dir, stdio: ["ignore", out, out] });
+    const clean = spawn(HARDHAT, args, {
+      cwd: dir,
+      stdio: ["ignore", out, out],
+      env: { ...process.env, VIA_IR: "0" },
+    });
     clean.on("close", () => {
       const child = spawn(HARDHAT, ["coverage", "--testfiles", glob(folders)], {
         cwd: dir,
         stdio: ["ignore", out, out],
+        env: { ...process.env, VIA_IR: "0" }, // see hardhat.config.ts
       });
       child.on("close", (code) => {
         fs.closeSync(out);
