@@ -44,53 +44,41 @@ contract OrderStoreTest is Test {
         h = new OrderStoreHarness();
     }
 
-    function _order(
-        int128 sizeDelta,
-        uint128 acceptable,
-        uint96 reserve,
-        uint40 commitTime,
-        uint16 delay,
-        uint32 lifetime,
-        uint80 keeperFee,
-        uint80 round,
-        bool reduceOnly
-    ) internal pure returns (Order memory v) {
-        v.sizeDelta = sizeDelta;
-        v.acceptablePrice = acceptable;
-        v.commitTime = commitTime;
-        v.settlementDeadline = uint40(uint256(commitTime) + lifetime);
-        v.keeperFee = keeperFee;
-        v.reserveUsd = reserve;
-        v.commitRound = round;
-        v.earliestSettlement = uint40(uint256(commitTime) + delay);
-        v.reduceOnly = reduceOnly;
+    /// @dev An order's fields as the fuzzer draws them (times as offsets, as stored).
+    struct Fields {
+        int128 sizeDelta;
+        uint128 acceptable;
+        uint96 reserve;
+        uint40 commitTime;
+        uint16 delay;
+        uint32 lifetime;
+        uint80 keeperFee;
+        uint80 round;
+        bool reduceOnly;
     }
 
-    function testFuzz_roundTripInTwoSlots(
-        int128 sizeDelta,
-        uint128 acceptable,
-        uint96 reserve,
-        uint40 commitTime,
-        uint16 delay,
-        uint32 lifetime,
-        uint80 keeperFee,
-        uint80 round,
-        bool reduceOnly
-    ) public {
-        vm.assume(sizeDelta != 0);
-        commitTime = uint40(bound(commitTime, 1, type(uint40).max - type(uint32).max));
-        acceptable = uint128(bound(acceptable, 0, type(uint128).max >> 1));
-        reserve = uint96(bound(reserve, 0, type(uint96).max >> 1));
-        Order memory v = _order(
-            sizeDelta,
-            acceptable,
-            reserve,
-            commitTime,
-            delay,
-            lifetime,
-            keeperFee,
-            round,
-            reduceOnly
+    function _order(Fields memory f) internal pure returns (Order memory v) {
+        v.sizeDelta = f.sizeDelta;
+        v.acceptablePrice = f.acceptable;
+        v.commitTime = f.commitTime;
+        v.settlementDeadline = uint40(uint256(f.commitTime) + f.lifetime);
+        v.keeperFee = f.keeperFee;
+        v.reserveUsd = f.reserve;
+        v.commitRound = f.round;
+        v.earliestSettlement = uint40(uint256(f.commitTime) + f.delay);
+        v.reduceOnly = f.reduceOnly;
+    }
+
+    function testFuzz_roundTripInTwoSlots(Fields memory f) public {
+        vm.assume(f.sizeDelta != 0);
+        f.commitTime = uint40(bound(f.commitTime, 1, type(uint40).max - type(uint32).max));
+        f.acceptable = uint128(bound(f.acceptable, 0, type(uint128).max >> 1));
+        f.reserve = uint96(bound(f.reserve, 0, type(uint96).max >> 1));
+        Order memory v = _order(f);
+        (int128 sizeDelta, uint128 acceptable, uint96 reserve) = (
+            f.sizeDelta,
+            f.acceptable,
+            f.reserve
         );
         uint256 stored = h.write(v);
         Order memory got = h.load();
@@ -113,16 +101,16 @@ contract OrderStoreTest is Test {
         assertGe(got.reserveUsd, reserve, "reserve fell");
         assertLe(got.reserveUsd - reserve, uint256(reserve) >> 56, "reserve rose more than 2^-56");
         if (reserve < 1 << 57) assertEq(got.reserveUsd, reserve, "reserve not exact");
-        assertEq(h.requirementUsd(1e12), uint256(got.reserveUsd) + uint256(keeperFee) * 1e12);
+        assertEq(h.requirementUsd(1e12), uint256(got.reserveUsd) + uint256(f.keeperFee) * 1e12);
         // the hand-packed words decode through the compiler's layout
         StoredOrder memory r = h.raw();
         assertEq(r.sizeDelta, sizeDelta);
-        assertEq(r.commitTime, commitTime);
-        assertEq(r.delay, delay);
-        assertEq(r.lifetime, lifetime);
-        assertEq(r.keeperFee, keeperFee);
-        assertEq(r.commitRound, round);
-        assertEq(r.reduceOnly, reduceOnly);
+        assertEq(r.commitTime, f.commitTime);
+        assertEq(r.delay, f.delay);
+        assertEq(r.lifetime, f.lifetime);
+        assertEq(r.keeperFee, f.keeperFee);
+        assertEq(r.commitRound, f.round);
+        assertEq(r.reduceOnly, f.reduceOnly);
         assertEq(PositionLib.decodeEntry(r.acceptableFloat), stored);
         assertEq(PositionLib.decodeEntry(r.reserveFloat), got.reserveUsd);
         // deleting empties both slots
@@ -137,18 +125,18 @@ contract OrderStoreTest is Test {
     /// @dev A sell's minimum or a reserve that would round past the view's width is refused,
     ///      never wrapped.
     function test_valuesThatRoundPastTheViewRevert() public {
-        Order memory v = _order(-1, type(uint128).max, 0, 1, 1, 2, 0, 0, false);
+        Order memory v = _order(Fields(-1, type(uint128).max, 0, 1, 1, 2, 0, 0, false));
         vm.expectRevert(
             abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 128, 1 << 128)
         );
         h.write(v);
-        v = _order(1, 0, type(uint96).max, 1, 1, 2, 0, 0, false);
+        v = _order(Fields(1, 0, type(uint96).max, 1, 1, 2, 0, 0, false));
         vm.expectRevert(
             abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 96, 1 << 96)
         );
         h.write(v);
         // a buy's maximum rounds down and fits
-        v = _order(1, type(uint128).max, 0, 1, 1, 2, 0, 0, false);
+        v = _order(Fields(1, type(uint128).max, 0, 1, 1, 2, 0, 0, false));
         assertLt(h.write(v), type(uint128).max);
     }
 }
