@@ -58,7 +58,8 @@ export const MARKET_DEFAULTS: Partial<MarketParams> = {
   maxOrderAge: 600,
 };
 
-const MARKET_KEYS: (keyof MarketParams)[] = [
+/** Every parameter of a market entry (the config file's keys besides `name` and `feed`). */
+export const MARKET_KEYS: (keyof MarketParams)[] = [
   "skewScale",
   "makerFee",
   "takerFee",

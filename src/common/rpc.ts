@@ -31,15 +31,21 @@ export class FastJsonRpcProvider extends JsonRpcProvider {
       headers: { "content-type": "application/json" },
       body: JSON.stringify(payload),
     });
-    if (!res.ok) {
-      const body = await res.text().catch(() => "");
-      throw Object.assign(new Error(`server response ${res.status} ${res.statusText}`), {
-        code: "SERVER_ERROR",
-        status: res.status,
-        body: body.slice(0, 500),
-      });
-    }
-    const json = (await res.json()) as JsonRpcResult | JsonRpcResult[];
-    return Array.isArray(json) ? json : [json];
+    return jsonRpcResults(res);
   }
+}
+
+/** The results of a JSON-RPC HTTP response; a non-2xx status throws a `SERVER_ERROR` with the
+ *  status and the first 500 characters of the body (what ethers' own provider reports). */
+export async function jsonRpcResults(res: Response): Promise<JsonRpcResult[]> {
+  if (!res.ok) {
+    const body = await res.text().catch(() => "");
+    throw Object.assign(new Error(`server response ${res.status} ${res.statusText}`), {
+      code: "SERVER_ERROR",
+      status: res.status,
+      body: body.slice(0, 500),
+    });
+  }
+  const json = (await res.json()) as JsonRpcResult | JsonRpcResult[];
+  return Array.isArray(json) ? json : [json];
 }

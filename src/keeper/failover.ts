@@ -7,7 +7,7 @@
  *  caller's retry then reaches it. While a backup is active, the primary is tried again every
  *  `primaryRetryMs` and taken back as soon as it answers. */
 import { JsonRpcPayload, JsonRpcResult } from "ethers";
-import { FastJsonRpcProvider } from "../common/rpc";
+import { FastJsonRpcProvider, jsonRpcResults } from "../common/rpc";
 import { Logger } from "./log";
 import { isRetryableRpcError } from "./retry";
 
@@ -135,15 +135,6 @@ export class FailoverProvider extends FastJsonRpcProvider {
         });
       throw err;
     }
-    if (!res.ok) {
-      const body = await res.text().catch(() => "");
-      throw Object.assign(new Error(`server response ${res.status} ${res.statusText}`), {
-        code: "SERVER_ERROR",
-        status: res.status,
-        body: body.slice(0, 500),
-      });
-    }
-    const json = (await res.json()) as JsonRpcResult | JsonRpcResult[];
-    return Array.isArray(json) ? json : [json];
+    return jsonRpcResults(res);
   }
 }

@@ -3,11 +3,20 @@
 import os from "os";
 import path from "path";
 import fs from "fs";
+import { spawn } from "child_process";
+import { expect } from "chai";
 import { HDNodeWallet } from "ethers";
 import { FastJsonRpcProvider } from "../../src/common/rpc";
 import type { System } from "../../deploy/deploy";
 import { deployOverRpc } from "../../src/devnet/deploy";
-import { DevNode, devWallet, localProvider, rpc, startHardhatNode } from "../../src/devnet/node";
+import {
+  DevNode,
+  REPO_ROOT,
+  devWallet,
+  localProvider,
+  rpc,
+  startHardhatNode,
+} from "../../src/devnet/node";
 import { fundPool, openAccount, setMarketPrice } from "../../src/devnet/seed";
 import { Keeper, KeeperOptions, memoryLogger } from "../../src/keeper";
 
@@ -58,7 +67,9 @@ export async function startKeeperNet(): Promise<KeeperNet> {
 
 /** A separate node process adds nothing to coverage (and the instrumented artifacts exceed the
  *  contract size limit of a plain `hardhat node`): keeper tests skip under coverage. */
-export { underCoverage } from "./coverage";
+import { underCoverage } from "./coverage";
+
+export { underCoverage };
 
 let shared: Promise<KeeperNet> | undefined;
 
@@ -69,12 +80,45 @@ export function sharedKeeperNet(): Promise<KeeperNet> {
   return shared;
 }
 
+/** The hooks of a keeper suite on the shared node: skipped under coverage, the node handed to
+ *  `set` once, and reset before each test. */
+export function useSharedKeeperNet(set: (net: KeeperNet) => void): void {
+  let net: KeeperNet;
+  before(async function () {
+    if (underCoverage()) this.skip();
+    net = await sharedKeeperNet();
+    set(net);
+  });
+  beforeEach(async function () {
+    await net.reset();
+  });
+}
+
 // Root-level hook (this module is loaded while mocha reads the test files).
 after(async function () {
   const net = await shared?.catch(() => undefined);
   shared = undefined;
   await net?.stop();
 });
+
+/** Runs `scripts/keeper.ts` with `args` (ts-node, no key in the environment) until it exits;
+ *  expects exit 0 and returns its log lines (pass `--log-format json`). */
+export async function runKeeperCli(args: string[]): Promise<Record<string, unknown>[]> {
+  const bin = path.join(REPO_ROOT, "node_modules", ".bin", "ts-node");
+  const child = spawn(bin, ["--transpile-only", "scripts/keeper.ts", ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, KEEPER_PRIVATE_KEY: "" },
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  expect(code, out).to.equal(0);
+  return out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
 
 /** Trader wallet used to own test accounts (node account 5). */
 export function trader(net: KeeperNet): HDNodeWallet {

@@ -9,7 +9,7 @@ import os from "os";
 import path from "path";
 import { TransactionRequest, TransactionResponse, Wallet, parseUnits } from "ethers";
 import { planDeployment } from "../../../deploy/deploy";
-import { loadConfigFile } from "../../../deploy/config/file";
+import { MARKET_KEYS, loadConfigFile } from "../../../deploy/config/file";
 import { readRecord, recordPath } from "../../../deploy/record";
 import { checkDeployment } from "../../../deploy/check";
 import { formatPlan } from "../../../deploy/plan";
@@ -42,21 +42,14 @@ const DOCUMENTED_DEFAULTS: Record<string, string | number | boolean> = {
   maxLiquidationPerWindow: "5000000",
   liquidationWindow: 30,
 };
-const WAD_FIELDS = [
-  "skewScale",
-  "makerFee",
-  "takerFee",
-  "maxFundingVelocity",
-  "imrBase",
-  "imrSizeFactor",
-  "maintenanceScalar",
-  "minPositionMargin",
-  "maxOpenInterest",
-  "maxOiPoolRatio",
-  "maxNetExposureRatio",
-  "maxLiquidationPerWindow",
+const PLAIN_FIELDS: string[] = [
+  "liquidationWindow",
+  "minOrderDelay",
+  "maxOrderAge",
+  "instantTrading",
 ];
-const PLAIN_FIELDS = ["liquidationWindow", "minOrderDelay", "maxOrderAge", "instantTrading"];
+/** The market parameters given in WAD units (decimal strings in a config file). */
+const WAD_FIELDS = MARKET_KEYS.filter((k) => !PLAIN_FIELDS.includes(k));
 
 /** What `getMarket` must hold for a file entry: entry, then risk-params, then the file's
  *  defaults, then the documented built-ins; computed here from the JSON files alone. */

@@ -6,25 +6,18 @@ import { expect } from "chai";
 import { formatUnits } from "ethers";
 import { wad } from "../../../src/common/units";
 import {
+  crashEth,
   KeeperNet,
   LONG_DEPOSIT,
-  crashEth,
   makeKeeper,
   openLongs,
-  sharedKeeperNet,
-  underCoverage,
+  useSharedKeeperNet,
 } from "../../helpers/keeperNet";
 
 describe("keeper: bad-debt settlement (hardhat node)", function () {
   let net: KeeperNet;
 
-  before(async function () {
-    if (underCoverage()) this.skip();
-    net = await sharedKeeperNet();
-  });
-  beforeEach(async function () {
-    await net.reset();
-  });
+  useSharedKeeperNet((n) => (net = n));
 
   it("skips a bankrupt account under --min-profit, settles its bad debt under its own threshold", async function () {
     const [account] = await openLongs(net, ["10"]);

@@ -9,24 +9,17 @@ import { devWallet } from "../../../src/devnet/node";
 import { openAccount, setCollateralPrice } from "../../../src/devnet/seed";
 import { MockERC20__factory } from "../../../typechain-types";
 import {
-  KeeperNet,
   crashEth,
+  KeeperNet,
   makeKeeper,
-  sharedKeeperNet,
   trader,
-  underCoverage,
+  useSharedKeeperNet,
 } from "../../helpers/keeperNet";
 
 describe("keeper: collateral liquidation (hardhat node)", function () {
   let net: KeeperNet;
 
-  before(async function () {
-    if (underCoverage()) this.skip();
-    net = await sharedKeeperNet();
-  });
-  beforeEach(async function () {
-    await net.reset();
-  });
+  useSharedKeeperNet((n) => (net = n));
 
   it("INV-29: repays the debt the fund could not buy out, for the collateral, once it pays", async function () {
     const { engine, insuranceFund } = net.system;

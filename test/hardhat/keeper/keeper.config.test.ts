@@ -8,7 +8,8 @@ import path from "path";
 import { Wallet } from "ethers";
 import { REPO_ROOT } from "../../../src/devnet/node";
 import { accountId } from "../../../src/common/accounts";
-import { ConfigError, loadConfig } from "../../../src/keeper/config";
+import { loadConfig } from "../../../src/keeper/config";
+import { configError } from "../../helpers/keeperConfig";
 import { accountText, formatAmount, textLine } from "../../../src/keeper/format";
 import { KeeperMetrics, toUnits } from "../../../src/keeper/metrics";
 import { handleStopSignals } from "../../../src/keeper/signals";
@@ -18,16 +19,6 @@ const files = (content: Record<string, string>) => (f: string) => {
   if (!(f in content)) throw new Error(`ENOENT: ${f}`);
   return content[f];
 };
-
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("no ConfigError");
-}
 
 describe("keeper operations: configuration, log text, metrics, signals", function () {
   describe("configuration", function () {

@@ -3,23 +3,22 @@
  *  keeper goes on liquidating through the backup, logs `rpc_failover` and counts it, and takes
  *  the primary back once it answers again. */
 import { expect } from "chai";
-import { spawn } from "child_process";
 import http from "http";
 import { AddressInfo } from "net";
 import path from "path";
 import { writeRecord } from "../../../deploy/record";
-import { REPO_ROOT, freePort } from "../../../src/devnet/node";
+import { freePort } from "../../../src/devnet/node";
 import { FailoverProvider } from "../../../src/keeper/failover";
 import { KeeperMetrics } from "../../../src/keeper/metrics";
 import { wad } from "../../../src/common/units";
 import {
-  KeeperNet,
   crashEth,
+  KeeperNet,
   liquidationCounts,
   makeKeeper,
   openLongs,
-  sharedKeeperNet,
-  underCoverage,
+  runKeeperCli,
+  useSharedKeeperNet,
 } from "../../helpers/keeperNet";
 
 /** Forwards JSON-RPC requests to `target` on `port` (0: any) until closed. */
@@ -60,13 +59,7 @@ describe("keeper RPC failover (hardhat node)", function () {
   this.timeout(120_000);
   let net: KeeperNet;
 
-  before(async function () {
-    if (underCoverage()) this.skip();
-    net = await sharedKeeperNet();
-  });
-  beforeEach(async function () {
-    await net.reset();
-  });
+  useSharedKeeperNet((n) => (net = n));
 
   it("keeps liquidating through the backup after the primary dies, logs and counts the failover, returns to the primary", async function () {
     let primary = await relay(net.node.url);
@@ -143,22 +136,10 @@ describe("keeper RPC failover (hardhat node)", function () {
     await crashEth(net);
     const record = writeRecord(net.system.record, net.tmp);
     const dead = `http://127.0.0.1:${await freePort(20_000 + Math.floor(Math.random() * 20_000))}`;
-    const args = ["--transpile-only", "scripts/keeper.ts", "--once", "--log-format", "json"];
+    const args = ["--once", "--log-format", "json"];
     args.push("--rpc", `${dead},${net.node.url}`, "--deployment", record, "--ignore-profit");
     args.push("--state", path.join(net.tmp, "failover-cli.json"));
-    const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "ts-node"), args, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, KEEPER_PRIVATE_KEY: "" },
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-    expect(code, out).to.equal(0);
-    const lines = out
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = await runKeeperCli(args);
     expect(lines.find((l) => l.event === "rpc_unreachable")).to.deep.include({ rpc: dead });
     expect(lines.find((l) => l.event === "rpc_failover")).to.deep.include({
       from: dead,

@@ -14,13 +14,12 @@ import { KeeperMetrics, serveMetrics } from "../../../src/keeper/metrics";
 import { memoryLogger, teeLogger } from "../../../src/keeper";
 import { startFlakyProxy } from "../../helpers/flakyRpc";
 import {
-  KeeperNet,
   crashEth,
+  KeeperNet,
   makeKeeper,
   openLongs,
-  sharedKeeperNet,
   trader,
-  underCoverage,
+  useSharedKeeperNet,
 } from "../../helpers/keeperNet";
 import { localProvider } from "../../../src/devnet/node";
 
@@ -68,13 +67,7 @@ async function accountsOnChain(net: KeeperNet): Promise<number> {
 describe("keeper operations (hardhat node)", function () {
   let net: KeeperNet;
 
-  before(async function () {
-    if (underCoverage()) this.skip();
-    net = await sharedKeeperNet();
-  });
-  beforeEach(async function () {
-    await net.reset();
-  });
+  useSharedKeeperNet((n) => (net = n));
 
   it("npm run keeper: SIGTERM with a liquidation in flight drains it, saves the state, exits 0, leaves no process", async function () {
     const [account] = await openLongs(net, ["10"]);

@@ -1,33 +1,26 @@
 /** The keeper against a real `hardhat node`: an RPC that errors, restarts from the state file
  *  (after a full pass and in the middle of indexing), and the `npm run keeper` command line. */
 import { expect } from "chai";
-import { spawn } from "child_process";
 import fs from "fs";
 import path from "path";
 import { writeRecord } from "../../../deploy/record";
 import { FastJsonRpcProvider } from "../../../src/common/rpc";
-import { localProvider, REPO_ROOT } from "../../../src/devnet/node";
+import { localProvider } from "../../../src/devnet/node";
 import { FlakyProxy, startFlakyProxy } from "../../helpers/flakyRpc";
 import {
-  KeeperNet,
   crashEth,
+  KeeperNet,
   liquidationCounts,
   makeKeeper,
   openLongs,
-  sharedKeeperNet,
-  underCoverage,
+  runKeeperCli,
+  useSharedKeeperNet,
 } from "../../helpers/keeperNet";
 
 describe("keeper resilience (hardhat node)", function () {
   let net: KeeperNet;
 
-  before(async function () {
-    if (underCoverage()) this.skip();
-    net = await sharedKeeperNet(); // a `hardhat node` child process, stopped after the run
-  });
-  beforeEach(async function () {
-    await net.reset();
-  });
+  useSharedKeeperNet((n) => (net = n));
 
   describe("an RPC that errors", function () {
     let proxy: FlakyProxy;
@@ -172,7 +165,7 @@ describe("keeper resilience (hardhat node)", function () {
     const accounts = await openLongs(net, ["10", "10.5"]);
     await crashEth(net);
     const record = writeRecord(net.system.record, net.tmp);
-    const args = ["--transpile-only", "scripts/keeper.ts", "--rpc", net.node.url, "--once"];
+    const args = ["--rpc", net.node.url, "--once"];
     args.push("--log-format", "json");
     args.push(
       "--deployment",
@@ -182,19 +175,7 @@ describe("keeper resilience (hardhat node)", function () {
       "--min-profit",
       "1",
     );
-    const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "ts-node"), args, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, KEEPER_PRIVATE_KEY: "" },
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-    expect(code, out).to.equal(0);
-    const lines = out
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = await runKeeperCli(args);
     expect(lines[0].event).to.equal("start");
     const summary = lines.find((l) => l.event === "summary")!;
     expect(summary.scanned).to.equal(2);

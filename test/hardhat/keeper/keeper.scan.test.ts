@@ -16,13 +16,12 @@ import {
 import { AccountIndexer, BookScanner, emptyReport } from "../../../src/keeper";
 import { openAccount } from "../../../src/devnet/seed";
 import {
-  KeeperNet,
   crashEth,
+  KeeperNet,
   makeKeeper,
   openLongs,
-  sharedKeeperNet,
   trader,
-  underCoverage,
+  useSharedKeeperNet,
 } from "../../helpers/keeperNet";
 
 const lensIface = CrossmarginLens__factory.createInterface();
@@ -77,13 +76,7 @@ describe("keeper scan: accounts touched by events", function () {
 describe("keeper scan (hardhat node)", function () {
   let net: KeeperNet;
 
-  before(async function () {
-    if (underCoverage()) this.skip();
-    net = await sharedKeeperNet();
-  });
-  beforeEach(async function () {
-    await net.reset();
-  });
+  useSharedKeeperNet((n) => (net = n));
 
   /** A scanner that never reads every account again on its own after the first pass. */
   async function scanner(): Promise<{ book: BookScanner; indexer: AccountIndexer }> {

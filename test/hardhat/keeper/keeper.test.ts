@@ -5,26 +5,19 @@ import { rpc } from "../../../src/devnet/node";
 import { adlCandidates } from "../../../src/keeper";
 import { commitOrder, openAccount, setMarketPrice } from "../../../src/devnet/seed";
 import {
-  KeeperNet,
   crashEth,
+  KeeperNet,
   liquidationCounts,
   makeKeeper,
   openLongs,
-  sharedKeeperNet,
-  underCoverage,
   trader,
+  useSharedKeeperNet,
 } from "../../helpers/keeperNet";
 
 describe("keeper (hardhat node)", function () {
   let net: KeeperNet;
 
-  before(async function () {
-    if (underCoverage()) this.skip();
-    net = await sharedKeeperNet(); // a `hardhat node` child process, stopped after the run
-  });
-  beforeEach(async function () {
-    await net.reset();
-  });
+  useSharedKeeperNet((n) => (net = n));
 
   it("one pass liquidates every liquidatable account, largest shortfall first", async function () {
     const sizes = ["10", "10.5", "11", "9.8", "11.5"];
@@ -198,13 +191,7 @@ describe("keeper (hardhat node)", function () {
 describe("keeper: auto-deleveraging (hardhat node)", function () {
   let net: KeeperNet;
 
-  before(async function () {
-    if (underCoverage()) this.skip();
-    net = await sharedKeeperNet();
-  });
-  beforeEach(async function () {
-    await net.reset();
-  });
+  useSharedKeeperNet((n) => (net = n));
 
   it("INV-50: below the floor, deleverages by descending score until the pool is back at it", async function () {
     const { engine } = net.system;

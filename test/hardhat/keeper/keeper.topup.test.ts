@@ -5,26 +5,19 @@ import { ICrossmarginRisk__factory } from "../../../typechain-types";
 import { units, wad } from "../../../src/common/units";
 import { openAccount } from "../../../src/devnet/seed";
 import {
+  crashEth,
   KeeperNet,
   LONG_DEPOSIT,
-  crashEth,
   makeKeeper,
   openLongs,
-  sharedKeeperNet,
   trader,
-  underCoverage,
+  useSharedKeeperNet,
 } from "../../helpers/keeperNet";
 
 describe("keeper: top-ups before liquidation (hardhat node)", function () {
   let net: KeeperNet;
 
-  before(async function () {
-    if (underCoverage()) this.skip();
-    net = await sharedKeeperNet();
-  });
-  beforeEach(async function () {
-    await net.reset();
-  });
+  useSharedKeeperNet((n) => (net = n));
 
   it("INV-55/INV-56: one pass tops up the protected account (fee to the keeper, nothing closed) and liquidates its unprotected twin", async function () {
     const { engine } = net.system;

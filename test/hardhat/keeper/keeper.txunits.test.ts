@@ -5,7 +5,8 @@ import { expect } from "chai";
 import http from "http";
 import { AddressInfo } from "net";
 import { parseUnits } from "ethers";
-import { ConfigError, loadConfig } from "../../../src/keeper/config";
+import { loadConfig } from "../../../src/keeper/config";
+import { configError } from "../../helpers/keeperConfig";
 import { FailoverProvider, endpointLabel } from "../../../src/keeper/failover";
 import { FeePolicy, bump, bumpFees, feesFor } from "../../../src/keeper/fees";
 import { LogEvent } from "../../../src/keeper/log";
@@ -13,16 +14,6 @@ import { KeeperMetrics } from "../../../src/keeper/metrics";
 
 const gwei = (x: string) => parseUnits(x, "gwei");
 const policy: FeePolicy = { maxFeeWei: gwei("100"), priorityFeeWei: gwei("2") };
-
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a configuration error");
-}
 
 describe("keeper fees and replacements (units)", function () {
   it("EIP-1559: tip = min(node's, cap), maxFee = min(2 x base + tip, cap); over the cap: no quote", function () {
