@@ -216,7 +216,7 @@ library OrderLogic {
             p.riskIncreased = true;
         }
         TradeLogic.userTrade(s, account, marketId, sizeDelta, acceptablePrice, price, false, p);
-        MarginLogic.checkAccount(s, account, p);
+        MarginLogic.check(s, account, p);
     }
 
     function cancel(
@@ -337,7 +337,7 @@ library OrderLogic {
         uint256 keeperFee
     ) private view {
         if (!reducing) {
-            return MarginLogic.checkAccount(s, account, MarginLogic.increasing(marketId, price));
+            return MarginLogic.check(s, account, MarginLogic.increasing(marketId, price));
         }
         int256 equity = MarginLogic.health(s, account, marketId, price, true).equity;
         uint256 feeUsd = keeperFee * s.quoteScale;
