@@ -268,6 +268,14 @@ library MarginLogic {
         Store storage s,
         uint256 account
     ) public view returns (Health memory h, Slot[] memory slots) {
+        return scan(s, account);
+    }
+
+    /// @notice `liquidationScan` inside another linked library (no second delegatecall).
+    function scan(
+        Store storage s,
+        uint256 account
+    ) internal view returns (Health memory h, Slot[] memory slots) {
         slots = new Slot[](Bitmask.count(s.accounts[account].marketMask));
         h = _healthOf(s, Query(account, type(uint256).max, 0, LIQUIDATION, 0, slots, 0));
     }
