@@ -68,7 +68,7 @@ library LiquidationLogic {
         uint256 maxNotionalUsd,
         address keeper
     ) external returns (uint256 notionalClosed, uint256 keeperReward) {
-        (Health memory h, Slot[] memory slots) = MarginLogic.scan(s, account);
+        (Health memory h, Slot[] memory slots) = MarginLogic.liquidationScan(s, account);
         if (h.equity >= int256(h.mm)) revert E.NotLiquidatable(account, h.equity, h.mm);
         // A reserve that can restore the account comes first (INV-55); a failure of any kind
         // (empty, unhealthy or stale reserve, capped) leaves liquidation as it was.

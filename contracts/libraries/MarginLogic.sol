@@ -264,15 +264,9 @@ library MarginLogic {
     /// @notice `liquidationHealth` and, from the same pass, each position as liquidation works
     ///         on it (market, size, price, own MM, whether its feed is fresh, its pair): one read
     ///         of each feed and market for the decision and the closes.
+    ///         Internal: it runs inside `LiquidationLogic` (no delegatecall, no ABI copy of the
+    ///         slots).
     function liquidationScan(
-        Store storage s,
-        uint256 account
-    ) public view returns (Health memory h, Slot[] memory slots) {
-        return scan(s, account);
-    }
-
-    /// @notice `liquidationScan` inside another linked library (no second delegatecall).
-    function scan(
         Store storage s,
         uint256 account
     ) internal view returns (Health memory h, Slot[] memory slots) {

@@ -7,11 +7,24 @@
  * `SCENARIO=open|withdraw|settle|liquidate` runs one; the default runs all four.
  */
 import hre from "hardhat";
-import { AbiCoder, Signer, keccak256, toBeHex } from "ethers";
+import { AbiCoder, keccak256, toBeHex } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithHardhat } from "../../deploy/hardhat";
 import { System } from "../../deploy/deploy";
-import { FAR, accountId, units, wad } from "../../src/common";
+import { accountId, units, wad } from "../../src/common";
+import {
+  MAX_PRICE,
+  actor,
+  baseFixture,
+  buy,
+  feedOf,
+  fund,
+  fundedKeeper,
+  receiptOf,
+  refreshFeeds,
+  setPrice,
+  trade,
+} from "./gas/bench";
 
 /** `Store` fields by slot offset (contracts/types/Store.sol; `s` follows AccessControl's slot). */
 const BASE = 1n;
@@ -151,75 +164,53 @@ async function dump(hash: string, labels: Labels, engine: string, title: string)
   console.log(lines.join("\n"));
 }
 
-async function fund(sys: System, trader: Signer, usdc: string): Promise<bigint> {
-  const addr = await trader.getAddress();
-  const amount = units(usdc, 6);
-  await (await sys.quote.mint(addr, amount)).wait();
-  await (await sys.quote.connect(trader).approve(await sys.engine.getAddress(), amount)).wait();
-  await (await sys.engine.connect(trader).deposit(0, await sys.quote.getAddress(), amount)).wait();
-  return accountId(addr, 0);
-}
-
-function trade(sys: System, trader: Signer, account: bigint, market: number, size: bigint) {
-  const bound = size > 0n ? 2n ** 127n : 1n;
-  return sys.engine.connect(trader).modifyPosition(account, market, size, bound, FAR);
-}
-
-async function hashOf(tx: Promise<{ hash: string; wait(): Promise<unknown> }>): Promise<string> {
-  const sent = await tx;
-  await sent.wait();
-  return sent.hash;
-}
+/** The hash of a mined transaction. */
+const hashOf = async (tx: ReturnType<typeof buy>) => (await receiptOf(tx)).hash;
 
 async function main(): Promise<void> {
   const only = process.env.SCENARIO;
-  const sys = await deployWithHardhat(hre, { persist: false });
+  const b = await baseFixture(() => deployWithHardhat(hre, { persist: false }));
+  const { sys } = b;
   await checkLayout(sys);
-  const [deployer, a, b, keeper, e] = await hre.ethers.getSigners();
-  const lp = units(50_000_000, 6);
-  await (await sys.quote.mint(deployer.address, lp)).wait();
-  await (await sys.quote.approve(await sys.pool.getAddress(), lp)).wait();
-  await (await sys.pool.deposit(lp, deployer.address)).wait();
-  await (await sys.quote.mint(keeper.address, units(1000, 6))).wait(); // a funded keeper
+  const [a, t, e] = [await actor("slots: A"), await actor("slots: B"), await actor("slots: E")];
+  const keeper = await fundedKeeper(b, "slots: keeper");
+  const [acctA, acctB, acctE] = [a, t, e].map((w) => accountId(w.address, 0));
+  await fund(b, a, 0, "100000");
+  await fund(b, t, 0, "100000");
+  await checkAccounts(sys, acctA);
   const labels = new Labels();
   labels.market(0n);
   labels.market(1n);
-  const acctA = await fund(sys, a, "100000");
-  const acctB = await fund(sys, b, "100000");
   labels.account("A", acctA, [0n, 1n]);
   labels.account("B", acctB, [0n, 1n]);
-  await checkAccounts(sys, acctA);
-  const engine = (await sys.engine.getAddress()).toLowerCase();
-  await (await trade(sys, a, acctA, 0, wad(1))).wait(); // ETH-PERP in use
+  labels.account("E", acctE, [1n]);
+  const engine = b.engineAddr.toLowerCase();
+  await trade(b, a, acctA, 0, wad(1)); // ETH-PERP in use
   await time.increase(60);
   const run = (name: string) => !only || only === name;
 
-  const open = await hashOf(trade(sys, b, acctB, 0, wad(1)));
+  const open = await hashOf(buy(b, t, acctB, 0, wad(1)));
   if (run("open")) await dump(open, labels, engine, "open position (market in use)");
   await time.increase(60);
   if (run("withdraw")) {
-    const quote = await sys.quote.getAddress();
-    const tx = sys.engine.connect(b).withdraw(acctB, quote, units(1000, 6), b.address);
+    const tx = sys.engine.connect(t).withdraw(acctB, b.usdc, units(1000, 6), t.address);
     await dump(await hashOf(tx), labels, engine, "withdraw (one open position)");
   }
   if (run("settle")) {
     const now = await time.latest();
-    await hashOf(sys.engine.connect(b).commitOrder(acctB, 0, wad(1), 2n ** 127n, now + 3600));
+    await hashOf(sys.engine.connect(t).commitOrder(acctB, 0, wad(1), MAX_PRICE, now + 3600));
     await time.increase(5);
-    const feed = sys.marketFeeds[0];
-    await (await feed.updateAnswer(await feed.latestAnswer())).wait();
-    const round = (await feed.latestRoundData())[0];
+    await refreshFeeds(b);
+    const round = (await (await feedOf(b, 0)).latestRoundData())[0];
     const tx = sys.engine.connect(keeper).settleOrder(acctB, 0, round);
     await dump(await hashOf(tx), labels, engine, "settleOrder (one position, keeper holds USDC)");
   }
   if (run("liquidate")) {
-    const acctE = await fund(sys, e, "300");
-    labels.account("E", acctE, [1n]);
-    await (await trade(sys, e, acctE, 1, wad("0.1"))).wait();
-    const feeds = [...sys.marketFeeds, ...Object.values(sys.collateralFeeds)];
-    for (const f of feeds) await (await f.updateAnswer(await f.latestAnswer())).wait();
-    const p1 = (await sys.marketFeeds[1].latestAnswer()) as bigint;
-    await (await sys.marketFeeds[1].updateAnswer((p1 * 96n) / 100n)).wait();
+    await fund(b, e, 0, "300");
+    await trade(b, e, acctE, 1, wad("0.1"));
+    await refreshFeeds(b);
+    const p1 = (await (await feedOf(b, 1)).latestAnswer()) as bigint;
+    await setPrice(b, 1, (p1 * 96n) / 100n);
     const tx = sys.engine.connect(keeper).liquidate(acctE, 0);
     await dump(await hashOf(tx), labels, engine, "liquidate (one position, keeper holds USDC)");
   }
