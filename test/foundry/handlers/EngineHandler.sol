@@ -382,7 +382,9 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
     }
 
     /// @notice Settles the first pending, unexpired order (from a random start) at its first
-    ///         eligible round; a settleable order must never make settleOrder revert.
+    ///         eligible round; a settleable order must never make settleOrder revert. Half the
+    ///         time the account's owner settles it as its own keeper: it must be paid no more
+    ///         than any keeper (the fee it was charged, within its equity).
     function settleOrder(uint256 seed) external action("settleOrder") {
         for (uint256 k; k < N_ACCOUNTS * N_MARKETS; ++k) {
             uint256 idx = ((seed % (N_ACCOUNTS * N_MARKETS)) + k) % (N_ACCOUNTS * N_MARKETS);
@@ -392,7 +394,7 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
             if (o.commitTime == 0 || block.timestamp > o.settlementDeadline) continue;
             uint80 round = _firstRound(m, o.earliestSettlement, o.commitRound);
             if (round == 0) continue;
-            _settle(acct, m, o, round);
+            _settle(acct, m, o, round, (seed >> 200) & 1 == 1);
             return;
         }
     }
@@ -444,18 +446,25 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
         return account;
     }
 
-    function _settle(uint256 acct, uint256 m, Order memory o, uint80 round) private {
+    function _settle(
+        uint256 acct,
+        uint256 m,
+        Order memory o,
+        uint80 round,
+        bool ownerSettles
+    ) private {
         // INV-36: a reduce-only order is clamped, so it never increases risk.
         bool increased =
             !o.reduceOnly && !_isReducing(engine.getPosition(acct, m).size, o.sizeDelta);
         Health memory before = _health(acct);
-        uint256 keeperBefore = usdc.balanceOf(keeper);
-        vm.prank(keeper);
+        address settler = ownerSettles ? engine.ownerOf(acct) : keeper;
+        uint256 keeperBefore = usdc.balanceOf(settler);
+        vm.prank(settler);
         try engine.settleOrder(acct, m, round) returns (bool filled) {
             _ok("settleOrder");
             // INV-35/38: the keeper gets what was charged: at most the fee, never more than the
             // equity held; judge the fill on the state after the charge.
-            uint256 paid = usdc.balanceOf(keeper) - keeperBefore;
+            uint256 paid = usdc.balanceOf(settler) - keeperBefore;
             if (paid > o.keeperFee) _fail("settleOrder: keeper paid more than the keeper fee");
             if (paid != 0 && before.equity < int256(paid * QUOTE_SCALE))
                 _fail("settleOrder: keeper fee charged beyond the account's equity");

@@ -2,7 +2,7 @@
  *  Expected numbers come from the model (src/model) and test/helpers/orders.ts. */
 import { entryFor } from "../../../src/model";
 import { expect } from "chai";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { MaxUint256 } from "ethers";
 import { BlocklistToken__factory, InsuranceFund__factory } from "../../../typechain-types";
 import { accountId } from "../../../src/common/accounts";
@@ -330,5 +330,44 @@ describe("orders: INV-38 options are not free, governance never charges", () => 
     expect(await q.balanceOf(await engine.getAddress())).to.equal(
       (await engine.getAccount(a)).quoteBalance + (await engine.poolBalance()),
     );
+  });
+});
+
+describe("orders: attacker as its own keeper (INV-35, fee inside a growing fill)", () => {
+  /** Commits `size` ETH `rounds` times and settles each, by `settler`; what each party ends with. */
+  async function run(env: OrdersEnv, sizes: bigint[], t0: bigint, bySelf: boolean) {
+    const settler = bySelf ? env.trader : env.keeper;
+    const wallet0 = await env.quote.balanceOf(settler.address);
+    let t = t0;
+    for (const size of sizes) {
+      await commit(env, ETH, size, { at: t });
+      await setPrice(env.feeds[ETH], "3000", t + 2n);
+      await time.setNextBlockTimestamp(t + 3n);
+      await env.engine
+        .connect(settler)
+        .settleOrder(env.account, ETH, await latestRound(env.feeds[ETH]));
+      t += 10n;
+    }
+    return {
+      paid: (await env.quote.balanceOf(settler.address)) - wallet0,
+      quoteBalance: (await env.engine.getAccount(env.account)).quoteBalance,
+      size: (await env.engine.getPosition(env.account, ETH)).size,
+      pool: await env.engine.poolBalance(),
+    };
+  }
+
+  it("dust, large and repeated growing orders settled by their owner pay it exactly what an outside keeper would get; the account and the pool end the same", async () => {
+    const env = await loadOrders();
+    const sizes = [1n, wad("0.001"), wad("40"), wad("0.001"), wad("2")];
+    const t0 = BigInt(await time.latest()) + 10n;
+    const start = await takeSnapshot();
+    const outside = await run(env, sizes, t0, false);
+    await start.restore();
+    const self = await run(env, sizes, t0, true);
+    expect(outside.paid).to.equal(KEEPER_FEE * BigInt(sizes.length));
+    // every order filled (the fee-in-fill path), none was cancelled
+    expect(outside.size).to.equal(sizes.reduce((a, b) => a + b, 0n));
+    expect(self).to.deep.equal(outside);
+    await expectConserved(env, [env.account, env.otherAccount]);
   });
 });
