@@ -53,7 +53,11 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     /// @param quote The settlement token (decimals <= 18), valued at par.
     /// @param admin Receives DEFAULT_ADMIN_ROLE (a timelock in production).
     /// @param riskModule_ The deployed `CrossmarginRisk` (offset pairs, protection, previews).
-    constructor(address quote, address admin, address riskModule_) EIP712("Crossmargin", "1") {
+    constructor(
+        address quote,
+        address admin,
+        address riskModule_
+    ) CrossmarginLiquidation(quote) EIP712("Crossmargin", "1") {
         if (quote == address(0) || admin == address(0) || riskModule_.code.length == 0)
             revert ZeroAddress();
         riskModule = riskModule_;
@@ -97,7 +101,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
 
     /// @inheritdoc ICrossmargin
     function setOperator(uint256 account, address operator, bool approved) external nonReentrant {
-        if (ownerOf(account) != msg.sender) revert Unauthorized(msg.sender, account);
+        _onlyOwner(account);
         OperatorLogic.set(s, account, operator, approved);
     }
 
@@ -122,6 +126,11 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
         );
     }
 
+    /// @dev Reverts unless the caller owns `account` (an operator may not).
+    function _onlyOwner(uint256 account) private view {
+        if (_ownerOf(account) != msg.sender) revert Unauthorized(msg.sender, account);
+    }
+
     /// @inheritdoc ICrossmargin
     function nonces(uint256 account) external view returns (uint256) {
         return s.operatorNonces[account];
@@ -135,7 +144,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
 
     /// @inheritdoc ICrossmargin
     function setSettlementCallback(uint256 account, address callback) external nonReentrant {
-        if (ownerOf(account) != msg.sender) revert Unauthorized(msg.sender, account);
+        _onlyOwner(account);
         if (callback != address(0) && callback.code.length == 0) revert InvalidCallback(callback);
         s.settlementCallbacks[account] = callback;
         emit SettlementCallbackSet(account, callback);
@@ -171,7 +180,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
         ownerOf(account);
         // Only the owner or an operator adds a collateral type: a stranger could otherwise fill
         // the account's slots with dust, each costing every health check an oracle read.
-        if (token != s.quoteToken && s.collateralBalances[account][token] == 0) _authorize(account);
+        if (!_isQuote(token) && s.collateralBalances[account][token] == 0) _authorize(account);
         return _deposit(account, token, amount);
     }
 
@@ -184,7 +193,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     ) external nonReentrant {
         _authorize(account);
         _checkRecipient(to);
-        MarginLogic.debitAndCheck(s, account, token, amount);
+        MarginLogic.debitAndCheck(s, account, token, amount, _isQuote(token));
         IERC20(token).safeTransfer(to, amount);
         emit Withdrawn(account, token, to, amount);
     }
@@ -224,7 +233,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
                 p.equityBeforeAdj -= MarginLogic.depositValueUsd(s, account, a.token, received);
             } else if (kind == ActionKind.Withdraw) {
                 _checkRecipient(a.recipient);
-                MarginLogic.debit(s, account, a.token, a.amount);
+                MarginLogic.debit(s, account, a.token, a.amount, _isQuote(a.token));
                 out[nOut++] = Transfer(a.token, a.recipient, a.amount);
                 p.riskIncreased = true;
             } else if (kind == ActionKind.ModifyPosition) {
@@ -259,8 +268,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     /// @inheritdoc ICrossmargin
     function poolDeposit(uint256 assets) external nonReentrant {
         if (msg.sender != s.pool) revert OnlyPool(msg.sender);
-        s.poolBalance += assets.toInt256();
-        emit PoolDeposited(assets, s.poolBalance);
+        emit PoolDeposited(assets, MarginLogic.addPool(s, assets.toInt256()));
     }
 
     /// @inheritdoc ICrossmargin
@@ -453,7 +461,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
     ) private returns (uint256 received) {
         if (amount == 0) revert ZeroAmount();
         if (amount > type(uint128).max) revert AmountTooLarge(amount, type(uint128).max);
-        bool isQuote = token == s.quoteToken;
+        bool isQuote = _isQuote(token);
         CollateralConfig storage c = s.collaterals[token];
         if (!isQuote) {
             if (!c.listed) revert UnknownToken(token);

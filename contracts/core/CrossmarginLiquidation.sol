@@ -12,12 +12,35 @@ import {Order} from "../types/Types.sol";
 /// @notice Keeper-facing entry points: liquidations and delayed orders. The work happens in
 ///         linked libraries that run in the engine's context.
 abstract contract CrossmarginLiquidation is CrossmarginAdmin, ICrossmarginLiquidation {
+    /// @dev The quote token, also in `s.quoteToken` (read by the linked libraries and the risk
+    ///      module): the hot paths pass this copy so that they read no storage slot for it.
+    address internal immutable _quoteToken;
+
+    constructor(address quote) {
+        _quoteToken = quote;
+    }
+
+    /// @dev Whether `token` is the quote token, without a storage read.
+    function _isQuote(address token) internal view returns (bool) {
+        return token == _quoteToken;
+    }
+
+    /// @dev Settles with the quote token from the immutable copy; the keeper is `msg.sender`.
+    function _settle(
+        uint256 account,
+        uint256 marketId,
+        uint80 roundId,
+        uint80 proof
+    ) private returns (bool) {
+        return OrderLogic.settle(s, account, marketId, roundId, proof, _quoteToken);
+    }
+
     /// @inheritdoc ICrossmarginLiquidation
     function liquidate(
         uint256 account,
         uint256 maxNotionalUsd
     ) external nonReentrant returns (uint256 notionalClosed, uint256 keeperReward) {
-        return LiquidationLogic.liquidate(s, account, maxNotionalUsd, msg.sender);
+        return LiquidationLogic.liquidate(s, account, maxNotionalUsd, _quoteToken);
     }
 
     /// @inheritdoc ICrossmarginLiquidation
@@ -72,7 +95,7 @@ abstract contract CrossmarginLiquidation is CrossmarginAdmin, ICrossmarginLiquid
         uint256 marketId,
         uint80 roundId
     ) external nonReentrant returns (bool) {
-        return OrderLogic.settle(s, account, marketId, roundId, 0, msg.sender);
+        return _settle(account, marketId, roundId, 0);
     }
 
     /// @inheritdoc ICrossmarginLiquidation
@@ -82,8 +105,7 @@ abstract contract CrossmarginLiquidation is CrossmarginAdmin, ICrossmarginLiquid
         uint80 roundId,
         uint80 lastRoundOfPreviousPhase
     ) external nonReentrant returns (bool) {
-        return
-            OrderLogic.settle(s, account, marketId, roundId, lastRoundOfPreviousPhase, msg.sender);
+        return _settle(account, marketId, roundId, lastRoundOfPreviousPhase);
     }
 
     /// @inheritdoc ICrossmarginLiquidation

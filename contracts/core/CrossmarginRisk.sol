@@ -211,7 +211,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
         uint256 amount,
         bool check
     ) external onlyEngine {
-        MarginLogic.debit(s, account, token, amount);
+        MarginLogic.debit(s, account, token, amount, token == s.quoteToken);
         MarginCheck memory p = MarginLogic.increasing(TradeLogic.NO_HINT, 0);
         _finish(account, p, check, 0, 0);
     }

@@ -145,7 +145,7 @@ library AdlLogic {
         uint256 charge = uint256(MarginLogic.usdToQuoteFloor(s, int256(chargeUsd)));
         rewardQuote = uint256(MarginLogic.usdToQuoteFloor(s, int256(rewardUsd)));
         MarginLogic.addQuote(s, s.accounts[c.account], -int256(charge));
-        s.poolBalance += int256(charge - rewardQuote);
+        MarginLogic.addPool(s, int256(charge - rewardQuote));
         _emit(c, keeper, delta, charge, rewardQuote);
         if (rewardQuote != 0) IERC20(s.quoteToken).safeTransfer(keeper, rewardQuote);
     }

@@ -281,6 +281,7 @@ library AdminLogic {
     function setSequencer(Store storage s, address feed, uint32 gracePeriod) external {
         _bound("gracePeriod", gracePeriod, 0, MAX_GRACE_PERIOD);
         s.sequencerFeed = feed;
+        s.hasSequencer = feed != address(0);
         s.sequencerGracePeriod = uint24(gracePeriod); // <= MAX_GRACE_PERIOD < 2^24
         emit Ev.SequencerSet(feed, gracePeriod);
     }

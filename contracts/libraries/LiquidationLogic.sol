@@ -61,18 +61,21 @@ library LiquidationLogic {
     ///         feed's `OracleStale`. An account without positions is settled only if its
     ///         weighted equity is negative (INV-29, INV-30).
     /// @return notionalClosed USD WAD closed in this call.
-    /// @return keeperReward Quote units paid to `keeper`.
+    /// @param quote The quote token, from the engine's immutable copy (no storage read).
+    /// @dev The keeper is `msg.sender`: the library runs by delegatecall from the engine's entry
+    ///      point, so it is the engine's caller.
+    /// @return keeperReward Quote units paid to the keeper.
     function liquidate(
         Store storage s,
         uint256 account,
         uint256 maxNotionalUsd,
-        address keeper
+        address quote
     ) external returns (uint256 notionalClosed, uint256 keeperReward) {
         (Health memory h, Slot[] memory slots) = MarginLogic.liquidationScan(s, account);
         if (h.equity >= int256(h.mm)) revert E.NotLiquidatable(account, h.equity, h.mm);
         // A reserve that can restore the account comes first (INV-55); a failure of any kind
         // (empty, unhealthy or stale reserve, capped) leaves liquidation as it was.
-        if (s.protections[account].enabled && _protected(account, keeper)) return (0, 0);
+        if (s.protections[account].enabled && _protected(account, msg.sender)) return (0, 0);
         _cancelOrders(s, account);
         if (s.accounts[account].marketMask == 0) {
             // Liquidatable without positions means negative weighted equity (MM == 0).
@@ -96,7 +99,7 @@ library LiquidationLogic {
             uint256 k = _largest(slots);
             if (k == type(uint256).max) break;
             slots[k].done = true;
-            _closeOne(s, account, slots[k], ctx, keeper);
+            _closeOne(s, account, slots[k], ctx, msg.sender);
             if (slots[k].pair != 0) ctx.mm = LiquidationCredits.update(s, slots, k, ctx.mm);
         }
         notionalClosed = ctx.notionalClosed;
@@ -108,7 +111,7 @@ library LiquidationLogic {
         // Closing at the oracle price moves equity only by the rounding of each realised PnL
         // (at most one quote unit each): what the account can pay is bounded below by this.
         int256 canPay = h.equity - int256(ctx.closes * s.quoteScale);
-        keeperReward = _chargeFee(s, account, ctx, complete, canPay, keeper);
+        keeperReward = _chargeFee(s, account, ctx, complete, canPay, IERC20(quote));
         if (closedOut && _weightedEquity(s, account) < 0) _settleDebt(s, account);
     }
 
@@ -331,10 +334,9 @@ library LiquidationLogic {
         Ctx memory ctx,
         bool complete,
         int256 canPay,
-        address keeper
+        IERC20 quote
     ) private returns (uint256 reward) {
         if (ctx.notionalClosed == 0) return 0;
-        IERC20 quote = IERC20(s.quoteToken);
         uint256 cap = canPay > 0 ? uint256(canPay) / s.quoteScale : 0;
         cap = Math.min(cap, quote.balanceOf(address(this)));
         // The penalty first: it is what keeps self-liquidation from paying (INV-28).
@@ -343,12 +345,12 @@ library LiquidationLogic {
         uint256 fee = reward + toFund;
         AccountData storage a = s.accounts[account];
         MarginLogic.addQuote(s, a, -int256(fee));
-        emit Ev.LiquidationFeePaid(account, keeper, ctx.notionalClosed, fee, reward, toFund);
-        if (reward != 0) quote.safeTransfer(keeper, reward);
+        emit Ev.LiquidationFeePaid(account, msg.sender, ctx.notionalClosed, fee, reward, toFund);
+        if (reward != 0) quote.safeTransfer(msg.sender, reward);
         // A quote token that refuses the fund (e.g. a blocklist) must not block liquidations:
         // the fund's share then stays in the vault and goes to the pool.
         if (toFund != 0 && !quote.trySafeTransfer(s.insuranceFund, toFund))
-            s.poolBalance += int256(toFund);
+            MarginLogic.addPool(s, int256(toFund));
     }
 
     /// @dev The keeper's reward for this call (quote units, at most `cap`), recorded in the
@@ -418,7 +420,7 @@ library LiquidationLogic {
         if (debt != 0 && a.collateralMask == 0) {
             uint256 covered = _fundCover(fund, debt);
             uint256 socialised = debt - covered;
-            s.poolBalance -= int256(socialised);
+            MarginLogic.addPool(s, -int256(socialised));
             emit Ev.BadDebtSettled(account, debt, covered, socialised);
             debt = 0;
         }

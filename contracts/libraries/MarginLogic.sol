@@ -112,6 +112,20 @@ library MarginLogic {
         a.collateralMask = mask;
     }
 
+    /// @notice Adds `delta` (quote units) to the pool's balance in the vault: its only writer.
+    ///         The balance shares a slot with the pause flag, the quote scale and the sequencer
+    ///         settings (docs/gas.md); 152 bits hold any supply of a real token.
+    function addPool(Store storage s, int256 delta) internal returns (int256 newBalance) {
+        newBalance = s.poolBalance + delta;
+        s.poolBalance = SafeCast.toInt152(newBalance);
+    }
+
+    /// @notice Reverts while the L2 sequencer is down or in its grace period (INV-22); reads the
+    ///         feed's address only when one is set.
+    function checkSequencer(Store storage s) internal view {
+        if (s.hasSequencer) OracleLib.checkSequencer(s.sequencerFeed, s.sequencerGracePeriod);
+    }
+
     /// @notice `addQuote` for a deposit of `amount` quote units (linked: keeps the engine small).
     function creditQuote(Store storage s, uint256 account, uint256 amount) public {
         addQuote(s, s.accounts[account], SafeCast.toInt256(amount));
@@ -321,7 +335,7 @@ library MarginLogic {
         Query memory q,
         AccountData memory a
     ) private view returns (Health memory h) {
-        OracleLib.checkSequencer(s.sequencerFeed, s.sequencerGracePeriod);
+        checkSequencer(s);
         h.equity = quoteToUsd(s, a.quoteBalance);
         RiskMath.Leg[] memory legs;
         uint256 nLegs;
@@ -492,19 +506,27 @@ library MarginLogic {
         Store storage s,
         uint256 account,
         address token,
-        uint256 amount
+        uint256 amount,
+        bool isQuote
     ) external {
-        debit(s, account, token, amount);
+        debit(s, account, token, amount, isQuote);
         check(s, account, increasing(type(uint256).max, 0));
     }
 
     /// @notice Takes `amount` off a balance, never below zero. Non-quote collateral cannot leave
     ///         while the account has quote debt. The caller runs the margin check.
-    function debit(Store storage s, uint256 account, address token, uint256 amount) public {
+    /// @param isQuote `token == s.quoteToken`, which the engine knows from its immutable copy.
+    function debit(
+        Store storage s,
+        uint256 account,
+        address token,
+        uint256 amount,
+        bool isQuote
+    ) public {
         if (amount == 0) revert ICrossmarginErrors.ZeroAmount();
         AccountData storage a = s.accounts[account];
         int256 quoteBalance = a.quoteBalance;
-        if (token == s.quoteToken) {
+        if (isQuote) {
             if (amount > uint256(type(uint96).max) || int256(amount) > quoteBalance) {
                 revert ICrossmarginErrors.InsufficientBalance(
                     account,
@@ -539,7 +561,7 @@ library MarginLogic {
     /// @notice `checkAccount` inside another linked library (no second delegatecall).
     function check(Store storage s, uint256 account, MarginCheck memory c) internal view {
         if (!c.riskIncreased && c.mmBeforeAdj >= c.equityBeforeAdj + c.slack.toInt()) {
-            OracleLib.checkSequencer(s.sequencerFeed, s.sequencerGracePeriod);
+            checkSequencer(s);
             return;
         }
         Query memory q = Query(

@@ -81,13 +81,16 @@ library OrderLogic {
 
     /// @param proof 0, or for a round that opens a Chainlink phase the last round of the
     ///        previous phase (INV-37).
+    /// @param quote The quote token, from the engine's immutable copy (no storage read).
+    /// @dev The keeper is `msg.sender`: the library runs by delegatecall from the engine's entry
+    ///      point, so it is the engine's caller.
     function settle(
         Store storage s,
         uint256 account,
         uint256 marketId,
         uint80 roundId,
         uint80 proof,
-        address keeper
+        address quote
     ) external returns (bool filled) {
         Order memory o = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
@@ -97,7 +100,7 @@ library OrderLogic {
         if (_governanceBlocked(s, cfg, o)) {
             // INV-38: a pause or status change is not the trader's doing: free, keeper unpaid.
             _clear(s, account, marketId);
-            emit Ev.OrderCancelled(account, marketId, keeper, "governance", 0);
+            emit Ev.OrderCancelled(account, marketId, msg.sender, "governance", 0);
             _notify(s, account, marketId, false, 0, 0);
             return false;
         }
@@ -118,16 +121,16 @@ library OrderLogic {
         if (delta == 0) {
             // INV-36: nothing left to reduce. The trader made the order obsolete (or was
             // liquidated): the keeper did the work and is paid the (capped) fee.
-            emit Ev.OrderCancelled(account, marketId, keeper, "reduce-only", fee);
+            emit Ev.OrderCancelled(account, marketId, msg.sender, "reduce-only", fee);
         } else {
             uint256 charged;
             bytes32 why;
             (filled, charged, why) = _tryFill(s, account, marketId, delta, o, price, feeInFill);
             fee += charged;
-            if (filled) emit Ev.OrderSettled(account, marketId, keeper, roundId, fee);
-            else emit Ev.OrderCancelled(account, marketId, keeper, why, fee);
+            if (filled) emit Ev.OrderSettled(account, marketId, msg.sender, roundId, fee);
+            else emit Ev.OrderCancelled(account, marketId, msg.sender, why, fee);
         }
-        _payKeeper(s, keeper, fee);
+        if (fee != 0) IERC20(quote).safeTransfer(msg.sender, fee);
         _notify(s, account, marketId, filled, filled ? delta : int256(0), price);
     }
 
@@ -234,7 +237,7 @@ library OrderLogic {
             _clear(s, account, marketId);
             uint256 fee = blocked ? 0 : _chargeFee(s, account, marketId, o.keeperFee);
             emit Ev.OrderCancelled(account, marketId, caller, "expired", fee);
-            _payKeeper(s, caller, fee);
+            if (fee != 0) IERC20(s.quoteToken).safeTransfer(caller, fee);
             return;
         }
         if (!authorised) revert E.OrderNotExpired(o.settlementDeadline, block.timestamp);
@@ -442,16 +445,12 @@ library OrderLogic {
         s.accounts[account].orderMask &= ~uint64(1 << marketId);
     }
 
-    function _payKeeper(Store storage s, address keeper, uint256 fee) private {
-        if (fee != 0) IERC20(s.quoteToken).safeTransfer(keeper, fee);
-    }
-
     /// @dev An owner's cancellation fee to the insurance fund; a fund or token that refuses it
     ///      must not block the cancellation: the fee then stays in the vault for the pool.
     function _payFund(Store storage s, uint256 account, uint256 marketId, uint256 fee) private {
         if (fee == 0) return;
         bool ok = IERC20(s.quoteToken).trySafeTransfer(s.insuranceFund, fee);
-        if (!ok) s.poolBalance += int256(fee);
+        if (!ok) MarginLogic.addPool(s, int256(fee));
         emit Ev.OrderCancelFeeCollected(account, marketId, fee, ok);
     }
 

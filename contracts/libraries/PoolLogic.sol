@@ -10,7 +10,6 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
-import {OracleLib} from "./OracleLib.sol";
 import {Store} from "../types/Store.sol";
 import {MarketConfig, MarketState, MarketStatus} from "../types/Types.sol";
 
@@ -27,7 +26,7 @@ library PoolLogic {
     ///         Like every price read of the engine, refused while the L2 sequencer is down or in
     ///         its grace period (INV-22), so LPs cannot deposit or withdraw at stale prices.
     function value(Store storage s) external view returns (int256) {
-        OracleLib.checkSequencer(s.sequencerFeed, s.sequencerGracePeriod);
+        MarginLogic.checkSequencer(s);
         int256 openUsd;
         uint256 n = s.marketCount;
         for (uint256 id; id < n; ++id) {
@@ -65,9 +64,9 @@ library PoolLogic {
         uint256 available = withdrawable(s);
         if (assets > available)
             revert ICrossmarginErrors.InsufficientPoolLiquidity(available, assets);
-        s.poolBalance -= SafeCast.toInt256(assets);
+        int256 balance = MarginLogic.addPool(s, -SafeCast.toInt256(assets));
         IERC20(s.quoteToken).safeTransfer(receiver, assets);
-        emit ICrossmarginEvents.PoolWithdrawn(receiver, assets, s.poolBalance);
+        emit ICrossmarginEvents.PoolWithdrawn(receiver, assets, balance);
     }
 
     /// @notice Quote units the pool may withdraw: what the vault holds, less the balance that

@@ -228,7 +228,7 @@ library TradeLogic {
         r.funding = size.sMulCeil(indexNow - index0);
         r.quoteDelta = MarginLogic.usdToQuoteFloor(s, r.pnl - r.funding - int256(r.fee));
         MarginLogic.addQuote(s, s.accounts[account], r.quoteDelta);
-        s.poolBalance -= r.quoteDelta;
+        MarginLogic.addPool(s, -r.quoteDelta);
         r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
         (int256 newEntry, int256 newIndex) = _move(s, account, marketId, r, indexNow);
         _updateAggregates(st, size, r.newSize, int256(entry), newEntry, index0, newIndex);

@@ -40,14 +40,17 @@ struct AdlParams {
 /// @notice All engine state, in one struct so that linked libraries can share it.
 struct Store {
     address quoteToken; // read by token transfers only
-    // One slot for what every trade and margin check reads first (docs/gas.md)
-    address sequencerFeed; // optional L2 sequencer-uptime feed (answer 0 = up), 0 = none
+    // One slot for what every trade and margin check reads first and every trade writes
+    // (docs/gas.md): the pool's balance beside the pause flag, the quote scale and the sequencer
+    // check's settings
+    int152 poolBalance; // quote units owned by the pool in the vault; `MarginLogic.addPool` writes it
+    uint64 quoteScale; // 10 ** (18 - quote decimals)
     uint24 sequencerGracePeriod; // seconds, <= MAX_GRACE_PERIOD (1 day)
     bool paused;
-    uint64 quoteScale; // 10 ** (18 - quote decimals)
+    bool hasSequencer; // sequencerFeed != 0: the checks read the feed's slot only then
+    address sequencerFeed; // optional L2 sequencer-uptime feed (answer 0 = up), 0 = none
     address pool;
     address insuranceFund;
-    int256 poolBalance; // quote units owned by the liquidity pool inside the vault
     uint256 marketCount;
     LiquidationParams liq;
     address[] collateralTokens; // by index

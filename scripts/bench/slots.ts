@@ -30,10 +30,10 @@ import {
 const BASE = 1n;
 const FIELDS: Record<string, bigint> = {
   quoteToken: 0n,
-  "sequencer, paused, quoteScale": 1n,
-  pool: 2n,
-  insuranceFund: 3n,
-  poolBalance: 4n,
+  "poolBalance, quoteScale, paused, sequencer flag": 1n,
+  sequencerFeed: 2n,
+  pool: 3n,
+  insuranceFund: 4n,
   marketCount: 5n,
   "liq.0 (fee, buffer, penalty rates)": 6n,
   "liq.1 (keeper rewards)": 7n,
@@ -100,8 +100,10 @@ async function checkLayout(sys: System): Promise<void> {
     if (!ok) throw new Error(`slots.ts: Store layout changed (${what}); update FIELDS`);
   };
   expect((await word(FIELDS.quoteToken)) === quote, "quoteToken");
-  const packed = await word(FIELDS["sequencer, paused, quoteScale"]);
-  expect(packed >> 192n === (await sys.engine.quoteScale()), "quoteScale");
+  const packed = await word(FIELDS["poolBalance, quoteScale, paused, sequencer flag"]);
+  expect(((packed >> 152n) & ((1n << 64n) - 1n)) === (await sys.engine.quoteScale()), "quoteScale");
+  const poolBalance = BigInt.asIntN(152, packed & ((1n << 152n) - 1n));
+  expect(poolBalance === (await sys.engine.poolBalance()), "poolBalance");
   expect((await word(FIELDS.pool)) === BigInt(await sys.pool.getAddress()), "pool");
   expect((await word(FIELDS.marketCount)) === (await sys.engine.marketCount()), "marketCount");
   const cfg = await hre.ethers.provider.getStorage(engine, at(0n, mapping("markets")));

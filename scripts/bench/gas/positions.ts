@@ -89,6 +89,15 @@ export async function positionLifecycle(b: Bench): Promise<Results> {
       .connect(withdrawer)
       .withdraw(id(withdrawer), b.usdc, units(100, 6), withdrawer.address),
   );
+  await time.increase(60);
+  // The same withdrawal again: the wallet now holds USDC, so the token writes no fresh slot
+  // (the first one pays 17,100 more for the recipient's zero-to-non-zero balance).
+  check((await b.sys.quote.balanceOf(withdrawer.address)) > 0n, "withdrawer's wallet is empty");
+  r["withdraw (one open position, wallet holds USDC)"] = await gasOf(
+    b.sys.engine
+      .connect(withdrawer)
+      .withdraw(id(withdrawer), b.usdc, units(100, 6), withdrawer.address),
+  );
 
   await time.increase(60);
   check((await positionCount(b, id(closer))) === 1, "closer must hold exactly one position");
