@@ -10,7 +10,7 @@ import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {AdlParams, Store, LiquidationParams} from "../types/Store.sol";
-import {CollateralConfig, MarketConfig, MarketStatus} from "../types/Types.sol";
+import {CollateralConfig, MarketConfig, MarketState, MarketStatus} from "../types/Types.sol";
 import {
     AdlSettings,
     LiquidationSettings,
@@ -139,7 +139,13 @@ library AdminLogic {
         MarketConfig storage m = s.markets[id];
         _setFeed(_feedSlot(m), p.feed, p.heartbeat, feedDescription);
         m.status = MarketStatus.Active;
-        s.marketStates[id].lastFundingTime = uint48(block.timestamp);
+        MarketState storage st = s.marketStates[id];
+        st.lastFundingTime = uint48(block.timestamp);
+        // Slots that would otherwise start empty (Types.sol, MarketState): listing fills them.
+        st.warmOI = true;
+        st.warmAggregates = true;
+        st.warmWindow = true;
+        st.warmBlockSkew = true;
         emit Ev.MarketAdded(id, name, p.feed, p.heartbeat);
         _setTrading(m, id, p.trading);
         _refreshMaxTakerFee(s);

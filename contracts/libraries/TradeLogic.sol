@@ -382,14 +382,14 @@ library TradeLogic {
         else shortOI -= uint256(-oldSize);
         if (newSize > 0) longOI += uint256(newSize);
         else shortOI += uint256(-newSize);
-        st.longOI = longOI.toUint128();
-        st.shortOI = shortOI.toUint128();
+        st.longOI = longOI.toUint112();
+        st.shortOI = shortOI.toUint112();
         int256 iwad = WadMath.IWAD;
         st.netEntryNotional = (st.netEntryNotional -
             (oldSize * oldEntry) / iwad +
-            (newSize * newEntry) / iwad).toInt128();
+            (newSize * newEntry) / iwad).toInt120();
         st.netFundingSnapshot = (st.netFundingSnapshot -
             (oldSize * oldIndex) / iwad +
-            (newSize * newIndex) / iwad).toInt128();
+            (newSize * newIndex) / iwad).toInt120();
     }
 }

@@ -183,14 +183,20 @@ async function main(): Promise<void> {
   const labels = new Labels();
   labels.market(0n);
   labels.market(1n);
+  labels.market(15n);
   labels.account("A", acctA, [0n, 1n]);
-  labels.account("B", acctB, [0n, 1n]);
+  labels.account("B", acctB, [0n, 1n, 15n]);
   labels.account("E", acctE, [1n]);
   const engine = b.engineAddr.toLowerCase();
   await trade(b, a, acctA, 0, wad(1)); // ETH-PERP in use
   await time.increase(60);
   const run = (name: string) => !only || only === name;
 
+  if (run("first")) {
+    const first = await hashOf(buy(b, t, acctB, 15, wad(1)));
+    await dump(first, labels, engine, "open position (first in market)");
+    await time.increase(60);
+  }
   const open = await hashOf(buy(b, t, acctB, 0, wad(1)));
   if (run("open")) await dump(open, labels, engine, "open position (market in use)");
   await time.increase(60);

@@ -1,0 +1,113 @@
+// INV-66 and INV-67 (docs/math.md, "Market state storage"; docs/gas.md): no slot of a listed
+// market's state is ever zero, whatever trades do to the values in it; the pool's balance shares
+// one slot with the pause flag, the quote scale and the sequencer settings, and writing any of
+// them leaves the others as they were.
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { AbiCoder, ZeroAddress, keccak256 } from "ethers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { ETH } from "../../../src/common";
+import { wad } from "../../../src/common/units";
+import { Env, fundQuote, loadTrading, trade, usdc } from "../../helpers/trading";
+import { expectConservation } from "../../helpers/model-world";
+
+/** `Store` starts after AccessControl's mapping (slot 0); `marketStates` is its 13th slot. */
+const STORE = 1n;
+const MARKET_STATES = STORE + 12n;
+const POOL_SLOT = STORE + 1n;
+
+const enc = AbiCoder.defaultAbiCoder();
+
+describe("markets: state storage (INV-66, INV-67)", () => {
+  let env: Env;
+
+  beforeEach(async () => {
+    env = await loadTrading();
+  });
+
+  afterEach(async () => {
+    await expectConservation(env);
+  });
+
+  async function stateWords(marketId: number): Promise<bigint[]> {
+    const base = BigInt(keccak256(enc.encode(["uint256", "uint256"], [marketId, MARKET_STATES])));
+    const engine = await env.engine.getAddress();
+    const words: bigint[] = [];
+    for (let k = 0n; k < 5n; k++)
+      words.push(BigInt(await ethers.provider.getStorage(engine, base + k)));
+    return words;
+  }
+
+  async function expectWarm(marketId: number) {
+    const st = await env.engine.getMarketState(marketId);
+    expect([st.warmOI, st.warmAggregates, st.warmWindow, st.warmBlockSkew]).to.deep.equal([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    for (const [k, w] of (await stateWords(marketId)).entries())
+      expect(w, `market ${marketId} state slot ${k}`).to.not.equal(0n);
+  }
+
+  it("INV-66: listing fills every state slot, and a round trip back to zero open interest keeps them filled", async () => {
+    const n = Number(await env.engine.marketCount());
+    for (let m = 0; m < n; m++) await expectWarm(m);
+    const [alice, bob] = env.users;
+    const a = await fundQuote(env, alice, usdc("100000"));
+    const b = await fundQuote(env, bob, usdc("100000"));
+    await trade(env, alice, a, ETH, wad(2), { others: [b] });
+    await trade(env, bob, b, ETH, -wad(1), { others: [a] });
+    await time.increase(3600);
+    await trade(env, alice, a, ETH, -wad(2), { others: [b] });
+    await trade(env, bob, b, ETH, wad(1), { others: [a] });
+    const st = await env.engine.getMarketState(ETH);
+    expect([st.longOI, st.shortOI]).to.deep.equal([0n, 0n]);
+    await expectWarm(ETH);
+  });
+
+  it("INV-66: the open interest is read back exactly beside the flag (uint112 per side)", async () => {
+    const [alice, bob] = env.users;
+    const a = await fundQuote(env, alice, usdc("1000000"));
+    const b = await fundQuote(env, bob, usdc("1000000"));
+    await trade(env, alice, a, ETH, wad("3.25"), { others: [b] });
+    await trade(env, bob, b, ETH, -wad("1.5"), { others: [a] });
+    const [slot0] = await stateWords(ETH);
+    const mask = (1n << 112n) - 1n;
+    expect(slot0 & mask).to.equal(wad("3.25"));
+    expect((slot0 >> 112n) & mask).to.equal(wad("1.5"));
+    expect(slot0 >> 224n).to.equal(1n); // warmOI
+  });
+
+  it("INV-67: pausing, the sequencer settings and trades write the pool's slot without disturbing its other fields", async () => {
+    const engine = await env.engine.getAddress();
+    const word = async () => BigInt(await ethers.provider.getStorage(engine, POOL_SLOT));
+    const fields = async () => ({
+      balance: await env.engine.poolBalance(),
+      scale: await env.engine.quoteScale(),
+      paused: await env.engine.paused(),
+    });
+    const decode = (w: bigint) => ({
+      balance: BigInt.asIntN(152, w & ((1n << 152n) - 1n)),
+      scale: (w >> 152n) & ((1n << 64n) - 1n),
+      paused: ((w >> 240n) & 0xffn) === 1n,
+    });
+    const start = await fields();
+    expect(decode(await word())).to.deep.equal(start);
+    await env.engine.pause();
+    expect(await fields()).to.deep.equal({ ...start, paused: true });
+    await env.engine.unpause();
+    const feed = await (await ethers.getContractFactory("MockFeed")).deploy(0, "sequencer", 0);
+    await env.engine.setSequencer(await feed.getAddress(), 3600);
+    await env.engine.setSequencer(ZeroAddress, 0);
+    expect(await fields()).to.deep.equal(start);
+    const [alice, bob] = env.users;
+    const a = await fundQuote(env, alice, usdc("100000"));
+    const b = await fundQuote(env, bob, usdc("100000"));
+    await trade(env, alice, a, ETH, wad(1), { others: [b] });
+    const after = await fields();
+    expect(after.balance).to.not.equal(start.balance); // the fee went to the pool
+    expect(decode(await word())).to.deep.equal(after);
+    expect(after.scale).to.equal(start.scale);
+  });
+});
