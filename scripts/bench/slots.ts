@@ -185,7 +185,7 @@ async function main(): Promise<void> {
   labels.market(1n);
   labels.market(15n);
   labels.account("A", acctA, [0n, 1n]);
-  labels.account("B", acctB, [0n, 1n, 15n]);
+  labels.account("B", acctB, [0n, 1n]);
   labels.account("E", acctE, [1n]);
   const engine = b.engineAddr.toLowerCase();
   await trade(b, a, acctA, 0, wad(1)); // ETH-PERP in use
@@ -193,7 +193,10 @@ async function main(): Promise<void> {
   const run = (name: string) => !only || only === name;
 
   if (run("first")) {
-    const first = await hashOf(buy(b, t, acctB, 15, wad(1)));
+    const f = await actor("slots: F");
+    await fund(b, f, 0, "100000");
+    labels.account("F", accountId(f.address, 0), [15n]);
+    const first = await hashOf(buy(b, f, accountId(f.address, 0), 15, wad(1)));
     await dump(first, labels, engine, "open position (first in market)");
     await time.increase(60);
   }
