@@ -26,26 +26,75 @@ library OracleLib {
 
     /// @notice The feed's latest answer as a WAD price; reverts on any unsafe answer.
     function read(Feed memory f) internal view returns (uint256) {
-        (
-            uint80 roundId,
-            int256 answer,
-            ,
-            uint256 updatedAt,
-            uint80 answeredInRound
-        ) = AggregatorV3Interface(f.feed).latestRoundData();
+        (uint80 roundId, int256 answer, uint256 updatedAt, uint80 answeredInRound) = latest(f.feed);
         return validate(f, roundId, answer, updatedAt, answeredInRound);
+    }
+
+    /// @notice `latestRoundData()` of `feed` without `startedAt`, by a plain static call (`_round`).
+    function latest(
+        address feed
+    )
+        internal
+        view
+        returns (uint80 roundId, int256 answer, uint256 updatedAt, uint80 answeredInRound)
+    {
+        return _round(feed, 0xfeaf968c, 0, 4);
+    }
+
+    /// @notice `getRoundData(id)` of `feed` without `startedAt`, by a plain static call (`_round`).
+    function roundData(
+        address feed,
+        uint80 id
+    )
+        internal
+        view
+        returns (uint80 roundId, int256 answer, uint256 updatedAt, uint80 answeredInRound)
+    {
+        return _round(feed, 0x9a6fc8f5, id, 0x24);
+    }
+
+    /// @dev What the ABI decoder does with a round's five words, in fewer steps: a revert of the
+    ///      feed is bubbled up; a reply shorter than five words (an address without code, for
+    ///      one) or a round id that does not fit 80 bits reverts without data, as the decoder
+    ///      would.
+    function _round(
+        address feed,
+        uint256 selector,
+        uint256 arg,
+        uint256 size
+    )
+        private
+        view
+        returns (uint80 roundId, int256 answer, uint256 updatedAt, uint80 answeredInRound)
+    {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(0, shl(224, selector))
+            mstore(4, arg)
+            if iszero(staticcall(gas(), feed, 0, size, ptr, 0xa0)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            if lt(returndatasize(), 0xa0) {
+                revert(0, 0)
+            }
+            let r := mload(ptr)
+            let a := mload(add(ptr, 0x80))
+            if or(shr(80, r), shr(80, a)) {
+                revert(0, 0)
+            }
+            roundId := r
+            answer := mload(add(ptr, 0x20))
+            updatedAt := mload(add(ptr, 0x60))
+            answeredInRound := a
+        }
     }
 
     /// @notice Like `read`, but an answer older than the heartbeat is returned with
     ///         `fresh = false` instead of reverting. Every other unsafe answer still reverts.
     function readLatest(Feed memory f) internal view returns (uint256 price, bool fresh) {
-        (
-            uint80 roundId,
-            int256 answer,
-            ,
-            uint256 updatedAt,
-            uint80 answeredInRound
-        ) = AggregatorV3Interface(f.feed).latestRoundData();
+        (uint80 roundId, int256 answer, uint256 updatedAt, uint80 answeredInRound) = latest(f.feed);
         price = _sane(f, roundId, answer, updatedAt, answeredInRound);
         fresh = block.timestamp - updatedAt <= f.heartbeat;
     }

@@ -318,14 +318,10 @@ library OrderLogic {
 
     /// @dev The feed's latest round id and its validated price.
     function _latestRound(MarketConfig storage cfg) private view returns (uint80, uint256) {
-        (
-            uint80 round,
-            int256 answer,
-            ,
-            uint256 updatedAt,
-            uint80 answeredIn
-        ) = AggregatorV3Interface(cfg.feed).latestRoundData();
         Feed memory f = Feed(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
+        (uint80 round, int256 answer, uint256 updatedAt, uint80 answeredIn) = OracleLib.latest(
+            f.feed
+        );
         return (round, OracleLib.validate(f, round, answer, updatedAt, answeredIn));
     }
 

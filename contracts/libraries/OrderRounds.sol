@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {OracleLib} from "./OracleLib.sol";
 import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 
 /// @title OrderRounds
@@ -37,7 +38,7 @@ library OrderRounds {
         uint80 commitRound,
         uint256 earliest
     ) internal view returns (int256 answer, uint256 updatedAt, uint80 answeredInRound) {
-        (, answer, , updatedAt, answeredInRound) = feed.getRoundData(roundId);
+        (, answer, updatedAt, answeredInRound) = OracleLib.roundData(address(feed), roundId);
         (Check c, uint80 prev, uint256 prevAt) = verify(
             feed,
             roundId,
