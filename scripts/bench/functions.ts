@@ -1,0 +1,197 @@
+/**
+ * `npx hardhat run scripts/bench/functions.ts`: gas of the hot paths by Solidity function. Each
+ * executed opcode is charged to the innermost function whose source range holds the opcode's
+ * source-map entry (the deployed code's source map and AST from Hardhat's build info), in the
+ * contract whose code runs at that depth (a DELEGATECALL runs the library's code). Cold and warm
+ * storage, calls and logs are charged where they happen, so a function's line is what its own
+ * statements cost, without the functions it calls. `SCENARIO=withdraw|open|increase|close`
+ * picks one; `TOP=n` lines (default 25); `ARITH=1` leaves out storage, calls and logs.
+ */
+import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { deployWithHardhat } from "../../deploy/hardhat";
+import { accountId, units, wad } from "../../src/common";
+import { actor, baseFixture, buy, fund, receiptOf, trade } from "./gas/bench";
+
+const CALLS = new Set(["CALL", "STATICCALL", "DELEGATECALL"]);
+
+interface Step {
+  pc: number;
+  op: string;
+  gas: number;
+  gasCost: number;
+  depth: number;
+  stack?: string[];
+}
+
+interface AstNode {
+  nodeType?: string;
+  name?: string;
+  kind?: string;
+  src?: string;
+  nodes?: AstNode[];
+  body?: AstNode;
+  [key: string]: unknown;
+}
+
+/** A contract's code as the source map sees it: pc -> "Contract.function" (or a placeholder). */
+class CodeMap {
+  private readonly byPc = new Map<number, string>();
+
+  constructor(code: string, sourceMap: string, fns: FunctionIndex, contract: string) {
+    const bytes = Buffer.from(code.replace(/^0x/, ""), "hex");
+    const pcs: number[] = [];
+    for (let pc = 0; pc < bytes.length; pc++) {
+      pcs.push(pc);
+      const op = bytes[pc];
+      if (op >= 0x60 && op <= 0x7f) pc += op - 0x5f; // PUSH1..PUSH32 data
+    }
+    let [s, l, f] = [-1, -1, -1];
+    sourceMap.split(";").forEach((entry, i) => {
+      const parts = entry.split(":");
+      if (parts[0]) s = Number(parts[0]);
+      if (parts[1]) l = Number(parts[1]);
+      if (parts[2]) f = Number(parts[2]);
+      if (i < pcs.length) this.byPc.set(pcs[i], fns.at(f, s, l) ?? `${contract} (generated)`);
+    });
+  }
+
+  name(pc: number): string {
+    return this.byPc.get(pc) ?? "(no source)";
+  }
+}
+
+/** Function ranges per source file id, from the build info's ASTs. */
+class FunctionIndex {
+  private readonly ranges = new Map<number, { start: number; end: number; name: string }[]>();
+
+  constructor(sources: Record<string, { ast: AstNode; id: number }>) {
+    for (const { ast, id } of Object.values(sources)) {
+      const list: { start: number; end: number; name: string }[] = [];
+      const walk = (node: AstNode, owner: string) => {
+        if (!node || typeof node !== "object") return;
+        let here = owner;
+        if (node.nodeType === "ContractDefinition") here = node.name ?? owner;
+        if (node.nodeType === "FunctionDefinition" || node.nodeType === "ModifierDefinition") {
+          const [start, len] = (node.src ?? "0:0").split(":").map(Number);
+          const fn = node.name || node.kind || "?";
+          list.push({ start, end: start + len, name: `${here}.${fn}` });
+        }
+        for (const value of Object.values(node)) {
+          if (Array.isArray(value)) value.forEach((v) => walk(v as AstNode, here));
+          else if (value && typeof value === "object") walk(value as AstNode, here);
+        }
+      };
+      walk(ast, "");
+      this.ranges.set(id, list);
+    }
+  }
+
+  /** The innermost function holding [s, s + l) in file `f`. */
+  at(f: number, s: number, l: number): string | undefined {
+    let best: { start: number; end: number; name: string } | undefined;
+    for (const r of this.ranges.get(f) ?? []) {
+      if (r.start <= s && s + l <= r.end && (!best || r.end - r.start < best.end - best.start))
+        best = r;
+    }
+    return best?.name;
+  }
+}
+
+/** Code maps of every deployed contract of the repository, by runtime code length and prefix. */
+async function codeMaps(): Promise<Map<string, CodeMap>> {
+  const maps = new Map<string, CodeMap>();
+  for (const fq of await hre.artifacts.getAllFullyQualifiedNames()) {
+    if (!fq.startsWith("contracts/")) continue;
+    const art = await hre.artifacts.readArtifact(fq);
+    if (art.deployedBytecode.length <= 2) continue;
+    const info = await hre.artifacts.getBuildInfo(fq);
+    if (!info) continue;
+    const out = info.output.contracts[art.sourceName][art.contractName] as unknown as {
+      evm: { deployedBytecode: { object: string; sourceMap: string } };
+    };
+    const fns = new FunctionIndex(info.output.sources as never);
+    const code =
+      "0x" + out.evm.deployedBytecode.object.replace(/__\$[0-9a-f]{34}\$__/g, "0".repeat(40));
+    maps.set(
+      art.contractName,
+      new CodeMap(code, out.evm.deployedBytecode.sourceMap, fns, art.contractName),
+    );
+    maps.set(`len:${(code.length - 2) / 2}`, maps.get(art.contractName)!);
+  }
+  return maps;
+}
+
+async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title: string) {
+  const receipt = (await hre.ethers.provider.getTransactionReceipt(hash))!;
+  const trace = (await hre.network.provider.send("debug_traceTransaction", [
+    hash,
+    { disableMemory: true, disableStorage: true },
+  ])) as { structLogs: Step[] };
+  const mapOf = new Map<string, CodeMap | undefined>();
+  const lookup = async (addr: string) => {
+    if (!mapOf.has(addr)) {
+      const code = await hre.ethers.provider.getCode(addr);
+      mapOf.set(addr, maps.get(`len:${(code.length - 2) / 2}`));
+    }
+    return mapOf.get(addr);
+  };
+  const codeAt: string[] = [receipt.to!.toLowerCase()];
+  const totals = new Map<string, number>();
+  const logs = trace.structLogs;
+  for (let i = 0; i < logs.length; i++) {
+    const s = logs[i];
+    const here = codeAt[s.depth - 1];
+    const map = await lookup(here);
+    const name = map ? map.name(s.pc) : `(other contract ${here.slice(0, 10)}…)`;
+    let cost = s.gasCost;
+    if (CALLS.has(s.op) && logs[i + 1]?.depth === s.depth + 1) {
+      const stack = s.stack ?? [];
+      const to = "0x" + stack[stack.length - 2].replace(/^0x/, "").padStart(40, "0").slice(-40);
+      codeAt[s.depth] = to.toLowerCase();
+      // A call's own cost (as trace.ts): what the caller lost minus what the callee used.
+      let k = i + 1;
+      while (k < logs.length && logs[k].depth > s.depth) k++;
+      const calleeUsed = logs[i + 1].gas - (logs[k - 1].gas - logs[k - 1].gasCost);
+      cost = s.gas - (logs[k] ? logs[k].gas : 0) - calleeUsed;
+    }
+    const heavy =
+      CALLS.has(s.op) || s.op === "SLOAD" || s.op === "SSTORE" || s.op.startsWith("LOG");
+    if (process.env.ARITH && heavy) continue;
+    totals.set(name, (totals.get(name) ?? 0) + cost);
+  }
+  const top = Number(process.env.TOP ?? 25);
+  const rows = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  console.log(`\n${title}: ${receipt.gasUsed} gas (execution by function, top ${top})`);
+  for (const [name, gas] of rows) console.log(`  ${String(gas).padStart(7)}  ${name}`);
+}
+
+async function main(): Promise<void> {
+  const only = process.env.SCENARIO;
+  const maps = await codeMaps();
+  const b = await baseFixture(() => deployWithHardhat(hre, { persist: false }));
+  const [a, t] = [await actor("functions: A"), await actor("functions: B")];
+  const [acctA, acctB] = [a, t].map((w) => accountId(w.address, 0));
+  await fund(b, a, 0, "100000");
+  await fund(b, t, 0, "100000");
+  await trade(b, a, acctA, 0, wad(1));
+  await time.increase(60);
+  const run = (name: string) => !only || only === name;
+  const open = (await receiptOf(buy(b, t, acctB, 0, wad(1)))).hash;
+  if (run("open")) await profileByFunction(open, maps, "open position (market in use)");
+  await time.increase(60);
+  const inc = (await receiptOf(buy(b, t, acctB, 0, wad(1)))).hash;
+  if (run("increase")) await profileByFunction(inc, maps, "increase position");
+  await time.increase(60);
+  const w = b.sys.engine.connect(t).withdraw(acctB, b.usdc, units(100, 6), t.address);
+  const wd = (await receiptOf(w)).hash;
+  if (run("withdraw")) await profileByFunction(wd, maps, "withdraw (one open position)");
+  await time.increase(60);
+  const close = (await receiptOf(buy(b, t, acctB, 0, -wad(2)))).hash;
+  if (run("close")) await profileByFunction(close, maps, "close position");
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
