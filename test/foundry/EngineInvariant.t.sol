@@ -288,6 +288,30 @@ contract EngineInvariantTest is EngineSetup {
     ///         pre-crash price). The fill's margin check rebuilt the "before" state at the round's
     ///         price but valued "after" at the latest one, so the healthy account (equity 35.6k,
     ///         MM 4.3k) was left insolvent (equity -15.3k). Fixed in OrderLogic.fill.
+    /// @dev Deep campaign, seed 0xf89d8d69...: a sell committed at 60,000 settles after the
+    ///      price fell to 37,770 in the same second, at its settlement round's 60,000 (INV-37).
+    ///      Valued at the latest price the account was under water before the fill and well
+    ///      above IM after it: the fee charged inside the fill is covered by the equity after
+    ///      (INV-35), not the equity before, which the handler used to require.
+    function test_regression_flipSettledUnderwater() public {
+        handler.sandwich(13158, 3079676674, 3, 5014);
+        handler.multicall(3807, 5953574944954455764407248063010730030521465672340756960);
+        handler.commitOrder(
+            940426942379410063658484662205,
+            62018977060975316384590686561052382025712093780633267,
+            9772854948010733502,
+            2987424590590176718006505188439838511383456786494422700
+        );
+        handler.movePrice(
+            9164337,
+            2,
+            632397888604704609458070408822723226343975936088919683539508179563147931
+        );
+        handler.topUp(23540104377780275393321201020790249723397860870684533788, false);
+        handler.settleOrder(1e15);
+        assertEq(handler.violations(), 0, handler.firstViolation());
+    }
+
     function test_regression_reducingFillAtStaleRoundPrice() public {
         handler.setMarketStatus(1e11, 5e24);
         handler.setMarketStatus(5e24, 16566);

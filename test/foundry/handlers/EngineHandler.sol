@@ -466,8 +466,15 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
             // equity held; judge the fill on the state after the charge.
             uint256 paid = usdc.balanceOf(settler) - keeperBefore;
             if (paid > o.keeperFee) _fail("settleOrder: keeper paid more than the keeper fee");
-            if (paid != 0 && before.equity < int256(paid * QUOTE_SCALE))
+            // A growing fill charges the fee inside the fill, held to IM (checked below): the
+            // equity after the fill covers it, which can be more than the equity before when
+            // the settlement round's price beats the latest one (INV-35). Otherwise the fee is
+            // capped by the equity before.
+            bool feeInFill = filled && increased;
+            if (paid != 0 && !feeInFill && before.equity < int256(paid * QUOTE_SCALE))
                 _fail("settleOrder: keeper fee charged beyond the account's equity");
+            if (paid != 0 && feeInFill && _health(acct).equity < 0)
+                _fail("settleOrder: keeper fee charged inside a fill that left negative equity");
             before.equity -= int256(paid * QUOTE_SCALE);
             if (filled) {
                 ghostOrdersFilled++;
