@@ -12,17 +12,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithHardhat } from "../../deploy/hardhat";
 import { accountId, units, wad } from "../../src/common";
 import { actor, baseFixture, buy, fund, receiptOf, trade } from "./gas/bench";
-
-const CALLS = new Set(["CALL", "STATICCALL", "DELEGATECALL"]);
-
-interface Step {
-  pc: number;
-  op: string;
-  gas: number;
-  gasCost: number;
-  depth: number;
-  stack?: string[];
-}
+import { CALLS, Step, callOwnCost } from "./trace";
 
 interface AstNode {
   nodeType?: string;
@@ -149,11 +139,7 @@ async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title
       const stack = s.stack ?? [];
       const to = "0x" + stack[stack.length - 2].replace(/^0x/, "").padStart(40, "0").slice(-40);
       codeAt[s.depth] = to.toLowerCase();
-      // A call's own cost (as trace.ts): what the caller lost minus what the callee used.
-      let k = i + 1;
-      while (k < logs.length && logs[k].depth > s.depth) k++;
-      const calleeUsed = logs[i + 1].gas - (logs[k - 1].gas - logs[k - 1].gasCost);
-      cost = s.gas - (logs[k] ? logs[k].gas : 0) - calleeUsed;
+      cost = callOwnCost(logs, i);
     }
     const heavy =
       CALLS.has(s.op) || s.op === "SLOAD" || s.op === "SSTORE" || s.op.startsWith("LOG");

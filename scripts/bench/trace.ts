@@ -6,15 +6,35 @@
  */
 import { HardhatRuntimeEnvironment } from "hardhat/types";
 
-interface Step {
+/** One step of `debug_traceTransaction`'s struct logs. */
+export interface Step {
   pc: number;
   op: string;
   gas: number;
   gasCost: number;
   depth: number;
+  stack?: string[];
 }
 
-const CALLS = new Set(["CALL", "STATICCALL", "DELEGATECALL", "CALLCODE", "CREATE", "CREATE2"]);
+export const CALLS = new Set([
+  "CALL",
+  "STATICCALL",
+  "DELEGATECALL",
+  "CALLCODE",
+  "CREATE",
+  "CREATE2",
+]);
+
+/** A call's own cost at step `i` (it entered a frame): what the caller lost minus what the
+ *  callee used. */
+export function callOwnCost(logs: Step[], i: number): number {
+  const s = logs[i];
+  let j = i + 1;
+  while (j < logs.length && logs[j].depth > s.depth) j++;
+  const calleeUsed = logs[i + 1].gas - (logs[j - 1].gas - logs[j - 1].gasCost);
+  const callerLost = s.gas - (logs[j] ? logs[j].gas : 0);
+  return callerLost - calleeUsed;
+}
 
 /** Gas by opcode class of the transaction `hash` (execution only: no intrinsic 21k/calldata). */
 export async function profile(
@@ -34,12 +54,7 @@ export async function profile(
       // Own cost of a call: what the caller lost minus what the callee used.
       const next = logs[i + 1];
       if (next && next.depth > s.depth) {
-        let j = i + 1;
-        while (j < logs.length && logs[j].depth > s.depth) j++;
-        const back = logs[j];
-        const calleeUsed = next.gas - (logs[j - 1].gas - logs[j - 1].gasCost);
-        const callerLost = s.gas - (back ? back.gas : 0);
-        add(`call ${s.op}`, callerLost - calleeUsed);
+        add(`call ${s.op}`, callOwnCost(logs, i));
         add("calls (count)", 1);
       } else add(`call ${s.op}`, s.gasCost);
       continue;
