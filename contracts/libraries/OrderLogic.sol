@@ -247,7 +247,7 @@ library OrderLogic {
             emit Ev.OrderCancelled(account, marketId, caller, "governance", 0);
             return;
         }
-        (, , , uint256 updatedAt, ) = AggregatorV3Interface(cfg.feed).latestRoundData();
+        (, , uint256 updatedAt, ) = OracleLib.latest(cfg.feed);
         if (updatedAt >= o.earliestSettlement) revert E.SettlementPriceExists(account, marketId);
         // INV-38: the option on the next price is not free. The fee goes to the insurance fund,
         // never back to the owner (an operator or the owner could be the keeper).
@@ -279,7 +279,7 @@ library OrderLogic {
         if (o.commitTime == 0) return (o, false, false, 0, 0);
         cancellable = block.timestamp > o.settlementDeadline;
         AggregatorV3Interface feed = AggregatorV3Interface(s.markets[marketId].feed);
-        (uint80 id, , , uint256 updatedAt, ) = feed.latestRoundData();
+        (uint80 id, , uint256 updatedAt, ) = OracleLib.latest(address(feed));
         if (updatedAt < o.earliestSettlement) return (o, false, cancellable, 0, 0);
         (round, proof) = OrderRounds.find(feed, id, o.commitRound, o.earliestSettlement);
         settleable = round != 0 && !cancellable;

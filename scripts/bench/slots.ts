@@ -4,10 +4,10 @@
  * hits (named from the `Store` layout, checked against the chain before use), the calls and the
  * logs, on a fresh in-process deployment with the mock feeds. docs/gas.md reads its output:
  * what a target would need is the list of cold slots and first writes, not an opcode total.
- * `SCENARIO=open|withdraw|settle|liquidate` runs one; the default runs all four.
+ * `SCENARIO=first|open|withdraw|settle|liquidate` runs one; the default runs all five.
  */
 import hre from "hardhat";
-import { AbiCoder, keccak256, toBeHex } from "ethers";
+import { toBeHex } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithHardhat } from "../../deploy/hardhat";
 import { System } from "../../deploy/deploy";
@@ -25,35 +25,7 @@ import {
   setPrice,
   trade,
 } from "./gas/bench";
-
-/** `Store` fields by slot offset (contracts/types/Store.sol; `s` follows AccessControl's slot). */
-const BASE = 1n;
-const FIELDS: Record<string, bigint> = {
-  quoteToken: 0n,
-  "poolBalance, quoteScale, paused, sequencer flag": 1n,
-  sequencerFeed: 2n,
-  pool: 3n,
-  insuranceFund: 4n,
-  marketCount: 5n,
-  "liq.0 (fee, buffer, penalty rates)": 6n,
-  "liq.1 (keeper rewards)": 7n,
-  "liq.2 (small debt, order fee, window)": 8n,
-};
-const MAPPINGS = {
-  markets: 11n,
-  marketStates: 12n,
-  accounts: 13n,
-  positions: 15n,
-  orders: 16n,
-  liquidations: 18n,
-  protections: 22n,
-  settlementCallbacks: 27n,
-};
-
-const enc = AbiCoder.defaultAbiCoder();
-const at = (key: bigint | string, slot: bigint, type = "uint256") =>
-  BigInt(keccak256(enc.encode([type, "uint256"], [key, slot])));
-const mapping = (name: keyof typeof MAPPINGS) => BASE + MAPPINGS[name];
+import { BASE, FIELDS, at, mapping } from "./layout";
 
 interface Step {
   op: string;

@@ -4,19 +4,13 @@
 // them leaves the others as they were.
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { AbiCoder, ZeroAddress, keccak256 } from "ethers";
+import { ZeroAddress } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { ETH } from "../../../src/common";
 import { wad } from "../../../src/common/units";
 import { Env, fundQuote, loadTrading, trade, usdc } from "../../helpers/trading";
 import { expectConservation } from "../../helpers/model-world";
-
-/** `Store` starts after AccessControl's mapping (slot 0); `marketStates` is its 13th slot. */
-const STORE = 1n;
-const MARKET_STATES = STORE + 12n;
-const POOL_SLOT = STORE + 1n;
-
-const enc = AbiCoder.defaultAbiCoder();
+import { at, field, mapping } from "../../../scripts/bench/layout";
 
 describe("markets: state storage (INV-66, INV-67)", () => {
   let env: Env;
@@ -30,7 +24,7 @@ describe("markets: state storage (INV-66, INV-67)", () => {
   });
 
   async function stateWords(marketId: number): Promise<bigint[]> {
-    const base = BigInt(keccak256(enc.encode(["uint256", "uint256"], [marketId, MARKET_STATES])));
+    const base = at(BigInt(marketId), mapping("marketStates"));
     const engine = await env.engine.getAddress();
     const words: bigint[] = [];
     for (let k = 0n; k < 5n; k++)
@@ -81,7 +75,13 @@ describe("markets: state storage (INV-66, INV-67)", () => {
 
   it("INV-67: pausing, the sequencer settings and trades write the pool's slot without disturbing its other fields", async () => {
     const engine = await env.engine.getAddress();
-    const word = async () => BigInt(await ethers.provider.getStorage(engine, POOL_SLOT));
+    const word = async () =>
+      BigInt(
+        await ethers.provider.getStorage(
+          engine,
+          field("poolBalance, quoteScale, paused, sequencer flag"),
+        ),
+      );
     const fields = async () => ({
       balance: await env.engine.poolBalance(),
       scale: await env.engine.quoteScale(),
