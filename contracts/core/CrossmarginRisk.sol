@@ -107,6 +107,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
             // Detaching needs only the account; the event names the reserve that was attached.
             uint256 old = _reserveOf(account, s.protections[account].reserveSub);
             delete s.protections[account];
+            s.liquidations[account].protection = false;
             emit ProtectionSet(account, old, 0, 0, 0);
             return;
         }
@@ -129,6 +130,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
         p.buffer = buffer;
         p.maxPerWindow = maxPerWindow;
         p.window = window;
+        s.liquidations[account].protection = true;
         emit ProtectionSet(account, reserve, buffer, maxPerWindow, window);
     }
 

@@ -242,18 +242,18 @@ library AdminLogic {
         _bound("orderKeeperFeeUsd", p.orderKeeperFeeUsd, 0, MAX_ORDER_KEEPER_FEE);
         _bound("penaltyRate", p.penaltyRate, 0, MAX_LIQUIDATION_FEE);
         _bound("accountWindow", p.accountWindow, MIN_ACCOUNT_WINDOW, MAX_LIQUIDATION_WINDOW);
-        // Every bound above fits the narrower storage types (uint96 holds 7.9e28).
+        // Every bound above fits the narrower storage types (uint80 holds 1.2e24, uint96 7.9e28).
         s.liq = LiquidationParams(
             p.feeRate,
             p.buffer,
             p.penaltyRate,
             s.liq.maxTakerFee,
-            uint96(p.minKeeperRewardUsd),
-            uint96(p.maxKeeperRewardUsd),
+            uint80(p.minKeeperRewardUsd),
+            uint80(p.maxKeeperRewardUsd),
             p.closeFactorHfThreshold,
+            p.accountWindow,
             uint96(p.smallDebtUsd),
-            uint96(p.orderKeeperFeeUsd),
-            p.accountWindow
+            uint96(p.orderKeeperFeeUsd)
         );
         emit Ev.LiquidationParamsSet(p);
     }
@@ -426,8 +426,7 @@ library AdminLogic {
             revert E.FeedDescriptionMismatch(feed, expectedDescription, actual);
         }
         decimals = AggregatorV3Interface(feed).decimals();
-        Feed memory f = Feed(feed, heartbeat, decimals);
-        OracleLib.read(f);
+        OracleLib.read(feed, heartbeat, decimals);
         stored.feed = feed;
         stored.heartbeat = heartbeat;
         stored.decimals = decimals;

@@ -5,42 +5,28 @@ pragma solidity 0.8.30;
 /// @notice The account bitmaps (open markets, held collaterals, pending orders): the one home of
 ///         their bit arithmetic. Loops take the lowest set bit, then clear it: `m &= m - 1`.
 library Bitmask {
-    /// @notice Number of set bits.
-    function count(uint256 x) internal pure returns (uint256 c) {
-        while (x != 0) {
-            unchecked {
-                x &= x - 1;
-                ++c;
-            }
+    uint256 private constant M1 = 0x5555555555555555;
+    uint256 private constant M2 = 0x3333333333333333;
+    uint256 private constant M4 = 0x0f0f0f0f0f0f0f0f;
+    uint256 private constant H01 = 0x0101010101010101;
+
+    /// @notice Number of set bits of a mask of the low 64 bits: the branch-free SWAR count
+    ///         (bit pairs, nibbles, bytes, then the byte sum by one multiplication).
+    function count(uint256 x) internal pure returns (uint256) {
+        unchecked {
+            x &= type(uint64).max;
+            x -= (x >> 1) & M1;
+            x = (x & M2) + ((x >> 2) & M2);
+            x = (x + (x >> 4)) & M4;
+            return ((x * H01) >> 56) & 0xff;
         }
     }
 
     /// @notice Index of the lowest set bit of `x` (`x != 0`; the masks use the low 64 bits): the
-    ///         bit isolated, then its position by a binary search over 32, 16, 8, 4, 2 and 1.
-    function lowest(uint256 x) internal pure returns (uint256 i) {
+    ///         number of set bits below it, `count(b - 1)` with `b` the bit isolated.
+    function lowest(uint256 x) internal pure returns (uint256) {
         unchecked {
-            uint256 b = x & (~x + 1);
-            if (b >= 1 << 32) {
-                b >>= 32;
-                i += 32;
-            }
-            if (b >= 1 << 16) {
-                b >>= 16;
-                i += 16;
-            }
-            if (b >= 1 << 8) {
-                b >>= 8;
-                i += 8;
-            }
-            if (b >= 1 << 4) {
-                b >>= 4;
-                i += 4;
-            }
-            if (b >= 1 << 2) {
-                b >>= 2;
-                i += 2;
-            }
-            if (b >= 1 << 1) i += 1;
+            return count((x & (~x + 1)) - 1);
         }
     }
 }

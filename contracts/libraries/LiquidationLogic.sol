@@ -16,7 +16,7 @@ import {LiquidationCredits, Slot} from "./LiquidationCredits.sol";
 import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {Store, LiquidationParams} from "../types/Store.sol";
-import {OracleLib, Feed} from "./OracleLib.sol";
+import {OracleLib} from "./OracleLib.sol";
 import {
     AccountData,
     AccountLiquidation,
@@ -75,16 +75,17 @@ library LiquidationLogic {
         if (h.equity >= int256(h.mm)) revert E.NotLiquidatable(account, h.equity, h.mm);
         // A reserve that can restore the account comes first (INV-55); a failure of any kind
         // (empty, unhealthy or stale reserve, capped) leaves liquidation as it was.
-        if (s.protections[account].enabled && _protected(account, msg.sender)) return (0, 0);
+        if (s.liquidations[account].protection && _protected(account, msg.sender)) return (0, 0);
         _cancelOrders(s, account);
         if (s.accounts[account].marketMask == 0) {
             // Liquidatable without positions means negative weighted equity (MM == 0).
             _settleDebt(s, account);
             return (0, 0);
         }
+        LiquidationParams memory lp = _params(s);
         Ctx memory ctx = Ctx({
-            lp: s.liq,
-            equity: h.equity - int256(uint256(s.liq.minKeeperReward)),
+            lp: lp,
+            equity: h.equity - int256(uint256(lp.minKeeperReward)),
             mm: h.mm,
             budget: maxNotionalUsd == 0 ? type(uint256).max : maxNotionalUsd,
             notionalClosed: 0,
@@ -300,6 +301,21 @@ library LiquidationLogic {
         return Math.max(lp.penaltyRate, lp.maxTakerFee);
     }
 
+    /// @dev The parameters a liquidation of positions reads: slots 0 and 1 of `s.liq` (slot 2,
+    ///      the small-debt threshold and the order fee, is read only by `liquidateCollateral`
+    ///      and the orders).
+    function _params(Store storage s) private view returns (LiquidationParams memory lp) {
+        LiquidationParams storage p = s.liq;
+        (lp.feeRate, lp.buffer, lp.penaltyRate, lp.maxTakerFee) = (
+            p.feeRate,
+            p.buffer,
+            p.penaltyRate,
+            p.maxTakerFee
+        );
+        (lp.minKeeperReward, lp.maxKeeperReward) = (p.minKeeperReward, p.maxKeeperReward);
+        (lp.closeFactorHfThreshold, lp.accountWindow) = (p.closeFactorHfThreshold, p.accountWindow);
+    }
+
     /// @dev The fund's penalty for closing `delta` (USD WAD, rounded up): the rate on the
     ///      notional plus the price impact a market close of `delta` would pay now (when it would
     ///      pay, not receive, it), so that no owner gains by being liquidated rather than closing
@@ -383,7 +399,7 @@ library LiquidationLogic {
         if (s.accounts[account].marketMask == 0) return reward;
         w.start = uint40(start);
         w.notionalClosed = SafeCast.toUint104(total);
-        w.rewardPaid = SafeCast.toUint112(paidBefore + reward);
+        w.rewardPaid = SafeCast.toUint104(paidBefore + reward);
     }
 
     /// @dev Quote balance plus weighted collateral (USD WAD) as the liquidation rule values it.
@@ -438,9 +454,7 @@ library LiquidationLogic {
         uint256 debt
     ) private returns (uint256 paid) {
         CollateralConfig storage c = s.collaterals[token];
-        (uint256 price, bool fresh) = OracleLib.readLatest(
-            Feed(c.feed, c.heartbeat, c.feedDecimals)
-        );
+        (uint256 price, bool fresh) = OracleLib.readLatest(c.feed, c.heartbeat, c.feedDecimals);
         if (!fresh) return 0;
         uint256 budget = Math.min(debt, IERC20(s.quoteToken).balanceOf(fund));
         if (budget == 0) return 0;

@@ -6,7 +6,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {WadMath} from "./WadMath.sol";
-import {OracleLib, Feed} from "./OracleLib.sol";
+import {OracleLib} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {PositionLib} from "./PositionLib.sol";
 import {OrderStore} from "./OrderStore.sol";
@@ -43,7 +43,7 @@ library MarginLogic {
     /// @notice Price of a market: the oracle, or the settlement price once settled.
     function marketPrice(MarketConfig storage cfg) internal view returns (uint256) {
         if (cfg.status == MarketStatus.Settled) return cfg.settlementPrice;
-        return OracleLib.read(Feed(cfg.feed, cfg.heartbeat, cfg.feedDecimals));
+        return OracleLib.read(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
     }
 
     /// @notice Like `marketPrice`, but a stale answer is returned (`fresh = false`) rather than
@@ -52,12 +52,12 @@ library MarginLogic {
         MarketConfig storage cfg
     ) internal view returns (uint256 price, bool fresh) {
         if (cfg.status == MarketStatus.Settled) return (cfg.settlementPrice, true);
-        return OracleLib.readLatest(Feed(cfg.feed, cfg.heartbeat, cfg.feedDecimals));
+        return OracleLib.readLatest(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
     }
 
     /// @notice Oracle price of a collateral token (WAD, USD per whole token).
     function collateralPrice(CollateralConfig storage c) internal view returns (uint256) {
-        return OracleLib.read(Feed(c.feed, c.heartbeat, c.feedDecimals));
+        return OracleLib.read(c.feed, c.heartbeat, c.feedDecimals);
     }
 
     /// @notice floor(amount * price / 10^decimals): USD value of a token amount.
@@ -215,7 +215,7 @@ library MarginLogic {
             uint256 price;
             bool fresh = true;
             if (mode == LIQUIDATION) {
-                (price, fresh) = OracleLib.readLatest(Feed(c.feed, c.heartbeat, c.feedDecimals));
+                (price, fresh) = OracleLib.readLatest(c.feed, c.heartbeat, c.feedDecimals);
             } else {
                 price = collateralPrice(c);
             }
@@ -298,7 +298,7 @@ library MarginLogic {
         return _health(s, account, type(uint256).max, 0, STRICT, shock);
     }
 
-    /// @dev What one health evaluation asks for (kept in memory: the loop is stack-bound).
+    /// @dev What one health evaluation asks for (in memory: the loop is stack-bound).
     struct Query {
         uint256 account;
         uint256 hintMarket;
@@ -336,20 +336,26 @@ library MarginLogic {
         AccountData memory a
     ) private view returns (Health memory h) {
         checkSequencer(s);
-        h.equity = quoteToUsd(s, a.quoteBalance);
+        int256 equity = quoteToUsd(s, a.quoteBalance);
+        uint256 im;
+        uint256 mm;
         RiskMath.Leg[] memory legs;
         uint256 nLegs;
         uint256 mask = a.marketMask;
         while (mask != 0) {
             uint256 id = Bitmask.lowest(mask);
             mask &= mask - 1;
-            RiskMath.Leg memory leg = _position(s, q, id, h);
+            (int256 value, RiskMath.Leg memory leg) = _position(s, q, id);
+            equity += value;
+            im += leg.im;
+            mm += leg.mm;
             if (leg.pair != 0) {
                 // Sized for this and the positions left: no more legs can follow.
                 if (nLegs == 0) legs = new RiskMath.Leg[](Bitmask.count(mask) + 1);
                 legs[nLegs++] = leg;
             }
         }
+        (h.equity, h.im, h.mm) = (equity, im, mm);
         if (nLegs > 1) _offsetCredits(s, h, legs, nLegs);
         // Pending orders reserve the margin and fees they will need (set at commit).
         uint256 orders = a.orderMask;
@@ -380,13 +386,13 @@ library MarginLogic {
         h.im += collateralIm;
     }
 
-    /// @dev Adds one position's PnL, funding and requirements to `h`; returns it as a leg.
+    /// @dev One position's PnL net of funding (`value`) and the position as a leg (size,
+    ///      notional, requirements, pair); the caller keeps the sums on the stack.
     function _position(
         Store storage s,
         Query memory q,
-        uint256 id,
-        Health memory h
-    ) private view returns (RiskMath.Leg memory leg) {
+        uint256 id
+    ) private view returns (int256 value, RiskMath.Leg memory leg) {
         MarketConfig storage cfg = s.markets[id];
         uint256 price = q.hintPrice;
         bool fresh = true;
@@ -394,25 +400,19 @@ library MarginLogic {
             if (q.mode != STRICT) (price, fresh) = marketPriceLatest(cfg);
             else price = marketPrice(cfg);
         }
-        {
-            (int256 size, uint256 entry, int256 index0) = PositionLib.load(
-                s.positions[q.account][id]
-            );
-            if (q.shock != 0)
-                price = size > 0 ? price.mulDown(WAD - q.shock) : price.mulUp(WAD + q.shock);
-            (, int256 indexNow) = MarketMath.currentFunding(cfg, s.marketStates[id], price);
-            h.equity +=
-                size.sMulFloor(int256(price) - int256(entry)) - size.sMulCeil(indexNow - index0);
-            leg.size = size;
-        }
+        (int256 size, uint256 entry, int256 index0) = PositionLib.load(s.positions[q.account][id]);
+        if (q.shock != 0)
+            price = size > 0 ? price.mulDown(WAD - q.shock) : price.mulUp(WAD + q.shock);
+        (, int256 indexNow) = MarketMath.currentFunding(cfg, s.marketStates[id], price);
+        value = size.sMulFloor(int256(price) - int256(entry)) - size.sMulCeil(indexNow - index0);
+        // `MarketMath.leg`, written out: the call runs the loop out of stack.
+        leg.size = size;
         leg.pair = cfg.offsetPair;
-        leg.notional = leg.size.abs().mulUp(price);
+        leg.notional = size.abs().mulUp(price);
         (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
-        h.im += leg.im;
-        h.mm += leg.mm;
         // A stale market counts at its last answer but is not closed (done from the start).
         if (q.slots.length != 0)
-            q.slots[q.n++] = Slot(id, leg.size, price, leg.mm, !fresh, fresh, leg.pair, 0);
+            q.slots[q.n++] = Slot(id, size, price, leg.mm, !fresh, fresh, leg.pair, 0);
     }
 
     /// @dev The one extra pass of the offset pairs (docs/math.md, "Offset pairs"): over the
@@ -438,67 +438,6 @@ library MarginLogic {
                 h.mm -= cMm;
             }
         }
-    }
-
-    /// @notice How much the MM credit of `marketId`'s offset pair falls (negative: rises) when
-    ///         the account's position there goes from `oldSize` to `newSize` at `price`; zero
-    ///         unless the account holds the other leg. The INV-8 rule reconstructs MM before a
-    ///         reducing trade with it (docs/math.md, "Offset pairs").
-    function pairCreditLoss(
-        Store storage s,
-        uint256 account,
-        uint256 marketId,
-        uint256 price,
-        int256 oldSize,
-        int256 newSize
-    ) internal view returns (int256) {
-        (bool active, RiskMath.Leg memory partner, OffsetPair memory pair) = _partnerOf(
-            s,
-            account,
-            marketId
-        );
-        if (!active) return 0;
-        MarketConfig storage cfg = s.markets[marketId];
-        (, uint256 before) = RiskMath.credit(
-            _leg(cfg, oldSize, price),
-            partner,
-            pair.rate,
-            pair.stressMove
-        );
-        (, uint256 after_) = RiskMath.credit(
-            _leg(cfg, newSize, price),
-            partner,
-            pair.rate,
-            pair.stressMove
-        );
-        return before.toInt() - after_.toInt();
-    }
-
-    /// @dev The other leg of `marketId`'s offset pair in the account, at its latest price.
-    function _partnerOf(
-        Store storage s,
-        uint256 account,
-        uint256 marketId
-    ) private view returns (bool active, RiskMath.Leg memory partner, OffsetPair memory pair) {
-        uint256 pairId = s.markets[marketId].offsetPair;
-        if (pairId == 0) return (false, partner, pair);
-        pair = s.offsetPairs[pairId];
-        uint256 other = pair.marketA == marketId ? pair.marketB : pair.marketA;
-        int256 otherSize = s.positions[account][other].size;
-        if (otherSize == 0) return (false, partner, pair);
-        MarketConfig storage otherCfg = s.markets[other];
-        (uint256 otherPrice, ) = marketPriceLatest(otherCfg);
-        return (true, _leg(otherCfg, otherSize, otherPrice), pair);
-    }
-
-    function _leg(
-        MarketConfig storage cfg,
-        int256 size,
-        uint256 price
-    ) private view returns (RiskMath.Leg memory leg) {
-        leg.size = size;
-        leg.notional = size.abs().mulUp(price);
-        (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
     }
 
     /// @notice `debit` and the withdrawal's margin check (IM) in one linked call (`withdraw`).

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {WadMath} from "./WadMath.sol";
+import {RiskMath} from "./RiskMath.sol";
 import {MarketConfig, MarketState, MarketStatus} from "../types/Types.sol";
 
 /// @title MarketMath
@@ -56,26 +57,36 @@ library MarketMath {
     }
 
     /// @notice The funding rate and index at `block.timestamp` without recording them.
+    /// @dev Unchecked where the stored widths bound the values (`elapsed` < 2^64, the EVM's
+    ///      timestamp width): |skew| < 2^113, so |skew * WAD| < 2^173; |prop| <= WAD < 2^60 and
+    ///      `maxFundingVelocity` < 2^64, so |velocity| <= 2^64; |velocity * elapsed| < 2^128;
+    ///      |rateNow| < 2^113 (the stored rate is int80); |avgRate * elapsed| < 2^178. The one
+    ///      product that can overflow, by the price, is checked, as is the sum with the index.
     function currentFunding(
         MarketConfig storage cfg,
         MarketState storage st,
         uint256 price
     ) internal view returns (int256 rateNow, int256 indexNow) {
         int256 rate = st.fundingRate;
-        int256 elapsed = int256(block.timestamp) - int256(uint256(st.lastFundingTime));
-        if (elapsed == 0 || cfg.status == MarketStatus.Settled) return (rate, st.fundingIndex);
-        int256 skewScale = int256(uint256(cfg.skewScale));
-        int256 velocity;
-        if (skewScale != 0) {
-            int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-            int256 prop = (skew * WadMath.IWAD) / skewScale;
-            if (prop > WadMath.IWAD) prop = WadMath.IWAD;
-            if (prop < -WadMath.IWAD) prop = -WadMath.IWAD;
-            velocity = (prop * int256(uint256(cfg.maxFundingVelocity))) / WadMath.IWAD;
+        uint256 last = st.lastFundingTime;
+        if (block.timestamp == last || cfg.status == MarketStatus.Settled)
+            return (rate, st.fundingIndex);
+        int256 avgElapsed;
+        unchecked {
+            int256 elapsed = int256(block.timestamp - last);
+            int256 skewScale = int256(uint256(cfg.skewScale));
+            int256 velocity;
+            if (skewScale != 0) {
+                int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+                int256 prop = (skew * WadMath.IWAD) / skewScale;
+                if (prop > WadMath.IWAD) prop = WadMath.IWAD;
+                else if (prop < -WadMath.IWAD) prop = -WadMath.IWAD;
+                velocity = (prop * int256(uint256(cfg.maxFundingVelocity))) / WadMath.IWAD;
+            }
+            rateNow = rate + (velocity * elapsed) / DAY;
+            avgElapsed = ((rate + rateNow) / 2) * elapsed;
         }
-        rateNow = rate + (velocity * elapsed) / DAY;
-        int256 avgRate = (rate + rateNow) / 2;
-        indexNow = st.fundingIndex + (avgRate * elapsed * int256(price)) / (DAY * WadMath.IWAD);
+        indexNow = st.fundingIndex + (avgElapsed * int256(price)) / (DAY * WadMath.IWAD);
     }
 
     /// @notice Initial and maintenance requirement of a position with `notional` (USD WAD).
@@ -96,6 +107,18 @@ library MarketMath {
         uint256 minMargin = cfg.minPositionMargin;
         im = notional.mulUp(imr) + minMargin;
         mm = notional.mulUp(mmr) + minMargin;
+    }
+
+    /// @notice A position of `size` at `price` as a leg of the health loop and the offset-pair
+    ///         credit: its notional (rounded up) and requirements; the caller sets its pair.
+    function leg(
+        MarketConfig storage cfg,
+        int256 size,
+        uint256 price
+    ) internal view returns (RiskMath.Leg memory l) {
+        l.size = size;
+        l.notional = size.abs().mulUp(price);
+        (l.im, l.mm) = requirements(cfg, l.notional);
     }
 
     /// @notice Requirements of a signed size at `price`; zero for a zero size.

@@ -24,10 +24,27 @@ library OracleLib {
     error SequencerDown(address feed);
     error SequencerGracePeriod(address feed, uint256 upSince, uint256 gracePeriod);
 
-    /// @notice The feed's latest answer as a WAD price; reverts on any unsafe answer.
-    function read(Feed memory f) internal view returns (uint256) {
-        (uint80 roundId, int256 answer, uint256 updatedAt, uint80 answeredInRound) = latest(f.feed);
-        return validate(f, roundId, answer, updatedAt, answeredInRound);
+    /// @notice The latest answer of `feed` (a `Feed`'s fields, on the stack: no memory struct on
+    ///         the health loop) as a WAD price; reverts on any unsafe answer.
+    function read(
+        address feed,
+        uint256 heartbeat,
+        uint8 decimals
+    ) internal view returns (uint256 price) {
+        (, price) = readRound(feed, heartbeat, decimals);
+    }
+
+    /// @notice `read`, with the id of the round the price comes from.
+    function readRound(
+        address feed,
+        uint256 heartbeat,
+        uint8 decimals
+    ) internal view returns (uint80 roundId, uint256 price) {
+        int256 answer;
+        uint256 updatedAt;
+        uint80 answeredInRound;
+        (roundId, answer, updatedAt, answeredInRound) = latest(feed);
+        price = validate(feed, heartbeat, decimals, roundId, answer, updatedAt, answeredInRound);
     }
 
     /// @notice `latestRoundData()` of `feed` without `startedAt`, by a plain static call (`_round`).
@@ -93,39 +110,46 @@ library OracleLib {
 
     /// @notice Like `read`, but an answer older than the heartbeat is returned with
     ///         `fresh = false` instead of reverting. Every other unsafe answer still reverts.
-    function readLatest(Feed memory f) internal view returns (uint256 price, bool fresh) {
-        (uint80 roundId, int256 answer, uint256 updatedAt, uint80 answeredInRound) = latest(f.feed);
-        price = _sane(f, roundId, answer, updatedAt, answeredInRound);
-        fresh = block.timestamp - updatedAt <= f.heartbeat;
+    function readLatest(
+        address feed,
+        uint256 heartbeat,
+        uint8 decimals
+    ) internal view returns (uint256 price, bool fresh) {
+        (uint80 roundId, int256 answer, uint256 updatedAt, uint80 answeredInRound) = latest(feed);
+        price = sane(feed, decimals, roundId, answer, updatedAt, answeredInRound);
+        fresh = block.timestamp - updatedAt <= heartbeat;
     }
 
-    /// @notice Validates one round of `f` and returns its answer as a WAD price.
+    /// @notice Validates one round of `feed` and returns its answer as a WAD price.
     function validate(
-        Feed memory f,
+        address feed,
+        uint256 heartbeat,
+        uint8 decimals,
         uint80 roundId,
         int256 answer,
         uint256 updatedAt,
         uint80 answeredInRound
     ) internal view returns (uint256 price) {
-        price = _sane(f, roundId, answer, updatedAt, answeredInRound);
-        if (block.timestamp - updatedAt > f.heartbeat)
-            revert OracleStale(f.feed, updatedAt, f.heartbeat);
+        price = sane(feed, decimals, roundId, answer, updatedAt, answeredInRound);
+        if (block.timestamp - updatedAt > heartbeat) revert OracleStale(feed, updatedAt, heartbeat);
     }
 
-    /// @dev Every check but the age: positive, complete, not from the future.
-    function _sane(
-        Feed memory f,
+    /// @notice Every check of `validate` but the age (positive, complete, not from the future),
+    ///         for a round whose age another rule judges (a delayed order's settlement round).
+    function sane(
+        address feed,
+        uint8 decimals,
         uint80 roundId,
         int256 answer,
         uint256 updatedAt,
         uint80 answeredInRound
-    ) private view returns (uint256) {
-        if (answer <= 0) revert OracleNonPositive(f.feed, answer);
+    ) internal view returns (uint256) {
+        if (answer <= 0) revert OracleNonPositive(feed, answer);
         if (updatedAt == 0 || answeredInRound < roundId) {
-            revert OracleIncompleteRound(f.feed, roundId, answeredInRound);
+            revert OracleIncompleteRound(feed, roundId, answeredInRound);
         }
-        if (updatedAt > block.timestamp) revert OracleFutureTimestamp(f.feed, updatedAt);
-        return scale(uint256(answer), f.decimals);
+        if (updatedAt > block.timestamp) revert OracleFutureTimestamp(feed, updatedAt);
+        return scale(uint256(answer), decimals);
     }
 
     /// @notice Scales an answer with `decimals` decimals to 18 decimals (rounding down).

@@ -11,7 +11,7 @@ import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 import {ICrossmarginLiquidation} from "../interfaces/ICrossmarginLiquidation.sol";
 import {ICrossmarginSettlementCallback} from "../interfaces/ICrossmarginSettlementCallback.sol";
 import {WadMath} from "./WadMath.sol";
-import {OracleLib, Feed} from "./OracleLib.sol";
+import {OracleLib} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
@@ -56,7 +56,7 @@ library OrderLogic {
         MarketConfig storage cfg = s.markets[marketId];
         Order memory o;
         uint256 price;
-        (o.commitRound, price) = _latestRound(cfg);
+        (o.commitRound, price) = OracleLib.readRound(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
         o.sizeDelta = SafeCast.toInt128(sizeDelta);
         o.acceptablePrice = acceptablePrice.toUint128();
         o.commitTime = uint40(block.timestamp);
@@ -316,15 +316,6 @@ library OrderLogic {
         }
     }
 
-    /// @dev The feed's latest round id and its validated price.
-    function _latestRound(MarketConfig storage cfg) private view returns (uint80, uint256) {
-        Feed memory f = Feed(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
-        (uint80 round, int256 answer, uint256 updatedAt, uint80 answeredIn) = OracleLib.latest(
-            f.feed
-        );
-        return (round, OracleLib.validate(f, round, answer, updatedAt, answeredIn));
-    }
-
     /// @dev INV-7 for a risk-increasing order; INV-35 for a reducing one: it skips the IM
     ///      check, but its equity must cover the keeper fee it reserves.
     function _checkCommitMargin(
@@ -380,8 +371,9 @@ library OrderLogic {
             o.commitRound,
             o.earliestSettlement
         );
-        Feed memory f = Feed(cfg.feed, type(uint32).max, cfg.feedDecimals);
-        return OracleLib.validate(f, roundId, answer, updatedAt, answeredInRound);
+        // No age limit: the settlement round is judged by OrderRounds, not by the heartbeat.
+        return
+            OracleLib.sane(cfg.feed, cfg.feedDecimals, roundId, answer, updatedAt, answeredInRound);
     }
 
     /// @dev INV-38: the market is paused, or the order may add risk while the market is

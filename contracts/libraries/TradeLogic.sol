@@ -9,6 +9,7 @@ import {ICrossmarginEvents} from "../interfaces/ICrossmarginEvents.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
+import {PairCredit} from "./PairCredit.sol";
 import {Store} from "../types/Store.sol";
 import {
     AccountData,
@@ -191,7 +192,7 @@ library TradeLogic {
         pending.mmBeforeAdj +=
             int256(mmOld) -
             int256(mmNew) -
-            MarginLogic.pairCreditLoss(s, account, marketId, price, r.oldSize, r.newSize);
+            PairCredit.creditLoss(s, account, marketId, price, r.oldSize, r.newSize);
         // Realising the PnL into whole quote units loses under one unit; the three WAD
         // roundings of PnL and impact, under 2 wei; storing the new position, `storeLoss`
         // (docs/math.md, "Margin check" and "Position storage").

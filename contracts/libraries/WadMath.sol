@@ -15,20 +15,29 @@ library WadMath {
     /// @dev Each of the four below takes the plain 256-bit path when the product fits (checked
     ///      by one division) and OpenZeppelin's 512-bit `mulDiv` otherwise: the same result,
     ///      for a fraction of the gas on the hot path. A zero divisor still reverts (Panic 0x12).
-    function mulDown(uint256 a, uint256 b) internal pure returns (uint256) {
-        unchecked {
-            uint256 p = a * b;
-            if (a == 0 || p / a == b) return p / WAD;
+    ///      `mulDown` and `mulUp` run on every position of the health loop, so their plain path
+    ///      is written out (test/foundry/HotMath.t.sol compares them with `mulDiv`).
+    function mulDown(uint256 a, uint256 b) internal pure returns (uint256 r) {
+        bool fits;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let p := mul(a, b)
+            fits := or(iszero(a), eq(div(p, a), b))
+            r := div(p, WAD)
         }
-        return Math.mulDiv(a, b, WAD);
+        if (!fits) r = Math.mulDiv(a, b, WAD);
     }
 
-    function mulUp(uint256 a, uint256 b) internal pure returns (uint256) {
-        unchecked {
-            uint256 p = a * b;
-            if (a == 0 || p / a == b) return p == 0 ? 0 : (p - 1) / WAD + 1;
+    function mulUp(uint256 a, uint256 b) internal pure returns (uint256 r) {
+        bool fits;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let p := mul(a, b)
+            fits := or(iszero(a), eq(div(p, a), b))
+            // ceil(p / WAD) = (p - 1) / WAD + 1 for p > 0, and 0 for p = 0
+            r := mul(iszero(iszero(p)), add(div(sub(p, 1), WAD), 1))
         }
-        return Math.mulDiv(a, b, WAD, Math.Rounding.Ceil);
+        if (!fits) r = Math.mulDiv(a, b, WAD, Math.Rounding.Ceil);
     }
 
     function divDown(uint256 a, uint256 b) internal pure returns (uint256) {
@@ -50,20 +59,61 @@ library WadMath {
         return Math.mulDiv(a, WAD, b, Math.Rounding.Ceil);
     }
 
-    /// @notice floor(a * b / WAD) on signed values.
-    function sMulFloor(int256 a, int256 b) internal pure returns (int256) {
-        return divFloor(a * b, IWAD);
+    /// @notice floor(a * b / WAD) on signed values. Reverts as checked arithmetic would
+    ///      (Panic 0x11) when `a * b` overflows int256.
+    function sMulFloor(int256 a, int256 b) internal pure returns (int256 q) {
+        int256 p = _sMul(a, b);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // truncate, then one less when negative and inexact
+            q := sub(sdiv(p, IWAD), and(slt(p, 0), iszero(iszero(smod(p, IWAD)))))
+        }
     }
 
-    /// @notice ceil(a * b / WAD) on signed values.
-    function sMulCeil(int256 a, int256 b) internal pure returns (int256) {
-        return -divFloor(-(a * b), IWAD);
+    /// @notice ceil(a * b / WAD) on signed values; reverts (Panic 0x11) when `a * b` or its
+    ///      negation overflows int256, as `-floor(-(a * b) / WAD)` in checked arithmetic does.
+    function sMulCeil(int256 a, int256 b) internal pure returns (int256 q) {
+        int256 p = _sMul(a, b);
+        if (p == type(int256).min) _panic(0x11);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // truncate, then one more when positive and inexact
+            q := add(sdiv(p, IWAD), and(sgt(p, 0), iszero(iszero(smod(p, IWAD)))))
+        }
     }
 
-    /// @notice floor(a / b) for b > 0.
+    /// @notice floor(a / b) for b > 0 (a zero `b` reverts, Panic 0x12).
     function divFloor(int256 a, int256 b) internal pure returns (int256 q) {
-        q = a / b;
-        if (a % b != 0 && a < 0) q -= 1;
+        if (b == 0) _panic(0x12);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            q := sub(sdiv(a, b), and(slt(a, 0), iszero(iszero(smod(a, b)))))
+        }
+    }
+
+    /// @dev `a * b`, reverting (Panic 0x11) where checked arithmetic would.
+    function _sMul(int256 a, int256 b) private pure returns (int256 p) {
+        bool overflow;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            p := mul(a, b)
+            // wrong quotient, or the one case the quotient misses: -1 * type(int256).min
+            overflow := and(
+                iszero(iszero(a)),
+                or(iszero(eq(sdiv(p, a), b)), and(eq(a, not(0)), eq(b, shl(255, 1))))
+            )
+        }
+        if (overflow) _panic(0x11);
+    }
+
+    /// @dev Reverts with the `Panic(uint256)` the compiler's checks use.
+    function _panic(uint256 code) private pure {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0, shl(224, 0x4e487b71))
+            mstore(4, code)
+            revert(0, 0x24)
+        }
     }
 
     /// @notice ceil(a / b) for b > 0.

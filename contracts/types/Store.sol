@@ -20,14 +20,14 @@ struct LiquidationParams {
     uint64 buffer; // WAD: positions are closed until equity >= MM * (1 + buffer)
     uint64 penaltyRate; // WAD of notional closed, to the insurance fund
     uint64 maxTakerFee; // WAD: the highest taker fee of any market, the penalty rate's floor
-    // slot 1
-    uint96 minKeeperReward; // paid at most once per account and window (docs/math.md)
-    uint96 maxKeeperReward; // per account and window
+    // slot 1: with slot 0, all that a liquidation of positions reads
+    uint80 minKeeperReward; // paid at most once per account and window (docs/math.md), <= 1e22
+    uint80 maxKeeperReward; // per account and window, <= 1e22 < 2^80
     uint64 closeFactorHfThreshold; // WAD: below this health factor, 100 % of debt may be repaid
-    // slot 2
+    uint32 accountWindow; // seconds: the per-account liquidation window (rewards, close factor)
+    // slot 2: `liquidateCollateral`'s and the orders'
     uint96 smallDebtUsd; // debts at or below this may be repaid in full
     uint96 orderKeeperFee; // USD WAD paid to the keeper that settles or cancels a delayed order
-    uint32 accountWindow; // seconds: the per-account liquidation window (rewards, close factor)
 }
 
 /// @notice Auto-deleveraging parameters (docs/math.md, "Auto-deleveraging"), one slot.

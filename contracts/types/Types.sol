@@ -203,10 +203,13 @@ struct Health {
 ///         "Liquidation"): keeper rewards are capped on the window's totals, and the collateral
 ///         close factor applies to the debt at the window's start, not per call.
 struct AccountLiquidation {
-    // slot 0: positions
+    // slot 0: positions, read by every `liquidate` of the account
     uint40 start; // window start (0: none yet)
     uint104 notionalClosed; // USD WAD closed by `liquidate` in the window
-    uint112 rewardPaid; // quote units paid to keepers in the window
+    uint104 rewardPaid; // quote units paid to keepers in the window (<= maxKeeperReward < 2^80)
+    // `Protection.enabled`, mirrored here by its one writer (`setProtection`) so that the
+    // liquidation of an unprotected account does not read the protection's slot (INV-55)
+    bool protection;
     // slot 1: collateral
     uint40 collateralStart; // window start of the collateral close factor
     uint112 debtAtStart; // quote debt when the first collateral liquidation of the window ran

@@ -4,14 +4,29 @@
  * source-map entry (the deployed code's source map and AST from Hardhat's build info), in the
  * contract whose code runs at that depth (a DELEGATECALL runs the library's code). Cold and warm
  * storage, calls and logs are charged where they happen, so a function's line is what its own
- * statements cost, without the functions it calls. `SCENARIO=withdraw|open|increase|close`
- * picks one; `TOP=n` lines (default 25); `ARITH=1` leaves out storage, calls and logs.
+ * statements cost, without the functions it calls. `SCENARIO=withdraw|open|increase|close|liquidate|ten`
+ * picks one (`liquidate`: a keeper that holds USDC liquidates a one-position account; `ten`: a
+ * trade by an account with 10 positions); `TOP=n` lines (default 25);
+ * `ARITH=1` leaves out storage, calls and logs. Code the IR build maps to no function is
+ * "(generated)"; `NEAR=1` charges it to the function that ran last before it ("gen after").
+ * `WARM=1` counts warm SLOADs by function; `OPS_OF=<name>` prints that line's gas by opcode.
  */
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithHardhat } from "../../deploy/hardhat";
 import { accountId, units, wad } from "../../src/common";
-import { actor, baseFixture, buy, fund, receiptOf, trade } from "./gas/bench";
+import {
+  actor,
+  baseFixture,
+  buy,
+  feedOf,
+  fund,
+  fundedKeeper,
+  receiptOf,
+  refreshFeeds,
+  setPrice,
+  trade,
+} from "./gas/bench";
 import { CALLS, Step, callOwnCost } from "./trace";
 
 interface AstNode {
@@ -128,12 +143,17 @@ async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title
   };
   const codeAt: string[] = [receipt.to!.toLowerCase()];
   const totals = new Map<string, number>();
+  const ops = new Map<string, number>();
+  const warm = new Map<string, number>();
+  let lastNamed = "";
   const logs = trace.structLogs;
   for (let i = 0; i < logs.length; i++) {
     const s = logs[i];
     const here = codeAt[s.depth - 1];
     const map = await lookup(here);
-    const name = map ? map.name(s.pc) : `(other contract ${here.slice(0, 10)}…)`;
+    let name = map ? map.name(s.pc) : `(other contract ${here.slice(0, 10)}…)`;
+    if (process.env.NEAR && name.endsWith("(generated)")) name = `${lastNamed} (gen after)`;
+    else lastNamed = name;
     let cost = s.gasCost;
     if (CALLS.has(s.op) && logs[i + 1]?.depth === s.depth + 1) {
       const stack = s.stack ?? [];
@@ -143,9 +163,13 @@ async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title
     }
     const heavy =
       CALLS.has(s.op) || s.op === "SLOAD" || s.op === "SSTORE" || s.op.startsWith("LOG");
+    if (s.op === "SLOAD" && cost < 2100) warm.set(name, (warm.get(name) ?? 0) + 1);
     if (process.env.ARITH && heavy) continue;
     totals.set(name, (totals.get(name) ?? 0) + cost);
+    if (name === process.env.OPS_OF) ops.set(s.op, (ops.get(s.op) ?? 0) + cost);
   }
+  if (process.env.WARM) console.log([...warm.entries()].sort((x, y) => y[1] - x[1]));
+  if (process.env.OPS_OF) console.log([...ops.entries()].sort((x, y) => y[1] - x[1]).slice(0, 40));
   const top = Number(process.env.TOP ?? 25);
   const rows = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   console.log(`\n${title}: ${receipt.gasUsed} gas (execution by function, top ${top})`);
@@ -175,6 +199,24 @@ async function main(): Promise<void> {
   await time.increase(60);
   const close = (await receiptOf(buy(b, t, acctB, 0, -wad(2)))).hash;
   if (run("close")) await profileByFunction(close, maps, "close position");
+  if (run("liquidate")) {
+    // As slots.ts: 0.1 of market 1 on 300 USD of margin, then its price down 4 %.
+    const [e, keeper] = [await actor("functions: E"), await fundedKeeper(b, "functions: keeper")];
+    const acctE = accountId(e.address, 0);
+    await fund(b, e, 0, "300");
+    await trade(b, e, acctE, 1, wad("0.1"));
+    await refreshFeeds(b);
+    const p1 = (await (await feedOf(b, 1)).latestAnswer()) as bigint;
+    await setPrice(b, 1, (p1 * 96n) / 100n);
+    const liq = (await receiptOf(b.sys.engine.connect(keeper).liquidate(acctE, 0))).hash;
+    await profileByFunction(liq, maps, "liquidate (one position, keeper holds USDC)");
+  }
+  if (!run("ten")) return;
+  // A USDC account with 10 positions trades in market 0: the health loop's per-position cost.
+  for (let m = 1; m < 10; m++) await trade(b, a, acctA, m, wad(m < 3 ? "0.1" : "10"));
+  await time.increase(60);
+  const ten = (await receiptOf(buy(b, a, acctA, 0, wad("0.01")))).hash;
+  await profileByFunction(ten, maps, "trade, 10 positions");
 }
 
 main().catch((err) => {

@@ -10,7 +10,7 @@
 import hre from "hardhat";
 import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithHardhat } from "../../deploy/hardhat";
-import { Results, Suite, baseFixture } from "./gas/bench";
+import { Results, Suite, baseFixture, splits } from "./gas/bench";
 import { deposits, firstInMarket, positionLifecycle } from "./gas/positions";
 import { positionSlope, rebalance, tenPositionAccounts } from "./gas/portfolio";
 import { delayedOrder } from "./gas/orders";
@@ -18,6 +18,7 @@ import { liquidateOne, liquidateTwoOfTen } from "./gas/liquidation";
 import { hedgedPair, protectedAccount } from "./gas/risk";
 import { autoDeleverage, poolExit } from "./gas/pool";
 import {
+  TARGETS,
   TOLERANCE,
   printTable,
   readSnapshot,
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   const previous = readSnapshot();
   const table = rows(results, previous);
   printTable(results, table);
+  if (process.env.GAS_SPLIT) printSplits(results);
   if (update || Object.keys(previous).length === 0) {
     writeSnapshot(results);
     return;
@@ -70,6 +72,24 @@ async function main(): Promise<void> {
   if (grown.length > 0) {
     console.error(`gas grew more than ${TOLERANCE * 100} % in: ${grown.join(", ")}`);
     process.exitCode = 1;
+  }
+}
+
+/** Each target's gas split into the work before any arithmetic (intrinsic gas, calldata, cold
+ *  reads, writes, logs, calls) and the arithmetic (every other opcode, with warm reads and
+ *  hashing), and what the target leaves for the arithmetic (docs/gas.md). */
+function printSplits(results: Results): void {
+  const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
+  console.log("key | gas | before arithmetic | arithmetic | target | left for arithmetic");
+  for (const [key, target] of Object.entries(TARGETS)) {
+    const gas = results[key];
+    const p = splits.get(gas);
+    if (!p) continue; // a derived figure (the slope), not one transaction
+    const arith = (p["other"] ?? 0) + (p["SLOAD warm"] ?? 0) + (p["KECCAK"] ?? 0);
+    const left = target - (gas - arith);
+    console.log(
+      `${key} | ${k(gas)} | ${k(gas - arith)} | ${k(arith)} | ${k(target)} | ${left > 0 ? k(left) : `none (${k(left)})`}`,
+    );
   }
 }
 

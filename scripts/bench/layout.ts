@@ -16,8 +16,8 @@ export const FIELDS: Record<string, bigint> = {
   insuranceFund: 4n,
   marketCount: 5n,
   "liq.0 (fee, buffer, penalty rates)": 6n,
-  "liq.1 (keeper rewards)": 7n,
-  "liq.2 (small debt, order fee, window)": 8n,
+  "liq.1 (keeper rewards, window)": 7n,
+  "liq.2 (small debt, order fee)": 8n,
 };
 
 /** `Store` mappings by slot offset from `BASE`. */

@@ -4,7 +4,8 @@
  * hits (named from the `Store` layout, checked against the chain before use), the calls and the
  * logs, on a fresh in-process deployment with the mock feeds. docs/gas.md reads its output:
  * what a target would need is the list of cold slots and first writes, not an opcode total.
- * `SCENARIO=first|open|withdraw|settle|liquidate` runs one; the default runs all five.
+ * `SCENARIO=first|open|withdraw|increase|close|settle|liquidate` runs one; the default runs
+ * all seven.
  */
 import hre from "hardhat";
 import { toBeHex } from "ethers";
@@ -178,6 +179,17 @@ async function main(): Promise<void> {
   if (run("withdraw")) {
     const tx = sys.engine.connect(t).withdraw(acctB, b.usdc, units(1000, 6), t.address);
     await dump(await hashOf(tx), labels, engine, "withdraw (one open position)");
+  }
+  if (run("increase")) {
+    const inc = await hashOf(buy(b, t, acctB, 0, wad(1)));
+    await dump(inc, labels, engine, "increase position");
+    await time.increase(60);
+  }
+  if (run("close")) {
+    const size = (await sys.engine.getPosition(acctB, 0)).size;
+    await dump(await hashOf(buy(b, t, acctB, 0, -size)), labels, engine, "close position");
+    await time.increase(60);
+    await trade(b, t, acctB, 0, wad(1)); // reopened for the scenarios below
   }
   if (run("settle")) {
     const now = await time.latest();

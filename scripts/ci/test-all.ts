@@ -10,9 +10,19 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const REPORTS = path.join(ROOT, "reports");
 const MOCHA_TOTALS = path.join(REPORTS, "mocha-totals.json");
 const SUMMARY = path.join(REPORTS, "test-summary.txt");
+// The failing tests' names, one per line, and the tests that passed only on their retry, each
+// with its first attempt's error (read by .ci/run to repeat them at the end of its log).
+const FAILURES = path.join(REPORTS, "test-failures.txt");
 const BIN = path.join(ROOT, "node_modules", ".bin");
 // tools/forge execs the native binary; node_modules/.bin/forge (npm launcher) always exits 0.
 const FORGE = path.join(ROOT, "tools", "forge");
+
+/** A failed (or retried) mocha test, as scripts/ci/totals-reporter.ts records it. */
+interface Failure {
+  title: string;
+  file: string;
+  error: string;
+}
 
 interface Result {
   name: string;
@@ -21,6 +31,8 @@ interface Result {
   skipped: number;
   code: number;
   notes: string[];
+  failures: string[];
+  retried: string[];
 }
 
 // eslint-disable-next-line no-control-regex
@@ -65,13 +77,20 @@ async function runMocha(): Promise<Result> {
     skipped: 0,
     code: r.code,
     notes: [],
+    failures: [],
+    retried: [],
   };
   if (fs.existsSync(MOCHA_TOTALS)) {
     const t = JSON.parse(fs.readFileSync(MOCHA_TOTALS, "utf8")) as {
       passes: number;
       failures: number;
       pending: number;
+      failed?: Failure[];
+      retried?: Failure[];
     };
+    const line = (f: Failure) => `${f.file}: ${f.title}: ${f.error}`;
+    res.failures = (t.failed ?? []).map(line);
+    res.retried = (t.retried ?? []).map(line);
     res.passed = t.passes;
     res.failed = t.failures;
     res.skipped = t.pending;
@@ -90,7 +109,18 @@ async function runMocha(): Promise<Result> {
 async function runForge(): Promise<Result> {
   const r = await run(FORGE, ["test"], { ...process.env, NO_COLOR: "1" });
   const text = r.out.replace(ANSI, "");
-  const res: Result = { name: "forge", passed: 0, failed: 0, skipped: 0, code: r.code, notes: [] };
+  const res: Result = {
+    name: "forge",
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    code: r.code,
+    notes: [],
+    // "[FAIL: reason] testName(...)" lines, each with its reason; forge prints each twice (as
+    // the test runs, then under "Failing tests"), so each is kept once
+    failures: [...new Set([...text.matchAll(/^\[FAIL[^\n]*$/gm)].map((m) => m[0].slice(0, 600)))],
+    retried: [],
+  };
   // Final summary: "Ran 3 test suites in 1.23s (...): 10 tests passed, 1 failed, 0 skipped (11 total tests)"
   const m = /Ran \d+ test suites? in .*?: (\d+) tests? passed, (\d+) failed, (\d+) skipped/.exec(
     text,
@@ -137,12 +167,19 @@ async function main(): Promise<void> {
   process.stdout.write("\n==== test summary ====\n");
   for (const r of results) {
     const notes = r.notes.length ? ` (${r.notes.join("; ")})` : "";
+    const retried = r.retried.length ? `, ${r.retried.length} passed only on a retry` : "";
     process.stdout.write(
-      `${r.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, exit ${r.code}${notes}\n`,
+      `${r.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${retried}, exit ${r.code}${notes}\n`,
     );
   }
+  const named = [
+    ...results.flatMap((r) => r.retried.map((f) => `RETRIED ${r.name}: ${f}`)),
+    ...results.flatMap((r) => r.failures.map((f) => `FAILED ${r.name}: ${f}`)),
+  ];
+  for (const f of named) process.stdout.write(`${f}\n`);
   const line = `${passed} passed, ${failed} failed`;
   fs.mkdirSync(REPORTS, { recursive: true });
+  fs.writeFileSync(FAILURES, named.map((f) => f + "\n").join(""));
   fs.writeFileSync(SUMMARY, line + "\n");
   process.stdout.write(line + "\n");
   process.exitCode = oks.every(Boolean) ? 0 : 1;

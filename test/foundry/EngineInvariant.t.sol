@@ -13,6 +13,7 @@ import {
     PositionView
 } from "../../contracts/types/Types.sol";
 import {EngineSetup} from "./utils/EngineSetup.sol";
+import {ICrossmarginRisk} from "../../contracts/interfaces/ICrossmarginRisk.sol";
 import {PositionLib} from "../../contracts/libraries/PositionLib.sol";
 import {EngineHandler} from "./handlers/EngineHandler.sol";
 
@@ -187,7 +188,8 @@ contract EngineInvariantTest is EngineSetup {
 
     // ------------------------------------------------------------------ 6. account bitmaps
 
-    /// @notice Mask bits match non-zero positions, balances and pending orders; limits hold.
+    /// @notice Mask bits match non-zero positions, balances and pending orders; limits hold; the
+    ///         window slot's protection flag matches the protection (INV-55).
     function _checkAccountMasks() internal view {
         address[2] memory tokens = [address(d.weth), address(d.wbtc)];
         for (uint256 i; i < handler.accountCount(); ++i) {
@@ -204,6 +206,12 @@ contract EngineInvariantTest is EngineSetup {
                 bool pending = d.engine.getOrder(acct, m).commitTime != 0;
                 assertEq((a.orderMask >> m) & 1 == 1, pending, "orderMask bit != pending order");
             }
+            // INV-55: the liquidation reads the protection flag from the account's window slot.
+            assertEq(
+                d.engine.getAccountLiquidation(acct).protection,
+                ICrossmarginRisk(address(d.engine)).getProtection(acct).enabled,
+                "window slot's protection flag != Protection.enabled"
+            );
             for (uint256 t; t < 2; ++t) {
                 uint256 index = d.engine.getCollateral(tokens[t]).index;
                 bool held = d.engine.collateralBalance(acct, tokens[t]) != 0;

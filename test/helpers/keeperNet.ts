@@ -19,6 +19,7 @@ import {
 } from "../../src/devnet/node";
 import { fundPool, openAccount, setMarketPrice } from "../../src/devnet/seed";
 import { Keeper, KeeperOptions, memoryLogger } from "../../src/keeper";
+import type { LogEvent } from "../../src/keeper/log";
 
 export interface KeeperNet {
   node: DevNode;
@@ -180,6 +181,13 @@ export function makeKeeper(
 }
 
 /** How many times each account was liquidated (LiquidationFeePaid events) since `fromBlock`. */
+/** A keeper's warnings and errors, as an assertion's message: a failing run says why. */
+export function problems(...events: LogEvent[][]): string {
+  const bad = events.flat().filter((e) => e.level === "warn" || e.level === "error");
+  const json = JSON.stringify(bad, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+  return `keeper warnings and errors: ${json}`;
+}
+
 export async function liquidationCounts(net: KeeperNet, fromBlock: number) {
   const events = await net.system.engine.queryFilter(
     net.system.engine.filters.LiquidationFeePaid(),

@@ -11,6 +11,7 @@ import { dataSlice, getAddress, keccak256, toUtf8Bytes } from "ethers";
 import { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { System } from "../../../deploy/deploy";
+import { profile } from "../trace";
 import {
   ICrossmarginEvents__factory,
   MockV3Aggregator,
@@ -46,7 +47,19 @@ export interface Bench {
 export type Suite = (b: Bench) => Promise<Results>;
 
 export async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
-  return Number((await receiptOf(tx)).gasUsed);
+  return measure(await receiptOf(tx));
+}
+
+/** With `GAS_SPLIT=1`, the trace profile (scripts/bench/trace.ts) of each measured transaction,
+ *  by its gasUsed: gas.ts prints each target's split into the work before any arithmetic and
+ *  the arithmetic. */
+export const splits = new Map<number, Record<string, number>>();
+
+/** A measured transaction's gasUsed (profiled when `GAS_SPLIT` is set). */
+export async function measure(receipt: ContractTransactionReceipt): Promise<number> {
+  const gas = Number(receipt.gasUsed);
+  if (process.env.GAS_SPLIT) splits.set(gas, await profile(hre, receipt.hash));
+  return gas;
 }
 
 export async function receiptOf(

@@ -11,6 +11,7 @@ import {
   fund,
   fundedKeeper,
   marketsInUse,
+  measure,
   popcount,
   positionCount,
   range,
@@ -33,7 +34,7 @@ export async function liquidateOne(b: Bench): Promise<Results> {
   await setPrice(b, 1, feedAnswer(57_500));
   // Realistic: a funded keeper liquidates a one-position BTC long; others keep trading BTC.
   const receipt = await receiptOf(b.sys.engine.connect(keeper).liquidate(acct, 0));
-  r["liquidate (one position)"] = Number(receipt.gasUsed);
+  r["liquidate (one position)"] = await measure(receipt);
   check(eventsOf(receipt, "PositionLiquidated").length === 1, "the position was not liquidated");
 
   // The same in a market liquidated before: its window slot (INV-32 cap) is no longer written
@@ -49,7 +50,7 @@ export async function liquidateOne(b: Bench): Promise<Results> {
   await setPrice(b, 1, feedAnswer(57_500));
   check(price === (await b.sys.engine.marketPrice(1)).toString(), "BTC is not back at 57,500");
   const again = await receiptOf(b.sys.engine.connect(keeper).liquidate(acct2, 0));
-  r["liquidate (one position, market liquidated before)"] = Number(again.gasUsed);
+  r["liquidate (one position, market liquidated before)"] = await measure(again);
   check(
     eventsOf(again, "PositionLiquidated").length === 1,
     "the second position was not liquidated",
@@ -142,7 +143,7 @@ export async function liquidateTwoOfTen(b: Bench): Promise<Results> {
   await setPrice(b, B, dropped(bps));
   // Realistic: A and B fall, a funded keeper liquidates: A and B closed in full, 8 stay open.
   const receipt = await receiptOf(b.sys.engine.connect(keeper).liquidate(acct, 0));
-  r["liquidate (10 positions + 3 collaterals, 2 closed)"] = Number(receipt.gasUsed);
+  r["liquidate (10 positions + 3 collaterals, 2 closed)"] = await measure(receipt);
   const closed = eventsOf(receipt, "PositionLiquidated").map((e) => Number(e!.args.marketId));
   check(
     closed.length === 2 && closed.includes(A) && closed.includes(B),

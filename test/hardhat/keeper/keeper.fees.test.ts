@@ -20,6 +20,7 @@ import {
   liquidationCounts,
   makeKeeper,
   openLongs,
+  problems,
   underCoverage,
 } from "../../helpers/keeperNet";
 
@@ -155,7 +156,7 @@ describe("keeper transactions on anvil: fees, replacements, lost races", functio
     expect(await net.provider.getTransactionCount(me, "latest")).to.equal(nonce0 + 1);
     const { counts } = await liquidationCounts(net, start);
     expect(counts.get(account)).to.equal(1);
-    expect([r.liquidationsWon, r.lost, r.errors]).to.deep.equal([1, 0, 0]);
+    expect([r.liquidationsWon, r.lost, r.errors], problems(keeper.events)).to.deep.equal([1, 0, 0]);
     const won = keeper.events.find((e) => e.event === "won")!;
     expect([won.hash, won.replacements]).to.deep.equal([hashes[2], 2]);
     const m = metricsOf(keeper.events);
@@ -244,7 +245,7 @@ describe("keeper transactions on anvil: fees, replacements, lost races", functio
     const r = await pass;
     expect((await net.provider.getTransactionReceipt(other.hash))?.status).to.equal(1);
     expect(await net.provider.getTransactionReceipt(String(sent.hash))).to.equal(null);
-    expect([r.lost, r.liquidationsWon, r.errors]).to.deep.equal([1, 0, 0]);
+    expect([r.lost, r.liquidationsWon, r.errors], problems(keeper.events)).to.deep.equal([1, 0, 0]);
     const lost = keeper.events.filter((e) => e.event === "lost");
     expect(lost).to.have.length(1);
     expect(lost[0]).to.deep.include({ stage: "nonce", nonce: Number(ours.nonce) });
@@ -254,7 +255,7 @@ describe("keeper transactions on anvil: fees, replacements, lost races", functio
 
     await rpc(url, "evm_setAutomine", [true]);
     const r2 = await keeper.runOnce();
-    expect([r2.liquidationsWon, r2.errors]).to.deep.equal([1, 0]);
+    expect([r2.liquidationsWon, r2.errors], problems(keeper.events)).to.deep.equal([1, 0]);
     expect((await liquidationCounts(net, start)).counts.get(account)).to.equal(1);
   });
 
@@ -271,7 +272,9 @@ describe("keeper transactions on anvil: fees, replacements, lost races", functio
     try {
       const keeper = makeKeeper(net, 6, { ethUsd: ETH_USD, ignoreProfit: true }, provider);
       const r = await keeper.runOnce();
-      expect([r.lost, r.liquidationsWon, r.errors]).to.deep.equal([1, 0, 0]);
+      expect([r.lost, r.liquidationsWon, r.errors], problems(keeper.events)).to.deep.equal([
+        1, 0, 0,
+      ]);
       const lost = keeper.events.filter((e) => e.event === "lost");
       expect(lost).to.have.length(1);
       expect(lost[0]).to.deep.include({ stage: "receipt", reason: "NotLiquidatable" });

@@ -139,6 +139,10 @@ describe("risk/protection", function () {
   describe("setProtection, setTopUpFee", () => {
     it("INV-55: the owner attaches a reserve (ProtectionSet, stored); maxPerWindow 0 detaches", async () => {
       const c = await loadFixture(twins);
+      // The flag `liquidate` reads (the account's window slot) follows the protection.
+      const flag = async () => (await c.sys.engine.getAccountLiquidation(c.A)).protection;
+      expect(await flag()).to.equal(true);
+      expect((await c.sys.engine.getAccountLiquidation(c.R)).protection).to.equal(false);
       expect(await readProtection(c.sys, c.A)).to.deep.include({
         enabled: true,
         reserveSub: 1,
@@ -154,6 +158,7 @@ describe("risk/protection", function () {
         .to.emit(c.sys.engine, "ProtectionSet")
         .withArgs(c.A, c.R, 0, 0, 0);
       expect((await readProtection(c.sys, c.A)).enabled).to.equal(false);
+      expect(await flag()).to.equal(false);
       await expect(c.risk.connect(c.keeper).topUp(c.A))
         .to.be.revertedWithCustomError(c.sys.engine, "NoProtection")
         .withArgs(c.A);

@@ -22,6 +22,7 @@ import {
 } from "./helpers";
 import { collateralParams } from "../../helpers/risk";
 import { marketStruct } from "../../../deploy/steps/configure";
+import { field } from "../../../scripts/bench/layout";
 
 const WAD = 10n ** 18n;
 type Call = (e: Crossmargin) => Promise<unknown>;
@@ -328,6 +329,21 @@ describe("vault: roles and governance bounds", () => {
       await expect(e.setLiquidationParams(liq))
         .to.emit(ctx.engine, "LiquidationParamsSet")
         .withArgs(Object.values(liq));
+      // The rewards at their bound share a slot with the close factor and the window (80, 80,
+      // 64 and 32 bits): stored untruncated.
+      const word = BigInt(
+        await ethers.provider.getStorage(
+          await ctx.engine.getAddress(),
+          field("liq.1 (keeper rewards, window)"),
+        ),
+      );
+      const bits = (from: bigint, n: bigint) => (word >> from) & ((1n << n) - 1n);
+      expect([bits(0n, 80n), bits(80n, 80n), bits(160n, 64n), bits(224n, 32n)]).to.deep.equal([
+        liq.minKeeperRewardUsd,
+        liq.maxKeeperRewardUsd,
+        liq.closeFactorHfThreshold,
+        liq.accountWindow,
+      ]);
       const m = await ctx.engine.getMarket(0);
       expect([
         m.skewScale,

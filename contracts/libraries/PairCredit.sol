@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {WadMath} from "./WadMath.sol";
+import {MarketMath} from "./MarketMath.sol";
+import {MarginLogic} from "./MarginLogic.sol";
+import {RiskMath} from "./RiskMath.sol";
+import {Store} from "../types/Store.sol";
+import {MarketConfig, OffsetPair} from "../types/Types.sol";
+
+/// @title PairCredit
+/// @notice What a reducing trade in a paired market does to the account's offset credit, for the
+///         INV-8 reconstruction of MM before the trade (docs/math.md, "Offset pairs"; INV-54).
+///         The health loop's own credit pass is `MarginLogic`'s.
+library PairCredit {
+    using WadMath for uint256;
+
+    /// @notice How much the MM credit of `marketId`'s offset pair falls (negative: rises) when
+    ///         the account's position there goes from `oldSize` to `newSize` at `price`; zero
+    ///         unless the account holds the other leg.
+    function creditLoss(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        uint256 price,
+        int256 oldSize,
+        int256 newSize
+    ) internal view returns (int256) {
+        (bool active, RiskMath.Leg memory partner, OffsetPair memory pair) = _partnerOf(
+            s,
+            account,
+            marketId
+        );
+        if (!active) return 0;
+        MarketConfig storage cfg = s.markets[marketId];
+        (, uint256 before) = RiskMath.credit(
+            MarketMath.leg(cfg, oldSize, price),
+            partner,
+            pair.rate,
+            pair.stressMove
+        );
+        (, uint256 after_) = RiskMath.credit(
+            MarketMath.leg(cfg, newSize, price),
+            partner,
+            pair.rate,
+            pair.stressMove
+        );
+        return WadMath.toInt(before) - WadMath.toInt(after_);
+    }
+
+    /// @dev The other leg of `marketId`'s offset pair in the account, at its latest price. The
+    ///      pair and the other leg are read only if the account's market mask (one bit per
+    ///      non-zero position) holds that leg.
+    function _partnerOf(
+        Store storage s,
+        uint256 account,
+        uint256 marketId
+    ) private view returns (bool active, RiskMath.Leg memory partner, OffsetPair memory pair) {
+        uint256 pairId = s.markets[marketId].offsetPair;
+        if (pairId == 0) return (false, partner, pair);
+        uint256 others = s.accounts[account].marketMask & ~(uint256(1) << marketId);
+        if (others == 0) return (false, partner, pair);
+        pair = s.offsetPairs[pairId];
+        uint256 other = pair.marketA == marketId ? pair.marketB : pair.marketA;
+        if (others & (uint256(1) << other) == 0) return (false, partner, pair);
+        int256 otherSize = s.positions[account][other].size;
+        if (otherSize == 0) return (false, partner, pair);
+        MarketConfig storage otherCfg = s.markets[other];
+        (uint256 otherPrice, ) = MarginLogic.marketPriceLatest(otherCfg);
+        return (true, MarketMath.leg(otherCfg, otherSize, otherPrice), pair);
+    }
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {Test} from "forge-std/Test.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Bitmask} from "../../contracts/libraries/Bitmask.sol";
+import {WadMath} from "../../contracts/libraries/WadMath.sol";
+import {MarketMath} from "../../contracts/libraries/MarketMath.sol";
+import {MarketConfig, MarketState, MarketStatus} from "../../contracts/types/Types.sol";
+
+/// @notice The health loop's hand-written arithmetic (docs/gas.md) against plain checked
+///         Solidity and OpenZeppelin's `mulDiv`: the same result for every input, and a revert
+///         exactly where the reference reverts (INV-69).
+contract HotMathTest is Test {
+    int256 internal constant WAD = 1e18;
+
+    MarketConfig internal cfg;
+    MarketState internal st;
+
+    // ---- Bitmask ----
+
+    function _naiveCount(uint256 x) internal pure returns (uint256 c) {
+        for (uint256 i; i < 64; ++i) if (x & (1 << i) != 0) ++c;
+    }
+
+    function testFuzz_countMatchesTheBits(uint64 x) public pure {
+        assertEq(Bitmask.count(x), _naiveCount(x));
+    }
+
+    function testFuzz_lowestIsTheFirstSetBit(uint64 x) public pure {
+        vm.assume(x != 0);
+        uint256 i = Bitmask.lowest(x);
+        assertTrue(x & (1 << i) != 0, "bit not set");
+        assertEq(uint256(x) & ((1 << i) - 1), 0, "a lower bit is set");
+    }
+
+    function test_lowestAndCountAtTheEdges() public pure {
+        assertEq(Bitmask.count(0), 0);
+        assertEq(Bitmask.count(type(uint64).max), 64);
+        assertEq(Bitmask.lowest(1), 0);
+        assertEq(Bitmask.lowest(1 << 63), 63);
+        assertEq(Bitmask.lowest(type(uint64).max), 0);
+    }
+
+    // ---- WadMath: unsigned ----
+
+    function testFuzz_mulDownMatchesMulDiv(uint256 a, uint256 b) public pure {
+        (uint256 hi, ) = _mul512(a, b);
+        vm.assume(hi < 1e18); // mulDiv's own bound: the quotient fits 256 bits
+        assertEq(WadMath.mulDown(a, b), Math.mulDiv(a, b, 1e18));
+    }
+
+    function testFuzz_mulUpMatchesMulDiv(uint256 a, uint256 b) public pure {
+        a = bound(a, 0, type(uint192).max);
+        b = bound(b, 0, type(uint120).max); // the quotient fits 256 bits
+        assertEq(WadMath.mulUp(a, b), Math.mulDiv(a, b, 1e18, Math.Rounding.Ceil));
+    }
+
+    function testFuzz_mulUpSmall(uint128 a, uint128 b) public pure {
+        assertEq(WadMath.mulUp(a, b), Math.mulDiv(a, b, 1e18, Math.Rounding.Ceil));
+    }
+
+    function _mul512(uint256 a, uint256 b) internal pure returns (uint256 hi, uint256 lo) {
+        unchecked {
+            lo = a * b;
+            uint256 mm = mulmod(a, b, type(uint256).max);
+            hi = mm - lo - (mm < lo ? 1 : 0);
+        }
+    }
+
+    // ---- WadMath: signed ----
+
+    function refMulFloor(int256 a, int256 b) external pure returns (int256) {
+        return _refDivFloor(a * b, WAD);
+    }
+
+    function refMulCeil(int256 a, int256 b) external pure returns (int256) {
+        return -_refDivFloor(-(a * b), WAD);
+    }
+
+    function refDivFloor(int256 a, int256 b) external pure returns (int256) {
+        return _refDivFloor(a, b);
+    }
+
+    function _refDivFloor(int256 a, int256 b) internal pure returns (int256 q) {
+        q = a / b;
+        if (a % b != 0 && a < 0) q -= 1;
+    }
+
+    function mulFloor(int256 a, int256 b) external pure returns (int256) {
+        return WadMath.sMulFloor(a, b);
+    }
+
+    function mulCeil(int256 a, int256 b) external pure returns (int256) {
+        return WadMath.sMulCeil(a, b);
+    }
+
+    function divFloor(int256 a, int256 b) external pure returns (int256) {
+        return WadMath.divFloor(a, b);
+    }
+
+    /// @dev Both calls return the same value, or both revert with the same data.
+    function _same(bytes memory refCall, bytes memory call) internal {
+        (bool okRef, bytes memory outRef) = address(this).call(refCall);
+        (bool ok, bytes memory out) = address(this).call(call);
+        assertEq(ok, okRef, "one reverted, the other did not");
+        assertEq(keccak256(out), keccak256(outRef), "different result or revert data");
+    }
+
+    function _edge(int256 x, uint256 pick) internal pure returns (int256) {
+        pick %= 8;
+        if (pick == 0) return type(int256).min;
+        if (pick == 1) return type(int256).max;
+        if (pick == 2) return -1;
+        if (pick == 3) return 0;
+        if (pick == 4) return 1;
+        if (pick == 5) return x % 1e40;
+        return x;
+    }
+
+    function testFuzz_signedMulMatchesCheckedSolidity(
+        int256 a,
+        int256 b,
+        uint256 pa,
+        uint256 pb
+    ) public {
+        (a, b) = (_edge(a, pa), _edge(b, pb));
+        _same(abi.encodeCall(this.refMulFloor, (a, b)), abi.encodeCall(this.mulFloor, (a, b)));
+        _same(abi.encodeCall(this.refMulCeil, (a, b)), abi.encodeCall(this.mulCeil, (a, b)));
+    }
+
+    function testFuzz_divFloorMatchesCheckedSolidity(int256 a, uint256 b, uint256 pa) public {
+        a = _edge(a, pa);
+        b = bound(b, 0, uint256(type(int256).max));
+        int256 d = int256(b);
+        _same(abi.encodeCall(this.refDivFloor, (a, d)), abi.encodeCall(this.divFloor, (a, d)));
+    }
+
+    // ---- MarketMath.currentFunding ----
+
+    /// @dev The checked implementation the unchecked one replaced.
+    function refFunding(uint256 price) external view returns (int256 rateNow, int256 indexNow) {
+        int256 rate = st.fundingRate;
+        int256 elapsed = int256(block.timestamp) - int256(uint256(st.lastFundingTime));
+        if (elapsed == 0 || cfg.status == MarketStatus.Settled) return (rate, st.fundingIndex);
+        int256 skewScale = int256(uint256(cfg.skewScale));
+        int256 velocity;
+        if (skewScale != 0) {
+            int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+            int256 prop = (skew * WAD) / skewScale;
+            if (prop > WAD) prop = WAD;
+            if (prop < -WAD) prop = -WAD;
+            velocity = (prop * int256(uint256(cfg.maxFundingVelocity))) / WAD;
+        }
+        rateNow = rate + (velocity * elapsed) / 1 days;
+        int256 avgRate = (rate + rateNow) / 2;
+        indexNow = st.fundingIndex + (avgRate * elapsed * int256(price)) / (1 days * WAD);
+    }
+
+    function funding(uint256 price) external view returns (int256, int256) {
+        return MarketMath.currentFunding(cfg, st, price);
+    }
+
+    function testFuzz_fundingMatchesCheckedSolidity(
+        uint112 longOI,
+        uint112 shortOI,
+        int80 rate,
+        int128 index,
+        uint128 skewScale,
+        uint64 velocity,
+        uint48 elapsed,
+        uint256 price,
+        bool settled
+    ) public {
+        vm.warp(type(uint48).max);
+        st.longOI = longOI;
+        st.shortOI = shortOI;
+        st.fundingRate = rate;
+        st.fundingIndex = index;
+        st.lastFundingTime = uint48(block.timestamp - elapsed);
+        cfg.skewScale = skewScale;
+        cfg.maxFundingVelocity = velocity;
+        cfg.status = settled ? MarketStatus.Settled : MarketStatus.Active;
+        if (price % 3 != 0) price = bound(price, 0, 1e40); // mostly realistic prices
+        _same(abi.encodeCall(this.refFunding, (price)), abi.encodeCall(this.funding, (price)));
+    }
+}
