@@ -115,10 +115,10 @@ library MarketMath {
         MarketConfig storage cfg,
         int256 size,
         uint256 price
-    ) internal view returns (RiskMath.Leg memory l) {
-        l.size = size;
-        l.notional = size.abs().mulUp(price);
-        (l.im, l.mm) = requirements(cfg, l.notional);
+    ) internal view returns (RiskMath.Leg memory out) {
+        out.size = size;
+        out.notional = size.abs().mulUp(price);
+        (out.im, out.mm) = requirements(cfg, out.notional);
     }
 
     /// @notice Requirements of a signed size at `price`; zero for a zero size.

@@ -7,6 +7,7 @@ import {Bitmask} from "../../contracts/libraries/Bitmask.sol";
 import {WadMath} from "../../contracts/libraries/WadMath.sol";
 import {MarketMath} from "../../contracts/libraries/MarketMath.sol";
 import {MarketConfig, MarketState, MarketStatus} from "../../contracts/types/Types.sol";
+import {WadMathHarness} from "../../contracts/mocks/WadMathHarness.sol";
 
 /// @notice The health loop's hand-written arithmetic (docs/gas.md) against plain checked
 ///         Solidity and OpenZeppelin's `mulDiv`: the same result for every input, and a revert
@@ -16,6 +17,7 @@ contract HotMathTest is Test {
 
     MarketConfig internal cfg;
     MarketState internal st;
+    WadMathHarness internal harness = new WadMathHarness();
 
     // ---- Bitmask ----
 
@@ -87,22 +89,11 @@ contract HotMathTest is Test {
         if (a % b != 0 && a < 0) q -= 1;
     }
 
-    function mulFloor(int256 a, int256 b) external pure returns (int256) {
-        return WadMath.sMulFloor(a, b);
-    }
-
-    function mulCeil(int256 a, int256 b) external pure returns (int256) {
-        return WadMath.sMulCeil(a, b);
-    }
-
-    function divFloor(int256 a, int256 b) external pure returns (int256) {
-        return WadMath.divFloor(a, b);
-    }
-
-    /// @dev Both calls return the same value, or both revert with the same data.
-    function _same(bytes memory refCall, bytes memory call) internal {
+    /// @dev The reference here and `call` on `target` return the same value, or both revert
+    ///      with the same data.
+    function _same(bytes memory refCall, address target, bytes memory call) internal {
         (bool okRef, bytes memory outRef) = address(this).call(refCall);
-        (bool ok, bytes memory out) = address(this).call(call);
+        (bool ok, bytes memory out) = target.call(call);
         assertEq(ok, okRef, "one reverted, the other did not");
         assertEq(keccak256(out), keccak256(outRef), "different result or revert data");
     }
@@ -125,15 +116,27 @@ contract HotMathTest is Test {
         uint256 pb
     ) public {
         (a, b) = (_edge(a, pa), _edge(b, pb));
-        _same(abi.encodeCall(this.refMulFloor, (a, b)), abi.encodeCall(this.mulFloor, (a, b)));
-        _same(abi.encodeCall(this.refMulCeil, (a, b)), abi.encodeCall(this.mulCeil, (a, b)));
+        _same(
+            abi.encodeCall(this.refMulFloor, (a, b)),
+            address(harness),
+            abi.encodeCall(WadMathHarness.sMulFloor, (a, b))
+        );
+        _same(
+            abi.encodeCall(this.refMulCeil, (a, b)),
+            address(harness),
+            abi.encodeCall(WadMathHarness.sMulCeil, (a, b))
+        );
     }
 
     function testFuzz_divFloorMatchesCheckedSolidity(int256 a, uint256 b, uint256 pa) public {
         a = _edge(a, pa);
         b = bound(b, 0, uint256(type(int256).max));
         int256 d = int256(b);
-        _same(abi.encodeCall(this.refDivFloor, (a, d)), abi.encodeCall(this.divFloor, (a, d)));
+        _same(
+            abi.encodeCall(this.refDivFloor, (a, d)),
+            address(harness),
+            abi.encodeCall(WadMathHarness.divFloor, (a, d))
+        );
     }
 
     // ---- MarketMath.currentFunding ----
@@ -182,6 +185,10 @@ contract HotMathTest is Test {
         cfg.maxFundingVelocity = velocity;
         cfg.status = settled ? MarketStatus.Settled : MarketStatus.Active;
         if (price % 3 != 0) price = bound(price, 0, 1e40); // mostly realistic prices
-        _same(abi.encodeCall(this.refFunding, (price)), abi.encodeCall(this.funding, (price)));
+        _same(
+            abi.encodeCall(this.refFunding, (price)),
+            address(this),
+            abi.encodeCall(this.funding, (price))
+        );
     }
 }
