@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 import {WadMath} from "../libraries/WadMath.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
+import {LiquidationLogic} from "../libraries/LiquidationLogic.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {
     Health,
@@ -149,6 +150,12 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
         return _topUp(account, keeper);
     }
 
+    /// @inheritdoc ICrossmarginRisk
+    function sweepInsuranceFund() external delegated nonReentrant returns (uint256 amount) {
+        amount = LiquidationLogic.sweepFund(s, IERC20(s.quoteToken));
+        if (amount == 0) revert ZeroAmount();
+    }
+
     // ---------------------------------------------------------------- previews
 
     /// @inheritdoc ICrossmarginRisk
@@ -263,6 +270,11 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
     /// @inheritdoc ICrossmarginRisk
     function topUpFee() external view delegated returns (uint256) {
         return s.topUpFee;
+    }
+
+    /// @inheritdoc ICrossmarginRisk
+    function insuranceAccrued() external view delegated returns (uint256) {
+        return s.insuranceAccrued;
     }
 
     // ---------------------------------------------------------------- internals

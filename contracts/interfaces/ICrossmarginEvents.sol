@@ -143,6 +143,13 @@ interface ICrossmarginEvents {
     /// @notice The insurance fund set (once).
     /// @param fund The fund.
     event InsuranceFundSet(address fund);
+    /// @notice The liquidation penalties accrued for the insurance fund were paid out
+    ///         (`sweepInsuranceFund`, or before a bad-debt settlement).
+    /// @param fund The fund.
+    /// @param amount Quote units.
+    /// @param toFund True when the fund received them; false when the quote token refused the
+    ///        transfer and they went to the pool's balance instead.
+    event InsuranceFundSwept(address fund, uint256 amount, bool toFund);
     /// @notice The protocol paused (by the guardian) or unpaused (by the admin).
     /// @param paused True when paused.
     event PausedSet(bool paused);

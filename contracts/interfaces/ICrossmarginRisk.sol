@@ -181,4 +181,16 @@ interface ICrossmarginRisk {
     /// @notice The fee a top-up pays its caller.
     /// @return The fee (USD WAD).
     function topUpFee() external view returns (uint256);
+
+    /// @notice Liquidation penalties owed to the insurance fund and still held in the vault
+    ///         (INV-70): the fund's quote balance plus this is what the fund has.
+    /// @return Quote units.
+    function insuranceAccrued() external view returns (uint256);
+
+    /// @notice Pays the accrued liquidation penalties to the insurance fund; anyone may call.
+    ///         If the quote token refuses the fund, they go to the pool's balance instead (as a
+    ///         refused penalty always has). A bad-debt settlement sweeps first by itself.
+    ///         Reverts `ZeroAmount` when nothing is accrued. Emits `InsuranceFundSwept`.
+    /// @return amount Quote units paid.
+    function sweepInsuranceFund() external returns (uint256 amount);
 }

@@ -342,8 +342,9 @@ library LiquidationLogic {
     ///      `min(max(feeRate * total, complete ? minKeeperReward : 0), maxKeeperReward)`, less what
     ///      keepers were already paid in the window. The penalty comes first, then the reward,
     ///      together at most what the account can pay (`canPay`, never below zero) and what the
-    ///      vault holds, so that a fee never creates debt and liquidation never reverts for
-    ///      lack of funds.
+    ///      vault holds beyond the penalties it already owes the fund, so that a fee never
+    ///      creates debt, liquidation never reverts for lack of funds, and every accrued
+    ///      penalty stays backed. The penalty accrues (INV-70); the reward is paid now.
     function _chargeFee(
         Store storage s,
         uint256 account,
@@ -353,8 +354,10 @@ library LiquidationLogic {
         IERC20 quote
     ) private returns (uint256 reward) {
         if (ctx.notionalClosed == 0) return 0;
+        uint256 accrued = s.insuranceAccrued;
+        uint256 held = quote.balanceOf(address(this));
         uint256 cap = canPay > 0 ? uint256(canPay) / s.quoteScale : 0;
-        cap = Math.min(cap, quote.balanceOf(address(this)));
+        cap = Math.min(cap, held > accrued ? held - accrued : 0);
         // The penalty first: it is what keeps self-liquidation from paying (INV-28).
         uint256 toFund = Math.min(MarginLogic.usdToQuoteUp(s, ctx.penalty), cap);
         reward = _reward(s, account, ctx, complete, cap - toFund);
@@ -362,11 +365,33 @@ library LiquidationLogic {
         AccountData storage a = s.accounts[account];
         MarginLogic.addQuote(s, a, -int256(fee));
         emit Ev.LiquidationFeePaid(account, msg.sender, ctx.notionalClosed, fee, reward, toFund);
+        if (toFund != 0) {
+            accrued += toFund;
+            if (accrued <= type(uint96).max) s.insuranceAccrued = uint96(accrued);
+            else {
+                // 2^96 quote units: out of reach of a real token's supply, and still no revert.
+                s.insuranceAccrued = 0;
+                _payFund(s, quote, accrued);
+            }
+        }
         if (reward != 0) quote.safeTransfer(msg.sender, reward);
-        // A quote token that refuses the fund (e.g. a blocklist) must not block liquidations:
-        // the fund's share then stays in the vault and goes to the pool.
-        if (toFund != 0 && !quote.trySafeTransfer(s.insuranceFund, toFund))
-            MarginLogic.addPool(s, int256(toFund));
+    }
+
+    /// @notice Pays the penalties accrued for the insurance fund (INV-70): to the fund, or, if
+    ///         the quote token refuses it (e.g. a blocklist), to the pool's balance, so that a
+    ///         refusing token never blocks a liquidation or a sweep. Returns what it paid.
+    function sweepFund(Store storage s, IERC20 quote) internal returns (uint256 amount) {
+        amount = s.insuranceAccrued;
+        if (amount == 0) return 0;
+        s.insuranceAccrued = 0;
+        _payFund(s, quote, amount);
+    }
+
+    function _payFund(Store storage s, IERC20 quote, uint256 amount) private {
+        address fund = s.insuranceFund;
+        bool ok = quote.trySafeTransfer(fund, amount);
+        if (!ok) MarginLogic.addPool(s, int256(amount));
+        emit Ev.InsuranceFundSwept(fund, amount, ok);
     }
 
     /// @dev The keeper's reward for this call (quote units, at most `cap`), recorded in the
@@ -427,6 +452,8 @@ library LiquidationLogic {
         AccountData storage a = s.accounts[account];
         int256 quoteBalance = a.quoteBalance;
         if (quoteBalance >= 0) return;
+        // The fund's accrued penalties are the fund's before it buys collateral or covers debt.
+        sweepFund(s, IERC20(s.quoteToken));
         uint256 debt = uint256(-quoteBalance);
         address fund = s.insuranceFund;
         for (uint32 m = a.collateralMask; m != 0 && debt != 0; m &= m - 1) {

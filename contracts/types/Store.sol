@@ -51,6 +51,9 @@ struct Store {
     address sequencerFeed; // optional L2 sequencer-uptime feed (answer 0 = up), 0 = none
     address pool;
     address insuranceFund;
+    // Liquidation penalties owed to the fund, held in the vault until swept (INV-70): beside the
+    // fund's address, which a liquidation reads anyway, so a penalty costs one warm write
+    uint96 insuranceAccrued; // quote units
     uint256 marketCount;
     LiquidationParams liq;
     address[] collateralTokens; // by index

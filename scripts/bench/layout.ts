@@ -13,7 +13,7 @@ export const FIELDS: Record<string, bigint> = {
   "poolBalance, quoteScale, paused, sequencer flag": 1n,
   sequencerFeed: 2n,
   pool: 3n,
-  insuranceFund: 4n,
+  "insuranceFund, insuranceAccrued": 4n,
   marketCount: 5n,
   "liq.0 (fee, buffer, penalty rates)": 6n,
   "liq.1 (keeper rewards, window)": 7n,

@@ -66,6 +66,16 @@ export class ChainReader {
     return this.one<bigint>(ERC20_IFACE, token, "balanceOf", [who]);
   }
 
+  /** What the insurance fund has in quote: its own balance plus the liquidation penalties the
+   *  engine accrued for it and has not swept yet (INV-70). */
+  async fundHoldings(quote: string, fund: string, engine: string): Promise<bigint> {
+    const [held, accrued] = await Promise.all([
+      this.balanceOf(quote, fund),
+      this.one<bigint>(ENGINE_IFACE, engine, "insuranceAccrued"),
+    ]);
+    return held + accrued;
+  }
+
   async block(tag = "latest"): Promise<{ number: number; timestamp: bigint }> {
     const b = (await this.provider.request({
       method: "eth_getBlockByNumber",

@@ -124,7 +124,7 @@ export async function loadRiskState(o: SourceOptions): Promise<RiskState> {
     ids,
   );
   const [insuranceFund, poolBalance, caps] = await Promise.all([
-    reader.balanceOf(view.quoteToken, o.insuranceFund),
+    reader.fundHoldings(view.quoteToken, o.insuranceFund, o.engine),
     reader.one<bigint>(ENGINE_IFACE, o.engine, "poolBalance"),
     readCaps(reader, o.engine, view.markets.length),
   ]);

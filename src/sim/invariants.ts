@@ -90,7 +90,8 @@ export class Invariants {
   /** Reads the flows' starting points (after setup). */
   async init(view: ProtocolView): Promise<void> {
     this.prevPool = await this.reader.one<bigint>(ENGINE_IFACE, this.addr.engine, "poolBalance");
-    this.prevFund = await this.reader.balanceOf(this.addr.quote, this.addr.fund);
+    const { quote, fund, engine } = this.addr;
+    this.prevFund = await this.reader.fundHoldings(quote, fund, engine);
     for (const c of view.collaterals) {
       this.prevFundCollateral.set(c.token, await this.reader.balanceOf(c.token, this.addr.fund));
     }
@@ -104,17 +105,21 @@ export class Invariants {
     ev: StepEvents,
   ): Promise<void> {
     const { engine, quote, fund } = this.addr;
-    const [vaultQuote, poolBalance, fundQuote, traderDebt] = await Promise.all([
+    const [vaultQuote, poolBalance, fundTokens, accrued, traderDebt] = await Promise.all([
       this.reader.balanceOf(quote, engine),
       this.reader.one<bigint>(ENGINE_IFACE, engine, "poolBalance"),
       this.reader.balanceOf(quote, fund),
+      this.reader.one<bigint>(ENGINE_IFACE, engine, "insuranceAccrued"),
       this.reader.one<bigint>(ENGINE_IFACE, engine, "traderDebt"),
     ]);
+    // The fund has its tokens and the penalties the vault holds for it (INV-70).
+    const fundQuote = fundTokens + accrued;
     const sumQuote = ledger.sumQuote();
-    if (vaultQuote !== sumQuote + poolBalance) {
+    const owed = sumQuote + poolBalance + accrued;
+    if (vaultQuote !== owed) {
       this.fail("quote conservation", step, [
-        `vault holds ${vaultQuote}, accounts ${sumQuote} + pool ${poolBalance} = ${sumQuote + poolBalance}`,
-        `difference ${vaultQuote - sumQuote - poolBalance}`,
+        `vault holds ${vaultQuote}, accounts ${sumQuote} + pool ${poolBalance} + accrued for the fund ${accrued} = ${owed}`,
+        `difference ${vaultQuote - owed}`,
       ]);
     }
     if (traderDebt !== ledger.sumDebt()) {

@@ -291,7 +291,8 @@ export class MarketSimulation implements AgentEnv {
 
   private async fundUsd(): Promise<number> {
     const q = this.decimals.USDC as number;
-    return num(await this.reader.balanceOf(this.addr.quote, this.addr.fund), q);
+    const { quote, fund, engine } = this.addr;
+    return num(await this.reader.fundHoldings(quote, fund, engine), q);
   }
 
   /** One simulated step. Throws InvariantViolation when a check fails. */

@@ -24,7 +24,7 @@ export async function readStepState(
   const { reader, addr, view } = src;
   const q = quoteDecimals;
   const [fund, poolValue, poolBalance, share, traderDebt] = await Promise.all([
-    reader.balanceOf(addr.quote, addr.fund),
+    reader.fundHoldings(addr.quote, addr.fund, addr.engine),
     reader.one<bigint>(ENGINE_IFACE, addr.engine, "poolValue"),
     reader.one<bigint>(ENGINE_IFACE, addr.engine, "poolBalance"),
     reader.one<bigint>(POOL, addr.pool, "convertToAssets", [10n ** 12n]),

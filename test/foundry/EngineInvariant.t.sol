@@ -32,7 +32,7 @@ contract EngineInvariantTest is EngineSetup {
         handler = new EngineHandler(d);
         handler.seedAccounts();
 
-        bytes4[] memory selectors = new bytes4[](26);
+        bytes4[] memory selectors = new bytes4[](27);
         selectors[0] = EngineHandler.deposit.selector;
         selectors[1] = EngineHandler.withdraw.selector;
         selectors[2] = EngineHandler.modifyPosition.selector;
@@ -59,6 +59,7 @@ contract EngineInvariantTest is EngineSetup {
         selectors[23] = handler.setOffsetPair.selector; // INV-54
         selectors[24] = handler.setProtection.selector; // INV-55
         selectors[25] = handler.topUp.selector; // INV-55, INV-56
+        selectors[26] = handler.sweepFund.selector; // INV-70
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -89,18 +90,20 @@ contract EngineInvariantTest is EngineSetup {
             if (qb < 0) debt += uint256(-qb);
             else owed += uint256(qb);
         }
+        uint256 accrued = ICrossmarginRisk(address(d.engine)).insuranceAccrued();
         assertEq(
             int256(d.usdc.balanceOf(address(d.engine))),
-            sum + d.engine.poolBalance(),
-            "USDC: vault balance != sum(quote balances) + pool balance"
+            sum + d.engine.poolBalance() + int256(accrued),
+            "USDC: vault balance != sum(quote balances) + pool balance + accrued for the fund"
         );
         // INV-46: the aggregate is exact, and LP exits never take what traders are owed.
         assertEq(d.engine.traderDebt(), debt, "traderDebt != sum of negative quote balances");
+        // INV-70: and what the vault holds for the fund stays backed beside them.
         if (d.engine.poolBalance() >= int256(debt))
             assertGe(
                 d.usdc.balanceOf(address(d.engine)),
-                owed,
-                "vault below what traders are owed"
+                owed + accrued,
+                "vault below what traders and the fund are owed"
             );
     }
 
@@ -177,12 +180,13 @@ contract EngineInvariantTest is EngineSetup {
             "bad debt: deficit != covered + socialised"
         );
         assertEq(
-            d.usdc.balanceOf(address(d.fund)),
+            d.usdc.balanceOf(address(d.fund)) +
+                ICrossmarginRisk(address(d.engine)).insuranceAccrued(),
             FUND_SEED +
                 handler.ghostFundTopUps() -
                 handler.ghostCovered() -
                 handler.ghostFundPurchases(),
-            "insurance fund balance != seed + fee shares - covered - collateral bought"
+            "insurance fund balance + accrued != seed + fee shares - covered - collateral bought"
         );
     }
 

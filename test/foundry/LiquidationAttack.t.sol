@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {StdInvariant} from "forge-std/StdInvariant.sol";
 import {EngineSetup} from "./utils/EngineSetup.sol";
+import {ICrossmarginRisk} from "../../contracts/interfaces/ICrossmarginRisk.sol";
 import {LiquidationAttacker} from "./handlers/LiquidationAttacker.sol";
 
 /// @title LiquidationAttackTest
@@ -29,12 +30,15 @@ contract LiquidationAttackTest is EngineSetup {
     }
 
     /// @notice Conservation to the wei while the attacker plays (INV-1): the attacker's account
-    ///         is the only one, so the vault's USDC is its quote balance plus the pool's ledger.
+    ///         is the only one, so the vault's USDC is its quote balance plus the pool's ledger
+    ///         plus the penalties accrued for the fund (INV-70).
     function invariant_attackerCannotFarm() public view {
         uint256 account = uint256(uint160(address(0xA77AC))) << 8;
         assertEq(
             int256(d.usdc.balanceOf(address(d.engine))),
-            int256(d.engine.getAccount(account).quoteBalance) + d.engine.poolBalance(),
+            int256(d.engine.getAccount(account).quoteBalance) +
+                d.engine.poolBalance() +
+                int256(ICrossmarginRisk(address(d.engine)).insuranceAccrued()),
             "INV-1: USDC"
         );
         assertEq(

@@ -30,6 +30,7 @@ import {
   expectLiquidation,
   expectSeizure,
 } from "./liquidationModel";
+import { insuranceAccrued } from "./fund";
 import { OffsetPair, quoteToUsd } from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
 
@@ -178,7 +179,7 @@ async function feedPrice(address: string, env: Env): Promise<bigint> {
  * tokens.
  */
 export async function snapshot(env: Env, account: bigint): Promise<Snap> {
-  const { engine, quote, insuranceFund } = env.sys;
+  const { engine, quote } = env.sys;
   const a = await engine.getAccount(account);
   const markets: MarketSnap[] = [];
   const n = Number(await engine.marketCount());
@@ -237,9 +238,20 @@ export async function snapshot(env: Env, account: bigint): Promise<Snap> {
     pairs: await offsetPairs(env),
     markets,
     window: await accountWindow(env, account),
-    engineQuote: await quote.balanceOf(await engine.getAddress()),
-    fundQuote: await quote.balanceOf(await insuranceFund.getAddress()),
+    engineQuote: (await quote.balanceOf(await engine.getAddress())) - (await accruedForFund(env)),
+    fundQuote: await fundHoldings(env),
   };
+}
+
+/** Liquidation penalties the engine holds for the insurance fund (INV-70). */
+export async function accruedForFund(env: Env): Promise<bigint> {
+  return insuranceAccrued(env.sys.engine);
+}
+
+/** What the insurance fund has in quote: its own balance plus what the engine accrued for it. */
+export async function fundHoldings(env: Env): Promise<bigint> {
+  const { quote, insuranceFund } = env.sys;
+  return (await quote.balanceOf(await insuranceFund.getAddress())) + (await accruedForFund(env));
 }
 
 /** The active offset pairs the listed markets belong to (the risk module's `getOffsetPair`). */
@@ -318,7 +330,7 @@ export async function liquidateChecked(
     staleTokens?: string[];
   } = {},
 ): Promise<LiquidationRun> {
-  const { engine, quote, insuranceFund } = env.sys;
+  const { engine, quote } = env.sys;
   const keeper = opts.keeper ?? env.keeper;
   const max = opts.maxNotionalUsd ?? 0n;
   const snap = await snapshot(env, account);
@@ -401,7 +413,7 @@ export async function liquidateChecked(
   }
   const keeperGot = (await quote.balanceOf(keeper.address)) - keeperBefore;
   expect(keeperGot).to.equal(f?.reward ?? 0n);
-  const fundDelta = (await quote.balanceOf(await insuranceFund.getAddress())) - snap.fundQuote;
+  const fundDelta = (await fundHoldings(env)) - snap.fundQuote;
   expect(fundDelta).to.equal((f?.toFund ?? 0n) - (b?.fundPaid ?? 0n));
   expect((await engine.poolBalance()) - poolBefore).to.equal(expected.poolDelta);
   await expectConservation(env);
@@ -409,7 +421,8 @@ export async function liquidateChecked(
 }
 
 /**
- * Invariant 1 for the quote token (engine tokens == signed account balances + pool ledger) and
+ * Invariant 1 for the quote token (engine tokens == signed account balances + pool ledger +
+ * the penalties accrued for the fund, INV-70) and
  * for every collateral token (engine tokens == sum of account balances == totalDeposited).
  */
 export async function expectConservation(env: Env): Promise<void> {
@@ -422,7 +435,9 @@ export async function expectConservation(env: Env): Promise<void> {
     sum += qb;
     if (qb < 0n) debt -= qb;
   }
-  expect(await quote.balanceOf(engineAddr)).to.equal(sum + (await engine.poolBalance()));
+  expect(await quote.balanceOf(engineAddr)).to.equal(
+    sum + (await engine.poolBalance()) + (await accruedForFund(env)),
+  );
   expect(await engine.traderDebt(), "INV-46: traderDebt == sum of negative balances").to.equal(
     debt,
   );
@@ -478,6 +493,8 @@ export async function liquidateCollateralChecked(
     await expect(tx)
       .to.emit(engine, "BadDebtSettled")
       .withArgs(account, deficit, covered, deficit - covered);
+    // The settlement swept the accrued penalties to the fund first.
+    expect(await accruedForFund(env)).to.equal(0n);
     expect(await quote.balanceOf(await insuranceFund.getAddress())).to.equal(
       snap.fundQuote - covered,
     );

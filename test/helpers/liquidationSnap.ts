@@ -65,7 +65,8 @@ export interface Snap {
   /** Declared offset pairs (`getOffsetPair`, active ones); none if absent. */
   pairs?: OffsetPair[];
   markets: MarketSnap[];
-  /** quote.balanceOf(engine) and quote.balanceOf(insuranceFund). */
+  /** The vault's quote less the penalties it holds for the fund, and the fund's quote plus
+   *  those penalties (INV-70). */
   engineQuote: bigint;
   fundQuote: bigint;
 }

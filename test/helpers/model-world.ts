@@ -16,6 +16,7 @@ import {
 } from "../../typechain-types";
 import * as M from "../../src/model";
 import { System } from "./fixture";
+import { insuranceAccrued } from "./fund";
 import { toModelParams, toModelState } from "../../src/common/market-view";
 import { MarketStatus } from "../../src/common";
 
@@ -442,7 +443,9 @@ export async function expectConservation(sys: System): Promise<void> {
     if (qb < 0n) debt -= qb;
   }
   const held = await quote.balanceOf(await engine.getAddress());
-  expect(held, "quote held by the engine").to.equal(sum + (await engine.poolBalance()));
+  expect(held, "quote held by the engine").to.equal(
+    sum + (await engine.poolBalance()) + (await insuranceAccrued(engine)),
+  );
   expect(await engine.traderDebt(), "INV-46: traderDebt == sum of negative balances").to.equal(
     debt,
   );

@@ -27,6 +27,7 @@ import {
   PositionHolding,
 } from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
+import { insuranceAccrued } from "./fund";
 
 export const QUOTE_DECIMALS = 6;
 /** orderKeeperFee of deploy/config/local.ts (1 USD) in quote units. */
@@ -226,10 +227,11 @@ export function reason(text: string): string {
   return ethers.encodeBytes32String(text);
 }
 
-/** Conservation of the quote token: vault balance == sum of account balances + pool balance. */
+/** Conservation of the quote token: vault balance == sum of account balances + pool balance +
+ *  the penalties accrued for the insurance fund (INV-70). */
 export async function expectConserved(env: OrdersEnv, accounts: bigint[]) {
   const { engine, quote } = env;
-  let sum = await engine.poolBalance();
+  let sum = (await engine.poolBalance()) + (await insuranceAccrued(engine));
   for (const a of accounts) sum += (await engine.getAccount(a)).quoteBalance;
   expect(await quote.balanceOf(await engine.getAddress())).to.equal(sum);
 }

@@ -2,6 +2,7 @@
 import { takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { accountId, feedAnswer, wad } from "../../../src/common";
+import { ICrossmarginRisk__factory } from "../../../typechain-types";
 import {
   Bench,
   Results,
@@ -55,6 +56,13 @@ export async function liquidateOne(b: Bench): Promise<Results> {
     eventsOf(again, "PositionLiquidated").length === 1,
     "the second position was not liquidated",
   );
+
+  // The two penalties, accrued for the fund (INV-70), swept to it by the keeper.
+  const risk = ICrossmarginRisk__factory.connect(await b.sys.engine.getAddress(), keeper);
+  check((await risk.insuranceAccrued()) > 0n, "no penalty accrued");
+  const swept = await receiptOf(risk.sweepInsuranceFund());
+  r["sweepInsuranceFund (two penalties accrued)"] = await measure(swept);
+  check((await risk.insuranceAccrued()) === 0n, "the sweep left an accrual");
   return r;
 }
 

@@ -272,7 +272,7 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
         bool liquidatable = engine.isLiquidatable(acct);
         LiqSnap memory snap = LiqSnap(
             engine.poolBalance(),
-            usdc.balanceOf(address(fund)),
+            _fundHoldings(),
             usdc.balanceOf(keeper),
             engine.getAccount(acct).quoteBalance
         );
@@ -551,7 +551,7 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
     ) private {
         if (engine.poolBalance() != snap.poolBalance - l.quoteDelta - int256(l.socialised))
             _fail("liquidate: pool ledger moved by more than PnL and socialised debt");
-        uint256 fundNow = usdc.balanceOf(address(fund));
+        uint256 fundNow = _fundHoldings();
         // INV-29: the fund also pays for the collateral it buys from a bankrupt account.
         if (fundNow + l.covered + l.purchases != snap.fund + l.toFund)
             _fail("liquidate: insurance fund moved by more than its fee share and cover");

@@ -21,6 +21,11 @@ abstract contract EngineRiskActions is EngineHandlerBase {
         return ICrossmarginRisk(address(engine));
     }
 
+    /// @dev What the insurance fund has: its USDC plus the penalties accrued for it (INV-70).
+    function _fundHoldings() internal view returns (uint256) {
+        return usdc.balanceOf(address(fund)) + _risk().insuranceAccrued();
+    }
+
     /// @notice Governance declares, changes or removes pair 1 or 2 over random markets.
     function setOffsetPair(uint256 seed) external action("setOffsetPair") {
         uint256 pairId = 1 + (seed % 2);
@@ -39,6 +44,30 @@ abstract contract EngineRiskActions is EngineHandlerBase {
             // The other pair may hold one of the markets.
             if (err.length >= 4 && bytes4(err) == E.MarketInOtherPair.selector) return;
             _reverted("setOffsetPair", err);
+        }
+    }
+
+    /// @notice A keeper or a trader sweeps the liquidation penalties accrued for the fund
+    ///         (INV-70). The fund must get exactly what was accrued, the accrual go to zero, and
+    ///         nothing else move (the caller, the pool); with nothing accrued it reverts
+    ///         `ZeroAmount`. Called at any point, it can never change what the fund has.
+    function sweepFund(uint256 seed) external action("sweepInsuranceFund") {
+        address caller = seed % 2 == 0 ? keeper : actors[(seed >> 8) % N_ACTORS];
+        uint256 accrued = _risk().insuranceAccrued();
+        uint256 fund0 = usdc.balanceOf(address(fund));
+        uint256 caller0 = usdc.balanceOf(caller);
+        int256 pool0 = engine.poolBalance();
+        vm.prank(caller);
+        try _risk().sweepInsuranceFund() returns (uint256 paid) {
+            _ok("sweepInsuranceFund");
+            if (paid != accrued || usdc.balanceOf(address(fund)) != fund0 + accrued)
+                _fail("sweep (INV-70): the fund did not get exactly what was accrued");
+            if (_risk().insuranceAccrued() != 0) _fail("sweep (INV-70): accrual left behind");
+            if (engine.poolBalance() != pool0 || usdc.balanceOf(caller) != caller0)
+                _fail("sweep (INV-70): value moved to someone other than the fund");
+        } catch (bytes memory err) {
+            if (accrued == 0 && err.length >= 4 && bytes4(err) == E.ZeroAmount.selector) return;
+            _reverted("sweepInsuranceFund", err);
         }
     }
 

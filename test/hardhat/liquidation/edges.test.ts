@@ -3,6 +3,7 @@ import { MaxUint256 } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import {
   BlocklistToken__factory,
+  ICrossmarginRisk__factory,
   InsuranceFund__factory,
   LiquidityPool__factory,
   MockV3Aggregator__factory,
@@ -126,7 +127,7 @@ describe("liquidation/edges", () => {
       throw new Error(`no ${name}`);
     }
 
-    it("INV-12/INV-1/INV-31: a quote token that refuses the fund keeps the fund's penalty for the pool", async () => {
+    it("INV-12/INV-1/INV-31/INV-70: a quote token that refuses the fund: the penalty accrues, then the sweep gives it to the pool", async () => {
       const s = await bareSystem(async (engine, q) => {
         const f = await new InsuranceFund__factory(env.deployer).deploy(
           engine,
@@ -150,10 +151,23 @@ describe("liquidation/edges", () => {
       ]).to.deep.equal([wad("285000"), usdc("1712.5"), usdc(1_000), usdc("712.5")]);
       expect((await s.q.balanceOf(s.keeper.address)) - keeper0).to.equal(usdc(1_000));
       expect(await s.q.balanceOf(s.fund)).to.equal(0n);
-      // INV-1: every token the engine holds is in the account or pool ledgers.
-      const held = await s.q.balanceOf(await s.engine.getAddress());
+      // INV-1: every token the engine holds is in the account or pool ledgers or accrued for
+      // the fund (INV-70).
+      const risk = ICrossmarginRisk__factory.connect(await s.engine.getAddress(), s.keeper);
+      const engineAddr = await s.engine.getAddress();
       const acct = (await s.engine.getAccount(s.a)).quoteBalance;
-      expect(held).to.equal(acct + (await s.engine.poolBalance()));
+      expect(await risk.insuranceAccrued()).to.equal(usdc("712.5"));
+      const pool0 = await s.engine.poolBalance();
+      expect(await s.q.balanceOf(engineAddr)).to.equal(acct + pool0 + usdc("712.5"));
+      // The sweep cannot pay the blocked fund: the penalty goes to the pool, as it always has.
+      await expect(risk.sweepInsuranceFund())
+        .to.emit(s.engine, "InsuranceFundSwept")
+        .withArgs(s.fund, usdc("712.5"), false);
+      expect(await risk.insuranceAccrued()).to.equal(0n);
+      expect(await s.q.balanceOf(s.fund)).to.equal(0n);
+      expect((await s.engine.poolBalance()) - pool0).to.equal(usdc("712.5"));
+      expect(await s.q.balanceOf(engineAddr)).to.equal(acct + (await s.engine.poolBalance()));
+      await expect(risk.sweepInsuranceFund()).to.be.revertedWithCustomError(s.engine, "ZeroAmount");
     });
 
     it("INV-5/INV-27: a fund reporting more than the deficit is booked as covering exactly the deficit; the bankrupt account pays no fee", async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadSystem } from "../../helpers/fixture";
 import type { System } from "../../helpers/fixture";
+import { insuranceAccrued } from "../../helpers/fund";
 import { MarketSimulation, SimResult } from "../../../src/sim/market-sim";
 import { withDefaults } from "../../../src/sim/options";
 import { buildScenario } from "../../../src/sim/scenarios";
@@ -85,7 +86,9 @@ describe("simulator: a short crash run", function () {
         coll[sym] = (coll[sym] ?? 0n) + b;
       }
     }
-    expect(await sys.quote.balanceOf(engine)).to.equal(quote + (await sys.engine.poolBalance()));
+    expect(await sys.quote.balanceOf(engine)).to.equal(
+      quote + (await sys.engine.poolBalance()) + (await insuranceAccrued(sys.engine)),
+    );
     for (const [sym, token] of Object.entries(sys.collaterals)) {
       expect(await token.balanceOf(engine), sym).to.equal(coll[sym]);
     }

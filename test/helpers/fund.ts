@@ -1,0 +1,15 @@
+/** The insurance fund's side of conservation (INV-70): liquidation penalties the engine holds
+ *  for the fund until a sweep. */
+import { ContractRunner } from "ethers";
+import { ICrossmarginRisk__factory } from "../../typechain-types";
+
+/** `insuranceAccrued()` of the engine at `engine` (the risk module's view, at the engine). */
+export async function insuranceAccrued(engine: {
+  getAddress(): Promise<string>;
+  runner: ContractRunner | null;
+}): Promise<bigint> {
+  return ICrossmarginRisk__factory.connect(
+    await engine.getAddress(),
+    engine.runner,
+  ).insuranceAccrued();
+}
