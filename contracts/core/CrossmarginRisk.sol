@@ -152,8 +152,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
 
     /// @inheritdoc ICrossmarginRisk
     function sweepInsuranceFund() external delegated nonReentrant returns (uint256 amount) {
-        amount = LiquidationLogic.sweepFund(s, IERC20(s.quoteToken));
-        if (amount == 0) revert ZeroAmount();
+        return LiquidationLogic.sweepFund(s, IERC20(s.quoteToken));
     }
 
     // ---------------------------------------------------------------- previews

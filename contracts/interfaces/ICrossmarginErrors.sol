@@ -58,6 +58,10 @@ interface ICrossmarginErrors {
     /// @notice `setPool` or `setInsuranceFund` called a second time: each is set once.
     /// @param what `"pool"` or `"insuranceFund"`, as a bytes32 string.
     error AlreadySet(bytes32 what);
+    /// @notice `sweepInsuranceFund`: the quote token refused the transfer to the fund (e.g. a
+    ///         blocklist); the accrual stays (INV-70).
+    /// @param fund The fund.
+    error InsuranceFundRefused(address fund);
 
     // --- input and parameters ---
     /// @notice A zero amount: a deposit, withdrawal (direct or in a `multicall`) or `maxRepay`

@@ -143,12 +143,12 @@ interface ICrossmarginEvents {
     /// @notice The insurance fund set (once).
     /// @param fund The fund.
     event InsuranceFundSet(address fund);
-    /// @notice The liquidation penalties accrued for the insurance fund were paid out
-    ///         (`sweepInsuranceFund`, or before a bad-debt settlement).
+    /// @notice Liquidation penalties accrued for the insurance fund left the accrual (INV-70).
     /// @param fund The fund.
     /// @param amount Quote units.
-    /// @param toFund True when the fund received them; false when the quote token refused the
-    ///        transfer and they went to the pool's balance instead.
+    /// @param toFund True: paid to the fund (`sweepInsuranceFund`, or the sweep before a
+    ///        bad-debt settlement). False: the quote token refuses the fund, and they were used
+    ///        in its place: to cover bad debt, or (a sum beyond 96 bits) credited to the pool.
     event InsuranceFundSwept(address fund, uint256 amount, bool toFund);
     /// @notice The protocol paused (by the guardian) or unpaused (by the admin).
     /// @param paused True when paused.

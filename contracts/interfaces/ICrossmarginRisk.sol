@@ -188,9 +188,10 @@ interface ICrossmarginRisk {
     function insuranceAccrued() external view returns (uint256);
 
     /// @notice Pays the accrued liquidation penalties to the insurance fund; anyone may call.
-    ///         If the quote token refuses the fund, they go to the pool's balance instead (as a
-    ///         refused penalty always has). A bad-debt settlement sweeps first by itself.
-    ///         Reverts `ZeroAmount` when nothing is accrued. Emits `InsuranceFundSwept`.
+    ///         A bad-debt settlement sweeps first by itself. Reverts `ZeroAmount` when nothing
+    ///         is accrued, and `InsuranceFundRefused` when the quote token refuses the fund (the
+    ///         accrual then stays the fund's and covers bad debt in its place).
+    ///         Emits `InsuranceFundSwept`.
     /// @return amount Quote units paid.
     function sweepInsuranceFund() external returns (uint256 amount);
 }

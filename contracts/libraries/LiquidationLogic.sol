@@ -368,30 +368,36 @@ library LiquidationLogic {
         if (toFund != 0) {
             accrued += toFund;
             if (accrued <= type(uint96).max) s.insuranceAccrued = uint96(accrued);
-            else {
-                // 2^96 quote units: out of reach of a real token's supply, and still no revert.
+            else if (!_sweep(s, quote, accrued)) {
+                // Over 2^96 quote units (beyond a real token's supply) and a fund that refuses
+                // the token: the pool takes it rather than the liquidation reverting.
+                MarginLogic.addPool(s, int256(accrued));
                 s.insuranceAccrued = 0;
-                _payFund(s, quote, accrued);
+                emit Ev.InsuranceFundSwept(s.insuranceFund, accrued, false);
             }
         }
         if (reward != 0) quote.safeTransfer(msg.sender, reward);
     }
 
-    /// @notice Pays the penalties accrued for the insurance fund (INV-70): to the fund, or, if
-    ///         the quote token refuses it (e.g. a blocklist), to the pool's balance, so that a
-    ///         refusing token never blocks a liquidation or a sweep. Returns what it paid.
-    function sweepFund(Store storage s, IERC20 quote) internal returns (uint256 amount) {
-        amount = s.insuranceAccrued;
-        if (amount == 0) return 0;
+    /// @notice Pays `amount` of accrued penalties to the insurance fund and clears the accrual
+    ///         (INV-70). A quote token that refuses the fund (a blocklist) leaves both as they
+    ///         were and returns false: the accrual stays the fund's, in the vault, and never
+    ///         lands in the pool as a lump an LP could enter just before.
+    function _sweep(Store storage s, IERC20 quote, uint256 amount) private returns (bool ok) {
+        address fund = s.insuranceFund;
+        ok = quote.trySafeTransfer(fund, amount);
+        if (!ok) return false;
         s.insuranceAccrued = 0;
-        _payFund(s, quote, amount);
+        emit Ev.InsuranceFundSwept(fund, amount, true);
     }
 
-    function _payFund(Store storage s, IERC20 quote, uint256 amount) private {
-        address fund = s.insuranceFund;
-        bool ok = quote.trySafeTransfer(fund, amount);
-        if (!ok) MarginLogic.addPool(s, int256(amount));
-        emit Ev.InsuranceFundSwept(fund, amount, ok);
+    /// @notice `sweepInsuranceFund`: pays the whole accrual to the fund. Reverts `ZeroAmount`
+    ///         when nothing is accrued and `InsuranceFundRefused` when the token refuses the
+    ///         fund (nothing changes).
+    function sweepFund(Store storage s, IERC20 quote) internal returns (uint256 amount) {
+        amount = s.insuranceAccrued;
+        if (amount == 0) revert E.ZeroAmount();
+        if (!_sweep(s, quote, amount)) revert E.InsuranceFundRefused(s.insuranceFund);
     }
 
     /// @dev The keeper's reward for this call (quote units, at most `cap`), recorded in the
@@ -453,7 +459,8 @@ library LiquidationLogic {
         int256 quoteBalance = a.quoteBalance;
         if (quoteBalance >= 0) return;
         // The fund's accrued penalties are the fund's before it buys collateral or covers debt.
-        sweepFund(s, IERC20(s.quoteToken));
+        uint256 accrued = s.insuranceAccrued;
+        if (accrued != 0) _sweep(s, IERC20(s.quoteToken), accrued);
         uint256 debt = uint256(-quoteBalance);
         address fund = s.insuranceFund;
         for (uint32 m = a.collateralMask; m != 0 && debt != 0; m &= m - 1) {
@@ -461,7 +468,8 @@ library LiquidationLogic {
             debt -= _sellToFund(s, account, token, fund, debt);
         }
         if (debt != 0 && a.collateralMask == 0) {
-            uint256 covered = _fundCover(fund, debt);
+            uint256 covered = _accrualCover(s, fund, debt);
+            if (covered < debt) covered += _fundCover(fund, debt - covered);
             uint256 socialised = debt - covered;
             MarginLogic.addPool(s, -int256(socialised));
             emit Ev.BadDebtSettled(account, debt, covered, socialised);
@@ -500,6 +508,20 @@ library LiquidationLogic {
             return paid;
         }
         emit Ev.CollateralSoldToFund(account, token, seized, paid);
+    }
+
+    /// @dev Bad debt covered, in the fund's place, by the penalties accrued for it that the fund
+    ///      could not receive (its token refuses it): they are already in the vault (INV-70).
+    function _accrualCover(
+        Store storage s,
+        address fund,
+        uint256 debt
+    ) private returns (uint256 used) {
+        uint256 accrued = s.insuranceAccrued;
+        if (accrued == 0) return 0;
+        used = Math.min(accrued, debt);
+        s.insuranceAccrued = uint96(accrued - used);
+        emit Ev.InsuranceFundSwept(fund, used, false);
     }
 
     /// @dev Asks the fund for `amount` quote units; a fund that reverts pays nothing.

@@ -127,7 +127,7 @@ describe("liquidation/edges", () => {
       throw new Error(`no ${name}`);
     }
 
-    it("INV-12/INV-1/INV-31/INV-70: a quote token that refuses the fund: the penalty accrues, then the sweep gives it to the pool", async () => {
+    it("INV-12/INV-1/INV-31/INV-70: a quote token that refuses the fund: the penalty accrues, the sweep reverts InsuranceFundRefused, and the accrual covers the next bad debt in the fund's place", async () => {
       const s = await bareSystem(async (engine, q) => {
         const f = await new InsuranceFund__factory(env.deployer).deploy(
           engine,
@@ -141,7 +141,7 @@ describe("liquidation/edges", () => {
       const keeper0 = await s.q.balanceOf(s.keeper.address);
       const receipt = await (await s.engine.connect(s.keeper).liquidate(s.a, 0)).wait();
       // Full close (mmr * 1.1 < 5 %) at 2850: 5 % of 285,000 = 14,250 is capped at the 1,000
-      // maximum reward; the fund's penalty, 0.25 % of 285,000 = 712.5, cannot be sent.
+      // maximum reward; the fund's penalty, 0.25 % of 285,000 = 712.5, accrues for it.
       const fee = eventArgs(s.engine, receipt!.logs, "LiquidationFeePaid");
       expect([
         fee.notionalClosedUsd,
@@ -155,19 +155,42 @@ describe("liquidation/edges", () => {
       // the fund (INV-70).
       const risk = ICrossmarginRisk__factory.connect(await s.engine.getAddress(), s.keeper);
       const engineAddr = await s.engine.getAddress();
-      const acct = (await s.engine.getAccount(s.a)).quoteBalance;
+      const held = async (accounts: bigint[]) => {
+        let sum = (await s.engine.poolBalance()) + (await risk.insuranceAccrued());
+        for (const a of accounts) sum += (await s.engine.getAccount(a)).quoteBalance;
+        return sum;
+      };
       expect(await risk.insuranceAccrued()).to.equal(usdc("712.5"));
+      expect(await s.q.balanceOf(engineAddr)).to.equal(await held([s.a]));
+      // The sweep cannot pay the blocked fund: it reverts and changes nothing; the pool gets
+      // no lump of penalties that an LP could enter just before.
       const pool0 = await s.engine.poolBalance();
-      expect(await s.q.balanceOf(engineAddr)).to.equal(acct + pool0 + usdc("712.5"));
-      // The sweep cannot pay the blocked fund: the penalty goes to the pool, as it always has.
       await expect(risk.sweepInsuranceFund())
-        .to.emit(s.engine, "InsuranceFundSwept")
-        .withArgs(s.fund, usdc("712.5"), false);
+        .to.be.revertedWithCustomError(s.engine, "InsuranceFundRefused")
+        .withArgs(s.fund);
+      expect(await risk.insuranceAccrued()).to.equal(usdc("712.5"));
+      expect(await s.engine.poolBalance()).to.equal(pool0);
+
+      // A second trader goes bankrupt: the accrual covers its bad debt first, in the fund's
+      // place; the fund (blocked, empty) covers nothing; the pool takes the rest.
+      const t = env.traders[2];
+      await s.q.mint(t.address, usdc(20_000));
+      await s.q.connect(t).approve(engineAddr, MaxUint256);
+      const b = accountId(t.address, 0);
+      await s.engine.connect(t).deposit(0, s.q, usdc(20_000));
+      await s.engine.connect(t).modifyPosition(b, 0, wad("100"), MaxUint256, MaxUint256);
+      await s.oracle.updateAnswer(2500n * 10n ** 8n); // a 35,000 loss on 20,000
+      const second = await (await s.engine.connect(s.keeper).liquidate(b, 0)).wait();
+      const bad = eventArgs(s.engine, second!.logs, "BadDebtSettled");
+      const swept = eventArgs(s.engine, second!.logs, "InsuranceFundSwept");
+      expect(bad.deficit).to.be.greaterThan(usdc("712.5"));
+      expect([...swept]).to.deep.equal([s.fund, usdc("712.5"), false]);
+      expect([bad.coveredByFund, bad.socialised]).to.deep.equal([
+        usdc("712.5"),
+        bad.deficit - usdc("712.5"),
+      ]);
       expect(await risk.insuranceAccrued()).to.equal(0n);
-      expect(await s.q.balanceOf(s.fund)).to.equal(0n);
-      expect((await s.engine.poolBalance()) - pool0).to.equal(usdc("712.5"));
-      expect(await s.q.balanceOf(engineAddr)).to.equal(acct + (await s.engine.poolBalance()));
-      await expect(risk.sweepInsuranceFund()).to.be.revertedWithCustomError(s.engine, "ZeroAmount");
+      expect(await s.q.balanceOf(engineAddr)).to.equal(await held([s.a, b]));
     });
 
     it("INV-5/INV-27: a fund reporting more than the deficit is booked as covering exactly the deficit; the bankrupt account pays no fee", async () => {
