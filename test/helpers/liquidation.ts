@@ -31,6 +31,7 @@ import {
   expectSeizure,
 } from "./liquidationModel";
 import { insuranceAccrued } from "./fund";
+import { requestAndWait } from "./pool";
 import { OffsetPair, quoteToUsd } from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
 
@@ -505,4 +506,29 @@ export async function liquidateCollateralChecked(
   expect((await engine.poolBalance()) - pool0).to.equal(covered - deficit);
   await expectConservation(env);
   return { ...e, deficit, covered, socialised: deficit - covered };
+}
+
+/**
+ * A vault with almost no free quote: `lossMaker` realises a loss against WETH collateral (quote
+ * debt, the pool's ledger grows), the LP asks to leave and waits, `wethTrader` opens 1 ETH long
+ * on 0.09 WETH only (226.8 USD at the 0.84 weight: IM 200 plus the 13.5 of the initial
+ * weight's haircut), then the LP takes all it may. Returns `wethTrader`'s account.
+ */
+export async function lpTakesTheQuote(
+  env: Env,
+  lossMaker: HardhatEthersSigner,
+  wethTrader: HardhatEthersSigner,
+): Promise<bigint> {
+  const { pool } = env.sys;
+  await deposit(env, lossMaker, wad("10"), "WETH");
+  await trade(env, lossMaker, ETH, wad("20"));
+  await setMarketPrice(env, ETH, "2890");
+  await trade(env, lossMaker, ETH, -wad("20"));
+  await setMarketPrice(env, ETH, "3000");
+  // The LP asks to leave (INV-47) and waits the delay.
+  await requestAndWait(env.sys, env.lp, await pool.balanceOf(env.lp));
+  const b = await deposit(env, wethTrader, wad("0.09"), "WETH");
+  await trade(env, wethTrader, ETH, wad("1"));
+  await pool.connect(env.lp).withdraw(await pool.maxWithdraw(env.lp), env.lp, env.lp);
+  return b;
 }

@@ -13,12 +13,12 @@ import {
   expectConservation,
   fundHoldings,
   liquidateChecked,
+  lpTakesTheQuote,
   setMarketPrice,
   setup,
   trade,
   usdc,
 } from "../../helpers/liquidation";
-import { requestAndWait } from "../../helpers/pool";
 import { field } from "../../../scripts/bench/layout";
 
 function risk(env: Env) {
@@ -119,23 +119,15 @@ describe("liquidation/fund-accrual (INV-70)", () => {
     const env = await setup();
     const [ta, tb, tc] = env.traders;
     const { account: c, toFund: accrued } = await liquidateOne(env, tc);
-    const { engine, pool, quote } = env.sys;
+    const { engine, quote } = env.sys;
     // The liquidated account closes what is left and takes its quote: only the fund's share
     // and the pool's are left in the vault.
     const left = (await engine.getPosition(c, ETH)).size;
     if (left !== 0n) await trade(env, tc, ETH, -left);
     const balance = (await engine.getAccount(c)).quoteBalance;
     await engine.connect(tc).withdraw(c, quote, balance, tc.address);
-    // A realises a loss against WETH collateral: quote debt, the pool's ledger grows.
-    await deposit(env, ta, wad("10"), "WETH");
-    await trade(env, ta, ETH, wad("20"));
-    await setMarketPrice(env, ETH, "2890");
-    await trade(env, ta, ETH, -wad("20"));
-    await setMarketPrice(env, ETH, "3000");
-    await requestAndWait(env.sys, env.lp, await pool.balanceOf(env.lp));
-    const b = await deposit(env, tb, wad("0.09"), "WETH");
-    await trade(env, tb, ETH, wad("1"));
-    await pool.connect(env.lp).withdraw(await pool.maxWithdraw(env.lp), env.lp, env.lp);
+    // A's loss against WETH makes quote debt; B trades on WETH only; the LP takes all it may.
+    const b = await lpTakesTheQuote(env, ta, tb);
     const vault = await quote.balanceOf(engine.target as string);
     // INV-46 kept the LP off the fund's share as well.
     expect(vault).to.be.greaterThanOrEqual(accrued);

@@ -11,6 +11,7 @@ import {
   deposit,
   expectConservation,
   liquidateChecked,
+  lpTakesTheQuote,
   setMarketPrice,
   setup,
   snapshot,
@@ -18,7 +19,6 @@ import {
   usdc,
 } from "../../helpers/liquidation";
 import { bufferCloseSize, expectLiquidation, healthAt } from "../../helpers/liquidationModel";
-import { requestAndWait } from "../../helpers/pool";
 
 /** Turns funding off in a market before anyone trades (so equity does not drift with time). */
 async function noFunding(env: Env, marketId: number): Promise<void> {
@@ -205,20 +205,9 @@ describe("liquidation/keeper", () => {
   it("never reverts when the vault holds fewer quote tokens than the fee", async () => {
     const env = await setup();
     const [ta, tb] = env.traders;
-    const { engine, pool, quote } = env.sys;
-    // A realises a loss against WETH collateral: quote debt, the pool's ledger grows.
-    await deposit(env, ta, wad("10"), "WETH");
-    await trade(env, ta, ETH, wad("20"));
-    await setMarketPrice(env, ETH, "2890");
-    await trade(env, ta, ETH, -wad("20"));
-    await setMarketPrice(env, ETH, "3000");
-    // The LP asks to leave (INV-47) and waits the delay.
-    await requestAndWait(env.sys, env.lp, await pool.balanceOf(env.lp));
-    // B trades on WETH only (0.09 WETH: 226.8 USD at the 0.84 weight, IM 200 plus the 13.5 of
-    // the initial weight's haircut); the LP then takes every quote token the vault holds.
-    const b = await deposit(env, tb, wad("0.09"), "WETH");
-    await trade(env, tb, ETH, wad("1"));
-    await pool.connect(env.lp).withdraw(await pool.maxWithdraw(env.lp), env.lp, env.lp);
+    const { engine, quote } = env.sys;
+    // A's loss against WETH makes quote debt; B trades on WETH only; the LP takes the rest.
+    const b = await lpTakesTheQuote(env, ta, tb);
     const held = await quote.balanceOf(await engine.getAddress());
     expect(held).to.be.lessThan(usdc(5));
     await expectConservation(env);
