@@ -55,9 +55,15 @@ interface IInsuranceFund {
     /// @return The quote token's address (the engine's quote token).
     function quoteToken() external view returns (address);
 
-    /// @notice Quote tokens available to cover bad debt.
+    /// @notice Quote tokens the fund holds (what `cover` can pay now).
     /// @return The fund's quote token balance (quote units).
     function balance() external view returns (uint256);
+
+    /// @notice What the fund has: its balance plus the liquidation penalties the engine accrued
+    ///         for it and has not swept yet (`insuranceAccrued`, INV-70). Anyone may sweep them
+    ///         (`sweepInsuranceFund` on the engine); a bad-debt settlement sweeps first.
+    /// @return Quote units.
+    function holdings() external view returns (uint256);
 
     /// @notice Adds `amount` quote tokens from the caller (governance seeding; anyone may donate).
     ///         Approve the fund first. Reverts `ZeroAmount`.

@@ -10,6 +10,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
 import {CollateralConfig} from "../types/Types.sol";
 import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
+import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 
 /// @title InsuranceFund
 /// @notice First loss absorber for bad debt. Its quote tokens can only go to the engine.
@@ -32,6 +33,11 @@ contract InsuranceFund is IInsuranceFund, AccessControl, ReentrancyGuardTransien
     /// @inheritdoc IInsuranceFund
     function balance() public view returns (uint256) {
         return IERC20(quoteToken).balanceOf(address(this));
+    }
+
+    /// @inheritdoc IInsuranceFund
+    function holdings() external view returns (uint256) {
+        return balance() + ICrossmarginRisk(engine).insuranceAccrued();
     }
 
     /// @inheritdoc IInsuranceFund

@@ -46,6 +46,10 @@ describe("liquidation/fund-accrual (INV-70)", () => {
     expect(await accruedForFund(env)).to.equal(toFund);
     expect(await env.sys.quote.balanceOf(fund)).to.equal(fund0);
     expect(await fundHoldings(env)).to.equal(fund0 + toFund);
+    // The fund's own views: `balance()` what it holds (what `cover` pays), `holdings()` with
+    // the accrual.
+    expect(await env.sys.insuranceFund.balance()).to.equal(fund0);
+    expect(await env.sys.insuranceFund.holdings()).to.equal(fund0 + toFund);
     await expectConservation(env);
   });
 
@@ -82,6 +86,7 @@ describe("liquidation/fund-accrual (INV-70)", () => {
       .to.emit(engine, "InsuranceFundSwept")
       .withArgs(fund, p0 + p1, true);
     expect(await quote.balanceOf(fund)).to.equal(fund0 + p0 + p1);
+    expect(await env.sys.insuranceFund.holdings()).to.equal(fund0 + p0 + p1);
     expect(await accruedForFund(env)).to.equal(0n);
     expect(await engine.poolBalance()).to.equal(pool0);
     expect(await quote.balanceOf(stranger.address)).to.equal(stranger0);
