@@ -84,7 +84,8 @@ export function chargeSplit(
  * What the account can pay for one call (quote units, INV-27):
  * `min(floor(max(0, equity - closes * 10^(18-q)) / 10^(18-q)), vaultQuote)`, with `equity` the
  * liquidation health before the call (closing at the oracle moves equity only by the rounding of
- * each realised PnL, at most one quote unit per close).
+ * each realised PnL, at most one quote unit per close) and `vaultQuote` the vault's quote less
+ * the penalties it holds for the insurance fund (`insuranceAccrued`, INV-70).
  */
 export function liquidationPayCap(
   equity: bigint,
