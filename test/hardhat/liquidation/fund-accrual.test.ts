@@ -66,6 +66,37 @@ describe("liquidation/fund-accrual (INV-70)", () => {
     expect(word >> 160n).to.equal(toFund);
   });
 
+  it("an accrual that would pass 96 bits is paid to the fund at once: the liquidation never reverts", async () => {
+    const env = await setup();
+    const { engine, quote } = env.sys;
+    const fund = await env.sys.insuranceFund.getAddress();
+    // The reward cap keeps accrual + penalty <= the vault's quote, so only a token with more
+    // than 2^96 units in the vault can get here: a donation makes one, and storage puts the
+    // accrual 1 unit below 2^96.
+    const near = (1n << 96n) - 1n;
+    await quote.mint(engine.target as string, near);
+    await ethers.provider.send("hardhat_setStorageAt", [
+      engine.target,
+      ethers.toBeHex(field("insuranceFund, insuranceAccrued"), 32),
+      ethers.toBeHex((near << 160n) | BigInt(fund), 32),
+    ]);
+    expect(await accruedForFund(env)).to.equal(near);
+    const fund0 = await quote.balanceOf(fund);
+    const [t] = env.traders;
+    const a = await deposit(env, t, usdc(4_000));
+    await trade(env, t, ETH, wad("20"));
+    await setMarketPrice(env, ETH, "2900");
+    const receipt = await (await engine.connect(env.keeper).liquidate(a, 0)).wait();
+    const logs = receipt!.logs.map((l) => engine.interface.parseLog(l)).filter((l) => l !== null);
+    const fee = logs.find((l) => l.name === "LiquidationFeePaid")!;
+    const swept = logs.find((l) => l.name === "InsuranceFundSwept")!;
+    const total = near + fee.args.toInsuranceFundQuote;
+    expect(fee.args.toInsuranceFundQuote).to.be.greaterThan(0n);
+    expect([...swept.args]).to.deep.equal([fund, total, true]);
+    expect(await accruedForFund(env)).to.equal(0n);
+    expect((await quote.balanceOf(fund)) - fund0).to.equal(total);
+  });
+
   it("a stranger's sweep pays the fund exactly what accrued over several liquidations and moves nothing else; a second sweep reverts ZeroAmount", async () => {
     const env = await setup();
     const [t0, t1, stranger] = [env.traders[0], env.traders[1], env.traders[5]];
