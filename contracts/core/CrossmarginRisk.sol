@@ -7,7 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 import {WadMath} from "../libraries/WadMath.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
-import {LiquidationLogic} from "../libraries/LiquidationLogic.sol";
+import {FundLogic} from "../libraries/FundLogic.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {
     Health,
@@ -152,7 +152,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
 
     /// @inheritdoc ICrossmarginRisk
     function sweepInsuranceFund() external delegated nonReentrant returns (uint256 amount) {
-        return LiquidationLogic.sweepFund(s, IERC20(s.quoteToken));
+        return FundLogic.sweepAll(s, IERC20(s.quoteToken));
     }
 
     // ---------------------------------------------------------------- previews

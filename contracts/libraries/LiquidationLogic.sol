@@ -8,7 +8,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
-import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
+import {FundLogic} from "./FundLogic.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
@@ -365,39 +365,8 @@ library LiquidationLogic {
         AccountData storage a = s.accounts[account];
         MarginLogic.addQuote(s, a, -int256(fee));
         emit Ev.LiquidationFeePaid(account, msg.sender, ctx.notionalClosed, fee, reward, toFund);
-        if (toFund != 0) {
-            accrued += toFund;
-            if (accrued <= type(uint96).max) s.insuranceAccrued = uint96(accrued);
-            else if (!_sweep(s, quote, accrued)) {
-                // Over 2^96 quote units (beyond a real token's supply) and a fund that refuses
-                // the token: the pool takes it rather than the liquidation reverting.
-                MarginLogic.addPool(s, int256(accrued));
-                s.insuranceAccrued = 0;
-                emit Ev.InsuranceFundSwept(s.insuranceFund, accrued, false);
-            }
-        }
+        if (toFund != 0) FundLogic.accrue(s, quote, accrued, toFund);
         if (reward != 0) quote.safeTransfer(msg.sender, reward);
-    }
-
-    /// @notice Pays `amount` of accrued penalties to the insurance fund and clears the accrual
-    ///         (INV-70). A quote token that refuses the fund (a blocklist) leaves both as they
-    ///         were and returns false: the accrual stays the fund's, in the vault, and never
-    ///         lands in the pool as a lump an LP could enter just before.
-    function _sweep(Store storage s, IERC20 quote, uint256 amount) private returns (bool ok) {
-        address fund = s.insuranceFund;
-        ok = quote.trySafeTransfer(fund, amount);
-        if (!ok) return false;
-        s.insuranceAccrued = 0;
-        emit Ev.InsuranceFundSwept(fund, amount, true);
-    }
-
-    /// @notice `sweepInsuranceFund`: pays the whole accrual to the fund. Reverts `ZeroAmount`
-    ///         when nothing is accrued and `InsuranceFundRefused` when the token refuses the
-    ///         fund (nothing changes).
-    function sweepFund(Store storage s, IERC20 quote) internal returns (uint256 amount) {
-        amount = s.insuranceAccrued;
-        if (amount == 0) revert E.ZeroAmount();
-        if (!_sweep(s, quote, amount)) revert E.InsuranceFundRefused(s.insuranceFund);
     }
 
     /// @dev The keeper's reward for this call (quote units, at most `cap`), recorded in the
@@ -460,7 +429,7 @@ library LiquidationLogic {
         if (quoteBalance >= 0) return;
         // The fund's accrued penalties are the fund's before it buys collateral or covers debt.
         uint256 accrued = s.insuranceAccrued;
-        if (accrued != 0) _sweep(s, IERC20(s.quoteToken), accrued);
+        if (accrued != 0) FundLogic.sweep(s, IERC20(s.quoteToken), accrued);
         uint256 debt = uint256(-quoteBalance);
         address fund = s.insuranceFund;
         for (uint32 m = a.collateralMask; m != 0 && debt != 0; m &= m - 1) {
@@ -468,8 +437,8 @@ library LiquidationLogic {
             debt -= _sellToFund(s, account, token, fund, debt);
         }
         if (debt != 0 && a.collateralMask == 0) {
-            uint256 covered = _accrualCover(s, fund, debt);
-            if (covered < debt) covered += _fundCover(fund, debt - covered);
+            uint256 covered = FundLogic.accrualCover(s, fund, debt);
+            if (covered < debt) covered += FundLogic.cover(fund, debt - covered);
             uint256 socialised = debt - covered;
             MarginLogic.addPool(s, -int256(socialised));
             emit Ev.BadDebtSettled(account, debt, covered, socialised);
@@ -496,7 +465,7 @@ library LiquidationLogic {
         uint256 balance = s.collateralBalances[account][token];
         (uint256 repay, uint256 seized) = _seize(s, c, price, budget, balance);
         if (seized == 0) return 0;
-        paid = _fundCover(fund, repay);
+        paid = FundLogic.cover(fund, repay);
         // A fund that paid less than asked gets collateral for what it paid.
         if (paid < repay) (, seized) = _seize(s, c, price, paid, balance);
         MarginLogic.setCollateral(s, account, token, c, balance, balance - seized);
@@ -508,29 +477,6 @@ library LiquidationLogic {
             return paid;
         }
         emit Ev.CollateralSoldToFund(account, token, seized, paid);
-    }
-
-    /// @dev Bad debt covered, in the fund's place, by the penalties accrued for it that the fund
-    ///      could not receive (its token refuses it): they are already in the vault (INV-70).
-    function _accrualCover(
-        Store storage s,
-        address fund,
-        uint256 debt
-    ) private returns (uint256 used) {
-        uint256 accrued = s.insuranceAccrued;
-        if (accrued == 0) return 0;
-        used = Math.min(accrued, debt);
-        s.insuranceAccrued = uint96(accrued - used);
-        emit Ev.InsuranceFundSwept(fund, used, false);
-    }
-
-    /// @dev Asks the fund for `amount` quote units; a fund that reverts pays nothing.
-    function _fundCover(address fund, uint256 amount) private returns (uint256 paid) {
-        try IInsuranceFund(fund).cover(amount) returns (uint256 p) {
-            paid = p > amount ? amount : p;
-        } catch {
-            paid = 0;
-        }
     }
 
     /// @dev Collateral for `repay` quote units at the discounted price, capped by the balance

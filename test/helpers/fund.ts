@@ -13,3 +13,13 @@ export async function insuranceAccrued(engine: {
     engine.runner,
   ).insuranceAccrued();
 }
+
+/** What the insurance fund has in quote: its own balance plus what the engine accrued for it. */
+export async function fundHoldings(sys: {
+  quote: { balanceOf(who: string): Promise<bigint> };
+  insuranceFund: { getAddress(): Promise<string> };
+  engine: { getAddress(): Promise<string>; runner: ContractRunner | null };
+}): Promise<bigint> {
+  const held = await sys.quote.balanceOf(await sys.insuranceFund.getAddress());
+  return held + (await insuranceAccrued(sys.engine));
+}

@@ -30,8 +30,7 @@ import {
   expectLiquidation,
   expectSeizure,
 } from "./liquidationModel";
-import { insuranceAccrued } from "./fund";
-import { requestAndWait } from "./pool";
+import { fundHoldings, insuranceAccrued } from "./fund";
 import { OffsetPair, quoteToUsd } from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
 
@@ -239,20 +238,10 @@ export async function snapshot(env: Env, account: bigint): Promise<Snap> {
     pairs: await offsetPairs(env),
     markets,
     window: await accountWindow(env, account),
-    engineQuote: (await quote.balanceOf(await engine.getAddress())) - (await accruedForFund(env)),
-    fundQuote: await fundHoldings(env),
+    engineQuote:
+      (await quote.balanceOf(await engine.getAddress())) - (await insuranceAccrued(env.sys.engine)),
+    fundQuote: await fundHoldings(env.sys),
   };
-}
-
-/** Liquidation penalties the engine holds for the insurance fund (INV-70). */
-export async function accruedForFund(env: Env): Promise<bigint> {
-  return insuranceAccrued(env.sys.engine);
-}
-
-/** What the insurance fund has in quote: its own balance plus what the engine accrued for it. */
-export async function fundHoldings(env: Env): Promise<bigint> {
-  const { quote, insuranceFund } = env.sys;
-  return (await quote.balanceOf(await insuranceFund.getAddress())) + (await accruedForFund(env));
 }
 
 /** The active offset pairs the listed markets belong to (the risk module's `getOffsetPair`). */
@@ -414,7 +403,7 @@ export async function liquidateChecked(
   }
   const keeperGot = (await quote.balanceOf(keeper.address)) - keeperBefore;
   expect(keeperGot).to.equal(f?.reward ?? 0n);
-  const fundDelta = (await fundHoldings(env)) - snap.fundQuote;
+  const fundDelta = (await fundHoldings(env.sys)) - snap.fundQuote;
   expect(fundDelta).to.equal((f?.toFund ?? 0n) - (b?.fundPaid ?? 0n));
   expect((await engine.poolBalance()) - poolBefore).to.equal(expected.poolDelta);
   await expectConservation(env);
@@ -437,7 +426,7 @@ export async function expectConservation(env: Env): Promise<void> {
     if (qb < 0n) debt -= qb;
   }
   expect(await quote.balanceOf(engineAddr)).to.equal(
-    sum + (await engine.poolBalance()) + (await accruedForFund(env)),
+    sum + (await engine.poolBalance()) + (await insuranceAccrued(env.sys.engine)),
   );
   expect(await engine.traderDebt(), "INV-46: traderDebt == sum of negative balances").to.equal(
     debt,
@@ -495,7 +484,7 @@ export async function liquidateCollateralChecked(
       .to.emit(engine, "BadDebtSettled")
       .withArgs(account, deficit, covered, deficit - covered);
     // The settlement swept the accrued penalties to the fund first.
-    expect(await accruedForFund(env)).to.equal(0n);
+    expect(await insuranceAccrued(env.sys.engine)).to.equal(0n);
     expect(await quote.balanceOf(await insuranceFund.getAddress())).to.equal(
       snap.fundQuote - covered,
     );
@@ -506,29 +495,4 @@ export async function liquidateCollateralChecked(
   expect((await engine.poolBalance()) - pool0).to.equal(covered - deficit);
   await expectConservation(env);
   return { ...e, deficit, covered, socialised: deficit - covered };
-}
-
-/**
- * A vault with almost no free quote: `lossMaker` realises a loss against WETH collateral (quote
- * debt, the pool's ledger grows), the LP asks to leave and waits, `wethTrader` opens 1 ETH long
- * on 0.09 WETH only (226.8 USD at the 0.84 weight: IM 200 plus the 13.5 of the initial
- * weight's haircut), then the LP takes all it may. Returns `wethTrader`'s account.
- */
-export async function lpTakesTheQuote(
-  env: Env,
-  lossMaker: HardhatEthersSigner,
-  wethTrader: HardhatEthersSigner,
-): Promise<bigint> {
-  const { pool } = env.sys;
-  await deposit(env, lossMaker, wad("10"), "WETH");
-  await trade(env, lossMaker, ETH, wad("20"));
-  await setMarketPrice(env, ETH, "2890");
-  await trade(env, lossMaker, ETH, -wad("20"));
-  await setMarketPrice(env, ETH, "3000");
-  // The LP asks to leave (INV-47) and waits the delay.
-  await requestAndWait(env.sys, env.lp, await pool.balanceOf(env.lp));
-  const b = await deposit(env, wethTrader, wad("0.09"), "WETH");
-  await trade(env, wethTrader, ETH, wad("1"));
-  await pool.connect(env.lp).withdraw(await pool.maxWithdraw(env.lp), env.lp, env.lp);
-  return b;
 }

@@ -8,17 +8,16 @@ import { ICrossmarginRisk__factory } from "../../../typechain-types";
 import {
   ETH,
   Env,
-  accruedForFund,
   deposit,
   expectConservation,
-  fundHoldings,
   liquidateChecked,
-  lpTakesTheQuote,
   setMarketPrice,
   setup,
   trade,
   usdc,
 } from "../../helpers/liquidation";
+import { lpTakesTheQuote } from "../../helpers/lp-exit";
+import { fundHoldings, insuranceAccrued } from "../../helpers/fund";
 import { field } from "../../../scripts/bench/layout";
 
 function risk(env: Env) {
@@ -43,9 +42,9 @@ describe("liquidation/fund-accrual (INV-70)", () => {
     const fund0 = await env.sys.quote.balanceOf(fund);
     const { toFund } = await liquidateOne(env);
     expect(toFund).to.be.greaterThan(0n);
-    expect(await accruedForFund(env)).to.equal(toFund);
+    expect(await insuranceAccrued(env.sys.engine)).to.equal(toFund);
     expect(await env.sys.quote.balanceOf(fund)).to.equal(fund0);
-    expect(await fundHoldings(env)).to.equal(fund0 + toFund);
+    expect(await fundHoldings(env.sys)).to.equal(fund0 + toFund);
     // The fund's own views: `balance()` what it holds (what `cover` pays), `holdings()` with
     // the accrual.
     expect(await env.sys.insuranceFund.balance()).to.equal(fund0);
@@ -80,7 +79,7 @@ describe("liquidation/fund-accrual (INV-70)", () => {
       ethers.toBeHex(field("insuranceFund, insuranceAccrued"), 32),
       ethers.toBeHex((near << 160n) | BigInt(fund), 32),
     ]);
-    expect(await accruedForFund(env)).to.equal(near);
+    expect(await insuranceAccrued(env.sys.engine)).to.equal(near);
     const fund0 = await quote.balanceOf(fund);
     const [t] = env.traders;
     const a = await deposit(env, t, usdc(4_000));
@@ -93,7 +92,7 @@ describe("liquidation/fund-accrual (INV-70)", () => {
     const total = near + fee.args.toInsuranceFundQuote;
     expect(fee.args.toInsuranceFundQuote).to.be.greaterThan(0n);
     expect([...swept.args]).to.deep.equal([fund, total, true]);
-    expect(await accruedForFund(env)).to.equal(0n);
+    expect(await insuranceAccrued(env.sys.engine)).to.equal(0n);
     expect((await quote.balanceOf(fund)) - fund0).to.equal(total);
   });
 
@@ -104,7 +103,7 @@ describe("liquidation/fund-accrual (INV-70)", () => {
     const p1 = (await liquidateOne(env, t1)).toFund;
     const { engine, quote } = env.sys;
     const fund = await env.sys.insuranceFund.getAddress();
-    expect(await accruedForFund(env)).to.equal(p0 + p1);
+    expect(await insuranceAccrued(env.sys.engine)).to.equal(p0 + p1);
     const [fund0, pool0, stranger0, vault0] = await Promise.all([
       quote.balanceOf(fund),
       engine.poolBalance(),
@@ -118,7 +117,7 @@ describe("liquidation/fund-accrual (INV-70)", () => {
       .withArgs(fund, p0 + p1, true);
     expect(await quote.balanceOf(fund)).to.equal(fund0 + p0 + p1);
     expect(await env.sys.insuranceFund.holdings()).to.equal(fund0 + p0 + p1);
-    expect(await accruedForFund(env)).to.equal(0n);
+    expect(await insuranceAccrued(env.sys.engine)).to.equal(0n);
     expect(await engine.poolBalance()).to.equal(pool0);
     expect(await quote.balanceOf(stranger.address)).to.equal(stranger0);
     expect(await quote.balanceOf(engine.target as string)).to.equal(vault0 - p0 - p1);
@@ -132,7 +131,7 @@ describe("liquidation/fund-accrual (INV-70)", () => {
     const { toFund: accrued } = await liquidateOne(env, env.traders[1]);
     const { quote } = env.sys;
     const fund = await env.sys.insuranceFund.getAddress();
-    const holdings = await fundHoldings(env);
+    const holdings = await fundHoldings(env.sys);
     // A loss far beyond the deposit: the account goes bankrupt; the model checks the waterfall
     // against the fund's holdings (balance plus accrual), `liquidateChecked` the settlement.
     const [t] = env.traders;
@@ -146,7 +145,7 @@ describe("liquidation/fund-accrual (INV-70)", () => {
     const swept = run.logs.find((l) => l.name === "InsuranceFundSwept")!;
     expect([...swept.args]).to.deep.equal([fund, accrued, true]);
     expect(names.indexOf("InsuranceFundSwept")).to.be.lessThan(names.indexOf("BadDebtSettled"));
-    expect(await accruedForFund(env)).to.equal(0n);
+    expect(await insuranceAccrued(env.sys.engine)).to.equal(0n);
     expect(await quote.balanceOf(fund)).to.equal(holdings - bad.covered);
     await expectConservation(env);
   });
@@ -175,7 +174,7 @@ describe("liquidation/fund-accrual (INV-70)", () => {
     const f = expected.fee!;
     expect(f.fee).to.equal(free);
     expect(await quote.balanceOf(engine.target as string)).to.equal(accrued + f.toFund);
-    expect(await accruedForFund(env)).to.equal(accrued + f.toFund);
+    expect(await insuranceAccrued(env.sys.engine)).to.equal(accrued + f.toFund);
     await expect(risk(env).sweepInsuranceFund()).not.to.be.reverted;
     expect(await quote.balanceOf(engine.target as string)).to.equal(0n);
   });

@@ -11,13 +11,13 @@ import {
   deposit,
   expectConservation,
   liquidateChecked,
-  lpTakesTheQuote,
   setMarketPrice,
   setup,
   snapshot,
   trade,
   usdc,
 } from "../../helpers/liquidation";
+import { lpTakesTheQuote } from "../../helpers/lp-exit";
 import { bufferCloseSize, expectLiquidation, healthAt } from "../../helpers/liquidationModel";
 
 /** Turns funding off in a market before anyone trades (so equity does not drift with time). */
