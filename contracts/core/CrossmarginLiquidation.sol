@@ -32,7 +32,7 @@ abstract contract CrossmarginLiquidation is CrossmarginAdmin, ICrossmarginLiquid
         uint80 roundId,
         uint80 proof
     ) private returns (bool) {
-        return OrderLogic.settle(s, account, marketId, roundId, proof, _quoteToken);
+        return OrderLogic.settle(s, account, marketId, roundId, proof);
     }
 
     /// @inheritdoc ICrossmarginLiquidation

@@ -301,7 +301,7 @@ interface ICrossmarginEvents {
     /// @notice A delayed order filled at its settlement round.
     /// @param account The account.
     /// @param marketId The market.
-    /// @param keeper The caller, paid the keeper fee.
+    /// @param keeper The caller, paid the keeper fee (credited to its account, INV-71).
     /// @param roundId The oracle round it filled at.
     /// @param keeperFeeQuote The fee charged to the account and paid to the keeper (quote units;
     ///        capped by the account's equity, INV-35).
@@ -312,6 +312,12 @@ interface ICrossmarginEvents {
         uint80 roundId,
         uint256 keeperFeeQuote
     );
+    /// @notice An order's keeper fee was credited to the quote balance of the keeper's account
+    ///         `accountId(keeper, 0)` (INV-71), after `OrderSettled` or `OrderCancelled` named
+    ///         the keeper and the fee.
+    /// @param account The keeper's account.
+    /// @param feeQuote The fee credited (quote units).
+    event KeeperFeeCredited(uint256 indexed account, uint256 feeQuote);
     /// @notice The owner set (or, with the zero address, removed) the contract notified when
     ///         the account's delayed orders settle.
     /// @param account The account.

@@ -81,7 +81,6 @@ library OrderLogic {
 
     /// @param proof 0, or for a round that opens a Chainlink phase the last round of the
     ///        previous phase (INV-37).
-    /// @param quote The quote token, from the engine's immutable copy (no storage read).
     /// @dev The keeper is `msg.sender`: the library runs by delegatecall from the engine's entry
     ///      point, so it is the engine's caller.
     function settle(
@@ -89,8 +88,7 @@ library OrderLogic {
         uint256 account,
         uint256 marketId,
         uint80 roundId,
-        uint80 proof,
-        address quote
+        uint80 proof
     ) external returns (bool filled) {
         Order memory o = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
@@ -130,7 +128,7 @@ library OrderLogic {
             if (filled) emit Ev.OrderSettled(account, marketId, msg.sender, roundId, fee);
             else emit Ev.OrderCancelled(account, marketId, msg.sender, why, fee);
         }
-        if (fee != 0) IERC20(quote).safeTransfer(msg.sender, fee);
+        _payKeeper(s, msg.sender, fee);
         _notify(s, account, marketId, filled, filled ? delta : int256(0), price);
     }
 
@@ -237,7 +235,7 @@ library OrderLogic {
             _clear(s, account, marketId);
             uint256 fee = blocked ? 0 : _chargeFee(s, account, marketId, o.keeperFee);
             emit Ev.OrderCancelled(account, marketId, caller, "expired", fee);
-            if (fee != 0) IERC20(s.quoteToken).safeTransfer(caller, fee);
+            _payKeeper(s, caller, fee);
             return;
         }
         if (!authorised) revert E.OrderNotExpired(o.settlementDeadline, block.timestamp);
@@ -431,6 +429,16 @@ library OrderLogic {
     function _clear(Store storage s, uint256 account, uint256 marketId) private {
         delete s.orders[account][marketId];
         s.accounts[account].orderMask &= ~uint64(1 << marketId);
+    }
+
+    /// @dev Credits an order's keeper fee to the quote balance of the keeper's account
+    ///      `accountId(keeper, 0)` instead of transferring it (INV-71): the quote stays in the
+    ///      vault, and the keeper withdraws it like any balance.
+    function _payKeeper(Store storage s, address keeper, uint256 fee) private {
+        if (fee == 0) return;
+        uint256 keeperAccount = uint256(uint160(keeper)) << 8;
+        MarginLogic.addQuote(s, s.accounts[keeperAccount], int256(fee));
+        emit Ev.KeeperFeeCredited(keeperAccount, fee);
     }
 
     /// @dev An owner's cancellation fee to the insurance fund; a fund or token that refuses it

@@ -84,8 +84,13 @@ contract EngineInvariantTest is EngineSetup {
         int256 sum;
         uint256 debt;
         uint256 owed;
-        for (uint256 i; i < handler.accountCount(); ++i) {
-            int256 qb = d.engine.getAccount(handler.accounts(i)).quoteBalance;
+        // the actors' accounts and the keeper's, where order keeper fees are credited (INV-71)
+        for (uint256 i; i <= handler.accountCount(); ++i) {
+            uint256 acct =
+                i < handler.accountCount()
+                    ? handler.accounts(i)
+                    : d.engine.accountId(handler.keeper(), 0);
+            int256 qb = d.engine.getAccount(acct).quoteBalance;
             sum += qb;
             if (qb < 0) debt += uint256(-qb);
             else owed += uint256(qb);

@@ -101,6 +101,8 @@ export async function knownAccounts(engine: Crossmargin): Promise<bigint[]> {
   for (const e of await engine.queryFilter(engine.filters.Deposited())) ids.add(e.args.account);
   for (const e of await engine.queryFilter(engine.filters.PositionModified()))
     ids.add(e.args.account);
+  for (const e of await engine.queryFilter(engine.filters.KeeperFeeCredited()))
+    ids.add(e.args.account);
   return [...ids];
 }
 

@@ -227,12 +227,22 @@ export function reason(text: string): string {
   return ethers.encodeBytes32String(text);
 }
 
-/** Conservation of the quote token: vault balance == sum of account balances + pool balance +
- *  the penalties accrued for the insurance fund (INV-70). */
+/** The quote balance of a keeper's account `accountId(keeper, 0)`, where its order keeper fees
+ *  are credited (INV-71). */
+export async function keeperCredit(env: { engine: Crossmargin }, keeper: string): Promise<bigint> {
+  return (await env.engine.getAccount(accountId(keeper, 0))).quoteBalance;
+}
+
+/** Conservation of the quote token: vault balance == sum of account balances (the given ones
+ *  and every keeper's account credited a fee, INV-71) + pool balance + the penalties accrued for
+ *  the insurance fund (INV-70). */
 export async function expectConserved(env: OrdersEnv, accounts: bigint[]) {
   const { engine, quote } = env;
   let sum = (await engine.poolBalance()) + (await insuranceAccrued(engine));
-  for (const a of accounts) sum += (await engine.getAccount(a)).quoteBalance;
+  const all = new Set(accounts);
+  for (const e of await engine.queryFilter(engine.filters.KeeperFeeCredited()))
+    all.add(e.args.account);
+  for (const a of all) sum += (await engine.getAccount(a)).quoteBalance;
   expect(await quote.balanceOf(await engine.getAddress())).to.equal(sum);
 }
 

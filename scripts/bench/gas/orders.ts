@@ -24,7 +24,10 @@ export async function delayedOrder(b: Bench): Promise<Results> {
   await marketsInUse(b, [0]);
   const trader = await actor("order: trader");
   const acct = accountId(trader.address, 0);
+  // Realistic: a keeper that has settled before, so its account already holds quote (INV-71
+  // credits the fee there); its wallet holds USDC too.
   const keeper = await fundedKeeper(b, "order: keeper");
+  await fund(b, keeper, 0, "1");
   await fund(b, trader, 0, "100000");
   await trade(b, trader, acct, 0, wad(1));
   await time.increase(60);
@@ -40,7 +43,7 @@ export async function delayedOrder(b: Bench): Promise<Results> {
   const feed = await feedOf(b, 0);
   await (await feed.updateAnswer(await feed.latestAnswer())).wait();
   const round = (await feed.latestRoundData())[0];
-  // Realistic: a keeper whose wallet already holds USDC settles it at that round.
+  // A keeper whose account already holds quote settles it at that round.
   const receipt = await receiptOf(b.sys.engine.connect(keeper).settleOrder(acct, 0, round));
   r["settleOrder (one position)"] = await measure(receipt);
   check(eventsOf(receipt, "OrderSettled").length === 1, "the order was not filled");

@@ -458,13 +458,20 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
             !o.reduceOnly && !_isReducing(engine.getPosition(acct, m).size, o.sizeDelta);
         Health memory before = _health(acct);
         address settler = ownerSettles ? engine.ownerOf(acct) : keeper;
-        uint256 keeperBefore = usdc.balanceOf(settler);
+        uint256 settlerAccount = engine.accountId(settler, 0);
+        int256 credit0 = engine.getAccount(settlerAccount).quoteBalance;
+        vm.recordLogs();
         vm.prank(settler);
         try engine.settleOrder(acct, m, round) returns (bool filled) {
             _ok("settleOrder");
             // INV-35/38: the keeper gets what was charged: at most the fee, never more than the
-            // equity held; judge the fill on the state after the charge.
-            uint256 paid = usdc.balanceOf(settler) - keeperBefore;
+            // equity held; judge the fill on the state after the charge. INV-71: it is credited
+            // to the keeper's account 0, which is `acct` itself when the owner settles its own.
+            uint256 paid = _credited(settlerAccount, vm.getRecordedLogs());
+            if (
+                settlerAccount != acct &&
+                engine.getAccount(settlerAccount).quoteBalance != credit0 + int256(paid)
+            ) _fail("settleOrder: keeper's account not credited exactly the fee");
             if (paid > o.keeperFee) _fail("settleOrder: keeper paid more than the keeper fee");
             // A growing fill charges the fee inside the fill, held to IM (checked below): the
             // equity after the fill covers it, which can be more than the equity before when
@@ -475,7 +482,7 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
                 _fail("settleOrder: keeper fee charged beyond the account's equity");
             if (paid != 0 && feeInFill && _health(acct).equity < 0)
                 _fail("settleOrder: keeper fee charged inside a fill that left negative equity");
-            before.equity -= int256(paid * QUOTE_SCALE);
+            if (settlerAccount != acct) before.equity -= int256(paid * QUOTE_SCALE);
             if (filled) {
                 ghostOrdersFilled++;
                 _checkMarginRule("settleOrder", acct, before, increased);
@@ -502,6 +509,17 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
         if (r <= commitRound || feeds[m].getTimestamp(r) < earliest) return 0;
         while (r > uint256(commitRound) + 1 && feeds[m].getTimestamp(r - 1) >= earliest) r--;
         return uint80(r);
+    }
+
+    /// @dev The order keeper fees `KeeperFeeCredited` credited to `keeperAccount` (INV-71).
+    function _credited(uint256 keeperAccount, Vm.Log[] memory logs) private returns (uint256 paid) {
+        for (uint256 i; i < logs.length; ++i) {
+            Vm.Log memory lg = logs[i];
+            if (lg.emitter != address(engine) || lg.topics[0] != Ev.KeeperFeeCredited.selector)
+                continue;
+            if (uint256(lg.topics[1]) != keeperAccount) _fail("fee credited to another account");
+            paid += abi.decode(lg.data, (uint256));
+        }
     }
 
     function _parseLiquidation(

@@ -16,6 +16,7 @@ import {
   loadOrders,
   px,
   setPrice,
+  keeperCredit,
 } from "../../helpers/orders";
 
 const Mode = { Record: 0, Revert: 1, BurnGas: 2, ReturnBomb: 3, Reenter: 4 } as const;
@@ -106,12 +107,12 @@ describe("orders: settlement callback", () => {
       await cb.setMode(mode);
       await env.engine.connect(env.trader).setSettlementCallback(env.account, cb);
       const round = await pending();
-      const keeper0 = await env.quote.balanceOf(env.keeper.address);
+      const keeper0 = await keeperCredit(env, env.keeper.address);
       const tx = await settle(round, 2_000_000n);
       await expect(tx).to.emit(env.engine, "OrderSettled");
       await expect(tx).to.emit(env.engine, "SettlementCallbackFailed");
       expect((await env.engine.getPosition(env.account, ETH)).size).to.equal(wad("1"));
-      expect((await env.quote.balanceOf(env.keeper.address)) - keeper0).to.equal(KEEPER_FEE);
+      expect((await keeperCredit(env, env.keeper.address)) - keeper0).to.equal(KEEPER_FEE);
       const used = (await tx.wait())!.gasUsed;
       expect(used - baseGas < CALLBACK_GAS + 30_000n, `${used} - ${baseGas}`).to.equal(true);
       await expectConserved(env, [env.account, env.otherAccount]);

@@ -22,6 +22,7 @@ import {
   openInstant,
   reason,
   setPrice,
+  keeperCredit,
 } from "../../helpers/orders";
 import { ETH } from "../../../src/common";
 
@@ -79,7 +80,7 @@ describe("orders: edges", () => {
   });
 
   it("INV-22: an unusable latest answer at fill time reverts the settlement with the oracle's error; the order stays", async () => {
-    const { engine, account, keeper, feeds, quote } = env;
+    const { engine, account, keeper, feeds } = env;
     const oracle = OracleLib__factory.connect(await engine.getAddress(), keeper);
     const feedAddr = await feeds[ETH].getAddress();
     const T = BigInt(await time.latest()) + 5n;
@@ -99,7 +100,7 @@ describe("orders: edges", () => {
         [feedAddr, T + 1000n],
       ],
     ];
-    const keeper0 = await quote.balanceOf(keeper.address);
+    const keeper0 = await keeperCredit(env, keeper.address);
     for (const [error, publish, args] of cases) {
       const snap = await takeSnapshot();
       await time.setNextBlockTimestamp(T + 3n);
@@ -109,7 +110,7 @@ describe("orders: edges", () => {
         .to.be.revertedWithCustomError(oracle, error)
         .withArgs(...args);
       expect((await engine.getOrder(account, ETH)).sizeDelta, error).to.equal(wad("1"));
-      expect(await quote.balanceOf(keeper.address)).to.equal(keeper0);
+      expect(await keeperCredit(env, keeper.address)).to.equal(keeper0);
       await snap.restore();
     }
     // With a usable latest answer the same round settles.
@@ -120,7 +121,7 @@ describe("orders: edges", () => {
   });
 
   it("INV-8: a reducing order that would make a healthy account liquidatable is cancelled ('margin')", async () => {
-    const { engine, keeper, quote, sys } = env;
+    const { engine, keeper, sys } = env;
     const alice = (await ethers.getSigners())[7];
     const a = accountId(alice.address, 0);
     await fund(env, alice, units("4000", 6));
@@ -152,7 +153,7 @@ describe("orders: edges", () => {
     expect(w.health(a, now).isLiquidatable).to.equal(true);
 
     const bal0 = (await engine.getAccount(a)).quoteBalance;
-    const keeper0 = await quote.balanceOf(keeper.address);
+    const keeper0 = await keeperCredit(env, keeper.address);
     await time.setNextBlockTimestamp(now);
     const tx = await engine.connect(keeper).settleOrder(a, ETH, round);
     await expect(tx)
@@ -161,7 +162,7 @@ describe("orders: edges", () => {
     await expect(tx).not.to.emit(engine, "PositionModified");
     expect((await engine.getPosition(a, ETH)).size).to.equal(wad("20"));
     expect((await engine.getAccount(a)).quoteBalance).to.equal(bal0 - KEEPER_FEE);
-    expect(await quote.balanceOf(keeper.address)).to.equal(keeper0 + KEEPER_FEE);
+    expect(await keeperCredit(env, keeper.address)).to.equal(keeper0 + KEEPER_FEE);
     // The same reduction sent directly reverts with the underlying error.
     await expect(
       engine.connect(alice).modifyPosition(a, ETH, -wad("10"), 1n, T + 600n, { gasLimit: 5e6 }),

@@ -20,6 +20,7 @@ import {
   px,
   reason,
   setPrice,
+  keeperCredit,
 } from "../../helpers/orders";
 import { ETH } from "../../../src/common";
 
@@ -38,10 +39,10 @@ async function commitAndPrice(
 
 /** Settles and checks a cancellation with `why`: keeper paid, account charged, nothing traded. */
 async function expectCancelled(env: OrdersEnv, round: bigint, why: string, fee = KEEPER_FEE) {
-  const { engine, account, keeper, quote } = env;
+  const { engine, account, keeper } = env;
   const pos0 = await engine.getPosition(account, ETH);
   const bal0 = (await engine.getAccount(account)).quoteBalance;
-  const keeper0 = await quote.balanceOf(keeper.address);
+  const keeper0 = await keeperCredit(env, keeper.address);
   const pool0 = await engine.poolBalance();
   expect(await engine.connect(keeper).settleOrder.staticCall(account, ETH, round)).to.equal(false);
   const tx = await engine.connect(keeper).settleOrder(account, ETH, round);
@@ -55,7 +56,7 @@ async function expectCancelled(env: OrdersEnv, round: bigint, why: string, fee =
   expect((await engine.getAccount(account)).quoteBalance).to.equal(bal0 - fee);
   expect((await engine.getAccount(account)).orderMask).to.equal(0n);
   expect((await engine.getOrder(account, ETH)).commitTime).to.equal(0n);
-  expect(await quote.balanceOf(keeper.address)).to.equal(keeper0 + fee);
+  expect(await keeperCredit(env, keeper.address)).to.equal(keeper0 + fee);
   expect(await engine.poolBalance()).to.equal(pool0);
   await expectConserved(env, [account, env.otherAccount]);
 }

@@ -26,6 +26,7 @@ import {
   reason,
   reduceOnlyFill,
   setPrice,
+  keeperCredit,
 } from "../../helpers/orders";
 import { ETH } from "../../../src/common";
 
@@ -54,7 +55,7 @@ describe("orders: INV-35 order fees never create unbacked debt", () => {
 
   it("INV-35: a reducing fill on negative equity charges no fee and pays the keeper nothing", async () => {
     const env = await loadOrders();
-    const { engine, account, keeper, quote } = env;
+    const { engine, account, keeper } = env;
     await bigLong(env);
     const T = BigInt(await time.latest()) + 5n;
     await commit(env, ETH, -wad("10"), { at: T }); // equity ~50k at commit
@@ -67,19 +68,19 @@ describe("orders: INV-35 order fees never create unbacked debt", () => {
     expect(fee).to.equal(0n);
     const want = await expectedTrade(engine, account, ETH, -wad("10"), px("2400"), now);
     const bal0 = (await engine.getAccount(account)).quoteBalance;
-    const keeper0 = await quote.balanceOf(keeper.address);
+    const keeper0 = await keeperCredit(env, keeper.address);
     await time.setNextBlockTimestamp(now);
     const tx = await engine.connect(keeper).settleOrder(account, ETH, round);
     await expect(tx).to.emit(engine, "OrderSettled");
     await expect(tx).to.emit(engine, "OrderFeeCapped").withArgs(account, ETH, KEEPER_FEE, fee);
     expect((await engine.getAccount(account)).quoteBalance).to.equal(bal0 + want.quoteDelta - fee);
-    expect(await quote.balanceOf(keeper.address)).to.equal(keeper0 + fee);
+    expect(await keeperCredit(env, keeper.address)).to.equal(keeper0 + fee);
     await expectConserved(env, [account, env.otherAccount]);
   });
 
   it("INV-35: an expired order on an equity below the fee is charged exactly the equity", async () => {
     const env = await loadOrders();
-    const { engine, account, stranger, quote } = env;
+    const { engine, account, stranger } = env;
     await bigLong(env);
     const T = BigInt(await time.latest()) + 5n;
     await commit(env, ETH, -wad("10"), { at: T, deadline: T + 30n });
@@ -96,13 +97,13 @@ describe("orders: INV-35 order fees never create unbacked debt", () => {
     const fee = cappedFee(KEEPER_FEE, equity);
     expect(fee > 0n && fee < KEEPER_FEE).to.equal(true);
     const bal0 = (await engine.getAccount(account)).quoteBalance;
-    const s0 = await quote.balanceOf(stranger.address);
+    const s0 = await keeperCredit(env, stranger.address);
     await time.setNextBlockTimestamp(now);
     await expect(engine.connect(stranger).cancelOrder(account, ETH))
       .to.emit(engine, "OrderCancelled")
       .withArgs(account, ETH, stranger.address, reason("expired"), fee);
     expect((await engine.getAccount(account)).quoteBalance).to.equal(bal0 - fee);
-    expect(await quote.balanceOf(stranger.address)).to.equal(s0 + fee);
+    expect(await keeperCredit(env, stranger.address)).to.equal(s0 + fee);
     await expectConserved(env, [account, env.otherAccount]);
   });
 });
@@ -110,7 +111,7 @@ describe("orders: INV-35 order fees never create unbacked debt", () => {
 describe("orders: INV-36 reduce-only means reduce-only", () => {
   it("INV-36: commit -10 on a 10 ETH long, close instantly, settle: cancelled, never short", async () => {
     const env = await loadOrders();
-    const { engine, account, keeper, quote } = env;
+    const { engine, account, keeper } = env;
     await openInstant(env, ETH, wad("10"));
     const T = BigInt(await time.latest()) + 5n;
     await commit(env, ETH, -wad("10"), { at: T });
@@ -125,7 +126,7 @@ describe("orders: INV-36 reduce-only means reduce-only", () => {
       KEEPER_FEE,
       await modelEquity(engine, account, { [ETH]: px("3000") }, now),
     );
-    const keeper0 = await quote.balanceOf(keeper.address);
+    const keeper0 = await keeperCredit(env, keeper.address);
     await time.setNextBlockTimestamp(now);
     const tx = await engine.connect(keeper).settleOrder(account, ETH, round);
     await expect(tx)
@@ -133,7 +134,7 @@ describe("orders: INV-36 reduce-only means reduce-only", () => {
       .withArgs(account, ETH, keeper.address, reason("reduce-only"), fee);
     await expect(tx).not.to.emit(engine, "PositionModified");
     expect((await engine.getPosition(account, ETH)).size).to.equal(0n);
-    expect(await quote.balanceOf(keeper.address)).to.equal(keeper0 + fee);
+    expect(await keeperCredit(env, keeper.address)).to.equal(keeper0 + fee);
     await expectConserved(env, [account, env.otherAccount]);
   });
 
@@ -209,20 +210,20 @@ describe("orders: INV-38 options are not free, governance never charges", () => 
 
   it("INV-38: pausing a market cancels pending orders without charging the trader", async () => {
     const env = await loadOrders();
-    const { engine, account, keeper, trader, quote } = env;
+    const { engine, account, keeper, trader } = env;
     const T = BigInt(await time.latest()) + 5n;
     await commit(env, ETH, wad("1"), { at: T });
     await engine.setMarketStatus(ETH, 3); // Paused
     await setPrice(env.feeds[ETH], "3000", T + MIN_DELAY);
     const bal0 = (await engine.getAccount(account)).quoteBalance;
-    const keeper0 = await quote.balanceOf(keeper.address);
+    const keeper0 = await keeperCredit(env, keeper.address);
     await expect(
       engine.connect(keeper).settleOrder(account, ETH, await latestRound(env.feeds[ETH])),
     )
       .to.emit(engine, "OrderCancelled")
       .withArgs(account, ETH, keeper.address, reason("governance"), 0n);
     expect((await engine.getAccount(account)).quoteBalance).to.equal(bal0);
-    expect(await quote.balanceOf(keeper.address)).to.equal(keeper0);
+    expect(await keeperCredit(env, keeper.address)).to.equal(keeper0);
     // The owner's own cancel of a paused market's order is free too, even with a price.
     await engine.setMarketStatus(ETH, 1);
     const T2 = BigInt(await time.latest()) + 5n;
@@ -334,22 +335,28 @@ describe("orders: INV-38 options are not free, governance never charges", () => 
 });
 
 describe("orders: attacker as its own keeper (INV-35, fee inside a growing fill)", () => {
-  /** Commits `size` ETH `rounds` times and settles each, by `settler`; what each party ends with. */
+  /** Commits `size` ETH `rounds` times and settles each, by `settler`; what each party ends with.
+   *  `paid`: the fees credited to the settler's account (INV-71), read from the receipts. */
   async function run(env: OrdersEnv, sizes: bigint[], t0: bigint, bySelf: boolean) {
     const settler = bySelf ? env.trader : env.keeper;
-    const wallet0 = await env.quote.balanceOf(settler.address);
+    const settlerAccount = accountId(settler.address, 0);
+    let paid = 0n;
     let t = t0;
     for (const size of sizes) {
       await commit(env, ETH, size, { at: t });
       await setPrice(env.feeds[ETH], "3000", t + 2n);
       await time.setNextBlockTimestamp(t + 3n);
-      await env.engine
+      const tx = await env.engine
         .connect(settler)
         .settleOrder(env.account, ETH, await latestRound(env.feeds[ETH]));
+      for (const e of await eventsOf(env, tx, "KeeperFeeCredited")) {
+        expect(e.account).to.equal(settlerAccount);
+        paid += e.feeQuote as bigint;
+      }
       t += 10n;
     }
     return {
-      paid: (await env.quote.balanceOf(settler.address)) - wallet0,
+      paid,
       quoteBalance: (await env.engine.getAccount(env.account)).quoteBalance,
       size: (await env.engine.getPosition(env.account, ETH)).size,
       pool: await env.engine.poolBalance(),
@@ -367,7 +374,10 @@ describe("orders: attacker as its own keeper (INV-35, fee inside a growing fill)
     expect(outside.paid).to.equal(KEEPER_FEE * BigInt(sizes.length));
     // every order filled (the fee-in-fill path), none was cancelled
     expect(outside.size).to.equal(sizes.reduce((a, b) => a + b, 0n));
-    expect(self).to.deep.equal(outside);
+    // The owner's account is its own keeper's account: charged the fees and credited them
+    // back, so it ends with exactly what the outside keeper's trader kept plus that keeper's pay.
+    expect(self.paid).to.equal(outside.paid);
+    expect(self).to.deep.equal({ ...outside, quoteBalance: outside.quoteBalance + outside.paid });
     await expectConserved(env, [env.account, env.otherAccount]);
   });
 });

@@ -18,6 +18,7 @@ import {
   openInstant,
   px,
   setPrice,
+  keeperCredit,
 } from "../../helpers/orders";
 import { BTC, ETH } from "../../../src/common";
 
@@ -168,7 +169,7 @@ describe("orders: settlement round", () => {
 
   it("a stale feed at settlement reverts (no cancellation, no fee); settles once fresh", async () => {
     const env = await loadOrders();
-    const { engine, account, keeper, quote } = env;
+    const { engine, account, keeper } = env;
     const feed = env.feeds[ETH];
     const T = BigInt(await time.latest()) + 10n;
     await setPrice(feed, "3000", T - 2n);
@@ -177,18 +178,18 @@ describe("orders: settlement round", () => {
     await setPrice(feed, "3050", T + 2n);
     const r = await latestRound(feed);
     const oracle = OracleLib__factory.connect(await engine.getAddress(), keeper);
-    const before = await quote.balanceOf(keeper.address);
+    const before = await keeperCredit(env, keeper.address);
     await expect(settleAt(env, ETH, r, T + 63n))
       .to.be.revertedWithCustomError(oracle, "OracleStale")
       .withArgs(await feed.getAddress(), T + 2n, 60);
     expect((await engine.getOrder(account, ETH)).commitTime).to.equal(T);
-    expect(await quote.balanceOf(keeper.address)).to.equal(before);
+    expect(await keeperCredit(env, keeper.address)).to.equal(before);
     // A fresh round: the order still fills at its settlement round.
     await setPrice(feed, "3100", T + 70n);
     const want = await expectedTrade(engine, account, ETH, wad("1"), px("3050"), T + 71n);
     await expect(settleAt(env, ETH, r, T + 71n)).to.emit(engine, "OrderSettled");
     expect((await engine.getPosition(account, ETH)).entryPrice).to.equal(entryFor(1n, want.fill));
-    expect(await quote.balanceOf(keeper.address)).to.equal(before + KEEPER_FEE);
+    expect(await keeperCredit(env, keeper.address)).to.equal(before + KEEPER_FEE);
   });
 
   it("a stale feed of another market of the account also reverts the settlement", async () => {
@@ -223,7 +224,7 @@ describe("orders: fill numbers", () => {
   for (const k of cases) {
     it(`fill, fee, pnl, funding and balances equal the model at the round price: ${k.name}`, async () => {
       const env = await loadOrders();
-      const { engine, account, otherAccount, keeper, quote, other } = env;
+      const { engine, account, otherAccount, keeper, other } = env;
       await openInstant(env, ETH, -wad("8"), other); // some skew and funding
       if (k.open !== "0") await openInstant(env, ETH, wad(k.open));
       await time.increase(3600);
@@ -238,7 +239,7 @@ describe("orders: fill numbers", () => {
       const want = await expectedTrade(engine, account, ETH, wad(k.delta), px(k.price), now);
       const bal0 = (await engine.getAccount(account)).quoteBalance;
       const pool0 = await engine.poolBalance();
-      const keeper0 = await quote.balanceOf(keeper.address);
+      const keeper0 = await keeperCredit(env, keeper.address);
       expect(await engine.settleOrder.staticCall(account, ETH, r)).to.equal(true);
       const tx = await settleAt(env, ETH, r, now);
       const [pm] = await eventsOf(env, tx, "PositionModified");
@@ -259,7 +260,7 @@ describe("orders: fill numbers", () => {
         bal0 + want.quoteDelta - KEEPER_FEE,
       );
       expect(await engine.poolBalance()).to.equal(pool0 - want.quoteDelta);
-      expect(await quote.balanceOf(keeper.address)).to.equal(keeper0 + KEEPER_FEE);
+      expect(await keeperCredit(env, keeper.address)).to.equal(keeper0 + KEEPER_FEE);
       const o = await engine.getOrder(account, ETH);
       expect([o.commitTime, o.sizeDelta, o.reserveUsd]).to.deep.equal([0n, 0n, 0n]);
       expect((await engine.getAccount(account)).orderMask).to.equal(0n);
