@@ -16,6 +16,7 @@ import * as M from "../../src/model";
 import { toModelParams, toModelState } from "../../src/common/market-view";
 
 import { ETH } from "../../src/common/constants";
+import { keeperCredit } from "./orders";
 
 export { ETH };
 export const QUOTE_DECIMALS = 6;
@@ -182,9 +183,9 @@ export async function settleAndBook(env: VaultEnv, ledger: Ledger, price: string
   await publishForOrder(sys, vaultAccount, price);
   const at = BigInt(await time.latest()) + 1n;
   const r = await modelFill(sys, vaultAccount, order.sizeDelta, wad(price), at);
-  const keeperBefore = await sys.quote.balanceOf(keeper.address);
+  const keeperBefore = await keeperCredit(sys, keeper.address);
   await keeperSettle(sys, keeper, vaultAccount, at);
-  expect((await sys.quote.balanceOf(keeper.address)) - keeperBefore).to.equal(KEEPER_FEE);
+  expect((await keeperCredit(sys, keeper.address)) - keeperBefore).to.equal(KEEPER_FEE);
   const next: Ledger = {
     weth: ledger.weth,
     quote: ledger.quote + r.quoteDelta - KEEPER_FEE,
