@@ -1,6 +1,6 @@
 /** Acting on what the scan found: simulate (call + estimateGas), check the profit, send, then
  *  book each receipt as won, lost to a faster keeper, or failed. */
-import { Crossmargin } from "../../typechain-types";
+import { Crossmargin, ICrossmarginRisk__factory } from "../../typechain-types";
 import { Provider, TransactionReceipt } from "ethers";
 import { describeError, parseError, revertData } from "../common/errors";
 import { AccountIndexer } from "./indexer";
@@ -11,7 +11,20 @@ import { RetryOptions, rpcMessage, withRetry } from "./retry";
 import { NonceTakenError, PendingTx, TxSender } from "./tx";
 
 export type ActionKind =
-  "liquidate" | "baddebt" | "collateral" | "settle" | "cancel" | "adl" | "topup";
+  | "liquidate"
+  | "baddebt"
+  | "collateral"
+  | "settle"
+  | "cancel"
+  | "adl"
+  | "topup"
+  | "collect"
+  | "sweep";
+
+/** Housekeeping kinds (src/keeper/housekeeping.ts): the keeper's own order fees taken out of
+ *  its account, and the fund's accrued penalties swept to it. They earn nothing: the operator's
+ *  threshold decided them, so the profit check does not apply, and no reward is booked. */
+const isHousekeeping = (k: ActionKind) => k === "collect" || k === "sweep";
 
 /** Liquidation-like kinds: `baddebt` is a `liquidate` of a bankrupt account (equity < 0), which
  *  closes what is left and writes the debt off (BadDebtSettled), under its own threshold. */
@@ -129,7 +142,7 @@ export class Executor {
       gasPriceWei: fees.gasPriceWei,
       ethUsdWad: ctx.ethUsd,
       minProfitUsd: this.env.minProfitByAction?.[kind] ?? this.env.minProfit,
-      ignoreProfit: this.env.ignoreProfit,
+      ignoreProfit: this.env.ignoreProfit || isHousekeeping(kind),
     });
     const fields = {
       kind,
@@ -224,6 +237,8 @@ export class Executor {
         else if (s.kind === "adl") ctx.report.deleveraged++;
         else if (s.kind === "topup") ctx.report.toppedUp++;
         else if (s.kind === "settle") ctx.report.ordersSettled++;
+        else if (s.kind === "collect") ctx.report.feesCollected++;
+        else if (s.kind === "sweep") ctx.report.fundSweeps++;
         else ctx.report.ordersCancelled++;
         this.env.log({
           event: "won",
@@ -277,6 +292,16 @@ export class Executor {
   }
 
   private async goneAlready(s: Sent): Promise<boolean> {
+    if (s.kind === "collect") return false;
+    if (s.kind === "sweep") {
+      const risk = ICrossmarginRisk__factory.connect(this.env.engineAddress, this.env.provider);
+      const accrued = await withRetry(
+        "insuranceAccrued",
+        () => risk.insuranceAccrued(),
+        this.env.retry,
+      );
+      return accrued === 0n;
+    }
     if (s.kind === "adl") {
       const [, , needed] = await withRetry(
         "adlNeed",
@@ -345,6 +370,8 @@ export class Executor {
   private raced(kind: ActionKind, reason: string | undefined): boolean {
     if (isLiquidation(kind) || kind === "topup") return reason === "NotLiquidatable";
     if (kind === "adl") return reason === "AdlNotNeeded";
+    if (kind === "sweep") return reason === "ZeroAmount";
+    if (kind === "collect") return false;
     if (kind === "collateral")
       return reason === "NotLiquidatable" || reason === "NoDebt" || reason === "NothingToSeize";
     return reason === "NoOrder";

@@ -214,6 +214,8 @@ async function runWith(
     replaceAfterMs: cfg.replaceAfterMs,
     maxReplacements: cfg.maxReplacements,
     liquidateCollateral: cfg.liquidateCollateral,
+    collectFeesUsd: cfg.collectFeesUsd,
+    sweepFundUsd: cfg.sweepFundUsd,
   }));
 
   try {

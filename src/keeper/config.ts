@@ -107,6 +107,14 @@ export const SETTINGS = {
     help: "ms to wait for in-flight receipts after SIGTERM/SIGINT",
   },
   "liquidate-collateral": { kind: "boolean", default: false, help: "repay debt for collateral" },
+  "collect-fees-usd": {
+    kind: "decimal",
+    help: "withdraw the order fees credited to the keeper's account at this many USD (off)",
+  },
+  "sweep-fund-usd": {
+    kind: "decimal",
+    help: "sweep the penalties accrued for the insurance fund at this many USD (off)",
+  },
   "log-format": {
     kind: "enum",
     default: "text",
@@ -156,6 +164,9 @@ export interface KeeperConfig {
   receiptTimeoutMs: number;
   drainTimeoutMs: number;
   liquidateCollateral: boolean;
+  /** USD thresholds of the opt-in housekeeping (src/keeper/housekeeping.ts). */
+  collectFeesUsd?: string;
+  sweepFundUsd?: string;
   logFormat: "json" | "text";
   debug: boolean;
   metricsPort?: number;
@@ -338,6 +349,10 @@ export function loadConfig(
     throw new ConfigError(
       `priority-fee-gwei (${str("priority-fee-gwei")}, from ${sources["priority-fee-gwei"]}) exceeds max-fee-gwei (${str("max-fee-gwei")}, from ${sources["max-fee-gwei"]})`,
     );
+  for (const name of ["collect-fees-usd", "sweep-fund-usd"] as const) {
+    if (str(name)?.startsWith("-"))
+      throw new ConfigError(`${name} (${str(name)}, from ${sources[name]}) must not be negative`);
+  }
   return {
     rpc: str("rpc")!.split(","),
     rpcFailoverAfter: int("rpc-failover-after")!,
@@ -361,6 +376,8 @@ export function loadConfig(
     receiptTimeoutMs: int("receipt-timeout")!,
     drainTimeoutMs: int("drain-timeout")!,
     liquidateCollateral: v["liquidate-collateral"] as boolean,
+    collectFeesUsd: str("collect-fees-usd"),
+    sweepFundUsd: str("sweep-fund-usd"),
     logFormat: str("log-format") as "json" | "text",
     debug: v.debug as boolean,
     metricsPort: int("metrics-port"),

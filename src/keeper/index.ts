@@ -25,6 +25,7 @@ import { DEFAULT_RETRY, RetryOptions, sleep, withRetry } from "./retry";
 import { DEFAULT_REPLACE, TxSender } from "./tx";
 import { DEFAULT_MAX_FEE_WEI, DEFAULT_PRIORITY_FEE_WEI, KeeperOptions } from "./options";
 import { processOrders } from "./orders";
+import { housekeeping, usdToQuoteUnits } from "./housekeeping";
 
 export * from "./log";
 export * from "./report";
@@ -64,6 +65,8 @@ export class Keeper {
     executor: Executor;
     ethUsd: () => Promise<bigint>;
     quoteDecimals: number;
+    me: string;
+    quote: string;
     to: { lens: string };
   }>;
 
@@ -192,7 +195,7 @@ export class Keeper {
         retry: this.retry,
         log: this.log,
       });
-      return { indexer, book, executor, ethUsd, quoteDecimals, to: { lens } };
+      return { indexer, book, executor, ethUsd, quoteDecimals, me, quote, to: { lens } };
     })();
     this.setup.catch(() => {
       this.setup = undefined;
@@ -251,6 +254,7 @@ export class Keeper {
         await this.liquidateCollateralAll(bare, ctx);
       if (indexer.orders.size > 0 && !signal?.aborted) await this.processOrders(ctx);
       if (!signal?.aborted) await this.deleverageAll(ctx);
+      if (!signal?.aborted) await this.housekeeping(ctx);
       indexer.save();
     }
     report.aborted = signal?.aborted ?? false;
@@ -451,6 +455,25 @@ export class Keeper {
       });
       if (s) await executor.collect([s], ctx);
     }
+  }
+
+  /** Opt-in: the keeper's credited order fees to its wallet, the fund's accrual to the fund. */
+  private async housekeeping(ctx: ActCtx): Promise<void> {
+    const { collectFeesUsd: collect, sweepFundUsd: sweep } = this.opts;
+    if (collect === undefined && sweep === undefined) return;
+    const { executor, quoteDecimals, me, quote } = await this.init();
+    await housekeeping(
+      {
+        engine: this.engine,
+        executor,
+        retry: this.retry,
+        me,
+        quote,
+        collectAtQuote: collect === undefined ? undefined : usdToQuoteUnits(collect, quoteDecimals),
+        sweepAtQuote: sweep === undefined ? undefined : usdToQuoteUnits(sweep, quoteDecimals),
+      },
+      ctx,
+    );
   }
 
   private async processOrders(ctx: ActCtx): Promise<void> {

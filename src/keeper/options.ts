@@ -62,4 +62,10 @@ export interface KeeperOptions {
   /** Also repay the debt of position-less accounts for their collateral (needs quote tokens;
    *  docs/keeper.md). Default off. */
   liquidateCollateral?: boolean;
+  /** Withdraw the order fees credited to the keeper's account 0 (INV-71) to its wallet once
+   *  they reach this many USD, while that account holds no position or order. Default off. */
+  collectFeesUsd?: number | string;
+  /** Sweep the liquidation penalties accrued for the insurance fund (INV-70) once they reach
+   *  this many USD. Default off. */
+  sweepFundUsd?: number | string;
 }

@@ -23,6 +23,10 @@ export interface PassReport {
   toppedUp: number;
   ordersSettled: number;
   ordersCancelled: number;
+  /** Withdrawals of the order fees credited to the keeper's account 0 (INV-71, opt-in). */
+  feesCollected: number;
+  /** `sweepInsuranceFund` calls that went through (INV-70, opt-in). */
+  fundSweeps: number;
   /** Orders another keeper settled or cancelled first. */
   ordersLost: number;
   /** Keeper rewards received, quote-token units. */
@@ -59,6 +63,8 @@ export function emptyReport(): PassReport {
     badDebtSettled: 0,
     ordersSettled: 0,
     ordersCancelled: 0,
+    feesCollected: 0,
+    fundSweeps: 0,
     ordersLost: 0,
     rewardsQuote: 0n,
     gasSpentWei: 0n,

@@ -61,6 +61,16 @@ describe("keeper operations: configuration, log text, metrics, signals", functio
       expect(e.minProfitByAction.settle).to.equal("0.1");
     });
 
+    it("housekeeping thresholds: off unless set, never negative", function () {
+      const off = loadConfig([], {});
+      expect([off.collectFeesUsd, off.sweepFundUsd]).to.deep.equal([undefined, undefined]);
+      const on = loadConfig(["--collect-fees-usd", "25"], { KEEPER_SWEEP_FUND_USD: "0.5" });
+      expect([on.collectFeesUsd, on.sweepFundUsd]).to.deep.equal(["25", "0.5"]);
+      expect(configError(() => loadConfig([], { KEEPER_SWEEP_FUND_USD: "-1" }))).to.match(
+        /sweep-fund-usd \(-1, from env\) must not be negative/,
+      );
+    });
+
     it("refuses unknown keys, bad numbers and bad URLs with the setting's name", function () {
       expect(
         configError(() =>
