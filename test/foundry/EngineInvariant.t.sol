@@ -48,8 +48,8 @@ contract EngineInvariantTest is EngineSetup {
         selectors[12] = EngineHandler.liquidate.selector;
         selectors[13] = EngineHandler.liquidateCollateral.selector;
         selectors[14] = EngineHandler.commitOrder.selector;
-        selectors[15] = EngineHandler.settleOrder.selector;
-        selectors[16] = EngineHandler.cancelOrder.selector;
+        selectors[15] = handler.settleOrder.selector;
+        selectors[16] = handler.cancelOrder.selector; // INV-71
         selectors[17] = handler.sandwich.selector; // INV-40
         selectors[18] = handler.lpClaim.selector;
         selectors[19] = handler.lpClaim.selector; // claims as likely as requests

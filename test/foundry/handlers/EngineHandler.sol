@@ -12,6 +12,7 @@ import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 import {EngineSandwichActions} from "./EngineSandwichActions.sol";
 import {EngineAdlActions} from "./EngineAdlActions.sol";
 import {EngineRiskActions} from "./EngineRiskActions.sol";
+import {EngineOrderActions} from "./EngineOrderActions.sol";
 import {PoolHandler} from "./PoolHandler.sol";
 
 /// @notice Drives the whole engine with bounded random actions of several actors (each with
@@ -19,7 +20,13 @@ import {PoolHandler} from "./PoolHandler.sol";
 ///         the margin rule of user actions, "liquidatable => liquidation succeeds, healthy =>
 ///         NotLiquidatable", and the bad-debt waterfall (fund first, then the pool). The LP
 ///         actions (deposits, ERC-7540 redeem requests, claims, cancels) are in PoolHandler.
-contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, EngineRiskActions {
+contract EngineHandler is
+    EngineSandwichActions,
+    PoolHandler,
+    EngineAdlActions,
+    EngineRiskActions,
+    EngineOrderActions
+{
     /// @dev What a liquidation's events say happened.
     struct LiqLogs {
         int256 quoteDelta; // sum of PositionModified.quoteDelta (account side)
@@ -381,44 +388,6 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
         }
     }
 
-    /// @notice Settles the first pending, unexpired order (from a random start) at its first
-    ///         eligible round; a settleable order must never make settleOrder revert. Half the
-    ///         time the account's owner settles it as its own keeper: it must be paid no more
-    ///         than any keeper (the fee it was charged, within its equity).
-    function settleOrder(uint256 seed) external action("settleOrder") {
-        for (uint256 k; k < N_ACCOUNTS * N_MARKETS; ++k) {
-            uint256 idx = ((seed % (N_ACCOUNTS * N_MARKETS)) + k) % (N_ACCOUNTS * N_MARKETS);
-            uint256 acct = accounts[idx / N_MARKETS];
-            uint256 m = idx % N_MARKETS;
-            Order memory o = engine.getOrder(acct, m);
-            if (o.commitTime == 0 || block.timestamp > o.settlementDeadline) continue;
-            uint80 round = _firstRound(m, o.earliestSettlement, o.commitRound);
-            if (round == 0) continue;
-            _settle(acct, m, o, round, (seed >> 200) & 1 == 1);
-            return;
-        }
-    }
-
-    /// @notice Cancels a pending order, as its owner or as a third party.
-    function cancelOrder(uint256 seed, bool byOwner) external action("cancelOrder") {
-        for (uint256 k; k < N_ACCOUNTS * N_MARKETS; ++k) {
-            uint256 idx = ((seed % (N_ACCOUNTS * N_MARKETS)) + k) % (N_ACCOUNTS * N_MARKETS);
-            uint256 acct = accounts[idx / N_MARKETS];
-            uint256 m = idx % N_MARKETS;
-            if (engine.getOrder(acct, m).commitTime == 0) continue;
-            uint256 fund0 = usdc.balanceOf(address(fund));
-            vm.prank(byOwner ? engine.ownerOf(acct) : keeper);
-            try engine.cancelOrder(acct, m) {
-                _ok("cancelOrder");
-                // INV-38: an owner's cancel before expiry pays its fee to the insurance fund.
-                ghostFundTopUps += usdc.balanceOf(address(fund)) - fund0;
-            } catch (bytes memory err) {
-                _reverted("cancelOrder", err);
-            }
-            return;
-        }
-    }
-
     // ------------------------------------------------------------------ internals
 
     function _seed(address owner, MockERC20 token, uint256 acct, uint256 amount) private {
@@ -444,82 +413,6 @@ contract EngineHandler is EngineSandwichActions, PoolHandler, EngineAdlActions, 
         }
         (uint256 account, ) = _account(seed >> 8);
         return account;
-    }
-
-    function _settle(
-        uint256 acct,
-        uint256 m,
-        Order memory o,
-        uint80 round,
-        bool ownerSettles
-    ) private {
-        // INV-36: a reduce-only order is clamped, so it never increases risk.
-        bool increased =
-            !o.reduceOnly && !_isReducing(engine.getPosition(acct, m).size, o.sizeDelta);
-        Health memory before = _health(acct);
-        address settler = ownerSettles ? engine.ownerOf(acct) : keeper;
-        uint256 settlerAccount = engine.accountId(settler, 0);
-        int256 credit0 = engine.getAccount(settlerAccount).quoteBalance;
-        vm.recordLogs();
-        vm.prank(settler);
-        try engine.settleOrder(acct, m, round) returns (bool filled) {
-            _ok("settleOrder");
-            // INV-35/38: the keeper gets what was charged: at most the fee, never more than the
-            // equity held; judge the fill on the state after the charge. INV-71: it is credited
-            // to the keeper's account 0, which is `acct` itself when the owner settles its own.
-            uint256 paid = _credited(settlerAccount, vm.getRecordedLogs());
-            if (
-                settlerAccount != acct &&
-                engine.getAccount(settlerAccount).quoteBalance != credit0 + int256(paid)
-            ) _fail("settleOrder: keeper's account not credited exactly the fee");
-            if (paid > o.keeperFee) _fail("settleOrder: keeper paid more than the keeper fee");
-            // A growing fill charges the fee inside the fill, held to IM (checked below): the
-            // equity after the fill covers it, which can be more than the equity before when
-            // the settlement round's price beats the latest one (INV-35). Otherwise the fee is
-            // capped by the equity before.
-            bool feeInFill = filled && increased;
-            if (paid != 0 && !feeInFill && before.equity < int256(paid * QUOTE_SCALE))
-                _fail("settleOrder: keeper fee charged beyond the account's equity");
-            if (paid != 0 && feeInFill && _health(acct).equity < 0)
-                _fail("settleOrder: keeper fee charged inside a fill that left negative equity");
-            if (settlerAccount != acct) before.equity -= int256(paid * QUOTE_SCALE);
-            if (filled) {
-                ghostOrdersFilled++;
-                _checkMarginRule("settleOrder", acct, before, increased);
-            }
-        } catch (bytes memory err) {
-            _reverted("settleOrder", err);
-            _fail(
-                string.concat(
-                    "settleOrder reverted at the first eligible round: ",
-                    vm.toString(err)
-                )
-            );
-        }
-    }
-
-    /// @dev The first round of market `m`'s feed after `commitRound` published at or after
-    ///      `earliest` (0 if none; INV-37).
-    function _firstRound(
-        uint256 m,
-        uint256 earliest,
-        uint80 commitRound
-    ) private view returns (uint80) {
-        uint256 r = feeds[m].latestRound();
-        if (r <= commitRound || feeds[m].getTimestamp(r) < earliest) return 0;
-        while (r > uint256(commitRound) + 1 && feeds[m].getTimestamp(r - 1) >= earliest) r--;
-        return uint80(r);
-    }
-
-    /// @dev The order keeper fees `KeeperFeeCredited` credited to `keeperAccount` (INV-71).
-    function _credited(uint256 keeperAccount, Vm.Log[] memory logs) private returns (uint256 paid) {
-        for (uint256 i; i < logs.length; ++i) {
-            Vm.Log memory lg = logs[i];
-            if (lg.emitter != address(engine) || lg.topics[0] != Ev.KeeperFeeCredited.selector)
-                continue;
-            if (uint256(lg.topics[1]) != keeperAccount) _fail("fee credited to another account");
-            paid += abi.decode(lg.data, (uint256));
-        }
     }
 
     function _parseLiquidation(
