@@ -14,6 +14,7 @@ import {OrderLogic} from "../libraries/OrderLogic.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
 import {PositionLib} from "../libraries/PositionLib.sol";
+import {AccountIds} from "../libraries/AccountIds.sol";
 import {
     AccountData,
     AccountLiquidation,
@@ -91,7 +92,7 @@ contract Crossmargin is ICrossmargin, CrossmarginLiquidation, EIP712 {
 
     /// @inheritdoc ICrossmargin
     function accountId(address owner, uint8 subAccount) public pure returns (uint256) {
-        return (uint256(uint160(owner)) << 8) | subAccount;
+        return AccountIds.id(owner, subAccount);
     }
 
     /// @inheritdoc ICrossmargin

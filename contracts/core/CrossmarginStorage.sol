@@ -6,6 +6,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents} from "../interfaces/ICrossmarginEvents.sol";
 import {Store} from "../types/Store.sol";
+import {AccountIds} from "../libraries/AccountIds.sol";
 
 /// @title CrossmarginStorage
 /// @notice The engine's storage layout and roles, shared by the engine and its risk module
@@ -23,13 +24,12 @@ abstract contract CrossmarginStorage is
     Store internal s;
 
     // ------------------------------------------------------------------ accounts
-    // The one home of the account rule, for the engine and its modules alike.
+    // The account rule itself lives in `AccountIds`, shared with the libraries.
 
-    /// @dev The owner an account id encodes (`uint256(owner) << 8 | subAccount`); reverts
-    ///      `InvalidAccount` for an id above 168 bits or with a zero owner.
-    function _ownerOf(uint256 account) internal pure returns (address owner) {
-        owner = address(uint160(account >> 8));
-        if (account >> 168 != 0 || owner == address(0)) revert InvalidAccount(account);
+    /// @dev The owner an account id encodes (`AccountIds.ownerOf`): reverts `InvalidAccount`
+    ///      for an id above 168 bits or with a zero owner.
+    function _ownerOf(uint256 account) internal pure returns (address) {
+        return AccountIds.ownerOf(account);
     }
 
     /// @dev Whether `caller` is the account's owner or one of its operators.

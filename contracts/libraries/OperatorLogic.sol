@@ -6,6 +6,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 import {Store} from "../types/Store.sol";
+import {AccountIds} from "./AccountIds.sol";
 
 /// @title OperatorLogic
 /// @notice Operators of an account: the only writer of `s.operators` and of the EIP-712 nonces
@@ -30,8 +31,7 @@ library OperatorLogic {
         bytes calldata signature
     ) external {
         if (block.timestamp > deadline) revert E.SignatureExpired(deadline);
-        address owner = address(uint160(account >> 8));
-        if (account >> 168 != 0 || owner == address(0)) revert E.InvalidAccount(account);
+        address owner = AccountIds.ownerOf(account);
         uint256 expected = s.operatorNonces[account];
         if (nonce != expected) revert E.InvalidNonce(account, expected, nonce);
         bytes32 digest = MessageHashUtils.toTypedDataHash(

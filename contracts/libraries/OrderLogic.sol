@@ -11,6 +11,7 @@ import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 import {ICrossmarginLiquidation} from "../interfaces/ICrossmarginLiquidation.sol";
 import {ICrossmarginSettlementCallback} from "../interfaces/ICrossmarginSettlementCallback.sol";
 import {WadMath} from "./WadMath.sol";
+import {AccountIds} from "./AccountIds.sol";
 import {OracleLib} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
@@ -436,7 +437,7 @@ library OrderLogic {
     ///      vault, and the keeper withdraws it like any balance.
     function _payKeeper(Store storage s, address keeper, uint256 fee) private {
         if (fee == 0) return;
-        uint256 keeperAccount = uint256(uint160(keeper)) << 8;
+        uint256 keeperAccount = AccountIds.id(keeper, 0);
         MarginLogic.addQuote(s, s.accounts[keeperAccount], int256(fee));
         emit Ev.KeeperFeeCredited(keeperAccount, fee);
     }

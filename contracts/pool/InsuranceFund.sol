@@ -11,6 +11,7 @@ import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
 import {CollateralConfig} from "../types/Types.sol";
 import {ICrossmargin} from "../interfaces/ICrossmargin.sol";
 import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
+import {AccountIds} from "../libraries/AccountIds.sol";
 
 /// @title InsuranceFund
 /// @notice First loss absorber for bad debt. Its quote tokens can only go to the engine.
@@ -111,7 +112,7 @@ contract InsuranceFund is IInsuranceFund, AccessControl, ReentrancyGuardTransien
         uint256 amount
     ) external nonReentrant onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkRelease(token, to, amount);
-        ICrossmargin(engine).withdraw(uint256(uint160(address(this))) << 8, token, amount, to);
+        ICrossmargin(engine).withdraw(AccountIds.id(address(this), 0), token, amount, to);
         emit SeizedCollateralReleased(token, to, amount);
     }
 

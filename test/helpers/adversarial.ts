@@ -19,6 +19,7 @@ import { accountId } from "../../src/common/accounts";
 import type { FlatMarketParams } from "../../src/common/admin-params";
 import { feedAnswer } from "../../src/common/units";
 import { System } from "./fixture";
+import { creditedKeepers } from "./orders";
 import { ENGINE_LIBRARIES } from "../../deploy/steps/core";
 import { collateralParams } from "./risk";
 import { marketParams } from "./trading";
@@ -101,8 +102,7 @@ export async function knownAccounts(engine: Crossmargin): Promise<bigint[]> {
   for (const e of await engine.queryFilter(engine.filters.Deposited())) ids.add(e.args.account);
   for (const e of await engine.queryFilter(engine.filters.PositionModified()))
     ids.add(e.args.account);
-  for (const e of await engine.queryFilter(engine.filters.KeeperFeeCredited()))
-    ids.add(e.args.account);
+  for (const a of await creditedKeepers(engine)) ids.add(a);
   return [...ids];
 }
 

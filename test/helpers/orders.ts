@@ -233,16 +233,20 @@ export async function keeperCredit(env: { engine: Crossmargin }, keeper: string)
   return (await env.engine.getAccount(accountId(keeper, 0))).quoteBalance;
 }
 
+/** Every account credited an order keeper fee so far (`KeeperFeeCredited`, INV-71). */
+export async function creditedKeepers(engine: Crossmargin): Promise<bigint[]> {
+  const events = await engine.queryFilter(engine.filters.KeeperFeeCredited());
+  return [...new Set(events.map((e) => e.args.account))];
+}
+
 /** Conservation of the quote token: vault balance == sum of account balances (the given ones
  *  and every keeper's account credited a fee, INV-71) + pool balance + the penalties accrued for
  *  the insurance fund (INV-70). */
 export async function expectConserved(env: OrdersEnv, accounts: bigint[]) {
   const { engine, quote } = env;
   let sum = (await engine.poolBalance()) + (await insuranceAccrued(engine));
-  const all = new Set(accounts);
-  for (const e of await engine.queryFilter(engine.filters.KeeperFeeCredited()))
-    all.add(e.args.account);
-  for (const a of all) sum += (await engine.getAccount(a)).quoteBalance;
+  for (const a of new Set([...accounts, ...(await creditedKeepers(engine))]))
+    sum += (await engine.getAccount(a)).quoteBalance;
   expect(await quote.balanceOf(await engine.getAddress())).to.equal(sum);
 }
 

@@ -10,6 +10,7 @@ import path from "node:path";
 import { loadSystem } from "../../helpers/fixture";
 import type { System } from "../../helpers/fixture";
 import { insuranceAccrued } from "../../helpers/fund";
+import { creditedKeepers } from "../../helpers/orders";
 import { MarketSimulation, SimResult } from "../../../src/sim/market-sim";
 import { withDefaults } from "../../../src/sim/options";
 import { buildScenario } from "../../../src/sim/scenarios";
@@ -77,9 +78,8 @@ describe("simulator: a short crash run", function () {
   it("conserves every token to the wei (read back independently)", async () => {
     const engine = await sys.engine.getAddress();
     // the traders' accounts and the keepers' accounts credited order fees (INV-71)
-    const ids = [...result.traders.map((t) => t.account)];
-    for (const e of await sys.engine.queryFilter(sys.engine.filters.KeeperFeeCredited()))
-      if (!ids.includes(e.args.account)) ids.push(e.args.account);
+    const traders = result.traders.map((t) => t.account);
+    const ids = [...new Set([...traders, ...(await creditedKeepers(sys.engine))])];
     let quote = 0n;
     const coll: Record<string, bigint> = {};
     for (const id of ids) {
