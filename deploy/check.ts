@@ -4,7 +4,7 @@
 import { Provider, getAddress } from "ethers";
 import {
   AggregatorV3Interface__factory,
-  Crossmargin__factory,
+  ICrossmargin__factory,
   ICrossmarginRisk__factory,
   LiquidityPool__factory,
   MockERC20__factory,
@@ -42,10 +42,12 @@ export async function checkDeployment(
     return out;
   }
   if ((await provider.getCode(engineAddress)) === "0x") return out;
-  const engine = Crossmargin__factory.connect(engineAddress, provider);
+  const engine = ICrossmargin__factory.connect(engineAddress, provider);
 
   // Wiring.
   for (const [field, key, have] of [
+    ["extension", "CrossmarginExtension", await engine.extension()],
+    ["riskModule", "CrossmarginRisk", await engine.riskModule()],
     ["pool", "LiquidityPool", await engine.pool()],
     ["insuranceFund", "InsuranceFund", await engine.insuranceFund()],
   ] as const) {

@@ -5,8 +5,8 @@
  *  plan. After the handover, calls that need the timelock's role come back as proposals. */
 import { Provider, Signer } from "ethers";
 import {
-  Crossmargin,
-  Crossmargin__factory,
+  ICrossmargin,
+  ICrossmargin__factory,
   CrossmarginLens,
   CrossmarginLens__factory,
   InsuranceFund,
@@ -55,7 +55,7 @@ export interface DeployReport {
 export interface System {
   record: DeploymentRecord;
   config: NetworkConfig;
-  engine: Crossmargin;
+  engine: ICrossmargin;
   pool: LiquidityPool;
   insuranceFund: InsuranceFund;
   /** Stateless read-only views over the engine (contracts/periphery/CrossmarginLens.sol). */
@@ -74,7 +74,7 @@ export async function deploySystem(opts: DeployOptions): Promise<System> {
   return {
     record,
     config,
-    engine: Crossmargin__factory.connect(core.engine, signer),
+    engine: ICrossmargin__factory.connect(core.engine, signer),
     pool: LiquidityPool__factory.connect(core.pool, signer),
     insuranceFund: InsuranceFund__factory.connect(core.insuranceFund, signer),
     lens: CrossmarginLens__factory.connect(core.lens, signer),
@@ -197,7 +197,7 @@ async function recordListings(
   tf: TokensAndFeeds,
   engineAddress: string,
 ): Promise<void> {
-  const engine = Crossmargin__factory.connect(engineAddress, ctx.provider);
+  const engine = ICrossmargin__factory.connect(engineAddress, ctx.provider);
   const quote = MockERC20__factory.connect(tf.quote, ctx.provider);
   ctx.record.quote = {
     symbol: cfg.quote.symbol,

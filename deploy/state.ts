@@ -4,7 +4,7 @@
 import type {
   CollateralConfigStructOutput,
   MarketConfigStructOutput,
-} from "../typechain-types/contracts/core/Crossmargin";
+} from "../typechain-types/contracts/interfaces/ICrossmargin";
 import { getAddress } from "ethers";
 import type { CollateralConfig, MarketConfig } from "./config/types";
 import { marketStruct } from "./steps/configure";

@@ -30,7 +30,7 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
     function setCollateralParams(
         address token,
         CollateralRisk calldata risk
-    ) external onlyRole(RISK_MANAGER_ROLE) {
+    ) external onlyRole(RISK_MANAGER) {
         AdminLogic.setCollateralParams(s, token, risk);
     }
 
@@ -66,7 +66,7 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
     function setMarketTradingParams(
         uint256 marketId,
         MarketTradingParams calldata p
-    ) external onlyRole(RISK_MANAGER_ROLE) {
+    ) external onlyRole(RISK_MANAGER) {
         AdminLogic.setMarketTradingParams(s, marketId, p);
     }
 
@@ -74,7 +74,7 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
     function setMarketMarginParams(
         uint256 marketId,
         MarketMarginParams calldata p
-    ) external onlyRole(RISK_MANAGER_ROLE) {
+    ) external onlyRole(RISK_MANAGER) {
         AdminLogic.setMarketMarginParams(s, marketId, p);
     }
 
@@ -82,7 +82,7 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
     function setMarketLimits(
         uint256 marketId,
         MarketLimits calldata p
-    ) external onlyRole(RISK_MANAGER_ROLE) {
+    ) external onlyRole(RISK_MANAGER) {
         AdminLogic.setMarketLimits(s, marketId, p);
     }
 
@@ -90,17 +90,17 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
     function setMarketOrderParams(
         uint256 marketId,
         MarketOrderParams calldata p
-    ) external onlyRole(RISK_MANAGER_ROLE) {
+    ) external onlyRole(RISK_MANAGER) {
         AdminLogic.setMarketOrderParams(s, marketId, p);
     }
 
     /// @inheritdoc ICrossmarginAdmin
     function setMarketStatus(uint256 marketId, MarketStatus status) external {
         bool admin = hasRole(DEFAULT_ADMIN_ROLE, msg.sender);
-        if (!admin && (status == MarketStatus.Active || !hasRole(GUARDIAN_ROLE, msg.sender))) {
+        if (!admin && (status == MarketStatus.Active || !hasRole(GUARDIAN, msg.sender))) {
             revert AccessControlUnauthorizedAccount(
                 msg.sender,
-                admin ? GUARDIAN_ROLE : DEFAULT_ADMIN_ROLE
+                admin ? GUARDIAN : DEFAULT_ADMIN_ROLE
             );
         }
         AdminLogic.setMarketStatus(s, marketId, status);
@@ -112,14 +112,12 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
     }
 
     /// @inheritdoc ICrossmarginAdmin
-    function setLiquidationParams(
-        LiquidationSettings calldata p
-    ) external onlyRole(RISK_MANAGER_ROLE) {
+    function setLiquidationParams(LiquidationSettings calldata p) external onlyRole(RISK_MANAGER) {
         AdminLogic.setLiquidationParams(s, p);
     }
 
     /// @inheritdoc ICrossmarginAdmin
-    function setAdlParams(AdlSettings calldata p) external onlyRole(RISK_MANAGER_ROLE) {
+    function setAdlParams(AdlSettings calldata p) external onlyRole(RISK_MANAGER) {
         AdminLogic.setAdlParams(s, p);
     }
 
@@ -139,7 +137,7 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
     }
 
     /// @inheritdoc ICrossmarginAdmin
-    function pause() external onlyRole(GUARDIAN_ROLE) {
+    function pause() external onlyRole(GUARDIAN) {
         s.paused = true;
         emit PausedSet(true);
     }

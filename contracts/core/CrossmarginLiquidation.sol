@@ -2,16 +2,15 @@
 pragma solidity 0.8.30;
 
 import {ICrossmarginLiquidation} from "../interfaces/ICrossmarginLiquidation.sol";
-import {CrossmarginAdmin} from "./CrossmarginAdmin.sol";
+import {CrossmarginStorage} from "./CrossmarginStorage.sol";
 import {AdlLogic} from "../libraries/AdlLogic.sol";
 import {LiquidationLogic} from "../libraries/LiquidationLogic.sol";
 import {OrderLogic} from "../libraries/OrderLogic.sol";
-import {Order} from "../types/Types.sol";
 
 /// @title CrossmarginLiquidation
 /// @notice Keeper-facing entry points: liquidations and delayed orders. The work happens in
 ///         linked libraries that run in the engine's context.
-abstract contract CrossmarginLiquidation is CrossmarginAdmin, ICrossmarginLiquidation {
+abstract contract CrossmarginLiquidation is CrossmarginStorage, ICrossmarginLiquidation {
     /// @dev The quote token, also in `s.quoteToken` (read by the linked libraries and the risk
     ///      module): the hot paths pass this copy so that they read no storage slot for it.
     address internal immutable _quoteToken;
@@ -58,11 +57,6 @@ abstract contract CrossmarginLiquidation is CrossmarginAdmin, ICrossmarginLiquid
         uint256 marketId
     ) external nonReentrant returns (uint256 closed, uint256 reward) {
         return AdlLogic.deleverage(s, account, marketId, msg.sender);
-    }
-
-    /// @inheritdoc ICrossmarginLiquidation
-    function adlNeed() external view returns (int256, int256, uint256) {
-        return AdlLogic.need(s);
     }
 
     /// @inheritdoc ICrossmarginLiquidation
@@ -125,23 +119,5 @@ abstract contract CrossmarginLiquidation is CrossmarginAdmin, ICrossmarginLiquid
     ) external {
         if (msg.sender != address(this)) revert Unauthorized(msg.sender, account);
         OrderLogic.fill(s, account, marketId, sizeDelta, acceptablePrice, price, keeperFee);
-    }
-
-    /// @inheritdoc ICrossmarginLiquidation
-    function orderStatus(
-        uint256 account,
-        uint256 marketId
-    )
-        external
-        view
-        returns (
-            Order memory order,
-            bool settleable,
-            bool cancellable,
-            uint80 settlementRound,
-            uint80 phaseProof
-        )
-    {
-        return OrderLogic.status(s, account, marketId);
     }
 }

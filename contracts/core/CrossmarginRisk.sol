@@ -60,7 +60,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
         uint8 marketB,
         uint64 rate,
         uint64 stressMove
-    ) external delegated onlyRole(RISK_MANAGER_ROLE) {
+    ) external delegated onlyRole(RISK_MANAGER) {
         if (pairId == 0 || pairId > MAX_OFFSET_PAIRS)
             revert InvalidOffsetPair(pairId, marketA, marketB);
         OffsetPair storage pair = s.offsetPairs[pairId];
@@ -86,7 +86,7 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
     }
 
     /// @inheritdoc ICrossmarginRisk
-    function setTopUpFee(uint256 feeUsd) external delegated onlyRole(RISK_MANAGER_ROLE) {
+    function setTopUpFee(uint256 feeUsd) external delegated onlyRole(RISK_MANAGER) {
         if (feeUsd > MAX_TOP_UP_FEE)
             revert ParameterOutOfBounds("topUpFee", feeUsd, 0, MAX_TOP_UP_FEE);
         s.topUpFee = feeUsd;

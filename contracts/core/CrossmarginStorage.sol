@@ -18,8 +18,10 @@ abstract contract CrossmarginStorage is
     ICrossmarginErrors,
     ICrossmarginEvents
 {
-    bytes32 public constant RISK_MANAGER_ROLE = keccak256("RISK_MANAGER_ROLE");
-    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @dev The roles' ids; the extension answers `RISK_MANAGER_ROLE()` and `GUARDIAN_ROLE()`, so
+    ///      that the engine's own selector table holds only the paths that move value.
+    bytes32 internal constant RISK_MANAGER = keccak256("RISK_MANAGER_ROLE");
+    bytes32 internal constant GUARDIAN = keccak256("GUARDIAN_ROLE");
 
     Store internal s;
 

@@ -1,416 +1,63 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
-import {ICrossmarginAdmin} from "./ICrossmarginAdmin.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {ICrossmarginErrors} from "./ICrossmarginErrors.sol";
 import {ICrossmarginEvents} from "./ICrossmarginEvents.sol";
+import {ICrossmarginExtension} from "./ICrossmarginExtension.sol";
 import {ICrossmarginLiquidation} from "./ICrossmarginLiquidation.sol";
-import {
-    AccountData,
-    AccountLiquidation,
-    CollateralConfig,
-    Health,
-    MarketConfig,
-    MarketInfo,
-    MarketState,
-    Order,
-    PositionView
-} from "../types/Types.sol";
+import {ICrossmarginTrading} from "./ICrossmarginTrading.sol";
 
 /// @title ICrossmargin
 /// @notice The cross-margin engine: a shared multi-collateral vault, perpetual markets as data,
 ///         one margin check over everything an account holds, and permissionless liquidation.
+///         This is the whole interface at the engine's address, and what integrators use.
 /// @dev Accounts are `uint256(owner) << 8 | subAccount` (sub-accounts 0..255). Margin is
 ///      shared inside an account and isolated across accounts. USD values, prices and sizes are
 ///      18-decimal; token amounts are in the token's own decimals. The interface carries the
-///      engine's events and errors, so its ABI alone decodes logs and reverts (the oracle's own
-///      errors are `OracleLib`'s).
+///      engine's events and errors (the oracle's included), so its ABI alone decodes logs and
+///      reverts. Two contracts answer at the engine's address (docs/engine.md):
+///      the engine's own code (`ICrossmarginTrading`, `ICrossmarginLiquidation` and
+///      `IAccessControl`: every path that moves value) and, through its fallback, the extension
+///      (`ICrossmarginExtension`: operators, governance, views). The risk module's functions
+///      (`ICrossmarginRisk`) answer there too.
 interface ICrossmargin is
-    IERC5267,
+    IERC165,
+    IAccessControl,
     ICrossmarginErrors,
     ICrossmarginEvents,
-    ICrossmarginAdmin,
-    ICrossmarginLiquidation
+    ICrossmarginTrading,
+    ICrossmarginLiquidation,
+    ICrossmarginExtension
 {
-    enum ActionKind {
-        Deposit,
-        Withdraw,
-        ModifyPosition,
-        CommitOrder,
-        CancelOrder
-    }
+    // --- OpenZeppelin's errors the engine's paths can revert with (declared where the engine
+    // inherits them, repeated here so that this interface decodes every revert) ---
 
-    /// @notice One step of a `multicall`; each kind reads only its own fields, the rest must be
-    ///         left zero by convention (they are ignored):
-    ///         - Deposit: `token`, `amount` (token units, paid by the caller);
-    ///         - Withdraw: `token`, `amount` (token units), `recipient` (paid after the check);
-    ///         - ModifyPosition: `marketId`, `sizeDelta`, `acceptablePrice`;
-    ///         - CommitOrder: `marketId`, `sizeDelta`, `acceptablePrice`, `settlementDeadline`;
-    ///         - CancelOrder: `marketId`.
-    struct Action {
-        ActionKind kind;
-        address token;
-        address recipient;
-        uint256 marketId;
-        uint256 amount; // token units (Deposit, Withdraw)
-        int256 sizeDelta; // size WAD, signed (ModifyPosition, CommitOrder)
-        uint256 acceptablePrice; // price WAD (ModifyPosition, CommitOrder)
-        uint256 settlementDeadline; // unix seconds (CommitOrder)
-    }
-
-    // --- accounts ---
-
-    /// @notice The account id of `owner`'s sub-account `subAccount`.
-    /// @param owner The owner.
-    /// @param subAccount The sub-account (0 .. 255).
-    /// @return The account id, `uint256(owner) << 8 | subAccount`.
-    function accountId(address owner, uint8 subAccount) external pure returns (uint256);
-
-    /// @notice The owner encoded in an account id. Reverts `InvalidAccount` if bits above the
-    ///         owner are set or the owner is the zero address.
-    /// @param account The account id.
-    /// @return The owner, `address(uint160(account >> 8))`.
-    function ownerOf(uint256 account) external pure returns (address);
-
-    /// @notice Lets `operator` trade and withdraw for `account` (owner only). An operator acts as
-    ///         the owner on that account: trades, commits and cancels orders, withdraws to any
-    ///         recipient, adds collateral types and attaches a reserve. Reverts `Unauthorized`
-    ///         for anyone but the owner, `ZeroAddress` for a zero operator.
-    /// @param account The account id.
-    /// @param operator The operator.
-    /// @param approved True to approve, false to revoke.
-    function setOperator(uint256 account, address operator, bool approved) external;
-
-    /// @notice `setOperator` authorised by the owner's EIP-712 signature (EOA or ERC-1271).
-    ///         Domain: name "Crossmargin", version "1", this chain's id, this contract
-    ///         (`eip712Domain()`). Type (`SET_OPERATOR_TYPEHASH`): `SetOperator(uint256 account,
-    ///         address operator,bool approved,uint256 nonce,uint256 deadline)`. The nonce is the
-    ///         account's (`nonces(account)`), not the owner's, so signatures for different
-    ///         sub-accounts do not invalidate each other; it is consumed. Anyone may submit it.
-    ///         Reverts `SignatureExpired` after the deadline, `InvalidNonce` for any nonce but the
-    ///         current one, `InvalidAccount`, `ZeroAddress` and `InvalidSignature` if the owner
-    ///         did not sign it (docs/integration.md, "Signing").
-    /// @param account The account id.
-    /// @param operator The operator.
-    /// @param approved True to approve, false to revoke.
-    /// @param nonce The account's current nonce, as signed.
-    /// @param deadline Last timestamp at which the signature is valid (unix seconds).
-    /// @param signature The owner's signature (65-byte ECDSA, or whatever its ERC-1271 accepts).
-    function setOperatorWithSig(
-        uint256 account,
-        address operator,
-        bool approved,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) external;
-
-    /// @notice The account's next `SetOperator` nonce.
-    /// @param account The account id.
-    /// @return The nonce the next `setOperatorWithSig` for this account must sign.
-    function nonces(uint256 account) external view returns (uint256);
+    /// @notice A call re-entered the engine (`ReentrancyGuardTransient`).
+    error ReentrancyGuardReentrantCall();
+    /// @notice A token transfer failed or returned false (`SafeERC20`).
+    /// @param token The token.
+    error SafeERC20FailedOperation(address token);
+    /// @notice A value did not fit the signed type it was cast to (`SafeCast`).
+    /// @param value The value.
+    error SafeCastOverflowedUintToInt(uint256 value);
+    /// @notice A value did not fit the narrower unsigned type it was cast to (`SafeCast`).
+    /// @param bits The target width.
+    /// @param value The value.
+    error SafeCastOverflowedUintDowncast(uint8 bits, uint256 value);
+    /// @notice A value did not fit the narrower signed type it was cast to (`SafeCast`).
+    /// @param bits The target width.
+    /// @param value The value.
+    error SafeCastOverflowedIntDowncast(uint8 bits, int256 value);
 
     /* solhint-disable func-name-mixedcase */
-    /// @notice The EIP-712 domain separator `setOperatorWithSig` signs under.
-    /// @return keccak256 of the domain (name "Crossmargin", version "1", chain id, this contract).
-    function DOMAIN_SEPARATOR() external view returns (bytes32);
-
-    /// @notice The EIP-712 type hash of `SetOperator`.
-    /// @return keccak256("SetOperator(uint256 account,address operator,bool approved,uint256
-    ///         nonce,uint256 deadline)").
-    function SET_OPERATOR_TYPEHASH() external view returns (bytes32);
+    /// @notice The role that administers every role and the protocol's addresses.
+    /// @return bytes32(0).
+    function DEFAULT_ADMIN_ROLE() external view returns (bytes32);
     /* solhint-enable func-name-mixedcase */
 
-    /// @notice Registers the contract notified when the account's delayed orders settle (owner
-    ///         only, `Unauthorized`), or removes it with the zero address. At settlement the
-    ///         engine calls `ICrossmarginSettlementCallback.onOrderSettled` on it last, with
-    ///         200,000 gas (`OrderLogic.SETTLEMENT_CALLBACK_GAS`), and ignores its failure
-    ///         (`SettlementCallbackFailed`): a callback cannot block settlement or liquidation.
-    ///         The keeper must send enough gas for that budget (`InsufficientCallbackGas`).
-    ///         Reverts `InvalidCallback` for an address without code.
-    /// @param account The account id.
-    /// @param callback The callback contract, or zero to remove it.
-    function setSettlementCallback(uint256 account, address callback) external;
-
-    /// @notice The account's settlement callback (zero: none).
-    /// @param account The account id.
-    /// @return The `ICrossmarginSettlementCallback` contract notified at settlement.
-    function settlementCallback(uint256 account) external view returns (address);
-
-    /// @notice Whether `operator` may act for `account`.
-    /// @param account The account id.
-    /// @param operator The address to check.
-    /// @return True when the owner approved it (the owner itself is not an operator).
-    function isOperator(uint256 account, address operator) external view returns (bool);
-
-    // --- vault ---
-
-    /// @notice Deposits into the caller's own sub-account; the caller pays (approve the engine
-    ///         first). Credits exactly what arrived (a fee-on-transfer token credits less).
-    ///         Reverts `ZeroAmount` (0, or nothing arrived), `AmountTooLarge` (above uint128),
-    ///         `UnknownToken`, `DepositCapExceeded` and `TooManyCollaterals` (a ninth collateral
-    ///         type). Not blocked by the pause.
-    /// @param subAccount The caller's sub-account (0 .. 255).
-    /// @param token The quote token or a listed collateral.
-    /// @param amount Token units to transfer from the caller.
-    /// @return received Token units credited.
-    function deposit(
-        uint8 subAccount,
-        address token,
-        uint256 amount
-    ) external returns (uint256 received);
-
-    /// @notice Deposits into any account; the caller pays. Credits exactly what arrived.
-    ///         Anyone may deposit the quote token or more of a collateral the account already
-    ///         holds; adding a collateral type needs the owner or an operator (`Unauthorized`).
-    ///         Reverts like `deposit`, and `InvalidAccount` for an invalid account id.
-    /// @param account The account id credited.
-    /// @param token The quote token or a listed collateral.
-    /// @param amount Token units to transfer from the caller.
-    /// @return received Token units credited.
-    function depositFor(
-        uint256 account,
-        address token,
-        uint256 amount
-    ) external returns (uint256 received);
-
-    /// @notice Withdraws to `to`; the account must meet its initial margin afterwards
-    ///         (`InsufficientMargin`; pending orders count towards IM). Owner or operator
-    ///         (`Unauthorized`). Reverts `InvalidRecipient` (zero or the engine), `ZeroAmount`,
-    ///         `UnknownToken`, `InsufficientBalance` (the quote token: at most the positive quote
-    ///         balance), `DebtOutstanding` (a collateral while the quote balance is negative),
-    ///         and on an unusable feed of a market the account holds.
-    /// @param account The account id.
-    /// @param token The quote token or a listed collateral.
-    /// @param amount Token units to withdraw.
-    /// @param to The recipient.
-    function withdraw(uint256 account, address token, uint256 amount, address to) external;
-
-    // --- trading ---
-
-    /// @notice Trades `sizeDelta` in `marketId`. `acceptablePrice` is the worst fill (a buy's
-    ///         highest, a sell's lowest) and is required: 0 reverts `SlippageBoundRequired`
-    ///         (INV-40). The fill uses the block-start skew when that is worse (docs/math.md).
-    ///         Owner or operator (`Unauthorized`). Reverts `DeadlineExpired`, `ZeroSizeDelta`,
-    ///         `UnknownMarket`, `MarketPaused`, `SlippageExceeded`, `TooManyPositions`; a trade
-    ///         that grows or flips the position also `MarketReduceOnly`, `MarketSettled`,
-    ///         `ProtocolPaused`, `InstantTradingDisabled`, `OpenInterestCapExceeded`,
-    ///         `NetExposureExceeded` and `InsufficientMargin` (equity < IM after); a reducing
-    ///         one `WouldBecomeLiquidatable`. On a settled market a reducing trade fills at the
-    ///         settlement price without fee.
-    /// @param account The account id.
-    /// @param marketId The market.
-    /// @param sizeDelta Size change (size WAD, signed; positive buys, negative sells).
-    /// @param acceptablePrice Worst fill price accepted (price WAD, non-zero).
-    /// @param deadline Last timestamp at which the trade may execute (unix seconds).
-    function modifyPosition(
-        uint256 account,
-        uint256 marketId,
-        int256 sizeDelta,
-        uint256 acceptablePrice,
-        uint256 deadline
-    ) external;
-
-    /// @notice Several actions on one account with a single margin check at the end: IM if any
-    ///         action added risk (a withdrawal, a trade that grows or flips a position) or touched
-    ///         an order (commit, cancel), else the reducing rule. Deposits are paid by the caller;
-    ///         withdrawals are paid to their `recipient` after the check. A commit also runs its
-    ///         own check (as `commitOrder`), against the state the earlier actions left. Owner or
-    ///         operator (`Unauthorized`); each action reverts as its single-call form (`deposit`,
-    ///         `withdraw`, `modifyPosition`, `commitOrder`, `cancelOrder`).
-    /// @param account The account id.
-    /// @param actions The steps, in order (see `Action`).
-    /// @param deadline Last timestamp at which the call may execute (unix seconds).
-    function multicall(uint256 account, Action[] calldata actions, uint256 deadline) external;
-
-    // --- liquidity pool hooks ---
-
-    /// @notice Credits `assets` quote tokens (already transferred to the engine) to the pool.
-    ///         Liquidity pool only (`OnlyPool`).
-    /// @param assets Quote units credited to the pool's balance.
-    function poolDeposit(uint256 assets) external;
-
-    /// @notice Pays `assets` of the pool's quote tokens to `receiver`. Liquidity pool only
-    ///         (`OnlyPool`); at most `poolWithdrawable()` (`InsufficientPoolLiquidity`).
-    /// @param receiver The recipient.
-    /// @param assets Quote units to pay.
-    function poolWithdraw(address receiver, uint256 assets) external;
-
-    // --- views ---
-
-    /// @notice The settlement token, valued at par (1 quote token = 1 USD).
-    /// @return The quote token's address.
-    function quoteToken() external view returns (address);
-
-    /// @notice The quote token's scale: quote units times this are USD WAD.
-    /// @return 10 ** (18 - the quote token's decimals) (1e12 for a 6-decimal USDC).
-    function quoteScale() external view returns (uint256);
-
-    /// @notice The account's value with no haircut: quote balance at par, every collateral at
-    ///         its oracle price (no weight), every position's PnL less the funding it owes.
-    ///         What the account would be worth closed out at oracle prices, before fees and
-    ///         price impact; `accountHealth().equity` is the same with collateral weights.
-    ///         Reverts on any unusable feed of a market or collateral the account holds.
-    /// @param account The account id.
-    /// @return The value (USD WAD, signed).
-    function accountValue(uint256 account) external view returns (int256);
-
-    /// @notice A market's name, feed and status.
-    /// @param marketId The market.
-    /// @return Name (bytes32 string, set at listing), feed and status (None: no such market).
-    function marketInfo(uint256 marketId) external view returns (MarketInfo memory);
-
-    /// @notice The id of the market listed under `name`. Reverts `UnknownMarketName`.
-    /// @param name The market's name (bytes32 string, e.g. "ETH-PERP").
-    /// @return The market id.
-    function marketIdByName(bytes32 name) external view returns (uint256);
-
-    /// @notice Equity, IM and MM of `account` at the latest prices; reverts on any unusable
-    ///         feed, a stale one included, and while the L2 sequencer is down or in its grace
-    ///         period.
-    /// @param account The account id.
-    /// @return Equity (signed), IM (pending orders included) and MM, all USD WAD.
-    function accountHealth(uint256 account) external view returns (Health memory);
-
-    /// @notice Whether `liquidate` accepts `account`: equity < MM with a stale market valued
-    ///         at its feed's last answer (docs/specs.md, INV-25) and a stale collateral at its
-    ///         last answer with half its weights (INV-34).
-    /// @param account The account id.
-    /// @return True when `equity < MM` by that valuation.
-    function isLiquidatable(uint256 account) external view returns (bool);
-
-    /// @notice The account's stored record.
-    /// @param account The account id.
-    /// @return Quote balance (quote units, signed) and the bitmaps of open positions (by market
-    ///         id), held collaterals (by token index) and pending orders (by market id).
-    function getAccount(uint256 account) external view returns (AccountData memory);
-
-    /// @notice The account's position in a market (zero if none).
-    /// @param account The account id.
-    /// @param marketId The market.
-    /// @return Size (size WAD, signed), entry price (price WAD) and the funding index at its last
-    ///         change (USD WAD per unit of size).
-    function getPosition(
-        uint256 account,
-        uint256 marketId
-    ) external view returns (PositionView memory);
-
-    /// @notice The account's pending delayed order in a market (zero if none).
-    /// @param account The account id.
-    /// @param marketId The market.
-    /// @return The stored order (`commitTime == 0`: none); see `orderStatus` for what a keeper
-    ///         can do with it.
-    function getOrder(uint256 account, uint256 marketId) external view returns (Order memory);
-
-    /// @notice Sum of the negative quote balances (quote units): what traders owe the vault. The
-    ///         vault owes traders `quote.balanceOf(engine) - poolBalance + traderDebt` (INV-46).
-    /// @return The total quote debt of all accounts (quote units).
-    function traderDebt() external view returns (uint256);
-
-    /// @notice The account's liquidation window: notional closed and keeper rewards paid (for
-    ///         the reward cap), and the debt at the window's start and repaid (close factor).
-    /// @param account The account id.
-    /// @return The window's record: starts (unix seconds), notional closed (USD WAD), rewards
-    ///         paid, debt at start and repaid (quote units).
-    function getAccountLiquidation(
-        uint256 account
-    ) external view returns (AccountLiquidation memory);
-
-    /// @notice The account's balance of a non-quote collateral (the quote balance is in
-    ///         `getAccount`).
-    /// @param account The account id.
-    /// @param token The collateral token.
-    /// @return Token units held (0 for the quote token or an unknown token).
-    function collateralBalance(uint256 account, address token) external view returns (uint256);
-
-    /// @notice A collateral token's configuration.
-    /// @param token The token.
-    /// @return Feed, decimals, index, weights, discount and size scale (WAD), deposit cap and
-    ///         total deposited (token units); `listed == false` for a token not listed.
-    function getCollateral(address token) external view returns (CollateralConfig memory);
-
-    /// @notice Every listed collateral token.
-    /// @return The tokens, by index (the bit of `AccountData.collateralMask`).
-    function collateralTokens() external view returns (address[] memory);
-
-    /// @notice A market's configuration.
-    /// @param marketId The market.
-    /// @return Feed, status and every parameter, in the units of `MarketConfig`; status None
-    ///         for an id that does not exist.
-    function getMarket(uint256 marketId) external view returns (MarketConfig memory);
-
-    /// @notice A market's aggregates: open interest per side (size WAD), recorded funding rate
-    ///         (WAD per day) and index (USD WAD per unit), net entry notional and funding
-    ///         snapshot (USD WAD), liquidation window and block-start skew.
-    /// @param marketId The market.
-    /// @return The stored state (funding as last recorded; see `currentFunding`).
-    function getMarketState(uint256 marketId) external view returns (MarketState memory);
-
-    /// @notice The number of markets; ids run from 0 to `marketCount() - 1`.
-    /// @return The number of markets.
-    function marketCount() external view returns (uint256);
-
-    /// @notice A market's price: its oracle's latest answer, or the settlement price once
-    ///         settled. Reverts `UnknownMarket`, and on an unusable (e.g. stale) feed.
-    /// @param marketId The market.
-    /// @return The price (price WAD, the feed's answer scaled from its decimals).
-    function marketPrice(uint256 marketId) external view returns (uint256);
-
-    /// @notice A collateral's oracle price. Reverts `UnknownToken`, and on an unusable (e.g.
-    ///         stale) feed.
-    /// @param token The collateral token.
-    /// @return USD per whole token (price WAD, the feed's answer scaled from its decimals).
-    function collateralPrice(address token) external view returns (uint256);
-
-    /// @notice Funding rate and index as of now (not yet recorded). Reverts `UnknownMarket`,
-    ///         and on an unusable feed (the index accrues at the current price).
-    /// @param marketId The market.
-    /// @return rate The rate now (WAD per day, signed; positive: longs pay shorts).
-    /// @return index The cumulative index now (USD WAD per unit of size, signed).
-    function currentFunding(uint256 marketId) external view returns (int256 rate, int256 index);
-
-    /// @notice Fill price and fee of a hypothetical trade at the current oracle price, at the
-    ///         effective skew of the current block (INV-40). A settled market quotes its
-    ///         settlement price without fee. Reverts `UnknownMarket`, and on an unusable feed.
-    /// @param marketId The market.
-    /// @param sizeDelta Size change (size WAD, signed; positive buys).
-    /// @return fill Fill price with price impact (price WAD).
-    /// @return fee Trading fee (USD WAD).
-    function quoteTrade(
-        uint256 marketId,
-        int256 sizeDelta
-    ) external view returns (uint256 fill, uint256 fee);
-
-    /// @notice The liquidity pool's ledger balance in the vault: deposits, less withdrawals,
-    ///         plus what traders realised against it (losses, fees, funding) and minus their
-    ///         gains and socialised bad debt.
-    /// @return The balance (quote units, signed).
-    function poolBalance() external view returns (int256);
-
-    /// @notice Pool value in quote units: balance plus the traders' open losses minus open gains.
-    ///         Also counts unpaid funding and leaves out the refundable impact premium of every
-    ///         skew (INV-44). Reverts while the L2 sequencer is down or in its grace period, and
-    ///         on an unusable feed of a market with open interest.
-    /// @return The value (quote units, signed).
-    function poolValue() external view returns (int256);
-
-    /// @notice Quote units the pool may pay out now, keeping the reserve its open interest needs.
-    ///         Never more than `poolBalance - traderDebt` nor the engine's quote balance (INV-46).
-    ///         Reverts on an unusable feed of a market with open interest.
-    /// @return The amount (quote units).
-    function poolWithdrawable() external view returns (uint256);
-
-    /// @notice The liquidity pool, the only caller of `poolDeposit` and `poolWithdraw`.
-    /// @return The pool's address (zero until set).
-    function pool() external view returns (address);
-
-    /// @notice The insurance fund that receives liquidation penalties and covers bad debt first.
-    /// @return The fund's address (zero until set).
-    function insuranceFund() external view returns (address);
-
-    /// @notice Whether the guardian paused the protocol (risk-increasing trades and orders
-    ///         refused).
-    /// @return True while paused.
-    function paused() external view returns (bool);
+    /// @notice The extension (`CrossmarginExtension`) that the engine's fallback delegates to.
+    /// @return The extension's address.
+    function extension() external view returns (address);
 }

@@ -5,8 +5,8 @@ pragma solidity 0.8.30;
 /// @notice Every custom error of the engine, with the numbers that explain it.
 /// @dev Units: quote units are the quote token's own decimals, token units a collateral's own
 ///      decimals; USD values, prices, sizes and ratios are 18-decimal WAD. The oracle's errors
-///      (`OracleStale`, `SequencerDown`...) are `OracleLib`'s; role checks revert with
-///      OpenZeppelin's `AccessControlUnauthorizedAccount`.
+///      (`OracleStale`, `SequencerDown`...) are here too, as `OracleLib` reverts with them; role
+///      checks revert with OpenZeppelin's `AccessControlUnauthorizedAccount`.
 interface ICrossmarginErrors {
     // --- accounts and access ---
     /// @notice `account` is not a valid account id: bits above the 160-bit owner and the 8-bit
@@ -347,4 +347,33 @@ interface ICrossmarginErrors {
     /// @param result `abi.encode(fillPrice, fee, health)`: price WAD, USD WAD and the account's
     ///        `Health` (USD WAD) after the simulated action.
     error Simulated(bytes result);
+
+    // --- oracles (`OracleLib` reverts with these) ---
+
+    /// @notice A feed answered zero or less.
+    /// @param feed The feed.
+    /// @param answer Its answer.
+    error OracleNonPositive(address feed, int256 answer);
+    /// @notice A feed's answer is older than its heartbeat.
+    /// @param feed The feed.
+    /// @param updatedAt When the answer was published (unix seconds).
+    /// @param heartbeat The most age allowed (seconds).
+    error OracleStale(address feed, uint256 updatedAt, uint256 heartbeat);
+    /// @notice A feed's round is incomplete (answered in an earlier round, or never updated).
+    /// @param feed The feed.
+    /// @param roundId The round read.
+    /// @param answeredInRound The round its answer was computed in.
+    error OracleIncompleteRound(address feed, uint80 roundId, uint80 answeredInRound);
+    /// @notice A feed's answer is timestamped after the current block.
+    /// @param feed The feed.
+    /// @param updatedAt The answer's timestamp (unix seconds).
+    error OracleFutureTimestamp(address feed, uint256 updatedAt);
+    /// @notice The L2 sequencer-uptime feed reports the sequencer down.
+    /// @param feed The sequencer feed.
+    error SequencerDown(address feed);
+    /// @notice The sequencer is back up but its grace period has not passed.
+    /// @param feed The sequencer feed.
+    /// @param upSince When it came back up (unix seconds).
+    /// @param gracePeriod The grace period (seconds).
+    error SequencerGracePeriod(address feed, uint256 upSince, uint256 gracePeriod);
 }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {Order} from "../types/Types.sol";
-
 /// @title ICrossmarginLiquidation
 /// @notice What keepers call: liquidations and the settlement of delayed orders.
 interface ICrossmarginLiquidation {
@@ -59,14 +57,6 @@ interface ICrossmarginLiquidation {
         uint256 account,
         uint256 marketId
     ) external returns (uint256 closed, uint256 reward);
-
-    /// @notice The pool's value and balance (quote units) and the profit (quote units) traders
-    ///         must realise to bring the pool back to its ADL floor; 0 when ADL is not allowed.
-    ///         Reverts like `poolValue()`.
-    /// @return poolValue The pool's value (quote units, signed).
-    /// @return poolBalance The pool's balance (quote units, signed).
-    /// @return needed Profit to realise (quote units; 0 when ADL is off or not needed).
-    function adlNeed() external view returns (int256 poolValue, int256 poolBalance, uint256 needed);
 
     /// @notice Records a delayed order that fills at the first oracle round published at least
     ///         the market's `minOrderDelay` after now (fixed at commit, INV-38). Reserves its
@@ -157,27 +147,4 @@ interface ICrossmarginLiquidation {
         uint256 price,
         uint256 keeperFee
     ) external;
-
-    /// @notice A pending order and what a keeper can do with it now.
-    /// @param account The account id.
-    /// @param marketId The market.
-    /// @return order The order (zero if none).
-    /// @return settleable True when a settlement round exists and the order has not expired.
-    /// @return cancellable True when anyone may cancel it (expired).
-    /// @return settlementRound The round to pass to `settleOrder` (0 if none yet).
-    /// @return phaseProof 0, or the last round of the previous phase: then settle with
-    ///         `settleOrderAcrossPhase(account, marketId, settlementRound, phaseProof)`.
-    function orderStatus(
-        uint256 account,
-        uint256 marketId
-    )
-        external
-        view
-        returns (
-            Order memory order,
-            bool settleable,
-            bool cancellable,
-            uint80 settlementRound,
-            uint80 phaseProof
-        );
 }

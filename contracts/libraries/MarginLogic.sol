@@ -126,8 +126,8 @@ library MarginLogic {
         if (s.hasSequencer) OracleLib.checkSequencer(s.sequencerFeed, s.sequencerGracePeriod);
     }
 
-    /// @notice `addQuote` for a deposit of `amount` quote units (linked: keeps the engine small).
-    function creditQuote(Store storage s, uint256 account, uint256 amount) public {
+    /// @notice `addQuote` for a deposit of `amount` quote units.
+    function creditQuote(Store storage s, uint256 account, uint256 amount) internal {
         addQuote(s, s.accounts[account], SafeCast.toInt256(amount));
     }
 
@@ -336,9 +336,7 @@ library MarginLogic {
         AccountData memory a
     ) private view returns (Health memory h) {
         checkSequencer(s);
-        int256 equity = quoteToUsd(s, a.quoteBalance);
-        uint256 im;
-        uint256 mm;
+        h.equity = quoteToUsd(s, a.quoteBalance);
         RiskMath.Leg[] memory legs;
         uint256 nLegs;
         uint256 mask = a.marketMask;
@@ -346,16 +344,17 @@ library MarginLogic {
             uint256 id = Bitmask.lowest(mask);
             mask &= mask - 1;
             (int256 value, RiskMath.Leg memory leg) = _position(s, q, id);
-            equity += value;
-            im += leg.im;
-            mm += leg.mm;
+            // The sums in memory, not on the stack: the loop runs inside the engine's own entry
+            // points (`withdraw`, `modifyPosition`), where the stack has no room for them.
+            h.equity += value;
+            h.im += leg.im;
+            h.mm += leg.mm;
             if (leg.pair != 0) {
                 // Sized for this and the positions left: no more legs can follow.
                 if (nLegs == 0) legs = new RiskMath.Leg[](Bitmask.count(mask) + 1);
                 legs[nLegs++] = leg;
             }
         }
-        (h.equity, h.im, h.mm) = (equity, im, mm);
         if (nLegs > 1) _offsetCredits(s, h, legs, nLegs);
         // Pending orders reserve the margin and fees they will need (set at commit).
         uint256 orders = a.orderMask;
@@ -440,18 +439,6 @@ library MarginLogic {
         }
     }
 
-    /// @notice `debit` and the withdrawal's margin check (IM) in one linked call (`withdraw`).
-    function debitAndCheck(
-        Store storage s,
-        uint256 account,
-        address token,
-        uint256 amount,
-        bool isQuote
-    ) external {
-        debit(s, account, token, amount, isQuote);
-        check(s, account, increasing(type(uint256).max, 0));
-    }
-
     /// @notice Takes `amount` off a balance, never below zero. Non-quote collateral cannot leave
     ///         while the account has quote debt. The caller runs the margin check.
     /// @param isQuote `token == s.quoteToken`, which the engine knows from its immutable copy.
@@ -461,7 +448,7 @@ library MarginLogic {
         address token,
         uint256 amount,
         bool isQuote
-    ) public {
+    ) internal {
         if (amount == 0) revert ICrossmarginErrors.ZeroAmount();
         AccountData storage a = s.accounts[account];
         int256 quoteBalance = a.quoteBalance;
@@ -493,11 +480,6 @@ library MarginLogic {
     ///      (`mmBeforeAdj >= equityBeforeAdj + slack`) cannot have made a healthy account
     ///      liquidatable: equity - MM did not fall. Such a call skips the health loop, so an
     ///      unrelated stale feed does not block closing a position (INV-58).
-    function checkAccount(Store storage s, uint256 account, MarginCheck calldata c) external view {
-        check(s, account, c);
-    }
-
-    /// @notice `checkAccount` inside another linked library (no second delegatecall).
     function check(Store storage s, uint256 account, MarginCheck memory c) internal view {
         if (!c.riskIncreased && c.mmBeforeAdj >= c.equityBeforeAdj + c.slack.toInt()) {
             checkSequencer(s);
@@ -527,6 +509,11 @@ library MarginLogic {
                 revert ICrossmarginErrors.WouldBecomeLiquidatable(account, h.equity, h.mm);
             }
         }
+    }
+
+    /// @notice `check` as a linked call, for the rare paths (the risk module's top-up).
+    function checkAccount(Store storage s, uint256 account, MarginCheck calldata c) external view {
+        check(s, account, c);
     }
 
     /// @notice The check of a call that increases risk (a withdrawal, an opening order).

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 
 /// @notice A Chainlink feed as the engine stores it (one slot).
 /// @param feed The AggregatorV3Interface address.
@@ -15,15 +16,9 @@ struct Feed {
 
 /// @title OracleLib
 /// @notice Reads Chainlink feeds defensively and normalises answers to 18 decimals.
-///         Every failure is its own error naming the feed.
+///         Every failure is its own error naming the feed, declared in `ICrossmarginErrors` so
+///         that the engine's interface decodes it.
 library OracleLib {
-    error OracleNonPositive(address feed, int256 answer);
-    error OracleStale(address feed, uint256 updatedAt, uint256 heartbeat);
-    error OracleIncompleteRound(address feed, uint80 roundId, uint80 answeredInRound);
-    error OracleFutureTimestamp(address feed, uint256 updatedAt);
-    error SequencerDown(address feed);
-    error SequencerGracePeriod(address feed, uint256 upSince, uint256 gracePeriod);
-
     /// @notice The latest answer of `feed` (a `Feed`'s fields, on the stack: no memory struct on
     ///         the health loop) as a WAD price; reverts on any unsafe answer.
     function read(
@@ -131,7 +126,8 @@ library OracleLib {
         uint80 answeredInRound
     ) internal view returns (uint256 price) {
         price = sane(feed, decimals, roundId, answer, updatedAt, answeredInRound);
-        if (block.timestamp - updatedAt > heartbeat) revert OracleStale(feed, updatedAt, heartbeat);
+        if (block.timestamp - updatedAt > heartbeat)
+            revert ICrossmarginErrors.OracleStale(feed, updatedAt, heartbeat);
     }
 
     /// @notice Every check of `validate` but the age (positive, complete, not from the future),
@@ -144,11 +140,12 @@ library OracleLib {
         uint256 updatedAt,
         uint80 answeredInRound
     ) internal view returns (uint256) {
-        if (answer <= 0) revert OracleNonPositive(feed, answer);
+        if (answer <= 0) revert ICrossmarginErrors.OracleNonPositive(feed, answer);
         if (updatedAt == 0 || answeredInRound < roundId) {
-            revert OracleIncompleteRound(feed, roundId, answeredInRound);
+            revert ICrossmarginErrors.OracleIncompleteRound(feed, roundId, answeredInRound);
         }
-        if (updatedAt > block.timestamp) revert OracleFutureTimestamp(feed, updatedAt);
+        if (updatedAt > block.timestamp)
+            revert ICrossmarginErrors.OracleFutureTimestamp(feed, updatedAt);
         return scale(uint256(answer), decimals);
     }
 
@@ -164,9 +161,9 @@ library OracleLib {
     function checkSequencer(address feed, uint256 gracePeriod) internal view {
         if (feed == address(0)) return;
         (, int256 answer, uint256 startedAt, , ) = AggregatorV3Interface(feed).latestRoundData();
-        if (answer != 0) revert SequencerDown(feed);
+        if (answer != 0) revert ICrossmarginErrors.SequencerDown(feed);
         if (startedAt == 0 || block.timestamp - startedAt <= gracePeriod) {
-            revert SequencerGracePeriod(feed, startedAt, gracePeriod);
+            revert ICrossmarginErrors.SequencerGracePeriod(feed, startedAt, gracePeriod);
         }
     }
 }

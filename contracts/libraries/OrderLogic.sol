@@ -456,12 +456,12 @@ library OrderLogic {
         if (reason.length < 4) return true;
         bytes4 sel = bytes4(reason);
         return
-            sel == OracleLib.OracleStale.selector ||
-            sel == OracleLib.OracleNonPositive.selector ||
-            sel == OracleLib.OracleIncompleteRound.selector ||
-            sel == OracleLib.OracleFutureTimestamp.selector ||
-            sel == OracleLib.SequencerDown.selector ||
-            sel == OracleLib.SequencerGracePeriod.selector;
+            sel == E.OracleStale.selector ||
+            sel == E.OracleNonPositive.selector ||
+            sel == E.OracleIncompleteRound.selector ||
+            sel == E.OracleFutureTimestamp.selector ||
+            sel == E.SequencerDown.selector ||
+            sel == E.SequencerGracePeriod.selector;
     }
 
     function _bubble(bytes memory reason) private pure {

@@ -61,34 +61,6 @@ library TradeLogic {
         return indexNow;
     }
 
-    /// @notice `userTrade` for the engine's entry points, linked (delegatecall) to keep the engine
-    ///         under the size limit. Reads the market's oracle; returns the updated `pending`.
-    function trade(
-        Store storage s,
-        uint256 account,
-        uint256 marketId,
-        int256 sizeDelta,
-        uint256 acceptablePrice,
-        MarginCheck memory pending
-    ) public returns (MarginCheck memory) {
-        if (acceptablePrice == 0) revert ICrossmarginErrors.SlippageBoundRequired();
-        userTrade(s, account, marketId, sizeDelta, acceptablePrice, 0, true, pending);
-        return pending;
-    }
-
-    /// @notice `trade` and the call's margin check in one linked call (`modifyPosition`): the
-    ///         check runs here, not in a second delegatecall to `MarginLogic`.
-    function tradeAndCheck(
-        Store storage s,
-        uint256 account,
-        uint256 marketId,
-        int256 sizeDelta,
-        uint256 acceptablePrice
-    ) external {
-        MarginCheck memory p = MarginCheck(false, 0, 0, 0, NO_HINT, 0);
-        MarginLogic.check(s, account, trade(s, account, marketId, sizeDelta, acceptablePrice, p));
-    }
-
     /// @notice The market's funding rate and index now at `price` (the engine's `currentFunding`,
     ///         linked to keep the engine under the size limit).
     function funding(

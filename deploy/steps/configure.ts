@@ -4,8 +4,8 @@
  *  a dry run, a timelock proposal after the handover. */
 import { Interface, ZeroAddress } from "ethers";
 import {
-  Crossmargin,
-  Crossmargin__factory,
+  ICrossmargin,
+  ICrossmargin__factory,
   LiquidityPool__factory,
   MockERC20__factory,
 } from "../../typechain-types";
@@ -19,7 +19,7 @@ import { TokensAndFeeds } from "./tokens";
 import { CoreAddresses } from "./core";
 import { collateralRisk, configureRisk } from "./risk";
 
-const ENGINE = new Interface(Crossmargin__factory.abi);
+const ENGINE = new Interface(ICrossmargin__factory.abi);
 const POOL = new Interface(LiquidityPool__factory.abi);
 
 export async function configure(
@@ -28,7 +28,7 @@ export async function configure(
   tf: TokensAndFeeds,
   core: CoreAddresses,
 ): Promise<void> {
-  const engine = Crossmargin__factory.connect(core.engine, ctx.provider);
+  const engine = ICrossmargin__factory.connect(core.engine, ctx.provider);
   const target = core.engine;
   // A dry run on a fresh chain plans an engine that does not exist yet: everything is to do.
   const fresh = !(await hasCode(ctx.provider, core.engine));
@@ -172,7 +172,7 @@ export function adlSettings(cfg: NetworkConfig): AdlSettings {
 }
 
 /** The last `LiquidationParamsSet` / `AdlParamsSet` values (the engine has no getter). */
-export async function lastSettings(engine: Crossmargin, which: "liquidation" | "adl") {
+export async function lastSettings(engine: ICrossmargin, which: "liquidation" | "adl") {
   const filter =
     which === "liquidation" ? engine.filters.LiquidationParamsSet() : engine.filters.AdlParamsSet();
   const last = (await engine.queryFilter(filter)).at(-1);
@@ -182,7 +182,7 @@ export async function lastSettings(engine: Crossmargin, which: "liquidation" | "
 }
 
 async function setLiquidationParams(
-  engine: Crossmargin,
+  engine: ICrossmargin,
   cfg: NetworkConfig,
   fresh: boolean,
   call: Call,
@@ -193,7 +193,7 @@ async function setLiquidationParams(
   await call("liquidation parameters", "riskManager", "setLiquidationParams", [want]);
 }
 
-async function setAdlParams(engine: Crossmargin, cfg: NetworkConfig, fresh: boolean, call: Call) {
+async function setAdlParams(engine: ICrossmargin, cfg: NetworkConfig, fresh: boolean, call: Call) {
   const want = adlSettings(cfg);
   const have = fresh ? undefined : await lastSettings(engine, "adl");
   if (have && settingsOf(want, have)) return;
@@ -237,7 +237,7 @@ async function setRedeemParams(
 }
 
 async function grantRoles(
-  engine: Crossmargin,
+  engine: ICrossmargin,
   cfg: NetworkConfig,
   fresh: boolean,
   call: Call,

@@ -1,5 +1,5 @@
-/** Step 2: linked libraries, the risk module, the engine, the liquidity pool, the insurance
- *  fund and the lens. */
+/** Step 2: linked libraries, the risk module, the extension, the engine, the liquidity pool,
+ *  the insurance fund and the lens. */
 import { NetworkConfig } from "../config";
 import { StepContext, deployOnce } from "../context";
 
@@ -9,20 +9,38 @@ export interface CoreAddresses {
   insuranceFund: string;
   lens: string;
   riskModule: string;
+  extension: string;
   libraries: Record<string, string>;
 }
 
-/** The linked libraries the engine needs (deployed as `lib:<name>`). */
+/** The linked libraries the engine's own code calls (deployed as `lib:<name>`); the trade and
+ *  withdrawal paths are its own code (internal library functions), so `TradeLogic` is not. */
 export const ENGINE_LIBRARIES = [
+  "MarginLogic",
+  "PoolLogic",
+  "LiquidationLogic",
+  "OrderLogic",
+  "AdlLogic",
+] as const;
+
+/** The linked libraries the extension (`CrossmarginExtension`) calls. */
+export const EXTENSION_LIBRARIES = [
   "MarginLogic",
   "TradeLogic",
   "PoolLogic",
   "AdminLogic",
-  "LiquidationLogic",
   "OrderLogic",
   "AdlLogic",
   "OperatorLogic",
 ] as const;
+
+/** `names` picked out of the deployed `libraries`. */
+export function pick(
+  libraries: Record<string, string>,
+  names: readonly string[],
+): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [n, libraries[n]]));
+}
 
 export async function deployCore(
   ctx: StepContext,
@@ -52,17 +70,25 @@ export async function deployCore(
     AdlLogic: adl,
     OperatorLogic: await deployOnce(ctx, "lib:OperatorLogic", "OperatorLogic"),
   };
-  // The risk module runs by delegatecall from the engine's fallback, on the engine's storage.
+  // The extension runs by delegatecall from the engine's fallback, on the engine's storage,
+  // and the risk module the same way from the extension's fallback.
   const riskModule = await deployOnce(ctx, "CrossmarginRisk", "CrossmarginRisk", [], {
     MarginLogic: margin,
   });
+  const extension = await deployOnce(
+    ctx,
+    "CrossmarginExtension",
+    "CrossmarginExtension",
+    [riskModule],
+    pick(libraries, EXTENSION_LIBRARIES),
+  );
   // The deployer administers during setup; admin moves to the timelock at the end.
   const engine = await deployOnce(
     ctx,
     "Crossmargin",
     "Crossmargin",
-    [quote, deployer, riskModule],
-    libraries,
+    [quote, deployer, extension],
+    pick(libraries, ENGINE_LIBRARIES),
   );
   const pool = await deployOnce(ctx, "LiquidityPool", "LiquidityPool", [
     engine,
@@ -75,5 +101,5 @@ export async function deployCore(
     cfg.timelock ?? deployer,
   ]);
   const lens = await deployOnce(ctx, "CrossmarginLens", "CrossmarginLens", [engine]);
-  return { engine, pool, insuranceFund, lens, riskModule, libraries };
+  return { engine, pool, insuranceFund, lens, riskModule, extension, libraries };
 }

@@ -9,7 +9,7 @@ import { CollateralRiskFields, toCollateralRisk } from "./to-model";
 import { Interface, Result, getAddress } from "ethers";
 import { toModelParams, toModelState } from "../common/market-view";
 import {
-  Crossmargin__factory,
+  ICrossmargin__factory,
   CrossmarginLens__factory,
   ICrossmarginRisk__factory,
   MockERC20__factory,
@@ -25,7 +25,7 @@ import {
 
 /** The engine's ABI and its risk module's (reached at the engine's address). */
 export const ENGINE_IFACE: Interface = new Interface([
-  ...Crossmargin__factory.createInterface().fragments,
+  ...ICrossmargin__factory.createInterface().fragments,
   ...ICrossmarginRisk__factory.createInterface().fragments.filter((f) => f.type === "function"),
 ]);
 export const LENS_IFACE: Interface = CrossmarginLens__factory.createInterface();

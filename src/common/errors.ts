@@ -1,15 +1,13 @@
 /** Decodes revert data of any protocol contract into `Name(arg, ...)`, for logs and tests. */
 import { Interface, ErrorDescription } from "ethers";
 import {
-  Crossmargin__factory,
+  ICrossmargin__factory,
   InsuranceFund__factory,
   LiquidityPool__factory,
-  OracleLib__factory,
 } from "../../typechain-types";
 
 const interfaces: Interface[] = [
-  Crossmargin__factory.createInterface(),
-  OracleLib__factory.createInterface(),
+  ICrossmargin__factory.createInterface(),
   LiquidityPool__factory.createInterface(),
   InsuranceFund__factory.createInterface(),
 ];

@@ -1,6 +1,6 @@
 /** Acting on what the scan found: simulate (call + estimateGas), check the profit, send, then
  *  book each receipt as won, lost to a faster keeper, or failed. */
-import { Crossmargin, ICrossmarginRisk__factory } from "../../typechain-types";
+import { ICrossmargin, ICrossmarginRisk__factory } from "../../typechain-types";
 import { Provider, TransactionReceipt } from "ethers";
 import { describeError, parseError, revertData } from "../common/errors";
 import { AccountIndexer } from "./indexer";
@@ -50,7 +50,7 @@ export interface ActCtx {
 }
 
 export interface ExecutorEnv {
-  engine: Crossmargin;
+  engine: ICrossmargin;
   provider: Provider;
   tx: TxSender;
   log: Logger;

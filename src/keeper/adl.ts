@@ -3,7 +3,7 @@
  *  qualifies (in profit at the oracle price, on the side of its market's skew, account not
  *  liquidatable) is ranked by the written rule, highest score first. The keeper and the
  *  simulator both use this ranking. */
-import { Crossmargin } from "../../typechain-types";
+import { ICrossmargin } from "../../typechain-types";
 import * as M from "../model";
 import { RetryOptions, withRetry } from "./retry";
 
@@ -24,7 +24,7 @@ const NO_RETRY: RetryOptions = { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0 };
 
 /** What the pool needs (quote units, 0 = no ADL) and the ranked candidates among `accounts`. */
 export async function adlCandidates(
-  engine: Crossmargin,
+  engine: ICrossmargin,
   accounts: Iterable<bigint>,
   retry: RetryOptions = NO_RETRY,
 ): Promise<{ needed: bigint; targets: AdlTarget[] }> {

@@ -3,7 +3,7 @@
 import fs from "fs";
 import path from "path";
 import { Wallet } from "ethers";
-import { Crossmargin__factory, CrossmarginLens__factory } from "../../typechain-types";
+import { ICrossmargin__factory, CrossmarginLens__factory } from "../../typechain-types";
 import { DEPLOYMENTS_DIR, DeploymentRecord } from "../../deploy/record";
 import { HARDHAT_KEY0, rpc } from "../devnet/node";
 import { wad } from "../common/units";
@@ -192,7 +192,7 @@ async function runWith(
   });
 
   const keeper = (running.keeper = new Keeper({
-    engine: Crossmargin__factory.connect(engineAddr, signer),
+    engine: ICrossmargin__factory.connect(engineAddr, signer),
     lens: CrossmarginLens__factory.connect(lensAddr, signer),
     signer,
     fromBlock: record.startBlock,

@@ -3,7 +3,7 @@
  *  tokens and takes the collateral at the oracle price less the token's liquidation discount.
  *  Opt-in (`--liquidate-collateral`): it needs quote-token capital and leaves the keeper holding
  *  the collateral. */
-import { Crossmargin, MockERC20__factory } from "../../typechain-types";
+import { ICrossmargin, MockERC20__factory } from "../../typechain-types";
 import { MaxUint256, Signer } from "ethers";
 import { RetryOptions, withRetry } from "./retry";
 
@@ -27,7 +27,7 @@ export class CollateralLiquidator {
   private approved = false;
 
   constructor(
-    private readonly engine: Crossmargin,
+    private readonly engine: ICrossmargin,
     private readonly signer: Signer,
     private readonly retry: RetryOptions,
     /** Sends a transaction through the keeper's own nonce manager and waits for it. */

@@ -6,14 +6,14 @@
  *  - `sweep`: the liquidation penalties accrued for the insurance fund (INV-70) are swept to it
  *    (`sweepInsuranceFund`, which anyone may call; the keeper pays the gas).
  *  Neither earns the keeper anything: the profit check does not apply (src/keeper/actions.ts). */
-import { Crossmargin, ICrossmarginRisk__factory } from "../../typechain-types";
+import { ICrossmargin, ICrossmarginRisk__factory } from "../../typechain-types";
 import { accountId } from "../common/accounts";
 import { wad } from "../common/units";
 import { ActCtx, Executor, Sent } from "./actions";
 import { RetryOptions, withRetry } from "./retry";
 
 export interface HousekeepingEnv {
-  engine: Crossmargin;
+  engine: ICrossmargin;
   executor: Executor;
   retry: RetryOptions;
   /** The keeper's address. */

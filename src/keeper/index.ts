@@ -4,7 +4,7 @@
  *  reward covers the gas. Races, reverts and RPC failures are counted and logged, never fatal. */
 import { Provider } from "ethers";
 import {
-  Crossmargin,
+  ICrossmargin,
   CrossmarginLens,
   ICrossmarginRisk__factory,
   MockERC20__factory,
@@ -48,7 +48,7 @@ interface HealthRow {
 }
 
 export class Keeper {
-  readonly engine: Crossmargin;
+  readonly engine: ICrossmargin;
   readonly lens: CrossmarginLens;
   readonly provider: Provider;
   readonly log: Logger;

@@ -5,7 +5,7 @@
 import fs from "fs";
 import path from "path";
 import { Provider, toQuantity } from "ethers";
-import { Crossmargin__factory } from "../../typechain-types";
+import { ICrossmargin__factory } from "../../typechain-types";
 import { Logger, silentLogger } from "./log";
 import { DEFAULT_RETRY, RetryOptions, errorText, isRetryableRpcError, withRetry } from "./retry";
 
@@ -72,7 +72,7 @@ export interface SyncResult {
   aborted: boolean;
 }
 
-const iface = Crossmargin__factory.createInterface();
+const iface = ICrossmargin__factory.createInterface();
 const topic = (name: Parameters<typeof iface.getEvent>[0]) => iface.getEvent(name).topicHash;
 const T = {
   Deposited: topic("Deposited"),

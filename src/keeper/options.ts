@@ -1,6 +1,6 @@
 /** What a {@link Keeper} is built with (src/keeper/index.ts). */
 import { Signer } from "ethers";
-import { Crossmargin, CrossmarginLens } from "../../typechain-types";
+import { ICrossmargin, CrossmarginLens } from "../../typechain-types";
 import type { ActionKind } from "./actions";
 import { Logger } from "./log";
 import { EthUsdSource } from "./profit";
@@ -13,7 +13,7 @@ export const DEFAULT_PRIORITY_FEE_WEI = DEFAULT_FEE_POLICY.priorityFeeWei;
 
 export interface KeeperOptions {
   /** Engine and lens (typechain instances); the keeper reconnects them to `signer`. */
-  engine: Crossmargin;
+  engine: ICrossmargin;
   lens: CrossmarginLens;
   /** Sends the transactions; its provider is the RPC used for everything. */
   signer: Signer;

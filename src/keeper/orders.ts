@@ -1,6 +1,6 @@
 /** Delayed orders: `engine.orderStatus` for each pending order; settle it as soon as a settlement
  *  round exists, cancel it once expired (the order's keeper fee is the reward). */
-import { Crossmargin } from "../../typechain-types";
+import { ICrossmargin } from "../../typechain-types";
 import { describeError } from "../common/errors";
 import { ActCtx, ActionKind, Executor, Sent } from "./actions";
 import { AccountIndexer } from "./indexer";
@@ -10,7 +10,7 @@ import { RetryOptions, withRetry } from "./retry";
 
 export async function processOrders(
   env: {
-    engine: Crossmargin;
+    engine: ICrossmargin;
     indexer: AccountIndexer;
     executor: Executor;
     retry: RetryOptions;

@@ -1,6 +1,6 @@
 /** Is an action worth its gas? The reward (quote units, valued at par) against
  *  `gasLimit * gasPrice` converted to USD with an ETH/USD price read from the engine's own feeds. */
-import { Crossmargin, MockERC20__factory } from "../../typechain-types";
+import { ICrossmargin, MockERC20__factory } from "../../typechain-types";
 import { WAD } from "../common/units";
 import { LiquidationParams } from "./indexer";
 import { isRetryableRpcError } from "./retry";
@@ -63,7 +63,7 @@ export function checkProfit(args: {
 
 /** Resolves an ETH/USD source to a price reader (USD WAD per ETH). */
 export async function ethUsdReader(
-  engine: Crossmargin,
+  engine: ICrossmargin,
   source: EthUsdSource,
 ): Promise<() => Promise<bigint>> {
   switch (source.kind) {

@@ -8,8 +8,8 @@ import { MaxUint256 } from "ethers";
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import {
-  Crossmargin,
-  Crossmargin__factory,
+  ICrossmargin,
+  ICrossmargin__factory,
   MockERC20__factory,
   MockFeed,
   MockFeed__factory,
@@ -97,7 +97,7 @@ export async function addMarketOn(
 }
 
 /** Every account id the engine has seen (deposits, trades). */
-export async function knownAccounts(engine: Crossmargin): Promise<bigint[]> {
+export async function knownAccounts(engine: ICrossmargin): Promise<bigint[]> {
   const ids = new Set<bigint>();
   for (const e of await engine.queryFilter(engine.filters.Deposited())) ids.add(e.args.account);
   for (const e of await engine.queryFilter(engine.filters.PositionModified()))
@@ -181,11 +181,11 @@ export async function engineFactory(sys: System) {
 }
 
 /** A fresh, unwired engine on `quote` (admin = signer 0). */
-export async function freshEngine(sys: System, quote: string): Promise<Crossmargin> {
+export async function freshEngine(sys: System, quote: string): Promise<ICrossmargin> {
   const [admin] = await ethers.getSigners();
-  const module = sys.record.contracts["CrossmarginRisk"].address;
-  const c = await (await engineFactory(sys)).deploy(quote, admin.address, module);
-  return Crossmargin__factory.connect(await c.getAddress(), admin);
+  const extension = sys.record.contracts["CrossmarginExtension"].address;
+  const c = await (await engineFactory(sys)).deploy(quote, admin.address, extension);
+  return ICrossmargin__factory.connect(await c.getAddress(), admin);
 }
 
 export interface Mintable {
@@ -211,7 +211,7 @@ export async function depositToken(
 }
 
 /** A governance call on the engine, for the role tables of the access tests. */
-export type AdminCall = (e: Crossmargin) => Promise<unknown>;
+export type AdminCall = (e: ICrossmargin) => Promise<unknown>;
 
 /**
  * The market-0 parameter setters, `settleMarket` and `setLiquidationParams`, each with valid

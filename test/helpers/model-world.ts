@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { ContractTransactionResponse } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import {
-  Crossmargin,
+  ICrossmargin,
   ICrossmarginRisk__factory,
   MockV3Aggregator__factory,
 } from "../../typechain-types";
@@ -359,7 +359,7 @@ export async function latest(): Promise<bigint> {
 
 /** Asserts the PositionModified event of `tx` carries the model's numbers. */
 export async function expectTradeEvent(
-  engine: Crossmargin,
+  engine: ICrossmargin,
   tx: Promise<ContractTransactionResponse> | ContractTransactionResponse,
   account: bigint,
   marketId: number,

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ContractTransactionResponse, EventLog, Log } from "ethers";
-import { Crossmargin, MockERC20, MockV3Aggregator } from "../../typechain-types";
+import { ICrossmargin, MockERC20, MockV3Aggregator } from "../../typechain-types";
 import { loadSystem, System } from "./fixture";
 import { accountId } from "../../src/common/accounts";
 import { feedAnswer, units, wad } from "../../src/common/units";
@@ -37,7 +37,7 @@ export const MAX_AGE = 7200n;
 
 export interface OrdersEnv {
   sys: System;
-  engine: Crossmargin;
+  engine: ICrossmargin;
   quote: MockERC20;
   feeds: MockV3Aggregator[];
   deployer: HardhatEthersSigner;
@@ -140,18 +140,18 @@ export async function openInstant(
 }
 
 /** Model market parameters of an engine market. */
-export async function modelParams(engine: Crossmargin, marketId: number): Promise<MarketParams> {
+export async function modelParams(engine: ICrossmargin, marketId: number): Promise<MarketParams> {
   const c = await engine.getMarket(marketId);
   return toModelParams(c);
 }
 
-export async function modelState(engine: Crossmargin, marketId: number): Promise<MarketState> {
+export async function modelState(engine: ICrossmargin, marketId: number): Promise<MarketState> {
   const st = await engine.getMarketState(marketId);
   return toModelState(st);
 }
 
 export async function modelPosition(
-  engine: Crossmargin,
+  engine: ICrossmargin,
   account: bigint,
   marketId: number,
 ): Promise<Position> {
@@ -161,7 +161,7 @@ export async function modelPosition(
 
 /** The model's outcome of a trade of `account` at oracle `price` (WAD) at time `now`. */
 export async function expectedTrade(
-  engine: Crossmargin,
+  engine: ICrossmargin,
   account: bigint,
   marketId: number,
   sizeDelta: bigint,
@@ -184,7 +184,7 @@ export async function expectedTrade(
  * initial margin, the fee and the price impact at the current price (docs: OrderLogic._reserve).
  */
 export async function expectedReserve(
-  engine: Crossmargin,
+  engine: ICrossmargin,
   account: bigint,
   marketId: number,
   sizeDelta: bigint,
@@ -229,12 +229,12 @@ export function reason(text: string): string {
 
 /** The quote balance of a keeper's account `accountId(keeper, 0)`, where its order keeper fees
  *  are credited (INV-71). */
-export async function keeperCredit(env: { engine: Crossmargin }, keeper: string): Promise<bigint> {
+export async function keeperCredit(env: { engine: ICrossmargin }, keeper: string): Promise<bigint> {
   return (await env.engine.getAccount(accountId(keeper, 0))).quoteBalance;
 }
 
 /** Every account credited an order keeper fee so far (`KeeperFeeCredited`, INV-71). */
-export async function creditedKeepers(engine: Crossmargin): Promise<bigint[]> {
+export async function creditedKeepers(engine: ICrossmargin): Promise<bigint[]> {
   const events = await engine.queryFilter(engine.filters.KeeperFeeCredited());
   return [...new Set(events.map((e) => e.args.account))];
 }
@@ -268,7 +268,7 @@ export async function inOneBlock(at: bigint, fn: () => Promise<void>) {
  * the position's open PnL minus its funding at that price and time `now` (docs/math.md).
  */
 export async function modelEquity(
-  engine: Crossmargin,
+  engine: ICrossmargin,
   account: bigint,
   prices: Record<number, bigint>,
   now: bigint,

@@ -4,8 +4,9 @@
  *    src/generated/deployments.ts  addresses per network from deployments/*.json
  *    src/generated/typechain/      typed ethers v6 contracts and factories (ABI only, no bytecode)
  *  The engine's ABI is the full surface reachable at its address: the engine's own functions, the
- *  risk module's functions (run by the engine's fallback) and every event and error declared by
- *  the engine, its modules and its linked libraries. Inputs: ARTIFACTS_DIR (default
+ *  extension's (run by the engine's fallback), the risk module's (run by the extension's
+ *  fallback) and every event and error declared by the engine, its modules and its linked
+ *  libraries. Inputs: ARTIFACTS_DIR (default
  *  <repo>/artifacts, run `npx hardhat compile` first) and DEPLOYMENTS_DIR (<repo>/deployments). */
 import fs from "node:fs";
 import path from "node:path";
@@ -84,6 +85,8 @@ function libraryAbis() {
 const riskInterface = contract("interfaces/ICrossmarginRisk.sol");
 const engine = merge(
   contract("core/Crossmargin.sol"),
+  contract("core/CrossmarginExtension.sol").filter((i) => i.type === "function"),
+  eventsAndErrors(contract("core/CrossmarginExtension.sol")),
   riskInterface.filter((i) => i.type === "function"),
   eventsAndErrors(contract("core/CrossmarginRisk.sol")),
   ...libraryAbis().map(eventsAndErrors),

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {Vm} from "forge-std/Vm.sol";
 import {ICrossmargin} from "../../../contracts/interfaces/ICrossmargin.sol";
+import {ICrossmarginTrading} from "../../../contracts/interfaces/ICrossmarginTrading.sol";
 import {ICrossmarginErrors as E} from "../../../contracts/interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../../../contracts/interfaces/ICrossmarginEvents.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
@@ -164,7 +165,7 @@ contract EngineHandler is
     function multicall(uint256 accSeed, uint256 seed) external action("multicall") {
         (uint256 acct, address owner) = _account(accSeed);
         uint256 n = 2 + (seed % 2);
-        ICrossmargin.Action[] memory acts = new ICrossmargin.Action[](n);
+        ICrossmarginTrading.Action[] memory acts = new ICrossmarginTrading.Action[](n);
         int256[N_MARKETS] memory sim;
         for (uint256 m; m < N_MARKETS; ++m) sim[m] = engine.getPosition(acct, m).size;
         bool increased;
@@ -176,7 +177,7 @@ contract EngineHandler is
                 uint256 amount = _bound(s >> 8, 1e6, 20_000e6);
                 _mintTo(usdc, owner, address(engine), amount);
                 acts[i] = _tokenAction(
-                    ICrossmargin.ActionKind.Deposit,
+                    ICrossmarginTrading.ActionKind.Deposit,
                     address(usdc),
                     amount,
                     owner
@@ -185,7 +186,7 @@ contract EngineHandler is
                 uint256 amount = _bound(s >> 8, 1e15, 5e18);
                 _mintTo(weth, owner, address(engine), amount);
                 acts[i] = _tokenAction(
-                    ICrossmargin.ActionKind.Deposit,
+                    ICrossmarginTrading.ActionKind.Deposit,
                     address(weth),
                     amount,
                     owner
@@ -193,7 +194,7 @@ contract EngineHandler is
             } else if (kind == 2) {
                 uint256 amount = _bound(s >> 8, 1e6, 20_000e6);
                 acts[i] = _tokenAction(
-                    ICrossmargin.ActionKind.Withdraw,
+                    ICrossmarginTrading.ActionKind.Withdraw,
                     address(usdc),
                     amount,
                     owner
@@ -205,7 +206,7 @@ contract EngineHandler is
                 int256 delta = _sizeDelta(sim[m], price, s >> 16, (s >> 24) % 4, available);
                 if (!_isReducing(sim[m], delta)) increased = true;
                 sim[m] += delta;
-                acts[i].kind = ICrossmargin.ActionKind.ModifyPosition;
+                acts[i].kind = ICrossmarginTrading.ActionKind.ModifyPosition;
                 acts[i].marketId = m;
                 acts[i].sizeDelta = delta;
                 acts[i].acceptablePrice = _acceptable(delta, price, s >> 32);
@@ -511,14 +512,14 @@ contract EngineHandler is
 
     /// @dev A multicall deposit or withdrawal of `amount` of `token` (a withdrawal pays `owner`).
     function _tokenAction(
-        ICrossmargin.ActionKind kind,
+        ICrossmarginTrading.ActionKind kind,
         address token,
         uint256 amount,
         address owner
-    ) private pure returns (ICrossmargin.Action memory a) {
+    ) private pure returns (ICrossmarginTrading.Action memory a) {
         a.kind = kind;
         a.token = token;
         a.amount = amount;
-        if (kind == ICrossmargin.ActionKind.Withdraw) a.recipient = owner;
+        if (kind == ICrossmarginTrading.ActionKind.Withdraw) a.recipient = owner;
     }
 }

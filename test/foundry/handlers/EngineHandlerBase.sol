@@ -6,7 +6,7 @@ import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol";
-import {Crossmargin} from "../../../contracts/core/Crossmargin.sol";
+import {ICrossmargin} from "../../../contracts/interfaces/ICrossmargin.sol";
 import {ICrossmarginErrors as E} from "../../../contracts/interfaces/ICrossmarginErrors.sol";
 import {LiquidityPool} from "../../../contracts/pool/LiquidityPool.sol";
 import {InsuranceFund} from "../../../contracts/pool/InsuranceFund.sol";
@@ -27,7 +27,7 @@ abstract contract EngineHandlerBase is CommonBase, StdCheats, StdUtils {
     uint256 internal constant N_LPS = 3; // the seed LP and two more
     int256 internal constant FEED_SCALE = 1e10; // 8-decimal answers -> WAD
 
-    Crossmargin public immutable engine;
+    ICrossmargin public immutable engine;
     LiquidityPool public immutable pool;
     InsuranceFund public immutable fund;
     MockERC20 public immutable usdc;

@@ -6,7 +6,7 @@ import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol";
-import {Crossmargin} from "../../../contracts/core/Crossmargin.sol";
+import {ICrossmargin} from "../../../contracts/interfaces/ICrossmargin.sol";
 import {ICrossmarginErrors} from "../../../contracts/interfaces/ICrossmarginErrors.sol";
 
 interface IMintable {
@@ -24,7 +24,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     uint256 internal constant MAX_TOKEN = 1e30; // 1e12 WETH-sized units per call
     uint256 internal constant FOT_BPS = 100;
 
-    Crossmargin public immutable engine;
+    ICrossmargin public immutable engine;
     address[4] internal tokenList; // quote first; index 3 is the fee-on-transfer token
     MockV3Aggregator[] internal feeds;
     address[4] internal actorList;
@@ -35,7 +35,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     bytes4 public lastSurprise;
     mapping(bytes32 => uint256) public calls;
 
-    constructor(Crossmargin engine_, address[4] memory tokens_, MockV3Aggregator[] memory feeds_) {
+    constructor(ICrossmargin engine_, address[4] memory tokens_, MockV3Aggregator[] memory feeds_) {
         engine = engine_;
         tokenList = tokens_;
         feeds = feeds_;

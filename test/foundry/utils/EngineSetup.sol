@@ -5,6 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol";
 import {Crossmargin} from "../../../contracts/core/Crossmargin.sol";
 import {CrossmarginRisk} from "../../../contracts/core/CrossmarginRisk.sol";
+import {CrossmarginExtension} from "../../../contracts/core/CrossmarginExtension.sol";
 import {ICrossmargin} from "../../../contracts/interfaces/ICrossmargin.sol";
 import {ICrossmarginRisk} from "../../../contracts/interfaces/ICrossmarginRisk.sol";
 import {ICrossmarginAdmin} from "../../../contracts/interfaces/ICrossmarginAdmin.sol";
@@ -22,7 +23,7 @@ import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
 
 /// @notice Everything a handler or test needs to reach the deployed system.
 struct Deployment {
-    Crossmargin engine;
+    ICrossmargin engine;
     LiquidityPool pool;
     InsuranceFund fund;
     MockERC20 usdc;
@@ -67,7 +68,15 @@ abstract contract EngineSetup is Test {
         d.marketFeeds[1] = new MockV3Aggregator(8, BTC_ANSWER);
         d.marketFeeds[2] = new MockV3Aggregator(8, SOL_ANSWER);
 
-        d.engine = new Crossmargin(address(d.usdc), d.admin, address(new CrossmarginRisk()));
+        d.engine = ICrossmargin(
+            address(
+                new Crossmargin(
+                    address(d.usdc),
+                    d.admin,
+                    address(new CrossmarginExtension(address(new CrossmarginRisk())))
+                )
+            )
+        );
         d.pool = new LiquidityPool(ICrossmargin(address(d.engine)), "Crossmargin LP USDC", "cmLP");
         d.fund = new InsuranceFund(address(d.engine), address(d.usdc), d.admin);
         d.engine.setPool(address(d.pool));

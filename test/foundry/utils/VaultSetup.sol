@@ -4,7 +4,9 @@ pragma solidity 0.8.30;
 import {Test} from "forge-std/Test.sol";
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol";
 import {Crossmargin} from "../../../contracts/core/Crossmargin.sol";
+import {ICrossmargin} from "../../../contracts/interfaces/ICrossmargin.sol";
 import {CrossmarginRisk} from "../../../contracts/core/CrossmarginRisk.sol";
+import {CrossmarginExtension} from "../../../contracts/core/CrossmarginExtension.sol";
 import {ICrossmarginAdmin} from "../../../contracts/interfaces/ICrossmarginAdmin.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
 import {FeeOnTransferToken} from "../../../contracts/mocks/FeeOnTransferToken.sol";
@@ -18,7 +20,7 @@ abstract contract VaultSetup is Test {
     uint256 internal constant START_TIME = 1_700_000_000;
     uint128 internal constant CAP = type(uint128).max;
 
-    Crossmargin internal engine;
+    ICrossmargin internal engine;
     MockERC20 internal usdc;
     MockERC20 internal weth;
     MockERC20 internal wbtc;
@@ -31,7 +33,15 @@ abstract contract VaultSetup is Test {
         weth = new MockERC20("Wrapped Ether", "WETH", 18);
         wbtc = new MockERC20("Wrapped Bitcoin", "WBTC", 8);
         fot = new FeeOnTransferToken(100);
-        engine = new Crossmargin(address(usdc), address(this), address(new CrossmarginRisk()));
+        engine = ICrossmargin(
+            address(
+                new Crossmargin(
+                    address(usdc),
+                    address(this),
+                    address(new CrossmarginExtension(address(new CrossmarginRisk())))
+                )
+            )
+        );
         _list(address(weth), 3_000e8, 0.9e18);
         _list(address(wbtc), 60_000e8, 0.9e18);
         _list(address(fot), 1e8, 0.5e18);

@@ -12,7 +12,7 @@ import {
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { MaxUint256, ZeroAddress } from "ethers";
 import {
-  Crossmargin,
+  ICrossmargin,
   ICrossmarginAdmin__factory,
   MockERC20__factory,
 } from "../../../typechain-types";
@@ -30,7 +30,7 @@ import {
 import { DAY, V3_DESCRIPTION, stateDigest, marketGovernanceCalls } from "../../helpers/adversarial";
 import { collateralParams } from "../../helpers/risk";
 
-type Call = (e: Crossmargin) => Promise<unknown>;
+type Call = (e: ICrossmargin) => Promise<unknown>;
 
 describe("adversarial: access control", () => {
   let sys: System;

@@ -8,7 +8,7 @@ import {
   MockERC20__factory,
   MockFeed,
   MockV3Aggregator__factory,
-  OracleLib__factory,
+  ICrossmargin__factory,
 } from "../../../typechain-types";
 import { accountId } from "../../../src/common/accounts";
 import { wad } from "../../../src/common/units";
@@ -283,7 +283,7 @@ describe("adversarial: oracles", () => {
     }
 
     it("INV-22: down: every priced action of traders, keepers and LPs reverts SequencerDown; deposits work; nothing changes", async () => {
-      const oracle = OracleLib__factory.connect(await env.engine.getAddress(), alice);
+      const oracle = ICrossmargin__factory.connect(await env.engine.getAddress(), alice);
       const now = BigInt(await time.latest());
       await seq.setRound(2, 1, now, now, 2);
       const before = await stateDigest(env);
@@ -300,7 +300,7 @@ describe("adversarial: oracles", () => {
     });
 
     it("INV-22: back up: SequencerGracePeriod until the grace period is over, then everything works", async () => {
-      const oracle = OracleLib__factory.connect(await env.engine.getAddress(), alice);
+      const oracle = ICrossmargin__factory.connect(await env.engine.getAddress(), alice);
       const up = BigInt(await time.latest()) + 1n;
       await time.setNextBlockTimestamp(up);
       await seq.setRound(3, 0, up, up, 3);

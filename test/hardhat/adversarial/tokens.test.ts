@@ -278,8 +278,8 @@ describe("adversarial: tokens", () => {
       }
       const q19 = await new MockERC20__factory(env.deployer).deploy("Q", "Q", 19);
       const factory = await engineFactory(env.sys);
-      const riskModule = env.sys.record.contracts["CrossmarginRisk"].address;
-      await expect(factory.deploy(await q19.getAddress(), env.deployer.address, riskModule))
+      const extension = env.sys.record.contracts["CrossmarginExtension"].address;
+      await expect(factory.deploy(await q19.getAddress(), env.deployer.address, extension))
         .to.be.revertedWithCustomError(factory, "UnsupportedDecimals")
         .withArgs(await q19.getAddress(), 19);
     });

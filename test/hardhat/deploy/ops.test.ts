@@ -22,7 +22,7 @@ import {
   startHardhatNode,
 } from "../../../src/devnet/node";
 import { FastJsonRpcProvider } from "../../../src/common/rpc";
-import { Crossmargin__factory } from "../../../typechain-types";
+import { ICrossmargin__factory } from "../../../typechain-types";
 import { underCoverage } from "../../helpers/keeperNet";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
@@ -31,7 +31,7 @@ const RAW = JSON.parse(fs.readFileSync(DEVNET, "utf8"));
 const RISK = JSON.parse(fs.readFileSync(path.join(ROOT, "deploy/config/risk-params.json"), "utf8"));
 /** Contracts a full devnet deployment creates: 3 tokens, 5 feeds, 8 libraries, risk module,
  *  engine, pool, insurance fund, lens. */
-const CONTRACTS = 21;
+const CONTRACTS = 22;
 
 /** Built-in market defaults as the README documents them (deploy/config/file.ts). */
 const DOCUMENTED_DEFAULTS: Record<string, string | number | boolean> = {
@@ -176,7 +176,7 @@ describe("deploy operations on a node", function () {
 
     // Behind the record's back: SOL-PERP's taker fee changed on chain, and the record points the
     // lens at an address without code.
-    const engine = Crossmargin__factory.connect(
+    const engine = ICrossmargin__factory.connect(
       await system.engine.getAddress(),
       devWallet(0, provider),
     );

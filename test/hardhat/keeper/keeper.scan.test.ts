@@ -5,7 +5,7 @@
  *  the comments), not taken from the contracts under test. */
 import { expect } from "chai";
 import { JsonRpcProvider, ZeroAddress } from "ethers";
-import { CrossmarginLens__factory, Crossmargin__factory } from "../../../typechain-types";
+import { CrossmarginLens__factory, ICrossmargin__factory } from "../../../typechain-types";
 import {
   SCAN_EXPOSED,
   SCAN_LIQUIDATABLE,
@@ -50,7 +50,7 @@ describe("keeper scan codec", function () {
 });
 
 describe("keeper scan: accounts touched by events", function () {
-  const iface = Crossmargin__factory.createInterface();
+  const iface = ICrossmargin__factory.createInterface();
   const log = (name: string, args: unknown[]) => iface.encodeEventLog(name, args);
   const token = "0x00000000000000000000000000000000000000aa";
 

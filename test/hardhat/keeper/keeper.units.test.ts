@@ -5,7 +5,7 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import { JsonRpcProvider, makeError } from "ethers";
-import { CrossmarginLens__factory, Crossmargin__factory } from "../../../typechain-types";
+import { CrossmarginLens__factory, ICrossmargin__factory } from "../../../typechain-types";
 import { decodeBatchHealth, encodeBatchHealth } from "../../../src/keeper/abi";
 import { wad } from "../../../src/common/units";
 import {
@@ -175,7 +175,7 @@ describe("keeper parts", function () {
   });
 
   describe("account index", function () {
-    const iface = Crossmargin__factory.createInterface();
+    const iface = ICrossmargin__factory.createInterface();
     const engine = "0x00000000000000000000000000000000000000e1";
     const token = "0x00000000000000000000000000000000000000aa";
     const log = (name: string, args: unknown[]) => iface.encodeEventLog(name, args);

@@ -29,7 +29,7 @@ import {
   setPrice,
   trade,
 } from "../../helpers/lens";
-import { OracleLib__factory } from "../../../typechain-types";
+import { ICrossmargin__factory } from "../../../typechain-types";
 import { skipUnderCoverage } from "../../helpers/coverage";
 import { BTC, ETH, SOL } from "../../../src/common";
 
@@ -85,7 +85,10 @@ describe("lens: keeper views", () => {
       // An account that never existed is healthy and empty.
       expect([ok[N], equity[N], mm[N], liquidatable[N]]).to.deep.equal([true, 0n, 0n, false]);
       // The engine itself reverts for the stale accounts (which is why the batch catches).
-      const oracle = OracleLib__factory.connect(await sys.engine.getAddress(), hre.ethers.provider);
+      const oracle = ICrossmargin__factory.connect(
+        await sys.engine.getAddress(),
+        hre.ethers.provider,
+      );
       await expect(sys.engine.accountHealth(accounts[0])).to.be.revertedWithCustomError(
         oracle,
         "OracleStale",

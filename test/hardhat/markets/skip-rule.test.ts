@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ContractTransactionResponse, MaxUint256 } from "ethers";
-import { MockFeed, OracleLib__factory } from "../../../typechain-types";
+import { MockFeed, ICrossmargin__factory } from "../../../typechain-types";
 import { BTC, ETH, FAR, SOL } from "../../../src/common";
 import { accountId } from "../../../src/common/accounts";
 import { units, wad } from "../../../src/common/units";
@@ -223,7 +223,7 @@ describe("markets: the margin check's skip rule (INV-58)", () => {
       const a = await crossBook(alice);
       await env.quote.mint(alice.address, usdc("100"));
       await env.quote.connect(alice).approve(env.engine.target, MaxUint256);
-      const oracle = OracleLib__factory.connect(await env.engine.getAddress(), alice);
+      const oracle = ICrossmargin__factory.connect(await env.engine.getAddress(), alice);
       const calls: Step[][] = [
         [{ market: ETH, delta: -wad("5") }],
         [{ deposit: usdc("100") }, { market: SOL, delta: wad("200") }],

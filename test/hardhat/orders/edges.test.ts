@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
-import { OracleLib__factory } from "../../../typechain-types";
+import { ICrossmargin__factory } from "../../../typechain-types";
 import { accountId } from "../../../src/common/accounts";
 import { feedAnswer, units, wad } from "../../../src/common/units";
 import * as M from "../../../src/model";
@@ -81,7 +81,7 @@ describe("orders: edges", () => {
 
   it("INV-22: an unusable latest answer at fill time reverts the settlement with the oracle's error; the order stays", async () => {
     const { engine, account, keeper, feeds } = env;
-    const oracle = OracleLib__factory.connect(await engine.getAddress(), keeper);
+    const oracle = ICrossmargin__factory.connect(await engine.getAddress(), keeper);
     const feedAddr = await feeds[ETH].getAddress();
     const T = BigInt(await time.latest()) + 5n;
     await commit(env, ETH, wad("1"), { at: T });

@@ -2,7 +2,7 @@
 import { entryFor, floatRound, orderBoundFor } from "../../../src/model";
 import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
-import { MockV3Aggregator__factory, OracleLib__factory } from "../../../typechain-types";
+import { MockV3Aggregator__factory, ICrossmargin__factory } from "../../../typechain-types";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { formatUnits } from "ethers";
 import { wad } from "../../../src/common/units";
@@ -213,7 +213,7 @@ describe("orders: cancelled at settlement", () => {
     const { T, round } = await commitAndPrice(env, wad("1"), px("4000"), "3010");
     const seq = await new MockV3Aggregator__factory(deployer).deploy(0, 1n); // 1 = down
     await engine.setSequencer(await seq.getAddress(), 60);
-    const oracle = OracleLib__factory.connect(await engine.getAddress(), keeper);
+    const oracle = ICrossmargin__factory.connect(await engine.getAddress(), keeper);
     await time.setNextBlockTimestamp(T + 10n);
     await expect(
       engine.connect(keeper).settleOrder(account, ETH, round),

@@ -2,7 +2,7 @@
 import { entryFor } from "../../../src/model";
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { OracleLib__factory } from "../../../typechain-types";
+import { ICrossmargin__factory } from "../../../typechain-types";
 import { feedAnswer, wad } from "../../../src/common/units";
 import {
   KEEPER_FEE,
@@ -177,7 +177,7 @@ describe("orders: settlement round", () => {
     await commit(env, ETH, wad("1"), { at: T, deadline: T + 1000n });
     await setPrice(feed, "3050", T + 2n);
     const r = await latestRound(feed);
-    const oracle = OracleLib__factory.connect(await engine.getAddress(), keeper);
+    const oracle = ICrossmargin__factory.connect(await engine.getAddress(), keeper);
     const before = await keeperCredit(env, keeper.address);
     await expect(settleAt(env, ETH, r, T + 63n))
       .to.be.revertedWithCustomError(oracle, "OracleStale")
@@ -203,7 +203,7 @@ describe("orders: settlement round", () => {
     await commit(env, ETH, wad("1"), { at: T, deadline: T + 1000n });
     await setPrice(env.feeds[ETH], "3010", T + 2n);
     const r = await latestRound(env.feeds[ETH]);
-    const oracle = OracleLib__factory.connect(await engine.getAddress(), keeper);
+    const oracle = ICrossmargin__factory.connect(await engine.getAddress(), keeper);
     await expect(settleAt(env, ETH, r, T + 40n)).to.be.revertedWithCustomError(
       oracle,
       "OracleStale",

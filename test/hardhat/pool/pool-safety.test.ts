@@ -11,7 +11,7 @@ import {
   LiquidityPool__factory,
   MockFeed,
   ReentrantToken__factory,
-  OracleLib__factory,
+  ICrossmargin__factory,
 } from "../../../typechain-types";
 import { accountId } from "../../../src/common/accounts";
 import { wad } from "../../../src/common/units";
@@ -280,7 +280,7 @@ describe("pool: liquidity pool safety", () => {
       await env.engine.setSequencer(await seq.getAddress(), 600);
       await seq.setRound(2, 1, now, now, 2); // down
       await expectViewsAtRecord();
-      const oracle = OracleLib__factory.connect(await env.engine.getAddress(), carol);
+      const oracle = ICrossmargin__factory.connect(await env.engine.getAddress(), carol);
       const c = env.pool.connect(carol);
       for (const tx of [
         () => c.deposit(usdc("1"), carol.address),

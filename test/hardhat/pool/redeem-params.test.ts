@@ -6,7 +6,7 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { wad } from "../../../src/common/units";
-import { OracleLib__factory } from "../../../typechain-types";
+import { ICrossmargin__factory } from "../../../typechain-types";
 import { mockFeed } from "../../helpers/adversarial";
 import {
   Env,
@@ -170,7 +170,7 @@ describe("pool: ERC-7540 previews, parameters and oracle failure (INV-43, INV-47
     expect(await pool.maxRedeem(carol.address)).to.equal(0n);
     expect(await pool.maxWithdraw(carol.address)).to.equal(0n);
     expect(await pool.claimableRedeemRequest(0, carol.address)).to.equal(shares);
-    const oracle = OracleLib__factory.connect(await env.engine.getAddress(), carol);
+    const oracle = ICrossmargin__factory.connect(await env.engine.getAddress(), carol);
     await expect(
       pool.connect(carol).withdraw(1n, carol.address, carol.address),
     ).to.be.revertedWithCustomError(oracle, "SequencerDown");

@@ -4,13 +4,12 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { MaxUint256, encodeBytes32String } from "ethers";
 import {
-  Crossmargin,
-  Crossmargin__factory,
+  ICrossmargin,
+  ICrossmargin__factory,
   FeeOnTransferToken,
   MockERC20,
   MockERC20__factory,
   MockV3Aggregator__factory,
-  OracleLib__factory,
 } from "../../../typechain-types";
 import { loadSystem, System } from "../../helpers/fixture";
 import { feedAnswer, units, wad } from "../../../src/common/units";
@@ -62,8 +61,8 @@ export async function fund(
 export const b32 = encodeBytes32String;
 
 /** OracleLib's errors (SequencerDown, SequencerGracePeriod) decoded at the engine's address. */
-export function oracleErrors(engine: Crossmargin) {
-  return OracleLib__factory.connect(engine.target as string, ethers.provider);
+export function oracleErrors(engine: ICrossmargin) {
+  return ICrossmargin__factory.connect(engine.target as string, ethers.provider);
 }
 
 export interface Listed {
@@ -126,13 +125,14 @@ export async function freshEngine(
   ctx: Ctx,
   quote: string,
   admin: string = ctx.admin.address,
-): Promise<Crossmargin> {
+): Promise<ICrossmargin> {
   const factory = await ethers.getContractFactory("Crossmargin", {
     libraries: libraries(ctx),
     signer: ctx.admin,
   });
-  const c = await factory.deploy(quote, admin, ctx.record.contracts["CrossmarginRisk"].address);
-  return Crossmargin__factory.connect(await c.getAddress(), ctx.admin);
+  const extension = ctx.record.contracts["CrossmarginExtension"].address;
+  const c = await factory.deploy(quote, admin, extension);
+  return ICrossmargin__factory.connect(await c.getAddress(), ctx.admin);
 }
 
 /** Everything a vault action may touch: token balances of the engine and of `holders`, each

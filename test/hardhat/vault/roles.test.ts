@@ -6,7 +6,7 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { MaxUint256, ZeroAddress } from "ethers";
-import { Crossmargin, MockERC20__factory } from "../../../typechain-types";
+import { ICrossmargin, MockERC20__factory } from "../../../typechain-types";
 import { accountId } from "../../../src/common/accounts";
 import { units, wad } from "../../../src/common/units";
 import {
@@ -25,7 +25,7 @@ import { marketStruct } from "../../../deploy/steps/configure";
 import { field } from "../../../scripts/bench/layout";
 
 const WAD = 10n ** 18n;
-type Call = (e: Crossmargin) => Promise<unknown>;
+type Call = (e: ICrossmargin) => Promise<unknown>;
 
 // Valid arguments (the deploy config's values) that a test overrides one at a time.
 const TRADING = {
