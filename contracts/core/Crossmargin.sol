@@ -12,6 +12,7 @@ import {OrderLogic} from "../libraries/OrderLogic.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
 import {AccountIds} from "../libraries/AccountIds.sol";
+import {Delegation} from "../libraries/Delegation.sol";
 import {CollateralConfig, MarginCheck} from "../types/Types.sol";
 
 /// @title Crossmargin
@@ -57,21 +58,8 @@ contract Crossmargin is ICrossmarginTrading, CrossmarginLiquidation {
     ///         governance and views (`ICrossmarginExtension`), and behind it the risk module's
     ///         (`ICrossmarginRisk`). Both share the engine's storage layout
     ///         (`CrossmarginStorage`) and refuse to change state outside it.
-    // solhint-disable-next-line no-complex-fallback
     fallback() external {
-        address module = extension;
-        // Memory past the free-memory pointer, used and never kept (memory-safe).
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            calldatacopy(ptr, 0, calldatasize())
-            let ok := delegatecall(gas(), module, ptr, calldatasize(), 0, 0)
-            returndatacopy(ptr, 0, returndatasize())
-            if iszero(ok) {
-                revert(ptr, returndatasize())
-            }
-            return(ptr, returndatasize())
-        }
+        Delegation.forward(extension);
     }
 
     // ------------------------------------------------------------------ vault

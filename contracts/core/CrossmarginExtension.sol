@@ -12,6 +12,7 @@ import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
 import {PositionLib} from "../libraries/PositionLib.sol";
 import {AccountIds} from "../libraries/AccountIds.sol";
+import {Delegation} from "../libraries/Delegation.sol";
 import {
     AccountData,
     AccountLiquidation,
@@ -72,21 +73,8 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
     /// @notice Runs every selector neither the engine nor the extension has in the risk module,
     ///         on the engine's storage (delegatecall): offset pairs, protection and top-ups,
     ///         previews and risk views (`ICrossmarginRisk`).
-    // solhint-disable-next-line no-complex-fallback
     fallback() external {
-        address module = riskModule;
-        // Memory past the free-memory pointer, used and never kept (memory-safe).
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            calldatacopy(ptr, 0, calldatasize())
-            let ok := delegatecall(gas(), module, ptr, calldatasize(), 0, 0)
-            returndatacopy(ptr, 0, returndatasize())
-            if iszero(ok) {
-                revert(ptr, returndatasize())
-            }
-            return(ptr, returndatasize())
-        }
+        Delegation.forward(riskModule);
     }
 
     // ------------------------------------------------------------------ accounts
