@@ -25,8 +25,9 @@ import {
 
 /// @title MarginLogic
 /// @notice Prices and the one account-health function every rule goes through.
-/// @dev `health` and `checkAccount` are linked (delegatecall) so the engine stays under the
-///      contract size limit; the small helpers are internal.
+/// @dev The engine compiles the margin check (`check`) and the balance writers (`debit`,
+///      `creditQuote`) into its own code; the extension, the risk module and the other linked
+///      libraries reach `health`, `checkAccount` and the rest by delegatecall.
 library MarginLogic {
     using WadMath for uint256;
     using WadMath for int256;
