@@ -96,6 +96,7 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
 
     /// @inheritdoc ICrossmarginAdmin
     function setMarketStatus(uint256 marketId, MarketStatus status) external {
+        _checkDelegated();
         bool admin = hasRole(DEFAULT_ADMIN_ROLE, msg.sender);
         if (!admin && (status == MarketStatus.Active || !hasRole(GUARDIAN, msg.sender))) {
             revert AccessControlUnauthorizedAccount(
@@ -147,4 +148,8 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
         s.paused = false;
         emit PausedSet(false);
     }
+
+    /// @dev Reverts `NotDelegated` unless the call runs on the engine's storage (by delegatecall
+    ///      from the engine's fallback). Every setter runs it: through `_checkRole`, or first.
+    function _checkDelegated() internal view virtual;
 }

@@ -60,7 +60,7 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
     address private immutable _self = address(this);
 
     modifier delegated() {
-        _delegated();
+        _checkDelegated();
         _;
     }
 
@@ -340,11 +340,11 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
 
     /// @dev Governance setters (`onlyRole`) refuse to run at the extension's own address.
     function _checkRole(bytes32 role) internal view override {
-        _delegated();
+        _checkDelegated();
         super._checkRole(role);
     }
 
-    function _delegated() private view {
+    function _checkDelegated() internal view override {
         if (address(this) == _self) revert NotDelegated();
     }
 

@@ -5,7 +5,7 @@
  *  change state at their own addresses. */
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { Interface, ZeroAddress } from "ethers";
+import { AbiCoder, Interface, ZeroAddress } from "ethers";
 import {
   CrossmarginExtension__factory,
   CrossmarginRisk__factory,
@@ -98,6 +98,30 @@ describe("adversarial: the engine's modules (INV-72)", () => {
     const bare = ICrossmargin__factory.connect(extension, ethers.provider);
     expect(await bare.marketCount()).to.equal(0n);
     expect(await bare.pool()).to.equal(ZeroAddress);
+  });
+
+  it("every function of the extension that writes reverts NotDelegated at its own address", async () => {
+    const [admin] = await ethers.getSigners();
+    const address = await sys.engine.extension();
+    const iface = CrossmarginExtension__factory.createInterface();
+    const coder = AbiCoder.defaultAbiCoder();
+    let writers = 0;
+    for (const f of iface.fragments) {
+      if (f.type !== "function") continue;
+      const fn = iface.getFunction(f.format("sighash"))!;
+      // `renounceRole` only removes the caller's own role, here from the extension's own
+      // storage, where nobody holds one: it has nothing to refuse.
+      if (fn.stateMutability === "view" || fn.stateMutability === "pure") continue;
+      if (fn.name === "renounceRole") continue;
+      writers++;
+      const data = iface.encodeFunctionData(fn, coder.getDefaultValue(fn.inputs));
+      await expect(
+        admin.sendTransaction({ to: address, data }),
+        fn.format("sighash"),
+      ).to.be.revertedWithCustomError(sys.engine, "NotDelegated");
+    }
+    // Operators, callbacks, the signature path and every governance setter.
+    expect(writers).to.be.greaterThan(20);
   });
 
   it("the modules refuse to change state at their own addresses (NotDelegated)", async () => {
