@@ -16,8 +16,9 @@ import type {
   LiquidityPool,
 } from "./generated/typechain/index.js";
 
-/** The engine at `address`, with the risk module's functions (previews, risk views) that its
- *  fallback runs, and every event and error of its modules and libraries. */
+/** The engine at `address`, with the extension's functions (operators, governance, views) and
+ *  the risk module's (previews, risk views) that its fallbacks run, and every event and error
+ *  of its modules and libraries. */
 export function engineContract(address: string, runner?: ContractRunner | null): Crossmargin {
   return Crossmargin__factory.connect(address, runner);
 }
