@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {ICrossmarginAdmin} from "../interfaces/ICrossmarginAdmin.sol";
 import {AdminLogic} from "../libraries/AdminLogic.sol";
-import {CrossmarginStorage} from "./CrossmarginStorage.sol";
+import {CrossmarginModule} from "./CrossmarginModule.sol";
 import {MarketStatus} from "../types/Types.sol";
 import {
     AdlSettings,
@@ -16,7 +16,7 @@ import {
 
 /// @title CrossmarginAdmin
 /// @notice Role-gated governance entry points; validation and writes live in AdminLogic.
-abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
+abstract contract CrossmarginAdmin is CrossmarginModule, ICrossmarginAdmin {
     /// @inheritdoc ICrossmarginAdmin
     function listCollateral(
         address token,
@@ -148,8 +148,4 @@ abstract contract CrossmarginAdmin is CrossmarginStorage, ICrossmarginAdmin {
         s.paused = false;
         emit PausedSet(false);
     }
-
-    /// @dev Reverts `NotDelegated` unless the call runs on the engine's storage (by delegatecall
-    ///      from the engine's fallback). Every setter runs it: through `_checkRole`, or first.
-    function _checkDelegated() internal view virtual;
 }

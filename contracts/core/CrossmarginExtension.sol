@@ -57,13 +57,6 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
         return GUARDIAN;
     }
 
-    address private immutable _self = address(this);
-
-    modifier delegated() {
-        _checkDelegated();
-        _;
-    }
-
     /// @param riskModule_ The deployed `CrossmarginRisk` (offset pairs, protection, previews).
     constructor(address riskModule_) EIP712("Crossmargin", "1") {
         if (riskModule_.code.length == 0) revert ZeroAddress();
@@ -337,16 +330,6 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
     }
 
     // ------------------------------------------------------------------ internals
-
-    /// @dev Governance setters (`onlyRole`) refuse to run at the extension's own address.
-    function _checkRole(bytes32 role) internal view override {
-        _checkDelegated();
-        super._checkRole(role);
-    }
-
-    function _checkDelegated() internal view override {
-        if (address(this) == _self) revert NotDelegated();
-    }
 
     function _marketPrice(uint256 marketId) private view returns (uint256) {
         MarketConfig storage cfg = s.markets[marketId];

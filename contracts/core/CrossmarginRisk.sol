@@ -17,7 +17,7 @@ import {
     OffsetPair,
     Protection
 } from "../types/Types.sol";
-import {CrossmarginStorage} from "./CrossmarginStorage.sol";
+import {CrossmarginModule} from "./CrossmarginModule.sol";
 
 /// @title CrossmarginRisk
 /// @notice The engine's risk module (docs/math.md, "Risk model"): offset pairs, protection by a
@@ -25,7 +25,7 @@ import {CrossmarginStorage} from "./CrossmarginStorage.sol";
 /// @dev Runs only by delegatecall from the engine's fallback, on the engine's storage: it
 ///      inherits the same layout (`CrossmarginStorage`) and reverts `NotDelegated` when called
 ///      at its own address. It exists so that the engine stays under the contract size limit.
-contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
+contract CrossmarginRisk is CrossmarginModule, ICrossmarginRisk {
     using SafeERC20 for IERC20;
     using WadMath for uint256;
 
@@ -38,15 +38,8 @@ contract CrossmarginRisk is CrossmarginStorage, ICrossmarginRisk {
     uint256 internal constant MIN_PROTECTION_WINDOW = 1 minutes;
     uint256 internal constant MAX_PROTECTION_WINDOW = 7 days;
 
-    address private immutable _self = address(this);
-
-    modifier delegated() {
-        if (address(this) == _self) revert NotDelegated();
-        _;
-    }
-
     modifier onlyEngine() {
-        if (address(this) == _self) revert NotDelegated();
+        _checkDelegated();
         if (msg.sender != address(this)) revert OnlyEngine(msg.sender);
         _;
     }
