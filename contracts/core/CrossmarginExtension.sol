@@ -10,6 +10,7 @@ import {OperatorLogic} from "../libraries/OperatorLogic.sol";
 import {OrderLogic} from "../libraries/OrderLogic.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
+import {MarketMath} from "../libraries/MarketMath.sol";
 import {PositionLib} from "../libraries/PositionLib.sol";
 import {AccountIds} from "../libraries/AccountIds.sol";
 import {Delegation} from "../libraries/Delegation.sol";
@@ -19,6 +20,7 @@ import {
     CollateralConfig,
     Health,
     MarketConfig,
+    StoredMarket,
     MarketInfo,
     MarketState,
     MarketStatus,
@@ -169,7 +171,7 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
 
     /// @inheritdoc ICrossmarginExtension
     function marketInfo(uint256 marketId) external view returns (MarketInfo memory) {
-        MarketConfig storage m = s.markets[marketId];
+        StoredMarket storage m = s.markets[marketId];
         return MarketInfo(s.marketNames[marketId], m.feed, m.status);
     }
 
@@ -237,8 +239,33 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
     }
 
     /// @inheritdoc ICrossmarginExtension
-    function getMarket(uint256 marketId) external view returns (MarketConfig memory) {
-        return s.markets[marketId];
+    function getMarket(uint256 marketId) external view returns (MarketConfig memory c) {
+        StoredMarket storage m = s.markets[marketId];
+        (uint256 maker, uint256 taker) = MarketMath.fees(m);
+        c = MarketConfig({
+            feed: m.feed,
+            heartbeat: m.heartbeat,
+            feedDecimals: m.feedDecimals,
+            status: m.status,
+            instantTrading: m.instantTrading,
+            offsetPair: m.offsetPair,
+            imrBase: m.imrBase,
+            imrSizeFactor: m.imrSizeFactor,
+            maintenanceScalar: m.maintenanceScalar,
+            maxFundingVelocity: m.maxFundingVelocity,
+            minPositionMargin: m.minPositionMargin,
+            skewScale: m.skewScale,
+            makerFee: uint64(maker),
+            takerFee: uint64(taker),
+            maxOpenInterest: m.maxOpenInterest,
+            settlementPrice: m.settlementPrice,
+            maxOiPoolRatio: m.maxOiPoolRatio,
+            maxNetExposureRatio: m.maxNetExposureRatio,
+            maxLiquidationPerWindow: m.maxLiquidationPerWindow,
+            liquidationWindow: m.liquidationWindow,
+            minOrderDelay: m.minOrderDelay,
+            maxOrderAge: m.maxOrderAge
+        });
     }
 
     /// @inheritdoc ICrossmarginExtension
@@ -332,7 +359,7 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
     // ------------------------------------------------------------------ internals
 
     function _marketPrice(uint256 marketId) private view returns (uint256) {
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
         if (cfg.status == MarketStatus.None) revert UnknownMarket(marketId);
         return MarginLogic.marketPrice(cfg);
     }

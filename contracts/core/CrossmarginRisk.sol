@@ -12,7 +12,7 @@ import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {
     Health,
     MarginCheck,
-    MarketConfig,
+    StoredMarket,
     MarketStatus,
     OffsetPair,
     Protection
@@ -272,7 +272,7 @@ contract CrossmarginRisk is CrossmarginModule, ICrossmarginRisk {
     // ---------------------------------------------------------------- internals
 
     function _bindMarket(uint256 marketId, uint256 pairId) private {
-        MarketConfig storage m = s.markets[marketId];
+        StoredMarket storage m = s.markets[marketId];
         if (m.status == MarketStatus.None) revert UnknownMarket(marketId);
         uint256 current = m.offsetPair;
         if (current != 0 && current != pairId) revert MarketInOtherPair(marketId, current);

@@ -159,8 +159,9 @@ interface ICrossmarginEvents {
     event AdlParamsSet(AdlSettings params);
 
     // --- trading ---
-    /// @notice Funding of a market recorded up to this block, before a position or parameter
-    ///         change.
+    /// @notice Funding of a market recorded up to this block by a parameter change or the
+    ///         market's settlement. A position change records funding too, and reports the index
+    ///         in its `PositionModified` instead.
     /// @param marketId The market.
     /// @param fundingRate The rate now (WAD per day, signed; positive: longs pay shorts).
     /// @param fundingIndex The cumulative index now (USD WAD per unit of size, signed).
@@ -184,6 +185,8 @@ interface ICrossmarginEvents {
     ///        positive: paid by the account).
     /// @param quoteDelta `realisedPnl - fundingPaid - fee` credited to the quote balance
     ///        (quote units, signed, rounded down); the pool's balance moves by the opposite.
+    /// @param fundingIndex The market's cumulative funding index, recorded up to this block
+    ///        before the change (USD WAD per unit of size, signed).
     event PositionModified(
         uint256 indexed account,
         uint256 indexed marketId,
@@ -193,7 +196,8 @@ interface ICrossmarginEvents {
         uint256 fee,
         int256 realisedPnl,
         int256 fundingPaid,
-        int256 quoteDelta
+        int256 quoteDelta,
+        int256 fundingIndex
     );
 
     // --- pool ---

@@ -12,7 +12,7 @@ import {MarginLogic} from "./MarginLogic.sol";
 import {PoolLogic} from "./PoolLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {AdlParams, Store} from "../types/Store.sol";
-import {Health, MarketConfig, MarketState, MarketStatus} from "../types/Types.sol";
+import {Health, StoredMarket, MarketState, MarketStatus} from "../types/Types.sol";
 import {PositionLib} from "./PositionLib.sol";
 
 /// @title AdlLogic
@@ -70,7 +70,7 @@ library AdlLogic {
         address keeper
     ) external returns (uint256 closed, uint256 reward) {
         if (s.adl.floorRatio == 0) revert E.AdlDisabled();
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
         MarketStatus status = cfg.status;
         if (status == MarketStatus.None) revert E.UnknownMarket(marketId);
         if (status == MarketStatus.Settled) revert E.MarketSettled(marketId);
@@ -94,7 +94,7 @@ library AdlLogic {
     /// @dev Checks the candidate and returns the most that may be closed: `min(|size|, |skew|)`.
     function _qualify(
         Store storage s,
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         Candidate memory c,
         Health memory h
     ) private view returns (uint256) {
@@ -138,10 +138,8 @@ library AdlLogic {
         uint256 profitClosed = Math.mulDiv(uint256(c.pnl), size, c.size.abs());
         uint256 rewardUsd = Math.min(notional.mulDown(p.rewardRate), p.maxReward);
         rewardUsd = Math.min(rewardUsd, profitClosed);
-        uint256 chargeUsd = Math.min(
-            Math.max(notional.mulUp(s.markets[c.marketId].makerFee), rewardUsd),
-            profitClosed
-        );
+        (uint256 maker, ) = MarketMath.fees(s.markets[c.marketId]);
+        uint256 chargeUsd = Math.min(Math.max(notional.mulUp(maker), rewardUsd), profitClosed);
         uint256 charge = uint256(MarginLogic.usdToQuoteFloor(s, int256(chargeUsd)));
         rewardQuote = uint256(MarginLogic.usdToQuoteFloor(s, int256(rewardUsd)));
         MarginLogic.addQuote(s, s.accounts[c.account], -int256(charge));

@@ -7,10 +7,11 @@ import {ICrossmarginAdmin} from "../interfaces/ICrossmarginAdmin.sol";
 import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 import {OracleLib, Feed} from "./OracleLib.sol";
+import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {AdlParams, Store, LiquidationParams} from "../types/Store.sol";
-import {CollateralConfig, MarketConfig, MarketState, MarketStatus} from "../types/Types.sol";
+import {CollateralConfig, StoredMarket, MarketState, MarketStatus} from "../types/Types.sol";
 import {
     AdlSettings,
     LiquidationSettings,
@@ -136,7 +137,7 @@ library AdminLogic {
         s.marketNames[id] = name;
         s.marketIdPlusOne[name] = id + 1;
         s.marketCount = id + 1;
-        MarketConfig storage m = s.markets[id];
+        StoredMarket storage m = s.markets[id];
         _setFeed(_feedSlot(m), p.feed, p.heartbeat, feedDescription);
         m.status = MarketStatus.Active;
         MarketState storage st = s.marketStates[id];
@@ -171,10 +172,10 @@ library AdminLogic {
         uint256 id,
         MarketTradingParams calldata p
     ) external {
-        MarketConfig storage m = _market(s, id);
+        StoredMarket storage m = _market(s, id);
         // Funding accrued so far follows the old parameters.
         if (m.status != MarketStatus.Settled) {
-            TradeLogic.recordFunding(id, m, s.marketStates[id], MarginLogic.marketPrice(m));
+            TradeLogic.recordFundingLogged(id, m, s.marketStates[id], MarginLogic.marketPrice(m));
         }
         _setTrading(m, id, p);
         _refreshMaxTakerFee(s);
@@ -201,7 +202,7 @@ library AdminLogic {
     }
 
     function setMarketStatus(Store storage s, uint256 id, MarketStatus status) external {
-        MarketConfig storage m = _market(s, id);
+        StoredMarket storage m = _market(s, id);
         if (
             m.status == MarketStatus.Settled ||
             status == MarketStatus.None ||
@@ -214,7 +215,7 @@ library AdminLogic {
     }
 
     function settleMarket(Store storage s, uint256 id, uint256 price) external {
-        MarketConfig storage m = _market(s, id);
+        StoredMarket storage m = _market(s, id);
         if (m.status == MarketStatus.Settled)
             revert E.InvalidStatus(id, uint8(MarketStatus.Settled));
         // INV-39: works on a stale feed (that is when markets need settling), from its last
@@ -226,7 +227,7 @@ library AdminLogic {
         if (price > type(uint128).max)
             revert E.ParameterOutOfBounds("settlementPrice", price, 1, type(uint128).max);
         if (price < lo || price > hi) revert E.SettlementPriceOutOfBand(price, lo, hi);
-        TradeLogic.recordFunding(id, m, s.marketStates[id], oraclePrice);
+        TradeLogic.recordFundingLogged(id, m, s.marketStates[id], oraclePrice);
         m.settlementPrice = uint128(price);
         m.status = MarketStatus.Settled;
         emit Ev.MarketStatusSet(id, MarketStatus.Settled, price);
@@ -300,29 +301,31 @@ library AdminLogic {
         uint256 highest;
         uint256 n = s.marketCount;
         for (uint256 id; id < n; ++id) {
-            uint256 fee = s.markets[id].takerFee;
+            uint256 fee = s.markets[id].takerFeePips;
             if (fee > highest) highest = fee;
         }
-        s.liq.maxTakerFee = uint64(highest);
+        s.liq.maxTakerFee = uint64(highest * MarketMath.PIP);
     }
 
     function _setTrading(
-        MarketConfig storage m,
+        StoredMarket storage m,
         uint256 id,
         MarketTradingParams calldata p
     ) private {
         _bound("skewScale", p.skewScale, 0, MAX_SKEW_SCALE);
         _bound("makerFee", p.makerFee, 0, MAX_FEE);
         _bound("takerFee", p.takerFee, 0, MAX_FEE);
+        _onGrid("makerFee", p.makerFee, MarketMath.PIP);
+        _onGrid("takerFee", p.takerFee, MarketMath.PIP);
         _bound("maxFundingVelocity", p.maxFundingVelocity, 0, MAX_FUNDING_VELOCITY);
         m.skewScale = p.skewScale;
-        m.makerFee = p.makerFee;
-        m.takerFee = p.takerFee;
+        m.makerFeePips = uint16(p.makerFee / MarketMath.PIP);
+        m.takerFeePips = uint16(p.takerFee / MarketMath.PIP);
         m.maxFundingVelocity = p.maxFundingVelocity;
         emit Ev.MarketTradingParamsSet(id, p);
     }
 
-    function _setMargin(MarketConfig storage m, uint256 id, MarketMarginParams calldata p) private {
+    function _setMargin(StoredMarket storage m, uint256 id, MarketMarginParams calldata p) private {
         _bound("imrBase", p.imrBase, MIN_IMR, WAD);
         _bound("imrSizeFactor", p.imrSizeFactor, 0, MAX_IMR_SIZE_FACTOR);
         _bound(
@@ -339,7 +342,7 @@ library AdminLogic {
         emit Ev.MarketMarginParamsSet(id, p);
     }
 
-    function _setLimits(MarketConfig storage m, uint256 id, MarketLimits calldata p) private {
+    function _setLimits(StoredMarket storage m, uint256 id, MarketLimits calldata p) private {
         _bound("maxOpenInterest", p.maxOpenInterest, 0, MAX_OPEN_INTEREST);
         _bound("maxOiPoolRatio", p.maxOiPoolRatio, MIN_OI_POOL_RATIO, MAX_OI_POOL_RATIO);
         _bound(
@@ -365,7 +368,7 @@ library AdminLogic {
         emit Ev.MarketLimitsSet(id, p);
     }
 
-    function _setOrder(MarketConfig storage m, uint256 id, MarketOrderParams calldata p) private {
+    function _setOrder(StoredMarket storage m, uint256 id, MarketOrderParams calldata p) private {
         _bound("minOrderDelay", p.minOrderDelay, 0, MAX_ORDER_DELAY);
         _bound("maxOrderAge", p.maxOrderAge, uint256(p.minOrderDelay) + 1, MAX_ORDER_AGE);
         m.instantTrading = p.instantTrading;
@@ -432,10 +435,10 @@ library AdminLogic {
         stored.decimals = decimals;
     }
 
-    /// @dev A market's feed fields as a `Feed`: `MarketConfig` and `CollateralConfig` both begin
+    /// @dev A market's feed fields as a `Feed`: `StoredMarket` and `CollateralConfig` both begin
     ///      with `address feed; uint32 heartbeat; uint8 feedDecimals` in slot 0, the layout of
     ///      `Feed` (one slot, offset 0); the other fields of slot 0 are left as they are.
-    function _feedSlot(MarketConfig storage m) private pure returns (Feed storage f) {
+    function _feedSlot(StoredMarket storage m) private pure returns (Feed storage f) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             f.slot := m.slot
@@ -458,12 +461,18 @@ library AdminLogic {
         if (!c.listed) revert E.UnknownToken(token);
     }
 
-    function _market(Store storage s, uint256 id) private view returns (MarketConfig storage m) {
+    function _market(Store storage s, uint256 id) private view returns (StoredMarket storage m) {
         m = s.markets[id];
         if (m.status == MarketStatus.None) revert E.UnknownMarket(id);
     }
 
     function _bound(bytes32 name, uint256 value, uint256 lo, uint256 hi) private pure {
         if (value < lo || value > hi) revert E.ParameterOutOfBounds(name, value, lo, hi);
+    }
+
+    /// @dev A value stored in coarser units than its parameter's (a fee in pips) must be a whole
+    ///      number of them: the setter refuses what storing would round.
+    function _onGrid(bytes32 name, uint256 value, uint256 step) private pure {
+        if (value % step != 0) revert E.ParameterOffGrid(name, value, step);
     }
 }

@@ -22,7 +22,7 @@ import {
     AccountLiquidation,
     CollateralConfig,
     Health,
-    MarketConfig,
+    StoredMarket,
     MarketState,
     MarketStatus
 } from "../types/Types.sol";
@@ -183,7 +183,7 @@ library LiquidationLogic {
         ctx.notionalClosed += notional;
         ctx.closes++;
         ctx.budget = ctx.budget > notional ? ctx.budget - notional : 0;
-        MarketConfig storage cfg = s.markets[sl.marketId];
+        StoredMarket storage cfg = s.markets[sl.marketId];
         // The window's counter, where a cap reads it.
         if (cfg.maxLiquidationPerWindow != 0)
             s.marketStates[sl.marketId].liquidatedInWindow += uint128(notional);
@@ -247,7 +247,7 @@ library LiquidationLogic {
         uint256 absSize = sl.size.abs();
         uint256 notional = absSize.mulUp(sl.price);
         if (notional == 0 || ctx.equity < 0) return absSize;
-        MarketConfig storage cfg = s.markets[sl.marketId];
+        StoredMarket storage cfg = s.markets[sl.marketId];
         // Target (MM * (1 + buffer)) freed per USD of notional closed.
         uint256 freed = (sl.mm - cfg.minPositionMargin).divDown(notional).mulDown(
             WadMath.WAD + lp.buffer
@@ -274,7 +274,7 @@ library LiquidationLogic {
         uint256 budget,
         uint256 price
     ) private returns (uint256) {
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
         MarketState storage st = s.marketStates[marketId];
         uint256 cap = cfg.maxLiquidationPerWindow;
         uint256 left = budget;
@@ -294,7 +294,7 @@ library LiquidationLogic {
     ///      taker fee of any market (a close by trade would pay at most that); a settled market,
     ///      where closing by trade is free, the protocol rate.
     function _penaltyRate(
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         LiquidationParams memory lp
     ) private view returns (uint256) {
         if (cfg.status == MarketStatus.Settled) return lp.penaltyRate;
@@ -327,7 +327,7 @@ library LiquidationLogic {
         uint256 notional,
         LiquidationParams memory lp
     ) private view returns (uint256 penalty) {
-        MarketConfig storage cfg = s.markets[sl.marketId];
+        StoredMarket storage cfg = s.markets[sl.marketId];
         penalty = notional.mulUp(_penaltyRate(cfg, lp));
         if (cfg.status == MarketStatus.Settled || cfg.skewScale == 0) return penalty;
         MarketState storage st = s.marketStates[sl.marketId];

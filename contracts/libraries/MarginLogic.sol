@@ -18,7 +18,7 @@ import {
     CollateralConfig,
     Health,
     MarginCheck,
-    MarketConfig,
+    StoredMarket,
     MarketStatus,
     OffsetPair
 } from "../types/Types.sol";
@@ -42,7 +42,7 @@ library MarginLogic {
     uint256 internal constant MAX_COLLATERALS_PER_ACCOUNT = 8;
 
     /// @notice Price of a market: the oracle, or the settlement price once settled.
-    function marketPrice(MarketConfig storage cfg) internal view returns (uint256) {
+    function marketPrice(StoredMarket storage cfg) internal view returns (uint256) {
         if (cfg.status == MarketStatus.Settled) return cfg.settlementPrice;
         return OracleLib.read(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
     }
@@ -50,7 +50,7 @@ library MarginLogic {
     /// @notice Like `marketPrice`, but a stale answer is returned (`fresh = false`) rather than
     ///         reverting; see `health` for where that is allowed.
     function marketPriceLatest(
-        MarketConfig storage cfg
+        StoredMarket storage cfg
     ) internal view returns (uint256 price, bool fresh) {
         if (cfg.status == MarketStatus.Settled) return (cfg.settlementPrice, true);
         return OracleLib.readLatest(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
@@ -393,7 +393,7 @@ library MarginLogic {
         Query memory q,
         uint256 id
     ) private view returns (int256 value, RiskMath.Leg memory leg) {
-        MarketConfig storage cfg = s.markets[id];
+        StoredMarket storage cfg = s.markets[id];
         uint256 price = q.hintPrice;
         bool fresh = true;
         if (id != q.hintMarket) {

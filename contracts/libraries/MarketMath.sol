@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {WadMath} from "./WadMath.sol";
 import {RiskMath} from "./RiskMath.sol";
-import {MarketConfig, MarketState, MarketStatus} from "../types/Types.sol";
+import {StoredMarket, MarketState, MarketStatus} from "../types/Types.sol";
 
 /// @title MarketMath
 /// @notice Fill price, fees, funding and margin requirements of one market (docs/math.md).
@@ -40,6 +40,25 @@ library MarketMath {
         return skew < blockSkew ? skew : blockSkew;
     }
 
+    /// @notice WAD per pip: a market stores its fees in pips (1e-6 of notional, `StoredMarket`).
+    uint256 internal constant PIP = 1e12;
+
+    /// @notice The market's maker and taker fees (WAD).
+    function fees(StoredMarket storage cfg) internal view returns (uint256 maker, uint256 taker) {
+        return (uint256(cfg.makerFeePips) * PIP, uint256(cfg.takerFeePips) * PIP);
+    }
+
+    /// @notice `orderFee` at the market's fees.
+    function tradeFee(
+        StoredMarket storage cfg,
+        int256 skew,
+        int256 sizeDelta,
+        uint256 fill
+    ) internal view returns (uint256) {
+        (uint256 maker, uint256 taker) = fees(cfg);
+        return orderFee(skew, sizeDelta, fill, maker, taker);
+    }
+
     /// @notice Maker fee on the part that shrinks |skew|, taker fee on the part that grows it.
     function orderFee(
         int256 skew,
@@ -63,7 +82,7 @@ library MarketMath {
     ///      |rateNow| < 2^113 (the stored rate is int80); |avgRate * elapsed| < 2^178. The one
     ///      product that can overflow, by the price, is checked, as is the sum with the index.
     function currentFunding(
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         MarketState storage st,
         uint256 price
     ) internal view returns (int256 rateNow, int256 indexNow) {
@@ -91,7 +110,7 @@ library MarketMath {
 
     /// @notice Initial and maintenance requirement of a position with `notional` (USD WAD).
     function requirements(
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         uint256 notional
     ) internal view returns (uint256 im, uint256 mm) {
         uint256 imr = cfg.imrBase;
@@ -112,7 +131,7 @@ library MarketMath {
     /// @notice A position of `size` at `price` as a leg of the health loop and the offset-pair
     ///         credit: its notional (rounded up) and requirements; the caller sets its pair.
     function leg(
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         int256 size,
         uint256 price
     ) internal view returns (RiskMath.Leg memory out) {
@@ -123,7 +142,7 @@ library MarketMath {
 
     /// @notice Requirements of a signed size at `price`; zero for a zero size.
     function sizeRequirements(
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         int256 size,
         uint256 price
     ) internal view returns (uint256 im, uint256 mm) {

@@ -23,7 +23,7 @@ import {
     AccountData,
     Health,
     MarginCheck,
-    MarketConfig,
+    StoredMarket,
     MarketState,
     MarketStatus,
     Order
@@ -54,7 +54,7 @@ library OrderLogic {
         uint256 settlementDeadline
     ) external {
         bool reducing = _validateCommit(s, account, marketId, sizeDelta, settlementDeadline);
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
         Order memory o;
         uint256 price;
         (o.commitRound, price) = OracleLib.readRound(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
@@ -95,7 +95,7 @@ library OrderLogic {
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
         if (block.timestamp > o.settlementDeadline)
             revert E.OrderExpired(o.settlementDeadline, block.timestamp);
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
         if (_governanceBlocked(s, cfg, o)) {
             // INV-38: a pause or status change is not the trader's doing: free, keeper unpaid.
             _clear(s, account, marketId);
@@ -230,7 +230,7 @@ library OrderLogic {
     ) external {
         Order memory o = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
         bool blocked = _governanceBlocked(s, cfg, o);
         if (block.timestamp > o.settlementDeadline) {
             _clear(s, account, marketId);
@@ -296,7 +296,7 @@ library OrderLogic {
         uint256 settlementDeadline
     ) private view returns (bool reducing) {
         if (sizeDelta == 0) revert E.ZeroSizeDelta();
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
         MarketStatus st = cfg.status;
         if (st == MarketStatus.None) revert E.UnknownMarket(marketId);
         if (st == MarketStatus.Paused) revert E.MarketPaused(marketId);
@@ -342,12 +342,12 @@ library OrderLogic {
         int256 sizeDelta,
         uint256 price
     ) private view returns (uint256) {
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
         MarketState storage st = s.marketStates[marketId];
         int256 size = s.positions[account][marketId].size;
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
         uint256 fillPrice = MarketMath.fillPrice(price, skew, sizeDelta, cfg.skewScale);
-        uint256 fee = MarketMath.orderFee(skew, sizeDelta, fillPrice, cfg.makerFee, cfg.takerFee);
+        uint256 fee = MarketMath.tradeFee(cfg, skew, sizeDelta, fillPrice);
         (uint256 imBefore, ) = MarketMath.sizeRequirements(cfg, size, price);
         (uint256 imAfter, ) = MarketMath.sizeRequirements(cfg, size + sizeDelta, price);
         uint256 impact = sizeDelta.abs().mulUp(
@@ -358,7 +358,7 @@ library OrderLogic {
 
     /// @dev The answer of `roundId` if it is the order's settlement round (OrderRounds).
     function _settlementPrice(
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         uint80 roundId,
         uint80 proof,
         Order memory o
@@ -379,7 +379,7 @@ library OrderLogic {
     ///      reduce-only or settled or the protocol paused. Governance did this, not the trader.
     function _governanceBlocked(
         Store storage s,
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         Order memory o
     ) private view returns (bool) {
         MarketStatus st = cfg.status;

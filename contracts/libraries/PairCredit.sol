@@ -6,7 +6,7 @@ import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {RiskMath} from "./RiskMath.sol";
 import {Store} from "../types/Store.sol";
-import {MarketConfig, OffsetPair} from "../types/Types.sol";
+import {StoredMarket, OffsetPair} from "../types/Types.sol";
 
 /// @title PairCredit
 /// @notice What a reducing trade in a paired market does to the account's offset credit, for the
@@ -32,7 +32,7 @@ library PairCredit {
             marketId
         );
         if (!active) return 0;
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
         (, uint256 before) = RiskMath.credit(
             MarketMath.leg(cfg, oldSize, price),
             partner,
@@ -65,7 +65,7 @@ library PairCredit {
         if (others & (uint256(1) << other) == 0) return (false, partner, pair);
         int256 otherSize = s.positions[account][other].size;
         if (otherSize == 0) return (false, partner, pair);
-        MarketConfig storage otherCfg = s.markets[other];
+        StoredMarket storage otherCfg = s.markets[other];
         (uint256 otherPrice, ) = MarginLogic.marketPriceLatest(otherCfg);
         return (true, MarketMath.leg(otherCfg, otherSize, otherPrice), pair);
     }

@@ -11,7 +11,7 @@ import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {Store} from "../types/Store.sol";
-import {MarketConfig, MarketState, MarketStatus} from "../types/Types.sol";
+import {StoredMarket, MarketState, MarketStatus} from "../types/Types.sol";
 
 /// @title PoolLogic
 /// @notice The liquidity pool's value and withdrawable amount, from O(1) aggregates per market.
@@ -33,7 +33,7 @@ library PoolLogic {
             MarketState storage st = s.marketStates[id];
             int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
             if (skew == 0 && st.netEntryNotional == 0 && st.netFundingSnapshot == 0) continue;
-            MarketConfig storage cfg = s.markets[id];
+            StoredMarket storage cfg = s.markets[id];
             uint256 price = MarginLogic.marketPrice(cfg);
             (, int256 indexNow) = MarketMath.currentFunding(cfg, st, price);
             int256 netUpnl = (skew * int256(price)) / WadMath.IWAD - st.netEntryNotional;
@@ -48,7 +48,7 @@ library PoolLogic {
     ///         pool's value. Rounded up, so the value rounds down; 0 without price impact or
     ///         once settled (closes fill at the settlement price).
     function impactPremium(
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         int256 skew,
         uint256 price
     ) internal view returns (uint256) {
@@ -81,7 +81,7 @@ library PoolLogic {
             MarketState storage st = s.marketStates[id];
             uint256 side = WadMath.max(st.longOI, st.shortOI);
             if (side == 0) continue;
-            MarketConfig storage cfg = s.markets[id];
+            StoredMarket storage cfg = s.markets[id];
             uint256 ratio = cfg.maxOiPoolRatio;
             uint256 needed =
                 ratio == 0

@@ -14,7 +14,7 @@ import {Store} from "../types/Store.sol";
 import {
     AccountData,
     MarginCheck,
-    MarketConfig,
+    StoredMarket,
     MarketState,
     MarketStatus,
     Position
@@ -45,20 +45,45 @@ library TradeLogic {
         uint256 storeLoss; // USD WAD, at most what storing the new position rounded away
     }
 
-    /// @notice Records funding of a market up to now and returns the current index.
+    /// @notice Records funding of a market up to now and returns the current index. A position
+    ///         change reports the index in its `PositionModified`; `recordFundingLogged` is for
+    ///         the paths that record funding without one (parameter changes, settlement).
     function recordFunding(
-        uint256 marketId,
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         MarketState storage st,
         uint256 price
-    ) internal returns (int256) {
-        if (st.lastFundingTime == block.timestamp) return st.fundingIndex;
-        (int256 rateNow, int256 indexNow) = MarketMath.currentFunding(cfg, st, price);
-        st.fundingRate = rateNow.toInt80();
-        st.fundingIndex = indexNow.toInt128();
-        st.lastFundingTime = uint48(block.timestamp);
-        emit ICrossmarginEvents.FundingRecorded(marketId, rateNow, indexNow, price);
-        return indexNow;
+    ) internal returns (int256 indexNow) {
+        (, indexNow) = _accrue(cfg, st, price);
+    }
+
+    /// @notice `recordFunding`, with `FundingRecorded` when anything accrued.
+    function recordFundingLogged(
+        uint256 marketId,
+        StoredMarket storage cfg,
+        MarketState storage st,
+        uint256 price
+    ) internal {
+        (bool recorded, int256 indexNow) = _accrue(cfg, st, price);
+        if (recorded) {
+            emit ICrossmarginEvents.FundingRecorded(marketId, st.fundingRate, indexNow, price);
+        }
+    }
+
+    function _accrue(
+        StoredMarket storage cfg,
+        MarketState storage st,
+        uint256 price
+    ) private returns (bool recorded, int256 indexNow) {
+        if (st.lastFundingTime == block.timestamp) return (false, st.fundingIndex);
+        int256 rateNow;
+        (rateNow, indexNow) = MarketMath.currentFunding(cfg, st, price);
+        (int80 rate, int128 index) = (rateNow.toInt80(), indexNow.toInt128());
+        (st.fundingRate, st.fundingIndex, st.lastFundingTime) = (
+            rate,
+            index,
+            uint48(block.timestamp)
+        );
+        return (true, indexNow);
     }
 
     /// @notice The market's funding rate and index now at `price` (the engine's `currentFunding`,
@@ -80,7 +105,7 @@ library TradeLogic {
         int256 sizeDelta,
         uint256 price
     ) public view returns (uint256 fill, uint256 fee) {
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
         if (cfg.status == MarketStatus.Settled) return (price, 0);
         MarketState storage st = s.marketStates[marketId];
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
@@ -89,7 +114,7 @@ library TradeLogic {
                 ? MarketMath.effectiveSkew(skew, st.blockSkew, sizeDelta)
                 : skew;
         fill = MarketMath.fillPrice(price, skewEff, sizeDelta, cfg.skewScale);
-        fee = MarketMath.orderFee(skew, sizeDelta, fill, cfg.makerFee, cfg.takerFee);
+        fee = MarketMath.tradeFee(cfg, skew, sizeDelta, fill);
     }
 
     /// @notice A trade by the account's owner or operator: status, pause, slippage and
@@ -107,10 +132,10 @@ library TradeLogic {
         MarginCheck memory pending
     ) internal returns (TradeResult memory r) {
         if (sizeDelta == 0) revert ICrossmarginErrors.ZeroSizeDelta();
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
+        Position storage pos = s.positions[account][marketId];
         MarketStatus status = cfg.status;
-        int256 oldSize = s.positions[account][marketId].size;
-        bool reducing = isReducing(oldSize, sizeDelta);
+        bool reducing = isReducing(pos.size, sizeDelta);
         if (status == MarketStatus.None) revert ICrossmarginErrors.UnknownMarket(marketId);
         if (status == MarketStatus.Paused) revert ICrossmarginErrors.MarketPaused(marketId);
         if (!reducing) {
@@ -156,15 +181,17 @@ library TradeLogic {
         TradeResult memory r,
         MarginCheck memory pending
     ) private view {
-        MarketConfig storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId];
         pending.equityBeforeAdj +=
             sizeDelta.sMulCeil(int256(r.fill) - int256(price)) + int256(r.fee);
         (, uint256 mmOld) = MarketMath.sizeRequirements(cfg, r.oldSize, price);
         (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, price);
-        pending.mmBeforeAdj +=
-            int256(mmOld) -
-            int256(mmNew) -
-            PairCredit.creditLoss(s, account, marketId, price, r.oldSize, r.newSize);
+        int256 freed = int256(mmOld) - int256(mmNew);
+        // A market without an offset pair has no credit to lose.
+        if (cfg.offsetPair != 0) {
+            freed -= PairCredit.creditLoss(s, account, marketId, price, r.oldSize, r.newSize);
+        }
+        pending.mmBeforeAdj += freed;
         // Realising the PnL into whole quote units loses under one unit; the three WAD
         // roundings of PnL and impact, under 2 wei; storing the new position, `storeLoss`
         // (docs/math.md, "Margin check" and "Position storage").
@@ -185,7 +212,7 @@ library TradeLogic {
     ) internal returns (TradeResult memory r) {
         MarketState storage st = s.marketStates[marketId];
         Position storage pos = s.positions[account][marketId];
-        int256 indexNow = recordFunding(marketId, s.markets[marketId], st, price);
+        int256 indexNow = recordFunding(s.markets[marketId], st, price);
         (int256 size, uint256 entry, int256 index0) = PositionLib.load(pos);
         r.oldSize = size;
         r.newSize = size + sizeDelta;
@@ -205,7 +232,7 @@ library TradeLogic {
         r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
         (int256 newEntry, int256 newIndex) = _move(s, account, marketId, r, indexNow);
         _updateAggregates(st, size, r.newSize, int256(entry), newEntry, index0, newIndex);
-        _emitModified(account, marketId, sizeDelta, r);
+        _emitModified(account, marketId, sizeDelta, r, indexNow);
     }
 
     /// @dev Writes the position's new size, with the fill and `indexNow` rounded against it
@@ -221,7 +248,9 @@ library TradeLogic {
         Position storage pos = s.positions[account][marketId];
         AccountData storage a = s.accounts[account];
         if (r.newSize == 0) {
-            delete s.positions[account][marketId];
+            delete pos.size;
+            delete pos.entryFloat;
+            delete pos.indexFloat;
             a.marketMask &= ~uint64(1 << marketId);
             return (0, 0);
         }
@@ -245,7 +274,7 @@ library TradeLogic {
 
     /// @dev Fill at the effective skew (INV-40) and fee split at the real skew (docs/math.md).
     function _impactFill(
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         MarketState storage st,
         int256 sizeDelta,
         uint256 price
@@ -254,7 +283,7 @@ library TradeLogic {
         uint256 skewScale = cfg.skewScale;
         int256 skewEff = skewScale == 0 ? skew : _blockSkew(st, skew, sizeDelta);
         fill = MarketMath.fillPrice(price, skewEff, sizeDelta, skewScale);
-        fee = MarketMath.orderFee(skew, sizeDelta, fill, cfg.makerFee, cfg.takerFee);
+        fee = MarketMath.tradeFee(cfg, skew, sizeDelta, fill);
     }
 
     /// @dev INV-40: the skew a price-impacted trade fills at. The first one of the block in this
@@ -277,7 +306,8 @@ library TradeLogic {
         uint256 account,
         uint256 marketId,
         int256 sizeDelta,
-        TradeResult memory r
+        TradeResult memory r,
+        int256 fundingIndex
     ) private {
         emit ICrossmarginEvents.PositionModified(
             account,
@@ -288,7 +318,8 @@ library TradeLogic {
             r.fee,
             r.pnl,
             r.funding,
-            r.quoteDelta
+            r.quoteDelta,
+            fundingIndex
         );
     }
 
@@ -301,7 +332,7 @@ library TradeLogic {
     function checkOpenInterest(
         Store storage s,
         uint256 marketId,
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         bool long,
         uint256 price
     ) internal view {
@@ -322,7 +353,7 @@ library TradeLogic {
     function checkNetExposure(
         Store storage s,
         uint256 marketId,
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         int256 sizeDelta,
         uint256 price
     ) internal view {

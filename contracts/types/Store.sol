@@ -5,7 +5,7 @@ import {
     AccountData,
     AccountLiquidation,
     CollateralConfig,
-    MarketConfig,
+    StoredMarket,
     MarketState,
     OffsetPair,
     Position,
@@ -58,7 +58,7 @@ struct Store {
     LiquidationParams liq;
     address[] collateralTokens; // by index
     mapping(address token => CollateralConfig) collaterals;
-    mapping(uint256 marketId => MarketConfig) markets;
+    mapping(uint256 marketId => StoredMarket) markets;
     mapping(uint256 marketId => MarketState) marketStates;
     mapping(uint256 account => AccountData) accounts;
     mapping(uint256 account => mapping(address token => uint256)) collateralBalances;

@@ -66,8 +66,38 @@ struct MarketInfo {
     MarketStatus status; // None for an id that does not exist
 }
 
-/// @notice Market parameters. The first three slots hold what the margin check reads.
+/// @notice A market's parameters as `getMarket` returns them: fees in WAD, every field at its
+///         full width (in storage: `StoredMarket`).
 struct MarketConfig {
+    address feed;
+    uint32 heartbeat;
+    uint8 feedDecimals;
+    MarketStatus status;
+    bool instantTrading; // whether modifyPosition may increase risk without a delayed order
+    uint8 offsetPair; // id of the market's offset pair, 0 = none
+    uint64 imrBase; // WAD
+    uint64 imrSizeFactor; // WAD per sqrt(USD)
+    uint64 maintenanceScalar; // WAD, mmr = imr * scalar
+    uint64 maxFundingVelocity; // WAD per day per day
+    uint128 minPositionMargin; // USD WAD
+    uint128 skewScale; // size WAD, 0 = no price impact and no funding
+    uint64 makerFee; // WAD, a whole number of pips (1e-6)
+    uint64 takerFee; // WAD, a whole number of pips (1e-6)
+    uint128 maxOpenInterest; // size WAD per side
+    uint128 settlementPrice; // WAD, set when settled
+    uint64 maxOiPoolRatio; // WAD: per-side OI notional <= pool balance * ratio
+    uint64 maxNetExposureRatio; // WAD: |skew| * price <= pool balance * ratio (INV-45)
+    uint128 maxLiquidationPerWindow; // USD WAD of notional, 0 = unlimited
+    uint32 liquidationWindow; // seconds
+    uint32 minOrderDelay; // seconds between commit and the settlement round
+    uint32 maxOrderAge; // seconds after which an unsettled order expires
+}
+
+/// @notice A market's parameters as stored (docs/gas.md, "Market storage"). Slots 0 to 2 hold
+///         all that the margin check and a reducing trade read, fees included (in pips, 1e-6 of
+///         notional: the setter accepts only whole pips); slot 3 the caps a risk-increasing trade
+///         reads; the settlement price, read only once the market is settled, has a slot alone.
+struct StoredMarket {
     // slot 0
     address feed;
     uint32 heartbeat;
@@ -75,6 +105,8 @@ struct MarketConfig {
     MarketStatus status;
     bool instantTrading; // whether modifyPosition may increase risk without a delayed order
     uint8 offsetPair; // id of the market's offset pair, 0 = none
+    uint16 makerFeePips; // 1e-6 of notional, <= 50,000 (5 %)
+    uint16 takerFeePips; // 1e-6 of notional, <= 50,000 (5 %)
     // slot 1
     uint64 imrBase; // WAD
     uint64 imrSizeFactor; // WAD per sqrt(USD)
@@ -83,19 +115,17 @@ struct MarketConfig {
     // slot 2
     uint128 minPositionMargin; // USD WAD
     uint128 skewScale; // size WAD, 0 = no price impact and no funding
-    // slot 3
-    uint64 makerFee; // WAD
-    uint64 takerFee; // WAD
+    // slot 3: what a risk-increasing trade's caps read
     uint128 maxOpenInterest; // size WAD per side
-    // slot 4: with slot 3, what a risk-increasing trade's caps read
-    uint128 settlementPrice; // WAD, set when settled
     uint64 maxOiPoolRatio; // WAD: per-side OI notional <= pool balance * ratio
     uint64 maxNetExposureRatio; // WAD: |skew| * price <= pool balance * ratio (INV-45)
-    // slot 5: liquidation window and order timing
+    // slot 4: liquidation window and order timing
     uint128 maxLiquidationPerWindow; // USD WAD of notional, 0 = unlimited
     uint32 liquidationWindow; // seconds
     uint32 minOrderDelay; // seconds between commit and the settlement round
     uint32 maxOrderAge; // seconds after which an unsettled order expires
+    // slot 5
+    uint128 settlementPrice; // WAD, set when settled
 }
 
 /// @notice Aggregates per market, maintained incrementally so the pool's open PnL is O(1).

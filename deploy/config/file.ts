@@ -88,6 +88,9 @@ const COLLATERAL_KEYS: (keyof CollateralParams)[] = [
   "depositCap",
 ];
 
+/** A fee's unit on chain: one pip, 1e-6 of notional (WAD 1e12; INV-73). */
+const PIP = 10n ** 12n;
+
 function fail(where: string, message: string): never {
   throw new Error(`deploy config ${where}: ${message}`);
 }
@@ -169,6 +172,10 @@ export function resolveConfig(file: NetworkConfigFile, source = "(inline)"): Net
         if (!Number.isInteger(m[k]) || (m[k] as number) < 0)
           fail(where, `${k} must be whole seconds`);
       } else checkDecimal(where, k, m[k]);
+    }
+    // INV-73: the engine stores fees in pips (1e-6) and refuses a finer fee (ParameterOffGrid).
+    for (const k of ["makerFee", "takerFee"] as const) {
+      if (wad(m[k] as string) % PIP !== 0n) fail(where, `${k} "${m[k]}" is not a whole pip (1e-6)`);
     }
     return m;
   });

@@ -6,7 +6,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Bitmask} from "../../contracts/libraries/Bitmask.sol";
 import {WadMath} from "../../contracts/libraries/WadMath.sol";
 import {MarketMath} from "../../contracts/libraries/MarketMath.sol";
-import {MarketConfig, MarketState, MarketStatus} from "../../contracts/types/Types.sol";
+import {StoredMarket, MarketState, MarketStatus} from "../../contracts/types/Types.sol";
 import {WadMathHarness} from "../../contracts/mocks/WadMathHarness.sol";
 
 /// @notice The health loop's hand-written arithmetic (docs/gas.md) against plain checked
@@ -15,7 +15,7 @@ import {WadMathHarness} from "../../contracts/mocks/WadMathHarness.sol";
 contract HotMathTest is Test {
     int256 internal constant WAD = 1e18;
 
-    MarketConfig internal cfg;
+    StoredMarket internal cfg;
     MarketState internal st;
     WadMathHarness internal harness = new WadMathHarness();
 

@@ -5,7 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
 import {MarketMath} from "../../contracts/libraries/MarketMath.sol";
-import {MarketConfig} from "../../contracts/types/Types.sol";
+import {StoredMarket} from "../../contracts/types/Types.sol";
 
 /// @notice Fuzz tests of the risk model's pure formulas (docs/math.md, "Risk model") over random
 ///         books within the on-chain parameter bounds: the offset-pair credit never takes a
@@ -41,8 +41,8 @@ contract RiskMathTest is Test {
         uint256 minMargin;
     }
 
-    MarketConfig internal cfgA;
-    MarketConfig internal cfgB;
+    StoredMarket internal cfgA;
+    StoredMarket internal cfgB;
 
     // ---------------------------------------------------------------- offset pairs (INV-54)
 
@@ -199,7 +199,7 @@ contract RiskMathTest is Test {
 
     /// @dev A leg with random parameters within the on-chain bounds.
     function _leg(
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         LegInput memory x,
         bool long
     ) internal returns (RiskMath.Leg memory) {
@@ -214,7 +214,7 @@ contract RiskMathTest is Test {
 
     /// @dev The leg of an already bounded input (requirements as the engine computes them).
     function _legAt(
-        MarketConfig storage cfg,
+        StoredMarket storage cfg,
         LegInput memory x,
         bool long
     ) internal returns (RiskMath.Leg memory l) {

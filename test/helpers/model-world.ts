@@ -378,6 +378,7 @@ export async function expectTradeEvent(
       r.pnl,
       r.funding,
       r.quoteDelta,
+      r.indexNow,
     );
 }
 

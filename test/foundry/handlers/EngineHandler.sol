@@ -426,9 +426,9 @@ contract EngineHandler is
             if (uint256(lg.topics[1]) != acct) continue;
             bytes32 t = lg.topics[0];
             if (t == Ev.PositionModified.selector) {
-                (, , , , , , int256 quoteDelta) = abi.decode(
+                (, , , , , , int256 quoteDelta, ) = abi.decode(
                     lg.data,
-                    (int256, int256, uint256, uint256, int256, int256, int256)
+                    (int256, int256, uint256, uint256, int256, int256, int256, int256)
                 );
                 l.quoteDelta += quoteDelta;
             } else if (t == Ev.LiquidationFeePaid.selector) {

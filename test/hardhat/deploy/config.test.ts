@@ -85,6 +85,19 @@ describe("deploy config", () => {
         "t",
       ),
     ).to.throw(/skewScale "lots" is not a non-negative decimal/);
+    // INV-73: a fee finer than a pip would revert ParameterOffGrid on chain; the file says so first.
+    const fine = { skewScale: "1", maxOpenInterest: "1", takerFee: "0.00055", makerFee: "0.0002" };
+    expect(() =>
+      resolveConfig(minimal([{ name: "ETH-PERP", feed: FEED, ...fine }]), "t"),
+    ).to.not.throw();
+    for (const [k, v] of [
+      ["takerFee", "0.0000005"],
+      ["makerFee", "0.00020001"],
+    ]) {
+      expect(() =>
+        resolveConfig(minimal([{ name: "ETH-PERP", feed: FEED, ...fine, [k]: v }]), "t"),
+      ).to.throw(new RegExp(`ETH-PERP: ${k} "${v}" is not a whole pip`));
+    }
     const badFeed = { ...FEED, address: "0x1234" };
     expect(() =>
       resolveConfig(

@@ -193,7 +193,7 @@ describe("keeper parts", function () {
       expect(ix.lastBlock).to.equal(9);
       ix.apply([
         log("Deposited", [1n << 8n, token, token, 5n]),
-        log("PositionModified", [2n << 8n, 0, 1n, 1n, 1n, 0, 0, 0, 0]),
+        log("PositionModified", [2n << 8n, 0, 1n, 1n, 1n, 0, 0, 0, 0, 0]),
         log("Deposited", [1n << 8n, token, token, 6n]),
         log("OrderCommitted", [3n << 8n, 1, 1n, 1n, 100, 1]),
         log("OrderCommitted", [3n << 8n, 2, 1n, 1n, 100, 1]),

@@ -193,7 +193,18 @@ describe("orders: cancelled at settlement", () => {
     await expect(tx).to.emit(engine, "OrderSettled");
     await expect(tx)
       .to.emit(engine, "PositionModified")
-      .withArgs(account, ETH, -wad("2"), wad("3"), px("3100"), 0n, anyValue, anyValue, anyValue);
+      .withArgs(
+        account,
+        ETH,
+        -wad("2"),
+        wad("3"),
+        px("3100"),
+        0n,
+        anyValue,
+        anyValue,
+        anyValue,
+        (await engine.getMarketState(ETH)).fundingIndex, // frozen since the settlement
+      );
     await expectConserved(env, [account, env.otherAccount]);
   });
 

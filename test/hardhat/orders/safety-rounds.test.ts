@@ -144,7 +144,18 @@ describe("settleMarket: INV-39 markets can always be settled", () => {
     expect((await engine.getMarket(ETH)).settlementPrice).to.equal(last);
     await expect(engine.connect(trader).modifyPosition(account, ETH, -wad("2"), 1n, 10n ** 30n))
       .to.emit(engine, "PositionModified")
-      .withArgs(account, ETH, -wad("2"), 0n, last, 0n, anyValue, anyValue, anyValue);
+      .withArgs(
+        account,
+        ETH,
+        -wad("2"),
+        0n,
+        last,
+        0n,
+        anyValue,
+        anyValue,
+        anyValue,
+        (await engine.getMarketState(ETH)).fundingIndex, // frozen since the settlement
+      );
     await expectConserved(env, [account, env.otherAccount]);
   });
 

@@ -273,6 +273,33 @@ describe("vault: roles and governance bounds", () => {
       });
     }
 
+    it("INV-73: a fee is stored in pips (1e-6): an off-grid fee reverts ParameterOffGrid and changes nothing; whole pips read back exactly as WAD", async () => {
+      const e = ctx.engine.connect(risk);
+      const PIP = 10n ** 12n;
+      for (const [name, value] of [
+        ["makerFee", 1n],
+        ["takerFee", PIP + 1n],
+        ["takerFee", wad("0.05") - 1n],
+        ["makerFee", wad("0.0006") + PIP / 2n],
+      ] as const) {
+        const before = await digest();
+        await expect(e.setMarketTradingParams(0, { ...TRADING, [name]: value }), `${name} ${value}`)
+          .to.be.revertedWithCustomError(ctx.engine, "ParameterOffGrid")
+          .withArgs(b32(name), value, PIP);
+        expect(await digest()).to.deep.equal(before);
+      }
+      for (const [maker, taker] of [
+        [PIP, wad("0.05")],
+        [0n, PIP * 12_345n],
+      ]) {
+        await expect(e.setMarketTradingParams(0, { ...TRADING, makerFee: maker, takerFee: taker }))
+          .to.emit(ctx.engine, "MarketTradingParamsSet")
+          .withArgs(0, [TRADING.skewScale, maker, taker, TRADING.maxFundingVelocity]);
+        const m = await ctx.engine.getMarket(0);
+        expect([m.makerFee, m.takerFee]).to.deep.equal([maker, taker]);
+      }
+    });
+
     it("the bounds themselves are accepted, with events (INV-53: imrBase 2 %, maintenanceScalar 0.5)", async () => {
       const e = ctx.engine.connect(risk);
       await expect(
