@@ -26,6 +26,8 @@ import {
 /// @dev Linked library (delegatecall) so that the engine stays under the contract size limit.
 library AdminLogic {
     uint256 internal constant WAD = 1e18;
+    uint256 internal constant PIP = MarketMath.PIP;
+    uint256 internal constant NANO = MarketMath.NANO;
     /// @dev One bit per listed token in the 32-bit AccountData.collateralMask.
     uint256 internal constant MAX_COLLATERAL_TYPES = 32;
     uint256 internal constant MAX_MARKETS = 64;
@@ -304,7 +306,7 @@ library AdminLogic {
             uint256 fee = s.markets[id].takerFeePips;
             if (fee > highest) highest = fee;
         }
-        s.liq.maxTakerFee = uint64(highest * MarketMath.PIP);
+        s.liq.maxTakerFee = uint64(highest * PIP);
     }
 
     function _setTrading(
@@ -315,13 +317,16 @@ library AdminLogic {
         _bound("skewScale", p.skewScale, 0, MAX_SKEW_SCALE);
         _bound("makerFee", p.makerFee, 0, MAX_FEE);
         _bound("takerFee", p.takerFee, 0, MAX_FEE);
-        _onGrid("makerFee", p.makerFee, MarketMath.PIP);
-        _onGrid("takerFee", p.takerFee, MarketMath.PIP);
         _bound("maxFundingVelocity", p.maxFundingVelocity, 0, MAX_FUNDING_VELOCITY);
-        m.skewScale = p.skewScale;
-        m.makerFeePips = uint16(p.makerFee / MarketMath.PIP);
-        m.takerFeePips = uint16(p.takerFee / MarketMath.PIP);
-        m.maxFundingVelocity = p.maxFundingVelocity;
+        // INV-73: stored in pips and nanos (StoredMarket), so only whole ones are accepted.
+        _onGrid("skewScale", p.skewScale, NANO);
+        _onGrid("makerFee", p.makerFee, PIP);
+        _onGrid("takerFee", p.takerFee, PIP);
+        _onGrid("maxFundingVelocity", p.maxFundingVelocity, NANO);
+        m.skewScaleNano = uint80(p.skewScale / NANO);
+        m.makerFeePips = uint16(p.makerFee / PIP);
+        m.takerFeePips = uint16(p.takerFee / PIP);
+        m.maxFundingVelocityNano = uint40(p.maxFundingVelocity / NANO);
         emit Ev.MarketTradingParamsSet(id, p);
     }
 
@@ -335,10 +340,14 @@ library AdminLogic {
             MAX_MAINTENANCE_SCALAR
         );
         _bound("minPositionMarginUsd", p.minPositionMarginUsd, 0, MAX_MIN_POSITION_MARGIN);
-        m.imrBase = p.imrBase;
-        m.imrSizeFactor = p.imrSizeFactor;
-        m.maintenanceScalar = p.maintenanceScalar;
-        m.minPositionMargin = p.minPositionMarginUsd;
+        _onGrid("imrBase", p.imrBase, NANO);
+        _onGrid("imrSizeFactor", p.imrSizeFactor, NANO);
+        _onGrid("maintenanceScalar", p.maintenanceScalar, NANO);
+        _onGrid("minPositionMarginUsd", p.minPositionMarginUsd, NANO);
+        m.imrBaseNano = uint32(p.imrBase / NANO);
+        m.imrSizeFactorNano = uint24(p.imrSizeFactor / NANO);
+        m.maintenanceScalarNano = uint32(p.maintenanceScalar / NANO);
+        m.minPositionMarginNano = uint48(p.minPositionMarginUsd / NANO);
         emit Ev.MarketMarginParamsSet(id, p);
     }
 

@@ -249,7 +249,7 @@ library LiquidationLogic {
         if (notional == 0 || ctx.equity < 0) return absSize;
         StoredMarket storage cfg = s.markets[sl.marketId];
         // Target (MM * (1 + buffer)) freed per USD of notional closed.
-        uint256 freed = (sl.mm - cfg.minPositionMargin).divDown(notional).mulDown(
+        uint256 freed = (sl.mm - MarketMath.minPositionMarginUsd(cfg)).divDown(notional).mulDown(
             WadMath.WAD + lp.buffer
         );
         uint256 pen = _penaltyRate(cfg, lp);
@@ -329,10 +329,10 @@ library LiquidationLogic {
     ) private view returns (uint256 penalty) {
         StoredMarket storage cfg = s.markets[sl.marketId];
         penalty = notional.mulUp(_penaltyRate(cfg, lp));
-        if (cfg.status == MarketStatus.Settled || cfg.skewScale == 0) return penalty;
+        if (cfg.status == MarketStatus.Settled || cfg.skewScaleNano == 0) return penalty;
         MarketState storage st = s.marketStates[sl.marketId];
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-        uint256 fill = MarketMath.fillPrice(sl.price, skew, delta, cfg.skewScale);
+        uint256 fill = MarketMath.fillPrice(sl.price, skew, delta, MarketMath.skewScaleWad(cfg));
         int256 impact = delta.sMulCeil(int256(fill) - int256(sl.price));
         if (impact > 0) penalty += uint256(impact);
     }

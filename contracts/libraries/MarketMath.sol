@@ -42,6 +42,18 @@ library MarketMath {
 
     /// @notice WAD per pip: a market stores its fees in pips (1e-6 of notional, `StoredMarket`).
     uint256 internal constant PIP = 1e12;
+    /// @notice WAD per nano: a market stores its margin and funding parameters in nanos (1e-9).
+    uint256 internal constant NANO = 1e9;
+
+    /// @notice The market's skew scale (size WAD; 0: no price impact and no funding).
+    function skewScaleWad(StoredMarket storage cfg) internal view returns (uint256) {
+        return uint256(cfg.skewScaleNano) * NANO;
+    }
+
+    /// @notice The market's minimum position margin (USD WAD).
+    function minPositionMarginUsd(StoredMarket storage cfg) internal view returns (uint256) {
+        return uint256(cfg.minPositionMarginNano) * NANO;
+    }
 
     /// @notice The market's maker and taker fees (WAD).
     function fees(StoredMarket storage cfg) internal view returns (uint256 maker, uint256 taker) {
@@ -77,10 +89,11 @@ library MarketMath {
 
     /// @notice The funding rate and index at `block.timestamp` without recording them.
     /// @dev Unchecked where the stored widths bound the values (`elapsed` < 2^64, the EVM's
-    ///      timestamp width): |skew| < 2^113, so |skew * WAD| < 2^173; |prop| <= WAD < 2^60 and
-    ///      `maxFundingVelocity` < 2^64, so |velocity| <= 2^64; |velocity * elapsed| < 2^128;
-    ///      |rateNow| < 2^113 (the stored rate is int80); |avgRate * elapsed| < 2^178. The one
-    ///      product that can overflow, by the price, is checked, as is the sum with the index.
+    ///      timestamp width): |skew| < 2^113, so |skew * WAD| < 2^173; the skew scale < 2^110
+    ///      (uint80 nanos); |prop| <= WAD < 2^60 and the velocity < 2^70 (uint40 nanos), so
+    ///      |velocity| <= 2^70; |velocity * elapsed| < 2^134; |rateNow| < 2^119 (the stored rate
+    ///      is int80); |avgRate * elapsed| < 2^184. The one product that can overflow, by the
+    ///      price, is checked, as is the sum with the index.
     function currentFunding(
         StoredMarket storage cfg,
         MarketState storage st,
@@ -93,14 +106,16 @@ library MarketMath {
         int256 avgElapsed;
         unchecked {
             int256 elapsed = int256(block.timestamp - last);
-            int256 skewScale = int256(uint256(cfg.skewScale));
+            int256 scale = int256(uint256(cfg.skewScaleNano) * NANO);
             int256 velocity;
-            if (skewScale != 0) {
+            if (scale != 0) {
                 int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-                int256 prop = (skew * WadMath.IWAD) / skewScale;
+                int256 prop = (skew * WadMath.IWAD) / scale;
                 if (prop > WadMath.IWAD) prop = WadMath.IWAD;
                 else if (prop < -WadMath.IWAD) prop = -WadMath.IWAD;
-                velocity = (prop * int256(uint256(cfg.maxFundingVelocity))) / WadMath.IWAD;
+                velocity =
+                    (prop * int256(uint256(cfg.maxFundingVelocityNano) * NANO)) /
+                    WadMath.IWAD;
             }
             rateNow = rate + (velocity * elapsed) / DAY;
             avgElapsed = ((rate + rateNow) / 2) * elapsed;
@@ -113,8 +128,8 @@ library MarketMath {
         StoredMarket storage cfg,
         uint256 notional
     ) internal view returns (uint256 im, uint256 mm) {
-        uint256 imr = cfg.imrBase;
-        uint256 k = cfg.imrSizeFactor;
+        uint256 imr = uint256(cfg.imrBaseNano) * NANO;
+        uint256 k = uint256(cfg.imrSizeFactorNano) * NANO;
         if (k != 0) {
             // mulUp(k, sqrtUp(x)) <= imrBase iff sqrtUp(x) <= t = floor(imrBase * WAD / k)
             // iff x <= t * t: the square root is taken only where the size factor binds.
@@ -122,8 +137,8 @@ library MarketMath {
             uint256 t = (imr * WadMath.WAD) / k;
             if (x > t * t) imr = WadMath.max(imr, k.mulUp(WadMath.sqrtUp(x)));
         }
-        uint256 mmr = imr.mulUp(cfg.maintenanceScalar);
-        uint256 minMargin = cfg.minPositionMargin;
+        uint256 mmr = imr.mulUp(uint256(cfg.maintenanceScalarNano) * NANO);
+        uint256 minMargin = uint256(cfg.minPositionMarginNano) * NANO;
         im = notional.mulUp(imr) + minMargin;
         mm = notional.mulUp(mmr) + minMargin;
     }

@@ -52,7 +52,7 @@ library PoolLogic {
         int256 skew,
         uint256 price
     ) internal view returns (uint256) {
-        uint256 skewScale = cfg.skewScale;
+        uint256 skewScale = MarketMath.skewScaleWad(cfg);
         if (skew == 0 || skewScale == 0 || cfg.status == MarketStatus.Settled) return 0;
         uint256 abs = WadMath.abs(skew);
         return Math.mulDiv(abs.mulUp(price), abs, 2 * skewScale, Math.Rounding.Ceil);

@@ -113,7 +113,7 @@ library TradeLogic {
             st.blockNumber == block.number
                 ? MarketMath.effectiveSkew(skew, st.blockSkew, sizeDelta)
                 : skew;
-        fill = MarketMath.fillPrice(price, skewEff, sizeDelta, cfg.skewScale);
+        fill = MarketMath.fillPrice(price, skewEff, sizeDelta, MarketMath.skewScaleWad(cfg));
         fee = MarketMath.tradeFee(cfg, skew, sizeDelta, fill);
     }
 
@@ -227,7 +227,7 @@ library TradeLogic {
         r.pnl = size.sMulFloor(int256(r.fill) - int256(entry));
         r.funding = size.sMulCeil(indexNow - index0);
         r.quoteDelta = MarginLogic.usdToQuoteFloor(s, r.pnl - r.funding - int256(r.fee));
-        MarginLogic.addQuote(s, s.accounts[account], r.quoteDelta);
+        _credit(s, account, marketId, r);
         MarginLogic.addPool(s, -r.quoteDelta);
         r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
         (int256 newEntry, int256 newIndex) = _move(s, account, marketId, r, indexNow);
@@ -235,9 +235,30 @@ library TradeLogic {
         _emitModified(account, marketId, sizeDelta, r, indexNow);
     }
 
+    /// @dev The account's side of a position change, in one write of its slot: the quote
+    ///      balance moves by `r.quoteDelta` and the market mask follows the position (a bit set
+    ///      when it opens, within `MAX_POSITIONS`; cleared when it closes).
+    function _credit(
+        Store storage s,
+        uint256 account,
+        uint256 marketId,
+        TradeResult memory r
+    ) private {
+        AccountData storage a = s.accounts[account];
+        if (r.newSize == 0) {
+            a.marketMask &= ~uint64(1 << marketId);
+        } else if (r.oldSize == 0) {
+            uint64 mask = a.marketMask | uint64(1 << marketId);
+            if (Bitmask.count(mask) > MAX_POSITIONS)
+                revert ICrossmarginErrors.TooManyPositions(account, MAX_POSITIONS);
+            a.marketMask = mask;
+        }
+        MarginLogic.addQuote(s, a, r.quoteDelta);
+    }
+
     /// @dev Writes the position's new size, with the fill and `indexNow` rounded against it
-    ///      (PositionLib), or deletes it; keeps the account's market mask. Returns the entry and
-    ///      index stored, which the market aggregates must use.
+    ///      (PositionLib), or deletes it. Returns the entry and index stored, which the market
+    ///      aggregates must use.
     function _move(
         Store storage s,
         uint256 account,
@@ -246,12 +267,10 @@ library TradeLogic {
         int256 indexNow
     ) private returns (int256 newEntry, int256 newIndex) {
         Position storage pos = s.positions[account][marketId];
-        AccountData storage a = s.accounts[account];
         if (r.newSize == 0) {
             delete pos.size;
             delete pos.entryFloat;
             delete pos.indexFloat;
-            a.marketMask &= ~uint64(1 << marketId);
             return (0, 0);
         }
         uint256 entry;
@@ -264,12 +283,6 @@ library TradeLogic {
                 (entry > r.fill ? entry - r.fill : r.fill - entry) + (indexNow - newIndex).abs();
             r.storeLoss = (r.newSize.abs() * diff) / WadMath.WAD + 2;
         }
-        if (r.oldSize == 0) {
-            uint64 mask = a.marketMask | uint64(1 << marketId);
-            if (Bitmask.count(mask) > MAX_POSITIONS)
-                revert ICrossmarginErrors.TooManyPositions(account, MAX_POSITIONS);
-            a.marketMask = mask;
-        }
     }
 
     /// @dev Fill at the effective skew (INV-40) and fee split at the real skew (docs/math.md).
@@ -280,7 +293,7 @@ library TradeLogic {
         uint256 price
     ) private returns (uint256 fill, uint256 fee) {
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-        uint256 skewScale = cfg.skewScale;
+        uint256 skewScale = MarketMath.skewScaleWad(cfg);
         int256 skewEff = skewScale == 0 ? skew : _blockSkew(st, skew, sizeDelta);
         fill = MarketMath.fillPrice(price, skewEff, sizeDelta, skewScale);
         fee = MarketMath.tradeFee(cfg, skew, sizeDelta, fill);

@@ -75,7 +75,7 @@ struct MarketConfig {
     MarketStatus status;
     bool instantTrading; // whether modifyPosition may increase risk without a delayed order
     uint8 offsetPair; // id of the market's offset pair, 0 = none
-    uint64 imrBase; // WAD
+    uint64 imrBase; // WAD, a whole number of nanos (1e-9), as the five below
     uint64 imrSizeFactor; // WAD per sqrt(USD)
     uint64 maintenanceScalar; // WAD, mmr = imr * scalar
     uint64 maxFundingVelocity; // WAD per day per day
@@ -93,10 +93,12 @@ struct MarketConfig {
     uint32 maxOrderAge; // seconds after which an unsettled order expires
 }
 
-/// @notice A market's parameters as stored (docs/gas.md, "Market storage"). Slots 0 to 2 hold
-///         all that the margin check and a reducing trade read, fees included (in pips, 1e-6 of
-///         notional: the setter accepts only whole pips); slot 3 the caps a risk-increasing trade
-///         reads; the settlement price, read only once the market is settled, has a slot alone.
+/// @notice A market's parameters as stored (docs/gas.md, "Market storage"). Slots 0 and 1 hold
+///         all that the margin check and a reducing trade read: the fees in pips (1e-6 of
+///         notional), the margin and funding parameters in nanos (1e-9 of their WAD unit); the
+///         setters accept only whole pips and nanos (INV-73), so nothing is rounded. Slot 2 holds
+///         the caps a risk-increasing trade reads; the settlement price, read only once the
+///         market is settled, has a slot alone.
 struct StoredMarket {
     // slot 0
     address feed;
@@ -107,24 +109,23 @@ struct StoredMarket {
     uint8 offsetPair; // id of the market's offset pair, 0 = none
     uint16 makerFeePips; // 1e-6 of notional, <= 50,000 (5 %)
     uint16 takerFeePips; // 1e-6 of notional, <= 50,000 (5 %)
-    // slot 1
-    uint64 imrBase; // WAD
-    uint64 imrSizeFactor; // WAD per sqrt(USD)
-    uint64 maintenanceScalar; // WAD, mmr = imr * scalar
-    uint64 maxFundingVelocity; // WAD per day per day
-    // slot 2
-    uint128 minPositionMargin; // USD WAD
-    uint128 skewScale; // size WAD, 0 = no price impact and no funding
-    // slot 3: what a risk-increasing trade's caps read
+    // slot 1: each field in nanos of its unit (MarketMath.NANO = 1e9 WAD)
+    uint32 imrBaseNano; // <= 1e9 (100 %)
+    uint24 imrSizeFactorNano; // per sqrt(USD), <= 1e7 (0.01)
+    uint32 maintenanceScalarNano; // <= 0.9e9, mmr = imr * scalar
+    uint40 maxFundingVelocityNano; // per day per day, <= 1e10 (10)
+    uint48 minPositionMarginNano; // USD, <= 1e13 (10,000 USD)
+    uint80 skewScaleNano; // units of size, <= 1e24 (1e15 units); 0 = no impact, no funding
+    // slot 2: what a risk-increasing trade's caps read
     uint128 maxOpenInterest; // size WAD per side
     uint64 maxOiPoolRatio; // WAD: per-side OI notional <= pool balance * ratio
     uint64 maxNetExposureRatio; // WAD: |skew| * price <= pool balance * ratio (INV-45)
-    // slot 4: liquidation window and order timing
+    // slot 3: liquidation window and order timing
     uint128 maxLiquidationPerWindow; // USD WAD of notional, 0 = unlimited
     uint32 liquidationWindow; // seconds
     uint32 minOrderDelay; // seconds between commit and the settlement round
     uint32 maxOrderAge; // seconds after which an unsettled order expires
-    // slot 5
+    // slot 4
     uint128 settlementPrice; // WAD, set when settled
 }
 

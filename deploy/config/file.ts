@@ -88,8 +88,19 @@ const COLLATERAL_KEYS: (keyof CollateralParams)[] = [
   "depositCap",
 ];
 
-/** A fee's unit on chain: one pip, 1e-6 of notional (WAD 1e12; INV-73). */
+/** The units a market's parameters are stored in on chain (INV-73): pips and nanos, in WAD. */
 const PIP = 10n ** 12n;
+const NANO = 10n ** 9n;
+const GRIDS: [keyof MarketParams, bigint, string][] = [
+  ["makerFee", PIP, "pip (1e-6)"],
+  ["takerFee", PIP, "pip (1e-6)"],
+  ["skewScale", NANO, "nano (1e-9)"],
+  ["maxFundingVelocity", NANO, "nano (1e-9)"],
+  ["imrBase", NANO, "nano (1e-9)"],
+  ["imrSizeFactor", NANO, "nano (1e-9)"],
+  ["maintenanceScalar", NANO, "nano (1e-9)"],
+  ["minPositionMargin", NANO, "nano (1e-9)"],
+];
 
 function fail(where: string, message: string): never {
   throw new Error(`deploy config ${where}: ${message}`);
@@ -173,9 +184,10 @@ export function resolveConfig(file: NetworkConfigFile, source = "(inline)"): Net
           fail(where, `${k} must be whole seconds`);
       } else checkDecimal(where, k, m[k]);
     }
-    // INV-73: the engine stores fees in pips (1e-6) and refuses a finer fee (ParameterOffGrid).
-    for (const k of ["makerFee", "takerFee"] as const) {
-      if (wad(m[k] as string) % PIP !== 0n) fail(where, `${k} "${m[k]}" is not a whole pip (1e-6)`);
+    // INV-73: the engine stores fees in pips (1e-6) and the margin and funding parameters in
+    // nanos (1e-9), and refuses anything finer (ParameterOffGrid).
+    for (const [k, step, unit] of GRIDS) {
+      if (wad(m[k] as string) % step !== 0n) fail(where, `${k} "${m[k]}" is not a whole ${unit}`);
     }
     return m;
   });

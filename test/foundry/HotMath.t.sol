@@ -146,14 +146,14 @@ contract HotMathTest is Test {
         int256 rate = st.fundingRate;
         int256 elapsed = int256(block.timestamp) - int256(uint256(st.lastFundingTime));
         if (elapsed == 0 || cfg.status == MarketStatus.Settled) return (rate, st.fundingIndex);
-        int256 skewScale = int256(uint256(cfg.skewScale));
+        int256 skewScale = int256(uint256(cfg.skewScaleNano) * 1e9);
         int256 velocity;
         if (skewScale != 0) {
             int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
             int256 prop = (skew * WAD) / skewScale;
             if (prop > WAD) prop = WAD;
             if (prop < -WAD) prop = -WAD;
-            velocity = (prop * int256(uint256(cfg.maxFundingVelocity))) / WAD;
+            velocity = (prop * int256(uint256(cfg.maxFundingVelocityNano) * 1e9)) / WAD;
         }
         rateNow = rate + (velocity * elapsed) / 1 days;
         int256 avgRate = (rate + rateNow) / 2;
@@ -169,8 +169,8 @@ contract HotMathTest is Test {
         uint112 shortOI,
         int80 rate,
         int128 index,
-        uint128 skewScale,
-        uint64 velocity,
+        uint80 skewScaleNano,
+        uint40 velocityNano,
         uint48 elapsed,
         uint256 price,
         bool settled
@@ -181,8 +181,8 @@ contract HotMathTest is Test {
         st.fundingRate = rate;
         st.fundingIndex = index;
         st.lastFundingTime = uint48(block.timestamp - elapsed);
-        cfg.skewScale = skewScale;
-        cfg.maxFundingVelocity = velocity;
+        cfg.skewScaleNano = skewScaleNano;
+        cfg.maxFundingVelocityNano = velocityNano;
         cfg.status = settled ? MarketStatus.Settled : MarketStatus.Active;
         if (price % 3 != 0) price = bound(price, 0, 1e40); // mostly realistic prices
         _same(

@@ -205,23 +205,30 @@ contract RiskMathTest is Test {
     ) internal returns (RiskMath.Leg memory) {
         x.size = bound(x.size, 1, MAX_SIZE);
         x.price = bound(x.price, 1, MAX_PRICE);
-        x.imrBase = bound(x.imrBase, MIN_IMR, WAD);
-        x.sizeFactor = bound(x.sizeFactor, 0, MAX_IMR_SIZE_FACTOR);
-        x.scalar = bound(x.scalar, MIN_SCALAR, MAX_SCALAR);
-        x.minMargin = bound(x.minMargin, 0, MAX_MIN_POSITION_MARGIN);
+        // On the setters' grid (whole nanos, INV-73); every bound is a whole number of nanos.
+        x.imrBase = _nanos(bound(x.imrBase, MIN_IMR, WAD));
+        x.sizeFactor = _nanos(bound(x.sizeFactor, 0, MAX_IMR_SIZE_FACTOR));
+        x.scalar = _nanos(bound(x.scalar, MIN_SCALAR, MAX_SCALAR));
+        x.minMargin = _nanos(bound(x.minMargin, 0, MAX_MIN_POSITION_MARGIN));
         return _legAt(cfg, x, long);
     }
 
-    /// @dev The leg of an already bounded input (requirements as the engine computes them).
+    /// @dev `x` rounded down to a whole number of nanos (1e9 WAD).
+    function _nanos(uint256 x) internal pure returns (uint256) {
+        return x - (x % 1e9);
+    }
+
+    /// @dev The leg of an already bounded input, on the grid (requirements as the engine
+    ///      computes them).
     function _legAt(
         StoredMarket storage cfg,
         LegInput memory x,
         bool long
     ) internal returns (RiskMath.Leg memory l) {
-        cfg.imrBase = uint64(x.imrBase);
-        cfg.imrSizeFactor = uint64(x.sizeFactor);
-        cfg.maintenanceScalar = uint64(x.scalar);
-        cfg.minPositionMargin = uint128(x.minMargin);
+        cfg.imrBaseNano = uint32(x.imrBase / 1e9);
+        cfg.imrSizeFactorNano = uint24(x.sizeFactor / 1e9);
+        cfg.maintenanceScalarNano = uint32(x.scalar / 1e9);
+        cfg.minPositionMarginNano = uint48(x.minMargin / 1e9);
         l.pair = 1;
         l.size = long ? int256(x.size) : -int256(x.size);
         if (x.size == 0) return l;

@@ -90,13 +90,16 @@ describe("deploy config", () => {
     expect(() =>
       resolveConfig(minimal([{ name: "ETH-PERP", feed: FEED, ...fine }]), "t"),
     ).to.not.throw();
-    for (const [k, v] of [
-      ["takerFee", "0.0000005"],
-      ["makerFee", "0.00020001"],
+    for (const [k, v, unit] of [
+      ["takerFee", "0.0000005", "pip"],
+      ["makerFee", "0.00020001", "pip"],
+      ["skewScale", "1000.0000000001", "nano"],
+      ["imrBase", "0.0500000001", "nano"],
+      ["minPositionMargin", "20.0000000005", "nano"],
     ]) {
       expect(() =>
         resolveConfig(minimal([{ name: "ETH-PERP", feed: FEED, ...fine, [k]: v }]), "t"),
-      ).to.throw(new RegExp(`ETH-PERP: ${k} "${v}" is not a whole pip`));
+      ).to.throw(new RegExp(`ETH-PERP: ${k} "${v}" is not a whole ${unit}`));
     }
     const badFeed = { ...FEED, address: "0x1234" };
     expect(() =>

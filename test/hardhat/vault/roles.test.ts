@@ -273,30 +273,78 @@ describe("vault: roles and governance bounds", () => {
       });
     }
 
-    it("INV-73: a fee is stored in pips (1e-6): an off-grid fee reverts ParameterOffGrid and changes nothing; whole pips read back exactly as WAD", async () => {
+    it("INV-73: fees are stored in pips (1e-6), margin and funding parameters in nanos (1e-9): an off-grid value reverts ParameterOffGrid and changes nothing; on-grid values read back exactly", async () => {
       const e = ctx.engine.connect(risk);
       const PIP = 10n ** 12n;
-      for (const [name, value] of [
-        ["makerFee", 1n],
-        ["takerFee", PIP + 1n],
-        ["takerFee", wad("0.05") - 1n],
-        ["makerFee", wad("0.0006") + PIP / 2n],
-      ] as const) {
+      const NANO = 10n ** 9n;
+      const offGrid: [string, Record<string, bigint>, string, bigint, bigint][] = [
+        ["setMarketTradingParams", TRADING, "makerFee", 1n, PIP],
+        ["setMarketTradingParams", TRADING, "takerFee", PIP + 1n, PIP],
+        ["setMarketTradingParams", TRADING, "takerFee", wad("0.05") - 1n, PIP],
+        ["setMarketTradingParams", TRADING, "makerFee", wad("0.0006") + PIP / 2n, PIP],
+        ["setMarketTradingParams", TRADING, "skewScale", wad("1000000") + 1n, NANO],
+        ["setMarketTradingParams", TRADING, "maxFundingVelocity", NANO - 1n, NANO],
+        ["setMarketMarginParams", MARGIN, "imrBase", wad("0.02") + NANO / 2n, NANO],
+        ["setMarketMarginParams", MARGIN, "imrSizeFactor", 1n, NANO],
+        ["setMarketMarginParams", MARGIN, "maintenanceScalar", wad("0.9") - 1n, NANO],
+        ["setMarketMarginParams", MARGIN, "minPositionMarginUsd", wad("20") + 7n, NANO],
+      ];
+      for (const [fn, base, name, value, step] of offGrid) {
         const before = await digest();
-        await expect(e.setMarketTradingParams(0, { ...TRADING, [name]: value }), `${name} ${value}`)
+        const call = (e as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[fn](
+          0,
+          { ...base, [name]: value },
+        );
+        await expect(call, `${name} ${value}`)
           .to.be.revertedWithCustomError(ctx.engine, "ParameterOffGrid")
-          .withArgs(b32(name), value, PIP);
+          .withArgs(b32(name), value, step);
         expect(await digest()).to.deep.equal(before);
       }
-      for (const [maker, taker] of [
-        [PIP, wad("0.05")],
-        [0n, PIP * 12_345n],
-      ]) {
-        await expect(e.setMarketTradingParams(0, { ...TRADING, makerFee: maker, takerFee: taker }))
+      // The extremes of each grid within the bounds, and values with every digit used.
+      const trading = [
+        { skewScale: NANO, makerFee: PIP, takerFee: wad("0.05"), maxFundingVelocity: wad("10") },
+        {
+          skewScale: 10n ** 33n - NANO,
+          makerFee: 0n,
+          takerFee: PIP * 12_345n,
+          maxFundingVelocity: NANO * 123_456_789n,
+        },
+      ];
+      for (const p of trading) {
+        await expect(e.setMarketTradingParams(0, p))
           .to.emit(ctx.engine, "MarketTradingParamsSet")
-          .withArgs(0, [TRADING.skewScale, maker, taker, TRADING.maxFundingVelocity]);
+          .withArgs(0, [p.skewScale, p.makerFee, p.takerFee, p.maxFundingVelocity]);
         const m = await ctx.engine.getMarket(0);
-        expect([m.makerFee, m.takerFee]).to.deep.equal([maker, taker]);
+        expect([m.skewScale, m.makerFee, m.takerFee, m.maxFundingVelocity]).to.deep.equal([
+          p.skewScale,
+          p.makerFee,
+          p.takerFee,
+          p.maxFundingVelocity,
+        ]);
+      }
+      const margin = [
+        {
+          imrBase: WAD,
+          imrSizeFactor: wad("0.01"),
+          maintenanceScalar: wad("0.9"),
+          minPositionMarginUsd: wad("10000"),
+        },
+        {
+          imrBase: wad("0.123456789"),
+          imrSizeFactor: NANO,
+          maintenanceScalar: wad("0.587654321"),
+          minPositionMarginUsd: NANO * 7n,
+        },
+      ];
+      for (const p of margin) {
+        await e.setMarketMarginParams(0, p);
+        const m = await ctx.engine.getMarket(0);
+        expect([
+          m.imrBase,
+          m.imrSizeFactor,
+          m.maintenanceScalar,
+          m.minPositionMargin,
+        ]).to.deep.equal([p.imrBase, p.imrSizeFactor, p.maintenanceScalar, p.minPositionMarginUsd]);
       }
     });
 
