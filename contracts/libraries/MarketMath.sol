@@ -114,8 +114,7 @@ library MarketMath {
                 if (prop > WadMath.IWAD) prop = WadMath.IWAD;
                 else if (prop < -WadMath.IWAD) prop = -WadMath.IWAD;
                 velocity =
-                    (prop * int256(uint256(cfg.maxFundingVelocityNano) * NANO)) /
-                    WadMath.IWAD;
+                    (prop * int256(uint256(cfg.maxFundingVelocityNano) * NANO)) / WadMath.IWAD;
             }
             rateNow = rate + (velocity * elapsed) / DAY;
             avgElapsed = ((rate + rateNow) / 2) * elapsed;

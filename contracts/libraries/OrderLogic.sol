@@ -346,7 +346,12 @@ library OrderLogic {
         MarketState storage st = s.marketStates[marketId];
         int256 size = s.positions[account][marketId].size;
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-        uint256 fillPrice = MarketMath.fillPrice(price, skew, sizeDelta, MarketMath.skewScaleWad(cfg));
+        uint256 fillPrice = MarketMath.fillPrice(
+            price,
+            skew,
+            sizeDelta,
+            MarketMath.skewScaleWad(cfg)
+        );
         uint256 fee = MarketMath.tradeFee(cfg, skew, sizeDelta, fillPrice);
         (uint256 imBefore, ) = MarketMath.sizeRequirements(cfg, size, price);
         (uint256 imAfter, ) = MarketMath.sizeRequirements(cfg, size + sizeDelta, price);
