@@ -123,8 +123,10 @@ interface ICrossmarginAdmin {
     ///         Funding accrued so far is recorded under the old parameters first (reading the
     ///         oracle, unless the market is settled). Bounds: `skewScale <= 1e15` units (0 = no
     ///         price impact and no funding), `makerFee` and `takerFee <= 5 %`,
-    ///         `maxFundingVelocity <= 10` per day per day. Reverts `UnknownMarket` and
-    ///         `ParameterOutOfBounds`. Emits `MarketTradingParamsSet`.
+    ///         `maxFundingVelocity <= 10` per day per day. The fees must be whole pips (multiples
+    ///         of 1e12 WAD), the skew scale and the velocity whole nanos (1e9 WAD; INV-73).
+    ///         Reverts `UnknownMarket`, `ParameterOutOfBounds` and `ParameterOffGrid`. Emits
+    ///         `MarketTradingParamsSet`.
     /// @param marketId The market.
     /// @param p The parameters (size WAD skew scale, WAD fees, WAD per day per day velocity).
     function setMarketTradingParams(uint256 marketId, MarketTradingParams calldata p) external;
@@ -134,7 +136,8 @@ interface ICrossmarginAdmin {
     ///         Bounds: `imrBase` 0.02 .. 1, `imrSizeFactor <= 0.01` (`imr = max(imrBase,
     ///         imrSizeFactor * sqrt(notional))`), `maintenanceScalar` 0.5 .. 0.9,
     ///         `minPositionMarginUsd <= 10,000` USD (added to both requirements of every
-    ///         position). Reverts `UnknownMarket` and `ParameterOutOfBounds`. Emits
+    ///         position), each a whole number of nanos (1e9 WAD; INV-73). Reverts
+    ///         `UnknownMarket`, `ParameterOutOfBounds` and `ParameterOffGrid`. Emits
     ///         `MarketMarginParamsSet`.
     /// @param marketId The market.
     /// @param p The parameters (WAD ratios, WAD per sqrt(USD) size factor, USD WAD margin).

@@ -10,7 +10,8 @@ pragma solidity 0.8.30;
 // protocol-wide ones in `LiquidationParams` and `AdlParams` (Store.sol; packed, and holding the
 // derived `maxTakerFee`), hence the `Settings` names of the last two structs here.
 
-/// @notice A market's price impact, fees and funding velocity (`setMarketTradingParams`).
+/// @notice A market's price impact, fees and funding velocity (`setMarketTradingParams`). Fees are
+///         whole pips (multiples of 1e12), the others whole nanos (multiples of 1e9; INV-73).
 struct MarketTradingParams {
     uint128 skewScale; // size WAD, <= 1e15 units: skew at which the price impact is 100 %; 0 = none
     uint64 makerFee; // WAD of notional, <= 5 %: on the part of a trade that shrinks |skew|
@@ -18,7 +19,8 @@ struct MarketTradingParams {
     uint64 maxFundingVelocity; // WAD per day per day, <= 10: funding rate change at full skew
 }
 
-/// @notice A market's margin requirements (`setMarketMarginParams`; INV-53).
+/// @notice A market's margin requirements (`setMarketMarginParams`; INV-53), each a whole number
+///         of nanos (a multiple of 1e9; INV-73).
 struct MarketMarginParams {
     uint64 imrBase; // WAD, 0.02 .. 1: initial margin ratio of a small position
     uint64 imrSizeFactor; // WAD per sqrt(USD), <= 0.01: imr = max(imrBase, f * sqrt(notional))
