@@ -318,15 +318,11 @@ library AdminLogic {
         _bound("makerFee", p.makerFee, 0, MAX_FEE);
         _bound("takerFee", p.takerFee, 0, MAX_FEE);
         _bound("maxFundingVelocity", p.maxFundingVelocity, 0, MAX_FUNDING_VELOCITY);
-        // INV-73: stored in pips and nanos (StoredMarket), so only whole ones are accepted.
-        _onGrid("skewScale", p.skewScale, NANO);
-        _onGrid("makerFee", p.makerFee, PIP);
-        _onGrid("takerFee", p.takerFee, PIP);
-        _onGrid("maxFundingVelocity", p.maxFundingVelocity, NANO);
-        m.skewScaleNano = uint80(p.skewScale / NANO);
-        m.makerFeePips = uint16(p.makerFee / PIP);
-        m.takerFeePips = uint16(p.takerFee / PIP);
-        m.maxFundingVelocityNano = uint40(p.maxFundingVelocity / NANO);
+        // INV-73: stored in pips and nanos (StoredMarket); the bounds above fit each width.
+        m.skewScaleNano = uint80(_units("skewScale", p.skewScale, NANO));
+        m.makerFeePips = uint16(_units("makerFee", p.makerFee, PIP));
+        m.takerFeePips = uint16(_units("takerFee", p.takerFee, PIP));
+        m.maxFundingVelocityNano = uint40(_units("maxFundingVelocity", p.maxFundingVelocity, NANO));
         emit Ev.MarketTradingParamsSet(id, p);
     }
 
@@ -340,14 +336,12 @@ library AdminLogic {
             MAX_MAINTENANCE_SCALAR
         );
         _bound("minPositionMarginUsd", p.minPositionMarginUsd, 0, MAX_MIN_POSITION_MARGIN);
-        _onGrid("imrBase", p.imrBase, NANO);
-        _onGrid("imrSizeFactor", p.imrSizeFactor, NANO);
-        _onGrid("maintenanceScalar", p.maintenanceScalar, NANO);
-        _onGrid("minPositionMarginUsd", p.minPositionMarginUsd, NANO);
-        m.imrBaseNano = uint32(p.imrBase / NANO);
-        m.imrSizeFactorNano = uint24(p.imrSizeFactor / NANO);
-        m.maintenanceScalarNano = uint32(p.maintenanceScalar / NANO);
-        m.minPositionMarginNano = uint48(p.minPositionMarginUsd / NANO);
+        m.imrBaseNano = uint32(_units("imrBase", p.imrBase, NANO));
+        m.imrSizeFactorNano = uint24(_units("imrSizeFactor", p.imrSizeFactor, NANO));
+        m.maintenanceScalarNano = uint32(_units("maintenanceScalar", p.maintenanceScalar, NANO));
+        m.minPositionMarginNano = uint48(
+            _units("minPositionMarginUsd", p.minPositionMarginUsd, NANO)
+        );
         emit Ev.MarketMarginParamsSet(id, p);
     }
 
@@ -479,9 +473,10 @@ library AdminLogic {
         if (value < lo || value > hi) revert E.ParameterOutOfBounds(name, value, lo, hi);
     }
 
-    /// @dev A value stored in coarser units than its parameter's (a fee in pips) must be a whole
-    ///      number of them: the setter refuses what storing would round.
-    function _onGrid(bytes32 name, uint256 value, uint256 step) private pure {
+    /// @dev `value` in the coarser unit `step` it is stored in (pips, nanos; INV-73): it must be a
+    ///      whole number of them, so the setter refuses what storing would round.
+    function _units(bytes32 name, uint256 value, uint256 step) private pure returns (uint256) {
         if (value % step != 0) revert E.ParameterOffGrid(name, value, step);
+        return value / step;
     }
 }
