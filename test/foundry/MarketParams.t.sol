@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {ICrossmarginErrors} from "../../contracts/interfaces/ICrossmarginErrors.sol";
+import {MarketConfig} from "../../contracts/types/Types.sol";
+import {MarketMarginParams, MarketTradingParams} from "../../contracts/types/Params.sol";
+import {EngineSetup} from "./utils/EngineSetup.sol";
+
+/// @notice INV-73 by fuzzing: a market's fees are stored in pips and its margin and funding
+///         parameters in nanos, so for any value a setter is given, either `getMarket` returns
+///         exactly that value afterwards, or the call reverts (`ParameterOutOfBounds` outside the
+///         bounds, else `ParameterOffGrid`) and the market reads as before. Nothing is ever
+///         stored rounded or truncated to a narrower field.
+contract MarketParamsTest is EngineSetup {
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant PIP = 1e12;
+    uint256 internal constant NANO = 1e9;
+    // The setters' bounds (AdminLogic, ICrossmarginAdmin).
+    uint256 internal constant MAX_SKEW_SCALE = 1e33;
+    uint256 internal constant MAX_FEE = 0.05e18;
+    uint256 internal constant MAX_VELOCITY = 10e18;
+    uint256 internal constant MIN_IMR = 0.02e18;
+    uint256 internal constant MAX_IMR_SIZE_FACTOR = 0.01e18;
+    uint256 internal constant MIN_SCALAR = 0.5e18;
+    uint256 internal constant MAX_SCALAR = 0.9e18;
+    uint256 internal constant MAX_MIN_MARGIN = 10_000e18;
+
+    function setUp() public {
+        _deploySystem();
+    }
+
+    /// @dev A fuzzed value, steered half the time onto `step`'s grid within `hi` (the bounds'
+    ///      edges included), otherwise left as fuzzed (mostly off the grid or out of bounds).
+    function _pick(
+        uint256 raw,
+        uint256 lo,
+        uint256 hi,
+        uint256 step
+    ) internal pure returns (uint256) {
+        if (raw % 2 == 0) return raw >> 1;
+        uint256 v = lo + ((raw >> 1) % (hi - lo + 1));
+        return v - (v % step) < lo ? lo : v - (v % step);
+    }
+
+    function _ok(uint256 v, uint256 lo, uint256 hi, uint256 step) internal pure returns (bool) {
+        return v >= lo && v <= hi && v % step == 0;
+    }
+
+    function _hash(MarketConfig memory m) internal pure returns (bytes32) {
+        return keccak256(abi.encode(m));
+    }
+
+    function testFuzz_tradingParamsStoreExactlyOrRevert(
+        uint256 marketSeed,
+        uint256 skewScale,
+        uint256 makerFee,
+        uint256 takerFee,
+        uint256 velocity
+    ) public {
+        uint256 id = marketSeed % 3;
+        MarketTradingParams memory p = MarketTradingParams({
+            skewScale: uint128(_pick(skewScale, 0, MAX_SKEW_SCALE, NANO)),
+            makerFee: uint64(_pick(makerFee, 0, MAX_FEE, PIP)),
+            takerFee: uint64(_pick(takerFee, 0, MAX_FEE, PIP)),
+            maxFundingVelocity: uint64(_pick(velocity, 0, MAX_VELOCITY, NANO))
+        });
+        bytes32 before = _hash(d.engine.getMarket(id));
+        bool valid =
+            _ok(p.skewScale, 0, MAX_SKEW_SCALE, NANO) &&
+                _ok(p.makerFee, 0, MAX_FEE, PIP) &&
+                _ok(p.takerFee, 0, MAX_FEE, PIP) &&
+                _ok(p.maxFundingVelocity, 0, MAX_VELOCITY, NANO);
+        try d.engine.setMarketTradingParams(id, p) {
+            assertTrue(valid, "an invalid value was accepted");
+            MarketConfig memory m = d.engine.getMarket(id);
+            assertEq(m.skewScale, p.skewScale, "skewScale");
+            assertEq(m.makerFee, p.makerFee, "makerFee");
+            assertEq(m.takerFee, p.takerFee, "takerFee");
+            assertEq(m.maxFundingVelocity, p.maxFundingVelocity, "maxFundingVelocity");
+        } catch (bytes memory err) {
+            assertFalse(valid, "a valid value was refused");
+            _expectParameterError(err);
+            assertEq(_hash(d.engine.getMarket(id)), before, "a refused call changed the market");
+        }
+    }
+
+    function testFuzz_marginParamsStoreExactlyOrRevert(
+        uint256 marketSeed,
+        uint256 imrBase,
+        uint256 sizeFactor,
+        uint256 scalar,
+        uint256 minMargin
+    ) public {
+        uint256 id = marketSeed % 3;
+        MarketMarginParams memory p = MarketMarginParams({
+            imrBase: uint64(_pick(imrBase, MIN_IMR, WAD, NANO)),
+            imrSizeFactor: uint64(_pick(sizeFactor, 0, MAX_IMR_SIZE_FACTOR, NANO)),
+            maintenanceScalar: uint64(_pick(scalar, MIN_SCALAR, MAX_SCALAR, NANO)),
+            minPositionMarginUsd: uint128(_pick(minMargin, 0, MAX_MIN_MARGIN, NANO))
+        });
+        bytes32 before = _hash(d.engine.getMarket(id));
+        bool valid =
+            _ok(p.imrBase, MIN_IMR, WAD, NANO) &&
+                _ok(p.imrSizeFactor, 0, MAX_IMR_SIZE_FACTOR, NANO) &&
+                _ok(p.maintenanceScalar, MIN_SCALAR, MAX_SCALAR, NANO) &&
+                _ok(p.minPositionMarginUsd, 0, MAX_MIN_MARGIN, NANO);
+        try d.engine.setMarketMarginParams(id, p) {
+            assertTrue(valid, "an invalid value was accepted");
+            MarketConfig memory m = d.engine.getMarket(id);
+            assertEq(m.imrBase, p.imrBase, "imrBase");
+            assertEq(m.imrSizeFactor, p.imrSizeFactor, "imrSizeFactor");
+            assertEq(m.maintenanceScalar, p.maintenanceScalar, "maintenanceScalar");
+            assertEq(m.minPositionMargin, p.minPositionMarginUsd, "minPositionMargin");
+        } catch (bytes memory err) {
+            assertFalse(valid, "a valid value was refused");
+            _expectParameterError(err);
+            assertEq(_hash(d.engine.getMarket(id)), before, "a refused call changed the market");
+        }
+    }
+
+    /// @dev A refusal is one of the two parameter errors, never a panic or another error.
+    function _expectParameterError(bytes memory err) internal pure {
+        bytes4 sel = bytes4(err);
+        assertTrue(
+            sel == ICrossmarginErrors.ParameterOutOfBounds.selector ||
+                sel == ICrossmarginErrors.ParameterOffGrid.selector,
+            "unexpected revert"
+        );
+    }
+}
