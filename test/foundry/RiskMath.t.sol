@@ -6,6 +6,14 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
 import {MarketMath} from "../../contracts/libraries/MarketMath.sol";
 import {StoredMarket} from "../../contracts/types/Types.sol";
+import {
+    MAX_IMR_SIZE_FACTOR,
+    MAX_MIN_POSITION_MARGIN,
+    MAX_SCALAR,
+    MIN_IMR,
+    MIN_SCALAR,
+    WAD
+} from "./utils/MarketBounds.sol";
 
 /// @notice Fuzz tests of the risk model's pure formulas (docs/math.md, "Risk model") over random
 ///         books within the on-chain parameter bounds: the offset-pair credit never takes a
@@ -14,13 +22,7 @@ import {StoredMarket} from "../../contracts/types/Types.sol";
 ///         and a balance's size-scaled value never falls as it grows beyond the rounding of the
 ///         size scale (INV-53).
 contract RiskMathTest is Test {
-    uint256 internal constant WAD = 1e18;
-    // On-chain bounds (AdminLogic, CrossmarginRisk).
-    uint256 internal constant MIN_IMR = 0.02e18;
-    uint256 internal constant MAX_IMR_SIZE_FACTOR = 0.01e18;
-    uint256 internal constant MIN_SCALAR = 0.5e18;
-    uint256 internal constant MAX_SCALAR = 0.9e18;
-    uint256 internal constant MAX_MIN_POSITION_MARGIN = 10_000e18;
+    // On-chain bounds (AdminLogic, CrossmarginRisk; the market's in utils/MarketBounds.sol).
     uint256 internal constant MAX_OFFSET_RATE = 0.5e18;
     uint256 internal constant MIN_STRESS_MOVE = 0.005e18;
     uint256 internal constant MAX_COLLATERAL_SIZE_FACTOR = 0.01e18;
