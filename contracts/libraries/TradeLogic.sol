@@ -53,7 +53,7 @@ library TradeLogic {
         MarketState storage st,
         uint256 price
     ) internal returns (int256 indexNow) {
-        (, indexNow) = _accrue(cfg, st, price);
+        (, , indexNow) = _accrue(cfg, st, price);
     }
 
     /// @notice `recordFunding`, with `FundingRecorded` when anything accrued.
@@ -63,19 +63,16 @@ library TradeLogic {
         MarketState storage st,
         uint256 price
     ) internal {
-        (bool recorded, int256 indexNow) = _accrue(cfg, st, price);
-        if (recorded) {
-            emit ICrossmarginEvents.FundingRecorded(marketId, st.fundingRate, indexNow, price);
-        }
+        (bool recorded, int256 rateNow, int256 indexNow) = _accrue(cfg, st, price);
+        if (recorded) emit ICrossmarginEvents.FundingRecorded(marketId, rateNow, indexNow, price);
     }
 
     function _accrue(
         StoredMarket storage cfg,
         MarketState storage st,
         uint256 price
-    ) private returns (bool recorded, int256 indexNow) {
-        if (st.lastFundingTime == block.timestamp) return (false, st.fundingIndex);
-        int256 rateNow;
+    ) private returns (bool recorded, int256 rateNow, int256 indexNow) {
+        if (st.lastFundingTime == block.timestamp) return (false, st.fundingRate, st.fundingIndex);
         (rateNow, indexNow) = MarketMath.currentFunding(cfg, st, price);
         (int80 rate, int128 index) = (rateNow.toInt80(), indexNow.toInt128());
         (st.fundingRate, st.fundingIndex, st.lastFundingTime) = (
@@ -83,7 +80,7 @@ library TradeLogic {
             index,
             uint48(block.timestamp)
         );
-        return (true, indexNow);
+        return (true, rateNow, indexNow);
     }
 
     /// @notice The market's funding rate and index now at `price` (the engine's `currentFunding`,
@@ -133,9 +130,8 @@ library TradeLogic {
     ) internal returns (TradeResult memory r) {
         if (sizeDelta == 0) revert ICrossmarginErrors.ZeroSizeDelta();
         StoredMarket storage cfg = s.markets[marketId];
-        Position storage pos = s.positions[account][marketId];
         MarketStatus status = cfg.status;
-        bool reducing = isReducing(pos.size, sizeDelta);
+        bool reducing = isReducing(s.positions[account][marketId].size, sizeDelta);
         if (status == MarketStatus.None) revert ICrossmarginErrors.UnknownMarket(marketId);
         if (status == MarketStatus.Paused) revert ICrossmarginErrors.MarketPaused(marketId);
         if (!reducing) {
