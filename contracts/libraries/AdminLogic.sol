@@ -138,7 +138,7 @@ library AdminLogic {
         if (name == bytes32(0) || s.marketIdPlusOne[name] != 0) revert E.InvalidMarketName(name);
         s.marketNames[id] = name;
         s.marketIdPlusOne[name] = id + 1;
-        s.marketCount = id + 1;
+        s.marketCount = uint64(id + 1); // id < MAX_MARKETS
         StoredMarket storage m = s.markets[id];
         _setFeed(_feedSlot(m), p.feed, p.heartbeat, feedDescription);
         m.status = MarketStatus.Active;

@@ -78,8 +78,9 @@ library MarginLogic {
         int256 newBalance = old + delta;
         a.quoteBalance = SafeCast.toInt96(newBalance);
         if (old >= 0 && newBalance >= 0) return;
-        uint256 oldDebt = old < 0 ? uint256(-old) : 0;
-        uint256 newDebt = newBalance < 0 ? uint256(-newBalance) : 0;
+        // both below 2^95 (int96 balances); the sum is checked in 192 bits
+        uint192 oldDebt = old < 0 ? uint192(uint256(-old)) : 0;
+        uint192 newDebt = newBalance < 0 ? uint192(uint256(-newBalance)) : 0;
         s.traderDebt = s.traderDebt + newDebt - oldDebt;
     }
 

@@ -54,7 +54,11 @@ struct Store {
     // Liquidation penalties owed to the fund, held in the vault until swept (INV-70): beside the
     // fund's address, which a liquidation reads anyway, so a penalty costs one warm write
     uint96 insuranceAccrued; // quote units
-    uint256 marketCount;
+    // The number of markets beside the traders' debt (INV-46, INV-74): non-zero from the first
+    // listing, so the first debt of the vault rewrites the slot (2,900 gas) instead of filling an
+    // empty one (20,000), as listing keeps a market's state slots non-zero (INV-66)
+    uint64 marketCount; // <= MAX_MARKETS (64)
+    uint192 traderDebt; // sum of the negative quote balances, quote units (INV-46)
     LiquidationParams liq;
     address[] collateralTokens; // by index
     mapping(address token => CollateralConfig) collaterals;
@@ -66,7 +70,6 @@ struct Store {
     mapping(uint256 account => mapping(uint256 marketId => StoredOrder)) orders;
     mapping(uint256 account => mapping(address operator => bool)) operators;
     mapping(uint256 account => AccountLiquidation) liquidations;
-    uint256 traderDebt; // sum of the negative quote balances, quote units (INV-46)
     AdlParams adl;
     // Risk model (docs/math.md, "Risk model")
     mapping(uint256 pairId => OffsetPair) offsetPairs; // ids 1 .. MAX_OFFSET_PAIRS

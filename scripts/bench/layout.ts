@@ -14,7 +14,7 @@ export const FIELDS: Record<string, bigint> = {
   sequencerFeed: 2n,
   pool: 3n,
   "insuranceFund, insuranceAccrued": 4n,
-  marketCount: 5n,
+  "marketCount, traderDebt": 5n,
   "liq.0 (fee, buffer, penalty rates)": 6n,
   "liq.1 (keeper rewards, window)": 7n,
   "liq.2 (small debt, order fee)": 8n,
@@ -28,8 +28,8 @@ export const MAPPINGS = {
   positions: 15n,
   orders: 16n,
   liquidations: 18n,
-  protections: 22n,
-  settlementCallbacks: 27n,
+  protections: 21n,
+  settlementCallbacks: 26n,
 };
 
 const enc = AbiCoder.defaultAbiCoder();

@@ -78,7 +78,9 @@ async function checkLayout(sys: System): Promise<void> {
   const poolBalance = BigInt.asIntN(152, packed & ((1n << 152n) - 1n));
   expect(poolBalance === (await sys.engine.poolBalance()), "poolBalance");
   expect((await word(FIELDS.pool)) === BigInt(await sys.pool.getAddress()), "pool");
-  expect((await word(FIELDS.marketCount)) === (await sys.engine.marketCount()), "marketCount");
+  const counts = await word(FIELDS["marketCount, traderDebt"]);
+  expect((counts & ((1n << 64n) - 1n)) === (await sys.engine.marketCount()), "marketCount");
+  expect(counts >> 64n === (await sys.engine.traderDebt()), "traderDebt");
   const cfg = await hre.ethers.provider.getStorage(engine, at(0n, mapping("markets")));
   const feed = BigInt(await sys.marketFeeds[0].getAddress());
   expect((BigInt(cfg) & ((1n << 160n) - 1n)) === feed, "markets");

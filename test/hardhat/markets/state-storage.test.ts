@@ -1,18 +1,38 @@
-// INV-66 and INV-67 (docs/math.md, "Market state storage"; docs/gas.md): no slot of a listed
-// market's state is ever zero, whatever trades do to the values in it; the pool's balance shares
-// one slot with the pause flag, the quote scale and the sequencer settings, and writing any of
-// them leaves the others as they were.
+// INV-66, INV-67 and INV-74 (docs/math.md, "Market state storage"; docs/gas.md): no slot of a
+// listed market's state is ever zero, whatever trades do to the values in it; the pool's balance
+// shares one slot with the pause flag, the quote scale and the sequencer settings, and the
+// traders' debt one with the market count; writing any of them leaves the others as they were.
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { ZeroAddress } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { ETH } from "../../../src/common";
+import { ETH, FAR } from "../../../src/common";
 import { wad } from "../../../src/common/units";
-import { Env, fundQuote, loadTrading, trade, usdc } from "../../helpers/trading";
+import {
+  Env,
+  addMarkets,
+  fundCollateral,
+  fundQuote,
+  loadTrading,
+  setMarketPrice,
+  trade,
+  usdc,
+} from "../../helpers/trading";
 import { expectConservation } from "../../helpers/model-world";
 import { at, field, mapping } from "../../../scripts/bench/layout";
 
-describe("markets: state storage (INV-66, INV-67)", () => {
+/** The gas of each `SSTORE` a transaction made to `slot` of `address`. */
+async function storesTo(hash: string, slot: bigint): Promise<number[]> {
+  const trace = (await ethers.provider.send("debug_traceTransaction", [
+    hash,
+    { disableMemory: true, disableStorage: true },
+  ])) as { structLogs: { op: string; gasCost: number; stack: string[] }[] };
+  return trace.structLogs
+    .filter((s) => s.op === "SSTORE" && BigInt("0x" + s.stack[s.stack.length - 1]) === slot)
+    .map((s) => s.gasCost);
+}
+
+describe("markets: state storage (INV-66, INV-67, INV-74)", () => {
   let env: Env;
 
   beforeEach(async () => {
@@ -109,5 +129,41 @@ describe("markets: state storage (INV-66, INV-67)", () => {
     expect(after.balance).to.not.equal(start.balance); // the fee went to the pool
     expect(decode(await word())).to.deep.equal(after);
     expect(after.scale).to.equal(start.scale);
+  });
+
+  it("INV-74: the traders' debt shares the market count's slot, so the vault's first debt rewrites a non-zero slot", async () => {
+    const engine = await env.engine.getAddress();
+    const slot = field("marketCount, traderDebt");
+    const decode = async () => {
+      const w = BigInt(await ethers.provider.getStorage(engine, slot));
+      return { count: w & ((1n << 64n) - 1n), debt: w >> 64n };
+    };
+    const views = async () => ({
+      count: await env.engine.marketCount(),
+      debt: await env.engine.traderDebt(),
+    });
+    const start = await views();
+    expect(start.debt).to.equal(0n);
+    expect(start.count).to.be.greaterThan(0n);
+    expect(await decode()).to.deep.equal(start);
+    // B realises a loss against WETH collateral: the vault's first quote debt.
+    const [alice, bob] = env.users;
+    const a = await fundQuote(env, alice, usdc("100000"));
+    const b = await fundCollateral(env, bob, "WETH", wad("10"));
+    await trade(env, alice, a, ETH, wad(20), { others: [b] });
+    await trade(env, bob, b, ETH, -wad(20), { others: [a] });
+    await setMarketPrice(env, ETH, "3200");
+    const close = await env.engine.connect(bob).modifyPosition(b, ETH, wad(20), 2n ** 127n, FAR);
+    const debt = -(await env.engine.getAccount(b)).quoteBalance;
+    expect(debt).to.be.greaterThan(0n);
+    expect(await decode()).to.deep.equal({ count: start.count, debt });
+    const stores = await storesTo(close.hash, slot);
+    expect(stores.length).to.be.greaterThan(0);
+    for (const gas of stores) expect(gas).to.be.lessThanOrEqual(2_900);
+    // Listing a market writes the count and leaves the debt; repaying the debt leaves the count.
+    await addMarkets(env, 1);
+    expect(await decode()).to.deep.equal({ count: start.count + 1n, debt });
+    await fundQuote(env, bob, debt);
+    expect(await decode()).to.deep.equal({ count: start.count + 1n, debt: 0n });
   });
 });
