@@ -190,7 +190,9 @@ interface ICrossmarginAdmin {
     ///         the account or closes it fully), `closeFactorHfThreshold <= 1`, `smallDebtUsd <=
     ///         100,000` USD, `orderKeeperFeeUsd <= 1,000` USD (converted to quote units at each
     ///         order's commit), `accountWindow` 1 minute .. 1 day. Reverts
-    ///         `ParameterOutOfBounds`. Emits `LiquidationParamsSet`.
+    ///         `ParameterOutOfBounds`, then `ParameterOffGrid` for a rate that is not a whole
+    ///         nano (1e9 in WAD) or a keeper reward that is not a whole micro-USD (1e12 in USD
+    ///         WAD; INV-75). Emits `LiquidationParamsSet`.
     /// @param p The parameters (WAD rates, USD WAD amounts, seconds).
     function setLiquidationParams(LiquidationSettings calldata p) external;
 

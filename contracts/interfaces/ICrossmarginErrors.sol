@@ -83,7 +83,9 @@ interface ICrossmarginErrors {
     /// @param max The largest value allowed.
     error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice A setter's value is not a whole number of the unit it is stored in (a market's fee
-    ///         is stored in pips, 1e-6 of notional: a WAD fee must be a multiple of 1e12).
+    ///         is stored in pips, 1e-6 of notional: a WAD fee must be a multiple of 1e12; its
+    ///         margin parameters and the liquidation rates in nanos, 1e9; the keeper rewards in
+    ///         micro-USD, 1e12).
     /// @param name The parameter.
     /// @param value The value given, in the parameter's own unit.
     /// @param step The unit it must be a multiple of.

@@ -10,7 +10,7 @@ import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
-import {AdlParams, Store, LiquidationParams} from "../types/Store.sol";
+import {AdlParams, MICRO_USD, Store, StoredLiquidationParams} from "../types/Store.sol";
 import {CollateralConfig, StoredMarket, MarketState, MarketStatus} from "../types/Types.sol";
 import {
     AdlSettings,
@@ -245,16 +245,17 @@ library AdminLogic {
         _bound("orderKeeperFeeUsd", p.orderKeeperFeeUsd, 0, MAX_ORDER_KEEPER_FEE);
         _bound("penaltyRate", p.penaltyRate, 0, MAX_LIQUIDATION_FEE);
         _bound("accountWindow", p.accountWindow, MIN_ACCOUNT_WINDOW, MAX_LIQUIDATION_WINDOW);
-        // Every bound above fits the narrower storage types (uint80 holds 1.2e24, uint96 7.9e28).
-        s.liq = LiquidationParams(
-            p.feeRate,
-            p.buffer,
-            p.penaltyRate,
-            s.liq.maxTakerFee,
-            uint80(p.minKeeperRewardUsd),
-            uint80(p.maxKeeperRewardUsd),
-            p.closeFactorHfThreshold,
+        // Every bound above fits the stored widths: 5e7 and 1e9 nanos in 32 bits, 1e10
+        // micro-USD in 48 bits; uint96 holds 7.9e28 (INV-75).
+        s.liq = StoredLiquidationParams(
+            uint32(_units("feeRate", p.feeRate, NANO)),
+            uint32(_units("buffer", p.buffer, NANO)),
+            uint32(_units("penaltyRate", p.penaltyRate, NANO)),
+            s.liq.maxTakerFeeNano,
+            uint48(_units("minKeeperRewardUsd", p.minKeeperRewardUsd, MICRO_USD)),
+            uint48(_units("maxKeeperRewardUsd", p.maxKeeperRewardUsd, MICRO_USD)),
             p.accountWindow,
+            p.closeFactorHfThreshold,
             uint96(p.smallDebtUsd),
             uint96(p.orderKeeperFeeUsd)
         );
@@ -306,7 +307,7 @@ library AdminLogic {
             uint256 fee = s.markets[id].takerFeePips;
             if (fee > highest) highest = fee;
         }
-        s.liq.maxTakerFee = uint64(highest * PIP);
+        s.liq.maxTakerFeeNano = uint32(highest * (PIP / NANO)); // <= 5e7 nanos
     }
 
     function _setTrading(

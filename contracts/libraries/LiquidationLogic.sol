@@ -15,7 +15,7 @@ import {MarginLogic} from "./MarginLogic.sol";
 import {LiquidationCredits, Slot} from "./LiquidationCredits.sol";
 import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 import {TradeLogic} from "./TradeLogic.sol";
-import {Store, LiquidationParams} from "../types/Store.sol";
+import {LiquidationParams, MICRO_USD, Store, StoredLiquidationParams} from "../types/Store.sol";
 import {OracleLib} from "./OracleLib.sol";
 import {
     AccountData,
@@ -301,19 +301,26 @@ library LiquidationLogic {
         return Math.max(lp.penaltyRate, lp.maxTakerFee);
     }
 
-    /// @dev The parameters a liquidation of positions reads: slots 0 and 1 of `s.liq` (slot 2,
-    ///      the small-debt threshold and the order fee, is read only by `liquidateCollateral`
-    ///      and the orders).
+    /// @dev The parameters a liquidation of positions reads, all in slot 0 of `s.liq` (INV-75),
+    ///      in WAD: the rates from nanos, the keeper rewards from micro-USD. Slot 1 (the close
+    ///      factor's threshold, the small-debt threshold and the order fee) is read only by
+    ///      `liquidateCollateral` and the orders.
     function _params(Store storage s) private view returns (LiquidationParams memory lp) {
-        LiquidationParams storage p = s.liq;
-        (lp.feeRate, lp.buffer, lp.penaltyRate, lp.maxTakerFee) = (
-            p.feeRate,
-            p.buffer,
-            p.penaltyRate,
-            p.maxTakerFee
-        );
-        (lp.minKeeperReward, lp.maxKeeperReward) = (p.minKeeperReward, p.maxKeeperReward);
-        (lp.closeFactorHfThreshold, lp.accountWindow) = (p.closeFactorHfThreshold, p.accountWindow);
+        StoredLiquidationParams storage p = s.liq;
+        // 32-bit nanos times 1e9 fit 64 bits, 48-bit micro-USD times 1e12 fit 80 bits
+        unchecked {
+            (lp.feeRate, lp.buffer, lp.penaltyRate, lp.maxTakerFee) = (
+                uint64(p.feeRateNano * MarketMath.NANO),
+                uint64(p.bufferNano * MarketMath.NANO),
+                uint64(p.penaltyRateNano * MarketMath.NANO),
+                uint64(p.maxTakerFeeNano * MarketMath.NANO)
+            );
+            (lp.minKeeperReward, lp.maxKeeperReward, lp.accountWindow) = (
+                uint80(p.minKeeperRewardMicro * MICRO_USD),
+                uint80(p.maxKeeperRewardMicro * MICRO_USD),
+                p.accountWindow
+            );
+        }
     }
 
     /// @dev The fund's penalty for closing `delta` (USD WAD, rounded up): the rate on the
@@ -509,7 +516,7 @@ library LiquidationLogic {
         (bool liquidatable, Health memory h) = _isLiquidatable(s, account);
         if (!liquidatable) revert E.NotLiquidatable(account, h.equity, h.mm);
         uint256 debt = uint256(-quoteBalance);
-        LiquidationParams storage lp = s.liq;
+        StoredLiquidationParams storage lp = s.liq;
         uint256 hf = h.mm == 0 || h.equity <= 0 ? 0 : uint256(h.equity).divDown(h.mm);
         uint256 debtUsd = debt * s.quoteScale;
         AccountLiquidation storage w = s.liquidations[account];

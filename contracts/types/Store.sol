@@ -13,20 +13,39 @@ import {
     StoredOrder
 } from "./Types.sol";
 
-/// @notice Protocol-wide liquidation parameters (USD WAD unless stated).
+/// @notice Protocol-wide liquidation parameters as a liquidation uses them (USD WAD unless
+///         stated); in storage: `StoredLiquidationParams`.
 struct LiquidationParams {
-    // slot 0
     uint64 feeRate; // WAD of notional closed: the keeper's reward rate
     uint64 buffer; // WAD: positions are closed until equity >= MM * (1 + buffer)
     uint64 penaltyRate; // WAD of notional closed, to the insurance fund
     uint64 maxTakerFee; // WAD: the highest taker fee of any market, the penalty rate's floor
-    // slot 1: with slot 0, all that a liquidation of positions reads
     uint80 minKeeperReward; // paid at most once per account and window (docs/math.md), <= 1e22
     uint80 maxKeeperReward; // per account and window, <= 1e22 < 2^80
     uint64 closeFactorHfThreshold; // WAD: below this health factor, 100 % of debt may be repaid
     uint32 accountWindow; // seconds: the per-account liquidation window (rewards, close factor)
-    // slot 2: `liquidateCollateral`'s and the orders'
-    uint96 smallDebtUsd; // debts at or below this may be repaid in full
+}
+
+// 1e-6 USD in USD WAD: the unit the keeper rewards are stored in (INV-75)
+uint256 constant MICRO_USD = 1e12;
+
+/// @notice Protocol-wide liquidation parameters as stored (docs/gas.md, "Liquidation storage"):
+///         slot 0 holds all that a liquidation of positions reads, the rates in nanos (1e-9, as
+///         a market's margin parameters) and the keeper rewards in micro-USD (1e-6 USD, 1e12 USD
+///         WAD); `setLiquidationParams` accepts only whole nanos and micro-USD (INV-75), so
+///         nothing is rounded.
+struct StoredLiquidationParams {
+    // slot 0
+    uint32 feeRateNano; // <= 5e7 (5 %)
+    uint32 bufferNano; // <= 1e9 (1)
+    uint32 penaltyRateNano; // <= 5e7 (5 %)
+    uint32 maxTakerFeeNano; // the highest taker fee of any market (pips * 1,000), <= 5e7
+    uint48 minKeeperRewardMicro; // <= maxKeeperRewardMicro
+    uint48 maxKeeperRewardMicro; // <= 1e10 (10,000 USD)
+    uint32 accountWindow; // seconds: the per-account liquidation window (rewards, close factor)
+    // slot 1: `liquidateCollateral`'s and the orders'
+    uint64 closeFactorHfThreshold; // WAD: below this health factor, 100 % of debt may be repaid
+    uint96 smallDebtUsd; // USD WAD: debts at or below this may be repaid in full
     uint96 orderKeeperFee; // USD WAD paid to the keeper that settles or cancels a delayed order
 }
 
@@ -59,7 +78,7 @@ struct Store {
     // empty one (20,000), as listing keeps a market's state slots non-zero (INV-66)
     uint64 marketCount; // <= MAX_MARKETS (64)
     uint192 traderDebt; // sum of the negative quote balances, quote units (INV-46)
-    LiquidationParams liq;
+    StoredLiquidationParams liq;
     address[] collateralTokens; // by index
     mapping(address token => CollateralConfig) collaterals;
     mapping(uint256 marketId => StoredMarket) markets;

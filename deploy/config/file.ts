@@ -13,6 +13,7 @@ import { localConfig } from "./local";
 import type {
   CollateralConfig,
   FeedConfig,
+  LiquidationConfig,
   MarketConfig,
   NetworkConfig,
   TokenConfig,
@@ -101,6 +102,25 @@ const GRIDS: [keyof MarketParams, bigint, string][] = [
   ["maintenanceScalar", NANO, "nano (1e-9)"],
   ["minPositionMargin", NANO, "nano (1e-9)"],
 ];
+
+/** The liquidation parameters' stored units (INV-75): rates in nanos, keeper rewards in
+ *  micro-USD (1e-6 USD), in WAD. */
+const MICRO_USD = 10n ** 12n;
+const LIQUIDATION_GRIDS: [keyof LiquidationConfig, bigint, string][] = [
+  ["feeRate", NANO, "nano (1e-9)"],
+  ["buffer", NANO, "nano (1e-9)"],
+  ["penaltyRate", NANO, "nano (1e-9)"],
+  ["minKeeperReward", MICRO_USD, "micro-USD (1e-6)"],
+  ["maxKeeperReward", MICRO_USD, "micro-USD (1e-6)"],
+];
+
+function checkLiquidation(where: string, liq: LiquidationConfig): LiquidationConfig {
+  for (const [k, step, unit] of LIQUIDATION_GRIDS) {
+    checkDecimal(where, k, liq[k]);
+    if (wad(liq[k] as string) % step !== 0n) fail(where, `${k} "${liq[k]}" is not a whole ${unit}`);
+  }
+  return liq;
+}
 
 function fail(where: string, message: string): never {
   throw new Error(`deploy config ${where}: ${message}`);
@@ -230,7 +250,10 @@ export function resolveConfig(file: NetworkConfigFile, source = "(inline)"): Net
     quote: file.quote,
     collaterals,
     markets,
-    liquidation: { ...localConfig.liquidation, ...file.liquidation },
+    liquidation: checkLiquidation(`${source} liquidation`, {
+      ...localConfig.liquidation,
+      ...file.liquidation,
+    }),
     adl: { ...localConfig.adl, ...file.adl },
     risk: { offsets, topUpFee: file.risk?.topUpFee ?? localConfig.risk.topUpFee },
     sequencer: file.sequencer,

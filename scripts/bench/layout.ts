@@ -15,21 +15,20 @@ export const FIELDS: Record<string, bigint> = {
   pool: 3n,
   "insuranceFund, insuranceAccrued": 4n,
   "marketCount, traderDebt": 5n,
-  "liq.0 (fee, buffer, penalty rates)": 6n,
-  "liq.1 (keeper rewards, window)": 7n,
-  "liq.2 (small debt, order fee)": 8n,
+  "liq.0 (rates, keeper rewards, window)": 6n,
+  "liq.1 (close factor, small debt, order fee)": 7n,
 };
 
 /** `Store` mappings by slot offset from `BASE`. */
 export const MAPPINGS = {
-  markets: 11n,
-  marketStates: 12n,
-  accounts: 13n,
-  positions: 15n,
-  orders: 16n,
-  liquidations: 18n,
-  protections: 21n,
-  settlementCallbacks: 26n,
+  markets: 10n,
+  marketStates: 11n,
+  accounts: 12n,
+  positions: 14n,
+  orders: 15n,
+  liquidations: 17n,
+  protections: 20n,
+  settlementCallbacks: 25n,
 };
 
 const enc = AbiCoder.defaultAbiCoder();

@@ -101,6 +101,27 @@ describe("deploy config", () => {
         resolveConfig(minimal([{ name: "ETH-PERP", feed: FEED, ...fine, [k]: v }]), "t"),
       ).to.throw(new RegExp(`ETH-PERP: ${k} "${v}" is not a whole ${unit}`));
     }
+    // INV-75: liquidation rates are whole nanos and keeper rewards whole micro-USD on chain.
+    const market = [{ name: "ETH-PERP", feed: FEED, ...fine }];
+    const withLiq = (liquidation: Record<string, string>) => ({
+      ...minimal(market),
+      liquidation,
+    });
+    expect(
+      resolveConfig(withLiq({ feeRate: "0.000000001", maxKeeperReward: "1000.000001" }), "t")
+        .liquidation.maxKeeperReward,
+    ).to.equal("1000.000001");
+    for (const [k, v, unit] of [
+      ["feeRate", "0.0050000001", "nano"],
+      ["buffer", "0.1000000005", "nano"],
+      ["penaltyRate", "0.0000000001", "nano"],
+      ["minKeeperReward", "5.0000001", "micro-USD"],
+      ["maxKeeperReward", "1000.0000000001", "micro-USD"],
+    ]) {
+      expect(() => resolveConfig(withLiq({ [k]: v }), "t")).to.throw(
+        new RegExp(`t liquidation: ${k} "${v}" is not a whole ${unit}`),
+      );
+    }
     const badFeed = { ...FEED, address: "0x1234" };
     expect(() =>
       resolveConfig(

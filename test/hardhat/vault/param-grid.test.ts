@@ -1,14 +1,17 @@
 /** INV-73: a market's fees are stored in pips (1e-6) and its margin and funding parameters in
- *  nanos (1e-9). An off-grid value reverts ParameterOffGrid and changes nothing; on-grid values,
- *  the grids' extremes within the bounds included, read back exactly as WAD. */
+ *  nanos (1e-9); INV-75: the liquidation rates in nanos and the keeper rewards in micro-USD. An
+ *  off-grid value reverts ParameterOffGrid and changes nothing; on-grid values, the grids'
+ *  extremes within the bounds included, read back exactly as WAD. */
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { wad } from "../../../src/common/units";
+import { ethers } from "hardhat";
 import { Ctx, b32, setup } from "./helpers";
+import { field } from "../../../scripts/bench/layout";
 
 const WAD = 10n ** 18n;
 
-describe("vault: market parameters on their storage grids (INV-73)", () => {
+describe("vault: parameters on their storage grids (INV-73, INV-75)", () => {
   let ctx: Ctx;
   let risk: HardhatEthersSigner;
   let TRADING: Record<string, bigint>;
@@ -108,6 +111,94 @@ describe("vault: market parameters on their storage grids (INV-73)", () => {
       await expect(setter(0, p)).to.emit(ctx.engine, event).withArgs(0, Object.values(p));
       const m = (await ctx.engine.getMarket(0)) as unknown as Record<string, bigint>;
       for (const k of Object.keys(p)) expect(m[viewKey(k)], `${fn} ${k}`).to.equal(p[k]);
+    }
+  });
+
+  it("INV-75: an off-grid liquidation rate or keeper reward reverts ParameterOffGrid and changes nothing; on-grid values are stored exactly", async () => {
+    const e = ctx.engine.connect(risk);
+    const [NANO, MICRO] = [10n ** 9n, 10n ** 12n];
+    const engine = await ctx.engine.getAddress();
+    const words = async () =>
+      Promise.all(
+        [
+          "liq.0 (rates, keeper rewards, window)",
+          "liq.1 (close factor, small debt, order fee)",
+        ].map(async (f) => BigInt(await ethers.provider.getStorage(engine, field(f)))),
+      );
+    // LiquidationSettings' field order.
+    const base = {
+      feeRate: wad("0.005"),
+      buffer: wad("0.1"),
+      minKeeperRewardUsd: wad("5"),
+      maxKeeperRewardUsd: wad("1000"),
+      closeFactorHfThreshold: wad("0.95"),
+      smallDebtUsd: wad("100"),
+      orderKeeperFeeUsd: wad("1"),
+      penaltyRate: wad("0.0025"),
+      accountWindow: 3600n,
+    };
+    const offGrid: [string, bigint, bigint][] = [
+      ["feeRate", NANO + 1n, NANO],
+      ["buffer", WAD - 1n, NANO],
+      ["penaltyRate", NANO / 2n, NANO],
+      ["minKeeperRewardUsd", wad("5") + 1n, MICRO],
+      ["maxKeeperRewardUsd", wad("1000") + MICRO / 2n, MICRO],
+    ];
+    for (const [name, value, step] of offGrid) {
+      const before = await words();
+      await expect(e.setLiquidationParams({ ...base, [name]: value }), `${name} ${value}`)
+        .to.be.revertedWithCustomError(ctx.engine, "ParameterOffGrid")
+        .withArgs(b32(name), value, step);
+      expect(await words()).to.deep.equal(before);
+    }
+    let highestTaker = 0n;
+    for (let i = 0n; i < (await ctx.engine.marketCount()); i++) {
+      const fee = (await ctx.engine.getMarket(i)).takerFee;
+      if (fee > highestTaker) highestTaker = fee;
+    }
+    const sets = [
+      // the grids' extremes within the bounds
+      { ...base, feeRate: wad("0.05"), buffer: WAD, penaltyRate: NANO },
+      { ...base, minKeeperRewardUsd: MICRO, maxKeeperRewardUsd: wad("10000") },
+      // every digit used
+      {
+        ...base,
+        feeRate: wad("0.012345678"),
+        buffer: wad("0.987654321"),
+        penaltyRate: wad("0.049999999"),
+        minKeeperRewardUsd: wad("1234.567891"),
+        maxKeeperRewardUsd: wad("9876.543219"),
+        accountWindow: 86_399n,
+      },
+    ];
+    for (const p of sets) {
+      await expect(e.setLiquidationParams(p))
+        .to.emit(ctx.engine, "LiquidationParamsSet")
+        .withArgs(Object.values(p));
+      const [w0, w1] = await words();
+      const bits = (w: bigint, from: bigint, n: bigint) => (w >> from) & ((1n << n) - 1n);
+      expect([
+        bits(w0, 0n, 32n) * NANO,
+        bits(w0, 32n, 32n) * NANO,
+        bits(w0, 64n, 32n) * NANO,
+        bits(w0, 96n, 32n) * NANO,
+        bits(w0, 128n, 48n) * MICRO,
+        bits(w0, 176n, 48n) * MICRO,
+        bits(w0, 224n, 32n),
+      ]).to.deep.equal([
+        p.feeRate,
+        p.buffer,
+        p.penaltyRate,
+        highestTaker,
+        p.minKeeperRewardUsd,
+        p.maxKeeperRewardUsd,
+        p.accountWindow,
+      ]);
+      expect([bits(w1, 0n, 64n), bits(w1, 64n, 96n), bits(w1, 160n, 96n)]).to.deep.equal([
+        p.closeFactorHfThreshold,
+        p.smallDebtUsd,
+        p.orderKeeperFeeUsd,
+      ]);
     }
   });
 });

@@ -329,19 +329,29 @@ describe("vault: roles and governance bounds", () => {
       await expect(e.setLiquidationParams(liq))
         .to.emit(ctx.engine, "LiquidationParamsSet")
         .withArgs(Object.values(liq));
-      // The rewards at their bound share a slot with the close factor and the window (80, 80,
-      // 64 and 32 bits): stored untruncated.
+      // INV-75: at their bounds the rates (32-bit nanos), the rewards (48-bit micro-USD) and
+      // the window share one slot, stored untruncated.
       const word = BigInt(
         await ethers.provider.getStorage(
           await ctx.engine.getAddress(),
-          field("liq.1 (keeper rewards, window)"),
+          field("liq.0 (rates, keeper rewards, window)"),
         ),
       );
       const bits = (from: bigint, n: bigint) => (word >> from) & ((1n << n) - 1n);
-      expect([bits(0n, 80n), bits(80n, 80n), bits(160n, 64n), bits(224n, 32n)]).to.deep.equal([
-        liq.minKeeperRewardUsd,
-        liq.maxKeeperRewardUsd,
-        liq.closeFactorHfThreshold,
+      const [nano, micro] = [10n ** 9n, 10n ** 12n];
+      expect([
+        bits(0n, 32n),
+        bits(32n, 32n),
+        bits(64n, 32n),
+        bits(128n, 48n),
+        bits(176n, 48n),
+        bits(224n, 32n),
+      ]).to.deep.equal([
+        liq.feeRate / nano,
+        liq.buffer / nano,
+        liq.penaltyRate / nano,
+        liq.minKeeperRewardUsd / micro,
+        liq.maxKeeperRewardUsd / micro,
         liq.accountWindow,
       ]);
       const m = await ctx.engine.getMarket(0);
