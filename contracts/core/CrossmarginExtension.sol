@@ -27,6 +27,8 @@ import {
     Order,
     PositionView
 } from "../types/Types.sol";
+import {LiquidationSettings} from "../types/Params.sol";
+import {MICRO_USD, StoredLiquidationParams} from "../types/Store.sol";
 
 /// @title CrossmarginExtension
 /// @notice The engine's extension: account ids, operators (EIP-712 approval included) and
@@ -236,6 +238,27 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
     /// @inheritdoc ICrossmarginExtension
     function collateralTokens() external view returns (address[] memory) {
         return s.collateralTokens;
+    }
+
+    /// @inheritdoc ICrossmarginExtension
+    function getLiquidationParams()
+        external
+        view
+        returns (LiquidationSettings memory p, uint256 maxTakerFee)
+    {
+        StoredLiquidationParams storage l = s.liq;
+        p = LiquidationSettings({
+            feeRate: uint64(l.feeRateNano * MarketMath.NANO),
+            buffer: uint64(l.bufferNano * MarketMath.NANO),
+            minKeeperRewardUsd: uint128(l.minKeeperRewardMicro * MICRO_USD),
+            maxKeeperRewardUsd: uint128(l.maxKeeperRewardMicro * MICRO_USD),
+            closeFactorHfThreshold: l.closeFactorHfThreshold,
+            smallDebtUsd: l.smallDebtUsd,
+            orderKeeperFeeUsd: l.orderKeeperFee,
+            penaltyRate: uint64(l.penaltyRateNano * MarketMath.NANO),
+            accountWindow: l.accountWindow
+        });
+        maxTakerFee = l.maxTakerFeeNano * MarketMath.NANO;
     }
 
     /// @inheritdoc ICrossmarginExtension

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {ICrossmarginAdmin} from "./ICrossmarginAdmin.sol";
+import {LiquidationSettings} from "../types/Params.sol";
 import {
     AccountData,
     AccountLiquidation,
@@ -177,6 +178,16 @@ interface ICrossmarginExtension is IERC5267, ICrossmarginAdmin {
     ///         vault owes traders `quote.balanceOf(engine) - poolBalance + traderDebt` (INV-46).
     /// @return The total quote debt of all accounts (quote units).
     function traderDebt() external view returns (uint256);
+
+    /// @notice The liquidation parameters as `setLiquidationParams` last set them (all zero
+    ///         before the first call), read back exactly from their stored units (INV-75).
+    /// @return params The parameters (WAD rates, USD WAD amounts, seconds).
+    /// @return maxTakerFee The highest taker fee of any market (WAD): the floor of the penalty
+    ///         rate outside settled markets (INV-28).
+    function getLiquidationParams()
+        external
+        view
+        returns (LiquidationSettings memory params, uint256 maxTakerFee);
 
     /// @notice The account's liquidation window: notional closed and keeper rewards paid (for
     ///         the reward cap), and the debt at the window's start and repaid (close factor).

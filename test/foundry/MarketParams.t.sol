@@ -4,7 +4,11 @@ pragma solidity 0.8.30;
 import {ICrossmarginAdmin} from "../../contracts/interfaces/ICrossmarginAdmin.sol";
 import {ICrossmarginErrors} from "../../contracts/interfaces/ICrossmarginErrors.sol";
 import {MarketConfig} from "../../contracts/types/Types.sol";
-import {MarketMarginParams, MarketTradingParams} from "../../contracts/types/Params.sol";
+import {
+    LiquidationSettings,
+    MarketMarginParams,
+    MarketTradingParams
+} from "../../contracts/types/Params.sol";
 import {EngineSetup} from "./utils/EngineSetup.sol";
 import {
     MAX_FEE,
@@ -18,29 +22,37 @@ import {
     WAD
 } from "./utils/MarketBounds.sol";
 
-/// @notice INV-73 by fuzzing: a market's fees are stored in pips and its margin and funding
-///         parameters in nanos, so for any value a setter is given, either `getMarket` returns
-///         exactly that value afterwards, or the call reverts (`ParameterOutOfBounds` outside the
-///         bounds, else `ParameterOffGrid`) and the market reads as before. Nothing is ever
-///         stored rounded or truncated to a narrower field.
+/// @notice INV-73 and INV-75 by fuzzing: a market's fees are stored in pips and its margin and
+///         funding parameters in nanos, the liquidation rates in nanos and the keeper rewards in
+///         micro-USD, so for any value a setter is given, either the view (`getMarket`,
+///         `getLiquidationParams`) returns exactly that value afterwards, or the call reverts
+///         (`ParameterOutOfBounds` outside the bounds, else `ParameterOffGrid`) and the view reads
+///         as before. Nothing is ever stored rounded or truncated to a narrower field.
 contract MarketParamsTest is EngineSetup {
     uint256 internal constant PIP = 1e12;
     uint256 internal constant NANO = 1e9;
+    uint256 internal constant MICRO_USD = 1e12;
+    uint256 internal constant MAX_LIQUIDATION_RATE = 0.05e18; // feeRate and penaltyRate
+    uint256 internal constant MAX_KEEPER_REWARD = 10_000e18;
 
     function setUp() public {
         _deploySystem();
     }
 
-    /// @dev A fuzzed value, steered half the time onto `step`'s grid within `hi` (the bounds'
-    ///      edges included), otherwise left as fuzzed (mostly off the grid or out of bounds).
+    /// @dev A fuzzed value: a quarter of the time left as fuzzed (mostly out of bounds), a
+    ///      quarter anywhere within the bounds (off the grid but by chance), half the time on
+    ///      `step`'s grid within the bounds (the bounds' edges included).
     function _pick(
         uint256 raw,
         uint256 lo,
         uint256 hi,
         uint256 step
     ) internal pure returns (uint256) {
-        if (raw % 2 == 0) return raw >> 1;
-        uint256 v = lo + ((raw >> 1) % (hi - lo + 1));
+        uint256 mode = raw % 4;
+        raw >>= 2;
+        if (mode == 0) return raw;
+        uint256 v = lo + (raw % (hi - lo + 1));
+        if (mode == 1) return v;
         return v - (v % step) < lo ? lo : v - (v % step);
     }
 
@@ -48,8 +60,13 @@ contract MarketParamsTest is EngineSetup {
         return v >= lo && v <= hi && v % step == 0;
     }
 
-    function _hash(MarketConfig memory m) internal pure returns (bytes32) {
-        return keccak256(abi.encode(m));
+    function _marketDigest(uint256 id) internal view returns (bytes32) {
+        return keccak256(abi.encode(d.engine.getMarket(id)));
+    }
+
+    function _liquidationDigest(uint256) internal view returns (bytes32) {
+        (LiquidationSettings memory p, uint256 maxTakerFee) = d.engine.getLiquidationParams();
+        return keccak256(abi.encode(p, maxTakerFee));
     }
 
     function testFuzz_tradingParamsStoreExactlyOrRevert(
@@ -108,11 +125,55 @@ contract MarketParamsTest is EngineSetup {
         }
     }
 
-    /// @dev Sends a setter's `call` to the engine: true if it stored (it must be `valid`); if it
-    ///      reverted (it must not be), the revert is a parameter error and market `id` reads as
-    ///      before.
+    function testFuzz_liquidationParamsStoreExactlyOrRevert(
+        uint256 feeRate,
+        uint256 buffer,
+        uint256 minReward,
+        uint256 maxReward,
+        uint256 penaltyRate
+    ) public {
+        (, uint256 maxTakerFee) = d.engine.getLiquidationParams();
+        uint128 max = uint128(_pick(maxReward, 0, MAX_KEEPER_REWARD, MICRO_USD));
+        LiquidationSettings memory p = LiquidationSettings({
+            feeRate: uint64(_pick(feeRate, 0, MAX_LIQUIDATION_RATE, NANO)),
+            buffer: uint64(_pick(buffer, 0, WAD, NANO)),
+            minKeeperRewardUsd: uint128(_pick(minReward, 0, max, MICRO_USD)),
+            maxKeeperRewardUsd: max,
+            closeFactorHfThreshold: 0.95e18,
+            smallDebtUsd: 100e18,
+            orderKeeperFeeUsd: 1e18,
+            penaltyRate: uint64(_pick(penaltyRate, 0, MAX_LIQUIDATION_RATE, NANO)),
+            accountWindow: 3600
+        });
+        bool valid =
+            _ok(p.feeRate, 0, MAX_LIQUIDATION_RATE, NANO) &&
+                _ok(p.buffer, 0, WAD, NANO) &&
+                _ok(p.maxKeeperRewardUsd, 0, MAX_KEEPER_REWARD, MICRO_USD) &&
+                _ok(p.minKeeperRewardUsd, 0, p.maxKeeperRewardUsd, MICRO_USD) &&
+                _ok(p.penaltyRate, 0, MAX_LIQUIDATION_RATE, NANO);
+        bytes memory call = abi.encodeCall(ICrossmarginAdmin.setLiquidationParams, (p));
+        if (_send(call, valid, _liquidationDigest, 0)) {
+            (LiquidationSettings memory got, uint256 floor) = d.engine.getLiquidationParams();
+            assertEq(keccak256(abi.encode(got)), keccak256(abi.encode(p)), "read back");
+            assertEq(floor, maxTakerFee, "the taker-fee floor changed");
+        }
+    }
+
+    /// @dev Sends a market setter's `call`; see `_send`.
     function _set(uint256 id, bytes memory call, bool valid) internal returns (bool) {
-        bytes32 before = _hash(d.engine.getMarket(id));
+        return _send(call, valid, _marketDigest, id);
+    }
+
+    /// @dev Sends a setter's `call` to the engine: true if it stored (it must be `valid`); if it
+    ///      reverted (it must not be), the revert is a parameter error and `digest(id)` (what the
+    ///      setter's view reads) is as before.
+    function _send(
+        bytes memory call,
+        bool valid,
+        function(uint256) internal view returns (bytes32) digest,
+        uint256 id
+    ) internal returns (bool) {
+        bytes32 before = digest(id);
         (bool ok, bytes memory err) = address(d.engine).call(call);
         if (ok) {
             assertTrue(valid, "an invalid value was accepted");
@@ -120,7 +181,7 @@ contract MarketParamsTest is EngineSetup {
         }
         assertFalse(valid, "a valid value was refused");
         _expectParameterError(err);
-        assertEq(_hash(d.engine.getMarket(id)), before, "a refused call changed the market");
+        assertEq(digest(id), before, "a refused call changed the parameters");
         return false;
     }
 

@@ -114,7 +114,7 @@ describe("vault: parameters on their storage grids (INV-73, INV-75)", () => {
     }
   });
 
-  it("INV-75: an off-grid liquidation rate or keeper reward reverts ParameterOffGrid and changes nothing; on-grid values are stored exactly", async () => {
+  it("INV-75: an off-grid liquidation rate or keeper reward reverts ParameterOffGrid and changes nothing; on-grid values are stored exactly and read back by getLiquidationParams", async () => {
     const e = ctx.engine.connect(risk);
     const [NANO, MICRO] = [10n ** 9n, 10n ** 12n];
     const engine = await ctx.engine.getAddress();
@@ -175,6 +175,8 @@ describe("vault: parameters on their storage grids (INV-73, INV-75)", () => {
       await expect(e.setLiquidationParams(p))
         .to.emit(ctx.engine, "LiquidationParamsSet")
         .withArgs(Object.values(p));
+      const [view, floor] = await ctx.engine.getLiquidationParams();
+      expect([[...view], floor]).to.deep.equal([Object.values(p), highestTaker]);
       const [w0, w1] = await words();
       const bits = (w: bigint, from: bigint, n: bigint) => (w >> from) & ((1n << n) - 1n);
       expect([
