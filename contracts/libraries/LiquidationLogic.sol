@@ -97,7 +97,7 @@ library LiquidationLogic {
         for (uint256 round; round < slots.length; ++round) {
             if (ctx.equity >= int256(ctx.mm.mulUp(WadMath.WAD + ctx.lp.buffer)) || ctx.budget == 0)
                 break;
-            uint256 k = _largest(slots);
+            uint256 k = largestOpen(slots);
             if (k == type(uint256).max) break;
             slots[k].done = true;
             _closeOne(s, account, slots[k], ctx, msg.sender);
@@ -218,13 +218,31 @@ library LiquidationLogic {
         }
     }
 
-    function _largest(Slot[] memory slots) private pure returns (uint256 k) {
-        k = type(uint256).max;
-        uint256 best;
-        for (uint256 i; i < slots.length; ++i) {
-            if (!slots[i].done && (k == type(uint256).max || slots[i].mm > best)) {
-                best = slots[i].mm;
-                k = i;
+    /// @dev The open slot with the largest MM (the first of equal ones), or `type(uint256).max`
+    ///      when every slot is done.
+    /// @notice The open (not `done`) slot with the largest MM, the first of equal ones, or
+    ///         `type(uint256).max` when every slot is done: what a liquidation closes next.
+    /// @dev Hand-written (INV-69): it returns what the plain loop does (forge `LiquidationOrder.t.sol`).
+    function largestOpen(Slot[] memory slots) internal pure returns (uint256 k) {
+        // A `Slot` in memory is eight words: `mm` the fourth (0x60), `done` the fifth (0x80).
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            k := not(0)
+            let best := 0
+            let end := add(slots, shl(5, add(mload(slots), 1)))
+            for {
+                let p := add(slots, 0x20)
+            } lt(p, end) {
+                p := add(p, 0x20)
+            } {
+                let sl := mload(p)
+                if iszero(mload(add(sl, 0x80))) {
+                    let mm := mload(add(sl, 0x60))
+                    if or(eq(k, not(0)), gt(mm, best)) {
+                        best := mm
+                        k := shr(5, sub(p, add(slots, 0x20)))
+                    }
+                }
             }
         }
     }

@@ -8,6 +8,8 @@ import {WadMath} from "../../contracts/libraries/WadMath.sol";
 import {MarketMath} from "../../contracts/libraries/MarketMath.sol";
 import {StoredMarket, MarketState, MarketStatus} from "../../contracts/types/Types.sol";
 import {WadMathHarness} from "../../contracts/mocks/WadMathHarness.sol";
+import {LiquidationLogic} from "../../contracts/libraries/LiquidationLogic.sol";
+import {Slot} from "../../contracts/libraries/LiquidationCredits.sol";
 
 /// @notice The health loop's hand-written arithmetic (docs/gas.md) against plain checked
 ///         Solidity and OpenZeppelin's `mulDiv`: the same result for every input, and a revert
@@ -18,6 +20,30 @@ contract HotMathTest is Test {
     StoredMarket internal cfg;
     MarketState internal st;
     WadMathHarness internal harness = new WadMathHarness();
+
+    // ---- the liquidation's close order ----
+
+    /// @dev Up to 16 slots (an account's positions at most), MMs drawn from a few values half
+    ///      the time so that ties occur, each slot done with probability 1/2.
+    function testFuzz_largestOpenIsThePlainLoop(uint256 seed, uint8 n) public pure {
+        Slot[] memory slots = new Slot[](n % 17);
+        for (uint256 i; i < slots.length; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            slots[i].marketId = i;
+            slots[i].mm = r % 2 == 0 ? (r >> 8) % 4 : r >> 8;
+            slots[i].done = (r >> 1) % 2 == 0;
+            slots[i].fresh = (r >> 2) % 2 == 0;
+            slots[i].credit = r >> 16;
+        }
+        uint256 k = type(uint256).max;
+        uint256 best;
+        for (uint256 i; i < slots.length; ++i) {
+            if (!slots[i].done && (k == type(uint256).max || slots[i].mm > best)) {
+                (best, k) = (slots[i].mm, i);
+            }
+        }
+        assertEq(LiquidationLogic.largestOpen(slots), k);
+    }
 
     // ---- Bitmask ----
 
