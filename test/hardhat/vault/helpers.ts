@@ -33,6 +33,19 @@ export const QUOTE_DECIMALS = 6;
 export const MOCK_DESCRIPTION = "v0.8/tests/MockV3Aggregator.sol";
 export const DAY = 86_400;
 
+/** Valid `LiquidationSettings`, in the struct's field order (every rate and reward on its grid). */
+export const LIQUIDATION = {
+  feeRate: wad("0.005"),
+  buffer: wad("0.1"),
+  minKeeperRewardUsd: wad("5"),
+  maxKeeperRewardUsd: wad("1000"),
+  closeFactorHfThreshold: wad("0.95"),
+  smallDebtUsd: wad("100"),
+  orderKeeperFeeUsd: wad("1"),
+  penaltyRate: wad("0.005"),
+  accountWindow: 3600n,
+};
+
 export interface Ctx extends System {
   admin: HardhatEthersSigner;
   users: HardhatEthersSigner[];

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { wad } from "../../../src/common/units";
 import { ethers } from "hardhat";
-import { Ctx, b32, setup } from "./helpers";
+import { Ctx, LIQUIDATION, b32, setup } from "./helpers";
 import { field } from "../../../scripts/bench/layout";
 
 const WAD = 10n ** 18n;
@@ -125,18 +125,7 @@ describe("vault: parameters on their storage grids (INV-73, INV-75)", () => {
           "liq.1 (close factor, small debt, order fee)",
         ].map(async (f) => BigInt(await ethers.provider.getStorage(engine, field(f)))),
       );
-    // LiquidationSettings' field order.
-    const base = {
-      feeRate: wad("0.005"),
-      buffer: wad("0.1"),
-      minKeeperRewardUsd: wad("5"),
-      maxKeeperRewardUsd: wad("1000"),
-      closeFactorHfThreshold: wad("0.95"),
-      smallDebtUsd: wad("100"),
-      orderKeeperFeeUsd: wad("1"),
-      penaltyRate: wad("0.0025"),
-      accountWindow: 3600n,
-    };
+    const base = LIQUIDATION;
     const offGrid: [string, bigint, bigint][] = [
       ["feeRate", NANO + 1n, NANO],
       ["buffer", WAD - 1n, NANO],

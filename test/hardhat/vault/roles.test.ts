@@ -12,6 +12,7 @@ import { units, wad } from "../../../src/common/units";
 import {
   Ctx,
   DAY,
+  LIQUIDATION,
   MOCK_DESCRIPTION,
   addLiquidity,
   b32,
@@ -49,17 +50,6 @@ const LIMITS = {
   liquidationWindow: 30,
 };
 const ORDER = { instantTrading: true, minOrderDelay: 2, maxOrderAge: 7200 };
-const LIQ = {
-  feeRate: wad("0.005"),
-  buffer: wad("0.1"),
-  minKeeperRewardUsd: wad("5"),
-  maxKeeperRewardUsd: wad("1000"),
-  closeFactorHfThreshold: wad("0.95"),
-  smallDebtUsd: wad("100"),
-  orderKeeperFeeUsd: wad("1"),
-  penaltyRate: wad("0.005"),
-  accountWindow: 3600n,
-};
 
 describe("vault: roles and governance bounds", () => {
   let ctx: Ctx;
@@ -245,16 +235,30 @@ describe("vault: roles and governance bounds", () => {
       ["setMarketOrderParams", ORDER, "minOrderDelay", 3601n, 0n, 3600n],
       ["setMarketOrderParams", ORDER, "maxOrderAge", 2n, 3n, 86_400n],
       ["setMarketOrderParams", ORDER, "maxOrderAge", 86_401n, 3n, 86_400n],
-      ["setLiquidationParams", LIQ, "feeRate", wad("0.05") + 1n, 0n, wad("0.05")],
-      ["setLiquidationParams", LIQ, "buffer", WAD + 1n, 0n, WAD],
-      ["setLiquidationParams", LIQ, "maxKeeperRewardUsd", wad("10000") + 1n, 0n, wad("10000")],
-      ["setLiquidationParams", LIQ, "minKeeperRewardUsd", wad("1000") + 1n, 0n, wad("1000")],
-      ["setLiquidationParams", LIQ, "closeFactorHfThreshold", WAD + 1n, 0n, WAD],
-      ["setLiquidationParams", LIQ, "smallDebtUsd", wad("100000") + 1n, 0n, wad("100000")],
-      ["setLiquidationParams", LIQ, "orderKeeperFeeUsd", wad("1000") + 1n, 0n, wad("1000")],
-      ["setLiquidationParams", LIQ, "penaltyRate", wad("0.05") + 1n, 0n, wad("0.05")],
-      ["setLiquidationParams", LIQ, "accountWindow", 59n, 60n, 86_400n],
-      ["setLiquidationParams", LIQ, "accountWindow", 86_401n, 60n, 86_400n],
+      ["setLiquidationParams", LIQUIDATION, "feeRate", wad("0.05") + 1n, 0n, wad("0.05")],
+      ["setLiquidationParams", LIQUIDATION, "buffer", WAD + 1n, 0n, WAD],
+      [
+        "setLiquidationParams",
+        LIQUIDATION,
+        "maxKeeperRewardUsd",
+        wad("10000") + 1n,
+        0n,
+        wad("10000"),
+      ],
+      [
+        "setLiquidationParams",
+        LIQUIDATION,
+        "minKeeperRewardUsd",
+        wad("1000") + 1n,
+        0n,
+        wad("1000"),
+      ],
+      ["setLiquidationParams", LIQUIDATION, "closeFactorHfThreshold", WAD + 1n, 0n, WAD],
+      ["setLiquidationParams", LIQUIDATION, "smallDebtUsd", wad("100000") + 1n, 0n, wad("100000")],
+      ["setLiquidationParams", LIQUIDATION, "orderKeeperFeeUsd", wad("1000") + 1n, 0n, wad("1000")],
+      ["setLiquidationParams", LIQUIDATION, "penaltyRate", wad("0.05") + 1n, 0n, wad("0.05")],
+      ["setLiquidationParams", LIQUIDATION, "accountWindow", 59n, 60n, 86_400n],
+      ["setLiquidationParams", LIQUIDATION, "accountWindow", 86_401n, 60n, 86_400n],
     ];
     for (const [fn, base, name, value, lo, hi] of cases) {
       const inv = name === "imrBase" || name === "maintenanceScalar" ? "INV-53: " : "";
