@@ -7,8 +7,8 @@ import {Store} from "../types/Store.sol";
 import {OffsetPair} from "../types/Types.sol";
 
 /// @dev One open position of an account in liquidation, loaded once; the loop updates it in
-///      memory. `LiquidationLogic.largestOpen` reads `mm` and `done` by their offsets in memory (the
-///      fourth and fifth words): keep them there.
+///      memory. `LiquidationLogic.largestOpen` reads `mm` and `done` by their offsets in memory
+///      (the fourth and fifth words): keep them there.
 struct Slot {
     uint256 marketId;
     int256 size;

@@ -218,11 +218,9 @@ library LiquidationLogic {
         }
     }
 
-    /// @dev The open slot with the largest MM (the first of equal ones), or `type(uint256).max`
-    ///      when every slot is done.
     /// @notice The open (not `done`) slot with the largest MM, the first of equal ones, or
     ///         `type(uint256).max` when every slot is done: what a liquidation closes next.
-    /// @dev Hand-written (INV-69): it returns what the plain loop does (forge `LiquidationOrder.t.sol`).
+    /// @dev Hand-written (INV-69): it returns what the plain loop does (forge `HotMath.t.sol`).
     function largestOpen(Slot[] memory slots) internal pure returns (uint256 k) {
         // A `Slot` in memory is eight words: `mm` the fourth (0x60), `done` the fifth (0x80).
         // solhint-disable-next-line no-inline-assembly

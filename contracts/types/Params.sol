@@ -48,9 +48,9 @@ struct MarketOrderParams {
 ///         "Liquidation"; INV-32).
 struct LiquidationSettings {
     uint64 feeRate; // WAD of notional closed, <= 5 %, whole nanos: the keeper's reward rate
-    uint64 buffer; // WAD, <= 1, whole nanos: positions are closed until equity >= MM * (1 + buffer)
-    uint128 minKeeperRewardUsd; // USD WAD, <= maxKeeperRewardUsd, whole micro-USD: floor per window
-    uint128 maxKeeperRewardUsd; // USD WAD, <= 10,000 USD, whole micro-USD: cap per account, window
+    uint64 buffer; // WAD, <= 1, whole nanos: close until equity >= MM * (1 + buffer)
+    uint128 minKeeperRewardUsd; // USD WAD, whole micro-USD, <= max: floor per window
+    uint128 maxKeeperRewardUsd; // USD WAD, whole micro-USD, <= 10,000 USD: cap per window
     uint64 closeFactorHfThreshold; // WAD, <= 1: below this health factor all debt may be repaid
     uint128 smallDebtUsd; // USD WAD, <= 100,000 USD: debts at or below may be repaid in full
     uint128 orderKeeperFeeUsd; // USD WAD, <= 1,000 USD: a delayed order's keeper fee

@@ -29,7 +29,7 @@ struct LiquidationParams {
 // 1e-6 USD in USD WAD: the unit the keeper rewards are stored in (INV-75)
 uint256 constant MICRO_USD = 1e12;
 
-/// @notice Protocol-wide liquidation parameters as stored (docs/gas.md, "Liquidation storage"):
+/// @notice Protocol-wide liquidation parameters as stored (docs/math.md, "Liquidation"):
 ///         slot 0 holds all that a liquidation of positions reads, the rates in nanos (1e-9, as
 ///         a market's margin parameters) and the keeper rewards in micro-USD (1e-6 USD, 1e12 USD
 ///         WAD); `setLiquidationParams` accepts only whole nanos and micro-USD (INV-75), so
