@@ -14,7 +14,9 @@ import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 ///      - its predecessor exists and is older than `e`: the predecessor is `r - 1` inside a
 ///        phase; for the first round of a phase (aggregator id 1) the caller must name the last
 ///        round `p` of the previous phase (`phase(p) == phase(r) - 1`, `p >= c`, `p + 1` does
-///        not exist). A missing predecessor never counts as proof.
+///        not exist). A missing predecessor never counts as proof. The predecessor `c` itself
+///        is not read: it was the latest round at the commit, updated at or before the commit
+///        and so before `e` (INV-37).
 ///      Internal functions, inlined into OrderLogic.
 library OrderRounds {
     enum Check {
@@ -69,6 +71,10 @@ library OrderRounds {
         if (uint64(roundId) > 1) {
             if (proof != 0) return (Check.BadProof, 0, 0);
             prev = roundId - 1;
+            // The round right after the commit's: its predecessor is the commit's round, which
+            // was the feed's latest at the commit, so updated at or before the commit's second,
+            // before `earliest` (at least a second later); a feed never rewrites a past round.
+            if (prev == commitRound) return (Check.Ok, prev, 0);
         } else {
             // First round of a phase: only with the last round of the previous phase as proof.
             if (

@@ -1,6 +1,7 @@
 /** Issue 11, order items: the settlement round (INV-37) and settling markets (INV-39),
  *  regression tests of the attacks step by step; numbers from the model and helpers. */
 import { expect } from "chai";
+import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { feedAnswer, wad } from "../../../src/common/units";
@@ -38,6 +39,26 @@ async function statusBoth(env: OrdersEnv) {
   return st;
 }
 
+/** The rounds a transaction asked `feed` for by `getRoundData`, in order (from its trace). */
+async function roundReads(hash: string, feed: string): Promise<bigint[]> {
+  const trace = (await ethers.provider.send("debug_traceTransaction", [
+    hash,
+    { disableStorage: true },
+  ])) as { structLogs: { op: string; stack: string[]; memory: string[] }[] };
+  const out: bigint[] = [];
+  for (const step of trace.structLogs) {
+    if (step.op !== "STATICCALL") continue;
+    const top = (k: number) => BigInt("0x" + step.stack[step.stack.length - 1 - k]);
+    if (top(1) !== BigInt(feed)) continue;
+    const args = Number(top(2)) * 2;
+    const memory = step.memory.join("");
+    if (memory.slice(args, args + 8) === "9a6fc8f5") {
+      out.push(BigInt("0x" + memory.slice(args + 8, args + 72)));
+    }
+  }
+  return out;
+}
+
 describe("orders: INV-37 the first round is the first", () => {
   it("INV-37: a gap in round ids never makes a second 'first' round the settler could pick", async () => {
     const env = await loadOrders();
@@ -64,6 +85,37 @@ describe("orders: INV-37 the first round is the first", () => {
       .withArgs(account, ETH, keeper.address, r + 1n, KEEPER_FEE);
     const [pm] = await eventsOf(env, tx, "PositionModified");
     expect(pm.fillPrice).to.equal(want.fill);
+    await expectConserved(env, [account, env.otherAccount]);
+  });
+
+  it("INV-37: the round right after the commit's settles without a read of its predecessor (the commit's own round); a later first round reads it", async () => {
+    const env = await loadOrders();
+    const { engine, account, keeper } = env;
+    const feed = await env.feeds[ETH].getAddress();
+    // The round right after the commit's: one round read, the settlement round's.
+    let c = await latestRound(env.feeds[ETH]);
+    let T = BigInt(await time.latest()) + 5n;
+    await commit(env, ETH, wad("1"), { at: T });
+    await publish(env, c + 1n, "3010", T + 3n);
+    let tx = await engine.connect(keeper).settleOrder(account, ETH, c + 1n);
+    await expect(tx)
+      .to.emit(engine, "OrderSettled")
+      .withArgs(account, ETH, keeper.address, c + 1n, KEEPER_FEE);
+    expect(await roundReads(tx.hash, feed)).to.deep.equal([c + 1n]);
+    // A round published too early between: the settlement round's predecessor is read.
+    c = await latestRound(env.feeds[ETH]);
+    T = BigInt(await time.latest()) + 5n;
+    await commit(env, ETH, wad("1"), { at: T });
+    await publish(env, c + 1n, "3020", T + 1n); // before the earliest settlement (T + 2)
+    await publish(env, c + 2n, "3030", T + 3n);
+    await expect(engine.connect(keeper).settleOrder(account, ETH, c + 1n))
+      .to.be.revertedWithCustomError(engine, "RoundTooEarly")
+      .withArgs(c + 1n, T + 1n, T + 2n);
+    tx = await engine.connect(keeper).settleOrder(account, ETH, c + 2n);
+    await expect(tx)
+      .to.emit(engine, "OrderSettled")
+      .withArgs(account, ETH, keeper.address, c + 2n, KEEPER_FEE);
+    expect(await roundReads(tx.hash, feed)).to.deep.equal([c + 2n, c + 1n]);
     await expectConserved(env, [account, env.otherAccount]);
   });
 
