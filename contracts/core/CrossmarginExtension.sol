@@ -28,7 +28,8 @@ import {
     PositionView
 } from "../types/Types.sol";
 import {LiquidationSettings} from "../types/Params.sol";
-import {MICRO_USD, StoredLiquidationParams} from "../types/Store.sol";
+import {LiquidationParams, StoredLiquidationParams} from "../types/Store.sol";
+import {LiquidationLogic} from "../libraries/LiquidationLogic.sol";
 
 /// @title CrossmarginExtension
 /// @notice The engine's extension: account ids, operators (EIP-712 approval included) and
@@ -247,18 +248,19 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
         returns (LiquidationSettings memory p, uint256 maxTakerFee)
     {
         StoredLiquidationParams storage l = s.liq;
+        LiquidationParams memory w = LiquidationLogic.params(l);
         p = LiquidationSettings({
-            feeRate: uint64(l.feeRateNano * MarketMath.NANO),
-            buffer: uint64(l.bufferNano * MarketMath.NANO),
-            minKeeperRewardUsd: uint128(l.minKeeperRewardMicro * MICRO_USD),
-            maxKeeperRewardUsd: uint128(l.maxKeeperRewardMicro * MICRO_USD),
+            feeRate: w.feeRate,
+            buffer: w.buffer,
+            minKeeperRewardUsd: w.minKeeperReward,
+            maxKeeperRewardUsd: w.maxKeeperReward,
             closeFactorHfThreshold: l.closeFactorHfThreshold,
             smallDebtUsd: l.smallDebtUsd,
             orderKeeperFeeUsd: l.orderKeeperFee,
-            penaltyRate: uint64(l.penaltyRateNano * MarketMath.NANO),
-            accountWindow: l.accountWindow
+            penaltyRate: w.penaltyRate,
+            accountWindow: w.accountWindow
         });
-        maxTakerFee = l.maxTakerFeeNano * MarketMath.NANO;
+        maxTakerFee = w.maxTakerFee;
     }
 
     /// @inheritdoc ICrossmarginExtension

@@ -82,7 +82,7 @@ library LiquidationLogic {
             _settleDebt(s, account);
             return (0, 0);
         }
-        LiquidationParams memory lp = _params(s);
+        LiquidationParams memory lp = params(s.liq);
         Ctx memory ctx = Ctx({
             lp: lp,
             equity: h.equity - int256(uint256(lp.minKeeperReward)),
@@ -317,12 +317,14 @@ library LiquidationLogic {
         return Math.max(lp.penaltyRate, lp.maxTakerFee);
     }
 
-    /// @dev The parameters a liquidation of positions reads, all in slot 0 of `s.liq` (INV-75),
-    ///      in WAD: the rates from nanos, the keeper rewards from micro-USD. Slot 1 (the close
-    ///      factor's threshold, the small-debt threshold and the order fee) is read only by
-    ///      `liquidateCollateral` and the orders.
-    function _params(Store storage s) private view returns (LiquidationParams memory lp) {
-        StoredLiquidationParams storage p = s.liq;
+    /// @notice The parameters a liquidation of positions reads, all in slot 0 of `s.liq`
+    ///         (INV-75), in WAD: the rates from nanos, the keeper rewards from micro-USD. The one
+    ///         conversion of their stored units (`getLiquidationParams` uses it too). Slot 1 (the
+    ///         close factor's threshold, the small-debt threshold and the order fee) is read only
+    ///         by `liquidateCollateral` and the orders.
+    function params(
+        StoredLiquidationParams storage p
+    ) internal view returns (LiquidationParams memory lp) {
         // 32-bit nanos times 1e9 fit 64 bits, 48-bit micro-USD times 1e12 fit 80 bits
         unchecked {
             (lp.feeRate, lp.buffer, lp.penaltyRate, lp.maxTakerFee) = (

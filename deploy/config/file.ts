@@ -89,36 +89,43 @@ const COLLATERAL_KEYS: (keyof CollateralParams)[] = [
   "depositCap",
 ];
 
-/** The units a market's parameters are stored in on chain (INV-73): pips and nanos, in WAD. */
-const PIP = 10n ** 12n;
-const NANO = 10n ** 9n;
-const GRIDS: [keyof MarketParams, bigint, string][] = [
-  ["makerFee", PIP, "pip (1e-6)"],
-  ["takerFee", PIP, "pip (1e-6)"],
-  ["skewScale", NANO, "nano (1e-9)"],
-  ["maxFundingVelocity", NANO, "nano (1e-9)"],
-  ["imrBase", NANO, "nano (1e-9)"],
-  ["imrSizeFactor", NANO, "nano (1e-9)"],
-  ["maintenanceScalar", NANO, "nano (1e-9)"],
-  ["minPositionMargin", NANO, "nano (1e-9)"],
+/** The units parameters are stored in on chain, in WAD; the engine refuses anything finer
+ *  (ParameterOffGrid). */
+type Grids<T> = [keyof T, bigint, string][];
+const PIP: [bigint, string] = [10n ** 12n, "pip (1e-6)"];
+const NANO: [bigint, string] = [10n ** 9n, "nano (1e-9)"];
+const MICRO_USD: [bigint, string] = [10n ** 12n, "micro-USD (1e-6)"];
+/** INV-73: a market's fees in pips, its margin and funding parameters in nanos. */
+const MARKET_GRIDS: Grids<MarketParams> = [
+  ["makerFee", ...PIP],
+  ["takerFee", ...PIP],
+  ["skewScale", ...NANO],
+  ["maxFundingVelocity", ...NANO],
+  ["imrBase", ...NANO],
+  ["imrSizeFactor", ...NANO],
+  ["maintenanceScalar", ...NANO],
+  ["minPositionMargin", ...NANO],
+];
+/** INV-75: the liquidation rates in nanos, the keeper rewards in micro-USD. */
+const LIQUIDATION_GRIDS: Grids<LiquidationConfig> = [
+  ["feeRate", ...NANO],
+  ["buffer", ...NANO],
+  ["penaltyRate", ...NANO],
+  ["minKeeperReward", ...MICRO_USD],
+  ["maxKeeperReward", ...MICRO_USD],
 ];
 
-/** The liquidation parameters' stored units (INV-75): rates in nanos, keeper rewards in
- *  micro-USD (1e-6 USD), in WAD. */
-const MICRO_USD = 10n ** 12n;
-const LIQUIDATION_GRIDS: [keyof LiquidationConfig, bigint, string][] = [
-  ["feeRate", NANO, "nano (1e-9)"],
-  ["buffer", NANO, "nano (1e-9)"],
-  ["penaltyRate", NANO, "nano (1e-9)"],
-  ["minKeeperReward", MICRO_USD, "micro-USD (1e-6)"],
-  ["maxKeeperReward", MICRO_USD, "micro-USD (1e-6)"],
-];
+/** Fails unless each decimal value in `grids` is a whole number of its stored unit. */
+function checkGrids<T extends object>(where: string, values: T, grids: Grids<T>): void {
+  for (const [k, step, unit] of grids) {
+    const v = values[k] as unknown as string;
+    if (wad(v) % step !== 0n) fail(where, `${String(k)} "${v}" is not a whole ${unit}`);
+  }
+}
 
 function checkLiquidation(where: string, liq: LiquidationConfig): LiquidationConfig {
-  for (const [k, step, unit] of LIQUIDATION_GRIDS) {
-    checkDecimal(where, k, liq[k]);
-    if (wad(liq[k] as string) % step !== 0n) fail(where, `${k} "${liq[k]}" is not a whole ${unit}`);
-  }
+  for (const [k] of LIQUIDATION_GRIDS) checkDecimal(where, k, liq[k]);
+  checkGrids(where, liq, LIQUIDATION_GRIDS);
   return liq;
 }
 
@@ -204,11 +211,7 @@ export function resolveConfig(file: NetworkConfigFile, source = "(inline)"): Net
           fail(where, `${k} must be whole seconds`);
       } else checkDecimal(where, k, m[k]);
     }
-    // INV-73: the engine stores fees in pips (1e-6) and the margin and funding parameters in
-    // nanos (1e-9), and refuses anything finer (ParameterOffGrid).
-    for (const [k, step, unit] of GRIDS) {
-      if (wad(m[k] as string) % step !== 0n) fail(where, `${k} "${m[k]}" is not a whole ${unit}`);
-    }
+    checkGrids(where, m, MARKET_GRIDS);
     return m;
   });
   const names = markets.map((m) => m.name);
