@@ -11,7 +11,7 @@ import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 ///         the owner as its own keeper, is credited exactly what the order's account was
 ///         charged, in its account 0, within the account's equity; a filled order obeys the
 ///         margin rule; an expired order's canceller is credited the fee it charged, and no
-///         other cancel credits the caller.
+///         other cancel credits the caller; no round but the first settles an order (INV-37).
 abstract contract EngineOrderActions is EngineHandlerBase {
     uint256 private constant USD_PER_QUOTE_UNIT = 1e12; // USDC units -> USD WAD
 
@@ -28,6 +28,7 @@ abstract contract EngineOrderActions is EngineHandlerBase {
             if (o.commitTime == 0 || block.timestamp > o.settlementDeadline) continue;
             uint80 round = _firstRound(m, o.earliestSettlement, o.commitRound);
             if (round == 0) continue;
+            _tryOtherRound(acct, m, o.commitRound, round, seed >> 100);
             _settle(acct, m, o, round, (seed >> 200) & 1 == 1);
             return;
         }
@@ -65,6 +66,24 @@ abstract contract EngineOrderActions is EngineHandlerBase {
             }
             return;
         }
+    }
+
+    /// @dev INV-37 against a keeper that picks its price: any other round after the commit's
+    ///      (the one right after it included, when it is not the first) must be refused.
+    function _tryOtherRound(
+        uint256 acct,
+        uint256 m,
+        uint80 commitRound,
+        uint80 first,
+        uint256 r
+    ) private {
+        uint256 latest = feeds[m].latestRound();
+        uint80 other = uint80(uint256(commitRound) + 1 + (r % (latest - commitRound)));
+        if (other == first) return;
+        vm.prank(keeper);
+        try engine.settleOrder(acct, m, other) {
+            _fail("settleOrder (INV-37): settled at a round that is not the first");
+        } catch {}
     }
 
     function _settle(
