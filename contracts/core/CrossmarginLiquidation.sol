@@ -31,7 +31,7 @@ abstract contract CrossmarginLiquidation is CrossmarginStorage, ICrossmarginLiqu
         uint80 roundId,
         uint80 proof
     ) private returns (bool) {
-        return OrderLogic.settle(s, account, marketId, roundId, proof);
+        return OrderLogic.settle(s, account, marketId, roundId, proof, address(OrderLogic));
     }
 
     /// @inheritdoc ICrossmarginLiquidation
@@ -106,18 +106,5 @@ abstract contract CrossmarginLiquidation is CrossmarginStorage, ICrossmarginLiqu
     function cancelOrder(uint256 account, uint256 marketId) external nonReentrant {
         bool authorised = _isAuthorized(account, msg.sender);
         OrderLogic.cancel(s, account, marketId, msg.sender, authorised);
-    }
-
-    /// @inheritdoc ICrossmarginLiquidation
-    function executeOrderFill(
-        uint256 account,
-        uint256 marketId,
-        int256 sizeDelta,
-        uint256 acceptablePrice,
-        uint256 price,
-        uint256 keeperFee
-    ) external {
-        if (msg.sender != address(this)) revert Unauthorized(msg.sender, account);
-        OrderLogic.fill(s, account, marketId, sizeDelta, acceptablePrice, price, keeperFee);
     }
 }

@@ -14,8 +14,7 @@ interface ICrossmarginErrors {
     /// @param account The rejected account id.
     error InvalidAccount(uint256 account);
     /// @notice `caller` may not act for `account`: it is neither the owner nor an operator
-    ///         (adding a new collateral type by `depositFor` needs one of them too), or it is not
-    ///         the engine itself on an engine-only entry point (`executeOrderFill`).
+    ///         (adding a new collateral type by `depositFor` needs one of them too).
     /// @param caller The refused `msg.sender`.
     /// @param account The account it tried to act for.
     error Unauthorized(address caller, uint256 account);

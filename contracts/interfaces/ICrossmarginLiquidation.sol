@@ -128,23 +128,4 @@ interface ICrossmarginLiquidation {
     /// @param account The account id.
     /// @param marketId The market.
     function cancelOrder(uint256 account, uint256 marketId) external;
-
-    /// @notice Internal step of `settleOrder`, callable only by the engine itself (so that a
-    ///         failed fill can be rolled back and turned into a cancellation). Reverts
-    ///         `Unauthorized` for any other caller.
-    /// @param account The account id.
-    /// @param marketId The market.
-    /// @param sizeDelta The size to fill (size WAD, signed; clamped for a reduce-only order).
-    /// @param acceptablePrice The order's worst fill price (price WAD).
-    /// @param price The settlement round's price the fill is priced from (price WAD).
-    /// @param keeperFee Quote units charged before a fill that grows or flips the position (held
-    ///        to IM with the fee); 0 when the settlement charged it before the call.
-    function executeOrderFill(
-        uint256 account,
-        uint256 marketId,
-        int256 sizeDelta,
-        uint256 acceptablePrice,
-        uint256 price,
-        uint256 keeperFee
-    ) external;
 }

@@ -8,7 +8,6 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
-import {ICrossmarginLiquidation} from "../interfaces/ICrossmarginLiquidation.sol";
 import {ICrossmarginSettlementCallback} from "../interfaces/ICrossmarginSettlementCallback.sol";
 import {WadMath} from "./WadMath.sol";
 import {AccountIds} from "./AccountIds.sol";
@@ -82,6 +81,8 @@ library OrderLogic {
 
     /// @param proof 0, or for a round that opens a Chainlink phase the last round of the
     ///        previous phase (INV-37).
+    /// @param self This library's address (`address(OrderLogic)`, linked into the engine): the
+    ///        fill runs in a delegatecall to it, a frame of its own that a failure rolls back.
     /// @dev The keeper is `msg.sender`: the library runs by delegatecall from the engine's entry
     ///      point, so it is the engine's caller.
     function settle(
@@ -89,7 +90,8 @@ library OrderLogic {
         uint256 account,
         uint256 marketId,
         uint80 roundId,
-        uint80 proof
+        uint80 proof,
+        address self
     ) external returns (bool filled) {
         Order memory o = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
@@ -124,7 +126,16 @@ library OrderLogic {
         } else {
             uint256 charged;
             bytes32 why;
-            (filled, charged, why) = _tryFill(s, account, marketId, delta, o, price, feeInFill);
+            (filled, charged, why) = _tryFill(
+                s,
+                self,
+                account,
+                marketId,
+                delta,
+                o,
+                price,
+                feeInFill
+            );
             fee += charged;
             if (filled) emit Ev.OrderSettled(account, marketId, msg.sender, roundId, fee);
             else emit Ev.OrderCancelled(account, marketId, msg.sender, why, fee);
@@ -133,11 +144,13 @@ library OrderLogic {
         _notify(s, account, marketId, filled, filled ? delta : int256(0), price);
     }
 
-    /// @dev The fill in the engine's self-call, so that a failure rolls back (with the fee, when
-    ///      it was charged inside the fill) and becomes a cancellation. Returns the fee charged
-    ///      here: the full fee with a fill that held it, the capped fee after one that failed.
+    /// @dev The fill in a delegatecall to this library's own `fill` (`self`): a frame of its own
+    ///      in the engine's context, so that a failure rolls back (with the fee, when it was
+    ///      charged inside the fill) and becomes a cancellation. Returns the fee charged here:
+    ///      the full fee with a fill that held it, the capped fee after one that failed.
     function _tryFill(
         Store storage s,
+        address self,
         uint256 account,
         uint256 marketId,
         int256 delta,
@@ -146,24 +159,30 @@ library OrderLogic {
         bool feeInFill
     ) private returns (bool filled, uint256 fee, bytes32 why) {
         uint256 feeIn = feeInFill ? o.keeperFee : 0;
-        try
-            ICrossmarginLiquidation(address(this)).executeOrderFill(
-                account,
-                marketId,
-                delta,
-                o.acceptablePrice,
-                price,
-                feeIn
-            )
-        {
-            return (true, feeIn, 0);
-        } catch (bytes memory reason) {
-            // Not the order's fault: running out of gas (a keeper could otherwise starve the
-            // fill to collect the fee) or an oracle that cannot be read now. Revert instead.
-            if (_isTransient(reason)) _bubble(reason);
-            if (feeInFill) fee = _chargeFee(s, account, marketId, o.keeperFee);
-            return (false, fee, _why(reason));
+        uint256 slot;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            slot := s.slot
         }
+        // A library function's storage argument is its slot in the ABI.
+        bytes memory data = abi.encodeWithSelector(
+            OrderLogic.fill.selector,
+            slot,
+            account,
+            marketId,
+            delta,
+            o.acceptablePrice,
+            price,
+            feeIn
+        );
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, bytes memory reason) = self.delegatecall(data);
+        if (ok) return (true, feeIn, 0);
+        // Not the order's fault: running out of gas (a keeper could otherwise starve the fill to
+        // collect the fee) or an oracle that cannot be read now. Revert instead.
+        if (_isTransient(reason)) _bubble(reason);
+        if (feeInFill) fee = _chargeFee(s, account, marketId, o.keeperFee);
+        return (false, fee, _why(reason));
     }
 
     /// @dev Calls the account's settlement callback, if any, last (after every write and
@@ -200,7 +219,8 @@ library OrderLogic {
         if (!ok) emit Ev.SettlementCallbackFailed(account, marketId, callback, reason);
     }
 
-    /// @notice The fill of a settling order (inside the engine's self-call, so it can roll back).
+    /// @notice The fill of a settling order, in a delegatecall of its own from `settle` (so that
+    ///         it can roll back). Call protection: a direct call to the library reverts.
     /// @param keeperFee Quote units charged before the trade (0: charged by the caller). A
     ///        non-zero fee holds the fill to IM, so it can never leave the account in debt.
     function fill(

@@ -4,8 +4,9 @@
  * source-map entry (the deployed code's source map and AST from Hardhat's build info), in the
  * contract whose code runs at that depth (a DELEGATECALL runs the library's code). Cold and warm
  * storage, calls and logs are charged where they happen, so a function's line is what its own
- * statements cost, without the functions it calls. `SCENARIO=withdraw|open|increase|close|liquidate|ten`
- * picks one (`liquidate`: a keeper that holds USDC liquidates a one-position account; `ten`: a
+ * statements cost, without the functions it calls.
+ * `SCENARIO=withdraw|open|increase|close|settle|liquidate|ten` picks one (`settle`: a keeper whose
+ * account holds quote settles an increase at the round after the commit's; `liquidate`: a keeper that holds USDC liquidates a one-position account; `ten`: a
  * trade by an account with 10 positions); `TOP=n` lines (default 25);
  * `ARITH=1` leaves out storage, calls and logs. Code the IR build maps to no function is
  * "(generated)"; `NEAR=1` charges it to the function that ran last before it ("gen after").
@@ -16,6 +17,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithHardhat } from "../../deploy/hardhat";
 import { accountId, units, wad } from "../../src/common";
 import {
+  MAX_PRICE,
   actor,
   baseFixture,
   buy,
@@ -199,6 +201,19 @@ async function main(): Promise<void> {
   await time.increase(60);
   const close = (await receiptOf(buy(b, t, acctB, 0, -wad(2)))).hash;
   if (run("close")) await profileByFunction(close, maps, "close position");
+  if (run("settle")) {
+    // As the benchmark's key: an increase committed, settled at the next round by a keeper whose
+    // account already holds quote.
+    const keeper = await fundedKeeper(b, "functions: settler");
+    await fund(b, keeper, 0, "1");
+    const now = await time.latest();
+    await receiptOf(b.sys.engine.connect(t).commitOrder(acctB, 0, wad(1), MAX_PRICE, now + 3600));
+    await time.increase(5);
+    await refreshFeeds(b);
+    const round = (await (await feedOf(b, 0)).latestRoundData())[0];
+    const tx = b.sys.engine.connect(keeper).settleOrder(acctB, 0, round);
+    await profileByFunction((await receiptOf(tx)).hash, maps, "settleOrder (one position)");
+  }
   if (run("liquidate")) {
     // As slots.ts: 0.1 of market 1 on 300 USD of margin, then its price down 4 %.
     const [e, keeper] = [await actor("functions: E"), await fundedKeeper(b, "functions: keeper")];

@@ -2,7 +2,7 @@
  *  and the pool hooks, called by every role that does not hold it, reverts with the right error
  *  and changes nothing. */
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import hre, { ethers } from "hardhat";
 import {
   impersonateAccount,
   setBalance,
@@ -242,7 +242,7 @@ describe("adversarial: access control", () => {
     expect(await digest()).to.deep.equal(before);
   });
 
-  it("INV-23/INV-21: executeOrderFill (a chosen price) by anyone but the engine itself reverts Unauthorized", async () => {
+  it("INV-23/INV-21: a fill at a chosen price has no entry point: not through the engine, not through OrderLogic", async () => {
     const [, , , , , lp, trader, operator] = await ethers.getSigners();
     await provideLiquidity(sys, lp, usdc("1000000"));
     const a = await fundQuote(sys, trader, usdc("10000"));
@@ -250,13 +250,39 @@ describe("adversarial: access control", () => {
     const deadline = BigInt(await time.latest()) + 600n;
     await sys.engine.connect(trader).commitOrder(a, 0, wad("1"), wad("4000"), deadline);
     const poolSigner = await impersonate(await sys.pool.getAddress());
+    // The settlement fills in a delegatecall to the library's own `fill`; the engine used to
+    // expose that step as `executeOrderFill`, guarded by a caller check.
+    const old = new ethers.Interface([
+      "function executeOrderFill(uint256,uint256,int256,uint256,uint256,uint256)",
+    ]);
+    const oldCall = old.encodeFunctionData("executeOrderFill", [
+      a,
+      0,
+      wad("1"),
+      wad("4000"),
+      wad("1"),
+      0,
+    ]);
+    const build = await hre.artifacts.getBuildInfo("contracts/libraries/OrderLogic.sol:OrderLogic");
+    const ids = build!.output.contracts["contracts/libraries/OrderLogic.sol"].OrderLogic.evm
+      .methodIdentifiers as Record<string, string>;
+    const fillSig = Object.keys(ids).find((k) => k.startsWith("fill("))!;
+    // A library's storage argument is its slot: 0, the engine's `Store`.
+    const args = ethers.AbiCoder.defaultAbiCoder().encode(
+      ["uint256", "uint256", "uint256", "int256", "uint256", "uint256", "uint256"],
+      [0, a, 0, wad("1"), wad("4000"), wad("1"), 0],
+    );
+    const libCall = "0x" + ids[fillSig] + args.slice(2);
+    const lib = sys.record.contracts["lib:OrderLogic"].address;
+    const engine = await sys.engine.getAddress();
     const before = await digest();
     for (const s of [trader, operator, admin, adminOnly, risk, guardian, user, poolSigner]) {
       // A fill at 1 USD would be a free option; only the engine's settlement path may fill.
-      await expect(sys.engine.connect(s).executeOrderFill(a, 0, wad("1"), wad("4000"), wad("1"), 0))
-        .to.be.revertedWithCustomError(sys.engine, "Unauthorized")
-        .withArgs(s.address, a);
+      await expect(s.sendTransaction({ to: engine, data: oldCall })).to.be.reverted;
+      // Called directly, the library refuses any state-changing function (call protection).
+      await expect(s.sendTransaction({ to: lib, data: libCall })).to.be.reverted;
     }
+    expect(sys.engine.interface.getFunction("executeOrderFill")).to.equal(null);
     expect(await digest()).to.deep.equal(before);
   });
 

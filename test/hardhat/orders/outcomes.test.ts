@@ -242,14 +242,4 @@ describe("orders: cancelled at settlement", () => {
       "OrderSettled",
     );
   });
-
-  it("executeOrderFill is callable only by the engine itself", async () => {
-    const env = await loadOrders();
-    const { engine, account, stranger } = env;
-    await expect(
-      engine.connect(stranger).executeOrderFill(account, ETH, wad("1"), px("4000"), px("3000"), 1n),
-    )
-      .to.be.revertedWithCustomError(engine, "Unauthorized")
-      .withArgs(stranger.address, account);
-  });
 });
