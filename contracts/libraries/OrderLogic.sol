@@ -105,7 +105,7 @@ library OrderLogic {
             _notify(s, account, marketId, false, 0, 0);
             return false;
         }
-        uint256 price = _settlementPrice(cfg, roundId, proof, o);
+        (uint256 price, uint256 latestPrice) = _settlementPrice(cfg, roundId, proof, o);
         _clear(s, account, marketId);
         // A fill that grows or flips the position is checked against IM with the fee charged
         // first, so it charges the fee inside the fill: if the fill passes, equity covered the
@@ -133,7 +133,7 @@ library OrderLogic {
                 marketId,
                 delta,
                 o,
-                price,
+                [price, latestPrice],
                 feeInFill
             );
             fee += charged;
@@ -155,7 +155,7 @@ library OrderLogic {
         uint256 marketId,
         int256 delta,
         Order memory o,
-        uint256 price,
+        uint256[2] memory prices,
         bool feeInFill
     ) private returns (bool filled, uint256 fee, bytes32 why) {
         uint256 feeIn = feeInFill ? o.keeperFee : 0;
@@ -172,7 +172,8 @@ library OrderLogic {
             marketId,
             delta,
             o.acceptablePrice,
-            price,
+            prices[0],
+            prices[1],
             feeIn
         );
         // solhint-disable-next-line avoid-low-level-calls
@@ -221,6 +222,9 @@ library OrderLogic {
 
     /// @notice The fill of a settling order, in a delegatecall of its own from `settle` (so that
     ///         it can roll back). Call protection: a direct call to the library reverts.
+    /// @param price The settlement round's price the fill is priced from (WAD).
+    /// @param latestPrice The market's latest price, validated (WAD), that the margin check
+    ///        values it at; 0: read it (a settled market's is its settlement price).
     /// @param keeperFee Quote units charged before the trade (0: charged by the caller). A
     ///        non-zero fee holds the fill to IM, so it can never leave the account in debt.
     function fill(
@@ -230,9 +234,12 @@ library OrderLogic {
         int256 sizeDelta,
         uint256 acceptablePrice,
         uint256 price,
+        uint256 latestPrice,
         uint256 keeperFee
     ) external {
         MarginCheck memory p;
+        (p.hintMarket, p.hintPrice) =
+            latestPrice != 0 ? (marketId, latestPrice) : (TradeLogic.NO_HINT, 0);
         if (keeperFee != 0) {
             MarginLogic.addQuote(s, s.accounts[account], -int256(keeperFee));
             p.riskIncreased = true;
@@ -381,23 +388,47 @@ library OrderLogic {
         return (imAfter > imBefore ? imAfter - imBefore : 0) + fee + impact;
     }
 
-    /// @dev The answer of `roundId` if it is the order's settlement round (OrderRounds).
+    /// @dev The answer of `roundId` if it is the order's settlement round (OrderRounds), and
+    ///      the market's latest price, validated as any trade's (0 for a settled market: the fill
+    ///      reads its settlement price). The latest round is read first: when it is the
+    ///      settlement round (a keeper settling as soon as the round is published), one call
+    ///      serves both.
     function _settlementPrice(
         StoredMarket storage cfg,
         uint80 roundId,
         uint80 proof,
         Order memory o
-    ) private view returns (uint256) {
-        (int256 answer, uint256 updatedAt, uint80 answeredInRound) = OrderRounds.checkRound(
-            AggregatorV3Interface(cfg.feed),
+    ) private view returns (uint256 price, uint256 latestPrice) {
+        address feed = cfg.feed;
+        bool live = cfg.status != MarketStatus.Settled;
+        uint80 id;
+        int256 answer;
+        uint256 updatedAt;
+        uint80 answeredIn;
+        if (live) {
+            (id, answer, updatedAt, answeredIn) = OracleLib.latest(feed);
+            latestPrice = OracleLib.validate(
+                feed,
+                cfg.heartbeat,
+                cfg.feedDecimals,
+                id,
+                answer,
+                updatedAt,
+                answeredIn
+            );
+        }
+        if (!live || id != roundId)
+            (, answer, updatedAt, answeredIn) = OracleLib.roundData(feed, roundId);
+        OrderRounds.checkRound(
+            AggregatorV3Interface(feed),
             roundId,
+            updatedAt,
             proof,
             o.commitRound,
             o.earliestSettlement
         );
         // No age limit: the settlement round is judged by OrderRounds, not by the heartbeat.
-        return
-            OracleLib.sane(cfg.feed, cfg.feedDecimals, roundId, answer, updatedAt, answeredInRound);
+        price = OracleLib.sane(feed, cfg.feedDecimals, roundId, answer, updatedAt, answeredIn);
     }
 
     /// @dev INV-38: the market is paused, or the order may add risk while the market is

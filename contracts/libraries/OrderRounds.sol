@@ -31,16 +31,16 @@ library OrderRounds {
     /// @dev Upper bound of the forward search for the last round of a phase (2^24 rounds).
     uint256 private constant MAX_GALLOP = 1 << 24;
 
-    /// @notice Reverts unless `roundId` (with `proof` for a first round of a phase) settles the
-    ///         order; returns the round's data for validation.
+    /// @notice Reverts unless `roundId`, updated at `updatedAt` (with `proof` for a first round
+    ///         of a phase), settles the order.
     function checkRound(
         AggregatorV3Interface feed,
         uint80 roundId,
+        uint256 updatedAt,
         uint80 proof,
         uint80 commitRound,
         uint256 earliest
-    ) internal view returns (int256 answer, uint256 updatedAt, uint80 answeredInRound) {
-        (, answer, updatedAt, answeredInRound) = OracleLib.roundData(address(feed), roundId);
+    ) internal view {
         (Check c, uint80 prev, uint256 prevAt) = verify(
             feed,
             roundId,
@@ -49,7 +49,7 @@ library OrderRounds {
             commitRound,
             earliest
         );
-        if (c == Check.Ok) return (answer, updatedAt, answeredInRound);
+        if (c == Check.Ok) return;
         if (c == Check.TooEarly) revert E.RoundTooEarly(roundId, updatedAt, earliest);
         if (c == Check.BeforeCommit) revert E.RoundBeforeCommit(roundId, commitRound);
         if (c == Check.BadProof) revert E.InvalidPhaseProof(roundId, proof);

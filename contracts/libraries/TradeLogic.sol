@@ -144,8 +144,12 @@ library TradeLogic {
         }
         bool settled = status == MarketStatus.Settled;
         // The margin check values this market at its latest price (the settlement price once
-        // settled); a delayed order fills at its round's `price`, an instant trade at the latest.
-        uint256 checkPrice = MarginLogic.marketPrice(cfg);
+        // settled); a delayed order fills at its round's `price`, an instant trade (`price` 0)
+        // at the latest. A settlement passes the latest price it read in `pending`'s hint.
+        uint256 checkPrice =
+            price != 0 && pending.hintMarket == marketId
+                ? pending.hintPrice
+                : MarginLogic.marketPrice(cfg);
         if (settled || price == 0) price = checkPrice;
         r = execute(s, account, marketId, sizeDelta, price, settled);
         if (sizeDelta > 0 ? r.fill > acceptablePrice : r.fill < acceptablePrice) {

@@ -76,8 +76,8 @@ describe("adversarial: the engine's modules (INV-72)", () => {
     ]);
     for (const sig of engine) expect(own.has(sig), sig).to.equal(true);
     for (const sig of own) expect(engine, sig).to.include(sig);
-    // The dispatch a trade pays for: 23 selectors, not the 85 of the single-contract engine.
-    expect(engine.length).to.equal(23);
+    // The dispatch a trade pays for: 22 selectors, not the 85 of the single-contract engine.
+    expect(engine.length).to.equal(22);
   });
 
   it("the extension's views and the risk module's answer at the engine's address, on its storage", async () => {

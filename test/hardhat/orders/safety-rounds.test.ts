@@ -39,22 +39,23 @@ async function statusBoth(env: OrdersEnv) {
   return st;
 }
 
-/** The rounds a transaction asked `feed` for by `getRoundData`, in order (from its trace). */
-async function roundReads(hash: string, feed: string): Promise<bigint[]> {
+/** Every read a transaction made of `feed`, in order (from its trace): "latest" for
+ *  `latestRoundData`, the round id for `getRoundData`. */
+async function roundReads(hash: string, feed: string): Promise<(bigint | string)[]> {
   const trace = (await ethers.provider.send("debug_traceTransaction", [
     hash,
     { disableStorage: true },
   ])) as { structLogs: { op: string; stack: string[]; memory: string[] }[] };
-  const out: bigint[] = [];
+  const out: (bigint | string)[] = [];
   for (const step of trace.structLogs) {
     if (step.op !== "STATICCALL") continue;
     const top = (k: number) => BigInt("0x" + step.stack[step.stack.length - 1 - k]);
     if (top(1) !== BigInt(feed)) continue;
     const args = Number(top(2)) * 2;
     const memory = step.memory.join("");
-    if (memory.slice(args, args + 8) === "9a6fc8f5") {
-      out.push(BigInt("0x" + memory.slice(args + 8, args + 72)));
-    }
+    const selector = memory.slice(args, args + 8);
+    if (selector === "9a6fc8f5") out.push(BigInt("0x" + memory.slice(args + 8, args + 72)));
+    else out.push(selector === "feaf968c" ? "latest" : selector);
   }
   return out;
 }
@@ -88,11 +89,12 @@ describe("orders: INV-37 the first round is the first", () => {
     await expectConserved(env, [account, env.otherAccount]);
   });
 
-  it("INV-37: the round right after the commit's settles without a read of its predecessor (the commit's own round); a later first round reads it", async () => {
+  it("INV-37: the round right after the commit's settles without a read of its predecessor (the commit's own round); a later first round reads it; the latest round is read once", async () => {
     const env = await loadOrders();
     const { engine, account, keeper } = env;
     const feed = await env.feeds[ETH].getAddress();
-    // The round right after the commit's: one round read, the settlement round's.
+    // The round right after the commit's, and the latest: one read serves the settlement
+    // round and the margin check's price.
     let c = await latestRound(env.feeds[ETH]);
     let T = BigInt(await time.latest()) + 5n;
     await commit(env, ETH, wad("1"), { at: T });
@@ -101,13 +103,14 @@ describe("orders: INV-37 the first round is the first", () => {
     await expect(tx)
       .to.emit(engine, "OrderSettled")
       .withArgs(account, ETH, keeper.address, c + 1n, KEEPER_FEE);
-    expect(await roundReads(tx.hash, feed)).to.deep.equal([c + 1n]);
+    expect(await roundReads(tx.hash, feed)).to.deep.equal(["latest"]);
     // A round published too early between: the settlement round's predecessor is read.
     c = await latestRound(env.feeds[ETH]);
     T = BigInt(await time.latest()) + 5n;
     await commit(env, ETH, wad("1"), { at: T });
     await publish(env, c + 1n, "3020", T + 1n); // before the earliest settlement (T + 2)
     await publish(env, c + 2n, "3030", T + 3n);
+    await publish(env, c + 3n, "3040", T + 4n); // the latest, which the check values at
     await expect(engine.connect(keeper).settleOrder(account, ETH, c + 1n))
       .to.be.revertedWithCustomError(engine, "RoundTooEarly")
       .withArgs(c + 1n, T + 1n, T + 2n);
@@ -115,7 +118,7 @@ describe("orders: INV-37 the first round is the first", () => {
     await expect(tx)
       .to.emit(engine, "OrderSettled")
       .withArgs(account, ETH, keeper.address, c + 2n, KEEPER_FEE);
-    expect(await roundReads(tx.hash, feed)).to.deep.equal([c + 2n, c + 1n]);
+    expect(await roundReads(tx.hash, feed)).to.deep.equal(["latest", c + 2n, c + 1n]);
     await expectConserved(env, [account, env.otherAccount]);
   });
 
