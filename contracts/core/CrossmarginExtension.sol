@@ -8,6 +8,8 @@ import {AdlLogic} from "../libraries/AdlLogic.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
 import {OperatorLogic} from "../libraries/OperatorLogic.sol";
 import {OrderLogic} from "../libraries/OrderLogic.sol";
+import {OrderStore} from "../libraries/OrderStore.sol";
+import {Bitmask} from "../libraries/Bitmask.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
 import {MarketMath} from "../libraries/MarketMath.sol";
@@ -142,6 +144,12 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
         _onlyOwner(account);
         if (callback != address(0) && callback.code.length == 0) revert InvalidCallback(callback);
         s.settlementCallbacks[account] = callback;
+        // INV-76: each pending order's flag follows, so that its settlement notifies the
+        // callback set now (and reads the callback's slot only when there is one).
+        bool on = callback != address(0);
+        for (uint256 m = s.accounts[account].orderMask; m != 0; m &= m - 1) {
+            OrderStore.setCallback(s.orders[account][Bitmask.lowest(m)], on);
+        }
         emit SettlementCallbackSet(account, callback);
     }
 
@@ -247,16 +255,16 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
         view
         returns (LiquidationSettings memory p, uint256 maxTakerFee)
     {
-        StoredLiquidationParams storage l = s.liq;
-        LiquidationParams memory w = LiquidationLogic.params(l);
+        StoredLiquidationParams storage stored = s.liq;
+        LiquidationParams memory w = LiquidationLogic.params(stored);
         p = LiquidationSettings({
             feeRate: w.feeRate,
             buffer: w.buffer,
             minKeeperRewardUsd: w.minKeeperReward,
             maxKeeperRewardUsd: w.maxKeeperReward,
-            closeFactorHfThreshold: l.closeFactorHfThreshold,
-            smallDebtUsd: l.smallDebtUsd,
-            orderKeeperFeeUsd: l.orderKeeperFee,
+            closeFactorHfThreshold: stored.closeFactorHfThreshold,
+            smallDebtUsd: stored.smallDebtUsd,
+            orderKeeperFeeUsd: stored.orderKeeperFee,
             penaltyRate: w.penaltyRate,
             accountWindow: w.accountWindow
         });

@@ -66,7 +66,9 @@ library OrderLogic {
         // never the commit's own second: a round of the commit's block may have been known
         o.earliestSettlement = uint40(block.timestamp + Math.max(cfg.minOrderDelay, 1));
         o.reduceOnly = reducing;
-        uint256 acceptable = OrderStore.write(s.orders[account][marketId], o);
+        // INV-76: the settlement reads the callback's slot only when this flag says there is one.
+        bool callback = s.settlementCallbacks[account] != address(0);
+        uint256 acceptable = OrderStore.write(s.orders[account][marketId], o, callback);
         s.accounts[account].orderMask |= uint64(1 << marketId);
         _checkCommitMargin(s, account, marketId, price, reducing, o.keeperFee);
         emit Ev.OrderCommitted(
@@ -93,25 +95,50 @@ library OrderLogic {
         uint80 proof,
         address self
     ) external returns (bool filled) {
-        Order memory o = OrderStore.load(s.orders[account][marketId]);
+        (Order memory o, bool callback) = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
         if (block.timestamp > o.settlementDeadline)
             revert E.OrderExpired(o.settlementDeadline, block.timestamp);
         StoredMarket storage cfg = s.markets[marketId];
-        if (_governanceBlocked(s, cfg, o)) {
+        MarketStatus status = cfg.status;
+        if (_governanceBlocked(s, status, o)) {
             // INV-38: a pause or status change is not the trader's doing: free, keeper unpaid.
             _clear(s, account, marketId);
             emit Ev.OrderCancelled(account, marketId, msg.sender, "governance", 0);
-            _notify(s, account, marketId, false, 0, 0);
+            if (callback) _notify(s, account, marketId, false, 0, 0);
             return false;
         }
-        (uint256 price, uint256 latestPrice) = _settlementPrice(cfg, roundId, proof, o);
+        (uint256 price, uint256 latestPrice) = _settlementPrice(
+            cfg,
+            status != MarketStatus.Settled,
+            roundId,
+            proof,
+            o
+        );
         _clear(s, account, marketId);
+        int256 delta;
+        (filled, delta) = _execute(s, self, account, marketId, roundId, o, price, latestPrice);
+        if (callback) _notify(s, account, marketId, filled, filled ? delta : int256(0), price);
+    }
+
+    /// @dev The settlement after the order is cleared: the fee, the fill (or the cancellation it
+    ///      becomes), the events and the keeper's credit. Returns whether it filled and the size
+    ///      it filled (`price` the round's, `latestPrice` the latest's, as `fill` takes them).
+    function _execute(
+        Store storage s,
+        address self,
+        uint256 account,
+        uint256 marketId,
+        uint80 roundId,
+        Order memory o,
+        uint256 price,
+        uint256 latestPrice
+    ) private returns (bool filled, int256 delta) {
         // A fill that grows or flips the position is checked against IM with the fee charged
         // first, so it charges the fee inside the fill: if the fill passes, equity covered the
         // fee and the cap could not bind (docs/math.md, "Delayed orders"); if it fails, the
         // capped fee is charged after the rollback. This saves a valuation of the account.
-        int256 delta = o.sizeDelta;
+        delta = o.sizeDelta;
         bool feeInFill =
             !o.reduceOnly && !TradeLogic.isReducing(s.positions[account][marketId].size, delta);
         uint256 fee;
@@ -124,73 +151,76 @@ library OrderLogic {
             // liquidated): the keeper did the work and is paid the (capped) fee.
             emit Ev.OrderCancelled(account, marketId, msg.sender, "reduce-only", fee);
         } else {
-            uint256 charged;
+            uint256 feeIn = feeInFill ? o.keeperFee : 0;
             bytes32 why;
-            (filled, charged, why) = _tryFill(
+            (filled, why) = _tryFill(
                 s,
                 self,
                 account,
                 marketId,
                 delta,
-                o,
-                [price, latestPrice],
-                feeInFill
+                o.acceptablePrice,
+                price,
+                latestPrice,
+                feeIn
             );
-            fee += charged;
+            // A growing fill that held charged the fee inside it; one that failed was rolled
+            // back with it, and the capped fee is charged now.
+            if (filled) fee += feeIn;
+            else if (feeInFill) fee = _chargeFee(s, account, marketId, o.keeperFee);
             if (filled) emit Ev.OrderSettled(account, marketId, msg.sender, roundId, fee);
             else emit Ev.OrderCancelled(account, marketId, msg.sender, why, fee);
         }
         _payKeeper(s, msg.sender, fee);
-        _notify(s, account, marketId, filled, filled ? delta : int256(0), price);
     }
 
     /// @dev The fill in a delegatecall to this library's own `fill` (`self`): a frame of its own
-    ///      in the engine's context, so that a failure rolls back (with the fee, when it was
-    ///      charged inside the fill) and becomes a cancellation. Returns the fee charged here:
-    ///      the full fee with a fill that held it, the capped fee after one that failed.
+    ///      in the engine's context, so that a failure rolls back (with `feeIn`, the fee charged
+    ///      inside a growing fill) and becomes a cancellation, named by `why`.
     function _tryFill(
         Store storage s,
         address self,
         uint256 account,
         uint256 marketId,
         int256 delta,
-        Order memory o,
-        uint256[2] memory prices,
-        bool feeInFill
-    ) private returns (bool filled, uint256 fee, bytes32 why) {
-        uint256 feeIn = feeInFill ? o.keeperFee : 0;
+        uint256 acceptable,
+        uint256 price,
+        uint256 latestPrice,
+        uint256 feeIn
+    ) private returns (bool filled, bytes32 why) {
         uint256 slot;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             slot := s.slot
         }
         // A library function's storage argument is its slot in the ABI.
-        bytes memory data = abi.encodeWithSelector(
-            OrderLogic.fill.selector,
-            slot,
-            account,
-            marketId,
-            delta,
-            o.acceptablePrice,
-            prices[0],
-            prices[1],
-            feeIn
-        );
         // solhint-disable-next-line avoid-low-level-calls
-        (bool ok, bytes memory reason) = self.delegatecall(data);
-        if (ok) return (true, feeIn, 0);
+        (bool ok, bytes memory reason) = self.delegatecall(
+            abi.encodeWithSelector(
+                OrderLogic.fill.selector,
+                slot,
+                account,
+                marketId,
+                delta,
+                acceptable,
+                price,
+                latestPrice,
+                feeIn
+            )
+        );
+        if (ok) return (true, 0);
         // Not the order's fault: running out of gas (a keeper could otherwise starve the fill to
         // collect the fee) or an oracle that cannot be read now. Revert instead.
         if (_isTransient(reason)) _bubble(reason);
-        if (feeInFill) fee = _chargeFee(s, account, marketId, o.keeperFee);
-        return (false, fee, _why(reason));
+        return (false, _why(reason));
     }
 
-    /// @dev Calls the account's settlement callback, if any, last (after every write and
-    ///      transfer), with exactly `SETTLEMENT_CALLBACK_GAS`. The caller must leave enough gas
-    ///      for that whole budget (a keeper could otherwise starve the callback on purpose): the
-    ///      call keeps 1/64 of the gas back (EIP-150). A failure is an event, never a revert;
-    ///      only the first 4 bytes of its revert data are read (no return-data bomb).
+    /// @dev Calls the account's settlement callback (the order's flag says it has one, INV-76)
+    ///      last, after every write and transfer, with exactly `SETTLEMENT_CALLBACK_GAS`. The
+    ///      caller must leave enough gas for that whole budget (a keeper could otherwise starve
+    ///      the callback on purpose): the call keeps 1/64 of the gas back (EIP-150). A failure
+    ///      is an event, never a revert; only the first 4 bytes of its revert data are read (no
+    ///      return-data bomb).
     function _notify(
         Store storage s,
         uint256 account,
@@ -255,10 +285,10 @@ library OrderLogic {
         address caller,
         bool authorised
     ) external {
-        Order memory o = OrderStore.load(s.orders[account][marketId]);
+        (Order memory o, ) = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
         StoredMarket storage cfg = s.markets[marketId];
-        bool blocked = _governanceBlocked(s, cfg, o);
+        bool blocked = _governanceBlocked(s, cfg.status, o);
         if (block.timestamp > o.settlementDeadline) {
             _clear(s, account, marketId);
             uint256 fee = blocked ? 0 : _chargeFee(s, account, marketId, o.keeperFee);
@@ -288,8 +318,8 @@ library OrderLogic {
         Store storage s,
         uint256 account,
         uint256 marketId
-    ) external view returns (Order memory) {
-        return OrderStore.load(s.orders[account][marketId]);
+    ) external view returns (Order memory o) {
+        (o, ) = OrderStore.load(s.orders[account][marketId]);
     }
 
     function status(
@@ -301,7 +331,7 @@ library OrderLogic {
         view
         returns (Order memory o, bool settleable, bool cancellable, uint80 round, uint80 proof)
     {
-        o = OrderStore.load(s.orders[account][marketId]);
+        (o, ) = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) return (o, false, false, 0, 0);
         cancellable = block.timestamp > o.settlementDeadline;
         AggregatorV3Interface feed = AggregatorV3Interface(s.markets[marketId].feed);
@@ -389,18 +419,18 @@ library OrderLogic {
     }
 
     /// @dev The answer of `roundId` if it is the order's settlement round (OrderRounds), and
-    ///      the market's latest price, validated as any trade's (0 for a settled market: the fill
-    ///      reads its settlement price). The latest round is read first: when it is the
-    ///      settlement round (a keeper settling as soon as the round is published), one call
-    ///      serves both.
+    ///      the market's latest price, validated as any trade's (0 when not `live`, a settled
+    ///      market: the fill reads its settlement price). The latest round is read first: when
+    ///      it is the settlement round (a keeper settling as soon as the round is published),
+    ///      one call serves both.
     function _settlementPrice(
         StoredMarket storage cfg,
+        bool live,
         uint80 roundId,
         uint80 proof,
         Order memory o
     ) private view returns (uint256 price, uint256 latestPrice) {
         address feed = cfg.feed;
-        bool live = cfg.status != MarketStatus.Settled;
         uint80 id;
         int256 answer;
         uint256 updatedAt;
@@ -417,8 +447,8 @@ library OrderLogic {
                 answeredIn
             );
         }
-        if (!live || id != roundId)
-            (, answer, updatedAt, answeredIn) = OracleLib.roundData(feed, roundId);
+        bool isLatest = live && id == roundId;
+        if (!isLatest) (, answer, updatedAt, answeredIn) = OracleLib.roundData(feed, roundId);
         OrderRounds.checkRound(
             AggregatorV3Interface(feed),
             roundId,
@@ -427,18 +457,21 @@ library OrderLogic {
             o.commitRound,
             o.earliestSettlement
         );
-        // No age limit: the settlement round is judged by OrderRounds, not by the heartbeat.
-        price = OracleLib.sane(feed, cfg.feedDecimals, roundId, answer, updatedAt, answeredIn);
+        // No age limit: the settlement round is judged by OrderRounds, not by the heartbeat
+        // (the latest round passed `validate`, which is `sane` and the age).
+        price =
+            isLatest
+                ? latestPrice
+                : OracleLib.sane(feed, cfg.feedDecimals, roundId, answer, updatedAt, answeredIn);
     }
 
     /// @dev INV-38: the market is paused, or the order may add risk while the market is
     ///      reduce-only or settled or the protocol paused. Governance did this, not the trader.
     function _governanceBlocked(
         Store storage s,
-        StoredMarket storage cfg,
+        MarketStatus st,
         Order memory o
     ) private view returns (bool) {
-        MarketStatus st = cfg.status;
         if (st == MarketStatus.Paused) return true;
         // A reduce-only order still closes at a settled market's price (fee-free).
         return

@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
-import {OracleLib} from "./OracleLib.sol";
 import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 
 /// @title OrderRounds

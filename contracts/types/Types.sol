@@ -203,7 +203,9 @@ struct StoredOrder {
     uint64 acceptableFloat; // acceptable price (WAD) as a float, rounded to the stricter side
     uint40 commitTime;
     uint16 delay; // earliestSettlement - commitTime: >= 1, <= MAX_ORDER_DELAY (1 hour)
-    bool reduceOnly;
+    // bit 0: reduce-only; bit 1: the account has a settlement callback (INV-76: set at commit,
+    // kept equal to `settlementCallbacks[account] != 0` by `setSettlementCallback`)
+    uint8 flags;
     // slot 1: what the margin check reads (reserve and fee), and the round window
     uint80 commitRound;
     uint80 keeperFee; // quote units

@@ -11,12 +11,16 @@ import {Order, StoredOrder} from "../../contracts/types/Types.sol";
 contract OrderStoreHarness {
     StoredOrder internal order;
 
-    function write(Order memory v) external returns (uint256) {
-        return OrderStore.write(order, v);
+    function write(Order memory v, bool callback) external returns (uint256) {
+        return OrderStore.write(order, v, callback);
     }
 
-    function load() external view returns (Order memory) {
+    function load() external view returns (Order memory v, bool callback) {
         return OrderStore.load(order);
+    }
+
+    function setCallback(bool callback) external {
+        OrderStore.setCallback(order, callback);
     }
 
     function requirementUsd(uint256 quoteScale) external view returns (uint256) {
@@ -55,6 +59,7 @@ contract OrderStoreTest is Test {
         uint80 keeperFee;
         uint80 round;
         bool reduceOnly;
+        bool callback;
     }
 
     function _order(Fields memory f) internal pure returns (Order memory v) {
@@ -80,8 +85,9 @@ contract OrderStoreTest is Test {
             f.acceptable,
             f.reserve
         );
-        uint256 stored = h.write(v);
-        Order memory got = h.load();
+        uint256 stored = h.write(v, f.callback);
+        (Order memory got, bool callback) = h.load();
+        assertEq(callback, f.callback, "callback flag");
         // exact fields
         assertEq(got.sizeDelta, v.sizeDelta, "size");
         assertEq(got.commitTime, v.commitTime, "commit time");
@@ -110,12 +116,19 @@ contract OrderStoreTest is Test {
         assertEq(r.lifetime, f.lifetime);
         assertEq(r.keeperFee, f.keeperFee);
         assertEq(r.commitRound, f.round);
-        assertEq(r.reduceOnly, f.reduceOnly);
+        assertEq(r.flags, (f.reduceOnly ? 1 : 0) | (f.callback ? 2 : 0), "flags");
         assertEq(PositionLib.decodeEntry(r.acceptableFloat), stored);
         assertEq(PositionLib.decodeEntry(r.reserveFloat), got.reserveUsd);
+        // INV-76: the callback flag flips alone; every other field is kept
+        h.setCallback(!f.callback);
+        (Order memory flipped, bool flag) = h.load();
+        assertEq(flag, !f.callback, "flag not set");
+        assertEq(keccak256(abi.encode(flipped)), keccak256(abi.encode(got)), "other fields moved");
+        StoredOrder memory r2 = h.raw();
+        assertEq(r2.flags, (f.reduceOnly ? 1 : 0) | (f.callback ? 0 : 2), "flags after the flip");
         // deleting empties both slots
         h.clear();
-        Order memory none = h.load();
+        (Order memory none, ) = h.load();
         assertEq(none.commitTime, 0);
         assertEq(none.sizeDelta, 0);
         assertEq(none.reserveUsd, 0);
@@ -125,18 +138,18 @@ contract OrderStoreTest is Test {
     /// @dev A sell's minimum or a reserve that would round past the view's width is refused,
     ///      never wrapped.
     function test_valuesThatRoundPastTheViewRevert() public {
-        Order memory v = _order(Fields(-1, type(uint128).max, 0, 1, 1, 2, 0, 0, false));
+        Order memory v = _order(Fields(-1, type(uint128).max, 0, 1, 1, 2, 0, 0, false, false));
         vm.expectRevert(
             abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 128, 1 << 128)
         );
-        h.write(v);
-        v = _order(Fields(1, 0, type(uint96).max, 1, 1, 2, 0, 0, false));
+        h.write(v, false);
+        v = _order(Fields(1, 0, type(uint96).max, 1, 1, 2, 0, 0, false, false));
         vm.expectRevert(
             abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 96, 1 << 96)
         );
-        h.write(v);
+        h.write(v, false);
         // a buy's maximum rounds down and fits
-        v = _order(Fields(1, type(uint128).max, 0, 1, 1, 2, 0, 0, false));
-        assertLt(h.write(v), type(uint128).max);
+        v = _order(Fields(1, type(uint128).max, 0, 1, 1, 2, 0, 0, false, false));
+        assertLt(h.write(v, false), type(uint128).max);
     }
 }

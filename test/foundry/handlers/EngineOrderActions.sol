@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Vm} from "forge-std/Vm.sol";
 import {ICrossmarginEvents as Ev} from "../../../contracts/interfaces/ICrossmarginEvents.sol";
 import {Health, Order} from "../../../contracts/types/Types.sol";
+import {MockSettlementCallback} from "../../../contracts/mocks/MockSettlementCallback.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 
 /// @notice Delayed-order settlement and cancellation actions of the engine handler (INV-35 to
@@ -11,9 +12,24 @@ import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 ///         the owner as its own keeper, is credited exactly what the order's account was
 ///         charged, in its account 0, within the account's equity; a filled order obeys the
 ///         margin rule; an expired order's canceller is credited the fee it charged, and no
-///         other cancel credits the caller; no round but the first settles an order (INV-37).
+///         other cancel credits the caller; no round but the first settles an order (INV-37);
+///         a settlement tells exactly the callback registered when it settles, once, however
+///         the registration changed while the order was pending (INV-76).
 abstract contract EngineOrderActions is EngineHandlerBase {
     uint256 private constant USD_PER_QUOTE_UNIT = 1e12; // USDC units -> USD WAD
+
+    /// @dev The settlement callback the handler registers and removes (INV-76).
+    MockSettlementCallback private _callback;
+
+    /// @notice Registers the handler's callback for an account, or removes it, whatever orders
+    ///         the account has pending (INV-76).
+    function setSettlementCallback(uint256 seed, bool on) external action("setSettlementCallback") {
+        if (address(_callback) == address(0)) _callback = new MockSettlementCallback(engine);
+        uint256 acct = accounts[seed % N_ACCOUNTS];
+        vm.prank(engine.ownerOf(acct));
+        engine.setSettlementCallback(acct, on ? address(_callback) : address(0));
+        _ok("setSettlementCallback");
+    }
 
     /// @notice Settles the first pending, unexpired order (from a random start) at its first
     ///         eligible round; a settleable order must never make settleOrder revert. Half the
@@ -123,10 +139,15 @@ abstract contract EngineOrderActions is EngineHandlerBase {
         address settler = ownerSettles ? engine.ownerOf(acct) : keeper;
         uint256 settlerAccount = engine.accountId(settler, 0);
         int256 credit0 = engine.getAccount(settlerAccount).quoteBalance;
+        // INV-76: the callback registered now is told once; an unregistered one is not.
+        uint256 told = address(_callback) == address(0) ? 0 : _callback.calls();
+        if (engine.settlementCallback(acct) != address(0)) told++;
         vm.recordLogs();
         vm.prank(settler);
         try engine.settleOrder(acct, m, round) returns (bool filled) {
             _ok("settleOrder");
+            if (address(_callback) != address(0) && _callback.calls() != told)
+                _fail("settleOrder (INV-76): not exactly the registered callback was told");
             // INV-35/38: the keeper gets what was charged: at most the fee, never more than the
             // equity held; judge the fill on the state after the charge. INV-71: it is credited
             // to the keeper's account 0, which is `acct` itself when the owner settles its own.
