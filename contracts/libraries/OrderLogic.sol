@@ -100,8 +100,8 @@ library OrderLogic {
         if (block.timestamp > o.settlementDeadline)
             revert E.OrderExpired(o.settlementDeadline, block.timestamp);
         StoredMarket storage cfg = s.markets[marketId];
-        MarketStatus status = cfg.status;
-        if (_governanceBlocked(s, status, o)) {
+        MarketStatus marketStatus = cfg.status;
+        if (_governanceBlocked(s, marketStatus, o)) {
             // INV-38: a pause or status change is not the trader's doing: free, keeper unpaid.
             _clear(s, account, marketId);
             emit Ev.OrderCancelled(account, marketId, msg.sender, "governance", 0);
@@ -110,7 +110,7 @@ library OrderLogic {
         }
         (uint256 price, uint256 latestPrice) = _settlementPrice(
             cfg,
-            status != MarketStatus.Settled,
+            marketStatus != MarketStatus.Settled,
             roundId,
             proof,
             o
