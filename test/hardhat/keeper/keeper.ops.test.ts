@@ -259,9 +259,10 @@ describe("keeper operations (hardhat node)", function () {
     await rpc(net.node.url, "evm_increaseTime", [30]);
     await setMarketPrice(net.system, 0, "3010");
 
-    // One 0.5 USD threshold for every action (the old default) skips it: ~270k gas costs more
-    // than half the fee on this node.
-    const strict = makeKeeper(net, 6, { minProfitUsd: "0.5" });
+    // One threshold for every action skips it when the fee, less the gas, is below it: about
+    // 166k gas at this node's 1 gwei and 3,010 USD per ETH costs about 0.5 USD, which leaves
+    // less than 0.9 of the 1 USD fee.
+    const strict = makeKeeper(net, 6, { minProfitUsd: "0.9" });
     const r0 = await strict.runOnce();
     expect(r0.ordersSettled).to.equal(0);
     const skip = strict.events.find((e) => e.event === "skip_unprofitable")!;
@@ -269,7 +270,7 @@ describe("keeper operations (hardhat node)", function () {
     expect(skip.rewardUsd).to.equal(10n ** 18n); // the 1 USD order fee
     expect(skip.gasCostUsd as bigint).to.be.greaterThan(0n);
     expect(skip.profitUsd).to.equal((skip.rewardUsd as bigint) - (skip.gasCostUsd as bigint));
-    expect(skip.minProfitUsd).to.equal(5n * 10n ** 17n);
+    expect(skip.minProfitUsd).to.equal(9n * 10n ** 17n);
 
     // The command line's defaults: 0.5 USD, but 0 for settling and cancelling orders.
     const ops = makeKeeper(net, 6, {
