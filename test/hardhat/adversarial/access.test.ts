@@ -279,8 +279,10 @@ describe("adversarial: access control", () => {
     for (const s of [trader, operator, admin, adminOnly, risk, guardian, user, poolSigner]) {
       // A fill at 1 USD would be a free option; only the engine's settlement path may fill.
       await expect(s.sendTransaction({ to: engine, data: oldCall })).to.be.reverted;
-      // Called directly, the library refuses any state-changing function (call protection).
+      // Called directly, the library refuses any state-changing function (call protection),
+      // and the engine answers its selector with nothing (the fallback's modules lack it too).
       await expect(s.sendTransaction({ to: lib, data: libCall })).to.be.reverted;
+      await expect(s.sendTransaction({ to: engine, data: libCall })).to.be.reverted;
     }
     expect(sys.engine.interface.getFunction("executeOrderFill")).to.equal(null);
     expect(await digest()).to.deep.equal(before);
