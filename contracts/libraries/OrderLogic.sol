@@ -85,6 +85,8 @@ library OrderLogic {
     ///        previous phase (INV-37).
     /// @param self This library's address (`address(OrderLogic)`, linked into the engine): the
     ///        fill runs in a delegatecall to it, a frame of its own that a failure rolls back.
+    ///        It is the same link as the one the engine reached `settle` through, so it holds
+    ///        this code (a delegatecall to an address without code would succeed doing nothing).
     /// @dev The keeper is `msg.sender`: the library runs by delegatecall from the engine's entry
     ///      point, so it is the engine's caller.
     function settle(
