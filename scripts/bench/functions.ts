@@ -5,9 +5,10 @@
  * contract whose code runs at that depth (a DELEGATECALL runs the library's code). Cold and warm
  * storage, calls and logs are charged where they happen, so a function's line is what its own
  * statements cost, without the functions it calls.
- * `SCENARIO=withdraw|open|increase|close|settle|liquidate|ten` picks one (`settle`: a keeper whose
- * account holds quote settles an increase at the round after the commit's; `liquidate`: a keeper that holds USDC liquidates a one-position account; `ten`: a
- * trade by an account with 10 positions); `TOP=n` lines (default 25);
+ * `SCENARIO=withdraw|open|increase|close|commit|settle|liquidate|ten` picks one (`commit`: a
+ * one-position account commits an increase; `settle`: a keeper whose account holds quote settles
+ * an increase at the round after the commit's; `liquidate`: a keeper that holds USDC liquidates a
+ * one-position account; `ten`: a trade by an account with 10 positions); `TOP=n` lines (default 25);
  * `ARITH=1` leaves out storage, calls and logs. Code the IR build maps to no function is
  * "(generated)"; `NEAR=1` charges it to the function that ran last before it ("gen after").
  * `WARM=1` counts warm SLOADs by function; `OPS_OF=<name>` prints that line's gas by opcode.
@@ -201,6 +202,15 @@ async function main(): Promise<void> {
   await time.increase(60);
   const close = (await receiptOf(buy(b, t, acctB, 0, -wad(2)))).hash;
   if (run("close")) await profileByFunction(close, maps, "close position");
+  if (run("commit")) {
+    const now = await time.latest();
+    const tx = b.sys.engine.connect(t).commitOrder(acctB, 0, wad(1), MAX_PRICE, now + 3600);
+    await profileByFunction((await receiptOf(tx)).hash, maps, "commitOrder (one position)");
+    await b.sys.engine
+      .connect(t)
+      .cancelOrder(acctB, 0)
+      .catch(() => undefined);
+  }
   if (run("settle")) {
     // As the benchmark's key: an increase committed, settled at the next round by a keeper whose
     // account already holds quote.
