@@ -7,7 +7,7 @@
  * statements cost, without the functions it calls.
  * `SCENARIO=withdraw|open|increase|close|commit|settle|liquidate|ten` picks one (`commit`: a
  * one-position account commits an increase; `settle`: a keeper whose account holds quote settles
- * an increase at the round after the commit's; `liquidate`: a keeper that holds USDC liquidates a
+ * an order that reopens a closed position, at the round after the commit's; `liquidate`: a keeper that holds USDC liquidates a
  * one-position account; `ten`: a trade by an account with 10 positions); `TOP=n` lines (default 25);
  * `ARITH=1` leaves out storage, calls and logs. Code the IR build maps to no function is
  * "(generated)"; `NEAR=1` charges it to the function that ran last before it ("gen after").
@@ -212,8 +212,9 @@ async function main(): Promise<void> {
       .catch(() => undefined);
   }
   if (run("settle")) {
-    // As the benchmark's key: an increase committed, settled at the next round by a keeper whose
-    // account already holds quote.
+    // An order that reopens B's position (closed above, so the position's slot is written from
+    // zero: the benchmark's key settles an increase), settled at the next round by a keeper
+    // whose account already holds quote.
     const keeper = await fundedKeeper(b, "functions: settler");
     await fund(b, keeper, 0, "1");
     const now = await time.latest();
