@@ -5,8 +5,8 @@
  * contract whose code runs at that depth (a DELEGATECALL runs the library's code). Cold and warm
  * storage, calls and logs are charged where they happen, so a function's line is what its own
  * statements cost, without the functions it calls.
- * `SCENARIO=withdraw|open|increase|close|commit|settle|liquidate|ten` picks one (`commit`: a
- * one-position account commits an increase; `settle`: a keeper whose account holds quote settles
+ * `SCENARIO=withdraw|open|increase|close|commit|settle|liquidate|ten` picks one (`commit`: an
+ * order that reopens a closed position, cancelled after; `settle`: a keeper whose account holds quote settles
  * an order that reopens a closed position, at the round after the commit's; `liquidate`: a keeper that holds USDC liquidates a
  * one-position account; `ten`: a trade by an account with 10 positions); `TOP=n` lines (default 25);
  * `ARITH=1` leaves out storage, calls and logs. Code the IR build maps to no function is
@@ -203,6 +203,7 @@ async function main(): Promise<void> {
   const close = (await receiptOf(buy(b, t, acctB, 0, -wad(2)))).hash;
   if (run("close")) await profileByFunction(close, maps, "close position");
   if (run("commit")) {
+    // An order that reopens B's position (closed above), cancelled by its owner after.
     const now = await time.latest();
     const tx = b.sys.engine.connect(t).commitOrder(acctB, 0, wad(1), MAX_PRICE, now + 3600);
     await profileByFunction((await receiptOf(tx)).hash, maps, "commitOrder (one position)");
