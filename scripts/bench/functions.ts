@@ -6,9 +6,10 @@
  * storage, calls and logs are charged where they happen, so a function's line is what its own
  * statements cost, without the functions it calls.
  * `SCENARIO=withdraw|open|increase|close|commit|settle|liquidate|ten` picks one (`commit`: an
- * order that reopens a closed position, cancelled after; `settle`: a keeper whose account holds quote settles
- * an order that reopens a closed position, at the round after the commit's; `liquidate`: a keeper that holds USDC liquidates a
- * one-position account; `ten`: a trade by an account with 10 positions); `TOP=n` lines (default 25);
+ * order that reopens a closed position, cancelled after; `settle`: the same order settled at the
+ * round after the commit's by a keeper whose account holds quote; `liquidate`: a keeper that holds
+ * USDC liquidates a one-position account; `ten`: a trade by an account with 10 positions);
+ * `TOP=n` lines (default 25);
  * `ARITH=1` leaves out storage, calls and logs. Code the IR build maps to no function is
  * "(generated)"; `NEAR=1` charges it to the function that ran last before it ("gen after").
  * `WARM=1` counts warm SLOADs by function; `OPS_OF=<name>` prints that line's gas by opcode.
