@@ -6,7 +6,7 @@
  * storage, calls and logs are charged where they happen, so a function's line is what its own
  * statements cost, without the functions it calls.
  * `SCENARIO=withdraw|open|increase|close|commit|settle|liquidate|ten` picks one (`commit`: an
- * order that reopens a closed position, cancelled after; `settle`: the same order settled at the
+ * order that reopens a closed position, cancelled after; `settle`: such an order settled at the
  * round after the commit's by a keeper whose account holds quote; `liquidate`: a keeper that holds
  * USDC liquidates a one-position account; `ten`: a trade by an account with 10 positions);
  * `TOP=n` lines (default 25);
