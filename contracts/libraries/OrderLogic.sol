@@ -166,12 +166,14 @@ library OrderLogic {
                 latestPrice,
                 feeIn
             );
-            // A growing fill that held charged the fee inside it; one that failed was rolled
-            // back with it, and the capped fee is charged now.
-            if (filled) fee += feeIn;
-            else if (feeInFill) fee = _chargeFee(s, account, marketId, o.keeperFee);
-            if (filled) emit Ev.OrderSettled(account, marketId, msg.sender, roundId, fee);
-            else emit Ev.OrderCancelled(account, marketId, msg.sender, why, fee);
+            if (filled) {
+                fee += feeIn; // a growing fill that held charged the fee inside it
+                emit Ev.OrderSettled(account, marketId, msg.sender, roundId, fee);
+            } else {
+                // One that failed was rolled back with its fee: the capped fee is charged now.
+                if (feeInFill) fee = _chargeFee(s, account, marketId, o.keeperFee);
+                emit Ev.OrderCancelled(account, marketId, msg.sender, why, fee);
+            }
         }
         _payKeeper(s, msg.sender, fee);
     }

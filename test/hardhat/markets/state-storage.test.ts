@@ -20,16 +20,11 @@ import {
 } from "../../helpers/trading";
 import { expectConservation } from "../../helpers/model-world";
 import { at, field, mapping } from "../../../scripts/bench/layout";
+import { storageOps } from "../../helpers/trace";
 
 /** The gas of each `SSTORE` a transaction made to `slot` of `address`. */
 async function storesTo(hash: string, slot: bigint): Promise<number[]> {
-  const trace = (await ethers.provider.send("debug_traceTransaction", [
-    hash,
-    { disableMemory: true, disableStorage: true },
-  ])) as { structLogs: { op: string; gasCost: number; stack: string[] }[] };
-  return trace.structLogs
-    .filter((s) => s.op === "SSTORE" && BigInt("0x" + s.stack[s.stack.length - 1]) === slot)
-    .map((s) => s.gasCost);
+  return (await storageOps(hash, "SSTORE")).filter((w) => w.key === slot).map((w) => w.gas);
 }
 
 describe("markets: state storage (INV-66, INV-67, INV-74)", () => {

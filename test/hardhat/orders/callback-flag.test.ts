@@ -19,6 +19,10 @@ import {
   px,
   setPrice,
 } from "../../helpers/orders";
+import { storageOps } from "../../helpers/trace";
+
+/** The storage keys a transaction read with `SLOAD`, in the engine's context or any other. */
+const sloadKeys = async (hash: string) => (await storageOps(hash, "SLOAD")).map((r) => r.key);
 
 const REDUCE_ONLY = 1n << 248n;
 const CALLBACK = 1n << 249n;
@@ -27,17 +31,6 @@ const CALLBACK = 1n << 249n;
 async function orderWord(env: OrdersEnv, marketId: number): Promise<bigint> {
   const slot = at(marketId, at(env.account, mapping("orders")));
   return BigInt(await ethers.provider.getStorage(await env.engine.getAddress(), slot));
-}
-
-/** The storage keys a transaction read with `SLOAD` in the engine's context (from its trace). */
-async function sloads(hash: string): Promise<bigint[]> {
-  const trace = (await ethers.provider.send("debug_traceTransaction", [
-    hash,
-    { disableStorage: true, disableMemory: true },
-  ])) as { structLogs: { op: string; stack: string[] }[] };
-  return trace.structLogs
-    .filter((s) => s.op === "SLOAD")
-    .map((s) => BigInt("0x" + s.stack[s.stack.length - 1]));
 }
 
 describe("orders: the settlement-callback flag (INV-76)", () => {
@@ -102,11 +95,11 @@ describe("orders: the settlement-callback flag (INV-76)", () => {
     const slot = at(env.account, mapping("settlementCallbacks"));
     let round = await pending();
     let tx = await env.engine.connect(env.keeper).settleOrder(env.account, ETH, round);
-    expect(await sloads(tx.hash)).to.not.include(slot);
+    expect(await sloadKeys(tx.hash)).to.not.include(slot);
     await setCallback(await cb.getAddress());
     round = await pending();
     tx = await env.engine.connect(env.keeper).settleOrder(env.account, ETH, round);
-    expect((await sloads(tx.hash)).filter((k) => k === slot)).to.have.length(1);
+    expect((await sloadKeys(tx.hash)).filter((k) => k === slot)).to.have.length(1);
     expect(await cb.calls()).to.equal(1n);
   });
 });

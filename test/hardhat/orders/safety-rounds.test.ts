@@ -1,7 +1,6 @@
 /** Issue 11, order items: the settlement round (INV-37) and settling markets (INV-39),
  *  regression tests of the attacks step by step; numbers from the model and helpers. */
 import { expect } from "chai";
-import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { feedAnswer, wad } from "../../../src/common/units";
@@ -20,6 +19,7 @@ import {
   settlementBand,
 } from "../../helpers/orders";
 import { ETH } from "../../../src/common";
+import { stackAt, traceSteps } from "../../helpers/trace";
 
 /** Publishes round `id` at exactly `at` (MockV3Aggregator can skip ids and change phase). */
 async function publish(env: OrdersEnv, id: bigint, price: string, at: bigint) {
@@ -42,17 +42,11 @@ async function statusBoth(env: OrdersEnv) {
 /** Every read a transaction made of `feed`, in order (from its trace): "latest" for
  *  `latestRoundData`, the round id for `getRoundData`. */
 async function roundReads(hash: string, feed: string): Promise<(bigint | string)[]> {
-  const trace = (await ethers.provider.send("debug_traceTransaction", [
-    hash,
-    { disableStorage: true },
-  ])) as { structLogs: { op: string; stack: string[]; memory: string[] }[] };
   const out: (bigint | string)[] = [];
-  for (const step of trace.structLogs) {
-    if (step.op !== "STATICCALL") continue;
-    const top = (k: number) => BigInt("0x" + step.stack[step.stack.length - 1 - k]);
-    if (top(1) !== BigInt(feed)) continue;
-    const args = Number(top(2)) * 2;
-    const memory = step.memory.join("");
+  for (const step of await traceSteps(hash, true)) {
+    if (step.op !== "STATICCALL" || stackAt(step, 1) !== BigInt(feed)) continue;
+    const args = Number(stackAt(step, 2)) * 2;
+    const memory = step.memory!.join("");
     const selector = memory.slice(args, args + 8);
     if (selector === "9a6fc8f5") out.push(BigInt("0x" + memory.slice(args + 8, args + 72)));
     else out.push(selector === "feaf968c" ? "latest" : selector);
