@@ -5,10 +5,11 @@
  * contract whose code runs at that depth (a DELEGATECALL runs the library's code). Cold and warm
  * storage, calls and logs are charged where they happen, so a function's line is what its own
  * statements cost, without the functions it calls.
- * `SCENARIO=withdraw|open|increase|close|commit|settle|liquidate|ten` picks one (`commit`: an
+ * `SCENARIO=withdraw|open|increase|close|commit|settle|liquidate|liqten|ten` picks one (`commit`: an
  * order that reopens a closed position, cancelled after; `settle`: such an order settled at the
  * round after the commit's by a keeper whose account holds quote; `liquidate`: a keeper that holds
- * USDC liquidates a one-position account; `ten`: a trade by an account with 10 positions);
+ * USDC liquidates a one-position account; `liqten`: the benchmark's liquidation of 2 of 10
+ * positions; `ten`: a trade by an account with 10 positions);
  * `TOP=n` lines (default 25);
  * `ARITH=1` leaves out storage, calls and logs. Code the IR build maps to no function is
  * "(generated)"; `NEAR=1` charges it to the function that ran last before it ("gen after").
@@ -31,6 +32,7 @@ import {
   setPrice,
   trade,
 } from "./gas/bench";
+import { twoOfTenReady } from "./gas/liquidation";
 import { CALLS, Step, callOwnCost } from "./trace";
 
 interface AstNode {
@@ -238,6 +240,12 @@ async function main(): Promise<void> {
     await setPrice(b, 1, (p1 * 96n) / 100n);
     const liq = (await receiptOf(b.sys.engine.connect(keeper).liquidate(acctE, 0))).hash;
     await profileByFunction(liq, maps, "liquidate (one position, keeper holds USDC)");
+  }
+  if (run("liqten")) {
+    // As the benchmark's key: a funded keeper liquidates 2 of 10 positions (3 collaterals).
+    const { keeper, acct } = await twoOfTenReady(b);
+    const liq = (await receiptOf(b.sys.engine.connect(keeper).liquidate(acct, 0))).hash;
+    await profileByFunction(liq, maps, "liquidate (10 positions + 3 collaterals, 2 closed)");
   }
   if (!run("ten")) return;
   // A USDC account with 10 positions trades in market 0: the health loop's per-position cost.

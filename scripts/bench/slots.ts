@@ -4,8 +4,8 @@
  * hits (named from the `Store` layout, checked against the chain before use), the calls and the
  * logs, on a fresh in-process deployment with the mock feeds. docs/gas.md reads its output:
  * what a target would need is the list of cold slots and first writes, not an opcode total.
- * `SCENARIO=first|open|withdraw|increase|close|settle|liquidate` runs one; the default runs
- * all seven.
+ * `SCENARIO=first|open|withdraw|increase|close|settle|liquidate|liqten` runs one (`liqten`:
+ * the benchmark's liquidation of 2 of 10 positions); the default runs all eight.
  */
 import hre from "hardhat";
 import { toBeHex } from "ethers";
@@ -26,6 +26,7 @@ import {
   setPrice,
   trade,
 } from "./gas/bench";
+import { twoOfTenReady } from "./gas/liquidation";
 import { BASE, FIELDS, at, mapping } from "./layout";
 
 interface Step {
@@ -214,6 +215,16 @@ async function main(): Promise<void> {
     await setPrice(b, 1, (p1 * 96n) / 100n);
     const tx = sys.engine.connect(keeper).liquidate(acctE, 0);
     await dump(await hashOf(tx), labels, engine, "liquidate (one position, keeper holds USDC)");
+  }
+  if (run("liqten")) {
+    // The benchmark's key: a funded keeper liquidates 2 of 10 positions (3 collaterals).
+    const ready = await twoOfTenReady(b);
+    const ids = Array.from({ length: 10 }, (_, i) => BigInt(i + 3));
+    ids.forEach((id) => labels.market(id));
+    labels.account("V", ready.acct, ids);
+    const tx = sys.engine.connect(ready.keeper).liquidate(ready.acct, 0);
+    const name = "liquidate (10 positions + 3 collaterals, 2 closed)";
+    await dump(await hashOf(tx), labels, engine, name);
   }
 }
 

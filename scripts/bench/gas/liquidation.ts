@@ -129,9 +129,13 @@ async function twoClosingDrop(
   return Math.floor((low + high) / 2);
 }
 
-/** A portfolio of 10 positions and 3 collaterals of which liquidation closes the 2 largest. */
-export async function liquidateTwoOfTen(b: Bench): Promise<Results> {
-  const r: Results = {};
+/**
+ * A portfolio of 10 positions and 3 collaterals after the drop of A and B at which a liquidation
+ * closes A and B entirely and leaves the other 8: the victim's account and a funded keeper.
+ */
+export async function twoOfTenReady(
+  b: Bench,
+): Promise<{ keeper: HardhatEthersSigner; acct: bigint; bps: number }> {
   await marketsInUse(b, [A, B, ...SMALL]);
   const victim = await actor("liquidate 2 of 10: victim");
   const acct = accountId(victim.address, 0);
@@ -149,6 +153,13 @@ export async function liquidateTwoOfTen(b: Bench): Promise<Results> {
   const bps = await twoClosingDrop(b, keeper, acct);
   await setPrice(b, A, dropped(bps));
   await setPrice(b, B, dropped(bps));
+  return { keeper, acct, bps };
+}
+
+/** A portfolio of 10 positions and 3 collaterals of which liquidation closes the 2 largest. */
+export async function liquidateTwoOfTen(b: Bench): Promise<Results> {
+  const r: Results = {};
+  const { keeper, acct, bps } = await twoOfTenReady(b);
   // Realistic: A and B fall, a funded keeper liquidates: A and B closed in full, 8 stay open.
   const receipt = await receiptOf(b.sys.engine.connect(keeper).liquidate(acct, 0));
   r["liquidate (10 positions + 3 collaterals, 2 closed)"] = await measure(receipt);

@@ -29,7 +29,7 @@ const CALLBACK = 1n << 249n;
 
 /** Slot 0 of the stored order of `account` in `marketId` (`StoredOrder`, two slots). */
 async function orderWord(env: OrdersEnv, marketId: number): Promise<bigint> {
-  const slot = at(marketId, at(env.account, mapping("orders")));
+  const slot = at(BigInt(marketId), at(env.account, mapping("orders")));
   return BigInt(await ethers.provider.getStorage(await env.engine.getAddress(), slot));
 }
 
