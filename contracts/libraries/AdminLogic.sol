@@ -11,7 +11,14 @@ import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {AdlParams, MICRO_USD, Store, StoredLiquidationParams} from "../types/Store.sol";
-import {CollateralConfig, StoredMarket, MarketState, MarketStatus} from "../types/Types.sol";
+import {
+    CollateralConfig,
+    MARKET_INSTANT_TRADING,
+    MARKET_LIQUIDATION_CAP,
+    StoredMarket,
+    MarketState,
+    MarketStatus
+} from "../types/Types.sol";
 import {
     AdlSettings,
     LiquidationSettings,
@@ -368,14 +375,20 @@ library AdminLogic {
         m.maxOiPoolRatio = p.maxOiPoolRatio;
         m.maxNetExposureRatio = p.maxNetExposureRatio;
         m.maxLiquidationPerWindow = p.maxLiquidationPerWindowUsd;
+        m.flags = _flag(m.flags, MARKET_LIQUIDATION_CAP, p.maxLiquidationPerWindowUsd != 0);
         m.liquidationWindow = p.liquidationWindow;
         emit Ev.MarketLimitsSet(id, p);
+    }
+
+    /// @dev `flags` with `bit` set when `on`, cleared otherwise.
+    function _flag(uint8 flags, uint8 bit, bool on) private pure returns (uint8) {
+        return on ? flags | bit : flags & ~bit;
     }
 
     function _setOrder(StoredMarket storage m, uint256 id, MarketOrderParams calldata p) private {
         _bound("minOrderDelay", p.minOrderDelay, 0, MAX_ORDER_DELAY);
         _bound("maxOrderAge", p.maxOrderAge, uint256(p.minOrderDelay) + 1, MAX_ORDER_AGE);
-        m.instantTrading = p.instantTrading;
+        m.flags = _flag(m.flags, MARKET_INSTANT_TRADING, p.instantTrading);
         m.minOrderDelay = p.minOrderDelay;
         m.maxOrderAge = p.maxOrderAge;
         emit Ev.MarketOrderParamsSet(id, p);

@@ -22,6 +22,7 @@ import {
     AccountLiquidation,
     CollateralConfig,
     Health,
+    MARKET_LIQUIDATION_CAP,
     StoredMarket,
     MarketState,
     MarketStatus
@@ -185,7 +186,7 @@ library LiquidationLogic {
         ctx.budget = ctx.budget > notional ? ctx.budget - notional : 0;
         StoredMarket storage cfg = s.markets[sl.marketId];
         // The window's counter, where a cap reads it.
-        if (cfg.maxLiquidationPerWindow != 0)
+        if (cfg.flags & MARKET_LIQUIDATION_CAP != 0)
             s.marketStates[sl.marketId].liquidatedInWindow += uint128(notional);
         (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, sl.price);
         ctx.mm = ctx.mm - sl.mm + mmNew;
@@ -292,9 +293,10 @@ library LiquidationLogic {
     ) private returns (uint256) {
         StoredMarket storage cfg = s.markets[marketId];
         MarketState storage st = s.marketStates[marketId];
-        uint256 cap = cfg.maxLiquidationPerWindow;
         uint256 left = budget;
-        if (cap != 0) {
+        // Slot 3 (the cap and its window) is read only in a capped market (INV-77).
+        if (cfg.flags & MARKET_LIQUIDATION_CAP != 0) {
+            uint256 cap = cfg.maxLiquidationPerWindow;
             if (block.timestamp >= uint256(st.windowStart) + cfg.liquidationWindow) {
                 st.windowStart = uint64(block.timestamp);
                 st.liquidatedInWindow = 0;

@@ -13,6 +13,7 @@ import {PairCredit} from "./PairCredit.sol";
 import {Store} from "../types/Store.sol";
 import {
     AccountData,
+    MARKET_INSTANT_TRADING,
     MarginCheck,
     StoredMarket,
     MarketState,
@@ -139,7 +140,7 @@ library TradeLogic {
                 revert ICrossmarginErrors.MarketReduceOnly(marketId);
             if (status == MarketStatus.Settled) revert ICrossmarginErrors.MarketSettled(marketId);
             if (s.paused) revert ICrossmarginErrors.ProtocolPaused();
-            if (instant && !cfg.instantTrading)
+            if (instant && cfg.flags & MARKET_INSTANT_TRADING == 0)
                 revert ICrossmarginErrors.InstantTradingDisabled(marketId);
         }
         bool settled = status == MarketStatus.Settled;

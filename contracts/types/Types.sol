@@ -13,6 +13,13 @@ enum MarketStatus {
     Settled
 }
 
+/// @dev `StoredMarket.flags` bit: `modifyPosition` may increase risk without a delayed order.
+uint8 constant MARKET_INSTANT_TRADING = 1;
+/// @dev `StoredMarket.flags` bit: the market caps liquidations per window
+///      (`maxLiquidationPerWindow != 0`), so a liquidation reads slot 3 only in such a market
+///      (INV-77). Written only beside the cap, by `AdminLogic`.
+uint8 constant MARKET_LIQUIDATION_CAP = 2;
+
 /// @notice A listed collateral token (not the quote token). Slots 0 and 1 hold what the margin
 ///         check reads; slot 3 is read only for a balance above the size threshold.
 struct CollateralConfig {
@@ -105,7 +112,7 @@ struct StoredMarket {
     uint32 heartbeat;
     uint8 feedDecimals;
     MarketStatus status;
-    bool instantTrading; // whether modifyPosition may increase risk without a delayed order
+    uint8 flags; // MARKET_INSTANT_TRADING, MARKET_LIQUIDATION_CAP (INV-77)
     uint8 offsetPair; // id of the market's offset pair, 0 = none
     uint16 makerFeePips; // 1e-6 of notional, <= 50,000 (5 %)
     uint16 takerFeePips; // 1e-6 of notional, <= 50,000 (5 %)

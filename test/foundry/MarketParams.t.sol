@@ -6,7 +6,9 @@ import {ICrossmarginErrors} from "../../contracts/interfaces/ICrossmarginErrors.
 import {MarketConfig} from "../../contracts/types/Types.sol";
 import {
     LiquidationSettings,
+    MarketLimits,
     MarketMarginParams,
+    MarketOrderParams,
     MarketTradingParams
 } from "../../contracts/types/Params.sol";
 import {EngineSetup} from "./utils/EngineSetup.sol";
@@ -183,6 +185,46 @@ contract MarketParamsTest is EngineSetup {
         _expectParameterError(err);
         assertEq(digest(id), before, "a refused call changed the parameters");
         return false;
+    }
+
+    /// @notice INV-77 by fuzzing: after any sequence of limit and order-parameter changes, a
+    ///         market's flags byte (bits 208..215 of its config slot 0) holds exactly its
+    ///         instant-trading bit (1) and its has-a-cap bit (2), as `getMarket` reports them.
+    function testFuzz_flagsFollowTheirSetters(uint256 seed) public {
+        uint256 id = seed % 3;
+        // `markets` is the mapping at slot 11 (`Store` from slot 1, after AccessControl's).
+        bytes32 slot = keccak256(abi.encode(id, uint256(11)));
+        for (uint256 i; i < 8; ++i) {
+            seed = uint256(keccak256(abi.encode(seed, i)));
+            MarketConfig memory m = d.engine.getMarket(id);
+            if (seed & 1 == 0) {
+                uint256 cap = (seed >> 1) & 1 == 0 ? 0 : 100_000e18 + ((seed >> 2) % 1e30);
+                d.engine.setMarketLimits(
+                    id,
+                    MarketLimits({
+                        maxOpenInterest: m.maxOpenInterest,
+                        maxOiPoolRatio: m.maxOiPoolRatio,
+                        maxNetExposureRatio: m.maxNetExposureRatio,
+                        maxLiquidationPerWindowUsd: uint128(cap),
+                        liquidationWindow: m.liquidationWindow
+                    })
+                );
+            } else {
+                d.engine.setMarketOrderParams(
+                    id,
+                    MarketOrderParams({
+                        instantTrading: (seed >> 1) & 1 == 1,
+                        minOrderDelay: m.minOrderDelay,
+                        maxOrderAge: m.maxOrderAge
+                    })
+                );
+            }
+            m = d.engine.getMarket(id);
+            uint256 word = uint256(vm.load(address(d.engine), slot));
+            assertEq(address(uint160(word)), m.feed, "not the market's config slot 0");
+            uint256 want = (m.instantTrading ? 1 : 0) | (m.maxLiquidationPerWindow != 0 ? 2 : 0);
+            assertEq((word >> 208) & 0xff, want, "flags");
+        }
     }
 
     /// @dev A refusal is one of the two parameter errors, never a panic or another error.
