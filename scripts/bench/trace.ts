@@ -36,7 +36,12 @@ export function callOwnCost(logs: Step[], i: number): number {
   return callerLost - calleeUsed;
 }
 
-/** Gas by opcode class of the transaction `hash` (execution only: no intrinsic 21k/calldata). */
+/**
+ * Gas by opcode class of the transaction `hash` (execution only: no intrinsic 21k/calldata).
+ * Every opcode of a frame entered by `CALL` or `STATICCALL` (a feed, a token, the fund) other than
+ * storage, calls and logs counts as "external code": it is the cost of what the engine calls, not
+ * the engine's own arithmetic. A `DELEGATECALL` runs the engine's own libraries and modules.
+ */
 export async function profile(
   hre: HardhatRuntimeEnvironment,
   hash: string,
@@ -48,8 +53,14 @@ export async function profile(
   const logs = trace.structLogs;
   const out: Record<string, number> = {};
   const add = (k: string, g: number) => (out[k] = (out[k] ?? 0) + g);
+  // outside[d]: whether the frame at depth d runs code the engine called (not its own).
+  const outside: boolean[] = [false, false];
   for (let i = 0; i < logs.length; i++) {
     const s = logs[i];
+    if (i > 0 && s.depth > logs[i - 1].depth) {
+      const via = logs[i - 1].op;
+      outside[s.depth] = outside[s.depth - 1] || via === "CALL" || via === "STATICCALL";
+    }
     if (CALLS.has(s.op)) {
       // Own cost of a call: what the caller lost minus what the callee used.
       const next = logs[i + 1];
@@ -60,9 +71,12 @@ export async function profile(
       continue;
     }
     if (process.env.TRACE_OPS) add(`op ${s.op}`, s.gasCost);
-    if (s.op === "SLOAD") add(s.gasCost >= 2100 ? "SLOAD cold" : "SLOAD warm", s.gasCost);
+    const cold = s.op === "SLOAD" && s.gasCost >= 2100;
+    if (cold) add("SLOAD cold", s.gasCost);
     else if (s.op === "SSTORE") add("SSTORE", s.gasCost);
     else if (s.op.startsWith("LOG")) add("LOG", s.gasCost);
+    else if (outside[s.depth]) add("external code", s.gasCost);
+    else if (s.op === "SLOAD") add("SLOAD warm", s.gasCost);
     else if (s.op === "SHA3" || s.op === "KECCAK256") add("KECCAK", s.gasCost);
     else add("other", s.gasCost);
     if (s.op === "SLOAD" && s.gasCost >= 2100) add("SLOAD cold (count)", 1);
