@@ -154,6 +154,24 @@ export async function trade(
   await env.sys.engine.connect(who).modifyPosition(id, marketId, sizeDelta, acceptable, MaxUint256);
 }
 
+/** Sets a market's liquidation cap (USD of notional per window, 0 = none) and its window
+ *  (seconds), leaving its other limits as they are. */
+export async function setCap(
+  env: Env,
+  marketId: number,
+  cap: bigint,
+  window: number,
+): Promise<void> {
+  const m = await env.sys.engine.getMarket(marketId);
+  await env.sys.engine.setMarketLimits(marketId, {
+    maxOpenInterest: m.maxOpenInterest,
+    maxOiPoolRatio: m.maxOiPoolRatio,
+    maxNetExposureRatio: m.maxNetExposureRatio,
+    maxLiquidationPerWindowUsd: cap,
+    liquidationWindow: window,
+  });
+}
+
 export async function setMarketPrice(env: Env, marketId: number, price: string): Promise<void> {
   const feed = MockV3Aggregator__factory.connect(
     (await env.sys.engine.getMarket(marketId)).feed,

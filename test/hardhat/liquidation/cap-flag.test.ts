@@ -11,6 +11,7 @@ import {
   Env,
   deposit,
   liquidateChecked,
+  setCap,
   setMarketPrice,
   setup,
   trade,
@@ -19,6 +20,7 @@ import {
 import { storageOps } from "../../helpers/trace";
 
 const INSTANT = 1n;
+const WINDOW = 3600; // no window ends within a test
 const CAP = 2n;
 
 /** Slot `k` of market `id`'s stored config (`StoredMarket`). */
@@ -29,17 +31,6 @@ async function flagsOf(env: Env, id: number): Promise<bigint> {
   const engine = await env.sys.engine.getAddress();
   const word = BigInt(await ethers.provider.getStorage(engine, configSlot(id, 0n)));
   return (word >> 208n) & 0xffn;
-}
-
-async function setCap(env: Env, id: number, cap: bigint): Promise<void> {
-  const m = await env.sys.engine.getMarket(id);
-  await env.sys.engine.setMarketLimits(id, {
-    maxOpenInterest: m.maxOpenInterest,
-    maxOiPoolRatio: m.maxOiPoolRatio,
-    maxNetExposureRatio: m.maxNetExposureRatio,
-    maxLiquidationPerWindowUsd: cap,
-    liquidationWindow: 3600, // no window ends within the test
-  });
 }
 
 async function setInstant(env: Env, id: number, on: boolean): Promise<void> {
@@ -75,7 +66,7 @@ describe("liquidation: the cap flag (INV-77)", () => {
     expect((await flagsOf(env, ETH)) & CAP).to.equal(CAP); // listed with a cap
     expect(await readsCap(await liquidateWhale(env, 0))).to.equal(true);
 
-    await setCap(env, ETH, 0n);
+    await setCap(env, ETH, 0n, WINDOW);
     expect((await flagsOf(env, ETH)) & CAP).to.equal(0n);
     const before = await env.sys.engine.getMarketState(ETH);
     // Unlimited: the whole position goes, the window's counter stays (the model checks both).
@@ -88,7 +79,7 @@ describe("liquidation: the cap flag (INV-77)", () => {
 
     // A cap again, above what the window has counted (the first whale's 150,000): the third
     // whale's close is counted again.
-    await setCap(env, ETH, wad("1000000"));
+    await setCap(env, ETH, wad("1000000"), WINDOW);
     expect((await flagsOf(env, ETH)) & CAP).to.equal(CAP);
     expect(await readsCap(await liquidateWhale(env, 2))).to.equal(true);
     const counted = (await env.sys.engine.getMarketState(ETH)).liquidatedInWindow;
@@ -101,11 +92,11 @@ describe("liquidation: the cap flag (INV-77)", () => {
     expect(await flagsOf(env, ETH)).to.equal(INSTANT | CAP);
     await setInstant(env, ETH, false);
     expect(await flagsOf(env, ETH)).to.equal(CAP);
-    await setCap(env, ETH, 0n);
+    await setCap(env, ETH, 0n, WINDOW);
     expect(await flagsOf(env, ETH)).to.equal(0n);
     await setInstant(env, ETH, true);
     expect(await flagsOf(env, ETH)).to.equal(INSTANT);
-    await setCap(env, ETH, wad("100000"));
+    await setCap(env, ETH, wad("100000"), WINDOW);
     expect(await flagsOf(env, ETH)).to.equal(INSTANT | CAP);
     const m = await env.sys.engine.getMarket(ETH);
     expect([m.instantTrading, m.maxLiquidationPerWindow]).to.deep.equal([true, wad("100000")]);

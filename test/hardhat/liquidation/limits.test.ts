@@ -10,6 +10,7 @@ import {
   SOL,
   deposit,
   liquidateChecked,
+  setCap,
   setMarketPrice,
   setup,
   trade,
@@ -18,18 +19,6 @@ import {
 
 const PAUSED = 3;
 const REDUCE_ONLY = 2;
-
-/** Sets the liquidation cap of a market (USD per window) and its window (seconds). */
-async function setCap(env: Env, marketId: number, cap: bigint, window: number): Promise<void> {
-  const m = await env.sys.engine.getMarket(marketId);
-  await env.sys.engine.setMarketLimits(marketId, {
-    maxOpenInterest: m.maxOpenInterest,
-    maxOiPoolRatio: m.maxOiPoolRatio,
-    maxNetExposureRatio: m.maxNetExposureRatio,
-    maxLiquidationPerWindowUsd: cap,
-    liquidationWindow: window,
-  });
-}
 
 /** A call that can do nothing (window exhausted, zero budget) returns (0, 0) without reverting. */
 async function expectNoop(env: Env, account: bigint, maxNotionalUsd = 0n): Promise<void> {
