@@ -32,7 +32,7 @@ contract EngineInvariantTest is EngineSetup {
         handler = new EngineHandler(d);
         handler.seedAccounts();
 
-        bytes4[] memory selectors = new bytes4[](28);
+        bytes4[] memory selectors = new bytes4[](29);
         selectors[0] = EngineHandler.deposit.selector;
         selectors[1] = EngineHandler.withdraw.selector;
         selectors[2] = EngineHandler.modifyPosition.selector;
@@ -61,6 +61,7 @@ contract EngineInvariantTest is EngineSetup {
         selectors[25] = handler.topUp.selector; // INV-55, INV-56
         selectors[26] = handler.sweepFund.selector; // INV-70
         selectors[27] = handler.setSettlementCallback.selector; // INV-76
+        selectors[28] = handler.setLiquidationCap.selector; // INV-77
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }

@@ -7,7 +7,13 @@ import {ICrossmarginTrading} from "../../../contracts/interfaces/ICrossmarginTra
 import {ICrossmarginErrors as E} from "../../../contracts/interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../../../contracts/interfaces/ICrossmarginEvents.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
-import {AccountData, Health, MarketStatus, Order} from "../../../contracts/types/Types.sol";
+import {
+    AccountData,
+    Health,
+    MarketState,
+    MarketStatus,
+    Order
+} from "../../../contracts/types/Types.sol";
 import {Deployment} from "../utils/EngineSetup.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 import {EngineSandwichActions} from "./EngineSandwichActions.sol";
@@ -284,13 +290,16 @@ contract EngineHandler is
             usdc.balanceOf(keeper),
             engine.getAccount(acct).quoteBalance
         );
+        MarketState[] memory windows = _windows();
         vm.recordLogs();
         vm.prank(keeper);
         try engine.liquidate(acct, maxNotional) returns (uint256, uint256 reward) {
             _ok("liquidate");
             if (!liquidatable) _fail("liquidate: a healthy account was liquidated");
             ghostLiquidations++;
-            _checkLiquidation(acct, snap, reward, _parseLiquidation(acct, vm.getRecordedLogs()));
+            Vm.Log[] memory logs = vm.getRecordedLogs();
+            _checkLiquidation(acct, snap, reward, _parseLiquidation(acct, logs));
+            _checkWindows(windows, logs);
         } catch (bytes memory err) {
             vm.getRecordedLogs();
             _reverted("liquidate", err);

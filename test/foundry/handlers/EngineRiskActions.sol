@@ -2,8 +2,17 @@
 pragma solidity 0.8.30;
 
 import {ICrossmarginRisk} from "../../../contracts/interfaces/ICrossmarginRisk.sol";
+import {Vm} from "forge-std/Vm.sol";
 import {ICrossmarginErrors as E} from "../../../contracts/interfaces/ICrossmarginErrors.sol";
-import {Health, OffsetPair, Protection} from "../../../contracts/types/Types.sol";
+import {ICrossmarginEvents as Ev} from "../../../contracts/interfaces/ICrossmarginEvents.sol";
+import {
+    Health,
+    MarketConfig,
+    MarketState,
+    OffsetPair,
+    Protection
+} from "../../../contracts/types/Types.sol";
+import {MarketLimits} from "../../../contracts/types/Params.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 
 /// @notice Risk-model actions of the engine handler (docs/math.md, "Risk model"): governance
@@ -24,6 +33,64 @@ abstract contract EngineRiskActions is EngineHandlerBase {
     /// @dev What the insurance fund has: its USDC plus the penalties accrued for it (INV-70).
     function _fundHoldings() internal view returns (uint256) {
         return usdc.balanceOf(address(fund)) + _risk().insuranceAccrued();
+    }
+
+    /// @notice Governance removes a market's liquidation cap or sets one, keeping its other
+    ///         limits (INV-77: the flag that tells a liquidation whether to read the cap follows
+    ///         the cap; `liquidate` then checks the windows with `_checkWindows`).
+    function setLiquidationCap(uint256 seed) external action("setLiquidationCap") {
+        uint256 m = seed % N_MARKETS;
+        MarketConfig memory c = engine.getMarket(m);
+        uint256 cap = (seed >> 8) % 2 == 0 ? 0 : _bound(seed >> 16, 100_000e18, 5_000_000e18);
+        vm.prank(admin);
+        engine.setMarketLimits(
+            m,
+            MarketLimits({
+                maxOpenInterest: c.maxOpenInterest,
+                maxOiPoolRatio: c.maxOiPoolRatio,
+                maxNetExposureRatio: c.maxNetExposureRatio,
+                maxLiquidationPerWindowUsd: uint128(cap),
+                liquidationWindow: c.liquidationWindow
+            })
+        );
+        _ok("setLiquidationCap");
+    }
+
+    /// @dev Each market's liquidation window: its start and what it has counted.
+    function _windows() internal view returns (MarketState[] memory w) {
+        w = new MarketState[](N_MARKETS);
+        for (uint256 m; m < N_MARKETS; ++m) w[m] = engine.getMarketState(m);
+    }
+
+    /// @dev After a liquidation with logs `logs`: an uncapped market's window did not move
+    ///      (INV-77); a capped one counted exactly the notional the liquidation closed in it
+    ///      (`PositionLiquidated`), from zero when its window restarted, and stays within its cap
+    ///      (INV-32).
+    function _checkWindows(MarketState[] memory before, Vm.Log[] memory logs) internal {
+        uint256[] memory closed = new uint256[](N_MARKETS);
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] != Ev.PositionLiquidated.selector) continue;
+            (, , uint256 notional) = abi.decode(logs[i].data, (int256, uint256, uint256));
+            closed[uint256(logs[i].topics[2])] += notional;
+        }
+        for (uint256 m; m < N_MARKETS; ++m) {
+            MarketState memory st = engine.getMarketState(m);
+            uint256 cap = engine.getMarket(m).maxLiquidationPerWindow;
+            if (cap == 0) {
+                if (
+                    st.windowStart != before[m].windowStart ||
+                    st.liquidatedInWindow != before[m].liquidatedInWindow
+                ) _fail("liquidate (INV-77): an uncapped market's window moved");
+                continue;
+            }
+            uint256 from = st.windowStart == before[m].windowStart
+                ? before[m].liquidatedInWindow
+                : 0;
+            if (st.liquidatedInWindow != from + closed[m])
+                _fail("liquidate (INV-77): a capped market's window miscounted its closes");
+            if (st.liquidatedInWindow > cap)
+                _fail("liquidate (INV-32): a market's window counted more than its cap");
+        }
     }
 
     /// @notice Governance declares, changes or removes pair 1 or 2 over random markets.
