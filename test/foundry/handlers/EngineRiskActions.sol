@@ -83,9 +83,8 @@ abstract contract EngineRiskActions is EngineHandlerBase {
                 ) _fail("liquidate (INV-77): an uncapped market's window moved");
                 continue;
             }
-            uint256 from = st.windowStart == before[m].windowStart
-                ? before[m].liquidatedInWindow
-                : 0;
+            uint256 from =
+                st.windowStart == before[m].windowStart ? before[m].liquidatedInWindow : 0;
             if (st.liquidatedInWindow != from + closed[m])
                 _fail("liquidate (INV-77): a capped market's window miscounted its closes");
             if (st.liquidatedInWindow > cap)
