@@ -160,9 +160,12 @@ library LiquidationLogic {
         Ctx memory ctx,
         address keeper
     ) private {
+        StoredMarket storage cfg = s.markets[sl.marketId];
+        // Slot 3 (the cap and its window) is read only in a capped market (INV-77).
+        bool capped = cfg.flags & MARKET_LIQUIDATION_CAP != 0;
         uint256 closeSize = Math.min(
             _closeSize(s, sl, ctx),
-            _allowance(s, sl.marketId, ctx.budget, sl.price)
+            _allowance(s, sl.marketId, capped, ctx.budget, sl.price)
         );
         if (closeSize == 0) return;
         int256 delta = sl.size > 0 ? -int256(closeSize) : int256(closeSize);
@@ -184,10 +187,8 @@ library LiquidationLogic {
         ctx.notionalClosed += notional;
         ctx.closes++;
         ctx.budget = ctx.budget > notional ? ctx.budget - notional : 0;
-        StoredMarket storage cfg = s.markets[sl.marketId];
         // The window's counter, where a cap reads it.
-        if (cfg.flags & MARKET_LIQUIDATION_CAP != 0)
-            s.marketStates[sl.marketId].liquidatedInWindow += uint128(notional);
+        if (capped) s.marketStates[sl.marketId].liquidatedInWindow += uint128(notional);
         (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, sl.price);
         ctx.mm = ctx.mm - sl.mm + mmNew;
         (sl.size, sl.mm) = (r.newSize, mmNew);
@@ -284,18 +285,19 @@ library LiquidationLogic {
         return closeSize;
     }
 
-    /// @dev Size the per-window cap and the caller's notional budget still allow in a market.
+    /// @dev Size the per-window cap and the caller's notional budget still allow in a market;
+    ///      `capped`: the market's flags say it has a cap (INV-77).
     function _allowance(
         Store storage s,
         uint256 marketId,
+        bool capped,
         uint256 budget,
         uint256 price
     ) private returns (uint256) {
         StoredMarket storage cfg = s.markets[marketId];
         MarketState storage st = s.marketStates[marketId];
         uint256 left = budget;
-        // Slot 3 (the cap and its window) is read only in a capped market (INV-77).
-        if (cfg.flags & MARKET_LIQUIDATION_CAP != 0) {
+        if (capped) {
             uint256 cap = cfg.maxLiquidationPerWindow;
             if (block.timestamp >= uint256(st.windowStart) + cfg.liquidationWindow) {
                 st.windowStart = uint64(block.timestamp);
