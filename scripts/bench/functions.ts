@@ -33,7 +33,7 @@ import {
   trade,
 } from "./gas/bench";
 import { twoOfTenReady } from "./gas/liquidation";
-import { CALLS, Step, callOwnCost } from "./trace";
+import { CALLS, callOwnCost, traceSteps } from "./trace";
 
 interface AstNode {
   nodeType?: string;
@@ -135,10 +135,7 @@ async function codeMaps(): Promise<Map<string, CodeMap>> {
 
 async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title: string) {
   const receipt = (await hre.ethers.provider.getTransactionReceipt(hash))!;
-  const trace = (await hre.network.provider.send("debug_traceTransaction", [
-    hash,
-    { disableMemory: true, disableStorage: true },
-  ])) as { structLogs: Step[] };
+  const logs = await traceSteps(hre, hash);
   const mapOf = new Map<string, CodeMap | undefined>();
   const lookup = async (addr: string) => {
     if (!mapOf.has(addr)) {
@@ -152,7 +149,6 @@ async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title
   const ops = new Map<string, number>();
   const warm = new Map<string, number>();
   let lastNamed = "";
-  const logs = trace.structLogs;
   for (let i = 0; i < logs.length; i++) {
     const s = logs[i];
     const here = codeAt[s.depth - 1];

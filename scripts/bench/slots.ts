@@ -28,13 +28,7 @@ import {
 } from "./gas/bench";
 import { twoOfTenReady } from "./gas/liquidation";
 import { BASE, FIELDS, at, mapping } from "./layout";
-
-interface Step {
-  op: string;
-  gasCost: number;
-  depth: number;
-  stack?: string[];
-}
+import { traceSteps } from "./trace";
 
 class Labels {
   private readonly names = new Map<bigint, string>();
@@ -102,11 +96,7 @@ async function checkAccounts(sys: System, account: bigint): Promise<void> {
 /** Prints the storage, calls and logs of `hash`; slots are named only in the engine's storage. */
 async function dump(hash: string, labels: Labels, engine: string, title: string): Promise<void> {
   const receipt = (await hre.ethers.provider.getTransactionReceipt(hash))!;
-  const trace = (await hre.network.provider.send("debug_traceTransaction", [
-    hash,
-    { disableMemory: true, disableStorage: true },
-  ])) as { structLogs: Step[] };
-  const logs = trace.structLogs;
+  const logs = await traceSteps(hre, hash);
   // The storage context of each call depth: a CALL or STATICCALL switches to the callee's,
   // a DELEGATECALL keeps the caller's.
   const context: string[] = [receipt.to!.toLowerCase()];

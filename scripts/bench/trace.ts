@@ -14,6 +14,24 @@ export interface Step {
   gasCost: number;
   depth: number;
   stack?: string[];
+  memory?: string[];
+}
+
+/**
+ * The struct logs of transaction `hash` (`debug_traceTransaction`): storage never, the stack
+ * unless `stack` is false, the memory only with `memory`. The one trace call of the bench
+ * scripts and the tests that read a transaction's opcodes.
+ */
+export async function traceSteps(
+  hre: HardhatRuntimeEnvironment,
+  hash: string,
+  { stack = true, memory = false } = {},
+): Promise<Step[]> {
+  const trace = (await hre.network.provider.send("debug_traceTransaction", [
+    hash,
+    { disableStorage: true, disableStack: !stack, disableMemory: !memory },
+  ])) as { structLogs: Step[] };
+  return trace.structLogs;
 }
 
 export const CALLS = new Set([
@@ -46,11 +64,7 @@ export async function profile(
   hre: HardhatRuntimeEnvironment,
   hash: string,
 ): Promise<Record<string, number>> {
-  const trace = (await hre.network.provider.send("debug_traceTransaction", [
-    hash,
-    { disableMemory: true, disableStack: true, disableStorage: true },
-  ])) as { gas: number; structLogs: Step[] };
-  const logs = trace.structLogs;
+  const logs = await traceSteps(hre, hash, { stack: false });
   const out: Record<string, number> = {};
   const add = (k: string, g: number) => (out[k] = (out[k] ?? 0) + g);
   // outside[d]: whether the frame at depth d runs code the engine called (not its own).

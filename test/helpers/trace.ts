@@ -1,27 +1,17 @@
-/** A transaction's opcode trace on the in-process network (`debug_traceTransaction`), for the
- *  tests that check which slots or feeds a path touches. */
-import { ethers } from "hardhat";
+/** A transaction's opcode trace on the in-process network, for the tests that check which
+ *  slots or feeds a path touches (`scripts/bench/trace.ts`' `traceSteps`, the bench's own). */
+import hre from "hardhat";
+import { Step, traceSteps as trace } from "../../scripts/bench/trace";
 
-/** One step of the trace; `memory` only when asked for. */
-export interface TraceStep {
-  op: string;
-  gasCost: number;
-  stack: string[];
-  memory?: string[];
-}
+export type TraceStep = Step;
 
-/** The steps of transaction `hash` (storage never; memory only with `memory`). */
-export async function traceSteps(hash: string, memory = false): Promise<TraceStep[]> {
-  const trace = (await ethers.provider.send("debug_traceTransaction", [
-    hash,
-    { disableStorage: true, disableMemory: !memory },
-  ])) as { structLogs: TraceStep[] };
-  return trace.structLogs;
-}
+/** The steps of transaction `hash`, with the stack (memory only with `memory`). */
+export const traceSteps = (hash: string, memory = false): Promise<TraceStep[]> =>
+  trace(hre, hash, { memory });
 
 /** The word `k` places below the top of a step's stack. */
 export const stackAt = (step: TraceStep, k = 0): bigint =>
-  BigInt("0x" + step.stack[step.stack.length - 1 - k]);
+  BigInt("0x" + step.stack![step.stack!.length - 1 - k]);
 
 /** Every `op` (`SLOAD` or `SSTORE`) of transaction `hash`: its storage key and its gas. */
 export async function storageOps(
