@@ -10,7 +10,9 @@ import {
   ETH,
   Env,
   deposit,
+  expectConservation,
   liquidateChecked,
+  mintAndApprove,
   setCap,
   setMarketPrice,
   setup,
@@ -100,5 +102,49 @@ describe("liquidation: the cap flag (INV-77)", () => {
     expect(await flagsOf(env, ETH)).to.equal(INSTANT | CAP);
     const m = await env.sys.engine.getMarket(ETH);
     expect([m.instantTrading, m.maxLiquidationPerWindow]).to.deep.equal([true, wad("100000")]);
+  });
+
+  it("governance, trader, keeper and LP in one: toggling the cap around its own liquidation, in dust and whole calls, earns only what the model pays", async () => {
+    const env = await setup();
+    const me = env.deployer; // holds the market-parameter role
+    const { engine, pool, quote } = env.sys;
+    // As an LP too: its pool shares move with the pool, which the model checks every call.
+    await mintAndApprove(env, quote, me, usdc(50_000), await pool.getAddress());
+    await pool.connect(me).deposit(usdc(50_000), me.address);
+    const a = await deposit(env, me, usdc(16_000));
+    await trade(env, me, ETH, wad("60"));
+    await setMarketPrice(env, ETH, "2780"); // below MM, still solvent: the keeper is paid
+    const wallet0 = await quote.balanceOf(me.address);
+
+    // A cap at its floor, then dust calls (1 wei of notional, then 0.01 USD), then the cap
+    // removed for a whole call, then back: every call against the model (closes, fee, reward,
+    // pool, windows), the keeper being the account's owner and governance.
+    const calls: [bigint, bigint][] = [
+      [wad("100000"), 1n],
+      [wad("100000"), wad("0.01")],
+      [wad("100000"), 0n],
+      [0n, wad("0.01")],
+      [0n, 0n],
+      [wad("100000"), 0n],
+    ];
+    let paid = 0n;
+    let ran = 0;
+    for (const [cap, budget] of calls) {
+      await setCap(env, ETH, cap, WINDOW);
+      if (!(await engine.isLiquidatable(a))) break;
+      const run = await liquidateChecked(env, a, { keeper: me, maxNotionalUsd: budget });
+      paid += run.expected.fee?.reward ?? 0n;
+      ran++;
+      await expectConservation(env);
+    }
+    // The fifth call (no cap, no budget) restores the account: the sixth has nothing to do.
+    expect(ran).to.equal(5);
+    expect(await engine.isLiquidatable(a)).to.equal(false);
+    // The owner-keeper's wallet gained exactly the rewards the model paid: at most the window's
+    // maximum reward, however the cap was toggled or the calls split.
+    expect((await quote.balanceOf(me.address)) - wallet0).to.equal(paid);
+    const w = await engine.getAccountLiquidation(a);
+    expect(w.rewardPaid).to.equal(paid);
+    expect(paid).to.be.lte((env.liq.maxKeeperReward + 10n ** 12n - 1n) / 10n ** 12n);
   });
 });
