@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {WadMath} from "./WadMath.sol";
 import {RiskMath} from "./RiskMath.sol";
-import {StoredMarket, MarketState, MarketStatus} from "../types/Types.sol";
+import {StoredMarket, MarketState} from "../types/Types.sol";
 
 /// @title MarketMath
 /// @notice Fill price, fees, funding and margin requirements of one market (docs/math.md).
@@ -12,6 +12,9 @@ library MarketMath {
     using WadMath for int256;
 
     int256 internal constant DAY = 1 days;
+    uint256 private constant DAY_ = 86400;
+    uint256 private constant WAD_ = 1000000000000000000;
+    uint256 private constant OI_MASK = 0xffffffffffffffffffffffffffff; // 112 bits
 
     /// @notice `p * (1 + (skew + sizeDelta / 2) / skewScale)`, rounded against the trader.
     function fillPrice(
@@ -88,47 +91,86 @@ library MarketMath {
     }
 
     /// @notice The funding rate and index at `block.timestamp` without recording them.
-    /// @dev Unchecked where the stored widths bound the values (`elapsed` < 2^64, the EVM's
-    ///      timestamp width): |skew| < 2^113, so |skew * WAD| < 2^173; the skew scale < 2^110
-    ///      (uint80 nanos); |prop| <= WAD < 2^60 and the velocity < 2^70 (uint40 nanos), so
-    ///      |velocity| <= 2^70; |velocity * elapsed| < 2^134; |rateNow| < 2^119 (the stored rate
-    ///      is int80); |avgRate * elapsed| < 2^184. The one product that can overflow, by the
-    ///      price, is checked, as is the sum with the index.
+    /// @dev Each slot is read once, as a word (state 1: index, rate, time; config 0: the status;
+    ///      config 1: the skew scale and the velocity; state 0: open interest), and decoded at the
+    ///      field offsets of `MarketState` and `StoredMarket` (test/foundry/HotMath.t.sol
+    ///      checks them against the compiler's layout). Unchecked where the stored widths bound
+    ///      the values (`elapsed` < 2^64, the EVM's timestamp width): |skew| < 2^113, so
+    ///      |skew * WAD| < 2^173; the skew scale < 2^110 (uint80 nanos); |prop| <= WAD < 2^60
+    ///      and the velocity < 2^70 (uint40 nanos), so |velocity| <= 2^70;
+    ///      |velocity * elapsed| < 2^134; |rateNow| < 2^119 (the stored rate is int80);
+    ///      |avgRate * elapsed| < 2^184. The one product that can overflow, by the
+    ///      price, is checked, as is the sum with the index (Panic 0x11, as checked Solidity).
     function currentFunding(
         StoredMarket storage cfg,
         MarketState storage st,
         uint256 price
     ) internal view returns (int256 rateNow, int256 indexNow) {
-        int256 rate = st.fundingRate;
-        uint256 last = st.lastFundingTime;
-        if (block.timestamp == last || cfg.status == MarketStatus.Settled)
-            return (rate, st.fundingIndex);
-        int256 avgElapsed;
-        unchecked {
-            int256 elapsed = int256(block.timestamp - last);
-            int256 scale = int256(uint256(cfg.skewScaleNano) * NANO);
-            int256 velocity;
-            if (scale != 0) {
-                int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-                int256 prop = (skew * WadMath.IWAD) / scale;
-                if (prop > WadMath.IWAD) prop = WadMath.IWAD;
-                else if (prop < -WadMath.IWAD) prop = -WadMath.IWAD;
-                velocity =
-                    (prop * int256(uint256(cfg.maxFundingVelocityNano) * NANO)) / WadMath.IWAD;
+        bool overflow;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let s1 := sload(add(st.slot, 1))
+            indexNow := signextend(15, s1) // int128 fundingIndex, bits 0..127
+            rateNow := signextend(9, shr(128, s1)) // int80 fundingRate, bits 128..207
+            let last := shr(208, s1) // uint48 lastFundingTime
+            // status (bits 200..207 of config 0) 4 = Settled: funding stopped at settlement
+            if iszero(or(eq(timestamp(), last), eq(and(shr(200, sload(cfg.slot)), 0xff), 4))) {
+                let c1 := sload(add(cfg.slot, 1))
+                let elapsed := sub(timestamp(), last)
+                let scale := mul(shr(176, c1), NANO) // uint80 skewScaleNano, bits 176..255
+                let velocity := 0
+                if scale {
+                    let s0 := sload(st.slot) // uint112 longOI, uint112 shortOI
+                    let skew := sub(and(s0, OI_MASK), and(shr(112, s0), OI_MASK))
+                    let prop := sdiv(mul(skew, WAD_), scale)
+                    if sgt(prop, WAD_) {
+                        prop := WAD_
+                    }
+                    if slt(prop, sub(0, WAD_)) {
+                        prop := sub(0, WAD_)
+                    }
+                    // uint40 maxFundingVelocityNano, bits 88..127
+                    velocity := sdiv(mul(prop, mul(and(shr(88, c1), 0xffffffffff), NANO)), WAD_)
+                }
+                let rate := rateNow
+                rateNow := add(rate, sdiv(mul(velocity, elapsed), DAY_))
+                let avg := mul(sdiv(add(rate, rateNow), 2), elapsed)
+                let p := mul(avg, price)
+                overflow := and(
+                    iszero(iszero(avg)),
+                    or(
+                        iszero(eq(sdiv(p, avg), price)),
+                        and(eq(avg, not(0)), eq(price, shl(255, 1)))
+                    )
+                )
+                let delta := sdiv(p, mul(DAY_, WAD_))
+                let sum := add(indexNow, delta)
+                overflow := or(overflow, xor(slt(sum, indexNow), slt(delta, 0)))
+                indexNow := sum
             }
-            rateNow = rate + (velocity * elapsed) / DAY;
-            avgElapsed = ((rate + rateNow) / 2) * elapsed;
         }
-        indexNow = st.fundingIndex + (avgElapsed * int256(price)) / (DAY * WadMath.IWAD);
+        if (overflow) WadMath.panic(0x11);
     }
 
     /// @notice Initial and maintenance requirement of a position with `notional` (USD WAD).
+    /// @dev Config slot 1 read once, as a word: `imrBaseNano` (bits 0..31), `imrSizeFactorNano`
+    ///      (32..55), `maintenanceScalarNano` (56..87), `minPositionMarginNano` (128..175).
     function requirements(
         StoredMarket storage cfg,
         uint256 notional
     ) internal view returns (uint256 im, uint256 mm) {
-        uint256 imr = uint256(cfg.imrBaseNano) * NANO;
-        uint256 k = uint256(cfg.imrSizeFactorNano) * NANO;
+        uint256 imr;
+        uint256 k;
+        uint256 scalar;
+        uint256 minMargin;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let c1 := sload(add(cfg.slot, 1))
+            imr := mul(and(c1, 0xffffffff), NANO)
+            k := mul(and(shr(32, c1), 0xffffff), NANO)
+            scalar := mul(and(shr(56, c1), 0xffffffff), NANO)
+            minMargin := mul(and(shr(128, c1), 0xffffffffffff), NANO)
+        }
         if (k != 0) {
             // mulUp(k, sqrtUp(x)) <= imrBase iff sqrtUp(x) <= t = floor(imrBase * WAD / k)
             // iff x <= t * t: the square root is taken only where the size factor binds.
@@ -136,8 +178,7 @@ library MarketMath {
             uint256 t = (imr * WadMath.WAD) / k;
             if (x > t * t) imr = WadMath.max(imr, k.mulUp(WadMath.sqrtUp(x)));
         }
-        uint256 mmr = imr.mulUp(uint256(cfg.maintenanceScalarNano) * NANO);
-        uint256 minMargin = uint256(cfg.minPositionMarginNano) * NANO;
+        uint256 mmr = imr.mulUp(scalar);
         im = notional.mulUp(imr) + minMargin;
         mm = notional.mulUp(mmr) + minMargin;
     }

@@ -152,7 +152,14 @@ library OracleLib {
     /// @notice Scales an answer with `decimals` decimals to 18 decimals (rounding down).
     function scale(uint256 answer, uint8 decimals) internal pure returns (uint256) {
         if (decimals == 18) return answer;
-        if (decimals < 18) return answer * 10 ** (18 - decimals);
+        if (decimals < 18) {
+            uint256 factor;
+            // 10^(18 - decimals) <= 1e18: one EXP, no checked-power loop
+            unchecked {
+                factor = 10 ** (18 - decimals);
+            }
+            return answer * factor;
+        }
         return answer / 10 ** (decimals - 18);
     }
 

@@ -74,7 +74,7 @@ library WadMath {
     ///      negation overflows int256, as `-floor(-(a * b) / WAD)` in checked arithmetic does.
     function sMulCeil(int256 a, int256 b) internal pure returns (int256 q) {
         int256 p = _sMul(a, b);
-        if (p == type(int256).min) _panic(0x11);
+        if (p == type(int256).min) panic(0x11);
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // truncate, then one more when positive and inexact
@@ -84,7 +84,7 @@ library WadMath {
 
     /// @notice floor(a / b) for b > 0 (a zero `b` reverts, Panic 0x12).
     function divFloor(int256 a, int256 b) internal pure returns (int256 q) {
-        if (b == 0) _panic(0x12);
+        if (b == 0) panic(0x12);
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             q := sub(sdiv(a, b), and(slt(a, 0), iszero(iszero(smod(a, b)))))
@@ -103,11 +103,11 @@ library WadMath {
                 or(iszero(eq(sdiv(p, a), b)), and(eq(a, not(0)), eq(b, shl(255, 1))))
             )
         }
-        if (overflow) _panic(0x11);
+        if (overflow) panic(0x11);
     }
 
     /// @dev Reverts with the `Panic(uint256)` the compiler's checks use.
-    function _panic(uint256 code) private pure {
+    function panic(uint256 code) internal pure {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(0, shl(224, 0x4e487b71))

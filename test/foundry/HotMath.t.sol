@@ -6,6 +6,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Bitmask} from "../../contracts/libraries/Bitmask.sol";
 import {WadMath} from "../../contracts/libraries/WadMath.sol";
 import {MarketMath} from "../../contracts/libraries/MarketMath.sol";
+import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
 import {StoredMarket, MarketState, MarketStatus} from "../../contracts/types/Types.sol";
 import {WadMathHarness} from "../../contracts/mocks/WadMathHarness.sol";
 import {LiquidationLogic} from "../../contracts/libraries/LiquidationLogic.sol";
@@ -15,6 +16,8 @@ import {Slot} from "../../contracts/libraries/LiquidationCredits.sol";
 ///         Solidity and OpenZeppelin's `mulDiv`: the same result for every input, and a revert
 ///         exactly where the reference reverts (INV-69).
 contract HotMathTest is Test {
+    using WadMath for uint256;
+
     int256 internal constant WAD = 1e18;
 
     StoredMarket internal cfg;
@@ -210,11 +213,94 @@ contract HotMathTest is Test {
         cfg.skewScaleNano = skewScaleNano;
         cfg.maxFundingVelocityNano = velocityNano;
         cfg.status = settled ? MarketStatus.Settled : MarketStatus.Active;
+        _fillNeighbours(uint256(keccak256(abi.encode(longOI, rate, price))));
         if (price % 3 != 0) price = bound(price, 0, 1e40); // mostly realistic prices
         _same(
             abi.encodeCall(this.refFunding, (price)),
             address(this),
             abi.encodeCall(this.funding, (price))
+        );
+    }
+
+    /// @dev Every other field of the slots the hot code reads as words, set to `r`'s bits: a
+    ///      wrong offset or mask in the word decoding reads one of them instead of its own field.
+    function _fillNeighbours(uint256 r) internal {
+        cfg.feed = address(uint160(r));
+        cfg.heartbeat = uint32(r >> 160);
+        cfg.feedDecimals = uint8(r >> 192);
+        cfg.flags = uint8(r >> 200);
+        cfg.offsetPair = uint8(r >> 208);
+        cfg.makerFeePips = uint16(r >> 216);
+        cfg.takerFeePips = uint16(r >> 232);
+        st.warmOI = (r >> 248) & 1 == 1;
+        st.warmAggregates = true;
+    }
+
+    // ---- MarketMath.requirements ----
+
+    /// @dev The implementation that read each field from storage, in checked Solidity.
+    function refRequirements(uint256 notional) external view returns (uint256 im, uint256 mm) {
+        uint256 imr = uint256(cfg.imrBaseNano) * 1e9;
+        uint256 k = uint256(cfg.imrSizeFactorNano) * 1e9;
+        if (k != 0) {
+            uint256 x = notional * 1e18;
+            uint256 t = (imr * 1e18) / k;
+            if (x > t * t) imr = WadMath.max(imr, k.mulUp(WadMath.sqrtUp(x)));
+        }
+        uint256 mmr = imr.mulUp(uint256(cfg.maintenanceScalarNano) * 1e9);
+        uint256 minMargin = uint256(cfg.minPositionMarginNano) * 1e9;
+        im = notional.mulUp(imr) + minMargin;
+        mm = notional.mulUp(mmr) + minMargin;
+    }
+
+    function requirements(uint256 notional) external view returns (uint256, uint256) {
+        return MarketMath.requirements(cfg, notional);
+    }
+
+    function testFuzz_requirementsMatchTheFieldReads(
+        uint32 imrBase,
+        uint24 sizeFactor,
+        uint32 scalar,
+        uint40 velocity,
+        uint48 minMargin,
+        uint80 skewScale,
+        uint256 notional,
+        uint256 junk
+    ) public {
+        cfg.imrBaseNano = imrBase;
+        cfg.imrSizeFactorNano = sizeFactor;
+        cfg.maintenanceScalarNano = scalar;
+        cfg.maxFundingVelocityNano = velocity;
+        cfg.minPositionMarginNano = minMargin;
+        cfg.skewScaleNano = skewScale;
+        cfg.status = MarketStatus.Active;
+        _fillNeighbours(junk);
+        if (notional % 5 != 0) notional = bound(notional, 0, 1e36); // mostly realistic notionals
+        _same(
+            abi.encodeCall(this.refRequirements, (notional)),
+            address(this),
+            abi.encodeCall(this.requirements, (notional))
+        );
+    }
+
+    // ---- OracleLib.scale ----
+
+    function refScale(uint256 answer, uint8 decimals) external pure returns (uint256) {
+        if (decimals == 18) return answer;
+        if (decimals < 18) return answer * 10 ** (18 - decimals);
+        return answer / 10 ** (decimals - 18);
+    }
+
+    function scale(uint256 answer, uint8 decimals) external pure returns (uint256) {
+        return OracleLib.scale(answer, decimals);
+    }
+
+    function testFuzz_scaleMatchesCheckedPowers(uint256 answer, uint8 decimals) public {
+        if (answer % 2 == 0) answer = bound(answer, 0, 1e30);
+        _same(
+            abi.encodeCall(this.refScale, (answer, decimals)),
+            address(this),
+            abi.encodeCall(this.scale, (answer, decimals))
         );
     }
 }
