@@ -39,7 +39,14 @@ library OracleLib {
         uint256 updatedAt;
         uint80 answeredInRound;
         (roundId, answer, updatedAt, answeredInRound) = latest(feed);
-        price = validate(feed, heartbeat, decimals, roundId, answer, updatedAt, answeredInRound);
+        // Every check of `validate` in one branch: a failing round takes `validate`, which
+        // reverts with the first failing check's error, as it always did.
+        if (!_sound(roundId, answer, updatedAt, answeredInRound, heartbeat))
+            return (
+                roundId,
+                validate(feed, heartbeat, decimals, roundId, answer, updatedAt, answeredInRound)
+            );
+        price = scale(uint256(answer), decimals);
     }
 
     /// @notice `latestRoundData()` of `feed` without `startedAt`, by a plain static call (`_round`).
@@ -111,7 +118,10 @@ library OracleLib {
         uint8 decimals
     ) internal view returns (uint256 price, bool fresh) {
         (uint80 roundId, int256 answer, uint256 updatedAt, uint80 answeredInRound) = latest(feed);
-        price = sane(feed, decimals, roundId, answer, updatedAt, answeredInRound);
+        // As in `readRound`: a round that fails a check takes `sane`, which reverts.
+        if (!_sound(roundId, answer, updatedAt, answeredInRound, type(uint256).max))
+            sane(feed, decimals, roundId, answer, updatedAt, answeredInRound);
+        price = scale(uint256(answer), decimals);
         fresh = block.timestamp - updatedAt <= heartbeat;
     }
 
@@ -147,6 +157,27 @@ library OracleLib {
         if (updatedAt > block.timestamp)
             revert ICrossmarginErrors.OracleFutureTimestamp(feed, updatedAt);
         return scale(uint256(answer), decimals);
+    }
+
+    /// @dev Whether a round passes every check of `validate` (positive, complete, not from the
+    ///      future, at most `heartbeat` old; `sane`'s with an unbounded heartbeat), in one branch.
+    function _sound(
+        uint80 roundId,
+        int256 answer,
+        uint256 updatedAt,
+        uint80 answeredInRound,
+        uint256 heartbeat
+    ) private view returns (bool ok) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            ok := and(
+                and(sgt(answer, 0), iszero(lt(answeredInRound, roundId))),
+                and(
+                    and(iszero(iszero(updatedAt)), iszero(gt(updatedAt, timestamp()))),
+                    iszero(gt(sub(timestamp(), updatedAt), heartbeat))
+                )
+            )
+        }
     }
 
     /// @notice Scales an answer with `decimals` decimals to 18 decimals (rounding down).

@@ -9,6 +9,7 @@ import {MarketMath} from "../../contracts/libraries/MarketMath.sol";
 import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
 import {StoredMarket, MarketState, MarketStatus} from "../../contracts/types/Types.sol";
 import {WadMathHarness} from "../../contracts/mocks/WadMathHarness.sol";
+import {RawFeed} from "../../contracts/mocks/RawFeed.sol";
 import {LiquidationLogic} from "../../contracts/libraries/LiquidationLogic.sol";
 import {Slot} from "../../contracts/libraries/LiquidationCredits.sol";
 
@@ -301,6 +302,71 @@ contract HotMathTest is Test {
             abi.encodeCall(this.refScale, (answer, decimals)),
             address(this),
             abi.encodeCall(this.scale, (answer, decimals))
+        );
+    }
+
+    // ---- OracleLib: every check in one branch ----
+
+    RawFeed internal rawFeed = new RawFeed();
+
+    /// @dev The reads as they were: the decoded round, then each check in turn.
+    function refRead(uint256 heartbeat, uint8 decimals) external view returns (uint80, uint256) {
+        address f = address(rawFeed);
+        (uint80 r, int256 a, uint256 u, uint80 ai) = OracleLib.latest(f);
+        return (r, OracleLib.validate(f, heartbeat, decimals, r, a, u, ai));
+    }
+
+    function refReadLatest(
+        uint256 heartbeat,
+        uint8 decimals
+    ) external view returns (uint256, bool) {
+        address f = address(rawFeed);
+        (uint80 r, int256 a, uint256 u, uint80 ai) = OracleLib.latest(f);
+        return (OracleLib.sane(f, decimals, r, a, u, ai), block.timestamp - u <= heartbeat);
+    }
+
+    function readRound(uint256 heartbeat, uint8 decimals) external view returns (uint80, uint256) {
+        return OracleLib.readRound(address(rawFeed), heartbeat, decimals);
+    }
+
+    function readLatest(uint256 heartbeat, uint8 decimals) external view returns (uint256, bool) {
+        return OracleLib.readLatest(address(rawFeed), heartbeat, decimals);
+    }
+
+    /// @dev Each field near the edge its check tests half the time: a non-positive answer, a
+    ///      round answered in an earlier round, a zero or future `updatedAt`, an age at the
+    ///      heartbeat.
+    function testFuzz_oracleChecksInOneBranch(
+        uint80 roundId,
+        int256 answer,
+        uint256 updatedAt,
+        uint80 answeredInRound,
+        uint32 heartbeat,
+        uint8 decimals,
+        uint256 pick
+    ) public {
+        vm.warp(1_700_000_000);
+        if (pick & 1 == 0) answer = int256(bound(answer, -2, 1e30));
+        if (pick & 2 == 0)
+            answeredInRound = uint80(
+                bound(answeredInRound, roundId - (roundId > 0 ? 1 : 0), uint256(roundId) + 1)
+            );
+        if (pick & 4 == 0) {
+            updatedAt = bound(updatedAt, 0, block.timestamp + 2);
+            if (pick & 8 == 0)
+                updatedAt = block.timestamp - bound(updatedAt, 0, uint256(heartbeat) + 1);
+        }
+        if (pick & 16 == 0) decimals = uint8(bound(decimals, 0, 24));
+        rawFeed.set(abi.encode(roundId, answer, uint256(0), updatedAt, answeredInRound), false);
+        _same(
+            abi.encodeCall(this.refRead, (heartbeat, decimals)),
+            address(this),
+            abi.encodeCall(this.readRound, (heartbeat, decimals))
+        );
+        _same(
+            abi.encodeCall(this.refReadLatest, (heartbeat, decimals)),
+            address(this),
+            abi.encodeCall(this.readLatest, (heartbeat, decimals))
         );
     }
 }
