@@ -412,8 +412,12 @@ library MarginLogic {
         leg.notional = size.abs().mulUp(price);
         (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
         // A stale market counts at its last answer but is not closed (done from the start).
-        if (q.slots.length != 0)
-            q.slots[q.n++] = Slot(id, size, price, leg.mm, !fresh, fresh, leg.pair, 0);
+        if (q.slots.length != 0) {
+            // Into the zeroed slot `new Slot[](n)` allocated, not a second one.
+            Slot memory sl = q.slots[q.n++];
+            (sl.marketId, sl.size, sl.price, sl.mm) = (id, size, price, leg.mm);
+            (sl.done, sl.fresh, sl.pair) = (!fresh, fresh, leg.pair);
+        }
     }
 
     /// @dev The one extra pass of the offset pairs (docs/math.md, "Offset pairs"): over the
