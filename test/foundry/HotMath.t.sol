@@ -13,9 +13,10 @@ import {RawFeed} from "../../contracts/mocks/RawFeed.sol";
 import {LiquidationLogic} from "../../contracts/libraries/LiquidationLogic.sol";
 import {Slot} from "../../contracts/libraries/LiquidationCredits.sol";
 
-/// @notice The health loop's hand-written arithmetic (docs/gas.md) against plain checked
-///         Solidity and OpenZeppelin's `mulDiv`: the same result for every input, and a revert
-///         exactly where the reference reverts (INV-69).
+/// @notice The health loop's hand-written arithmetic and word reads (docs/gas.md) against plain
+///         checked Solidity, field-by-field reads and OpenZeppelin's `mulDiv`: the same result
+///         for every input, and a revert with the same data exactly where the reference reverts
+///         (INV-69).
 contract HotMathTest is Test {
     using WadMath for uint256;
 
