@@ -353,9 +353,15 @@ contract HotMathTest is Test {
                 bound(answeredInRound, roundId - (roundId > 0 ? 1 : 0), uint256(roundId) + 1)
             );
         if (pick & 4 == 0) {
-            updatedAt = bound(updatedAt, 0, block.timestamp + 2);
-            if (pick & 8 == 0)
-                updatedAt = block.timestamp - bound(updatedAt, 0, uint256(heartbeat) + 1);
+            // an age around the heartbeat, or a time around now (zero and the future included)
+            if (pick & 8 == 0) {
+                uint256 age = bound(
+                    updatedAt,
+                    0,
+                    Math.min(uint256(heartbeat) + 1, block.timestamp)
+                );
+                updatedAt = block.timestamp - age;
+            } else updatedAt = bound(updatedAt, 0, block.timestamp + 2);
         }
         if (pick & 16 == 0) decimals = uint8(bound(decimals, 0, 24));
         rawFeed.set(abi.encode(roundId, answer, uint256(0), updatedAt, answeredInRound), false);
