@@ -22,11 +22,24 @@ library Bitmask {
         }
     }
 
-    /// @notice Index of the lowest set bit of `x` (`x != 0`; the masks use the low 64 bits): the
-    ///         number of set bits below it, `count(b - 1)` with `b` the bit isolated.
-    function lowest(uint256 x) internal pure returns (uint256) {
-        unchecked {
-            return count((x & (~x + 1)) - 1);
+    /// @dev `DE_BRUIJN` (a de Bruijn sequence of order 6) times a power of two 2^i, in 64 bits,
+    ///      has a distinct top 6 bits for each i < 64; `LOW_HALF` and `HIGH_HALF` map those to i,
+    ///      one byte each (entries 0 to 31, 32 to 63).
+    uint256 private constant DE_BRUIJN = 0x022fdd63cc95386d;
+    uint256 private constant LOW_HALF =
+        0x000102350307361b042629082237301c3e05272e2c2a160918233b3831121d0b;
+    uint256 private constant HIGH_HALF =
+        0x3f34061a2528212f3d2d2b15173a110a331924203c143910321f130f1e0e0d0c;
+
+    /// @notice Index of the lowest set bit of `x` (`x` has a set bit in its low 64 bits, as every
+    ///         account mask): the bit isolated (`x & -x`) times `DE_BRUIJN`, its top 6 bits of 64
+    ///         looked up in the table, without a branch.
+    function lowest(uint256 x) internal pure returns (uint256 i) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let k := shr(58, and(mul(and(x, sub(0, x)), DE_BRUIJN), 0xffffffffffffffff))
+            let table := xor(LOW_HALF, mul(shr(5, k), xor(LOW_HALF, HIGH_HALF)))
+            i := byte(and(k, 31), table)
         }
     }
 }

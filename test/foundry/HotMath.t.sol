@@ -73,6 +73,11 @@ contract HotMathTest is Test {
         assertEq(Bitmask.lowest(1), 0);
         assertEq(Bitmask.lowest(1 << 63), 63);
         assertEq(Bitmask.lowest(type(uint64).max), 0);
+        // every entry of the de Bruijn table: each bit alone, and with every bit above it set
+        for (uint256 i; i < 64; ++i) {
+            assertEq(Bitmask.lowest(1 << i), i);
+            assertEq(Bitmask.lowest(uint256(type(uint64).max) & (type(uint256).max << i)), i);
+        }
     }
 
     // ---- WadMath: unsigned ----
