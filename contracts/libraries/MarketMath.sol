@@ -11,8 +11,8 @@ library MarketMath {
     using WadMath for uint256;
     using WadMath for int256;
 
-    int256 internal constant DAY = 1 days;
-    uint256 private constant DAY_ = 86400;
+    /// @dev Literals, for the assembly below: a day in seconds and `WadMath.WAD`.
+    uint256 private constant DAY = 86400;
     uint256 private constant WAD_ = 1000000000000000000;
     uint256 private constant OI_MASK = 0xffffffffffffffffffffffffffff; // 112 bits
 
@@ -133,7 +133,7 @@ library MarketMath {
                     velocity := sdiv(mul(prop, mul(and(shr(88, c1), 0xffffffffff), NANO)), WAD_)
                 }
                 let rate := rateNow
-                rateNow := add(rate, sdiv(mul(velocity, elapsed), DAY_))
+                rateNow := add(rate, sdiv(mul(velocity, elapsed), DAY))
                 let avg := mul(sdiv(add(rate, rateNow), 2), elapsed)
                 let p := mul(avg, price)
                 overflow := and(
@@ -143,7 +143,7 @@ library MarketMath {
                         and(eq(avg, not(0)), eq(price, shl(255, 1)))
                     )
                 )
-                let delta := sdiv(p, mul(DAY_, WAD_))
+                let delta := sdiv(p, mul(DAY, WAD_))
                 let sum := add(indexNow, delta)
                 overflow := or(overflow, xor(slt(sum, indexNow), slt(delta, 0)))
                 indexNow := sum
