@@ -20,7 +20,8 @@ import {
     MarginCheck,
     StoredMarket,
     MarketStatus,
-    OffsetPair
+    OffsetPair,
+    Position
 } from "../types/Types.sol";
 
 /// @title MarginLogic
@@ -401,21 +402,28 @@ library MarginLogic {
             if (q.mode != STRICT) (price, fresh) = marketPriceLatest(cfg);
             else price = marketPrice(cfg);
         }
-        (int256 size, uint256 entry, int256 index0) = PositionLib.load(s.positions[q.account][id]);
+        Position storage pos = s.positions[q.account][id];
         if (q.shock != 0)
-            price = size > 0 ? price.mulDown(WAD - q.shock) : price.mulUp(WAD + q.shock);
+            price = pos.size > 0 ? price.mulDown(WAD - q.shock) : price.mulUp(WAD + q.shock);
         (, int256 indexNow) = MarketMath.currentFunding(cfg, s.marketStates[id], price);
-        value = size.sMulFloor(int256(price) - int256(entry)) - size.sMulCeil(indexNow - index0);
-        // `MarketMath.leg`, written out: the call runs the loop out of stack.
-        leg.size = size;
+        bool ok;
+        (ok, value) = MarketMath.figures(cfg, pos, price, indexNow, leg);
+        if (!ok) {
+            // The checked path, where the plain one could overflow or the size factor binds.
+            (int256 size, uint256 entry, int256 index0) = PositionLib.load(pos);
+            value =
+                size.sMulFloor(int256(price) - int256(entry)) - size.sMulCeil(indexNow - index0);
+            // `MarketMath.leg`, written out: the call runs the loop out of stack.
+            leg.size = size;
+            leg.notional = size.abs().mulUp(price);
+            (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
+        }
         leg.pair = cfg.offsetPair;
-        leg.notional = size.abs().mulUp(price);
-        (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
         // A stale market counts at its last answer but is not closed (done from the start).
         if (q.slots.length != 0) {
             // Into the zeroed slot `new Slot[](n)` allocated, not a second one.
             Slot memory sl = q.slots[q.n++];
-            (sl.marketId, sl.size, sl.price, sl.mm) = (id, size, price, leg.mm);
+            (sl.marketId, sl.size, sl.price, sl.mm) = (id, leg.size, price, leg.mm);
             (sl.done, sl.fresh, sl.pair) = (!fresh, fresh, leg.pair);
         }
     }

@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {WadMath} from "./WadMath.sol";
 import {RiskMath} from "./RiskMath.sol";
-import {StoredMarket, MarketState} from "../types/Types.sol";
+import {StoredMarket, MarketState, Position} from "../types/Types.sol";
 
 /// @title MarketMath
 /// @notice Fill price, fees, funding and margin requirements of one market (docs/math.md).
@@ -15,6 +15,9 @@ library MarketMath {
     uint256 private constant DAY = 86400;
     uint256 private constant WAD_ = 1000000000000000000;
     uint256 private constant OI_MASK = 0xffffffffffffffffffffffffffff; // 112 bits
+    /// @dev `PositionLib`'s float mantissa (57 bits), and the largest positive signed mantissa.
+    uint256 private constant MANTISSA = 0x1ffffffffffffff;
+    uint256 private constant HALF_MANTISSA = 0xffffffffffffff;
 
     /// @notice `p * (1 + (skew + sizeDelta / 2) / skewScale)`, rounded against the trader.
     function fillPrice(
@@ -181,6 +184,93 @@ library MarketMath {
         uint256 mmr = imr.mulUp(scalar);
         im = notional.mulUp(imr) + minMargin;
         mm = notional.mulUp(mmr) + minMargin;
+    }
+
+    /// @notice One position's turn of the health loop on the plain 256-bit path (INV-69): its
+    ///         value, PnL net of the funding owed (`floor(size * (price - entry)) -
+    ///         ceil(size * (indexNow - index0))`, WAD), and, written into `out`, its size,
+    ///         notional (`mulUp(|size|, price)`) and `requirements`.
+    /// @dev Reads the position's slot (int128 size, bits 0..127; entry float 128..191; index
+    ///      float 192..255, `PositionLib`'s floats) and config slot 1 once each, as words.
+    ///      `ok` is false, and `out` untouched, unless the price, the entry price and both
+    ///      funding indexes are below 2^127 in magnitude (then no product of the PnL and the
+    ///      notional can overflow: |size| <= 2^127), the requirement products fit 256 bits and
+    ///      the size factor does not bind (the square root): the caller then takes the checked
+    ///      path (`PositionLib.load`, `sMulFloor`, `sMulCeil`, `requirements`), which returns
+    ///      the same figures or reverts as it always did (test/foundry/HotMath.t.sol).
+    function figures(
+        StoredMarket storage cfg,
+        Position storage pos,
+        uint256 price,
+        int256 indexNow,
+        RiskMath.Leg memory out
+    ) internal view returns (bool ok, int256 value) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let w := sload(pos.slot)
+            let size := signextend(15, w)
+            let entry := shl(and(shr(185, w), 0x7f), and(shr(128, w), MANTISSA))
+            let index0 := and(shr(192, w), MANTISSA)
+            if gt(index0, HALF_MANTISSA) {
+                index0 := sub(index0, shl(57, 1))
+            }
+            index0 := shl(shr(249, w), index0)
+            let bound := shl(127, 1)
+            ok := and(
+                and(lt(price, bound), lt(entry, bound)),
+                and(lt(add(indexNow, bound), shl(128, 1)), lt(add(index0, bound), shl(128, 1)))
+            )
+            if ok {
+                // |size| <= 2^127 and both differences below 2^128: neither product overflows
+                let p := mul(size, sub(price, entry))
+                let f := mul(size, sub(indexNow, index0))
+                value := sub(
+                    sub(sdiv(p, WAD_), and(slt(p, 0), iszero(iszero(smod(p, WAD_))))),
+                    add(sdiv(f, WAD_), and(sgt(f, 0), iszero(iszero(smod(f, WAD_)))))
+                )
+                let n := size
+                if slt(size, 0) {
+                    n := sub(0, size)
+                }
+                n := mul(n, price) // < 2^254
+                let notional := mul(iszero(iszero(n)), add(div(sub(n, 1), WAD_), 1))
+                let c1 := sload(add(cfg.slot, 1))
+                let imr := mul(and(c1, 0xffffffff), NANO)
+                let k := mul(and(shr(32, c1), 0xffffff), NANO)
+                // the size factor binds where `requirements` takes the square root
+                if k {
+                    let t := div(mul(imr, WAD_), k)
+                    if gt(mul(notional, WAD_), mul(t, t)) {
+                        ok := 0
+                    }
+                }
+                // imr and the scalar are below 2^62: their product fits
+                let mmr := mul(imr, mul(and(shr(56, c1), 0xffffffff), NANO))
+                mmr := mul(iszero(iszero(mmr)), add(div(sub(mmr, 1), WAD_), 1))
+                let pi := mul(notional, imr)
+                let pm := mul(notional, mmr)
+                ok := and(
+                    ok,
+                    or(
+                        iszero(notional),
+                        and(eq(div(pi, notional), imr), eq(div(pm, notional), mmr))
+                    )
+                )
+                if ok {
+                    let minMargin := mul(and(shr(128, c1), 0xffffffffffff), NANO)
+                    mstore(add(out, 0x20), size)
+                    mstore(add(out, 0x40), notional)
+                    mstore(
+                        add(out, 0x60),
+                        add(mul(iszero(iszero(pi)), add(div(sub(pi, 1), WAD_), 1)), minMargin)
+                    )
+                    mstore(
+                        add(out, 0x80),
+                        add(mul(iszero(iszero(pm)), add(div(sub(pm, 1), WAD_), 1)), minMargin)
+                    )
+                }
+            }
+        }
     }
 
     /// @notice A position of `size` at `price` as a leg of the health loop and the offset-pair

@@ -7,7 +7,9 @@ import {Bitmask} from "../../contracts/libraries/Bitmask.sol";
 import {WadMath} from "../../contracts/libraries/WadMath.sol";
 import {MarketMath} from "../../contracts/libraries/MarketMath.sol";
 import {OracleLib} from "../../contracts/libraries/OracleLib.sol";
-import {StoredMarket, MarketState, MarketStatus} from "../../contracts/types/Types.sol";
+import {StoredMarket, MarketState, MarketStatus, Position} from "../../contracts/types/Types.sol";
+import {PositionLib} from "../../contracts/libraries/PositionLib.sol";
+import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
 import {WadMathHarness} from "../../contracts/mocks/WadMathHarness.sol";
 import {RawFeed} from "../../contracts/mocks/RawFeed.sol";
 import {LiquidationLogic} from "../../contracts/libraries/LiquidationLogic.sol";
@@ -287,6 +289,151 @@ contract HotMathTest is Test {
             abi.encodeCall(this.refRequirements, (notional)),
             address(this),
             abi.encodeCall(this.requirements, (notional))
+        );
+    }
+
+    // ---- MarketMath.figures: a position's turn of the health loop ----
+
+    Position internal pos;
+
+    /// @dev The checked path `figures` replaced in `MarginLogic._position` (and still takes where
+    ///      `ok` is false): the position's fields decoded by `PositionLib.load`, checked products.
+    function refFigures(
+        uint256 price,
+        int256 indexNow
+    ) external view returns (int256 value, int256 size, uint256 notional, uint256 im, uint256 mm) {
+        uint256 entry;
+        int256 index0;
+        (size, entry, index0) = PositionLib.load(pos);
+        value = WadMath.sMulFloor(size, int256(price) - int256(entry));
+        value -= WadMath.sMulCeil(size, indexNow - index0);
+        notional = WadMath.abs(size).mulUp(price);
+        (im, mm) = MarketMath.requirements(cfg, notional);
+    }
+
+    /// @dev `figures`, then the checked path where it declines, as `MarginLogic._position` runs.
+    function figures(
+        uint256 price,
+        int256 indexNow
+    ) external view returns (int256 value, int256 size, uint256 notional, uint256 im, uint256 mm) {
+        RiskMath.Leg memory leg;
+        bool ok;
+        (ok, value) = MarketMath.figures(cfg, pos, price, indexNow, leg);
+        if (!ok) return this.refFigures(price, indexNow);
+        return (value, leg.size, leg.notional, leg.im, leg.mm);
+    }
+
+    /// @dev Whether `figures` takes the plain path (`ok`), for the test of how often it does.
+    function plain(uint256 price, int256 indexNow) external view returns (bool ok) {
+        RiskMath.Leg memory leg;
+        (ok, ) = MarketMath.figures(cfg, pos, price, indexNow, leg);
+    }
+
+    function _setPosition(uint256 word) internal {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            sstore(pos.slot, word)
+        }
+    }
+
+    /// @dev A position slot of random bits one time in four; else a realistic one (stored as
+    ///      `PositionLib.store` writes it), at an entry and an index drawn from every width.
+    function _drawPosition(uint256 r) internal {
+        if (r % 4 == 0) return _setPosition(uint256(keccak256(abi.encode(r))));
+        int256 size = int256(uint256(r >> 8) % 2e27) - 1e27;
+        if (size == 0) size = 1;
+        if ((r >> 100) % 8 == 0) size = (r >> 104) % 2 == 0 ? type(int128).max : type(int128).min;
+        uint256 entry = (r >> 112) % (10 ** ((r >> 240) % 40));
+        int256 index =
+            int256((r >> 120) % (10 ** ((r >> 248) % 40))) *
+                ((r >> 8) % 2 == 0 ? int256(1) : int256(-1));
+        pos.size = int128(size);
+        pos.entryFloat = PositionLib.encodeEntry(entry, size > 0);
+        pos.indexFloat = PositionLib.encodeIndex(index, size < 0);
+    }
+
+    function _wide(uint256 x, uint256 pick) internal pure returns (uint256) {
+        pick %= 6;
+        if (pick == 0) return x; // any 256 bits
+        if (pick == 1) return (uint256(1) << 127) - 1 + (x % 3); // around the plain path's bound
+        return x % (10 ** (x % 40)); // every realistic width
+    }
+
+    function testFuzz_figuresMatchTheCheckedPath(
+        uint256 word,
+        uint256 price,
+        int256 indexNow,
+        uint256 c1,
+        uint256 junk,
+        uint256 pick
+    ) public {
+        _drawPosition(word);
+        price = _wide(price, pick);
+        if ((pick >> 8) % 4 != 0)
+            indexNow =
+                int256(_wide(uint256(indexNow), pick >> 16)) *
+                (indexNow % 2 == 0 ? int256(1) : int256(-1));
+        else if ((pick >> 8) % 8 == 0) indexNow = _edge(indexNow, pick >> 24);
+        cfg.imrBaseNano = uint32(c1);
+        cfg.imrSizeFactorNano = (pick >> 32) % 3 == 0 ? 0 : uint24(c1 >> 32);
+        cfg.maintenanceScalarNano = uint32(c1 >> 56);
+        cfg.maxFundingVelocityNano = uint40(c1 >> 88);
+        cfg.minPositionMarginNano = uint48(c1 >> 128);
+        cfg.skewScaleNano = uint80(c1 >> 176);
+        _fillNeighbours(junk);
+        _same(
+            abi.encodeCall(this.refFigures, (price, indexNow)),
+            address(this),
+            abi.encodeCall(this.figures, (price, indexNow))
+        );
+    }
+
+    /// @dev The plain path is the one a market at realistic figures takes: any size, a price and
+    ///      an index below 1e30, the size factor not binding; and it declines at each bound.
+    function test_figuresPlainPathAtRealisticFigures() public {
+        cfg.imrBaseNano = 20_000_000; // 2 %
+        cfg.imrSizeFactorNano = 0;
+        cfg.maintenanceScalarNano = 500_000_000;
+        cfg.minPositionMarginNano = 5e9;
+        pos.size = type(int128).min;
+        pos.entryFloat = PositionLib.encodeEntry(1e30, false);
+        pos.indexFloat = PositionLib.encodeIndex(-1e30, true);
+        assertTrue(this.plain(1e30, 1e30));
+        assertTrue(this.plain((uint256(1) << 127) - 1, -(int256(1) << 127) + 1));
+        assertFalse(this.plain(uint256(1) << 127, 0));
+        assertFalse(this.plain(1e30, int256(1) << 127));
+        assertFalse(this.plain(1e30, -(int256(1) << 127) - 1));
+        cfg.imrSizeFactorNano = 1; // binds: the square root is the checked path's
+        assertFalse(this.plain(1e30, 0));
+    }
+
+    /// @dev A notional whose initial product fits 256 bits but whose maintenance product does
+    ///      not (a scalar above 1 in the raw field), and the reverse: the plain path declines,
+    ///      and the checked path's `mulDiv` gives the figures.
+    function test_figuresDeclineWhereOneRequirementProductOverflows() public {
+        cfg.imrBaseNano = type(uint32).max;
+        cfg.imrSizeFactorNano = 0;
+        cfg.maintenanceScalarNano = type(uint32).max;
+        pos.size = int128(2 ** 126);
+        pos.entryFloat = 0;
+        pos.indexFloat = 0;
+        uint256 price = 2 ** 126 + 2 ** 125;
+        assertFalse(this.plain(price, 0));
+        _same(
+            abi.encodeCall(this.refFigures, (price, 0)),
+            address(this),
+            abi.encodeCall(this.figures, (price, 0))
+        );
+        // and the other way round: a scalar of 0.5, the largest size and price, the initial
+        // product over 256 bits and the maintenance one within
+        cfg.maintenanceScalarNano = 500_000_000;
+        pos.size = type(int128).min;
+        price = 2 ** 127 - 1;
+        assertFalse(this.plain(price, 0));
+        _same(
+            abi.encodeCall(this.refFigures, (price, 0)),
+            address(this),
+            abi.encodeCall(this.figures, (price, 0))
         );
     }
 
