@@ -72,7 +72,7 @@ const HOT_RUNS: Record<string, number> = !VIA_IR
       "core/Crossmargin": 20_000,
       "libraries/TradeLogic": 1_000_000,
       "libraries/MarginLogic": 1_000_000,
-      "libraries/LiquidationLogic": 1_000_000,
+      "libraries/LiquidationLogic": 20_000,
       "libraries/OrderLogic": 1_000, // 10,000 would take it to 98.5 % of the limit for 0.4 % more
     };
 
