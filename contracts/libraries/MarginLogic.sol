@@ -308,7 +308,7 @@ library MarginLogic {
         Store storage s,
         uint256 account
     ) internal view returns (Health memory h, Slot[] memory slots) {
-        slots = new Slot[](Bitmask.count(s.accounts[account].marketMask));
+        slots = _newSlots(Bitmask.count(s.accounts[account].marketMask));
         h = _healthOf(s, Query(account, type(uint256).max, 0, LIQUIDATION, 0, slots, 0));
     }
 
@@ -386,6 +386,27 @@ library MarginLogic {
             uint256 id = Bitmask.lowest(orders);
             orders &= orders - 1;
             h.im += OrderStore.requirementUsd(s.orders[q.account][id], s.quoteScale);
+        }
+    }
+
+    /// @dev `new Slot[](n)` in one step: the `n` pointers, then the `n` zeroed structs (eight
+    ///      words each, one per field) in one block, as the compiler lays them out; the IR
+    ///      build allocates and zeroes each struct in a call of its own (about 360 gas each).
+    function _newSlots(uint256 n) private pure returns (Slot[] memory slots) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            slots := mload(0x40)
+            mstore(slots, n)
+            let structs := add(slots, shl(5, add(n, 1)))
+            calldatacopy(structs, calldatasize(), shl(8, n)) // zeroes
+            for {
+                let i := 0
+            } lt(i, n) {
+                i := add(i, 1)
+            } {
+                mstore(add(slots, shl(5, add(i, 1))), add(structs, shl(8, i)))
+            }
+            mstore(0x40, add(structs, shl(8, n)))
         }
     }
 
