@@ -11,7 +11,9 @@ import {Position, PositionView} from "../types/Types.sol";
 ///         and a 7-bit binary exponent, `value = mantissa * 2^exponent`: exact below 2^57 wei
 ///         (0.14 USD), within a relative 2^-56 above, for any price. Both are rounded against
 ///         the position when it is written, so the account, never the pool, carries the rounding.
-/// @dev The only code that reads or writes `Store.positions` besides the `size` field.
+/// @dev The only code that writes `Store.positions`, and that reads it besides the `size` field
+///      and the health loop's `MarketMath.figures`, which decodes the same slot in assembly
+///      (test/foundry/HotMath.t.sol checks it against `load`).
 library PositionLib {
     /// @notice Mantissa bits of the entry float (unsigned) and of the index float (signed).
     uint256 internal constant MANTISSA_BITS = 57;
