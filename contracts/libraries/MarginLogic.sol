@@ -477,7 +477,7 @@ library MarginLogic {
         leg.pair = cfg.offsetPair;
         // A stale market counts at its last answer but is not closed (done from the start).
         if (q.slots.length != 0) {
-            // Into the zeroed slot `new Slot[](n)` allocated, not a second one.
+            // Into the zeroed slot `_newSlots(n)` allocated, not a second one.
             Slot memory sl = q.slots[q.n++];
             (sl.marketId, sl.size, sl.price, sl.mm) = (id, leg.size, price, leg.mm);
             (sl.done, sl.fresh, sl.pair) = (!fresh, fresh, leg.pair);
