@@ -192,12 +192,12 @@ library MarketMath {
     ///         notional (`mulUp(|size|, price)`) and `requirements`.
     /// @dev Reads the position's slot (int128 size, bits 0..127; entry float 128..191; index
     ///      float 192..255, `PositionLib`'s floats) and config slot 1 once each, as words.
-    ///      `ok` is false, and `out` untouched, unless the price, the entry price and both
-    ///      funding indexes are below 2^127 in magnitude (then no product of the PnL and the
-    ///      notional can overflow: |size| <= 2^127), the requirement products fit 256 bits and
-    ///      the size factor does not bind (the square root): the caller then takes the checked
-    ///      path (`PositionLib.load`, `sMulFloor`, `sMulCeil`, `requirements`), which returns
-    ///      the same figures or reverts as it always did (test/foundry/HotMath.t.sol).
+    ///      `ok` is false unless the price, the entry price and both funding indexes are below
+    ///      2^127 in magnitude (then no product of the PnL and the notional can overflow:
+    ///      |size| <= 2^127), the requirement products fit 256 bits and the size factor does not
+    ///      bind (the square root): the caller then takes the checked path (`PositionLib.load`,
+    ///      `sMulFloor`, `sMulCeil`, `requirements`), which writes every field of `out` and
+    ///      returns the same figures or reverts as it always did (test/foundry/HotMath.t.sol).
     ///      One assembly block, over the 50-line lint: split, it would pay a call per position.
     // solhint-disable-next-line function-max-lines
     function figures(
@@ -209,68 +209,81 @@ library MarketMath {
     ) internal view returns (bool ok, int256 value) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let w := sload(pos.slot)
-            let size := signextend(15, w)
-            let entry := shl(and(shr(185, w), 0x7f), and(shr(128, w), MANTISSA))
-            let index0 := and(shr(192, w), MANTISSA)
-            if gt(index0, HALF_MANTISSA) {
-                index0 := sub(index0, shl(57, 1))
-            }
-            index0 := shl(shr(249, w), index0)
-            let bound := shl(127, 1)
-            ok := and(
-                and(lt(price, bound), lt(entry, bound)),
-                and(lt(add(indexNow, bound), shl(128, 1)), lt(add(index0, bound), shl(128, 1)))
-            )
-            if ok {
-                // |size| <= 2^127 and both differences below 2^128: neither product overflows
-                let p := mul(size, sub(price, entry))
-                let f := mul(size, sub(indexNow, index0))
-                value := sub(
-                    sub(sdiv(p, WAD_), and(slt(p, 0), iszero(iszero(smod(p, WAD_))))),
-                    add(sdiv(f, WAD_), and(sgt(f, 0), iszero(iszero(smod(f, WAD_)))))
-                )
-                let n := size
-                if slt(size, 0) {
-                    n := sub(0, size)
-                }
-                n := mul(n, price) // < 2^254
-                let notional := mul(iszero(iszero(n)), add(div(sub(n, 1), WAD_), 1))
-                let c1 := sload(add(cfg.slot, 1))
-                let imr := mul(and(c1, 0xffffffff), NANO)
-                let k := mul(and(shr(32, c1), 0xffffff), NANO)
-                // the size factor binds where `requirements` takes the square root
-                if k {
-                    let t := div(mul(imr, WAD_), k)
-                    if gt(mul(notional, WAD_), mul(t, t)) {
-                        ok := 0
+            // Scoped blocks and reused names keep the stack shallow enough for the legacy
+            // pipeline without the optimizer (coverage's build).
+            let size
+            {
+                let entry
+                let index0
+                {
+                    let w := sload(pos.slot)
+                    size := signextend(15, w)
+                    entry := shl(and(shr(185, w), 0x7f), and(shr(128, w), MANTISSA))
+                    index0 := and(shr(192, w), MANTISSA)
+                    if gt(index0, HALF_MANTISSA) {
+                        index0 := sub(index0, shl(57, 1))
                     }
+                    index0 := shl(shr(249, w), index0)
                 }
-                // imr and the scalar are below 2^62: their product fits
-                let mmr := mul(imr, mul(and(shr(56, c1), 0xffffffff), NANO))
-                mmr := mul(iszero(iszero(mmr)), add(div(sub(mmr, 1), WAD_), 1))
-                let pi := mul(notional, imr)
-                let pm := mul(notional, mmr)
                 ok := and(
-                    ok,
-                    or(
-                        iszero(notional),
-                        and(eq(div(pi, notional), imr), eq(div(pm, notional), mmr))
+                    and(lt(price, shl(127, 1)), lt(entry, shl(127, 1))),
+                    and(
+                        lt(add(indexNow, shl(127, 1)), shl(128, 1)),
+                        lt(add(index0, shl(127, 1)), shl(128, 1))
                     )
                 )
                 if ok {
-                    let minMargin := mul(and(shr(128, c1), 0xffffffffffff), NANO)
-                    mstore(add(out, 0x20), size)
-                    mstore(add(out, 0x40), notional)
-                    mstore(
-                        add(out, 0x60),
-                        add(mul(iszero(iszero(pi)), add(div(sub(pi, 1), WAD_), 1)), minMargin)
-                    )
-                    mstore(
-                        add(out, 0x80),
-                        add(mul(iszero(iszero(pm)), add(div(sub(pm, 1), WAD_), 1)), minMargin)
+                    // |size| <= 2^127 and both differences below 2^128: no product overflows
+                    let p := mul(size, sub(price, entry))
+                    value := sub(sdiv(p, WAD_), and(slt(p, 0), iszero(iszero(smod(p, WAD_)))))
+                    p := mul(size, sub(indexNow, index0))
+                    value := sub(
+                        value,
+                        add(sdiv(p, WAD_), and(sgt(p, 0), iszero(iszero(smod(p, WAD_)))))
                     )
                 }
+            }
+            if ok {
+                let notional := size
+                if slt(size, 0) {
+                    notional := sub(0, size)
+                }
+                notional := mul(notional, price) // < 2^254
+                notional := mul(iszero(iszero(notional)), add(div(sub(notional, 1), WAD_), 1))
+                let imr
+                let mmr
+                {
+                    let c1 := sload(add(cfg.slot, 1))
+                    imr := mul(and(c1, 0xffffffff), NANO)
+                    // imr and the scalar are below 2^62: their product fits
+                    mmr := mul(imr, mul(and(shr(56, c1), 0xffffffff), NANO))
+                    // the minimum margin, to which the products are added below
+                    mstore(add(out, 0x60), mul(and(shr(128, c1), 0xffffffffffff), NANO))
+                    // the size factor binds where `requirements` takes the square root
+                    let k := mul(and(shr(32, c1), 0xffffff), NANO)
+                    if k {
+                        k := div(mul(imr, WAD_), k) // t = floor(imr * WAD / k)
+                        if gt(mul(notional, WAD_), mul(k, k)) {
+                            ok := 0
+                        }
+                    }
+                }
+                mmr := mul(iszero(iszero(mmr)), add(div(sub(mmr, 1), WAD_), 1))
+                let minMargin := mload(add(out, 0x60))
+                let p := mul(notional, imr)
+                ok := and(ok, or(iszero(notional), eq(div(p, notional), imr)))
+                mstore(
+                    add(out, 0x60),
+                    add(mul(iszero(iszero(p)), add(div(sub(p, 1), WAD_), 1)), minMargin)
+                )
+                p := mul(notional, mmr)
+                ok := and(ok, or(iszero(notional), eq(div(p, notional), mmr)))
+                mstore(
+                    add(out, 0x80),
+                    add(mul(iszero(iszero(p)), add(div(sub(p, 1), WAD_), 1)), minMargin)
+                )
+                mstore(add(out, 0x20), size)
+                mstore(add(out, 0x40), notional)
             }
         }
     }

@@ -407,6 +407,26 @@ contract HotMathTest is Test {
         assertFalse(this.plain(1e30, 0));
     }
 
+    /// @dev At the size factor's bound: with `t = imr * WAD / k`, a notional whose `x = notional
+    ///      * WAD` is `t^2` takes the plain path; one wei above (`x = t^2 + WAD`, where
+    ///      `sqrtUp(x) = t + 1` and the factor raises the rate) declines, and the checked path's
+    ///      square root gives the figures.
+    function test_figuresDeclineWhereTheSizeFactorBinds() public {
+        cfg.imrBaseNano = 1e7; // 1 %: imr = 1e16
+        cfg.imrSizeFactorNano = 1; // k = 1e9: t = 1e25, t^2 = 1e50
+        cfg.maintenanceScalarNano = 500_000_000;
+        pos.size = 1e18;
+        pos.entryFloat = 0;
+        pos.indexFloat = 0;
+        assertTrue(this.plain(1e32, 0)); // notional 1e32: x = t^2
+        assertFalse(this.plain(1e32 + 1, 0)); // notional 1e32 + 1
+        _same(
+            abi.encodeCall(this.refFigures, (1e32 + 1, 0)),
+            address(this),
+            abi.encodeCall(this.figures, (1e32 + 1, 0))
+        );
+    }
+
     /// @dev A notional whose initial product fits 256 bits but whose maintenance product does
     ///      not (a scalar above 1 in the raw field), and the reverse: the plain path declines,
     ///      and the checked path's `mulDiv` gives the figures.
