@@ -43,11 +43,10 @@ library MarginLogic {
     uint256 internal constant MAX_COLLATERALS_PER_ACCOUNT = 8;
 
     /// @notice Price of a market: the oracle, or the settlement price once settled.
-    function marketPrice(StoredMarket storage cfg) internal view returns (uint256) {
-        (bool ok, uint256 price, ) = _quickPrice(cfg, false);
-        if (ok) return price;
-        if (cfg.status == MarketStatus.Settled) return cfg.settlementPrice;
-        return OracleLib.read(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
+    function marketPrice(StoredMarket storage cfg) internal view returns (uint256 price) {
+        uint256 w = _feedWord(cfg);
+        if (_settled(w)) return cfg.settlementPrice;
+        (, price) = OracleLib.readRound(address(uint160(w)), uint32(w >> 160), uint8(w >> 192));
     }
 
     /// @notice Like `marketPrice`, but a stale answer is returned (`fresh = false`) rather than
@@ -55,27 +54,22 @@ library MarginLogic {
     function marketPriceLatest(
         StoredMarket storage cfg
     ) internal view returns (uint256 price, bool fresh) {
-        bool ok;
-        (ok, price, fresh) = _quickPrice(cfg, true);
-        if (ok) return (price, fresh);
-        if (cfg.status == MarketStatus.Settled) return (cfg.settlementPrice, true);
-        return OracleLib.readLatest(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
+        uint256 w = _feedWord(cfg);
+        if (_settled(w)) return (cfg.settlementPrice, true);
+        return OracleLib.readLatest(address(uint160(w)), uint32(w >> 160), uint8(w >> 192));
     }
 
-    /// @dev `OracleLib.quick` on the feed of config slot 0, read once as a word (feed, bits
-    ///      0..159; heartbeat 160..191; decimals 192..199; status 200..207). A settled market
-    ///      declines (`ok` false): the callers return its settlement price.
-    function _quickPrice(
-        StoredMarket storage cfg,
-        bool stale
-    ) private view returns (bool ok, uint256 price, bool fresh) {
-        uint256 w;
+    /// @dev Config slot 0 read once, as a word: the feed (bits 0..159), its heartbeat
+    ///      (160..191) and decimals (192..199), the status (200..207).
+    function _feedWord(StoredMarket storage cfg) private view returns (uint256 w) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             w := sload(cfg.slot)
         }
-        if ((w >> 200) & 0xff == uint256(MarketStatus.Settled)) return (false, 0, false);
-        return OracleLib.quick(address(uint160(w)), uint32(w >> 160), uint8(w >> 192), stale);
+    }
+
+    function _settled(uint256 w) private pure returns (bool) {
+        return (w >> 200) & 0xff == uint256(MarketStatus.Settled);
     }
 
     /// @notice Oracle price of a collateral token (WAD, USD per whole token).

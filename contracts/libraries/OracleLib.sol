@@ -110,48 +110,6 @@ library OracleLib {
         }
     }
 
-    /// @notice The price `read` (or, with `stale`, `readLatest`) returns, on the fast path of the
-    ///         health loop: one static call to `latestRoundData()`, every check in one branch
-    ///         and the scale by one product (INV-69).
-    /// @dev `ok` is false where `read` or `readLatest` would revert (a feed that reverts or
-    ///      replies short, a round id above 80 bits, a failed check), for a feed with more than
-    ///      18 decimals and where the scaled price overflows: the caller then takes `read` or
-    ///      `readLatest`, which return the same price or revert as they always did.
-    /// @param stale Whether an answer older than `heartbeat` passes (`fresh` then says so).
-    function quick(
-        address feed,
-        uint256 heartbeat,
-        uint256 decimals,
-        bool stale
-    ) internal view returns (bool ok, uint256 price, bool fresh) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            mstore(0, shl(224, 0xfeaf968c)) // latestRoundData()
-            // two statements: Yul evaluates arguments right to left, so `returndatasize()` in
-            // the same expression would be read before the call
-            let called := staticcall(gas(), feed, 0, 4, ptr, 0xa0)
-            if and(called, iszero(lt(returndatasize(), 0xa0))) {
-                let r := mload(ptr)
-                let answer := mload(add(ptr, 0x20))
-                let updatedAt := mload(add(ptr, 0x60))
-                let a := mload(add(ptr, 0x80))
-                fresh := iszero(gt(sub(timestamp(), updatedAt), heartbeat))
-                ok := and(
-                    and(iszero(or(shr(80, r), shr(80, a))), lt(decimals, 19)),
-                    and(
-                        and(sgt(answer, 0), iszero(lt(a, r))),
-                        and(iszero(iszero(updatedAt)), iszero(gt(updatedAt, timestamp())))
-                    )
-                )
-                ok := and(ok, or(stale, fresh))
-                let factor := exp(10, sub(18, decimals)) // decimals <= 18 where ok
-                price := mul(answer, factor)
-                ok := and(ok, eq(div(price, factor), answer))
-            }
-        }
-    }
-
     /// @notice Like `read`, but an answer older than the heartbeat is returned with
     ///         `fresh = false` instead of reverting. Every other unsafe answer still reverts.
     function readLatest(

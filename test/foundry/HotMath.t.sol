@@ -506,29 +506,6 @@ contract HotMathTest is Test {
         return OracleLib.readLatest(address(rawFeed), heartbeat, decimals);
     }
 
-    /// @dev `quick`, then `read` or `readLatest` where it declines, as `MarginLogic` runs it.
-    function quickRead(uint256 heartbeat, uint8 decimals) external view returns (uint256) {
-        (bool ok, uint256 price, ) = OracleLib.quick(address(rawFeed), heartbeat, decimals, false);
-        return ok ? price : OracleLib.read(address(rawFeed), heartbeat, decimals);
-    }
-
-    function quickReadLatest(
-        uint256 heartbeat,
-        uint8 decimals
-    ) external view returns (uint256, bool) {
-        (bool ok, uint256 price, bool fresh) = OracleLib.quick(
-            address(rawFeed),
-            heartbeat,
-            decimals,
-            true
-        );
-        return ok ? (price, fresh) : OracleLib.readLatest(address(rawFeed), heartbeat, decimals);
-    }
-
-    function refPrice(uint256 heartbeat, uint8 decimals) external view returns (uint256 price) {
-        (, price) = this.refRead(heartbeat, decimals);
-    }
-
     /// @dev Each field near the edge its check tests half the time: a non-positive answer, a
     ///      round answered in an earlier round, a zero or future `updatedAt`, an age at the
     ///      heartbeat.
@@ -570,62 +547,5 @@ contract HotMathTest is Test {
             address(this),
             abi.encodeCall(this.readLatest, (heartbeat, decimals))
         );
-        _same(
-            abi.encodeCall(this.refPrice, (heartbeat, decimals)),
-            address(this),
-            abi.encodeCall(this.quickRead, (heartbeat, decimals))
-        );
-        _same(
-            abi.encodeCall(this.refReadLatest, (heartbeat, decimals)),
-            address(this),
-            abi.encodeCall(this.quickReadLatest, (heartbeat, decimals))
-        );
-    }
-
-    /// @dev A sound round of a feed with 0 to 18 decimals takes the fast path.
-    function test_quickTakesTheFastPathOnASoundRound() public {
-        vm.warp(1_700_000_000);
-        for (uint8 d; d <= 18; ++d) {
-            rawFeed.set(
-                abi.encode(uint80(7), int256(3e8), uint256(0), block.timestamp - 10, uint80(7)),
-                false
-            );
-            (bool ok, uint256 price, bool fresh) = OracleLib.quick(address(rawFeed), 60, d, false);
-            assertTrue(ok && fresh);
-            assertEq(price, 3e8 * 10 ** (18 - d));
-            // past the heartbeat: only `stale` passes it, as not fresh
-            (ok, , ) = OracleLib.quick(address(rawFeed), 5, d, false);
-            assertFalse(ok);
-            (ok, price, fresh) = OracleLib.quick(address(rawFeed), 5, d, true);
-            assertTrue(ok && !fresh);
-        }
-    }
-
-    /// @dev Replies the decoder refuses: four words (round 0, so that no other check declines),
-    ///      both round ids over 80 bits (answered in the same round), a reverting feed.
-    ///      `quick` declines and the checked read reverts exactly as before.
-    function test_quickDeclinesWhatTheDecoderRefuses() public {
-        vm.warp(1_700_000_000);
-        uint256 t = block.timestamp;
-        bytes[3] memory replies = [
-            abi.encode(uint80(0), int256(3e8), uint256(0), t),
-            abi.encode(uint256(1) << 80, int256(3e8), uint256(0), t, uint256(1) << 80),
-            bytes("feed down")
-        ];
-        for (uint256 i; i < 3; ++i) {
-            rawFeed.set(replies[i], i == 2);
-            (bool ok, , ) = OracleLib.quick(address(rawFeed), 60, 8, true);
-            assertFalse(ok);
-            _same(
-                abi.encodeCall(this.refPrice, (60, 8)),
-                address(this),
-                abi.encodeCall(this.quickRead, (60, 8))
-            );
-            _same(
-                abi.encodeCall(this.refReadLatest, (60, 8)),
-                address(this),
-                abi.encodeCall(this.quickReadLatest, (60, 8))
-            );
-        }
     }
 }
