@@ -13,7 +13,7 @@ import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
 import {AccountIds} from "../libraries/AccountIds.sol";
 import {Delegation} from "../libraries/Delegation.sol";
-import {CollateralConfig, MarginCheck} from "../types/Types.sol";
+import {MarginCheck, StoredCollateral} from "../types/Types.sol";
 
 /// @title Crossmargin
 /// @notice The engine: accounts, the shared collateral vault, trading and margin. Its own code
@@ -222,9 +222,9 @@ contract Crossmargin is ICrossmarginTrading, CrossmarginLiquidation {
         if (amount == 0) revert ZeroAmount();
         if (amount > type(uint128).max) revert AmountTooLarge(amount, type(uint128).max);
         bool isQuote = _isQuote(token);
-        CollateralConfig storage c = s.collaterals[token];
+        StoredCollateral storage c = s.collaterals[token];
         if (!isQuote) {
-            if (!c.listed) revert UnknownToken(token);
+            if (c.feed == address(0)) revert UnknownToken(token);
             uint256 totalAfter = uint256(c.totalDeposited) + amount;
             if (totalAfter > c.depositCap)
                 revert DepositCapExceeded(token, c.depositCap, totalAfter);

@@ -19,6 +19,7 @@ import {Delegation} from "../libraries/Delegation.sol";
 import {
     AccountData,
     AccountLiquidation,
+    BPS,
     CollateralConfig,
     Health,
     MARKET_INSTANT_TRADING,
@@ -28,7 +29,8 @@ import {
     MarketState,
     MarketStatus,
     Order,
-    PositionView
+    PositionView,
+    StoredCollateral
 } from "../types/Types.sol";
 import {LiquidationSettings} from "../types/Params.sol";
 import {LiquidationParams, StoredLiquidationParams} from "../types/Store.sol";
@@ -241,8 +243,22 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
     }
 
     /// @inheritdoc ICrossmarginExtension
-    function getCollateral(address token) external view returns (CollateralConfig memory) {
-        return s.collaterals[token];
+    function getCollateral(address token) external view returns (CollateralConfig memory v) {
+        StoredCollateral storage c = s.collaterals[token];
+        v.feed = c.feed;
+        v.heartbeat = c.heartbeat;
+        v.feedDecimals = c.feedDecimals;
+        v.tokenDecimals = c.tokenDecimals;
+        v.index = c.index;
+        v.listed = c.feed != address(0);
+        v.initialWeight = uint64(c.initialWeightBps * BPS);
+        v.maintenanceWeight = uint64(c.maintenanceWeightBps * BPS);
+        v.liquidationDiscount = c.liquidationDiscount;
+        v.sizeFactor = c.sizeFactor;
+        v.depositCap = c.depositCap;
+        v.totalDeposited = c.totalDeposited;
+        v.sizeThreshold = c.sizeThreshold;
+        v.weightFloor = c.weightFloor;
     }
 
     /// @inheritdoc ICrossmarginExtension
@@ -319,8 +335,8 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
 
     /// @inheritdoc ICrossmarginExtension
     function collateralPrice(address token) external view returns (uint256) {
-        CollateralConfig storage c = s.collaterals[token];
-        if (!c.listed) revert UnknownToken(token);
+        StoredCollateral storage c = s.collaterals[token];
+        if (c.feed == address(0)) revert UnknownToken(token);
         return MarginLogic.collateralPrice(c);
     }
 

@@ -12,7 +12,8 @@ import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {AdlParams, MICRO_USD, Store, StoredLiquidationParams} from "../types/Store.sol";
 import {
-    CollateralConfig,
+    BPS,
+    StoredCollateral,
     MARKET_INSTANT_TRADING,
     MARKET_LIQUIDATION_CAP,
     StoredMarket,
@@ -94,17 +95,16 @@ library AdminLogic {
         string calldata feedDescription
     ) external {
         if (token == address(0)) revert E.ZeroAddress();
-        if (token == s.quoteToken || s.collaterals[token].listed)
+        if (token == s.quoteToken || s.collaterals[token].feed != address(0))
             revert E.TokenAlreadyListed(token);
         uint256 index = s.collateralTokens.length;
         if (index >= MAX_COLLATERAL_TYPES) revert E.TooManyCollateralTypes(MAX_COLLATERAL_TYPES);
         uint8 decimals = IERC20Metadata(token).decimals();
         if (decimals > MAX_TOKEN_DECIMALS) revert E.UnsupportedDecimals(token, decimals);
-        CollateralConfig storage c = s.collaterals[token];
+        StoredCollateral storage c = s.collaterals[token];
         _setFeed(_feedSlot(c), p.feed, p.heartbeat, feedDescription);
         c.tokenDecimals = decimals;
         c.index = uint8(index);
-        c.listed = true;
         s.collateralTokens.push(token);
         emit Ev.CollateralListed(token, p.feed, p.heartbeat, uint8(index));
         _setCollateralRisk(c, token, p.risk);
@@ -399,7 +399,7 @@ library AdminLogic {
     /// @dev INV-53: initial <= maintenance <= 0.95 (no volatile collateral at full value), the
     ///      discount within the maintenance weight, bounded size factor and threshold.
     function _setCollateralRisk(
-        CollateralConfig storage c,
+        StoredCollateral storage c,
         address token,
         ICrossmarginAdmin.CollateralRisk calldata r
     ) private {
@@ -411,9 +411,11 @@ library AdminLogic {
         _bound("sizeFactor", r.sizeFactor, 0, MAX_COLLATERAL_SIZE_FACTOR);
         _bound("sizeThreshold", r.sizeThreshold, 0, MAX_SIZE_THRESHOLD);
         _bound("weightFloor", r.weightFloor, 0, WAD);
-        c.initialWeight = r.initialWeight;
-        c.maintenanceWeight = r.maintenanceWeight;
+        // INV-78: both weights whole basis points (<= 9,500), stored beside the feed
+        c.initialWeightBps = uint16(_units("initialWeight", r.initialWeight, BPS));
+        c.maintenanceWeightBps = uint16(_units("maintenanceWeight", r.maintenanceWeight, BPS));
         c.liquidationDiscount = r.liquidationDiscount;
+        c.sizeScaled = r.sizeFactor != 0;
         c.sizeFactor = r.sizeFactor;
         c.sizeThreshold = r.sizeThreshold;
         c.weightFloor = r.weightFloor;
@@ -452,7 +454,7 @@ library AdminLogic {
         stored.decimals = decimals;
     }
 
-    /// @dev A market's feed fields as a `Feed`: `StoredMarket` and `CollateralConfig` both begin
+    /// @dev A market's feed fields as a `Feed`: `StoredMarket` and `StoredCollateral` both begin
     ///      with `address feed; uint32 heartbeat; uint8 feedDecimals` in slot 0, the layout of
     ///      `Feed` (one slot, offset 0); the other fields of slot 0 are left as they are.
     function _feedSlot(StoredMarket storage m) private pure returns (Feed storage f) {
@@ -463,7 +465,7 @@ library AdminLogic {
     }
 
     /// @dev A collateral's feed fields as a `Feed` (see the market's overload above).
-    function _feedSlot(CollateralConfig storage c) private pure returns (Feed storage f) {
+    function _feedSlot(StoredCollateral storage c) private pure returns (Feed storage f) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             f.slot := c.slot
@@ -473,9 +475,9 @@ library AdminLogic {
     function _collateral(
         Store storage s,
         address token
-    ) private view returns (CollateralConfig storage c) {
+    ) private view returns (StoredCollateral storage c) {
         c = s.collaterals[token];
-        if (!c.listed) revert E.UnknownToken(token);
+        if (c.feed == address(0)) revert E.UnknownToken(token);
     }
 
     function _market(Store storage s, uint256 id) private view returns (StoredMarket storage m) {

@@ -20,7 +20,7 @@ import {OracleLib} from "./OracleLib.sol";
 import {
     AccountData,
     AccountLiquidation,
-    CollateralConfig,
+    StoredCollateral,
     Health,
     MARKET_LIQUIDATION_CAP,
     StoredMarket,
@@ -129,8 +129,8 @@ library LiquidationLogic {
         uint256 maxRepay,
         address liquidator
     ) external returns (uint256 repaid, uint256 seized) {
-        CollateralConfig storage c = s.collaterals[token];
-        if (!c.listed) revert E.UnknownToken(token);
+        StoredCollateral storage c = s.collaterals[token];
+        if (c.feed == address(0)) revert E.UnknownToken(token);
         if (maxRepay == 0) revert E.ZeroAmount();
         uint256 allowed = _maxRepay(s, account);
         uint256 balance = s.collateralBalances[account][token];
@@ -462,7 +462,7 @@ library LiquidationLogic {
         uint256 debt = uint256(-quoteBalance);
         address fund = s.insuranceFund;
         for (uint32 m = a.collateralMask; m != 0 && debt != 0; m &= m - 1) {
-            address token = s.collateralTokens[Bitmask.lowest(m)];
+            address token = MarginLogic.collateralAt(s, Bitmask.lowest(m));
             debt -= _sellToFund(s, account, token, fund, debt);
         }
         if (debt != 0 && a.collateralMask == 0) {
@@ -486,7 +486,7 @@ library LiquidationLogic {
         address fund,
         uint256 debt
     ) private returns (uint256 paid) {
-        CollateralConfig storage c = s.collaterals[token];
+        StoredCollateral storage c = s.collaterals[token];
         (uint256 price, bool fresh) = OracleLib.readLatest(c.feed, c.heartbeat, c.feedDecimals);
         if (!fresh) return 0;
         uint256 budget = Math.min(debt, IERC20(s.quoteToken).balanceOf(fund));
@@ -512,7 +512,7 @@ library LiquidationLogic {
     ///      (then the repayment is recomputed, rounding up).
     function _seize(
         Store storage s,
-        CollateralConfig storage c,
+        StoredCollateral storage c,
         uint256 price,
         uint256 repay,
         uint256 balance

@@ -15,7 +15,8 @@ import {Store} from "../types/Store.sol";
 import {Slot} from "./LiquidationCredits.sol";
 import {
     AccountData,
-    CollateralConfig,
+    BPS,
+    StoredCollateral,
     Health,
     MarginCheck,
     StoredMarket,
@@ -72,8 +73,21 @@ library MarginLogic {
         return (w >> 200) & 0xff == uint256(MarketStatus.Settled);
     }
 
+    /// @notice The collateral token at `index`, for an index an account's collateral mask holds.
+    /// @dev Without the array's bounds check, which would read its length (a cold slot): a mask
+    ///      bit is set only from a listed token's `index` (`setCollateral`), every listed index
+    ///      is below the length, and nothing shortens the array.
+    function collateralAt(Store storage s, uint256 index) internal view returns (address token) {
+        address[] storage tokens = s.collateralTokens;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0, tokens.slot)
+            token := sload(add(keccak256(0, 0x20), index))
+        }
+    }
+
     /// @notice Oracle price of a collateral token (WAD, USD per whole token).
-    function collateralPrice(CollateralConfig storage c) internal view returns (uint256) {
+    function collateralPrice(StoredCollateral storage c) internal view returns (uint256) {
         return OracleLib.read(c.feed, c.heartbeat, c.feedDecimals);
     }
 
@@ -108,7 +122,7 @@ library MarginLogic {
         Store storage s,
         uint256 account,
         address token,
-        CollateralConfig storage c,
+        StoredCollateral storage c,
         uint256 balance,
         uint256 newBalance
     ) internal {
@@ -175,7 +189,7 @@ library MarginLogic {
         uint256 amount
     ) external view returns (int256) {
         if (token == s.quoteToken) return quoteToUsd(s, int256(amount));
-        CollateralConfig storage c = s.collaterals[token];
+        StoredCollateral storage c = s.collaterals[token];
         uint256 price = collateralPrice(c);
         uint256 balance = s.collateralBalances[account][token];
         (uint256 after_, ) = weighted(c, tokenValueUsd(balance, price, c.tokenDecimals), true);
@@ -193,21 +207,23 @@ library MarginLogic {
     ///         the size scale above the threshold (docs/math.md, "Collateral weights").
     /// @param fresh False halves both weights (a stale feed in the liquidation decision, INV-34).
     function weighted(
-        CollateralConfig storage c,
+        StoredCollateral storage c,
         uint256 value,
         bool fresh
     ) internal view returns (uint256 maintenanceUsd, uint256 initialUsd) {
-        uint256 wM = c.maintenanceWeight;
-        uint256 wI = c.initialWeight;
+        // slot 0 (INV-78): both weights in basis points, and whether the size scale is on
+        uint256 wM = uint256(c.maintenanceWeightBps) * BPS;
+        uint256 wI = uint256(c.initialWeightBps) * BPS;
         if (!fresh) {
             wM /= 2;
             wI /= 2;
         }
         uint256 g = WAD;
-        uint256 k = c.sizeFactor;
-        if (k != 0) {
+        if (c.sizeScaled) {
+            // slot 1, read only here
             uint256 threshold = c.sizeThreshold;
-            if (value > threshold) g = RiskMath.sizeScale(value, threshold, k, c.weightFloor);
+            if (value > threshold)
+                g = RiskMath.sizeScale(value, threshold, c.sizeFactor, c.weightFloor);
         }
         return RiskMath.weightedValues(value, wM, wI, g);
     }
@@ -228,8 +244,8 @@ library MarginLogic {
         while (mask != 0) {
             uint256 i = Bitmask.lowest(mask);
             mask &= mask - 1;
-            address token = s.collateralTokens[i];
-            CollateralConfig storage c = s.collaterals[token];
+            address token = collateralAt(s, i);
+            StoredCollateral storage c = s.collaterals[token];
             uint256 price;
             bool fresh = true;
             if (mode == LIQUIDATION) {
@@ -277,8 +293,8 @@ library MarginLogic {
         while (mask != 0) {
             uint256 i = Bitmask.lowest(mask);
             mask &= mask - 1;
-            address token = s.collateralTokens[i];
-            CollateralConfig storage c = s.collaterals[token];
+            address token = collateralAt(s, i);
+            StoredCollateral storage c = s.collaterals[token];
             uint256 balance = s.collateralBalances[account][token];
             value += tokenValueUsd(balance, collateralPrice(c), c.tokenDecimals).toInt();
         }
@@ -529,8 +545,8 @@ library MarginLogic {
             a.quoteBalance = int96(quoteBalance - int256(amount));
             return;
         }
-        CollateralConfig storage c = s.collaterals[token];
-        if (!c.listed) revert ICrossmarginErrors.UnknownToken(token);
+        StoredCollateral storage c = s.collaterals[token];
+        if (c.feed == address(0)) revert ICrossmarginErrors.UnknownToken(token);
         if (quoteBalance < 0) revert ICrossmarginErrors.DebtOutstanding(account, quoteBalance);
         uint256 balance = s.collateralBalances[account][token];
         if (amount > balance)

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {
     AccountData,
     AccountLiquidation,
-    CollateralConfig,
+    StoredCollateral,
     StoredMarket,
     MarketState,
     OffsetPair,
@@ -80,7 +80,7 @@ struct Store {
     uint192 traderDebt; // sum of the negative quote balances, quote units (INV-46)
     StoredLiquidationParams liq;
     address[] collateralTokens; // by index
-    mapping(address token => CollateralConfig) collaterals;
+    mapping(address token => StoredCollateral) collaterals;
     mapping(uint256 marketId => StoredMarket) markets;
     mapping(uint256 marketId => MarketState) marketStates;
     mapping(uint256 account => AccountData) accounts;

@@ -20,27 +20,52 @@ uint8 constant MARKET_INSTANT_TRADING = 1;
 ///      (INV-77). Written only beside the cap, by `AdminLogic`.
 uint8 constant MARKET_LIQUIDATION_CAP = 2;
 
-/// @notice A listed collateral token (not the quote token). Slots 0 and 1 hold what the margin
-///         check reads; slot 3 is read only for a balance above the size threshold.
+/// @notice A listed collateral token (not the quote token), as `getCollateral` returns it and
+///         admin events report it (WAD weights). In storage: `StoredCollateral`.
 struct CollateralConfig {
-    // slot 0
     address feed;
     uint32 heartbeat;
     uint8 feedDecimals;
     uint8 tokenDecimals;
     uint8 index; // bit position in AccountData.collateralMask
     bool listed;
-    // slot 1 (docs/math.md, "Collateral weights")
+    // docs/math.md, "Collateral weights"
     uint64 initialWeight; // WAD, <= maintenanceWeight: withdrawals and risk-increasing trades
     uint64 maintenanceWeight; // WAD, <= 0.95: equity and liquidation
     uint64 liquidationDiscount; // WAD, <= 1 - maintenanceWeight
     uint64 sizeFactor; // WAD per sqrt(USD): how fast the weights fall above the threshold
+    uint128 depositCap; // token units
+    uint128 totalDeposited; // token units
+    uint128 sizeThreshold; // USD WAD: balances worth more are haircut more
+    uint64 weightFloor; // WAD fraction of the weights the size scale never goes below
+}
+
+/// @dev One basis point in WAD: the unit the collateral weights are stored in (INV-78).
+uint256 constant BPS = 1e14;
+
+/// @notice A listed collateral token as stored (INV-78): slot 0 holds everything a valuation
+///         reads (feed, decimals and both weights, in basis points), slot 1 the size scale, read
+///         only when it is on (`sizeFactor != 0`); a valuation of an account that holds the token
+///         reads one slot of its configuration, and the balance.
+struct StoredCollateral {
+    // slot 0
+    address feed; // non-zero exactly when listed: `_setFeed` refuses zero and nothing delists
+    uint32 heartbeat;
+    uint8 feedDecimals;
+    uint8 tokenDecimals;
+    uint8 index; // bit position in AccountData.collateralMask
+    bool sizeScaled; // sizeFactor != 0: the weights fall above the size threshold
+    uint16 initialWeightBps; // <= maintenanceWeightBps
+    uint16 maintenanceWeightBps; // <= 9,500 (0.95)
+    // slot 1: the size scale (docs/math.md, "Collateral weights")
+    uint64 sizeFactor; // WAD per sqrt(USD)
+    uint64 weightFloor; // WAD fraction of the weights the size scale never goes below
+    uint128 sizeThreshold; // USD WAD: balances worth more are haircut more
     // slot 2
     uint128 depositCap; // token units
     uint128 totalDeposited; // token units
-    // slot 3
-    uint128 sizeThreshold; // USD WAD: balances worth more are haircut more
-    uint64 weightFloor; // WAD fraction of the weights the size scale never goes below
+    // slot 3: collateral liquidations and sales to the fund only
+    uint64 liquidationDiscount; // WAD, <= 1 - maintenanceWeight
 }
 
 /// @notice A pair of correlated markets whose opposite positions earn a margin credit

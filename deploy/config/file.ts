@@ -95,6 +95,7 @@ type Grids<T> = [keyof T, bigint, string][];
 const PIP: [bigint, string] = [10n ** 12n, "pip (1e-6)"];
 const NANO: [bigint, string] = [10n ** 9n, "nano (1e-9)"];
 const MICRO_USD: [bigint, string] = [10n ** 12n, "micro-USD (1e-6)"];
+const BPS: [bigint, string] = [10n ** 14n, "basis point (1e-4)"];
 /** INV-73: a market's fees in pips, its margin and funding parameters in nanos. */
 const MARKET_GRIDS: Grids<MarketParams> = [
   ["makerFee", ...PIP],
@@ -113,6 +114,12 @@ const LIQUIDATION_GRIDS: Grids<LiquidationConfig> = [
   ["penaltyRate", ...NANO],
   ["minKeeperReward", ...MICRO_USD],
   ["maxKeeperReward", ...MICRO_USD],
+];
+
+/** INV-78: a collateral's weights in basis points. */
+const COLLATERAL_GRIDS: Grids<CollateralParams> = [
+  ["initialWeight", ...BPS],
+  ["maintenanceWeight", ...BPS],
 ];
 
 /** Fails unless each decimal value in `grids` is a whole number of its stored unit. */
@@ -232,6 +239,7 @@ export function resolveConfig(file: NetworkConfigFile, source = "(inline)"): Net
         fail(where, `no value for ${k} (risk-params.json has none for ${entry.symbol})`);
       checkDecimal(where, k, c[k]);
     }
+    checkGrids(where, c, COLLATERAL_GRIDS);
     return c;
   });
   const offsets =

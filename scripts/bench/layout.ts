@@ -17,10 +17,12 @@ export const FIELDS: Record<string, bigint> = {
   "marketCount, traderDebt": 5n,
   "liq.0 (rates, keeper rewards, window)": 6n,
   "liq.1 (close factor, small debt, order fee)": 7n,
+  "collateralTokens (length)": 8n,
 };
 
 /** `Store` mappings by slot offset from `BASE`. */
 export const MAPPINGS = {
+  collaterals: 9n,
   markets: 10n,
   marketStates: 11n,
   accounts: 12n,

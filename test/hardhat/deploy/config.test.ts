@@ -122,6 +122,24 @@ describe("deploy config", () => {
         new RegExp(`t liquidation: ${k} "${v}" is not a whole ${unit}`),
       );
     }
+    // INV-78: collateral weights are whole basis points on chain.
+    const weth = { symbol: "WETH", token: TOKEN, feed: FEED, depositCap: "1000" };
+    const withWeth = (o: Record<string, string>) => ({
+      ...minimal(market),
+      collaterals: [{ ...weth, ...o }],
+    });
+    expect(
+      resolveConfig(withWeth({ initialWeight: "0.7501", maintenanceWeight: "0.8" }), "t")
+        .collaterals[0].initialWeight,
+    ).to.equal("0.7501");
+    for (const [k, v] of [
+      ["initialWeight", "0.75005"],
+      ["maintenanceWeight", "0.800000000000000001"],
+    ]) {
+      expect(() => resolveConfig(withWeth({ [k]: v }), "t")).to.throw(
+        new RegExp(`t collateral WETH: ${k} "${v}" is not a whole basis point`),
+      );
+    }
     const badFeed = { ...FEED, address: "0x1234" };
     expect(() =>
       resolveConfig(

@@ -1,5 +1,6 @@
 /** INV-73: a market's fees are stored in pips (1e-6) and its margin and funding parameters in
- *  nanos (1e-9); INV-75: the liquidation rates in nanos and the keeper rewards in micro-USD. An
+ *  nanos (1e-9); INV-75: the liquidation rates in nanos and the keeper rewards in micro-USD;
+ *  INV-78: a collateral's weights in basis points (1e-4). An
  *  off-grid value reverts ParameterOffGrid and changes nothing; on-grid values, the grids'
  *  extremes within the bounds included, read back exactly as WAD. */
 import { expect } from "chai";
@@ -7,11 +8,15 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { wad } from "../../../src/common/units";
 import { ethers } from "hardhat";
 import { Ctx, LIQUIDATION, b32, setup } from "./helpers";
-import { field } from "../../../scripts/bench/layout";
+import { at, field, mapping } from "../../../scripts/bench/layout";
+import { collateralParams, collateralRisk } from "../../helpers/risk";
+import { MockERC20__factory, MockV3Aggregator__factory } from "../../../typechain-types";
+import { feedAnswer } from "../../../src/common/units";
+import { MOCK_DESCRIPTION } from "./helpers";
 
 const WAD = 10n ** 18n;
 
-describe("vault: parameters on their storage grids (INV-73, INV-75)", () => {
+describe("vault: parameters on their storage grids (INV-73, INV-75, INV-78)", () => {
   let ctx: Ctx;
   let risk: HardhatEthersSigner;
   let TRADING: Record<string, bigint>;
@@ -189,6 +194,143 @@ describe("vault: parameters on their storage grids (INV-73, INV-75)", () => {
         p.closeFactorHfThreshold,
         p.smallDebtUsd,
         p.orderKeeperFeeUsd,
+      ]);
+    }
+  });
+
+  it("INV-78: an off-grid collateral weight reverts ParameterOffGrid and changes nothing, at listing and after; on-grid weights are stored in basis points beside the feed and read back exactly", async () => {
+    const e = ctx.engine.connect(risk);
+    const BPS = 10n ** 14n;
+    const engine = await ctx.engine.getAddress();
+    const weth = await ctx.collaterals.WETH.getAddress();
+    /** The collateral's four storage slots, by `StoredCollateral`'s layout. */
+    const slots = async (token: string) => {
+      const base = at(token, mapping("collaterals"), "address");
+      return Promise.all(
+        [0n, 1n, 2n, 3n].map(async (i) =>
+          BigInt(await ethers.provider.getStorage(engine, base + i)),
+        ),
+      );
+    };
+    const tokens = async () => [...(await ctx.engine.collateralTokens())];
+    const base = { weight: "0.8", initialWeight: "0.75", discount: "0.05" };
+    const offGrid: [string, Record<string, bigint | string>, bigint][] = [
+      ["initialWeight", { initialWeight: wad("0.75") + 1n }, wad("0.75") + 1n],
+      ["initialWeight", { initialWeight: BPS - 1n }, BPS - 1n],
+      ["maintenanceWeight", { weight: wad("0.8") + BPS / 2n }, wad("0.8") + BPS / 2n],
+      ["maintenanceWeight", { weight: wad("0.95") - 1n }, wad("0.95") - 1n],
+    ];
+    const token = await new MockERC20__factory(ctx.admin).deploy("Staked ETH", "stETH", 18);
+    const feed = await new MockV3Aggregator__factory(ctx.admin).deploy(8, feedAnswer("3000", 8));
+    for (const [name, o, value] of offGrid) {
+      const before = [await slots(weth), await tokens()];
+      await expect(
+        e.setCollateralParams(weth, collateralRisk({ ...base, ...o })),
+        `${name} ${value}`,
+      )
+        .to.be.revertedWithCustomError(ctx.engine, "ParameterOffGrid")
+        .withArgs(b32(name), value, BPS);
+      const listing = ctx.engine.listCollateral(
+        token,
+        collateralParams(await feed.getAddress(), 3600, { ...base, ...o }),
+        MOCK_DESCRIPTION,
+      );
+      await expect(listing, `listing: ${name} ${value}`)
+        .to.be.revertedWithCustomError(ctx.engine, "ParameterOffGrid")
+        .withArgs(b32(name), value, BPS);
+      expect([await slots(weth), await tokens()]).to.deep.equal(before);
+      expect(await slots(await token.getAddress())).to.deep.equal([0n, 0n, 0n, 0n]);
+    }
+    // Bounds come first: 0.95 + 1 wei is out of bounds before it is off the grid.
+    await expect(e.setCollateralParams(weth, collateralRisk({ weight: wad("0.95") + 1n })))
+      .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
+      .withArgs(b32("maintenanceWeight"), wad("0.95") + 1n, 0n, wad("0.95"));
+    const bits = (w: bigint, from: bigint, n: bigint) => (w >> from) & ((1n << n) - 1n);
+    const before = await ctx.engine.getCollateral(weth);
+    const sets = [
+      // the grid's extremes within the bounds, the size scale off and on
+      { weight: wad("0.95"), initialWeight: 0n, discount: "0.05" },
+      {
+        weight: BPS,
+        initialWeight: BPS,
+        discount: "0.5",
+        sizeFactor: "0.01",
+        sizeThreshold: "1000",
+        weightFloor: "1",
+      },
+      // every digit used
+      {
+        weight: "0.8765",
+        initialWeight: "0.4321",
+        discount: "0.1234",
+        sizeFactor: "0.0000645",
+        sizeThreshold: "2400000",
+        weightFloor: "0.5",
+      },
+      { weight: 0n, initialWeight: 0n, discount: "0" },
+    ];
+    for (const o of sets) {
+      const r = collateralRisk(o);
+      await expect(e.setCollateralParams(weth, r))
+        .to.emit(ctx.engine, "CollateralParamsSet")
+        .withArgs(weth, ...Object.values(r));
+      const c = await ctx.engine.getCollateral(weth);
+      expect([
+        c.initialWeight,
+        c.maintenanceWeight,
+        c.liquidationDiscount,
+        c.sizeFactor,
+        c.sizeThreshold,
+        c.weightFloor,
+        c.depositCap,
+      ]).to.deep.equal(Object.values(r));
+      // The feed's fields, the index and the total are untouched.
+      expect([
+        c.feed,
+        c.heartbeat,
+        c.feedDecimals,
+        c.tokenDecimals,
+        c.index,
+        c.listed,
+        c.totalDeposited,
+      ]).to.deep.equal([
+        before.feed,
+        before.heartbeat,
+        before.feedDecimals,
+        before.tokenDecimals,
+        before.index,
+        true,
+        before.totalDeposited,
+      ]);
+      const [w0, w1, w2, w3] = await slots(weth);
+      expect([
+        bits(w0, 0n, 160n),
+        bits(w0, 160n, 32n),
+        bits(w0, 192n, 8n),
+        bits(w0, 200n, 8n),
+        bits(w0, 208n, 8n),
+        bits(w0, 216n, 8n),
+        bits(w0, 224n, 16n) * BPS,
+        bits(w0, 240n, 16n) * BPS,
+      ]).to.deep.equal([
+        BigInt(before.feed),
+        before.heartbeat,
+        before.feedDecimals,
+        before.tokenDecimals,
+        before.index,
+        r.sizeFactor === 0n ? 0n : 1n,
+        r.initialWeight,
+        r.maintenanceWeight,
+      ]);
+      expect([bits(w1, 0n, 64n), bits(w1, 64n, 64n), bits(w1, 128n, 128n)]).to.deep.equal([
+        r.sizeFactor,
+        r.weightFloor,
+        r.sizeThreshold,
+      ]);
+      expect([bits(w2, 0n, 128n), bits(w2, 128n, 128n), w3]).to.deep.equal([
+        r.depositCap,
+        before.totalDeposited,
+        r.liquidationDiscount,
       ]);
     }
   });
