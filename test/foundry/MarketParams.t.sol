@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {ICrossmarginAdmin} from "../../contracts/interfaces/ICrossmarginAdmin.sol";
 import {ICrossmarginErrors} from "../../contracts/interfaces/ICrossmarginErrors.sol";
-import {MarketConfig} from "../../contracts/types/Types.sol";
+import {CollateralConfig, Health, MarketConfig} from "../../contracts/types/Types.sol";
 import {
     LiquidationSettings,
     MarketLimits,
@@ -11,6 +11,7 @@ import {
     MarketOrderParams,
     MarketTradingParams
 } from "../../contracts/types/Params.sol";
+import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 import {EngineSetup} from "./utils/EngineSetup.sol";
 import {
     MAX_FEE,
@@ -24,7 +25,7 @@ import {
     WAD
 } from "./utils/MarketBounds.sol";
 
-/// @notice INV-73 and INV-75 by fuzzing: a market's fees are stored in pips and its margin and
+/// @notice INV-73, INV-75 and INV-78 (`testFuzz_collateralWeightsStoreExactlyOrRevert`) by fuzzing: a market's fees are stored in pips and its margin and
 ///         funding parameters in nanos, the liquidation rates in nanos and the keeper rewards in
 ///         micro-USD, so for any value a setter is given, either the view (`getMarket`,
 ///         `getLiquidationParams`) returns exactly that value afterwards, or the call reverts
@@ -36,6 +37,8 @@ contract MarketParamsTest is EngineSetup {
     uint256 internal constant MICRO_USD = 1e12;
     uint256 internal constant MAX_LIQUIDATION_RATE = 0.05e18; // feeRate and penaltyRate
     uint256 internal constant MAX_KEEPER_REWARD = 10_000e18;
+    uint256 internal constant BPS = 1e14;
+    uint256 internal constant MAX_COLLATERAL_WEIGHT = 0.95e18;
 
     function setUp() public {
         _deploySystem();
@@ -235,5 +238,64 @@ contract MarketParamsTest is EngineSetup {
                 sel == ICrossmarginErrors.ParameterOffGrid.selector,
             "unexpected revert"
         );
+    }
+
+    /// @notice INV-78 by fuzzing: a collateral's weights are stored in basis points, so for any
+    ///         weights `setCollateralParams` is given, either `getCollateral` returns exactly
+    ///         them afterwards and an account holding the token is valued at exactly those WAD
+    ///         weights, or the call reverts (`ParameterOutOfBounds` outside the bounds, else
+    ///         `ParameterOffGrid`) and the view reads as before. The size scale's flag follows
+    ///         `sizeFactor`; the valuation's reference is the formula of docs/math.md written out
+    ///         here for a balance at or below the size threshold (the scale then is 1).
+    function testFuzz_collateralWeightsStoreExactlyOrRevert(
+        uint256 tokenSeed,
+        uint256 initialWeight,
+        uint256 maintenanceWeight,
+        uint256 amountSeed
+    ) public {
+        bool isWeth = tokenSeed % 2 == 0;
+        address token = isWeth ? address(d.weth) : address(d.wbtc);
+        uint64 mw = uint64(_pick(maintenanceWeight, 0, MAX_COLLATERAL_WEIGHT, BPS));
+        uint64 iw = uint64(_pick(initialWeight, 0, mw > MAX_COLLATERAL_WEIGHT ? 0 : mw, BPS));
+        ICrossmarginAdmin.CollateralRisk memory r = ICrossmarginAdmin.CollateralRisk({
+            initialWeight: iw,
+            maintenanceWeight: mw,
+            liquidationDiscount: 0.05e18,
+            sizeFactor: (tokenSeed >> 1) % 2 == 0 ? 0 : 0.001e18,
+            sizeThreshold: 10_000e18,
+            weightFloor: 0.5e18,
+            depositCap: type(uint128).max
+        });
+        bool valid = _ok(mw, 0, MAX_COLLATERAL_WEIGHT, BPS) && _ok(iw, 0, mw, BPS);
+        _token = token;
+        bytes memory call = abi.encodeCall(ICrossmarginAdmin.setCollateralParams, (token, r));
+        if (!_send(call, valid, _collateralDigest, 0)) return;
+        CollateralConfig memory c = d.engine.getCollateral(token);
+        assertEq(c.initialWeight, iw, "initialWeight");
+        assertEq(c.maintenanceWeight, mw, "maintenanceWeight");
+        assertEq(c.sizeFactor, r.sizeFactor, "sizeFactor");
+        assertTrue(c.listed, "listed");
+        // A fresh account holds up to 10,000 USD of the token (at or below the threshold).
+        uint256 price = uint256(isWeth ? ETH_ANSWER : BTC_ANSWER) * 1e10;
+        uint256 unit = 10 ** c.tokenDecimals;
+        uint256 amount = 1 + (amountSeed % ((10_000e18 * unit) / price));
+        address holder = makeAddr("holder");
+        MockERC20(token).mint(holder, amount);
+        vm.startPrank(holder);
+        MockERC20(token).approve(address(d.engine), amount);
+        d.engine.deposit(0, token, amount);
+        vm.stopPrank();
+        Health memory h = d.engine.accountHealth(d.engine.accountId(holder, 0));
+        uint256 value = (amount * price) / unit;
+        uint256 weighted = (value * mw) / WAD;
+        assertEq(h.equity, int256(weighted), "equity at the maintenance weight");
+        assertEq(h.im, weighted - (value * iw) / WAD, "IM add-on at the initial weight");
+        assertEq(h.mm, 0, "no positions, no MM");
+    }
+
+    address private _token;
+
+    function _collateralDigest(uint256) internal view returns (bytes32) {
+        return keccak256(abi.encode(d.engine.getCollateral(_token)));
     }
 }
