@@ -25,8 +25,8 @@ interface ICrossmarginAdmin {
 
     /// @notice A collateral's risk parameters (docs/math.md, "Collateral weights"; INV-53).
     struct CollateralRisk {
-        uint64 initialWeight; // WAD, <= maintenanceWeight
-        uint64 maintenanceWeight; // WAD, <= 0.95
+        uint64 initialWeight; // WAD, <= maintenanceWeight, whole basis points (INV-78)
+        uint64 maintenanceWeight; // WAD, <= 0.95, whole basis points (INV-78)
         uint64 liquidationDiscount; // WAD, <= min(0.5, 1 - maintenanceWeight)
         uint64 sizeFactor; // WAD per sqrt(USD), <= 0.01
         uint128 sizeThreshold; // USD WAD, <= 1e12 USD
@@ -65,7 +65,8 @@ interface ICrossmarginAdmin {
     /// @notice Sets a listed collateral's risk parameters (risk manager only; INV-53). Bounds:
     ///         `initialWeight <= maintenanceWeight <= 0.95`, `liquidationDiscount <=
     ///         min(0.5, 1 - maintenanceWeight)`, `sizeFactor <= 0.01`, `sizeThreshold <= 1e12`
-    ///         USD, `weightFloor <= 1` (`ParameterOutOfBounds`). Applies at once to every
+    ///         USD, `weightFloor <= 1` (`ParameterOutOfBounds`); both weights whole basis
+    ///         points, a multiple of 1e14 (`ParameterOffGrid`, INV-78). Applies at once to every
     ///         account holding the token; a cap below the total deposited only stops new
     ///         deposits. Reverts `UnknownToken`. Emits `CollateralParamsSet`.
     /// @param token The collateral token.
