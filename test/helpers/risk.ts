@@ -35,6 +35,28 @@ export function collateralRisk(o: RiskOpts = {}): ICrossmarginAdmin.CollateralRi
   };
 }
 
+/** The risk fields of a `getCollateral` result, in `CollateralRisk`'s order (what
+ *  `setCollateralParams` took and `CollateralParamsSet` carries after the token). */
+export function riskFields(c: {
+  initialWeight: bigint;
+  maintenanceWeight: bigint;
+  liquidationDiscount: bigint;
+  sizeFactor: bigint;
+  sizeThreshold: bigint;
+  weightFloor: bigint;
+  depositCap: bigint;
+}): bigint[] {
+  return [
+    c.initialWeight,
+    c.maintenanceWeight,
+    c.liquidationDiscount,
+    c.sizeFactor,
+    c.sizeThreshold,
+    c.weightFloor,
+    c.depositCap,
+  ];
+}
+
 /** `listCollateral`'s params for a feed with `heartbeat` seconds. */
 export function collateralParams(
   feed: string,

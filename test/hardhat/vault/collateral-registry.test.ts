@@ -16,7 +16,7 @@ import { accountId } from "../../../src/common/accounts";
 import { feedAnswer, units, wad } from "../../../src/common/units";
 import { collateralWeights, marginSummary } from "../../../src/model";
 import { Ctx, MOCK_DESCRIPTION, b32, fund, holding, modelAccount, setup } from "./helpers";
-import { RiskOpts, collateralParams, collateralRisk } from "../../helpers/risk";
+import { RiskOpts, collateralParams, collateralRisk, riskFields } from "../../helpers/risk";
 
 const WAD = 10n ** 18n;
 const MAX_HEARTBEAT = 2n * 86_400n;
@@ -358,15 +358,7 @@ describe("vault: collateral registry", () => {
         .to.emit(ctx.engine, "CollateralParamsSet")
         .withArgs(weth, ...want);
       const c = await ctx.engine.getCollateral(weth);
-      expect([
-        c.initialWeight,
-        c.maintenanceWeight,
-        c.liquidationDiscount,
-        c.sizeFactor,
-        c.sizeThreshold,
-        c.weightFloor,
-        c.depositCap,
-      ]).to.deep.equal(want);
+      expect(riskFields(c)).to.deep.equal(want);
       // 10 WETH = 30,000 USD, below the threshold: equity counts it at the maintenance weight
       // (10 * 3000 * 0.6) and IM holds the difference to the initial weight (10 * 3000 * 0.1).
       const model = marginSummary(modelAccount(0n, [holding(units("10", 18), 18, "3000", "0.6")]));

@@ -9,7 +9,7 @@ import { wad } from "../../../src/common/units";
 import { ethers } from "hardhat";
 import { Ctx, LIQUIDATION, b32, setup } from "./helpers";
 import { at, field, mapping } from "../../../scripts/bench/layout";
-import { collateralParams, collateralRisk } from "../../helpers/risk";
+import { collateralParams, collateralRisk, riskFields } from "../../helpers/risk";
 import { MockERC20__factory, MockV3Aggregator__factory } from "../../../typechain-types";
 import { feedAnswer } from "../../../src/common/units";
 import { MOCK_DESCRIPTION } from "./helpers";
@@ -275,15 +275,7 @@ describe("vault: parameters on their storage grids (INV-73, INV-75, INV-78)", ()
         .to.emit(ctx.engine, "CollateralParamsSet")
         .withArgs(weth, ...Object.values(r));
       const c = await ctx.engine.getCollateral(weth);
-      expect([
-        c.initialWeight,
-        c.maintenanceWeight,
-        c.liquidationDiscount,
-        c.sizeFactor,
-        c.sizeThreshold,
-        c.weightFloor,
-        c.depositCap,
-      ]).to.deep.equal(Object.values(r));
+      expect(riskFields(c)).to.deep.equal(Object.values(r));
       // The feed's fields, the index and the total are untouched.
       expect([
         c.feed,
