@@ -13,7 +13,7 @@ import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
 import {AccountIds} from "../libraries/AccountIds.sol";
 import {Delegation} from "../libraries/Delegation.sol";
-import {MarginCheck, StoredCollateral} from "../types/Types.sol";
+import {CollateralListing, MarginCheck} from "../types/Types.sol";
 
 /// @title Crossmargin
 /// @notice The engine: accounts, the shared collateral vault, trading and margin. Its own code
@@ -82,7 +82,8 @@ contract Crossmargin is ICrossmarginTrading, CrossmarginLiquidation {
         _ownerOf(account);
         // Only the owner or an operator adds a collateral type: a stranger could otherwise fill
         // the account's slots with dust, each costing every health check an oracle read.
-        if (!_isQuote(token) && s.collateralBalances[account][token] == 0) _authorize(account);
+        if (!_isQuote(token) && MarginLogic.collateralBalance(s, account, token) == 0)
+            _authorize(account);
         return _deposit(account, token, amount);
     }
 
@@ -222,9 +223,9 @@ contract Crossmargin is ICrossmarginTrading, CrossmarginLiquidation {
         if (amount == 0) revert ZeroAmount();
         if (amount > type(uint128).max) revert AmountTooLarge(amount, type(uint128).max);
         bool isQuote = _isQuote(token);
-        StoredCollateral storage c = s.collaterals[token];
+        CollateralListing storage c = s.collaterals[token];
         if (!isQuote) {
-            if (c.feed == address(0)) revert UnknownToken(token);
+            if (!c.listed) revert UnknownToken(token);
             uint256 totalAfter = uint256(c.totalDeposited) + amount;
             if (totalAfter > c.depositCap)
                 revert DepositCapExceeded(token, c.depositCap, totalAfter);
@@ -236,8 +237,8 @@ contract Crossmargin is ICrossmarginTrading, CrossmarginLiquidation {
         if (isQuote) {
             MarginLogic.creditQuote(s, account, received);
         } else {
-            uint256 balance = s.collateralBalances[account][token];
-            MarginLogic.setCollateral(s, account, token, c, balance, balance + received);
+            uint256 balance = s.collateralBalances[account][c.index];
+            MarginLogic.setCollateral(s, account, c, balance, balance + received);
         }
         emit Deposited(account, token, msg.sender, received);
     }

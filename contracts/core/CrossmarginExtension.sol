@@ -21,6 +21,7 @@ import {
     AccountLiquidation,
     BPS,
     CollateralConfig,
+    CollateralListing,
     Health,
     MARKET_INSTANT_TRADING,
     MarketConfig,
@@ -239,24 +240,26 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
 
     /// @inheritdoc ICrossmarginExtension
     function collateralBalance(uint256 account, address token) external view returns (uint256) {
-        return s.collateralBalances[account][token];
+        return MarginLogic.collateralBalance(s, account, token);
     }
 
     /// @inheritdoc ICrossmarginExtension
     function getCollateral(address token) external view returns (CollateralConfig memory v) {
-        StoredCollateral storage c = s.collaterals[token];
+        CollateralListing storage entry = s.collaterals[token];
+        if (!entry.listed) return v; // all zero, as for any token never listed
+        StoredCollateral storage c = s.collateralConfigs[entry.index];
         v.feed = c.feed;
         v.heartbeat = c.heartbeat;
         v.feedDecimals = c.feedDecimals;
         v.tokenDecimals = c.tokenDecimals;
-        v.index = c.index;
-        v.listed = c.feed != address(0);
+        v.index = entry.index;
+        v.listed = true;
         v.initialWeight = uint64(c.initialWeightBps * BPS);
         v.maintenanceWeight = uint64(c.maintenanceWeightBps * BPS);
-        v.liquidationDiscount = c.liquidationDiscount;
+        v.liquidationDiscount = entry.liquidationDiscount;
         v.sizeFactor = c.sizeFactor;
-        v.depositCap = c.depositCap;
-        v.totalDeposited = c.totalDeposited;
+        v.depositCap = entry.depositCap;
+        v.totalDeposited = entry.totalDeposited;
         v.sizeThreshold = c.sizeThreshold;
         v.weightFloor = c.weightFloor;
     }
@@ -335,9 +338,8 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
 
     /// @inheritdoc ICrossmarginExtension
     function collateralPrice(address token) external view returns (uint256) {
-        StoredCollateral storage c = s.collaterals[token];
-        if (c.feed == address(0)) revert UnknownToken(token);
-        return MarginLogic.collateralPrice(c);
+        return
+            MarginLogic.collateralPrice(s.collateralConfigs[MarginLogic.listing(s, token).index]);
     }
 
     /// @inheritdoc ICrossmarginExtension

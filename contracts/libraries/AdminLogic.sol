@@ -13,6 +13,7 @@ import {TradeLogic} from "./TradeLogic.sol";
 import {AdlParams, MICRO_USD, Store, StoredLiquidationParams} from "../types/Store.sol";
 import {
     BPS,
+    CollateralListing,
     StoredCollateral,
     MARKET_INSTANT_TRADING,
     MARKET_LIQUIDATION_CAP,
@@ -95,19 +96,21 @@ library AdminLogic {
         string calldata feedDescription
     ) external {
         if (token == address(0)) revert E.ZeroAddress();
-        if (token == s.quoteToken || s.collaterals[token].feed != address(0))
-            revert E.TokenAlreadyListed(token);
+        CollateralListing storage entry = s.collaterals[token];
+        if (token == s.quoteToken || entry.listed) revert E.TokenAlreadyListed(token);
         uint256 index = s.collateralTokens.length;
         if (index >= MAX_COLLATERAL_TYPES) revert E.TooManyCollateralTypes(MAX_COLLATERAL_TYPES);
         uint8 decimals = IERC20Metadata(token).decimals();
         if (decimals > MAX_TOKEN_DECIMALS) revert E.UnsupportedDecimals(token, decimals);
-        StoredCollateral storage c = s.collaterals[token];
+        StoredCollateral storage c = s.collateralConfigs[index];
         _setFeed(_feedSlot(c), p.feed, p.heartbeat, feedDescription);
         c.tokenDecimals = decimals;
-        c.index = uint8(index);
+        entry.listed = true;
+        entry.index = uint8(index);
+        entry.tokenDecimals = decimals;
         s.collateralTokens.push(token);
         emit Ev.CollateralListed(token, p.feed, p.heartbeat, uint8(index));
-        _setCollateralRisk(c, token, p.risk);
+        _setCollateralRisk(entry, c, token, p.risk);
     }
 
     function setCollateralParams(
@@ -115,7 +118,8 @@ library AdminLogic {
         address token,
         ICrossmarginAdmin.CollateralRisk calldata risk
     ) external {
-        _setCollateralRisk(_collateral(s, token), token, risk);
+        CollateralListing storage entry = _collateral(s, token);
+        _setCollateralRisk(entry, s.collateralConfigs[entry.index], token, risk);
     }
 
     function setCollateralFeed(
@@ -126,7 +130,7 @@ library AdminLogic {
         string calldata feedDescription
     ) external {
         uint8 decimals = _setFeed(
-            _feedSlot(_collateral(s, token)),
+            _feedSlot(s.collateralConfigs[_collateral(s, token).index]),
             feed,
             heartbeat,
             feedDescription
@@ -399,6 +403,7 @@ library AdminLogic {
     /// @dev INV-53: initial <= maintenance <= 0.95 (no volatile collateral at full value), the
     ///      discount within the maintenance weight, bounded size factor and threshold.
     function _setCollateralRisk(
+        CollateralListing storage entry,
         StoredCollateral storage c,
         address token,
         ICrossmarginAdmin.CollateralRisk calldata r
@@ -414,12 +419,12 @@ library AdminLogic {
         // INV-78: both weights whole basis points (<= 9,500), stored beside the feed
         c.initialWeightBps = uint16(_units("initialWeight", r.initialWeight, BPS));
         c.maintenanceWeightBps = uint16(_units("maintenanceWeight", r.maintenanceWeight, BPS));
-        c.liquidationDiscount = r.liquidationDiscount;
         c.sizeScaled = r.sizeFactor != 0;
         c.sizeFactor = r.sizeFactor;
         c.sizeThreshold = r.sizeThreshold;
         c.weightFloor = r.weightFloor;
-        c.depositCap = r.depositCap;
+        entry.liquidationDiscount = r.liquidationDiscount;
+        entry.depositCap = r.depositCap;
         emit Ev.CollateralParamsSet(
             token,
             r.initialWeight,
@@ -475,9 +480,9 @@ library AdminLogic {
     function _collateral(
         Store storage s,
         address token
-    ) private view returns (StoredCollateral storage c) {
-        c = s.collaterals[token];
-        if (c.feed == address(0)) revert E.UnknownToken(token);
+    ) private view returns (CollateralListing storage entry) {
+        entry = s.collaterals[token];
+        if (!entry.listed) revert E.UnknownToken(token);
     }
 
     function _market(Store storage s, uint256 id) private view returns (StoredMarket storage m) {

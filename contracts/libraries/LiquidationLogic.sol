@@ -20,6 +20,7 @@ import {OracleLib} from "./OracleLib.sol";
 import {
     AccountData,
     AccountLiquidation,
+    CollateralListing,
     StoredCollateral,
     Health,
     MARKET_LIQUIDATION_CAP,
@@ -129,18 +130,17 @@ library LiquidationLogic {
         uint256 maxRepay,
         address liquidator
     ) external returns (uint256 repaid, uint256 seized) {
-        StoredCollateral storage c = s.collaterals[token];
-        if (c.feed == address(0)) revert E.UnknownToken(token);
+        CollateralListing storage c = MarginLogic.listing(s, token);
         if (maxRepay == 0) revert E.ZeroAmount();
         uint256 allowed = _maxRepay(s, account);
-        uint256 balance = s.collateralBalances[account][token];
-        uint256 price = MarginLogic.collateralPrice(c);
+        uint256 balance = s.collateralBalances[account][c.index];
+        uint256 price = MarginLogic.collateralPrice(s.collateralConfigs[c.index]);
         (repaid, seized) = _seize(s, c, price, Math.min(maxRepay, allowed), balance);
         if (seized == 0 || repaid == 0) revert E.NothingToSeize(account, token);
 
         AccountData storage a = s.accounts[account];
         MarginLogic.addQuote(s, a, int256(repaid));
-        MarginLogic.setCollateral(s, account, token, c, balance, balance - seized);
+        MarginLogic.setCollateral(s, account, c, balance, balance - seized);
         s.liquidations[account].repaid += uint104(repaid);
         emit Ev.CollateralLiquidated(account, token, liquidator, repaid, seized);
         IERC20(s.quoteToken).safeTransferFrom(liquidator, address(this), repaid);
@@ -462,7 +462,7 @@ library LiquidationLogic {
         uint256 debt = uint256(-quoteBalance);
         address fund = s.insuranceFund;
         for (uint32 m = a.collateralMask; m != 0 && debt != 0; m &= m - 1) {
-            address token = MarginLogic.collateralAt(s, Bitmask.lowest(m));
+            address token = s.collateralTokens[Bitmask.lowest(m)];
             debt -= _sellToFund(s, account, token, fund, debt);
         }
         if (debt != 0 && a.collateralMask == 0) {
@@ -486,33 +486,38 @@ library LiquidationLogic {
         address fund,
         uint256 debt
     ) private returns (uint256 paid) {
-        StoredCollateral storage c = s.collaterals[token];
-        (uint256 price, bool fresh) = OracleLib.readLatest(c.feed, c.heartbeat, c.feedDecimals);
+        CollateralListing storage c = s.collaterals[token];
+        (uint256 price, bool fresh) = _latestPrice(s.collateralConfigs[c.index]);
         if (!fresh) return 0;
         uint256 budget = Math.min(debt, IERC20(s.quoteToken).balanceOf(fund));
         if (budget == 0) return 0;
-        uint256 balance = s.collateralBalances[account][token];
+        uint256 balance = s.collateralBalances[account][c.index];
         (uint256 repay, uint256 seized) = _seize(s, c, price, budget, balance);
         if (seized == 0) return 0;
         paid = FundLogic.cover(fund, repay);
         // A fund that paid less than asked gets collateral for what it paid.
         if (paid < repay) (, seized) = _seize(s, c, price, paid, balance);
-        MarginLogic.setCollateral(s, account, token, c, balance, balance - seized);
+        MarginLogic.setCollateral(s, account, c, balance, balance - seized);
         if (!IERC20(token).trySafeTransfer(fund, seized)) {
             // The token refuses the fund: undo, and give the fund its payment back; if even
             // that fails, the payment stays as a repayment of the debt.
-            MarginLogic.setCollateral(s, account, token, c, balance - seized, balance);
+            MarginLogic.setCollateral(s, account, c, balance - seized, balance);
             if (paid != 0 && IERC20(s.quoteToken).trySafeTransfer(fund, paid)) return 0;
             return paid;
         }
         emit Ev.CollateralSoldToFund(account, token, seized, paid);
     }
 
+    /// @dev A collateral's latest answer and whether it is within its heartbeat.
+    function _latestPrice(StoredCollateral storage f) private view returns (uint256, bool) {
+        return OracleLib.readLatest(f.feed, f.heartbeat, f.feedDecimals);
+    }
+
     /// @dev Collateral for `repay` quote units at the discounted price, capped by the balance
     ///      (then the repayment is recomputed, rounding up).
     function _seize(
         Store storage s,
-        StoredCollateral storage c,
+        CollateralListing storage c,
         uint256 price,
         uint256 repay,
         uint256 balance

@@ -16,6 +16,7 @@ import {Slot} from "./LiquidationCredits.sol";
 import {
     AccountData,
     BPS,
+    CollateralListing,
     StoredCollateral,
     Health,
     MarginCheck,
@@ -73,17 +74,23 @@ library MarginLogic {
         return (w >> 200) & 0xff == uint256(MarketStatus.Settled);
     }
 
-    /// @notice The collateral token at `index`, for an index an account's collateral mask holds.
-    /// @dev Without the array's bounds check, which would read its length (a cold slot): a mask
-    ///      bit is set only from a listed token's `index` (`setCollateral`), every listed index
-    ///      is below the length, and nothing shortens the array.
-    function collateralAt(Store storage s, uint256 index) internal view returns (address token) {
-        address[] storage tokens = s.collateralTokens;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            mstore(0, tokens.slot)
-            token := sload(add(keccak256(0, 0x20), index))
-        }
+    /// @notice A listed collateral token's listing, or `UnknownToken`.
+    function listing(
+        Store storage s,
+        address token
+    ) internal view returns (CollateralListing storage entry) {
+        entry = s.collaterals[token];
+        if (!entry.listed) revert ICrossmarginErrors.UnknownToken(token);
+    }
+
+    /// @notice The account's balance of the listed collateral `token` (0 for any other token).
+    function collateralBalance(
+        Store storage s,
+        uint256 account,
+        address token
+    ) internal view returns (uint256) {
+        CollateralListing storage entry = s.collaterals[token];
+        return entry.listed ? s.collateralBalances[account][entry.index] : 0;
     }
 
     /// @notice Oracle price of a collateral token (WAD, USD per whole token).
@@ -114,19 +121,19 @@ library MarginLogic {
         s.traderDebt = s.traderDebt + newDebt - oldDebt;
     }
 
-    /// @notice Moves `account`'s balance of collateral `token` from `balance` to `newBalance`,
-    ///         with the token's total and the account's collateral mask in step. With `addQuote`
+    /// @notice Moves `account`'s balance of the collateral listed as `c` (kept by the token's
+    ///         index, INV-78) from `balance` to `newBalance`, with the token's total and the
+    ///         account's collateral mask in step. With `addQuote`
     ///         (and `debit` of the quote token), the only code that writes an account's balances.
     ///         The caller checks the deposit cap (a rise) or that `balance` covers a fall.
     function setCollateral(
         Store storage s,
         uint256 account,
-        address token,
-        StoredCollateral storage c,
+        CollateralListing storage c,
         uint256 balance,
         uint256 newBalance
     ) internal {
-        s.collateralBalances[account][token] = newBalance;
+        s.collateralBalances[account][c.index] = newBalance;
         // both within the token's total (<= depositCap, a uint128)
         if (newBalance > balance) c.totalDeposited += uint128(newBalance - balance);
         else c.totalDeposited -= uint128(balance - newBalance);
@@ -189,9 +196,10 @@ library MarginLogic {
         uint256 amount
     ) external view returns (int256) {
         if (token == s.quoteToken) return quoteToUsd(s, int256(amount));
-        StoredCollateral storage c = s.collaterals[token];
+        uint256 index = s.collaterals[token].index;
+        StoredCollateral storage c = s.collateralConfigs[index];
         uint256 price = collateralPrice(c);
-        uint256 balance = s.collateralBalances[account][token];
+        uint256 balance = s.collateralBalances[account][index];
         (uint256 after_, ) = weighted(c, tokenValueUsd(balance, price, c.tokenDecimals), true);
         (uint256 before, ) = weighted(
             c,
@@ -244,8 +252,7 @@ library MarginLogic {
         while (mask != 0) {
             uint256 i = Bitmask.lowest(mask);
             mask &= mask - 1;
-            address token = collateralAt(s, i);
-            StoredCollateral storage c = s.collaterals[token];
+            StoredCollateral storage c = s.collateralConfigs[i];
             uint256 price;
             bool fresh = true;
             if (mode == LIQUIDATION) {
@@ -254,11 +261,7 @@ library MarginLogic {
                 price = collateralPrice(c);
             }
             if (shock != 0) price = price.mulDown(WAD - shock);
-            uint256 value = tokenValueUsd(
-                s.collateralBalances[account][token],
-                price,
-                c.tokenDecimals
-            );
+            uint256 value = tokenValueUsd(s.collateralBalances[account][i], price, c.tokenDecimals);
             (uint256 m, uint256 init) = weighted(c, value, fresh);
             sum += m;
             collateralIm += m - init;
@@ -293,9 +296,8 @@ library MarginLogic {
         while (mask != 0) {
             uint256 i = Bitmask.lowest(mask);
             mask &= mask - 1;
-            address token = collateralAt(s, i);
-            StoredCollateral storage c = s.collaterals[token];
-            uint256 balance = s.collateralBalances[account][token];
+            StoredCollateral storage c = s.collateralConfigs[i];
+            uint256 balance = s.collateralBalances[account][i];
             value += tokenValueUsd(balance, collateralPrice(c), c.tokenDecimals).toInt();
         }
     }
@@ -545,13 +547,12 @@ library MarginLogic {
             a.quoteBalance = int96(quoteBalance - int256(amount));
             return;
         }
-        StoredCollateral storage c = s.collaterals[token];
-        if (c.feed == address(0)) revert ICrossmarginErrors.UnknownToken(token);
+        CollateralListing storage c = listing(s, token);
         if (quoteBalance < 0) revert ICrossmarginErrors.DebtOutstanding(account, quoteBalance);
-        uint256 balance = s.collateralBalances[account][token];
+        uint256 balance = s.collateralBalances[account][c.index];
         if (amount > balance)
             revert ICrossmarginErrors.InsufficientBalance(account, token, balance, amount);
-        setCollateral(s, account, token, c, balance, balance - amount);
+        setCollateral(s, account, c, balance, balance - amount);
     }
 
     /// @notice The one margin check of a call: reverts unless the account meets the rule for

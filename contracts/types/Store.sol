@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {
     AccountData,
     AccountLiquidation,
+    CollateralListing,
     StoredCollateral,
     StoredMarket,
     MarketState,
@@ -80,11 +81,11 @@ struct Store {
     uint192 traderDebt; // sum of the negative quote balances, quote units (INV-46)
     StoredLiquidationParams liq;
     address[] collateralTokens; // by index
-    mapping(address token => StoredCollateral) collaterals;
+    mapping(address token => CollateralListing) collaterals;
     mapping(uint256 marketId => StoredMarket) markets;
     mapping(uint256 marketId => MarketState) marketStates;
     mapping(uint256 account => AccountData) accounts;
-    mapping(uint256 account => mapping(address token => uint256)) collateralBalances;
+    mapping(uint256 account => mapping(uint256 index => uint256)) collateralBalances; // by token index
     mapping(uint256 account => mapping(uint256 marketId => Position)) positions;
     mapping(uint256 account => mapping(uint256 marketId => StoredOrder)) orders;
     mapping(uint256 account => mapping(address operator => bool)) operators;
@@ -99,4 +100,6 @@ struct Store {
     mapping(uint256 marketId => bytes32) marketNames; // set at listing, unique, never changed
     mapping(bytes32 name => uint256) marketIdPlusOne; // 0: no market has that name
     mapping(uint256 account => address) settlementCallbacks; // notified when an order settles
+    // A collateral's feed, weights and size scale by its index (INV-78)
+    mapping(uint256 index => StoredCollateral) collateralConfigs;
 }

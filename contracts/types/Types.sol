@@ -21,7 +21,8 @@ uint8 constant MARKET_INSTANT_TRADING = 1;
 uint8 constant MARKET_LIQUIDATION_CAP = 2;
 
 /// @notice A listed collateral token (not the quote token), as `getCollateral` returns it and
-///         admin events report it (WAD weights). In storage: `StoredCollateral`.
+///         admin events report it (WAD weights). In storage: its `CollateralListing` by
+///         address and its `StoredCollateral` by index (INV-78).
 struct CollateralConfig {
     address feed;
     uint32 heartbeat;
@@ -43,17 +44,17 @@ struct CollateralConfig {
 /// @dev One basis point in WAD: the unit the collateral weights are stored in (INV-78).
 uint256 constant BPS = 1e14;
 
-/// @notice A listed collateral token as stored (INV-78): slot 0 holds everything a valuation
-///         reads (feed, decimals and both weights, in basis points), slot 1 the size scale, read
-///         only when it is on (`sizeFactor != 0`); a valuation of an account that holds the token
-///         reads one slot of its configuration, and the balance.
+/// @notice A listed collateral token as a valuation reads it (INV-78), by its index (the bit of
+///         `AccountData.collateralMask`, so the loop over an account's mask never reads the token's
+///         address): slot 0 holds everything a valuation reads (feed, decimals and both weights,
+///         in basis points), slot 1 the size scale, read only when it is on (`sizeFactor != 0`).
+///         With the balance, also by index, a valuation reads two slots per token it holds.
 struct StoredCollateral {
     // slot 0
-    address feed; // non-zero exactly when listed: `_setFeed` refuses zero and nothing delists
+    address feed;
     uint32 heartbeat;
     uint8 feedDecimals;
     uint8 tokenDecimals;
-    uint8 index; // bit position in AccountData.collateralMask
     bool sizeScaled; // sizeFactor != 0: the weights fall above the size threshold
     uint16 initialWeightBps; // <= maintenanceWeightBps
     uint16 maintenanceWeightBps; // <= 9,500 (0.95)
@@ -61,11 +62,19 @@ struct StoredCollateral {
     uint64 sizeFactor; // WAD per sqrt(USD)
     uint64 weightFloor; // WAD fraction of the weights the size scale never goes below
     uint128 sizeThreshold; // USD WAD: balances worth more are haircut more
-    // slot 2
-    uint128 depositCap; // token units
-    uint128 totalDeposited; // token units
-    // slot 3: collateral liquidations and sales to the fund only
+}
+
+/// @notice A listed collateral token by its address: what deposits, withdrawals and collateral
+///         liquidations read beside its `StoredCollateral` (INV-78).
+struct CollateralListing {
+    // slot 0
+    bool listed;
+    uint8 index; // bit position in AccountData.collateralMask, key of its StoredCollateral
+    uint8 tokenDecimals; // as in its StoredCollateral: both set at listing, never changed
     uint64 liquidationDiscount; // WAD, <= 1 - maintenanceWeight
+    uint128 depositCap; // token units
+    // slot 1
+    uint128 totalDeposited; // token units
 }
 
 /// @notice A pair of correlated markets whose opposite positions earn a margin credit

@@ -31,6 +31,7 @@ export const MAPPINGS = {
   liquidations: 17n,
   protections: 20n,
   settlementCallbacks: 25n,
+  collateralConfigs: 26n,
 };
 
 const enc = AbiCoder.defaultAbiCoder();

@@ -198,21 +198,25 @@ describe("vault: parameters on their storage grids (INV-73, INV-75, INV-78)", ()
     }
   });
 
-  it("INV-78: an off-grid collateral weight reverts ParameterOffGrid and changes nothing, at listing and after; on-grid weights are stored in basis points beside the feed and read back exactly", async () => {
+  it("INV-78: an off-grid collateral weight reverts ParameterOffGrid and changes nothing, at listing and after; on-grid weights are stored in basis points beside the feed, by the token's index, and read back exactly", async () => {
     const e = ctx.engine.connect(risk);
     const BPS = 10n ** 14n;
     const engine = await ctx.engine.getAddress();
     const weth = await ctx.collaterals.WETH.getAddress();
-    /** The collateral's four storage slots, by `StoredCollateral`'s layout. */
-    const slots = async (token: string) => {
-      const base = at(token, mapping("collaterals"), "address");
+    /** A collateral's four storage slots: its listing's two by address (`CollateralListing`),
+     *  its configuration's two by index (`StoredCollateral`). */
+    const slots = async (token: string, index: bigint) => {
+      const listing = at(token, mapping("collaterals"), "address");
+      const config = at(index, mapping("collateralConfigs"));
       return Promise.all(
-        [0n, 1n, 2n, 3n].map(async (i) =>
-          BigInt(await ethers.provider.getStorage(engine, base + i)),
+        [listing, listing + 1n, config, config + 1n].map(async (slot) =>
+          BigInt(await ethers.provider.getStorage(engine, slot)),
         ),
       );
     };
     const tokens = async () => [...(await ctx.engine.collateralTokens())];
+    const wethIndex = (await ctx.engine.getCollateral(weth)).index;
+    const next = BigInt((await tokens()).length);
     const base = { weight: "0.8", initialWeight: "0.75", discount: "0.05" };
     const offGrid: [string, Record<string, bigint | string>, bigint][] = [
       ["initialWeight", { initialWeight: wad("0.75") + 1n }, wad("0.75") + 1n],
@@ -223,7 +227,7 @@ describe("vault: parameters on their storage grids (INV-73, INV-75, INV-78)", ()
     const token = await new MockERC20__factory(ctx.admin).deploy("Staked ETH", "stETH", 18);
     const feed = await new MockV3Aggregator__factory(ctx.admin).deploy(8, feedAnswer("3000", 8));
     for (const [name, o, value] of offGrid) {
-      const before = [await slots(weth), await tokens()];
+      const before = [await slots(weth, wethIndex), await tokens()];
       await expect(
         e.setCollateralParams(weth, collateralRisk({ ...base, ...o })),
         `${name} ${value}`,
@@ -238,8 +242,8 @@ describe("vault: parameters on their storage grids (INV-73, INV-75, INV-78)", ()
       await expect(listing, `listing: ${name} ${value}`)
         .to.be.revertedWithCustomError(ctx.engine, "ParameterOffGrid")
         .withArgs(b32(name), value, BPS);
-      expect([await slots(weth), await tokens()]).to.deep.equal(before);
-      expect(await slots(await token.getAddress())).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect([await slots(weth, wethIndex), await tokens()]).to.deep.equal(before);
+      expect(await slots(await token.getAddress(), next)).to.deep.equal([0n, 0n, 0n, 0n]);
     }
     // Bounds come first: 0.95 + 1 wei is out of bounds before it is off the grid.
     await expect(e.setCollateralParams(weth, collateralRisk({ weight: wad("0.95") + 1n })))
@@ -294,35 +298,47 @@ describe("vault: parameters on their storage grids (INV-73, INV-75, INV-78)", ()
         true,
         before.totalDeposited,
       ]);
-      const [w0, w1, w2, w3] = await slots(weth);
+      const [l0, l1, c0, c1] = await slots(weth, wethIndex);
       expect([
-        bits(w0, 0n, 160n),
-        bits(w0, 160n, 32n),
-        bits(w0, 192n, 8n),
-        bits(w0, 200n, 8n),
-        bits(w0, 208n, 8n),
-        bits(w0, 216n, 8n),
-        bits(w0, 224n, 16n) * BPS,
-        bits(w0, 240n, 16n) * BPS,
+        bits(l0, 0n, 8n),
+        bits(l0, 8n, 8n),
+        bits(l0, 16n, 8n),
+        bits(l0, 24n, 64n),
+        bits(l0, 88n, 128n),
+        l0 >> 216n,
+        l1,
+      ]).to.deep.equal([
+        1n,
+        before.index,
+        before.tokenDecimals,
+        r.liquidationDiscount,
+        r.depositCap,
+        0n,
+        before.totalDeposited,
+      ]);
+      expect([
+        bits(c0, 0n, 160n),
+        bits(c0, 160n, 32n),
+        bits(c0, 192n, 8n),
+        bits(c0, 200n, 8n),
+        bits(c0, 208n, 8n),
+        bits(c0, 216n, 16n) * BPS,
+        bits(c0, 232n, 16n) * BPS,
+        c0 >> 248n,
       ]).to.deep.equal([
         BigInt(before.feed),
         before.heartbeat,
         before.feedDecimals,
         before.tokenDecimals,
-        before.index,
         r.sizeFactor === 0n ? 0n : 1n,
         r.initialWeight,
         r.maintenanceWeight,
+        0n,
       ]);
-      expect([bits(w1, 0n, 64n), bits(w1, 64n, 64n), bits(w1, 128n, 128n)]).to.deep.equal([
+      expect([bits(c1, 0n, 64n), bits(c1, 64n, 64n), bits(c1, 128n, 128n)]).to.deep.equal([
         r.sizeFactor,
         r.weightFloor,
         r.sizeThreshold,
-      ]);
-      expect([bits(w2, 0n, 128n), bits(w2, 128n, 128n), w3]).to.deep.equal([
-        r.depositCap,
-        before.totalDeposited,
-        r.liquidationDiscount,
       ]);
     }
   });
