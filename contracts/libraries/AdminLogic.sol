@@ -8,6 +8,7 @@ import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {AdlParams, MICRO_USD, Store, StoredLiquidationParams} from "../types/Store.sol";
@@ -422,6 +423,7 @@ library AdminLogic {
         c.sizeScaled = r.sizeFactor != 0;
         c.sizeFactor = r.sizeFactor;
         c.sizeThreshold = r.sizeThreshold;
+        c.sizeFromLog2 = uint8(Math.log2(r.sizeThreshold)); // <= 99: the threshold is <= 1e30
         c.weightFloor = r.weightFloor;
         entry.liquidationDiscount = r.liquidationDiscount;
         entry.depositCap = r.depositCap;

@@ -219,7 +219,8 @@ library MarginLogic {
         uint256 value,
         bool fresh
     ) internal view returns (uint256 maintenanceUsd, uint256 initialUsd) {
-        // slot 0 (INV-78): both weights in basis points, and whether the size scale is on
+        // slot 0 (INV-78): both weights in basis points, whether the size scale is on and from
+        // which power of two its threshold may be reached
         uint256 wM = uint256(c.maintenanceWeightBps) * BPS;
         uint256 wI = uint256(c.initialWeightBps) * BPS;
         if (!fresh) {
@@ -227,8 +228,8 @@ library MarginLogic {
             wI /= 2;
         }
         uint256 g = WAD;
-        if (c.sizeScaled) {
-            // slot 1, read only here
+        // Below 2^sizeFromLog2 <= threshold the scale is 1 without reading slot 1 (INV-78).
+        if (c.sizeScaled && (value >> c.sizeFromLog2) != 0) {
             uint256 threshold = c.sizeThreshold;
             if (value > threshold)
                 g = RiskMath.sizeScale(value, threshold, c.sizeFactor, c.weightFloor);

@@ -47,7 +47,8 @@ uint256 constant BPS = 1e14;
 /// @notice A listed collateral token as a valuation reads it (INV-78), by its index (the bit of
 ///         `AccountData.collateralMask`, so the loop over an account's mask never reads the token's
 ///         address): slot 0 holds everything a valuation reads (feed, decimals and both weights,
-///         in basis points), slot 1 the size scale, read only when it is on (`sizeFactor != 0`).
+///         in basis points), slot 1 the size scale, read only when it is on (`sizeFactor != 0`)
+///         and the value reaches the threshold's power of two.
 ///         With the balance, also by index, a valuation reads two slots per token it holds.
 struct StoredCollateral {
     // slot 0
@@ -58,6 +59,9 @@ struct StoredCollateral {
     bool sizeScaled; // sizeFactor != 0: the weights fall above the size threshold
     uint16 initialWeightBps; // <= maintenanceWeightBps
     uint16 maintenanceWeightBps; // <= 9,500 (0.95)
+    // floor(log2(sizeThreshold)) (0 for 0): a value below 2^sizeFromLog2 is at or below the
+    // threshold, so its valuation does not read slot 1 to compare (INV-78)
+    uint8 sizeFromLog2;
     // slot 1: the size scale (docs/math.md, "Collateral weights")
     uint64 sizeFactor; // WAD per sqrt(USD)
     uint64 weightFloor; // WAD fraction of the weights the size scale never goes below

@@ -11,7 +11,9 @@ import {
     MarketOrderParams,
     MarketTradingParams
 } from "../../contracts/types/Params.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
+import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
 import {EngineSetup} from "./utils/EngineSetup.sol";
 import {
     MAX_FEE,
@@ -297,5 +299,55 @@ contract MarketParamsTest is EngineSetup {
 
     function _collateralDigest(uint256) internal view returns (bytes32) {
         return keccak256(abi.encode(d.engine.getCollateral(_token)));
+    }
+
+    /// @notice INV-78's guard by fuzzing: a valuation reads the size scale's slot only from the
+    ///         threshold's power of two, `2^floor(log2(T))`, which is at most `T`. For thresholds
+    ///         from 0 to 1e30 USD and balances just below and at that power of two, at and just
+    ///         above `T`, and anywhere, a holder of WETH (3,000 USD, so its value is `3,000 *
+    ///         amount` exactly) is valued as the rule says: scaled exactly when the value is above
+    ///         `T` (`RiskMath` gives the scale itself, which `risk/weights.test.ts` checks against
+    ///         the TypeScript model).
+    function testFuzz_sizeScaleReadFromItsPowerOfTwo(
+        uint256 thresholdSeed,
+        uint256 pick,
+        uint256 amountSeed
+    ) public {
+        uint128 threshold = uint128(bound(thresholdSeed, 0, 1e30));
+        if (pick % 5 == 0) threshold = uint128(1 << bound(thresholdSeed, 0, 99)); // a power of two
+        ICrossmarginAdmin.CollateralRisk memory r = ICrossmarginAdmin.CollateralRisk({
+            initialWeight: 0.85e18,
+            maintenanceWeight: 0.9e18,
+            liquidationDiscount: 0.05e18,
+            sizeFactor: 0.001e18,
+            sizeThreshold: threshold,
+            weightFloor: 0.5e18,
+            depositCap: type(uint128).max
+        });
+        d.engine.setCollateralParams(address(d.weth), r);
+        uint256 from = 1 << Math.log2(threshold);
+        uint256 amount = [
+            (from - 1) / 3_000, // the last value below the power of two
+            Math.ceilDiv(from, 3_000), // the first at or above it
+            threshold / 3_000, // the last at or below the threshold
+            threshold / 3_000 + 1, // the first above it
+            amountSeed % (threshold / 1_000 + 2)
+        ][(pick >> 8) % 5];
+        if (amount == 0) amount = 1;
+        address holder = makeAddr("sized holder");
+        d.weth.mint(holder, amount);
+        vm.startPrank(holder);
+        d.weth.approve(address(d.engine), amount);
+        d.engine.deposit(0, address(d.weth), amount);
+        vm.stopPrank();
+        Health memory h = d.engine.accountHealth(d.engine.accountId(holder, 0));
+        uint256 value = amount * 3_000;
+        uint256 g =
+            value > threshold
+                ? RiskMath.sizeScale(value, threshold, r.sizeFactor, r.weightFloor)
+                : WAD;
+        (uint256 m, uint256 init) = RiskMath.weightedValues(value, 0.9e18, 0.85e18, g);
+        assertEq(h.equity, int256(m), "equity");
+        assertEq(h.im, m - init, "IM add-on");
     }
 }

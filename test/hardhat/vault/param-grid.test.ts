@@ -333,7 +333,8 @@ describe("vault: parameters on their storage grids (INV-73, INV-75, INV-78)", ()
         r.sizeFactor === 0n ? 0n : 1n,
         r.initialWeight,
         r.maintenanceWeight,
-        0n,
+        // floor(log2(threshold)), 0 for 0: below its power of two no valuation reads slot 1
+        r.sizeThreshold === 0n ? 0n : BigInt(BigInt(r.sizeThreshold).toString(2).length - 1),
       ]);
       expect([bits(c1, 0n, 64n), bits(c1, 64n, 64n), bits(c1, 128n, 128n)]).to.deep.equal([
         r.sizeFactor,
