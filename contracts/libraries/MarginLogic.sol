@@ -229,10 +229,12 @@ library MarginLogic {
         }
         uint256 g = WAD;
         // Below 2^sizeFromLog2 <= threshold the scale is 1 without reading slot 1 (INV-78).
-        if (c.sizeScaled && (value >> c.sizeFromLog2) != 0) {
-            uint256 threshold = c.sizeThreshold;
-            if (value > threshold)
-                g = RiskMath.sizeScale(value, threshold, c.sizeFactor, c.weightFloor);
+        if (c.sizeScaled) {
+            if ((value >> c.sizeFromLog2) != 0) {
+                uint256 threshold = c.sizeThreshold;
+                if (value > threshold)
+                    g = RiskMath.sizeScale(value, threshold, c.sizeFactor, c.weightFloor);
+            }
         }
         return RiskMath.weightedValues(value, wM, wI, g);
     }
