@@ -119,7 +119,7 @@ library AdminLogic {
         address token,
         ICrossmarginAdmin.CollateralRisk calldata risk
     ) external {
-        CollateralListing storage entry = _collateral(s, token);
+        CollateralListing storage entry = MarginLogic.listing(s, token);
         _setCollateralRisk(entry, s.collateralConfigs[entry.index], token, risk);
     }
 
@@ -131,7 +131,7 @@ library AdminLogic {
         string calldata feedDescription
     ) external {
         uint8 decimals = _setFeed(
-            _feedSlot(s.collateralConfigs[_collateral(s, token).index]),
+            _feedSlot(s.collateralConfigs[MarginLogic.listing(s, token).index]),
             feed,
             heartbeat,
             feedDescription
@@ -477,14 +477,6 @@ library AdminLogic {
         assembly ("memory-safe") {
             f.slot := c.slot
         }
-    }
-
-    function _collateral(
-        Store storage s,
-        address token
-    ) private view returns (CollateralListing storage entry) {
-        entry = s.collaterals[token];
-        if (!entry.listed) revert E.UnknownToken(token);
     }
 
     function _market(Store storage s, uint256 id) private view returns (StoredMarket storage m) {

@@ -249,7 +249,11 @@ describe("vault: parameters on their storage grids (INV-73, INV-75, INV-78)", ()
     await expect(e.setCollateralParams(weth, collateralRisk({ weight: wad("0.95") + 1n })))
       .to.be.revertedWithCustomError(ctx.engine, "ParameterOutOfBounds")
       .withArgs(b32("maintenanceWeight"), wad("0.95") + 1n, 0n, wad("0.95"));
-    const bits = (w: bigint, from: bigint, n: bigint) => (w >> from) & ((1n << n) - 1n);
+    /** A storage word split into consecutive fields of `widths` bits, from bit 0. */
+    const fields = (w: bigint, widths: bigint[]) =>
+      widths.map(
+        (n, i) => (w >> widths.slice(0, i).reduce((a, b) => a + b, 0n)) & ((1n << n) - 1n),
+      );
     const before = await ctx.engine.getCollateral(weth);
     const sets = [
       // the grid's extremes within the bounds, the size scale off and on
@@ -299,15 +303,7 @@ describe("vault: parameters on their storage grids (INV-73, INV-75, INV-78)", ()
         before.totalDeposited,
       ]);
       const [l0, l1, c0, c1] = await slots(weth, wethIndex);
-      expect([
-        bits(l0, 0n, 8n),
-        bits(l0, 8n, 8n),
-        bits(l0, 16n, 8n),
-        bits(l0, 24n, 64n),
-        bits(l0, 88n, 128n),
-        l0 >> 216n,
-        l1,
-      ]).to.deep.equal([
+      expect([...fields(l0, [8n, 8n, 8n, 64n, 128n, 40n]), l1]).to.deep.equal([
         1n,
         before.index,
         before.tokenDecimals,
@@ -316,27 +312,18 @@ describe("vault: parameters on their storage grids (INV-73, INV-75, INV-78)", ()
         0n,
         before.totalDeposited,
       ]);
-      expect([
-        bits(c0, 0n, 160n),
-        bits(c0, 160n, 32n),
-        bits(c0, 192n, 8n),
-        bits(c0, 200n, 8n),
-        bits(c0, 208n, 8n),
-        bits(c0, 216n, 16n) * BPS,
-        bits(c0, 232n, 16n) * BPS,
-        c0 >> 248n,
-      ]).to.deep.equal([
+      expect(fields(c0, [160n, 32n, 8n, 8n, 8n, 16n, 16n, 8n])).to.deep.equal([
         BigInt(before.feed),
         before.heartbeat,
         before.feedDecimals,
         before.tokenDecimals,
         r.sizeFactor === 0n ? 0n : 1n,
-        r.initialWeight,
-        r.maintenanceWeight,
+        r.initialWeight / BPS,
+        r.maintenanceWeight / BPS,
         // floor(log2(threshold)), 0 for 0: below its power of two no valuation reads slot 1
         r.sizeThreshold === 0n ? 0n : BigInt(BigInt(r.sizeThreshold).toString(2).length - 1),
       ]);
-      expect([bits(c1, 0n, 64n), bits(c1, 64n, 64n), bits(c1, 128n, 128n)]).to.deep.equal([
+      expect(fields(c1, [64n, 64n, 128n])).to.deep.equal([
         r.sizeFactor,
         r.weightFloor,
         r.sizeThreshold,
