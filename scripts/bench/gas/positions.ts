@@ -59,14 +59,18 @@ export async function firstInMarket(b: Bench): Promise<Results> {
 export async function positionLifecycle(b: Bench): Promise<Results> {
   const r: Results = {};
   await marketsInUse(b, [0]);
-  const [opener, increaser, withdrawer, closer] = await Promise.all(
-    ["open", "increase", "withdraw", "close"].map((l) => actor(`lifecycle: ${l}`)),
+  const [opener, increaser, withdrawer, closer, backed] = await Promise.all(
+    ["open", "increase", "withdraw", "close", "collateral-backed"].map((l) =>
+      actor(`lifecycle: ${l}`),
+    ),
   );
   const id = (w: { address: string }) => accountId(w.address, 0);
   for (const w of [opener, increaser, withdrawer, closer]) await fund(b, w, 0, "100000");
+  // Margin in WETH and WBTC, with 10 USDC for fees: its checks value both tokens.
+  await fund(b, backed, 0, "10", "2", "0.05");
   // Positions opened after the market's funding index became non-zero, so each position's
   // own funding snapshot is non-zero too.
-  for (const w of [increaser, withdrawer, closer]) await trade(b, w, id(w), 0, wad(1));
+  for (const w of [increaser, withdrawer, closer, backed]) await trade(b, w, id(w), 0, wad(1));
   await time.increase(60);
 
   const st = await b.sys.engine.getMarketState(0);
@@ -81,6 +85,11 @@ export async function positionLifecycle(b: Bench): Promise<Results> {
   check(index !== 0n && own !== 0n, "funding index is zero before the increase");
   // Realistic: a minute later, long skew, funding index non-zero: the trader adds 1 ETH.
   r["increase position"] = await gasOf(buy(b, increaser, id(increaser), 0, wad(1)));
+  // Realistic: the same increase by an account whose margin is WETH and WBTC (10 USDC for the
+  // fee): the check values both collaterals (their feeds and storage) after the position.
+  r["increase position (WETH and WBTC margin)"] = await gasOf(
+    buy(b, backed, id(backed), 0, wad(1)),
+  );
 
   await time.increase(60);
   // Realistic: a trader with one open ETH position takes 100 USDC out to its wallet.
