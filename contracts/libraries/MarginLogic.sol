@@ -46,7 +46,14 @@ library MarginLogic {
 
     /// @notice Price of a market: the oracle, or the settlement price once settled.
     function marketPrice(StoredMarket storage cfg) internal view returns (uint256 price) {
-        uint256 w = _feedWord(cfg);
+        return _marketPrice(cfg, _feedWord(cfg));
+    }
+
+    /// @dev `marketPrice` from config slot 0 already read as the word `w`.
+    function _marketPrice(
+        StoredMarket storage cfg,
+        uint256 w
+    ) private view returns (uint256 price) {
         if (_settled(w)) return cfg.settlementPrice;
         (, price) = OracleLib.readRound(address(uint160(w)), uint32(w >> 160), uint8(w >> 192));
     }
@@ -56,7 +63,14 @@ library MarginLogic {
     function marketPriceLatest(
         StoredMarket storage cfg
     ) internal view returns (uint256 price, bool fresh) {
-        uint256 w = _feedWord(cfg);
+        return _marketPriceLatest(cfg, _feedWord(cfg));
+    }
+
+    /// @dev `marketPriceLatest` from config slot 0 already read as the word `w`.
+    function _marketPriceLatest(
+        StoredMarket storage cfg,
+        uint256 w
+    ) private view returns (uint256 price, bool fresh) {
         if (_settled(w)) return (cfg.settlementPrice, true);
         return OracleLib.readLatest(address(uint160(w)), uint32(w >> 160), uint8(w >> 192));
     }
@@ -467,11 +481,15 @@ library MarginLogic {
         uint256 id
     ) private view returns (int256 value, RiskMath.Leg memory leg) {
         StoredMarket storage cfg = s.markets[id];
+        // Config slot 0 once: the feed's fields, the status and the offset pair (bits 216..223),
+        // which `figures` and the checked path below leave as set here
+        uint256 w = _feedWord(cfg);
+        leg.pair = uint8(w >> 216);
         uint256 price = q.hintPrice;
         bool fresh = true;
         if (id != q.hintMarket) {
-            if (q.mode != STRICT) (price, fresh) = marketPriceLatest(cfg);
-            else price = marketPrice(cfg);
+            if (q.mode != STRICT) (price, fresh) = _marketPriceLatest(cfg, w);
+            else price = _marketPrice(cfg, w);
         }
         Position storage pos = s.positions[q.account][id];
         if (q.shock != 0)
@@ -489,7 +507,6 @@ library MarginLogic {
             leg.notional = size.abs().mulUp(price);
             (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
         }
-        leg.pair = cfg.offsetPair;
         // A stale market counts at its last answer but is not closed (done from the start).
         if (q.slots.length != 0) {
             // Into the zeroed slot `_newSlots(n)` allocated, not a second one.
