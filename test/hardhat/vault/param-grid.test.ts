@@ -318,8 +318,8 @@ describe("vault: parameters on their storage grids (INV-73, INV-75, INV-78)", ()
         before.feedDecimals,
         before.tokenDecimals,
         r.sizeFactor === 0n ? 0n : 1n,
-        r.initialWeight / BPS,
-        r.maintenanceWeight / BPS,
+        BigInt(r.initialWeight) / BPS,
+        BigInt(r.maintenanceWeight) / BPS,
         // floor(log2(threshold)), 0 for 0: below its power of two no valuation reads slot 1
         r.sizeThreshold === 0n ? 0n : BigInt(BigInt(r.sizeThreshold).toString(2).length - 1),
       ]);
