@@ -8,6 +8,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginTrading} from "../interfaces/ICrossmarginTrading.sol";
 import {CrossmarginLiquidation} from "./CrossmarginLiquidation.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
+import {CollateralLogic} from "../libraries/CollateralLogic.sol";
 import {OrderLogic} from "../libraries/OrderLogic.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
 import {PoolLogic} from "../libraries/PoolLogic.sol";
@@ -82,7 +83,7 @@ contract Crossmargin is ICrossmarginTrading, CrossmarginLiquidation {
         _ownerOf(account);
         // Only the owner or an operator adds a collateral type: a stranger could otherwise fill
         // the account's slots with dust, each costing every health check an oracle read.
-        if (!_isQuote(token) && MarginLogic.collateralBalance(s, account, token) == 0)
+        if (!_isQuote(token) && CollateralLogic.collateralBalance(s, account, token) == 0)
             _authorize(account);
         return _deposit(account, token, amount);
     }

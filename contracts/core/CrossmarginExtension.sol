@@ -6,6 +6,7 @@ import {ICrossmarginExtension} from "../interfaces/ICrossmarginExtension.sol";
 import {CrossmarginAdmin} from "./CrossmarginAdmin.sol";
 import {AdlLogic} from "../libraries/AdlLogic.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
+import {CollateralLogic} from "../libraries/CollateralLogic.sol";
 import {OperatorLogic} from "../libraries/OperatorLogic.sol";
 import {OrderLogic} from "../libraries/OrderLogic.sol";
 import {OrderStore} from "../libraries/OrderStore.sol";
@@ -240,7 +241,7 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
 
     /// @inheritdoc ICrossmarginExtension
     function collateralBalance(uint256 account, address token) external view returns (uint256) {
-        return MarginLogic.collateralBalance(s, account, token);
+        return CollateralLogic.collateralBalance(s, account, token);
     }
 
     /// @inheritdoc ICrossmarginExtension
@@ -339,7 +340,9 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
     /// @inheritdoc ICrossmarginExtension
     function collateralPrice(address token) external view returns (uint256) {
         return
-            MarginLogic.collateralPrice(s.collateralConfigs[MarginLogic.listing(s, token).index]);
+            CollateralLogic.collateralPrice(
+                s.collateralConfigs[CollateralLogic.listing(s, token).index]
+            );
     }
 
     /// @inheritdoc ICrossmarginExtension

@@ -10,6 +10,7 @@ import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {MarginLogic} from "./MarginLogic.sol";
+import {CollateralLogic} from "./CollateralLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {AdlParams, MICRO_USD, Store, StoredLiquidationParams} from "../types/Store.sol";
 import {
@@ -119,7 +120,7 @@ library AdminLogic {
         address token,
         ICrossmarginAdmin.CollateralRisk calldata risk
     ) external {
-        CollateralListing storage entry = MarginLogic.listing(s, token);
+        CollateralListing storage entry = CollateralLogic.listing(s, token);
         _setCollateralRisk(entry, s.collateralConfigs[entry.index], token, risk);
     }
 
@@ -131,7 +132,7 @@ library AdminLogic {
         string calldata feedDescription
     ) external {
         uint8 decimals = _setFeed(
-            _feedSlot(s.collateralConfigs[MarginLogic.listing(s, token).index]),
+            _feedSlot(s.collateralConfigs[CollateralLogic.listing(s, token).index]),
             feed,
             heartbeat,
             feedDescription

@@ -17,6 +17,7 @@ import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 import {TradeLogic} from "./TradeLogic.sol";
 import {LiquidationParams, MICRO_USD, Store, StoredLiquidationParams} from "../types/Store.sol";
 import {OracleLib} from "./OracleLib.sol";
+import {CollateralLogic} from "./CollateralLogic.sol";
 import {
     AccountData,
     AccountLiquidation,
@@ -130,11 +131,11 @@ library LiquidationLogic {
         uint256 maxRepay,
         address liquidator
     ) external returns (uint256 repaid, uint256 seized) {
-        CollateralListing storage c = MarginLogic.listing(s, token);
+        CollateralListing storage c = CollateralLogic.listing(s, token);
         if (maxRepay == 0) revert E.ZeroAmount();
         uint256 allowed = _maxRepay(s, account);
         uint256 balance = s.collateralBalances[account][c.index];
-        uint256 price = MarginLogic.collateralPrice(s.collateralConfigs[c.index]);
+        uint256 price = CollateralLogic.collateralPrice(s.collateralConfigs[c.index]);
         (repaid, seized) = _seize(s, c, price, Math.min(maxRepay, allowed), balance);
         if (seized == 0 || repaid == 0) revert E.NothingToSeize(account, token);
 
@@ -434,11 +435,11 @@ library LiquidationLogic {
     /// @dev Quote balance plus weighted collateral (USD WAD) as the liquidation rule values it.
     function _weightedEquity(Store storage s, uint256 account) private view returns (int256) {
         AccountData storage a = s.accounts[account];
-        (uint256 collateral, ) = MarginLogic.weightedCollateralUsd(
+        (uint256 collateral, ) = CollateralLogic.weightedCollateralUsd(
             s,
             account,
             a.collateralMask,
-            MarginLogic.LIQUIDATION,
+            true,
             0
         );
         return MarginLogic.quoteToUsd(s, a.quoteBalance) + int256(collateral);

@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {Bitmask} from "./Bitmask.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {WadMath} from "./WadMath.sol";
@@ -11,11 +10,11 @@ import {MarketMath} from "./MarketMath.sol";
 import {PositionLib} from "./PositionLib.sol";
 import {OrderStore} from "./OrderStore.sol";
 import {RiskMath} from "./RiskMath.sol";
+import {CollateralLogic} from "./CollateralLogic.sol";
 import {Store} from "../types/Store.sol";
 import {Slot} from "./LiquidationCredits.sol";
 import {
     AccountData,
-    BPS,
     CollateralListing,
     StoredCollateral,
     Health,
@@ -86,39 +85,6 @@ library MarginLogic {
 
     function _settled(uint256 w) private pure returns (bool) {
         return (w >> 200) & 0xff == uint256(MarketStatus.Settled);
-    }
-
-    /// @notice A listed collateral token's listing, or `UnknownToken`.
-    function listing(
-        Store storage s,
-        address token
-    ) internal view returns (CollateralListing storage entry) {
-        entry = s.collaterals[token];
-        if (!entry.listed) revert ICrossmarginErrors.UnknownToken(token);
-    }
-
-    /// @notice The account's balance of the listed collateral `token` (0 for any other token).
-    function collateralBalance(
-        Store storage s,
-        uint256 account,
-        address token
-    ) internal view returns (uint256) {
-        CollateralListing storage entry = s.collaterals[token];
-        return entry.listed ? s.collateralBalances[account][entry.index] : 0;
-    }
-
-    /// @notice Oracle price of a collateral token (WAD, USD per whole token).
-    function collateralPrice(StoredCollateral storage c) internal view returns (uint256) {
-        return OracleLib.read(c.feed, c.heartbeat, c.feedDecimals);
-    }
-
-    /// @notice floor(amount * price / 10^decimals): USD value of a token amount.
-    function tokenValueUsd(
-        uint256 amount,
-        uint256 price,
-        uint8 decimals
-    ) internal pure returns (uint256) {
-        return Math.mulDiv(amount, price, 10 ** decimals);
     }
 
     /// @notice Adds `delta` to an account's quote balance and keeps `s.traderDebt`, the sum of
@@ -212,77 +178,21 @@ library MarginLogic {
         if (token == s.quoteToken) return quoteToUsd(s, int256(amount));
         uint256 index = s.collaterals[token].index;
         StoredCollateral storage c = s.collateralConfigs[index];
-        uint256 price = collateralPrice(c);
+        uint256 price = CollateralLogic.collateralPrice(c);
         uint256 balance = s.collateralBalances[account][index];
-        (uint256 after_, ) = weighted(c, tokenValueUsd(balance, price, c.tokenDecimals), true);
-        (uint256 before, ) = weighted(
+        (uint256 after_, ) = CollateralLogic.weighted(
             c,
-            tokenValueUsd(balance - amount, price, c.tokenDecimals),
+            CollateralLogic.tokenValueUsd(balance, price, c.tokenDecimals),
+            true
+        );
+        (uint256 before, ) = CollateralLogic.weighted(
+            c,
+            CollateralLogic.tokenValueUsd(balance - amount, price, c.tokenDecimals),
             true
         );
         // Signed: just above the size threshold, the rounding of the scale can make one more wei
         // count a few wei less (docs/math.md, "Collateral weights").
         return after_.toInt() - before.toInt();
-    }
-
-    /// @notice Maintenance- and initial-weighted value of a balance worth `value` (USD WAD), with
-    ///         the size scale above the threshold (docs/math.md, "Collateral weights").
-    /// @param fresh False halves both weights (a stale feed in the liquidation decision, INV-34).
-    function weighted(
-        StoredCollateral storage c,
-        uint256 value,
-        bool fresh
-    ) internal view returns (uint256 maintenanceUsd, uint256 initialUsd) {
-        // slot 0 (INV-78): both weights in basis points, whether the size scale is on and from
-        // which power of two its threshold may be reached
-        uint256 wM = uint256(c.maintenanceWeightBps) * BPS;
-        uint256 wI = uint256(c.initialWeightBps) * BPS;
-        if (!fresh) {
-            wM /= 2;
-            wI /= 2;
-        }
-        uint256 g = WAD;
-        // Below 2^sizeFromLog2 <= threshold the scale is 1 without reading slot 1 (INV-78).
-        if (c.sizeScaled) {
-            if ((value >> c.sizeFromLog2) != 0) {
-                uint256 threshold = c.sizeThreshold;
-                if (value > threshold)
-                    g = RiskMath.sizeScale(value, threshold, c.sizeFactor, c.weightFloor);
-            }
-        }
-        return RiskMath.weightedValues(value, wM, wI, g);
-    }
-
-    /// @notice Weighted collateral value of every non-quote token the account holds (USD WAD),
-    ///         and what its initial weights add to IM (`collateralIm`).
-    /// @param mode For the liquidation decision only (INV-34): a collateral feed past its
-    ///        heartbeat counts at its last answer with half its weights instead of reverting, so
-    ///        that a stale collateral (down to one wei of it) cannot make an account unliquidatable.
-    /// @param shock WAD: every collateral price falls by this fraction (risk views only).
-    function weightedCollateralUsd(
-        Store storage s,
-        uint256 account,
-        uint256 mask,
-        uint256 mode,
-        uint256 shock
-    ) internal view returns (uint256 sum, uint256 collateralIm) {
-        while (mask != 0) {
-            uint256 i = Bitmask.lowest(mask);
-            mask &= mask - 1;
-            StoredCollateral storage c = s.collateralConfigs[i];
-            uint256 price;
-            bool fresh = true;
-            if (mode == LIQUIDATION) {
-                (price, fresh) = OracleLib.readLatest(c.feed, c.heartbeat, c.feedDecimals);
-            } else {
-                price = collateralPrice(c);
-            }
-            if (shock != 0) price = price.mulDown(WAD - shock);
-            uint256 value = tokenValueUsd(s.collateralBalances[account][i], price, c.tokenDecimals);
-            (uint256 m, uint256 init) = weighted(c, value, fresh);
-            sum += m;
-            collateralIm += m - init;
-        }
     }
 
     /// @notice Equity, initial and maintenance margin of `account` (docs/math.md, Margin).
@@ -315,7 +225,9 @@ library MarginLogic {
             mask &= mask - 1;
             StoredCollateral storage c = s.collateralConfigs[i];
             uint256 balance = s.collateralBalances[account][i];
-            value += tokenValueUsd(balance, collateralPrice(c), c.tokenDecimals).toInt();
+            value += CollateralLogic
+                .tokenValueUsd(balance, CollateralLogic.collateralPrice(c), c.tokenDecimals)
+                .toInt();
         }
     }
 
@@ -461,11 +373,11 @@ library MarginLogic {
         Health memory h
     ) private view {
         if (collateralMask == 0) return;
-        (uint256 collateral, uint256 collateralIm) = weightedCollateralUsd(
+        (uint256 collateral, uint256 collateralIm) = CollateralLogic.weightedCollateralUsd(
             s,
             q.account,
             collateralMask,
-            q.mode,
+            q.mode == LIQUIDATION,
             q.shock
         );
         // Checked cast: a value above int256 (absurd prices) must revert, not wrap negative.
@@ -567,7 +479,7 @@ library MarginLogic {
             a.quoteBalance = int96(quoteBalance - int256(amount));
             return;
         }
-        CollateralListing storage c = listing(s, token);
+        CollateralListing storage c = CollateralLogic.listing(s, token);
         if (quoteBalance < 0) revert ICrossmarginErrors.DebtOutstanding(account, quoteBalance);
         uint256 balance = s.collateralBalances[account][c.index];
         if (amount > balance)

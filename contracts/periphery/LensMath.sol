@@ -65,7 +65,7 @@ library LensMath {
     }
 
     /// @notice Value, maintenance- and initial-weighted value of a balance (docs/math.md,
-    ///         "Collateral weights"), as the engine's `MarginLogic.weighted`.
+    ///         "Collateral weights"), as the engine's `CollateralLogic.weighted`.
     function weightedUsd(
         uint256 amount,
         uint256 price,

@@ -262,7 +262,7 @@ contract RiskMathTest is Test {
         );
     }
 
-    /// @dev `g` as the engine applies it (MarginLogic.weighted): 1 unless `k != 0` and `V > T`.
+    /// @dev `g` as the engine applies it (CollateralLogic.weighted): 1 unless `k != 0` and `V > T`.
     function _scale(
         uint256 value,
         uint256 threshold,
