@@ -76,10 +76,15 @@ library MarginLogic {
 
     /// @dev Config slot 0 read once, as a word: the feed (bits 0..159), its heartbeat
     ///      (160..191) and decimals (192..199), the status (200..207).
-    function _feedWord(StoredMarket storage cfg) private view returns (uint256 w) {
+    function _feedWord(StoredMarket storage cfg) private view returns (uint256) {
+        return _word(cfg, 0);
+    }
+
+    /// @dev Config slot `i` of a market, as a word.
+    function _word(StoredMarket storage cfg, uint256 i) private view returns (uint256 w) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            w := sload(cfg.slot)
+            w := sload(add(cfg.slot, i))
         }
     }
 
@@ -406,9 +411,11 @@ library MarginLogic {
         Position storage pos = s.positions[q.account][id];
         if (q.shock != 0)
             price = pos.size > 0 ? price.mulDown(WAD - q.shock) : price.mulUp(WAD + q.shock);
-        (, int256 indexNow) = MarketMath.currentFunding(cfg, s.marketStates[id], price);
+        // Config slot 1 once, for the funding and the requirements
+        uint256 c1 = _word(cfg, 1);
+        (, int256 indexNow) = MarketMath.fundingFrom(cfg, s.marketStates[id], price, w, c1);
         bool ok;
-        (ok, value) = MarketMath.figures(cfg, pos, price, indexNow, leg);
+        (ok, value) = MarketMath.figures(c1, pos, price, indexNow, leg);
         if (!ok) {
             // The checked path, where the plain one could overflow or the size factor binds.
             (int256 size, uint256 entry, int256 index0) = PositionLib.load(pos);

@@ -93,7 +93,20 @@ library MarketMath {
         return makerPart.mulUp(fill).mulUp(makerFee) + takerPart.mulUp(fill).mulUp(takerFee);
     }
 
-    /// @notice The funding rate and index at `block.timestamp` without recording them.
+    /// @notice The funding rate and index at `block.timestamp` without recording them
+    ///         (`fundingFrom`, the market's config read where needed).
+    function currentFunding(
+        StoredMarket storage cfg,
+        MarketState storage st,
+        uint256 price
+    ) internal view returns (int256 rateNow, int256 indexNow) {
+        return fundingFrom(cfg, st, price, 0, 0);
+    }
+
+    /// @notice `currentFunding` with config slots 0 and 1 passed as the words `c0` and `c1` the
+    ///         caller has already read (the health loop), so that neither is read again. A word
+    ///         passed as 0 is read from storage where it is needed: reading a slot that holds 0
+    ///         gives the same 0, so the result never depends on which the caller passed.
     /// @dev Each slot is read once, as a word (state 1: index, rate, time; config 0: the status;
     ///      config 1: the skew scale and the velocity; state 0: open interest), and decoded at the
     ///      field offsets of `MarketState` and `StoredMarket` (test/foundry/HotMath.t.sol
@@ -104,10 +117,12 @@ library MarketMath {
     ///      |velocity * elapsed| < 2^134; |rateNow| < 2^119 (the stored rate is int80);
     ///      |avgRate * elapsed| < 2^184. The one product that can overflow, by the
     ///      price, is checked, as is the sum with the index (Panic 0x11, as checked Solidity).
-    function currentFunding(
+    function fundingFrom(
         StoredMarket storage cfg,
         MarketState storage st,
-        uint256 price
+        uint256 price,
+        uint256 c0,
+        uint256 c1
     ) internal view returns (int256 rateNow, int256 indexNow) {
         bool overflow;
         // solhint-disable-next-line no-inline-assembly
@@ -116,9 +131,18 @@ library MarketMath {
             indexNow := signextend(15, s1) // int128 fundingIndex, bits 0..127
             rateNow := signextend(9, shr(128, s1)) // int80 fundingRate, bits 128..207
             let last := shr(208, s1) // uint48 lastFundingTime
-            // status (bits 200..207 of config 0) 4 = Settled: funding stopped at settlement
-            if iszero(or(eq(timestamp(), last), eq(and(shr(200, sload(cfg.slot)), 0xff), 4))) {
-                let c1 := sload(add(cfg.slot, 1))
+            let idle := eq(timestamp(), last)
+            if iszero(idle) {
+                if iszero(c0) {
+                    c0 := sload(cfg.slot)
+                }
+                // status (bits 200..207 of config 0) 4 = Settled: funding stopped at settlement
+                idle := eq(and(shr(200, c0), 0xff), 4)
+            }
+            if iszero(idle) {
+                if iszero(c1) {
+                    c1 := sload(add(cfg.slot, 1))
+                }
                 let elapsed := sub(timestamp(), last)
                 let scale := mul(shr(176, c1), NANO) // uint80 skewScaleNano, bits 176..255
                 let velocity := 0
@@ -191,7 +215,8 @@ library MarketMath {
     ///         ceil(size * (indexNow - index0))`, WAD), and, written into `out`, its size,
     ///         notional (`mulUp(|size|, price)`) and `requirements`.
     /// @dev Reads the position's slot (int128 size, bits 0..127; entry float 128..191; index
-    ///      float 192..255, `PositionLib`'s floats) and config slot 1 once each, as words.
+    ///      float 192..255, `PositionLib`'s floats) once, as a word; config slot 1 is the
+    ///      caller's word `c1` (`requirements`' fields at its offsets).
     ///      `ok` is false unless the price, the entry price and both funding indexes are below
     ///      2^127 in magnitude (then no product of the PnL and the notional can overflow:
     ///      |size| <= 2^127), the requirement products fit 256 bits and the size factor does not
@@ -201,7 +226,7 @@ library MarketMath {
     ///      One assembly block, over the 50-line lint: split, it would pay a call per position.
     // solhint-disable-next-line function-max-lines
     function figures(
-        StoredMarket storage cfg,
+        uint256 c1,
         Position storage pos,
         uint256 price,
         int256 indexNow,
@@ -253,7 +278,6 @@ library MarketMath {
                 let imr
                 let mmr
                 {
-                    let c1 := sload(add(cfg.slot, 1))
                     imr := mul(and(c1, 0xffffffff), NANO)
                     // imr and the scalar are below 2^62: their product fits
                     mmr := mul(imr, mul(and(shr(56, c1), 0xffffffff), NANO))

@@ -13,7 +13,8 @@
  * `TOP=n` lines (default 25);
  * `ARITH=1` leaves out storage, calls and logs. Code the IR build maps to no function is
  * "(generated)"; `NEAR=1` charges it to the function that ran last before it ("gen after").
- * `WARM=1` counts warm SLOADs by function; `OPS_OF=<name>` prints that line's gas by opcode;
+ * `WARM=1` counts warm SLOADs by function; `OPS_OF=<name>` prints that line's gas by opcode,
+ * `ALLOPS=1` the gas by opcode of all the repository's code the path ran;
  * `TIMELINE=1` prints the functions in the order they ran, consecutive opcodes of one merged
  * (lines "TL <gas> <function>"): the phases of a path, one position's turn of the loop.
  */
@@ -175,12 +176,14 @@ async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title
       if (tl.length && tl[tl.length - 1][0] === name) tl[tl.length - 1][1] += cost;
       else tl.push([name, cost]);
     }
-    if (name === process.env.OPS_OF) ops.set(s.op, (ops.get(s.op) ?? 0) + cost);
+    if (name === process.env.OPS_OF || (process.env.ALLOPS && map))
+      ops.set(s.op, (ops.get(s.op) ?? 0) + cost);
   }
   if (process.env.TIMELINE)
     for (const [n, g] of tl) console.log(`TL ${String(g).padStart(6)} ${n}`);
   if (process.env.WARM) console.log([...warm.entries()].sort((x, y) => y[1] - x[1]));
-  if (process.env.OPS_OF) console.log([...ops.entries()].sort((x, y) => y[1] - x[1]).slice(0, 40));
+  if (process.env.OPS_OF || process.env.ALLOPS)
+    console.log([...ops.entries()].sort((x, y) => y[1] - x[1]).slice(0, 40));
   const top = Number(process.env.TOP ?? 25);
   const rows = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   console.log(`\n${title}: ${receipt.gasUsed} gas (execution by function, top ${top})`);

@@ -93,6 +93,9 @@ async function checkAccounts(sys: System, account: bigint): Promise<void> {
   }
 }
 
+/** `WARM=1` lists the warm reads too (100 gas each: a slot read again). */
+const WARM = Boolean(process.env.WARM);
+
 /** Prints the storage, calls and logs of `hash`; slots are named only in the engine's storage. */
 async function dump(hash: string, labels: Labels, engine: string, title: string): Promise<void> {
   const receipt = (await hre.ethers.provider.getTransactionReceipt(hash))!;
@@ -109,11 +112,11 @@ async function dump(hash: string, labels: Labels, engine: string, title: string)
     const stack = s.stack ?? [];
     const arg = (k: number) => stack[stack.length - 1 - k].replace(/^0x/, "");
     const here = context[s.depth - 1];
-    if ((s.op === "SLOAD" && s.gasCost >= 2100) || s.op === "SSTORE") {
+    if ((s.op === "SLOAD" && (s.gasCost >= 2100 || WARM)) || s.op === "SSTORE") {
       const slot = BigInt("0x" + arg(0));
       const name = here === engine ? labels.name(slot) : `(${here.slice(0, 10)}…) slot`;
       lines.push(`  ${s.op.padEnd(6)} ${String(s.gasCost).padStart(5)}  ${name}`);
-      if (s.op === "SLOAD") {
+      if (s.op === "SLOAD" && s.gasCost >= 2100) {
         cold++;
         coldGas += s.gasCost;
       } else storeGas += s.gasCost;

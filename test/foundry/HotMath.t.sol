@@ -202,6 +202,23 @@ contract HotMathTest is Test {
         return MarketMath.currentFunding(cfg, st, price);
     }
 
+    /// @dev `fundingFrom` with config slots 0 and 1 passed as the words the health loop reads.
+    function fundingFromWords(uint256 price) external view returns (int256, int256) {
+        return MarketMath.fundingFrom(cfg, st, price, _word(0), _word(1));
+    }
+
+    /// @dev Config slot `i` as a word, as `MarginLogic._position` reads it.
+    function _word(uint256 i) internal view returns (uint256 w) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            w := sload(add(cfg.slot, i))
+        }
+    }
+
+    function _c1() internal view returns (uint256) {
+        return _word(1);
+    }
+
     function testFuzz_fundingMatchesCheckedSolidity(
         uint112 longOI,
         uint112 shortOI,
@@ -228,6 +245,11 @@ contract HotMathTest is Test {
             abi.encodeCall(this.refFunding, (price)),
             address(this),
             abi.encodeCall(this.funding, (price))
+        );
+        _same(
+            abi.encodeCall(this.refFunding, (price)),
+            address(this),
+            abi.encodeCall(this.fundingFromWords, (price))
         );
     }
 
@@ -318,7 +340,7 @@ contract HotMathTest is Test {
     ) external view returns (int256 value, int256 size, uint256 notional, uint256 im, uint256 mm) {
         RiskMath.Leg memory leg;
         bool ok;
-        (ok, value) = MarketMath.figures(cfg, pos, price, indexNow, leg);
+        (ok, value) = MarketMath.figures(_c1(), pos, price, indexNow, leg);
         if (!ok) return this.refFigures(price, indexNow);
         return (value, leg.size, leg.notional, leg.im, leg.mm);
     }
@@ -326,7 +348,7 @@ contract HotMathTest is Test {
     /// @dev Whether `figures` takes the plain path (`ok`), for the test of how often it does.
     function plain(uint256 price, int256 indexNow) external view returns (bool ok) {
         RiskMath.Leg memory leg;
-        (ok, ) = MarketMath.figures(cfg, pos, price, indexNow, leg);
+        (ok, ) = MarketMath.figures(_c1(), pos, price, indexNow, leg);
     }
 
     function _setPosition(uint256 word) internal {
