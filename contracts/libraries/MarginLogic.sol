@@ -45,14 +45,14 @@ library MarginLogic {
 
     /// @notice Price of a market: the oracle, or the settlement price once settled.
     function marketPrice(StoredMarket storage cfg) internal view returns (uint256 price) {
-        return _marketPrice(cfg, _feedWord(cfg));
+        return marketPriceFrom(cfg, configWord(cfg, 0));
     }
 
-    /// @dev `marketPrice` from config slot 0 already read as the word `w`.
-    function _marketPrice(
+    /// @notice `marketPrice` from config slot 0 already read as the word `w` (`configWord`).
+    function marketPriceFrom(
         StoredMarket storage cfg,
         uint256 w
-    ) private view returns (uint256 price) {
+    ) internal view returns (uint256 price) {
         if (_settled(w)) return cfg.settlementPrice;
         (, price) = OracleLib.readRound(address(uint160(w)), uint32(w >> 160), uint8(w >> 192));
     }
@@ -62,7 +62,7 @@ library MarginLogic {
     function marketPriceLatest(
         StoredMarket storage cfg
     ) internal view returns (uint256 price, bool fresh) {
-        return _marketPriceLatest(cfg, _feedWord(cfg));
+        return _marketPriceLatest(cfg, configWord(cfg, 0));
     }
 
     /// @dev `marketPriceLatest` from config slot 0 already read as the word `w`.
@@ -74,14 +74,11 @@ library MarginLogic {
         return OracleLib.readLatest(address(uint160(w)), uint32(w >> 160), uint8(w >> 192));
     }
 
-    /// @dev Config slot 0 read once, as a word: the feed (bits 0..159), its heartbeat
-    ///      (160..191) and decimals (192..199), the status (200..207).
-    function _feedWord(StoredMarket storage cfg) private view returns (uint256) {
-        return _word(cfg, 0);
-    }
-
-    /// @dev Config slot `i` of a market, as a word.
-    function _word(StoredMarket storage cfg, uint256 i) private view returns (uint256 w) {
+    /// @notice Config slot `i` of a market read once, as a word. Slot 0: the feed (bits
+    ///         0..159), its heartbeat (160..191) and decimals (192..199), the status (200..207),
+    ///         the flags (208..215), the offset pair (216..223), the fees (224..255). Slot 1: the
+    ///         margin and funding parameters (`MarketMath.requirements`, `fundingFrom`).
+    function configWord(StoredMarket storage cfg, uint256 i) internal view returns (uint256 w) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             w := sload(add(cfg.slot, i))
@@ -400,32 +397,24 @@ library MarginLogic {
         StoredMarket storage cfg = s.markets[id];
         // Config slot 0 once: the feed's fields, the status and the offset pair (bits 216..223),
         // which `figures` and the checked path below leave as set here
-        uint256 w = _feedWord(cfg);
+        uint256 w = configWord(cfg, 0);
         leg.pair = uint8(w >> 216);
         uint256 price = q.hintPrice;
         bool fresh = true;
         if (id != q.hintMarket) {
             if (q.mode != STRICT) (price, fresh) = _marketPriceLatest(cfg, w);
-            else price = _marketPrice(cfg, w);
+            else price = marketPriceFrom(cfg, w);
         }
         Position storage pos = s.positions[q.account][id];
         if (q.shock != 0)
             price = pos.size > 0 ? price.mulDown(WAD - q.shock) : price.mulUp(WAD + q.shock);
         // Config slot 1 once, for the funding and the requirements
-        uint256 c1 = _word(cfg, 1);
+        uint256 c1 = configWord(cfg, 1);
         (, int256 indexNow) = MarketMath.fundingFrom(cfg, s.marketStates[id], price, w, c1);
         bool ok;
         (ok, value) = MarketMath.figures(c1, pos, price, indexNow, leg);
-        if (!ok) {
-            // The checked path, where the plain one could overflow or the size factor binds.
-            (int256 size, uint256 entry, int256 index0) = PositionLib.load(pos);
-            value =
-                size.sMulFloor(int256(price) - int256(entry)) - size.sMulCeil(indexNow - index0);
-            // `MarketMath.leg`, written out: the call runs the loop out of stack.
-            leg.size = size;
-            leg.notional = size.abs().mulUp(price);
-            (leg.im, leg.mm) = MarketMath.requirements(cfg, leg.notional);
-        }
+        // The checked path, where the plain one could overflow or the size factor binds.
+        if (!ok) value = MarketMath.checkedFigures(cfg, pos, price, indexNow, leg);
         // A stale market counts at its last answer but is not closed (done from the start).
         if (q.slots.length != 0) {
             // Into the zeroed slot `_newSlots(n)` allocated, not a second one.

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {WadMath} from "./WadMath.sol";
 import {RiskMath} from "./RiskMath.sol";
+import {PositionLib} from "./PositionLib.sol";
 import {StoredMarket, MarketState, Position} from "../types/Types.sol";
 
 /// @title MarketMath
@@ -310,6 +311,23 @@ library MarketMath {
                 mstore(add(out, 0x40), notional)
             }
         }
+    }
+
+    /// @notice `figures` on the checked path (`PositionLib.load`, `sMulFloor`, `sMulCeil`,
+    ///         `requirements`), which `MarginLogic._position` takes where `figures` declines:
+    ///         the same figures, or the revert of the product that overflows.
+    function checkedFigures(
+        StoredMarket storage cfg,
+        Position storage pos,
+        uint256 price,
+        int256 indexNow,
+        RiskMath.Leg memory out
+    ) internal view returns (int256 value) {
+        (int256 size, uint256 entry, int256 index0) = PositionLib.load(pos);
+        value = size.sMulFloor(int256(price) - int256(entry)) - size.sMulCeil(indexNow - index0);
+        out.size = size;
+        out.notional = size.abs().mulUp(price);
+        (out.im, out.mm) = requirements(cfg, out.notional);
     }
 
     /// @notice A position of `size` at `price` as a leg of the health loop and the offset-pair

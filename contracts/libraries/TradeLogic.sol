@@ -131,8 +131,48 @@ library TradeLogic {
     ) internal returns (TradeResult memory r) {
         if (sizeDelta == 0) revert ICrossmarginErrors.ZeroSizeDelta();
         StoredMarket storage cfg = s.markets[marketId];
-        MarketStatus status = cfg.status;
-        bool reducing = isReducing(s.positions[account][marketId].size, sizeDelta);
+        bool settled;
+        uint256 checkPrice;
+        {
+            // Config slot 0 once: the status, the flags and the feed
+            uint256 c0 = MarginLogic.configWord(cfg, 0);
+            bool reducing = isReducing(s.positions[account][marketId].size, sizeDelta);
+            settled = _admit(s, marketId, c0, reducing, instant);
+            // The margin check values this market at its latest price (the settlement price
+            // once settled); a delayed order fills at its round's `price`, an instant trade
+            // (`price` 0) at the latest. A settlement passes the latest price it read in
+            // `pending`'s hint.
+            checkPrice =
+                price != 0 && pending.hintMarket == marketId
+                    ? pending.hintPrice
+                    : MarginLogic.marketPriceFrom(cfg, c0);
+        }
+        if (settled || price == 0) price = checkPrice;
+        r = execute(s, account, marketId, sizeDelta, price, settled);
+        if (sizeDelta > 0 ? r.fill > acceptablePrice : r.fill < acceptablePrice) {
+            revert ICrossmarginErrors.SlippageExceeded(r.fill, acceptablePrice);
+        }
+        if (r.riskIncreased) {
+            checkCaps(s, marketId, cfg, r.newSize > 0, sizeDelta, price);
+            pending.riskIncreased = true;
+        } else {
+            _reduced(s, account, marketId, sizeDelta, checkPrice, r, pending);
+        }
+        pending.hintMarket = marketId;
+        pending.hintPrice = checkPrice;
+    }
+
+    /// @dev The market's status (bits 200..207 of config slot 0, `c0`), the pause and the
+    ///      instant-trading flag (bits 208..215) admit the trade, or revert; returns whether the
+    ///      market is settled. A reducing trade passes everything but an unknown or paused market.
+    function _admit(
+        Store storage s,
+        uint256 marketId,
+        uint256 c0,
+        bool reducing,
+        bool instant
+    ) private view returns (bool settled) {
+        MarketStatus status = MarketStatus(uint8(c0 >> 200));
         if (status == MarketStatus.None) revert ICrossmarginErrors.UnknownMarket(marketId);
         if (status == MarketStatus.Paused) revert ICrossmarginErrors.MarketPaused(marketId);
         if (!reducing) {
@@ -140,31 +180,10 @@ library TradeLogic {
                 revert ICrossmarginErrors.MarketReduceOnly(marketId);
             if (status == MarketStatus.Settled) revert ICrossmarginErrors.MarketSettled(marketId);
             if (s.paused) revert ICrossmarginErrors.ProtocolPaused();
-            if (instant && cfg.flags & MARKET_INSTANT_TRADING == 0)
+            if (instant && (c0 >> 208) & MARKET_INSTANT_TRADING == 0)
                 revert ICrossmarginErrors.InstantTradingDisabled(marketId);
         }
-        bool settled = status == MarketStatus.Settled;
-        // The margin check values this market at its latest price (the settlement price once
-        // settled); a delayed order fills at its round's `price`, an instant trade (`price` 0)
-        // at the latest. A settlement passes the latest price it read in `pending`'s hint.
-        uint256 checkPrice =
-            price != 0 && pending.hintMarket == marketId
-                ? pending.hintPrice
-                : MarginLogic.marketPrice(cfg);
-        if (settled || price == 0) price = checkPrice;
-        r = execute(s, account, marketId, sizeDelta, price, settled);
-        if (sizeDelta > 0 ? r.fill > acceptablePrice : r.fill < acceptablePrice) {
-            revert ICrossmarginErrors.SlippageExceeded(r.fill, acceptablePrice);
-        }
-        if (r.riskIncreased) {
-            checkOpenInterest(s, marketId, cfg, r.newSize > 0, price);
-            checkNetExposure(s, marketId, cfg, sizeDelta, price);
-            pending.riskIncreased = true;
-        } else {
-            _reduced(s, account, marketId, sizeDelta, checkPrice, r, pending);
-        }
-        pending.hintMarket = marketId;
-        pending.hintPrice = checkPrice;
+        return status == MarketStatus.Settled;
     }
 
     /// @dev What a reducing trade changes in the INV-8 reconstruction of equity and MM before it:
@@ -342,47 +361,43 @@ library TradeLogic {
         return oldSize != 0 && (oldSize > 0) != (sizeDelta > 0) && sizeDelta.abs() <= oldSize.abs();
     }
 
-    /// @notice Per-side open interest caps: an absolute size and a multiple of the pool's balance.
-    function checkOpenInterest(
+    /// @notice The caps of a risk-increasing trade, on the market after it: per side, open
+    ///         interest (the side of the position, `long`) within an absolute size and its
+    ///         notional within a multiple of the pool's balance; then INV-45, a trade that grows |skew| keeps the net skew
+    ///         notional within the pool's balance times `maxNetExposureRatio` (docs/math.md).
+    ///         Trades that shrink |skew| (or keep it) pass the second.
+    /// @dev The open interest, the pool's slot and the caps' slot read once each. The pool's
+    ///      balance, not its value: O(1). The full value would read every market's oracle on each
+    ///      such trade (+85k..+335k gas measured) and block accounts not holding a stale market
+    ///      (INV-25).
+    function checkCaps(
         Store storage s,
         uint256 marketId,
         StoredMarket storage cfg,
         bool long,
-        uint256 price
-    ) internal view {
-        MarketState storage st = s.marketStates[marketId];
-        uint256 oi = long ? st.longOI : st.shortOI;
-        uint256 maxOi = cfg.maxOpenInterest;
-        if (oi > maxOi) revert ICrossmarginErrors.OpenInterestCapExceeded(marketId, oi, maxOi);
-        int256 poolUsd = MarginLogic.quoteToUsd(s, s.poolBalance);
-        uint256 capUsd = poolUsd > 0 ? uint256(poolUsd).mulDown(cfg.maxOiPoolRatio) : 0;
-        uint256 notional = oi.mulUp(price);
-        if (notional > capUsd)
-            revert ICrossmarginErrors.OpenInterestCapExceeded(marketId, notional, capUsd);
-    }
-
-    /// @notice INV-45: a risk-increasing trade that grows |skew| must keep the net skew notional
-    ///         within the pool's balance times `maxNetExposureRatio` (docs/math.md). Trades that
-    ///         shrink |skew| (or keep it) are always allowed.
-    function checkNetExposure(
-        Store storage s,
-        uint256 marketId,
-        StoredMarket storage cfg,
         int256 sizeDelta,
         uint256 price
     ) internal view {
         MarketState storage st = s.marketStates[marketId];
-        int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
+        (uint256 longOI, uint256 shortOI) = (st.longOI, st.shortOI);
+        (int256 balance, uint256 scale) = (s.poolBalance, s.quoteScale);
+        uint256 poolUsd = balance > 0 ? uint256(balance) * scale : 0;
+        {
+            uint256 oi = long ? longOI : shortOI;
+            uint256 maxOi = cfg.maxOpenInterest;
+            if (oi > maxOi) revert ICrossmarginErrors.OpenInterestCapExceeded(marketId, oi, maxOi);
+            uint256 notional = oi.mulUp(price);
+            uint256 capUsd = poolUsd.mulDown(cfg.maxOiPoolRatio);
+            if (notional > capUsd)
+                revert ICrossmarginErrors.OpenInterestCapExceeded(marketId, notional, capUsd);
+        }
+        int256 skew = int256(longOI) - int256(shortOI);
         uint256 after_ = skew.abs();
         if (after_ <= (skew - sizeDelta).abs()) return;
         uint256 netNotional = after_.mulUp(price);
-        // The pool's balance, as for the OI cap: O(1). The full value would read every market's
-        // oracle on each such trade (+85k..+335k gas measured) and block accounts not holding a
-        // stale market (INV-25).
-        int256 poolUsd = MarginLogic.quoteToUsd(s, s.poolBalance);
-        uint256 capUsd = poolUsd > 0 ? uint256(poolUsd).mulDown(cfg.maxNetExposureRatio) : 0;
-        if (netNotional > capUsd)
-            revert ICrossmarginErrors.NetExposureExceeded(marketId, netNotional, capUsd);
+        uint256 netCapUsd = poolUsd.mulDown(cfg.maxNetExposureRatio);
+        if (netNotional > netCapUsd)
+            revert ICrossmarginErrors.NetExposureExceeded(marketId, netNotional, netCapUsd);
     }
 
     function _updateAggregates(
