@@ -302,8 +302,10 @@ library MarginLogic {
         Query memory q,
         AccountData memory a
     ) private view returns (Health memory h) {
-        checkSequencer(s);
-        h.equity = quoteToUsd(s, a.quoteBalance);
+        // `checkSequencer` and `quoteToUsd`, their slot read once
+        (bool sequencer, uint256 scale) = (s.hasSequencer, s.quoteScale);
+        if (sequencer) OracleLib.checkSequencer(s.sequencerFeed, s.sequencerGracePeriod);
+        h.equity = a.quoteBalance * int256(scale);
         RiskMath.Leg[] memory legs;
         uint256 nLegs;
         uint256 mask = a.marketMask;
