@@ -7,7 +7,6 @@ import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {WadMath} from "./WadMath.sol";
 import {OracleLib} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
-import {PositionLib} from "./PositionLib.sol";
 import {OrderStore} from "./OrderStore.sol";
 import {RiskMath} from "./RiskMath.sol";
 import {CollateralLogic} from "./CollateralLogic.sol";

@@ -118,6 +118,8 @@ library MarketMath {
     ///      |velocity * elapsed| < 2^134; |rateNow| < 2^119 (the stored rate is int80);
     ///      |avgRate * elapsed| < 2^184. The one product that can overflow, by the
     ///      price, is checked, as is the sum with the index (Panic 0x11, as checked Solidity).
+    ///      One assembly block, over the 50-line lint.
+    // solhint-disable-next-line function-max-lines
     function fundingFrom(
         StoredMarket storage cfg,
         MarketState storage st,

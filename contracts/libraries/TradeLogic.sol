@@ -31,6 +31,15 @@ library TradeLogic {
     using SafeCast for uint256;
 
     uint256 internal constant MAX_POSITIONS = 16;
+    /// @dev Literals for the assembly of `updateAggregates`: `WadMath.WAD`, one side's open
+    ///      interest (112 bits), both sides (224), a 120-bit sum and both sums (240).
+    uint256 private constant WAD_ = 1000000000000000000;
+    uint256 private constant OI_MASK = 0xffffffffffffffffffffffffffff;
+    uint256 private constant OI_PAIR_MASK =
+        0xffffffffffffffffffffffffffffffffffffffffffffffffffffffff;
+    uint256 private constant INT120_MASK = 0xffffffffffffffffffffffffffffff;
+    uint256 private constant SUMS_MASK =
+        0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff;
     uint256 internal constant NO_HINT = type(uint256).max;
 
     /// @notice Outcome of one position change.
@@ -251,7 +260,7 @@ library TradeLogic {
         MarginLogic.addPool(s, -r.quoteDelta);
         r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
         (int256 newEntry, int256 newIndex) = _move(s, account, marketId, r, indexNow);
-        _updateAggregates(st, size, r.newSize, int256(entry), newEntry, index0, newIndex);
+        updateAggregates(st, size, r.newSize, int256(entry), newEntry, index0, newIndex);
         _emitModified(account, marketId, sizeDelta, r, indexNow);
     }
 
@@ -363,9 +372,10 @@ library TradeLogic {
 
     /// @notice The caps of a risk-increasing trade, on the market after it: per side, open
     ///         interest (the side of the position, `long`) within an absolute size and its
-    ///         notional within a multiple of the pool's balance; then INV-45, a trade that grows |skew| keeps the net skew
-    ///         notional within the pool's balance times `maxNetExposureRatio` (docs/math.md).
-    ///         Trades that shrink |skew| (or keep it) pass the second.
+    ///         notional within a multiple of the pool's balance; then INV-45, a trade that grows
+    ///         |skew| keeps the net skew notional within the pool's balance times
+    ///         `maxNetExposureRatio` (docs/math.md). Trades that shrink |skew| (or keep it) pass
+    ///         the second.
     /// @dev The open interest, the pool's slot and the caps' slot read once each. The pool's
     ///      balance, not its value: O(1). The full value would read every market's oracle on each
     ///      such trade (+85k..+335k gas measured) and block accounts not holding a stale market
@@ -400,7 +410,80 @@ library TradeLogic {
             revert ICrossmarginErrors.NetExposureExceeded(marketId, netNotional, netCapUsd);
     }
 
-    function _updateAggregates(
+    /// @notice Moves a position of `oldSize` (at `oldEntry`, `oldIndex`) to `newSize` (at
+    ///         `newEntry`, `newIndex`) in the market's aggregates: open interest per side and the
+    ///         pool's two sums (`sum(size * entry) / WAD`, `sum(size * index) / WAD`).
+    /// @dev The plain path: both slots read and written once, as words (state 0: longOI bits
+    ///      0..111, shortOI 112..223, the listing's flag above; state 2: netEntryNotional 0..119,
+    ///      netFundingSnapshot 120..239, the flag above), the flags kept as they are. It is taken
+    ///      when every size, entry and index is below 2^127 in magnitude (no product can
+    ///      overflow: each is below 2^254, each quotient below 2^195, so no sum can), no side's
+    ///      open interest goes below zero or above 112 bits and both sums fit 120 bits. Anywhere
+    ///      else it writes nothing and declines to `_updateAggregatesChecked`, which then stores
+    ///      the same or reverts as it always did (test/foundry/Aggregates.t.sol). One assembly
+    ///      block, over the 50-line lint.
+    // solhint-disable-next-line function-max-lines
+    function updateAggregates(
+        MarketState storage st,
+        int256 oldSize,
+        int256 newSize,
+        int256 oldEntry,
+        int256 newEntry,
+        int256 oldIndex,
+        int256 newIndex
+    ) internal {
+        bool ok;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // -2^127 <= x < 2^127
+            function small(x) -> r {
+                r := lt(add(x, 0x80000000000000000000000000000000), shl(128, 1))
+            }
+            let s0 := sload(st.slot)
+            let longOI := and(s0, OI_MASK)
+            let shortOI := and(shr(112, s0), OI_MASK)
+            ok := and(and(small(oldSize), small(newSize)), and(small(oldEntry), small(newEntry)))
+            ok := and(ok, and(small(oldIndex), small(newIndex)))
+            switch sgt(oldSize, 0)
+            case 0 {
+                let out := sub(0, oldSize)
+                ok := and(ok, iszero(gt(out, shortOI)))
+                shortOI := sub(shortOI, out)
+            }
+            default {
+                ok := and(ok, iszero(gt(oldSize, longOI)))
+                longOI := sub(longOI, oldSize)
+            }
+            switch sgt(newSize, 0)
+            case 0 {
+                shortOI := add(shortOI, sub(0, newSize))
+            }
+            default {
+                longOI := add(longOI, newSize)
+            }
+            ok := and(ok, iszero(or(gt(longOI, OI_MASK), gt(shortOI, OI_MASK))))
+            if ok {
+                let s2 := sload(add(st.slot, 2))
+                let e := sub(signextend(14, s2), sdiv(mul(oldSize, oldEntry), WAD_))
+                e := add(e, sdiv(mul(newSize, newEntry), WAD_))
+                let f := sub(signextend(14, shr(120, s2)), sdiv(mul(oldSize, oldIndex), WAD_))
+                f := add(f, sdiv(mul(newSize, newIndex), WAD_))
+                ok := and(eq(signextend(14, e), e), eq(signextend(14, f), f))
+                if ok {
+                    s0 := or(and(s0, not(OI_PAIR_MASK)), or(shl(112, shortOI), longOI))
+                    sstore(st.slot, s0)
+                    s2 := or(and(s2, not(SUMS_MASK)), shl(120, and(f, INT120_MASK)))
+                    sstore(add(st.slot, 2), or(s2, and(e, INT120_MASK)))
+                }
+            }
+        }
+        if (!ok)
+            _updateAggregatesChecked(st, oldSize, newSize, oldEntry, newEntry, oldIndex, newIndex);
+    }
+
+    /// @dev `updateAggregates` in checked Solidity, field by field: where the plain path
+    ///      declines.
+    function _updateAggregatesChecked(
         MarketState storage st,
         int256 oldSize,
         int256 newSize,
