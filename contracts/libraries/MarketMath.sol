@@ -91,7 +91,11 @@ library MarketMath {
         if (skew != 0 && (skew > 0) != (sizeDelta > 0))
             makerPart = WadMath.min(absDelta, skew.abs());
         uint256 takerPart = absDelta - makerPart;
-        return makerPart.mulUp(fill).mulUp(makerFee) + takerPart.mulUp(fill).mulUp(takerFee);
+        // A part of zero costs zero: most trades are all taker or all maker.
+        uint256 fee;
+        if (makerPart != 0) fee = makerPart.mulUp(fill).mulUp(makerFee);
+        if (takerPart != 0) fee += takerPart.mulUp(fill).mulUp(takerFee);
+        return fee;
     }
 
     /// @notice The funding rate and index at `block.timestamp` without recording them
