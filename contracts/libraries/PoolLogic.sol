@@ -19,6 +19,8 @@ import {StoredMarket, MarketState, MarketStatus} from "../types/Types.sol";
 library PoolLogic {
     using SafeERC20 for IERC20;
     using WadMath for uint256;
+    using SafeCast for uint256;
+    using SafeCast for int256;
 
     /// @notice Pool value in quote units: its balance plus the traders' net open losses and
     ///         unpaid funding, minus their net open gains, minus the refundable impact premium
@@ -97,5 +99,35 @@ library PoolLogic {
         uint256 lent = uint256(balance) > debt ? uint256(balance) - debt : 0;
         free = WadMath.min(free, lent);
         return WadMath.min(free, IERC20(s.quoteToken).balanceOf(address(this)));
+    }
+
+    /// @notice `TradeLogic.updateAggregates` in checked Solidity, field by field, where its plain
+    ///         path declines (values no real market reaches): a linked call, so that the engine
+    ///         and the libraries that trade carry this rare path's code once, outside their own.
+    ///         The market's open interest and the pool's sums: what `value` reads.
+    function updateAggregatesChecked(
+        MarketState storage st,
+        int256 oldSize,
+        int256 newSize,
+        int256 oldEntry,
+        int256 newEntry,
+        int256 oldIndex,
+        int256 newIndex
+    ) external {
+        uint256 longOI = st.longOI;
+        uint256 shortOI = st.shortOI;
+        if (oldSize > 0) longOI -= uint256(oldSize);
+        else shortOI -= uint256(-oldSize);
+        if (newSize > 0) longOI += uint256(newSize);
+        else shortOI += uint256(-newSize);
+        st.longOI = longOI.toUint112();
+        st.shortOI = shortOI.toUint112();
+        int256 iwad = WadMath.IWAD;
+        st.netEntryNotional = (st.netEntryNotional -
+            (oldSize * oldEntry) / iwad +
+            (newSize * newEntry) / iwad).toInt120();
+        st.netFundingSnapshot = (st.netFundingSnapshot -
+            (oldSize * oldIndex) / iwad +
+            (newSize * newIndex) / iwad).toInt120();
     }
 }

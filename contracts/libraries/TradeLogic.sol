@@ -10,6 +10,7 @@ import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {PairCredit} from "./PairCredit.sol";
+import {PoolLogic} from "./PoolLogic.sol";
 import {Store} from "../types/Store.sol";
 import {
     AccountData,
@@ -419,7 +420,7 @@ library TradeLogic {
     ///      when every size, entry and index is below 2^127 in magnitude (no product can
     ///      overflow: each is below 2^254, each quotient below 2^195, so no sum can), no side's
     ///      open interest goes below zero or above 112 bits and both sums fit 120 bits. Anywhere
-    ///      else it writes nothing and declines to `_updateAggregatesChecked`, which then stores
+    ///      else it writes nothing and declines to `PoolLogic.updateAggregatesChecked`, which then stores
     ///      the same or reverts as it always did (test/foundry/Aggregates.t.sol). One assembly
     ///      block, over the 50-line lint.
     // solhint-disable-next-line function-max-lines
@@ -478,34 +479,14 @@ library TradeLogic {
             }
         }
         if (!ok)
-            _updateAggregatesChecked(st, oldSize, newSize, oldEntry, newEntry, oldIndex, newIndex);
-    }
-
-    /// @dev `updateAggregates` in checked Solidity, field by field: where the plain path
-    ///      declines.
-    function _updateAggregatesChecked(
-        MarketState storage st,
-        int256 oldSize,
-        int256 newSize,
-        int256 oldEntry,
-        int256 newEntry,
-        int256 oldIndex,
-        int256 newIndex
-    ) private {
-        uint256 longOI = st.longOI;
-        uint256 shortOI = st.shortOI;
-        if (oldSize > 0) longOI -= uint256(oldSize);
-        else shortOI -= uint256(-oldSize);
-        if (newSize > 0) longOI += uint256(newSize);
-        else shortOI += uint256(-newSize);
-        st.longOI = longOI.toUint112();
-        st.shortOI = shortOI.toUint112();
-        int256 iwad = WadMath.IWAD;
-        st.netEntryNotional = (st.netEntryNotional -
-            (oldSize * oldEntry) / iwad +
-            (newSize * newEntry) / iwad).toInt120();
-        st.netFundingSnapshot = (st.netFundingSnapshot -
-            (oldSize * oldIndex) / iwad +
-            (newSize * newIndex) / iwad).toInt120();
+            PoolLogic.updateAggregatesChecked(
+                st,
+                oldSize,
+                newSize,
+                oldEntry,
+                newEntry,
+                oldIndex,
+                newIndex
+            );
     }
 }

@@ -52,10 +52,16 @@ export async function deployCore(
   const trade = await deployOnce(ctx, "lib:TradeLogic", "TradeLogic");
   const poolLogic = await deployOnce(ctx, "lib:PoolLogic", "PoolLogic");
   const admin = await deployOnce(ctx, "lib:AdminLogic", "AdminLogic");
+  // The trade paths' checked aggregates update (`PoolLogic.updateAggregatesChecked`) is linked
+  // into every library that closes or opens positions.
   const liquidation = await deployOnce(ctx, "lib:LiquidationLogic", "LiquidationLogic", [], {
     MarginLogic: margin,
+    PoolLogic: poolLogic,
   });
-  const order = await deployOnce(ctx, "lib:OrderLogic", "OrderLogic", [], { MarginLogic: margin });
+  const order = await deployOnce(ctx, "lib:OrderLogic", "OrderLogic", [], {
+    MarginLogic: margin,
+    PoolLogic: poolLogic,
+  });
   const adl = await deployOnce(ctx, "lib:AdlLogic", "AdlLogic", [], {
     MarginLogic: margin,
     PoolLogic: poolLogic,
@@ -74,6 +80,7 @@ export async function deployCore(
   // and the risk module the same way from the extension's fallback.
   const riskModule = await deployOnce(ctx, "CrossmarginRisk", "CrossmarginRisk", [], {
     MarginLogic: margin,
+    PoolLogic: poolLogic,
   });
   const extension = await deployOnce(
     ctx,
