@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {WadMath} from "./WadMath.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {Position, PositionView} from "../types/Types.sol";
 
@@ -17,7 +17,7 @@ import {Position, PositionView} from "../types/Types.sol";
 library PositionLib {
     /// @notice Mantissa bits of the entry float (unsigned) and of the index float (signed).
     uint256 internal constant MANTISSA_BITS = 57;
-    uint256 private constant MANTISSA_MASK = (1 << MANTISSA_BITS) - 1;
+    uint256 private constant MANTISSA_MASK = 0x1ffffffffffffff; // (1 << MANTISSA_BITS) - 1, a literal for the assembly
     /// @dev The largest exponent a float holds, less one for a rounding carry (values < 2^183).
     uint256 private constant MAX_EXPONENT = 126;
 
@@ -55,26 +55,46 @@ library PositionLib {
     }
 
     /// @notice `v` as an unsigned float, rounded up when `up`, else down.
-    function encodeEntry(uint256 v, bool up) internal pure returns (uint64) {
-        uint256 exp = _exponent(v);
-        if (exp > MAX_EXPONENT) revert ICrossmarginErrors.PriceOverflow(v);
-        uint256 m = v >> exp;
-        if (up && (m << exp) != v) {
-            // The mantissa may carry to 2^57: one more exponent holds it exactly.
-            if (++m > MANTISSA_MASK) (m, exp) = (m >> 1, exp + 1);
+    /// @dev Reverts `PriceOverflow(v)` from 2^183 on (the exponent above `MAX_EXPONENT`). The
+    ///      mantissa and its rounding in assembly: `m < 2^57` after the shift, and one more
+    ///      exponent holds a carry to 2^57 exactly (test/foundry/PositionLib.t.sol checks both
+    ///      encodings against the checked Solidity they replaced).
+    function encodeEntry(uint256 v, bool up) internal pure returns (uint64 f) {
+        uint256 sh = _exponent(v);
+        if (sh > MAX_EXPONENT) revert ICrossmarginErrors.PriceOverflow(v);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := shr(sh, v)
+            if and(up, iszero(eq(shl(sh, m), v))) {
+                m := add(m, 1)
+                if gt(m, MANTISSA_MASK) {
+                    m := shr(1, m)
+                    sh := add(sh, 1)
+                }
+            }
+            f := or(shl(MANTISSA_BITS, sh), m)
         }
-        return uint64((exp << MANTISSA_BITS) | m);
     }
 
     /// @notice `v` as a signed float (two's-complement mantissa), rounded towards plus infinity
     ///         when `up`, else towards minus infinity.
-    function encodeIndex(int256 v, bool up) internal pure returns (uint64) {
-        uint256 exp = _exponent(v < 0 ? uint256(-v) << 1 : uint256(v) << 1);
-        int256 m = v >> exp; // arithmetic shift: towards minus infinity
-        if (up && (m << exp) != v) {
-            if (++m > int256(MANTISSA_MASK >> 1)) (m, exp) = (m >> 1, exp + 1);
+    /// @dev For the funding indexes the engine stores (int128) the exponent is at most 72 of the
+    ///      7 bits' 127. `v = type(int256).min` reverts Panic 0x11 (its magnitude), as the checked
+    ///      Solidity this replaced did; the float is the low 64 bits, as `uint64()` took them.
+    function encodeIndex(int256 v, bool up) internal pure returns (uint64 f) {
+        uint256 sh = _exponent(WadMath.abs(v) << 1);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := sar(sh, v) // towards minus infinity
+            if and(up, iszero(eq(shl(sh, m), v))) {
+                m := add(m, 1)
+                if sgt(m, shr(1, MANTISSA_MASK)) {
+                    m := sar(1, m)
+                    sh := add(sh, 1)
+                }
+            }
+            f := and(or(shl(MANTISSA_BITS, sh), and(m, MANTISSA_MASK)), 0xffffffffffffffff)
         }
-        return uint64((exp << MANTISSA_BITS) | (uint256(m) & MANTISSA_MASK));
     }
 
     /// @notice The value of an unsigned float.
@@ -91,8 +111,21 @@ library PositionLib {
 
     /// @dev The shift that fits `mag` into the mantissa: 0 below 2^57, else bits beyond 57. A
     ///      uint128 value (every funding index) needs at most 72 of the 7-bit exponent's 127.
-    function _exponent(uint256 mag) private pure returns (uint256) {
-        if (mag >> MANTISSA_BITS == 0) return 0;
-        return Math.log2(mag) + 1 - MANTISSA_BITS;
+    ///      `floor(log2(mag))` by a binary search of eight steps, as OpenZeppelin's `Math.log2`.
+    function _exponent(uint256 mag) private pure returns (uint256 sh) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            if shr(MANTISSA_BITS, mag) {
+                let r := shl(7, lt(0xffffffffffffffffffffffffffffffff, mag))
+                r := or(r, shl(6, lt(0xffffffffffffffff, shr(r, mag))))
+                r := or(r, shl(5, lt(0xffffffff, shr(r, mag))))
+                r := or(r, shl(4, lt(0xffff, shr(r, mag))))
+                r := or(r, shl(3, lt(0xff, shr(r, mag))))
+                r := or(r, shl(2, lt(0xf, shr(r, mag))))
+                r := or(r, shl(1, lt(0x3, shr(r, mag))))
+                r := or(r, lt(0x1, shr(r, mag)))
+                sh := sub(add(r, 1), MANTISSA_BITS)
+            }
+        }
     }
 }
