@@ -2,21 +2,19 @@
 pragma solidity 0.8.30;
 
 import {Test} from "forge-std/Test.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {TradeLogic} from "../../contracts/libraries/TradeLogic.sol";
+import {PoolLogic} from "../../contracts/libraries/PoolLogic.sol";
 import {MarketState} from "../../contracts/types/Types.sol";
 
 /// @notice `TradeLogic.updateAggregates`, whose plain path writes the market's open interest and
-///         the pool's two sums as words, against the field-by-field checked Solidity it replaced:
-///         the same two slots (every bit, the listing's flags included) after every move, and a
-///         revert with the same data exactly where the reference reverts.
+///         the pool's two sums as words, against the field-by-field checked Solidity it replaced
+///         and declines to: the same two slots (every bit, the listing's flags included) after
+///         every move, and a revert with the same data exactly where the reference reverts.
 contract AggregatesTest is Test {
-    using SafeCast for uint256;
-    using SafeCast for int256;
-
     MarketState internal st;
 
-    /// @dev The implementation `updateAggregates` replaced, as it was.
+    /// @dev The implementation `updateAggregates` replaced, field by field in checked Solidity:
+    ///      the path it declines to (`PoolLogic.updateAggregatesChecked`, unchanged).
     function refUpdate(
         int256 oldSize,
         int256 newSize,
@@ -25,21 +23,15 @@ contract AggregatesTest is Test {
         int256 oldIndex,
         int256 newIndex
     ) external returns (uint256, uint256) {
-        uint256 longOI = st.longOI;
-        uint256 shortOI = st.shortOI;
-        if (oldSize > 0) longOI -= uint256(oldSize);
-        else shortOI -= uint256(-oldSize);
-        if (newSize > 0) longOI += uint256(newSize);
-        else shortOI += uint256(-newSize);
-        st.longOI = longOI.toUint112();
-        st.shortOI = shortOI.toUint112();
-        int256 iwad = 1e18;
-        st.netEntryNotional = (st.netEntryNotional -
-            (oldSize * oldEntry) / iwad +
-            (newSize * newEntry) / iwad).toInt120();
-        st.netFundingSnapshot = (st.netFundingSnapshot -
-            (oldSize * oldIndex) / iwad +
-            (newSize * newIndex) / iwad).toInt120();
+        PoolLogic.updateAggregatesChecked(
+            st,
+            oldSize,
+            newSize,
+            oldEntry,
+            newEntry,
+            oldIndex,
+            newIndex
+        );
         return _words();
     }
 
