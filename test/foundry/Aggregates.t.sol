@@ -14,36 +14,15 @@ contract AggregatesTest is Test {
     MarketState internal st;
 
     /// @dev The implementation `updateAggregates` replaced, field by field in checked Solidity:
-    ///      the path it declines to (`PoolLogic.updateAggregatesChecked`, unchanged).
-    function refUpdate(
-        int256 oldSize,
-        int256 newSize,
-        int256 oldEntry,
-        int256 newEntry,
-        int256 oldIndex,
-        int256 newIndex
-    ) external returns (uint256, uint256) {
-        PoolLogic.updateAggregatesChecked(
-            st,
-            oldSize,
-            newSize,
-            oldEntry,
-            newEntry,
-            oldIndex,
-            newIndex
-        );
+    ///      the path it declines to (`PoolLogic.updateAggregatesChecked`, unchanged). `m`: old
+    ///      size, new size, old entry, new entry, old index, new index.
+    function refUpdate(int256[6] calldata m) external returns (uint256, uint256) {
+        PoolLogic.updateAggregatesChecked(st, m[0], m[1], m[2], m[3], m[4], m[5]);
         return _words();
     }
 
-    function update(
-        int256 oldSize,
-        int256 newSize,
-        int256 oldEntry,
-        int256 newEntry,
-        int256 oldIndex,
-        int256 newIndex
-    ) external returns (uint256, uint256) {
-        TradeLogic.updateAggregates(st, oldSize, newSize, oldEntry, newEntry, oldIndex, newIndex);
+    function update(int256[6] calldata m) external returns (uint256, uint256) {
+        TradeLogic.updateAggregates(st, m[0], m[1], m[2], m[3], m[4], m[5]);
         return _words();
     }
 
@@ -65,13 +44,11 @@ contract AggregatesTest is Test {
         int256 oldIndex,
         int256 newIndex
     ) internal {
-        bytes memory args = abi.encode(oldSize, newSize, oldEntry, newEntry, oldIndex, newIndex);
+        int256[6] memory m = [oldSize, newSize, oldEntry, newEntry, oldIndex, newIndex];
         uint256 snap = vm.snapshotState();
-        (bool okRef, bytes memory outRef) = address(this).call(
-            bytes.concat(this.refUpdate.selector, args)
-        );
+        (bool okRef, bytes memory outRef) = address(this).call(abi.encodeCall(this.refUpdate, (m)));
         vm.revertToState(snap);
-        (bool ok, bytes memory out) = address(this).call(bytes.concat(this.update.selector, args));
+        (bool ok, bytes memory out) = address(this).call(abi.encodeCall(this.update, (m)));
         assertEq(ok, okRef, "one reverted, the other did not");
         assertEq(keccak256(out), keccak256(outRef), "different slots or revert data");
     }
