@@ -36,8 +36,10 @@ library PoolLogic {
             int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
             if (skew == 0 && st.netEntryNotional == 0 && st.netFundingSnapshot == 0) continue;
             StoredMarket storage cfg = s.markets[id];
-            uint256 price = MarginLogic.marketPrice(cfg);
-            (, int256 indexNow) = MarketMath.currentFunding(cfg, st, price);
+            // Config slot 0 once, for the price and the funding's status check
+            uint256 c0 = MarginLogic.configWord(cfg, 0);
+            uint256 price = MarginLogic.marketPriceFrom(cfg, c0);
+            (, int256 indexNow) = MarketMath.fundingFrom(cfg, st, price, c0, 0);
             int256 netUpnl = (skew * int256(price)) / WadMath.IWAD - st.netEntryNotional;
             int256 netFunding = (skew * indexNow) / WadMath.IWAD - st.netFundingSnapshot;
             openUsd += netFunding - netUpnl - int256(impactPremium(cfg, skew, price));
