@@ -215,10 +215,6 @@ contract HotMathTest is Test {
         }
     }
 
-    function _c1() internal view returns (uint256) {
-        return _word(1);
-    }
-
     function testFuzz_fundingMatchesCheckedSolidity(
         uint112 longOI,
         uint112 shortOI,
@@ -340,7 +336,7 @@ contract HotMathTest is Test {
     ) external view returns (int256 value, int256 size, uint256 notional, uint256 im, uint256 mm) {
         RiskMath.Leg memory leg;
         bool ok;
-        (ok, value) = MarketMath.figures(_c1(), pos, price, indexNow, leg);
+        (ok, value) = MarketMath.figures(_word(1), pos, price, indexNow, leg);
         if (!ok) return this.refFigures(price, indexNow);
         return (value, leg.size, leg.notional, leg.im, leg.mm);
     }
@@ -348,7 +344,7 @@ contract HotMathTest is Test {
     /// @dev Whether `figures` takes the plain path (`ok`), for the test of how often it does.
     function plain(uint256 price, int256 indexNow) external view returns (bool ok) {
         RiskMath.Leg memory leg;
-        (ok, ) = MarketMath.figures(_c1(), pos, price, indexNow, leg);
+        (ok, ) = MarketMath.figures(_word(1), pos, price, indexNow, leg);
     }
 
     function _setPosition(uint256 word) internal {
