@@ -133,7 +133,15 @@ library AdlLogic {
     ) private returns (uint256 rewardQuote) {
         AdlParams memory p = s.adl;
         int256 delta = c.size > 0 ? -int256(size) : int256(size);
-        TradeLogic.execute(s, c.account, c.marketId, delta, c.price, true);
+        TradeLogic.execute(
+            s,
+            c.account,
+            c.marketId,
+            s.positions[c.account][c.marketId],
+            delta,
+            c.price,
+            true
+        );
         uint256 notional = size.mulUp(c.price);
         uint256 profitClosed = Math.mulDiv(uint256(c.pnl), size, c.size.abs());
         uint256 rewardUsd = Math.min(notional.mulDown(p.rewardRate), p.maxReward);

@@ -181,6 +181,7 @@ library LiquidationLogic {
             s,
             account,
             sl.marketId,
+            s.positions[account][sl.marketId],
             delta,
             sl.price,
             true

@@ -141,12 +141,13 @@ library TradeLogic {
     ) internal returns (TradeResult memory r) {
         if (sizeDelta == 0) revert ICrossmarginErrors.ZeroSizeDelta();
         StoredMarket storage cfg = s.markets[marketId];
+        Position storage pos = s.positions[account][marketId];
         bool settled;
         uint256 checkPrice;
         {
             // Config slot 0 once: the status, the flags and the feed
             uint256 c0 = MarginLogic.configWord(cfg, 0);
-            bool reducing = isReducing(s.positions[account][marketId].size, sizeDelta);
+            bool reducing = isReducing(pos.size, sizeDelta);
             settled = _admit(s, marketId, c0, reducing, instant);
             // The margin check values this market at its latest price (the settlement price
             // once settled); a delayed order fills at its round's `price`, an instant trade
@@ -158,7 +159,7 @@ library TradeLogic {
                     : MarginLogic.marketPriceFrom(cfg, c0);
         }
         if (settled || price == 0) price = checkPrice;
-        r = execute(s, account, marketId, sizeDelta, price, settled);
+        r = execute(s, account, marketId, pos, sizeDelta, price, settled);
         if (sizeDelta > 0 ? r.fill > acceptablePrice : r.fill < acceptablePrice) {
             revert ICrossmarginErrors.SlippageExceeded(r.fill, acceptablePrice);
         }
@@ -231,18 +232,20 @@ library TradeLogic {
     /// @notice Applies `sizeDelta` to the account's position in `marketId` at `price`.
     /// @dev The one function that changes positions and market aggregates. Realises PnL and
     ///      funding of the old position into the quote balance; the pool gets the opposite.
+    /// @param pos The account's position in `marketId` (`s.positions[account][marketId]`).
     /// @param atPrice Fill exactly at `price` without fee (liquidations and settled markets).
     function execute(
         Store storage s,
         uint256 account,
         uint256 marketId,
+        Position storage pos,
         int256 sizeDelta,
         uint256 price,
         bool atPrice
     ) internal returns (TradeResult memory r) {
+        StoredMarket storage cfg = s.markets[marketId];
         MarketState storage st = s.marketStates[marketId];
-        Position storage pos = s.positions[account][marketId];
-        int256 indexNow = recordFunding(s.markets[marketId], st, price);
+        int256 indexNow = recordFunding(cfg, st, price);
         (int256 size, uint256 entry, int256 index0) = PositionLib.load(pos);
         r.oldSize = size;
         r.newSize = size + sizeDelta;
@@ -252,7 +255,7 @@ library TradeLogic {
         if (atPrice) {
             r.fill = price;
         } else {
-            (r.fill, r.fee) = _impactFill(s.markets[marketId], st, sizeDelta, price);
+            (r.fill, r.fee) = _impactFill(cfg, st, sizeDelta, price);
         }
         r.pnl = size.sMulFloor(int256(r.fill) - int256(entry));
         r.funding = size.sMulCeil(indexNow - index0);
@@ -260,7 +263,7 @@ library TradeLogic {
         _credit(s, account, marketId, r);
         MarginLogic.addPool(s, -r.quoteDelta);
         r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
-        (int256 newEntry, int256 newIndex) = _move(s, account, marketId, r, indexNow);
+        (int256 newEntry, int256 newIndex) = _move(pos, r, indexNow);
         updateAggregates(st, size, r.newSize, int256(entry), newEntry, index0, newIndex);
         _emitModified(account, marketId, sizeDelta, r, indexNow);
     }
@@ -290,13 +293,10 @@ library TradeLogic {
     ///      (PositionLib), or deletes it. Returns the entry and index stored, which the market
     ///      aggregates must use.
     function _move(
-        Store storage s,
-        uint256 account,
-        uint256 marketId,
+        Position storage pos,
         TradeResult memory r,
         int256 indexNow
     ) private returns (int256 newEntry, int256 newIndex) {
-        Position storage pos = s.positions[account][marketId];
         if (r.newSize == 0) {
             delete pos.size;
             delete pos.entryFloat;
