@@ -165,7 +165,7 @@ library LiquidationLogic {
         // Slot 3 (the cap and its window) is read only in a capped market (INV-77).
         bool capped = cfg.flags & MARKET_LIQUIDATION_CAP != 0;
         uint256 closeSize = Math.min(
-            _closeSize(s, sl, ctx),
+            _closeSize(s, cfg, sl, ctx),
             _allowance(s, sl.marketId, capped, ctx.budget, sl.price)
         );
         if (closeSize == 0) return;
@@ -173,7 +173,7 @@ library LiquidationLogic {
         uint256 notional = closeSize.mulUp(sl.price);
         {
             // Priced before the close moves the skew, as a market close would be.
-            uint256 penalty = _penalty(s, sl, delta, notional, ctx.lp);
+            uint256 penalty = _penalty(s, cfg, sl, delta, notional, ctx.lp);
             ctx.penalty += penalty;
             ctx.equity -= int256(penalty);
         }
@@ -260,6 +260,7 @@ library LiquidationLogic {
     ///      after rounding even with a zero buffer.
     function _closeSize(
         Store storage s,
+        StoredMarket storage cfg,
         Slot memory sl,
         Ctx memory ctx
     ) private view returns (uint256) {
@@ -267,7 +268,6 @@ library LiquidationLogic {
         uint256 absSize = sl.size.abs();
         uint256 notional = absSize.mulUp(sl.price);
         if (notional == 0 || ctx.equity < 0) return absSize;
-        StoredMarket storage cfg = s.markets[sl.marketId];
         // Target (MM * (1 + buffer)) freed per USD of notional closed.
         uint256 freed = (sl.mm - MarketMath.minPositionMarginUsd(cfg)).divDown(notional).mulDown(
             WadMath.WAD + lp.buffer
@@ -296,10 +296,10 @@ library LiquidationLogic {
         uint256 budget,
         uint256 price
     ) private returns (uint256) {
-        StoredMarket storage cfg = s.markets[marketId];
-        MarketState storage st = s.marketStates[marketId];
         uint256 left = budget;
         if (capped) {
+            StoredMarket storage cfg = s.markets[marketId];
+            MarketState storage st = s.marketStates[marketId];
             uint256 cap = cfg.maxLiquidationPerWindow;
             if (block.timestamp >= uint256(st.windowStart) + cfg.liquidationWindow) {
                 st.windowStart = uint64(block.timestamp);
@@ -353,12 +353,12 @@ library LiquidationLogic {
     ///      (INV-28).
     function _penalty(
         Store storage s,
+        StoredMarket storage cfg,
         Slot memory sl,
         int256 delta,
         uint256 notional,
         LiquidationParams memory lp
     ) private view returns (uint256 penalty) {
-        StoredMarket storage cfg = s.markets[sl.marketId];
         penalty = notional.mulUp(_penaltyRate(cfg, lp));
         if (cfg.status == MarketStatus.Settled || cfg.skewScaleNano == 0) return penalty;
         MarketState storage st = s.marketStates[sl.marketId];
