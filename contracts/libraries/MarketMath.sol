@@ -123,7 +123,6 @@ library MarketMath {
     ///      |avgRate * elapsed| < 2^184. The one product that can overflow, by the
     ///      price, is checked, as is the sum with the index (Panic 0x11, as checked Solidity).
     ///      One assembly block, over the 50-line lint.
-    // solhint-disable-next-line function-max-lines
     function fundingFrom(
         StoredMarket storage cfg,
         MarketState storage st,
@@ -131,10 +130,37 @@ library MarketMath {
         uint256 c0,
         uint256 c1
     ) internal view returns (int256 rateNow, int256 indexNow) {
+        uint256 s1;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            s1 := sload(add(st.slot, 1))
+        }
+        return fundingAt(cfg, st, s1, price, c0, c1);
+    }
+
+    /// @notice State slot 1's word `s1` decoded: the stored funding rate (int80, bits
+    ///         128..207), index (int128, bits 0..127) and the time they were recorded (uint48,
+    ///         bits 208..255).
+    function storedFunding(
+        uint256 s1
+    ) internal pure returns (int256 rate, int256 index, uint256 last) {
+        return (int80(uint80(s1 >> 128)), int128(uint128(s1)), s1 >> 208);
+    }
+
+    /// @notice `fundingFrom` with state slot 1 passed as the word `s1` the caller has read
+    ///         (`TradeLogic._accrue`, which reads it first to see whether anything accrues).
+    // solhint-disable-next-line function-max-lines
+    function fundingAt(
+        StoredMarket storage cfg,
+        MarketState storage st,
+        uint256 s1,
+        uint256 price,
+        uint256 c0,
+        uint256 c1
+    ) internal view returns (int256 rateNow, int256 indexNow) {
         bool overflow;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let s1 := sload(add(st.slot, 1))
             indexNow := signextend(15, s1) // int128 fundingIndex, bits 0..127
             rateNow := signextend(9, shr(128, s1)) // int80 fundingRate, bits 128..207
             let last := shr(208, s1) // uint48 lastFundingTime

@@ -83,8 +83,16 @@ library TradeLogic {
         MarketState storage st,
         uint256 price
     ) private returns (bool recorded, int256 rateNow, int256 indexNow) {
-        if (st.lastFundingTime == block.timestamp) return (false, st.fundingRate, st.fundingIndex);
-        (rateNow, indexNow) = MarketMath.currentFunding(cfg, st, price);
+        // State slot 1 once: the time says whether anything accrues, and the funding reads it
+        uint256 s1;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            s1 := sload(add(st.slot, 1))
+        }
+        uint256 last;
+        (rateNow, indexNow, last) = MarketMath.storedFunding(s1);
+        if (last == block.timestamp) return (false, rateNow, indexNow);
+        (rateNow, indexNow) = MarketMath.fundingAt(cfg, st, s1, price, 0, 0);
         (int80 rate, int128 index) = (rateNow.toInt80(), indexNow.toInt128());
         (st.fundingRate, st.fundingIndex, st.lastFundingTime) = (
             rate,

@@ -207,6 +207,29 @@ contract HotMathTest is Test {
         return MarketMath.fundingFrom(cfg, st, price, _word(0), _word(1));
     }
 
+    /// @dev `fundingAt` with state slot 1 passed as the word `TradeLogic._accrue` reads.
+    function fundingAtWord(uint256 price) external view returns (int256, int256) {
+        uint256 s1;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            s1 := sload(add(st.slot, 1))
+        }
+        return MarketMath.fundingAt(cfg, st, s1, price, 0, 0);
+    }
+
+    /// @dev State slot 1 decoded from its word, against the compiler's field reads.
+    function _checkStoredFunding() internal view {
+        uint256 s1;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            s1 := sload(add(st.slot, 1))
+        }
+        (int256 rate, int256 index, uint256 last) = MarketMath.storedFunding(s1);
+        assertEq(rate, st.fundingRate, "stored rate");
+        assertEq(index, st.fundingIndex, "stored index");
+        assertEq(last, st.lastFundingTime, "stored time");
+    }
+
     /// @dev Config slot `i` as a word, as `MarginLogic._position` reads it.
     function _word(uint256 i) internal view returns (uint256 w) {
         // solhint-disable-next-line no-inline-assembly
@@ -247,6 +270,12 @@ contract HotMathTest is Test {
             address(this),
             abi.encodeCall(this.fundingFromWords, (price))
         );
+        _same(
+            abi.encodeCall(this.refFunding, (price)),
+            address(this),
+            abi.encodeCall(this.fundingAtWord, (price))
+        );
+        _checkStoredFunding();
     }
 
     /// @dev Every other field of the slots the hot code reads as words, set to `r`'s bits: a
