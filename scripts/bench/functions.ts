@@ -17,6 +17,8 @@
  * `ALLOPS=1` the gas by opcode of all the repository's code the path ran;
  * `TIMELINE=1` prints the functions in the order they ran, consecutive opcodes of one merged
  * (lines "TL <gas> <function>"): the phases of a path, one position's turn of the loop.
+ * `HASHES=1` counts the path's `KECCAK256`s by result (the last 12 hex digits of the storage
+ * key hashed): a key hashed more than once is a mapping entry the path locates again.
  */
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -151,6 +153,7 @@ async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title
   const totals = new Map<string, number>();
   const ops = new Map<string, number>();
   const warm = new Map<string, number>();
+  const hashes = new Map<string, number>();
   let lastNamed = "";
   const tl: [string, number][] = [];
   for (let i = 0; i < logs.length; i++) {
@@ -170,6 +173,10 @@ async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title
     const heavy =
       CALLS.has(s.op) || s.op === "SLOAD" || s.op === "SSTORE" || s.op.startsWith("LOG");
     if (s.op === "SLOAD" && cost < 2100) warm.set(name, (warm.get(name) ?? 0) + 1);
+    if (process.env.HASHES && s.op === "KECCAK256" && map) {
+      const key = `${String((logs[i + 1]?.stack ?? []).at(-1) ?? "").slice(-12)} ${name}`;
+      hashes.set(key, (hashes.get(key) ?? 0) + 1);
+    }
     if (process.env.ARITH && heavy) continue;
     totals.set(name, (totals.get(name) ?? 0) + cost);
     if (process.env.TIMELINE) {
@@ -182,6 +189,14 @@ async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title
   if (process.env.TIMELINE)
     for (const [n, g] of tl) console.log(`TL ${String(g).padStart(6)} ${n}`);
   if (process.env.WARM) console.log([...warm.entries()].sort((x, y) => y[1] - x[1]));
+  if (process.env.HASHES) {
+    const byKey = new Map<string, number>();
+    for (const [k, n] of hashes) byKey.set(k.split(" ")[0], (byKey.get(k.split(" ")[0]) ?? 0) + n);
+    const total = [...byKey.values()].reduce((a, b) => a + b, 0);
+    console.log(`KECCAK256: ${total} for ${byKey.size} keys`);
+    for (const [k, n] of [...byKey.entries()].sort((x, y) => y[1] - x[1]))
+      console.log(`  ${n}x ${k}`);
+  }
   if (process.env.OPS_OF || process.env.ALLOPS)
     console.log([...ops.entries()].sort((x, y) => y[1] - x[1]).slice(0, 40));
   const top = Number(process.env.TOP ?? 25);
