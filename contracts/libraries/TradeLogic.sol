@@ -84,11 +84,7 @@ library TradeLogic {
         uint256 price
     ) private returns (bool recorded, int256 rateNow, int256 indexNow) {
         // State slot 1 once: the time says whether anything accrues, and the funding reads it
-        uint256 s1;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            s1 := sload(add(st.slot, 1))
-        }
+        uint256 s1 = MarketMath.fundingWord(st);
         uint256 last;
         (rateNow, indexNow, last) = MarketMath.storedFunding(s1);
         if (last == block.timestamp) return (false, rateNow, indexNow);

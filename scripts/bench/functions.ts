@@ -174,7 +174,7 @@ async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title
       CALLS.has(s.op) || s.op === "SLOAD" || s.op === "SSTORE" || s.op.startsWith("LOG");
     if (s.op === "SLOAD" && cost < 2100) warm.set(name, (warm.get(name) ?? 0) + 1);
     if (process.env.HASHES && s.op === "KECCAK256" && map) {
-      const key = `${String((logs[i + 1]?.stack ?? []).at(-1) ?? "").slice(-12)} ${name}`;
+      const key = String((logs[i + 1]?.stack ?? []).at(-1) ?? "").slice(-12);
       hashes.set(key, (hashes.get(key) ?? 0) + 1);
     }
     if (process.env.ARITH && heavy) continue;
@@ -190,11 +190,9 @@ async function profileByFunction(hash: string, maps: Map<string, CodeMap>, title
     for (const [n, g] of tl) console.log(`TL ${String(g).padStart(6)} ${n}`);
   if (process.env.WARM) console.log([...warm.entries()].sort((x, y) => y[1] - x[1]));
   if (process.env.HASHES) {
-    const byKey = new Map<string, number>();
-    for (const [k, n] of hashes) byKey.set(k.split(" ")[0], (byKey.get(k.split(" ")[0]) ?? 0) + n);
-    const total = [...byKey.values()].reduce((a, b) => a + b, 0);
-    console.log(`KECCAK256: ${total} for ${byKey.size} keys`);
-    for (const [k, n] of [...byKey.entries()].sort((x, y) => y[1] - x[1]))
+    const total = [...hashes.values()].reduce((a, b) => a + b, 0);
+    console.log(`KECCAK256: ${total} for ${hashes.size} keys`);
+    for (const [k, n] of [...hashes.entries()].sort((x, y) => y[1] - x[1]))
       console.log(`  ${n}x ${k}`);
   }
   if (process.env.OPS_OF || process.env.ALLOPS)

@@ -209,22 +209,14 @@ contract HotMathTest is Test {
 
     /// @dev `fundingAt` with state slot 1 passed as the word `TradeLogic._accrue` reads.
     function fundingAtWord(uint256 price) external view returns (int256, int256) {
-        uint256 s1;
-        // solhint-disable-next-line no-inline-assembly
-        assembly {
-            s1 := sload(add(st.slot, 1))
-        }
-        return MarketMath.fundingAt(cfg, st, s1, price, 0, 0);
+        return MarketMath.fundingAt(cfg, st, MarketMath.fundingWord(st), price, 0, 0);
     }
 
     /// @dev State slot 1 decoded from its word, against the compiler's field reads.
     function _checkStoredFunding() internal view {
-        uint256 s1;
-        // solhint-disable-next-line no-inline-assembly
-        assembly {
-            s1 := sload(add(st.slot, 1))
-        }
-        (int256 rate, int256 index, uint256 last) = MarketMath.storedFunding(s1);
+        (int256 rate, int256 index, uint256 last) = MarketMath.storedFunding(
+            MarketMath.fundingWord(st)
+        );
         assertEq(rate, st.fundingRate, "stored rate");
         assertEq(index, st.fundingIndex, "stored index");
         assertEq(last, st.lastFundingTime, "stored time");
