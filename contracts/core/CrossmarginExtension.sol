@@ -6,6 +6,7 @@ import {ICrossmarginExtension} from "../interfaces/ICrossmarginExtension.sol";
 import {CrossmarginAdmin} from "./CrossmarginAdmin.sol";
 import {AdlLogic} from "../libraries/AdlLogic.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
+import {ConfigPage} from "../libraries/ConfigPage.sol";
 import {CollateralLogic} from "../libraries/CollateralLogic.sol";
 import {OperatorLogic} from "../libraries/OperatorLogic.sol";
 import {OrderLogic} from "../libraries/OrderLogic.sol";
@@ -178,6 +179,22 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
     /// @inheritdoc ICrossmarginExtension
     function quoteScale() external view returns (uint256) {
         return s.quoteScale;
+    }
+
+    /// @inheritdoc ICrossmarginExtension
+    function configPage() external view returns (uint256 version, address page) {
+        version = s.configPage;
+        if (version != 0) page = ConfigPage.at(version);
+    }
+
+    /// @inheritdoc ICrossmarginExtension
+    function configPageCode() external view returns (bytes memory) {
+        bytes memory c = ConfigPage.code(s);
+        // Raw, not ABI-encoded: the page's init code returns it as the page's code (INV-79).
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            return(add(c, 32), mload(c))
+        }
     }
 
     /// @inheritdoc ICrossmarginExtension

@@ -6,6 +6,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 import {WadMath} from "../libraries/WadMath.sol";
+import {ConfigPage} from "../libraries/ConfigPage.sol";
 import {MarginLogic} from "../libraries/MarginLogic.sol";
 import {FundLogic} from "../libraries/FundLogic.sol";
 import {TradeLogic} from "../libraries/TradeLogic.sol";
@@ -65,6 +66,7 @@ contract CrossmarginRisk is CrossmarginModule, ICrossmarginRisk {
         if (rate == 0) {
             delete s.offsetPairs[pairId];
             emit OffsetPairSet(pairId, 0, 0, 0, 0);
+            ConfigPage.publish(s);
             return;
         }
         if (marketA == marketB) revert InvalidOffsetPair(pairId, marketA, marketB);
@@ -76,6 +78,7 @@ contract CrossmarginRisk is CrossmarginModule, ICrossmarginRisk {
             revert ParameterOutOfBounds("stressMove", stressMove, MIN_STRESS_MOVE, WAD);
         s.offsetPairs[pairId] = OffsetPair(marketA, marketB, rate, stressMove);
         emit OffsetPairSet(pairId, marketA, marketB, rate, stressMove);
+        ConfigPage.publish(s);
     }
 
     /// @inheritdoc ICrossmarginRisk

@@ -145,6 +145,11 @@ interface ICrossmarginErrors {
     /// @notice `addMarket` when the engine already has the maximum number of markets.
     /// @param max The maximum (64, the bits of `AccountData.marketMask`).
     error TooManyMarkets(uint256 max);
+    /// @notice The config page's version counter (24 bits) is used up (INV-79).
+    error ConfigPageExhausted();
+    /// @notice The config page of `version` was not created where and as expected (INV-79).
+    /// @param version The page's version.
+    error ConfigPageFailed(uint256 version);
     /// @notice A trade or order with `sizeDelta == 0`.
     error ZeroSizeDelta();
     /// @notice The position's new size would not fit an int128.

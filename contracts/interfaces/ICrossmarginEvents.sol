@@ -121,6 +121,10 @@ interface ICrossmarginEvents {
     /// @param params Whether `modifyPosition` may add risk without a delayed order, the delay
     ///        to the earliest settlement round and the latest deadline after a commit (seconds).
     event MarketOrderParamsSet(uint256 indexed marketId, MarketOrderParams params);
+    /// @notice A new config page holds every market's config slots 0 and 1 (INV-79).
+    /// @param version The page's version (1, 2, ...).
+    /// @param page The page's address.
+    event ConfigPagePublished(uint256 version, address page);
     /// @notice A market's status changed (Active at creation).
     /// @param marketId The market.
     /// @param status The new status.

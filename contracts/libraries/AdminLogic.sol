@@ -9,6 +9,7 @@ import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 import {OracleLib, Feed} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ConfigPage} from "./ConfigPage.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {CollateralLogic} from "./CollateralLogic.sol";
 import {TradeLogic} from "./TradeLogic.sol";
@@ -169,6 +170,7 @@ library AdminLogic {
         _setLimits(m, id, p.limits);
         _setOrder(m, id, p.orders);
         emit Ev.MarketStatusSet(id, MarketStatus.Active, 0);
+        ConfigPage.publish(s);
     }
 
     function setMarketFeed(
@@ -180,6 +182,7 @@ library AdminLogic {
     ) external {
         uint8 decimals = _setFeed(_feedSlot(_market(s, id)), feed, heartbeat, feedDescription);
         emit Ev.MarketFeedSet(id, feed, heartbeat, decimals);
+        ConfigPage.publish(s);
     }
 
     function setMarketTradingParams(
@@ -194,6 +197,7 @@ library AdminLogic {
         }
         _setTrading(m, id, p);
         _refreshMaxTakerFee(s);
+        ConfigPage.publish(s);
     }
 
     function setMarketMarginParams(
@@ -202,10 +206,12 @@ library AdminLogic {
         MarketMarginParams calldata p
     ) external {
         _setMargin(_market(s, id), id, p);
+        ConfigPage.publish(s);
     }
 
     function setMarketLimits(Store storage s, uint256 id, MarketLimits calldata p) external {
         _setLimits(_market(s, id), id, p);
+        ConfigPage.publish(s);
     }
 
     function setMarketOrderParams(
@@ -214,6 +220,7 @@ library AdminLogic {
         MarketOrderParams calldata p
     ) external {
         _setOrder(_market(s, id), id, p);
+        ConfigPage.publish(s);
     }
 
     function setMarketStatus(Store storage s, uint256 id, MarketStatus status) external {
@@ -227,6 +234,7 @@ library AdminLogic {
         }
         m.status = status;
         emit Ev.MarketStatusSet(id, status, 0);
+        ConfigPage.publish(s);
     }
 
     function settleMarket(Store storage s, uint256 id, uint256 price) external {
@@ -246,6 +254,7 @@ library AdminLogic {
         m.settlementPrice = uint128(price);
         m.status = MarketStatus.Settled;
         emit Ev.MarketStatusSet(id, MarketStatus.Settled, price);
+        ConfigPage.publish(s);
     }
 
     function setLiquidationParams(Store storage s, LiquidationSettings calldata p) external {

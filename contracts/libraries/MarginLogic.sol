@@ -6,6 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {WadMath} from "./WadMath.sol";
 import {OracleLib} from "./OracleLib.sol";
+import {ConfigPage} from "./ConfigPage.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {OrderStore} from "./OrderStore.sol";
 import {RiskMath} from "./RiskMath.sol";
@@ -84,6 +85,10 @@ library MarginLogic {
         }
     }
 
+    function _bit(uint256 id) private pure returns (uint256) {
+        return id < 256 ? 1 << id : 0;
+    }
+
     function _settled(uint256 w) private pure returns (bool) {
         return (w >> 200) & 0xff == uint256(MarketStatus.Settled);
     }
@@ -137,7 +142,7 @@ library MarginLogic {
     ///         settings (docs/gas.md); 152 bits hold any supply of a real token.
     function addPool(Store storage s, int256 delta) internal returns (int256 newBalance) {
         newBalance = s.poolBalance + delta;
-        s.poolBalance = SafeCast.toInt152(newBalance);
+        s.poolBalance = SafeCast.toInt128(newBalance);
     }
 
     /// @notice Reverts while the L2 sequencer is down or in its grace period (INV-22); reads the
@@ -218,7 +223,7 @@ library MarginLogic {
     ///         its oracle price, and every position's PnL net of funding owed. Fresh feeds only.
     function accountValue(Store storage s, uint256 account) public view returns (int256 value) {
         AccountData memory a = s.accounts[account];
-        Query memory q = Query(account, type(uint256).max, 0, STRICT, 0, new Slot[](0), 0);
+        Query memory q = Query(account, type(uint256).max, 0, STRICT, 0, new Slot[](0), 0, address(0));
         value = _withoutCollateral(s, q, a).equity;
         uint256 mask = a.collateralMask;
         while (mask != 0) {
@@ -251,7 +256,7 @@ library MarginLogic {
         uint256 account
     ) internal view returns (Health memory h, Slot[] memory slots) {
         slots = _newSlots(Bitmask.count(s.accounts[account].marketMask));
-        h = _healthOf(s, Query(account, type(uint256).max, 0, LIQUIDATION, 0, slots, 0));
+        h = _healthOf(s, Query(account, type(uint256).max, 0, LIQUIDATION, 0, slots, 0, address(0)));
     }
 
     /// @notice `health` with every price moved by `shock` (WAD) against the account: longs and
@@ -273,6 +278,7 @@ library MarginLogic {
         uint256 shock;
         Slot[] slots; // when non-empty, each position's figures are recorded here (liquidation)
         uint256 n; // slots recorded
+        address page; // the config page (INV-79) when a market other than the hint's is valued
     }
 
     function _health(
@@ -283,7 +289,7 @@ library MarginLogic {
         uint256 mode,
         uint256 shock
     ) private view returns (Health memory h) {
-        return _healthOf(s, Query(account, hintMarket, hintPrice, mode, shock, new Slot[](0), 0));
+        return _healthOf(s, Query(account, hintMarket, hintPrice, mode, shock, new Slot[](0), 0, address(0)));
     }
 
     function _healthOf(Store storage s, Query memory q) private view returns (Health memory h) {
@@ -302,12 +308,22 @@ library MarginLogic {
         AccountData memory a
     ) private view returns (Health memory h) {
         // `checkSequencer` and `quoteToUsd`, their slot read once
-        (bool sequencer, uint256 scale) = (s.hasSequencer, s.quoteScale);
+        (bool sequencer, uint256 scale, uint256 version) = (
+            s.hasSequencer,
+            s.quoteScale,
+            s.configPage
+        );
         if (sequencer) OracleLib.checkSequencer(s.sequencerFeed, s.sequencerGracePeriod);
         h.equity = a.quoteBalance * int256(scale);
         RiskMath.Leg[] memory legs;
         uint256 nLegs;
         uint256 mask = a.marketMask;
+        // The config page when a market other than the hint's (whose slots the trade has read)
+        // is valued: one cold code access instead of two cold slots per market (INV-79); in a
+        // liquidation only for two positions or more, as its close reads the one's slots anyway.
+        uint256 others = mask & ~_bit(q.hintMarket);
+        if (version != 0 && others != 0 && (q.mode != LIQUIDATION || others & (others - 1) != 0))
+            q.page = ConfigPage.at(version);
         while (mask != 0) {
             uint256 id = Bitmask.lowest(mask);
             mask &= mask - 1;
@@ -396,9 +412,14 @@ library MarginLogic {
         uint256 id
     ) private view returns (int256 value, RiskMath.Leg memory leg) {
         StoredMarket storage cfg = s.markets[id];
-        // Config slot 0 once: the feed's fields, the status and the offset pair (bits 216..223),
-        // which `figures` and the checked path below leave as set here
-        uint256 w = configWord(cfg, 0);
+        // Config slots 0 and 1 once, from the page unless they are the hint market's: slot 0
+        // the feed's fields, the status and the offset pair (bits 216..223), which `figures`
+        // and the checked path below leave as set here; slot 1 for the funding and the
+        // requirements
+        uint256 w;
+        uint256 c1;
+        if (id == q.hintMarket || q.page == address(0)) (w, c1) = (configWord(cfg, 0), configWord(cfg, 1));
+        else (w, c1) = ConfigPage.words(q.page, id);
         leg.pair = uint8(w >> 216);
         uint256 price = q.hintPrice;
         bool fresh = true;
@@ -409,8 +430,6 @@ library MarginLogic {
         Position storage pos = s.positions[q.account][id];
         if (q.shock != 0)
             price = pos.size > 0 ? price.mulDown(WAD - q.shock) : price.mulUp(WAD + q.shock);
-        // Config slot 1 once, for the funding and the requirements
-        uint256 c1 = configWord(cfg, 1);
         (, int256 indexNow) = MarketMath.fundingFrom(cfg, s.marketStates[id], price, w, c1);
         bool ok;
         (ok, value) = MarketMath.figures(c1, pos, price, indexNow, leg);
@@ -502,7 +521,8 @@ library MarginLogic {
             c.riskIncreased ? STRICT : STALE_MARKETS,
             0,
             new Slot[](0),
-            0
+            0,
+            address(0)
         );
         AccountData memory a = s.accounts[account];
         Health memory h = _withoutCollateral(s, q, a);

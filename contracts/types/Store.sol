@@ -63,11 +63,12 @@ struct Store {
     // One slot for what every trade and margin check reads first and every trade writes
     // (docs/gas.md): the pool's balance beside the pause flag, the quote scale and the sequencer
     // check's settings
-    int152 poolBalance; // quote units owned by the pool in the vault; `MarginLogic.addPool` writes it
+    int128 poolBalance; // quote units owned by the pool in the vault; `MarginLogic.addPool` writes it
     uint64 quoteScale; // 10 ** (18 - quote decimals)
     uint24 sequencerGracePeriod; // seconds, <= MAX_GRACE_PERIOD (1 day)
     bool paused;
     bool hasSequencer; // sequencerFeed != 0: the checks read the feed's slot only then
+    uint24 configPage; // version of the config page (`ConfigPage`, INV-79), 0 = none yet
     address sequencerFeed; // optional L2 sequencer-uptime feed (answer 0 = up), 0 = none
     address pool;
     address insuranceFund;

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity 0.8.30;
+
+import {Store} from "../types/Store.sol";
+import {StoredMarket} from "../types/Types.sol";
+import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
+import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
+
+/// @title ConfigPage
+/// @notice A read-only copy of every market's config slots 0 and 1 in the code of one contract
+///         (docs/math.md, "Config page"; INV-79), so a margin check reads the configuration of
+///         the markets it values with one cold code access instead of two cold slots per market.
+///         The page is `0x00` followed by, for each market id `i < marketCount`, the two words
+///         at byte `1 + 64 i`. Storage stays the configuration's only source of truth: every
+///         function that writes a market's slot 0 or 1 publishes a new page in the same call
+///         (`publish`), so the page always equals the slots. The engine creates each page with
+///         CREATE2 from a constant init code that copies the engine's `configPageCode()`; its
+///         address follows from the page's version, which the engine keeps in the slot every
+///         check reads first (`Store.configPage`).
+library ConfigPage {
+    /// @dev The init code: `STATICCALL(gas, caller, configPageCode())`, revert if it failed,
+    ///      else return what it returned as the new contract's code.
+    ///      PUSH4 sel, PUSH0, MSTORE, PUSH0, PUSH0, PUSH1 4, PUSH1 0x1c, CALLER, GAS, STATICCALL,
+    ///      ISZERO, PUSH1 0x1b, JUMPI, RETURNDATASIZE, PUSH0, PUSH0, RETURNDATACOPY,
+    ///      RETURNDATASIZE, PUSH0, RETURN, JUMPDEST, PUSH0, PUSH0, REVERT.
+    bytes internal constant INIT_CODE =
+        hex"63025f2c3a5f525f5f6004601c335afa15601b573d5f5f3e3d5ff35b5f5ffd";
+    /// @dev keccak256(INIT_CODE), checked by the tests.
+    bytes32 internal constant INIT_HASH =
+        0x015b1cfeede194790e81db1aa32f592da06f34c71b2cc22be410e50dd9277688;
+
+    /// @notice The page of version `version` created by this contract (CREATE2's address).
+    function at(uint256 version) internal view returns (address page) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, or(shl(160, 0xff), address()))
+            mstore(add(p, 0x20), version)
+            mstore(add(p, 0x40), INIT_HASH)
+            page := and(keccak256(add(p, 11), 85), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
+    }
+
+    /// @notice Market `id`'s config slots 0 and 1 from the page at `page` (id < the page's
+    ///         market count: the caller's market is listed).
+    function words(address page, uint256 id) internal view returns (uint256 w0, uint256 w1) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            extcodecopy(page, 0, add(1, shl(6, id)), 64)
+            w0 := mload(0)
+            w1 := mload(0x20)
+        }
+    }
+
+    /// @notice The page's code as the init code returns it: `0x00`, then slots 0 and 1 of each
+    ///         listed market. Returned raw (not ABI-encoded) by `configPageCode()`.
+    function code(Store storage s) internal view returns (bytes memory c) {
+        uint256 n = s.marketCount;
+        c = new bytes(1 + 64 * n);
+        for (uint256 id; id < n; ++id) {
+            StoredMarket storage m = s.markets[id];
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                let o := add(add(c, 33), shl(6, id))
+                mstore(o, sload(m.slot))
+                mstore(add(o, 32), sload(add(m.slot, 1)))
+            }
+        }
+    }
+
+    /// @notice Creates the page of the next version from the current slots and records it.
+    ///         Called by every writer of a market's config slot 0 or 1, after the write.
+    function publish(Store storage s) internal {
+        uint256 version = uint256(s.configPage) + 1;
+        if (version > type(uint24).max) revert E.ConfigPageExhausted();
+        bytes memory init = INIT_CODE;
+        address page;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            page := create2(0, add(init, 32), mload(init), version)
+        }
+        if (page == address(0) || page != at(version) || page.code.length != 1 + 64 * s.marketCount)
+            revert E.ConfigPageFailed(version);
+        s.configPage = uint24(version);
+        emit Ev.ConfigPagePublished(version, page);
+    }
+}
