@@ -188,7 +188,7 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
     }
 
     /// @inheritdoc ICrossmarginExtension
-    function configPageCode() external view returns (bytes memory) {
+    function configPageCode() external view {
         bytes memory c = ConfigPage.code(s);
         // Raw, not ABI-encoded: the page's init code returns it as the page's code (INV-79).
         // solhint-disable-next-line no-inline-assembly

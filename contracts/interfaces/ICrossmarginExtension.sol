@@ -120,11 +120,11 @@ interface ICrossmarginExtension is IERC5267, ICrossmarginAdmin {
     /// @return page The page's address (0 before the first market is listed).
     function configPage() external view returns (uint256 version, address page);
 
-    /// @notice The next config page's code, returned raw (not ABI-encoded): `0x00`, then each
-    ///         listed market's config slots 0 and 1 (64 bytes per market, by id). The page's
-    ///         init code calls it when the engine publishes a page (INV-79).
-    /// @return The page's code, raw.
-    function configPageCode() external view returns (bytes memory);
+    /// @notice Returns the next config page's code as raw return data, not ABI-encoded (so the
+    ///         ABI declares no return value): `0x00`, then each listed market's config slots 0
+    ///         and 1 (64 bytes per market, by id). The page's init code calls it when the engine
+    ///         publishes a page (INV-79); read it with `eth_call` and its raw result.
+    function configPageCode() external view;
 
     /// @notice The quote token's scale: quote units times this are USD WAD.
     /// @return 10 ** (18 - the quote token's decimals) (1e12 for a 6-decimal USDC).

@@ -223,7 +223,16 @@ library MarginLogic {
     ///         its oracle price, and every position's PnL net of funding owed. Fresh feeds only.
     function accountValue(Store storage s, uint256 account) public view returns (int256 value) {
         AccountData memory a = s.accounts[account];
-        Query memory q = Query(account, type(uint256).max, 0, STRICT, 0, new Slot[](0), 0, address(0));
+        Query memory q = Query(
+            account,
+            type(uint256).max,
+            0,
+            STRICT,
+            0,
+            new Slot[](0),
+            0,
+            address(0)
+        );
         value = _withoutCollateral(s, q, a).equity;
         uint256 mask = a.collateralMask;
         while (mask != 0) {
@@ -256,7 +265,10 @@ library MarginLogic {
         uint256 account
     ) internal view returns (Health memory h, Slot[] memory slots) {
         slots = _newSlots(Bitmask.count(s.accounts[account].marketMask));
-        h = _healthOf(s, Query(account, type(uint256).max, 0, LIQUIDATION, 0, slots, 0, address(0)));
+        h = _healthOf(
+            s,
+            Query(account, type(uint256).max, 0, LIQUIDATION, 0, slots, 0, address(0))
+        );
     }
 
     /// @notice `health` with every price moved by `shock` (WAD) against the account: longs and
@@ -289,7 +301,11 @@ library MarginLogic {
         uint256 mode,
         uint256 shock
     ) private view returns (Health memory h) {
-        return _healthOf(s, Query(account, hintMarket, hintPrice, mode, shock, new Slot[](0), 0, address(0)));
+        return
+            _healthOf(
+                s,
+                Query(account, hintMarket, hintPrice, mode, shock, new Slot[](0), 0, address(0))
+            );
     }
 
     function _healthOf(Store storage s, Query memory q) private view returns (Health memory h) {
@@ -418,7 +434,8 @@ library MarginLogic {
         // requirements
         uint256 w;
         uint256 c1;
-        if (id == q.hintMarket || q.page == address(0)) (w, c1) = (configWord(cfg, 0), configWord(cfg, 1));
+        if (id == q.hintMarket || q.page == address(0))
+            (w, c1) = (configWord(cfg, 0), configWord(cfg, 1));
         else (w, c1) = ConfigPage.words(q.page, id);
         leg.pair = uint8(w >> 216);
         uint256 price = q.hintPrice;

@@ -10,7 +10,7 @@ export const BASE = 1n;
 /** `Store` fields by slot offset from `BASE`. */
 export const FIELDS: Record<string, bigint> = {
   quoteToken: 0n,
-  "poolBalance, quoteScale, paused, sequencer flag": 1n,
+  "poolBalance, quoteScale, paused, sequencer flag, config page": 1n,
   sequencerFeed: 2n,
   pool: 3n,
   "insuranceFund, insuranceAccrued": 4n,
@@ -45,3 +45,18 @@ export const mapping = (name: keyof typeof MAPPINGS): bigint => BASE + MAPPINGS[
 
 /** The absolute slot of field `name`. */
 export const field = (name: string): bigint => BASE + FIELDS[name];
+
+/** The fields of the slot `FIELDS["poolBalance, quoteScale, paused, sequencer flag, config page"]`
+ *  (Store.sol: `int128 poolBalance`, `uint64 quoteScale`, `uint24 sequencerGracePeriod`,
+ *  `bool paused`, `bool hasSequencer`, `uint24 configPage`, from the low bits up). */
+export function decodeHotSlot(w: bigint) {
+  const bits = (at: bigint, n: bigint) => (w >> at) & ((1n << n) - 1n);
+  return {
+    balance: BigInt.asIntN(128, bits(0n, 128n)),
+    scale: bits(128n, 64n),
+    gracePeriod: bits(192n, 24n),
+    paused: bits(216n, 8n) === 1n,
+    hasSequencer: bits(224n, 8n) === 1n,
+    configPage: bits(232n, 24n),
+  };
+}

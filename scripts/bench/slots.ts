@@ -27,7 +27,7 @@ import {
   trade,
 } from "./gas/bench";
 import { twoOfTenReady } from "./gas/liquidation";
-import { BASE, FIELDS, at, mapping } from "./layout";
+import { BASE, FIELDS, at, decodeHotSlot, mapping } from "./layout";
 import { traceSteps } from "./trace";
 
 class Labels {
@@ -68,10 +68,12 @@ async function checkLayout(sys: System): Promise<void> {
     if (!ok) throw new Error(`slots.ts: Store layout changed (${what}); update FIELDS`);
   };
   expect((await word(FIELDS.quoteToken)) === quote, "quoteToken");
-  const packed = await word(FIELDS["poolBalance, quoteScale, paused, sequencer flag"]);
-  expect(((packed >> 152n) & ((1n << 64n) - 1n)) === (await sys.engine.quoteScale()), "quoteScale");
-  const poolBalance = BigInt.asIntN(152, packed & ((1n << 152n) - 1n));
-  expect(poolBalance === (await sys.engine.poolBalance()), "poolBalance");
+  const hot = decodeHotSlot(
+    await word(FIELDS["poolBalance, quoteScale, paused, sequencer flag, config page"]),
+  );
+  expect(hot.scale === (await sys.engine.quoteScale()), "quoteScale");
+  expect(hot.balance === (await sys.engine.poolBalance()), "poolBalance");
+  expect(hot.configPage === (await sys.engine.configPage()).version, "configPage");
   expect((await word(FIELDS.pool)) === BigInt(await sys.pool.getAddress()), "pool");
   const counts = await word(FIELDS["marketCount, traderDebt"]);
   expect((counts & ((1n << 64n) - 1n)) === (await sys.engine.marketCount()), "marketCount");

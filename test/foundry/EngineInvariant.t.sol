@@ -32,7 +32,7 @@ contract EngineInvariantTest is EngineSetup {
         handler = new EngineHandler(d);
         handler.seedAccounts();
 
-        bytes4[] memory selectors = new bytes4[](29);
+        bytes4[] memory selectors = new bytes4[](30);
         selectors[0] = EngineHandler.deposit.selector;
         selectors[1] = EngineHandler.withdraw.selector;
         selectors[2] = EngineHandler.modifyPosition.selector;
@@ -62,6 +62,7 @@ contract EngineInvariantTest is EngineSetup {
         selectors[26] = handler.sweepFund.selector; // INV-70
         selectors[27] = handler.setSettlementCallback.selector; // INV-76
         selectors[28] = handler.setLiquidationCap.selector; // INV-77
+        selectors[29] = handler.setMarginParams.selector; // INV-79
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -77,6 +78,38 @@ contract EngineInvariantTest is EngineSetup {
         _checkAccountMasks();
         _checkPoolValue();
         _checkPoolShares();
+        _checkConfigPage();
+    }
+
+    /// @dev `Store.markets`' slot: AccessControl's mapping at 0, `Store` from 1, `markets` its
+    ///      eleventh slot (scripts/bench/layout.ts); checked below against each market's feed.
+    uint256 internal constant MARKETS_SLOT = 11;
+
+    /// @notice INV-79: the config page holds every listed market's config slots 0 and 1, as
+    ///         the slots hold them after every call (pausing, settling, pairs, limits).
+    function _checkConfigPage() internal view {
+        (uint256 version, address page) = d.engine.configPage();
+        assertGt(version, 0, "no config page after the listings");
+        uint256 n = d.engine.marketCount();
+        assertEq(page.code.length, 1 + 64 * n, "config page length");
+        assertEq(uint8(page.code[0]), 0, "config page starts with STOP");
+        bytes memory code = page.code;
+        for (uint256 id; id < n; ++id) {
+            bytes32 base = keccak256(abi.encode(id, MARKETS_SLOT));
+            bytes32 w0 = vm.load(address(d.engine), base);
+            assertEq(address(uint160(uint256(w0))), d.engine.marketInfo(id).feed, "markets slot");
+            bytes32 w1 = vm.load(address(d.engine), bytes32(uint256(base) + 1));
+            (bytes32 p0, bytes32 p1) = (_word(code, 1 + 64 * id), _word(code, 33 + 64 * id));
+            assertEq(p0, w0, "config page: slot 0");
+            assertEq(p1, w1, "config page: slot 1");
+        }
+    }
+
+    function _word(bytes memory b, uint256 at) private pure returns (bytes32 w) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            w := mload(add(add(b, 32), at))
+        }
     }
 
     // ------------------------------------------------------------------ 1. conservation

@@ -12,7 +12,7 @@ import {
     OffsetPair,
     Protection
 } from "../../../contracts/types/Types.sol";
-import {MarketLimits} from "../../../contracts/types/Params.sol";
+import {MarketLimits, MarketMarginParams} from "../../../contracts/types/Params.sol";
 import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 
 /// @notice Risk-model actions of the engine handler (docs/math.md, "Risk model"): governance
@@ -54,6 +54,26 @@ abstract contract EngineRiskActions is EngineHandlerBase {
             })
         );
         _ok("setLiquidationCap");
+    }
+
+    /// @notice Governance moves a market's initial margin (2 % to 20 %, whole nanos) and keeps
+    ///         the rest: a margin check that values the market from the config page must see
+    ///         the new rate at once (INV-79, `_checkConfigPage`).
+    function setMarginParams(uint256 seed) external action("setMarginParams") {
+        uint256 m = seed % N_MARKETS;
+        MarketConfig memory c = engine.getMarket(m);
+        uint256 imr = _bound(seed >> 8, 0.02e9, 0.2e9) * 1e9;
+        vm.prank(admin);
+        engine.setMarketMarginParams(
+            m,
+            MarketMarginParams({
+                imrBase: uint64(imr),
+                imrSizeFactor: c.imrSizeFactor,
+                maintenanceScalar: c.maintenanceScalar,
+                minPositionMarginUsd: c.minPositionMargin
+            })
+        );
+        _ok("setMarginParams");
     }
 
     /// @dev Each market's liquidation window: its start and what it has counted.

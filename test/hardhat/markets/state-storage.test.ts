@@ -19,7 +19,7 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { expectConservation } from "../../helpers/model-world";
-import { at, field, mapping } from "../../../scripts/bench/layout";
+import { at, decodeHotSlot, field, mapping } from "../../../scripts/bench/layout";
 import { storageOps } from "../../helpers/trace";
 
 /** The gas of each `SSTORE` a transaction made to `slot` of `address`. */
@@ -94,19 +94,19 @@ describe("markets: state storage (INV-66, INV-67, INV-74)", () => {
       BigInt(
         await ethers.provider.getStorage(
           engine,
-          field("poolBalance, quoteScale, paused, sequencer flag"),
+          field("poolBalance, quoteScale, paused, sequencer flag, config page"),
         ),
       );
     const fields = async () => ({
       balance: await env.engine.poolBalance(),
       scale: await env.engine.quoteScale(),
       paused: await env.engine.paused(),
+      configPage: (await env.engine.configPage()).version,
     });
-    const decode = (w: bigint) => ({
-      balance: BigInt.asIntN(152, w & ((1n << 152n) - 1n)),
-      scale: (w >> 152n) & ((1n << 64n) - 1n),
-      paused: ((w >> 240n) & 0xffn) === 1n,
-    });
+    const decode = (w: bigint) => {
+      const { balance, scale, paused, configPage } = decodeHotSlot(w);
+      return { balance, scale, paused, configPage };
+    };
     const start = await fields();
     expect(decode(await word())).to.deep.equal(start);
     await env.engine.pause();
