@@ -204,7 +204,7 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
 
     /// @inheritdoc ICrossmarginExtension
     function marketInfo(uint256 marketId) external view returns (MarketInfo memory) {
-        StoredMarket storage m = s.markets[marketId];
+        StoredMarket storage m = s.markets[marketId].config;
         return MarketInfo(s.marketNames[marketId], m.feed, m.status);
     }
 
@@ -236,7 +236,7 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
         uint256 account,
         uint256 marketId
     ) external view returns (PositionView memory) {
-        return PositionLib.toView(s.positions[account][marketId]);
+        return PositionLib.toView(s.positions[AccountIds.positionKey(account, marketId)]);
     }
 
     /// @inheritdoc ICrossmarginExtension
@@ -311,7 +311,7 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
 
     /// @inheritdoc ICrossmarginExtension
     function getMarket(uint256 marketId) external view returns (MarketConfig memory c) {
-        StoredMarket storage m = s.markets[marketId];
+        StoredMarket storage m = s.markets[marketId].config;
         (uint256 maker, uint256 taker) = MarketMath.fees(m);
         c = MarketConfig({
             feed: m.feed,
@@ -341,7 +341,7 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
 
     /// @inheritdoc ICrossmarginExtension
     function getMarketState(uint256 marketId) external view returns (MarketState memory) {
-        return s.marketStates[marketId];
+        return s.markets[marketId].state;
     }
 
     /// @inheritdoc ICrossmarginExtension
@@ -431,7 +431,7 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
     // ------------------------------------------------------------------ internals
 
     function _marketPrice(uint256 marketId) private view returns (uint256) {
-        StoredMarket storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId].config;
         if (cfg.status == MarketStatus.None) revert UnknownMarket(marketId);
         return MarginLogic.marketPrice(cfg);
     }

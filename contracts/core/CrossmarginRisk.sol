@@ -60,8 +60,8 @@ contract CrossmarginRisk is CrossmarginModule, ICrossmarginRisk {
         OffsetPair storage pair = s.offsetPairs[pairId];
         // Release the markets the pair held, then bind the new ones (or none when removed).
         if (pair.rate != 0) {
-            s.markets[pair.marketA].offsetPair = 0;
-            s.markets[pair.marketB].offsetPair = 0;
+            s.markets[pair.marketA].config.offsetPair = 0;
+            s.markets[pair.marketB].config.offsetPair = 0;
         }
         if (rate == 0) {
             delete s.offsetPairs[pairId];
@@ -275,7 +275,7 @@ contract CrossmarginRisk is CrossmarginModule, ICrossmarginRisk {
     // ---------------------------------------------------------------- internals
 
     function _bindMarket(uint256 marketId, uint256 pairId) private {
-        StoredMarket storage m = s.markets[marketId];
+        StoredMarket storage m = s.markets[marketId].config;
         if (m.status == MarketStatus.None) revert UnknownMarket(marketId);
         uint256 current = m.offsetPair;
         if (current != 0 && current != pairId) revert MarketInOtherPair(marketId, current);

@@ -12,6 +12,17 @@ library AccountIds {
         return (uint256(uint160(owner)) << 8) | subAccount;
     }
 
+    /// @notice The key of `account`'s position in market `marketId` in `Store.positions`:
+    ///         `marketId << 168 | account`, so finding a position costs one slot hash, not
+    ///         two. One-to-one on account ids below 2^168 (every id `id` makes) and market ids
+    ///         below 2^88 (listing stops at 64); any other pair reverts, so no two positions
+    ///         share a slot.
+    function positionKey(uint256 account, uint256 marketId) internal pure returns (uint256) {
+        if (account >> 168 != 0) revert E.InvalidAccount(account);
+        if (marketId >> 88 != 0) revert E.UnknownMarket(marketId);
+        return (marketId << 168) | account;
+    }
+
     /// @notice The owner an account id encodes; reverts `InvalidAccount` for an id above 168
     ///         bits or with a zero owner.
     function ownerOf(uint256 account) internal pure returns (address owner) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
+import {AccountIds} from "./AccountIds.sol";
+
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -70,7 +72,7 @@ library AdlLogic {
         address keeper
     ) external returns (uint256 closed, uint256 reward) {
         if (s.adl.floorRatio == 0) revert E.AdlDisabled();
-        StoredMarket storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId].config;
         MarketStatus status = cfg.status;
         if (status == MarketStatus.None) revert E.UnknownMarket(marketId);
         if (status == MarketStatus.Settled) revert E.MarketSettled(marketId);
@@ -99,10 +101,10 @@ library AdlLogic {
         Health memory h
     ) private view returns (uint256) {
         (int256 size, uint256 entryPrice, int256 index0) = PositionLib.load(
-            s.positions[c.account][c.marketId]
+            s.positions[AccountIds.positionKey(c.account, c.marketId)]
         );
         c.size = size;
-        MarketState storage st = s.marketStates[c.marketId];
+        MarketState storage st = s.markets[c.marketId].state;
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
         // Only positions the pool is net counterparty to: closing them shrinks |skew| (a market
         // without skew has no such side, so nothing to close there).
@@ -137,7 +139,7 @@ library AdlLogic {
             s,
             c.account,
             c.marketId,
-            s.positions[c.account][c.marketId],
+            s.positions[AccountIds.positionKey(c.account, c.marketId)],
             delta,
             c.price,
             true
@@ -146,7 +148,7 @@ library AdlLogic {
         uint256 profitClosed = Math.mulDiv(uint256(c.pnl), size, c.size.abs());
         uint256 rewardUsd = Math.min(notional.mulDown(p.rewardRate), p.maxReward);
         rewardUsd = Math.min(rewardUsd, profitClosed);
-        (uint256 maker, ) = MarketMath.fees(s.markets[c.marketId]);
+        (uint256 maker, ) = MarketMath.fees(s.markets[c.marketId].config);
         uint256 chargeUsd = Math.min(Math.max(notional.mulUp(maker), rewardUsd), profitClosed);
         uint256 charge = uint256(MarginLogic.usdToQuoteFloor(s, int256(chargeUsd)));
         rewardQuote = uint256(MarginLogic.usdToQuoteFloor(s, int256(rewardUsd)));

@@ -153,10 +153,10 @@ library AdminLogic {
         s.marketNames[id] = name;
         s.marketIdPlusOne[name] = id + 1;
         s.marketCount = uint64(id + 1); // id < MAX_MARKETS
-        StoredMarket storage m = s.markets[id];
+        StoredMarket storage m = s.markets[id].config;
         _setFeed(_feedSlot(m), p.feed, p.heartbeat, feedDescription);
         m.status = MarketStatus.Active;
-        MarketState storage st = s.marketStates[id];
+        MarketState storage st = s.markets[id].state;
         st.lastFundingTime = uint48(block.timestamp);
         // Slots that would otherwise start empty (Types.sol, MarketState): listing fills them.
         st.warmOI = true;
@@ -193,7 +193,7 @@ library AdminLogic {
         StoredMarket storage m = _market(s, id);
         // Funding accrued so far follows the old parameters.
         if (m.status != MarketStatus.Settled) {
-            TradeLogic.recordFundingLogged(id, m, s.marketStates[id], MarginLogic.marketPrice(m));
+            TradeLogic.recordFundingLogged(id, m, s.markets[id].state, MarginLogic.marketPrice(m));
         }
         _setTrading(m, id, p);
         _refreshMaxTakerFee(s);
@@ -250,7 +250,7 @@ library AdminLogic {
         if (price > type(uint128).max)
             revert E.ParameterOutOfBounds("settlementPrice", price, 1, type(uint128).max);
         if (price < lo || price > hi) revert E.SettlementPriceOutOfBand(price, lo, hi);
-        TradeLogic.recordFundingLogged(id, m, s.marketStates[id], oraclePrice);
+        TradeLogic.recordFundingLogged(id, m, s.markets[id].state, oraclePrice);
         m.settlementPrice = uint128(price);
         m.status = MarketStatus.Settled;
         emit Ev.MarketStatusSet(id, MarketStatus.Settled, price);
@@ -326,7 +326,7 @@ library AdminLogic {
         uint256 highest;
         uint256 n = s.marketCount;
         for (uint256 id; id < n; ++id) {
-            uint256 fee = s.markets[id].takerFeePips;
+            uint256 fee = s.markets[id].config.takerFeePips;
             if (fee > highest) highest = fee;
         }
         s.liq.maxTakerFeeNano = uint32(highest * (PIP / NANO)); // <= 5e7 nanos
@@ -490,7 +490,7 @@ library AdminLogic {
     }
 
     function _market(Store storage s, uint256 id) private view returns (StoredMarket storage m) {
-        m = s.markets[id];
+        m = s.markets[id].config;
         if (m.status == MarketStatus.None) revert E.UnknownMarket(id);
     }
 

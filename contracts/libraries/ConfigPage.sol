@@ -58,7 +58,7 @@ library ConfigPage {
         uint256 n = s.marketCount;
         c = new bytes(1 + 64 * n);
         for (uint256 id; id < n; ++id) {
-            StoredMarket storage m = s.markets[id];
+            StoredMarket storage m = s.markets[id].config;
             // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 let o := add(add(c, 33), shl(6, id))

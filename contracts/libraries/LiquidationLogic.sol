@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
+import {AccountIds} from "./AccountIds.sol";
+
 import {Bitmask} from "./Bitmask.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -27,7 +29,8 @@ import {
     MARKET_LIQUIDATION_CAP,
     StoredMarket,
     MarketState,
-    MarketStatus
+    MarketStatus,
+    Position
 } from "../types/Types.sol";
 
 /// @title LiquidationLogic
@@ -161,7 +164,7 @@ library LiquidationLogic {
         Ctx memory ctx,
         address keeper
     ) private {
-        StoredMarket storage cfg = s.markets[sl.marketId];
+        StoredMarket storage cfg = s.markets[sl.marketId].config;
         // Slot 3 (the cap and its window) is read only in a capped market (INV-77).
         bool capped = cfg.flags & MARKET_LIQUIDATION_CAP != 0;
         uint256 closeSize = Math.min(
@@ -181,7 +184,7 @@ library LiquidationLogic {
             s,
             account,
             sl.marketId,
-            s.positions[account][sl.marketId],
+            _positionOf(s, account, sl.marketId),
             delta,
             sl.price,
             true
@@ -190,7 +193,7 @@ library LiquidationLogic {
         ctx.closes++;
         ctx.budget = ctx.budget > notional ? ctx.budget - notional : 0;
         // The window's counter, where a cap reads it.
-        if (capped) s.marketStates[sl.marketId].liquidatedInWindow += uint128(notional);
+        if (capped) MarketMath.stateOf(cfg).liquidatedInWindow += uint128(notional);
         (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, sl.price);
         ctx.mm = ctx.mm - sl.mm + mmNew;
         (sl.size, sl.mm) = (r.newSize, mmNew);
@@ -218,7 +221,7 @@ library LiquidationLogic {
     /// @dev Reverts with the feed's own error if a stale market held positions back.
     function _requireFresh(Store storage s, Slot[] memory slots) private view {
         for (uint256 i; i < slots.length; ++i) {
-            if (!slots[i].fresh) MarginLogic.marketPrice(s.markets[slots[i].marketId]);
+            if (!slots[i].fresh) MarginLogic.marketPrice(s.markets[slots[i].marketId].config);
         }
     }
 
@@ -247,6 +250,16 @@ library LiquidationLogic {
                 }
             }
         }
+    }
+
+    /// @dev The account's position in `marketId` (a call of its own: `_closeOne`'s stack is
+    ///      full in the build without the IR pipeline).
+    function _positionOf(
+        Store storage s,
+        uint256 account,
+        uint256 marketId
+    ) private view returns (Position storage) {
+        return s.positions[AccountIds.positionKey(account, marketId)];
     }
 
     /// @dev Size to close so that equity reaches MM * (1 + buffer), assuming the position's
@@ -298,8 +311,8 @@ library LiquidationLogic {
     ) private returns (uint256) {
         uint256 left = budget;
         if (capped) {
-            StoredMarket storage cfg = s.markets[marketId];
-            MarketState storage st = s.marketStates[marketId];
+            StoredMarket storage cfg = s.markets[marketId].config;
+            MarketState storage st = s.markets[marketId].state;
             uint256 cap = cfg.maxLiquidationPerWindow;
             if (block.timestamp >= uint256(st.windowStart) + cfg.liquidationWindow) {
                 st.windowStart = uint64(block.timestamp);
@@ -361,7 +374,7 @@ library LiquidationLogic {
     ) private view returns (uint256 penalty) {
         penalty = notional.mulUp(_penaltyRate(cfg, lp));
         if (cfg.status == MarketStatus.Settled || cfg.skewScaleNano == 0) return penalty;
-        MarketState storage st = s.marketStates[sl.marketId];
+        MarketState storage st = s.markets[sl.marketId].state;
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
         uint256 fill = MarketMath.fillPrice(sl.price, skew, delta, MarketMath.skewScaleWad(cfg));
         int256 impact = delta.sMulCeil(int256(fill) - int256(sl.price));

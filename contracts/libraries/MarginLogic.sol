@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
+
 import {Bitmask} from "./Bitmask.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
@@ -11,7 +12,7 @@ import {MarketMath} from "./MarketMath.sol";
 import {OrderStore} from "./OrderStore.sol";
 import {RiskMath} from "./RiskMath.sol";
 import {CollateralLogic} from "./CollateralLogic.sol";
-import {Store} from "../types/Store.sol";
+import {Market, Store} from "../types/Store.sol";
 import {Slot} from "./LiquidationCredits.sol";
 import {
     AccountData,
@@ -427,16 +428,16 @@ library MarginLogic {
         Query memory q,
         uint256 id
     ) private view returns (int256 value, RiskMath.Leg memory leg) {
-        StoredMarket storage cfg = s.markets[id];
+        Market storage market = s.markets[id];
+        StoredMarket storage cfg = market.config;
         // Config slots 0 and 1 once, from the page unless they are the hint market's: slot 0
         // the feed's fields, the status and the offset pair (bits 216..223), which `figures`
         // and the checked path below leave as set here; slot 1 for the funding and the
         // requirements
         uint256 w;
         uint256 c1;
-        if (id == q.hintMarket || q.page == address(0))
-            (w, c1) = (configWord(cfg, 0), configWord(cfg, 1));
-        else (w, c1) = ConfigPage.words(q.page, id);
+        if (q.page != address(0) && id != q.hintMarket) (w, c1) = ConfigPage.words(q.page, id);
+        else (w, c1) = (configWord(cfg, 0), configWord(cfg, 1));
         leg.pair = uint8(w >> 216);
         uint256 price = q.hintPrice;
         bool fresh = true;
@@ -444,10 +445,12 @@ library MarginLogic {
             if (q.mode != STRICT) (price, fresh) = _marketPriceLatest(cfg, w);
             else price = marketPriceFrom(cfg, w);
         }
-        Position storage pos = s.positions[q.account][id];
+        // `positionKey` without its bounds: the id is a bit of the account's 64-bit mask, and
+        // only a trade on a valid account id (below 2^168) sets a bit
+        Position storage pos = s.positions[(id << 168) | q.account];
         if (q.shock != 0)
             price = pos.size > 0 ? price.mulDown(WAD - q.shock) : price.mulUp(WAD + q.shock);
-        (, int256 indexNow) = MarketMath.fundingFrom(cfg, s.marketStates[id], price, w, c1);
+        (, int256 indexNow) = MarketMath.fundingFrom(cfg, market.state, price, w, c1);
         bool ok;
         (ok, value) = MarketMath.figures(c1, pos, price, indexNow, leg);
         // The checked path, where the plain one could overflow or the size factor binds.

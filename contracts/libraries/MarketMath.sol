@@ -52,6 +52,16 @@ library MarketMath {
     /// @notice WAD per nano: a market stores its margin and funding parameters in nanos (1e-9).
     uint256 internal constant NANO = 1e9;
 
+    /// @notice The state of the market whose configuration is `cfg`: `Market` (Store.sol) keeps
+    ///         them under one key, the state in the five slots after the configuration's five,
+    ///         so it costs no slot hash (test/foundry/MarketParams.t.sol checks the offset).
+    function stateOf(StoredMarket storage cfg) internal pure returns (MarketState storage st) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            st.slot := add(cfg.slot, 5)
+        }
+    }
+
     /// @notice The market's skew scale (size WAD; 0: no price impact and no funding).
     function skewScaleWad(StoredMarket storage cfg) internal view returns (uint256) {
         return uint256(cfg.skewScaleNano) * NANO;

@@ -53,7 +53,7 @@ library OrderLogic {
         uint256 settlementDeadline
     ) external {
         bool reducing = _validateCommit(s, account, marketId, sizeDelta, settlementDeadline);
-        StoredMarket storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId].config;
         Order memory o;
         uint256 price;
         (o.commitRound, price) = OracleLib.readRound(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
@@ -101,7 +101,7 @@ library OrderLogic {
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
         if (block.timestamp > o.settlementDeadline)
             revert E.OrderExpired(o.settlementDeadline, block.timestamp);
-        StoredMarket storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId].config;
         MarketStatus marketStatus = cfg.status;
         if (_governanceBlocked(s, marketStatus, o)) {
             // INV-38: a pause or status change is not the trader's doing: free, keeper unpaid.
@@ -123,6 +123,15 @@ library OrderLogic {
         if (callback) _notify(s, account, marketId, filled, filled ? delta : int256(0), price);
     }
 
+    /// @dev The account's position size in `marketId`.
+    function _sizeOf(
+        Store storage s,
+        uint256 account,
+        uint256 marketId
+    ) private view returns (int256) {
+        return s.positions[AccountIds.positionKey(account, marketId)].size;
+    }
+
     /// @dev The settlement after the order is cleared: the fee, the fill (or the cancellation it
     ///      becomes), the events and the keeper's credit. Returns whether it filled and the size
     ///      it filled (`price` the round's, `latestPrice` the latest's, as `fill` takes them).
@@ -142,7 +151,7 @@ library OrderLogic {
         // capped fee is charged after the rollback. This saves a valuation of the account.
         delta = o.sizeDelta;
         bool feeInFill =
-            !o.reduceOnly && !TradeLogic.isReducing(s.positions[account][marketId].size, delta);
+            !o.reduceOnly && !TradeLogic.isReducing(_sizeOf(s, account, marketId), delta);
         uint256 fee;
         if (!feeInFill) {
             fee = _chargeFee(s, account, marketId, o.keeperFee);
@@ -291,7 +300,7 @@ library OrderLogic {
     ) external {
         (Order memory o, ) = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
-        StoredMarket storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId].config;
         bool blocked = _governanceBlocked(s, cfg.status, o);
         if (block.timestamp > o.settlementDeadline) {
             _clear(s, account, marketId);
@@ -338,7 +347,7 @@ library OrderLogic {
         (o, ) = OrderStore.load(s.orders[account][marketId]);
         if (o.commitTime == 0) return (o, false, false, 0, 0);
         cancellable = block.timestamp > o.settlementDeadline;
-        AggregatorV3Interface feed = AggregatorV3Interface(s.markets[marketId].feed);
+        AggregatorV3Interface feed = AggregatorV3Interface(s.markets[marketId].config.feed);
         (uint80 id, , uint256 updatedAt, ) = OracleLib.latest(address(feed));
         if (updatedAt < o.earliestSettlement) return (o, false, cancellable, 0, 0);
         (round, proof) = OrderRounds.find(feed, id, o.commitRound, o.earliestSettlement);
@@ -357,12 +366,12 @@ library OrderLogic {
         uint256 settlementDeadline
     ) private view returns (bool reducing) {
         if (sizeDelta == 0) revert E.ZeroSizeDelta();
-        StoredMarket storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId].config;
         MarketStatus st = cfg.status;
         if (st == MarketStatus.None) revert E.UnknownMarket(marketId);
         if (st == MarketStatus.Paused) revert E.MarketPaused(marketId);
         if (st == MarketStatus.Settled) revert E.MarketSettled(marketId);
-        reducing = TradeLogic.isReducing(s.positions[account][marketId].size, sizeDelta);
+        reducing = TradeLogic.isReducing(_sizeOf(s, account, marketId), sizeDelta);
         if (!reducing) {
             if (st == MarketStatus.ReduceOnly) revert E.MarketReduceOnly(marketId);
             if (s.paused) revert E.ProtocolPaused();
@@ -403,9 +412,9 @@ library OrderLogic {
         int256 sizeDelta,
         uint256 price
     ) private view returns (uint256) {
-        StoredMarket storage cfg = s.markets[marketId];
-        MarketState storage st = s.marketStates[marketId];
-        int256 size = s.positions[account][marketId].size;
+        StoredMarket storage cfg = s.markets[marketId].config;
+        MarketState storage st = s.markets[marketId].state;
+        int256 size = _sizeOf(s, account, marketId);
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
         uint256 fillPrice = MarketMath.fillPrice(
             price,
@@ -493,7 +502,7 @@ library OrderLogic {
     ) private returns (int256 delta) {
         delta = o.sizeDelta;
         if (!o.reduceOnly) return delta;
-        int256 size = s.positions[account][marketId].size;
+        int256 size = _sizeOf(s, account, marketId);
         if (size == 0 || (size > 0) == (delta > 0)) return 0;
         if (delta.abs() > size.abs()) {
             delta = -size;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
+import {AccountIds} from "./AccountIds.sol";
+
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
@@ -32,7 +34,7 @@ library PairCredit {
             marketId
         );
         if (!active) return 0;
-        StoredMarket storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId].config;
         (, uint256 before) = RiskMath.credit(
             MarketMath.leg(cfg, oldSize, price),
             partner,
@@ -56,16 +58,16 @@ library PairCredit {
         uint256 account,
         uint256 marketId
     ) private view returns (bool active, RiskMath.Leg memory partner, OffsetPair memory pair) {
-        uint256 pairId = s.markets[marketId].offsetPair;
+        uint256 pairId = s.markets[marketId].config.offsetPair;
         if (pairId == 0) return (false, partner, pair);
         uint256 others = s.accounts[account].marketMask & ~(uint256(1) << marketId);
         if (others == 0) return (false, partner, pair);
         pair = s.offsetPairs[pairId];
         uint256 other = pair.marketA == marketId ? pair.marketB : pair.marketA;
         if (others & (uint256(1) << other) == 0) return (false, partner, pair);
-        int256 otherSize = s.positions[account][other].size;
+        int256 otherSize = s.positions[AccountIds.positionKey(account, other)].size;
         if (otherSize == 0) return (false, partner, pair);
-        StoredMarket storage otherCfg = s.markets[other];
+        StoredMarket storage otherCfg = s.markets[other].config;
         (uint256 otherPrice, ) = MarginLogic.marketPriceLatest(otherCfg);
         return (true, MarketMath.leg(otherCfg, otherSize, otherPrice), pair);
     }

@@ -10,6 +10,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
+import {ConfigPage} from "./ConfigPage.sol";
 import {Store} from "../types/Store.sol";
 import {StoredMarket, MarketState, MarketStatus} from "../types/Types.sol";
 
@@ -31,18 +32,23 @@ library PoolLogic {
         MarginLogic.checkSequencer(s);
         int256 openUsd;
         uint256 n = s.marketCount;
+        // Each market's config slots 0 and 1 from the config page (INV-79): one cold code
+        // access for all the markets instead of two cold slots each
+        uint256 version = s.configPage;
+        address page = version == 0 ? address(0) : ConfigPage.at(version);
         for (uint256 id; id < n; ++id) {
-            MarketState storage st = s.marketStates[id];
+            StoredMarket storage cfg = s.markets[id].config;
+            MarketState storage st = MarketMath.stateOf(cfg);
             int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
             if (skew == 0 && st.netEntryNotional == 0 && st.netFundingSnapshot == 0) continue;
-            StoredMarket storage cfg = s.markets[id];
-            // Config slot 0 once, for the price and the funding's status check
-            uint256 c0 = MarginLogic.configWord(cfg, 0);
+            (uint256 c0, uint256 c1) = page == address(0)
+                ? (MarginLogic.configWord(cfg, 0), MarginLogic.configWord(cfg, 1))
+                : ConfigPage.words(page, id);
             uint256 price = MarginLogic.marketPriceFrom(cfg, c0);
-            (, int256 indexNow) = MarketMath.fundingFrom(cfg, st, price, c0, 0);
+            (, int256 indexNow) = MarketMath.fundingFrom(cfg, st, price, c0, c1);
             int256 netUpnl = (skew * int256(price)) / WadMath.IWAD - st.netEntryNotional;
             int256 netFunding = (skew * indexNow) / WadMath.IWAD - st.netFundingSnapshot;
-            openUsd += netFunding - netUpnl - int256(impactPremium(cfg, skew, price));
+            openUsd += netFunding - netUpnl - int256(impactPremium(c0, c1, skew, price));
         }
         return s.poolBalance + MarginLogic.usdToQuoteFloor(s, openUsd);
     }
@@ -51,13 +57,17 @@ library PoolLogic {
     ///         `ceil(mulUp(|skew|, price) * |skew| / (2 * skewScale))` (USD WAD), left out of the
     ///         pool's value. Rounded up, so the value rounds down; 0 without price impact or
     ///         once settled (closes fill at the settlement price).
+    ///         `c0` and `c1` are the market's config slots 0 and 1 (the status at bits 200..207,
+    ///         the skew scale in nanos at bits 176..255).
     function impactPremium(
-        StoredMarket storage cfg,
+        uint256 c0,
+        uint256 c1,
         int256 skew,
         uint256 price
-    ) internal view returns (uint256) {
-        uint256 skewScale = MarketMath.skewScaleWad(cfg);
-        if (skew == 0 || skewScale == 0 || cfg.status == MarketStatus.Settled) return 0;
+    ) internal pure returns (uint256) {
+        uint256 skewScale = (c1 >> 176) * MarketMath.NANO;
+        if (skew == 0 || skewScale == 0 || (c0 >> 200) & 0xff == uint256(MarketStatus.Settled))
+            return 0;
         uint256 abs = WadMath.abs(skew);
         return Math.mulDiv(abs.mulUp(price), abs, 2 * skewScale, Math.Rounding.Ceil);
     }
@@ -82,10 +92,10 @@ library PoolLogic {
         uint256 reserveUsd;
         uint256 n = s.marketCount;
         for (uint256 id; id < n; ++id) {
-            MarketState storage st = s.marketStates[id];
+            MarketState storage st = s.markets[id].state;
             uint256 side = WadMath.max(st.longOI, st.shortOI);
             if (side == 0) continue;
-            StoredMarket storage cfg = s.markets[id];
+            StoredMarket storage cfg = s.markets[id].config;
             uint256 ratio = cfg.maxOiPoolRatio;
             uint256 needed =
                 ratio == 0

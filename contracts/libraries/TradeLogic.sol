@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
+import {AccountIds} from "./AccountIds.sol";
+
 import {Bitmask} from "./Bitmask.sol";
 import {PositionLib} from "./PositionLib.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -105,7 +107,8 @@ library TradeLogic {
         uint256 marketId,
         uint256 price
     ) public view returns (int256 rate, int256 index) {
-        return MarketMath.currentFunding(s.markets[marketId], s.marketStates[marketId], price);
+        return
+            MarketMath.currentFunding(s.markets[marketId].config, s.markets[marketId].state, price);
     }
 
     /// @notice Fill price and fee of a trade of `sizeDelta` now at `price` (the engine's
@@ -117,9 +120,9 @@ library TradeLogic {
         int256 sizeDelta,
         uint256 price
     ) public view returns (uint256 fill, uint256 fee) {
-        StoredMarket storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId].config;
         if (cfg.status == MarketStatus.Settled) return (price, 0);
-        MarketState storage st = s.marketStates[marketId];
+        MarketState storage st = s.markets[marketId].state;
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
         int256 skewEff =
             st.blockNumber == block.number
@@ -144,8 +147,8 @@ library TradeLogic {
         MarginCheck memory pending
     ) internal returns (TradeResult memory r) {
         if (sizeDelta == 0) revert ICrossmarginErrors.ZeroSizeDelta();
-        StoredMarket storage cfg = s.markets[marketId];
-        Position storage pos = s.positions[account][marketId];
+        StoredMarket storage cfg = s.markets[marketId].config;
+        Position storage pos = s.positions[AccountIds.positionKey(account, marketId)];
         bool settled;
         uint256 checkPrice;
         {
@@ -216,7 +219,7 @@ library TradeLogic {
         TradeResult memory r,
         MarginCheck memory pending
     ) private view {
-        StoredMarket storage cfg = s.markets[marketId];
+        StoredMarket storage cfg = s.markets[marketId].config;
         pending.equityBeforeAdj +=
             sizeDelta.sMulCeil(int256(r.fill) - int256(price)) + int256(r.fee);
         (, uint256 mmOld) = MarketMath.sizeRequirements(cfg, r.oldSize, price);
@@ -236,7 +239,7 @@ library TradeLogic {
     /// @notice Applies `sizeDelta` to the account's position in `marketId` at `price`.
     /// @dev The one function that changes positions and market aggregates. Realises PnL and
     ///      funding of the old position into the quote balance; the pool gets the opposite.
-    /// @param pos The account's position in `marketId` (`s.positions[account][marketId]`).
+    /// @param pos The account's position in `marketId` (`AccountIds.positionKey`).
     /// @param atPrice Fill exactly at `price` without fee (liquidations and settled markets).
     function execute(
         Store storage s,
@@ -247,8 +250,8 @@ library TradeLogic {
         uint256 price,
         bool atPrice
     ) internal returns (TradeResult memory r) {
-        StoredMarket storage cfg = s.markets[marketId];
-        MarketState storage st = s.marketStates[marketId];
+        StoredMarket storage cfg = s.markets[marketId].config;
+        MarketState storage st = MarketMath.stateOf(cfg);
         int256 indexNow = recordFunding(cfg, st, price);
         (int256 size, uint256 entry, int256 index0) = PositionLib.load(pos);
         r.oldSize = size;
@@ -393,7 +396,7 @@ library TradeLogic {
         int256 sizeDelta,
         uint256 price
     ) internal view {
-        MarketState storage st = s.marketStates[marketId];
+        MarketState storage st = MarketMath.stateOf(cfg);
         (uint256 longOI, uint256 shortOI) = (st.longOI, st.shortOI);
         (int256 balance, uint256 scale) = (s.poolBalance, s.quoteScale);
         uint256 poolUsd = balance > 0 ? uint256(balance) * scale : 0;

@@ -57,6 +57,12 @@ struct AdlParams {
     uint128 maxReward; // USD WAD: the caller's reward per call at most
 }
 
+/// @notice A market: its parameters (5 slots) and its state (5 slots), under one mapping key.
+struct Market {
+    StoredMarket config;
+    MarketState state;
+}
+
 /// @notice All engine state, in one struct so that linked libraries can share it.
 struct Store {
     address quoteToken; // read by token transfers only
@@ -83,11 +89,13 @@ struct Store {
     StoredLiquidationParams liq;
     address[] collateralTokens; // by index
     mapping(address token => CollateralListing) collaterals;
-    mapping(uint256 marketId => StoredMarket) markets;
-    mapping(uint256 marketId => MarketState) marketStates;
+    // A market's configuration and state under one key: one slot hash finds both (the state
+    // at the configuration's slot + 5)
+    mapping(uint256 marketId => Market) markets;
     mapping(uint256 account => AccountData) accounts;
     mapping(uint256 account => mapping(uint256 index => uint256)) collateralBalances; // by token index
-    mapping(uint256 account => mapping(uint256 marketId => Position)) positions;
+    // by `AccountIds.positionKey(account, marketId)` (one slot hash, not two)
+    mapping(uint256 key => Position) positions;
     mapping(uint256 account => mapping(uint256 marketId => StoredOrder)) orders;
     mapping(uint256 account => mapping(address operator => bool)) operators;
     mapping(uint256 account => AccountLiquidation) liquidations;

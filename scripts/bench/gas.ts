@@ -47,7 +47,10 @@ async function run(): Promise<Results> {
   const bench = await baseFixture(() => deployWithHardhat(hre, { persist: false }));
   const base = await takeSnapshot();
   const results: Results = {};
-  for (const suite of SUITES) {
+  // GAS_SUITES=positionSlope,liquidateTwoOfTen runs only those (a quick look while iterating;
+  // never with an update)
+  const only = process.env.GAS_SUITES?.split(",");
+  for (const suite of SUITES.filter((x) => !only || only.includes(x.name))) {
     await base.restore();
     for (const [key, gas] of Object.entries(await suite(bench))) {
       if (key in results) throw new Error(`gas bench: scenario "${key}" measured twice`);
@@ -60,6 +63,7 @@ async function run(): Promise<Results> {
 async function main(): Promise<void> {
   const results = await run();
   const update = process.env.UPDATE_GAS_SNAPSHOT === "1"; // hardhat run passes no script flags
+  if (update && process.env.GAS_SUITES) throw new Error("gas bench: GAS_SUITES with an update");
   const previous = readSnapshot();
   const table = rows(results, previous);
   printTable(results, table);

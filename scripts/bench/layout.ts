@@ -23,15 +23,14 @@ export const FIELDS: Record<string, bigint> = {
 /** `Store` mappings by slot offset from `BASE`. */
 export const MAPPINGS = {
   collaterals: 9n,
-  markets: 10n,
-  marketStates: 11n,
-  accounts: 12n,
-  positions: 14n,
-  orders: 15n,
-  liquidations: 17n,
-  protections: 20n,
-  settlementCallbacks: 25n,
-  collateralConfigs: 26n,
+  markets: 10n, // `Market`: the configuration's 5 slots, then the state's 5 (`state`)
+  accounts: 11n,
+  positions: 13n, // by `positionKey(account, marketId)`
+  orders: 14n,
+  liquidations: 16n,
+  protections: 19n,
+  settlementCallbacks: 24n,
+  collateralConfigs: 25n,
 };
 
 const enc = AbiCoder.defaultAbiCoder();
@@ -42,6 +41,13 @@ export const at = (key: bigint | string, slot: bigint, type = "uint256"): bigint
 
 /** The absolute slot of mapping `name`. */
 export const mapping = (name: keyof typeof MAPPINGS): bigint => BASE + MAPPINGS[name];
+
+/** The first slot of market `id`'s state (`Market.state`, after the configuration's 5). */
+export const stateSlot = (id: bigint): bigint => at(id, mapping("markets")) + 5n;
+
+/** AccountIds.positionKey: the key of an account's position in a market. */
+export const positionKey = (account: bigint, marketId: bigint | number): bigint =>
+  (BigInt(marketId) << 168n) | account;
 
 /** The absolute slot of field `name`. */
 export const field = (name: string): bigint => BASE + FIELDS[name];

@@ -27,7 +27,7 @@ import {
   trade,
 } from "./gas/bench";
 import { twoOfTenReady } from "./gas/liquidation";
-import { BASE, FIELDS, at, decodeHotSlot, mapping } from "./layout";
+import { BASE, FIELDS, at, decodeHotSlot, mapping, positionKey, stateSlot } from "./layout";
 import { traceSteps } from "./trace";
 
 class Labels {
@@ -37,8 +37,8 @@ class Labels {
   }
   market(id: bigint): void {
     const cfg = at(id, mapping("markets"));
-    const st = at(id, mapping("marketStates"));
-    for (let k = 0n; k < 6n; k++) this.names.set(cfg + k, `market[${id}].config${k}`);
+    const st = stateSlot(id);
+    for (let k = 0n; k < 5n; k++) this.names.set(cfg + k, `market[${id}].config${k}`);
     for (let k = 0n; k < 5n; k++) this.names.set(st + k, `market[${id}].state${k}`);
   }
   account(name: string, account: bigint, markets: bigint[]): void {
@@ -47,7 +47,7 @@ class Labels {
     this.names.set(at(account, mapping("protections")), `protections[${name}]`);
     this.names.set(at(account, mapping("settlementCallbacks")), `settlementCallback[${name}]`);
     for (const id of markets) {
-      this.names.set(at(id, at(account, mapping("positions"))), `positions[${name}][${id}]`);
+      this.names.set(at(positionKey(account, id), mapping("positions")), `positions[${name}][${id}]`);
       const order = at(id, at(account, mapping("orders")));
       this.names.set(order, `orders[${name}][${id}].0`);
       this.names.set(order + 1n, `orders[${name}][${id}].1`);

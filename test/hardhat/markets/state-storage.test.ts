@@ -19,7 +19,7 @@ import {
   usdc,
 } from "../../helpers/trading";
 import { expectConservation } from "../../helpers/model-world";
-import { at, decodeHotSlot, field, mapping } from "../../../scripts/bench/layout";
+import { decodeHotSlot, field, stateSlot } from "../../../scripts/bench/layout";
 import { storageOps } from "../../helpers/trace";
 
 /** The gas of each `SSTORE` a transaction made to `slot` of `address`. */
@@ -39,7 +39,7 @@ describe("markets: state storage (INV-66, INV-67, INV-74)", () => {
   });
 
   async function stateWords(marketId: number): Promise<bigint[]> {
-    const base = at(BigInt(marketId), mapping("marketStates"));
+    const base = stateSlot(BigInt(marketId));
     const engine = await env.engine.getAddress();
     const words: bigint[] = [];
     for (let k = 0n; k < 5n; k++)
