@@ -44,6 +44,17 @@ describe("markets: config page (INV-79)", () => {
     await expectConservation(env);
   });
 
+  /** Sets market `id`'s `imrBase`, keeping its other margin parameters (the deployment's). */
+  function setImrBase(id: number, imrBase: bigint) {
+    const c = env.config.markets[id];
+    return env.engine.setMarketMarginParams(id, {
+      imrBase,
+      imrSizeFactor: wad(c.imrSizeFactor),
+      maintenanceScalar: wad(c.maintenanceScalar),
+      minPositionMarginUsd: wad(c.minPositionMargin),
+    });
+  }
+
   /** Config slots 0 and 1 of every listed market, read from storage. */
   async function slotWords(): Promise<string> {
     const n = Number(await env.engine.marketCount());
@@ -87,7 +98,6 @@ describe("markets: config page (INV-79)", () => {
   });
 
   it("every writer of a market's slot 0 or 1 publishes a new page in the same call; a refused call publishes none", async () => {
-    const c = env.config.markets[BTC];
     let { version } = await env.engine.configPage();
     const next = async (tx: Promise<unknown>) => {
       version += 1n;
@@ -96,14 +106,7 @@ describe("markets: config page (INV-79)", () => {
     };
     await next(env.engine.setMarketStatus(BTC, MarketStatus.ReduceOnly));
     await next(env.engine.setMarketStatus(BTC, MarketStatus.Active));
-    await next(
-      env.engine.setMarketMarginParams(BTC, {
-        imrBase: wad("0.25"),
-        imrSizeFactor: wad(c.imrSizeFactor),
-        maintenanceScalar: wad(c.maintenanceScalar),
-        minPositionMarginUsd: wad(c.minPositionMargin),
-      }),
-    );
+    await next(setImrBase(BTC, wad("0.25")));
     const p = marketParams(await env.marketFeeds[SOL].getAddress());
     await next(env.engine.setMarketTradingParams(SOL, { ...p.trading, takerFee: wad("0.001") }));
     await next(env.engine.setMarketLimits(SOL, p.limits));
@@ -139,24 +142,13 @@ describe("markets: config page (INV-79)", () => {
     await trade(env, alice, a, BTC, wad("0.5"), { others: [b] });
     await expectHealth(env, await World.read(env, [a]), a);
     // BTC's initial margin to 60 %: alice's IM passes her equity.
-    const c = env.config.markets[BTC];
-    await env.engine.setMarketMarginParams(BTC, {
-      imrBase: wad("0.6"),
-      imrSizeFactor: wad(c.imrSizeFactor),
-      maintenanceScalar: wad(c.maintenanceScalar),
-      minPositionMarginUsd: wad(c.minPositionMargin),
-    });
+    await setImrBase(BTC, wad("0.6"));
     const h = await expectHealth(env, await World.read(env, [a]), a);
     expect(h.equity, "the new BTC margin binds").to.be.lt(h.IM);
     // An increase in ETH reads BTC from the page: refused by BTC's new margin.
     await expectMarginRevert(env, alice, a, ETH, wad("0.1"), "InsufficientMargin");
     // Back to the listing's margin: the same trade passes.
-    await env.engine.setMarketMarginParams(BTC, {
-      imrBase: wad(c.imrBase),
-      imrSizeFactor: wad(c.imrSizeFactor),
-      maintenanceScalar: wad(c.maintenanceScalar),
-      minPositionMarginUsd: wad(c.minPositionMargin),
-    });
+    await setImrBase(BTC, wad(env.config.markets[BTC].imrBase));
     await trade(env, alice, a, ETH, wad("0.1"), { others: [b] });
     await expectHealth(env, await World.read(env, [a]), a);
   });

@@ -130,4 +130,19 @@ describe("markets: position storage (INV-60)", () => {
       .withArgs(over);
     expect(await stored(a)).to.deep.equal({ size: 0n, entryPrice: 0n, fundingIndex: 0n });
   });
+
+  it("INV-80: a position's key refuses an account id of 2^168 or more and a market id of 2^88 or more", async () => {
+    const tooWide = 1n << 168n;
+    await expect(env.engine.getPosition(tooWide, ETH))
+      .to.be.revertedWithCustomError(env.engine, "InvalidAccount")
+      .withArgs(tooWide);
+    const [alice] = env.users;
+    const a = (BigInt(alice.address) << 8n) | 0n;
+    await expect(env.engine.getPosition(a, 1n << 88n))
+      .to.be.revertedWithCustomError(env.engine, "UnknownMarket")
+      .withArgs(1n << 88n);
+    // The widest pair it keeps reads as an empty position.
+    const view = await env.engine.getPosition(tooWide - 1n, (1n << 88n) - 1n);
+    expect(view.size).to.equal(0n);
+  });
 });
