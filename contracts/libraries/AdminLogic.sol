@@ -114,6 +114,7 @@ library AdminLogic {
         s.collateralTokens.push(token);
         emit Ev.CollateralListed(token, p.feed, p.heartbeat, uint8(index));
         _setCollateralRisk(entry, c, token, p.risk);
+        ConfigPage.publish(s);
     }
 
     function setCollateralParams(
@@ -123,6 +124,7 @@ library AdminLogic {
     ) external {
         CollateralListing storage entry = CollateralLogic.listing(s, token);
         _setCollateralRisk(entry, s.collateralConfigs[entry.index], token, risk);
+        ConfigPage.publish(s);
     }
 
     function setCollateralFeed(
@@ -139,6 +141,7 @@ library AdminLogic {
             feedDescription
         );
         emit Ev.CollateralFeedSet(token, feed, heartbeat, decimals);
+        ConfigPage.publish(s);
     }
 
     function addMarket(
@@ -282,6 +285,7 @@ library AdminLogic {
             uint96(p.orderKeeperFeeUsd)
         );
         emit Ev.LiquidationParamsSet(p);
+        ConfigPage.publish(s);
     }
 
     /// @notice Auto-deleveraging parameters (INV-52): the floor 0 (off) or 0.05 .. 0.95, the

@@ -5,6 +5,7 @@ import {Bitmask} from "./Bitmask.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
 import {WadMath} from "./WadMath.sol";
+import {ConfigPage} from "./ConfigPage.sol";
 import {OracleLib} from "./OracleLib.sol";
 import {RiskMath} from "./RiskMath.sol";
 import {Store} from "../types/Store.sol";
@@ -44,6 +45,26 @@ library CollateralLogic {
         return OracleLib.read(c.feed, c.heartbeat, c.feedDecimals);
     }
 
+    /// @dev The price from slot 0's feed fields (`w0`): in a liquidation a stale answer counts
+    ///      (`fresh` false, INV-34), anywhere else it reverts.
+    function _price(uint256 w0, bool liquidation) private view returns (uint256, bool) {
+        (address feed, uint32 heartbeat, uint8 decimals) = (
+            address(uint160(w0)),
+            uint32(w0 >> 160),
+            uint8(w0 >> 192)
+        );
+        if (liquidation) return OracleLib.readLatest(feed, heartbeat, decimals);
+        return (OracleLib.read(feed, heartbeat, decimals), true);
+    }
+
+    /// @dev A collateral's config slot 0 as a word.
+    function _slot0(StoredCollateral storage c) private view returns (uint256 w) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            w := sload(c.slot)
+        }
+    }
+
     /// @notice floor(amount * price / 10^decimals): USD value of a token amount.
     function tokenValueUsd(
         uint256 amount,
@@ -61,18 +82,31 @@ library CollateralLogic {
         uint256 value,
         bool fresh
     ) internal view returns (uint256 maintenanceUsd, uint256 initialUsd) {
+        return weightedFrom(c, _slot0(c), value, fresh);
+    }
+
+    /// @notice `weighted` from slot 0 already read as the word `w0` (the slot or the config
+    ///         page's copy, INV-79): `sizeScaled` at bits 208..215, `initialWeightBps`
+    ///         216..231, `maintenanceWeightBps` 232..247, `sizeFromLog2` 248..255. Slot 1 is read
+    ///         only where the size scale can bind.
+    function weightedFrom(
+        StoredCollateral storage c,
+        uint256 w0,
+        uint256 value,
+        bool fresh
+    ) internal view returns (uint256 maintenanceUsd, uint256 initialUsd) {
         // slot 0 (INV-78): both weights in basis points, whether the size scale is on and from
         // which power of two its threshold may be reached
-        uint256 wM = uint256(c.maintenanceWeightBps) * BPS;
-        uint256 wI = uint256(c.initialWeightBps) * BPS;
+        uint256 wM = uint256(uint16(w0 >> 232)) * BPS;
+        uint256 wI = uint256(uint16(w0 >> 216)) * BPS;
         if (!fresh) {
             wM /= 2;
             wI /= 2;
         }
         uint256 g = WAD;
         // Below 2^sizeFromLog2 <= threshold the scale is 1 without reading slot 1 (INV-78).
-        if (c.sizeScaled) {
-            if ((value >> c.sizeFromLog2) != 0) {
+        if (uint8(w0 >> 208) != 0) {
+            if ((value >> uint8(w0 >> 248)) != 0) {
                 uint256 threshold = c.sizeThreshold;
                 if (value > threshold)
                     g = RiskMath.sizeScale(value, threshold, c.sizeFactor, c.weightFloor);
@@ -87,27 +121,31 @@ library CollateralLogic {
     ///        heartbeat counts at its last answer with half its weights instead of reverting, so
     ///        that a stale collateral (down to one wei of it) cannot make an account unliquidatable.
     /// @param shock WAD: every collateral price falls by this fraction (risk views only).
+    /// @param page The config page to read each collateral's slot 0 from (INV-79), or 0 for the
+    ///        slots: a check that read the page for its markets reads it for its collateral too.
     function weightedCollateralUsd(
         Store storage s,
         uint256 account,
         uint256 mask,
         bool liquidation,
-        uint256 shock
+        uint256 shock,
+        address page
     ) internal view returns (uint256 sum, uint256 collateralIm) {
         while (mask != 0) {
             uint256 i = Bitmask.lowest(mask);
             mask &= mask - 1;
             StoredCollateral storage c = s.collateralConfigs[i];
-            uint256 price;
-            bool fresh = true;
-            if (liquidation) {
-                (price, fresh) = OracleLib.readLatest(c.feed, c.heartbeat, c.feedDecimals);
-            } else {
-                price = collateralPrice(c);
-            }
+            // Slot 0: the feed (bits 0..159), heartbeat (160..191), feed decimals (192..199),
+            // token decimals (200..207) and the weights' fields (`weightedFrom`)
+            uint256 w0 = page == address(0) ? _slot0(c) : ConfigPage.collateralWord(page, i);
+            (uint256 price, bool fresh) = _price(w0, liquidation);
             if (shock != 0) price = price.mulDown(WAD - shock);
-            uint256 value = tokenValueUsd(s.collateralBalances[account][i], price, c.tokenDecimals);
-            (uint256 m, uint256 init) = weighted(c, value, fresh);
+            uint256 value = tokenValueUsd(
+                s.collateralBalances[account][i],
+                price,
+                uint8(w0 >> 200)
+            );
+            (uint256 m, uint256 init) = weightedFrom(c, w0, value, fresh);
             sum += m;
             collateralIm += m - init;
         }

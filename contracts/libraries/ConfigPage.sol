@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {Store} from "../types/Store.sol";
-import {StoredMarket} from "../types/Types.sol";
+import {Store, StoredLiquidationParams} from "../types/Store.sol";
+import {StoredCollateral, StoredMarket} from "../types/Types.sol";
 import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 
 /// @title ConfigPage
-/// @notice A read-only copy of every market's config slots 0 and 1 in the code of one contract
-///         (docs/math.md, "Config page"; INV-79), so a margin check reads the configuration of
-///         the markets it values with one cold code access instead of two cold slots per market.
-///         The page is `0x00` followed by, for each market id `i < marketCount`, the two words
-///         at byte `1 + 64 i`. Storage stays the configuration's only source of truth: every
-///         function that writes a market's slot 0 or 1 publishes a new page in the same call
-///         (`publish`), so the page always equals the slots. The engine creates each page with
+/// @notice A read-only copy, in the code of one contract, of what checks and liquidations read
+///         of the configuration (docs/math.md, "Config page"; INV-79), so that they read it with
+///         one cold code access instead of a cold slot per word. The page is `0x00` (STOP), the
+///         liquidation parameters' slot 0 at byte 1, each market's config slots 0 and 1 at byte
+///         `33 + 64 i` (`i < marketCount`), and each collateral's config slot 0 counted from the
+///         page's end, collateral `j` at `size - 32 (j + 1)` (so the markets' offsets do not
+///         depend on the number of collaterals, nor theirs on the number of markets). Storage
+///         stays the configuration's only source of truth: every function that writes one of
+///         those slots publishes a new page in the same call (`publish`), so the page always
+///         equals the slots. The engine creates each page with
 ///         CREATE2 from a constant init code that copies the engine's `configPageCode()`; its
 ///         address follows from the page's version, which the engine keeps in the slot every
 ///         check reads first (`Store.configPage`).
@@ -46,30 +49,66 @@ library ConfigPage {
     function words(address page, uint256 id) internal view returns (uint256 w0, uint256 w1) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            extcodecopy(page, 0, add(1, shl(6, id)), 64)
+            extcodecopy(page, 0, add(33, shl(6, id)), 64)
             w0 := mload(0)
             w1 := mload(0x20)
         }
     }
 
-    /// @notice The page's code as the init code returns it: `0x00`, then slots 0 and 1 of each
-    ///         listed market. Returned raw (not ABI-encoded) by `configPageCode()`.
+    /// @notice The liquidation parameters' slot 0 (`Store.liq`) from the page at `page`.
+    function liquidationWord(address page) internal view returns (uint256 w) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            extcodecopy(page, 0, 1, 32)
+            w := mload(0)
+        }
+    }
+
+    /// @notice Collateral `index`'s config slot 0 from the page at `page` (a listed index).
+    function collateralWord(address page, uint256 index) internal view returns (uint256 w) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            extcodecopy(page, 0, sub(extcodesize(page), shl(5, add(index, 1))), 32)
+            w := mload(0)
+        }
+    }
+
+    /// @notice The page's code as the init code returns it (the layout above). Returned raw
+    ///         (not ABI-encoded) by `configPageCode()`.
     function code(Store storage s) internal view returns (bytes memory c) {
+        c = new bytes(size(s));
+        StoredLiquidationParams storage liq = s.liq;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(add(c, 33), sload(liq.slot))
+        }
         uint256 n = s.marketCount;
-        c = new bytes(1 + 64 * n);
         for (uint256 id; id < n; ++id) {
             StoredMarket storage m = s.markets[id].config;
             // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
-                let o := add(add(c, 33), shl(6, id))
+                let o := add(add(c, 65), shl(6, id))
                 mstore(o, sload(m.slot))
                 mstore(add(o, 32), sload(add(m.slot, 1)))
             }
         }
+        uint256 k = s.collateralTokens.length;
+        for (uint256 j; j < k; ++j) {
+            StoredCollateral storage cc = s.collateralConfigs[j];
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                mstore(sub(add(add(c, 32), mload(c)), shl(5, add(j, 1))), sload(cc.slot))
+            }
+        }
+    }
+
+    /// @notice The page's length in bytes: `1 + 32 + 64 marketCount + 32 collaterals`.
+    function size(Store storage s) internal view returns (uint256) {
+        return 33 + 64 * uint256(s.marketCount) + 32 * s.collateralTokens.length;
     }
 
     /// @notice Creates the page of the next version from the current slots and records it.
-    ///         Called by every writer of a market's config slot 0 or 1, after the write.
+    ///         Called by every writer of a slot the page copies, after the write.
     function publish(Store storage s) internal {
         uint256 version = uint256(s.configPage) + 1;
         if (version > type(uint24).max) revert E.ConfigPageExhausted();
@@ -79,7 +118,7 @@ library ConfigPage {
         assembly ("memory-safe") {
             page := create2(0, add(init, 32), mload(init), version)
         }
-        if (page == address(0) || page != at(version) || page.code.length != 1 + 64 * s.marketCount)
+        if (page == address(0) || page != at(version) || page.code.length != size(s))
             revert E.ConfigPageFailed(version);
         s.configPage = uint24(version);
         emit Ev.ConfigPagePublished(version, page);

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-import {AccountIds} from "./AccountIds.sol";
-
 import {Bitmask} from "./Bitmask.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -14,6 +12,7 @@ import {FundLogic} from "./FundLogic.sol";
 import {WadMath} from "./WadMath.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
+import {ConfigPage} from "./ConfigPage.sol";
 import {LiquidationCredits, Slot} from "./LiquidationCredits.sol";
 import {ICrossmarginRisk} from "../interfaces/ICrossmarginRisk.sol";
 import {TradeLogic} from "./TradeLogic.sol";
@@ -55,6 +54,9 @@ library LiquidationLogic {
         uint256 rateFee;
         uint256 penalty;
         uint256 closes;
+        address page; // the config page the scan read (INV-79), or 0: the slots
+        uint256 c0; // the closing market's config slots 0 and 1, from the page or the slots
+        uint256 c1;
     }
 
     /// @notice Closes positions at the oracle price, largest maintenance requirement first,
@@ -77,7 +79,10 @@ library LiquidationLogic {
         uint256 maxNotionalUsd,
         address quote
     ) external returns (uint256 notionalClosed, uint256 keeperReward) {
-        (Health memory h, Slot[] memory slots) = MarginLogic.liquidationScan(s, account);
+        (Health memory h, Slot[] memory slots, address page) = MarginLogic.liquidationScan(
+            s,
+            account
+        );
         if (h.equity >= int256(h.mm)) revert E.NotLiquidatable(account, h.equity, h.mm);
         // A reserve that can restore the account comes first (INV-55); a failure of any kind
         // (empty, unhealthy or stale reserve, capped) leaves liquidation as it was.
@@ -88,18 +93,8 @@ library LiquidationLogic {
             _settleDebt(s, account);
             return (0, 0);
         }
-        LiquidationParams memory lp = params(s.liq);
-        Ctx memory ctx = Ctx({
-            lp: lp,
-            equity: h.equity - int256(uint256(lp.minKeeperReward)),
-            mm: h.mm,
-            budget: maxNotionalUsd == 0 ? type(uint256).max : maxNotionalUsd,
-            notionalClosed: 0,
-            rateFee: 0,
-            penalty: 0,
-            closes: 0
-        });
-        if (_paired(slots)) LiquidationCredits.load(s, slots);
+        Ctx memory ctx = _newCtx(s, h, maxNotionalUsd, page);
+        if (paired(slots)) LiquidationCredits.load(s, slots);
         for (uint256 round; round < slots.length; ++round) {
             if (ctx.equity >= int256(ctx.mm.mulUp(WadMath.WAD + ctx.lp.buffer)) || ctx.budget == 0)
                 break;
@@ -120,6 +115,32 @@ library LiquidationLogic {
         int256 canPay = h.equity - int256(ctx.closes * s.quoteScale);
         keeperReward = _chargeFee(s, account, ctx, complete, canPay, IERC20(quote));
         if (closedOut && _weightedEquity(s, account) < 0) _settleDebt(s, account);
+    }
+
+    /// @dev The liquidation's running figures, with the parameters from the config page the
+    ///      scan read, else from their slot (INV-79).
+    function _newCtx(
+        Store storage s,
+        Health memory h,
+        uint256 maxNotionalUsd,
+        address page
+    ) private view returns (Ctx memory) {
+        LiquidationParams memory lp =
+            page == address(0) ? params(s.liq) : paramsFrom(ConfigPage.liquidationWord(page));
+        return
+            Ctx({
+                lp: lp,
+                equity: h.equity - int256(uint256(lp.minKeeperReward)),
+                mm: h.mm,
+                budget: maxNotionalUsd == 0 ? type(uint256).max : maxNotionalUsd,
+                notionalClosed: 0,
+                rateFee: 0,
+                penalty: 0,
+                closes: 0,
+                page: page,
+                c0: 0,
+                c1: 0
+            });
     }
 
     /// @notice Repays up to `maxRepay` quote units of the account's debt and gives the caller
@@ -165,10 +186,11 @@ library LiquidationLogic {
         address keeper
     ) private {
         StoredMarket storage cfg = s.markets[sl.marketId].config;
+        _loadWords(cfg, sl.marketId, ctx);
         // Slot 3 (the cap and its window) is read only in a capped market (INV-77).
-        bool capped = cfg.flags & MARKET_LIQUIDATION_CAP != 0;
+        bool capped = (ctx.c0 >> 208) & MARKET_LIQUIDATION_CAP != 0;
         uint256 closeSize = Math.min(
-            _closeSize(s, cfg, sl, ctx),
+            _closeSize(s, sl, ctx),
             _allowance(s, sl.marketId, capped, ctx.budget, sl.price)
         );
         if (closeSize == 0) return;
@@ -176,10 +198,12 @@ library LiquidationLogic {
         uint256 notional = closeSize.mulUp(sl.price);
         {
             // Priced before the close moves the skew, as a market close would be.
-            uint256 penalty = _penalty(s, cfg, sl, delta, notional, ctx.lp);
+            uint256 penalty = _penalty(cfg, sl, delta, notional, ctx);
             ctx.penalty += penalty;
             ctx.equity -= int256(penalty);
         }
+        // The funding from the words: `execute` then finds it recorded (no config slot read).
+        TradeLogic.recordFundingFrom(cfg, MarketMath.stateOf(cfg), sl.price, ctx.c0, ctx.c1);
         TradeLogic.TradeResult memory r = TradeLogic.execute(
             s,
             account,
@@ -194,7 +218,7 @@ library LiquidationLogic {
         ctx.budget = ctx.budget > notional ? ctx.budget - notional : 0;
         // The window's counter, where a cap reads it.
         if (capped) MarketMath.stateOf(cfg).liquidatedInWindow += uint128(notional);
-        (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, sl.price);
+        (, uint256 mmNew) = MarketMath.sizeRequirementsFrom(ctx.c1, r.newSize, sl.price);
         ctx.mm = ctx.mm - sl.mm + mmNew;
         (sl.size, sl.mm) = (r.newSize, mmNew);
         uint256 feeBefore = Math.max(ctx.rateFee, ctx.lp.minKeeperReward);
@@ -203,9 +227,24 @@ library LiquidationLogic {
         emit Ev.PositionLiquidated(account, sl.marketId, keeper, delta, sl.price, notional);
     }
 
-    function _paired(Slot[] memory slots) private pure returns (bool) {
-        for (uint256 i; i < slots.length; ++i) if (slots[i].pair != 0) return true;
-        return false;
+    /// @dev Whether any slot has an offset pair. Hand-written as `largestOpen` (the plain loop
+    ///      paid about 80 gas a slot for its bounds checks): `pair` is a `Slot`'s seventh
+    ///      word (0xc0).
+    function paired(Slot[] memory slots) internal pure returns (bool any) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let end := add(slots, shl(5, add(mload(slots), 1)))
+            for {
+                let p := add(slots, 0x20)
+            } lt(p, end) {
+                p := add(p, 0x20)
+            } {
+                if mload(add(mload(p), 0xc0)) {
+                    any := 1
+                    break
+                }
+            }
+        }
     }
 
     /// @dev The reserve's top-up through the risk module (the engine calling itself), which
@@ -253,13 +292,15 @@ library LiquidationLogic {
     }
 
     /// @dev The account's position in `marketId` (a call of its own: `_closeOne`'s stack is
-    ///      full in the build without the IR pipeline).
+    ///      full in the build without the IR pipeline). `positionKey` without its bounds, as in
+    ///      the health loop: the market is one the scan found in the account's mask, and only a
+    ///      trade on a valid account id (below 2^168) sets a bit of it.
     function _positionOf(
         Store storage s,
         uint256 account,
         uint256 marketId
     ) private view returns (Position storage) {
-        return s.positions[AccountIds.positionKey(account, marketId)];
+        return s.positions[(marketId << 168) | account];
     }
 
     /// @dev Size to close so that equity reaches MM * (1 + buffer), assuming the position's
@@ -273,7 +314,6 @@ library LiquidationLogic {
     ///      after rounding even with a zero buffer.
     function _closeSize(
         Store storage s,
-        StoredMarket storage cfg,
         Slot memory sl,
         Ctx memory ctx
     ) private view returns (uint256) {
@@ -282,10 +322,10 @@ library LiquidationLogic {
         uint256 notional = absSize.mulUp(sl.price);
         if (notional == 0 || ctx.equity < 0) return absSize;
         // Target (MM * (1 + buffer)) freed per USD of notional closed.
-        uint256 freed = (sl.mm - MarketMath.minPositionMarginUsd(cfg)).divDown(notional).mulDown(
-            WadMath.WAD + lp.buffer
-        );
-        uint256 pen = _penaltyRate(cfg, lp);
+        // the minimum margin: config slot 1's bits 128..175, in nanos
+        uint256 minMargin = ((ctx.c1 >> 128) & type(uint48).max) * MarketMath.NANO;
+        uint256 freed = (sl.mm - minMargin).divDown(notional).mulDown(WadMath.WAD + lp.buffer);
+        uint256 pen = _penaltyRate(ctx.c0, lp);
         if (freed <= lp.feeRate + pen) return absSize;
         uint256 deficit =
             uint256(int256(ctx.mm.mulUp(WadMath.WAD + lp.buffer)) - ctx.equity) + 3 * s.quoteScale;
@@ -325,14 +365,26 @@ library LiquidationLogic {
         return left.divDown(price);
     }
 
+    /// @dev The closing market's config slots 0 and 1 into `ctx.c0` and `ctx.c1`: from the page
+    ///      the scan read (no cold slot), else from the slots (the scan read them).
+    function _loadWords(StoredMarket storage cfg, uint256 marketId, Ctx memory ctx) private view {
+        (ctx.c0, ctx.c1) =
+            ctx.page == address(0)
+                ? (MarginLogic.configWord(cfg, 0), MarginLogic.configWord(cfg, 1))
+                : ConfigPage.words(ctx.page, marketId);
+    }
+
+    /// @dev Whether config slot 0 `c0` says the market is settled (its status, bits 200..207).
+    function _settled(uint256 c0) private pure returns (bool) {
+        return (c0 >> 200) & 0xff == uint256(MarketStatus.Settled);
+    }
+
     /// @dev The fund's penalty rate in a market: the protocol rate, but never below the highest
     ///      taker fee of any market (a close by trade would pay at most that); a settled market,
     ///      where closing by trade is free, the protocol rate.
-    function _penaltyRate(
-        StoredMarket storage cfg,
-        LiquidationParams memory lp
-    ) private view returns (uint256) {
-        if (cfg.status == MarketStatus.Settled) return lp.penaltyRate;
+    ///      `c0`: the market's config slot 0 (its status at bits 200..207).
+    function _penaltyRate(uint256 c0, LiquidationParams memory lp) private pure returns (uint256) {
+        if (_settled(c0)) return lp.penaltyRate;
         return Math.max(lp.penaltyRate, lp.maxTakerFee);
     }
 
@@ -344,18 +396,31 @@ library LiquidationLogic {
     function params(
         StoredLiquidationParams storage p
     ) internal view returns (LiquidationParams memory lp) {
+        uint256 w;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            w := sload(p.slot)
+        }
+        return paramsFrom(w);
+    }
+
+    /// @notice `params` from slot 0 already read as the word `w` (the slot or the config page's
+    ///         copy, INV-79): `feeRateNano` at bits 0..31, `bufferNano` 32..63,
+    ///         `penaltyRateNano` 64..95, `maxTakerFeeNano` 96..127, `minKeeperRewardMicro`
+    ///         128..175, `maxKeeperRewardMicro` 176..223, `accountWindow` 224..255.
+    function paramsFrom(uint256 w) internal pure returns (LiquidationParams memory lp) {
         // 32-bit nanos times 1e9 fit 64 bits, 48-bit micro-USD times 1e12 fit 80 bits
         unchecked {
             (lp.feeRate, lp.buffer, lp.penaltyRate, lp.maxTakerFee) = (
-                uint64(p.feeRateNano * MarketMath.NANO),
-                uint64(p.bufferNano * MarketMath.NANO),
-                uint64(p.penaltyRateNano * MarketMath.NANO),
-                uint64(p.maxTakerFeeNano * MarketMath.NANO)
+                uint64(uint32(w) * MarketMath.NANO),
+                uint64(uint32(w >> 32) * MarketMath.NANO),
+                uint64(uint32(w >> 64) * MarketMath.NANO),
+                uint64(uint32(w >> 96) * MarketMath.NANO)
             );
             (lp.minKeeperReward, lp.maxKeeperReward, lp.accountWindow) = (
-                uint80(p.minKeeperRewardMicro * MICRO_USD),
-                uint80(p.maxKeeperRewardMicro * MICRO_USD),
-                p.accountWindow
+                uint80(uint48(w >> 128) * MICRO_USD),
+                uint80(uint48(w >> 176) * MICRO_USD),
+                uint32(w >> 224)
             );
         }
     }
@@ -365,18 +430,18 @@ library LiquidationLogic {
     ///      pay, not receive, it), so that no owner gains by being liquidated rather than closing
     ///      (INV-28).
     function _penalty(
-        Store storage s,
         StoredMarket storage cfg,
         Slot memory sl,
         int256 delta,
         uint256 notional,
-        LiquidationParams memory lp
+        Ctx memory ctx
     ) private view returns (uint256 penalty) {
-        penalty = notional.mulUp(_penaltyRate(cfg, lp));
-        if (cfg.status == MarketStatus.Settled || cfg.skewScaleNano == 0) return penalty;
-        MarketState storage st = s.markets[sl.marketId].state;
+        penalty = notional.mulUp(_penaltyRate(ctx.c0, ctx.lp));
+        uint256 skewScale = (ctx.c1 >> 176) * MarketMath.NANO; // slot 1's bits 176..255
+        if (_settled(ctx.c0) || skewScale == 0) return penalty;
+        MarketState storage st = MarketMath.stateOf(cfg);
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-        uint256 fill = MarketMath.fillPrice(sl.price, skew, delta, MarketMath.skewScaleWad(cfg));
+        uint256 fill = MarketMath.fillPrice(sl.price, skew, delta, skewScale);
         int256 impact = delta.sMulCeil(int256(fill) - int256(sl.price));
         if (impact > 0) penalty += uint256(impact);
     }
@@ -454,7 +519,8 @@ library LiquidationLogic {
             account,
             a.collateralMask,
             true,
-            0
+            0,
+            address(0)
         );
         return MarginLogic.quoteToUsd(s, a.quoteBalance) + int256(collateral);
     }

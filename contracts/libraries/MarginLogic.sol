@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity 0.8.30;
 
-
 import {Bitmask} from "./Bitmask.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
@@ -264,12 +263,11 @@ library MarginLogic {
     function liquidationScan(
         Store storage s,
         uint256 account
-    ) internal view returns (Health memory h, Slot[] memory slots) {
+    ) internal view returns (Health memory h, Slot[] memory slots, address page) {
         slots = _newSlots(Bitmask.count(s.accounts[account].marketMask));
-        h = _healthOf(
-            s,
-            Query(account, type(uint256).max, 0, LIQUIDATION, 0, slots, 0, address(0))
-        );
+        Query memory q = Query(account, type(uint256).max, 0, LIQUIDATION, 0, slots, 0, address(0));
+        h = _healthOf(s, q);
+        page = q.page; // the config page the scan read, if any (INV-79)
     }
 
     /// @notice `health` with every price moved by `shock` (WAD) against the account: longs and
@@ -414,7 +412,8 @@ library MarginLogic {
             q.account,
             collateralMask,
             q.mode == LIQUIDATION,
-            q.shock
+            q.shock,
+            q.page
         );
         // Checked cast: a value above int256 (absurd prices) must revert, not wrap negative.
         h.equity += collateral.toInt();

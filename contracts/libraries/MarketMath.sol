@@ -240,13 +240,26 @@ library MarketMath {
         StoredMarket storage cfg,
         uint256 notional
     ) internal view returns (uint256 im, uint256 mm) {
+        uint256 c1;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            c1 := sload(add(cfg.slot, 1))
+        }
+        return requirementsFrom(c1, notional);
+    }
+
+    /// @notice `requirements` from config slot 1 already read as the word `c1` (a market's
+    ///         slot or its config page's copy, INV-79).
+    function requirementsFrom(
+        uint256 c1,
+        uint256 notional
+    ) internal pure returns (uint256 im, uint256 mm) {
         uint256 imr;
         uint256 k;
         uint256 scalar;
         uint256 minMargin;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let c1 := sload(add(cfg.slot, 1))
             imr := mul(and(c1, 0xffffffff), NANO)
             k := mul(and(shr(32, c1), 0xffffff), NANO)
             scalar := mul(and(shr(56, c1), 0xffffffff), NANO)
@@ -393,6 +406,16 @@ library MarketMath {
         out.size = size;
         out.notional = size.abs().mulUp(price);
         (out.im, out.mm) = requirements(cfg, out.notional);
+    }
+
+    /// @notice `sizeRequirements` from config slot 1 already read as the word `c1`.
+    function sizeRequirementsFrom(
+        uint256 c1,
+        int256 size,
+        uint256 price
+    ) internal pure returns (uint256 im, uint256 mm) {
+        if (size == 0) return (0, 0);
+        return requirementsFrom(c1, size.abs().mulUp(price));
     }
 
     /// @notice Requirements of a signed size at `price`; zero for a zero size.

@@ -66,7 +66,21 @@ library TradeLogic {
         MarketState storage st,
         uint256 price
     ) internal returns (int256 indexNow) {
-        (, , indexNow) = _accrue(cfg, st, price);
+        (, , indexNow) = _accrue(cfg, st, price, 0, 0);
+    }
+
+    /// @notice `recordFunding` with the market's config slots 0 and 1 already read as the words
+    ///         `c0` and `c1` (a market's slots or its config page's copy, INV-79): a liquidation
+    ///         records the funding of the market it closes this way, so that the close's own
+    ///         `recordFunding` finds it recorded and reads no config slot.
+    function recordFundingFrom(
+        StoredMarket storage cfg,
+        MarketState storage st,
+        uint256 price,
+        uint256 c0,
+        uint256 c1
+    ) internal {
+        _accrue(cfg, st, price, c0, c1);
     }
 
     /// @notice `recordFunding`, with `FundingRecorded` when anything accrued.
@@ -76,28 +90,36 @@ library TradeLogic {
         MarketState storage st,
         uint256 price
     ) internal {
-        (bool recorded, int256 rateNow, int256 indexNow) = _accrue(cfg, st, price);
+        (bool recorded, int256 rateNow, int256 indexNow) = _accrue(cfg, st, price, 0, 0);
         if (recorded) emit ICrossmarginEvents.FundingRecorded(marketId, rateNow, indexNow, price);
     }
 
+    /// @dev `c0`, `c1`: config slots 0 and 1 as words, or 0 to read them where needed.
     function _accrue(
         StoredMarket storage cfg,
         MarketState storage st,
-        uint256 price
+        uint256 price,
+        uint256 c0,
+        uint256 c1
     ) private returns (bool recorded, int256 rateNow, int256 indexNow) {
         // State slot 1 once: the time says whether anything accrues, and the funding reads it
         uint256 s1 = MarketMath.fundingWord(st);
         uint256 last;
         (rateNow, indexNow, last) = MarketMath.storedFunding(s1);
         if (last == block.timestamp) return (false, rateNow, indexNow);
-        (rateNow, indexNow) = MarketMath.fundingAt(cfg, st, s1, price, 0, 0);
+        (rateNow, indexNow) = MarketMath.fundingAt(cfg, st, s1, price, c0, c1);
+        _store(st, rateNow, indexNow);
+        return (true, rateNow, indexNow);
+    }
+
+    /// @dev Records the funding's rate and index as of now (checked casts to their widths).
+    function _store(MarketState storage st, int256 rateNow, int256 indexNow) private {
         (int80 rate, int128 index) = (rateNow.toInt80(), indexNow.toInt128());
         (st.fundingRate, st.fundingIndex, st.lastFundingTime) = (
             rate,
             index,
             uint48(block.timestamp)
         );
-        return (true, rateNow, indexNow);
     }
 
     /// @notice The market's funding rate and index now at `price` (the engine's `currentFunding`,

@@ -32,7 +32,7 @@ contract EngineInvariantTest is EngineSetup {
         handler = new EngineHandler(d);
         handler.seedAccounts();
 
-        bytes4[] memory selectors = new bytes4[](30);
+        bytes4[] memory selectors = new bytes4[](31);
         selectors[0] = EngineHandler.deposit.selector;
         selectors[1] = EngineHandler.withdraw.selector;
         selectors[2] = EngineHandler.modifyPosition.selector;
@@ -63,6 +63,7 @@ contract EngineInvariantTest is EngineSetup {
         selectors[27] = handler.setSettlementCallback.selector; // INV-76
         selectors[28] = handler.setLiquidationCap.selector; // INV-77
         selectors[29] = handler.setMarginParams.selector; // INV-79
+        selectors[30] = handler.setCollateralWeight.selector; // INV-79
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -81,27 +82,42 @@ contract EngineInvariantTest is EngineSetup {
         _checkConfigPage();
     }
 
-    /// @dev `Store.markets`' slot: AccessControl's mapping at 0, `Store` from 1, `markets` its
-    ///      eleventh slot (scripts/bench/layout.ts); checked below against each market's feed.
+    /// @dev `Store`'s slots (scripts/bench/layout.ts): AccessControl's mapping at 0, `Store`
+    ///      from 1; `liq` its seventh slot, `markets` its eleventh, `collateralConfigs` its
+    ///      twenty-sixth. Checked below against each market's feed and each collateral's feed.
+    uint256 internal constant LIQ_SLOT = 7;
     uint256 internal constant MARKETS_SLOT = 11;
+    uint256 internal constant COLLATERAL_CONFIGS_SLOT = 26;
 
-    /// @notice INV-79: the config page holds every listed market's config slots 0 and 1, as
-    ///         the slots hold them after every call (pausing, settling, pairs, limits).
+    /// @notice INV-79: the config page holds the liquidation parameters' slot 0, every listed
+    ///         market's config slots 0 and 1 and every collateral's config slot 0, as the slots
+    ///         hold them after every call (pausing, settling, pairs, caps, margins, weights).
     function _checkConfigPage() internal view {
         (uint256 version, address page) = d.engine.configPage();
         assertGt(version, 0, "no config page after the listings");
-        uint256 n = d.engine.marketCount();
-        assertEq(page.code.length, 1 + 64 * n, "config page length");
-        assertEq(uint8(page.code[0]), 0, "config page starts with STOP");
         bytes memory code = page.code;
+        uint256 n = d.engine.marketCount();
+        address[] memory tokens = d.engine.collateralTokens();
+        assertEq(code.length, 33 + 64 * n + 32 * tokens.length, "config page length");
+        assertEq(uint8(code[0]), 0, "config page starts with STOP");
+        address engine = address(d.engine);
+        assertEq(_word(code, 1), vm.load(engine, bytes32(LIQ_SLOT)), "config page: liquidation");
         for (uint256 id; id < n; ++id) {
             bytes32 base = keccak256(abi.encode(id, MARKETS_SLOT));
-            bytes32 w0 = vm.load(address(d.engine), base);
+            bytes32 w0 = vm.load(engine, base);
             assertEq(address(uint160(uint256(w0))), d.engine.marketInfo(id).feed, "markets slot");
-            bytes32 w1 = vm.load(address(d.engine), bytes32(uint256(base) + 1));
-            (bytes32 p0, bytes32 p1) = (_word(code, 1 + 64 * id), _word(code, 33 + 64 * id));
-            assertEq(p0, w0, "config page: slot 0");
-            assertEq(p1, w1, "config page: slot 1");
+            bytes32 w1 = vm.load(engine, bytes32(uint256(base) + 1));
+            assertEq(_word(code, 33 + 64 * id), w0, "config page: market slot 0");
+            assertEq(_word(code, 65 + 64 * id), w1, "config page: market slot 1");
+        }
+        for (uint256 j; j < tokens.length; ++j) {
+            bytes32 w = vm.load(engine, keccak256(abi.encode(j, COLLATERAL_CONFIGS_SLOT)));
+            assertEq(
+                address(uint160(uint256(w))),
+                d.engine.getCollateral(tokens[j]).feed,
+                "collateral configs slot"
+            );
+            assertEq(_word(code, code.length - 32 * (j + 1)), w, "config page: collateral");
         }
     }
 

@@ -52,6 +52,21 @@ contract HotMathTest is Test {
         assertEq(LiquidationLogic.largestOpen(slots), k);
     }
 
+    /// @dev Up to 16 slots, each paired with probability 1/4 (pair ids up to 2^255).
+    function testFuzz_pairedIsThePlainLoop(uint256 seed, uint8 n) public pure {
+        Slot[] memory slots = new Slot[](n % 17);
+        bool any;
+        for (uint256 i; i < slots.length; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            slots[i].marketId = i;
+            slots[i].mm = r >> 8;
+            slots[i].pair = r % 4 == 0 ? r >> 1 : 0;
+            slots[i].credit = r >> 16;
+            if (slots[i].pair != 0) any = true;
+        }
+        assertEq(LiquidationLogic.paired(slots), any);
+    }
+
     // ---- Bitmask ----
 
     function _naiveCount(uint256 x) internal pure returns (uint256 c) {

@@ -5,7 +5,9 @@ import {ICrossmarginRisk} from "../../../contracts/interfaces/ICrossmarginRisk.s
 import {Vm} from "forge-std/Vm.sol";
 import {ICrossmarginErrors as E} from "../../../contracts/interfaces/ICrossmarginErrors.sol";
 import {ICrossmarginEvents as Ev} from "../../../contracts/interfaces/ICrossmarginEvents.sol";
+import {ICrossmarginAdmin} from "../../../contracts/interfaces/ICrossmarginAdmin.sol";
 import {
+    CollateralConfig,
     Health,
     MarketConfig,
     MarketState,
@@ -74,6 +76,29 @@ abstract contract EngineRiskActions is EngineHandlerBase {
             })
         );
         _ok("setMarginParams");
+    }
+
+    /// @notice Governance moves a collateral's initial weight (0 to its maintenance weight,
+    ///         whole basis points) and keeps the rest: a check that values the collateral from
+    ///         the config page must see the new weight at once (INV-79, `_checkConfigPage`).
+    function setCollateralWeight(uint256 seed) external action("setCollateralWeight") {
+        address token = address(_collateralToken(seed));
+        CollateralConfig memory c = engine.getCollateral(token);
+        uint256 initial = _bound(seed >> 8, 0, c.maintenanceWeight / 1e14) * 1e14;
+        vm.prank(admin);
+        engine.setCollateralParams(
+            token,
+            ICrossmarginAdmin.CollateralRisk({
+                initialWeight: uint64(initial),
+                maintenanceWeight: c.maintenanceWeight,
+                liquidationDiscount: c.liquidationDiscount,
+                sizeFactor: c.sizeFactor,
+                sizeThreshold: c.sizeThreshold,
+                weightFloor: c.weightFloor,
+                depositCap: c.depositCap
+            })
+        );
+        _ok("setCollateralWeight");
     }
 
     /// @dev Each market's liquidation window: its start and what it has counted.

@@ -12,6 +12,7 @@ import {
   Env,
   addMarkets,
   expectMarginRevert,
+  fundCollateral,
   fundQuote,
   loadTrading,
   marketParams,
@@ -21,7 +22,7 @@ import {
 } from "../../helpers/trading";
 import { World, expectConservation, expectHealth } from "../../helpers/model-world";
 import { riskAt } from "../../helpers/risk-world";
-import { at, mapping } from "../../../scripts/bench/layout";
+import { at, field, mapping } from "../../../scripts/bench/layout";
 import { traceSteps, stackAt } from "../../helpers/trace";
 
 /** The page's init code (ConfigPage.INIT_CODE), assembled here from its opcodes. */
@@ -55,14 +56,20 @@ describe("markets: config page (INV-79)", () => {
     });
   }
 
-  /** Config slots 0 and 1 of every listed market, read from storage. */
+  /** The page as docs/math.md lays it out, from storage: `0x00`, the liquidation parameters'
+   *  slot 0, each market's config slots 0 and 1, then each collateral's config slot 0 from
+   *  the last listed to the first (collateral `j` at `size - 32 (j + 1)`). */
   async function slotWords(): Promise<string> {
+    const word = (slot: bigint) => ethers.provider.getStorage(engine, slot);
+    const words: string[] = ["0x00", await word(field("liq.0 (rates, keeper rewards, window)"))];
     const n = Number(await env.engine.marketCount());
-    const words: string[] = ["0x00"];
     for (let m = 0; m < n; m++) {
       const base = at(BigInt(m), mapping("markets"));
-      for (const k of [0n, 1n]) words.push(await ethers.provider.getStorage(engine, base + k));
+      for (const k of [0n, 1n]) words.push(await word(base + k));
     }
+    const k = (await env.engine.collateralTokens()).length;
+    for (let j = k - 1; j >= 0; j--)
+      words.push(await word(at(BigInt(j), mapping("collateralConfigs"))));
     return concat(words);
   }
 
@@ -86,7 +93,7 @@ describe("markets: config page (INV-79)", () => {
     return page;
   }
 
-  it("after the listings the page holds every market's slots 0 and 1, and running it does nothing", async () => {
+  it("after the listings the page holds the liquidation parameters, every market's slots 0 and 1 and every collateral's slot 0, and running it does nothing", async () => {
     const n = await env.engine.marketCount();
     const { version } = await env.engine.configPage();
     // Each listing publishes once, and the fixture's pair and status settings once more each.
@@ -97,7 +104,7 @@ describe("markets: config page (INV-79)", () => {
     expect(ret).to.equal("0x");
   });
 
-  it("every writer of a market's slot 0 or 1 publishes a new page in the same call; a refused call publishes none", async () => {
+  it("every writer of a slot the page copies (markets, collaterals, liquidation parameters) publishes a new page in the same call; a refused call publishes none", async () => {
     let { version } = await env.engine.configPage();
     const next = async (tx: Promise<unknown>) => {
       version += 1n;
@@ -120,6 +127,43 @@ describe("markets: config page (INV-79)", () => {
     expect(pair.rate, "the fixture pairs two markets").to.be.gt(0n);
     await next(risk.setOffsetPair(1, 0, 0, 0, 0));
     await next(risk.setOffsetPair(1, pair.marketA, pair.marketB, pair.rate, pair.stressMove));
+    // The collaterals' and the liquidation parameters' writers
+    const weth = await env.collaterals.WETH.getAddress();
+    const wethCfg = await env.engine.getCollateral(weth);
+    await next(
+      env.engine.setCollateralParams(weth, {
+        initialWeight: wethCfg.initialWeight - wad("0.01"),
+        maintenanceWeight: wethCfg.maintenanceWeight,
+        liquidationDiscount: wethCfg.liquidationDiscount,
+        sizeFactor: wethCfg.sizeFactor,
+        sizeThreshold: wethCfg.sizeThreshold,
+        weightFloor: wethCfg.weightFloor,
+        depositCap: wethCfg.depositCap,
+      }),
+    );
+    const wethFeed = env.collateralFeeds.WETH;
+    await next(
+      env.engine.setCollateralFeed(
+        weth,
+        await wethFeed.getAddress(),
+        7200,
+        await wethFeed.description(),
+      ),
+    );
+    const [l] = await env.engine.getLiquidationParams();
+    await next(
+      env.engine.setLiquidationParams({
+        feeRate: l.feeRate + 1_000_000_000n,
+        buffer: l.buffer,
+        minKeeperRewardUsd: l.minKeeperRewardUsd,
+        maxKeeperRewardUsd: l.maxKeeperRewardUsd,
+        closeFactorHfThreshold: l.closeFactorHfThreshold,
+        smallDebtUsd: l.smallDebtUsd,
+        orderKeeperFeeUsd: l.orderKeeperFeeUsd,
+        penaltyRate: l.penaltyRate,
+        accountWindow: l.accountWindow,
+      }),
+    );
     await addMarkets(env, 1);
     version += 1n;
     await expectPage(version);
@@ -151,6 +195,67 @@ describe("markets: config page (INV-79)", () => {
     await setImrBase(BTC, wad(env.config.markets[BTC].imrBase));
     await trade(env, alice, a, ETH, wad("0.1"), { others: [b] });
     await expectHealth(env, await World.read(env, [a]), a);
+  });
+
+  it("a collateral weight lowered binds a check that reads the page at once", async () => {
+    const [alice, bob] = env.users;
+    const a = await fundQuote(env, alice, usdc("500"));
+    await fundCollateral(env, alice, "WETH", wad("3"));
+    const b = await fundQuote(env, bob, usdc("500000"));
+    await trade(env, alice, a, ETH, wad("2"), { others: [b] });
+    await trade(env, alice, a, BTC, wad("0.1"), { others: [b] });
+    await expectHealth(env, await World.read(env, [a]), a);
+    // WETH no longer counts for IM: the account misses it.
+    const weth = await env.collaterals.WETH.getAddress();
+    const c = await env.engine.getCollateral(weth);
+    await env.engine.setCollateralParams(weth, {
+      initialWeight: 0n,
+      maintenanceWeight: c.maintenanceWeight,
+      liquidationDiscount: c.liquidationDiscount,
+      sizeFactor: c.sizeFactor,
+      sizeThreshold: c.sizeThreshold,
+      weightFloor: c.weightFloor,
+      depositCap: c.depositCap,
+    });
+    const h = await expectHealth(env, await World.read(env, [a]), a);
+    expect(h.equity, "the new weight binds").to.be.lt(h.IM);
+    await expectMarginRevert(env, alice, a, ETH, wad("0.1"), "InsufficientMargin");
+  });
+
+  it("a liquidation of several positions pays the keeper by the liquidation parameters just set", async () => {
+    const [alice, bob, keeper] = env.users;
+    const a = await fundQuote(env, alice, usdc("1000"));
+    const b = await fundQuote(env, bob, usdc("500000"));
+    await trade(env, alice, a, ETH, wad("3"), { others: [b] });
+    await trade(env, alice, a, BTC, wad("0.15"), { others: [b] });
+    const eth = Number(await env.engine.marketPrice(ETH)) / 1e18;
+    const btc = Number(await env.engine.marketPrice(BTC)) / 1e18;
+    await setMarketPrice(env, ETH, (eth * 0.95).toFixed(2));
+    await setMarketPrice(env, BTC, (btc * 0.95).toFixed(2));
+    expect(await env.engine.isLiquidatable(a)).to.equal(true);
+    // The keeper's reward capped at 1 USD (1e6 USDC units), far below what the rate earns.
+    const [l] = await env.engine.getLiquidationParams();
+    await env.engine.setLiquidationParams({
+      feeRate: l.feeRate,
+      buffer: l.buffer,
+      minKeeperRewardUsd: 0n,
+      maxKeeperRewardUsd: wad("1"),
+      closeFactorHfThreshold: l.closeFactorHfThreshold,
+      smallDebtUsd: l.smallDebtUsd,
+      orderKeeperFeeUsd: l.orderKeeperFeeUsd,
+      penaltyRate: l.penaltyRate,
+      accountWindow: l.accountWindow,
+    });
+    const tx = env.engine.connect(keeper).liquidate(a, 0);
+    await expect(tx).to.emit(env.engine, "LiquidationFeePaid");
+    const receipt = await (await tx).wait();
+    const paid = receipt!.logs
+      .map((log) => env.engine.interface.parseLog(log))
+      .find((e) => e?.name === "LiquidationFeePaid")!;
+    expect((paid.args.notionalClosedUsd * l.feeRate) / 10n ** 18n, "the rate earns more").to.be.gt(
+      wad("1"),
+    );
+    expect(paid.args.keeperRewardQuote, "the cap just set").to.equal(usdc("1"));
   });
 
   it("a paused market the trade does not touch still counts at its price, from the page's status", async () => {
@@ -188,8 +293,8 @@ describe("markets: config page (INV-79)", () => {
       (s) => s.op === "EXTCODECOPY" && stackAt(s) === BigInt(page.toLowerCase()),
     );
     expect(copies.map((s) => stackAt(s, 2))).to.deep.equal([
-      1n + 64n * BigInt(BTC),
-      1n + 64n * BigInt(SOL),
+      33n + 64n * BigInt(BTC),
+      33n + 64n * BigInt(SOL),
     ]);
   });
 
