@@ -121,7 +121,8 @@ interface ICrossmarginEvents {
     /// @param params Whether `modifyPosition` may add risk without a delayed order, the delay
     ///        to the earliest settlement round and the latest deadline after a commit (seconds).
     event MarketOrderParamsSet(uint256 indexed marketId, MarketOrderParams params);
-    /// @notice A new config page holds every market's config slots 0 and 1 (INV-79).
+    /// @notice A new config page holds the configuration checks read (INV-79): the liquidation
+    ///         parameters, every market's config slots 0 and 1, every collateral's slot 0.
     /// @param version The page's version (1, 2, ...).
     /// @param page The page's address.
     event ConfigPagePublished(uint256 version, address page);

@@ -114,16 +114,17 @@ interface ICrossmarginExtension is IERC5267, ICrossmarginAdmin {
     /// @return The quote token's address.
     function quoteToken() external view returns (address);
 
-    /// @notice The current config page (INV-79): a contract whose code holds every market's
-    ///         config slots 0 and 1, which margin checks read instead of the slots.
+    /// @notice The current config page (INV-79): a contract whose code holds the liquidation
+    ///         parameters, every market's config slots 0 and 1 and every collateral's slot 0,
+    ///         which margin checks and liquidations read instead of the slots.
     /// @return version The page's version (0 before the first market is listed).
     /// @return page The page's address (0 before the first market is listed).
     function configPage() external view returns (uint256 version, address page);
 
     /// @notice Returns the next config page's code as raw return data, not ABI-encoded (so the
-    ///         ABI declares no return value): `0x00`, then each listed market's config slots 0
-    ///         and 1 (64 bytes per market, by id). The page's init code calls it when the engine
-    ///         publishes a page (INV-79); read it with `eth_call` and its raw result.
+    ///         ABI declares no return value), laid out as docs/math.md "Config page" says. The
+    ///         page's init code calls it when the engine publishes a page (INV-79); read it with
+    ///         `eth_call` and its raw result.
     function configPageCode() external view;
 
     /// @notice The quote token's scale: quote units times this are USD WAD.

@@ -151,9 +151,14 @@ describe("vault: collateral registry", () => {
         depositCap: units("5000", 6),
         totalDeposited: 0n,
       });
-      // the CollateralParamsSet event follows the listing in the same transaction
+      // the CollateralParamsSet event follows the listing in the same transaction, then the
+      // config page that copies the new collateral (INV-79)
       const logs = (await (await tx).wait())!.logs.map((l) => ctx.engine.interface.parseLog(l));
-      expect(logs.map((l) => l?.name)).to.deep.equal(["CollateralListed", "CollateralParamsSet"]);
+      expect(logs.map((l) => l?.name)).to.deep.equal([
+        "CollateralListed",
+        "CollateralParamsSet",
+        "ConfigPagePublished",
+      ]);
       const tokens = await ctx.engine.collateralTokens();
       expect(tokens).to.deep.equal([
         await ctx.collaterals.WETH.getAddress(),
