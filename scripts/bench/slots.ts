@@ -47,7 +47,10 @@ class Labels {
     this.names.set(at(account, mapping("protections")), `protections[${name}]`);
     this.names.set(at(account, mapping("settlementCallbacks")), `settlementCallback[${name}]`);
     for (const id of markets) {
-      this.names.set(at(positionKey(account, id), mapping("positions")), `positions[${name}][${id}]`);
+      this.names.set(
+        at(positionKey(account, id), mapping("positions")),
+        `positions[${name}][${id}]`,
+      );
       const order = at(id, at(account, mapping("orders")));
       this.names.set(order, `orders[${name}][${id}].0`);
       this.names.set(order + 1n, `orders[${name}][${id}].1`);
