@@ -56,6 +56,20 @@ describe("markets: config page (INV-79)", () => {
     });
   }
 
+  /** Sets a collateral's initial weight, keeping the rest of its parameters. */
+  async function setInitialWeight(token: string, initialWeight: bigint) {
+    const c = await env.engine.getCollateral(token);
+    return env.engine.setCollateralParams(token, {
+      initialWeight,
+      maintenanceWeight: c.maintenanceWeight,
+      liquidationDiscount: c.liquidationDiscount,
+      sizeFactor: c.sizeFactor,
+      sizeThreshold: c.sizeThreshold,
+      weightFloor: c.weightFloor,
+      depositCap: c.depositCap,
+    });
+  }
+
   /** The page as docs/math.md lays it out, from storage: `0x00`, the liquidation parameters'
    *  slot 0, each market's config slots 0 and 1, then each collateral's config slot 0 from
    *  the last listed to the first (collateral `j` at `size - 32 (j + 1)`). */
@@ -129,18 +143,8 @@ describe("markets: config page (INV-79)", () => {
     await next(risk.setOffsetPair(1, pair.marketA, pair.marketB, pair.rate, pair.stressMove));
     // The collaterals' and the liquidation parameters' writers
     const weth = await env.collaterals.WETH.getAddress();
-    const wethCfg = await env.engine.getCollateral(weth);
-    await next(
-      env.engine.setCollateralParams(weth, {
-        initialWeight: wethCfg.initialWeight - wad("0.01"),
-        maintenanceWeight: wethCfg.maintenanceWeight,
-        liquidationDiscount: wethCfg.liquidationDiscount,
-        sizeFactor: wethCfg.sizeFactor,
-        sizeThreshold: wethCfg.sizeThreshold,
-        weightFloor: wethCfg.weightFloor,
-        depositCap: wethCfg.depositCap,
-      }),
-    );
+    const { initialWeight } = await env.engine.getCollateral(weth);
+    await next(setInitialWeight(weth, initialWeight - wad("0.01")));
     const wethFeed = env.collateralFeeds.WETH;
     await next(
       env.engine.setCollateralFeed(
@@ -206,17 +210,7 @@ describe("markets: config page (INV-79)", () => {
     await trade(env, alice, a, BTC, wad("0.1"), { others: [b] });
     await expectHealth(env, await World.read(env, [a]), a);
     // WETH no longer counts for IM: the account misses it.
-    const weth = await env.collaterals.WETH.getAddress();
-    const c = await env.engine.getCollateral(weth);
-    await env.engine.setCollateralParams(weth, {
-      initialWeight: 0n,
-      maintenanceWeight: c.maintenanceWeight,
-      liquidationDiscount: c.liquidationDiscount,
-      sizeFactor: c.sizeFactor,
-      sizeThreshold: c.sizeThreshold,
-      weightFloor: c.weightFloor,
-      depositCap: c.depositCap,
-    });
+    await setInitialWeight(await env.collaterals.WETH.getAddress(), 0n);
     const h = await expectHealth(env, await World.read(env, [a]), a);
     expect(h.equity, "the new weight binds").to.be.lt(h.IM);
     await expectMarginRevert(env, alice, a, ETH, wad("0.1"), "InsufficientMargin");
