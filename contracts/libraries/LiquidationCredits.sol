@@ -7,8 +7,8 @@ import {Store} from "../types/Store.sol";
 import {OffsetPair} from "../types/Types.sol";
 
 /// @dev One open position of an account in liquidation, loaded once; the loop updates it in
-///      memory. `LiquidationLogic.largestOpen` reads `mm` and `done` by their offsets in memory
-///      (the fourth and fifth words): keep them there.
+///      memory. `largestOpen` and `paired` (below) read `mm`, `done` and `pair` by their
+///      offsets in memory (the fourth, fifth and seventh words): keep them there.
 struct Slot {
     uint256 marketId;
     int256 size;
@@ -21,8 +21,9 @@ struct Slot {
 }
 
 /// @title LiquidationCredits
-/// @notice Offset-pair credits during a liquidation (docs/math.md, "Offset pairs"): loaded once,
-///         then kept in step with each close so the running MM is the real one.
+/// @notice A liquidation's slots: the close order (`largestOpen`), whether any is paired, and
+///         the offset-pair credits (docs/math.md, "Offset pairs"), loaded once, then kept in
+///         step with each close so the running MM is the real one.
 library LiquidationCredits {
     using WadMath for uint256;
     using WadMath for int256;
@@ -75,5 +76,52 @@ library LiquidationCredits {
             slots[j].credit = credit;
         }
         return mm;
+    }
+
+    /// @notice The open (not `done`) slot with the largest MM, the first of equal ones, or
+    ///         `type(uint256).max` when every slot is done: what a liquidation closes next.
+    /// @dev Hand-written (INV-69): it returns what the plain loop does (forge `HotMath.t.sol`).
+    function largestOpen(Slot[] memory slots) internal pure returns (uint256 k) {
+        // A `Slot` in memory is eight words: `mm` the fourth (0x60), `done` the fifth (0x80).
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            k := not(0)
+            let best := 0
+            let end := add(slots, shl(5, add(mload(slots), 1)))
+            for {
+                let p := add(slots, 0x20)
+            } lt(p, end) {
+                p := add(p, 0x20)
+            } {
+                let sl := mload(p)
+                if iszero(mload(add(sl, 0x80))) {
+                    let mm := mload(add(sl, 0x60))
+                    if or(eq(k, not(0)), gt(mm, best)) {
+                        best := mm
+                        k := shr(5, sub(p, add(slots, 0x20)))
+                    }
+                }
+            }
+        }
+    }
+
+    /// @dev Whether any slot has an offset pair. Hand-written as `largestOpen` (the plain loop
+    ///      paid about 80 gas a slot for its bounds checks): `pair` is a `Slot`'s seventh
+    ///      word (0xc0).
+    function paired(Slot[] memory slots) internal pure returns (bool any) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let end := add(slots, shl(5, add(mload(slots), 1)))
+            for {
+                let p := add(slots, 0x20)
+            } lt(p, end) {
+                p := add(p, 0x20)
+            } {
+                if mload(add(mload(p), 0xc0)) {
+                    any := 1
+                    break
+                }
+            }
+        }
     }
 }

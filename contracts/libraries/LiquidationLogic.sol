@@ -28,7 +28,6 @@ import {
     MARKET_LIQUIDATION_CAP,
     StoredMarket,
     MarketState,
-    MarketStatus,
     Position
 } from "../types/Types.sol";
 
@@ -94,11 +93,11 @@ library LiquidationLogic {
             return (0, 0);
         }
         Ctx memory ctx = _newCtx(s, h, maxNotionalUsd, page);
-        if (paired(slots)) LiquidationCredits.load(s, slots);
+        if (LiquidationCredits.paired(slots)) LiquidationCredits.load(s, slots);
         for (uint256 round; round < slots.length; ++round) {
             if (ctx.equity >= int256(ctx.mm.mulUp(WadMath.WAD + ctx.lp.buffer)) || ctx.budget == 0)
                 break;
-            uint256 k = largestOpen(slots);
+            uint256 k = LiquidationCredits.largestOpen(slots);
             if (k == type(uint256).max) break;
             slots[k].done = true;
             _closeOne(s, account, slots[k], ctx, msg.sender);
@@ -227,26 +226,6 @@ library LiquidationLogic {
         emit Ev.PositionLiquidated(account, sl.marketId, keeper, delta, sl.price, notional);
     }
 
-    /// @dev Whether any slot has an offset pair. Hand-written as `largestOpen` (the plain loop
-    ///      paid about 80 gas a slot for its bounds checks): `pair` is a `Slot`'s seventh
-    ///      word (0xc0).
-    function paired(Slot[] memory slots) internal pure returns (bool any) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let end := add(slots, shl(5, add(mload(slots), 1)))
-            for {
-                let p := add(slots, 0x20)
-            } lt(p, end) {
-                p := add(p, 0x20)
-            } {
-                if mload(add(mload(p), 0xc0)) {
-                    any := 1
-                    break
-                }
-            }
-        }
-    }
-
     /// @dev The reserve's top-up through the risk module (the engine calling itself), which
     ///      succeeds only if it restores `equity >= MM`; any failure is swallowed (INV-55).
     function _protected(uint256 account, address keeper) private returns (bool) {
@@ -261,33 +240,6 @@ library LiquidationLogic {
     function _requireFresh(Store storage s, Slot[] memory slots) private view {
         for (uint256 i; i < slots.length; ++i) {
             if (!slots[i].fresh) MarginLogic.marketPrice(s.markets[slots[i].marketId].config);
-        }
-    }
-
-    /// @notice The open (not `done`) slot with the largest MM, the first of equal ones, or
-    ///         `type(uint256).max` when every slot is done: what a liquidation closes next.
-    /// @dev Hand-written (INV-69): it returns what the plain loop does (forge `HotMath.t.sol`).
-    function largestOpen(Slot[] memory slots) internal pure returns (uint256 k) {
-        // A `Slot` in memory is eight words: `mm` the fourth (0x60), `done` the fifth (0x80).
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            k := not(0)
-            let best := 0
-            let end := add(slots, shl(5, add(mload(slots), 1)))
-            for {
-                let p := add(slots, 0x20)
-            } lt(p, end) {
-                p := add(p, 0x20)
-            } {
-                let sl := mload(p)
-                if iszero(mload(add(sl, 0x80))) {
-                    let mm := mload(add(sl, 0x60))
-                    if or(eq(k, not(0)), gt(mm, best)) {
-                        best := mm
-                        k := shr(5, sub(p, add(slots, 0x20)))
-                    }
-                }
-            }
         }
     }
 
@@ -374,17 +326,12 @@ library LiquidationLogic {
                 : ConfigPage.words(ctx.page, marketId);
     }
 
-    /// @dev Whether config slot 0 `c0` says the market is settled (its status, bits 200..207).
-    function _settled(uint256 c0) private pure returns (bool) {
-        return (c0 >> 200) & 0xff == uint256(MarketStatus.Settled);
-    }
-
     /// @dev The fund's penalty rate in a market: the protocol rate, but never below the highest
     ///      taker fee of any market (a close by trade would pay at most that); a settled market,
     ///      where closing by trade is free, the protocol rate.
     ///      `c0`: the market's config slot 0 (its status at bits 200..207).
     function _penaltyRate(uint256 c0, LiquidationParams memory lp) private pure returns (uint256) {
-        if (_settled(c0)) return lp.penaltyRate;
+        if (MarketMath.settledWord(c0)) return lp.penaltyRate;
         return Math.max(lp.penaltyRate, lp.maxTakerFee);
     }
 
@@ -438,7 +385,7 @@ library LiquidationLogic {
     ) private view returns (uint256 penalty) {
         penalty = notional.mulUp(_penaltyRate(ctx.c0, ctx.lp));
         uint256 skewScale = (ctx.c1 >> 176) * MarketMath.NANO; // slot 1's bits 176..255
-        if (_settled(ctx.c0) || skewScale == 0) return penalty;
+        if (MarketMath.settledWord(ctx.c0) || skewScale == 0) return penalty;
         MarketState storage st = MarketMath.stateOf(cfg);
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
         uint256 fill = MarketMath.fillPrice(sl.price, skew, delta, skewScale);

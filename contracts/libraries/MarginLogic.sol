@@ -20,7 +20,6 @@ import {
     Health,
     MarginCheck,
     StoredMarket,
-    MarketStatus,
     OffsetPair,
     Position
 } from "../types/Types.sol";
@@ -53,7 +52,7 @@ library MarginLogic {
         StoredMarket storage cfg,
         uint256 w
     ) internal view returns (uint256 price) {
-        if (_settled(w)) return cfg.settlementPrice;
+        if (MarketMath.settledWord(w)) return cfg.settlementPrice;
         (, price) = OracleLib.readRound(address(uint160(w)), uint32(w >> 160), uint8(w >> 192));
     }
 
@@ -70,7 +69,7 @@ library MarginLogic {
         StoredMarket storage cfg,
         uint256 w
     ) private view returns (uint256 price, bool fresh) {
-        if (_settled(w)) return (cfg.settlementPrice, true);
+        if (MarketMath.settledWord(w)) return (cfg.settlementPrice, true);
         return OracleLib.readLatest(address(uint160(w)), uint32(w >> 160), uint8(w >> 192));
     }
 
@@ -87,10 +86,6 @@ library MarginLogic {
 
     function _bit(uint256 id) private pure returns (uint256) {
         return id < 256 ? 1 << id : 0;
-    }
-
-    function _settled(uint256 w) private pure returns (bool) {
-        return (w >> 200) & 0xff == uint256(MarketStatus.Settled);
     }
 
     /// @notice Adds `delta` to an account's quote balance and keeps `s.traderDebt`, the sum of

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {WadMath} from "./WadMath.sol";
 import {RiskMath} from "./RiskMath.sol";
 import {PositionLib} from "./PositionLib.sol";
-import {StoredMarket, MarketState, Position} from "../types/Types.sol";
+import {StoredMarket, MarketState, MarketStatus, Position} from "../types/Types.sol";
 
 /// @title MarketMath
 /// @notice Fill price, fees, funding and margin requirements of one market (docs/math.md).
@@ -60,6 +60,12 @@ library MarketMath {
         assembly ("memory-safe") {
             st.slot := add(cfg.slot, 5)
         }
+    }
+
+    /// @notice Whether config slot 0, read as the word `c0`, says the market is settled (its
+    ///         status at bits 200..207).
+    function settledWord(uint256 c0) internal pure returns (bool) {
+        return (c0 >> 200) & 0xff == uint256(MarketStatus.Settled);
     }
 
     /// @notice The market's skew scale (size WAD; 0: no price impact and no funding).

@@ -12,7 +12,7 @@ import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
 import {ConfigPage} from "./ConfigPage.sol";
 import {Store} from "../types/Store.sol";
-import {StoredMarket, MarketState, MarketStatus} from "../types/Types.sol";
+import {StoredMarket, MarketState} from "../types/Types.sol";
 
 /// @title PoolLogic
 /// @notice The liquidity pool's value and withdrawable amount, from O(1) aggregates per market.
@@ -66,8 +66,7 @@ library PoolLogic {
         uint256 price
     ) internal pure returns (uint256) {
         uint256 skewScale = (c1 >> 176) * MarketMath.NANO;
-        if (skew == 0 || skewScale == 0 || (c0 >> 200) & 0xff == uint256(MarketStatus.Settled))
-            return 0;
+        if (skew == 0 || skewScale == 0 || MarketMath.settledWord(c0)) return 0;
         uint256 abs = WadMath.abs(skew);
         return Math.mulDiv(abs.mulUp(price), abs, 2 * skewScale, Math.Rounding.Ceil);
     }

@@ -12,8 +12,7 @@ import {PositionLib} from "../../contracts/libraries/PositionLib.sol";
 import {RiskMath} from "../../contracts/libraries/RiskMath.sol";
 import {WadMathHarness} from "../../contracts/mocks/WadMathHarness.sol";
 import {RawFeed} from "../../contracts/mocks/RawFeed.sol";
-import {LiquidationLogic} from "../../contracts/libraries/LiquidationLogic.sol";
-import {Slot} from "../../contracts/libraries/LiquidationCredits.sol";
+import {LiquidationCredits, Slot} from "../../contracts/libraries/LiquidationCredits.sol";
 
 /// @notice The health loop's hand-written arithmetic and word reads (docs/gas.md) against plain
 ///         checked Solidity, field-by-field reads and OpenZeppelin's `mulDiv`: the same result
@@ -49,7 +48,7 @@ contract HotMathTest is Test {
                 (best, k) = (slots[i].mm, i);
             }
         }
-        assertEq(LiquidationLogic.largestOpen(slots), k);
+        assertEq(LiquidationCredits.largestOpen(slots), k);
     }
 
     /// @dev Up to 16 slots, each paired with probability 1/4 (pair ids up to 2^255).
@@ -64,7 +63,7 @@ contract HotMathTest is Test {
             slots[i].credit = r >> 16;
             if (slots[i].pair != 0) any = true;
         }
-        assertEq(LiquidationLogic.paired(slots), any);
+        assertEq(LiquidationCredits.paired(slots), any);
     }
 
     // ---- Bitmask ----
