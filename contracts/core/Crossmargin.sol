@@ -208,7 +208,16 @@ contract Crossmargin is ICrossmarginTrading, CrossmarginLiquidation {
         MarginCheck memory pending
     ) private {
         if (acceptablePrice == 0) revert SlippageBoundRequired();
-        TradeLogic.userTrade(s, account, marketId, sizeDelta, acceptablePrice, 0, true, pending);
+        TradeLogic.TradeResult memory r = TradeLogic.userTrade(
+            s,
+            account,
+            marketId,
+            sizeDelta,
+            0,
+            true,
+            pending
+        );
+        TradeLogic.checkSlippage(sizeDelta, r.fill, acceptablePrice);
     }
 
     function _newPending() private pure returns (MarginCheck memory p) {

@@ -193,14 +193,12 @@ contract CrossmarginRisk is CrossmarginModule, ICrossmarginRisk {
         bool check
     ) external onlyEngine {
         MarginCheck memory p = MarginCheck(false, 0, 0, 0, TradeLogic.NO_HINT, 0);
-        // No slippage bound: the highest price for a buy, zero for a sell.
-        uint256 bound = sizeDelta > 0 ? type(uint256).max : 0;
+        // No slippage bound.
         TradeLogic.TradeResult memory r = TradeLogic.userTrade(
             s,
             account,
             marketId,
             sizeDelta,
-            bound,
             0,
             false,
             p

@@ -142,7 +142,8 @@ library AdlLogic {
             s.positions[AccountIds.positionKey(c.account, c.marketId)],
             delta,
             c.price,
-            true
+            true,
+            [uint256(0), 0, 0]
         );
         uint256 notional = size.mulUp(c.price);
         uint256 profitClosed = Math.mulDiv(uint256(c.pnl), size, c.size.abs());

@@ -10,8 +10,8 @@ import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 /// @notice A read-only copy, in the code of one contract, of what checks and liquidations read
 ///         of the configuration (docs/math.md, "Config page"; INV-79), so that they read it with
 ///         one cold code access instead of a cold slot per word. The page is `0x00` (STOP), the
-///         liquidation parameters' slot 0 at byte 1, each market's config slots 0 and 1 at byte
-///         `33 + 64 i` (`i < marketCount`), and each collateral's config slot 0 counted from the
+///         liquidation parameters' slot 0 at byte 1, each market's config slots 0, 1 and 2 at
+///         byte `33 + 96 i` (`i < marketCount`), and each collateral's config slot 0 counted from the
 ///         page's end, collateral `j` at `size - 32 (j + 1)` (so the markets' offsets do not
 ///         depend on the number of collaterals, nor theirs on the number of markets). Storage
 ///         stays the configuration's only source of truth: every function that writes one of
@@ -49,9 +49,26 @@ library ConfigPage {
     function words(address page, uint256 id) internal view returns (uint256 w0, uint256 w1) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            extcodecopy(page, 0, add(33, shl(6, id)), 64)
+            extcodecopy(page, 0, add(33, mul(96, id)), 64)
             w0 := mload(0)
             w1 := mload(0x20)
+        }
+    }
+
+    /// @notice Market `id`'s config slots 0, 1 and 2 (what a trade reads: the caps too) from the
+    ///         page at `page` (id < the page's market count). In the free memory, not in the
+    ///         scratch space: three words.
+    function tradeWords(
+        address page,
+        uint256 id
+    ) internal view returns (uint256 w0, uint256 w1, uint256 w2) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            extcodecopy(page, p, add(33, mul(96, id)), 96)
+            w0 := mload(p)
+            w1 := mload(add(p, 0x20))
+            w2 := mload(add(p, 0x40))
         }
     }
 
@@ -87,9 +104,10 @@ library ConfigPage {
             StoredMarket storage m = s.markets[id].config;
             // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
-                let o := add(add(c, 65), shl(6, id))
+                let o := add(add(c, 65), mul(96, id))
                 mstore(o, sload(m.slot))
                 mstore(add(o, 32), sload(add(m.slot, 1)))
+                mstore(add(o, 64), sload(add(m.slot, 2)))
             }
         }
         uint256 k = s.collateralTokens.length;
@@ -102,9 +120,9 @@ library ConfigPage {
         }
     }
 
-    /// @notice The page's length in bytes: `1 + 32 + 64 marketCount + 32 collaterals`.
+    /// @notice The page's length in bytes: `1 + 32 + 96 marketCount + 32 collaterals`.
     function size(Store storage s) internal view returns (uint256) {
-        return 33 + 64 * uint256(s.marketCount) + 32 * s.collateralTokens.length;
+        return 33 + 96 * uint256(s.marketCount) + 32 * s.collateralTokens.length;
     }
 
     /// @notice Creates the page of the next version from the current slots and records it.

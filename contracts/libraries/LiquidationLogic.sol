@@ -201,17 +201,7 @@ library LiquidationLogic {
             ctx.penalty += penalty;
             ctx.equity -= int256(penalty);
         }
-        // The funding from the words: `execute` then finds it recorded (no config slot read).
-        TradeLogic.recordFundingFrom(cfg, MarketMath.stateOf(cfg), sl.price, ctx.c0, ctx.c1);
-        TradeLogic.TradeResult memory r = TradeLogic.execute(
-            s,
-            account,
-            sl.marketId,
-            _positionOf(s, account, sl.marketId),
-            delta,
-            sl.price,
-            true
-        );
+        TradeLogic.TradeResult memory r = _execute(s, account, sl, delta, ctx);
         ctx.notionalClosed += notional;
         ctx.closes++;
         ctx.budget = ctx.budget > notional ? ctx.budget - notional : 0;
@@ -324,6 +314,29 @@ library LiquidationLogic {
             ctx.page == address(0)
                 ? (MarginLogic.configWord(cfg, 0), MarginLogic.configWord(cfg, 1))
                 : ConfigPage.words(ctx.page, marketId);
+    }
+
+    /// @dev The close at the oracle price, its funding recorded from the words: it reads no
+    ///      config slot.
+    function _execute(
+        Store storage s,
+        uint256 account,
+        Slot memory sl,
+        int256 delta,
+        Ctx memory ctx
+    ) private returns (TradeLogic.TradeResult memory) {
+        Position storage pos = _positionOf(s, account, sl.marketId);
+        return
+            TradeLogic.execute(
+                s,
+                account,
+                sl.marketId,
+                pos,
+                delta,
+                sl.price,
+                true,
+                [ctx.c0, ctx.c1, 0]
+            );
     }
 
     /// @dev The fund's penalty rate in a market: the protocol rate, but never below the highest

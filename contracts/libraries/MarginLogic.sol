@@ -84,10 +84,6 @@ library MarginLogic {
         }
     }
 
-    function _bit(uint256 id) private pure returns (uint256) {
-        return id < 256 ? 1 << id : 0;
-    }
-
     /// @notice Adds `delta` to an account's quote balance and keeps `s.traderDebt`, the sum of
     ///         negative quote balances, in step (INV-46). Only a balance that is or becomes
     ///         negative touches the aggregate, so accounts without debt pay nothing for it.
@@ -328,12 +324,9 @@ library MarginLogic {
         RiskMath.Leg[] memory legs;
         uint256 nLegs;
         uint256 mask = a.marketMask;
-        // The config page when a market other than the hint's (whose slots the trade has read)
-        // is valued: one cold code access instead of two cold slots per market (INV-79); in a
-        // liquidation only for two positions or more, as its close reads the one's slots anyway.
-        uint256 others = mask & ~_bit(q.hintMarket);
-        if (version != 0 && others != 0 && (q.mode != LIQUIDATION || others & (others - 1) != 0))
-            q.page = ConfigPage.at(version);
+        // The config page: one cold code access instead of two cold slots per market (INV-79),
+        // where a trade has read its market's words already
+        if (version != 0 && mask != 0) q.page = ConfigPage.at(version);
         while (mask != 0) {
             uint256 id = Bitmask.lowest(mask);
             mask &= mask - 1;
@@ -424,14 +417,11 @@ library MarginLogic {
     ) private view returns (int256 value, RiskMath.Leg memory leg) {
         Market storage market = s.markets[id];
         StoredMarket storage cfg = market.config;
-        // Config slots 0 and 1 once, from the page unless they are the hint market's: slot 0
-        // the feed's fields, the status and the offset pair (bits 216..223), which `figures`
-        // and the checked path below leave as set here; slot 1 for the funding and the
-        // requirements
-        uint256 w;
-        uint256 c1;
-        if (q.page != address(0) && id != q.hintMarket) (w, c1) = ConfigPage.words(q.page, id);
-        else (w, c1) = (configWord(cfg, 0), configWord(cfg, 1));
+        // Config slots 0 and 1 once, from the page (a position's market is listed, so the page
+        // exists): slot 0 the feed's fields, the status and the offset pair (bits 216..223),
+        // which `figures` and the checked path below leave as set here; slot 1 for the funding
+        // and the requirements
+        (uint256 w, uint256 c1) = ConfigPage.words(q.page, id);
         leg.pair = uint8(w >> 216);
         uint256 price = q.hintPrice;
         bool fresh = true;

@@ -73,6 +73,16 @@ library MarketMath {
         return uint256(cfg.skewScaleNano) * NANO;
     }
 
+    /// @notice `skewScaleWad` from config slot 1 as the word `c1` (bits 176..255).
+    function skewScaleFrom(uint256 c1) internal pure returns (uint256) {
+        return (c1 >> 176) * NANO;
+    }
+
+    /// @notice `fees` from config slot 0 as the word `c0` (pips in bits 224..239 and 240..255).
+    function feesFrom(uint256 c0) internal pure returns (uint256 maker, uint256 taker) {
+        return (uint256(uint16(c0 >> 224)) * PIP, (c0 >> 240) * PIP);
+    }
+
     /// @notice The market's minimum position margin (USD WAD).
     function minPositionMarginUsd(StoredMarket storage cfg) internal view returns (uint256) {
         return uint256(cfg.minPositionMarginNano) * NANO;

@@ -287,7 +287,16 @@ library OrderLogic {
             MarginLogic.addQuote(s, s.accounts[account], -int256(keeperFee));
             p.riskIncreased = true;
         }
-        TradeLogic.userTrade(s, account, marketId, sizeDelta, acceptablePrice, price, false, p);
+        TradeLogic.TradeResult memory r = TradeLogic.userTrade(
+            s,
+            account,
+            marketId,
+            sizeDelta,
+            price,
+            false,
+            p
+        );
+        TradeLogic.checkSlippage(sizeDelta, r.fill, acceptablePrice);
         MarginLogic.check(s, account, p);
     }
 

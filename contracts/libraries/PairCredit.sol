@@ -19,11 +19,13 @@ library PairCredit {
 
     /// @notice How much the MM credit of `marketId`'s offset pair falls (negative: rises) when
     ///         the account's position there goes from `oldSize` to `newSize` at `price`; zero
-    ///         unless the account holds the other leg.
+    ///         unless the account holds the other leg. `pairId`: the market's offset pair (its
+    ///         config slot 0's bits 216..223, non-zero).
     function creditLoss(
         Store storage s,
         uint256 account,
         uint256 marketId,
+        uint256 pairId,
         uint256 price,
         int256 oldSize,
         int256 newSize
@@ -31,7 +33,8 @@ library PairCredit {
         (bool active, RiskMath.Leg memory partner, OffsetPair memory pair) = _partnerOf(
             s,
             account,
-            marketId
+            marketId,
+            pairId
         );
         if (!active) return 0;
         StoredMarket storage cfg = s.markets[marketId].config;
@@ -56,10 +59,9 @@ library PairCredit {
     function _partnerOf(
         Store storage s,
         uint256 account,
-        uint256 marketId
+        uint256 marketId,
+        uint256 pairId
     ) private view returns (bool active, RiskMath.Leg memory partner, OffsetPair memory pair) {
-        uint256 pairId = s.markets[marketId].config.offsetPair;
-        if (pairId == 0) return (false, partner, pair);
         uint256 others = s.accounts[account].marketMask & ~(uint256(1) << marketId);
         if (others == 0) return (false, partner, pair);
         pair = s.offsetPairs[pairId];

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {AccountIds} from "./AccountIds.sol";
 
 import {Bitmask} from "./Bitmask.sol";
+import {ConfigPage} from "./ConfigPage.sol";
 import {PositionLib} from "./PositionLib.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ICrossmarginErrors} from "../interfaces/ICrossmarginErrors.sol";
@@ -67,20 +68,6 @@ library TradeLogic {
         uint256 price
     ) internal returns (int256 indexNow) {
         (, , indexNow) = _accrue(cfg, st, price, 0, 0);
-    }
-
-    /// @notice `recordFunding` with the market's config slots 0 and 1 already read as the words
-    ///         `c0` and `c1` (a market's slots or its config page's copy, INV-79): a liquidation
-    ///         records the funding of the market it closes this way, so that the close's own
-    ///         `recordFunding` finds it recorded and reads no config slot.
-    function recordFundingFrom(
-        StoredMarket storage cfg,
-        MarketState storage st,
-        uint256 price,
-        uint256 c0,
-        uint256 c1
-    ) internal {
-        _accrue(cfg, st, price, c0, c1);
     }
 
     /// @notice `recordFunding`, with `FundingRecorded` when anything accrued.
@@ -154,8 +141,9 @@ library TradeLogic {
         fee = MarketMath.tradeFee(cfg, skew, sizeDelta, fill);
     }
 
-    /// @notice A trade by the account's owner or operator: status, pause, slippage and
-    ///         open-interest rules, then `execute`. The margin check is the caller's (deferred).
+    /// @notice A trade by the account's owner or operator: status, pause and open-interest
+    ///         rules around `execute`. The slippage bound (`checkSlippage`) and the margin check
+    ///         (deferred) are the caller's.
     /// @param price The price the trade fills against (a settlement round's), or 0 for the oracle.
     /// @param instant True for `modifyPosition` (subject to the market's instant-trading flag).
     function userTrade(
@@ -163,55 +151,70 @@ library TradeLogic {
         uint256 account,
         uint256 marketId,
         int256 sizeDelta,
-        uint256 acceptablePrice,
         uint256 price,
         bool instant,
         MarginCheck memory pending
     ) internal returns (TradeResult memory r) {
         if (sizeDelta == 0) revert ICrossmarginErrors.ZeroSizeDelta();
-        StoredMarket storage cfg = s.markets[marketId].config;
         Position storage pos = s.positions[AccountIds.positionKey(account, marketId)];
-        bool settled;
-        uint256 checkPrice;
-        {
-            // Config slot 0 once: the status, the flags and the feed
-            uint256 c0 = MarginLogic.configWord(cfg, 0);
-            bool reducing = isReducing(pos.size, sizeDelta);
-            settled = _admit(s, marketId, c0, reducing, instant);
-            // The margin check values this market at its latest price (the settlement price
-            // once settled); a delayed order fills at its round's `price`, an instant trade
-            // (`price` 0) at the latest. A settlement passes the latest price it read in
-            // `pending`'s hint.
-            checkPrice =
-                price != 0 && pending.hintMarket == marketId
-                    ? pending.hintPrice
-                    : MarginLogic.marketPriceFrom(cfg, c0);
-        }
+        // The margin check values this market at its latest price (the settlement price once
+        // settled); a delayed order fills at its round's `price`, an instant trade (`price` 0)
+        // at the latest. A settlement passes the latest price it read in `pending`'s hint.
+        uint256 hint = price != 0 && pending.hintMarket == marketId ? pending.hintPrice : 0;
+        (uint256[3] memory w, uint256 checkPrice, bool settled) = _admit(
+            s,
+            marketId,
+            isReducing(pos.size, sizeDelta),
+            instant,
+            hint
+        );
         if (settled || price == 0) price = checkPrice;
-        r = execute(s, account, marketId, pos, sizeDelta, price, settled);
-        if (sizeDelta > 0 ? r.fill > acceptablePrice : r.fill < acceptablePrice) {
-            revert ICrossmarginErrors.SlippageExceeded(r.fill, acceptablePrice);
-        }
+        r = execute(s, account, marketId, pos, sizeDelta, price, settled, w);
         if (r.riskIncreased) {
-            checkCaps(s, marketId, cfg, r.newSize > 0, sizeDelta, price);
+            checkCaps(s, marketId, w[2], r.newSize > 0, sizeDelta, price);
             pending.riskIncreased = true;
         } else {
-            _reduced(s, account, marketId, sizeDelta, checkPrice, r, pending);
+            _reduced(s, account, marketId, sizeDelta, checkPrice, r, pending, w);
         }
         pending.hintMarket = marketId;
         pending.hintPrice = checkPrice;
     }
 
-    /// @dev The market's status (bits 200..207 of config slot 0, `c0`), the pause and the
-    ///      instant-trading flag (bits 208..215) admit the trade, or revert; returns whether the
-    ///      market is settled. A reducing trade passes everything but an unknown or paused market.
+    /// @notice INV-40: a buy fills at most at `acceptablePrice`, a sell at least at it.
+    function checkSlippage(int256 sizeDelta, uint256 fill, uint256 acceptablePrice) internal pure {
+        if (sizeDelta > 0 ? fill > acceptablePrice : fill < acceptablePrice)
+            revert ICrossmarginErrors.SlippageExceeded(fill, acceptablePrice);
+    }
+
+    /// @notice A listed market's config slots 0, 1 and 2, read from the config page (INV-79)
+    ///         with one code access instead of three cold slots. A listed market's funding slot
+    ///         is never zero (listing sets its time) and the page has every listed market, so an
+    ///         id that is not listed reverts `UnknownMarket` before the page is read.
+    function configWords(
+        Store storage s,
+        uint256 marketId,
+        StoredMarket storage cfg
+    ) internal view returns (uint256[3] memory w) {
+        if (MarketMath.fundingWord(MarketMath.stateOf(cfg)) == 0)
+            revert ICrossmarginErrors.UnknownMarket(marketId);
+        (w[0], w[1], w[2]) = ConfigPage.tradeWords(ConfigPage.at(s.configPage), marketId);
+    }
+
+    /// @dev The market's config words (`configWords`), then its status (bits 200..207 of slot
+    ///      0), the pause and the instant-trading flag (bits 208..215) admit the trade, or
+    ///      revert; returns the words, the price the check values the market at (`hint`, else
+    ///      the latest) and whether the market is settled. A reducing trade passes everything
+    ///      but an unknown or paused market.
     function _admit(
         Store storage s,
         uint256 marketId,
-        uint256 c0,
         bool reducing,
-        bool instant
-    ) private view returns (bool settled) {
+        bool instant,
+        uint256 hint
+    ) private view returns (uint256[3] memory w, uint256 checkPrice, bool settled) {
+        StoredMarket storage cfg = s.markets[marketId].config;
+        w = configWords(s, marketId, cfg);
+        uint256 c0 = w[0];
         MarketStatus status = MarketStatus(uint8(c0 >> 200));
         if (status == MarketStatus.None) revert ICrossmarginErrors.UnknownMarket(marketId);
         if (status == MarketStatus.Paused) revert ICrossmarginErrors.MarketPaused(marketId);
@@ -223,7 +226,8 @@ library TradeLogic {
             if (instant && (c0 >> 208) & MARKET_INSTANT_TRADING == 0)
                 revert ICrossmarginErrors.InstantTradingDisabled(marketId);
         }
-        return status == MarketStatus.Settled;
+        settled = status == MarketStatus.Settled;
+        checkPrice = hint != 0 ? hint : MarginLogic.marketPriceFrom(cfg, c0);
     }
 
     /// @dev What a reducing trade changes in the INV-8 reconstruction of equity and MM before it:
@@ -239,17 +243,26 @@ library TradeLogic {
         int256 sizeDelta,
         uint256 price,
         TradeResult memory r,
-        MarginCheck memory pending
+        MarginCheck memory pending,
+        uint256[3] memory w
     ) private view {
-        StoredMarket storage cfg = s.markets[marketId].config;
         pending.equityBeforeAdj +=
             sizeDelta.sMulCeil(int256(r.fill) - int256(price)) + int256(r.fee);
-        (, uint256 mmOld) = MarketMath.sizeRequirements(cfg, r.oldSize, price);
-        (, uint256 mmNew) = MarketMath.sizeRequirements(cfg, r.newSize, price);
+        (, uint256 mmOld) = MarketMath.sizeRequirementsFrom(w[1], r.oldSize, price);
+        (, uint256 mmNew) = MarketMath.sizeRequirementsFrom(w[1], r.newSize, price);
         int256 freed = int256(mmOld) - int256(mmNew);
-        // A market without an offset pair has no credit to lose.
-        if (cfg.offsetPair != 0) {
-            freed -= PairCredit.creditLoss(s, account, marketId, price, r.oldSize, r.newSize);
+        // A market without an offset pair (bits 216..223 of slot 0) has no credit to lose.
+        uint256 pairId = uint8(w[0] >> 216);
+        if (pairId != 0) {
+            freed -= PairCredit.creditLoss(
+                s,
+                account,
+                marketId,
+                pairId,
+                price,
+                r.oldSize,
+                r.newSize
+            );
         }
         pending.mmBeforeAdj += freed;
         // Realising the PnL into whole quote units loses under one unit; the three WAD
@@ -263,6 +276,8 @@ library TradeLogic {
     ///      funding of the old position into the quote balance; the pool gets the opposite.
     /// @param pos The account's position in `marketId` (`AccountIds.positionKey`).
     /// @param atPrice Fill exactly at `price` without fee (liquidations and settled markets).
+    /// @param w The market's config slots 0 and 1 as words (`configWords`), or zeros to read
+    ///        them where needed. A fill with impact (`atPrice` false) needs both.
     function execute(
         Store storage s,
         uint256 account,
@@ -270,30 +285,31 @@ library TradeLogic {
         Position storage pos,
         int256 sizeDelta,
         uint256 price,
-        bool atPrice
+        bool atPrice,
+        uint256[3] memory w
     ) internal returns (TradeResult memory r) {
-        StoredMarket storage cfg = s.markets[marketId].config;
-        MarketState storage st = MarketMath.stateOf(cfg);
-        int256 indexNow = recordFunding(cfg, st, price);
-        (int256 size, uint256 entry, int256 index0) = PositionLib.load(pos);
-        r.oldSize = size;
-        r.newSize = size + sizeDelta;
+        MarketState storage st = s.markets[marketId].state;
+        (, , int256 indexNow) = _accrue(s.markets[marketId].config, st, price, w[0], w[1]);
+        uint256 entry;
+        int256 index0;
+        (r.oldSize, entry, index0) = PositionLib.load(pos);
+        r.newSize = r.oldSize + sizeDelta;
         if (r.newSize > type(int128).max || r.newSize < -type(int128).max) {
             revert ICrossmarginErrors.SizeOverflow(r.newSize);
         }
         if (atPrice) {
             r.fill = price;
         } else {
-            (r.fill, r.fee) = _impactFill(cfg, st, sizeDelta, price);
+            (r.fill, r.fee) = _impactFill(st, w[0], w[1], sizeDelta, price);
         }
-        r.pnl = size.sMulFloor(int256(r.fill) - int256(entry));
-        r.funding = size.sMulCeil(indexNow - index0);
+        r.pnl = r.oldSize.sMulFloor(int256(r.fill) - int256(entry));
+        r.funding = r.oldSize.sMulCeil(indexNow - index0);
         r.quoteDelta = MarginLogic.usdToQuoteFloor(s, r.pnl - r.funding - int256(r.fee));
         _credit(s, account, marketId, r);
         MarginLogic.addPool(s, -r.quoteDelta);
         r.riskIncreased = !isReducing(r.oldSize, sizeDelta);
         (int256 newEntry, int256 newIndex) = _move(pos, r, indexNow);
-        updateAggregates(st, size, r.newSize, int256(entry), newEntry, index0, newIndex);
+        updateAggregates(st, r.oldSize, r.newSize, int256(entry), newEntry, index0, newIndex);
         _emitModified(account, marketId, sizeDelta, r, indexNow);
     }
 
@@ -344,18 +360,21 @@ library TradeLogic {
         }
     }
 
-    /// @dev Fill at the effective skew (INV-40) and fee split at the real skew (docs/math.md).
+    /// @dev Fill at the effective skew (INV-40) and fee split at the real skew (docs/math.md),
+    ///      at the skew scale of config word `c1` and the fees of `c0`.
     function _impactFill(
-        StoredMarket storage cfg,
         MarketState storage st,
+        uint256 c0,
+        uint256 c1,
         int256 sizeDelta,
         uint256 price
     ) private returns (uint256 fill, uint256 fee) {
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-        uint256 skewScale = MarketMath.skewScaleWad(cfg);
+        uint256 skewScale = MarketMath.skewScaleFrom(c1);
         int256 skewEff = skewScale == 0 ? skew : _blockSkew(st, skew, sizeDelta);
         fill = MarketMath.fillPrice(price, skewEff, sizeDelta, skewScale);
-        fee = MarketMath.tradeFee(cfg, skew, sizeDelta, fill);
+        (uint256 maker, uint256 taker) = MarketMath.feesFrom(c0);
+        fee = MarketMath.orderFee(skew, sizeDelta, fill, maker, taker);
     }
 
     /// @dev INV-40: the skew a price-impacted trade fills at. The first one of the block in this
@@ -406,28 +425,30 @@ library TradeLogic {
     ///         |skew| keeps the net skew notional within the pool's balance times
     ///         `maxNetExposureRatio` (docs/math.md). Trades that shrink |skew| (or keep it) pass
     ///         the second.
-    /// @dev The open interest, the pool's slot and the caps' slot read once each. The pool's
+    ///      The caps are config slot 2 as the word `c2` (`configWords`): `maxOpenInterest` in bits
+    ///      0..127, `maxOiPoolRatio` 128..191, `maxNetExposureRatio` 192..255.
+    /// @dev The open interest and the pool's slot read once each. The pool's
     ///      balance, not its value: O(1). The full value would read every market's oracle on each
     ///      such trade (+85k..+335k gas measured) and block accounts not holding a stale market
     ///      (INV-25).
     function checkCaps(
         Store storage s,
         uint256 marketId,
-        StoredMarket storage cfg,
+        uint256 c2,
         bool long,
         int256 sizeDelta,
         uint256 price
     ) internal view {
-        MarketState storage st = MarketMath.stateOf(cfg);
+        MarketState storage st = s.markets[marketId].state;
         (uint256 longOI, uint256 shortOI) = (st.longOI, st.shortOI);
         (int256 balance, uint256 scale) = (s.poolBalance, s.quoteScale);
         uint256 poolUsd = balance > 0 ? uint256(balance) * scale : 0;
         {
             uint256 oi = long ? longOI : shortOI;
-            uint256 maxOi = cfg.maxOpenInterest;
+            uint256 maxOi = uint128(c2);
             if (oi > maxOi) revert ICrossmarginErrors.OpenInterestCapExceeded(marketId, oi, maxOi);
             uint256 notional = oi.mulUp(price);
-            uint256 capUsd = poolUsd.mulDown(cfg.maxOiPoolRatio);
+            uint256 capUsd = poolUsd.mulDown(uint64(c2 >> 128));
             if (notional > capUsd)
                 revert ICrossmarginErrors.OpenInterestCapExceeded(marketId, notional, capUsd);
         }
@@ -435,7 +456,7 @@ library TradeLogic {
         uint256 after_ = skew.abs();
         if (after_ <= (skew - sizeDelta).abs()) return;
         uint256 netNotional = after_.mulUp(price);
-        uint256 netCapUsd = poolUsd.mulDown(cfg.maxNetExposureRatio);
+        uint256 netCapUsd = poolUsd.mulDown(c2 >> 192);
         if (netNotional > netCapUsd)
             revert ICrossmarginErrors.NetExposureExceeded(marketId, netNotional, netCapUsd);
     }

@@ -90,7 +90,7 @@ contract EngineInvariantTest is EngineSetup {
     uint256 internal constant COLLATERAL_CONFIGS_SLOT = 26;
 
     /// @notice INV-79: the config page holds the liquidation parameters' slot 0, every listed
-    ///         market's config slots 0 and 1 and every collateral's config slot 0, as the slots
+    ///         market's config slots 0, 1 and 2 and every collateral's config slot 0, as the slots
     ///         hold them after every call (pausing, settling, pairs, caps, margins, weights).
     function _checkConfigPage() internal view {
         (uint256 version, address page) = d.engine.configPage();
@@ -98,7 +98,7 @@ contract EngineInvariantTest is EngineSetup {
         bytes memory code = page.code;
         uint256 n = d.engine.marketCount();
         address[] memory tokens = d.engine.collateralTokens();
-        assertEq(code.length, 33 + 64 * n + 32 * tokens.length, "config page length");
+        assertEq(code.length, 33 + 96 * n + 32 * tokens.length, "config page length");
         assertEq(uint8(code[0]), 0, "config page starts with STOP");
         address engine = address(d.engine);
         assertEq(_word(code, 1), vm.load(engine, bytes32(LIQ_SLOT)), "config page: liquidation");
@@ -106,9 +106,12 @@ contract EngineInvariantTest is EngineSetup {
             bytes32 base = keccak256(abi.encode(id, MARKETS_SLOT));
             bytes32 w0 = vm.load(engine, base);
             assertEq(address(uint160(uint256(w0))), d.engine.marketInfo(id).feed, "markets slot");
+            uint256 at = 33 + 96 * id;
+            assertEq(_word(code, at), w0, "config page: market slot 0");
             bytes32 w1 = vm.load(engine, bytes32(uint256(base) + 1));
-            assertEq(_word(code, 33 + 64 * id), w0, "config page: market slot 0");
-            assertEq(_word(code, 65 + 64 * id), w1, "config page: market slot 1");
+            assertEq(_word(code, at + 32), w1, "config page: market slot 1");
+            bytes32 w2 = vm.load(engine, bytes32(uint256(base) + 2));
+            assertEq(_word(code, at + 64), w2, "config page: market slot 2 (caps)");
         }
         for (uint256 j; j < tokens.length; ++j) {
             bytes32 w = vm.load(engine, keccak256(abi.encode(j, COLLATERAL_CONFIGS_SLOT)));

@@ -37,20 +37,22 @@ abstract contract EngineRiskActions is EngineHandlerBase {
         return usdc.balanceOf(address(fund)) + _risk().insuranceAccrued();
     }
 
-    /// @notice Governance removes a market's liquidation cap or sets one, keeping its other
-    ///         limits (INV-77: the flag that tells a liquidation whether to read the cap follows
-    ///         the cap; `liquidate` then checks the windows with `_checkWindows`).
+    /// @notice Governance removes a market's liquidation cap or sets one, and loosens (or keeps)
+    ///         its net exposure cap, keeping its other limits (INV-77: the flag that tells a
+    ///         liquidation whether to read the cap follows the cap; `liquidate` then checks the
+    ///         windows with `_checkWindows`; INV-79: trades read the caps from the config page).
     function setLiquidationCap(uint256 seed) external action("setLiquidationCap") {
         uint256 m = seed % N_MARKETS;
         MarketConfig memory c = engine.getMarket(m);
         uint256 cap = (seed >> 8) % 2 == 0 ? 0 : _bound(seed >> 16, 100_000e18, 5_000_000e18);
+        uint256 net = _bound(seed >> 80, c.maxNetExposureRatio, 10e18);
         vm.prank(admin);
         engine.setMarketLimits(
             m,
             MarketLimits({
                 maxOpenInterest: c.maxOpenInterest,
                 maxOiPoolRatio: c.maxOiPoolRatio,
-                maxNetExposureRatio: c.maxNetExposureRatio,
+                maxNetExposureRatio: uint64(net),
                 maxLiquidationPerWindowUsd: uint128(cap),
                 liquidationWindow: c.liquidationWindow
             })

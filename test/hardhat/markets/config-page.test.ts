@@ -1,15 +1,16 @@
-// INV-79 (docs/math.md, "Config page"): every market's config slots 0 and 1 are copied into the
-// code of one contract, which margin checks read instead of the slots. The page is at the
+// INV-79 (docs/math.md, "Config page"): every market's config slots 0, 1 and 2 are copied into
+// the code of one contract, which trades and margin checks read instead of the slots. The page is at the
 // CREATE2 address the version gives, its code is 0x00 then the slots, every writer of the slots
 // publishes a new page in the same call, and a check that reads the page decides exactly as the
 // slots say: a parameter changed in a market the trade does not touch binds at once.
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { concat, getCreate2Address, id, keccak256, toBeHex, zeroPadValue } from "ethers";
-import { BTC, ETH, MarketStatus, SOL } from "../../../src/common";
+import { BTC, ETH, FAR, MarketStatus, SOL } from "../../../src/common";
 import { wad } from "../../../src/common/units";
 import {
   Env,
+  MAX_UINT,
   addMarkets,
   expectMarginRevert,
   fundCollateral,
@@ -71,7 +72,7 @@ describe("markets: config page (INV-79)", () => {
   }
 
   /** The page as docs/math.md lays it out, from storage: `0x00`, the liquidation parameters'
-   *  slot 0, each market's config slots 0 and 1, then each collateral's config slot 0 from
+   *  slot 0, each market's config slots 0, 1 and 2, then each collateral's config slot 0 from
    *  the last listed to the first (collateral `j` at `size - 32 (j + 1)`). */
   async function slotWords(): Promise<string> {
     const word = (slot: bigint) => ethers.provider.getStorage(engine, slot);
@@ -79,7 +80,7 @@ describe("markets: config page (INV-79)", () => {
     const n = Number(await env.engine.marketCount());
     for (let m = 0; m < n; m++) {
       const base = at(BigInt(m), mapping("markets"));
-      for (const k of [0n, 1n]) words.push(await word(base + k));
+      for (const k of [0n, 1n, 2n]) words.push(await word(base + k));
     }
     const k = (await env.engine.collateralTokens()).length;
     for (let j = k - 1; j >= 0; j--)
@@ -96,7 +97,7 @@ describe("markets: config page (INV-79)", () => {
     );
     expect(await env.engine.configPage()).to.deep.equal([version, page]);
     const code = await ethers.provider.getCode(page);
-    expect(code, "the page's code is 0x00 and each market's slots 0 and 1").to.equal(
+    expect(code, "the page's code is 0x00 and each market's slots 0, 1 and 2").to.equal(
       await slotWords(),
     );
     const raw = await ethers.provider.call({
@@ -107,7 +108,7 @@ describe("markets: config page (INV-79)", () => {
     return page;
   }
 
-  it("after the listings the page holds the liquidation parameters, every market's slots 0 and 1 and every collateral's slot 0, and running it does nothing", async () => {
+  it("after the listings the page holds the liquidation parameters, every market's slots 0, 1 and 2 and every collateral's slot 0, and running it does nothing", async () => {
     const n = await env.engine.marketCount();
     const { version } = await env.engine.configPage();
     // Each listing publishes once, and the fixture's pair and status settings once more each.
@@ -265,39 +266,82 @@ describe("markets: config page (INV-79)", () => {
     await expectHealth(env, await World.read(env, [a]), a);
   });
 
-  it("a check of several positions reads the other markets' configuration from the page, not their slots", async () => {
+  /** The config slots 0..2 of `markets` a transaction read from storage, and the offsets it
+   *  copied from the page, in order. */
+  async function configReads(hash: string, markets: number[]) {
+    const steps = await traceSteps(hash);
+    const loads = new Set(steps.filter((s) => s.op === "SLOAD").map((s) => stackAt(s)));
+    const slotsRead: string[] = [];
+    for (const m of markets) {
+      const base = at(BigInt(m), mapping("markets"));
+      for (const k of [0n, 1n, 2n])
+        if (loads.has(base + k)) slotsRead.push(`market ${m} slot ${k}`);
+    }
+    const { page } = await env.engine.configPage();
+    const copies = steps
+      .filter((s) => s.op === "EXTCODECOPY" && stackAt(s) === BigInt(page.toLowerCase()))
+      .map((s) => [stackAt(s, 2), stackAt(s, 3)]);
+    return { slotsRead, copies };
+  }
+
+  /** Market `m`'s words on the page: its offset and a trade's length (slots 0..2) or a check's
+   *  (slots 0 and 1). */
+  const words = (m: number, n: bigint) => [33n + 96n * BigInt(m), n];
+
+  it("a trade reads its market's slots 0..2 from the page, and its check every market's slots 0 and 1, no config slot", async () => {
     const [alice, bob] = env.users;
     const a = await fundQuote(env, alice, usdc("50000"));
     const b = await fundQuote(env, bob, usdc("500000"));
     await trade(env, alice, a, BTC, wad("0.2"), { others: [b] });
     await trade(env, alice, a, SOL, wad("20"), { others: [b] });
     const { tx } = await trade(env, alice, a, ETH, wad("1"), { others: [b] });
-    const steps = await traceSteps(tx.hash);
-    const loads = new Set(steps.filter((s) => s.op === "SLOAD").map((s) => stackAt(s)));
-    for (const m of [BTC, SOL]) {
-      const base = at(BigInt(m), mapping("markets"));
-      expect(loads.has(base), `market ${m} slot 0 read`).to.equal(false);
-      expect(loads.has(base + 1n), `market ${m} slot 1 read`).to.equal(false);
-    }
-    // The traded market's slots are read (the trade needs them), the page once per market.
-    const eth = at(BigInt(ETH), mapping("markets"));
-    expect(loads.has(eth) && loads.has(eth + 1n)).to.equal(true);
-    const { page } = await env.engine.configPage();
-    const copies = steps.filter(
-      (s) => s.op === "EXTCODECOPY" && stackAt(s) === BigInt(page.toLowerCase()),
-    );
-    expect(copies.map((s) => stackAt(s, 2))).to.deep.equal([
-      33n + 64n * BigInt(BTC),
-      33n + 64n * BigInt(SOL),
-    ]);
+    const { slotsRead, copies } = await configReads(tx.hash, [ETH, BTC, SOL]);
+    expect(slotsRead).to.deep.equal([]);
+    const held = [ETH, BTC, SOL].sort((x, y) => x - y);
+    expect(copies).to.deep.equal([words(ETH, 96n), ...held.map((m) => words(m, 64n))]);
   });
 
-  it("a one-position account's trade reads no page (its market's slots are read by the trade)", async () => {
+  it("a one-position account's trade reads the page twice (the trade's words, the check's) and no config slot", async () => {
     const [alice, bob] = env.users;
     const a = await fundQuote(env, alice, usdc("5000"));
     const b = await fundQuote(env, bob, usdc("500000"));
     const { tx } = await trade(env, alice, a, ETH, wad("1"), { others: [b] });
-    const steps = await traceSteps(tx.hash);
-    expect(steps.filter((s) => s.op === "EXTCODECOPY")).to.have.length(0);
+    const { slotsRead, copies } = await configReads(tx.hash, [ETH]);
+    expect(slotsRead).to.deep.equal([]);
+    expect(copies).to.deep.equal([words(ETH, 96n), words(ETH, 64n)]);
+  });
+
+  it("a cap lowered binds the next trade at once (the trade's caps come from the page)", async () => {
+    const [alice, bob] = env.users;
+    const a = await fundQuote(env, alice, usdc("50000"));
+    const b = await fundQuote(env, bob, usdc("500000"));
+    await trade(env, alice, a, ETH, wad("1"), { others: [b] });
+    const m = await env.engine.getMarket(ETH);
+    const limits = (maxOpenInterest: bigint) => ({
+      maxOpenInterest,
+      maxOiPoolRatio: m.maxOiPoolRatio,
+      maxNetExposureRatio: m.maxNetExposureRatio,
+      maxLiquidationPerWindowUsd: m.maxLiquidationPerWindow,
+      liquidationWindow: m.liquidationWindow,
+    });
+    // The long side after one more unit exceeds the new cap by one wei.
+    const longAfter = (await env.engine.getMarketState(ETH)).longOI + wad("1");
+    await env.engine.setMarketLimits(ETH, limits(longAfter - 1n));
+    await expect(env.engine.connect(alice).modifyPosition(a, ETH, wad("1"), MAX_UINT, FAR))
+      .to.be.revertedWithCustomError(env.engine, "OpenInterestCapExceeded")
+      .withArgs(ETH, longAfter, longAfter - 1n);
+    await env.engine.setMarketLimits(ETH, limits(longAfter));
+    await trade(env, alice, a, ETH, wad("1"), { others: [b] });
+  });
+
+  it("an id past the last listed market reverts UnknownMarket before the page is read (its offset would fall on the collaterals' words)", async () => {
+    const [alice] = env.users;
+    const a = await fundQuote(env, alice, usdc("5000"));
+    const n = Number(await env.engine.marketCount());
+    for (const m of [n, n + 1, 1000]) {
+      await expect(env.engine.connect(alice).modifyPosition(a, m, wad("1"), MAX_UINT, FAR))
+        .to.be.revertedWithCustomError(env.engine, "UnknownMarket")
+        .withArgs(m);
+    }
   });
 });
