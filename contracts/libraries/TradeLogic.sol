@@ -34,13 +34,15 @@ library TradeLogic {
     using SafeCast for uint256;
 
     uint256 internal constant MAX_POSITIONS = 16;
-    /// @dev Literals for the assembly of `updateAggregates`: `WadMath.WAD`, one side's open
-    ///      interest (112 bits), both sides (224) and the 128-bit `netBasis`.
+    /// @dev Literals for the assembly of `updateAggregates` and `_store`: `WadMath.WAD`, one
+    ///      side's open interest (112 bits), both sides (224) and the 128-bit `netBasis`.
     uint256 private constant WAD_ = 1000000000000000000;
     uint256 private constant OI_MASK = 0xffffffffffffffffffffffffffff;
     uint256 private constant OI_PAIR_MASK =
         0xffffffffffffffffffffffffffffffffffffffffffffffffffffffff;
     uint256 private constant INT128_MASK = 0xffffffffffffffffffffffffffffffff;
+    /// @dev The 112-bit `blockSkew`, for `_store`.
+    uint256 private constant INT112_MASK = 0xffffffffffffffffffffffffffff;
     uint256 internal constant NO_HINT = type(uint256).max;
 
     /// @notice Outcome of one position change.
@@ -114,6 +116,9 @@ library TradeLogic {
     ///      as funding is first recorded at this timestamp, the skew now as the block-start skew
     ///      (INV-40): every change of the skew records funding first, so this is the skew before
     ///      the first change at this timestamp. |skew| <= maxOpenInterest <= 1e33 < 2^110.
+    ///      State slot 0 read once as a word (longOI bits 0..111, shortOI 112..223) and the skew
+    ///      written into slot 2 at bits 128..239, its other fields kept (a checked cast, as
+    ///      `toInt112`, in assembly: the field-by-field Solidity read slot 0 twice).
     function _store(MarketState storage st, int256 rateNow, int256 indexNow) private {
         (int80 rate, int128 index) = (rateNow.toInt80(), indexNow.toInt128());
         (st.fundingRate, st.fundingIndex, st.lastFundingTime) = (
@@ -121,7 +126,19 @@ library TradeLogic {
             index,
             uint48(block.timestamp)
         );
-        st.blockSkew = (int256(uint256(st.longOI)) - int256(uint256(st.shortOI))).toInt112();
+        int256 skew;
+        bool fits;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let s0 := sload(st.slot)
+            skew := sub(and(s0, OI_MASK), and(shr(112, s0), OI_MASK))
+            fits := eq(signextend(13, skew), skew)
+            if fits {
+                let s2 := and(sload(add(st.slot, 2)), not(shl(128, INT112_MASK)))
+                sstore(add(st.slot, 2), or(s2, shl(128, and(skew, INT112_MASK))))
+            }
+        }
+        if (!fits) revert SafeCast.SafeCastOverflowedIntDowncast(112, skew);
     }
 
     /// @notice The market's funding rate and index now at `price` (the engine's `currentFunding`,
