@@ -8,7 +8,7 @@ import hre from "hardhat";
 import { ContractTransactionResponse } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
-import { toModelParams } from "../../../src/common/market-view";
+import { toModelParams, toModelState } from "../../../src/common/market-view";
 import * as M from "../../../src/model";
 import { Env, MAX_UINT, advance, fundQuote, loadTrading, trade, usdc } from "../../helpers/trading";
 import {
@@ -19,6 +19,15 @@ import {
   expectWorld,
 } from "../../helpers/model-world";
 import { ETH, FAR } from "../../../src/common";
+import {
+  deposit as liqDeposit,
+  expectConservation as liqConservation,
+  setMarketPrice as liqSetMarketPrice,
+  setup as liqSetup,
+  snapshot,
+  trade as liqTrade,
+} from "../../helpers/liquidation";
+import { expectLiquidation } from "../../helpers/liquidationModel";
 
 const GWEI = 10n ** 9n;
 
@@ -158,5 +167,40 @@ describe("markets: block-start skew by funding time (INV-40) and netBasis", () =
     }
     expect((await env.engine.getMarketState(ETH)).netBasis).to.not.equal(0n);
     await expectPoolValue(env, await World.read(env, all));
+  });
+});
+
+describe("markets: a liquidation close sets the block-start skew too (INV-40)", () => {
+  it("INV-40: a trade after a liquidation in the same block is priced against the skew before the liquidation", async () => {
+    const env = await liqSetup();
+    const [t, buyer] = env.traders;
+    const engine = env.sys.engine;
+    const a = await liqDeposit(env, t, usdc(10_000));
+    const b = await liqDeposit(env, buyer, usdc(100_000));
+    await liqTrade(env, t, ETH, wad("30"));
+    await liqSetMarketPrice(env, ETH, "2680");
+    const price = wad("2680");
+    const params = toModelParams(await engine.getMarket(ETH));
+    const skew0 = M.skewOf(toModelState(await engine.getMarketState(ETH)));
+    expect(skew0).to.equal(wad("30"));
+
+    // The model: the liquidation closes the long (skew 30 -> 0); the buy after it in the same
+    // block fills at max(0, 30), the skew when funding was first recorded at T.
+    const T = BigInt(await time.latest()) + 10n;
+    const liq = expectLiquidation(await snapshot(env, a), env.liq, T);
+    const after = liq.marketStates.get(ETH)!;
+    expect(M.skewOf(after)).to.equal(0n);
+    const d = wad("5");
+    const want = M.applyTrade(after, params, M.EMPTY_POSITION, d, price, T, 6, skew0);
+    expect(want.fill).to.equal(M.fillPrice(price, skew0, d, params.skewScale));
+    expect(want.fill).to.be.greaterThan(M.fillPrice(price, 0n, d, params.skewScale));
+
+    const [, tb] = await inOneBlock(T, [
+      (o) => engine.connect(env.keeper).liquidate(a, 0n, o),
+      (o) => engine.connect(buyer).modifyPosition(b, ETH, d, MAX_UINT, FAR, o),
+    ]);
+    await expectTradeEvent(engine, tb, b, ETH, d, want);
+    expect((await engine.getPosition(a, ETH)).size).to.equal(0n);
+    await liqConservation(env);
   });
 });
