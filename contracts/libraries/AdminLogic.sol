@@ -160,12 +160,12 @@ library AdminLogic {
         _setFeed(_feedSlot(m), p.feed, p.heartbeat, feedDescription);
         m.status = MarketStatus.Active;
         MarketState storage st = s.markets[id].state;
+        // Funding first recorded now, at skew 0: the block-start skew stays 0 (INV-40).
         st.lastFundingTime = uint48(block.timestamp);
         // Slots that would otherwise start empty (Types.sol, MarketState): listing fills them.
         st.warmOI = true;
         st.warmAggregates = true;
         st.warmWindow = true;
-        st.warmBlockSkew = true;
         emit Ev.MarketAdded(id, name, p.feed, p.heartbeat);
         _setTrading(m, id, p.trading);
         _refreshMaxTakerFee(s);

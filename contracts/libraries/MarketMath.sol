@@ -53,7 +53,7 @@ library MarketMath {
     uint256 internal constant NANO = 1e9;
 
     /// @notice The state of the market whose configuration is `cfg`: `Market` (Store.sol) keeps
-    ///         them under one key, the state in the five slots after the configuration's five,
+    ///         them under one key, the state in the four slots after the configuration's five,
     ///         so it costs no slot hash (test/foundry/MarketParams.t.sol checks the offset).
     function stateOf(StoredMarket storage cfg) internal pure returns (MarketState storage st) {
         // solhint-disable-next-line no-inline-assembly

@@ -40,15 +40,18 @@ library PoolLogic {
             StoredMarket storage cfg = s.markets[id].config;
             MarketState storage st = MarketMath.stateOf(cfg);
             int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
-            if (skew == 0 && st.netEntryNotional == 0 && st.netFundingSnapshot == 0) continue;
+            int256 netBasis = st.netBasis;
+            // The market's term below is then 0 (no skew: no premium)
+            if (skew == 0 && netBasis == 0) continue;
             (uint256 c0, uint256 c1) = page == address(0)
                 ? (MarginLogic.configWord(cfg, 0), MarginLogic.configWord(cfg, 1))
                 : ConfigPage.words(page, id);
             uint256 price = MarginLogic.marketPriceFrom(cfg, c0);
             (, int256 indexNow) = MarketMath.fundingFrom(cfg, st, price, c0, c1);
-            int256 netUpnl = (skew * int256(price)) / WadMath.IWAD - st.netEntryNotional;
-            int256 netFunding = (skew * indexNow) / WadMath.IWAD - st.netFundingSnapshot;
-            openUsd += netFunding - netUpnl - int256(impactPremium(c0, c1, skew, price));
+            // netFundingOwed - netUpnl: trunc(skew * indexNow / WAD) - trunc(skew * price / WAD)
+            // + netBasis (docs/math.md, "Liquidity pool value")
+            int256 owed = (skew * indexNow) / WadMath.IWAD - (skew * int256(price)) / WadMath.IWAD;
+            openUsd += owed + netBasis - int256(impactPremium(c0, c1, skew, price));
         }
         return s.poolBalance + MarginLogic.usdToQuoteFloor(s, openUsd);
     }
@@ -115,7 +118,7 @@ library PoolLogic {
     /// @notice `TradeLogic.updateAggregates` in checked Solidity, field by field, where its plain
     ///         path declines (values no real market reaches): a linked call, so that the engine
     ///         and the libraries that trade carry this rare path's code once, outside their own.
-    ///         The market's open interest and the pool's sums: what `value` reads.
+    ///         The market's open interest and the pool's sum `netBasis`: what `value` reads.
     function updateAggregatesChecked(
         MarketState storage st,
         int256 oldSize,
@@ -134,11 +137,8 @@ library PoolLogic {
         st.longOI = longOI.toUint112();
         st.shortOI = shortOI.toUint112();
         int256 iwad = WadMath.IWAD;
-        st.netEntryNotional = (st.netEntryNotional -
-            (oldSize * oldEntry) / iwad +
-            (newSize * newEntry) / iwad).toInt120();
-        st.netFundingSnapshot = (st.netFundingSnapshot -
-            (oldSize * oldIndex) / iwad +
-            (newSize * newIndex) / iwad).toInt120();
+        int256 oldBasis = (oldSize * oldEntry) / iwad - (oldSize * oldIndex) / iwad;
+        int256 newBasis = (newSize * newEntry) / iwad - (newSize * newIndex) / iwad;
+        st.netBasis = (st.netBasis - oldBasis + newBasis).toInt128();
     }
 }

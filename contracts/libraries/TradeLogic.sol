@@ -35,15 +35,15 @@ library TradeLogic {
     using SafeCast for uint256;
 
     uint256 internal constant MAX_POSITIONS = 16;
-    /// @dev Literals for the assembly of `updateAggregates`: `WadMath.WAD`, one side's open
-    ///      interest (112 bits), both sides (224), a 120-bit sum and both sums (240).
+    /// @dev Literals for the assembly of `updateAggregates` and `_store`: `WadMath.WAD`, one
+    ///      side's open interest (112 bits), both sides (224) and the 128-bit `netBasis`.
     uint256 private constant WAD_ = 1000000000000000000;
     uint256 private constant OI_MASK = 0xffffffffffffffffffffffffffff;
     uint256 private constant OI_PAIR_MASK =
         0xffffffffffffffffffffffffffffffffffffffffffffffffffffffff;
-    uint256 private constant INT120_MASK = 0xffffffffffffffffffffffffffffff;
-    uint256 private constant SUMS_MASK =
-        0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff;
+    uint256 private constant INT128_MASK = 0xffffffffffffffffffffffffffffffff;
+    /// @dev The 112-bit `blockSkew`, for `_store`.
+    uint256 private constant INT112_MASK = 0xffffffffffffffffffffffffffff;
     uint256 internal constant NO_HINT = type(uint256).max;
 
     /// @notice Outcome of one position change.
@@ -99,7 +99,13 @@ library TradeLogic {
         return (true, rateNow, indexNow);
     }
 
-    /// @dev Records the funding's rate and index as of now (checked casts to their widths).
+    /// @dev Records the funding's rate and index as of now (checked casts to their widths) and,
+    ///      as funding is first recorded at this timestamp, the skew now as the block-start skew
+    ///      (INV-40): every change of the skew records funding first, so this is the skew before
+    ///      the first change at this timestamp. |skew| <= maxOpenInterest <= 1e33 < 2^110.
+    ///      State slot 0 read once as a word (longOI bits 0..111, shortOI 112..223) and the skew
+    ///      written into slot 2 at bits 128..239, its other fields kept (a checked cast, as
+    ///      `toInt112`, in assembly: the field-by-field Solidity read slot 0 twice).
     function _store(MarketState storage st, int256 rateNow, int256 indexNow) private {
         (int80 rate, int128 index) = (rateNow.toInt80(), indexNow.toInt128());
         (st.fundingRate, st.fundingIndex, st.lastFundingTime) = (
@@ -107,6 +113,19 @@ library TradeLogic {
             index,
             uint48(block.timestamp)
         );
+        int256 skew;
+        bool fits;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let s0 := sload(st.slot)
+            skew := sub(and(s0, OI_MASK), and(shr(112, s0), OI_MASK))
+            fits := eq(signextend(13, skew), skew)
+            if fits {
+                let s2 := and(sload(add(st.slot, 2)), not(shl(128, INT112_MASK)))
+                sstore(add(st.slot, 2), or(s2, shl(128, and(skew, INT112_MASK))))
+            }
+        }
+        if (!fits) revert SafeCast.SafeCastOverflowedIntDowncast(112, skew);
     }
 
     /// @notice The market's funding rate and index now at `price` (the engine's `currentFunding`,
@@ -122,7 +141,8 @@ library TradeLogic {
 
     /// @notice Fill price and fee of a trade of `sizeDelta` now at `price` (the engine's
     ///         `quoteTrade`, linked to keep the engine under the size limit), priced at the
-    ///         effective skew of this block (INV-40).
+    ///         effective skew of this block (INV-40): against the block-start skew when funding
+    ///         was recorded at this timestamp, else (the trade would record it) the skew now.
     function quote(
         Store storage s,
         uint256 marketId,
@@ -134,7 +154,7 @@ library TradeLogic {
         MarketState storage st = s.markets[marketId].state;
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
         int256 skewEff =
-            st.blockNumber == block.number
+            st.lastFundingTime == block.timestamp
                 ? MarketMath.effectiveSkew(skew, st.blockSkew, sizeDelta)
                 : skew;
         fill = MarketMath.fillPrice(price, skewEff, sizeDelta, MarketMath.skewScaleWad(cfg));
@@ -368,7 +388,7 @@ library TradeLogic {
         uint256 c1,
         int256 sizeDelta,
         uint256 price
-    ) private returns (uint256 fill, uint256 fee) {
+    ) private view returns (uint256 fill, uint256 fee) {
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
         uint256 skewScale = MarketMath.skewScaleFrom(c1);
         int256 skewEff = skewScale == 0 ? skew : _blockSkew(st, skew, sizeDelta);
@@ -377,19 +397,15 @@ library TradeLogic {
         fee = MarketMath.orderFee(skew, sizeDelta, fill, maker, taker);
     }
 
-    /// @dev INV-40: the skew a price-impacted trade fills at. The first one of the block in this
-    ///      market records the skew before it as the block-start skew; later ones are priced at
-    ///      the worse for the trader of that and the current skew (docs/math.md).
+    /// @dev INV-40: the skew a price-impacted trade fills at, the worse for the trader of the
+    ///      block-start skew and the current skew (docs/math.md). `execute` has recorded funding
+    ///      at this timestamp, so the stored block-start skew is this timestamp's (`_store`): for
+    ///      the first change at this timestamp it equals `skew`.
     function _blockSkew(
         MarketState storage st,
         int256 skew,
         int256 sizeDelta
-    ) private returns (int256) {
-        if (st.blockNumber != block.number) {
-            st.blockSkew = skew.toInt128();
-            st.blockNumber = uint64(block.number);
-            return skew;
-        }
+    ) private view returns (int256) {
         return MarketMath.effectiveSkew(skew, st.blockSkew, sizeDelta);
     }
 
@@ -463,13 +479,13 @@ library TradeLogic {
 
     /// @notice Moves a position of `oldSize` (at `oldEntry`, `oldIndex`) to `newSize` (at
     ///         `newEntry`, `newIndex`) in the market's aggregates: open interest per side and the
-    ///         pool's two sums (`sum(size * entry) / WAD`, `sum(size * index) / WAD`).
+    ///         pool's sum `netBasis`, `sum(trunc(size * entry / WAD) - trunc(size * index / WAD))`.
     /// @dev The plain path: both slots read and written once, as words (state 0: longOI bits
-    ///      0..111, shortOI 112..223, the listing's flag above; state 2: netEntryNotional 0..119,
-    ///      netFundingSnapshot 120..239, the flag above), the flags kept as they are. It is taken
+    ///      0..111, shortOI 112..223, the listing's flag above; state 2: netBasis 0..127, the
+    ///      block-start skew and the flag above), the other fields kept as they are. It is taken
     ///      when every size, entry and index is below 2^127 in magnitude (no product can
     ///      overflow: each is below 2^254, each quotient below 2^195, so no sum can), no side's
-    ///      open interest goes below zero or above 112 bits and both sums fit 120 bits. Anywhere
+    ///      open interest goes below zero or above 112 bits and the sum fits 128 bits. Anywhere
     ///      else it writes nothing and declines to `PoolLogic.updateAggregatesChecked`, which then stores
     ///      the same or reverts as it always did (test/foundry/Aggregates.t.sol). One assembly
     ///      block, over the 50-line lint.
@@ -515,16 +531,17 @@ library TradeLogic {
             ok := and(ok, iszero(or(gt(longOI, OI_MASK), gt(shortOI, OI_MASK))))
             if ok {
                 let s2 := sload(add(st.slot, 2))
-                let e := sub(signextend(14, s2), sdiv(mul(oldSize, oldEntry), WAD_))
-                e := add(e, sdiv(mul(newSize, newEntry), WAD_))
-                let f := sub(signextend(14, shr(120, s2)), sdiv(mul(oldSize, oldIndex), WAD_))
-                f := add(f, sdiv(mul(newSize, newIndex), WAD_))
-                ok := and(eq(signextend(14, e), e), eq(signextend(14, f), f))
+                // the old position's term out, the new one's in, each truncated as in Solidity
+                let out := sdiv(mul(oldSize, oldEntry), WAD_)
+                out := sub(out, sdiv(mul(oldSize, oldIndex), WAD_))
+                let b := sdiv(mul(newSize, newEntry), WAD_)
+                b := sub(b, sdiv(mul(newSize, newIndex), WAD_))
+                b := add(sub(signextend(15, s2), out), b)
+                ok := eq(signextend(15, b), b)
                 if ok {
                     s0 := or(and(s0, not(OI_PAIR_MASK)), or(shl(112, shortOI), longOI))
                     sstore(st.slot, s0)
-                    s2 := or(and(s2, not(SUMS_MASK)), shl(120, and(f, INT120_MASK)))
-                    sstore(add(st.slot, 2), or(s2, and(e, INT120_MASK)))
+                    sstore(add(st.slot, 2), or(and(s2, not(INT128_MASK)), and(b, INT128_MASK)))
                 }
             }
         }

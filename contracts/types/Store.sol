@@ -57,7 +57,7 @@ struct AdlParams {
     uint128 maxReward; // USD WAD: the caller's reward per call at most
 }
 
-/// @notice A market: its parameters (5 slots) and its state (5 slots), under one mapping key.
+/// @notice A market: its parameters (5 slots) and its state (4 slots), under one mapping key.
 struct Market {
     StoredMarket config;
     MarketState state;

@@ -189,17 +189,17 @@ struct MarketState {
     int80 fundingRate; // WAD per day
     uint48 lastFundingTime;
     // slot 2
-    int120 netEntryNotional; // sum(size * entry) / WAD (USD WAD, |x| < 6.6e17 USD)
-    int120 netFundingSnapshot; // sum(size * fundingIndexAtTouch) / WAD
+    // sum over positions of trunc(size * entry / WAD) - trunc(size * fundingIndexAtTouch / WAD)
+    // (USD WAD): the pool's value needs only this difference (docs/math.md)
+    int128 netBasis;
+    // INV-40: the skew when funding was first recorded at `lastFundingTime` (size WAD,
+    // |skew| <= maxOpenInterest <= 1e33 < 2^110)
+    int112 blockSkew;
     bool warmAggregates;
     // slot 3
     uint128 liquidatedInWindow; // USD WAD
     uint64 windowStart;
     bool warmWindow;
-    // slot 4 (INV-40)
-    int128 blockSkew; // skew before the first price-impacted trade of block `blockNumber`
-    uint64 blockNumber;
-    bool warmBlockSkew;
 }
 
 /// @notice One netted position of an account in a market, in one slot (docs/math.md,

@@ -23,7 +23,7 @@ export const FIELDS: Record<string, bigint> = {
 /** `Store` mappings by slot offset from `BASE`. */
 export const MAPPINGS = {
   collaterals: 9n,
-  markets: 10n, // `Market`: the configuration's 5 slots, then the state's 5 (`state`)
+  markets: 10n, // `Market`: the configuration's 5 slots, then the state's 4 (`state`)
   accounts: 11n,
   positions: 13n, // by `positionKey(account, marketId)`
   orders: 14n,
@@ -44,6 +44,14 @@ export const mapping = (name: keyof typeof MAPPINGS): bigint => BASE + MAPPINGS[
 
 /** The first slot of market `id`'s state (`Market.state`, after the configuration's 5). */
 export const stateSlot = (id: bigint): bigint => at(id, mapping("markets")) + 5n;
+
+/** `MarketState`'s slots by offset from `stateSlot` (contracts/types/Types.sol). */
+export const STATE_SLOTS = [
+  "state0 (longOI, shortOI)",
+  "state1 (funding index, rate, time)",
+  "state2 (netBasis, blockSkew)",
+  "state3 (liquidation window)",
+] as const;
 
 /** AccountIds.positionKey: the key of an account's position in a market. */
 export const positionKey = (account: bigint, marketId: bigint | number): bigint =>

@@ -27,7 +27,16 @@ import {
   trade,
 } from "./gas/bench";
 import { twoOfTenReady } from "./gas/liquidation";
-import { BASE, FIELDS, at, decodeHotSlot, mapping, positionKey, stateSlot } from "./layout";
+import {
+  BASE,
+  FIELDS,
+  STATE_SLOTS,
+  at,
+  decodeHotSlot,
+  mapping,
+  positionKey,
+  stateSlot,
+} from "./layout";
 import { traceSteps } from "./trace";
 
 class Labels {
@@ -39,7 +48,7 @@ class Labels {
     const cfg = at(id, mapping("markets"));
     const st = stateSlot(id);
     for (let k = 0n; k < 5n; k++) this.names.set(cfg + k, `market[${id}].config${k}`);
-    for (let k = 0n; k < 5n; k++) this.names.set(st + k, `market[${id}].state${k}`);
+    STATE_SLOTS.forEach((name, k) => this.names.set(st + BigInt(k), `market[${id}].${name}`));
   }
   account(name: string, account: bigint, markets: bigint[]): void {
     this.names.set(at(account, mapping("accounts")), `accounts[${name}]`);

@@ -28,42 +28,43 @@ export function toModelState(st: MarketState): MarketState {
     fundingRate: st.fundingRate,
     fundingIndex: st.fundingIndex,
     lastFundingTime: st.lastFundingTime,
-    netEntryNotional: st.netEntryNotional,
-    netFundingSnapshot: st.netFundingSnapshot,
+    netBasis: st.netBasis,
   };
 }
 
 /** The block-start fields of an engine MarketState (INV-40). */
 export interface BlockSkewFields {
+  /** The skew when funding was first recorded at `lastFundingTime`. */
   blockSkew: bigint;
-  blockNumber: bigint;
+  lastFundingTime: bigint;
 }
 
 /**
- * INV-40: the block-start skew in effect for a trade in block `blockNumber`: the stored one if
- * it was recorded in that block, else undefined (the trade would record the current skew).
+ * INV-40: the block-start skew in effect for a trade in a block of timestamp `timestamp`: the
+ * stored one if the market's funding was recorded at that timestamp, else undefined (the trade
+ * records funding, and the current skew with it).
  */
-export function blockSkewAt(st: BlockSkewFields, blockNumber: bigint): bigint | undefined {
-  return st.blockNumber === blockNumber ? st.blockSkew : undefined;
+export function blockSkewAt(st: BlockSkewFields, timestamp: bigint): bigint | undefined {
+  return st.lastFundingTime === timestamp ? st.blockSkew : undefined;
 }
 
 /**
- * Fill price and fee of a trade of `sizeDelta` at oracle price `price` in block `blockNumber`,
- * as the engine's `quoteTrade` computes them in that block (INV-40): the fill at the effective
- * skew, the fee split at the real skew.
+ * Fill price and fee of a trade of `sizeDelta` at oracle price `price` in a block of timestamp
+ * `timestamp`, as the engine's `quoteTrade` computes them in that block (INV-40): the fill at
+ * the effective skew, the fee split at the real skew.
  */
 export function quoteFill(
   params: MarketParams,
   st: MarketState & BlockSkewFields,
   price: bigint,
   sizeDelta: bigint,
-  blockNumber: bigint,
+  timestamp: bigint,
 ): { fill: bigint; fee: bigint } {
   const skew = skewOf(st);
   const fill = fillPriceInBlock(
     price,
     skew,
-    blockSkewAt(st, blockNumber),
+    blockSkewAt(st, timestamp),
     sizeDelta,
     params.skewScale,
   );

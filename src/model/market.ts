@@ -47,10 +47,12 @@ export interface MarketState {
   fundingIndex: bigint;
   /** Unix seconds of the last funding record. */
   lastFundingTime: bigint;
-  /** `sum(s * e) / WAD`, maintained incrementally (each term truncated towards zero). */
-  netEntryNotional: bigint;
-  /** `sum(s * i0) / WAD`, maintained incrementally (each term truncated towards zero). */
-  netFundingSnapshot: bigint;
+  /**
+   * `sum(trunc(s * e / WAD) - trunc(s * i0 / WAD))` over the market's positions, maintained
+   * incrementally (each term truncated towards zero): all the pool's value needs of the entries
+   * and funding snapshots.
+   */
+  netBasis: bigint;
 }
 
 /** A fresh market state starting at time `now`. */
@@ -61,8 +63,7 @@ export function emptyMarketState(now: bigint): MarketState {
     fundingRate: 0n,
     fundingIndex: 0n,
     lastFundingTime: now,
-    netEntryNotional: 0n,
-    netFundingSnapshot: 0n,
+    netBasis: 0n,
   };
 }
 
@@ -93,8 +94,8 @@ export function fillPrice(
 /**
  * INV-40: the skew a trade of `sizeDelta` is priced at, the worse for the trader of the skew
  * now and the skew at the start of the block: `max` for a buy, `min` for a sell (or zero
- * delta). `blockSkew` undefined (first price-impacted trade of its market in its block, or a
- * quote for a later block) means `skew`.
+ * delta). `blockSkew` undefined (funding not yet recorded at this block's timestamp: the trade
+ * records it and the skew now becomes the block-start skew) means `skew`.
  */
 export function effectiveSkew(
   skew: bigint,

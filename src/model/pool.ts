@@ -28,25 +28,21 @@ export function impactPremium(state: MarketState, price: bigint, skewScale: bigi
 }
 
 /**
- * Traders' aggregate unrealised PnL in one market (USD, WAD):
- * `trunc(skew * price / WAD) - netEntryNotional`.
+ * Traders' aggregate funding owed minus their aggregate unrealised PnL in one market (USD, WAD,
+ * positive = traders owe the pool):
+ * `trunc(skew * indexNow / WAD) - trunc(skew * price / WAD) + netBasis`, where
+ * `netBasis = sum(trunc(s * e / WAD) - trunc(s * i0 / WAD))` over the market's positions. Per
+ * position `s * (i - i0) - s * (p - e)`: the sum, up to the truncations.
  */
-export function netUnrealisedPnl(state: MarketState, price: bigint): bigint {
-  return divTrunc(skewOf(state) * price, WAD) - state.netEntryNotional;
-}
-
-/**
- * Traders' aggregate funding owed in one market (USD, WAD, positive = traders owe the pool):
- * `trunc(skew * indexNow / WAD) - netFundingSnapshot`.
- */
-export function netFundingOwed(state: MarketState, indexNow: bigint): bigint {
-  return divTrunc(skewOf(state) * indexNow, WAD) - state.netFundingSnapshot;
+export function netOwed(state: MarketState, price: bigint, indexNow: bigint): bigint {
+  const skew = skewOf(state);
+  return divTrunc(skew * indexNow, WAD) - divTrunc(skew * price, WAD) + state.netBasis;
 }
 
 /**
  * Pool value in quote units (signed; ERC-4626 treats a negative value as zero):
- * `poolBalance + toQuoteFloor(sum_m(netFundingOwed_m - netUpnl_m - premium_m))` (INV-44: the
- * impact premium of each market's skew is left out, see {@link impactPremium}).
+ * `poolBalance + toQuoteFloor(sum_m(netOwed_m - premium_m))` (INV-44: the impact premium of each
+ * market's skew is left out, see {@link impactPremium}).
  * @dev Per-market terms truncate towards zero; the sum is converted once, towards minus infinity.
  */
 export function poolValue(
@@ -56,10 +52,7 @@ export function poolValue(
 ): bigint {
   let usd = 0n;
   for (const m of markets) {
-    usd +=
-      netFundingOwed(m.state, m.indexNow) -
-      netUnrealisedPnl(m.state, m.price) -
-      impactPremium(m.state, m.price, m.skewScale);
+    usd += netOwed(m.state, m.price, m.indexNow) - impactPremium(m.state, m.price, m.skewScale);
   }
   return poolBalance + toQuoteFloor(usd, quoteDecimals);
 }

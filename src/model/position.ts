@@ -105,9 +105,17 @@ function contribution(size: bigint, x: bigint): bigint {
 }
 
 /**
+ * A position's term of its market's `netBasis`: `trunc(s * e / WAD) - trunc(s * i0 / WAD)`
+ * (each product truncated towards zero, as the engine does).
+ */
+export function basisOf(p: Position): bigint {
+  return contribution(p.size, p.entryPrice) - contribution(p.size, p.fundingIndex);
+}
+
+/**
  * Returns the market state with `oldPos` replaced by `newPos` in the aggregates:
- * long/short OI, and `netEntryNotional` / `netFundingSnapshot` (old term `trunc(s*e/WAD)` /
- * `trunc(s*i0/WAD)` subtracted, new one added). Funding fields are left as they are.
+ * long/short OI, and `netBasis` (old term `trunc(s*e/WAD) - trunc(s*i0/WAD)` subtracted, new
+ * one added). Funding fields are left as they are.
  */
 export function replacePositionInMarket(
   state: MarketState,
@@ -118,14 +126,7 @@ export function replacePositionInMarket(
     ...state,
     longOI: state.longOI - max(oldPos.size, 0n) + max(newPos.size, 0n),
     shortOI: state.shortOI - max(-oldPos.size, 0n) + max(-newPos.size, 0n),
-    netEntryNotional:
-      state.netEntryNotional -
-      contribution(oldPos.size, oldPos.entryPrice) +
-      contribution(newPos.size, newPos.entryPrice),
-    netFundingSnapshot:
-      state.netFundingSnapshot -
-      contribution(oldPos.size, oldPos.fundingIndex) +
-      contribution(newPos.size, newPos.fundingIndex),
+    netBasis: state.netBasis - basisOf(oldPos) + basisOf(newPos),
   };
 }
 
@@ -141,9 +142,8 @@ export function replacePositionInMarket(
  *    `s + d == 0`;
  * 5. OI and the net aggregates updated (see `replacePositionInMarket`).
  * @dev Pure: neither input is mutated. No margin or OI-cap checks are made here.
- * @param blockSkew The market's skew at the start of the block when this trade is not the first
- * price-impacted trade of the market in its block (see `blockSkewAt` in src/common); undefined
- * otherwise.
+ * @param blockSkew The market's block-start skew when its funding was already recorded at `now`
+ * (the skew then; see `blockSkewAt` in src/common); undefined otherwise (this trade records it).
  */
 export function applyTrade(
   marketState: MarketState,

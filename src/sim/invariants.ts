@@ -33,7 +33,7 @@ const DESCRIPTIONS: Record<string, string> = {
   "collateral conservation":
     "for WETH and WBTC: token.balanceOf(engine) == sum of account balances == totalDeposited",
   "open interest":
-    "per market: longOI / shortOI == sums of positions; netEntryNotional and netFundingSnapshot == sums over positions",
+    "per market: longOI / shortOI == sums of positions; netBasis == sum over positions of trunc(s * e / WAD) - trunc(s * i0 / WAD)",
   "pool ledger":
     "poolBalance change == -sum(quoteDelta) + pool deposits - pool withdrawals - socialised bad debt + ADL charges - ADL rewards",
   "insurance ledger":
@@ -143,15 +143,10 @@ export class Invariants {
     for (const m of view.markets) {
       const s = ledger.market(m.id);
       const st = m.state;
-      if (
-        s.longOI !== st.longOI ||
-        s.shortOI !== st.shortOI ||
-        s.netEntryNotional !== st.netEntryNotional ||
-        s.netFundingSnapshot !== st.netFundingSnapshot
-      ) {
+      if (s.longOI !== st.longOI || s.shortOI !== st.shortOI || s.netBasis !== st.netBasis) {
         bad.push(
           `${m.name}: long ${st.longOI} vs ${s.longOI}, short ${st.shortOI} vs ${s.shortOI}, ` +
-            `entry ${st.netEntryNotional} vs ${s.netEntryNotional}, funding ${st.netFundingSnapshot} vs ${s.netFundingSnapshot}`,
+            `basis ${st.netBasis} vs ${s.netBasis}`,
         );
       }
     }

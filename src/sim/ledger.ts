@@ -17,10 +17,8 @@ const WAD = 10n ** 18n;
 export interface MarketSums {
   longOI: bigint;
   shortOI: bigint;
-  /** sum(trunc(s * e / WAD)) over open positions. */
-  netEntryNotional: bigint;
-  /** sum(trunc(s * i0 / WAD)) over open positions. */
-  netFundingSnapshot: bigint;
+  /** sum(trunc(s * e / WAD) - trunc(s * i0 / WAD)) over open positions. */
+  netBasis: bigint;
   positions: number;
 }
 
@@ -120,8 +118,7 @@ export class Ledger {
     const r: MarketSums = {
       longOI: 0n,
       shortOI: 0n,
-      netEntryNotional: 0n,
-      netFundingSnapshot: 0n,
+      netBasis: 0n,
       positions: 0,
     };
     for (const a of this.accounts.values()) {
@@ -130,8 +127,7 @@ export class Ledger {
       r.positions++;
       if (p.size > 0n) r.longOI += p.size;
       else r.shortOI -= p.size;
-      r.netEntryNotional += (p.size * p.entryPrice) / WAD;
-      r.netFundingSnapshot += (p.size * p.fundingIndex) / WAD;
+      r.netBasis += (p.size * p.entryPrice) / WAD - (p.size * p.fundingIndex) / WAD;
     }
     return r;
   }

@@ -7,8 +7,9 @@ import {PoolLogic} from "../../contracts/libraries/PoolLogic.sol";
 import {MarketState} from "../../contracts/types/Types.sol";
 
 /// @notice `TradeLogic.updateAggregates`, whose plain path writes the market's open interest and
-///         the pool's two sums as words, against the field-by-field checked Solidity it replaced
-///         and declines to: the same two slots (every bit, the listing's flags included) after
+///         the pool's sum `netBasis` as words, against the field-by-field checked Solidity it replaced
+///         and declines to: the same two slots (every bit, the block-start skew and the listing's
+///         flags included) after
 ///         every move, and a revert with the same data exactly where the reference reverts.
 contract AggregatesTest is Test {
     MarketState internal st;
@@ -56,12 +57,12 @@ contract AggregatesTest is Test {
     function _set(
         uint112 longOI,
         uint112 shortOI,
-        int120 entries,
-        int120 funding,
+        int128 basis,
+        int112 blockSkew,
         uint8 flags
     ) internal {
         (st.longOI, st.shortOI, st.warmOI) = (longOI, shortOI, flags & 1 == 1);
-        (st.netEntryNotional, st.netFundingSnapshot) = (entries, funding);
+        (st.netBasis, st.blockSkew) = (basis, blockSkew);
         st.warmAggregates = flags & 2 == 2;
     }
 
@@ -82,13 +83,13 @@ contract AggregatesTest is Test {
     function testFuzz_sameSlotsOrSameRevert(
         uint112 longOI,
         uint112 shortOI,
-        int120 entries,
-        int120 funding,
+        int128 basis,
+        int112 blockSkew,
         uint8 flags,
         int256[6] memory raw,
         uint256 seed
     ) public {
-        _set(longOI, shortOI, entries, funding, flags);
+        _set(longOI, shortOI, basis, blockSkew, flags);
         int256[6] memory v;
         // sizes: within the side's open interest most of the time
         int256 side = int256(uint256(raw[0] > 0 ? longOI : shortOI)) + 1;
@@ -106,8 +107,8 @@ contract AggregatesTest is Test {
     function testFuzz_tradeMovesMatch(
         uint112 longOI,
         uint112 shortOI,
-        int120 entries,
-        int120 funding,
+        int128 basis,
+        int112 blockSkew,
         int128 oldSize,
         int128 delta,
         uint64 oldEntry,
@@ -121,7 +122,7 @@ contract AggregatesTest is Test {
         if (oldSize < 0) {
             shortOI = uint112(bound(shortOI, uint256(-int256(oldSize)), type(uint112).max));
         }
-        _set(longOI, shortOI, entries, funding, 3);
+        _set(longOI, shortOI, basis, blockSkew, 3);
         int256 newSize = int256(oldSize) + (delta % 1e30);
         _same(
             oldSize,
@@ -136,7 +137,7 @@ contract AggregatesTest is Test {
     /// @dev Each bound of the plain path, taken alone: the checked path then stores the same
     ///      (a factor at 2^127 whose products still fit) or reverts as it did.
     function test_eachBoundDeclinesToTheCheckedPath() public {
-        _set(1e24, 2e24, 5e30, -3e30, 3);
+        _set(1e24, 2e24, 2e30, -1e24, 3);
         // an entry at 2^127 with a size of 1: no overflow, stored by the checked path
         _same(1, 2, int256(1 << 127), int256(1 << 127), 0, 0);
         // an old size above the side's open interest: Panic(0x11) in both
@@ -147,19 +148,21 @@ contract AggregatesTest is Test {
         _same(-3e24, -2e24, 1e18, 1e18, 0, 0);
         // a side above 112 bits: SafeCast's error in both
         _same(0, int256(uint256(type(uint112).max)), 1e18, 1e18, 0, 0);
-        // a sum beyond 120 bits: SafeCast's error in both
+        // a sum beyond 128 bits: SafeCast's error in both
         _same(0, 1e30, 0, int256(1 << 126), 0, 0);
         _same(0, -1e30, 0, 0, 0, int256(1 << 126));
+        // ... or where each term fits and only the difference of the two does not
+        _same(0, 1e18, 0, int256(1 << 126), 0, -int256(1 << 126));
         // a product beyond 256 bits: Panic(0x11) in both
         _same(0, int256(1 << 127) - 1, 0, type(int256).max, 0, 0);
     }
 
     /// @dev The plain path keeps the listing's flags (INV-66): the slots never become zero.
     function test_flagsKeptWhenTheLastPositionCloses() public {
-        _set(5e18, 0, 5e18, 7e17, 3);
+        _set(5e18, 0, 5e18 - 7e17, 0, 3);
         TradeLogic.updateAggregates(st, 5e18, 0, 1e18, 0, 14e16, 0);
         (uint256 w0, uint256 w2) = _words();
         assertEq(w0, 1 << 224, "open interest zero, the flag kept");
-        assertEq(w2, 1 << 240, "sums zero, the flag kept");
+        assertEq(w2, 1 << 240, "sum zero, the flag kept");
     }
 }

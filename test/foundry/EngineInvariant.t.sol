@@ -188,9 +188,9 @@ contract EngineInvariantTest is EngineSetup {
 
     // ------------------------------------------------------------------ 2. market aggregates
 
-    /// @notice INV-17: OI per side, net entry notional and net funding snapshot equal the sums
-    ///         over positions (with the engine's truncation per position); INV-19: OI within its
-    ///         cap.
+    /// @notice INV-17: OI per side and `netBasis` equal the sums over positions (`netBasis`:
+    ///         sum(trunc(size * entry / WAD)) - sum(trunc(size * index / WAD)), the engine's
+    ///         truncation per position); INV-19: OI within its cap.
     function _checkMarketAggregates() internal view {
         for (uint256 m; m < N_MARKETS; ++m) {
             uint256 longs;
@@ -214,8 +214,7 @@ contract EngineInvariantTest is EngineSetup {
             MarketState memory st = d.engine.getMarketState(m);
             assertEq(st.longOI, longs, "longOI != sum of long sizes");
             assertEq(st.shortOI, shorts, "shortOI != sum of short sizes");
-            assertEq(st.netEntryNotional, entry, "netEntryNotional != sum(size * entry)");
-            assertEq(st.netFundingSnapshot, funding, "netFundingSnapshot != sum(size * index)");
+            assertEq(st.netBasis, entry - funding, "netBasis != sum(size * entry - size * index)");
             uint256 maxOi = d.engine.getMarket(m).maxOpenInterest;
             assertLe(st.longOI, maxOi, "longOI above maxOpenInterest");
             assertLe(st.shortOI, maxOi, "shortOI above maxOpenInterest");

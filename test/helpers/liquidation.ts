@@ -279,16 +279,14 @@ export async function liquidateChecked(
       got.fundingRate,
       got.fundingIndex,
       got.lastFundingTime,
-      got.netEntryNotional,
-      got.netFundingSnapshot,
+      got.netBasis,
     ]).to.deep.equal([
       st.longOI,
       st.shortOI,
       st.fundingRate,
       st.fundingIndex,
       st.lastFundingTime,
-      st.netEntryNotional,
-      st.netFundingSnapshot,
+      st.netBasis,
     ]);
   }
   for (const [id, w] of expected.windows) {

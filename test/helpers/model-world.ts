@@ -130,8 +130,23 @@ export class World {
     public pairs: M.OffsetPair[] = [],
   ) {}
 
-  /** INV-40: per market, the skew at the start of the block (keyed by its timestamp). */
+  /**
+   * INV-40: per market, the block-start skew: the skew when the market's funding was first
+   * recorded at `now` (a trade, a liquidation close or a parameter change records it).
+   */
   readonly blockSkews = new Map<number, { now: bigint; skew: bigint }>();
+
+  /**
+   * The block-start skew in effect for a change of market `marketId` at `now`, or undefined if
+   * funding was not recorded at `now` yet: then this change records it, and the skew now with
+   * it (INV-40).
+   */
+  blockSkewAt(marketId: number, now: bigint): bigint | undefined {
+    const bs = this.blockSkews.get(marketId);
+    if (bs !== undefined && bs.now === now) return bs.skew;
+    this.blockSkews.set(marketId, { now, skew: M.skewOf(this.markets[marketId].state) });
+    return undefined;
+  }
 
   /** Reads all markets, the offset pairs, the pool balance and the given accounts. */
   static async read(sys: System, accounts: bigint[] = []): Promise<World> {
@@ -198,17 +213,14 @@ export class World {
     const a = this.account(account);
     const pos = this.position(account, marketId);
     let r: M.TradeResult;
+    const blockSkew = this.blockSkewAt(marketId, now);
     if (m.status === MarketStatus.Settled) {
       // Settled: frozen funding, fill at the settlement price, no fee.
       const st = { ...m.state, lastFundingTime: now };
       r = M.settle(st, pos, sizeDelta, m.price, 0n, 0n, 0n, st.fundingIndex, this.quoteDecimals);
     } else {
       // INV-40: trades at the same `now` share a block (block timestamps strictly increase);
-      // the first price-impacted one records the block-start skew.
-      const bs = this.blockSkews.get(marketId);
-      const blockSkew = bs !== undefined && bs.now === now ? bs.skew : undefined;
-      if (blockSkew === undefined && m.params.skewScale !== 0n)
-        this.blockSkews.set(marketId, { now, skew: M.skewOf(m.state) });
+      // they fill against the skew when funding was first recorded at `now`.
       r = M.applyTrade(
         m.state,
         m.params,
@@ -248,6 +260,7 @@ export class World {
   /** Records funding of a market at `now` (what parameter setters and settlement do). */
   recordFunding(marketId: number, now: bigint): M.MarketState {
     const m = this.markets[marketId];
+    this.blockSkewAt(marketId, now);
     m.state = M.recordFunding(m.state, m.params, m.price, now);
     return m.state;
   }

@@ -11,7 +11,8 @@ import {EngineHandlerBase} from "./EngineHandlerBase.sol";
 abstract contract EngineSandwichActions is EngineHandlerBase {
     uint256 public ghostSandwiches; // sandwiches whose three trades all succeeded
 
-    /// @notice One sandwich, all in the current block (forge: same block.number).
+    /// @notice One sandwich, all in the current block (forge: same block.number and timestamp; the
+    ///         block-start skew is keyed by the timestamp).
     function sandwich(
         uint256 accSeed,
         uint256 marketSeed,

@@ -1,7 +1,7 @@
 /** INV-40: sandwiches through the skew-based fill price, instantly and with delayed orders
  *  settled in any order in one block; the required slippage bound. (Issue 11 item 10.) */
 import { expect } from "chai";
-import { ethers, network } from "hardhat";
+import { network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ContractTransactionResponse } from "ethers";
@@ -218,23 +218,19 @@ describe("adversarial: sandwiches through the fill price (INV-40)", () => {
     const A = await fundQuote(env, mev, usdc("10000000"));
     const e = env.engine;
     const pending = { blockTag: "pending" };
+    const T = BigInt(await time.latest()) + 10n;
     await network.provider.send("evm_setAutomine", [false]);
     try {
-      // The buy waits in the pending block; views on that block see it (same block).
+      // The buy waits in the pending block (timestamp T); views on that block see it.
+      await time.setNextBlockTimestamp(T);
       await e.connect(mev).modifyPosition(A, ETH, wad("5000"), MAX_UINT, FAR, { gasLimit: 3e6 });
-      const bn = BigInt(await ethers.provider.getBlockNumber()) + 1n;
       const st = await e.getMarketState(ETH, pending);
-      expect([st.blockSkew, st.blockNumber]).to.deep.equal([0n, bn]);
+      // The buy recorded funding at T, and with it the skew before it (INV-40).
+      expect([st.blockSkew, st.lastFundingTime]).to.deep.equal([0n, T]);
       const prm = toModelParams(await e.getMarket(ETH));
       for (const d of [-wad("1000"), wad("1000")]) {
         // A sell is priced at the block-start skew 0, a buy at the current 5,000.
-        const want = quoteFill(
-          prm,
-          { ...toModelState(st), blockSkew: st.blockSkew, blockNumber: st.blockNumber },
-          P,
-          d,
-          bn,
-        );
+        const want = quoteFill(prm, { ...toModelState(st), blockSkew: st.blockSkew }, P, d, T);
         expect(want.fill).to.equal(M.fillPrice(P, d > 0n ? wad("5000") : 0n, d, SCALE));
         expect(await e.quoteTrade(ETH, d, pending)).to.deep.equal([want.fill, want.fee]);
         expect(await env.lens.fillPrice(ETH, d, pending)).to.deep.equal([want.fill, want.fee]);
@@ -243,15 +239,16 @@ describe("adversarial: sandwiches through the fill price (INV-40)", () => {
     } finally {
       await network.provider.send("evm_setAutomine", [true]);
     }
-    // Next block: the stored skew is a past block's; quotes use the current skew.
+    // Next block (a later timestamp): the stored skew is a past timestamp's; quotes use the
+    // current skew.
     const st = await e.getMarketState(ETH);
-    const bn = BigInt(await ethers.provider.getBlockNumber()) + 1n;
+    expect(st.lastFundingTime).to.equal(T);
     const want = quoteFill(
       toModelParams(await e.getMarket(ETH)),
-      { ...toModelState(st), blockSkew: st.blockSkew, blockNumber: st.blockNumber },
+      { ...toModelState(st), blockSkew: st.blockSkew },
       P,
       -wad("1000"),
-      bn,
+      BigInt(await time.latest()) + 1n,
     );
     expect(want.fill).to.equal(M.fillPrice(P, wad("5000"), -wad("1000"), SCALE));
     expect(await e.quoteTrade(ETH, -wad("1000"), pending)).to.deep.equal([want.fill, want.fee]);

@@ -158,7 +158,7 @@ describe("markets: bad input and status", () => {
     expect([r2.fill, r2.fee, r2.newPosition.size]).to.deep.equal([wad("3100"), 0n, 0n]);
     await trade(env, alice, a, ETH, -wad("4"), { others: [b] });
     const st2 = await env.engine.getMarketState(ETH);
-    expect([st2.longOI, st2.shortOI, st2.netEntryNotional]).to.deep.equal([0n, 0n, 0n]);
+    expect([st2.longOI, st2.shortOI, st2.netBasis]).to.deep.equal([0n, 0n, 0n]);
   });
 
   it("caps open interest per side at maxOpenInterest; reductions stay allowed", async () => {

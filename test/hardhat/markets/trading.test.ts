@@ -180,8 +180,7 @@ describe("markets: trading", () => {
       }
       const st = await env.engine.getMarketState(id);
       expect([st.longOI, st.shortOI], `market ${id} OI`).to.deep.equal([longs, shorts]);
-      expect(st.netEntryNotional, `market ${id} netEntryNotional`).to.equal(entry);
-      expect(st.netFundingSnapshot, `market ${id} netFundingSnapshot`).to.equal(funding);
+      expect(st.netBasis, `market ${id} netBasis`).to.equal(entry - funding);
       expect(longs > 0n && shorts > 0n, `market ${id} has both sides`).to.equal(true);
     }
   });

@@ -110,7 +110,7 @@ describe("model/liquidation", () => {
       takerFee: wad("0.01"),
       maxFundingVelocity: wad("1"),
     });
-    const state = marketState({ longOI: wad("100"), netEntryNotional: wad("200000") });
+    const state = marketState({ longOI: wad("100"), netBasis: wad("200000") });
     const pos = { size: wad("100"), entryPrice: wad("2000"), fundingIndex: 0n };
     // 1 day, skew 100 / 1000 = 0.1 -> velocity 0.1 ; rateNow 0.1 ; avg 0.05 ; index 0.05 * 1800 = 90
     // pnl = 100 * (1800 - 2000) = -20000 ; funding = 100 * 90 = 9000 ; delta = -29000
@@ -123,7 +123,7 @@ describe("model/liquidation", () => {
     expect(r.quoteDelta).to.equal(-29_000_000000n);
     expect(r.newPosition.size).to.equal(0n);
     expect(r.newMarketState.longOI).to.equal(0n);
-    expect(r.newMarketState.netEntryNotional).to.equal(0n);
+    expect(r.newMarketState.netBasis).to.equal(0n);
     expect(r.newMarketState.fundingRate).to.equal(WAD / 10n);
   });
 });

@@ -6,8 +6,7 @@ import {
   applyTrade,
   impactPremium,
   mulUp,
-  netFundingOwed,
-  netUnrealisedPnl,
+  netOwed,
   positionFunding,
   poolValue,
   unrealisedPnl,
@@ -16,19 +15,19 @@ import { marketParams, marketState, wad } from "./helpers";
 
 describe("model/pool", () => {
   // ETH: trader A long 10 @ 2000 (i0 = 1), trader B short 4 @ 2100 (i0 = 2)
-  //   netEntryNotional = 10 * 2000 - 4 * 2100 = 11600 ; netFundingSnapshot = 10 * 1 - 4 * 2 = 2
+  //   sum(s * e) = 10 * 2000 - 4 * 2100 = 11600 ; sum(s * i0) = 10 * 1 - 4 * 2 = 2
+  //   netBasis = 11600 - 2 = 11598
   const eth = marketState({
     longOI: wad("10"),
     shortOI: wad("4"),
-    netEntryNotional: wad("11600"),
-    netFundingSnapshot: wad("2"),
+    netBasis: wad("11598"),
   });
 
-  it("per-market net PnL and funding equal the sums over positions", () => {
+  it("per-market net funding owed less net PnL equals the sum over positions", () => {
     // skew 6 at 2050: netUpnl = 6 * 2050 - 11600 = 700 (A: +500, B: -4 * -50 = +200)
-    expect(netUnrealisedPnl(eth, wad("2050"))).to.equal(wad("700"));
     // indexNow 3: netFunding = 6 * 3 - 2 = 16 (A owes 10 * 2 = 20, B owes -4 * 1 = -4)
-    expect(netFundingOwed(eth, wad("3"))).to.equal(wad("16"));
+    // 18 - 12300 + 11598 = 16 - 700
+    expect(netOwed(eth, wad("2050"), wad("3"))).to.equal(wad("-684"));
   });
 
   it("pool value = balance + floor(sum(funding owed - trader upnl)) in quote units", () => {
@@ -41,10 +40,10 @@ describe("model/pool", () => {
         6,
       ),
     ).to.equal(99_316_000000n);
-    // add BTC: one short 1 @ 1000 (netEntryNotional -1000) now at 999.9999995:
+    // add BTC: one short 1 @ 1000 (netBasis -1000) now at 999.9999995:
     //   netUpnl = -1 * 999.9999995 + 1000 = +0.0000005 (trader gains) ; funding 0
     //   sum = 16 - 700 - 0.0000005 = -684.0000005 -> floor at 6 dp: -684.000001
-    const btc = marketState({ shortOI: wad("1"), netEntryNotional: wad("-1000") });
+    const btc = marketState({ shortOI: wad("1"), netBasis: wad("-1000") });
     const markets = [
       { state: eth, price: wad("2050"), indexNow: wad("3"), skewScale: 0n },
       { state: btc, price: wad("999.9999995"), indexNow: 0n, skewScale: 0n },
@@ -55,10 +54,9 @@ describe("model/pool", () => {
   });
 
   it("net terms truncate towards zero per market", () => {
-    // skew -3 wei at price 0.5: -1.5 -> -1 ; netEntryNotional 0 -> netUpnl -1
+    // skew -3 wei at price 0.5: -1.5 -> -1 ; at index 0.7: -2.1 -> -2 ; netBasis 0: -2 - -1
     const s = marketState({ shortOI: 3n });
-    expect(netUnrealisedPnl(s, wad("0.5"))).to.equal(-1n);
-    expect(netFundingOwed(s, wad("0.5"))).to.equal(-1n);
+    expect(netOwed(s, wad("0.5"), wad("0.7"))).to.equal(-1n);
   });
 
   it("tracks the traders built by applyTrade: pool + traders' equity is conserved", () => {
@@ -93,7 +91,7 @@ describe("model/pool", () => {
       0n,
     );
     // The aggregate form agrees with the per-position sum up to truncation (a few wei).
-    const agg = netUnrealisedPnl(state, price) - netFundingOwed(state, indexNow);
+    const agg = -netOwed(state, price, indexNow);
     expect(agg - open >= -4n && agg - open <= 4n).to.equal(true);
     // Pool value + traders' realised and open PnL (quote units) = starting pool, +-1 unit.
     // Marked at the oracle (no premium), pool value + traders' realised and open PnL (quote

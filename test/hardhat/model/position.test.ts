@@ -4,6 +4,7 @@ import {
   Position,
   WAD,
   applyTrade,
+  basisOf,
   replacePositionInMarket,
   unrealisedPnl,
 } from "../../../src/model";
@@ -35,7 +36,7 @@ describe("model/position", () => {
       fundingIndex: 0n,
     });
     expect(open.newMarketState.longOI).to.equal(wad("10"));
-    expect(open.newMarketState.netEntryNotional).to.equal(wad("20000.1")); // 10 * 2000.01
+    expect(open.newMarketState.netBasis).to.equal(wad("20000.1")); // 10 * 2000.01 - 10 * 0
 
     // Sell 15 one hour later at oracle 2100 (long 10 -> short 5). Skew before = +10.
     //   velocity = (10 / 1e6) * 9 = 0.00009/day ; rateNow = 0.00009 / 24 = 0.00000375
@@ -75,15 +76,14 @@ describe("model/position", () => {
     expect(m.fundingRate).to.equal(wad("0.00000375"));
     expect(m.fundingIndex).to.equal(wad("0.0001640625"));
     expect(m.lastFundingTime).to.equal(3600n);
-    // -5 * stored entry (exactly, 5 * step is whole wei) ; -5 * 0.0001640625 = -0.0008203125
-    expect(m.netEntryNotional).to.equal(-5n * ((wad("2100.00525") / step) * step));
-    expect(m.netFundingSnapshot).to.equal(wad("-0.0008203125"));
+    // -5 * stored entry (exactly, 5 * step is whole wei) - (-5 * 0.0001640625 = -0.0008203125)
+    expect(m.netBasis).to.equal(-5n * ((wad("2100.00525") / step) * step) + wad("0.0008203125"));
   });
 
   it("partial close realises the whole PnL and resets the entry to the fill", () => {
     const p = marketParams({ makerFee: wad("0.001"), takerFee: wad("0.001") }); // no impact, no funding
     const pos: Position = { size: wad("10"), entryPrice: wad("2000"), fundingIndex: 0n };
-    const state = marketState({ longOI: wad("10"), netEntryNotional: wad("20000") });
+    const state = marketState({ longOI: wad("10"), netBasis: wad("20000") });
     // sell 4 at 2050: maker 4 * 2050 * 0.001 = 8.2 ; pnl = 10 * 50 = 500 ; delta = 491.8
     const r = applyTrade(state, p, pos, wad("-4"), wad("2050"), 100n, Q);
     expect(r.fill).to.equal(wad("2050"));
@@ -96,7 +96,7 @@ describe("model/position", () => {
       fundingIndex: 0n,
     });
     expect(r.newMarketState.longOI).to.equal(wad("6"));
-    expect(r.newMarketState.netEntryNotional).to.equal(wad("12300")); // 6 * 2050
+    expect(r.newMarketState.netBasis).to.equal(wad("12300")); // 6 * 2050
 
     // closing the rest clears the position and the aggregates
     const c = applyTrade(r.newMarketState, p, r.newPosition, wad("-6"), wad("2040"), 200n, Q);
@@ -104,31 +104,28 @@ describe("model/position", () => {
     expect(c.quoteDelta).to.equal(-72_240000n);
     expect(c.newPosition).to.deep.equal(EMPTY_POSITION);
     expect(c.newMarketState.longOI).to.equal(0n);
-    expect(c.newMarketState.netEntryNotional).to.equal(0n);
+    expect(c.newMarketState.netBasis).to.equal(0n);
   });
 
   it("a realised loss rounds towards -inf in quote units", () => {
     const pos: Position = { size: WAD, entryPrice: wad("100"), fundingIndex: 0n };
-    const state = marketState({ longOI: WAD, netEntryNotional: wad("100") });
+    const state = marketState({ longOI: WAD, netBasis: wad("100") });
     // pnl = 1 * (99.9999999999999 - 100) = -0.0000000000001 USD = -1e5 wei -> -1 quote unit
     const r = applyTrade(state, marketParams(), pos, -WAD, wad("99.9999999999999"), 0n, Q);
     expect(r.pnl).to.equal(-100000n);
     expect(r.quoteDelta).to.equal(-1n);
   });
 
-  it("net aggregates subtract/add truncated s*e/WAD contributions", () => {
-    // short -3 wei at entry 0.5: -3 * 0.5 = -1.5 -> trunc -1 ; i0 0.7: -2.1 -> -2
+  it("netBasis subtracts/adds truncated s*e/WAD - s*i0/WAD contributions", () => {
+    // short -3 wei at entry 0.5: -3 * 0.5 = -1.5 -> trunc -1 ; i0 0.7: -2.1 -> -2 ; -1 - -2 = 1
+    // (untruncated: -1.5 + 2.1 = 0.6 -> 0: the terms truncate one by one)
     const pos: Position = { size: -3n, entryPrice: wad("0.5"), fundingIndex: wad("0.7") };
     const opened = replacePositionInMarket(marketState(), EMPTY_POSITION, pos);
     expect(opened.shortOI).to.equal(3n);
-    expect(opened.netEntryNotional).to.equal(-1n);
-    expect(opened.netFundingSnapshot).to.equal(-2n);
+    expect(opened.netBasis).to.equal(1n);
+    expect(basisOf(pos)).to.equal(1n);
     const closed = replacePositionInMarket(opened, pos, EMPTY_POSITION);
-    expect([closed.shortOI, closed.netEntryNotional, closed.netFundingSnapshot]).to.deep.equal([
-      0n,
-      0n,
-      0n,
-    ]);
+    expect([closed.shortOI, closed.netBasis]).to.deep.equal([0n, 0n]);
   });
 
   it("INV-17 (model): aggregates stay equal to the sum over positions through many trades by many accounts", () => {
@@ -161,8 +158,9 @@ describe("model/position", () => {
       expect(state.shortOI).to.equal(
         positions.reduce((a, p) => a + (p.size < 0n ? -p.size : 0n), 0n),
       );
-      expect(state.netEntryNotional).to.equal(sumTrunc((p) => p.entryPrice));
-      expect(state.netFundingSnapshot).to.equal(sumTrunc((p) => p.fundingIndex));
+      expect(state.netBasis).to.equal(
+        sumTrunc((p) => p.entryPrice) - sumTrunc((p) => p.fundingIndex),
+      );
     }
     expect(traderQuote).to.not.equal(0n);
   });

@@ -50,8 +50,7 @@ export function book(accounts: BookAccount[], o: BookOptions): RiskState {
     fundingRate: 0n,
     fundingIndex: 0n,
     lastFundingTime: NOW,
-    netEntryNotional: sizes.reduce((x, s) => x + (s * ENTRY) / E18, 0n),
-    netFundingSnapshot: 0n,
+    netBasis: sizes.reduce((x, s) => x + (s * ENTRY) / E18, 0n), // funding index 0
   };
   const view: ProtocolView = {
     block: 1,
