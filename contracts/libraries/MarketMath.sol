@@ -83,6 +83,17 @@ library MarketMath {
         return (uint256(uint16(c0 >> 224)) * PIP, (c0 >> 240) * PIP);
     }
 
+    /// @notice `tradeFee` at the fees of config slot 0 as the word `c0`.
+    function tradeFeeFrom(
+        uint256 c0,
+        int256 skew,
+        int256 sizeDelta,
+        uint256 fill
+    ) internal pure returns (uint256) {
+        (uint256 maker, uint256 taker) = feesFrom(c0);
+        return orderFee(skew, sizeDelta, fill, maker, taker);
+    }
+
     /// @notice The market's minimum position margin (USD WAD).
     function minPositionMarginUsd(StoredMarket storage cfg) internal view returns (uint256) {
         return uint256(cfg.minPositionMarginNano) * NANO;

@@ -11,6 +11,7 @@ import {ICrossmarginEvents as Ev} from "../interfaces/ICrossmarginEvents.sol";
 import {ICrossmarginSettlementCallback} from "../interfaces/ICrossmarginSettlementCallback.sol";
 import {WadMath} from "./WadMath.sol";
 import {AccountIds} from "./AccountIds.sol";
+import {ConfigPage} from "./ConfigPage.sol";
 import {OracleLib} from "./OracleLib.sol";
 import {MarketMath} from "./MarketMath.sol";
 import {MarginLogic} from "./MarginLogic.sol";
@@ -52,17 +53,29 @@ library OrderLogic {
         uint256 acceptablePrice,
         uint256 settlementDeadline
     ) external {
-        bool reducing = _validateCommit(s, account, marketId, sizeDelta, settlementDeadline);
+        // The market's config slots 0 to 2 from the config page (INV-79), as a trade reads them:
+        // the check's valuation of the market then finds the page warm
+        (bool reducing, uint256[3] memory w) = _validateCommit(
+            s,
+            account,
+            marketId,
+            sizeDelta,
+            settlementDeadline
+        );
         StoredMarket storage cfg = s.markets[marketId].config;
         Order memory o;
         uint256 price;
-        (o.commitRound, price) = OracleLib.readRound(cfg.feed, cfg.heartbeat, cfg.feedDecimals);
+        (o.commitRound, price) = OracleLib.readRound(
+            address(uint160(w[0])),
+            uint32(w[0] >> 160),
+            uint8(w[0] >> 192)
+        );
         o.sizeDelta = SafeCast.toInt128(sizeDelta);
         o.acceptablePrice = acceptablePrice.toUint128();
         o.commitTime = uint40(block.timestamp);
         o.settlementDeadline = uint40(settlementDeadline);
         o.keeperFee = MarginLogic.usdToQuoteUp(s, s.liq.orderKeeperFee).toUint80();
-        o.reserveUsd = _reserve(s, account, marketId, sizeDelta, price).toUint96();
+        o.reserveUsd = _reserve(s, account, marketId, sizeDelta, price, w).toUint96();
         // never the commit's own second: a round of the commit's block may have been known
         o.earliestSettlement = uint40(block.timestamp + Math.max(cfg.minOrderDelay, 1));
         o.reduceOnly = reducing;
@@ -101,8 +114,10 @@ library OrderLogic {
         if (o.commitTime == 0) revert E.NoOrder(account, marketId);
         if (block.timestamp > o.settlementDeadline)
             revert E.OrderExpired(o.settlementDeadline, block.timestamp);
-        StoredMarket storage cfg = s.markets[marketId].config;
-        MarketStatus marketStatus = cfg.status;
+        // Config slot 0 from the config page (INV-79; an order's market is listed), which the
+        // fill reads again warm: the status, the feed's fields
+        (uint256 c0, ) = ConfigPage.words(ConfigPage.at(s.configPage), marketId);
+        MarketStatus marketStatus = MarketStatus(uint8(c0 >> 200));
         if (_governanceBlocked(s, marketStatus, o)) {
             // INV-38: a pause or status change is not the trader's doing: free, keeper unpaid.
             _clear(s, account, marketId);
@@ -111,7 +126,7 @@ library OrderLogic {
             return false;
         }
         (uint256 price, uint256 latestPrice) = _settlementPrice(
-            cfg,
+            c0,
             marketStatus != MarketStatus.Settled,
             roundId,
             proof,
@@ -373,10 +388,11 @@ library OrderLogic {
         uint256 marketId,
         int256 sizeDelta,
         uint256 settlementDeadline
-    ) private view returns (bool reducing) {
+    ) private view returns (bool reducing, uint256[3] memory w) {
         if (sizeDelta == 0) revert E.ZeroSizeDelta();
         StoredMarket storage cfg = s.markets[marketId].config;
-        MarketStatus st = cfg.status;
+        w = TradeLogic.configWords(s, marketId, cfg);
+        MarketStatus st = MarketStatus(uint8(w[0] >> 200));
         if (st == MarketStatus.None) revert E.UnknownMarket(marketId);
         if (st == MarketStatus.Paused) revert E.MarketPaused(marketId);
         if (st == MarketStatus.Settled) revert E.MarketSettled(marketId);
@@ -419,9 +435,9 @@ library OrderLogic {
         uint256 account,
         uint256 marketId,
         int256 sizeDelta,
-        uint256 price
+        uint256 price,
+        uint256[3] memory w
     ) private view returns (uint256) {
-        StoredMarket storage cfg = s.markets[marketId].config;
         MarketState storage st = s.markets[marketId].state;
         int256 size = _sizeOf(s, account, marketId);
         int256 skew = int256(uint256(st.longOI)) - int256(uint256(st.shortOI));
@@ -429,11 +445,11 @@ library OrderLogic {
             price,
             skew,
             sizeDelta,
-            MarketMath.skewScaleWad(cfg)
+            MarketMath.skewScaleFrom(w[1])
         );
-        uint256 fee = MarketMath.tradeFee(cfg, skew, sizeDelta, fillPrice);
-        (uint256 imBefore, ) = MarketMath.sizeRequirements(cfg, size, price);
-        (uint256 imAfter, ) = MarketMath.sizeRequirements(cfg, size + sizeDelta, price);
+        uint256 fee = MarketMath.tradeFeeFrom(w[0], skew, sizeDelta, fillPrice);
+        (uint256 imBefore, ) = MarketMath.sizeRequirementsFrom(w[1], size, price);
+        (uint256 imAfter, ) = MarketMath.sizeRequirementsFrom(w[1], size + sizeDelta, price);
         uint256 impact = sizeDelta.abs().mulUp(
             fillPrice > price ? fillPrice - price : price - fillPrice
         );
@@ -445,14 +461,17 @@ library OrderLogic {
     ///      market: the fill reads its settlement price). The latest round is read first: when
     ///      it is the settlement round (a keeper settling as soon as the round is published),
     ///      one call serves both.
+    /// @param c0 The market's config slot 0 as a word: the feed (bits 0..159), its heartbeat
+    ///        (160..191) and decimals (192..199).
     function _settlementPrice(
-        StoredMarket storage cfg,
+        uint256 c0,
         bool live,
         uint80 roundId,
         uint80 proof,
         Order memory o
     ) private view returns (uint256 price, uint256 latestPrice) {
-        address feed = cfg.feed;
+        address feed = address(uint160(c0));
+        uint8 decimals = uint8(c0 >> 192);
         uint80 id;
         int256 answer;
         uint256 updatedAt;
@@ -461,8 +480,8 @@ library OrderLogic {
             (id, answer, updatedAt, answeredIn) = OracleLib.latest(feed);
             latestPrice = OracleLib.validate(
                 feed,
-                cfg.heartbeat,
-                cfg.feedDecimals,
+                uint32(c0 >> 160),
+                decimals,
                 id,
                 answer,
                 updatedAt,
@@ -484,7 +503,7 @@ library OrderLogic {
         price =
             isLatest
                 ? latestPrice
-                : OracleLib.sane(feed, cfg.feedDecimals, roundId, answer, updatedAt, answeredIn);
+                : OracleLib.sane(feed, decimals, roundId, answer, updatedAt, answeredIn);
     }
 
     /// @dev INV-38: the market is paused, or the order may add risk while the market is

@@ -393,8 +393,7 @@ library TradeLogic {
         uint256 skewScale = MarketMath.skewScaleFrom(c1);
         int256 skewEff = skewScale == 0 ? skew : _blockSkew(st, skew, sizeDelta);
         fill = MarketMath.fillPrice(price, skewEff, sizeDelta, skewScale);
-        (uint256 maker, uint256 taker) = MarketMath.feesFrom(c0);
-        fee = MarketMath.orderFee(skew, sizeDelta, fill, maker, taker);
+        fee = MarketMath.tradeFeeFrom(c0, skew, sizeDelta, fill);
     }
 
     /// @dev INV-40: the skew a price-impacted trade fills at, the worse for the trader of the
