@@ -104,15 +104,19 @@ library MarketMath {
         return (uint256(cfg.makerFeePips) * PIP, uint256(cfg.takerFeePips) * PIP);
     }
 
-    /// @notice `orderFee` at the market's fees.
+    /// @notice `orderFee` at the market's fees (`tradeFeeFrom` with config slot 0 read).
     function tradeFee(
         StoredMarket storage cfg,
         int256 skew,
         int256 sizeDelta,
         uint256 fill
     ) internal view returns (uint256) {
-        (uint256 maker, uint256 taker) = fees(cfg);
-        return orderFee(skew, sizeDelta, fill, maker, taker);
+        uint256 c0;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            c0 := sload(cfg.slot)
+        }
+        return tradeFeeFrom(c0, skew, sizeDelta, fill);
     }
 
     /// @notice Maker fee on the part that shrinks |skew|, taker fee on the part that grows it.

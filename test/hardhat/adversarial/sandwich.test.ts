@@ -4,7 +4,6 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { ContractTransactionResponse } from "ethers";
 import { feedAnswer, fromUnits, fromWad, wad } from "../../../src/common/units";
 import { quoteFill, toModelParams, toModelState } from "../../../src/common/market-view";
 import * as M from "../../../src/model";
@@ -20,6 +19,7 @@ import {
 import { World, expectTradeEvent, expectWorld } from "../../helpers/model-world";
 import { MAX_UINT128, expectConserved, report } from "../../helpers/adversarial";
 import { ETH, FAR, tradeAction } from "../../../src/common";
+import { inOneBlock } from "../../helpers/blocks";
 
 const P = wad("3000");
 const SCALE = wad("1000000");
@@ -27,7 +27,6 @@ const MAKER = wad("0.0002");
 const TAKER = wad("0.0006");
 const KEEPER_FEE = usdc("1");
 const USD = (quote: bigint) => quote * 10n ** 12n; // quote units -> USD WAD
-const GWEI = 10n ** 9n;
 
 /** A bound that accepts any fill: the highest for a buy, the lowest (1 wei) for a sell. */
 const anyPrice = (size: bigint) => (size > 0n ? MAX_UINT : 1n);
@@ -37,41 +36,6 @@ async function setup(): Promise<Env> {
   const env = await loadTrading();
   await provideLiquidity(env, env.lp, usdc("20000000"));
   return env;
-}
-
-/**
- * Mines the transactions `sends` returns, in that order, in one block at timestamp `at`
- * (automine off; decreasing priority fees fix the order across senders). Returns them mined.
- */
-async function inOneBlock(
-  at: bigint,
-  sends: ((o: object) => Promise<ContractTransactionResponse>)[],
-): Promise<ContractTransactionResponse[]> {
-  const txs: ContractTransactionResponse[] = [];
-  await network.provider.send("evm_setAutomine", [false]);
-  try {
-    for (let i = 0; i < sends.length; i++) {
-      const prio = BigInt(sends.length - i) * GWEI;
-      txs.push(
-        await sends[i]({
-          gasLimit: 3_000_000,
-          maxPriorityFeePerGas: prio,
-          maxFeePerGas: 500n * GWEI,
-        }),
-      );
-    }
-    await network.provider.send("evm_mine", [Number(at)]);
-  } finally {
-    await network.provider.send("evm_setAutomine", [true]);
-  }
-  const receipts = await Promise.all(txs.map((t) => t.wait()));
-  const block = receipts[0]!.blockNumber;
-  receipts.forEach((r, i) => {
-    expect(r!.status, `tx ${i} succeeded`).to.equal(1);
-    expect(r!.blockNumber, `tx ${i} in the same block`).to.equal(block);
-    expect(r!.index, `tx ${i} in order`).to.equal(i);
-  });
-  return txs;
 }
 
 /** The lower bound of a round trip's loss: `p * d^2 / skewScale` (rounded down) plus fees. */

@@ -4,8 +4,6 @@
 // timestamp at the plain skew; `netBasis` equals the sum over positions. Expected fills come
 // from the TypeScript model (src/model), never from the engine.
 import { expect } from "chai";
-import hre from "hardhat";
-import { ContractTransactionResponse } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { wad } from "../../../src/common/units";
 import { toModelParams, toModelState } from "../../../src/common/market-view";
@@ -28,40 +26,7 @@ import {
   trade as liqTrade,
 } from "../../helpers/liquidation";
 import { expectLiquidation } from "../../helpers/liquidationModel";
-
-const GWEI = 10n ** 9n;
-
-/** Sends `sends` with automine off and mines them, in that order, in one block at `at`. */
-async function inOneBlock(
-  at: bigint,
-  sends: ((o: object) => Promise<ContractTransactionResponse>)[],
-): Promise<ContractTransactionResponse[]> {
-  const txs: ContractTransactionResponse[] = [];
-  await hre.network.provider.send("evm_setAutomine", [false]);
-  try {
-    for (let i = 0; i < sends.length; i++) {
-      // decreasing priority fees fix the order across senders
-      const prio = BigInt(sends.length - i) * GWEI;
-      txs.push(
-        await sends[i]({
-          gasLimit: 3_000_000,
-          maxPriorityFeePerGas: prio,
-          maxFeePerGas: 500n * GWEI,
-        }),
-      );
-    }
-    await hre.network.provider.send("evm_mine", [Number(at)]);
-  } finally {
-    await hre.network.provider.send("evm_setAutomine", [true]);
-  }
-  const receipts = await Promise.all(txs.map((t) => t.wait()));
-  for (const [i, r] of receipts.entries()) {
-    expect(r!.status, `tx ${i} succeeded`).to.equal(1);
-    expect(r!.blockNumber, `tx ${i} in the first tx's block`).to.equal(receipts[0]!.blockNumber);
-    expect(r!.index, `tx ${i} in order`).to.equal(i);
-  }
-  return txs;
-}
+import { inOneBlock } from "../../helpers/blocks";
 
 /** `sum(trunc(s * e / WAD)) - sum(trunc(s * i0 / WAD))` over the accounts' positions. */
 async function basisSum(env: Env, accounts: bigint[], marketId: number): Promise<bigint> {
