@@ -41,10 +41,14 @@ async function statusBoth(env: OrdersEnv) {
 
 /** Every read a transaction made of `feed`, in order (from its trace): "latest" for
  *  `latestRoundData`, the round id for `getRoundData`. */
+const ADDRESS_MASK = (1n << 160n) - 1n;
+
 async function roundReads(hash: string, feed: string): Promise<(bigint | string)[]> {
   const out: (bigint | string)[] = [];
   for (const step of await traceSteps(hash, true)) {
-    if (step.op !== "STATICCALL" || stackAt(step, 1) !== BigInt(feed)) continue;
+    // The call takes the address's low 160 bits; a build without the optimizer may leave the
+    // config word's higher bits above them on the stack.
+    if (step.op !== "STATICCALL" || (stackAt(step, 1) & ADDRESS_MASK) !== BigInt(feed)) continue;
     const args = Number(stackAt(step, 2)) * 2;
     const memory = step.memory!.join("");
     const selector = memory.slice(args, args + 8);
