@@ -37,7 +37,7 @@ import {
 } from "../types/Types.sol";
 import {LiquidationSettings} from "../types/Params.sol";
 import {LiquidationParams, StoredLiquidationParams} from "../types/Store.sol";
-import {LiquidationLogic} from "../libraries/LiquidationLogic.sol";
+import {LiquidationConfig} from "../libraries/LiquidationConfig.sol";
 
 /// @title CrossmarginExtension
 /// @notice The engine's extension: account ids, operators (EIP-712 approval included) and
@@ -294,7 +294,7 @@ contract CrossmarginExtension is CrossmarginAdmin, EIP712, ICrossmarginExtension
         returns (LiquidationSettings memory p, uint256 maxTakerFee)
     {
         StoredLiquidationParams storage stored = s.liq;
-        LiquidationParams memory w = LiquidationLogic.params(stored);
+        LiquidationParams memory w = LiquidationConfig.params(stored);
         p = LiquidationSettings({
             feeRate: w.feeRate,
             buffer: w.buffer,

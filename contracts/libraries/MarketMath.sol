@@ -94,11 +94,6 @@ library MarketMath {
         return orderFee(skew, sizeDelta, fill, maker, taker);
     }
 
-    /// @notice The market's minimum position margin (USD WAD).
-    function minPositionMarginUsd(StoredMarket storage cfg) internal view returns (uint256) {
-        return uint256(cfg.minPositionMarginNano) * NANO;
-    }
-
     /// @notice The market's maker and taker fees (WAD).
     function fees(StoredMarket storage cfg) internal view returns (uint256 maker, uint256 taker) {
         return (uint256(cfg.makerFeePips) * PIP, uint256(cfg.takerFeePips) * PIP);
@@ -439,7 +434,8 @@ library MarketMath {
         (out.im, out.mm) = requirements(cfg, out.notional);
     }
 
-    /// @notice `sizeRequirements` from config slot 1 already read as the word `c1`.
+    /// @notice Requirements of a signed size at `price` (zero for a zero size), from config
+    ///         slot 1 already read as the word `c1`.
     function sizeRequirementsFrom(
         uint256 c1,
         int256 size,
@@ -447,15 +443,5 @@ library MarketMath {
     ) internal pure returns (uint256 im, uint256 mm) {
         if (size == 0) return (0, 0);
         return requirementsFrom(c1, size.abs().mulUp(price));
-    }
-
-    /// @notice Requirements of a signed size at `price`; zero for a zero size.
-    function sizeRequirements(
-        StoredMarket storage cfg,
-        int256 size,
-        uint256 price
-    ) internal view returns (uint256 im, uint256 mm) {
-        if (size == 0) return (0, 0);
-        return requirements(cfg, size.abs().mulUp(price));
     }
 }

@@ -3,6 +3,8 @@ pragma solidity 0.8.30;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {ICrossmarginErrors as E} from "../interfaces/ICrossmarginErrors.sol";
+import {OracleLib} from "./OracleLib.sol";
+import {Order} from "../types/Types.sol";
 
 /// @title OrderRounds
 /// @notice Which oracle round settles a delayed order (INV-37, "the first round is the first").
@@ -169,5 +171,55 @@ library OrderRounds {
             else hi = mid;
         }
         return uint80(lo);
+    }
+
+    /// @notice The answer of `roundId` if it is the order's settlement round (`checkRound`), and
+    ///      the market's latest price, validated as any trade's (0 when not `live`, a settled
+    ///      market: the fill reads its settlement price). The latest round is read first: when
+    ///      it is the settlement round (a keeper settling as soon as the round is published),
+    ///      one call serves both.
+    /// @param c0 The market's config slot 0 as a word: the feed (bits 0..159), its heartbeat
+    ///        (160..191) and decimals (192..199).
+    function settlementPrice(
+        uint256 c0,
+        bool live,
+        uint80 roundId,
+        uint80 proof,
+        Order memory o
+    ) internal view returns (uint256 price, uint256 latestPrice) {
+        address feed = address(uint160(c0));
+        uint8 decimals = uint8(c0 >> 192);
+        uint80 id;
+        int256 answer;
+        uint256 updatedAt;
+        uint80 answeredIn;
+        if (live) {
+            (id, answer, updatedAt, answeredIn) = OracleLib.latest(feed);
+            latestPrice = OracleLib.validate(
+                feed,
+                uint32(c0 >> 160),
+                decimals,
+                id,
+                answer,
+                updatedAt,
+                answeredIn
+            );
+        }
+        bool isLatest = live && id == roundId;
+        if (!isLatest) (, answer, updatedAt, answeredIn) = OracleLib.roundData(feed, roundId);
+        checkRound(
+            AggregatorV3Interface(feed),
+            roundId,
+            updatedAt,
+            proof,
+            o.commitRound,
+            o.earliestSettlement
+        );
+        // No age limit: the settlement round is judged by OrderRounds, not by the heartbeat
+        // (the latest round passed `validate`, which is `sane` and the age).
+        price =
+            isLatest
+                ? latestPrice
+                : OracleLib.sane(feed, decimals, roundId, answer, updatedAt, answeredIn);
     }
 }

@@ -59,18 +59,10 @@ library TradeLogic {
         uint256 storeLoss; // USD WAD, at most what storing the new position rounded away
     }
 
-    /// @notice Records funding of a market up to now and returns the current index. A position
-    ///         change reports the index in its `PositionModified`; `recordFundingLogged` is for
-    ///         the paths that record funding without one (parameter changes, settlement).
-    function recordFunding(
-        StoredMarket storage cfg,
-        MarketState storage st,
-        uint256 price
-    ) internal returns (int256 indexNow) {
-        (, , indexNow) = _accrue(cfg, st, price, 0, 0);
-    }
-
-    /// @notice `recordFunding`, with `FundingRecorded` when anything accrued.
+    /// @notice Records funding of a market up to now, with `FundingRecorded` when anything
+    ///         accrued: for the paths that record funding without a position change (parameter
+    ///         changes, settlement). A position change records it in `execute` and reports the
+    ///         index in its `PositionModified`.
     function recordFundingLogged(
         uint256 marketId,
         StoredMarket storage cfg,
